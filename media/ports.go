@@ -1,0 +1,88 @@
+package media
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"sync/atomic"
+)
+
+// PortRange is an inclusive UDP port range for RTP; the zero value means OS ephemeral
+// ports.
+type PortRange struct {
+	Min, Max int
+}
+
+// PortAllocator binds RTP sockets on one address. It keeps no table of ports in use:
+// the kernel is the source of truth (a failed bind means taken), so closing a
+// session's socket is all it takes to free its port.
+type PortAllocator struct {
+	ip   netip.Addr
+	r    PortRange
+	next atomic.Uint32 // rotating start so consecutive calls do not re-probe the same ports
+}
+
+// NewPortAllocator binds on ip within r.
+func NewPortAllocator(ip netip.Addr, r PortRange) *PortAllocator {
+	return &PortAllocator{ip: ip, r: r}
+}
+
+// ephemeralTries bounds the search for an even OS-chosen port.
+const ephemeralTries = 8
+
+// ListenRTP binds an even port (RTP convention: RTCP would take the odd one above).
+// With a zero range it asks the OS, retrying a few times for an even port before
+// accepting an odd one.
+func (a *PortAllocator) ListenRTP() (*net.UDPConn, error) {
+	if a.r == (PortRange{}) {
+		return a.listenEphemeral()
+	}
+	lo, hi := a.r.Min, a.r.Max
+	if lo < 1 || hi > 65535 || lo > hi {
+		return nil, fmt.Errorf("listen rtp: port range %d-%d: %w", lo, hi, ErrInvalidOptions)
+	}
+	if lo%2 == 1 {
+		lo++
+	}
+	count := (hi-lo)/2 + 1
+	if lo > hi {
+		count = 0
+	}
+	start := int(a.next.Add(1)-1) % max(count, 1)
+	var lastErr error
+	for i := range count {
+		port := lo + 2*((start+i)%count)
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(a.ip, uint16(port))))
+		if err == nil {
+			a.next.Store(uint32(start + i + 1))
+			return c, nil
+		}
+		lastErr = err
+	}
+	if lastErr != nil {
+		return nil, fmt.Errorf("listen rtp on %s ports %d-%d (last: %v): %w", a.ip, a.r.Min, a.r.Max, lastErr, ErrPortsExhausted)
+	}
+	return nil, fmt.Errorf("listen rtp on %s: range %d-%d holds no even port: %w", a.ip, a.r.Min, a.r.Max, ErrPortsExhausted)
+}
+
+func (a *PortAllocator) listenEphemeral() (*net.UDPConn, error) {
+	var odd []*net.UDPConn
+	defer func() {
+		for _, c := range odd {
+			c.Close()
+		}
+	}()
+	for range ephemeralTries {
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(a.ip, 0)))
+		if err != nil {
+			return nil, fmt.Errorf("listen rtp on %s: %w", a.ip, err)
+		}
+		if c.LocalAddr().(*net.UDPAddr).Port%2 == 0 {
+			return c, nil
+		}
+		odd = append(odd, c) // hold it so the OS offers a different port next
+	}
+	c := odd[len(odd)-1]
+	odd = odd[:len(odd)-1]
+	return c, nil
+}

@@ -1,0 +1,732 @@
+package media
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+	"go.uber.org/zap"
+)
+
+// SessionOptions configures NewSession. Conn and Clock are required.
+type SessionOptions struct {
+	Conn            *net.UDPConn // the session owns it and closes it on Close
+	Clock           Clock
+	Codec           Codec // zero value = PCMU
+	DTMFPayloadType uint8 // 0 = telephone-event not negotiated
+	Logger          *zap.Logger
+	Recorder        *Recorder // optional; the caller closes it after Session.Close
+	// OnAudio receives decoded caller audio per packet on the receive goroutine; pcm is
+	// reused after the call returns (copy it to keep it). It must not block for long.
+	OnAudio func(pcm []int16, at time.Duration)
+}
+
+// Stats is a snapshot of one session's counters.
+type Stats struct {
+	PacketsSent, PacketsReceived, BytesSent, BytesReceived, PacketsLost, PacketsInvalid uint64
+	FirstPacketAt                                                                       time.Duration // first valid packet, since session start; 0 if none yet
+	RemoteAddr                                                                          string        // where we send now ("" if unknown)
+	SendErrors                                                                          uint64        // failed socket writes (added: the send path never returns errors)
+}
+
+const (
+	// rtpBufSize fits any RTP packet on an Ethernet path.
+	rtpBufSize = 1500
+	// relatchPackets: consecutive valid packets from a new source before symmetric RTP
+	// follows it, so one stray or spoofed packet cannot hijack the stream.
+	relatchPackets = 5
+	// reanchorAfter: if RTP time and arrival time disagree by more than this, the
+	// sender jumped its timestamps and arrival time wins.
+	reanchorAfter = time.Second
+	// dtmfGapSamples is the 60 ms pause between digits, in timestamp units.
+	dtmfGapSamples = 60 * SampleRate / 1000
+	dtmfEndPackets = 3 // RFC 4733 §2.5.1.4: the end packet is sent three times
+	dtmfVolume     = 10
+	dtmfChanSize   = 32
+	logEvery       = 5 * time.Second
+)
+
+// Session is one RTP session (one call leg): it sends a 20 ms frame on every clock
+// tick and decodes what arrives on its socket. All methods are safe for concurrent use.
+type Session struct {
+	conn    *net.UDPConn
+	clock   Clock
+	log     *zap.Logger
+	rec     *Recorder
+	onAudio func([]int16, time.Duration)
+	dtmfPT  uint8
+	local   netip.AddrPort
+	dtmfCh  chan DTMFDigit
+
+	codec   atomic.Pointer[Codec]
+	remote  atomic.Pointer[netip.AddrPort] // from SDP
+	latched atomic.Pointer[netip.AddrPort] // symmetric RTP: where packets come from
+	hold    atomic.Bool
+
+	start time.Time // set by Start before the tick and receive goroutine exist
+
+	mu         sync.Mutex // guards the fields below; taken by the tick for a few µs
+	plays      []*playback
+	dtmfJobs   []*dtmfJob
+	started    bool
+	closed     bool
+	unregister func()
+
+	closeOnce sync.Once
+	closeErr  error
+	wg        sync.WaitGroup
+
+	tx txState // clock goroutine only
+	rx rxState // receive goroutine only
+
+	sent, sentBytes, recv, recvBytes, lost, invalid, sendErrs atomic.Uint64
+	firstAt                                                   atomic.Int64
+	logLimit                                                  atomic.Int64
+}
+
+type txState struct {
+	hdr     rtp.Header
+	buf     [rtpBufSize]byte
+	pcm     [FrameSamples]int16
+	ts0     uint32
+	seq     uint16
+	frame   int64
+	lastNow time.Time
+	ticked  bool
+	sentAny bool
+	talking bool
+}
+
+type rxState struct {
+	hdr    rtp.Header
+	buf    [rtpBufSize]byte
+	pcm    [rtpBufSize]int16
+	event  DTMFEvent
+	cand   netip.AddrPort
+	candN  int
+	gotAny bool
+
+	anchored   bool
+	anchorSSRC uint32
+	anchorTS   uint32
+	anchorAt   time.Duration
+
+	seqInit   bool
+	seqSSRC   uint32
+	baseSeq   int64
+	maxSeq    int64
+	seqRecv   int64
+	lostPrior uint64
+
+	haveEnd   bool
+	lastEndTS uint32
+}
+
+type playback struct {
+	src  Source
+	done chan error // buffered 1, written once
+}
+
+type dtmfPhase uint8
+
+const (
+	dtmfIdle dtmfPhase = iota
+	dtmfTone
+	dtmfEnding
+)
+
+type dtmfJob struct {
+	events    []uint8
+	total     uint32 // samples per digit
+	i         int
+	phase     dtmfPhase
+	evTS      uint32
+	dur       uint32
+	ends      int
+	nextTS    uint32 // earliest start of the next digit
+	cancelled bool
+	done      chan error
+}
+
+// sessionTicker keeps Tick off Session's exported API.
+type sessionTicker struct{ s *Session }
+
+func (t sessionTicker) Tick(now time.Time) { t.s.tick(now) }
+
+// NewSession prepares a session on opts.Conn; nothing is sent or read before Start.
+func NewSession(opts SessionOptions) (*Session, error) {
+	if opts.Conn == nil || opts.Clock == nil {
+		return nil, fmt.Errorf("new session: Conn and Clock are required: %w", ErrInvalidOptions)
+	}
+	c := opts.Codec
+	if c == (Codec{}) {
+		c = PCMU
+	}
+	if _, ok := CodecByPayloadType(c.PayloadType); !ok {
+		return nil, fmt.Errorf("new session: codec %s/%d: %w", c.Name, c.PayloadType, ErrInvalidOptions)
+	}
+	if opts.DTMFPayloadType == 0 || opts.DTMFPayloadType > 127 {
+		opts.DTMFPayloadType = 0
+	}
+	log := opts.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	s := &Session{
+		conn:    opts.Conn,
+		clock:   opts.Clock,
+		log:     log,
+		rec:     opts.Recorder,
+		onAudio: opts.OnAudio,
+		dtmfPT:  opts.DTMFPayloadType,
+		dtmfCh:  make(chan DTMFDigit, dtmfChanSize),
+		start:   time.Now(),
+	}
+	if ua, ok := opts.Conn.LocalAddr().(*net.UDPAddr); ok {
+		s.local = ua.AddrPort()
+	}
+	s.codec.Store(&c)
+	// Random SSRC, sequence and timestamp origin (RFC 3550 §5.1), from crypto/rand so
+	// there is no shared generator state between legs.
+	var seed [10]byte
+	_, _ = rand.Read(seed[:]) // never fails since Go 1.24
+	s.tx.hdr.Version = 2
+	s.tx.hdr.SSRC = binary.BigEndian.Uint32(seed[0:])
+	s.tx.ts0 = binary.BigEndian.Uint32(seed[4:])
+	s.tx.seq = binary.BigEndian.Uint16(seed[8:])
+	return s, nil
+}
+
+// LocalAddr is the socket's address, for our SDP.
+func (s *Session) LocalAddr() netip.AddrPort { return s.local }
+
+// SetRemote sets where to send, from the far end's SDP. It also drops a latched
+// symmetric-RTP address so a new SDP takes effect at once; packets from the far end
+// latch again.
+func (s *Session) SetRemote(addr netip.AddrPort) {
+	if !addr.IsValid() {
+		s.remote.Store(nil)
+	} else {
+		s.remote.Store(&addr)
+	}
+	s.latched.Store(nil)
+}
+
+// SetCodec switches the send codec; unsupported payload types are ignored (logged).
+// Receiving always decodes PCMU and PCMA by payload type.
+func (s *Session) SetCodec(c Codec) {
+	if _, ok := CodecByPayloadType(c.PayloadType); !ok {
+		s.log.Warn("unsupported codec ignored", zap.String("codec", c.Name), zap.Uint8("pt", c.PayloadType))
+		return
+	}
+	s.codec.Store(&c)
+}
+
+// SetHold stops (true) or resumes (false) sending, for a=sendonly/inactive from the far
+// end. Playback and DTMF pause while on hold; RTP timestamps keep following the clock.
+func (s *Session) SetHold(hold bool) { s.hold.Store(hold) }
+
+// Start registers with the clock and starts the receive goroutine. Later calls, and
+// calls after Close, do nothing.
+func (s *Session) Start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started || s.closed {
+		return
+	}
+	s.started = true
+	s.start = time.Now()
+	s.wg.Add(1)
+	go s.readLoop()
+	s.unregister = s.clock.Register(sessionTicker{s})
+}
+
+// Close stops sending and receiving, closes the socket, waits for the receive goroutine
+// and fails pending Play and SendDTMF calls with ErrSessionClosed. It then closes the
+// DTMF channel. Idempotent.
+func (s *Session) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		unregister := s.unregister
+		s.mu.Unlock()
+		if unregister != nil {
+			unregister() // after this no Tick runs, so tx state is ours
+		}
+		if err := s.conn.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			s.closeErr = fmt.Errorf("close rtp socket: %w", err)
+		}
+		s.wg.Wait()
+		s.mu.Lock()
+		for _, p := range s.plays {
+			p.done <- ErrSessionClosed
+		}
+		s.plays = nil
+		for _, j := range s.dtmfJobs {
+			j.done <- ErrSessionClosed
+		}
+		s.dtmfJobs = nil
+		s.mu.Unlock()
+		close(s.dtmfCh) // the receive goroutine, its only sender, has exited
+	})
+	return s.closeErr
+}
+
+// Play queues src and waits until its last frame is sent (nil), StopPlayback
+// (ErrPlaybackStopped), Close (ErrSessionClosed), a source error, or ctx. Calls queue
+// in order: a second Play starts when the first ends, with no gap, so a bot can queue
+// the next sentence while the current one plays. Cancelling ctx drops only this
+// playback.
+func (s *Session) Play(ctx context.Context, src Source) error {
+	p := &playback{src: src, done: make(chan error, 1)}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrSessionClosed
+	}
+	s.plays = append(s.plays, p)
+	s.mu.Unlock()
+	select {
+	case err := <-p.done:
+		return err
+	case <-ctx.Done():
+		s.mu.Lock()
+		if i := slices.Index(s.plays, p); i >= 0 {
+			s.plays = slices.Delete(s.plays, i, i+1)
+		}
+		s.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+// StopPlayback ends the current and all queued playbacks (barge-in); their Play calls
+// return ErrPlaybackStopped. Silence follows from the next frame.
+func (s *Session) StopPlayback() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.plays {
+		p.done <- ErrPlaybackStopped
+	}
+	s.plays = nil
+}
+
+// SendDTMF sends digits as RFC 4733 events, each lasting each (default 100 ms, at
+// least 40 ms), 60 ms apart, and returns when the last end packet is sent. Audio is
+// suspended meanwhile (playback resumes where it was). Calls queue. Cancelling ctx ends
+// the current digit properly (end packets) and drops the rest.
+func (s *Session) SendDTMF(ctx context.Context, digits string, each time.Duration) error {
+	if s.dtmfPT == 0 {
+		return fmt.Errorf("send dtmf: %w", ErrDTMFNotNegotiated)
+	}
+	events := make([]uint8, 0, len(digits))
+	for _, d := range digits {
+		ev, ok := DigitEvent(d)
+		if !ok {
+			return fmt.Errorf("send dtmf %q: digit %q: %w", digits, d, ErrInvalidDigit)
+		}
+		events = append(events, ev)
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	if each <= 0 {
+		each = 100 * time.Millisecond
+	}
+	total := min(max(uint32(each/(time.Second/SampleRate)), 2*FrameSamples), 0xFFFF)
+	j := &dtmfJob{events: events, total: total, done: make(chan error, 1)}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrSessionClosed
+	}
+	s.dtmfJobs = append(s.dtmfJobs, j)
+	s.mu.Unlock()
+	select {
+	case err := <-j.done:
+		return err
+	case <-ctx.Done():
+		s.mu.Lock()
+		if i := slices.Index(s.dtmfJobs, j); i > 0 || (i == 0 && j.phase == dtmfIdle && j.i == 0) {
+			s.dtmfJobs = slices.Delete(s.dtmfJobs, i, i+1)
+		} else if i == 0 {
+			j.cancelled = true // the tick finishes the digit on the wire
+		}
+		s.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+// DTMF delivers received digits, one per key press. When the buffer (32) is full,
+// further digits are dropped. Closed by Close.
+func (s *Session) DTMF() <-chan DTMFDigit { return s.dtmfCh }
+
+// Stats returns a snapshot of the counters.
+func (s *Session) Stats() Stats {
+	st := Stats{
+		PacketsSent:     s.sent.Load(),
+		PacketsReceived: s.recv.Load(),
+		BytesSent:       s.sentBytes.Load(),
+		BytesReceived:   s.recvBytes.Load(),
+		PacketsLost:     s.lost.Load(),
+		PacketsInvalid:  s.invalid.Load(),
+		FirstPacketAt:   time.Duration(s.firstAt.Load()),
+		SendErrors:      s.sendErrs.Load(),
+	}
+	if dst, ok := s.dest(); ok {
+		st.RemoteAddr = dst.String()
+	}
+	return st
+}
+
+// dest is the latched source if any, else the SDP address.
+func (s *Session) dest() (netip.AddrPort, bool) {
+	if p := s.latched.Load(); p != nil {
+		return *p, true
+	}
+	if p := s.remote.Load(); p != nil {
+		return *p, true
+	}
+	return netip.AddrPort{}, false
+}
+
+// logAllowed rate-limits per-packet-path logs to one per logEvery per session.
+func (s *Session) logAllowed(now time.Time) bool {
+	last := s.logLimit.Load()
+	return now.UnixNano()-last >= int64(logEvery) && s.logLimit.CompareAndSwap(last, now.UnixNano())
+}
+
+// ---- send path (clock goroutine) ----
+
+func (s *Session) tick(now time.Time) {
+	tx := &s.tx
+	// Frame index since start: derived from the deadline so the RTP timestamp follows
+	// wall time across hold, DTMF and clock stalls (skipped frames advance it too).
+	if !tx.ticked {
+		tx.frame = max(0, int64(now.Sub(s.start)/FrameDuration))
+		tx.ticked = true
+	} else {
+		tx.frame += max(1, int64((now.Sub(tx.lastNow)+FrameDuration/2)/FrameDuration))
+	}
+	tx.lastNow = now
+	ts := tx.ts0 + uint32(tx.frame*FrameSamples)
+
+	dst, ok := s.dest()
+	if !ok || s.hold.Load() {
+		tx.talking = false
+		return
+	}
+	codec := s.codec.Load()
+	s.mu.Lock()
+	if len(s.dtmfJobs) > 0 {
+		n, handled := s.dtmfTick(s.dtmfJobs[0], ts)
+		if handled {
+			s.mu.Unlock()
+			tx.talking = false
+			if n > 0 {
+				s.write(tx.buf[:n], dst)
+			}
+			return
+		}
+	}
+	n := s.readPlayback(tx.pcm[:])
+	s.mu.Unlock()
+
+	marker := !tx.sentAny || (n > 0 && !tx.talking) // start of a talkspurt (RFC 3551 §4.1)
+	tx.talking, tx.sentAny = n > 0, true
+	size := s.audioPacket(codec, ts, marker, n)
+	s.write(tx.buf[:size], dst)
+	if s.rec != nil {
+		s.rec.WriteSent(time.Duration(tx.frame)*FrameDuration, tx.pcm[:])
+	}
+}
+
+// readPlayback fills pcm from the playback queue and returns the samples of real audio
+// (the rest is zeroed). Caller holds mu.
+func (s *Session) readPlayback(pcm []int16) int {
+	n := 0
+	for len(s.plays) > 0 {
+		p := s.plays[0]
+		k, err := p.src.ReadFrame(pcm)
+		n = max(0, min(k, len(pcm)))
+		if err == nil {
+			break // audio, or an underrun (n == 0): silence this frame, keep the playback
+		}
+		if errors.Is(err, io.EOF) {
+			err = nil
+		} else {
+			err = fmt.Errorf("playback source: %w", err)
+		}
+		p.done <- err
+		s.plays[0] = nil
+		s.plays = s.plays[1:]
+		if n > 0 {
+			break // its last samples go out in this frame
+		}
+		// ended with nothing left: the next playback fills this frame, no gap
+	}
+	clear(pcm[n:])
+	return n
+}
+
+// audioPacket marshals one audio frame from tx.pcm into tx.buf and returns its size.
+func (s *Session) audioPacket(codec *Codec, ts uint32, marker bool, n int) int {
+	tx := &s.tx
+	tx.hdr.PayloadType = codec.PayloadType
+	tx.hdr.Marker = marker
+	tx.hdr.SequenceNumber = tx.seq
+	tx.hdr.Timestamp = ts
+	tx.seq++
+	hn, _ := tx.hdr.MarshalTo(tx.buf[:]) // cannot fail: 12 bytes into 1500
+	payload := tx.buf[hn : hn+FrameSamples]
+	if n == 0 {
+		b := codec.silenceByte()
+		for i := range payload {
+			payload[i] = b
+		}
+	} else {
+		codec.Encode(payload, tx.pcm[:])
+	}
+	return hn + FrameSamples
+}
+
+func (s *Session) write(pkt []byte, dst netip.AddrPort) {
+	if _, err := s.conn.WriteToUDPAddrPort(pkt, dst); err != nil {
+		s.sendErrs.Add(1)
+		if s.logAllowed(time.Now()) {
+			s.log.Warn("rtp send", zap.Error(err), zap.Stringer("remote", dst))
+		}
+		return
+	}
+	s.sent.Add(1)
+	s.sentBytes.Add(uint64(len(pkt)))
+}
+
+// dtmfTick advances the DTMF job at ts. It returns the packet size in tx.buf (0: send
+// nothing this frame) and whether the frame belongs to DTMF (false: the job is over,
+// send audio). Caller holds mu.
+func (s *Session) dtmfTick(j *dtmfJob, ts uint32) (int, bool) {
+	switch j.phase {
+	case dtmfIdle:
+		if j.cancelled || j.i >= len(j.events) {
+			s.finishDTMF(j, nil)
+			return 0, false
+		}
+		if j.i > 0 && int32(ts-j.nextTS) < 0 {
+			return 0, true // inter-digit gap: nothing on the wire
+		}
+		j.evTS, j.dur, j.phase = ts, FrameSamples, dtmfTone
+		return s.dtmfPacket(j, true, false), true
+	case dtmfTone:
+		j.dur += FrameSamples
+		if j.dur >= j.total || j.cancelled {
+			j.dur = min(j.dur, j.total)
+			j.phase, j.ends = dtmfEnding, 1
+			return s.dtmfPacket(j, false, true), true
+		}
+		return s.dtmfPacket(j, false, false), true
+	default: // dtmfEnding: repeat the end packet, same timestamp and duration
+		n := s.dtmfPacket(j, false, true)
+		j.ends++
+		if j.ends >= dtmfEndPackets {
+			j.nextTS = j.evTS + j.dur + dtmfGapSamples
+			j.i++
+			j.phase = dtmfIdle
+			if j.cancelled || j.i >= len(j.events) {
+				s.finishDTMF(j, nil)
+			}
+		}
+		return n, true
+	}
+}
+
+func (s *Session) finishDTMF(j *dtmfJob, err error) {
+	if len(s.dtmfJobs) > 0 && s.dtmfJobs[0] == j {
+		s.dtmfJobs[0] = nil
+		s.dtmfJobs = s.dtmfJobs[1:]
+	}
+	select {
+	case j.done <- err:
+	default:
+	}
+}
+
+func (s *Session) dtmfPacket(j *dtmfJob, marker, end bool) int {
+	tx := &s.tx
+	tx.hdr.PayloadType = s.dtmfPT
+	tx.hdr.Marker = marker
+	tx.hdr.SequenceNumber = tx.seq
+	tx.hdr.Timestamp = j.evTS
+	tx.seq++
+	hn, _ := tx.hdr.MarshalTo(tx.buf[:])
+	ev := DTMFEvent{Event: j.events[j.i], End: end, Volume: dtmfVolume, Duration: uint16(j.dur)}
+	en, _ := ev.MarshalTo(tx.buf[hn:])
+	return hn + en
+}
+
+// ---- receive path (receive goroutine) ----
+
+func (s *Session) readLoop() {
+	defer s.wg.Done()
+	for {
+		n, from, err := s.conn.ReadFromUDPAddrPort(s.rx.buf[:])
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			if now := time.Now(); s.logAllowed(now) {
+				s.log.Warn("rtp read", zap.Error(err))
+			}
+			continue
+		}
+		s.handlePacket(s.rx.buf[:n], from, time.Now())
+	}
+}
+
+// handlePacket validates, counts and dispatches one datagram. Every input ends in
+// exactly one of PacketsReceived or PacketsInvalid. It never retains b.
+func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time) {
+	rx := &s.rx
+	// Cheap checks first: pion's errors allocate, and garbage is the common invalid case.
+	if len(b) < 12 || b[0]>>6 != 2 {
+		s.invalid.Add(1)
+		return
+	}
+	pt := b[1] & 0x7F
+	isAudio := pt == PCMU.PayloadType || pt == PCMA.PayloadType
+	isDTMF := s.dtmfPT != 0 && pt == s.dtmfPT
+	if !isAudio && !isDTMF { // includes RTCP multiplexed on the port (PT 72-76)
+		s.invalid.Add(1)
+		return
+	}
+	hn, err := rx.hdr.Unmarshal(b)
+	if err != nil {
+		s.invalid.Add(1)
+		return
+	}
+	end := len(b)
+	if rx.hdr.Padding {
+		pad := int(b[end-1])
+		if pad == 0 || end-pad < hn {
+			s.invalid.Add(1)
+			return
+		}
+		end -= pad
+	}
+	payload := b[hn:end]
+	if isDTMF && rx.event.Unmarshal(payload) != nil {
+		s.invalid.Add(1)
+		return
+	}
+
+	s.recv.Add(1)
+	s.recvBytes.Add(uint64(len(b)))
+	arrAt := arrival.Sub(s.start)
+	if !rx.gotAny {
+		rx.gotAny = true
+		s.firstAt.Store(int64(max(arrAt, 1))) // 1 ns marks "seen" even at t=0
+	}
+	s.latch(from, arrival)
+	s.countLoss(rx.hdr.SequenceNumber, rx.hdr.SSRC)
+	at := s.mediaTime(rx.hdr.Timestamp, rx.hdr.SSRC, arrAt, isAudio)
+
+	if isDTMF {
+		if !rx.event.End || (rx.haveEnd && rx.hdr.Timestamp == rx.lastEndTS) {
+			return // progress update or a repeated end packet
+		}
+		rx.haveEnd, rx.lastEndTS = true, rx.hdr.Timestamp
+		if d, ok := EventDigit(rx.event.Event); ok {
+			select {
+			case s.dtmfCh <- DTMFDigit{Digit: d, Duration: time.Duration(rx.event.Duration) * time.Second / SampleRate, At: at}:
+			default: // nobody listening fast enough; dropping beats blocking the socket
+			}
+		}
+		return
+	}
+	c, _ := CodecByPayloadType(pt)
+	n := c.Decode(rx.pcm[:], payload)
+	if n == 0 {
+		return
+	}
+	if s.onAudio != nil {
+		s.onAudio(rx.pcm[:n], at)
+	}
+	if s.rec != nil {
+		s.rec.WriteReceived(at, rx.pcm[:n])
+	}
+}
+
+// latch implements symmetric RTP (RFC 4961 practice): send where the far end sends
+// from, since NATs and SBCs often rewrite the SDP address.
+func (s *Session) latch(from netip.AddrPort, now time.Time) {
+	rx := &s.rx
+	cur := s.latched.Load()
+	if cur != nil && *cur == from {
+		rx.candN = 0
+		return
+	}
+	if cur != nil {
+		if from == rx.cand {
+			rx.candN++
+		} else {
+			rx.cand, rx.candN = from, 1
+		}
+		if rx.candN < relatchPackets {
+			return
+		}
+	}
+	rx.candN = 0
+	addr := from
+	s.latched.Store(&addr) // the one allocation, once per (re)latch
+	if s.logAllowed(now) {
+		s.log.Info("rtp latched", zap.Stringer("remote", from), zap.Bool("relatch", cur != nil))
+	}
+}
+
+// countLoss keeps RFC 3550 A.1-style expected-vs-received counts per SSRC.
+func (s *Session) countLoss(seq uint16, ssrc uint32) {
+	rx := &s.rx
+	if !rx.seqInit || ssrc != rx.seqSSRC {
+		if rx.seqInit {
+			rx.lostPrior += uint64(max(0, rx.maxSeq-rx.baseSeq+1-rx.seqRecv))
+		}
+		rx.seqInit, rx.seqSSRC = true, ssrc
+		rx.baseSeq, rx.maxSeq, rx.seqRecv = int64(seq), int64(seq), 1
+	} else {
+		rx.seqRecv++
+		// Distance from the highest seen, in the 16-bit circle: forward moves extend.
+		if d := int64(int16(seq - uint16(rx.maxSeq))); d > 0 {
+			rx.maxSeq += d
+		}
+	}
+	s.lost.Store(rx.lostPrior + uint64(max(0, rx.maxSeq-rx.baseSeq+1-rx.seqRecv)))
+}
+
+// mediaTime places a packet on the session timeline: the first packet's arrival plus
+// the RTP timestamp distance from it, so jitter does not smear the recording. Audio
+// re-anchors on a new SSRC or a timestamp jump; DTMF (whose timestamp is the key-down
+// time, possibly seconds ago) never does.
+func (s *Session) mediaTime(ts, ssrc uint32, arrAt time.Duration, audio bool) time.Duration {
+	rx := &s.rx
+	if !rx.anchored || (audio && ssrc != rx.anchorSSRC) {
+		if !audio {
+			return max(0, arrAt)
+		}
+		rx.anchored, rx.anchorSSRC, rx.anchorTS, rx.anchorAt = true, ssrc, ts, arrAt
+	}
+	at := rx.anchorAt + time.Duration(int32(ts-rx.anchorTS))*(time.Second/SampleRate)
+	if audio && (at-arrAt > reanchorAfter || arrAt-at > reanchorAfter) {
+		rx.anchorTS, rx.anchorAt = ts, arrAt
+		at = arrAt
+	}
+	return max(0, at)
+}
