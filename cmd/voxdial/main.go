@@ -74,8 +74,9 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// Subcommands, one constructor per file.
 	root.AddCommand(
-	// subcommands are registered here, one constructor per file.
+		newCallCmd(),
 	)
 	return root
 }

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/media"
+	"github.com/voxdial/voxdial/voicebot"
+)
+
+type callFlags struct {
+	to, trunk, script, recordDir, configPath, listen, rtpPorts, logLevel string
+	vars                                                                 []string
+	ringTimeout                                                          time.Duration
+	amd, jsonOut                                                         bool
+}
+
+func newCallCmd() *cobra.Command {
+	f := &callFlags{}
+	cmd := &cobra.Command{
+		Use:   "call --to <E.164|SIP URI> --trunk <SIP URI|name> [--script FILE]",
+		Short: "Place one call and print its result",
+		Long: `Place one outbound call through a trunk, run a script on it once answered,
+and print the result. Exit 0 when the call completed as a call (any outcome),
+1 on a local failure, 2 on bad usage or input.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runCall(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.to, "to", "", "number (E.164) or SIP URI to call (required)")
+	fl.StringVar(&f.trunk, "trunk", "", "trunk: a SIP URI (sip:[user:pass@]host[:port][;transport=tcp]) or a configured trunk name (required)")
+	fl.StringVar(&f.script, "script", "asset:hello.yaml", "script file (asset:NAME for a built-in one)")
+	fl.StringArrayVar(&f.vars, "var", nil, "script variable k=v (repeatable)")
+	fl.DurationVar(&f.ringTimeout, "ring-timeout", 30*time.Second, "CANCEL the call if not answered within this time")
+	fl.StringVar(&f.recordDir, "record-dir", "", "write a stereo WAV recording (left: bot, right: callee) into this directory")
+	fl.BoolVar(&f.amd, "amd", true, "answering-machine detection (accepted; the detector arrives with the media-plane work)")
+	fl.BoolVar(&f.jsonOut, "json", false, "print the result as one JSON document")
+	fl.StringVar(&f.configPath, "config", os.Getenv("VOXDIAL_CONFIG"), "config file (default $VOXDIAL_CONFIG)")
+	fl.StringVar(&f.listen, "listen", "", "SIP listen address (overrides sip.listen)")
+	fl.StringVar(&f.rtpPorts, "rtp-ports", "", "RTP port range MIN-MAX (overrides rtp.ports)")
+	fl.StringVar(&f.logLevel, "log-level", "", "debug | info | warn | error (overrides log.level)")
+	return cmd
+}
+
+func runCall(ctx context.Context, f *callFlags, stdout, stderr io.Writer) error {
+	if f.to == "" || f.trunk == "" {
+		return usageErr("call: --to and --trunk are required")
+	}
+	cfg, err := loadConfig(f.configPath)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if f.listen != "" {
+		cfg.SIP.Listen = f.listen
+	}
+	if f.rtpPorts != "" {
+		cfg.RTP.Ports = f.rtpPorts
+	}
+	if f.logLevel != "" {
+		cfg.Log.Level = f.logLevel
+	}
+	if err := cfg.validate("flags"); err != nil {
+		return usageErr("%v", err)
+	}
+	trunk, err := cfg.trunk(f.trunk)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	vars := map[string]string{}
+	for _, kv := range f.vars {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return usageErr("--var %q: want key=value", kv)
+		}
+		vars[k] = v
+	}
+	script, err := voicebot.LoadScript(f.script)
+	if err != nil {
+		return usageErr("--script: %v", err)
+	}
+	if f.ringTimeout <= 0 {
+		return usageErr("--ring-timeout %s: must be positive", f.ringTimeout)
+	}
+	if f.recordDir != "" {
+		if err := os.MkdirAll(f.recordDir, 0o755); err != nil {
+			return usageErr("--record-dir: %v", err)
+		}
+	}
+	log, err := newLogger(cfg.Log.Level, cfg.Log.Format, stderr)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	defer log.Sync() //nolint:errcheck
+
+	clock := media.NewClock(media.ClockOptions{})
+	clock.Start(ctx)
+	defer clock.Stop()
+	ports, _ := parsePortRange(cfg.RTP.Ports)
+	var rtpIP netip.Addr
+	if cfg.RTP.IP != "" {
+		rtpIP = netip.MustParseAddr(cfg.RTP.IP)
+	}
+	ua, err := dialer.NewUA(dialer.Options{
+		Logger: log, ListenAddr: cfg.SIP.Listen, ExternalHost: cfg.SIP.ExternalHost,
+		RTPIP: rtpIP, RTPPorts: ports, Clock: clock,
+	})
+	if err != nil {
+		return failureErr(err)
+	}
+	if err := ua.Start(ctx); err != nil {
+		return failureErr(err)
+	}
+	defer ua.Close()
+
+	req := dialer.DialRequest{Trunk: trunk, To: f.to, RingTimeout: f.ringTimeout}
+	if f.recordDir != "" {
+		req.CallID = newCallID()
+		req.RecordPath = filepath.Join(f.recordDir, req.CallID+".wav")
+	}
+	call, err := ua.Dial(ctx, req)
+	if err != nil {
+		if errors.Is(err, dialer.ErrInvalidTarget) {
+			return usageErr("--to: %v", err)
+		}
+		return failureErr(err)
+	}
+	if call.Answered() {
+		runErr := script.Run(ctx, call)
+		switch {
+		case errors.Is(runErr, voicebot.ErrMaxCall):
+			_ = call.HangupTimeout(context.WithoutCancel(ctx))
+		case runErr != nil:
+			log.Warn("script stopped", zap.String("call_id", call.ID()), zap.Error(runErr))
+			_ = call.Hangup(context.WithoutCancel(ctx))
+		}
+	}
+	<-call.Done()
+	res := call.Result()
+	for k, v := range vars {
+		res.Variables[k] = v
+	}
+	return printCallResult(stdout, res, f.jsonOut)
+}
+
+func printCallResult(w io.Writer, res dialer.Result, jsonOut bool) error {
+	if jsonOut {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	fmt.Fprintf(w, "call %s to %s: %s", res.CallID, res.To, res.Outcome)
+	if res.SIPStatus != 0 {
+		fmt.Fprintf(w, " (%d %s)", res.SIPStatus, res.SIPReason)
+	}
+	if res.Reason != "" {
+		fmt.Fprintf(w, " — %s", res.Reason)
+	}
+	fmt.Fprintln(w)
+	if res.Timings.AnsweredAt != nil {
+		fmt.Fprintf(w, "  answered after %d ms, lasted %d ms, hung up by %s\n", res.Timings.SetupMS, res.Timings.DurationMS, res.HangupBy)
+	}
+	if res.DTMF != "" {
+		fmt.Fprintf(w, "  DTMF received: %s\n", res.DTMF)
+	}
+	if res.Recording != "" {
+		fmt.Fprintf(w, "  recording: %s\n", res.Recording)
+	}
+	return nil
+}
+
+func newCallID() string { return uuid.NewString() }

@@ -1,0 +1,70 @@
+package dialer
+
+import "time"
+
+// Result is what one call attempt produced, in the shape of the call contract
+// (DESIGN.md §4). The bot fills disposition, tags, variables, transcript and
+// the opt-out/transfer fields; the dialer fills the rest.
+type Result struct {
+	CallID      string            `json:"call_id"`
+	To          string            `json:"to"`
+	Trunk       string            `json:"trunk"`
+	Outcome     Outcome           `json:"outcome"`
+	SIPStatus   int               `json:"sip_status"`
+	SIPReason   string            `json:"sip_reason"`
+	Reason      string            `json:"reason,omitempty"` // our own explanation when the outcome is failed
+	Disposition string            `json:"disposition"`
+	Tags        []string          `json:"tags"`
+	Variables   map[string]string `json:"variables"`
+	AMD         *AMD              `json:"amd"`
+	Transcript  []Turn            `json:"transcript"`
+	Timings     Timings           `json:"timings"`
+	HangupBy    string            `json:"hangup_by"` // bot | caller | timeout; empty when never answered
+	Recording   string            `json:"recording"`
+	DTMF        string            `json:"dtmf"` // digits received from the far end, in order
+	OptOut      bool              `json:"opt_out"`
+	Transfer    *string           `json:"transfer"`
+	EarlyMedia  bool              `json:"early_media"`
+	Codec       string            `json:"codec,omitempty"`
+	ReInvites   int               `json:"reinvites"` // in-dialog re-INVITEs answered
+	Media       *MediaStats       `json:"media"`
+}
+
+// AMD is the answering-machine verdict; nil until AMD runs on the call.
+type AMD struct {
+	Verdict    string  `json:"verdict"` // human | machine | not_sure
+	Confidence float64 `json:"confidence"`
+	DecidedMS  int64   `json:"decided_ms"`
+	Reason     string  `json:"reason,omitempty"`
+}
+
+// Turn is one entry of the transcript.
+type Turn struct {
+	Role    string `json:"role"` // bot | caller
+	Text    string `json:"text"`
+	Intent  string `json:"intent,omitempty"`
+	DTMF    string `json:"dtmf,omitempty"`
+	StartMS int64  `json:"start_ms"`
+	EndMS   int64  `json:"end_ms"`
+}
+
+// Timings of the call. Times are wall clock; the _ms figures are durations.
+type Timings struct {
+	InviteAt              time.Time  `json:"invite_at"`
+	RingingAt             *time.Time `json:"ringing_at"`
+	AnsweredAt            *time.Time `json:"answered_at"`
+	EndedAt               time.Time  `json:"ended_at"`
+	SetupMS               int64      `json:"setup_ms"` // INVITE sent → final response
+	AnswerToFirstAudioMS  *int64     `json:"answer_to_first_audio_ms"`
+	TurnLatencyMS         []int64    `json:"turn_latency_ms"`
+	DurationMS            int64      `json:"duration_ms"` // answered → ended
+}
+
+// MediaStats are the leg's RTP counters.
+type MediaStats struct {
+	PacketsSent     uint64 `json:"packets_sent"`
+	PacketsReceived uint64 `json:"packets_received"`
+	PacketsLost     uint64 `json:"packets_lost"`
+	PacketsInvalid  uint64 `json:"packets_invalid"`
+	Remote          string `json:"remote"`
+}

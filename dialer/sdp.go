@@ -1,0 +1,328 @@
+package dialer
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/pion/sdp/v3"
+
+	"github.com/voxdial/voxdial/media"
+)
+
+// Direction is an SDP media direction attribute (RFC 3264 §5.1).
+type Direction string
+
+// The four directions; the zero value reads as sendrecv.
+const (
+	SendRecv Direction = "sendrecv"
+	SendOnly Direction = "sendonly"
+	RecvOnly Direction = "recvonly"
+	Inactive Direction = "inactive"
+)
+
+// TelephoneEventPT is the dynamic payload type we offer for RFC 4733 events;
+// 101 is what most carriers and SBCs use, which avoids remapping surprises.
+const TelephoneEventPT uint8 = 101
+
+// MediaOffer is what one side proposes or accepts for the audio stream.
+type MediaOffer struct {
+	Addr      netip.AddrPort // where this side receives RTP
+	Codecs    []media.Codec  // in preference order
+	DTMFPT    uint8          // telephone-event payload type, 0 for none
+	Direction Direction
+	SessionID uint64
+	Version   uint64 // bump on every re-offer within a dialog (RFC 3264 §8)
+}
+
+// Negotiated is the outcome of an offer/answer exchange, from our point of view.
+type Negotiated struct {
+	Remote    netip.AddrPort // where the far end wants RTP
+	Codec     media.Codec    // the first codec both sides support, in the answerer's order
+	DTMFPT    uint8          // 0 when telephone-event was not agreed
+	Direction Direction      // the far end's direction as written in its SDP
+}
+
+// Hold reports whether we must stop sending: the far end offered sendonly
+// (the usual hold, RFC 3264 §8.4) or inactive, so it will not take our audio.
+func (n Negotiated) Hold() bool {
+	return n.Direction == SendOnly || n.Direction == Inactive
+}
+
+// MarshalSDP renders o as an SDP body.
+func MarshalSDP(o MediaOffer) ([]byte, error) {
+	if !o.Addr.IsValid() {
+		return nil, fmt.Errorf("marshal sdp: %w: no local media address", ErrInvalidSDP)
+	}
+	if len(o.Codecs) == 0 {
+		return nil, fmt.Errorf("marshal sdp: %w: no codecs", ErrInvalidSDP)
+	}
+	addrType := "IP4"
+	if o.Addr.Addr().Is6() && !o.Addr.Addr().Is4In6() {
+		addrType = "IP6"
+	}
+	ip := o.Addr.Addr().Unmap().String()
+	dir := o.Direction
+	if dir == "" {
+		dir = SendRecv
+	}
+	formats := make([]string, 0, len(o.Codecs)+1)
+	attrs := make([]sdp.Attribute, 0, len(o.Codecs)+4)
+	for _, c := range o.Codecs {
+		pt := strconv.Itoa(int(c.PayloadType))
+		formats = append(formats, pt)
+		attrs = append(attrs, sdp.NewAttribute("rtpmap", fmt.Sprintf("%s %s/%d", pt, c.Name, c.ClockRate)))
+	}
+	if o.DTMFPT != 0 {
+		pt := strconv.Itoa(int(o.DTMFPT))
+		formats = append(formats, pt)
+		attrs = append(attrs,
+			sdp.NewAttribute("rtpmap", pt+" telephone-event/8000"),
+			sdp.NewAttribute("fmtp", pt+" 0-16"))
+	}
+	attrs = append(attrs,
+		sdp.NewAttribute("ptime", "20"),
+		sdp.NewPropertyAttribute(string(dir)))
+
+	desc := sdp.SessionDescription{
+		Origin: sdp.Origin{
+			Username: "voxdial", SessionID: o.SessionID, SessionVersion: o.Version,
+			NetworkType: "IN", AddressType: addrType, UnicastAddress: ip,
+		},
+		SessionName: "voxdial",
+		ConnectionInformation: &sdp.ConnectionInformation{
+			NetworkType: "IN", AddressType: addrType, Address: &sdp.Address{Address: ip},
+		},
+		TimeDescriptions: []sdp.TimeDescription{{Timing: sdp.Timing{}}},
+		MediaDescriptions: []*sdp.MediaDescription{{
+			MediaName: sdp.MediaName{
+				Media:   "audio",
+				Port:    sdp.RangedPort{Value: int(o.Addr.Port())},
+				Protos:  []string{"RTP", "AVP"},
+				Formats: formats,
+			},
+			Attributes: attrs,
+		}},
+	}
+	return desc.Marshal()
+}
+
+// remoteAudio is the parsed audio stream of a far end's SDP.
+type remoteAudio struct {
+	addr      netip.AddrPort
+	direction Direction
+	formats   []remoteFormat
+}
+
+type remoteFormat struct {
+	pt        uint8
+	name      string // upper-cased encoding name
+	clockRate uint32
+}
+
+// parseRemote extracts the first audio stream of body. It never panics on
+// hostile input; every problem is an ErrInvalidSDP with the reason.
+func parseRemote(body []byte) (remoteAudio, error) {
+	var desc sdp.SessionDescription
+	if len(body) == 0 {
+		return remoteAudio{}, fmt.Errorf("%w: empty body", ErrInvalidSDP)
+	}
+	if err := desc.Unmarshal(body); err != nil {
+		return remoteAudio{}, fmt.Errorf("%w: %v", ErrInvalidSDP, err)
+	}
+	var md *sdp.MediaDescription
+	for _, m := range desc.MediaDescriptions {
+		if m != nil && m.MediaName.Media == "audio" {
+			md = m
+			break
+		}
+	}
+	if md == nil {
+		return remoteAudio{}, fmt.Errorf("%w: no audio media line", ErrInvalidSDP)
+	}
+	conn := md.ConnectionInformation
+	if conn == nil {
+		conn = desc.ConnectionInformation
+	}
+	if conn == nil || conn.Address == nil {
+		return remoteAudio{}, fmt.Errorf("%w: no connection address (c=)", ErrInvalidSDP)
+	}
+	ip, err := netip.ParseAddr(conn.Address.Address)
+	if err != nil {
+		return remoteAudio{}, fmt.Errorf("%w: connection address %q is not an IP address", ErrInvalidSDP, conn.Address.Address)
+	}
+	port := md.MediaName.Port.Value
+	if port < 0 || port > 65535 {
+		return remoteAudio{}, fmt.Errorf("%w: audio port %d out of range", ErrInvalidSDP, port)
+	}
+	ra := remoteAudio{addr: netip.AddrPortFrom(ip, uint16(port)), direction: SendRecv}
+	// Direction: media-level wins over session-level (RFC 4566 §6).
+	for _, attrs := range [][]sdp.Attribute{desc.Attributes, md.Attributes} {
+		for _, a := range attrs {
+			switch Direction(a.Key) {
+			case SendRecv, SendOnly, RecvOnly, Inactive:
+				ra.direction = Direction(a.Key)
+			}
+		}
+	}
+	// RFC 3264 §5.1: port 0 rejects the stream; c=0.0.0.0 is the old (RFC 2543) hold.
+	if ip.IsUnspecified() {
+		ra.direction = Inactive
+	}
+	rtpmaps := map[uint8]remoteFormat{}
+	for _, a := range md.Attributes {
+		if a.Key != "rtpmap" {
+			continue
+		}
+		f, ok := parseRtpmap(a.Value)
+		if ok {
+			rtpmaps[f.pt] = f
+		}
+	}
+	for _, s := range md.MediaName.Formats {
+		n, err := strconv.ParseUint(s, 10, 8)
+		if err != nil || n > 127 {
+			continue // not an RTP payload type; ignore rather than fail the call
+		}
+		pt := uint8(n)
+		f, ok := rtpmaps[pt]
+		if !ok {
+			// Static payload types may omit rtpmap (RFC 3551 table 4).
+			switch pt {
+			case 0:
+				f = remoteFormat{pt: 0, name: "PCMU", clockRate: 8000}
+			case 8:
+				f = remoteFormat{pt: 8, name: "PCMA", clockRate: 8000}
+			default:
+				continue
+			}
+		}
+		ra.formats = append(ra.formats, f)
+	}
+	return ra, nil
+}
+
+func parseRtpmap(v string) (remoteFormat, bool) {
+	ptStr, rest, ok := strings.Cut(v, " ")
+	if !ok {
+		return remoteFormat{}, false
+	}
+	n, err := strconv.ParseUint(ptStr, 10, 8)
+	if err != nil || n > 127 {
+		return remoteFormat{}, false
+	}
+	parts := strings.Split(strings.TrimSpace(rest), "/")
+	if len(parts) < 2 {
+		return remoteFormat{}, false
+	}
+	rate, err := strconv.ParseUint(parts[1], 10, 32)
+	if err != nil {
+		return remoteFormat{}, false
+	}
+	return remoteFormat{pt: uint8(n), name: strings.ToUpper(parts[0]), clockRate: uint32(rate)}, true
+}
+
+// ParseAnswer reads the far end's SDP answer to our offer and picks the
+// codec: the first one in the answer that we offered (RFC 3264 §6.1: the
+// answerer's order is its preference). A parse problem wraps ErrInvalidSDP,
+// no shared audio codec wraps ErrNoCommonCodec.
+func ParseAnswer(body []byte, offer MediaOffer) (Negotiated, error) {
+	ra, err := parseRemote(body)
+	if err != nil {
+		return Negotiated{}, fmt.Errorf("parse sdp answer: %w", err)
+	}
+	n := Negotiated{Remote: ra.addr, Direction: ra.direction}
+	found := false
+	for _, f := range ra.formats {
+		if f.name == "TELEPHONE-EVENT" && f.clockRate == 8000 && offer.DTMFPT != 0 {
+			n.DTMFPT = f.pt
+			continue
+		}
+		if found {
+			continue
+		}
+		for _, c := range offer.Codecs {
+			if strings.EqualFold(c.Name, f.name) && c.ClockRate == f.clockRate {
+				n.Codec = c
+				n.Codec.PayloadType = f.pt
+				found = true
+				break
+			}
+		}
+	}
+	if !found {
+		return n, fmt.Errorf("parse sdp answer: %w (answer has %s)", ErrNoCommonCodec, describeFormats(ra.formats))
+	}
+	return n, nil
+}
+
+// AnswerOffer answers a far end's offer (the simulator's answer to our
+// INVITE, or ours to a re-INVITE). It returns our answer body and what was
+// agreed; local.Codecs are the codecs we support, in our preference order, but
+// the offerer's order decides among them.
+func AnswerOffer(offerBody []byte, local MediaOffer) ([]byte, Negotiated, error) {
+	ra, err := parseRemote(offerBody)
+	if err != nil {
+		return nil, Negotiated{}, fmt.Errorf("parse sdp offer: %w", err)
+	}
+	n := Negotiated{Remote: ra.addr, Direction: ra.direction}
+	found := false
+	for _, f := range ra.formats {
+		if f.name == "TELEPHONE-EVENT" && f.clockRate == 8000 && local.DTMFPT != 0 {
+			n.DTMFPT = f.pt
+			continue
+		}
+		if found {
+			continue
+		}
+		for _, c := range local.Codecs {
+			if strings.EqualFold(c.Name, f.name) && c.ClockRate == f.clockRate {
+				n.Codec = c
+				n.Codec.PayloadType = f.pt
+				found = true
+				break
+			}
+		}
+	}
+	if !found {
+		return nil, n, fmt.Errorf("answer sdp offer: %w (offer has %s)", ErrNoCommonCodec, describeFormats(ra.formats))
+	}
+	ans := local
+	ans.Codecs = []media.Codec{n.Codec}
+	ans.DTMFPT = n.DTMFPT
+	ans.Direction = answerDirection(ra.direction, local.Direction)
+	body, err := MarshalSDP(ans)
+	if err != nil {
+		return nil, n, err
+	}
+	return body, n, nil
+}
+
+// answerDirection mirrors the offer's direction (RFC 3264 §6.1): a sendonly
+// offer (hold) gets recvonly, inactive stays inactive.
+func answerDirection(offered, ours Direction) Direction {
+	switch offered {
+	case SendOnly:
+		return RecvOnly
+	case RecvOnly:
+		return SendOnly
+	case Inactive:
+		return Inactive
+	}
+	if ours == "" {
+		return SendRecv
+	}
+	return ours
+}
+
+func describeFormats(fs []remoteFormat) string {
+	if len(fs) == 0 {
+		return "no audio formats"
+	}
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = fmt.Sprintf("%d %s/%d", f.pt, f.name, f.clockRate)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,131 @@
+package dialer
+
+import (
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/voxdial/voxdial/media"
+)
+
+func testOffer() MediaOffer {
+	return MediaOffer{
+		Addr:   netip.MustParseAddrPort("127.0.0.1:40000"),
+		Codecs: []media.Codec{media.PCMU, media.PCMA}, DTMFPT: TelephoneEventPT,
+		Direction: SendRecv, SessionID: 42, Version: 1,
+	}
+}
+
+func TestMarshalSDPOffer(t *testing.T) {
+	t.Parallel()
+	body, err := MarshalSDP(testOffer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(body)
+	for _, want := range []string{
+		"c=IN IP4 127.0.0.1", "m=audio 40000 RTP/AVP 0 8 101", "a=rtpmap:0 PCMU/8000",
+		"a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-16", "a=sendrecv",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("offer lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+func answerSDP(m, extra string) []byte {
+	return []byte("v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n" + m + extra)
+}
+
+func TestParseAnswer(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		body     []byte
+		codec    string
+		pt       uint8
+		dtmf     uint8
+		hold     bool
+		wantErr  error
+		errMatch string
+	}{
+		{name: "pcma with dtmf", body: answerSDP("m=audio 5004 RTP/AVP 8 96\r\n", "a=rtpmap:8 PCMA/8000\r\na=rtpmap:96 telephone-event/8000\r\n"), codec: "PCMA", pt: 8, dtmf: 96},
+		{name: "static pt without rtpmap", body: answerSDP("m=audio 5004 RTP/AVP 0\r\n", ""), codec: "PCMU", pt: 0},
+		{name: "answerer order wins", body: answerSDP("m=audio 5004 RTP/AVP 8 0\r\n", ""), codec: "PCMA", pt: 8},
+		{name: "sendonly is hold", body: answerSDP("m=audio 5004 RTP/AVP 0\r\n", "a=sendonly\r\n"), codec: "PCMU", hold: true},
+		{name: "no common codec", body: answerSDP("m=audio 5004 RTP/AVP 18\r\n", "a=rtpmap:18 G729/8000\r\n"), wantErr: ErrNoCommonCodec, errMatch: "18 G729/8000"},
+		{name: "garbage", body: []byte("this is not sdp"), wantErr: ErrInvalidSDP},
+		{name: "empty", body: nil, wantErr: ErrInvalidSDP},
+		{name: "no audio", body: answerSDP("m=video 5004 RTP/AVP 96\r\n", ""), wantErr: ErrInvalidSDP, errMatch: "no audio"},
+		{name: "hostname in c=", body: []byte("v=0\r\no=- 1 1 IN IP4 x\r\ns=-\r\nc=IN IP4 example.com\r\nt=0 0\r\nm=audio 5004 RTP/AVP 0\r\n"), wantErr: ErrInvalidSDP, errMatch: "not an IP"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			n, err := ParseAnswer(c.body, testOffer())
+			if c.wantErr != nil {
+				if !errors.Is(err, c.wantErr) {
+					t.Fatalf("err = %v, want %v", err, c.wantErr)
+				}
+				if c.errMatch != "" && !strings.Contains(err.Error(), c.errMatch) {
+					t.Fatalf("err %q does not mention %q", err, c.errMatch)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.Codec.Name != c.codec || n.Codec.PayloadType != c.pt || n.DTMFPT != c.dtmf || n.Hold() != c.hold {
+				t.Fatalf("got %+v", n)
+			}
+			if n.Remote != netip.MustParseAddrPort("127.0.0.2:5004") {
+				t.Fatalf("remote %v", n.Remote)
+			}
+		})
+	}
+}
+
+func TestAnswerOfferMirrorsHold(t *testing.T) {
+	t.Parallel()
+	off := testOffer()
+	off.Direction = SendOnly
+	body, err := MarshalSDP(off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := testOffer()
+	local.Addr = netip.MustParseAddrPort("127.0.0.1:50000")
+	ans, n, err := AnswerOffer(body, local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !n.Hold() {
+		t.Fatal("sendonly offer should put us on hold")
+	}
+	if !strings.Contains(string(ans), "a=recvonly") || !strings.Contains(string(ans), "m=audio 50000 RTP/AVP 0 101") {
+		t.Fatalf("answer:\n%s", ans)
+	}
+}
+
+// FuzzParseAnswer: no input may panic, and a success always names an offered
+// codec and a usable address.
+func FuzzParseAnswer(f *testing.F) {
+	f.Add(answerSDP("m=audio 5004 RTP/AVP 8 96\r\n", "a=rtpmap:8 PCMA/8000\r\na=rtpmap:96 telephone-event/8000\r\n"))
+	f.Add(answerSDP("m=audio 0 RTP/AVP 0\r\n", "a=inactive\r\n"))
+	f.Add([]byte("v=0\r\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n, err := ParseAnswer(b, testOffer())
+		if err != nil {
+			if !errors.Is(err, ErrInvalidSDP) && !errors.Is(err, ErrNoCommonCodec) {
+				t.Fatalf("unexpected error class: %v", err)
+			}
+			return
+		}
+		if n.Codec.Name != "PCMU" && n.Codec.Name != "PCMA" {
+			t.Fatalf("negotiated codec %q was not offered", n.Codec.Name)
+		}
+		if !n.Remote.Addr().IsValid() {
+			t.Fatalf("invalid remote %v", n.Remote)
+		}
+	})
+}
