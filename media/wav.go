@@ -203,7 +203,7 @@ func resampleTo8k(in []int16, rate int) []int16 {
 	out := make([]int16, outLen)
 	var taps []float64
 	if rate > SampleRate {
-		fc := 3600.0 / float64(rate) // cutoff, cycles per input sample
+		fc := 3600.0 / float64(rate)   // cutoff, cycles per input sample
 		half := int(math.Ceil(4 / fc)) // ~8 zero crossings each side
 		taps = make([]float64, 2*half+1)
 		var sum float64

@@ -1,0 +1,102 @@
+package media
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+type countTicker struct {
+	n    atomic.Int64
+	mu   sync.Mutex
+	last time.Time
+	gaps []time.Duration
+}
+
+func (c *countTicker) Tick(now time.Time) {
+	c.n.Add(1)
+	c.mu.Lock()
+	if !c.last.IsZero() {
+		c.gaps = append(c.gaps, now.Sub(c.last))
+	}
+	c.last = now
+	c.mu.Unlock()
+}
+
+func TestClockTicksEveryFrame(t *testing.T) {
+	t.Parallel()
+	c := NewClock(ClockOptions{Slots: 4})
+	tickers := make([]*countTicker, 8)
+	unregs := make([]func(), len(tickers))
+	for i := range tickers {
+		tickers[i] = &countTicker{}
+		unregs[i] = c.Register(tickers[i])
+	}
+	if c.Len() != 8 {
+		t.Fatalf("Len = %d", c.Len())
+	}
+	for i := range c.slots {
+		if n := c.slots[i].size.Load(); n != 2 {
+			t.Errorf("slot %d holds %d tickers, want 2 (spread evenly)", i, n)
+		}
+	}
+	c.Start(context.Background())
+	time.Sleep(300 * time.Millisecond)
+	unregs[0]()
+	unregs[0]() // idempotent
+	after := tickers[0].n.Load()
+	time.Sleep(100 * time.Millisecond)
+	c.Stop()
+	c.Stop()
+	if tickers[0].n.Load() != after {
+		t.Errorf("ticked after unregister")
+	}
+	for i, tk := range tickers[1:] {
+		// 400 ms is 20 frames; allow for scheduling on a loaded CI box.
+		if n := tk.n.Load(); n < 15 || n > 21 {
+			t.Errorf("ticker %d ticked %d times in 400 ms", i+1, n)
+		}
+		for _, g := range tk.gaps {
+			if g%FrameDuration != 0 {
+				t.Errorf("ticker %d: deadline gap %v is not whole frames", i+1, g)
+			}
+		}
+	}
+	l := c.Lateness()
+	if l.Ticks == 0 || l.P50 > l.P99 || l.P99 > l.Max+latBucket {
+		t.Errorf("lateness %+v", l)
+	}
+}
+
+func TestClockStopBeforeStart(t *testing.T) {
+	t.Parallel()
+	c := NewClock(ClockOptions{})
+	c.Stop()
+	c.Start(context.Background()) // no-op after Stop: must not leak a goroutine
+	if len(c.slots) != 10 {
+		t.Errorf("default slots = %d", len(c.slots))
+	}
+}
+
+func TestClockConcurrentRegister(t *testing.T) {
+	t.Parallel()
+	c := NewClock(ClockOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	c.Start(ctx)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				c.Register(&countTicker{})()
+			}
+		})
+	}
+	wg.Wait()
+	cancel()
+	c.Stop()
+	if c.Len() != 0 {
+		t.Errorf("Len = %d after all unregistered", c.Len())
+	}
+}
