@@ -6,6 +6,7 @@ import (
 	"os"
 	"testing"
 
+	"go.uber.org/goleak"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/voxdial/voxdial/media"
@@ -94,4 +95,12 @@ func readFile(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// checkLeaks fails the test if it leaves goroutines behind. Register it
+// first: cleanups run last-in first-out, so it runs after every other one.
+func checkLeaks(t *testing.T) {
+	t.Helper()
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
 }

@@ -50,14 +50,14 @@ type Turn struct {
 
 // Timings of the call. Times are wall clock; the _ms figures are durations.
 type Timings struct {
-	InviteAt              time.Time  `json:"invite_at"`
-	RingingAt             *time.Time `json:"ringing_at"`
-	AnsweredAt            *time.Time `json:"answered_at"`
-	EndedAt               time.Time  `json:"ended_at"`
-	SetupMS               int64      `json:"setup_ms"` // INVITE sent → final response
-	AnswerToFirstAudioMS  *int64     `json:"answer_to_first_audio_ms"`
-	TurnLatencyMS         []int64    `json:"turn_latency_ms"`
-	DurationMS            int64      `json:"duration_ms"` // answered → ended
+	InviteAt             time.Time  `json:"invite_at"`
+	RingingAt            *time.Time `json:"ringing_at"`
+	AnsweredAt           *time.Time `json:"answered_at"`
+	EndedAt              time.Time  `json:"ended_at"`
+	SetupMS              int64      `json:"setup_ms"` // INVITE sent → final response
+	AnswerToFirstAudioMS *int64     `json:"answer_to_first_audio_ms"`
+	TurnLatencyMS        []int64    `json:"turn_latency_ms"`
+	DurationMS           int64      `json:"duration_ms"` // answered → ended
 }
 
 // MediaStats are the leg's RTP counters.
