@@ -1,0 +1,45 @@
+// Package sim is the callee simulator: a population of SIP user agents (UAS)
+// on one address that answer, refuse, ring out, play voicemail greetings,
+// speak and press keys. It is voxdial's demo far end, the peer of the
+// dialer's tests and its load peer (`voxdial sim`).
+//
+// A Profile (YAML, see default_profile.yaml and ParseProfile) names
+// behaviours and chooses one per INVITE: the first route whose regexp
+// matches the Request-URI user part, else a weighted draw from the mix.
+//
+// # One call
+//
+//	INVITE ──► [auth] ──no/bad credentials──► 401 / 403
+//	  │ route → behaviour
+//	  ├─ busy/reject/invalid/congestion/status: [180 for ring] ──► 486/603/404/503/N
+//	  ├─ ring_out: 180 ──► 487 on CANCEL | status (480) after ring
+//	  └─ person/voicemail: [180 | 183+SDP+ringback for answer_after] ──► 200+SDP ──► ACK
+//	        person:    for each turn: wait for the bot's end of speech, then
+//	                   say WAV | DTMF | silence | re-INVITE | BYE;
+//	                   then BYE (after_turns: hangup) or wait for the dialer's BYE
+//	        voicemail: greeting ──► 1 kHz beep ──► silence while recording
+//	        always:    BYE from us at max_duration; the dialer's BYE ends it at any time
+//	CANCEL while ringing ──► 200 to the CANCEL, 487 to the INVITE (CallRecord.Cancelled)
+//
+// The bot's end of speech is energy based: a 20 ms frame is speech when its
+// RMS reaches speech_rms; the turn ends after speech and then end_of_speech
+// (700 ms) without speech, or after max_wait with no end in sight, so a silent
+// bot does not stall the caller.
+//
+// # Scale
+//
+// Thousands of concurrent calls: every RTP session runs on one shared media
+// clock (no ticker per call), and a call costs one goroutine (the INVITE
+// handler, which runs the call) plus its session's receive goroutine. Waiting
+// for end of speech arms one timer per silence gap, not per frame.
+//
+// # Failure behaviour
+//
+// A CANCEL that races our 200 OK is resolved by the transaction layer (the
+// 200 wins or the 487 does, never both). An answer that is not ACKed within
+// 64*T1 is hung up with BYE. Close sends BYE to every answered call and 503 to
+// every ringing one, waits for them, then closes every socket. Faults for
+// tests of the dialer are chosen in the profile: answer_sdp garbage or
+// no_common_codec, digest auth (401 then 403 for wrong credentials),
+// re-INVITEs mid-call.
+package sim
