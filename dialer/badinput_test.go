@@ -1,4 +1,4 @@
-package dialer
+package dialer_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/media"
 )
 
@@ -21,12 +22,12 @@ func TestParseTrunkErrors(t *testing.T) {
 		{"sip:127.0.0.1;transport=sctp", `transport "sctp"`},
 	}
 	for _, c := range cases {
-		_, err := ParseTrunk(c.uri)
+		_, err := dialer.ParseTrunk(c.uri)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("ParseTrunk(%q) = %v, want error containing %q", c.uri, err, c.want)
+			t.Errorf("dialer.ParseTrunk(%q) = %v, want error containing %q", c.uri, err, c.want)
 		}
 	}
-	tr, err := ParseTrunk("sip:alice:s3cret@127.0.0.1:5080;transport=tcp")
+	tr, err := dialer.ParseTrunk("sip:alice:s3cret@127.0.0.1:5080;transport=tcp")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,17 +42,17 @@ func TestParseTrunkErrors(t *testing.T) {
 func TestDialRejectsBadTargetsWithoutLeaks(t *testing.T) {
 	checkLeaks(t)
 	func() {
-		ua := newTestUA(t, Options{})
+		ua := newTestUA(t, dialer.Options{})
 		defer ua.Close()
-		trunk, _ := ParseTrunk("sip:127.0.0.1:9")
+		trunk, _ := dialer.ParseTrunk("sip:127.0.0.1:9")
 		for _, to := range []string{"", "12345", "+0123456789", "not-a-number", "+1415555010199999999", "sip:@", "sip:127.0.0.1"} {
-			_, err := ua.Dial(context.Background(), DialRequest{Trunk: trunk, To: to})
-			if !errors.Is(err, ErrInvalidTarget) {
-				t.Errorf("Dial(to=%q) = %v, want ErrInvalidTarget", to, err)
+			_, err := ua.Dial(context.Background(), dialer.DialRequest{Trunk: trunk, To: to})
+			if !errors.Is(err, dialer.ErrInvalidTarget) {
+				t.Errorf("Dial(to=%q) = %v, want dialer.ErrInvalidTarget", to, err)
 			}
 		}
-		if _, err := ua.Dial(context.Background(), DialRequest{To: "+14155550101"}); !errors.Is(err, ErrUnknownTrunk) {
-			t.Errorf("Dial without trunk = %v, want ErrUnknownTrunk", err)
+		if _, err := ua.Dial(context.Background(), dialer.DialRequest{To: "+14155550101"}); !errors.Is(err, dialer.ErrUnknownTrunk) {
+			t.Errorf("Dial without trunk = %v, want dialer.ErrUnknownTrunk", err)
 		}
 		if trunk.Active() != 0 || ua.ActiveCalls() != 0 {
 			t.Errorf("channels leaked: trunk %d, ua %d", trunk.Active(), ua.ActiveCalls())
@@ -69,10 +70,10 @@ func TestDialPortRangeExhausted(t *testing.T) {
 	}
 	defer hold.Close()
 	func() {
-		ua := newTestUA(t, Options{RTPPorts: media.PortRange{Min: port, Max: port + 1}})
+		ua := newTestUA(t, dialer.Options{RTPPorts: media.PortRange{Min: port, Max: port + 1}})
 		defer ua.Close()
-		trunk, _ := ParseTrunk("sip:127.0.0.1:9")
-		_, err := ua.Dial(context.Background(), DialRequest{Trunk: trunk, To: "+14155550101", RingTimeout: time.Second})
+		trunk, _ := dialer.ParseTrunk("sip:127.0.0.1:9")
+		_, err := ua.Dial(context.Background(), dialer.DialRequest{Trunk: trunk, To: "+14155550101", RingTimeout: time.Second})
 		if !errors.Is(err, media.ErrPortsExhausted) {
 			t.Fatalf("Dial = %v, want ErrPortsExhausted", err)
 		}
@@ -82,29 +83,11 @@ func TestDialPortRangeExhausted(t *testing.T) {
 	}()
 }
 
-func TestTrunkMaxChannels(t *testing.T) {
-	t.Parallel()
-	tr, _ := ParseTrunk("sip:127.0.0.1:5060")
-	tr.MaxChannels = 1
-	rel, err := tr.acquire()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tr.acquire(); !errors.Is(err, ErrTrunkBusy) {
-		t.Fatalf("second acquire = %v, want ErrTrunkBusy", err)
-	}
-	rel()
-	rel() // idempotent
-	if tr.Active() != 0 {
-		t.Fatalf("active %d after release", tr.Active())
-	}
-}
-
 func TestMaskNumber(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{"+14155550101": "+*******0101", "0101": "****", "": ""} {
-		if got := MaskNumber(in); got != want {
-			t.Errorf("MaskNumber(%q) = %q, want %q", in, got, want)
+		if got := dialer.MaskNumber(in); got != want {
+			t.Errorf("dialer.MaskNumber(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package dialer
+package dialer_test
 
 import (
 	"context"
@@ -9,11 +9,12 @@ import (
 	"go.uber.org/goleak"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/media"
 )
 
 // newTestUA starts a UA with its own clock on loopback; both stop at cleanup.
-func newTestUA(t *testing.T, opts Options) *UA {
+func newTestUA(t *testing.T, opts dialer.Options) *dialer.UA {
 	t.Helper()
 	clock := media.NewClock(media.ClockOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -22,7 +23,7 @@ func newTestUA(t *testing.T, opts Options) *UA {
 		opts.Logger = zaptest.NewLogger(t)
 	}
 	opts.Clock = clock
-	ua, err := NewUA(opts)
+	ua, err := dialer.NewUA(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

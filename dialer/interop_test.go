@@ -1,4 +1,4 @@
-package dialer
+package dialer_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/media"
 )
 
@@ -65,14 +66,14 @@ func sipp(t *testing.T, scenario string) (addr string, trace string, wait func()
 
 func TestInteropSIPpAnswerStreamsSpeech(t *testing.T) {
 	addr, trace, wait := sipp(t, "uas_answer_stream.xml")
-	ua := newTestUA(t, Options{})
-	trunk, err := ParseTrunk("sip:" + addr)
+	ua := newTestUA(t, dialer.Options{})
+	trunk, err := dialer.ParseTrunk("sip:" + addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := filepath.Join(t.TempDir(), "call.wav")
 	ctx := context.Background()
-	call, err := ua.Dial(ctx, DialRequest{Trunk: trunk, To: "+14155550101", RingTimeout: 5 * time.Second, RecordPath: rec})
+	call, err := ua.Dial(ctx, dialer.DialRequest{Trunk: trunk, To: "+14155550101", RingTimeout: 5 * time.Second, RecordPath: rec})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestInteropSIPpAnswerStreamsSpeech(t *testing.T) {
 	<-call.Done()
 	wait()
 	res := call.Result()
-	if res.Outcome != OutcomeAnswered || res.SIPStatus != 200 || res.HangupBy != HangupBot {
+	if res.Outcome != dialer.OutcomeAnswered || res.SIPStatus != 200 || res.HangupBy != dialer.HangupBot {
 		t.Fatalf("result: %+v", res)
 	}
 	if res.Media.PacketsReceived < 250 {
@@ -111,16 +112,16 @@ func TestInteropSIPpAnswerStreamsSpeech(t *testing.T) {
 
 func TestInteropSIPpBusy(t *testing.T) {
 	addr, _, wait := sipp(t, "uas_busy.xml")
-	ua := newTestUA(t, Options{})
-	trunk, _ := ParseTrunk("sip:" + addr)
-	call, err := ua.Dial(context.Background(), DialRequest{Trunk: trunk, To: "+14155550102", RingTimeout: 5 * time.Second})
+	ua := newTestUA(t, dialer.Options{})
+	trunk, _ := dialer.ParseTrunk("sip:" + addr)
+	call, err := ua.Dial(context.Background(), dialer.DialRequest{Trunk: trunk, To: "+14155550102", RingTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	<-call.Done()
 	wait()
 	res := call.Result()
-	if res.Outcome != OutcomeBusy || res.SIPStatus != 486 || res.SIPReason != "Busy Here" {
+	if res.Outcome != dialer.OutcomeBusy || res.SIPStatus != 486 || res.SIPReason != "Busy Here" {
 		t.Fatalf("result: %+v", res)
 	}
 	if res.HangupBy != "" || res.Timings.AnsweredAt != nil {
@@ -130,17 +131,17 @@ func TestInteropSIPpBusy(t *testing.T) {
 
 func TestInteropSIPpRingOutCancels(t *testing.T) {
 	addr, trace, wait := sipp(t, "uas_ring.xml")
-	ua := newTestUA(t, Options{})
-	trunk, _ := ParseTrunk("sip:" + addr)
+	ua := newTestUA(t, dialer.Options{})
+	trunk, _ := dialer.ParseTrunk("sip:" + addr)
 	start := time.Now()
-	call, err := ua.Dial(context.Background(), DialRequest{Trunk: trunk, To: "+14155550103", RingTimeout: 1500 * time.Millisecond})
+	call, err := ua.Dial(context.Background(), dialer.DialRequest{Trunk: trunk, To: "+14155550103", RingTimeout: 1500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	<-call.Done()
 	wait()
 	res := call.Result()
-	if res.Outcome != OutcomeNoAnswer || res.SIPStatus != 487 {
+	if res.Outcome != dialer.OutcomeNoAnswer || res.SIPStatus != 487 {
 		t.Fatalf("result: %+v", res)
 	}
 	if res.Timings.RingingAt == nil {

@@ -1,4 +1,4 @@
-package dialer
+package dialer_test
 
 import (
 	"encoding/binary"
@@ -40,6 +40,9 @@ func recordingChannel(t *testing.T, path string, ch int) []int16 {
 	t.Fatalf("%s has no data chunk", path)
 	return nil
 }
+
+// recordingRight is the far end's channel of a recording.
+func recordingRight(t *testing.T, path string) []int16 { return recordingChannel(t, path, 1) }
 
 // assertRecordingHolds checks that channel ch of the recording contains the
 // audio of source (by normalised cross-correlation, not by file size).

@@ -94,11 +94,7 @@ func RMS(samples []int16) float64 {
 	return math.Sqrt(sum / float64(len(samples)))
 }
 
-// maxCorrelationLag bounds the search: 4000 samples = 500 ms of network and
-// scheduling delay between a source and its recording.
-const maxCorrelationLag = 4000
-
-// Correlation is the maximum over lags k in ±4000 samples of the normalised
+// Correlation is the maximum over every lag k of the normalised
 // cross-correlation Σ a[i]·b[i+k] / √(Σ a[i]² · Σ b[i+k]²), both energies taken over
 // the overlap only, so a recording that holds a source plus leading or trailing
 // silence still scores ≈1. Lags whose overlap is shorter than half the shorter input
@@ -134,7 +130,9 @@ func Correlation(a, b []int16) float64 {
 	minOverlap := max(1, min(len(a), len(b))/2)
 	best := 0.0
 	found := false
-	for k := -maxCorrelationLag; k <= maxCorrelationLag; k++ {
+	// Every lag: a source may sit anywhere in a long recording (a callee's
+	// reply comes seconds after answer).
+	for k := -(len(a) - 1); k < len(b); k++ {
 		// overlap: i in [lo, hi) with 0 <= i < len(a) and 0 <= i+k < len(b)
 		lo := max(0, -k)
 		hi := min(len(a), len(b)-k)

@@ -77,6 +77,7 @@ func newRootCmd() *cobra.Command {
 	// Subcommands, one constructor per file.
 	root.AddCommand(
 		newCallCmd(),
+		newDemoCmd(),
 	)
 	return root
 }

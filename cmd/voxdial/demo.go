@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/media"
+	"github.com/voxdial/voxdial/sim"
+	"github.com/voxdial/voxdial/voicebot"
+)
+
+// demoCalls are numbers of the simulator's default profile, one per behaviour.
+var demoCalls = []struct{ to, expect string }{
+	{"+15550100001", "a person answers, talks, hangs up"},
+	{"+15550100008", "early media, a person answers and presses 1"},
+	{"+15550100009", "a person asks for a call back; we hang up"},
+	{"+15550100004", "voicemail greeting and beep"},
+	{"+15550100002", "busy"},
+	{"+15550100003", "rings out: CANCEL after the ring timeout"},
+	{"+15550100005", "rejected"},
+	{"+15550100006", "invalid number"},
+	{"+15550100007", "congestion"},
+}
+
+func newDemoCmd() *cobra.Command {
+	var jsonOut bool
+	var recordDir, logLevel string
+	var ringTimeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run the built-in simulator and place calls that cover several outcomes",
+		Long: `Start the callee simulator on loopback with its built-in profile, then place one
+call per behaviour (a person who talks, early media and DTMF, voicemail, busy, ring-out,
+reject, invalid number, congestion) with the built-in script, and print each result.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDemo(cmd.Context(), demoFlags{jsonOut, recordDir, logLevel, ringTimeout}, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print one JSON line per call result")
+	cmd.Flags().StringVar(&recordDir, "record-dir", filepath.Join(os.TempDir(), "voxdial-demo"), "where call recordings go")
+	cmd.Flags().StringVar(&logLevel, "log-level", "warn", "debug | info | warn | error")
+	cmd.Flags().DurationVar(&ringTimeout, "ring-timeout", 8*time.Second, "ring timeout for each call")
+	return cmd
+}
+
+type demoFlags struct {
+	jsonOut     bool
+	recordDir   string
+	logLevel    string
+	ringTimeout time.Duration
+}
+
+func runDemo(ctx context.Context, f demoFlags, stdout, stderr io.Writer) error {
+	log, err := newLogger(f.logLevel, "console", stderr)
+	if err != nil {
+		return usageErr("--log-level: %v", err)
+	}
+	if err := os.MkdirAll(f.recordDir, 0o755); err != nil {
+		return usageErr("--record-dir: %v", err)
+	}
+	script, err := voicebot.LoadScript("asset:demo.yaml")
+	if err != nil {
+		return failureErr(err)
+	}
+	far, err := sim.New(sim.Options{Logger: log.Named("sim")})
+	if err != nil {
+		return failureErr(fmt.Errorf("simulator: %w", err))
+	}
+	if err := far.Start(ctx); err != nil {
+		return failureErr(fmt.Errorf("simulator: %w", err))
+	}
+	defer far.Close()
+
+	clock := media.NewClock(media.ClockOptions{})
+	clock.Start(ctx)
+	defer clock.Stop()
+	ua, err := dialer.NewUA(dialer.Options{Logger: log.Named("dialer"), Clock: clock})
+	if err != nil {
+		return failureErr(err)
+	}
+	if err := ua.Start(ctx); err != nil {
+		return failureErr(err)
+	}
+	defer ua.Close()
+	trunk, err := dialer.ParseTrunk("sip:" + far.Addr().String())
+	if err != nil {
+		return failureErr(err)
+	}
+	trunk.Name = "sim"
+	trunk.CallerID = "+12125550000"
+
+	fmt.Fprintf(stderr, "voxdial demo: simulator on %s, placing %d calls (recordings in %s)\n",
+		far.Addr(), len(demoCalls), f.recordDir)
+	results := make([]dialer.Result, len(demoCalls))
+	var wg sync.WaitGroup
+	var outMu sync.Mutex
+	enc := json.NewEncoder(stdout)
+	for i, dc := range demoCalls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := newCallID()
+			call, err := ua.Dial(ctx, dialer.DialRequest{
+				Trunk: trunk, To: dc.to, RingTimeout: f.ringTimeout, CallID: id,
+				RecordPath: filepath.Join(f.recordDir, id+".wav"),
+			})
+			if err != nil {
+				log.Error("dial", zap.String("to", dialer.MaskNumber(dc.to)), zap.Error(err))
+				results[i] = dialer.Result{To: dc.to, Outcome: dialer.OutcomeFailed, Reason: err.Error()}
+				return
+			}
+			if call.Answered() {
+				if err := script.Run(ctx, call); err != nil {
+					_ = call.Hangup(context.WithoutCancel(ctx))
+				}
+			}
+			<-call.Done()
+			results[i] = call.Result()
+			outMu.Lock()
+			defer outMu.Unlock()
+			if f.jsonOut {
+				_ = enc.Encode(results[i])
+			} else {
+				fmt.Fprintf(stderr, "  done: %s → %s\n", dc.to, results[i].Outcome)
+			}
+		}()
+	}
+	wg.Wait()
+	if f.jsonOut {
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TO\tEXPECTED\tOUTCOME\tSIP\tSETUP\tTALK\tHANGUP\tDTMF\tRECORDING")
+	for i, r := range results {
+		status := "-"
+		if r.SIPStatus != 0 {
+			status = fmt.Sprintf("%d %s", r.SIPStatus, r.SIPReason)
+		}
+		talk := "-"
+		if r.Timings.AnsweredAt != nil {
+			talk = (time.Duration(r.Timings.DurationMS) * time.Millisecond).Round(100 * time.Millisecond).String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%dms\t%s\t%s\t%s\t%s\n", r.To, demoCalls[i].expect, r.Outcome, status,
+			r.Timings.SetupMS, talk, dash(r.HangupBy), dash(r.DTMF), dash(filepath.Base(r.Recording)))
+	}
+	return tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" || s == "." {
+		return "-"
+	}
+	return s
+}
