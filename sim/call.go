@@ -27,11 +27,15 @@ type call struct {
 	// ctx ends on CANCEL, on the dialer's BYE, and on server Close.
 	ctx context.Context
 
+	// sess and listen are set once by setupMedia (under mu); the call's own
+	// goroutine reads them freely, others through media().
 	sess   *media.Session
 	rec    CallRecord // guarded by mu
 	mu     sync.Mutex
 	listen *listener
 	done   chan struct{}
+
+	recorder *media.Recorder
 
 	sdpMu sync.Mutex // our SDP state for offers and answers in the dialog
 	local dialer.MediaOffer
@@ -40,13 +44,20 @@ type call struct {
 
 func (c *call) record() CallRecord {
 	c.mu.Lock()
-	r := c.rec
+	r, l := c.rec, c.listen
 	c.mu.Unlock()
-	if c.listen != nil {
-		r.PacketsReceived = c.listen.frames.Load()
-		r.ReceivedRMS = c.listen.rms()
+	if l != nil {
+		r.PacketsReceived = l.frames.Load()
+		r.ReceivedRMS = l.rms()
 	}
 	return r
+}
+
+// media returns the session (nil before the answer, and for fault answers).
+func (c *call) media() *media.Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sess
 }
 
 func (c *call) update(f func(r *CallRecord)) {
@@ -113,6 +124,11 @@ func (s *Server) runCall(req *sip.Request, tx sip.ServerTransaction) {
 		if c.sess != nil {
 			_ = c.sess.Close()
 			c.drainDTMF()
+		}
+		if c.recorder != nil {
+			if err := c.recorder.Close(); err != nil {
+				c.fail(err, "recording")
+			}
 		}
 		c.update(func(r *CallRecord) {
 			r.Active = false
@@ -404,7 +420,7 @@ func (c *call) setupMedia() ([]byte, error) {
 		conn.Close()
 		return nil, err
 	}
-	c.listen = newListener(c.plan.SpeechRMS)
+	listen := newListener(c.plan.SpeechRMS)
 	var recorder *media.Recorder
 	if s.opts.RecordDir != "" {
 		path := filepath.Join(s.opts.RecordDir, safeFileName(c.rec.CallID)+".wav")
@@ -423,7 +439,7 @@ func (c *call) setupMedia() ([]byte, error) {
 		DTMFPayloadType: neg.DTMFPT,
 		Logger:          c.log,
 		Recorder:        recorder,
-		OnAudio:         c.listen.onAudio,
+		OnAudio:         listen.onAudio,
 	})
 	if err != nil {
 		conn.Close()
@@ -432,18 +448,13 @@ func (c *call) setupMedia() ([]byte, error) {
 		}
 		return nil, err
 	}
-	if recorder != nil {
-		// The session must be closed before its recorder; our deferred
-		// teardown closes the session first, then this runs.
-		go func() {
-			<-c.done
-			_ = recorder.Close()
-		}()
-	}
+	c.recorder = recorder // closed after the session, in runCall's teardown
 	sess.SetRemote(neg.Remote)
 	sess.SetHold(neg.Hold())
 	sess.Start()
-	c.sess = sess
+	c.mu.Lock() // other goroutines (records, in-dialog requests) read these
+	c.sess, c.listen = sess, listen
+	c.mu.Unlock()
 	c.sdpMu.Lock()
 	c.local = local
 	c.local.Codecs = []media.Codec{neg.Codec}

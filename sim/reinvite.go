@@ -77,7 +77,8 @@ func (c *call) answerReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusInternalServerError, "CSeq Out Of Order", nil))
 		return
 	}
-	if c.sess == nil {
+	sess := c.media()
+	if sess == nil {
 		// A fault answer (no media here): refuse to renegotiate.
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
 		return
@@ -109,9 +110,9 @@ func (c *call) answerReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
 		return
 	}
-	c.sess.SetRemote(neg.Remote)
-	c.sess.SetCodec(neg.Codec)
-	c.sess.SetHold(neg.Hold())
+	sess.SetRemote(neg.Remote)
+	sess.SetCodec(neg.Codec)
+	sess.SetHold(neg.Hold())
 	res := sip.NewSDPResponseFromRequest(req, body)
 	res.AppendHeader(sip.HeaderClone(&c.s.dua.ContactHDR))
 	if err := tx.Respond(res); err != nil {

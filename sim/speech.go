@@ -21,7 +21,7 @@ import (
 type listener struct {
 	threshold  float64
 	base       time.Time
-	lastSpeech atomic.Int64 // ns since base of the last speech frame; 0 = none since reset
+	lastSpeech atomic.Int64  // ns since base of the last speech frame; 0 = none since reset
 	speech     chan struct{} // signalled by the first speech frame after reset (cap 1)
 	frames     atomic.Uint64
 	samples    atomic.Uint64

@@ -73,10 +73,10 @@ func newTestUAC(t testing.TB, target netip.AddrPort) *testUAC {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Requests leave from an ephemeral socket of the transport layer (whose
-	// reader feeds the same handlers): issue #367 makes a freshly served
-	// listener unreliable as a client connection.
-	client, err := sipgo.NewClient(ua, sipgo.WithClientLogger(quietSlog), sipgo.WithClientHostname("127.0.0.1"))
+	// Requests leave from the served listener: sipgo's ephemeral client
+	// sockets can leak their reader when their refcount goes negative.
+	client, err := sipgo.NewClient(ua, sipgo.WithClientLogger(quietSlog), sipgo.WithClientHostname("127.0.0.1"),
+		sipgo.WithClientPort(laddr.Port), sipgo.WithClientConnectionAddr(laddr.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,6 +99,17 @@ func newTestUAC(t testing.TB, target netip.AddrPort) *testUAC {
 		_ = srv.ServeUDP(conn)
 	}()
 	t.Cleanup(u.close)
+	// Issue #367: the listener joins the pool asynchronously; wait for it.
+	for i := 0; ; i++ {
+		if c, _ := ua.TransportLayer().GetConnection("udp", laddr.String()); c != nil {
+			c.TryClose()
+			break
+		}
+		if i > 500 {
+			t.Fatal("udp listener never joined the pool")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 	return u
 }
 
