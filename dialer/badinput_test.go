@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/internal/sipptest"
 	"github.com/voxdial/voxdial/media"
 )
 
@@ -63,8 +65,8 @@ func TestDialRejectsBadTargetsWithoutLeaks(t *testing.T) {
 func TestDialPortRangeExhausted(t *testing.T) {
 	checkLeaks(t)
 	// Hold the only port of a one-port range.
-	port := freeRTPPort(t)
-	hold, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", itoa(port)))
+	port := sipptest.FreeRTPPort(t)
+	hold, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package dialer_test
 
 import (
 	"context"
-	"net"
-	"os"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -36,66 +34,6 @@ func newTestUA(t *testing.T, opts dialer.Options) *dialer.UA {
 		cancel()
 	})
 	return ua
-}
-
-// freeUDPPort finds a UDP port that is free now (for peers such as SIPp that
-// cannot bind port 0 and report it back).
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
-
-// freeRTPPort finds an even UDP port p with p+1..p+3 free too (SIPp uses
-// the media port and the one two above).
-func freeRTPPort(t *testing.T) int {
-	t.Helper()
-	for i := 0; i < 50; i++ {
-		p := freeUDPPort(t) &^ 1
-		ok := true
-		var held []net.PacketConn
-		for d := 0; d < 4 && ok; d++ {
-			c, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", itoa(p+d)))
-			if err != nil {
-				ok = false
-				break
-			}
-			held = append(held, c)
-		}
-		for _, c := range held {
-			c.Close()
-		}
-		if ok {
-			return p
-		}
-	}
-	t.Fatal("no free RTP port block")
-	return 0
-}
-
-func itoa(i int) string {
-	b := make([]byte, 0, 6)
-	if i == 0 {
-		return "0"
-	}
-	for i > 0 {
-		b = append([]byte{byte('0' + i%10)}, b...)
-		i /= 10
-	}
-	return string(b)
-}
-
-func readFile(t *testing.T, p string) string {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // checkLeaks fails the test if it leaves goroutines behind. Register it

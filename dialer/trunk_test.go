@@ -22,4 +22,3 @@ func TestTrunkMaxChannels(t *testing.T) {
 		t.Fatalf("active %d after release", tr.Active())
 	}
 }
-

@@ -70,16 +70,12 @@ func LoadScript(path string) (*Script, error) {
 // ParseScript parses and validates a script and loads its prompts. name is
 // used in error messages and to resolve relative prompt paths.
 func ParseScript(data []byte, name string) (*Script, error) {
-	var probe map[string]yaml.Node
-	if err := yaml.Unmarshal(data, &probe); err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", name, ErrInvalidScript, err)
-	}
-	if n, ok := probe["states"]; ok {
-		return nil, fmt.Errorf("%s:%d: %w", name, n.Line, ErrNeedsRuntime)
-	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w: %v", name, ErrInvalidScript, err)
+	}
+	if line := keyLine(&doc, "states"); line > 0 {
+		return nil, fmt.Errorf("%s:%d: %w", name, line, ErrNeedsRuntime)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -142,6 +138,20 @@ func ParseScript(data []byte, name string) (*Script, error) {
 		s.MaxCall = 4 * time.Minute
 	}
 	return s, nil
+}
+
+// keyLine is the line of a top-level key, 0 when absent.
+func keyLine(doc *yaml.Node, key string) int {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return 0
+	}
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i].Line
+		}
+	}
+	return 0
 }
 
 func stepLines(doc *yaml.Node) []int {
