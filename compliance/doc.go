@@ -1,0 +1,55 @@
+// Package compliance is the gate every dial attempt passes: Gate.Check decides allow, block
+// or hold for one attempt, with the canonical rule ids that fired, a human reason, the
+// candidate time zones, the rules that passed and, when time alone decides, the next
+// eligible instant. The hopper calls it before leasing a contact and again right before
+// each INVITE.
+//
+// # Rules and data
+//
+// Rule packs (packs.go) hold every jurisdiction's parameters in data — US federal
+// (TCPA/TSR), Reg F, the stricter states, UK (PECR, TPS, Ofcom), France (D.223-9, ePrivacy)
+// and China — each citing its source; research and policy choices are in
+// shared/notes/compliance-rules.md. Holiday calendars are computed per year from rules
+// (fixed dates, nth weekdays, Easter offsets) with each jurisdiction's observed-day rule.
+//
+// The gate reads its facts through small interfaces a store can implement: Directory
+// (campaigns, sellers, contacts), ConsentLedger (consents, EBRs, Reassigned Numbers
+// Database answers), History (earlier attempts and refusals) and DNCLookup. Memory and
+// DNCIndex are the in-process implementations; DNCIndex keeps each list as a roaring64
+// bitmap of E.164 numbers (about 2 bytes per number) and answers without allocating.
+//
+// # Local time
+//
+// The candidate zones of a callee are libphonenumber's zones for the number's prefix (a
+// 208-200 number is both Boise and Los Angeles; Navajo Nation prefixes are Denver and
+// Phoenix) ∪ the contact's address zone. A window passes only if it passes in every zone,
+// on each zone's wall clock from the embedded IANA tzdata, so DST is handled by the zone
+// rules, never by fixed offsets. Toll-free and other non-geographic numbers, Etc/Unknown and
+// country-level fallbacks whose zones disagree are unresolved unless an address zone is
+// known (TZ_UNRESOLVED).
+//
+// # Evaluation
+//
+//	attempt ─► number, campaign, seller, contact ─► zones ─► packs (campaign's or by country)
+//	        ─► load consents, history (32 days), refusals, DNC hits
+//	        ─► general rules (caller id, internal DNC, revocation, refusal review)
+//	        ─► pack rules that time cannot change (consent, DNC, registry freshness, ...)
+//	        ─► time rules at the attempt time (windows, holidays, rolling and day caps)
+//	        ─► if only time rules block: walk forward to next_eligible_at
+//
+// Windows are half-open [open, close): 21:00:00 is outside 08:00–21:00. Rolling counters
+// count events at ≥ now − window at 1-s granularity (a call exactly 24 h old counts); Reg F,
+// French and Chinese day counts use the consumer's local calendar days, in every zone.
+// To find next_eligible_at each failing time rule names the earliest instant at which it
+// would pass; the latest of these is a lower bound for all, and the gate re-evaluates there
+// until every rule passes (history held as of the attempt).
+//
+// # Failure behaviour
+//
+// The gate fails closed: an unknown number format, campaign or zone, a stale or missing
+// registry copy, missing consent where consent is required, or any error from a data source
+// blocks (or holds, for REFUSAL_REVIEW and a Reassigned Numbers "no_data") with a reason. It
+// never allows when it cannot decide. The zero Verdict is Block.
+//
+// CheckStream implements `voxdial compliance check` (contracts/compliance-check.md).
+package compliance

@@ -1,0 +1,38 @@
+package compliance
+
+import (
+	"context"
+	"time"
+)
+
+// Directory resolves what the gate needs about campaigns, sellers and contacts. The
+// campaign store implements it; Memory is the in-process implementation.
+type Directory interface {
+	// Campaign returns the campaign or an error wrapping ErrNotFound.
+	Campaign(ctx context.Context, id string) (*Campaign, error)
+	// Seller returns the seller or an error wrapping ErrNotFound.
+	Seller(ctx context.Context, id string) (*Seller, error)
+	// Contact returns what is known about the number's subscriber; (nil, nil) when nothing is.
+	Contact(ctx context.Context, number uint64) (*Contact, error)
+}
+
+// ConsentLedger answers consent, relationship and reassignment questions.
+// Implementations append to buf and return it, so that callers can reuse buffers.
+type ConsentLedger interface {
+	// Consents appends the number's consent records (every seller, revoked ones included).
+	Consents(ctx context.Context, number uint64, buf []Consent) ([]Consent, error)
+	// EBRs appends the number's established business relationships.
+	EBRs(ctx context.Context, number uint64, buf []EBR) ([]EBR, error)
+	// Reassigned returns the latest Reassigned Numbers Database check at or before at
+	// (Answer ReassignedNone when the number was never checked).
+	Reassigned(ctx context.Context, number uint64, at time.Time) (ReassignedCheck, error)
+}
+
+// History answers frequency questions over earlier attempts.
+type History interface {
+	// Attempts appends the number's attempts with since ≤ At ≤ until, oldest first.
+	Attempts(ctx context.Context, number uint64, since, until time.Time, buf []Event) ([]Event, error)
+	// Refusals appends the number's attempts in which the consumer refused further calls,
+	// with At ≤ until, oldest first.
+	Refusals(ctx context.Context, number uint64, until time.Time, buf []Event) ([]Event, error)
+}
