@@ -78,6 +78,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		newCallCmd(),
 		newDemoCmd(),
+		newSimCmd(),
 	)
 	return root
 }
