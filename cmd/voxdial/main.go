@@ -79,6 +79,7 @@ func newRootCmd() *cobra.Command {
 		newCallCmd(),
 		newDemoCmd(),
 		newSimCmd(),
+		newBenchCmd(),
 	)
 	return root
 }

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/media"
+	"github.com/voxdial/voxdial/sim"
+)
+
+// benchProfile answers every call at once and stays silent until our BYE.
+const benchProfile = `
+defaults:
+  max_duration: 10m
+behaviours:
+  answer: {kind: person, turns: [{silence: 1ms}], after_turns: wait}
+mix:
+  - {behaviour: answer, weight: 1}
+`
+
+type benchCallsFlags struct {
+	calls, concurrency int
+	cps                float64
+	hold               time.Duration
+	trunk, rtpPorts    string
+	jsonOut            bool
+}
+
+func newBenchCallsCmd() *cobra.Command {
+	f := &benchCallsFlags{}
+	cmd := &cobra.Command{
+		Use:   "calls",
+		Short: "Place many calls against the simulator (or a trunk) and measure setup rate and failures",
+		Long: `Place --calls calls, at most --concurrency at a time, each held --hold after answer
+with RTP flowing both ways, against an in-process simulator (both ends in this
+process) or --trunk. Reports calls, calls_per_second (answered setups per second
+of wall time), failed, peak concurrent calls, setup latency and CPU.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runBenchCalls(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&f.calls, "calls", 1000, "calls to place")
+	fl.IntVar(&f.concurrency, "concurrency", 200, "calls in flight at once")
+	fl.Float64Var(&f.cps, "cps", 0, "new calls per second at most (0: as fast as the concurrency allows)")
+	fl.DurationVar(&f.hold, "hold", 2*time.Second, "how long each answered call stays up")
+	fl.StringVar(&f.trunk, "trunk", "", "SIP URI of an external far end (default: in-process simulator)")
+	fl.StringVar(&f.rtpPorts, "rtp-ports", "", "RTP port range MIN-MAX for the dialer")
+	fl.BoolVar(&f.jsonOut, "json", true, "print one JSON object")
+	return cmd
+}
+
+func runBenchCalls(ctx context.Context, f *benchCallsFlags, stdout, stderr io.Writer) error {
+	if f.calls <= 0 || f.concurrency <= 0 || f.hold < 0 {
+		return usageErr("bench calls: --calls and --concurrency must be positive, --hold not negative")
+	}
+	ports, err := parsePortRange(f.rtpPorts)
+	if err != nil {
+		return usageErr("--rtp-ports: %v", err)
+	}
+	target := f.trunk
+	if target == "" {
+		prof, err := sim.ParseProfile(strings.NewReader(benchProfile), "bench-profile")
+		if err != nil {
+			return failureErr(err)
+		}
+		far, err := sim.New(sim.Options{Profile: prof, MaxRecords: 1})
+		if err != nil {
+			return failureErr(err)
+		}
+		if err := far.Start(ctx); err != nil {
+			return failureErr(err)
+		}
+		defer far.Close()
+		target = "sip:" + far.Addr().String()
+	}
+	trunk, err := dialer.ParseTrunk(target)
+	if err != nil {
+		return usageErr("--trunk: %v", err)
+	}
+	clock := media.NewClock(media.ClockOptions{})
+	clock.Start(ctx)
+	defer clock.Stop()
+	ua, err := dialer.NewUA(dialer.Options{Clock: clock, RTPPorts: ports})
+	if err != nil {
+		return failureErr(err)
+	}
+	if err := ua.Start(ctx); err != nil {
+		return failureErr(err)
+	}
+	defer ua.Close()
+
+	fmt.Fprintf(stderr, "bench calls: %d calls, %d at a time, held %s, far end %s\n", f.calls, f.concurrency, f.hold, target)
+	// A carrier-style CPS limit: one token per 1/cps, shared by all workers.
+	var tokens <-chan time.Time
+	if f.cps > 0 {
+		t := time.NewTicker(time.Duration(float64(time.Second) / f.cps))
+		defer t.Stop()
+		tokens = t.C
+	}
+	m := startMeter()
+	var (
+		mu                   sync.Mutex
+		setups               []time.Duration
+		outcomes             = map[string]int{}
+		failed, localErr     atomic.Int64
+		active, peak         atomic.Int64
+		firstErr             atomic.Value
+		next                 atomic.Int64
+		wg                   sync.WaitGroup
+		packetsSent, packets atomic.Uint64
+	)
+	for range f.concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(f.calls) || ctx.Err() != nil {
+					return
+				}
+				if tokens != nil {
+					select {
+					case <-tokens:
+					case <-ctx.Done():
+						return
+					}
+				}
+				to := fmt.Sprintf("+1555%07d", i)
+				call, err := ua.Dial(ctx, dialer.DialRequest{Trunk: trunk, To: to, RingTimeout: 10 * time.Second})
+				if err != nil {
+					localErr.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				if call.Answered() {
+					n := active.Add(1)
+					for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+					}
+					select {
+					case <-time.After(f.hold):
+					case <-call.Done():
+					case <-ctx.Done():
+					}
+					_ = call.Hangup(context.WithoutCancel(ctx))
+					active.Add(-1)
+				}
+				<-call.Done()
+				r := call.Result()
+				mu.Lock()
+				outcomes[string(r.Outcome)]++
+				if r.Outcome == dialer.OutcomeAnswered {
+					setups = append(setups, time.Duration(r.Timings.SetupMS)*time.Millisecond)
+				}
+				mu.Unlock()
+				if r.Outcome != dialer.OutcomeAnswered || r.HangupBy != dialer.HangupBot {
+					failed.Add(1)
+				}
+				if r.Media != nil {
+					packetsSent.Add(r.Media.PacketsSent)
+					packets.Add(r.Media.PacketsReceived)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	out := m.common()
+	wall := out["duration_s"].(float64)
+	answered := outcomes[string(dialer.OutcomeAnswered)]
+	out["calls"] = f.calls
+	out["concurrency"] = f.concurrency
+	out["cps_limit"] = f.cps
+	out["hold_s"] = f.hold.Seconds()
+	out["calls_per_second"] = float64(answered) / wall
+	out["failed"] = failed.Load() + localErr.Load()
+	out["local_errors"] = localErr.Load()
+	out["outcomes"] = outcomes
+	out["peak_concurrent_calls"] = peak.Load()
+	out["setup_ms"] = percentilesMS(setups, 50, 95, 99)
+	out["packets_sent"] = packetsSent.Load()
+	out["packets_received"] = packets.Load()
+	if e, ok := firstErr.Load().(string); ok {
+		out["first_error"] = e
+	}
+	lat := clock.Lateness()
+	out["clock_lateness_ms"] = map[string]float64{
+		"p50": float64(lat.P50.Microseconds()) / 1000, "p99": float64(lat.P99.Microseconds()) / 1000,
+		"max": float64(lat.Max.Microseconds()) / 1000,
+	}
+	if err := writeJSON(stdout, out); err != nil {
+		return failureErr(err)
+	}
+	if failed.Load()+localErr.Load() > 0 {
+		return failureErr(fmt.Errorf("bench calls: %d of %d calls failed", failed.Load()+localErr.Load(), f.calls))
+	}
+	return nil
+}
