@@ -371,3 +371,38 @@ func TestKeepAliveOptions(t *testing.T) {
 		t.Fatal("ping of a dead trunk succeeded")
 	}
 }
+
+func TestTCPTransport(t *testing.T) {
+	b := setup(t, testProfile)
+	tr, err := dialer.ParseTrunk("sip:" + b.far.Addr().String() + ";transport=tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, c := range []struct {
+		to      string
+		outcome dialer.Outcome
+	}{{"+1555000020", dialer.OutcomeBusy}, {"+1555000002", dialer.OutcomeAnswered}} {
+		call, err := b.ua.Dial(ctx, dialer.DialRequest{Trunk: tr, To: c.to, RingTimeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.outcome == dialer.OutcomeAnswered {
+			time.Sleep(200 * time.Millisecond)
+			if err := call.Hangup(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		<-call.Done()
+		if r := call.Result(); r.Outcome != c.outcome {
+			t.Fatalf("%s over tcp: %+v", c.to, r)
+		}
+		sr, err := b.far.WaitCall(ctx, call.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sr.Transport != "TCP" {
+			t.Fatalf("far end saw transport %q", sr.Transport)
+		}
+	}
+}

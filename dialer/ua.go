@@ -138,7 +138,11 @@ func (u *UA) Start(ctx context.Context) error {
 	}
 	u.ports = media.NewPortAllocator(rtpIP, u.opts.RTPPorts)
 
-	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent(u.opts.UserAgent), sipgo.WithUserAgentHostname(host)}
+	uaOpts := []sipgo.UserAgentOption{
+		sipgo.WithUserAgent(u.opts.UserAgent), sipgo.WithUserAgentHostname(host),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(u.opts.SIPLogger)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(u.opts.SIPLogger)),
+	}
 	if u.opts.TLSConfig != nil {
 		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(u.opts.TLSConfig))
 	}
