@@ -1,0 +1,34 @@
+// Package tts turns text into telephone audio: a Synthesizer interface that streams PCM
+// chunks at a requested sample rate, its engines, and the prompt cache that makes a
+// campaign's static prompts cost nothing per call.
+//
+// # Engines
+//
+//   - Flite (embedded default, cgo against Debian's libflite1): BSD-style licence, and
+//     thread-safe when goroutines share one voice, so one process-wide voice serves every
+//     call (measured: the slt voice synthesises 16 kHz at ~85x real time on one core).
+//     Output is resampled to the requested rate with libspeexdsp.
+//   - HTTP: a small JSON-over-HTTP protocol (see http.go and HTTPHandler) that a
+//     self-hosted neural TTS server can front; NewHTTPHandler serves the same protocol
+//     over any Synthesizer, which is how the tests run the client against a real server.
+//   - ESpeak: espeak-ng as a subprocess, never linked (GPL-3 and not thread-safe). It
+//     is there for languages flite lacks (Mandarin through numbered pinyin) and as a
+//     third, very different voice for the recognition test set.
+//
+// Engines synthesise per sentence, so the first chunk arrives after the first sentence
+// rather than after the whole prompt.
+//
+// # Prompt cache
+//
+// Cache maps Key{Engine, Voice, Text, Codec, Rate} to a Prompt: the audio already cut
+// into 20 ms frames and encoded (G.711 µ-law or A-law, or linear). Memory is bounded by
+// an LRU over bytes; every prompt is also persisted on disk, so a restart or another
+// process finds it without synthesising again. Concurrent misses for the same key
+// synthesise once. Warm fills the cache for a campaign's script before dialling starts.
+// A templated prompt ("Your payment of {{amount | currency}} ...") is split by
+// ParseTemplate into static segments, which are cached, and variable segments,
+// verbalised (package speech/verbal) and synthesised per call; Cache.Render plays them
+// in order as one media.Source, synthesising the variable parts in the background while
+// the first static part is already playing. A cached prompt's first frame is ready
+// within a microsecond or so (BenchmarkCacheHitFirstFrame); the budget is 1 ms.
+package tts
