@@ -157,7 +157,7 @@ func describeWindows(ws []Window) string {
 
 func fmtDuration(d time.Duration) string {
 	switch {
-	case d%(24*time.Hour) == 0:
+	case d%(24*time.Hour) == 0 && d > 24*time.Hour:
 		return fmt.Sprintf("%d days", d/(24*time.Hour))
 	case d%time.Hour == 0:
 		return fmt.Sprintf("%d hours", d/time.Hour)

@@ -262,16 +262,16 @@ func (x *DNCIndex) LookupDNC(ctx context.Context, q DNCQuery) (DNCResult, error)
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	n := q.Number
-	if x.national.Contains(n) && x.listedBy(ListNational, "", n, q.At) {
+	if !x.national.IsEmpty() && x.national.Contains(n) && x.listedBy(ListNational, "", n, q.At) {
 		r.Hits |= 1 << ListNational
 	}
-	if x.tps.Contains(n) && x.listedBy(ListTPS, "", n, q.At) {
+	if !x.tps.IsEmpty() && x.tps.Contains(n) && x.listedBy(ListTPS, "", n, q.At) {
 		r.Hits |= 1 << ListTPS
 	}
-	if x.decline.Contains(n) && x.listedBy(ListDecline, "", n, q.At) {
+	if !x.decline.IsEmpty() && x.decline.Contains(n) && x.listedBy(ListDecline, "", n, q.At) {
 		r.Hits |= 1 << ListDecline
 	}
-	if x.internalAll.Contains(n) {
+	if !x.internalAll.IsEmpty() && x.internalAll.Contains(n) {
 		if b := x.internal[q.Seller]; b != nil && b.Contains(n) && x.listedBy(ListInternal, q.Seller, n, q.At) {
 			r.Hits |= 1 << ListInternal
 			r.InternalSeller = q.Seller
@@ -282,7 +282,7 @@ func (x *DNCIndex) LookupDNC(ctx context.Context, q DNCQuery) (DNCResult, error)
 			}
 		}
 	}
-	if x.stateAll.Contains(n) {
+	if !x.stateAll.IsEmpty() && x.stateAll.Contains(n) {
 		if s, ok := x.firstScope(x.state, ListState, n, q.At); ok {
 			r.Hits |= 1 << ListState
 			r.StateRegion = s

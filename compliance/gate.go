@@ -14,7 +14,7 @@ type Options struct {
 	Consents  ConsentLedger
 	History   History
 	DNC       DNCLookup
-	Resolver  *Resolver // nil: NewResolver(0)
+	Resolver  *Resolver // nil: a process-wide resolver
 }
 
 // Gate decides, for every dial attempt, whether it may be placed now. Safe for concurrent
@@ -32,6 +32,10 @@ type Gate struct {
 	pool      sync.Pool
 }
 
+// sharedResolver is the process-wide resolver gates use by default: number metadata does
+// not change while the process runs.
+var sharedResolver = sync.OnceValue(func() *Resolver { return NewResolver(0) })
+
 // historyLookback covers every rolling and local-day window (30 calendar days in any zone).
 const historyLookback = 32 * 24 * time.Hour
 
@@ -48,7 +52,7 @@ func NewGate(o Options) (*Gate, error) {
 	}
 	o.Packs.compile()
 	if o.Resolver == nil {
-		o.Resolver = NewResolver(0)
+		o.Resolver = sharedResolver()
 	}
 	cn, err := time.LoadLocation(o.Packs.CN.Zone)
 	if err != nil {
@@ -134,7 +138,10 @@ type eval struct {
 
 // CheckTo decides one attempt into d (the allocation-free form of Check).
 func (g *Gate) CheckTo(ctx context.Context, a *Attempt, d *Decision) {
-	*d = Decision{ID: a.ID, PackVersion: g.packs.Version}
+	// Reset field by field: clearing the notes array would cost more than the decision.
+	d.ID, d.Verdict, d.Rules, d.Passed, d.NextEligibleAt = a.ID, Block, 0, 0, time.Time{}
+	d.Zones, d.Packs, d.PackVersion, d.ConsentID = nil, 0, g.packs.Version, ""
+	d.NationalAsOf, d.TPSAsOf, d.nNotes = time.Time{}, time.Time{}, 0
 	e := g.pool.Get().(*eval)
 	*e = eval{g: g, ctx: ctx, a: a, d: d, at: a.At,
 		events: e.events[:0], refusals: e.refusals[:0], consents: e.consents[:0], ebrs: e.ebrs[:0], record: true}
@@ -365,7 +372,7 @@ func (e *eval) general() {
 	// platform suppression is on.
 	if e.dnc.Hits.Has(ListInternal) {
 		e.fail(DNCInternal)
-		e.d.addNote(note{rule: DNCInternal, kind: noteDNC, s1: "internal", s2: "seller " + e.dnc.InternalSeller})
+		e.d.addNote(note{rule: DNCInternal, kind: noteDNC, s1: "internal", s2: e.dnc.InternalSeller})
 	} else {
 		e.pass(DNCInternal)
 	}

@@ -3,108 +3,138 @@ package compliance
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // Memory is an in-process Directory, ConsentLedger and History. The store-backed
 // implementations come with the store; Memory serves tests, `voxdial compliance check` and
-// benchmarks. Safe for concurrent use.
+// benchmarks. Safe for concurrent use: campaigns and sellers are copy-on-write snapshots,
+// per-number data sits in 64 shards so that cores rarely share a lock.
 type Memory struct {
-	mu         sync.RWMutex
-	campaigns  map[string]*Campaign
-	sellers    map[string]*Seller
-	contacts   map[uint64]*Contact
-	consents   map[uint64][]Consent
-	ebrs       map[uint64][]EBR
-	reassigned map[uint64][]ReassignedCheck // sorted by CheckedAt
-	history    map[uint64][]Event           // sorted by At
-	refusals   map[uint64][]Event           // sorted by At
+	wmu       sync.Mutex // serialises campaign and seller writers
+	campaigns atomic.Pointer[map[string]*Campaign]
+	sellers   atomic.Pointer[map[string]*Seller]
+	shards    [memShards]memShard
+}
+
+const memShards = 64
+
+type memShard struct {
+	mu      sync.RWMutex
+	numbers map[uint64]*numberData
+	_       [40]byte // keep shards on separate cache lines
+}
+
+// numberData is everything known about one number, kept together so that one decision
+// touches one map entry.
+type numberData struct {
+	contact    *Contact
+	consents   []Consent
+	ebrs       []EBR
+	reassigned []ReassignedCheck // sorted by CheckedAt
+	history    []Event           // sorted by At
+	refusals   []Event           // sorted by At
 }
 
 // NewMemory returns an empty store.
 func NewMemory() *Memory {
-	return &Memory{
-		campaigns:  map[string]*Campaign{},
-		sellers:    map[string]*Seller{},
-		contacts:   map[uint64]*Contact{},
-		consents:   map[uint64][]Consent{},
-		ebrs:       map[uint64][]EBR{},
-		reassigned: map[uint64][]ReassignedCheck{},
-		history:    map[uint64][]Event{},
-		refusals:   map[uint64][]Event{},
+	m := &Memory{}
+	c, s := map[string]*Campaign{}, map[string]*Seller{}
+	m.campaigns.Store(&c)
+	m.sellers.Store(&s)
+	for i := range m.shards {
+		m.shards[i].numbers = map[uint64]*numberData{}
 	}
+	return m
+}
+
+func (m *Memory) shard(n uint64) *memShard { return &m.shards[(n*0x9E3779B97F4A7C15)>>58] }
+
+// update runs f on the number's record under the shard's write lock.
+func (m *Memory) update(n uint64, f func(d *numberData)) {
+	s := m.shard(n)
+	s.mu.Lock()
+	d := s.numbers[n]
+	if d == nil {
+		d = &numberData{}
+		s.numbers[n] = d
+	}
+	f(d)
+	s.mu.Unlock()
 }
 
 // PutCampaign adds or replaces a campaign.
 func (m *Memory) PutCampaign(c Campaign) {
-	m.mu.Lock()
-	m.campaigns[c.ID] = &c
-	m.mu.Unlock()
+	m.wmu.Lock()
+	next := maps.Clone(*m.campaigns.Load())
+	next[c.ID] = &c
+	m.campaigns.Store(&next)
+	m.wmu.Unlock()
 }
 
 // PutSeller adds or replaces a seller.
 func (m *Memory) PutSeller(s Seller) {
-	m.mu.Lock()
-	m.sellers[s.ID] = &s
-	m.mu.Unlock()
+	m.wmu.Lock()
+	next := maps.Clone(*m.sellers.Load())
+	next[s.ID] = &s
+	m.sellers.Store(&next)
+	m.wmu.Unlock()
 }
 
 // PutContact adds or replaces a contact.
 func (m *Memory) PutContact(number uint64, c Contact) {
-	m.mu.Lock()
-	m.contacts[number] = &c
-	m.mu.Unlock()
+	m.update(number, func(d *numberData) { d.contact = &c })
 }
 
 // AddConsent appends a consent record.
 func (m *Memory) AddConsent(c Consent) {
-	m.mu.Lock()
-	m.consents[c.Number] = append(m.consents[c.Number], c)
-	m.mu.Unlock()
+	m.update(c.Number, func(d *numberData) { d.consents = append(d.consents, c) })
 }
 
 // RevokeConsent revokes the number's consents for seller at t via channel; it reports
 // whether any consent was in force.
 func (m *Memory) RevokeConsent(number uint64, seller string, t time.Time, via string) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	cs := m.consents[number]
 	any := false
-	for i := range cs {
-		if cs[i].Seller == seller && cs[i].RevokedAt.IsZero() {
-			cs[i].RevokedAt, cs[i].RevokedVia = t, via
-			any = true
+	m.update(number, func(d *numberData) {
+		cs := make([]Consent, len(d.consents)) // copy: readers may hold the old slice
+		copy(cs, d.consents)
+		for i := range cs {
+			if cs[i].Seller == seller && cs[i].RevokedAt.IsZero() {
+				cs[i].RevokedAt, cs[i].RevokedVia = t, via
+				any = true
+			}
 		}
-	}
+		d.consents = cs
+	})
 	return any
 }
 
 // AddEBR appends an established business relationship.
 func (m *Memory) AddEBR(e EBR) {
-	m.mu.Lock()
-	m.ebrs[e.Number] = append(m.ebrs[e.Number], e)
-	m.mu.Unlock()
+	m.update(e.Number, func(d *numberData) { d.ebrs = append(d.ebrs, e) })
 }
 
 // AddReassigned records a Reassigned Numbers Database answer.
 func (m *Memory) AddReassigned(r ReassignedCheck) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	rs := append(m.reassigned[r.Number], r)
-	sort.SliceStable(rs, func(i, j int) bool { return rs[i].CheckedAt.Before(rs[j].CheckedAt) })
-	m.reassigned[r.Number] = rs
+	m.update(r.Number, func(d *numberData) {
+		rs := append(d.reassigned, r)
+		sort.SliceStable(rs, func(i, j int) bool { return rs[i].CheckedAt.Before(rs[j].CheckedAt) })
+		d.reassigned = rs
+	})
 }
 
 // AddEvent records an attempt in the history.
 func (m *Memory) AddEvent(e Event) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.history[e.Number] = insertByTime(m.history[e.Number], e)
-	if e.Refused {
-		m.refusals[e.Number] = insertByTime(m.refusals[e.Number], e)
-	}
+	m.update(e.Number, func(d *numberData) {
+		d.history = insertByTime(d.history, e)
+		if e.Refused {
+			d.refusals = insertByTime(d.refusals, e)
+		}
+	})
 }
 
 func insertByTime(es []Event, e Event) []Event {
@@ -115,11 +145,17 @@ func insertByTime(es []Event, e Event) []Event {
 	return es
 }
 
+// get returns the number's record (read-only) under the shard's read lock, released by the
+// returned shard's RUnlock.
+func (m *Memory) get(n uint64) (*memShard, *numberData) {
+	s := m.shard(n)
+	s.mu.RLock()
+	return s, s.numbers[n]
+}
+
 // Campaign implements Directory.
 func (m *Memory) Campaign(_ context.Context, id string) (*Campaign, error) {
-	m.mu.RLock()
-	c := m.campaigns[id]
-	m.mu.RUnlock()
+	c := (*m.campaigns.Load())[id]
 	if c == nil {
 		return nil, fmt.Errorf("campaign %q: %w", id, ErrNotFound)
 	}
@@ -128,9 +164,7 @@ func (m *Memory) Campaign(_ context.Context, id string) (*Campaign, error) {
 
 // Seller implements Directory.
 func (m *Memory) Seller(_ context.Context, id string) (*Seller, error) {
-	m.mu.RLock()
-	s := m.sellers[id]
-	m.mu.RUnlock()
+	s := (*m.sellers.Load())[id]
 	if s == nil {
 		return nil, fmt.Errorf("seller %q: %w", id, ErrNotFound)
 	}
@@ -139,36 +173,43 @@ func (m *Memory) Seller(_ context.Context, id string) (*Seller, error) {
 
 // Contact implements Directory.
 func (m *Memory) Contact(_ context.Context, number uint64) (*Contact, error) {
-	m.mu.RLock()
-	c := m.contacts[number]
-	m.mu.RUnlock()
-	return c, nil
+	s, d := m.get(number)
+	defer s.mu.RUnlock()
+	if d == nil {
+		return nil, nil
+	}
+	return d.contact, nil
 }
 
 // Consents implements ConsentLedger.
 func (m *Memory) Consents(_ context.Context, number uint64, buf []Consent) ([]Consent, error) {
-	m.mu.RLock()
-	buf = append(buf, m.consents[number]...)
-	m.mu.RUnlock()
+	s, d := m.get(number)
+	if d != nil {
+		buf = append(buf, d.consents...)
+	}
+	s.mu.RUnlock()
 	return buf, nil
 }
 
 // EBRs implements ConsentLedger.
 func (m *Memory) EBRs(_ context.Context, number uint64, buf []EBR) ([]EBR, error) {
-	m.mu.RLock()
-	buf = append(buf, m.ebrs[number]...)
-	m.mu.RUnlock()
+	s, d := m.get(number)
+	if d != nil {
+		buf = append(buf, d.ebrs...)
+	}
+	s.mu.RUnlock()
 	return buf, nil
 }
 
 // Reassigned implements ConsentLedger.
 func (m *Memory) Reassigned(_ context.Context, number uint64, at time.Time) (ReassignedCheck, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	rs := m.reassigned[number]
-	for i := len(rs) - 1; i >= 0; i-- {
-		if !rs[i].CheckedAt.After(at) {
-			return rs[i], nil
+	s, d := m.get(number)
+	defer s.mu.RUnlock()
+	if d != nil {
+		for i := len(d.reassigned) - 1; i >= 0; i-- {
+			if !d.reassigned[i].CheckedAt.After(at) {
+				return d.reassigned[i], nil
+			}
 		}
 	}
 	return ReassignedCheck{Number: number}, nil
@@ -176,11 +217,22 @@ func (m *Memory) Reassigned(_ context.Context, number uint64, at time.Time) (Rea
 
 // Attempts implements History.
 func (m *Memory) Attempts(_ context.Context, number uint64, since, until time.Time, buf []Event) ([]Event, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	es := m.history[number]
-	i := sort.Search(len(es), func(i int) bool { return !es[i].At.Before(since) })
-	for ; i < len(es) && !es[i].At.After(until); i++ {
+	s, d := m.get(number)
+	defer s.mu.RUnlock()
+	if d == nil {
+		return buf, nil
+	}
+	es := d.history
+	lo, hi := 0, len(es)
+	for lo < hi { // first event at or after since
+		mid := int(uint(lo+hi) >> 1)
+		if es[mid].At.Before(since) {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	for i := lo; i < len(es) && !es[i].At.After(until); i++ {
 		buf = append(buf, es[i])
 	}
 	return buf, nil
@@ -188,9 +240,12 @@ func (m *Memory) Attempts(_ context.Context, number uint64, since, until time.Ti
 
 // Refusals implements History.
 func (m *Memory) Refusals(_ context.Context, number uint64, until time.Time, buf []Event) ([]Event, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	for _, e := range m.refusals[number] {
+	s, d := m.get(number)
+	defer s.mu.RUnlock()
+	if d == nil {
+		return buf, nil
+	}
+	for _, e := range d.refusals {
 		if e.At.After(until) {
 			break
 		}

@@ -139,7 +139,10 @@ func jsonError(file string, data []byte, lineBase int, err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return &InputError{File: file, Line: line(int64(len(data))), Err: errors.New("invalid JSON: unexpected end of input")}
 	}
-	return &InputError{File: file, Err: err}
+	if errors.Is(err, io.EOF) {
+		return &InputError{File: file, Line: lineBase, Err: errors.New("invalid JSON: empty input")}
+	}
+	return &InputError{File: file, Line: lineBase, Err: err}
 }
 
 // parseTime accepts RFC 3339 (and, where dates are allowed, YYYY-MM-DD as 00:00 UTC).

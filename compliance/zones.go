@@ -45,6 +45,7 @@ type Resolver struct {
 	cache []atomic.Uint64 // number<<infoBits | info id; 0 is empty
 	mask  uint64
 	infos [maxInfos]atomic.Pointer[NumberInfo]
+	plain [maxInfos]atomic.Pointer[ZoneSet] // zone sets without an address zone
 
 	mu      sync.RWMutex
 	byKey   map[string]uint16
@@ -70,7 +71,7 @@ func NewResolver(cacheSize int) *Resolver {
 	if cacheSize <= 0 {
 		cacheSize = 1 << 20
 	}
-	size := 1
+	size := 4
 	for size < cacheSize {
 		size <<= 1
 	}
@@ -91,15 +92,29 @@ func (r *Resolver) Info(number uint64) *NumberInfo {
 }
 
 func (r *Resolver) info(number uint64) (uint16, *NumberInfo) {
-	slot := &r.cache[(number*0x9E3779B97F4A7C15>>20)&r.mask]
-	if e := slot.Load(); e != 0 && e>>infoBits == number {
-		id := uint16(e & (maxInfos - 1))
-		return id, r.infos[id].Load()
+	// 4-way set-associative: a bucket of 4 slots, so that two hot numbers rarely evict
+	// each other.
+	h := number * 0x9E3779B97F4A7C15
+	b := (h >> 20) & r.mask &^ 3
+	bucket := r.cache[b : b+4 : b+4]
+	empty := -1
+	for i := range bucket {
+		e := bucket[i].Load()
+		if e != 0 && e>>infoBits == number {
+			id := uint16(e & (maxInfos - 1))
+			return id, r.infos[id].Load()
+		}
+		if e == 0 && empty < 0 {
+			empty = i
+		}
 	}
 	info := r.resolve(number)
 	id := r.intern(info)
 	if id != 0 && number < 1<<(64-infoBits) {
-		slot.Store(number<<infoBits | uint64(id))
+		if empty < 0 {
+			empty = int(h>>60) & 3 // pseudo-random victim
+		}
+		bucket[empty].Store(number<<infoBits | uint64(id))
 	}
 	if id == 0 {
 		return 0, info
@@ -245,6 +260,14 @@ func (r *Resolver) Zones(number uint64, addressZone string) (*ZoneSet, *NumberIn
 	id, info := r.info(number)
 	if id == 0 {
 		return r.union(info, addressZone), info
+	}
+	if addressZone == "" {
+		if zs := r.plain[id].Load(); zs != nil {
+			return zs, info
+		}
+		zs := r.union(info, "")
+		r.plain[id].Store(zs)
+		return zs, info
 	}
 	k := unionKey{info: id, addr: addressZone}
 	r.mu.RLock()

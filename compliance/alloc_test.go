@@ -1,0 +1,91 @@
+package compliance
+
+import (
+	"context"
+	"testing"
+)
+
+// The in-memory hot path does not allocate, for allowed and refused attempts alike.
+func TestCheckAllocationFree(t *testing.T) {
+	w, err := NewBenchWorld(BenchOptions{DNCNumbers: 200_000, Contacts: 20_000, Attempts: 2_000, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	w.Warm(ctx)
+	var d Decision
+	verdicts := map[Verdict]int{}
+	for i := range w.Attempts {
+		w.Gate.CheckTo(ctx, &w.Attempts[i], &d)
+		verdicts[d.Verdict]++
+	}
+	if verdicts[Allow] == 0 || verdicts[Block] == 0 {
+		t.Fatalf("workload should mix verdicts: %v", verdicts)
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(5000, func() {
+		w.Gate.CheckTo(ctx, &w.Attempts[i%len(w.Attempts)], &d)
+		i++
+	})
+	if allocs != 0 {
+		t.Errorf("%.2f allocations per decision, want 0", allocs)
+	}
+	n, _ := ParseNumber(w.Attempts[0].Number)
+	q := DNCQuery{Number: n, Seller: "S1", At: w.Attempts[0].At}
+	if a := testing.AllocsPerRun(1000, func() { _, _ = w.DNC.LookupDNC(ctx, q) }); a != 0 {
+		t.Errorf("DNC lookup: %.2f allocations, want 0", a)
+	}
+}
+
+func BenchmarkGateCheck(b *testing.B) {
+	w, err := NewBenchWorld(BenchOptions{DNCNumbers: 1_000_000, Contacts: 100_000, Attempts: 1 << 14, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	w.Warm(ctx)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var d Decision
+	for i := 0; b.Loop(); i++ {
+		w.Gate.CheckTo(ctx, &w.Attempts[i&(len(w.Attempts)-1)], &d)
+	}
+}
+
+func BenchmarkGateCheckParallel(b *testing.B) {
+	w, err := NewBenchWorld(BenchOptions{DNCNumbers: 1_000_000, Contacts: 100_000, Attempts: 1 << 14, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	w.Warm(ctx)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var d Decision
+		i := 0
+		for pb.Next() {
+			w.Gate.CheckTo(ctx, &w.Attempts[i&(len(w.Attempts)-1)], &d)
+			i++
+		}
+	})
+}
+
+func BenchmarkDNCLookup(b *testing.B) {
+	w, err := NewBenchWorld(BenchOptions{DNCNumbers: 5_000_000, Contacts: 1000, Attempts: 1024, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	qs := make([]DNCQuery, len(w.Attempts))
+	for i, a := range w.Attempts {
+		n, _ := ParseNumber(a.Number)
+		qs[i] = DNCQuery{Number: n, Seller: "S1", At: a.At}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		_, _ = w.DNC.LookupDNC(ctx, qs[i&1023])
+	}
+	b.ReportMetric(float64(w.DNCBytes)/float64(w.DNCNumbers), "bytes/number")
+}
