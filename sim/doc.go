@@ -36,8 +36,9 @@
 // # Failure behaviour
 //
 // A CANCEL that races our 200 OK is resolved by the transaction layer (the
-// 200 wins or the 487 does, never both). An answer that is not ACKed within
-// 64*T1 is hung up with BYE. Close sends BYE to every answered call and 503 to
+// 200 wins or the 487 does, never both). A 200 OK is retransmitted until its
+// ACK arrives (sipgo gives up after 64*T1 and treats the dialog as
+// confirmed); max_duration still ends such a call with our BYE. Close sends BYE to every answered call and 503 to
 // every ringing one, waits for them, then closes every socket. Faults for
 // tests of the dialer are chosen in the profile: answer_sdp garbage or
 // no_common_codec, digest auth (401 then 403 for wrong credentials),
