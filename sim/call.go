@@ -152,12 +152,13 @@ func (s *Server) runCall(req *sip.Request, tx sip.ServerTransaction) {
 		case authChallenge:
 			res := sip.NewResponseFromRequest(req, sip.StatusUnauthorized, "Unauthorized", nil)
 			res.AppendHeader(sip.NewHeader("WWW-Authenticate", s.auth.challenge(stale)))
-			_ = tx.Respond(res)
+			// Record first: the retry may arrive (and inherit this flag) right after the 401.
 			c.update(func(r *CallRecord) { r.FinalStatus, r.AuthChallenged = 401, true })
+			_ = tx.Respond(res)
 			return
 		case authForbidden:
-			_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusForbidden, "Forbidden", nil))
 			c.update(func(r *CallRecord) { r.FinalStatus = 403 })
+			_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusForbidden, "Forbidden", nil))
 			return
 		}
 	}

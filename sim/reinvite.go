@@ -115,11 +115,13 @@ func (c *call) answerReInvite(req *sip.Request, tx sip.ServerTransaction) {
 	sess.SetHold(neg.Hold())
 	res := sip.NewSDPResponseFromRequest(req, body)
 	res.AppendHeader(sip.HeaderClone(&c.s.dua.ContactHDR))
+	// Count before responding: the peer may read the record as soon as it has the 200.
+	c.update(func(r *CallRecord) { r.ReInvitesAnswered++ })
 	if err := tx.Respond(res); err != nil {
+		c.update(func(r *CallRecord) { r.ReInvitesAnswered-- })
 		c.log.Debug("respond re-invite", zap.Error(err))
 		return
 	}
-	c.update(func(r *CallRecord) { r.ReInvitesAnswered++ })
 	c.log.Debug("answered re-invite", zap.Bool("hold", neg.Hold()))
 }
 

@@ -79,8 +79,19 @@ func decodeCall(t *testing.T, stdout string) callJSON {
 func TestCallAnsweredBySimulatorWithRecording(t *testing.T) {
 	far := startSim(t)
 	dir := t.TempDir()
+	// Long listens: the simulated person (+15550100001) answers each prompt and
+	// hangs up after the third, well before the script would.
+	script := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(script, []byte(`steps:
+  - play: asset:hello.wav
+  - listen: 10s
+  - play: asset:thanks.wav
+  - listen: 10s
+  - play: asset:goodbye.wav
+  - listen: 15s
+`), 0o644)
 	code, out, errOut := runCLI(t, "call", "--to", "+15550100001", "--trunk", "sip:"+far.Addr().String(),
-		"--script", "asset:demo.yaml", "--record-dir", dir, "--var", "first_name=Ana", "--json", "--log-level", "warn")
+		"--script", script, "--record-dir", dir, "--var", "first_name=Ana", "--json", "--log-level", "warn")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"github.com/emiago/sipgo/sip"
 	"github.com/spf13/cobra"
 )
 
@@ -41,6 +43,9 @@ func failureErr(err error) error {
 }
 
 func main() {
+	// sipgo writes some transport warnings ("ref went negative") through its
+	// package logger rather than the ones we inject; keep them off our stderr.
+	sip.SetDefaultLogger(slog.New(slog.DiscardHandler))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
