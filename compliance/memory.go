@@ -98,19 +98,19 @@ func (m *Memory) AddConsent(c Consent) {
 // RevokeConsent revokes the number's consents for seller at t via channel; it reports
 // whether any consent was in force.
 func (m *Memory) RevokeConsent(number uint64, seller string, t time.Time, via string) bool {
-	any := false
+	revoked := false
 	m.update(number, func(d *numberData) {
 		cs := make([]Consent, len(d.consents)) // copy: readers may hold the old slice
 		copy(cs, d.consents)
 		for i := range cs {
 			if cs[i].Seller == seller && cs[i].RevokedAt.IsZero() {
 				cs[i].RevokedAt, cs[i].RevokedVia = t, via
-				any = true
+				revoked = true
 			}
 		}
 		d.consents = cs
 	})
-	return any
+	return revoked
 }
 
 // AddEBR appends an established business relationship.
