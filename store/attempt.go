@@ -1,0 +1,382 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Attempt states.
+const (
+	AttemptDialing = "dialing"
+	AttemptDone    = "done"
+	AttemptLost    = "lost" // closed by a lease rescue: its node died mid-call
+)
+
+// Attempt is one dial of a contact (a row of attempts).
+type Attempt struct {
+	ID          int64           `json:"id"`
+	CampaignID  int64           `json:"campaign_id"`
+	ContactID   int64           `json:"contact_id"`
+	AttemptNo   int             `json:"attempt_no"`
+	Holder      string          `json:"holder"`
+	Phone       string          `json:"phone"`
+	CallID      string          `json:"call_id"`
+	Trunk       string          `json:"trunk"`
+	CallerID    string          `json:"caller_id"`
+	State       string          `json:"state"`
+	Outcome     string          `json:"outcome"`
+	SIPStatus   int             `json:"sip_status"`
+	Disposition string          `json:"disposition"`
+	HangupBy    string          `json:"hangup_by"`
+	StartedAt   time.Time       `json:"started_at"`
+	AnsweredAt  time.Time       `json:"answered_at,omitzero"`
+	EndedAt     time.Time       `json:"ended_at,omitzero"`
+	DurationMS  int64           `json:"duration_ms"`
+	Result      json.RawMessage `json:"result"`
+}
+
+const attemptCols = `id, campaign_id, contact_id, attempt_no, holder, phone_e164, call_id, trunk, caller_id, state,
+	outcome, sip_status, disposition, hangup_by, started_at, answered_at, ended_at, duration_ms, result`
+
+func scanAttempt(row interface{ Scan(...any) error }) (*Attempt, error) {
+	var a Attempt
+	var result string
+	err := row.Scan(&a.ID, &a.CampaignID, &a.ContactID, &a.AttemptNo, &a.Holder, &a.Phone, &a.CallID, &a.Trunk,
+		&a.CallerID, &a.State, &a.Outcome, &a.SIPStatus, &a.Disposition, &a.HangupBy, timeCol{&a.StartedAt},
+		timeCol{&a.AnsweredAt}, timeCol{&a.EndedAt}, &a.DurationMS, nullStr{&result})
+	if err != nil {
+		return nil, translate(err)
+	}
+	a.Result = json.RawMessage(orJSON(result, "{}"))
+	return &a, nil
+}
+
+// AttemptStartParams open an attempt on a leased contact, just before its INVITE.
+type AttemptStartParams struct {
+	ContactID int64
+	Holder    string
+	CallID    string
+	Trunk     string
+	CallerID  string
+	Now       time.Time
+}
+
+// AttemptStart counts an attempt on the contact and records it as dialling,
+// in one transaction; ErrLeaseLost when the holder no longer has the lease.
+// Attempt numbers are unique per contact, so an attempt is recorded once.
+func (db *DB) AttemptStart(ctx context.Context, p *AttemptStartParams) (*Attempt, error) {
+	now := db.ts(nowOr(p.Now))
+	var a *Attempt
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		var campaignID int64
+		var phone string
+		err := tx.QueryRowContext(ctx, db.q(`UPDATE contacts SET attempts = attempts + 1, updated_at = ?
+			WHERE id = ? AND state = 'leased' AND lease_holder = ? RETURNING attempts, campaign_id, phone_e164`),
+			now, p.ContactID, p.Holder).Scan(&n, &campaignID, &phone)
+		if err != nil {
+			if translate(err) == ErrNotFound {
+				return ErrLeaseLost
+			}
+			return translate(err)
+		}
+		a, err = scanAttempt(tx.QueryRowContext(ctx, db.q(`INSERT INTO attempts (campaign_id, contact_id, attempt_no, holder,
+			phone_e164, call_id, trunk, caller_id, state, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'dialing', ?)
+			RETURNING `+attemptCols), campaignID, p.ContactID, n, p.Holder, phone, p.CallID, p.Trunk, p.CallerID, now))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO call_events (campaign_id, contact_id, attempt_id, type, data, at)
+			VALUES (?, ?, ?, 'attempt_started', '{}', ?)`), campaignID, p.ContactID, a.ID, now)
+		return translate(err)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start attempt on contact %d: %w", p.ContactID, err)
+	}
+	return a, nil
+}
+
+// TranscriptTurn is one turn of an attempt's transcript.
+type TranscriptTurn struct {
+	Role    string `json:"role"`
+	Text    string `json:"text"`
+	Intent  string `json:"intent,omitempty"`
+	DTMF    string `json:"dtmf,omitempty"`
+	StartMS int64  `json:"start_ms"`
+	EndMS   int64  `json:"end_ms"`
+}
+
+// AttemptFinishParams close an attempt and decide the contact's next step.
+type AttemptFinishParams struct {
+	AttemptID   int64
+	ContactID   int64
+	Holder      string
+	Outcome     string
+	SIPStatus   int
+	Disposition string
+	HangupBy    string
+	AnsweredAt  time.Time
+	EndedAt     time.Time
+	DurationMS  int64
+	Result      json.RawMessage // the call result document
+	Transcript  []TranscriptTurn
+	// The contact's next step: done (Final) with Disposition, or pending
+	// again from NextAttemptAt (RetryReason goes to retry_schedule).
+	Final         bool
+	NextAttemptAt time.Time
+	RetryReason   string
+	Streak        int // consecutive attempts with this outcome, including this one
+	Now           time.Time
+}
+
+// AttemptFinish records the attempt's result and the contact's next step in
+// one transaction, and releases the lease. It fails with ErrAttemptClosed,
+// changing nothing, when the attempt is already closed (finished, or lost
+// to a rescue), and with ErrLeaseLost when the holder lost the contact.
+func (db *DB) AttemptFinish(ctx context.Context, p *AttemptFinishParams) error {
+	now := db.ts(nowOr(p.Now))
+	result, err := jsonDoc(p.Result, "{}")
+	if err != nil {
+		return fmt.Errorf("finish attempt %d: result: %w", p.AttemptID, err)
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		var campaignID int64
+		err := tx.QueryRowContext(ctx, db.q(`UPDATE attempts SET state = 'done', outcome = ?, sip_status = ?, disposition = ?,
+			hangup_by = ?, answered_at = ?, ended_at = ?, duration_ms = ?, result = ?
+			WHERE id = ? AND contact_id = ? AND state = 'dialing' RETURNING campaign_id`),
+			p.Outcome, p.SIPStatus, p.Disposition, p.HangupBy, db.tsNull(p.AnsweredAt), db.ts(nowOr(p.EndedAt)),
+			p.DurationMS, result, p.AttemptID, p.ContactID).Scan(&campaignID)
+		if err != nil {
+			if translate(err) == ErrNotFound {
+				return ErrAttemptClosed
+			}
+			return translate(err)
+		}
+		state, disposition, next := ContactPending, p.Disposition, p.NextAttemptAt
+		if p.Final {
+			state = ContactDone
+		} else {
+			disposition = ""
+			if next.IsZero() {
+				next = nowOr(p.Now)
+			}
+		}
+		args := []any{state, disposition, p.Outcome, p.Streak, now}
+		set := `state = ?, disposition = ?, last_outcome = ?, streak = ?, updated_at = ?,
+			lease_holder = NULL, lease_expires_at = NULL`
+		if !p.Final {
+			set += `, next_attempt_at = ?`
+			args = append(args, db.ts(next))
+		}
+		args = append(args, p.ContactID, p.Holder)
+		res, err := tx.ExecContext(ctx, db.q(`UPDATE contacts SET `+set+` WHERE id = ? AND state = 'leased' AND lease_holder = ?`), args...)
+		if err != nil {
+			return translate(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrLeaseLost
+		}
+		if !p.Final {
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO retry_schedule (campaign_id, contact_id, attempt_id, due_at, reason, created_at)
+				VALUES (?, ?, ?, ?, ?, ?)`), campaignID, p.ContactID, p.AttemptID, db.ts(next), p.RetryReason, now); err != nil {
+				return translate(err)
+			}
+		}
+		for i, t := range p.Transcript {
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO transcripts (attempt_id, turn_no, role, text, intent, dtmf, start_ms, end_ms)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), p.AttemptID, i, t.Role, t.Text, t.Intent, t.DTMF, t.StartMS, t.EndMS); err != nil {
+				return translate(err)
+			}
+		}
+		data, _ := jsonObject(map[string]string{"outcome": p.Outcome, "disposition": p.Disposition})
+		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO call_events (campaign_id, contact_id, attempt_id, type, data, at)
+			VALUES (?, ?, ?, 'attempt_finished', ?, ?)`), campaignID, p.ContactID, p.AttemptID, data, now)
+		return translate(err)
+	})
+	if err != nil {
+		return fmt.Errorf("finish attempt %d: %w", p.AttemptID, err)
+	}
+	return nil
+}
+
+// AttemptListParams page through attempts of a campaign (or one contact) in id order.
+type AttemptListParams struct {
+	CampaignID int64
+	ContactID  int64 // 0: every contact
+	AfterID    int64
+	Limit      int // default 1000
+}
+
+// AttemptList returns attempts with id > AfterID.
+func (db *DB) AttemptList(ctx context.Context, p *AttemptListParams) ([]*Attempt, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	query := `SELECT ` + attemptCols + ` FROM attempts WHERE campaign_id = ? AND id > ?`
+	args := []any{p.CampaignID, p.AfterID}
+	if p.ContactID != 0 {
+		query += ` AND contact_id = ?`
+		args = append(args, p.ContactID)
+	}
+	args = append(args, limit)
+	rows, err := db.sql.QueryContext(ctx, db.q(query+` ORDER BY id LIMIT ?`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list attempts: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []*Attempt
+	for rows.Next() {
+		a, err := scanAttempt(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list attempts: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list attempts: %w", translate(err))
+	}
+	return out, nil
+}
+
+// TranscriptGetParams name an attempt.
+type TranscriptGetParams struct {
+	AttemptID int64
+}
+
+// TranscriptGet returns an attempt's transcript in turn order.
+func (db *DB) TranscriptGet(ctx context.Context, p *TranscriptGetParams) ([]TranscriptTurn, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT role, text, intent, dtmf, start_ms, end_ms FROM transcripts
+		WHERE attempt_id = ? ORDER BY turn_no`), p.AttemptID)
+	if err != nil {
+		return nil, fmt.Errorf("transcript of attempt %d: %w", p.AttemptID, translate(err))
+	}
+	defer rows.Close()
+	var out []TranscriptTurn
+	for rows.Next() {
+		var t TranscriptTurn
+		if err := rows.Scan(&t.Role, &t.Text, &t.Intent, &t.DTMF, &t.StartMS, &t.EndMS); err != nil {
+			return nil, fmt.Errorf("transcript of attempt %d: %w", p.AttemptID, translate(err))
+		}
+		out = append(out, t)
+	}
+	return out, translate(rows.Err())
+}
+
+// CallEvent is a row of call_events.
+type CallEvent struct {
+	ID         int64           `json:"id"`
+	CampaignID int64           `json:"campaign_id"`
+	ContactID  int64           `json:"contact_id,omitempty"`
+	AttemptID  int64           `json:"attempt_id,omitempty"`
+	Type       string          `json:"type"`
+	Data       json.RawMessage `json:"data"`
+	At         time.Time       `json:"at"`
+}
+
+// CallEventAppendParams add an event.
+type CallEventAppendParams struct {
+	CampaignID int64
+	ContactID  int64 // 0: none
+	AttemptID  int64 // 0: none
+	Type       string
+	Data       any // marshalled to JSON; nil is {}
+	At         time.Time
+}
+
+// CallEventAppend records an event (gate decisions, campaign changes, …).
+func (db *DB) CallEventAppend(ctx context.Context, p *CallEventAppendParams) error {
+	data := []byte("{}")
+	if p.Data != nil {
+		var err error
+		if data, err = json.Marshal(p.Data); err != nil {
+			return fmt.Errorf("append event %s: %w: %v", p.Type, ErrInvalidParams, err)
+		}
+	}
+	_, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO call_events (campaign_id, contact_id, attempt_id, type, data, at)
+		VALUES (?, ?, ?, ?, ?, ?)`), p.CampaignID, idNull(p.ContactID), idNull(p.AttemptID), p.Type, string(data), db.ts(nowOr(p.At)))
+	if err != nil {
+		return fmt.Errorf("append event %s: %w", p.Type, translate(err))
+	}
+	return nil
+}
+
+// CallEventListParams page through a campaign's events in id order.
+type CallEventListParams struct {
+	CampaignID int64
+	ContactID  int64 // 0: all
+	AfterID    int64
+	Limit      int // default 1000
+}
+
+// CallEventList returns events with id > AfterID.
+func (db *DB) CallEventList(ctx context.Context, p *CallEventListParams) ([]*CallEvent, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	query := `SELECT id, campaign_id, contact_id, attempt_id, type, data, at FROM call_events WHERE campaign_id = ? AND id > ?`
+	args := []any{p.CampaignID, p.AfterID}
+	if p.ContactID != 0 {
+		query += ` AND contact_id = ?`
+		args = append(args, p.ContactID)
+	}
+	args = append(args, limit)
+	rows, err := db.sql.QueryContext(ctx, db.q(query+` ORDER BY id LIMIT ?`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []*CallEvent
+	for rows.Next() {
+		var e CallEvent
+		var contact, attempt sql.NullInt64
+		var data string
+		if err := rows.Scan(&e.ID, &e.CampaignID, &contact, &attempt, &e.Type, nullStr{&data}, timeCol{&e.At}); err != nil {
+			return nil, fmt.Errorf("list events: %w", translate(err))
+		}
+		e.ContactID, e.AttemptID, e.Data = contact.Int64, attempt.Int64, json.RawMessage(orJSON(data, "{}"))
+		out = append(out, &e)
+	}
+	return out, translate(rows.Err())
+}
+
+// Disposition is an entry of the disposition catalogue.
+type Disposition struct {
+	Code        string `json:"code"`
+	Terminal    bool   `json:"terminal"`
+	Description string `json:"description"`
+}
+
+// DispositionList returns the catalogue in code order.
+func (db *DB) DispositionList(ctx context.Context) ([]Disposition, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT code, terminal, description FROM dispositions ORDER BY code`)
+	if err != nil {
+		return nil, fmt.Errorf("list dispositions: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []Disposition
+	for rows.Next() {
+		var d Disposition
+		if err := rows.Scan(&d.Code, &d.Terminal, &d.Description); err != nil {
+			return nil, fmt.Errorf("list dispositions: %w", translate(err))
+		}
+		out = append(out, d)
+	}
+	return out, translate(rows.Err())
+}
+
+func idNull(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func jsonObject(m map[string]string) (string, error) {
+	b, err := json.Marshal(m)
+	return string(b), err
+}

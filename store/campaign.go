@@ -1,0 +1,318 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Campaign states (the lifecycle lives in package campaign; the store only
+// compares and sets).
+const (
+	CampaignDraft     = "draft"
+	CampaignScheduled = "scheduled"
+	CampaignRunning   = "running"
+	CampaignPaused    = "paused"
+	CampaignCompleted = "completed"
+	CampaignStopped   = "stopped"
+)
+
+// Campaign is a row of campaigns. Schedule and RetryPolicy are JSON owned by
+// package campaign; the store keeps them as they are.
+type Campaign struct {
+	ID            int64           `json:"id"`
+	Name          string          `json:"name"`
+	State         string          `json:"state"`
+	Script        string          `json:"script"`
+	Trunk         string          `json:"trunk"`
+	CallerIDs     []string        `json:"caller_ids"`
+	Requires      []string        `json:"requires"`
+	Region        string          `json:"region"`    // default region for numbers without a country code
+	TimeZone      string          `json:"time_zone"` // for contacts whose zone is unknown
+	Purpose       string          `json:"purpose"`
+	Seller        string          `json:"seller"`
+	MaxAttempts   int             `json:"max_attempts"`
+	MaxConcurrent int             `json:"max_concurrent"`
+	Schedule      json.RawMessage `json:"schedule"`
+	RetryPolicy   json.RawMessage `json:"retry_policy"`
+	CreatedAt     time.Time       `json:"created_at"`
+	UpdatedAt     time.Time       `json:"updated_at"`
+	StartedAt     time.Time       `json:"started_at,omitzero"`
+	FinishedAt    time.Time       `json:"finished_at,omitzero"`
+}
+
+const campaignCols = `id, name, state, script, trunk, caller_ids, requires, region, time_zone, purpose, seller,
+	max_attempts, max_concurrent, schedule, retry_policy, created_at, updated_at, started_at, finished_at`
+
+func scanCampaign(row interface{ Scan(...any) error }) (*Campaign, error) {
+	var c Campaign
+	var callerIDs, requires, schedule, retry string
+	err := row.Scan(&c.ID, &c.Name, &c.State, &c.Script, &c.Trunk, nullStr{&callerIDs}, nullStr{&requires},
+		&c.Region, &c.TimeZone, &c.Purpose, &c.Seller, &c.MaxAttempts, &c.MaxConcurrent,
+		nullStr{&schedule}, nullStr{&retry}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt},
+		timeCol{&c.StartedAt}, timeCol{&c.FinishedAt})
+	if err != nil {
+		return nil, translate(err)
+	}
+	if err := unmarshalList(callerIDs, &c.CallerIDs); err != nil {
+		return nil, fmt.Errorf("campaign %d caller_ids: %w", c.ID, err)
+	}
+	if err := unmarshalList(requires, &c.Requires); err != nil {
+		return nil, fmt.Errorf("campaign %d requires: %w", c.ID, err)
+	}
+	c.Schedule = json.RawMessage(orJSON(schedule, "{}"))
+	c.RetryPolicy = json.RawMessage(orJSON(retry, "{}"))
+	return &c, nil
+}
+
+func unmarshalList(s string, dst *[]string) error {
+	*dst = []string{}
+	if s == "" {
+		return nil
+	}
+	return json.Unmarshal([]byte(s), dst)
+}
+
+func orJSON(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}
+
+func jsonList(v []string) string {
+	if v == nil {
+		v = []string{}
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func jsonDoc(v json.RawMessage, def string) (string, error) {
+	if len(v) == 0 {
+		return def, nil
+	}
+	if !json.Valid(v) {
+		return "", fmt.Errorf("%w: not valid JSON", ErrInvalidParams)
+	}
+	return string(v), nil
+}
+
+// CampaignCreateParams create a campaign in the draft state.
+type CampaignCreateParams struct {
+	Name          string
+	Script        string
+	Trunk         string
+	CallerIDs     []string
+	Requires      []string
+	Region        string
+	TimeZone      string
+	Purpose       string
+	Seller        string
+	MaxAttempts   int
+	MaxConcurrent int
+	Schedule      json.RawMessage
+	RetryPolicy   json.RawMessage
+	Now           time.Time // default time.Now()
+}
+
+// CampaignCreate inserts a draft campaign; a taken name is ErrConflict.
+func (db *DB) CampaignCreate(ctx context.Context, p *CampaignCreateParams) (*Campaign, error) {
+	if strings.TrimSpace(p.Name) == "" {
+		return nil, fmt.Errorf("create campaign: %w: name is required", ErrInvalidParams)
+	}
+	sched, err := jsonDoc(p.Schedule, "{}")
+	if err != nil {
+		return nil, fmt.Errorf("create campaign %q: schedule: %w", p.Name, err)
+	}
+	retry, err := jsonDoc(p.RetryPolicy, "{}")
+	if err != nil {
+		return nil, fmt.Errorf("create campaign %q: retry policy: %w", p.Name, err)
+	}
+	now := nowOr(p.Now)
+	row := db.sql.QueryRowContext(ctx, db.q(`INSERT INTO campaigns (name, state, script, trunk, caller_ids, requires,
+		region, time_zone, purpose, seller, max_attempts, max_concurrent, schedule, retry_policy, created_at, updated_at)
+		VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+campaignCols),
+		p.Name, p.Script, p.Trunk, jsonList(p.CallerIDs), jsonList(p.Requires), p.Region, p.TimeZone,
+		p.Purpose, p.Seller, p.MaxAttempts, p.MaxConcurrent, sched, retry, db.ts(now), db.ts(now))
+	c, err := scanCampaign(row)
+	if err != nil {
+		return nil, fmt.Errorf("create campaign %q: %w", p.Name, err)
+	}
+	return c, nil
+}
+
+// CampaignGetParams name a campaign by ID or, when ID is 0, by Name.
+type CampaignGetParams struct {
+	ID   int64
+	Name string
+}
+
+// CampaignGet reads one campaign; ErrNotFound when there is none.
+func (db *DB) CampaignGet(ctx context.Context, p *CampaignGetParams) (*Campaign, error) {
+	var row *sql.Row
+	if p.ID != 0 {
+		row = db.sql.QueryRowContext(ctx, db.q(`SELECT `+campaignCols+` FROM campaigns WHERE id = ?`), p.ID)
+	} else {
+		row = db.sql.QueryRowContext(ctx, db.q(`SELECT `+campaignCols+` FROM campaigns WHERE name = ?`), p.Name)
+	}
+	c, err := scanCampaign(row)
+	if err != nil {
+		if p.ID != 0 {
+			return nil, fmt.Errorf("campaign %d: %w", p.ID, err)
+		}
+		return nil, fmt.Errorf("campaign %q: %w", p.Name, err)
+	}
+	return c, nil
+}
+
+// CampaignListParams filter CampaignList; empty States means all.
+type CampaignListParams struct {
+	States []string
+}
+
+// CampaignList returns campaigns in id order.
+func (db *DB) CampaignList(ctx context.Context, p *CampaignListParams) ([]*Campaign, error) {
+	query := `SELECT ` + campaignCols + ` FROM campaigns`
+	args := make([]any, 0, len(p.States))
+	if len(p.States) > 0 {
+		query += ` WHERE state IN (` + placeholders(len(p.States)) + `)`
+		for _, s := range p.States {
+			args = append(args, s)
+		}
+	}
+	rows, err := db.sql.QueryContext(ctx, db.q(query+` ORDER BY id`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list campaigns: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []*Campaign
+	for rows.Next() {
+		c, err := scanCampaign(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list campaigns: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list campaigns: %w", translate(err))
+	}
+	return out, nil
+}
+
+// CampaignStateSetParams move a campaign from one of From to To.
+type CampaignStateSetParams struct {
+	ID   int64
+	From []string
+	To   string
+	Now  time.Time
+}
+
+// CampaignStateSet changes a campaign's state if it is in one of From
+// (compare and set); otherwise ErrStateConflict. Entering running records
+// started_at (once); entering completed or stopped records finished_at.
+func (db *DB) CampaignStateSet(ctx context.Context, p *CampaignStateSetParams) (*Campaign, error) {
+	if len(p.From) == 0 || p.To == "" {
+		return nil, fmt.Errorf("set campaign %d state: %w: From and To are required", p.ID, ErrInvalidParams)
+	}
+	now := db.ts(nowOr(p.Now))
+	args := []any{p.To, now}
+	set := `state = ?, updated_at = ?`
+	switch p.To {
+	case CampaignRunning:
+		set += `, started_at = COALESCE(started_at, ?)`
+		args = append(args, now)
+	case CampaignCompleted, CampaignStopped:
+		set += `, finished_at = ?`
+		args = append(args, now)
+	}
+	args = append(args, p.ID)
+	for _, s := range p.From {
+		args = append(args, s)
+	}
+	row := db.sql.QueryRowContext(ctx, db.q(`UPDATE campaigns SET `+set+` WHERE id = ? AND state IN (`+
+		placeholders(len(p.From))+`) RETURNING `+campaignCols), args...)
+	c, err := scanCampaign(row)
+	if err == ErrNotFound {
+		cur, gerr := db.CampaignGet(ctx, &CampaignGetParams{ID: p.ID})
+		if gerr != nil {
+			return nil, fmt.Errorf("set campaign %d state: %w", p.ID, gerr)
+		}
+		return cur, fmt.Errorf("campaign %q is %s, not %s: %w", cur.Name, cur.State, strings.Join(p.From, " or "), ErrStateConflict)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("set campaign %d state: %w", p.ID, err)
+	}
+	return c, nil
+}
+
+// CampaignStats are a campaign's counters.
+type CampaignStats struct {
+	Contacts     map[string]int `json:"contacts"`     // by state: pending, leased, done
+	Dispositions map[string]int `json:"dispositions"` // final contacts by disposition
+	Outcomes     map[string]int `json:"outcomes"`     // attempts by outcome (lost: closed by a rescue)
+	Attempts     int            `json:"attempts"`
+	OpenAttempts int            `json:"open_attempts"` // dialling now
+	Total        int            `json:"total"`         // contacts
+}
+
+// CampaignStatsGet counts a campaign's contacts and attempts.
+func (db *DB) CampaignStatsGet(ctx context.Context, p *CampaignGetParams) (*CampaignStats, error) {
+	st := &CampaignStats{Contacts: map[string]int{}, Dispositions: map[string]int{}, Outcomes: map[string]int{}}
+	count := func(query string, f func(k string, n int)) error {
+		rows, err := db.sql.QueryContext(ctx, db.q(query), p.ID)
+		if err != nil {
+			return translate(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k string
+			var n int
+			if err := rows.Scan(&k, &n); err != nil {
+				return translate(err)
+			}
+			f(k, n)
+		}
+		return translate(rows.Err())
+	}
+	err := count(`SELECT state, count(*) FROM contacts WHERE campaign_id = ? GROUP BY state`, func(k string, n int) {
+		st.Contacts[k] = n
+		st.Total += n
+	})
+	if err == nil {
+		err = count(`SELECT disposition, count(*) FROM contacts WHERE campaign_id = ? AND state = 'done' GROUP BY disposition`,
+			func(k string, n int) { st.Dispositions[k] = n })
+	}
+	if err == nil {
+		err = count(`SELECT CASE WHEN state = 'dialing' THEN 'dialing' WHEN state = 'lost' THEN 'lost' ELSE outcome END, count(*)
+			FROM attempts WHERE campaign_id = ? GROUP BY 1`, func(k string, n int) {
+			st.Attempts += n
+			if k == "dialing" {
+				st.OpenAttempts += n
+				return
+			}
+			st.Outcomes[k] = n
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("campaign %d stats: %w", p.ID, err)
+	}
+	return st, nil
+}
+
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func nowOr(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
+}

@@ -1,0 +1,305 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// Contact states.
+const (
+	ContactPending = "pending"
+	ContactLeased  = "leased"
+	ContactDone    = "done"
+)
+
+// Contact is a row of contacts.
+type Contact struct {
+	ID             int64           `json:"id"`
+	CampaignID     int64           `json:"campaign_id"`
+	ListID         int64           `json:"list_id"`
+	Line           int             `json:"line"`  // line of the import file it came from
+	Phone          string          `json:"phone"` // E.164
+	ExternalID     string          `json:"external_id,omitempty"`
+	TimeZone       string          `json:"time_zone,omitempty"` // IANA zone; "" when unknown
+	Variables      json.RawMessage `json:"variables"`           // JSON object of strings
+	State          string          `json:"state"`
+	Attempts       int             `json:"attempts"`
+	NextAttemptAt  time.Time       `json:"next_attempt_at"`
+	LeaseHolder    string          `json:"lease_holder,omitempty"`
+	LeaseExpiresAt time.Time       `json:"lease_expires_at,omitzero"`
+	Disposition    string          `json:"disposition,omitempty"`
+	LastOutcome    string          `json:"last_outcome,omitempty"`
+	Streak         int             `json:"streak"` // consecutive attempts with LastOutcome
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+}
+
+const contactCols = `id, campaign_id, list_id, line, phone_e164, external_id, time_zone, variables, state, attempts,
+	next_attempt_at, lease_holder, lease_expires_at, disposition, last_outcome, streak, created_at, updated_at`
+
+func scanContact(row interface{ Scan(...any) error }) (*Contact, error) {
+	var c Contact
+	var listID sql.NullInt64
+	var vars string
+	err := row.Scan(&c.ID, &c.CampaignID, &listID, &c.Line, &c.Phone, nullStr{&c.ExternalID}, &c.TimeZone,
+		nullStr{&vars}, &c.State, &c.Attempts, timeCol{&c.NextAttemptAt}, nullStr{&c.LeaseHolder},
+		timeCol{&c.LeaseExpiresAt}, &c.Disposition, &c.LastOutcome, &c.Streak, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+	if err != nil {
+		return nil, translate(err)
+	}
+	c.ListID = listID.Int64
+	c.Variables = json.RawMessage(orJSON(vars, "{}"))
+	return &c, nil
+}
+
+func scanContacts(rows *sql.Rows, err error) ([]*Contact, error) {
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []*Contact
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, translate(rows.Err())
+}
+
+// ContactRow is one contact to import, already validated and normalised.
+type ContactRow struct {
+	Line       int    // line in the source file, for the first-one-wins rule and reports
+	Phone      string // E.164
+	ExternalID string // "" when none
+	TimeZone   string // IANA zone or ""
+	Variables  []byte // JSON object
+}
+
+// ContactSource streams rows into ContactImport (the shape of pgx.CopyFromSource).
+type ContactSource interface {
+	// Next advances to the next row; false at the end or on error.
+	Next() bool
+	// Row is the current row; valid until the next call of Next.
+	Row() *ContactRow
+	// Err is the error that stopped the stream, if any; a non-nil Err aborts the import.
+	Err() error
+}
+
+// ContactImportParams import rows into a campaign.
+type ContactImportParams struct {
+	CampaignID int64
+	ListName   string // recorded in contact_lists (e.g. the file name)
+	Source     ContactSource
+	Now        time.Time // created_at; contacts are due from this time
+}
+
+// ContactImportResult counts what an import did.
+type ContactImportResult struct {
+	ListID     int64 `json:"list_id"`
+	Rows       int   `json:"rows"`       // rows the source gave
+	Inserted   int   `json:"inserted"`   // new contacts
+	Duplicates int   `json:"duplicates"` // rows folded into an earlier row or an existing contact
+}
+
+// ContactImport inserts the source's rows in one transaction: all or
+// nothing. A row whose number or external_id is already in the campaign,
+// or appeared earlier in the same source, is a duplicate and is skipped
+// (the first one wins), so that re-importing a file changes nothing.
+func (db *DB) ContactImport(ctx context.Context, p *ContactImportParams) (*ContactImportResult, error) {
+	if p.CampaignID == 0 || p.Source == nil {
+		return nil, fmt.Errorf("import contacts: %w: CampaignID and Source are required", ErrInvalidParams)
+	}
+	now := nowOr(p.Now)
+	var res *ContactImportResult
+	var err error
+	if db.backend == Postgres {
+		res, err = db.contactImportPostgres(ctx, p, now)
+	} else {
+		res, err = db.contactImportSQLite(ctx, p, now)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("import contacts into campaign %d: %w", p.CampaignID, err)
+	}
+	return res, nil
+}
+
+// contactImportSQLite inserts row by row with one prepared INSERT OR IGNORE
+// (SQLite's idiom; one transaction makes it fast).
+func (db *DB) contactImportSQLite(ctx context.Context, p *ContactImportParams, now time.Time) (*ContactImportResult, error) {
+	res := &ContactImportResult{}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if res.ListID, err = db.listCreate(ctx, tx, p, now); err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO contacts (campaign_id, list_id, line, phone_e164, external_id,
+			time_zone, variables, state, next_attempt_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING`)
+		if err != nil {
+			return translate(err)
+		}
+		defer stmt.Close()
+		ts := db.ts(now)
+		for p.Source.Next() {
+			r := p.Source.Row()
+			res.Rows++
+			out, err := stmt.ExecContext(ctx, p.CampaignID, res.ListID, r.Line, r.Phone, strNull(r.ExternalID),
+				r.TimeZone, varsOrEmpty(r.Variables), ts, ts, ts)
+			if err != nil {
+				return fmt.Errorf("line %d: %w", r.Line, translate(err))
+			}
+			if n, _ := out.RowsAffected(); n == 1 {
+				res.Inserted++
+			}
+		}
+		if err := p.Source.Err(); err != nil {
+			return err
+		}
+		res.Duplicates = res.Rows - res.Inserted
+		return db.listCount(ctx, tx, res)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// contactImportPostgres streams the rows with COPY into a temporary staging
+// table, then inserts them with one INSERT … SELECT that folds duplicates
+// (first line wins) and skips what the campaign already has.
+func (db *DB) contactImportPostgres(ctx context.Context, p *ContactImportParams, now time.Time) (*ContactImportResult, error) {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer conn.Close()
+	res := &ContactImportResult{}
+	err = conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		tx, err := pc.Begin(ctx)
+		if err != nil {
+			return translate(err)
+		}
+		defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
+		if err := tx.QueryRow(ctx, `INSERT INTO contact_lists (campaign_id, name, created_at) VALUES ($1, $2, $3) RETURNING id`,
+			p.CampaignID, p.ListName, now.UTC().Truncate(time.Millisecond)).Scan(&res.ListID); err != nil {
+			return translate(err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE contact_import_stage (line integer, phone text, external_id text,
+			time_zone text, variables jsonb) ON COMMIT DROP`); err != nil {
+			return translate(err)
+		}
+		n, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_import_stage"},
+			[]string{"line", "phone", "external_id", "time_zone", "variables"}, &copySource{src: p.Source})
+		if err != nil {
+			return translate(err)
+		}
+		res.Rows = int(n)
+		tag, err := tx.Exec(ctx, `INSERT INTO contacts (campaign_id, list_id, line, phone_e164, external_id, time_zone,
+				variables, state, next_attempt_at, created_at, updated_at)
+			SELECT $1, $2, line, phone, external_id, time_zone, variables, 'pending', $3, $3, $3
+			FROM (SELECT DISTINCT ON (phone) * FROM contact_import_stage ORDER BY phone, line) s
+			ON CONFLICT DO NOTHING`, p.CampaignID, res.ListID, now.UTC().Truncate(time.Millisecond))
+		if err != nil {
+			return translate(err)
+		}
+		res.Inserted = int(tag.RowsAffected())
+		res.Duplicates = res.Rows - res.Inserted
+		if _, err := tx.Exec(ctx, `UPDATE contact_lists SET staged = $1, inserted = $2, duplicates = $3 WHERE id = $4`,
+			res.Rows, res.Inserted, res.Duplicates, res.ListID); err != nil {
+			return translate(err)
+		}
+		return translate(tx.Commit(ctx))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// copySource adapts a ContactSource to pgx.CopyFromSource.
+type copySource struct {
+	src  ContactSource
+	vals [5]any
+}
+
+func (c *copySource) Next() bool {
+	if !c.src.Next() {
+		return false
+	}
+	r := c.src.Row()
+	c.vals = [5]any{int32(r.Line), r.Phone, strNull(r.ExternalID), r.TimeZone, string(varsOrEmpty(r.Variables))}
+	return true
+}
+func (c *copySource) Values() ([]any, error) { return c.vals[:], nil }
+func (c *copySource) Err() error             { return c.src.Err() }
+
+func varsOrEmpty(v []byte) []byte {
+	if len(v) == 0 {
+		return []byte("{}")
+	}
+	return v
+}
+
+func (db *DB) listCreate(ctx context.Context, tx *sql.Tx, p *ContactImportParams, now time.Time) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, db.q(`INSERT INTO contact_lists (campaign_id, name, created_at) VALUES (?, ?, ?) RETURNING id`),
+		p.CampaignID, p.ListName, db.ts(now)).Scan(&id)
+	return id, translate(err)
+}
+
+func (db *DB) listCount(ctx context.Context, tx *sql.Tx, res *ContactImportResult) error {
+	_, err := tx.ExecContext(ctx, db.q(`UPDATE contact_lists SET staged = ?, inserted = ?, duplicates = ? WHERE id = ?`),
+		res.Rows, res.Inserted, res.Duplicates, res.ListID)
+	return translate(err)
+}
+
+// ContactGetParams name a contact.
+type ContactGetParams struct {
+	ID int64
+}
+
+// ContactGet reads one contact.
+func (db *DB) ContactGet(ctx context.Context, p *ContactGetParams) (*Contact, error) {
+	c, err := scanContact(db.sql.QueryRowContext(ctx, db.q(`SELECT `+contactCols+` FROM contacts WHERE id = ?`), p.ID))
+	if err != nil {
+		return nil, fmt.Errorf("contact %d: %w", p.ID, err)
+	}
+	return c, nil
+}
+
+// ContactListParams page through a campaign's contacts in id order.
+type ContactListParams struct {
+	CampaignID int64
+	State      string // "" for all
+	AfterID    int64
+	Limit      int // default 1000
+}
+
+// ContactList returns up to Limit contacts with id > AfterID.
+func (db *DB) ContactList(ctx context.Context, p *ContactListParams) ([]*Contact, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	query := `SELECT ` + contactCols + ` FROM contacts WHERE campaign_id = ? AND id > ?`
+	args := []any{p.CampaignID, p.AfterID}
+	if p.State != "" {
+		query += ` AND state = ?`
+		args = append(args, p.State)
+	}
+	args = append(args, limit)
+	out, err := scanContacts(db.sql.QueryContext(ctx, db.q(query+` ORDER BY id LIMIT ?`), args...))
+	if err != nil {
+		return nil, fmt.Errorf("list contacts of campaign %d: %w", p.CampaignID, err)
+	}
+	return out, nil
+}

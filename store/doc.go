@@ -1,0 +1,47 @@
+// Package store is voxdial's system of record: campaigns, contact lists,
+// contacts, attempts, call events, transcripts, dispositions, the retry
+// schedule and the contact leases that the hopper takes.
+//
+// Two backends sit behind one concrete type, DB: PostgreSQL through pgx (the
+// production system of record, shared by every node of a cluster) and SQLite
+// through modernc.org/sqlite (pure Go, the embedded default of `voxdial demo`
+// and single-node trials). Open picks one from the URL. Most statements are
+// shared (written with ? placeholders, rebound to $n for PostgreSQL); where
+// the backends differ the SQL is written in each one's idiom: the schema
+// (migrations/postgres, migrations/sqlite), the bulk import (COPY into a
+// staging table on PostgreSQL, one prepared INSERT OR IGNORE per row in one
+// transaction on SQLite) and the lease. Times are timestamptz on PostgreSQL
+// and Unix milliseconds on SQLite; both are truncated to the millisecond.
+//
+// Methods are named noun-then-verb and take a *Params struct, so adding a
+// field never changes a signature (ContactLeaseDue(ctx, *ContactLeaseDueParams)).
+// Errors from pgx and SQLite never leave the package: they are translated to
+// the sentinels in errors.go (ErrNotFound, ErrConflict, ErrLeaseLost, …).
+//
+// # A contact's life
+//
+//	pending ──ContactLeaseDue──► leased ──AttemptStart──► leased + attempt(dialing)
+//	   ▲                           │  │                          │
+//	   │  ContactReschedule        │  │ ContactFinish            │ AttemptFinish
+//	   │  ContactLeaseRelease      │  ▼                          ▼
+//	   └───────────────────────────┘ done ◄──── final ───── pending (retry) | done
+//
+// A lease is a holder name and an expiry on the contact row, taken by one
+// statement (FOR UPDATE SKIP LOCKED on PostgreSQL; a single UPDATE … RETURNING
+// on SQLite, whose writers are serialised) in a fixed order (next_attempt_at,
+// id), with the caller's "now" so tests can move time. Holders extend their
+// leases while they work (ContactLeaseExtend). When a node dies its leases
+// expire; ContactLeaseRescue returns those contacts to pending and closes any
+// attempt they left open as "lost" — the call may or may not have been placed,
+// so it counts as an attempt but is never recorded twice. AttemptFinish closes
+// an attempt exactly once: a second call, or one after a rescue, fails with
+// ErrAttemptClosed and changes nothing.
+//
+// # Migrations
+//
+// Versioned SQL files are embedded in the binary (migrations/<backend>/NNNN_name.sql,
+// the same versions for both backends) and applied in order, each in its own
+// transaction, recorded in schema_migrations; on PostgreSQL an advisory lock
+// keeps two nodes from migrating at once. Other packages add their tables by
+// adding a file to both directories.
+package store

@@ -1,0 +1,21 @@
+INSERT INTO dispositions (code, terminal, description) VALUES
+    ('opted_out',          true,  'the callee asked not to be called again'),
+    ('wrong_party',        true,  'the person reached is not the contact'),
+    ('invalid_number',     true,  'the network says the number does not exist'),
+    ('compliance_blocked', true,  'the compliance gate refused every future call'),
+    ('max_attempts',       true,  'the retry policy ran out of attempts'),
+    ('completed',          true,  'answered and the script ended without a disposition'),
+    ('promise_to_pay',     true,  ''),
+    ('claims_paid',        true,  ''),
+    ('transferred',        true,  ''),
+    ('no_commitment',      true,  ''),
+    ('callback_requested', false, 'a new attempt at the requested time'),
+    ('voicemail_left',     false, 'retried the next day'),
+    ('no_response',        false, 'answered but silent; retried like no_answer'),
+    ('busy',               false, ''),
+    ('no_answer',          false, ''),
+    ('rejected',           false, ''),
+    ('congestion',         false, ''),
+    ('failed',             false, ''),
+    ('stopped',            true,  'the campaign was stopped before the contact was finished')
+ON CONFLICT (code) DO NOTHING;

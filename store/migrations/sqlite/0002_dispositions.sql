@@ -1,0 +1,21 @@
+INSERT INTO dispositions (code, terminal, description) VALUES
+    ('opted_out',          1,     'the callee asked not to be called again'),
+    ('wrong_party',        1,     'the person reached is not the contact'),
+    ('invalid_number',     1,     'the network says the number does not exist'),
+    ('compliance_blocked', 1,     'the compliance gate refused every future call'),
+    ('max_attempts',       1,     'the retry policy ran out of attempts'),
+    ('completed',          1,     'answered and the script ended without a disposition'),
+    ('promise_to_pay',     1,     ''),
+    ('claims_paid',        1,     ''),
+    ('transferred',        1,     ''),
+    ('no_commitment',      1,     ''),
+    ('callback_requested', 0,     'a new attempt at the requested time'),
+    ('voicemail_left',     0,     'retried the next day'),
+    ('no_response',        0,     'answered but silent; retried like no_answer'),
+    ('busy',               0,     ''),
+    ('no_answer',          0,     ''),
+    ('rejected',           0,     ''),
+    ('congestion',         0,     ''),
+    ('failed',             0,     ''),
+    ('stopped',            1,     'the campaign was stopped before the contact was finished')
+ON CONFLICT (code) DO NOTHING;
