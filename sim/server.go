@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -35,6 +36,9 @@ type Options struct {
 	OnCallEnd func(CallRecord)
 	// MaxRecords bounds how many finished calls Calls keeps (default 100000; oldest go first).
 	MaxRecords int
+	// TLS, when set, also serves SIP over TLS on its own port (see TLSAddr),
+	// for tests of trunks with transport tls.
+	TLS *tls.Config
 }
 
 // Server is a population of simulated SIP callees on one address. It is
@@ -51,9 +55,11 @@ type Server struct {
 	client *sipgo.Client
 	dua    *sipgo.DialogUA
 
-	udp  *net.UDPConn
-	tcp  *net.TCPListener
-	addr netip.AddrPort
+	udp     *net.UDPConn
+	tcp     *net.TCPListener
+	tlsLn   net.Listener
+	addr    netip.AddrPort
+	tlsAddr netip.AddrPort
 
 	clock *media.SharedClock
 	ports *media.PortAllocator
@@ -125,6 +131,15 @@ func New(opts Options) (*Server, error) {
 	}
 	s.udp, s.tcp = udp, tcp
 	s.addr = netip.AddrPortFrom(bound.Addr().Unmap(), bound.Port())
+	if opts.TLS != nil {
+		ln, err := tls.Listen("tcp", netip.AddrPortFrom(ap.Addr(), 0).String(), opts.TLS)
+		if err != nil {
+			s.closeSockets()
+			return nil, fmt.Errorf("sim listen tls %s: %w", ap.Addr(), err)
+		}
+		s.tlsLn = ln
+		s.tlsAddr = ln.Addr().(*net.TCPAddr).AddrPort()
+	}
 
 	slog := newSlogLogger(s.log.Named("sipgo"))
 	host := s.addr.Addr().String()
@@ -185,6 +200,13 @@ func (s *Server) Start(ctx context.Context) error {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.clock.Start(s.ctx)
 	s.serveWG.Add(2)
+	if s.tlsLn != nil {
+		s.serveWG.Add(1)
+		go func() {
+			defer s.serveWG.Done()
+			_ = s.srv.ServeTLS(s.tlsLn)
+		}()
+	}
 	go func() {
 		defer s.serveWG.Done()
 		_ = s.srv.ServeUDP(s.udp)
@@ -199,6 +221,9 @@ func (s *Server) Start(ctx context.Context) error {
 
 // Addr is the SIP address; UDP and TCP share the port.
 func (s *Server) Addr() netip.AddrPort { return s.addr }
+
+// TLSAddr is the SIP-over-TLS address; invalid unless Options.TLS was set.
+func (s *Server) TLSAddr() netip.AddrPort { return s.tlsAddr }
 
 // Close ends every call (BYE for answered ones, 503 for ringing ones), waits
 // for them, and releases every socket. It is idempotent.
@@ -229,7 +254,11 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) closeSockets() error {
-	return errors.Join(ignoreClosed(s.udp.Close()), ignoreClosed(s.tcp.Close()))
+	err := errors.Join(ignoreClosed(s.udp.Close()), ignoreClosed(s.tcp.Close()))
+	if s.tlsLn != nil {
+		err = errors.Join(err, ignoreClosed(s.tlsLn.Close()))
+	}
+	return err
 }
 
 func ignoreClosed(err error) error {
