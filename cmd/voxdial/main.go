@@ -85,6 +85,7 @@ func newRootCmd() *cobra.Command {
 		newDemoCmd(),
 		newSimCmd(),
 		newBenchCmd(),
+		newComplianceCmd(),
 	)
 	return root
 }
