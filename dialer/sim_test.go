@@ -3,6 +3,7 @@ package dialer_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -125,6 +126,7 @@ func (b *bundle) dial(t *testing.T, to string, ring time.Duration, rec string) *
 }
 
 func TestOutcomesAgainstSimulator(t *testing.T) {
+	checkLeaks(t) // faulty answers and refusals leave no goroutines or sockets behind
 	b := setup(t, testProfile)
 	cases := []struct {
 		to      string
@@ -150,6 +152,7 @@ func TestOutcomesAgainstSimulator(t *testing.T) {
 		{"+1555000010", dialer.OutcomeFailed, 200, "unusable SDP answer"},
 		{"+1555000011", dialer.OutcomeFailed, 200, "no common codec"},
 	}
+	fdsBefore := openFDs(t)
 	var wg sync.WaitGroup
 	for _, c := range cases {
 		wg.Add(1)
@@ -173,6 +176,15 @@ func TestOutcomesAgainstSimulator(t *testing.T) {
 	wg.Wait()
 	if b.ua.ActiveCalls() != 0 || b.trunk.Active() != 0 {
 		t.Fatalf("calls left active: ua %d trunk %d", b.ua.ActiveCalls(), b.trunk.Active())
+	}
+	// Every RTP socket (ours and the simulator's) is closed again.
+	// The simulator closes its side just after ours: give it a moment.
+	after := openFDs(t)
+	for deadline := time.Now().Add(3 * time.Second); after > fdsBefore+2 && time.Now().Before(deadline); after = openFDs(t) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if after > fdsBefore+2 {
+		t.Fatalf("open file descriptors grew from %d to %d after %d calls", fdsBefore, after, len(cases))
 	}
 	// The faulty answers were answered, so they must have been ACKed and hung up.
 	for _, r := range b.far.Calls() {
@@ -405,4 +417,14 @@ func TestTCPTransport(t *testing.T) {
 			t.Fatalf("far end saw transport %q", sr.Transport)
 		}
 	}
+}
+
+// openFDs counts this process's open file descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
 }
