@@ -23,14 +23,17 @@ var assets embed.FS
 // ErrInvalidScript wraps every problem found while loading a script.
 var ErrInvalidScript = errors.New("invalid script")
 
-// ErrNeedsRuntime: the script is a full voice-bot script (states, intents),
-// which needs the voice-bot runtime.
-var ErrNeedsRuntime = errors.New("voice-bot scripts with states need the voice-bot runtime, which is not built yet; use a steps script")
+// ErrNeedsRuntime: Script.Run was given a full voice-bot script (states, intents),
+// which runs with Run and a speaker and listener, not as steps.
+var ErrNeedsRuntime = errors.New("voice-bot scripts with states run on the voice-bot runtime (voicebot.Run), not as steps")
 
-// Script is a step script: what the bot does once the call is answered.
+// Script is what the bot does once the call is answered: a step script, or a full
+// voice-bot script (Bot set, Steps empty) that runs with Run.
 type Script struct {
 	Name  string `yaml:"name"`
 	Steps []Step `yaml:"steps"`
+	// Bot is the full voice-bot script when the file has states.
+	Bot *Bot `yaml:"-"`
 	// MaxCall caps the answered call; 0 means 4 minutes.
 	MaxCall time.Duration `yaml:"max_call"`
 
@@ -75,7 +78,11 @@ func ParseScript(data []byte, name string) (*Script, error) {
 		return nil, fmt.Errorf("%s: %w: %v", name, ErrInvalidScript, err)
 	}
 	if line := keyLine(&doc, "states"); line > 0 {
-		return nil, fmt.Errorf("%s:%d: %w", name, line, ErrNeedsRuntime)
+		b, err := ParseBot(data, name)
+		if err != nil {
+			return nil, err
+		}
+		return &Script{Name: b.Name, Bot: b, MaxCall: b.Settings.MaxCall, path: name}, nil
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -199,6 +206,9 @@ type Leg interface {
 // done (after hanging up if the last step did not), when the far end hangs
 // up (nil), or when MaxCall runs out (ErrMaxCall; the caller hangs up).
 func (s *Script) Run(ctx context.Context, leg Leg) error {
+	if s.Bot != nil {
+		return ErrNeedsRuntime
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.MaxCall)
 	defer cancel()
 	for _, st := range s.Steps {

@@ -25,7 +25,7 @@ func TestParseScriptErrorsNameLines(t *testing.T) {
 		{"all problems listed", "steps:\n  - send_dtmf: \"1z\"\n  - play: missing.wav\n  - {}\n",
 			[]string{"x.yaml:2: steps[0]: send_dtmf", "x.yaml:3: steps[1]: play", "x.yaml:4: steps[2]"}},
 		{"bad duration", "steps:\n  - listen: soon\n", []string{"soon"}},
-		{"bot script", "name: b\nstates:\n  a: {}\n", []string{"x.yaml:2:", "voice-bot runtime"}},
+		{"bot script with problems", "name: b\nstates:\n  a: {}\n", []string{"x.yaml:1: locale: required field is missing", "x.yaml:3: states.a: the state neither listens"}},
 		{"not yaml", "steps: [\n", []string{"invalid script"}},
 	}
 	for _, c := range cases {

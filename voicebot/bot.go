@@ -1,0 +1,156 @@
+package voicebot
+
+import (
+	"time"
+)
+
+// Bot is a full voice-bot script: states that speak, listen and act, intents, global
+// intents and the voicemail branch. ../shared/examples/payment-reminder.en.yaml is the
+// reference for the format. A Bot returned by ParseBot or LoadBot has linted clean; it is
+// read-only afterwards and may be shared by any number of concurrent calls.
+type Bot struct {
+	Name       string
+	Locale     string // BCP 47: en-US, zh-CN
+	Purpose    string // telemarketing | informational | collections | survey
+	Voice      string // engine voice; "default" picks the engine's own
+	Requires   []string
+	Disclosure string
+	Settings   Settings
+	Start      string
+	// Global intents, in file order: active in every listening state, and they take
+	// precedence over the state's own intents.
+	Global  []Branch
+	Intents []*Intent // in file order
+	States  map[string]*State
+	Order   []string // state names in file order
+	// Voicemail is what to do when answering-machine detection says machine; nil
+	// means hang up without a message.
+	Voicemail *State
+
+	Path string // where the script was read from, for messages
+
+	intentByName map[string]*Intent
+	matcher      *Matcher
+	keyLines     map[string]int // line of each top-level key
+}
+
+func (b *Bot) topLines() map[string]int { return b.keyLines }
+
+// Settings are the script's timing and retry knobs. Zero values take the defaults.
+type Settings struct {
+	NoInputTimeout time.Duration // silence after a prompt ends before no_input; default 6s
+	EndOfTurn      time.Duration // trailing silence that ends a caller turn; default 700ms
+	MaxRetries     int           // no_input/no_match re-prompts per state before exhausted; default 2
+	BargeIn        bool          // caller speech stops bot playback
+	MaxCall        time.Duration // hard cap on an answered call; default 4m
+}
+
+// Defaults for Settings fields left at zero.
+const (
+	DefaultNoInputTimeout = 6 * time.Second
+	DefaultEndOfTurn      = 700 * time.Millisecond
+	DefaultMaxRetries     = 2
+	DefaultMaxCall        = 4 * time.Minute
+)
+
+// Intent is a named set of phrases the caller may say.
+type Intent struct {
+	Name    string
+	Phrases []string
+	Line    int
+}
+
+// Branch maps a key (an intent name, a DTMF digit) to a target state.
+type Branch struct {
+	Key    string
+	Target string
+	Line   int
+}
+
+// State is one node of the script's state machine. On entry the runtime applies Set,
+// records Action and Callback, speaks Say, and then, in this order of precedence,
+// listens, transfers, hangs up, or moves on to Next.
+type State struct {
+	Name     string
+	Line     int
+	Say      string
+	SayLine  int
+	Listen   *Listen
+	Set      *Set
+	Callback time.Duration // schedule a new attempt this long after the call (0: none)
+	Transfer string        // SIP URI: blind transfer (REFER) or bridge
+	Action   string        // opt_out
+	Hangup   bool
+	Next     string // go to this state once Say has been spoken
+
+	CallbackLine, TransferLine, ActionLine, HangupLine, NextLine int
+
+	say *Template
+}
+
+// Listen is what a state waits for after its prompt.
+type Listen struct {
+	Line    int
+	Intents []Branch
+	DTMF    []Branch
+	// NoInput: silence for no_input_timeout. NoMatch: speech or a key that matches no
+	// branch. Either may name the state itself (a re-prompt, counted against
+	// max_retries); Exhausted is where to go when the re-prompts are used up.
+	NoInput, NoMatch, Exhausted             string
+	NoInputLine, NoMatchLine, ExhaustedLine int
+	Timeout                                 time.Duration // overrides settings.no_input_timeout
+}
+
+// Set records call outcome fields on entering a state.
+type Set struct {
+	Line        int
+	Disposition string
+	Tags        []string
+	Variables   map[string]string
+}
+
+// Action names.
+const ActionOptOut = "opt_out"
+
+// Purposes a script may declare.
+var purposes = []string{"telemarketing", "informational", "collections", "survey"}
+
+// State returns the named state (nil when there is none).
+func (b *Bot) State(name string) *State { return b.States[name] }
+
+// Intent returns the named intent (nil when there is none).
+func (b *Bot) Intent(name string) *Intent { return b.intentByName[name] }
+
+// Matcher is the script's phrase matcher over all its intents.
+func (b *Bot) Matcher() *Matcher { return b.matcher }
+
+// settingsOrDefault fills zero settings.
+func (s Settings) withDefaults() Settings {
+	if s.NoInputTimeout == 0 {
+		s.NoInputTimeout = DefaultNoInputTimeout
+	}
+	if s.EndOfTurn == 0 {
+		s.EndOfTurn = DefaultEndOfTurn
+	}
+	if s.MaxCall == 0 {
+		s.MaxCall = DefaultMaxCall
+	}
+	return s
+}
+
+func (st *State) listens() bool { return st != nil && st.Listen != nil }
+
+// noInputTarget is where silence goes: the named state, or the state itself.
+func (l *Listen) noInputTarget(self string) string {
+	if l.NoInput != "" {
+		return l.NoInput
+	}
+	return self
+}
+
+func (l *Listen) noMatchTarget(self string) string {
+	if l.NoMatch != "" {
+		return l.NoMatch
+	}
+	return self
+}
