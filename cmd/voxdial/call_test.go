@@ -171,7 +171,7 @@ func TestCallBadInput(t *testing.T) {
 		{"bad var", []string{"call", "--to", "+14155550101", "--trunk", "sip:127.0.0.1:9", "--var", "novalue"}, 2, "want key=value"},
 		{"bad script", []string{"call", "--to", "+14155550101", "--trunk", "sip:127.0.0.1:9", "--script", script}, 2, "bad.yaml:3: steps[0]: play"},
 		{"bad script dtmf", []string{"call", "--to", "+14155550101", "--trunk", "sip:127.0.0.1:9", "--script", script}, 2, "bad.yaml:4: steps[1]: send_dtmf"},
-		{"voice-bot script", []string{"call", "--to", "+14155550101", "--trunk", "sip:127.0.0.1:9", "--script", botScript}, 2, "bot.yaml:3: voice-bot scripts"},
+		{"voice-bot script with problems", []string{"call", "--to", "+14155550101", "--trunk", "sip:127.0.0.1:9", "--script", botScript}, 2, "bot.yaml:1: locale: required field is missing"},
 		{"unknown flag", []string{"call", "--frobnicate"}, 2, "unknown flag"},
 		{"bad rtp ports", []string{"call", "--to", "+14155550101", "--trunk", "sip:127.0.0.1:9", "--rtp-ports", "9-1"}, 2, "rtp.ports"},
 	}
