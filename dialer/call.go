@@ -277,6 +277,7 @@ func isSDP(m interface{ ContentType() *sip.ContentTypeHeader }) bool {
 
 func (c *Call) applyNegotiated(n Negotiated) {
 	c.sess.SetCodec(n.Codec)
+	c.sess.SetDTMFPayloadType(n.DTMFPT)
 	c.sess.SetRemote(n.Remote)
 	c.sess.SetHold(n.Hold())
 	c.mu.Lock()

@@ -232,26 +232,8 @@ func ParseAnswer(body []byte, offer MediaOffer) (Negotiated, error) {
 	if err != nil {
 		return Negotiated{}, fmt.Errorf("parse sdp answer: %w", err)
 	}
-	n := Negotiated{Remote: ra.addr, Direction: ra.direction}
-	found := false
-	for _, f := range ra.formats {
-		if f.name == "TELEPHONE-EVENT" && f.clockRate == 8000 && offer.DTMFPT != 0 {
-			n.DTMFPT = f.pt
-			continue
-		}
-		if found {
-			continue
-		}
-		for _, c := range offer.Codecs {
-			if strings.EqualFold(c.Name, f.name) && c.ClockRate == f.clockRate {
-				n.Codec = c
-				n.Codec.PayloadType = f.pt
-				found = true
-				break
-			}
-		}
-	}
-	if !found {
+	n, ok := negotiate(ra, offer.Codecs, offer.DTMFPT != 0)
+	if !ok {
 		return n, fmt.Errorf("parse sdp answer: %w (answer has %s)", ErrNoCommonCodec, describeFormats(ra.formats))
 	}
 	return n, nil
@@ -266,26 +248,8 @@ func AnswerOffer(offerBody []byte, local MediaOffer) ([]byte, Negotiated, error)
 	if err != nil {
 		return nil, Negotiated{}, fmt.Errorf("parse sdp offer: %w", err)
 	}
-	n := Negotiated{Remote: ra.addr, Direction: ra.direction}
-	found := false
-	for _, f := range ra.formats {
-		if f.name == "TELEPHONE-EVENT" && f.clockRate == 8000 && local.DTMFPT != 0 {
-			n.DTMFPT = f.pt
-			continue
-		}
-		if found {
-			continue
-		}
-		for _, c := range local.Codecs {
-			if strings.EqualFold(c.Name, f.name) && c.ClockRate == f.clockRate {
-				n.Codec = c
-				n.Codec.PayloadType = f.pt
-				found = true
-				break
-			}
-		}
-	}
-	if !found {
+	n, ok := negotiate(ra, local.Codecs, local.DTMFPT != 0)
+	if !ok {
 		return nil, n, fmt.Errorf("answer sdp offer: %w (offer has %s)", ErrNoCommonCodec, describeFormats(ra.formats))
 	}
 	ans := local
@@ -297,6 +261,33 @@ func AnswerOffer(offerBody []byte, local MediaOffer) ([]byte, Negotiated, error)
 		return nil, n, err
 	}
 	return body, n, nil
+}
+
+// negotiate picks, in the remote side's order, the first format we support
+// (keeping the remote payload type), and the remote telephone-event type
+// when we want DTMF. ok is false when no audio codec is shared.
+func negotiate(ra remoteAudio, supported []media.Codec, wantDTMF bool) (n Negotiated, ok bool) {
+	n = Negotiated{Remote: ra.addr, Direction: ra.direction}
+	for _, f := range ra.formats {
+		if f.name == "TELEPHONE-EVENT" {
+			if wantDTMF && f.clockRate == 8000 && n.DTMFPT == 0 {
+				n.DTMFPT = f.pt
+			}
+			continue
+		}
+		if ok {
+			continue
+		}
+		for _, c := range supported {
+			if strings.EqualFold(c.Name, f.name) && c.ClockRate == f.clockRate {
+				n.Codec = c
+				n.Codec.PayloadType = f.pt
+				ok = true
+				break
+			}
+		}
+	}
+	return n, ok
 }
 
 // answerDirection mirrors the offer's direction (RFC 3264 §6.1): a sendonly

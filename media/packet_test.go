@@ -126,7 +126,8 @@ func FuzzReceivePacket(f *testing.F) {
 		// A fresh session per input keeps runs deterministic (the fuzzer's minimizer
 		// stalls on targets whose coverage depends on earlier inputs). No socket: the
 		// receive handler never touches it.
-		s := &Session{dtmfPT: testDTMFPT, dtmfCh: make(chan DTMFDigit, dtmfChanSize), log: zap.NewNop(), start: time.Now()}
+		s := &Session{dtmfCh: make(chan DTMFDigit, dtmfChanSize), log: zap.NewNop(), start: time.Now()}
+		s.dtmfPT.Store(testDTMFPT)
 		s.codec.Store(&PCMU)
 		s.onAudio = func(pcm []int16, at time.Duration) {
 			if len(pcm) == 0 || len(pcm) > len(b) || at < 0 {

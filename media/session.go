@@ -64,7 +64,7 @@ type Session struct {
 	log     *zap.Logger
 	rec     *Recorder
 	onAudio func([]int16, time.Duration)
-	dtmfPT  uint8
+	dtmfPT  atomic.Uint32 // telephone-event payload type; 0 = none
 	local   netip.AddrPort
 	dtmfCh  chan DTMFDigit
 
@@ -188,10 +188,10 @@ func NewSession(opts SessionOptions) (*Session, error) {
 		log:     log,
 		rec:     opts.Recorder,
 		onAudio: opts.OnAudio,
-		dtmfPT:  opts.DTMFPayloadType,
 		dtmfCh:  make(chan DTMFDigit, dtmfChanSize),
 		start:   time.Now(),
 	}
+	s.dtmfPT.Store(uint32(opts.DTMFPayloadType))
 	if ua, ok := opts.Conn.LocalAddr().(*net.UDPAddr); ok {
 		s.local = ua.AddrPort()
 	}
@@ -230,6 +230,16 @@ func (s *Session) SetCodec(c Codec) {
 		return
 	}
 	s.codec.Store(&c)
+}
+
+// SetDTMFPayloadType sets the RFC 4733 telephone-event payload type after
+// negotiation: the far end may number it differently from our offer, and we
+// send with its number. 0 turns DTMF off; values above 127 are ignored.
+func (s *Session) SetDTMFPayloadType(pt uint8) {
+	if pt > 127 {
+		return
+	}
+	s.dtmfPT.Store(uint32(pt))
 }
 
 // SetHold stops (true) or resumes (false) sending, for a=sendonly/inactive from the far
@@ -325,7 +335,7 @@ func (s *Session) StopPlayback() {
 // suspended meanwhile (playback resumes where it was). Calls queue. Cancelling ctx ends
 // the current digit properly (end packets) and drops the rest.
 func (s *Session) SendDTMF(ctx context.Context, digits string, each time.Duration) error {
-	if s.dtmfPT == 0 {
+	if s.dtmfPT.Load() == 0 {
 		return fmt.Errorf("send dtmf: %w", ErrDTMFNotNegotiated)
 	}
 	events := make([]uint8, 0, len(digits))
@@ -562,7 +572,7 @@ func (s *Session) finishDTMF(j *dtmfJob, err error) {
 
 func (s *Session) dtmfPacket(j *dtmfJob, marker, end bool) int {
 	tx := &s.tx
-	tx.hdr.PayloadType = s.dtmfPT
+	tx.hdr.PayloadType = uint8(s.dtmfPT.Load())
 	tx.hdr.Marker = marker
 	tx.hdr.SequenceNumber = tx.seq
 	tx.hdr.Timestamp = j.evTS
@@ -603,7 +613,8 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 	}
 	pt := b[1] & 0x7F
 	isAudio := pt == PCMU.PayloadType || pt == PCMA.PayloadType
-	isDTMF := s.dtmfPT != 0 && pt == s.dtmfPT
+	dtmfPT := uint8(s.dtmfPT.Load())
+	isDTMF := dtmfPT != 0 && pt == dtmfPT
 	if !isAudio && !isDTMF { // includes RTCP multiplexed on the port (PT 72-76)
 		s.invalid.Add(1)
 		return

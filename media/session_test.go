@@ -466,3 +466,26 @@ func rtpPacket(t testing.TB, pt uint8, seq uint16, ts, ssrc uint32, payload []by
 	}
 	return b
 }
+
+// The far end may number telephone-event differently from our offer (96
+// instead of 101); after negotiation we send with its number.
+func TestSessionDTMFRenumbered(t *testing.T) {
+	t.Parallel()
+	a, b := pair(t, nil, func(o *SessionOptions) { o.DTMFPayloadType = 96 })
+	a.SetDTMFPayloadType(96)
+	if err := a.SendDTMF(context.Background(), "7", 60*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case d := <-b.DTMF():
+		if d.Digit != '7' {
+			t.Fatalf("got %q", d.Digit)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("digit sent with payload type 96 not received")
+	}
+	a.SetDTMFPayloadType(0)
+	if err := a.SendDTMF(context.Background(), "1", 0); !errors.Is(err, ErrDTMFNotNegotiated) {
+		t.Fatalf("DTMF after turning it off: %v", err)
+	}
+}
