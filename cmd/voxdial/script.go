@@ -175,10 +175,10 @@ func runScriptChat(ctx context.Context, path string, f *chatFlags, stdin io.Read
 	}
 	res, err := voicebot.Chat(ctx, bot, in, opts)
 	if err != nil {
-		if errors.Is(err, voicebot.ErrChatInput) || errors.Is(err, voicebot.ErrMissingVariable) || errors.Is(err, voicebot.ErrInvalidScript) || !errors.Is(err, context.Canceled) {
-			return usageErr("script chat: %v", err)
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return failureErr(err)
 		}
-		return failureErr(err)
+		return usageErr("script chat: %v", err) // a bad script, variable or input line
 	}
 	if f.jsonOut {
 		enc := json.NewEncoder(stdout)

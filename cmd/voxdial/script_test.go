@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runScriptCLI runs the binary's entry point with the script command wired (main.go
+// wires it; until then the test adds it).
+func runScriptCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	root := newRootCmd()
+	if c, _, err := root.Find([]string{"script"}); err != nil || c == root {
+		root.AddCommand(newScriptCmd())
+	}
+	var out, errb bytes.Buffer
+	root.SetArgs(args)
+	root.SetIn(strings.NewReader(stdin))
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	err := root.ExecuteContext(context.Background())
+	code = exitOK
+	if err != nil {
+		errb.WriteString("voxdial: " + err.Error() + "\n")
+		code = exitUsage
+		if ee, ok := err.(*exitError); ok {
+			code = ee.code
+		}
+	}
+	return code, out.String(), errb.String()
+}
+
+const (
+	enScript = "../../voicebot/testdata/payment-reminder.en.yaml"
+	zhScript = "../../voicebot/testdata/payment-reminder.zh.yaml"
+)
+
+func TestScriptLint(t *testing.T) {
+	t.Parallel()
+	for _, f := range []string{enScript, zhScript} {
+		code, out, errOut := runScriptCLI(t, "", "script", "lint", f)
+		if code != 0 || !strings.Contains(out, ": ok (") {
+			t.Errorf("%s: exit %d\n%s%s", f, code, out, errOut)
+		}
+		code, out, _ = runScriptCLI(t, "", "script", "lint", "--json", f)
+		var rep lintReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || !rep.OK || len(rep.Problems) != 0 {
+			t.Errorf("%s --json: exit %d %v\n%s", f, code, err, out)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	src, _ := os.ReadFile(enScript)
+	broken := strings.Replace(string(src), "exhausted: unreached", "exhausted: nowhere", 1)
+	broken = strings.Replace(broken, "{{amount | currency}}", "{{amount | money}}", 1)
+	os.WriteFile(bad, []byte(broken), 0o644)
+	code, out, errOut := runScriptCLI(t, "", "script", "lint", bad)
+	if code != 2 || out != "" || !strings.Contains(errOut, "bad.yaml:40: states.greet.listen.exhausted: \"nowhere\" is not a state") ||
+		!strings.Contains(errOut, "bad.yaml:43: states.reminder.say: {{amount | money}}: unknown filter") ||
+		!strings.Contains(errOut, "states.unreached: no path from start") {
+		t.Errorf("exit %d\nstdout %q\nstderr %s", code, out, errOut)
+	}
+	code, out, _ = runScriptCLI(t, "", "script", "lint", "--json", bad)
+	var rep lintReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 2 || rep.OK || len(rep.Problems) != 3 {
+		t.Errorf("--json: exit %d %v\n%s", code, err, out)
+	}
+	for _, p := range rep.Problems {
+		if p.Line == 0 || p.Check == "" {
+			t.Errorf("problem %+v", p)
+		}
+	}
+	if code, _, errOut := runScriptCLI(t, "", "script", "lint", "/nonexistent.yaml"); code != 2 || !strings.Contains(errOut, "nonexistent") {
+		t.Errorf("missing file: exit %d %s", code, errOut)
+	}
+}
+
+func TestScriptChat(t *testing.T) {
+	t.Parallel()
+	turns := filepath.Join(t.TempDir(), "turns.txt")
+	os.WriteFile(turns, []byte("# a caller who pays\nyes\n#silence\n#dtmf 1\n"), 0o644)
+	code, out, errOut := runScriptCLI(t, "", "script", "chat", enScript, "--var", "first_name=Ana", "--var", "amount=120.50",
+		"--var", "due_date=2026-12-01", "--input", turns, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(out), &raw); err != nil {
+		t.Fatalf("not one JSON document: %v\n%s", err, out)
+	}
+	for _, k := range []string{"transcript", "disposition", "tags", "variables", "callback", "transfer", "opt_out"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("no %q in %s", k, out)
+		}
+	}
+	if raw["disposition"] != "promise_to_pay" {
+		t.Errorf("disposition %v", raw["disposition"])
+	}
+	// stdin when no --input; human output without --json.
+	code, out, errOut = runScriptCLI(t, "是的\n别再打了\n", "script", "chat", zhScript, "--var", "surname=王", "--var", "amount=99", "--var", "due_date=2026-12-01")
+	if code != 0 || !strings.Contains(out, `disposition "opted_out"`) || !strings.Contains(out, "global opt_out → opt_out") {
+		t.Errorf("zh: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"script", "chat", enScript, "--var", "first_name=Ana"}, "requires amount, due_date"},
+		{[]string{"script", "chat", enScript, "--var", "oops"}, "want key=value"},
+		{[]string{"script", "chat", enScript, "--var", "first_name=Ana", "--var", "amount=x", "--var", "due_date=2026-12-01"}, "currency"},
+		{[]string{"script", "chat", enScript, "--var", "first_name=Ana", "--var", "amount=1", "--var", "due_date=2026-12-01", "--input", "/nonexistent"}, "--input"},
+		{[]string{"script", "chat", "/nonexistent.yaml"}, "nonexistent"},
+	} {
+		code, out, errOut := runScriptCLI(t, "", c.args...)
+		if code != 2 || out != "" || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d stdout %q stderr %q, want 2 mentioning %q", c.args, code, out, errOut, c.want)
+		}
+	}
+	code, _, errOut = runScriptCLI(t, "#dtmf x\n", "script", "chat", enScript, "--var", "first_name=Ana", "--var", "amount=1", "--var", "due_date=2026-12-01")
+	if code != 2 || !strings.Contains(errOut, "input line 1") {
+		t.Errorf("bad input line: exit %d %s", code, errOut)
+	}
+}
