@@ -93,6 +93,11 @@ func runCall(ctx context.Context, f *callFlags, stdout, stderr io.Writer) error 
 	if err != nil {
 		return usageErr("--script: %v", err)
 	}
+	if script.Bot != nil {
+		if _, err := voicebot.NewMachine(script.Bot, voicebot.MachineOptions{Vars: vars}); err != nil {
+			return usageErr("--var: %v", err) // a required variable missing or unreadable
+		}
+	}
 	if f.ringTimeout <= 0 {
 		return usageErr("--ring-timeout %s: must be positive", f.ringTimeout)
 	}
@@ -127,7 +132,16 @@ func runCall(ctx context.Context, f *callFlags, stdout, stderr io.Writer) error 
 	}
 	defer ua.Close()
 
-	req := dialer.DialRequest{Trunk: trunk, To: f.to, RingTimeout: f.ringTimeout}
+	// A full voice-bot script speaks with the embedded synthesiser and hears the
+	// callee through the audio tap (script_call.go).
+	var speaker voicebot.Speaker
+	tap := &audioTap{}
+	if script.Bot != nil {
+		if speaker, err = newFliteSpeaker(); err != nil {
+			return failureErr(err)
+		}
+	}
+	req := dialer.DialRequest{Trunk: trunk, To: f.to, RingTimeout: f.ringTimeout, OnAudio: tap.OnAudio}
 	if f.recordDir != "" {
 		req.CallID = newCallID()
 		req.RecordPath = filepath.Join(f.recordDir, req.CallID+".wav")
@@ -140,7 +154,12 @@ func runCall(ctx context.Context, f *callFlags, stdout, stderr io.Writer) error 
 		return failureErr(err)
 	}
 	if call.Answered() {
-		runErr := script.Run(ctx, call)
+		var runErr error
+		if script.Bot != nil {
+			runErr = runBot(ctx, call, script.Bot, vars, speaker, tap, log)
+		} else {
+			runErr = script.Run(ctx, call)
+		}
 		switch {
 		case errors.Is(runErr, voicebot.ErrMaxCall):
 			_ = call.HangupTimeout(context.WithoutCancel(ctx))
