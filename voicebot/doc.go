@@ -1,12 +1,55 @@
 // Package voicebot runs what the bot does on an answered call.
 //
-// Today it runs step scripts: a short, linear list of steps (play a prompt,
-// listen and record for a while, send DTMF, hang up) that exercises a real
-// SIP/RTP leg end to end. The full voice-bot format — states, intents,
-// listening with speech recognition, the voicemail branch — is recognised
-// and refused with a clear message until its runtime lands; both kinds of
-// script share the loader so that `voxdial call --script` keeps one flag.
+// Two kinds of script share one loader (LoadScript), so that `voxdial call --script`
+// keeps one flag: step scripts (a linear list: play, listen, send DTMF, hang up) that
+// exercise a SIP/RTP leg, and full voice-bot scripts (states, intents, global intents,
+// a voicemail branch; ../shared/examples/payment-reminder.en.yaml is the reference).
 //
-// The runtime talks to the call through the small Leg interface declared
-// here, so it can be driven by a real call or by a test double.
+// # Full scripts
+//
+// Lint parses a script from YAML nodes, so that every problem carries its line, and
+// runs every check (problem.go names them: unknown and unreachable states, states with
+// no way out, re-prompts with no exhausted branch, intents without phrases, DTMF
+// conflicts, template variables and filters, the voicemail branch, and the compliance
+// Policy's start requirements: disclosure and opt-out offer). A script with any problem
+// does not load.
+//
+// Machine is the deterministic core of one call: it reads no clock and does no I/O,
+// turning Events (prompt started/ended, speech start, utterance, DTMF, timer, hang-up,
+// AMD verdict, beep, transfer result) into Actions (say, stop playback, listen, start
+// timer, transfer, opt out, callback, hang up). The same events give the same result,
+// which is what makes Chat (text, on a virtual clock) and the golden tests exact.
+//
+//	           enter state: set → action opt_out → callback → say
+//	                              │
+//	        ┌──── listen ─────────┼──── transfer ──── REFER ok ──► end (transferred)
+//	        │                     │          └─ refused → bridge ok ─► end (bridged)
+//	        ▼                     │                          └─ fails ─► end (transfer_failed)
+//	  utterance / DTMF / silence  ├──── hangup ─────────────────────► end (hangup)
+//	        │                     └──── next ──► enter next state
+//	  global intent? ─► its state (precedence over the state's own intents)
+//	  state intent or key ─► its state
+//	  no_match / no_input ─► their state; back to the same state is a re-prompt,
+//	        and the (max_retries+1)th goes to exhausted
+//
+//	any time: caller hangs up ─► end (caller_hangup); max_call ─► hang up (timeout);
+//	          AMD machine ─► stop, wait for the beep (BeepWait) ─► voicemail ─► hang up
+//
+// Barge-in: caller speech (or a key) during a listening state's prompt stops the
+// prompt at once; with barge_in off, words over a prompt are noted and ignored, except
+// an opt-out, which is honoured anywhere, even over a goodbye (compliance).
+//
+// Intents are matched by Matcher (normalised, fuzzy, Chinese character by character;
+// the most specific phrase wins) and, when configured, by an LLM Classifier over an
+// OpenAI-compatible API, asked only when no exact phrase decides and overruled by the
+// phrase match when it fails or times out.
+//
+// Run is the live shell around a Machine: it plays prompts through a Speaker, hears
+// through a Listener (speech starts and recognised turns), DTMF and AMD channels,
+// arms real timers, and carries out transfers (Transferer; ReferThenBridge), opt-outs
+// (OptOuter) and callbacks (CallbackScheduler). Failure behaviours: a prompt that
+// cannot be synthesised is skipped (the state goes on as if it had been said); a
+// failed transfer ends the call with disposition transfer_failed; a failed opt-out is
+// logged and returned as an error, the opt-out flag stays in the result; a leg that
+// ends under the bot ends the run with the result so far.
 package voicebot
