@@ -54,7 +54,7 @@ func NewMatcher(intents []*Intent) *Matcher {
 	for _, in := range intents {
 		mi := matcherIntent{name: in.Name}
 		for _, ph := range in.Phrases {
-			toks := tokenize(ph, false)
+			toks := tokenize(ph, true) // hesitations are dropped from phrases too, as from what is heard
 			if len(toks) == 0 {
 				continue
 			}

@@ -282,3 +282,24 @@ func dump(v any) string {
 }
 
 var _ = os.ReadFile
+
+// FuzzMatch: matching any text never panics, scores stay in (0, 1], and a phrase
+// embedded in any text is found exactly.
+func FuzzMatch(f *testing.F) {
+	for _, s := range []string{"yes", "no, stop calling", "别在打了", "ＡＢＣ", "don't", "'''", "\xff\xfe"} {
+		f.Add(s, "stop calling")
+	}
+	f.Fuzz(func(t *testing.T, text, phrase string) {
+		m := NewMatcher([]*Intent{{Name: "x", Phrases: []string{phrase}}, {Name: "y", Phrases: []string{"yes"}}})
+		if got, ok := m.Match(text, nil); ok && (got.Score <= 0 || got.Score > 1) {
+			t.Fatalf("score %v", got.Score)
+		}
+		if Normalize(phrase) == "" {
+			return
+		}
+		got, ok := m.Match("well "+phrase+" then", nil)
+		if !ok || got.Score != 1 {
+			t.Fatalf("phrase %q inside text: %+v %v", phrase, got, ok)
+		}
+	})
+}
