@@ -86,6 +86,7 @@ func newRootCmd() *cobra.Command {
 		newSimCmd(),
 		newBenchCmd(),
 		newComplianceCmd(),
+		newScriptCmd(),
 	)
 	return root
 }
