@@ -38,14 +38,21 @@ type AMD struct {
 	Reason     string  `json:"reason,omitempty"`
 }
 
-// Turn is one entry of the transcript.
+// Turn is one entry of the transcript: what was said or pressed, in which
+// script state, what it matched and where it sent the call.
 type Turn struct {
-	Role    string `json:"role"` // bot | caller
-	Text    string `json:"text"`
-	Intent  string `json:"intent,omitempty"`
-	DTMF    string `json:"dtmf,omitempty"`
-	StartMS int64  `json:"start_ms"`
-	EndMS   int64  `json:"end_ms"`
+	Role       string   `json:"role"` // bot | caller
+	State      string   `json:"state,omitempty"`
+	Text       string   `json:"text"`
+	Intent     string   `json:"intent,omitempty"`
+	DTMF       string   `json:"dtmf,omitempty"`
+	Score      *float64 `json:"score,omitempty"`      // intent match score
+	Match      string   `json:"match,omitempty"`      // phrase | llm
+	Confidence float64  `json:"confidence,omitempty"` // the recogniser's
+	Event      string   `json:"event,omitempty"`      // no_input, no_match, barge_in, voicemail, …
+	Branch     string   `json:"branch,omitempty"`     // "yes → reminder"
+	StartMS    int64    `json:"start_ms"`
+	EndMS      int64    `json:"end_ms"`
 }
 
 // Timings of the call. Times are wall clock; the _ms figures are durations.

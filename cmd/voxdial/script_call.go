@@ -162,10 +162,10 @@ func fillBotResult(r *dialer.Result, res voicebot.Result) {
 	r.Timings.TurnLatencyMS = append([]int64{}, res.TurnLatencyMS...)
 	r.Transcript = r.Transcript[:0]
 	for _, t := range res.Transcript {
-		text := t.Text
-		if text == "" && t.Event != "" && t.DTMF == "" {
-			text = "[" + t.Event + "]"
-		}
-		r.Transcript = append(r.Transcript, dialer.Turn{Role: t.Role, Text: text, Intent: t.Intent, DTMF: t.DTMF, StartMS: t.StartMS, EndMS: t.EndMS})
+		r.Transcript = append(r.Transcript, dialer.Turn{
+			Role: t.Role, State: t.State, Text: t.Text, Intent: t.Intent, DTMF: t.DTMF, Score: t.Score,
+			Match: t.Match, Confidence: t.Confidence, Event: t.Event, Branch: t.Branch,
+			StartMS: t.StartMS, EndMS: t.EndMS,
+		})
 	}
 }
