@@ -94,7 +94,7 @@ func (u *UA) Dial(ctx context.Context, req DialRequest) (*Call, error) {
 		}
 	}()
 
-	conn, err := u.ports.ListenRTP()
+	ep, err := u.endpoint()
 	if err != nil {
 		return nil, fmt.Errorf("dial: rtp port: %w", err)
 	}
@@ -118,17 +118,17 @@ func (u *UA) Dial(ctx context.Context, req DialRequest) (*Call, error) {
 	}
 	if req.RecordPath != "" {
 		if c.rec, err = media.NewRecorder(req.RecordPath); err != nil {
-			conn.Close()
+			ep.Close()
 			return nil, fmt.Errorf("dial: %w", err)
 		}
 		c.res.Recording = req.RecordPath
 	}
 	c.sess, err = media.NewSession(media.SessionOptions{
-		Conn: conn, Clock: u.opts.Clock, Codec: u.opts.Codecs[0], DTMFPayloadType: TelephoneEventPT,
+		Endpoint: ep, Codec: u.opts.Codecs[0], DTMFPayloadType: TelephoneEventPT,
 		Logger: log, Recorder: c.rec, OnAudio: req.OnAudio,
 	})
 	if err != nil {
-		conn.Close()
+		ep.Close()
 		if c.rec != nil {
 			c.rec.Close()
 		}
@@ -136,7 +136,7 @@ func (u *UA) Dial(ctx context.Context, req DialRequest) (*Call, error) {
 	}
 	c.offer = MediaOffer{
 		Addr: c.sess.LocalAddr(), Codecs: u.opts.Codecs, DTMFPT: TelephoneEventPT,
-		Direction: SendRecv, SessionID: rand.Uint64() >> 1, Version: 1,
+		Direction: SendRecv, SessionID: rand.Uint64() >> 1, Version: 1, SSRC: c.sess.SSRC(),
 	}
 	body, err := MarshalSDP(c.offer)
 	if err != nil {
@@ -279,6 +279,7 @@ func (c *Call) applyNegotiated(n Negotiated) {
 	c.sess.SetCodec(n.Codec)
 	c.sess.SetDTMFPayloadType(n.DTMFPT)
 	c.sess.SetRemote(n.Remote)
+	c.sess.SetRemoteSSRC(n.RemoteSSRC)
 	c.sess.SetHold(n.Hold())
 	c.mu.Lock()
 	c.res.Codec = n.Codec.Name

@@ -34,6 +34,9 @@ type MediaOffer struct {
 	Direction Direction
 	SessionID uint64
 	Version   uint64 // bump on every re-offer within a dialog (RFC 3264 §8)
+	// SSRC we send with, written as a=ssrc (RFC 5576) when non-zero: on shared RTP
+	// sockets it lets the far end tell our stream from others at the same address.
+	SSRC uint32
 }
 
 // Negotiated is the outcome of an offer/answer exchange, from our point of view.
@@ -42,6 +45,8 @@ type Negotiated struct {
 	Codec     media.Codec    // the first codec both sides support, in the answerer's order
 	DTMFPT    uint8          // 0 when telephone-event was not agreed
 	Direction Direction      // the far end's direction as written in its SDP
+	// RemoteSSRC is the far end's first a=ssrc (RFC 5576), 0 when absent.
+	RemoteSSRC uint32
 }
 
 // Hold reports whether we must stop sending: the far end offered sendonly
@@ -84,6 +89,9 @@ func MarshalSDP(o MediaOffer) ([]byte, error) {
 	attrs = append(attrs,
 		sdp.NewAttribute("ptime", "20"),
 		sdp.NewPropertyAttribute(string(dir)))
+	if o.SSRC != 0 {
+		attrs = append(attrs, sdp.NewAttribute("ssrc", strconv.FormatUint(uint64(o.SSRC), 10)+" cname:voxdial"))
+	}
 
 	desc := sdp.SessionDescription{
 		Origin: sdp.Origin{
@@ -113,6 +121,7 @@ type remoteAudio struct {
 	addr      netip.AddrPort
 	direction Direction
 	formats   []remoteFormat
+	ssrc      uint32
 }
 
 type remoteFormat struct {
@@ -172,6 +181,13 @@ func parseRemote(body []byte) (remoteAudio, error) {
 	}
 	rtpmaps := map[uint8]remoteFormat{}
 	for _, a := range md.Attributes {
+		if a.Key == "ssrc" && ra.ssrc == 0 {
+			id, _, _ := strings.Cut(a.Value, " ")
+			if v, err := strconv.ParseUint(id, 10, 32); err == nil {
+				ra.ssrc = uint32(v)
+			}
+			continue
+		}
 		if a.Key != "rtpmap" {
 			continue
 		}
@@ -267,7 +283,7 @@ func AnswerOffer(offerBody []byte, local MediaOffer) ([]byte, Negotiated, error)
 // (keeping the remote payload type), and the remote telephone-event type
 // when we want DTMF. ok is false when no audio codec is shared.
 func negotiate(ra remoteAudio, supported []media.Codec, wantDTMF bool) (n Negotiated, ok bool) {
-	n = Negotiated{Remote: ra.addr, Direction: ra.direction}
+	n = Negotiated{Remote: ra.addr, Direction: ra.direction, RemoteSSRC: ra.ssrc}
 	for _, f := range ra.formats {
 		if f.name == "TELEPHONE-EVENT" {
 			if wantDTMF && f.clockRate == 8000 && n.DTMFPT == 0 {

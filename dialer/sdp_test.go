@@ -129,3 +129,40 @@ func FuzzParseAnswer(f *testing.F) {
 		}
 	})
 }
+
+// a=ssrc (RFC 5576) travels both ways: shared RTP sockets use it to tell legs apart.
+func TestSDPSSRC(t *testing.T) {
+	t.Parallel()
+	o := testOffer()
+	o.SSRC = 3735928559
+	body, err := MarshalSDP(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(body), "a=ssrc:3735928559 cname:voxdial") {
+		t.Fatalf("offer lacks a=ssrc:\n%s", body)
+	}
+	local := testOffer()
+	local.SSRC = 7
+	ans, n, err := AnswerOffer(body, local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.RemoteSSRC != 3735928559 {
+		t.Errorf("RemoteSSRC = %d", n.RemoteSSRC)
+	}
+	got, err := ParseAnswer(ans, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.RemoteSSRC != 7 {
+		t.Errorf("answer RemoteSSRC = %d, want 7", got.RemoteSSRC)
+	}
+	// Absent or malformed: 0, never an error.
+	for _, extra := range []string{"", "a=ssrc:notanumber cname:x\r\n", "a=ssrc:99999999999 cname:x\r\n"} {
+		n, err := ParseAnswer(answerSDP("m=audio 5004 RTP/AVP 0\r\n", extra), o)
+		if err != nil || n.RemoteSSRC != 0 {
+			t.Errorf("%q: ssrc %d err %v", extra, n.RemoteSSRC, err)
+		}
+	}
+}

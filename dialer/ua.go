@@ -31,8 +31,15 @@ type Options struct {
 	RTPIP netip.Addr
 	// RTPPorts is the RTP port range; zero means OS-chosen ports.
 	RTPPorts media.PortRange
-	// Clock drives every leg's 20 ms media ticks; required.
+	// Clock is no longer used: the media plane runs its own clocks, one per P. Kept so
+	// existing callers compile.
 	Clock media.Clock
+	// RTPMode is media.SharedPorts (default: a few shared sockets with batched I/O) or
+	// media.PerLegPorts (a socket per call, for trunks that need a distinct port).
+	RTPMode media.PortMode
+	// Plane, when set, carries this UA's media (the UA does not close it); by default the
+	// UA makes one from RTPIP, RTPPorts and RTPMode and closes it on Close.
+	Plane *media.Plane
 	// Codecs offered, in preference order; default PCMU, PCMA.
 	Codecs []media.Codec
 	// UserAgent is the SIP User-Agent header; default "voxdial".
@@ -46,14 +53,17 @@ type Options struct {
 // UA is the process's SIP user agent: it sends INVITEs through trunks and
 // serves the in-dialog requests that come back.
 type UA struct {
-	opts  Options
-	log   *zap.Logger
-	ua    *sipgo.UserAgent
-	srv   *sipgo.Server
-	udp   *dialogUA
-	tcp   *dialogUA
-	tls   *dialogUA
-	ports *media.PortAllocator
+	opts     Options
+	log      *zap.Logger
+	ua       *sipgo.UserAgent
+	srv      *sipgo.Server
+	udp      *dialogUA
+	tcp      *dialogUA
+	tls      *dialogUA
+	planeMu  sync.Mutex
+	plane    *media.Plane
+	ownPlane bool
+	rtpIP    netip.Addr
 
 	udpConn net.PacketConn
 	tcpLn   net.Listener
@@ -74,9 +84,6 @@ type dialogUA struct {
 
 // NewUA checks opts; Start binds the sockets.
 func NewUA(opts Options) (*UA, error) {
-	if opts.Clock == nil {
-		return nil, errors.New("dialer: Options.Clock is required")
-	}
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
@@ -136,7 +143,7 @@ func (u *UA) Start(ctx context.Context) error {
 			rtpIP = netip.MustParseAddr("127.0.0.1")
 		}
 	}
-	u.ports = media.NewPortAllocator(rtpIP, u.opts.RTPPorts)
+	u.rtpIP = rtpIP
 
 	uaOpts := []sipgo.UserAgentOption{
 		sipgo.WithUserAgent(u.opts.UserAgent), sipgo.WithUserAgentHostname(host),
@@ -240,7 +247,35 @@ func (u *UA) Close() error {
 	return err
 }
 
+// endpoint hands out a leg's media endpoint. The UA's own plane is made at the first
+// call, so a port range that cannot be bound fails that call (ErrPortsExhausted), as a
+// per-call socket would, and the next call tries again.
+func (u *UA) endpoint() (*media.Endpoint, error) {
+	u.planeMu.Lock()
+	if u.plane == nil {
+		if u.opts.Plane != nil {
+			u.plane = u.opts.Plane
+		} else {
+			p, err := media.NewPlane(media.PlaneOptions{IP: u.rtpIP, Ports: u.opts.RTPPorts, Mode: u.opts.RTPMode, Logger: u.log.Named("media")})
+			if err != nil {
+				u.planeMu.Unlock()
+				return nil, err
+			}
+			p.Start(context.Background())
+			u.plane, u.ownPlane = p, true
+		}
+	}
+	p := u.plane
+	u.planeMu.Unlock()
+	return p.Endpoint()
+}
+
 func (u *UA) closeSockets() {
+	u.planeMu.Lock()
+	if u.ownPlane {
+		u.plane.Close() // calls are over (Close hangs them up first); idempotent
+	}
+	u.planeMu.Unlock()
 	if u.udpConn != nil {
 		u.udpConn.Close()
 	}

@@ -26,6 +26,9 @@ type ClockOptions struct {
 	// Slots spreads tickers over phase slots inside each 20 ms period so packets leave
 	// in small waves instead of one burst per period (default 10, i.e. one slot every 2 ms).
 	Slots int
+	// AfterSlot, when set, runs on the clock goroutine after each slot's tickers: the
+	// media plane flushes its send batch there (one sendmmsg per slot and socket).
+	AfterSlot func()
 }
 
 // Lateness is a snapshot of how late slot deadlines fired.
@@ -53,6 +56,7 @@ type SharedClock struct {
 	period  time.Duration
 	slotDur time.Duration
 	slots   []clockSlot
+	after   func()
 
 	runMu   sync.Mutex
 	cancel  context.CancelFunc
@@ -82,7 +86,7 @@ func NewClock(opts ClockOptions) *SharedClock {
 	if opts.Slots <= 0 {
 		opts.Slots = 10
 	}
-	c := &SharedClock{period: FrameDuration, slots: make([]clockSlot, opts.Slots)}
+	c := &SharedClock{period: FrameDuration, slots: make([]clockSlot, opts.Slots), after: opts.AfterSlot}
 	c.slotDur = c.period / time.Duration(opts.Slots)
 	return c
 }
@@ -186,6 +190,9 @@ func (c *SharedClock) run(ctx context.Context, done chan struct{}) {
 		for _, e := range s.entries {
 			e.t.Tick(dl)
 		}
+		if c.after != nil {
+			c.after()
+		}
 		s.mu.Unlock()
 	}
 }
@@ -205,16 +212,33 @@ func (c *SharedClock) record(late time.Duration) {
 // Lateness returns how late slot deadlines fired so far; quantiles are bucket upper
 // bounds (100 µs resolution up to 50 ms).
 func (c *SharedClock) Lateness() Lateness {
-	l := Lateness{
-		Ticks:   c.ticks.Load(),
-		Skipped: c.skipped.Load(),
-		Max:     time.Duration(c.maxLate.Load()),
-	}
-	var counts [latBuckets]uint64
-	var total uint64
+	var h latHist
+	c.addTo(&h)
+	return h.lateness()
+}
+
+// latHist sums the lateness of several clocks (a Plane runs one per P).
+type latHist struct {
+	counts         [latBuckets]uint64
+	ticks, skipped uint64
+	max            time.Duration
+}
+
+func (c *SharedClock) addTo(h *latHist) {
+	h.ticks += c.ticks.Load()
+	h.skipped += c.skipped.Load()
+	h.max = max(h.max, time.Duration(c.maxLate.Load()))
 	for i := range c.hist {
-		counts[i] = c.hist[i].Load()
-		total += counts[i]
+		h.counts[i] += c.hist[i].Load()
+	}
+}
+
+func (h *latHist) lateness() Lateness {
+	l := Lateness{Ticks: h.ticks, Skipped: h.skipped, Max: h.max}
+	counts := &h.counts
+	var total uint64
+	for _, n := range counts {
+		total += n
 	}
 	quantile := func(q float64) time.Duration {
 		if total == 0 {

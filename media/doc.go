@@ -2,18 +2,25 @@
 // WAV prompts and recordings, RTP port allocation, and Session, which sends and
 // receives one leg's audio.
 //
-// # Clock and session design
+// # Media plane: clocks and sockets
 //
-// Sessions do not own timers. Every leg registers with a shared Clock, and one clock
-// goroutine ticks all of its legs every 20 ms against drift-free deadlines
+// Sessions do not own timers or, by default, sockets. A Plane runs one clock goroutine
+// per P (GOMAXPROCS), each ticking its legs every 20 ms against drift-free deadlines
 // (start + n·20 ms, never time.Sleep(20ms) in a loop), with legs spread over phase
-// slots (10 by default, one every 2 ms) so their packets leave in small waves. The
-// reason is measured, on our 2-vCPU VM (notes/measured-facts.md): 5,000 per-leg
-// time.Ticker goroutines burnt 0.31-0.38 cores in timers alone with p99 lateness up to
-// 20 ms, while one shared clock cost 0.04-0.06 cores with p99 1.6-3.9 ms. The Clock
-// interface is one method, Register, so the media-plane work that follows (a clock per
-// P, shared sockets with sendmmsg/recvmmsg batches, 2.1-2.3 µs per packet instead of
-// ~8 µs) can replace SharedClock and the per-leg socket without changing Session's API.
+// slots (10 by default, one every 2 ms) so their packets leave in small waves. In
+// SharedPorts mode (the default) each clock has one RTP socket: the ticks of a slot
+// queue their packets and the clock sends them with one sendmmsg after the slot; a
+// receive goroutine per socket reads batches of 64 with recvmmsg and hands each packet
+// to its leg, found by (source address, SSRC) — first by the remote address from SDP,
+// or the SSRC the far end announced with a=ssrc when several legs share an address —
+// then by the pair it latched. PerLegPorts mode keeps a socket and receive goroutine
+// per leg, for trunks that want a distinct port per call. Measured on our 2-vCPU VM
+// (notes/measured-facts.md): per-leg tickers and sockets collapse near 5,000 legs;
+// a clock per P with batched I/O does 5,000 legs full duplex in about 1.1 cores. The
+// Linux batch calls are made directly (x/sys/unix) because x/net's ReadBatch allocates
+// a *net.UDPAddr per datagram; send and receive allocate nothing per packet, which
+// benchmarks and allocation tests hold. A Session can still be built on a bare
+// *net.UDPConn and a Clock (SharedClock), as tests and simple tools do.
 //
 // Per tick a session sends exactly one frame when it has a remote address and is not on
 // hold: the next 20 ms of the current playback, a telephone-event packet, or encoded

@@ -18,14 +18,21 @@ import (
 	"go.uber.org/zap"
 )
 
-// SessionOptions configures NewSession. Conn and Clock are required.
+// SessionOptions configures NewSession: an Endpoint from a Plane, or a Conn and a
+// Clock.
 type SessionOptions struct {
-	Conn            *net.UDPConn // the session owns it and closes it on Close
-	Clock           Clock
-	Codec           Codec // zero value = PCMU
-	DTMFPayloadType uint8 // 0 = telephone-event not negotiated
-	Logger          *zap.Logger
-	Recorder        *Recorder // optional; the caller closes it after Session.Close
+	// Endpoint is the leg's place in a Plane (shared or per-leg socket, and its clock);
+	// the session owns it and closes it on Close. When set, Conn and Clock are ignored.
+	Endpoint        *Endpoint
+	Conn            *net.UDPConn // without Endpoint: the session owns it and closes it on Close
+	Clock           Clock        // without Endpoint: required
+	Codec           Codec        // zero value = PCMU
+	DTMFPayloadType uint8        // 0 = telephone-event not negotiated
+	// SSRC of what we send; 0 picks a random one. Set it when the SDP carrying a=ssrc is
+	// written before the session exists.
+	SSRC     uint32
+	Logger   *zap.Logger
+	Recorder *Recorder // optional; the caller closes it after Session.Close
 	// OnAudio receives decoded caller audio per packet on the receive goroutine; pcm is
 	// reused after the call returns (copy it to keep it). It must not block for long.
 	OnAudio func(pcm []int16, at time.Duration)
@@ -59,7 +66,7 @@ const (
 // Session is one RTP session (one call leg): it sends a 20 ms frame on every clock
 // tick and decodes what arrives on its socket. All methods are safe for concurrent use.
 type Session struct {
-	conn    *net.UDPConn
+	ep      *Endpoint
 	clock   Clock
 	log     *zap.Logger
 	rec     *Recorder
@@ -165,8 +172,19 @@ func (t sessionTicker) Tick(now time.Time) { t.s.tick(now) }
 
 // NewSession prepares a session on opts.Conn; nothing is sent or read before Start.
 func NewSession(opts SessionOptions) (*Session, error) {
-	if opts.Conn == nil || opts.Clock == nil {
-		return nil, fmt.Errorf("new session: Conn and Clock are required: %w", ErrInvalidOptions)
+	ep, clock := opts.Endpoint, opts.Clock
+	if ep != nil {
+		if ep.g != nil {
+			clock = ep.clock() // the endpoint's sends must run on its group's clock goroutine
+		}
+	} else if opts.Conn != nil {
+		ep = &Endpoint{conn: opts.Conn}
+		if ua, ok := opts.Conn.LocalAddr().(*net.UDPAddr); ok {
+			ep.local = ua.AddrPort()
+		}
+	}
+	if ep == nil || clock == nil {
+		return nil, fmt.Errorf("new session: an Endpoint, or a Conn and a Clock, are required: %w", ErrInvalidOptions)
 	}
 	c := opts.Codec
 	if c == (Codec{}) {
@@ -183,8 +201,8 @@ func NewSession(opts SessionOptions) (*Session, error) {
 		log = zap.NewNop()
 	}
 	s := &Session{
-		conn:    opts.Conn,
-		clock:   opts.Clock,
+		ep:      ep,
+		clock:   clock,
 		log:     log,
 		rec:     opts.Recorder,
 		onAudio: opts.OnAudio,
@@ -192,9 +210,7 @@ func NewSession(opts SessionOptions) (*Session, error) {
 		start:   time.Now(),
 	}
 	s.dtmfPT.Store(uint32(opts.DTMFPayloadType))
-	if ua, ok := opts.Conn.LocalAddr().(*net.UDPAddr); ok {
-		s.local = ua.AddrPort()
-	}
+	s.local = ep.local
 	s.codec.Store(&c)
 	// Random SSRC, sequence and timestamp origin (RFC 3550 §5.1), from crypto/rand so
 	// there is no shared generator state between legs.
@@ -202,9 +218,23 @@ func NewSession(opts SessionOptions) (*Session, error) {
 	_, _ = rand.Read(seed[:]) // never fails since Go 1.24
 	s.tx.hdr.Version = 2
 	s.tx.hdr.SSRC = binary.BigEndian.Uint32(seed[0:])
+	if opts.SSRC != 0 {
+		s.tx.hdr.SSRC = opts.SSRC
+	}
 	s.tx.ts0 = binary.BigEndian.Uint32(seed[4:])
 	s.tx.seq = binary.BigEndian.Uint16(seed[8:])
 	return s, nil
+}
+
+// RandomSSRC returns a random non-zero SSRC (crypto/rand, RFC 3550 §8).
+func RandomSSRC() uint32 {
+	var b [4]byte
+	for {
+		_, _ = rand.Read(b[:])
+		if v := binary.BigEndian.Uint32(b[:]); v != 0 {
+			return v
+		}
+	}
 }
 
 // LocalAddr is the socket's address, for our SDP.
@@ -220,7 +250,16 @@ func (s *Session) SetRemote(addr netip.AddrPort) {
 		s.remote.Store(&addr)
 	}
 	s.latched.Store(nil)
+	s.ep.setRemote(addr)
 }
+
+// SetRemoteSSRC tells the session the far end's SSRC from its SDP (a=ssrc, RFC 5576),
+// 0 for unknown. On a shared socket it lets the first packet find this leg even when
+// several legs talk to the same remote address (the far end shares its socket too).
+func (s *Session) SetRemoteSSRC(ssrc uint32) { s.ep.setRemoteSSRC(ssrc) }
+
+// SSRC is the synchronisation source of what we send (for a=ssrc in our SDP).
+func (s *Session) SSRC() uint32 { return s.tx.hdr.SSRC }
 
 // SetCodec switches the send codec; unsupported payload types are ignored (logged).
 // Receiving always decodes PCMU and PCMA by payload type.
@@ -256,8 +295,7 @@ func (s *Session) Start() {
 	}
 	s.started = true
 	s.start = time.Now()
-	s.wg.Add(1)
-	go s.readLoop()
+	s.ep.attach(s)
 	s.unregister = s.clock.Register(sessionTicker{s})
 }
 
@@ -273,9 +311,7 @@ func (s *Session) Close() error {
 		if unregister != nil {
 			unregister() // after this no Tick runs, so tx state is ours
 		}
-		if err := s.conn.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			s.closeErr = fmt.Errorf("close rtp socket: %w", err)
-		}
+		s.closeErr = s.ep.Close() // after this no packet reaches handlePacket
 		s.wg.Wait()
 		s.mu.Lock()
 		for _, p := range s.plays {
@@ -509,17 +545,7 @@ func (s *Session) audioPacket(codec *Codec, ts uint32, marker bool, n int) int {
 	return hn + FrameSamples
 }
 
-func (s *Session) write(pkt []byte, dst netip.AddrPort) {
-	if _, err := s.conn.WriteToUDPAddrPort(pkt, dst); err != nil {
-		s.sendErrs.Add(1)
-		if s.logAllowed(time.Now()) {
-			s.log.Warn("rtp send", zap.Error(err), zap.Stringer("remote", dst))
-		}
-		return
-	}
-	s.sent.Add(1)
-	s.sentBytes.Add(uint64(len(pkt)))
-}
+func (s *Session) write(pkt []byte, dst netip.AddrPort) { s.ep.send(s, pkt, dst) }
 
 // dtmfTick advances the DTMF job at ts. It returns the packet size in tx.buf (0: send
 // nothing this frame) and whether the frame belongs to DTMF (false: the job is over,
@@ -588,7 +614,7 @@ func (s *Session) dtmfPacket(j *dtmfJob, marker, end bool) int {
 func (s *Session) readLoop() {
 	defer s.wg.Done()
 	for {
-		n, from, err := s.conn.ReadFromUDPAddrPort(s.rx.buf[:])
+		n, from, err := s.ep.conn.ReadFromUDPAddrPort(s.rx.buf[:])
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return

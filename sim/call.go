@@ -404,7 +404,7 @@ func (c *call) setupMedia() ([]byte, error) {
 	if len(offer) == 0 {
 		return nil, errors.New("INVITE without SDP offer (late offer is not simulated)")
 	}
-	conn, err := s.ports.ListenRTP()
+	ep, err := s.plane.Endpoint()
 	if err != nil {
 		return nil, err
 	}
@@ -415,10 +415,11 @@ func (c *call) setupMedia() ([]byte, error) {
 		SessionID: rand.Uint64() >> 1,
 		Version:   1,
 	}
-	local.Addr = udpAddrPort(conn)
+	local.Addr = ep.LocalAddr()
+	local.SSRC = media.RandomSSRC()
 	body, neg, err := dialer.AnswerOffer(offer, local)
 	if err != nil {
-		conn.Close()
+		ep.Close()
 		return nil, err
 	}
 	listen := newListener(c.plan.SpeechRMS)
@@ -434,8 +435,8 @@ func (c *call) setupMedia() ([]byte, error) {
 		}
 	}
 	sess, err := media.NewSession(media.SessionOptions{
-		Conn:            conn,
-		Clock:           s.clock,
+		Endpoint:        ep,
+		SSRC:            local.SSRC,
 		Codec:           neg.Codec,
 		DTMFPayloadType: neg.DTMFPT,
 		Logger:          c.log,
@@ -443,7 +444,7 @@ func (c *call) setupMedia() ([]byte, error) {
 		OnAudio:         listen.onAudio,
 	})
 	if err != nil {
-		conn.Close()
+		ep.Close()
 		if recorder != nil {
 			_ = recorder.Close()
 		}
@@ -451,6 +452,7 @@ func (c *call) setupMedia() ([]byte, error) {
 	}
 	c.recorder = recorder // closed after the session, in runCall's teardown
 	sess.SetRemote(neg.Remote)
+	sess.SetRemoteSSRC(neg.RemoteSSRC)
 	sess.SetHold(neg.Hold())
 	sess.Start()
 	c.mu.Lock() // other goroutines (records, in-dialog requests) read these

@@ -64,6 +64,7 @@ func (c *call) sendReInvite(ctx context.Context, kind ReInvite) error {
 	c.neg = neg
 	c.sdpMu.Unlock()
 	c.sess.SetRemote(neg.Remote)
+	c.sess.SetRemoteSSRC(neg.RemoteSSRC)
 	c.sess.SetCodec(neg.Codec)
 	c.update(func(r *CallRecord) { r.ReInvites++ })
 	c.log.Debug("re-invite answered", zap.String("kind", string(kind)), zap.String("direction", string(neg.Direction)))
@@ -111,6 +112,7 @@ func (c *call) answerReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	sess.SetRemote(neg.Remote)
+	sess.SetRemoteSSRC(neg.RemoteSSRC)
 	sess.SetCodec(neg.Codec)
 	sess.SetHold(neg.Hold())
 	res := sip.NewSDPResponseFromRequest(req, body)

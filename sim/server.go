@@ -27,6 +27,9 @@ type Options struct {
 	Addr string
 	// RTP is the port range for media sockets (zero: OS ephemeral ports).
 	RTP media.PortRange
+	// RTPMode is media.SharedPorts (default: a few shared sockets, batched I/O, the same
+	// engine as the dialer) or media.PerLegPorts (a socket per call).
+	RTPMode media.PortMode
 	// RecordDir, when set, records every answered call there as a stereo WAV
 	// (left: what the simulator sent, right: what it received).
 	RecordDir string
@@ -61,8 +64,7 @@ type Server struct {
 	addr    netip.AddrPort
 	tlsAddr netip.AddrPort
 
-	clock *media.SharedClock
-	ports *media.PortAllocator
+	plane *media.Plane
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -178,8 +180,12 @@ func New(opts Options) (*Server, error) {
 	s.srv.OnCancel(s.onCancel)
 	s.srv.OnOptions(s.onOptions)
 
-	s.clock = media.NewClock(media.ClockOptions{})
-	s.ports = media.NewPortAllocator(s.addr.Addr(), opts.RTP)
+	s.plane, err = media.NewPlane(media.PlaneOptions{IP: s.addr.Addr(), Ports: opts.RTP, Mode: opts.RTPMode, Logger: s.log.Named("media")})
+	if err != nil {
+		ua.Close()
+		s.closeSockets()
+		return nil, fmt.Errorf("sim media plane: %w", err)
+	}
 	return s, nil
 }
 
@@ -198,7 +204,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.started = true
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.clock.Start(s.ctx)
+	s.plane.Start(s.ctx)
 	s.serveWG.Add(2)
 	if s.tlsLn != nil {
 		s.serveWG.Add(1)
@@ -244,9 +250,7 @@ func (s *Server) Close() error {
 	s.ua.Close()
 	err := s.closeSockets()
 	s.serveWG.Wait()
-	if started {
-		s.clock.Stop()
-	}
+	err = errors.Join(err, s.plane.Close())
 	s.mu.Lock()
 	s.closeErr = err
 	s.mu.Unlock()
