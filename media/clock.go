@@ -217,6 +217,16 @@ func (c *SharedClock) Lateness() Lateness {
 	return h.lateness()
 }
 
+// ResetLateness zeroes the lateness histogram (e.g. after set-up, before measuring).
+func (c *SharedClock) ResetLateness() {
+	c.ticks.Store(0)
+	c.skipped.Store(0)
+	c.maxLate.Store(0)
+	for i := range c.hist {
+		c.hist[i].Store(0)
+	}
+}
+
 // latHist sums the lateness of several clocks (a Plane runs one per P).
 type latHist struct {
 	counts         [latBuckets]uint64

@@ -219,6 +219,13 @@ func (p *Plane) Lateness() Lateness {
 	return h.lateness()
 }
 
+// ResetLateness zeroes every clock's lateness histogram.
+func (p *Plane) ResetLateness() {
+	for _, g := range p.groups {
+		g.clock.ResetLateness()
+	}
+}
+
 // Stats returns the plane's own counters (per-leg counters are on each Session).
 func (p *Plane) Stats() PlaneStats {
 	st := PlaneStats{Unknown: p.unknown.Load(), Ambiguous: p.ambiguous.Load(), SendErrors: p.sendErrs.Load()}
