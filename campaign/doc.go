@@ -1,0 +1,41 @@
+// Package campaign is the product's spine: campaigns, their contacts and
+// how every contact gets worked to a disposition.
+//
+//   - Import streams a CSV file into a campaign: numbers normalised to E.164
+//     with the campaign's default region, duplicates folded, rows checked
+//     against the script's requires, a row-level error report (line, field,
+//     reason); good rows are imported in one transaction, bad rows reported.
+//   - Schedule and RetryPolicy say when a contact may be called (dates, days
+//     of the week, a daily window in the contact's local time, cron runs)
+//     and when it is called again after each outcome.
+//   - The lifecycle (Service) moves a campaign through its states.
+//   - The Runner is the dialling loop of one node: a scheduler, the hopper
+//     that leases due contacts from the store, the compliance Gate, the
+//     Pacer, the dialer and the script.
+//
+// # Campaign states
+//
+//	draft ──start──► scheduled ──(start date reached)──► running ──(no contact left)──► completed
+//	                   ▲   │                               │  ▲
+//	                   │   └──pause──► paused ◄──pause─────┘  │
+//	                   └────────────── resume ───────────────-┘ (via scheduled)
+//	any state but completed/stopped ──stop──► stopped (pending contacts closed as "stopped")
+//
+// A recurring campaign (schedule.cron) stays running between its runs and
+// completes at its end date.
+//
+// # One contact in the runner
+//
+//	lease (SKIP LOCKED, lease expiry) ──► outside window? reschedule to the next window
+//	  ──► gate (before dialling) ──block──► done (compliance_blocked)
+//	                             ──hold/error──► reschedule (the gate fails closed)
+//	  ──► pacer (trunk CPS token + trunk channel + campaign slot)
+//	  ──► gate again, right before the INVITE ──► AttemptStart ──► INVITE ──► script
+//	  ──► AttemptFinish: retry policy decides done | pending at a later time
+//
+// A node extends its leases while it works; if it dies they expire and any
+// node's rescue returns the contacts (their open attempt is closed as
+// "lost"). On drain (SIGTERM) a runner stops leasing, gives back what it
+// has not dialled, lets live calls finish up to a deadline, then hangs up and
+// records them.
+package campaign

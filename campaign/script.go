@@ -1,0 +1,31 @@
+package campaign
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ScriptRequires reads the `requires:` list (the contact fields a script
+// needs) from a script file. Step scripts and built-in scripts (asset:NAME)
+// have none. Only that key is read: validating the script is the voice-bot
+// package's job.
+func ScriptRequires(path string) ([]string, error) {
+	if path == "" || strings.HasPrefix(path, "asset:") {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read script: %w", err)
+	}
+	var doc struct {
+		Requires []string `yaml:"requires"`
+	}
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
+		return nil, fmt.Errorf("script %s: %w", path, err)
+	}
+	return doc.Requires, nil
+}
