@@ -77,4 +77,6 @@ func (g *AllowAllGate) Check(_ context.Context, req GateRequest) (GateVerdict, e
 type GateFunc func(ctx context.Context, req GateRequest) (GateVerdict, error)
 
 // Check calls f.
-func (f GateFunc) Check(ctx context.Context, req GateRequest) (GateVerdict, error) { return f(ctx, req) }
+func (f GateFunc) Check(ctx context.Context, req GateRequest) (GateVerdict, error) {
+	return f(ctx, req)
+}

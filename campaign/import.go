@@ -157,8 +157,8 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, opts ImportOptions) 
 type header struct {
 	n        int
 	phone    int
-	tz       int // -1: none
-	external int // -1: none
+	tz       int      // -1: none
+	external int      // -1: none
 	vars     []string // name per column; "" for phone/tz/external
 	requires []int    // column index per required variable
 	reqNames []string

@@ -154,7 +154,9 @@ func (s *Schedule) Ended(t time.Time, campaignLoc *time.Location) bool {
 	return !s.end.IsZero() && dateOf(t.In(campaignLoc)).After(s.end)
 }
 
-func dateOf(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+func dateOf(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
 
 // Eligible says whether a contact in zone loc may be called at t.
 func (s *Schedule) Eligible(t time.Time, loc, campaignLoc *time.Location) bool {
