@@ -41,10 +41,13 @@ type MediaOffer struct {
 
 // Negotiated is the outcome of an offer/answer exchange, from our point of view.
 type Negotiated struct {
-	Remote    netip.AddrPort // where the far end wants RTP
-	Codec     media.Codec    // the first codec both sides support, in the answerer's order
-	DTMFPT    uint8          // 0 when telephone-event was not agreed
-	Direction Direction      // the far end's direction as written in its SDP
+	Remote netip.AddrPort // where the far end wants RTP
+	// Codec is the first codec both sides support, in the answerer's order, with the far
+	// end's payload type and its a=fmtp (what it asks of our encoder, e.g. Opus's
+	// maxplaybackrate and useinbandfec).
+	Codec     media.Codec
+	DTMFPT    uint8     // 0 when telephone-event was not agreed
+	Direction Direction // the far end's direction as written in its SDP
 	// RemoteSSRC is the far end's first a=ssrc (RFC 5576), 0 when absent.
 	RemoteSSRC uint32
 }
@@ -77,7 +80,14 @@ func MarshalSDP(o MediaOffer) ([]byte, error) {
 	for _, c := range o.Codecs {
 		pt := strconv.Itoa(int(c.PayloadType))
 		formats = append(formats, pt)
-		attrs = append(attrs, sdp.NewAttribute("rtpmap", fmt.Sprintf("%s %s/%d", pt, c.Name, c.ClockRate)))
+		rtpmap := fmt.Sprintf("%s %s/%d", pt, c.Name, c.ClockRate)
+		if c.Channels > 1 {
+			rtpmap += "/" + strconv.Itoa(int(c.Channels)) // opus/48000/2 (RFC 7587 §7)
+		}
+		attrs = append(attrs, sdp.NewAttribute("rtpmap", rtpmap))
+		if c.Fmtp != "" {
+			attrs = append(attrs, sdp.NewAttribute("fmtp", pt+" "+c.Fmtp))
+		}
 	}
 	if o.DTMFPT != 0 {
 		pt := strconv.Itoa(int(o.DTMFPT))
@@ -128,6 +138,7 @@ type remoteFormat struct {
 	pt        uint8
 	name      string // upper-cased encoding name
 	clockRate uint32
+	fmtp      string // the a=fmtp value for pt, if any
 }
 
 // parseRemote extracts the first audio stream of body. It never panics on
@@ -180,7 +191,15 @@ func parseRemote(body []byte) (remoteAudio, error) {
 		ra.direction = Inactive
 	}
 	rtpmaps := map[uint8]remoteFormat{}
+	fmtps := map[uint8]string{}
 	for _, a := range md.Attributes {
+		if a.Key == "fmtp" {
+			ptStr, v, _ := strings.Cut(a.Value, " ")
+			if n, err := strconv.ParseUint(ptStr, 10, 8); err == nil && n <= 127 {
+				fmtps[uint8(n)] = strings.TrimSpace(v)
+			}
+			continue
+		}
 		if a.Key == "ssrc" && ra.ssrc == 0 {
 			id, _, _ := strings.Cut(a.Value, " ")
 			if v, err := strconv.ParseUint(id, 10, 32); err == nil {
@@ -214,6 +233,7 @@ func parseRemote(body []byte) (remoteAudio, error) {
 				continue
 			}
 		}
+		f.fmtp = fmtps[pt]
 		ra.formats = append(ra.formats, f)
 	}
 	return ra, nil
@@ -269,7 +289,15 @@ func AnswerOffer(offerBody []byte, local MediaOffer) ([]byte, Negotiated, error)
 		return nil, n, fmt.Errorf("answer sdp offer: %w (offer has %s)", ErrNoCommonCodec, describeFormats(ra.formats))
 	}
 	ans := local
-	ans.Codecs = []media.Codec{n.Codec}
+	ansCodec := n.Codec
+	ansCodec.Fmtp = ""
+	for _, c := range local.Codecs { // our answer states our own format parameters
+		if strings.EqualFold(c.Name, n.Codec.Name) && c.ClockRate == n.Codec.ClockRate {
+			ansCodec.Fmtp = c.Fmtp
+			break
+		}
+	}
+	ans.Codecs = []media.Codec{ansCodec}
 	ans.DTMFPT = n.DTMFPT
 	ans.Direction = answerDirection(ra.direction, local.Direction)
 	body, err := MarshalSDP(ans)
@@ -298,6 +326,7 @@ func negotiate(ra remoteAudio, supported []media.Codec, wantDTMF bool) (n Negoti
 			if strings.EqualFold(c.Name, f.name) && c.ClockRate == f.clockRate {
 				n.Codec = c
 				n.Codec.PayloadType = f.pt
+				n.Codec.Fmtp = f.fmtp // what the far end asks of our encoder
 				ok = true
 				break
 			}

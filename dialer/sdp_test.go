@@ -166,3 +166,45 @@ func TestSDPSSRC(t *testing.T) {
 		}
 	}
 }
+
+// Opus: rtpmap opus/48000/2 with fmtp both ways; the negotiated codec carries the far
+// end's fmtp, while our answer states ours.
+func TestSDPOpus(t *testing.T) {
+	t.Parallel()
+	o := testOffer()
+	o.Codecs = []media.Codec{media.OpusCodec(16000), media.PCMU}
+	body, err := MarshalSDP(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(body)
+	for _, want := range []string{"m=audio 40000 RTP/AVP 111 0 101", "a=rtpmap:111 opus/48000/2",
+		"a=fmtp:111 maxplaybackrate=16000;sprop-maxcapturerate=16000;useinbandfec=1;ptime=20", "a=rtpmap:0 PCMU/8000"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("offer lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "a=fmtp:0") {
+		t.Errorf("fmtp written for PCMU:\n%s", s)
+	}
+	// A far end that prefers opus at PT 96 with its own parameters.
+	local := testOffer()
+	local.Codecs = []media.Codec{media.PCMU, media.OpusCodec(8000)}
+	offer := answerSDP("m=audio 5004 RTP/AVP 96 0\r\n", "a=rtpmap:96 OPUS/48000/2\r\na=fmtp:96 maxplaybackrate=24000;useinbandfec=0\r\n")
+	ans, n, err := AnswerOffer(offer, local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !n.Codec.IsOpus() || n.Codec.PayloadType != 96 || n.Codec.Fmtp != "maxplaybackrate=24000;useinbandfec=0" {
+		t.Errorf("negotiated %+v", n.Codec)
+	}
+	for _, want := range []string{"a=rtpmap:96 opus/48000/2", "a=fmtp:96 maxplaybackrate=8000;sprop-maxcapturerate=8000;useinbandfec=1;ptime=20"} {
+		if !strings.Contains(string(ans), want) {
+			t.Errorf("answer lacks %q:\n%s", want, ans)
+		}
+	}
+	// Opus at another clock rate is not Opus as RFC 7587 defines it.
+	if _, err := ParseAnswer(answerSDP("m=audio 5004 RTP/AVP 96\r\n", "a=rtpmap:96 opus/16000\r\n"), o); !errors.Is(err, ErrNoCommonCodec) {
+		t.Errorf("opus/16000 accepted: %v", err)
+	}
+}

@@ -15,12 +15,16 @@ type Codec struct {
 	Name        string
 	PayloadType uint8
 	ClockRate   uint32
+	Channels    uint8 // SDP rtpmap channel count; 0 or 1 means mono and is not written
+	// Fmtp is the a=fmtp value. In what we offer it is what we ask of the far end; in a
+	// negotiated codec (and so in Session.SetCodec) it is what the far end asked of us.
+	Fmtp string
 }
 
 // The two static G.711 payload types (RFC 3551). Treat them as read-only.
 var (
-	PCMU = Codec{"PCMU", 0, 8000}
-	PCMA = Codec{"PCMA", 8, 8000}
+	PCMU = Codec{Name: "PCMU", PayloadType: 0, ClockRate: 8000}
+	PCMA = Codec{Name: "PCMA", PayloadType: 8, ClockRate: 8000}
 )
 
 // CodecByPayloadType returns the codec of a static payload type we can decode.
@@ -32,6 +36,24 @@ func CodecByPayloadType(pt uint8) (Codec, bool) {
 		return PCMA, true
 	}
 	return Codec{}, false
+}
+
+// Supported reports whether a session can send and receive c: G.711 by its static
+// payload type, Opus by name at 48 kHz when the build has it.
+func (c Codec) Supported() bool {
+	if c.IsOpus() {
+		return OpusAvailable && c.ClockRate == 48000
+	}
+	_, ok := CodecByPayloadType(c.PayloadType)
+	return ok
+}
+
+// tsPerFrame is RTP timestamp units per 20 ms frame.
+func (c Codec) tsPerFrame() uint32 {
+	if c.ClockRate == 0 {
+		return FrameSamples
+	}
+	return c.ClockRate / 50
 }
 
 // Encode writes one encoded byte per sample into dst and returns how many it wrote

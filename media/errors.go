@@ -21,6 +21,8 @@ var (
 	ErrInvalidWAV = errors.New("media: invalid WAV")
 	// ErrUnsupportedWAV: a well-formed WAV in a format we do not decode.
 	ErrUnsupportedWAV = errors.New("media: unsupported WAV format")
+	// ErrCodecUnavailable: the codec is not in this build (Opus needs cgo and libopus).
+	ErrCodecUnavailable = errors.New("media: codec not available in this build")
 	// ErrInvalidOptions: a required option is missing or contradictory.
 	ErrInvalidOptions = errors.New("media: invalid options")
 )

@@ -27,6 +27,7 @@ type SessionOptions struct {
 	Conn            *net.UDPConn // without Endpoint: the session owns it and closes it on Close
 	Clock           Clock        // without Endpoint: required
 	Codec           Codec        // zero value = PCMU
+	Opus            OpusOptions  // internal rate, complexity, bitrate when Opus is used
 	DTMFPayloadType uint8        // 0 = telephone-event not negotiated
 	// SSRC of what we send; 0 picks a random one. Set it when the SDP carrying a=ssrc is
 	// written before the session exists.
@@ -71,6 +72,7 @@ type Session struct {
 	log     *zap.Logger
 	rec     *Recorder
 	onAudio func([]int16, time.Duration)
+	opusOpt OpusOptions
 	dtmfPT  atomic.Uint32 // telephone-event payload type; 0 = none
 	local   netip.AddrPort
 	dtmfCh  chan DTMFDigit
@@ -109,6 +111,8 @@ type txState struct {
 	seq     uint16
 	frame   int64
 	lastNow time.Time
+	opus    *opusEncoder
+	opusFor *Codec // the codec value opus was configured for
 	ticked  bool
 	sentAny bool
 	talking bool
@@ -119,6 +123,8 @@ type rxState struct {
 	buf    [rtpBufSize]byte
 	pcm    [rtpBufSize]int16
 	event  DTMFEvent
+	opus   *opusDecoder
+	opusNo bool // decoder creation failed: drop Opus payloads
 	cand   netip.AddrPort
 	candN  int
 	gotAny bool
@@ -190,7 +196,7 @@ func NewSession(opts SessionOptions) (*Session, error) {
 	if c == (Codec{}) {
 		c = PCMU
 	}
-	if _, ok := CodecByPayloadType(c.PayloadType); !ok {
+	if !c.Supported() {
 		return nil, fmt.Errorf("new session: codec %s/%d: %w", c.Name, c.PayloadType, ErrInvalidOptions)
 	}
 	if opts.DTMFPayloadType == 0 || opts.DTMFPayloadType > 127 {
@@ -206,6 +212,7 @@ func NewSession(opts SessionOptions) (*Session, error) {
 		log:     log,
 		rec:     opts.Recorder,
 		onAudio: opts.OnAudio,
+		opusOpt: opts.Opus.withDefaults(),
 		dtmfCh:  make(chan DTMFDigit, dtmfChanSize),
 		start:   time.Now(),
 	}
@@ -264,7 +271,7 @@ func (s *Session) SSRC() uint32 { return s.tx.hdr.SSRC }
 // SetCodec switches the send codec; unsupported payload types are ignored (logged).
 // Receiving always decodes PCMU and PCMA by payload type.
 func (s *Session) SetCodec(c Codec) {
-	if _, ok := CodecByPayloadType(c.PayloadType); !ok {
+	if !c.Supported() {
 		s.log.Warn("unsupported codec ignored", zap.String("codec", c.Name), zap.Uint8("pt", c.PayloadType))
 		return
 	}
@@ -464,14 +471,14 @@ func (s *Session) tick(now time.Time) {
 		tx.frame += max(1, int64((now.Sub(tx.lastNow)+FrameDuration/2)/FrameDuration))
 	}
 	tx.lastNow = now
-	ts := tx.ts0 + uint32(tx.frame*FrameSamples)
+	codec := s.codec.Load()
+	ts := tx.ts0 + uint32(tx.frame)*codec.tsPerFrame()
 
 	dst, ok := s.dest()
 	if !ok || s.hold.Load() {
 		tx.talking = false
 		return
 	}
-	codec := s.codec.Load()
 	s.mu.Lock()
 	if len(s.dtmfJobs) > 0 {
 		n, handled := s.dtmfTick(s.dtmfJobs[0], ts)
@@ -489,8 +496,9 @@ func (s *Session) tick(now time.Time) {
 
 	marker := !tx.sentAny || (n > 0 && !tx.talking) // start of a talkspurt (RFC 3551 §4.1)
 	tx.talking, tx.sentAny = n > 0, true
-	size := s.audioPacket(codec, ts, marker, n)
-	s.write(tx.buf[:size], dst)
+	if size := s.audioPacket(codec, ts, marker, n); size > 0 {
+		s.write(tx.buf[:size], dst)
+	}
 	if s.rec != nil {
 		s.rec.WriteSent(time.Duration(tx.frame)*FrameDuration, tx.pcm[:])
 	}
@@ -533,6 +541,9 @@ func (s *Session) audioPacket(codec *Codec, ts uint32, marker bool, n int) int {
 	tx.hdr.Timestamp = ts
 	tx.seq++
 	hn, _ := tx.hdr.MarshalTo(tx.buf[:]) // cannot fail: 12 bytes into 1500
+	if codec.IsOpus() {
+		return s.opusPayload(codec, hn)
+	}
 	payload := tx.buf[hn : hn+FrameSamples]
 	if n == 0 {
 		b := codec.silenceByte()
@@ -543,6 +554,32 @@ func (s *Session) audioPacket(codec *Codec, ts uint32, marker bool, n int) int {
 		codec.Encode(payload, tx.pcm[:])
 	}
 	return hn + FrameSamples
+}
+
+// opusPayload encodes tx.pcm after the header at hn and returns the packet size, 0 to
+// send nothing (no encoder). The encoder follows the far end's fmtp, so a new codec
+// value (SetCodec) makes a new one.
+func (s *Session) opusPayload(codec *Codec, hn int) int {
+	tx := &s.tx
+	if tx.opusFor != codec {
+		tx.opusFor = codec
+		enc, err := newOpusEncoder(s.opusOpt, parseOpusFmtp(codec.Fmtp))
+		if err != nil {
+			s.log.Warn("opus encoder", zap.Error(err))
+		}
+		tx.opus = enc
+	}
+	if tx.opus == nil {
+		return 0
+	}
+	n, err := tx.opus.encode(tx.buf[hn:], tx.pcm[:])
+	if err != nil {
+		if s.logAllowed(time.Now()) {
+			s.log.Warn("opus encode", zap.Error(err))
+		}
+		return 0
+	}
+	return hn + n
 }
 
 func (s *Session) write(pkt []byte, dst netip.AddrPort) { s.ep.send(s, pkt, dst) }
@@ -638,7 +675,9 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 		return
 	}
 	pt := b[1] & 0x7F
-	isAudio := pt == PCMU.PayloadType || pt == PCMA.PayloadType
+	codec := s.codec.Load()
+	isOpus := codec.IsOpus() && pt == codec.PayloadType
+	isAudio := isOpus || pt == PCMU.PayloadType || pt == PCMA.PayloadType
 	dtmfPT := uint8(s.dtmfPT.Load())
 	isDTMF := dtmfPT != 0 && pt == dtmfPT
 	if !isAudio && !isDTMF { // includes RTCP multiplexed on the port (PT 72-76)
@@ -674,7 +713,11 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 	}
 	s.latch(from, arrival)
 	s.countLoss(rx.hdr.SequenceNumber, rx.hdr.SSRC)
-	at := s.mediaTime(rx.hdr.Timestamp, rx.hdr.SSRC, arrAt, isAudio)
+	rate := uint32(SampleRate)
+	if isOpus {
+		rate = codec.ClockRate
+	}
+	at := s.mediaTime(rx.hdr.Timestamp, rx.hdr.SSRC, arrAt, isAudio, rate)
 
 	if isDTMF {
 		if !rx.event.End || (rx.haveEnd && rx.hdr.Timestamp == rx.lastEndTS) {
@@ -689,8 +732,13 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 		}
 		return
 	}
-	c, _ := CodecByPayloadType(pt)
-	n := c.Decode(rx.pcm[:], payload)
+	var n int
+	if isOpus {
+		n = s.decodeOpus(payload)
+	} else {
+		c, _ := CodecByPayloadType(pt)
+		n = c.Decode(rx.pcm[:], payload)
+	}
 	if n == 0 {
 		return
 	}
@@ -700,6 +748,28 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 	if s.rec != nil {
 		s.rec.WriteReceived(at, rx.pcm[:n])
 	}
+}
+
+// decodeOpus decodes into rx.pcm (8 kHz) and returns the samples.
+func (s *Session) decodeOpus(payload []byte) int {
+	rx := &s.rx
+	if rx.opus == nil && !rx.opusNo {
+		dec, err := newOpusDecoder(s.opusOpt)
+		if err != nil {
+			rx.opusNo = true
+			s.log.Warn("opus decoder", zap.Error(err))
+			return 0
+		}
+		rx.opus = dec
+	}
+	if rx.opus == nil {
+		return 0
+	}
+	n, err := rx.opus.decode(rx.pcm[:], payload)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // latch implements symmetric RTP (RFC 4961 practice): send where the far end sends
@@ -752,7 +822,7 @@ func (s *Session) countLoss(seq uint16, ssrc uint32) {
 // the RTP timestamp distance from it, so jitter does not smear the recording. Audio
 // re-anchors on a new SSRC or a timestamp jump; DTMF (whose timestamp is the key-down
 // time, possibly seconds ago) never does.
-func (s *Session) mediaTime(ts, ssrc uint32, arrAt time.Duration, audio bool) time.Duration {
+func (s *Session) mediaTime(ts, ssrc uint32, arrAt time.Duration, audio bool, rate uint32) time.Duration {
 	rx := &s.rx
 	if !rx.anchored || (audio && ssrc != rx.anchorSSRC) {
 		if !audio {
@@ -760,7 +830,7 @@ func (s *Session) mediaTime(ts, ssrc uint32, arrAt time.Duration, audio bool) ti
 		}
 		rx.anchored, rx.anchorSSRC, rx.anchorTS, rx.anchorAt = true, ssrc, ts, arrAt
 	}
-	at := rx.anchorAt + time.Duration(int32(ts-rx.anchorTS))*(time.Second/SampleRate)
+	at := rx.anchorAt + time.Duration(int32(ts-rx.anchorTS))*(time.Second/time.Duration(rate))
 	if audio && (at-arrAt > reanchorAfter || arrAt-at > reanchorAfter) {
 		rx.anchorTS, rx.anchorAt = ts, arrAt
 		at = arrAt

@@ -84,7 +84,7 @@ func TestNewSessionOptions(t *testing.T) {
 	}{
 		{"no conn", SessionOptions{Clock: clock}},
 		{"no clock", SessionOptions{Conn: conn}},
-		{"opus", SessionOptions{Conn: conn, Clock: clock, Codec: Codec{"opus", 111, 48000}}},
+		{"g729", SessionOptions{Conn: conn, Clock: clock, Codec: Codec{Name: "G729", PayloadType: 18, ClockRate: 8000}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -407,7 +407,7 @@ func TestSessionCodecSwitchAndForeignPT(t *testing.T) {
 	if err := a.Play(context.Background(), src.Source()); err != nil {
 		t.Fatal(err)
 	}
-	a.SetCodec(Codec{"G729", 18, 8000}) // unsupported: ignored
+	a.SetCodec(Codec{Name: "G729", PayloadType: 18, ClockRate: 8000}) // unsupported: ignored
 	a.SetCodec(PCMU)
 	if err := a.Play(context.Background(), src.Source()); err != nil {
 		t.Fatal(err)

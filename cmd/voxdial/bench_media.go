@@ -38,6 +38,15 @@ type benchMediaFlags struct {
 	jsonOut     bool
 	setupPerSec int
 	cpuProfile  string
+	opusRate    int
+	opusCplx    int
+}
+
+func (f *benchMediaFlags) sessionCodec() (media.Codec, media.OpusOptions) {
+	if f.codec == "opus" {
+		return media.OpusCodec(f.opusRate), media.OpusOptions{SampleRate: f.opusRate, Complexity: f.opusCplx}
+	}
+	return media.PCMU, media.OpusOptions{}
 }
 
 // newBenchMediaCmd measures the media plane: N full-duplex legs on loopback.
@@ -77,7 +86,9 @@ process, and lists them under "compare".`,
 	fl.IntVar(&f.legs, "legs", 1000, "concurrent full-duplex legs")
 	fl.DurationVar(&f.duration, "duration", 10*time.Second, "measurement time once every leg is up")
 	fl.StringVar(&f.mode, "mode", "shared", "RTP ports of this side: shared (batched shared sockets) or per_leg")
-	fl.StringVar(&f.codec, "codec", "pcmu", "codec: pcmu")
+	fl.StringVar(&f.codec, "codec", "pcmu", "codec: pcmu or opus")
+	fl.IntVar(&f.opusRate, "opus-rate", 8000, "Opus internal sample rate: 8000, 16000 or 48000")
+	fl.IntVar(&f.opusCplx, "opus-complexity", 1, "Opus encoder complexity 0-10")
 	fl.IntVar(&f.gomaxprocs, "gomaxprocs", 0, "GOMAXPROCS of this process (0: leave as is)")
 	fl.IntVar(&f.groups, "groups", 0, "clock/socket groups (0: one per P)")
 	fl.BoolVar(&f.compare, "compare", false, "run shared and per_leg at GOMAXPROCS 1 and 2, one child process each")
@@ -99,9 +110,11 @@ type peerLeg struct {
 }
 
 type peerHello struct {
-	Legs  int    `json:"legs"`
-	Codec string `json:"codec"`
-	Mode  string `json:"mode"`
+	Legs     int    `json:"legs"`
+	Codec    string `json:"codec"`
+	Mode     string `json:"mode"`
+	OpusRate int    `json:"opus_rate"`
+	OpusCplx int    `json:"opus_complexity"`
 }
 
 // peerReport is what the far end counted.
@@ -147,6 +160,8 @@ type mediaSide struct {
 	sess  []*media.Session
 	heard []atomic.Uint64 // frames with audio energy per leg (a cheap stand-in when VAD is off)
 	vad   []*legVAD
+	codec media.Codec
+	opus  media.OpusOptions
 }
 
 func newMediaSide(mode string, groups, legs int, withVAD bool) (*mediaSide, error) {
@@ -175,7 +190,7 @@ func (m *mediaSide) addLeg(i int, withVAD bool) (*media.Session, error) {
 			}
 		}
 	}
-	s, err := media.NewSession(media.SessionOptions{Endpoint: ep, Codec: media.PCMU, OnAudio: onAudio})
+	s, err := media.NewSession(media.SessionOptions{Endpoint: ep, Codec: m.codec, Opus: m.opus, OnAudio: onAudio})
 	if err != nil {
 		ep.Close()
 		return nil, err
@@ -264,6 +279,7 @@ func runMediaPeer(ctx context.Context, f *benchMediaFlags, stdin io.Reader, stdo
 	if err != nil {
 		return err
 	}
+	side.codec, side.opus = (&benchMediaFlags{codec: hello.Codec, opusRate: hello.OpusRate, opusCplx: hello.OpusCplx}).sessionCodec()
 	defer side.close()
 	voice := benchAudio("yes.wav")
 	playCtx, cancel := context.WithCancel(ctx)
@@ -327,8 +343,11 @@ func runBenchMedia(ctx context.Context, f *benchMediaFlags, stderr io.Writer) (m
 	if f.mode != string(media.SharedPorts) && f.mode != string(media.PerLegPorts) {
 		return nil, usageErr("bench media: --mode %q: want shared or per_leg", f.mode)
 	}
-	if f.codec != "pcmu" {
-		return nil, usageErr("bench media: --codec %q: want pcmu", f.codec)
+	if f.codec != "pcmu" && f.codec != "opus" {
+		return nil, usageErr("bench media: --codec %q: want pcmu or opus", f.codec)
+	}
+	if f.codec == "opus" && !media.OpusAvailable {
+		return nil, usageErr("bench media: --codec opus: this build has no Opus (cgo)")
 	}
 	if f.gomaxprocs > 0 {
 		runtime.GOMAXPROCS(f.gomaxprocs)
@@ -353,12 +372,13 @@ func runBenchMedia(ctx context.Context, f *benchMediaFlags, stderr io.Writer) (m
 		return nil, err
 	}
 	defer side.close()
+	side.codec, side.opus = f.sessionCodec()
 	prompt := benchAudio("greeting.wav")
 	playCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	progress("bench media: setting up %d legs (%s, GOMAXPROCS %d)\n", f.legs, f.mode, runtime.GOMAXPROCS(0))
-	if err := peer.enc.Encode(peerHello{Legs: f.legs, Codec: f.codec, Mode: f.peerMode}); err != nil {
+	if err := peer.enc.Encode(peerHello{Legs: f.legs, Codec: f.codec, Mode: f.peerMode, OpusRate: f.opusRate, OpusCplx: f.opusCplx}); err != nil {
 		return nil, err
 	}
 	// Offers go out as a stream; answers come back in order.
@@ -402,7 +422,7 @@ func runBenchMedia(ctx context.Context, f *benchMediaFlags, stderr io.Writer) (m
 	if err := <-errc; err != nil {
 		return nil, err
 	}
-	_ = side.sess // complete: the offering goroutine has finished
+	_ = side.sess           // complete: the offering goroutine has finished
 	time.Sleep(time.Second) // let every leg's first packets arrive
 	progress("bench media: measuring for %s\n", f.duration)
 
@@ -463,6 +483,9 @@ func runBenchMedia(ctx context.Context, f *benchMediaFlags, stderr io.Writer) (m
 	res["allocs_per_packet"] = float64(ms1.Mallocs-ms0.Mallocs) / float64(packets)
 	res["mode"] = f.mode
 	res["codec"] = f.codec
+	if f.codec == "opus" {
+		res["opus_rate"], res["opus_complexity"] = f.opusRate, f.opusCplx
+	}
 	res["packets_expected_per_side"] = uint64(f.legs) * uint64(f.duration/media.FrameDuration)
 	res["vad_speech_starts"] = speechStarts
 	res["demux_unknown"] = side.plane.Stats().Unknown
@@ -480,7 +503,8 @@ func runBenchMediaCompare(ctx context.Context, f *benchMediaFlags, stdout, stder
 	for _, mode := range []string{"shared", "per_leg"} {
 		for _, procs := range []int{1, 2} {
 			args := []string{"bench", "media", "--json", "--legs", strconv.Itoa(f.legs), "--duration", f.duration.String(),
-				"--mode", mode, "--gomaxprocs", strconv.Itoa(procs), "--codec", f.codec}
+				"--mode", mode, "--gomaxprocs", strconv.Itoa(procs), "--codec", f.codec,
+				"--opus-rate", strconv.Itoa(f.opusRate), "--opus-complexity", strconv.Itoa(f.opusCplx)}
 			c := exec.CommandContext(ctx, exe, args...)
 			c.Stderr = stderr
 			out, err := c.Output()
