@@ -9,13 +9,15 @@ import (
 
 // Pacer hands out permission to start calls under the limits of a trunk
 // (calls per second, as a token bucket, and max channels) and of a campaign
-// (max concurrent calls). A permit holds a trunk channel and a campaign slot
-// until it is released; the CPS token is spent at acquisition.
+// (max concurrent calls). Acquire reserves a trunk channel and a campaign
+// slot, held until the permit is released; Permit.Token then waits for the
+// trunk's CPS token, taken as late as possible — right before the INVITE —
+// so that the rate the carrier sees is the rate configured.
 //
 // Two implementations behave the same (one conformance test): LocalPacer
 // in process, RedisPacer shared by every node of a cluster.
 type Pacer interface {
-	// Acquire blocks until a call may start under every limit of req, or ctx ends.
+	// Acquire blocks until a channel and a campaign slot are free, or ctx ends.
 	Acquire(ctx context.Context, req PaceRequest) (*Permit, error)
 }
 
@@ -33,6 +35,16 @@ type PaceRequest struct {
 type Permit struct {
 	once    sync.Once
 	release func()
+	token   func(ctx context.Context) error
+}
+
+// Token blocks until the trunk's calls-per-second budget allows a call now
+// (or ctx ends); call it right before dialling, once per permit.
+func (p *Permit) Token(ctx context.Context) error {
+	if p.token == nil {
+		return nil
+	}
+	return p.token(ctx)
 }
 
 // Release frees the permit's channel and slot; it is idempotent.
@@ -88,20 +100,33 @@ func NewLocalPacer(now func() time.Time) *LocalPacer {
 
 // Acquire implements Pacer.
 func (p *LocalPacer) Acquire(ctx context.Context, req PaceRequest) (*Permit, error) {
+	if err := p.wait(ctx, func() (bool, time.Duration) { return p.trySlots(req) }); err != nil {
+		return nil, err
+	}
 	burst := float64(max(req.Burst, 1))
+	return &Permit{
+		release: func() { p.release(req) },
+		token: func(ctx context.Context) error {
+			return p.wait(ctx, func() (bool, time.Duration) { return p.tryToken(req, burst) })
+		},
+	}, nil
+}
+
+// wait retries try (under the lock) until it succeeds, waking on releases.
+func (p *LocalPacer) wait(ctx context.Context, try func() (bool, time.Duration)) error {
 	for {
 		p.mu.Lock()
 		wake := p.wake
-		ok, wait := p.try(req, burst)
+		ok, wait := try()
 		p.mu.Unlock()
 		if ok {
-			return &Permit{release: func() { p.release(req) }}, nil
+			return nil
 		}
 		t := time.NewTimer(min(max(wait, time.Millisecond), 50*time.Millisecond))
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-wake:
 			t.Stop()
 		case <-t.C:
@@ -109,13 +134,19 @@ func (p *LocalPacer) Acquire(ctx context.Context, req PaceRequest) (*Permit, err
 	}
 }
 
-func (p *LocalPacer) try(req PaceRequest, burst float64) (bool, time.Duration) {
+func (p *LocalPacer) trySlots(req PaceRequest) (bool, time.Duration) {
 	if req.TrunkChannels > 0 && p.trunks[req.Trunk] >= req.TrunkChannels {
 		return false, 50 * time.Millisecond
 	}
 	if req.CampaignMax > 0 && p.campaign[req.Campaign] >= req.CampaignMax {
 		return false, 50 * time.Millisecond
 	}
+	p.trunks[req.Trunk]++
+	p.campaign[req.Campaign]++
+	return true, 0
+}
+
+func (p *LocalPacer) tryToken(req PaceRequest, burst float64) (bool, time.Duration) {
 	if req.CPS > 0 {
 		now := p.now()
 		b := p.buckets[req.Trunk]
@@ -130,8 +161,6 @@ func (p *LocalPacer) try(req PaceRequest, burst float64) (bool, time.Duration) {
 		}
 		b.tokens--
 	}
-	p.trunks[req.Trunk]++
-	p.campaign[req.Campaign]++
 	return true, 0
 }
 

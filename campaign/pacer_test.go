@@ -38,6 +38,9 @@ func testPacerCPS(t *testing.T, p Pacer) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := pm.Token(ctx); err != nil {
+			t.Fatal(err)
+		}
 		times = append(times, time.Now())
 		pm.Release()
 	}
@@ -55,7 +58,11 @@ func testPacerCPS(t *testing.T, p Pacer) {
 	}
 	// Another trunk has its own bucket.
 	start := time.Now()
-	if _, err := p.Acquire(ctx, PaceRequest{Trunk: "other", CPS: cps, Campaign: "c"}); err != nil || time.Since(start) > 200*time.Millisecond {
+	pm, err := p.Acquire(ctx, PaceRequest{Trunk: "other", CPS: cps, Campaign: "c"})
+	if err == nil {
+		err = pm.Token(ctx)
+	}
+	if err != nil || time.Since(start) > 200*time.Millisecond {
 		t.Fatalf("other trunk waited %s (%v)", time.Since(start), err)
 	}
 }
@@ -122,6 +129,9 @@ func testPacerConcurrent(t *testing.T, p Pacer) {
 			defer wg.Done()
 			for i := 0; i < 4; i++ {
 				pm, err := p.Acquire(ctx, req)
+				if err == nil {
+					err = pm.Token(ctx)
+				}
 				if err != nil {
 					t.Error(err)
 					return

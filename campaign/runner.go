@@ -1,0 +1,603 @@
+package campaign
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+
+	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/store"
+	"github.com/voxdial/voxdial/voicebot"
+)
+
+// Dialer places calls (a *dialer.UA).
+type Dialer interface {
+	Dial(ctx context.Context, req dialer.DialRequest) (*dialer.Call, error)
+}
+
+// Script runs on an answered call (a *voicebot.Script).
+type Script interface {
+	Run(ctx context.Context, leg voicebot.Leg) error
+}
+
+// TrunkLimits are a trunk's pacing budgets, shared by every node.
+type TrunkLimits struct {
+	CPS      float64 // calls per second; 0: unlimited
+	Burst    int     // default 1
+	Channels int     // max concurrent calls; 0: the trunk's MaxChannels
+}
+
+// RunnerOptions configure NewRunner. Zero values take the defaults noted.
+type RunnerOptions struct {
+	Store  *store.DB // required
+	Dialer Dialer    // required
+	Gate   Gate      // required: use an explicit AllowAllGate to run without one
+	Pacer  Pacer     // default a LocalPacer
+	// Trunk resolves a campaign's trunk (a name or a SIP URI); required.
+	Trunk func(name string) (*dialer.Trunk, error)
+	// Limits gives a trunk's pacing budgets; default: no CPS limit, the trunk's MaxChannels.
+	Limits func(t *dialer.Trunk) TrunkLimits
+	// LoadScript loads a campaign's script; default voicebot.LoadScript.
+	LoadScript func(path string) (Script, error)
+	Holder     string        // lease holder name; default host-pid-random
+	MaxCalls   int           // this node's bot capacity: concurrent calls (default 50)
+	LeaseFor   time.Duration // lease length, extended while working (default 10m)
+	Poll       time.Duration // how often to look for work when idle (default 1s)
+	// Rescue is how often expired leases are returned (default 30s; negative: never).
+	Rescue       time.Duration
+	RingTimeout  time.Duration // default 30s
+	DrainTimeout time.Duration // live calls get this long to finish on drain (default 30s)
+	RecordDir    string        // record answered calls here when set
+	Now          func() time.Time
+	Logger       *zap.Logger
+	// OnAttempt, when set, is called after each attempt is recorded (tests, metrics).
+	OnAttempt func(AttemptReport)
+}
+
+// AttemptReport is what the runner did with one leased contact.
+type AttemptReport struct {
+	CampaignID  int64
+	ContactID   int64
+	Phone       string
+	Attempt     int    // 0 when no call was placed
+	CallID      string // SIP Call-ID
+	Outcome     string // dialer outcome, or gate_block | gate_hold | window | released
+	Disposition string
+	Final       bool
+	Next        time.Time
+}
+
+// Runner is one node's dialling loop: scheduler, hopper, gate, pacer,
+// dialer and script. Several runners (nodes) may share one PostgreSQL store.
+type Runner struct {
+	opts RunnerOptions
+	log  *zap.Logger
+
+	mu       sync.Mutex
+	active   int
+	byCamp   map[int64]int
+	plans    map[int64]*Plan
+	scripts  map[string]Script
+	zones    map[string]*time.Location
+	wake     chan struct{}
+	draining bool
+}
+
+// NewRunner checks opts and fills defaults.
+func NewRunner(opts RunnerOptions) (*Runner, error) {
+	if opts.Store == nil || opts.Dialer == nil || opts.Trunk == nil {
+		return nil, errors.New("campaign runner: Store, Dialer and Trunk are required")
+	}
+	if opts.Gate == nil {
+		return nil, errors.New("campaign runner: a Gate is required (campaign.AllowAllGate runs without compliance checks, loudly)")
+	}
+	if opts.Pacer == nil {
+		opts.Pacer = NewLocalPacer(nil)
+	}
+	if opts.Limits == nil {
+		opts.Limits = func(t *dialer.Trunk) TrunkLimits { return TrunkLimits{Channels: t.MaxChannels} }
+	}
+	if opts.LoadScript == nil {
+		opts.LoadScript = func(path string) (Script, error) { return voicebot.LoadScript(path) }
+	}
+	if opts.Holder == "" {
+		host, _ := os.Hostname()
+		opts.Holder = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:8])
+	}
+	if opts.MaxCalls <= 0 {
+		opts.MaxCalls = 50
+	}
+	if opts.LeaseFor <= 0 {
+		opts.LeaseFor = 10 * time.Minute
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = time.Second
+	}
+	if opts.Rescue == 0 {
+		opts.Rescue = 30 * time.Second
+	}
+	if opts.RingTimeout <= 0 {
+		opts.RingTimeout = 30 * time.Second
+	}
+	if opts.DrainTimeout <= 0 {
+		opts.DrainTimeout = 30 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	return &Runner{opts: opts, log: opts.Logger.With(zap.String("holder", opts.Holder)),
+		byCamp: map[int64]int{}, plans: map[int64]*Plan{}, scripts: map[string]Script{},
+		zones: map[string]*time.Location{}, wake: make(chan struct{}, 1)}, nil
+}
+
+// Holder is the name this runner leases under.
+func (r *Runner) Holder() string { return r.opts.Holder }
+
+// Active is the number of contacts being worked now.
+func (r *Runner) Active() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.active
+}
+
+// Run works due contacts of running campaigns until ctx ends, then drains:
+// it stops leasing, gives back contacts it has not dialled, lets live calls
+// finish for up to DrainTimeout, then hangs them up and records them.
+func (r *Runner) Run(ctx context.Context) error {
+	callCtx, hangupAll := context.WithCancel(context.WithoutCancel(ctx))
+	defer hangupAll()
+	var wg sync.WaitGroup
+	lastRescue := time.Time{}
+	lastExtend := r.opts.Now()
+	lastTick := time.Time{}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return r.drain(&wg, hangupAll)
+		case <-timer.C:
+		case <-r.wake:
+		}
+		now := r.opts.Now()
+		if now.Sub(lastTick) >= r.opts.Poll {
+			lastTick = now
+			if changed, err := Tick(ctx, r.opts.Store, now); err != nil && ctx.Err() == nil {
+				r.log.Warn("scheduler tick", zap.Error(err))
+			} else {
+				for _, c := range changed {
+					r.log.Info("campaign state", zap.String("campaign", c.Name), zap.String("state", c.State))
+				}
+			}
+		}
+		if r.opts.Rescue > 0 && now.Sub(lastRescue) >= r.opts.Rescue {
+			lastRescue = now
+			if ids, err := r.opts.Store.ContactLeaseRescue(ctx, &store.ContactLeaseRescueParams{Now: now}); err != nil && ctx.Err() == nil {
+				r.log.Warn("lease rescue", zap.Error(err))
+			} else if len(ids) > 0 {
+				r.log.Warn("expired leases returned", zap.Int("contacts", len(ids)))
+			}
+		}
+		if now.Sub(lastExtend) >= r.opts.LeaseFor/3 {
+			lastExtend = now
+			if _, err := r.opts.Store.ContactLeaseExtend(ctx, &store.ContactLeaseExtendParams{Holder: r.opts.Holder,
+				Until: now.Add(r.opts.LeaseFor), Now: now}); err != nil && ctx.Err() == nil {
+				r.log.Warn("extend leases", zap.Error(err))
+			}
+		}
+		leased := r.lease(ctx, now, &wg, callCtx)
+		next := r.opts.Poll
+		if leased > 0 {
+			next = 10 * time.Millisecond // more may be due
+		}
+		timer.Reset(next)
+	}
+}
+
+// lease takes due contacts of every running campaign, within this node's
+// free capacity and each campaign's concurrency, and starts a worker per contact.
+func (r *Runner) lease(ctx context.Context, now time.Time, wg *sync.WaitGroup, callCtx context.Context) int {
+	cs, err := r.opts.Store.CampaignList(ctx, &store.CampaignListParams{States: []string{store.CampaignRunning}})
+	if err != nil {
+		if ctx.Err() == nil {
+			r.log.Warn("list campaigns", zap.Error(err))
+		}
+		return 0
+	}
+	total := 0
+	for _, c := range cs {
+		plan, err := r.plan(c)
+		if err != nil {
+			r.log.Error("campaign cannot run", zap.String("campaign", c.Name), zap.Error(err))
+			continue
+		}
+		r.mu.Lock()
+		free := min(r.opts.MaxCalls-r.active, plan.MaxConcurrent-r.byCamp[c.ID])
+		r.mu.Unlock()
+		if free <= 0 {
+			continue
+		}
+		got, err := r.opts.Store.ContactLeaseDue(ctx, &store.ContactLeaseDueParams{CampaignID: c.ID, Holder: r.opts.Holder,
+			Limit: free, LeaseFor: r.opts.LeaseFor, Now: now})
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.Warn("lease contacts", zap.String("campaign", c.Name), zap.Error(err))
+			}
+			continue
+		}
+		for _, ct := range got {
+			r.mu.Lock()
+			r.active++
+			r.byCamp[c.ID]++
+			r.mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer r.done(c.ID)
+				r.work(ctx, callCtx, plan, ct)
+			}()
+		}
+		total += len(got)
+	}
+	return total
+}
+
+func (r *Runner) done(campaignID int64) {
+	r.mu.Lock()
+	r.active--
+	r.byCamp[campaignID]--
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// plan compiles a campaign (cached until it changes) and loads its script.
+func (r *Runner) plan(c *store.Campaign) (*Plan, error) {
+	r.mu.Lock()
+	p, ok := r.plans[c.ID]
+	r.mu.Unlock()
+	if ok && p.UpdatedAt.Equal(c.UpdatedAt) && p.Script == c.Script {
+		return p, nil
+	}
+	p, err := Compile(c)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.script(c.Script); err != nil {
+		return nil, err
+	}
+	if _, err := r.opts.Trunk(c.Trunk); err != nil {
+		return nil, fmt.Errorf("trunk %q: %w", c.Trunk, err)
+	}
+	r.mu.Lock()
+	r.plans[c.ID] = p
+	r.mu.Unlock()
+	return p, nil
+}
+
+func (r *Runner) script(path string) (Script, error) {
+	if path == "" {
+		path = "asset:hello.yaml"
+	}
+	r.mu.Lock()
+	s, ok := r.scripts[path]
+	r.mu.Unlock()
+	if ok {
+		return s, nil
+	}
+	s, err := r.opts.LoadScript(path)
+	if err != nil {
+		return nil, fmt.Errorf("script %s: %w", path, err)
+	}
+	r.mu.Lock()
+	r.scripts[path] = s
+	r.mu.Unlock()
+	return s, nil
+}
+
+func (r *Runner) zone(p *Plan, tz string) *time.Location {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return p.ContactLocation(tz, r.zones)
+}
+
+// work takes one leased contact through window, gate, pacer, gate, call,
+// script and retry policy. leaseCtx ends at drain (give the contact back if
+// not dialled yet); callCtx ends at the drain deadline (hang up).
+func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, ct *store.Contact) {
+	db := r.opts.Store
+	rec := context.WithoutCancel(leaseCtx) // records are written even while draining
+	log := r.log.With(zap.String("campaign", p.Name), zap.Int64("contact_id", ct.ID), zap.String("to", dialer.MaskNumber(ct.Phone)))
+	rep := AttemptReport{CampaignID: p.ID, ContactID: ct.ID, Phone: ct.Phone}
+	report := func() {
+		if r.opts.OnAttempt != nil {
+			r.opts.OnAttempt(rep)
+		}
+	}
+	loc := r.zone(p, ct.TimeZone)
+	now := r.opts.Now()
+	reschedule := func(at time.Time, reason string) {
+		rep.Outcome, rep.Next = reason, at
+		if err := db.ContactReschedule(rec, &store.ContactRescheduleParams{ContactID: ct.ID, Holder: r.opts.Holder,
+			NextAttemptAt: at, Reason: reason, Now: r.opts.Now()}); err != nil {
+			log.Warn("reschedule", zap.Error(err))
+		}
+		report()
+	}
+	finish := func(disposition, reason string) {
+		rep.Outcome, rep.Disposition, rep.Final = reason, disposition, true
+		if err := db.ContactFinish(rec, &store.ContactFinishParams{ContactID: ct.ID, Holder: r.opts.Holder,
+			Disposition: disposition, Reason: reason, Now: r.opts.Now()}); err != nil {
+			log.Warn("finish contact", zap.Error(err))
+		}
+		report()
+	}
+	release := func() {
+		rep.Outcome = "released"
+		if _, err := db.ContactLeaseRelease(rec, &store.ContactLeaseReleaseParams{Holder: r.opts.Holder, ContactIDs: []int64{ct.ID}}); err != nil {
+			log.Warn("release lease", zap.Error(err))
+		}
+		report()
+	}
+
+	// Calling window in the contact's local time.
+	if !p.Sched.Eligible(now, loc, p.Loc) {
+		next := p.Sched.NextEligible(now, loc, p.Loc)
+		if next.IsZero() {
+			finish(orDefault(ct.LastOutcome, "schedule_ended"), "schedule ended")
+			return
+		}
+		reschedule(next, "window")
+		return
+	}
+	if p.MaxAttempts > 0 && ct.Attempts >= p.MaxAttempts {
+		finish(orDefault(ct.LastOutcome, "max_attempts"), "max attempts")
+		return
+	}
+	gateReq := GateRequest{Number: ct.Phone, TimeZone: ct.TimeZone, CampaignID: p.ID, Campaign: p.Name, Seller: p.Seller,
+		Purpose: p.Purpose, ContactID: ct.ID, Attempt: ct.Attempts + 1, At: now, Stage: StageLease}
+	if !r.gate(rec, leaseCtx, gateReq, log, reschedule, finish) {
+		return
+	}
+	trunk, err := r.opts.Trunk(p.Trunk)
+	if err != nil {
+		reschedule(now.Add(5*time.Minute), "trunk_error")
+		return
+	}
+	lim := r.opts.Limits(trunk)
+	if lim.Channels == 0 {
+		lim.Channels = trunk.MaxChannels
+	}
+	permit, err := r.opts.Pacer.Acquire(leaseCtx, PaceRequest{Trunk: trunk.Name, CPS: lim.CPS, Burst: lim.Burst,
+		TrunkChannels: lim.Channels, Campaign: strconv.FormatInt(p.ID, 10), CampaignMax: p.MaxConcurrent})
+	if err != nil {
+		if leaseCtx.Err() == nil {
+			log.Warn("pacer", zap.Error(err))
+			reschedule(r.opts.Now().Add(time.Minute), "pacer_error")
+			return
+		}
+		release() // draining: not dialled, give it back
+		return
+	}
+	defer permit.Release()
+	// The gate again, right before the INVITE: time has passed while pacing.
+	gateReq.At, gateReq.Stage = r.opts.Now(), StageInvite
+	if !r.gate(rec, leaseCtx, gateReq, log, reschedule, finish) {
+		return
+	}
+	// The CPS token last, so the carrier sees the configured rate.
+	if err := permit.Token(leaseCtx); err != nil {
+		if leaseCtx.Err() == nil {
+			log.Warn("pacer token", zap.Error(err))
+			reschedule(r.opts.Now().Add(time.Minute), "pacer_error")
+			return
+		}
+		release()
+		return
+	}
+	callID := uuid.NewString()
+	callerID := trunk.CallerID
+	if len(p.CallerIDs) > 0 {
+		callerID = p.CallerIDs[int(ct.ID)%len(p.CallerIDs)]
+	}
+	att, err := db.AttemptStart(rec, &store.AttemptStartParams{ContactID: ct.ID, Holder: r.opts.Holder, CallID: callID,
+		Trunk: trunk.Name, CallerID: callerID, Now: r.opts.Now()})
+	if err != nil {
+		log.Warn("start attempt", zap.Error(err))
+		rep.Outcome = "lease_lost"
+		report()
+		return
+	}
+	rep.Attempt, rep.CallID = att.AttemptNo, callID
+	res := r.call(callCtx, p, trunk, callerID, ct, callID, log)
+	r.record(rec, p, ct, att, res, &rep, log)
+	report()
+}
+
+// gate asks the gate; false means the contact was rescheduled or finished.
+// Errors fail closed: no call, retry in 5 minutes.
+func (r *Runner) gate(rec, ctx context.Context, req GateRequest, log *zap.Logger,
+	reschedule func(time.Time, string), finish func(string, string)) bool {
+	v, err := r.opts.Gate.Check(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			reschedule(req.At, "released")
+			return false
+		}
+		log.Error("compliance gate failed: not calling (fail closed)", zap.String("stage", string(req.Stage)), zap.Error(err))
+		r.event(rec, req, "gate_error", map[string]any{"stage": req.Stage, "error": err.Error()})
+		reschedule(r.opts.Now().Add(5*time.Minute), "gate_error")
+		return false
+	}
+	data := map[string]any{"stage": req.Stage, "decision": v.Decision, "rules": v.RuleIDs, "reason": v.Reason}
+	switch v.Decision {
+	case GateAllow:
+		return true
+	case GateBlock:
+		r.event(rec, req, "gate_block", data)
+		finish("compliance_blocked", "gate: "+v.Reason)
+		return false
+	default: // hold, or anything unknown: fail closed
+		next := v.NextEligible
+		if !next.After(req.At) {
+			next = req.At.Add(15 * time.Minute)
+		}
+		r.event(rec, req, "gate_hold", data)
+		reschedule(next, "gate_hold")
+		return false
+	}
+}
+
+func (r *Runner) event(ctx context.Context, req GateRequest, typ string, data any) {
+	_ = r.opts.Store.CallEventAppend(ctx, &store.CallEventAppendParams{CampaignID: req.CampaignID, ContactID: req.ContactID,
+		Type: typ, Data: data, At: r.opts.Now()})
+}
+
+// call places the call and runs the script; it returns the final result.
+func (r *Runner) call(ctx context.Context, p *Plan, trunk *dialer.Trunk, callerID string, ct *store.Contact, callID string, log *zap.Logger) dialer.Result {
+	req := dialer.DialRequest{Trunk: trunk, To: ct.Phone, RingTimeout: r.opts.RingTimeout, CallID: callID,
+		Logger: log.With(zap.String("call_id", callID))}
+	if r.opts.RecordDir != "" {
+		req.RecordPath = filepath.Join(r.opts.RecordDir, callID+".wav")
+	}
+	_ = callerID // the dialer presents the trunk's caller ID; per-call caller IDs need DialRequest support
+	call, err := r.opts.Dialer.Dial(ctx, req)
+	if err != nil {
+		out := dialer.OutcomeFailed
+		if errors.Is(err, dialer.ErrInvalidTarget) {
+			out = dialer.OutcomeInvalidNumber
+		}
+		log.Warn("dial", zap.Error(err))
+		return dialer.Result{CallID: callID, To: ct.Phone, Trunk: trunk.Name, Outcome: out, Reason: err.Error(), Variables: map[string]string{}}
+	}
+	if call.Answered() {
+		script, err := r.script(p.Script)
+		if err == nil {
+			err = script.Run(ctx, call)
+		}
+		switch {
+		case errors.Is(err, voicebot.ErrMaxCall):
+			_ = call.HangupTimeout(context.WithoutCancel(ctx))
+		case err != nil:
+			if ctx.Err() == nil {
+				log.Warn("script stopped", zap.Error(err))
+			}
+			_ = call.Hangup(context.WithoutCancel(ctx))
+		}
+	}
+	select {
+	case <-call.Done():
+	case <-ctx.Done():
+		_ = call.Hangup(context.WithoutCancel(ctx))
+		<-call.Done()
+	}
+	return call.Result()
+}
+
+// record closes the attempt and applies the retry policy.
+func (r *Runner) record(ctx context.Context, p *Plan, ct *store.Contact, att *store.Attempt, res dialer.Result, rep *AttemptReport, log *zap.Logger) {
+	now := r.opts.Now()
+	outcome := string(res.Outcome)
+	if res.Outcome == dialer.OutcomeAnswered && res.AMD != nil && res.AMD.Verdict == "machine" && res.Disposition == "" {
+		outcome = "voicemail"
+	}
+	streak := 1
+	if ct.LastOutcome == outcome {
+		streak = ct.Streak + 1
+	}
+	facts := AttemptFacts{Outcome: outcome, Disposition: res.Disposition, Attempts: att.AttemptNo,
+		MaxAttempts: p.MaxAttempts, Streak: streak, Now: now, CallbackAt: callbackAt(res, now)}
+	d := p.Retry.Decide(facts)
+	loc := r.zone(p, ct.TimeZone)
+	var next time.Time
+	if !d.Final {
+		if next = NextAttempt(d, now, p.Sched, loc, p.Loc); next.IsZero() {
+			d = Decision{Final: true, Disposition: orDefault(res.Disposition, outcome), Reason: "schedule ended"}
+		}
+	}
+	doc, _ := json.Marshal(res)
+	var answered time.Time
+	if res.Timings.AnsweredAt != nil {
+		answered = *res.Timings.AnsweredAt
+	}
+	transcript := make([]store.TranscriptTurn, len(res.Transcript))
+	for i, t := range res.Transcript {
+		transcript[i] = store.TranscriptTurn{Role: t.Role, Text: t.Text, Intent: t.Intent, DTMF: t.DTMF, StartMS: t.StartMS, EndMS: t.EndMS}
+	}
+	disp := res.Disposition
+	if d.Final {
+		disp = d.Disposition
+	}
+	err := r.opts.Store.AttemptFinish(ctx, &store.AttemptFinishParams{AttemptID: att.ID, ContactID: ct.ID, Holder: r.opts.Holder,
+		Outcome: outcome, SIPStatus: res.SIPStatus, Disposition: disp, HangupBy: res.HangupBy, AnsweredAt: answered,
+		EndedAt: orNow(res.Timings.EndedAt, now), DurationMS: res.Timings.DurationMS, Result: doc, Transcript: transcript,
+		Final: d.Final, NextAttemptAt: next, RetryReason: d.Reason, Streak: streak, Now: now})
+	if err != nil {
+		log.Error("record attempt", zap.Error(err))
+	}
+	rep.Outcome, rep.Disposition, rep.Final, rep.Next = outcome, disp, d.Final, next
+}
+
+// callbackAt reads a callback request from the script's variables:
+// callback_at (RFC 3339) or callback_in (a duration such as 24h).
+func callbackAt(res dialer.Result, now time.Time) time.Time {
+	if v := res.Variables["callback_at"]; v != "" {
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			return t
+		}
+	}
+	if v := res.Variables["callback_in"]; v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			return now.Add(d)
+		}
+	}
+	return time.Time{}
+}
+
+func orNow(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return now
+	}
+	return t
+}
+
+// drain stops leasing and winds down (see Run).
+func (r *Runner) drain(wg *sync.WaitGroup, hangupAll context.CancelFunc) error {
+	r.mu.Lock()
+	r.draining = true
+	active := r.active
+	r.mu.Unlock()
+	r.log.Info("draining", zap.Int("active", active), zap.Duration("deadline", r.opts.DrainTimeout))
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(r.opts.DrainTimeout):
+		r.log.Warn("drain deadline: hanging up live calls", zap.Int("active", r.Active()))
+		hangupAll()
+		<-done
+	}
+	// Anything still leased by us and not dialling goes back.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if n, err := r.opts.Store.ContactLeaseRelease(ctx, &store.ContactLeaseReleaseParams{Holder: r.opts.Holder}); err != nil {
+		return fmt.Errorf("drain: release leases: %w", err)
+	} else if n > 0 {
+		r.log.Info("leases released", zap.Int("contacts", n))
+	}
+	return nil
+}
