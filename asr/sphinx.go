@@ -1,0 +1,839 @@
+package asr
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Defaults for the Debian pocketsphinx-en-us package.
+const (
+	DefaultSphinxModel = "/usr/share/pocketsphinx/model/en-us/en-us"
+	DefaultSphinxDict  = "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict"
+	// DefaultSphinxPhoneLM is the phonetic language model of the rejection check's
+	// phone-loop pass.
+	DefaultSphinxPhoneLM = "/usr/share/pocketsphinx/model/en-us/en-us-phone.lm.bin"
+	// TelephonyCMNInit is the initial cepstral mean for 8 kHz telephone audio
+	// upsampled to 16 kHz (measured on µ-law flite and espeak-ng speech after a few
+	// utterances; see notes/measured-facts.md and TestMeasureCMN). The stock value is
+	// for wideband microphones: with it the first utterance of every call is lost while
+	// live CMN drifts to the real channel.
+	TelephonyCMNInit = "43.57,23.46,-35.46,49.35,-19.44,2.40,9.86,-33.89,15.84,-16.61,3.31,9.69,-19.68"
+)
+
+// SearchMode selects how the embedded engine listens.
+type SearchMode uint8
+
+const (
+	// SearchGrammar decodes against a JSGF grammar of the state's phrases plus a
+	// phone-loop "garbage" alternative: off-topic speech is absorbed by the loop and
+	// returned without an intent instead of being forced into the nearest phrase.
+	SearchGrammar SearchMode = iota
+	// SearchKeywords spots the phrases in free speech (pocketsphinx kws): it finds
+	// "stop calling" inside a longer sentence, at some cost in hits.
+	SearchKeywords
+)
+
+// SphinxOptions configures NewSphinx; zero values take the defaults.
+type SphinxOptions struct {
+	ModelDir       string // acoustic model; DefaultSphinxModel
+	DictionaryPath string // full pronunciation dictionary; DefaultSphinxDict
+	PhoneLMPath    string // phonetic LM for the rejection pass; DefaultSphinxPhoneLM
+	// WorkDir receives the telephony copy of the model and the trimmed dictionary;
+	// "" makes a temporary directory, removed by Close.
+	WorkDir string
+	// CMNInit replaces the model's initial cepstral mean; "" means TelephonyCMNInit.
+	CMNInit string
+	// Vocabulary lists phrases known up front (every phrase of the campaign's script):
+	// the trimmed dictionary holds only their words, which keeps each decoder at a few
+	// MB instead of ~24. Grammars may still use other dictionary words: they are added
+	// per decoder when first needed.
+	Vocabulary []string
+	Search     SearchMode
+	// GarbageWeight > 0 adds a phone-loop "garbage" alternative to every grammar with
+	// that JSGF weight. Off by default: on telephone audio the free phone loop beat
+	// the phrases even at weights of 1e-30 and wrecked accuracy (BENCHMARKS.md).
+	GarbageWeight float64
+	// WordPenalty is pocketsphinx's word insertion probability (-wip). The garbage
+	// loop spells speech one phone per "word", so a small value makes it costly for
+	// in-grammar speech while long off-topic speech still cannot fit a short phrase;
+	// 0 means the tuned default.
+	WordPenalty float64
+	// Batch decodes each utterance once it has ended, with the cepstral mean of the
+	// utterance itself (batch CMN) instead of a running estimate: robust to the line's
+	// noise and level from the first word, at the cost of partial results and ~RTF x
+	// utterance length of extra end-of-turn latency (tens of ms).
+	Batch bool
+	// Denoise runs speexdsp noise suppression before recognition. Off by default: it
+	// lowered accuracy on the test set at 10 dB SNR (musical-noise artefacts).
+	Denoise bool
+	// The rejection check, which turns a forced phrase into "no match":
+	//  1. MaxUncovered: the share of the utterance's loud (VAD) frames that the phrase
+	//     words do not cover. The grammar can only say a phrase, so off-topic speech is
+	//     aligned to a phrase plus long stretches of "silence" over speech. 0 means 0.4.
+	//  2. MinPhoneLoopScore: the utterance is decoded again with a free phone loop and
+	//     the phrase path's acoustic score per 10 ms frame, minus the phone loop's, must
+	//     reach this (it is ≤ 0; in-grammar speech is near 0). 0 means -30. This pass
+	//     roughly doubles the CPU of an utterance that matched; NoPhoneLoop skips it.
+	MaxUncovered      float64
+	MinPhoneLoopScore float64
+	NoPhoneLoop       bool
+	// NoRejection accepts whatever phrase the grammar forced (for measurements).
+	NoRejection bool
+	// MaxDecoders bounds live decoders (each ~3 MB); 0 means no bound. NewRecognizer
+	// waits for a free one.
+	MaxDecoders int
+	Logger      *zap.Logger
+}
+
+// defaultGarbageWeight: tuned on the recognition test set (BENCHMARKS.md, "Speech").
+const (
+	defaultWordPenalty = 0.65 // pocketsphinx's own default
+	// Rejection thresholds, tuned on the recognition test set (asrtest; BENCHMARKS.md).
+	defaultMaxUncovered      = 0.4
+	defaultMinPhoneLoopScore = -30
+)
+
+// garbagePhones are the model's context-independent phones; each becomes a one-phone
+// dictionary word "ph_xx" for the garbage loop.
+var garbagePhones = []string{"AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY",
+	"F", "G", "HH", "IH", "IY", "JH", "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T",
+	"TH", "UH", "UW", "V", "W", "Y", "Z", "ZH"}
+
+const garbagePrefix = "ph_"
+
+// Sphinx is the embedded recogniser: pocketsphinx through cgo, fed 8 kHz audio
+// upsampled to 16 kHz, decoding only while the VAD hears speech. Decoders are pooled:
+// a recogniser takes one for its lifetime and returns it on Close. Safe for concurrent
+// use.
+type Sphinx struct {
+	opts    SphinxOptions
+	hmmDir  string
+	dict    string
+	tmpDir  string
+	log     *zap.Logger
+	lexicon map[string][]string // word → pronunciations, from the full dictionary
+	base    map[string]bool     // words in the trimmed dictionary file
+
+	mu      sync.Mutex
+	idle    []*decoder
+	live    int
+	freed   chan struct{} // signalled when a decoder is released (MaxDecoders)
+	closed  bool
+	created int
+}
+
+// NewSphinx prepares the telephony model copy and the trimmed dictionary and builds one
+// decoder, so a bad model or an unknown vocabulary word fails at start-up.
+func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
+	if opts.ModelDir == "" {
+		opts.ModelDir = DefaultSphinxModel
+	}
+	if opts.DictionaryPath == "" {
+		opts.DictionaryPath = DefaultSphinxDict
+	}
+	if opts.PhoneLMPath == "" {
+		opts.PhoneLMPath = DefaultSphinxPhoneLM
+	}
+	if opts.CMNInit == "" {
+		opts.CMNInit = TelephonyCMNInit
+	}
+	if opts.GarbageWeight <= 0 {
+		opts.GarbageWeight = -1
+	}
+	if opts.MaxUncovered == 0 {
+		opts.MaxUncovered = defaultMaxUncovered
+	}
+	if opts.MinPhoneLoopScore == 0 {
+		opts.MinPhoneLoopScore = defaultMinPhoneLoopScore
+	}
+	if opts.WordPenalty == 0 {
+		opts.WordPenalty = defaultWordPenalty
+	}
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	s := &Sphinx{opts: opts, log: opts.Logger, freed: make(chan struct{}, 1)}
+	quietSphinx()
+	dir := opts.WorkDir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "voxdial-sphinx-")
+		if err != nil {
+			return nil, fmt.Errorf("new sphinx: %w", err)
+		}
+		dir, s.tmpDir = d, d
+	}
+	var err error
+	if s.hmmDir, err = telephonyModel(opts.ModelDir, filepath.Join(dir, "model"), opts.CMNInit, opts.Batch); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("new sphinx: %w", err)
+	}
+	if s.lexicon, err = loadLexicon(opts.DictionaryPath); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("new sphinx: %w", err)
+	}
+	s.dict = filepath.Join(dir, "voxdial.dict")
+	if err := s.writeDict(opts.Vocabulary); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("new sphinx: %w", err)
+	}
+	d, err := s.acquire(context.Background())
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("new sphinx: %w", err)
+	}
+	s.release(d)
+	return s, nil
+}
+
+// Name implements Engine.
+func (s *Sphinx) Name() string { return "sphinx" }
+
+// telephonyModel makes dst a copy of the model whose feat.params carries our cmninit
+// and live CMN. pocketsphinx reads feat.params after the command line and lets it win,
+// so a copied directory is the only way to change these. The large files are symlinks.
+func telephonyModel(src, dst, cmninit string, batch bool) (string, error) {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return "", fmt.Errorf("telephony model: %w", err)
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return "", fmt.Errorf("telephony model: %w", err)
+	}
+	for _, e := range entries {
+		if e.Name() == "feat.params" {
+			continue
+		}
+		link := filepath.Join(dst, e.Name())
+		os.Remove(link)
+		if err := os.Symlink(filepath.Join(src, e.Name()), link); err != nil {
+			return "", fmt.Errorf("telephony model: %w", err)
+		}
+	}
+	params, err := os.ReadFile(filepath.Join(src, "feat.params"))
+	if err != nil {
+		return "", fmt.Errorf("telephony model: %w", err)
+	}
+	out := regexp.MustCompile(`(?m)^-cmninit .*$`).ReplaceAllString(string(params), "-cmninit "+cmninit)
+	cmn := "live"
+	if batch {
+		cmn = "batch"
+	}
+	out = regexp.MustCompile(`(?m)^-cmn .*$`).ReplaceAllString(out, "-cmn "+cmn)
+	if !strings.Contains(out, "-cmninit ") {
+		out += "\n-cmninit " + cmninit + "\n"
+	}
+	if err := os.WriteFile(filepath.Join(dst, "feat.params"), []byte(out), 0o644); err != nil {
+		return "", fmt.Errorf("telephony model: %w", err)
+	}
+	return dst, nil
+}
+
+// loadLexicon reads a CMU dictionary ("word PH ON ES", alternates as "word(2) ...").
+func loadLexicon(path string) (map[string][]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("dictionary: %w", err)
+	}
+	defer f.Close()
+	lex := make(map[string][]string, 140000)
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		word, phones, ok := strings.Cut(sc.Text(), " ")
+		if !ok {
+			continue
+		}
+		if i := strings.IndexByte(word, '('); i > 0 {
+			word = word[:i]
+		}
+		lex[word] = append(lex[word], strings.TrimSpace(phones))
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("dictionary %s: %w", path, err)
+	}
+	return lex, nil
+}
+
+// pronounce returns the dictionary words for the phrases, or ErrUnknownWord.
+func (s *Sphinx) pronounce(phrases []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	var missing []string
+	for _, p := range phrases {
+		for _, w := range Words(p) {
+			prons, ok := s.lexicon[w]
+			if !ok {
+				missing = append(missing, w)
+				continue
+			}
+			out[w] = prons
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fmt.Errorf("%q: %w", missing, ErrUnknownWord)
+	}
+	return out, nil
+}
+
+func (s *Sphinx) writeDict(vocab []string) error {
+	words, err := s.pronounce(vocab)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	s.base = map[string]bool{}
+	names := make([]string, 0, len(words))
+	for w := range words {
+		names = append(names, w)
+	}
+	sort.Strings(names)
+	for _, w := range names {
+		for i, p := range words[w] {
+			if i == 0 {
+				fmt.Fprintf(&b, "%s %s\n", w, p)
+			} else {
+				fmt.Fprintf(&b, "%s(%d) %s\n", w, i+1, p)
+			}
+		}
+		s.base[w] = true
+	}
+	for _, ph := range garbagePhones {
+		fmt.Fprintf(&b, "%s%s %s\n", garbagePrefix, strings.ToLower(ph), ph)
+		s.base[garbagePrefix+strings.ToLower(ph)] = true
+	}
+	if err := os.WriteFile(s.dict, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("write dictionary: %w", err)
+	}
+	return nil
+}
+
+// acquire takes an idle decoder or builds one (~20 ms), waiting when MaxDecoders are
+// all in use.
+func (s *Sphinx) acquire(ctx context.Context) (*decoder, error) {
+	for {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("sphinx: %w", ErrClosed)
+		}
+		if n := len(s.idle); n > 0 {
+			d := s.idle[n-1]
+			s.idle = s.idle[:n-1]
+			s.mu.Unlock()
+			return d, nil
+		}
+		if s.opts.MaxDecoders <= 0 || s.live < s.opts.MaxDecoders {
+			s.live++
+			s.created++
+			s.mu.Unlock()
+			d, err := newDecoder(s.hmmDir, s.dict, s.opts.WordPenalty)
+			if err != nil {
+				s.mu.Lock()
+				s.live--
+				s.mu.Unlock()
+				return nil, err
+			}
+			return d, nil
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.freed:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("sphinx: waiting for a decoder: %w", ctx.Err())
+		}
+	}
+}
+
+func (s *Sphinx) release(d *decoder) {
+	if d.inUtt {
+		_ = d.endUtt()
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.live--
+		s.mu.Unlock()
+		d.free()
+		return
+	}
+	s.idle = append(s.idle, d)
+	s.mu.Unlock()
+	select {
+	case s.freed <- struct{}{}:
+	default:
+	}
+}
+
+// Decoders reports decoders built so far and currently idle (for benchmarks).
+func (s *Sphinx) Decoders() (created, idle int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.created, len(s.idle)
+}
+
+// Close frees idle decoders and the temporary directory; decoders still held by
+// recognisers are freed when those close.
+func (s *Sphinx) Close() error {
+	s.mu.Lock()
+	idle := s.idle
+	s.idle = nil
+	s.closed = true
+	s.live -= len(idle)
+	s.mu.Unlock()
+	for _, d := range idle {
+		d.free()
+	}
+	if s.tmpDir != "" {
+		return os.RemoveAll(s.tmpDir)
+	}
+	return nil
+}
+
+// compiled is a grammar prepared for pocketsphinx.
+type compiled struct {
+	g      *Grammar
+	search string // search name: grammar name + content hash
+	source string // JSGF text or keyphrase file contents
+	words  map[string][]string
+}
+
+func (s *Sphinx) compile(g *Grammar) (*compiled, error) {
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	var all []string
+	for _, in := range g.Intents {
+		all = append(all, in.Phrases...)
+	}
+	words, err := s.pronounce(all)
+	if err != nil {
+		return nil, fmt.Errorf("grammar %s: %w", g.Name, err)
+	}
+	c := &compiled{g: g, words: words}
+	if len(g.Intents) == 0 {
+		return c, nil // DTMF only
+	}
+	if s.opts.Search == SearchKeywords {
+		c.source = keyphraseFile(g)
+	} else {
+		c.source = jsgf(g, s.opts.GarbageWeight)
+	}
+	h := fnv.New64a()
+	h.Write([]byte(c.source))
+	c.search = fmt.Sprintf("%s-%x", g.Name, h.Sum64())
+	if s.opts.Search == SearchKeywords {
+		// pocketsphinx reads keyphrase lists from a file only.
+		path := filepath.Join(filepath.Dir(s.dict), c.search+".kws")
+		if err := os.WriteFile(path, []byte(c.source), 0o644); err != nil {
+			return nil, fmt.Errorf("grammar %s: %w", g.Name, err)
+		}
+		c.source = path
+	}
+	return c, nil
+}
+
+// jsgf writes the grammar: any one phrase, or a garbage loop of phones.
+func jsgf(g *Grammar, garbageWeight float64) string {
+	var b strings.Builder
+	b.WriteString("#JSGF V1.0;\ngrammar voxdial;\n")
+	if garbageWeight < 0 {
+		b.WriteString("public <utt> = <phrase>;\n")
+	} else {
+		fmt.Fprintf(&b, "public <utt> = /1.0/ <phrase> | /%s/ <garbage>;\n", strconv.FormatFloat(garbageWeight, 'f', -1, 64))
+	}
+	b.WriteString("<phrase> = ")
+	seen := map[string]bool{}
+	first := true
+	for _, p := range g.phrases() {
+		text := strings.Join(p.words, " ")
+		if seen[text] {
+			continue
+		}
+		seen[text] = true
+		if !first {
+			b.WriteString(" | ")
+		}
+		first = false
+		b.WriteString(text)
+	}
+	b.WriteString(";\n<garbage> = <ph>+;\n<ph> = ")
+	for i, ph := range garbagePhones {
+		if i > 0 {
+			b.WriteString(" | ")
+		}
+		b.WriteString(garbagePrefix + strings.ToLower(ph))
+	}
+	b.WriteString(";\n")
+	return b.String()
+}
+
+// keyphraseFile lists each phrase with a detection threshold; longer phrases need
+// smaller thresholds (pocketsphinx's guidance: 1e-5 … 1e-50 by length).
+func keyphraseFile(g *Grammar) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, p := range g.phrases() {
+		text := strings.Join(p.words, " ")
+		if seen[text] {
+			continue
+		}
+		seen[text] = true
+		exp := 10 + 8*(len(p.words)-1)
+		fmt.Fprintf(&b, "%s /1e-%d/\n", text, exp)
+	}
+	return b.String()
+}
+
+// NewRecognizer implements Engine.
+func (s *Sphinx) NewRecognizer(ctx context.Context, opts StreamOptions) (Recognizer, error) {
+	opts = opts.withDefaults()
+	var c *compiled
+	if opts.Grammar != nil {
+		var err error
+		if c, err = s.compile(opts.Grammar); err != nil {
+			return nil, fmt.Errorf("sphinx: %w", err)
+		}
+	}
+	d, err := s.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	up, err := newUpsampler()
+	if err != nil {
+		s.release(d)
+		return nil, err
+	}
+	r := newStream(ctx, opts, s.log)
+	r.grammar = opts.Grammar
+	var dn *denoiser
+	if s.opts.Denoise {
+		dn = newDenoiser(-25)
+	}
+	w := &sphinxWorker{dn: dn, eng: s, dec: d, up: up, st: r, opts: opts, cur: c,
+		vad: newEnergyVAD(int(opts.EndSilence / (20 * time.Millisecond)))}
+	go w.run()
+	return r, nil
+}
+
+// sphinxWorker owns one decoder and turns a stream's frames into results. It runs on
+// its own goroutine; cgo calls into pocketsphinx happen only here.
+type sphinxWorker struct {
+	eng  *Sphinx
+	dec  *decoder
+	up   *upsampler
+	st   *stream
+	opts StreamOptions
+	cur  *compiled
+	next *compiled // grammar to apply at the next utterance
+	vad  energyVAD
+
+	dn          *denoiser
+	loudHist    []bool  // loudness of the frames in the preroll
+	uncovered   float64 // share of loud frames outside phrase words, last interpret
+	loud        []bool  // VAD loudness per 20 ms frame of this utterance (preroll included)
+	utt         []int16 // this utterance's 16 kHz audio, for the rejection pass
+	samples     int64   // 8 kHz samples seen
+	preroll     []int16 // last preroll of 16 kHz audio while not in an utterance
+	uttStart    int64
+	lastSpeech  int64
+	lastPartial int64
+	partialText string
+}
+
+// prerollSamples16k: 300 ms of audio before the VAD fired goes to the decoder, so the
+// onset the VAD needed to be sure of is not lost.
+const prerollSamples16k = 4800
+
+func (w *sphinxWorker) run() {
+	runtime.LockOSThread() // pocketsphinx keeps per-decoder state only; this just keeps the worker's C stack warm
+	defer runtime.UnlockOSThread()
+	defer func() {
+		w.up.close()
+		if w.dn != nil {
+			w.dn.close()
+		}
+		w.eng.release(w.dec)
+		w.st.finish()
+	}()
+	for {
+		select {
+		case m := <-w.st.in:
+			if !w.handle(m) {
+				return
+			}
+		case <-w.st.quit:
+			return
+		}
+	}
+}
+
+func (w *sphinxWorker) handle(m msg) bool {
+	switch {
+	case m.grammar != nil:
+		c, err := w.eng.compile(m.grammar)
+		if err != nil {
+			m.reply <- err
+			return true
+		}
+		m.reply <- nil
+		if w.dec.inUtt {
+			w.next = c
+		} else {
+			w.cur = c
+		}
+	case m.dtmf != 0:
+		if w.dec.inUtt {
+			w.endUtterance(nil)
+		}
+		w.st.emitDTMF(m.dtmf, w.samples)
+	case m.flush:
+		if w.dec.inUtt {
+			w.endUtterance(nil)
+		}
+		m.reply <- nil
+	default:
+		w.frame(m.pcm)
+		w.st.putBuf(m.pcm)
+	}
+	return true
+}
+
+func (w *sphinxWorker) frame(pcm []int16) {
+	at := w.samples
+	w.samples += int64(len(pcm))
+	loud, started, ended := w.vad.frame(pcm)
+	if w.eng.opts.Denoise {
+		w.dn.process(pcm)
+	}
+	up := w.up.process(pcm)
+	if loud {
+		w.lastSpeech = w.samples
+	}
+	w.loudHist = append(w.loudHist, loud)
+	if len(w.loudHist) > prerollSamples16k/320 {
+		w.loudHist = w.loudHist[1:]
+	}
+	if !w.dec.inUtt {
+		w.preroll = append(w.preroll, up...)
+		if extra := len(w.preroll) - prerollSamples16k; extra > 0 {
+			w.preroll = append(w.preroll[:0], w.preroll[extra:]...)
+		}
+		if !started || w.cur == nil || w.cur.search == "" {
+			return
+		}
+		if err := w.startUtterance(); err != nil {
+			w.st.log.Warn("sphinx start utterance", zap.Error(err))
+			return
+		}
+		w.uttStart = max(0, at-int64(len(pcm))*int64(w.vad.startFrames-1))
+		w.lastPartial = w.samples
+		w.st.emit(Result{Kind: KindSpeechStart, Start: samplesToDuration(w.uttStart)}, false)
+		w.utt = append(w.utt[:0], w.preroll...)
+		// Align loudness with the preroll audio (it holds the last len(preroll)/320 frames).
+		n := len(w.preroll) / 320
+		w.loud = append(w.loud[:0], w.loudHist[max(0, len(w.loudHist)-n):]...)
+		if !w.eng.opts.Batch {
+			if err := w.dec.process(w.preroll); err != nil {
+				w.endUtterance(err)
+			}
+		}
+		w.preroll = w.preroll[:0]
+		return
+	}
+	w.utt = append(w.utt, up...)
+	w.loud = append(w.loud, loud)
+	if !w.eng.opts.Batch {
+		if err := w.dec.process(up); err != nil {
+			w.endUtterance(err)
+			return
+		}
+	}
+	switch {
+	case ended:
+		w.endUtterance(nil)
+	case samplesToDuration(w.samples-w.uttStart) >= w.opts.MaxUtterance:
+		w.endUtterance(nil)
+		w.vad.speech = false
+	case w.opts.PartialEvery > 0 && !w.eng.opts.Batch && samplesToDuration(w.samples-w.lastPartial) >= w.opts.PartialEvery:
+		w.lastPartial = w.samples
+		if text, _ := w.interpret(); text != w.partialText {
+			w.partialText = text
+			w.st.emit(Result{Kind: KindPartial, Text: text, Start: samplesToDuration(w.uttStart), End: samplesToDuration(w.samples)}, false)
+		}
+	}
+}
+
+func (w *sphinxWorker) startUtterance() error {
+	if err := w.ensureWords(w.cur); err != nil {
+		return err
+	}
+	var err error
+	if w.eng.opts.Search == SearchKeywords {
+		err = w.dec.useKeyphrases(w.cur.search, w.cur.source)
+	} else {
+		err = w.dec.useGrammar(w.cur.search, w.cur.source)
+	}
+	if err != nil {
+		return err
+	}
+	w.partialText = ""
+	return w.dec.startUtt()
+}
+
+// ensureWords adds grammar words missing from this decoder's dictionary.
+func (w *sphinxWorker) ensureWords(c *compiled) error {
+	var missing []string
+	for word := range c.words {
+		if !w.eng.base[word] && !w.dec.words[word] {
+			missing = append(missing, word)
+		}
+	}
+	for i, word := range missing {
+		for j, p := range c.words[word] {
+			name := word
+			if j > 0 {
+				name = fmt.Sprintf("%s(%d)", word, j+1)
+			}
+			if err := w.dec.addWord(name, p, i == len(missing)-1 && j == len(c.words[word])-1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (w *sphinxWorker) endUtterance(cause error) {
+	if w.eng.opts.Batch && cause == nil {
+		cause = w.dec.processUtt(w.utt)
+	}
+	err := w.dec.endUtt()
+	if cause == nil {
+		cause = err
+	}
+	text, res := w.interpret()
+	if res.Intent != "" && cause == nil && !w.eng.opts.NoRejection {
+		w.reject(&res)
+	}
+	res.Kind = KindFinal
+	res.Text = text
+	res.Start = samplesToDuration(w.uttStart)
+	res.End = samplesToDuration(min(w.samples, w.lastSpeech))
+	res.Err = cause
+	w.st.emit(res, true)
+	if w.next != nil {
+		w.cur, w.next = w.next, nil
+	}
+}
+
+// reject applies the rejection check to a result that matched an intent, and sets its
+// confidence: 1 for a perfect fit, falling linearly to 0 at the thresholds.
+func (w *sphinxWorker) reject(res *Result) {
+	o := w.eng.opts
+	if o.MaxUncovered > 0 && w.uncovered > o.MaxUncovered {
+		res.Intent, res.Confidence = "", 0
+		return
+	}
+	conf := 1 - max(0, w.uncovered)/max(o.MaxUncovered, 1e-9)
+	if !o.NoPhoneLoop {
+		llr, err := w.rejectionScore()
+		if err != nil {
+			w.st.log.Warn("sphinx rejection pass", zap.Error(err))
+			return // keep the grammar's answer rather than lose the turn
+		}
+		if llr < o.MinPhoneLoopScore {
+			res.Intent, res.Confidence = "", 0
+			return
+		}
+		conf = min(conf, 1-min(0, llr)/o.MinPhoneLoopScore)
+	}
+	res.Confidence = max(0.01, conf)
+}
+
+// rejectionScore decodes the utterance again with a free phone loop and compares the
+// two paths' acoustic scores per frame. In-grammar speech fits its phrase almost as
+// well as the best phone sequence; off-topic speech forced into a phrase fits it far
+// worse. The difference is robust to noise in a way that the grammar score alone is not,
+// because noise lowers both passes alike.
+func (w *sphinxWorker) rejectionScore() (float64, error) {
+	g, frames := w.dec.pathScore()
+	if err := w.dec.useAllphone(w.eng.opts.PhoneLMPath); err != nil {
+		return 0, err
+	}
+	if err := w.dec.startUtt(); err != nil {
+		return 0, err
+	}
+	if err := w.dec.process(w.utt); err != nil {
+		w.dec.endUtt()
+		return 0, err
+	}
+	if err := w.dec.endUtt(); err != nil {
+		return 0, err
+	}
+	a, _ := w.dec.pathScore()
+	return float64(g-a) / float64(max(1, frames)), nil
+}
+
+// interpret turns the decoder's best path into text and intent, and measures the
+// share of loud frames the phrase words leave uncovered (for the rejection check).
+func (w *sphinxWorker) interpret() (string, Result) {
+	hyp, _ := w.dec.hyp()
+	if hyp == "" {
+		return "", Result{}
+	}
+	segs := w.dec.segments()
+	origin := 0
+	if len(segs) > 0 {
+		origin = segs[0].start
+	}
+	covered := make([]bool, len(w.loud))
+	var words []string
+	garbage := false
+	for _, seg := range segs {
+		switch {
+		case strings.HasPrefix(seg.word, garbagePrefix):
+			garbage = true
+			continue
+		case strings.HasPrefix(seg.word, "<") || strings.HasPrefix(seg.word, "[") || seg.word == "(NULL)":
+			continue
+		}
+		word := seg.word
+		if i := strings.IndexByte(word, '('); i > 0 {
+			word = word[:i]
+		}
+		words = append(words, word)
+		// Decoder frames are 10 ms, VAD frames 20 ms.
+		for f := max(0, (seg.start-origin)/2); f <= (seg.end-origin)/2 && f < len(covered); f++ {
+			covered[f] = true
+		}
+	}
+	loud, outside := 0, 0
+	for i, l := range w.loud {
+		if l {
+			loud++
+			if !covered[i] {
+				outside++
+			}
+		}
+	}
+	w.uncovered = float64(outside) / float64(max(1, loud))
+	text := strings.Join(words, " ")
+	res := Result{}
+	if !garbage && w.cur != nil {
+		res.Intent = w.cur.g.MatchIntent(text)
+	}
+	if res.Intent != "" {
+		res.Confidence = 1
+	}
+	return text, res
+}

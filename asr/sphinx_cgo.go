@@ -1,0 +1,261 @@
+package asr
+
+/*
+#cgo pkg-config: pocketsphinx sphinxbase
+#include <stdlib.h>
+#include <pocketsphinx.h>
+#include <sphinxbase/err.h>
+#include <sphinxbase/feat.h>
+
+// vx_new builds a decoder. cmd_ln_init is variadic, which cgo cannot call, hence this
+// wrapper. The model directory's feat.params is read by ps_init and wins over anything
+// given here for the feature settings, which is why the engine writes its own copy.
+static ps_decoder_t *vx_new(const char *hmm, const char *dict, const char *extra_dict_unused,
+                            const char *beam, const char *wbeam, const char *pbeam, const char *wip) {
+	cmd_ln_t *config = cmd_ln_init(NULL, ps_args(), TRUE,
+		"-hmm", hmm,
+		"-dict", dict,
+		"-samprate", "16000",
+		"-logfn", "/dev/null",
+		"-dither", "yes",
+		"-seed", "1",
+		"-beam", beam,
+		"-wbeam", wbeam,
+		"-pbeam", pbeam,
+		"-wip", wip,
+		"-allphone_ci", "yes",
+		NULL);
+	if (config == NULL) return NULL;
+	ps_decoder_t *ps = ps_init(config);
+	cmd_ln_free_r(config); // the decoder holds its own reference
+	return ps;
+}
+
+static void vx_quiet(void) { err_set_logfp(NULL); }
+
+// vx_cmn copies the live cepstral mean (13 values) into out; for measuring cmninit.
+static int vx_cmn(ps_decoder_t *ps, float *out, int n) {
+	feat_t *f = ps_get_feat(ps);
+	if (f == NULL || f->cmn_struct == NULL) return 0;
+	int k = f->cmn_struct->veclen < n ? f->cmn_struct->veclen : n;
+	for (int i = 0; i < k; i++) out[i] = (float)f->cmn_struct->cmn_mean[i];
+	return k;
+}
+
+static double vx_exp(ps_decoder_t *ps, int32 v) { return logmath_exp(ps_get_logmath(ps), v); }
+static double vx_log_to_ln(ps_decoder_t *ps, int32 v) { return logmath_log_to_ln(ps_get_logmath(ps), v); }
+*/
+import "C"
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unsafe"
+)
+
+// decoder is one pocketsphinx decoder. Not safe for concurrent use: one goroutine owns
+// it at a time (the recogniser's worker, or the pool).
+type decoder struct {
+	ps       *C.ps_decoder_t
+	searches map[string]bool // grammar searches already compiled in this decoder
+	words    map[string]bool // words added beyond the dictionary file
+	inUtt    bool
+}
+
+// beams are pocketsphinx's pruning widths (log-probability ratios). The defaults
+// (1e-48, 7e-29, 1e-48) are for large vocabularies; a grammar of a few dozen phrases
+// loses nothing with narrower beams and runs faster.
+const (
+	sphinxBeam  = "1e-40"
+	sphinxWBeam = "1e-24"
+	sphinxPBeam = "1e-40"
+)
+
+func quietSphinx() { C.vx_quiet() }
+
+func newDecoder(hmmDir, dictPath string, wip float64) (*decoder, error) {
+	chmm, cdict := C.CString(hmmDir), C.CString(dictPath)
+	defer C.free(unsafe.Pointer(chmm))
+	defer C.free(unsafe.Pointer(cdict))
+	cb, cw, cp := C.CString(sphinxBeam), C.CString(sphinxWBeam), C.CString(sphinxPBeam)
+	defer C.free(unsafe.Pointer(cb))
+	defer C.free(unsafe.Pointer(cw))
+	defer C.free(unsafe.Pointer(cp))
+	cwip := C.CString(strconv.FormatFloat(wip, 'g', -1, 64))
+	defer C.free(unsafe.Pointer(cwip))
+	ps := C.vx_new(chmm, cdict, nil, cb, cw, cp, cwip)
+	if ps == nil {
+		return nil, fmt.Errorf("pocketsphinx init (model %s, dict %s): %w", hmmDir, dictPath, ErrEngine)
+	}
+	return &decoder{ps: ps, searches: make(map[string]bool), words: make(map[string]bool)}, nil
+}
+
+func (d *decoder) free() {
+	if d.ps != nil {
+		C.ps_free(d.ps)
+		d.ps = nil
+	}
+}
+
+// addWord adds a pronunciation ("HH EH L OW") unless the decoder already knows word.
+func (d *decoder) addWord(word, phones string, update bool) error {
+	cw, cp := C.CString(word), C.CString(phones)
+	defer C.free(unsafe.Pointer(cw))
+	defer C.free(unsafe.Pointer(cp)) // ps_add_word copies both
+	upd := C.int(0)
+	if update {
+		upd = 1
+	}
+	if C.ps_add_word(d.ps, cw, cp, upd) < 0 {
+		return fmt.Errorf("pocketsphinx add word %q /%s/: %w", word, phones, ErrEngine)
+	}
+	d.words[word] = true
+	return nil
+}
+
+// useGrammar compiles (once per decoder) and activates a JSGF search.
+func (d *decoder) useGrammar(name, jsgf string) error {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	if !d.searches[name] {
+		cj := C.CString(jsgf)
+		defer C.free(unsafe.Pointer(cj))
+		if C.ps_set_jsgf_string(d.ps, cname, cj) < 0 {
+			return fmt.Errorf("pocketsphinx grammar %q: %w", name, ErrBadGrammar)
+		}
+		d.searches[name] = true
+	}
+	if C.ps_set_search(d.ps, cname) < 0 {
+		return fmt.Errorf("pocketsphinx search %q: %w", name, ErrEngine)
+	}
+	return nil
+}
+
+// useAllphone activates (building once) the phone-loop search used as the rejection
+// reference, with the model's phonetic language model.
+func (d *decoder) useAllphone(lmPath string) error {
+	const name = "_allphone"
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	if !d.searches[name] {
+		cp := C.CString(lmPath)
+		defer C.free(unsafe.Pointer(cp))
+		if C.ps_set_allphone_file(d.ps, cname, cp) < 0 {
+			return fmt.Errorf("pocketsphinx allphone %s: %w", lmPath, ErrEngine)
+		}
+		d.searches[name] = true
+	}
+	if C.ps_set_search(d.ps, cname) < 0 {
+		return fmt.Errorf("pocketsphinx search allphone: %w", ErrEngine)
+	}
+	return nil
+}
+
+// pathScore sums the acoustic scores of the best path's segments and counts frames.
+// pocketsphinx normalises every frame's senone scores by that frame's best, so this is
+// how far the path is from the best-scoring senones, a score comparable between two
+// searches over the same audio.
+func (d *decoder) pathScore() (ascr int64, frames int) {
+	for _, s := range d.segments() {
+		ascr += int64(s.ascr)
+		frames += s.end - s.start + 1
+	}
+	return ascr, frames
+}
+
+// useKeyphrases compiles (once) and activates a keyword-spotting search; keyfile lines
+// are "phrase /threshold/".
+func (d *decoder) useKeyphrases(name, keyfile string) error {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	if !d.searches[name] {
+		ck := C.CString(keyfile)
+		defer C.free(unsafe.Pointer(ck))
+		if C.ps_set_kws(d.ps, cname, ck) < 0 {
+			return fmt.Errorf("pocketsphinx keyphrases %q: %w", name, ErrBadGrammar)
+		}
+		d.searches[name] = true
+	}
+	if C.ps_set_search(d.ps, cname) < 0 {
+		return fmt.Errorf("pocketsphinx search %q: %w", name, ErrEngine)
+	}
+	return nil
+}
+
+func (d *decoder) startUtt() error {
+	if C.ps_start_utt(d.ps) < 0 {
+		return fmt.Errorf("pocketsphinx start utterance: %w", ErrEngine)
+	}
+	d.inUtt = true
+	return nil
+}
+
+// process feeds 16 kHz samples.
+func (d *decoder) process(pcm16k []int16) error { return d.processRaw(pcm16k, false) }
+
+// processUtt feeds a whole utterance at once, which lets batch CMN use its mean.
+func (d *decoder) processUtt(pcm16k []int16) error { return d.processRaw(pcm16k, true) }
+
+func (d *decoder) processRaw(pcm16k []int16, full bool) error {
+	if len(pcm16k) == 0 {
+		return nil
+	}
+	f := C.int(0)
+	if full {
+		f = 1
+	}
+	if C.ps_process_raw(d.ps, (*C.int16)(unsafe.Pointer(&pcm16k[0])), C.size_t(len(pcm16k)), 0, f) < 0 {
+		return fmt.Errorf("pocketsphinx process: %w", ErrEngine)
+	}
+	return nil
+}
+
+func (d *decoder) endUtt() error {
+	d.inUtt = false
+	if C.ps_end_utt(d.ps) < 0 {
+		return fmt.Errorf("pocketsphinx end utterance: %w", ErrEngine)
+	}
+	return nil
+}
+
+// hyp is the current best hypothesis (partial during an utterance, final after it).
+func (d *decoder) hyp() (string, int32) {
+	var score C.int32
+	h := C.ps_get_hyp(d.ps, &score)
+	if h == nil {
+		return "", int32(score)
+	}
+	return C.GoString(h), int32(score)
+}
+
+// segment is one word of the best path with its 10 ms frame span.
+type segment struct {
+	word       string
+	start, end int
+	ascr       int32
+}
+
+func (d *decoder) segments() []segment {
+	var out []segment
+	for it := C.ps_seg_iter(d.ps); it != nil; it = C.ps_seg_next(it) {
+		var sf, ef C.int
+		C.ps_seg_frames(it, &sf, &ef)
+		var ascr, lscr, lback C.int32
+		C.ps_seg_prob(it, &ascr, &lscr, &lback)
+		w := C.GoString(C.ps_seg_word(it))
+		out = append(out, segment{word: w, start: int(sf), end: int(ef), ascr: int32(ascr)})
+	}
+	return out
+}
+
+// cmn returns the live cepstral mean as a -cmninit string.
+func (d *decoder) cmn() string {
+	var v [13]C.float
+	n := int(C.vx_cmn(d.ps, &v[0], 13))
+	parts := make([]string, n)
+	for i := range n {
+		parts[i] = fmt.Sprintf("%.2f", float64(v[i]))
+	}
+	return strings.Join(parts, ",")
+}
