@@ -316,3 +316,16 @@ func nowOr(t time.Time) time.Time {
 	}
 	return t
 }
+
+// CampaignDelete removes a campaign and everything of it (contacts,
+// attempts, events); for benchmarks and tests: campaigns are normally stopped.
+func (db *DB) CampaignDelete(ctx context.Context, p *CampaignGetParams) error {
+	res, err := db.sql.ExecContext(ctx, db.q(`DELETE FROM campaigns WHERE id = ?`), p.ID)
+	if err != nil {
+		return fmt.Errorf("delete campaign %d: %w", p.ID, translate(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("delete campaign %d: %w", p.ID, ErrNotFound)
+	}
+	return nil
+}

@@ -173,6 +173,16 @@ func testCampaign(t *testing.T, db *store.DB) {
 	if err != nil || len(none) != 0 {
 		t.Fatalf("list running: %v %v", none, err)
 	}
+	importN(t, db, all[1], 3)
+	if err := db.CampaignDelete(ctx, &store.CampaignGetParams{ID: all[1].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CampaignDelete(ctx, &store.CampaignGetParams{ID: all[1].ID}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("delete twice: %v", err)
+	}
+	if cs, _ := db.ContactList(ctx, &store.ContactListParams{CampaignID: all[1].ID}); len(cs) != 0 {
+		t.Fatalf("contacts of a deleted campaign remain: %d", len(cs))
+	}
 }
 
 func testCampaignStateSet(t *testing.T, db *store.DB) {

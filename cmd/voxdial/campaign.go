@@ -1,0 +1,467 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/voxdial/voxdial/campaign"
+	"github.com/voxdial/voxdial/store"
+)
+
+// newCampaignCmd is `voxdial campaign create|list|show|start|pause|resume|stop|results|import`.
+func newCampaignCmd() *cobra.Command {
+	var dbURL string
+	cmd := &cobra.Command{
+		Use:   "campaign",
+		Short: "Create, import into, run and report on campaigns",
+	}
+	cmd.PersistentFlags().StringVar(&dbURL, "database-url", "", "database: postgres://… or sqlite:PATH (default $VOXDIAL_DATABASE_URL, else "+defaultDatabaseURL+")")
+	db := func(cmd *cobra.Command) (*store.DB, error) { return openStore(cmd.Context(), dbURL, true) }
+	cmd.AddCommand(newCampaignCreateCmd(db), newCampaignListCmd(db), newCampaignShowCmd(db),
+		newCampaignStateCmd(db, "start", "Schedule a draft campaign (it runs from its start date)"),
+		newCampaignStateCmd(db, "pause", "Stop dialling new contacts; live calls finish"),
+		newCampaignStateCmd(db, "resume", "Resume a paused campaign"),
+		newCampaignStateCmd(db, "stop", "End a campaign for good; pending contacts are closed as stopped"),
+		newCampaignResultsCmd(db), newCampaignImportCmd(db))
+	return cmd
+}
+
+type dbFunc func(cmd *cobra.Command) (*store.DB, error)
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// findCampaign resolves a campaign by name or numeric id.
+func findCampaign(ctx context.Context, db *store.DB, ref string) (*store.Campaign, error) {
+	p := &store.CampaignGetParams{Name: ref}
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		p = &store.CampaignGetParams{ID: id}
+	}
+	c, err := db.CampaignGet(ctx, p)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, usageErr("campaign %q: no such campaign (voxdial campaign list)", ref)
+	}
+	if err != nil {
+		return nil, failureErr(err)
+	}
+	return c, nil
+}
+
+func newCampaignCreateCmd(db dbFunc) *cobra.Command {
+	var p campaign.CreateParams
+	var jsonOut bool
+	var days, requires, callerIDs []string
+	var window, retryJSON, runFor string
+	cmd := &cobra.Command{
+		Use:   "create <name> --script FILE --trunk NAME|URI",
+		Short: "Create a draft campaign",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p.Name = args[0]
+			p.Schedule.Days = days
+			p.CallerIDs = callerIDs
+			if cmd.Flags().Changed("requires") {
+				p.Requires = requires
+			}
+			if window != "" {
+				a, b, ok := strings.Cut(window, "-")
+				if !ok {
+					return usageErr("--window %q: want HH:MM-HH:MM", window)
+				}
+				p.Schedule.Window = campaign.Window{Start: a, End: b}
+			}
+			if runFor != "" {
+				d, err := time.ParseDuration(runFor)
+				if err != nil {
+					return usageErr("--run-for: %v", err)
+				}
+				p.Schedule.RunFor = campaign.Duration(d)
+			}
+			if retryJSON != "" {
+				if err := json.Unmarshal([]byte(retryJSON), &p.Retry); err != nil {
+					return usageErr("--retry: %v (e.g. '{\"outcomes\":{\"busy\":\"10m\"}}')", err)
+				}
+			}
+			d, err := db(cmd)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			c, err := campaign.Create(cmd.Context(), d, p)
+			switch {
+			case errors.Is(err, campaign.ErrInvalidCampaign):
+				return usageErr("%v", err)
+			case errors.Is(err, store.ErrConflict):
+				return usageErr("campaign %q already exists", p.Name)
+			case err != nil:
+				return failureErr(err)
+			}
+			if jsonOut {
+				return printJSON(cmd.OutOrStdout(), c)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "campaign %d %q created (draft); requires %v\n", c.ID, c.Name, c.Requires)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&p.Script, "script", "asset:hello.yaml", "script file; its requires: list checks imported rows")
+	f.StringVar(&p.Trunk, "trunk", "", "trunk: a configured name or a SIP URI")
+	f.StringSliceVar(&callerIDs, "caller-id", nil, "caller-ID pool (repeatable)")
+	f.StringVar(&p.Region, "region", "US", "default region for numbers without a country code")
+	f.StringVar(&p.TimeZone, "time-zone", "UTC", "campaign time zone (dates, cron, contacts of unknown zone)")
+	f.StringVar(&p.Purpose, "purpose", "", "telemarketing | informational | collections | survey")
+	f.StringVar(&p.Seller, "seller", "", "seller (for the compliance gate)")
+	f.IntVar(&p.MaxAttempts, "max-attempts", 5, "attempts per contact")
+	f.IntVar(&p.MaxConcurrent, "max-concurrent", 10, "concurrent calls of this campaign across all nodes")
+	f.StringVar(&p.Schedule.StartDate, "start-date", "", "first day, YYYY-MM-DD")
+	f.StringVar(&p.Schedule.EndDate, "end-date", "", "last day, YYYY-MM-DD")
+	f.StringSliceVar(&days, "days", nil, "days of the week (mon,tue,…); default every day")
+	f.StringVar(&window, "window", "", "daily window in the contact's local time, HH:MM-HH:MM")
+	f.StringVar(&p.Schedule.Cron, "cron", "", `recurring runs, e.g. "0 10 * * MON-FRI"`)
+	f.StringVar(&runFor, "run-for", "", "length of each cron run (default 4h)")
+	f.StringVar(&retryJSON, "retry", "", `retry policy JSON, e.g. {"outcomes":{"busy":"10m"},"terminal":["no_commitment"]}`)
+	f.StringSliceVar(&requires, "requires", nil, "required contact fields (default: the script's requires:)")
+	f.BoolVar(&jsonOut, "json", false, "print the campaign as one JSON document")
+	return cmd
+}
+
+func newCampaignListCmd(db dbFunc) *cobra.Command {
+	var jsonOut bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List campaigns",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			d, err := db(cmd)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			cs, err := d.CampaignList(cmd.Context(), &store.CampaignListParams{})
+			if err != nil {
+				return failureErr(err)
+			}
+			if cs == nil {
+				cs = []*store.Campaign{}
+			}
+			if jsonOut {
+				return printJSON(cmd.OutOrStdout(), map[string]any{"campaigns": cs})
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tNAME\tSTATE\tSCRIPT\tTRUNK\tCREATED")
+			for _, c := range cs {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.State, c.Script, c.Trunk, c.CreatedAt.Format(time.RFC3339))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print one JSON document")
+	return cmd
+}
+
+func newCampaignShowCmd(db dbFunc) *cobra.Command {
+	var jsonOut bool
+	cmd := &cobra.Command{
+		Use:   "show <campaign>",
+		Short: "Show a campaign's settings and counters",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := db(cmd)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			c, err := findCampaign(cmd.Context(), d, args[0])
+			if err != nil {
+				return err
+			}
+			st, err := d.CampaignStatsGet(cmd.Context(), &store.CampaignGetParams{ID: c.ID})
+			if err != nil {
+				return failureErr(err)
+			}
+			if jsonOut {
+				return printJSON(cmd.OutOrStdout(), map[string]any{"campaign": c, "stats": st})
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "campaign %d %q: %s\n  script %s, trunk %s, region %s, zone %s, max attempts %d, max concurrent %d\n  schedule %s\n  retry %s\n",
+				c.ID, c.Name, c.State, c.Script, c.Trunk, c.Region, c.TimeZone, c.MaxAttempts, c.MaxConcurrent, c.Schedule, c.RetryPolicy)
+			fmt.Fprintf(w, "  contacts %d: %v; attempts %d (%d dialling)\n", st.Total, st.Contacts, st.Attempts, st.OpenAttempts)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print one JSON document")
+	return cmd
+}
+
+func newCampaignStateCmd(db dbFunc, verb, short string) *cobra.Command {
+	var jsonOut bool
+	cmd := &cobra.Command{
+		Use:   verb + " <campaign>",
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := db(cmd)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			c, err := findCampaign(cmd.Context(), d, args[0])
+			if err != nil {
+				return err
+			}
+			ctx, now := cmd.Context(), time.Now()
+			closed := 0
+			switch verb {
+			case "start":
+				c, err = campaign.Start(ctx, d, c.ID, now)
+			case "pause":
+				c, err = campaign.Pause(ctx, d, c.ID, now)
+			case "resume":
+				c, err = campaign.Resume(ctx, d, c.ID, now)
+			case "stop":
+				c, closed, err = campaign.Stop(ctx, d, c.ID, now)
+			}
+			if errors.Is(err, store.ErrStateConflict) {
+				return usageErr("%s: %v", verb, err)
+			}
+			if err != nil {
+				return failureErr(err)
+			}
+			if jsonOut {
+				return printJSON(cmd.OutOrStdout(), map[string]any{"campaign": c, "contacts_closed": closed})
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "campaign %q is %s\n", c.Name, c.State)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print one JSON document")
+	return cmd
+}
+
+// campaignResults is the `campaign results --json` document.
+type campaignResults struct {
+	Campaign     string         `json:"campaign"`
+	State        string         `json:"state"`
+	Contacts     int            `json:"contacts"`
+	Final        int            `json:"final"`
+	Pending      int            `json:"pending"`
+	Attempts     int            `json:"attempts"`
+	Dispositions map[string]int `json:"dispositions"`
+	Outcomes     map[string]int `json:"outcomes"`
+	Rows         []resultRow    `json:"rows,omitempty"`
+}
+
+type resultRow struct {
+	Phone       string `json:"phone"`
+	ExternalID  string `json:"external_id,omitempty"`
+	State       string `json:"state"`
+	Disposition string `json:"disposition"`
+	Attempts    int    `json:"attempts"`
+	LastOutcome string `json:"last_outcome"`
+}
+
+func loadResults(ctx context.Context, d *store.DB, c *store.Campaign, rows bool) (*campaignResults, error) {
+	st, err := d.CampaignStatsGet(ctx, &store.CampaignGetParams{ID: c.ID})
+	if err != nil {
+		return nil, err
+	}
+	r := &campaignResults{Campaign: c.Name, State: c.State, Contacts: st.Total, Final: st.Contacts[store.ContactDone],
+		Pending: st.Contacts[store.ContactPending] + st.Contacts[store.ContactLeased], Attempts: st.Attempts,
+		Dispositions: st.Dispositions, Outcomes: st.Outcomes}
+	if rows {
+		for after := int64(0); ; {
+			page, err := d.ContactList(ctx, &store.ContactListParams{CampaignID: c.ID, AfterID: after})
+			if err != nil {
+				return nil, err
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, ct := range page {
+				r.Rows = append(r.Rows, resultRow{ct.Phone, ct.ExternalID, ct.State, ct.Disposition, ct.Attempts, ct.LastOutcome})
+			}
+			after = page[len(page)-1].ID
+		}
+	}
+	return r, nil
+}
+
+func printResults(w io.Writer, r *campaignResults) {
+	fmt.Fprintf(w, "campaign %q (%s): %d contacts, %d final, %d pending, %d attempts\n", r.Campaign, r.State, r.Contacts, r.Final, r.Pending, r.Attempts)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  DISPOSITION\tCONTACTS")
+	keys := make([]string, 0, len(r.Dispositions))
+	for k := range r.Dispositions {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return r.Dispositions[keys[i]] > r.Dispositions[keys[j]] || r.Dispositions[keys[i]] == r.Dispositions[keys[j]] && keys[i] < keys[j] })
+	for _, k := range keys {
+		fmt.Fprintf(tw, "  %s\t%d\n", k, r.Dispositions[k])
+	}
+	tw.Flush()
+	if len(r.Rows) > 0 {
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  PHONE\tEXTERNAL ID\tSTATE\tDISPOSITION\tATTEMPTS\tLAST OUTCOME")
+		for _, row := range r.Rows {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%s\n", row.Phone, dash(row.ExternalID), row.State, dash(row.Disposition), row.Attempts, dash(row.LastOutcome))
+		}
+		tw.Flush()
+	}
+}
+
+func newCampaignResultsCmd(db dbFunc) *cobra.Command {
+	var jsonOut, rows bool
+	cmd := &cobra.Command{
+		Use:   "results <campaign>",
+		Short: "Per-disposition results of a campaign (and per contact with --contacts)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := db(cmd)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			c, err := findCampaign(cmd.Context(), d, args[0])
+			if err != nil {
+				return err
+			}
+			r, err := loadResults(cmd.Context(), d, c, rows)
+			if err != nil {
+				return failureErr(err)
+			}
+			if jsonOut {
+				return printJSON(cmd.OutOrStdout(), r)
+			}
+			printResults(cmd.OutOrStdout(), r)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print one JSON document")
+	cmd.Flags().BoolVar(&rows, "contacts", false, "include one row per contact")
+	return cmd
+}
+
+func newCampaignImportCmd(db dbFunc) *cobra.Command {
+	var jsonOut bool
+	var maxErrors int
+	cmd := &cobra.Command{
+		Use:   "import <campaign> <file.csv>",
+		Short: "Import contacts from a CSV file (header row; phone column; other columns become variables)",
+		Long: `Stream a CSV file into a campaign. Numbers are normalised to E.164 with the
+campaign's region; duplicates (same number or external_id, in the file or already
+in the campaign) are folded; rows missing a field the script requires are rejected.
+Good rows are imported in one transaction; bad rows are reported with line, field
+and reason. Re-importing a file changes nothing. Exit 0 when the file was imported
+(even with rejected rows), 2 when the file itself is unusable.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := db(cmd)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			c, err := findCampaign(cmd.Context(), d, args[0])
+			if err != nil {
+				return err
+			}
+			f, err := os.Open(args[1])
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			defer f.Close()
+			var size int64
+			if fi, err := f.Stat(); err == nil {
+				size = fi.Size()
+			}
+			return runImport(cmd.Context(), d, c, f, filepath.Base(args[1]), size, maxErrors, jsonOut, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the report as one JSON document")
+	cmd.Flags().IntVar(&maxErrors, "max-errors", 1000, "list at most this many row errors (the rest are counted)")
+	return cmd
+}
+
+func runImport(ctx context.Context, d *store.DB, c *store.Campaign, r io.Reader, name string, size int64, maxErrors int, jsonOut bool, stdout, stderr io.Writer) error {
+	bar := newProgressBar(stderr, size)
+	rep, err := campaign.Import(ctx, d, r, campaign.ImportOptions{Campaign: c, File: name, MaxErrors: maxErrors, Progress: bar.update})
+	bar.finish()
+	var fe *campaign.FileError
+	if errors.As(err, &fe) {
+		if jsonOut {
+			_ = printJSON(stdout, &campaign.ImportReport{Campaign: c.Name, File: name, Errors: []campaign.ImportError{fe.ImportError}})
+		}
+		return usageErr("%v", err)
+	}
+	if err != nil {
+		return failureErr(err)
+	}
+	if jsonOut {
+		return printJSON(stdout, rep)
+	}
+	fmt.Fprintf(stdout, "%s → %q: %d rows, %d imported, %d duplicates, %d rejected (%d ms)\n",
+		name, c.Name, rep.Rows, rep.Imported, rep.Duplicates, rep.Rejected, rep.DurationMS)
+	for _, e := range rep.Errors {
+		field := e.Field
+		if field == "" {
+			field = "-"
+		}
+		fmt.Fprintf(stdout, "  %s:%d: %s: %s\n", name, e.Line, field, e.Reason)
+	}
+	if rep.ErrorsOmitted > 0 {
+		fmt.Fprintf(stdout, "  … and %d more errors\n", rep.ErrorsOmitted)
+	}
+	return nil
+}
+
+// progressBar draws import progress on stderr when it is a terminal.
+type progressBar struct {
+	w     io.Writer
+	size  int64
+	on    bool
+	start time.Time
+}
+
+func newProgressBar(w io.Writer, size int64) *progressBar {
+	on := false
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			on = true
+		}
+	}
+	return &progressBar{w: w, size: size, on: on, start: time.Now()}
+}
+
+func (p *progressBar) update(pr campaign.ImportProgress) {
+	if !p.on {
+		return
+	}
+	rate := float64(pr.Rows) / max(time.Since(p.start).Seconds(), 0.001)
+	if p.size > 0 {
+		frac := min(float64(pr.Bytes)/float64(p.size), 1)
+		n := int(frac * 30)
+		fmt.Fprintf(p.w, "\r[%s%s] %3.0f%% %d rows (%.0f rows/s)", strings.Repeat("#", n), strings.Repeat(".", 30-n), frac*100, pr.Rows, rate)
+		return
+	}
+	fmt.Fprintf(p.w, "\r%d rows (%.0f rows/s)", pr.Rows, rate)
+}
+
+func (p *progressBar) finish() {
+	if p.on {
+		fmt.Fprintln(p.w)
+	}
+}
