@@ -309,7 +309,9 @@ func printResults(w io.Writer, r *campaignResults) {
 	for k := range r.Dispositions {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return r.Dispositions[keys[i]] > r.Dispositions[keys[j]] || r.Dispositions[keys[i]] == r.Dispositions[keys[j]] && keys[i] < keys[j] })
+	sort.Slice(keys, func(i, j int) bool {
+		return r.Dispositions[keys[i]] > r.Dispositions[keys[j]] || r.Dispositions[keys[i]] == r.Dispositions[keys[j]] && keys[i] < keys[j]
+	})
 	for _, k := range keys {
 		fmt.Fprintf(tw, "  %s\t%d\n", k, r.Dispositions[k])
 	}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/voxdial/voxdial/campaign"
+	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/media"
+	"github.com/voxdial/voxdial/sim"
+	"github.com/voxdial/voxdial/store"
+)
+
+// demoContacts is the sample contact file of the campaign demo: good rows,
+// a duplicate, a bad number, a row missing a required field. The simulator
+// profile below decides each number's fate by its last digit.
+const demoContacts = `phone,first_name,amount,due_date,timezone,external_id
++14155550100,Ana,120.50,2026-12-01,,D-100
++12125550101,Ben,89.99,2026-12-03,,D-101
+(312) 555-0102,Chen,1500,2026-12-05,America/Chicago,D-102
++13055550103,Dora,45.00,2026-12-02,,D-103
++14155550104,Eve,10.00,2026-12-01,,D-104
++12125550105,Fay,300.00,2026-12-06,,D-105
++13125550106,Gus,75.25,2026-12-04,,D-106
++13055550107,Hana,12.00,2026-12-07,,D-107
++14155550108,Ivo,999.99,2026-12-08,,D-108
++12125550109,Jun,20.00,2026-12-09,,D-109
+not-a-number,Kim,10.00,2026-12-01,,D-110
++14155550100,Ana,120.50,2026-12-01,,D-100
++13055550111,Lee,,2026-12-06,,D-111
+`
+
+// demoProfile: 0-3 a person (answers, listens, hangs up after the bot), 4
+// voicemail, 5 busy the first times, 6 rings out, 7 invalid number, 8
+// congestion, 9 rejects.
+const demoProfile = `
+defaults: {end_of_speech: 700ms, max_wait: 4s, max_duration: 40s}
+behaviours:
+  person: {kind: person, answer_after: 1s, turns: [{say: asset:yes.wav}], after_turns: wait}
+  voicemail: {kind: voicemail, answer_after: 2s, greeting: asset:greeting.wav, max_duration: 8s}
+  busy: {kind: busy, ring: 500ms}
+  ring_out: {kind: ring_out}
+  invalid: {kind: invalid}
+  congestion: {kind: congestion}
+  reject: {kind: reject, ring: 1s}
+routes:
+  - {match: '[0-3]$', behaviour: person}
+  - {match: '4$', behaviour: voicemail}
+  - {match: '5$', behaviour: busy}
+  - {match: '6$', behaviour: ring_out}
+  - {match: '7$', behaviour: invalid}
+  - {match: '8$', behaviour: congestion}
+  - {match: '9$', behaviour: reject}
+`
+
+// newDemoCampaignCmd is `voxdial demo-campaign` (or `voxdial demo --campaign`
+// once wired): a whole campaign against the simulator on embedded SQLite.
+func newDemoCampaignCmd() *cobra.Command {
+	var dbURL, logLevel string
+	var jsonOut bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "demo-campaign",
+		Short: "Import a sample contact file and run a campaign to completion against the simulator",
+		Long: `Start the callee simulator, create a campaign on an embedded SQLite database
+(a temporary file unless --database-url is given), import a sample contact file
+(showing its bad rows), run the campaign with short retry delays until every
+contact has a final disposition, and print a per-disposition summary.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDemoCampaign(cmd.Context(), dbURL, logLevel, timeout, jsonOut, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().StringVar(&dbURL, "database-url", "", "database (default: a new SQLite file in a temporary directory)")
+	cmd.Flags().StringVar(&logLevel, "log-level", "warn", "debug | info | warn | error")
+	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "give up after this long")
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the results as one JSON document")
+	return cmd
+}
+
+func runDemoCampaign(ctx context.Context, dbURL, logLevel string, timeout time.Duration, jsonOut bool, stdout, stderr io.Writer) error {
+	log, err := newLogger(logLevel, "console", stderr)
+	if err != nil {
+		return usageErr("--log-level: %v", err)
+	}
+	if dbURL == "" {
+		dir, err := os.MkdirTemp("", "voxdial-demo-")
+		if err != nil {
+			return failureErr(err)
+		}
+		defer os.RemoveAll(dir)
+		dbURL = "sqlite:" + filepath.Join(dir, "demo.db")
+	}
+	db, err := openStore(ctx, dbURL, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	prof, err := sim.ParseProfile(strings.NewReader(demoProfile), "demo-campaign profile")
+	if err != nil {
+		return failureErr(err)
+	}
+	far, err := sim.New(sim.Options{Profile: prof, Logger: log.Named("sim")})
+	if err != nil {
+		return failureErr(err)
+	}
+	if err := far.Start(ctx); err != nil {
+		return failureErr(err)
+	}
+	defer far.Close()
+	clock := media.NewClock(media.ClockOptions{})
+	clock.Start(context.WithoutCancel(ctx))
+	defer clock.Stop()
+	ua, err := dialer.NewUA(dialer.Options{Logger: log.Named("dialer"), Clock: clock})
+	if err != nil {
+		return failureErr(err)
+	}
+	if err := ua.Start(context.WithoutCancel(ctx)); err != nil {
+		return failureErr(err)
+	}
+	defer ua.Close()
+	trunk, err := dialer.ParseTrunk("sip:" + far.Addr().String())
+	if err != nil {
+		return failureErr(err)
+	}
+	trunk.Name, trunk.CallerID = "sim", "+12125550000"
+
+	name := "demo-" + time.Now().UTC().Format("20060102-150405")
+	c, err := campaign.Create(ctx, db, campaign.CreateParams{
+		Name: name, Script: "asset:hello.yaml", Trunk: "sim", Purpose: "collections", MaxAttempts: 3, MaxConcurrent: 6,
+		Requires: []string{"first_name", "amount", "due_date"},
+		Retry: campaign.RetryPolicy{Outcomes: map[string]campaign.Delay{ // demo time: seconds, not hours
+			"busy": {D: 3 * time.Second}, "no_answer": {D: 3 * time.Second}, "voicemail": {D: 3 * time.Second},
+			"failed": {D: 3 * time.Second}, "congestion": {D: 2 * time.Second}, "rejected": {D: 3 * time.Second}}},
+	})
+	if err != nil {
+		return failureErr(err)
+	}
+	fmt.Fprintf(stderr, "voxdial demo-campaign: simulator on %s, database %s, campaign %q\n", far.Addr(), db.Backend(), name)
+	fmt.Fprintln(stderr, "importing the sample contact file:")
+	if err := runImport(ctx, db, c, strings.NewReader(demoContacts), "sample-contacts.csv", int64(len(demoContacts)), 100, false, stderr, stderr); err != nil {
+		return err
+	}
+	if _, err := campaign.Start(ctx, db, c.ID, time.Now()); err != nil {
+		return failureErr(err)
+	}
+	runCtx, stopRunner := context.WithCancel(ctx)
+	defer stopRunner()
+	runner, err := campaign.NewRunner(campaign.RunnerOptions{
+		Store: db, Dialer: ua, Gate: &campaign.AllowAllGate{Logger: log}, Logger: log.Named("runner"),
+		Trunk:    func(string) (*dialer.Trunk, error) { return trunk, nil },
+		Limits:   func(*dialer.Trunk) campaign.TrunkLimits { return campaign.TrunkLimits{CPS: 5, Channels: 6} },
+		MaxCalls: 6, Poll: 250 * time.Millisecond, RingTimeout: 6 * time.Second, DrainTimeout: 10 * time.Second,
+		OnAttempt: func(r campaign.AttemptReport) {
+			if r.Attempt > 0 {
+				next := "final: " + r.Disposition
+				if !r.Final {
+					next = "retry at " + r.Next.Format("15:04:05")
+				}
+				fmt.Fprintf(stderr, "  %s attempt %d: %s (%s)\n", r.Phone, r.Attempt, r.Outcome, next)
+			}
+		},
+	})
+	if err != nil {
+		return failureErr(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(runCtx) }()
+	deadline := time.After(timeout)
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			break wait
+		case <-deadline:
+			stopRunner()
+			<-done
+			return failureErr(fmt.Errorf("demo-campaign: not finished after %s", timeout))
+		case <-tick.C:
+			cur, err := db.CampaignGet(ctx, &store.CampaignGetParams{ID: c.ID})
+			if err == nil && cur.State == store.CampaignCompleted {
+				break wait
+			}
+		}
+	}
+	stopRunner()
+	if err := <-done; err != nil {
+		log.Warn("runner", zap.Error(err))
+	}
+	cur, err := db.CampaignGet(context.WithoutCancel(ctx), &store.CampaignGetParams{ID: c.ID})
+	if err != nil {
+		return failureErr(err)
+	}
+	res, err := loadResults(context.WithoutCancel(ctx), db, cur, true)
+	if err != nil {
+		return failureErr(err)
+	}
+	if jsonOut {
+		return printJSON(stdout, res)
+	}
+	printResults(stdout, res)
+	return nil
+}

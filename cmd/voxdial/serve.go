@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/voxdial/voxdial/campaign"
+	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/media"
+)
+
+type serveFlags struct {
+	configPath, dbURL, redisURL, listen, recordDir, logLevel string
+	maxCalls                                                 int
+	drain                                                    time.Duration
+	migrate, noGate                                          bool
+	cps                                                      float64
+}
+
+// newServeCmd is `voxdial serve`: the campaign runner of one node.
+func newServeCmd() *cobra.Command {
+	f := &serveFlags{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run campaigns: scheduler, hopper, compliance gate, pacer, dialer and scripts",
+		Long: `Run the campaign runner of one node until SIGTERM or SIGINT, then drain: stop
+leasing contacts, give back those not dialled yet, let live calls finish up to
+--drain-timeout, hang up the rest and record everything.
+
+Several nodes may share one PostgreSQL database (VOXDIAL_DATABASE_URL); with
+VOXDIAL_REDIS_URL set, the trunks' CPS and channel budgets and the campaigns'
+concurrency are shared through Redis, otherwise kept in this process.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), f, cmd.ErrOrStderr())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.configPath, "config", os.Getenv("VOXDIAL_CONFIG"), "config file with trunks (default $VOXDIAL_CONFIG)")
+	addDatabaseFlag(cmd, &f.dbURL)
+	fl.StringVar(&f.redisURL, "redis-url", os.Getenv("VOXDIAL_REDIS_URL"), "Redis for cluster-wide pacing (default $VOXDIAL_REDIS_URL; empty: in process)")
+	fl.StringVar(&f.listen, "listen", "", "SIP listen address (overrides sip.listen)")
+	fl.StringVar(&f.recordDir, "record-dir", "", "record answered calls into this directory")
+	fl.StringVar(&f.logLevel, "log-level", "", "debug | info | warn | error (overrides log.level)")
+	fl.IntVar(&f.maxCalls, "max-calls", 50, "this node's concurrent calls (bot capacity)")
+	fl.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "on SIGTERM, how long live calls may go on")
+	fl.BoolVar(&f.migrate, "migrate", false, "apply database migrations at start-up")
+	fl.Float64Var(&f.cps, "cps", 0, "calls per second per trunk (0: unlimited)")
+	fl.BoolVar(&f.noGate, "no-compliance-gate", false, "run WITHOUT any compliance check (demos and tests only; logged loudly)")
+	return cmd
+}
+
+func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
+	cfg, err := loadConfig(f.configPath)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if f.listen != "" {
+		cfg.SIP.Listen = f.listen
+	}
+	if f.logLevel != "" {
+		cfg.Log.Level = f.logLevel
+	}
+	if err := cfg.validate("flags"); err != nil {
+		return usageErr("%v", err)
+	}
+	if !f.noGate {
+		return usageErr("serve: no compliance gate is wired into this build yet; pass --no-compliance-gate to run without one (demos and tests only)")
+	}
+	log, err := newLogger(cfg.Log.Level, cfg.Log.Format, stderr)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	defer log.Sync() //nolint:errcheck
+	db, err := openStore(ctx, f.dbURL, f.migrate)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var pacer campaign.Pacer = campaign.NewLocalPacer(nil)
+	if f.redisURL != "" {
+		opt, err := redis.ParseURL(f.redisURL)
+		if err != nil {
+			return usageErr("--redis-url: %v", err)
+		}
+		rdb := redis.NewClient(opt)
+		defer rdb.Close()
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			return failureErr(fmt.Errorf("redis %s: %s", opt.Addr, err.Error()))
+		}
+		pacer = campaign.NewRedisPacer(rdb, campaign.RedisPacerOptions{})
+		log.Info("cluster pacing through redis", zap.String("addr", opt.Addr))
+	}
+	if f.recordDir != "" {
+		if err := os.MkdirAll(f.recordDir, 0o755); err != nil {
+			return usageErr("--record-dir: %v", err)
+		}
+	}
+	clock := media.NewClock(media.ClockOptions{})
+	clock.Start(context.WithoutCancel(ctx))
+	defer clock.Stop()
+	ports, _ := parsePortRange(cfg.RTP.Ports)
+	var rtpIP netip.Addr
+	if cfg.RTP.IP != "" {
+		rtpIP = netip.MustParseAddr(cfg.RTP.IP)
+	}
+	ua, err := dialer.NewUA(dialer.Options{Logger: log.Named("dialer"), ListenAddr: cfg.SIP.Listen,
+		ExternalHost: cfg.SIP.ExternalHost, RTPIP: rtpIP, RTPPorts: ports, Clock: clock})
+	if err != nil {
+		return failureErr(err)
+	}
+	if err := ua.Start(context.WithoutCancel(ctx)); err != nil {
+		return failureErr(err)
+	}
+	defer ua.Close()
+	var trunkMu sync.Mutex
+	trunks := map[string]*dialer.Trunk{}
+	r, err := campaign.NewRunner(campaign.RunnerOptions{
+		Store: db, Dialer: ua, Pacer: pacer, Logger: log.Named("runner"), MaxCalls: f.maxCalls,
+		DrainTimeout: f.drain, RecordDir: f.recordDir,
+		Gate: &campaign.AllowAllGate{Logger: log},
+		Trunk: func(name string) (*dialer.Trunk, error) {
+			trunkMu.Lock()
+			defer trunkMu.Unlock()
+			if t, ok := trunks[name]; ok {
+				return t, nil
+			}
+			t, err := cfg.trunk(name)
+			if err != nil {
+				return nil, err
+			}
+			trunks[name] = t
+			return t, nil
+		},
+		Limits: func(t *dialer.Trunk) campaign.TrunkLimits {
+			return campaign.TrunkLimits{CPS: f.cps, Channels: t.MaxChannels}
+		},
+	})
+	if err != nil {
+		return failureErr(err)
+	}
+	log.Info("serving", zap.String("holder", r.Holder()), zap.String("database", string(db.Backend())), zap.Stringer("sip", ua.Addr()))
+	if err := r.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return failureErr(err)
+	}
+	log.Info("drained")
+	return nil
+}
