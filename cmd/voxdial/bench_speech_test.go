@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+)
+
+func runSpeechBench(t *testing.T, name string, args ...string) map[string]any {
+	t.Helper()
+	cmd := newBenchTTSCmd()
+	if name == "asr" {
+		cmd = newBenchASRCmd()
+	}
+	var out, errOut bytes.Buffer
+	cmd.SetArgs(args)
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	if err := cmd.ExecuteContext(context.Background()); err != nil {
+		t.Fatalf("bench %s: %v\n%s", name, err, errOut.String())
+	}
+	var r map[string]any
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, out.String())
+	}
+	for _, k := range []string{"go_version", "gomaxprocs", "duration_s", "cpu_cores"} {
+		if _, ok := r[k]; !ok {
+			t.Errorf("missing key %q", k)
+		}
+	}
+	return r
+}
+
+func TestBenchTTSKeys(t *testing.T) {
+	r := runSpeechBench(t, "tts", "--streams", "2", "--json")
+	for _, k := range []string{"engines", "parallel_real_time_factor", "cache_hit_first_frame_ms", "cache_disk_hit_first_frame_ms"} {
+		if _, ok := r[k]; !ok {
+			t.Errorf("missing key %q", k)
+		}
+	}
+	if p50 := r["cache_hit_first_frame_ms"].(map[string]any)["p50"].(float64); p50 > 1 {
+		t.Errorf("cache hit first frame p50 %.3f ms, budget 1 ms", p50)
+	}
+}
+
+func TestBenchASRKeys(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesises and recognises a test set")
+	}
+	r := runSpeechBench(t, "asr", "--set", "small", "--streams", "4", "--paced", "2s", "--json")
+	for _, k := range []string{"intent_accuracy", "off_topic_false_accepts", "accuracy_by_condition", "real_time_factor", "streams_per_core", "memory_per_stream_bytes", "final_latency_ms"} {
+		if _, ok := r[k]; !ok {
+			t.Errorf("missing key %q", k)
+		}
+	}
+}
