@@ -23,19 +23,24 @@ import (
 type SessionOptions struct {
 	// Endpoint is the leg's place in a Plane (shared or per-leg socket, and its clock);
 	// the session owns it and closes it on Close. When set, Conn and Clock are ignored.
-	Endpoint        *Endpoint
-	Conn            *net.UDPConn // without Endpoint: the session owns it and closes it on Close
-	Clock           Clock        // without Endpoint: required
-	Codec           Codec        // zero value = PCMU
-	Opus            OpusOptions  // internal rate, complexity, bitrate when Opus is used
-	DTMFPayloadType uint8        // 0 = telephone-event not negotiated
+	Endpoint *Endpoint
+	Conn     *net.UDPConn // without Endpoint: the session owns it and closes it on Close
+	Clock    Clock        // without Endpoint: required
+	Codec    Codec        // zero value = PCMU
+	Opus     OpusOptions  // internal rate, complexity, bitrate when Opus is used
+	// Jitter configures the receive jitter buffer (on by default: received audio
+	// reaches OnAudio and the Recorder in sequence order, gaps concealed).
+	Jitter          JitterOptions
+	DTMFPayloadType uint8 // 0 = telephone-event not negotiated
 	// SSRC of what we send; 0 picks a random one. Set it when the SDP carrying a=ssrc is
 	// written before the session exists.
 	SSRC     uint32
 	Logger   *zap.Logger
 	Recorder *Recorder // optional; the caller closes it after Session.Close
-	// OnAudio receives decoded caller audio per packet on the receive goroutine; pcm is
-	// reused after the call returns (copy it to keep it). It must not block for long.
+	// OnAudio receives decoded caller audio per packet, in sequence order with lost
+	// frames concealed (jitter buffer), on the receive path; pcm is reused after the call
+	// returns (copy it to keep it). On a shared socket that goroutine serves many legs:
+	// it must be quick (VAD, a copy into a buffer).
 	OnAudio func(pcm []int16, at time.Duration)
 }
 
@@ -45,6 +50,10 @@ type Stats struct {
 	FirstPacketAt                                                                       time.Duration // first valid packet, since session start; 0 if none yet
 	RemoteAddr                                                                          string        // where we send now ("" if unknown)
 	SendErrors                                                                          uint64        // failed socket writes (added: the send path never returns errors)
+	// Jitter buffer (zero when disabled): see JitterStats.
+	Jitter                                         time.Duration // RFC 3550 interarrival jitter of what we receive
+	JitterDepth                                    time.Duration // current wait for a missing packet
+	LatePackets, DuplicatePackets, ConcealedFrames uint64
 }
 
 const (
@@ -95,8 +104,10 @@ type Session struct {
 	closeErr  error
 	wg        sync.WaitGroup
 
-	tx txState // clock goroutine only
-	rx rxState // receive goroutine only
+	tx txState       // clock goroutine only
+	rx rxState       // receive goroutine only
+	jb *jitterBuffer // receive goroutine only (counters atomic)
+	po playoutState  // receive goroutine only
 
 	sent, sentBytes, recv, recvBytes, lost, invalid, sendErrs atomic.Uint64
 	firstAt                                                   atomic.Int64
@@ -143,6 +154,12 @@ type rxState struct {
 
 	haveEnd   bool
 	lastEndTS uint32
+}
+
+type playoutState struct {
+	f    jbFrame
+	last [FrameSamples]int16 // last frame delivered, for G.711 concealment
+	fade int                 // concealed frames in a row
 }
 
 type playback struct {
@@ -213,10 +230,14 @@ func NewSession(opts SessionOptions) (*Session, error) {
 		rec:     opts.Recorder,
 		onAudio: opts.OnAudio,
 		opusOpt: opts.Opus.withDefaults(),
+		jb:      nil,
 		dtmfCh:  make(chan DTMFDigit, dtmfChanSize),
 		start:   time.Now(),
 	}
 	s.dtmfPT.Store(uint32(opts.DTMFPayloadType))
+	if !opts.Jitter.Disabled {
+		s.jb = newJitterBuffer(opts.Jitter)
+	}
 	s.local = ep.local
 	s.codec.Store(&c)
 	// Random SSRC, sequence and timestamp origin (RFC 3550 §5.1), from crypto/rand so
@@ -437,6 +458,11 @@ func (s *Session) Stats() Stats {
 	}
 	if dst, ok := s.dest(); ok {
 		st.RemoteAddr = dst.String()
+	}
+	if s.jb != nil {
+		js := s.jb.stats()
+		st.Jitter, st.JitterDepth = js.Jitter, js.Depth
+		st.LatePackets, st.DuplicatePackets, st.ConcealedFrames = js.Late, js.Duplicates, js.Concealed
 	}
 	return st
 }
@@ -721,7 +747,15 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 
 	if isDTMF {
 		if !rx.event.End || (rx.haveEnd && rx.hdr.Timestamp == rx.lastEndTS) {
+			if s.jb != nil { // the event holds a sequence number the audio lacks: silence
+				s.jb.push(rx.hdr.SequenceNumber, rx.hdr.SSRC, pt, nil, at, arrAt, true)
+				s.drainJitter()
+			}
 			return // progress update or a repeated end packet
+		}
+		if s.jb != nil {
+			s.jb.push(rx.hdr.SequenceNumber, rx.hdr.SSRC, pt, nil, at, arrAt, true)
+			s.drainJitter()
 		}
 		rx.haveEnd, rx.lastEndTS = true, rx.hdr.Timestamp
 		if d, ok := EventDigit(rx.event.Event); ok {
@@ -730,6 +764,11 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 			default: // nobody listening fast enough; dropping beats blocking the socket
 			}
 		}
+		return
+	}
+	if s.jb != nil && len(payload) <= jbPayload {
+		s.jb.push(rx.hdr.SequenceNumber, rx.hdr.SSRC, pt, payload, at, arrAt, false)
+		s.drainJitter()
 		return
 	}
 	var n int
@@ -750,22 +789,86 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 	}
 }
 
-// decodeOpus decodes into rx.pcm (8 kHz) and returns the samples.
-func (s *Session) decodeOpus(payload []byte) int {
+// drainJitter delivers every frame the jitter buffer releases: decoded packets in
+// order, concealment for frames given up on. Receive goroutine.
+func (s *Session) drainJitter() {
+	po := &s.po
+	f := &po.f
+	rx := &s.rx
+	for s.jb.pop(f) {
+		var pcm []int16
+		switch f.kind {
+		case jbPacket:
+			po.fade = 0
+			switch {
+			case f.silence:
+				pcm = rx.pcm[:FrameSamples]
+				clear(pcm)
+			case s.isOpusPT(f.pt):
+				pcm = rx.pcm[:s.decodeOpus(f.payload)]
+			default:
+				c, _ := CodecByPayloadType(f.pt)
+				pcm = rx.pcm[:c.Decode(rx.pcm[:], f.payload)]
+			}
+		case jbConceal:
+			po.fade++
+			if s.isOpusPT(s.codec.Load().PayloadType) {
+				if dec := s.opusDecoder(); dec != nil {
+					if n, err := dec.conceal(rx.pcm[:], f.fec); err == nil {
+						pcm = rx.pcm[:n]
+					}
+				}
+				break
+			}
+			// G.711: repeat the last frame fading out over three frames (60 ms), then silence.
+			pcm = rx.pcm[:FrameSamples]
+			gain := max(0, 4-po.fade) // 3/4, 2/4, 1/4, 0
+			for i := range pcm {
+				pcm[i] = int16(int(po.last[i]) * gain / 4)
+			}
+		}
+		if len(pcm) == 0 {
+			continue
+		}
+		if f.kind == jbPacket && len(pcm) >= FrameSamples {
+			copy(po.last[:], pcm[len(pcm)-FrameSamples:])
+		}
+		if s.onAudio != nil {
+			s.onAudio(pcm, f.at)
+		}
+		if s.rec != nil {
+			s.rec.WriteReceived(f.at, pcm)
+		}
+	}
+}
+
+func (s *Session) isOpusPT(pt uint8) bool {
+	c := s.codec.Load()
+	return c.IsOpus() && c.PayloadType == pt
+}
+
+// opusDecoder returns the session's decoder, made on first use. Receive goroutine.
+func (s *Session) opusDecoder() *opusDecoder {
 	rx := &s.rx
 	if rx.opus == nil && !rx.opusNo {
 		dec, err := newOpusDecoder(s.opusOpt)
 		if err != nil {
 			rx.opusNo = true
 			s.log.Warn("opus decoder", zap.Error(err))
-			return 0
+			return nil
 		}
 		rx.opus = dec
 	}
-	if rx.opus == nil {
+	return rx.opus
+}
+
+// decodeOpus decodes into rx.pcm (8 kHz) and returns the samples.
+func (s *Session) decodeOpus(payload []byte) int {
+	dec := s.opusDecoder()
+	if dec == nil {
 		return 0
 	}
-	n, err := rx.opus.decode(rx.pcm[:], payload)
+	n, err := dec.decode(s.rx.pcm[:], payload)
 	if err != nil {
 		return 0
 	}
