@@ -16,7 +16,7 @@ import (
 
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/store"
-	"github.com/voxdial/voxdial/voicebot"
+	"github.com/voxdial/voxdial/voicebot/live"
 )
 
 // Dialer places calls (a *dialer.UA).
@@ -24,9 +24,11 @@ type Dialer interface {
 	Dial(ctx context.Context, req dialer.DialRequest) (*dialer.Call, error)
 }
 
-// Script runs on an answered call (a *voicebot.Script).
+// Script runs on a campaign's calls (a *live.Script: step or voice-bot script).
+// Prepare checks the contact's variables and readies the dial request; the
+// function it returns runs on the answered call and hangs up when done.
 type Script interface {
-	Run(ctx context.Context, leg voicebot.Leg) error
+	Prepare(vars map[string]string, req *dialer.DialRequest) (func(ctx context.Context, call *dialer.Call) error, error)
 }
 
 // TrunkLimits are a trunk's pacing budgets, shared by every node.
@@ -46,7 +48,7 @@ type RunnerOptions struct {
 	Trunk func(name string) (*dialer.Trunk, error)
 	// Limits gives a trunk's pacing budgets; default: no CPS limit, the trunk's MaxChannels.
 	Limits func(t *dialer.Trunk) TrunkLimits
-	// LoadScript loads a campaign's script; default voicebot.LoadScript.
+	// LoadScript loads a campaign's script; default a live.Host's Load.
 	LoadScript func(path string) (Script, error)
 	Holder     string        // lease holder name; default host-pid-random
 	MaxCalls   int           // this node's bot capacity: concurrent calls (default 50)
@@ -107,7 +109,8 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 		opts.Limits = func(t *dialer.Trunk) TrunkLimits { return TrunkLimits{Channels: t.MaxChannels} }
 	}
 	if opts.LoadScript == nil {
-		opts.LoadScript = func(path string) (Script, error) { return voicebot.LoadScript(path) }
+		host := live.NewHost(live.Options{Logger: opts.Logger})
+		opts.LoadScript = func(path string) (Script, error) { return host.Load(path) }
 	}
 	if opts.Holder == "" {
 		host, _ := os.Hostname()
@@ -475,6 +478,25 @@ func (r *Runner) call(ctx context.Context, p *Plan, trunk *dialer.Trunk, callerI
 		req.RecordPath = filepath.Join(r.opts.RecordDir, callID+".wav")
 	}
 	_ = callerID // the dialer presents the trunk's caller ID; per-call caller IDs need DialRequest support
+	failed := func(out dialer.Outcome, err error) dialer.Result {
+		return dialer.Result{CallID: callID, To: ct.Phone, Trunk: trunk.Name, Outcome: out, Reason: err.Error(), Variables: map[string]string{}}
+	}
+	script, err := r.script(p.Script)
+	if err != nil {
+		log.Warn("script", zap.Error(err))
+		return failed(dialer.OutcomeFailed, err)
+	}
+	vars := map[string]string{}
+	if len(ct.Variables) > 0 {
+		if err := json.Unmarshal(ct.Variables, &vars); err != nil {
+			return failed(dialer.OutcomeFailed, fmt.Errorf("contact %d variables: %w", ct.ID, err))
+		}
+	}
+	run, err := script.Prepare(vars, &req)
+	if err != nil {
+		log.Warn("script", zap.Error(err))
+		return failed(dialer.OutcomeFailed, err)
+	}
 	call, err := r.opts.Dialer.Dial(ctx, req)
 	if err != nil {
 		out := dialer.OutcomeFailed
@@ -482,21 +504,11 @@ func (r *Runner) call(ctx context.Context, p *Plan, trunk *dialer.Trunk, callerI
 			out = dialer.OutcomeInvalidNumber
 		}
 		log.Warn("dial", zap.Error(err))
-		return dialer.Result{CallID: callID, To: ct.Phone, Trunk: trunk.Name, Outcome: out, Reason: err.Error(), Variables: map[string]string{}}
+		return failed(out, err)
 	}
 	if call.Answered() {
-		script, err := r.script(p.Script)
-		if err == nil {
-			err = script.Run(ctx, call)
-		}
-		switch {
-		case errors.Is(err, voicebot.ErrMaxCall):
-			_ = call.HangupTimeout(context.WithoutCancel(ctx))
-		case err != nil:
-			if ctx.Err() == nil {
-				log.Warn("script stopped", zap.Error(err))
-			}
-			_ = call.Hangup(context.WithoutCancel(ctx))
+		if err := run(ctx, call); err != nil && ctx.Err() == nil {
+			log.Warn("script stopped", zap.Error(err))
 		}
 	}
 	select {
@@ -552,9 +564,13 @@ func (r *Runner) record(ctx context.Context, p *Plan, ct *store.Contact, att *st
 	rep.Outcome, rep.Disposition, rep.Final, rep.Next = outcome, disp, d.Final, next
 }
 
-// callbackAt reads a callback request from the script's variables:
-// callback_at (RFC 3339) or callback_in (a duration such as 24h).
+// callbackAt reads a callback request: the voice-bot's `callback:` or, from
+// step scripts and integrations, the variables callback_at (RFC 3339) or
+// callback_in (a duration such as 24h).
 func callbackAt(res dialer.Result, now time.Time) time.Time {
+	if res.Callback != nil && res.Callback.AfterS > 0 {
+		return now.Add(time.Duration(res.Callback.AfterS) * time.Second)
+	}
 	if v := res.Variables["callback_at"]; v != "" {
 		if t, err := time.Parse(time.RFC3339, v); err == nil {
 			return t

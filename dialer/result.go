@@ -24,10 +24,17 @@ type Result struct {
 	DTMF        string            `json:"dtmf"` // digits received from the far end, in order
 	OptOut      bool              `json:"opt_out"`
 	Transfer    *string           `json:"transfer"`
+	Callback    *Callback         `json:"callback"` // a new attempt the script asked for
 	EarlyMedia  bool              `json:"early_media"`
 	Codec       string            `json:"codec,omitempty"`
 	ReInvites   int               `json:"reinvites"` // in-dialog re-INVITEs answered
 	Media       *MediaStats       `json:"media"`
+}
+
+// Callback is the script's request to call again later; the campaign's
+// scheduler still puts it through the compliance gate.
+type Callback struct {
+	AfterS int64 `json:"after_s"` // seconds after the call ended
 }
 
 // AMD is the answering-machine verdict; nil until AMD runs on the call.

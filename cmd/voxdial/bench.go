@@ -18,7 +18,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Whole-system benchmarks (one JSON object per run)",
 	}
-	cmd.AddCommand(newBenchCallsCmd(), newBenchGateCmd())
+	cmd.AddCommand(newBenchCallsCmd(), newBenchGateCmd(), newBenchImportCmd(), newBenchMediaCmd())
 	return cmd
 }
 

@@ -18,7 +18,7 @@ import (
 
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/media"
-	"github.com/voxdial/voxdial/voicebot"
+	"github.com/voxdial/voxdial/voicebot/live"
 )
 
 type callFlags struct {
@@ -89,15 +89,6 @@ func runCall(ctx context.Context, f *callFlags, stdout, stderr io.Writer) error 
 		}
 		vars[k] = v
 	}
-	script, err := voicebot.LoadScript(f.script)
-	if err != nil {
-		return usageErr("--script: %v", err)
-	}
-	if script.Bot != nil {
-		if _, err := voicebot.NewMachine(script.Bot, voicebot.MachineOptions{Vars: vars}); err != nil {
-			return usageErr("--var: %v", err) // a required variable missing or unreadable
-		}
-	}
 	if f.ringTimeout <= 0 {
 		return usageErr("--ring-timeout %s: must be positive", f.ringTimeout)
 	}
@@ -111,6 +102,18 @@ func runCall(ctx context.Context, f *callFlags, stdout, stderr io.Writer) error 
 		return usageErr("%v", err)
 	}
 	defer log.Sync() //nolint:errcheck
+	script, err := live.NewHost(live.Options{Logger: log}).Load(f.script)
+	if err != nil {
+		return usageErr("--script: %v", err)
+	}
+	req := dialer.DialRequest{To: f.to, RingTimeout: f.ringTimeout}
+	run, err := script.Prepare(vars, &req)
+	if err != nil {
+		if errors.Is(err, live.ErrVariables) {
+			return usageErr("--var: %v", err) // a required variable missing or unreadable
+		}
+		return failureErr(err)
+	}
 
 	clock := media.NewClock(media.ClockOptions{})
 	clock.Start(ctx)
@@ -132,16 +135,7 @@ func runCall(ctx context.Context, f *callFlags, stdout, stderr io.Writer) error 
 	}
 	defer ua.Close()
 
-	// A full voice-bot script speaks with the embedded synthesiser and hears the
-	// callee through the audio tap (script_call.go).
-	var speaker voicebot.Speaker
-	tap := &audioTap{}
-	if script.Bot != nil {
-		if speaker, err = newFliteSpeaker(); err != nil {
-			return failureErr(err)
-		}
-	}
-	req := dialer.DialRequest{Trunk: trunk, To: f.to, RingTimeout: f.ringTimeout, OnAudio: tap.OnAudio}
+	req.Trunk = trunk
 	if f.recordDir != "" {
 		req.CallID = newCallID()
 		req.RecordPath = filepath.Join(f.recordDir, req.CallID+".wav")
@@ -154,18 +148,8 @@ func runCall(ctx context.Context, f *callFlags, stdout, stderr io.Writer) error 
 		return failureErr(err)
 	}
 	if call.Answered() {
-		var runErr error
-		if script.Bot != nil {
-			runErr = runBot(ctx, call, script.Bot, vars, speaker, tap, log)
-		} else {
-			runErr = script.Run(ctx, call)
-		}
-		switch {
-		case errors.Is(runErr, voicebot.ErrMaxCall):
-			_ = call.HangupTimeout(context.WithoutCancel(ctx))
-		case runErr != nil:
-			log.Warn("script stopped", zap.String("call_id", call.ID()), zap.Error(runErr))
-			_ = call.Hangup(context.WithoutCancel(ctx))
+		if err := run(ctx, call); err != nil {
+			log.Warn("script stopped", zap.String("call_id", call.ID()), zap.Error(err))
 		}
 	}
 	<-call.Done()

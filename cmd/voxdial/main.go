@@ -87,6 +87,10 @@ func newRootCmd() *cobra.Command {
 		newBenchCmd(),
 		newComplianceCmd(),
 		newScriptCmd(),
+		newCampaignCmd(),
+		newMigrateCmd(),
+		newServeCmd(),
+		newDemoCampaignCmd(),
 	)
 	return root
 }

@@ -1,0 +1,295 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/media"
+	"github.com/voxdial/voxdial/tts"
+	"github.com/voxdial/voxdial/voicebot"
+)
+
+// ErrVariables: the contact's variables do not satisfy the script's
+// `requires` (or cannot be read).
+var ErrVariables = errors.New("script variables")
+
+// Options configure a Host. Zero values take the defaults noted.
+type Options struct {
+	Logger *zap.Logger // default: no logging
+	// NewSpeaker makes the speaker for voice-bot prompts, once, on first use;
+	// default: the embedded flite engine at 8 kHz.
+	NewSpeaker func() (voicebot.Speaker, error)
+}
+
+// Host loads scripts (once per path) and runs them on calls. Safe for
+// concurrent use by many calls.
+type Host struct {
+	opts Options
+	log  *zap.Logger
+
+	mu      sync.Mutex
+	scripts map[string]*voicebot.Script
+
+	speakerOnce sync.Once
+	speaker     voicebot.Speaker
+	speakerErr  error
+}
+
+// NewHost returns a Host.
+func NewHost(opts Options) *Host {
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	if opts.NewSpeaker == nil {
+		opts.NewSpeaker = func() (voicebot.Speaker, error) { return NewFliteSpeaker() }
+	}
+	return &Host{opts: opts, log: opts.Logger, scripts: map[string]*voicebot.Script{}}
+}
+
+// Script is a loaded script bound to a host.
+type Script struct {
+	host   *Host
+	script *voicebot.Script
+}
+
+// Load reads and checks the script at path ("asset:NAME" for a built-in one).
+func (h *Host) Load(path string) (*Script, error) {
+	h.mu.Lock()
+	s, ok := h.scripts[path]
+	h.mu.Unlock()
+	if !ok {
+		var err error
+		if s, err = voicebot.LoadScript(path); err != nil {
+			return nil, err
+		}
+		h.mu.Lock()
+		h.scripts[path] = s
+		h.mu.Unlock()
+	}
+	return &Script{host: h, script: s}, nil
+}
+
+// IsBot reports whether this is a full voice-bot script (states, intents).
+func (s *Script) IsBot() bool { return s.script.Bot != nil }
+
+// Prepare checks vars against the script (a voice-bot script's `requires`),
+// readies the speaker, and sets req.OnAudio so that the callee's audio reaches
+// the bot. The returned function runs the script once the call is answered;
+// it hangs up when the script ends (as timeout when max_call ran out) and
+// records the bot's part of the result in the call.
+func (s *Script) Prepare(vars map[string]string, req *dialer.DialRequest) (func(ctx context.Context, call *dialer.Call) error, error) {
+	if s.script.Bot == nil {
+		return func(ctx context.Context, call *dialer.Call) error {
+			return finish(ctx, call, s.script.Run(ctx, call))
+		}, nil
+	}
+	if _, err := voicebot.NewMachine(s.script.Bot, voicebot.MachineOptions{Vars: vars}); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrVariables, err)
+	}
+	speaker, err := s.host.speakerFor()
+	if err != nil {
+		return nil, err
+	}
+	tap := &audioTap{}
+	prev := req.OnAudio
+	req.OnAudio = func(pcm []int16, at time.Duration) {
+		tap.OnAudio(pcm, at)
+		if prev != nil {
+			prev(pcm, at)
+		}
+	}
+	bot := s.script.Bot
+	log := s.host.log
+	return func(ctx context.Context, call *dialer.Call) error {
+		return finish(ctx, call, runBot(ctx, call, bot, vars, speaker, tap, log))
+	}, nil
+}
+
+func (h *Host) speakerFor() (voicebot.Speaker, error) {
+	h.speakerOnce.Do(func() { h.speaker, h.speakerErr = h.opts.NewSpeaker() })
+	return h.speaker, h.speakerErr
+}
+
+// finish hangs up after the script: as a timeout when max_call ran out, as
+// the bot otherwise (a no-op when the callee hung up first).
+func finish(ctx context.Context, call *dialer.Call, runErr error) error {
+	switch {
+	case errors.Is(runErr, voicebot.ErrMaxCall):
+		_ = call.HangupTimeout(context.WithoutCancel(ctx))
+		return nil
+	case runErr != nil:
+		_ = call.Hangup(context.WithoutCancel(ctx))
+		return runErr
+	}
+	_ = call.Hangup(context.WithoutCancel(ctx))
+	return nil
+}
+
+// audioTap receives the callee's audio from the call's OnAudio and hands it to whoever
+// needs it now: the recogniser while the bot listens, a bridge after a transfer.
+type audioTap struct {
+	mu    sync.Mutex
+	relay *dialer.Relay
+	asr   func(pcm []int16, at time.Duration)
+}
+
+func (t *audioTap) OnAudio(pcm []int16, at time.Duration) {
+	t.mu.Lock()
+	relay, asr := t.relay, t.asr
+	t.mu.Unlock()
+	if asr != nil {
+		asr(pcm, at)
+	}
+	if relay != nil {
+		relay.Write(pcm)
+	}
+}
+
+func (t *audioTap) setRelay(r *dialer.Relay) {
+	t.mu.Lock()
+	t.relay = r
+	t.mu.Unlock()
+}
+
+// botLeg adapts a dialer.Call to voicebot.BotLeg.
+type botLeg struct{ *dialer.Call }
+
+func (l botLeg) StopPlayback() { l.Media().StopPlayback() }
+
+// FliteSpeaker speaks prompts with the embedded flite engine at 8 kHz, keeping
+// each distinct prompt's audio for the rest of the process.
+type FliteSpeaker struct {
+	syn   tts.Synthesizer
+	mu    sync.Mutex
+	cache map[string]*media.PCM
+}
+
+// NewFliteSpeaker loads the embedded voices.
+func NewFliteSpeaker() (*FliteSpeaker, error) {
+	f, err := tts.NewFlite(tts.FliteOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return &FliteSpeaker{syn: f, cache: map[string]*media.PCM{}}, nil
+}
+
+// Speak returns the prompt's audio, synthesising it on first use.
+func (s *FliteSpeaker) Speak(ctx context.Context, p voicebot.Prompt) (media.Source, error) {
+	key := p.Voice + "\x00" + p.Text
+	s.mu.Lock()
+	pcm := s.cache[key]
+	s.mu.Unlock()
+	if pcm != nil {
+		return pcm.Source(), nil
+	}
+	var samples []int16
+	err := s.syn.Synthesize(ctx, tts.Request{Text: p.Text, Voice: p.Voice, Rate: media.SampleRate}, func(b []int16) error {
+		samples = append(samples, b...)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("speak %s: %w", p.State, err)
+	}
+	pcm = &media.PCM{Samples: samples}
+	s.mu.Lock()
+	s.cache[key] = pcm
+	s.mu.Unlock()
+	return pcm.Source(), nil
+}
+
+// deafListener hears nothing: until the streaming recogniser is wired, a live
+// call listens to keys (DTMF) and silence only.
+type deafListener struct{}
+
+func (deafListener) Expect(voicebot.Hints)        {}
+func (deafListener) Heard() <-chan voicebot.Heard { return nil }
+
+// watchDTMF turns the digits the call collects into a channel, in order.
+func watchDTMF(ctx context.Context, call *dialer.Call) <-chan string {
+	ch := make(chan string, 16)
+	go func() {
+		defer close(ch)
+		seen := 0
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-call.Done():
+				return
+			case <-tick.C:
+			}
+			digits := call.DTMFReceived()
+			for ; seen < len(digits); seen++ {
+				select {
+				case ch <- string(digits[seen]):
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return ch
+}
+
+// runBot drives an answered call with a full voice-bot script and records the
+// bot's result in the call's result.
+func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[string]string, speaker voicebot.Speaker, tap *audioTap, log *zap.Logger) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	transfer := voicebot.ReferThenBridge{
+		Refer: call.Refer,
+		Bridge: func(ctx context.Context, target string) error {
+			relay := dialer.NewRelay()
+			tap.setRelay(relay)
+			_, err := call.Bridge(ctx, target, relay)
+			if err != nil {
+				tap.setRelay(nil)
+			}
+			return err
+		},
+	}
+	answered := time.Now()
+	if a := call.Result().Timings.AnsweredAt; a != nil {
+		answered = *a
+	}
+	res, err := voicebot.Run(ctx, botLeg{call}, voicebot.RuntimeOptions{
+		Bot: bot, Vars: vars, Speaker: speaker, Listener: deafListener{}, DTMF: watchDTMF(ctx, call),
+		Transferer: transfer, AnsweredAt: answered, Logger: log.With(zap.String("call_id", call.ID())),
+	})
+	call.SetBotResult(func(r *dialer.Result) { FillResult(r, res) })
+	return err
+}
+
+// FillResult copies the bot's result into the call result (DESIGN.md §4).
+func FillResult(r *dialer.Result, res voicebot.Result) {
+	r.Disposition = res.Disposition
+	r.Tags = append([]string{}, res.Tags...)
+	if r.Variables == nil {
+		r.Variables = map[string]string{}
+	}
+	for k, v := range res.Variables {
+		r.Variables[k] = v
+	}
+	r.OptOut = res.OptOut
+	r.Transfer = res.Transfer
+	if res.Callback != nil {
+		r.Callback = &dialer.Callback{AfterS: int64(res.Callback.After / time.Second)}
+	}
+	r.Timings.TurnLatencyMS = append([]int64{}, res.TurnLatencyMS...)
+	r.Transcript = r.Transcript[:0]
+	for _, t := range res.Transcript {
+		r.Transcript = append(r.Transcript, dialer.Turn{
+			Role: t.Role, State: t.State, Text: t.Text, Intent: t.Intent, DTMF: t.DTMF, Score: t.Score,
+			Match: t.Match, Confidence: t.Confidence, Event: t.Event, Branch: t.Branch,
+			StartMS: t.StartMS, EndMS: t.EndMS,
+		})
+	}
+}
