@@ -136,7 +136,7 @@ func (u *UA) Dial(ctx context.Context, req DialRequest) (*Call, error) {
 	}
 	c.offer = MediaOffer{
 		Addr: c.sess.LocalAddr(), Codecs: u.opts.Codecs, DTMFPT: TelephoneEventPT,
-		Direction: SendRecv, SessionID: rand.Uint64() >> 1, Version: 1, SSRC: c.sess.SSRC(),
+		Direction: SendRecv, SessionID: rand.Uint64() >> 1, Version: 1, SSRC: c.sess.SSRC(), RTCPMux: true,
 	}
 	body, err := MarshalSDP(c.offer)
 	if err != nil {
@@ -280,6 +280,7 @@ func (c *Call) applyNegotiated(n Negotiated) {
 	c.sess.SetDTMFPayloadType(n.DTMFPT)
 	c.sess.SetRemote(n.Remote)
 	c.sess.SetRemoteSSRC(n.RemoteSSRC)
+	c.sess.SetRTCPMux(n.RTCPMux)
 	c.sess.SetHold(n.Hold())
 	c.mu.Lock()
 	c.res.Codec = n.Codec.Name

@@ -37,6 +37,8 @@ type MediaOffer struct {
 	// SSRC we send with, written as a=ssrc (RFC 5576) when non-zero: on shared RTP
 	// sockets it lets the far end tell our stream from others at the same address.
 	SSRC uint32
+	// RTCPMux offers (or, in an answer, accepts) RTCP on the RTP port (RFC 5761).
+	RTCPMux bool
 }
 
 // Negotiated is the outcome of an offer/answer exchange, from our point of view.
@@ -50,6 +52,8 @@ type Negotiated struct {
 	Direction Direction // the far end's direction as written in its SDP
 	// RemoteSSRC is the far end's first a=ssrc (RFC 5576), 0 when absent.
 	RemoteSSRC uint32
+	// RTCPMux: RTCP shares the RTP port (offered and answered with a=rtcp-mux).
+	RTCPMux bool
 }
 
 // Hold reports whether we must stop sending: the far end offered sendonly
@@ -99,6 +103,9 @@ func MarshalSDP(o MediaOffer) ([]byte, error) {
 	attrs = append(attrs,
 		sdp.NewAttribute("ptime", "20"),
 		sdp.NewPropertyAttribute(string(dir)))
+	if o.RTCPMux {
+		attrs = append(attrs, sdp.NewPropertyAttribute("rtcp-mux"))
+	}
 	if o.SSRC != 0 {
 		attrs = append(attrs, sdp.NewAttribute("ssrc", strconv.FormatUint(uint64(o.SSRC), 10)+" cname:voxdial"))
 	}
@@ -132,6 +139,7 @@ type remoteAudio struct {
 	direction Direction
 	formats   []remoteFormat
 	ssrc      uint32
+	rtcpMux   bool
 }
 
 type remoteFormat struct {
@@ -198,6 +206,10 @@ func parseRemote(body []byte) (remoteAudio, error) {
 			if n, err := strconv.ParseUint(ptStr, 10, 8); err == nil && n <= 127 {
 				fmtps[uint8(n)] = strings.TrimSpace(v)
 			}
+			continue
+		}
+		if a.Key == "rtcp-mux" {
+			ra.rtcpMux = true
 			continue
 		}
 		if a.Key == "ssrc" && ra.ssrc == 0 {
@@ -269,6 +281,7 @@ func ParseAnswer(body []byte, offer MediaOffer) (Negotiated, error) {
 		return Negotiated{}, fmt.Errorf("parse sdp answer: %w", err)
 	}
 	n, ok := negotiate(ra, offer.Codecs, offer.DTMFPT != 0)
+	n.RTCPMux = offer.RTCPMux && ra.rtcpMux
 	if !ok {
 		return n, fmt.Errorf("parse sdp answer: %w (answer has %s)", ErrNoCommonCodec, describeFormats(ra.formats))
 	}
@@ -288,7 +301,9 @@ func AnswerOffer(offerBody []byte, local MediaOffer) ([]byte, Negotiated, error)
 	if !ok {
 		return nil, n, fmt.Errorf("answer sdp offer: %w (offer has %s)", ErrNoCommonCodec, describeFormats(ra.formats))
 	}
+	n.RTCPMux = local.RTCPMux && ra.rtcpMux
 	ans := local
+	ans.RTCPMux = n.RTCPMux
 	ansCodec := n.Codec
 	ansCodec.Fmtp = ""
 	for _, c := range local.Codecs { // our answer states our own format parameters

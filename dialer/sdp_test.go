@@ -208,3 +208,26 @@ func TestSDPOpus(t *testing.T) {
 		t.Errorf("opus/16000 accepted: %v", err)
 	}
 }
+
+func TestSDPRTCPMux(t *testing.T) {
+	t.Parallel()
+	o := testOffer()
+	o.RTCPMux = true
+	body, err := MarshalSDP(o)
+	if err != nil || !strings.Contains(string(body), "a=rtcp-mux") {
+		t.Fatalf("offer %s err %v", body, err)
+	}
+	local := testOffer()
+	local.RTCPMux = true
+	ans, n, err := AnswerOffer(body, local)
+	if err != nil || !n.RTCPMux || !strings.Contains(string(ans), "a=rtcp-mux") {
+		t.Fatalf("answer %s %+v %v", ans, n, err)
+	}
+	if got, err := ParseAnswer(ans, o); err != nil || !got.RTCPMux {
+		t.Errorf("ParseAnswer mux %v %v", got.RTCPMux, err)
+	}
+	// A far end that does not mux: neither side does.
+	if got, _ := ParseAnswer(answerSDP("m=audio 5004 RTP/AVP 0\r\n", ""), o); got.RTCPMux {
+		t.Error("mux without the far end's a=rtcp-mux")
+	}
+}

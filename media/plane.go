@@ -377,26 +377,33 @@ func (e *Endpoint) setRemoteSSRC(ssrc uint32) {
 // send writes one packet; on a shared socket it joins the group's batch, flushed after
 // the slot (the clock's AfterSlot) or when full. Runs on the leg's clock goroutine.
 func (e *Endpoint) send(s *Session, pkt []byte, dst netip.AddrPort) {
+	if e.sendRaw(s, pkt, dst) {
+		s.sent.Add(1)
+		s.sentBytes.Add(uint64(len(pkt)))
+	}
+}
+
+// sendRaw writes pkt without counting it as RTP (RTCP uses it too).
+func (e *Endpoint) sendRaw(s *Session, pkt []byte, dst netip.AddrPort) bool {
 	if e.conn != nil {
 		if _, err := e.conn.WriteToUDPAddrPort(pkt, dst); err != nil {
 			s.sendErrs.Add(1)
 			if s.logAllowed(time.Now()) {
 				s.log.Warn("rtp send", zap.Error(err), zap.Stringer("remote", dst))
 			}
-			return
+			return false
 		}
-	} else {
-		g := e.g
+		return true
+	}
+	g := e.g
+	if !g.bc.queue(pkt, dst) {
+		g.flush()
 		if !g.bc.queue(pkt, dst) {
-			g.flush()
-			if !g.bc.queue(pkt, dst) {
-				s.sendErrs.Add(1)
-				return
-			}
+			s.sendErrs.Add(1)
+			return false
 		}
 	}
-	s.sent.Add(1)
-	s.sentBytes.Add(uint64(len(pkt)))
+	return true
 }
 
 func (g *group) flush() {

@@ -50,6 +50,12 @@ type Stats struct {
 	FirstPacketAt                                                                       time.Duration // first valid packet, since session start; 0 if none yet
 	RemoteAddr                                                                          string        // where we send now ("" if unknown)
 	SendErrors                                                                          uint64        // failed socket writes (added: the send path never returns errors)
+	// RTCP: what the far end reported about our stream, and the round trip.
+	RTT          time.Duration // 0 until a report block with LSR came back
+	RemoteLost   uint64        // packets of ours the far end reports lost
+	RemoteJitter time.Duration // jitter the far end measures on our stream
+	RTCPSent     uint64
+	RTCPReceived uint64
 	// Jitter buffer (zero when disabled): see JitterStats.
 	Jitter                                         time.Duration // RFC 3550 interarrival jitter of what we receive
 	JitterDepth                                    time.Duration // current wait for a missing packet
@@ -104,10 +110,11 @@ type Session struct {
 	closeErr  error
 	wg        sync.WaitGroup
 
-	tx txState       // clock goroutine only
-	rx rxState       // receive goroutine only
-	jb *jitterBuffer // receive goroutine only (counters atomic)
-	po playoutState  // receive goroutine only
+	tx   txState       // clock goroutine only
+	rx   rxState       // receive goroutine only
+	jb   *jitterBuffer // receive goroutine only (counters atomic)
+	rtcp rtcpState
+	po   playoutState // receive goroutine only
 
 	sent, sentBytes, recv, recvBytes, lost, invalid, sendErrs atomic.Uint64
 	firstAt                                                   atomic.Int64
@@ -459,6 +466,9 @@ func (s *Session) Stats() Stats {
 	if dst, ok := s.dest(); ok {
 		st.RemoteAddr = dst.String()
 	}
+	rs := &s.rtcp
+	st.RTT, st.RemoteLost, st.RemoteJitter = time.Duration(rs.rtt.Load()), rs.remoteLost.Load(), time.Duration(rs.remoteJitter.Load())
+	st.RTCPSent, st.RTCPReceived = rs.sent.Load(), rs.recv.Load()
 	if s.jb != nil {
 		js := s.jb.stats()
 		st.Jitter, st.JitterDepth = js.Jitter, js.Depth
@@ -525,6 +535,7 @@ func (s *Session) tick(now time.Time) {
 	if size := s.audioPacket(codec, ts, marker, n); size > 0 {
 		s.write(tx.buf[:size], dst)
 	}
+	s.maybeReport(now, dst, ts)
 	if s.rec != nil {
 		s.rec.WriteSent(time.Duration(tx.frame)*FrameDuration, tx.pcm[:])
 	}
@@ -698,6 +709,10 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 	// Cheap checks first: pion's errors allocate, and garbage is the common invalid case.
 	if len(b) < 12 || b[0]>>6 != 2 {
 		s.invalid.Add(1)
+		return
+	}
+	if b[1] >= 200 && b[1] <= 204 { // RTCP SR, RR, SDES, BYE, APP on the RTP port (rtcp-mux)
+		s.handleRTCP(b, arrival)
 		return
 	}
 	pt := b[1] & 0x7F
@@ -919,6 +934,10 @@ func (s *Session) countLoss(seq uint16, ssrc uint32) {
 		}
 	}
 	s.lost.Store(rx.lostPrior + uint64(max(0, rx.maxSeq-rx.baseSeq+1-rx.seqRecv)))
+	rs := &s.rtcp
+	rs.remoteSSRC.Store(ssrc)
+	rs.extMaxSeq.Store(uint32(rx.maxSeq))
+	rs.expected.Store(int64(s.recv.Load() + s.lost.Load()))
 }
 
 // mediaTime places a packet on the session timeline: the first packet's arrival plus

@@ -417,6 +417,7 @@ func (c *call) setupMedia() ([]byte, error) {
 	}
 	local.Addr = ep.LocalAddr()
 	local.SSRC = media.RandomSSRC()
+	local.RTCPMux = true
 	body, neg, err := dialer.AnswerOffer(offer, local)
 	if err != nil {
 		ep.Close()
@@ -453,6 +454,7 @@ func (c *call) setupMedia() ([]byte, error) {
 	c.recorder = recorder // closed after the session, in runCall's teardown
 	sess.SetRemote(neg.Remote)
 	sess.SetRemoteSSRC(neg.RemoteSSRC)
+	sess.SetRTCPMux(neg.RTCPMux)
 	sess.SetHold(neg.Hold())
 	sess.Start()
 	c.mu.Lock() // other goroutines (records, in-dialog requests) read these

@@ -1,0 +1,58 @@
+package media
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+)
+
+// Two sessions with rtcp-mux exchange reports: each learns the round trip and the far
+// end's view of its stream; without mux, reports go to port+1 and none come back.
+func TestRTCPReportsAndRTT(t *testing.T) {
+	a, b := pair(t, nil, nil)
+	for _, s := range []*Session{a, b} {
+		s.rtcp.every.Store(10) // a report every ~200 ms instead of ~5 s
+		s.SetRTCPMux(true)
+	}
+	waitFor(t, "RTT on both sides", func() bool { return a.Stats().RTT > 0 && b.Stats().RTT > 0 })
+	sa := a.Stats()
+	if sa.RTCPSent == 0 || sa.RTCPReceived == 0 || sa.RTT > time.Second || sa.PacketsInvalid != 0 {
+		t.Errorf("stats %+v", sa)
+	}
+	if sa.RemoteLost != 0 {
+		t.Errorf("far end reports %d lost on loopback", sa.RemoteLost)
+	}
+}
+
+func TestRTCPWithoutMuxGoesToNextPort(t *testing.T) {
+	a, b := pair(t, nil, nil)
+	a.rtcp.every.Store(5)
+	sink := listen(t)
+	defer sink.Close()
+	_ = b
+	waitFor(t, "a report", func() bool { return a.Stats().RTCPSent > 0 })
+	if st := b.Stats(); st.RTCPReceived != 0 {
+		t.Errorf("b got RTCP on its RTP port without mux: %+v", st)
+	}
+}
+
+// Hostile RTCP on the RTP port is counted invalid, never a panic.
+func FuzzHandleRTCP(f *testing.F) {
+	f.Add([]byte{0x80, 200, 0, 6, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{0x81, 201, 0, 7, 1, 2, 3, 4})
+	f.Add([]byte{0x80, 203, 0, 1, 9, 9, 9, 9})
+	s := newTestSession(f, NewClock(ClockOptions{}), nil)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) < 2 {
+			return
+		}
+		b[0] = 0x80 | b[0]&0x3F
+		b[1] = 200 + b[1]%5
+		before := s.Stats()
+		s.handlePacket(b, netip.MustParseAddrPort("127.0.0.1:4000"), time.Now())
+		after := s.Stats()
+		if after.RTCPReceived+after.PacketsInvalid != before.RTCPReceived+before.PacketsInvalid+1 {
+			t.Fatalf("packet neither a report nor invalid: %+v → %+v", before, after)
+		}
+	})
+}
