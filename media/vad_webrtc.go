@@ -1,0 +1,56 @@
+//go:build cgo && !novadwebrtc
+
+package media
+
+/*
+#cgo pkg-config: webrtc-audio-processing
+#include <stddef.h>
+#include <stdint.h>
+
+// Debian's libwebrtc-audio-processing exports the WebRTC VAD but ships no header for
+// it: these are the declarations of webrtc/common_audio/vad/include/webrtc_vad.h.
+typedef struct WebRtcVadInst VadInst;
+VadInst* WebRtcVad_Create(void);
+void WebRtcVad_Free(VadInst* handle);
+int WebRtcVad_Init(VadInst* handle);
+int WebRtcVad_set_mode(VadInst* handle, int mode);
+int WebRtcVad_Process(VadInst* handle, int fs, const int16_t* audio_frame, size_t frame_length);
+*/
+import "C"
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// WebRTCVADAvailable reports whether this build links the WebRTC VAD.
+const WebRTCVADAvailable = true
+
+type webrtcVAD struct{ h *C.VadInst }
+
+func newWebRTCVAD(mode int) (*webrtcVAD, error) {
+	h := C.WebRtcVad_Create()
+	if h == nil {
+		return nil, fmt.Errorf("webrtc vad: create failed")
+	}
+	if C.WebRtcVad_Init(h) != 0 || C.WebRtcVad_set_mode(h, C.int(mode)) != 0 {
+		C.WebRtcVad_Free(h)
+		return nil, fmt.Errorf("webrtc vad: init mode %d failed", mode)
+	}
+	return &webrtcVAD{h: h}, nil
+}
+
+func (w *webrtcVAD) speech(frame []int16) bool {
+	if w.h == nil {
+		return false
+	}
+	r := C.WebRtcVad_Process(w.h, SampleRate, (*C.int16_t)(unsafe.Pointer(&frame[0])), C.size_t(len(frame)))
+	return r == 1
+}
+
+func (w *webrtcVAD) close() {
+	if w.h != nil {
+		C.WebRtcVad_Free(w.h)
+		w.h = nil
+	}
+}
