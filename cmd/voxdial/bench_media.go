@@ -203,6 +203,11 @@ func (m *mediaSide) close() {
 	for _, s := range m.sess {
 		s.Close()
 	}
+	for _, v := range m.vad {
+		if v != nil && v.vad != nil {
+			v.vad.Close()
+		}
+	}
 	m.plane.Close()
 }
 
@@ -527,18 +532,28 @@ func runBenchMediaCompare(ctx context.Context, f *benchMediaFlags, stdout, stder
 	return writeJSON(stdout, top)
 }
 
-// legVAD runs voice-activity detection on what one bot leg hears.
+// legVAD runs voice-activity detection on what one bot leg hears (the default
+// engine: WebRTC when built in).
 type legVAD struct {
-	starts  atomic.Uint64
-	talking bool
+	starts atomic.Uint64
+	vad    *media.VAD
 }
 
-func newLegVAD() *legVAD { return &legVAD{} }
-
-func (v *legVAD) onAudio(pcm []int16, _ time.Duration) {
-	loud := media.RMS(pcm) > 500
-	if loud && !v.talking {
-		v.starts.Add(1)
+func newLegVAD() *legVAD {
+	l := &legVAD{}
+	v, err := media.NewVAD(media.VADOptions{OnEvent: func(e media.VADEvent) {
+		if e.Kind == media.SpeechStart {
+			l.starts.Add(1)
+		}
+	}})
+	if err == nil {
+		l.vad = v
 	}
-	v.talking = loud
+	return l
+}
+
+func (l *legVAD) onAudio(pcm []int16, at time.Duration) {
+	if l.vad != nil {
+		l.vad.Process(pcm, at)
+	}
 }
