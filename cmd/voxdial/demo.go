@@ -34,24 +34,38 @@ var demoCalls = []struct{ to, expect string }{
 }
 
 func newDemoCmd() *cobra.Command {
-	var jsonOut bool
-	var recordDir, logLevel string
-	var ringTimeout time.Duration
+	var f demoFlags
+	var calls bool
+	var dbURL string
+	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run the built-in simulator and place calls that cover several outcomes",
-		Long: `Start the callee simulator on loopback with its built-in profile, then place one
-call per behaviour (a person who talks, early media and DTMF, voicemail, busy, ring-out,
-reject, invalid number, congestion) with the built-in script, and print each result.`,
+		Short: "Run a whole campaign against the built-in simulator (or, with --calls, one call per outcome)",
+		Long: `Start the callee simulator on loopback, create a collections campaign with the
+payment-reminder voice-bot script on an embedded SQLite database (a temporary file
+unless --database-url is given), import a sample contact file (its bad rows are
+shown), run the campaign with short retry delays until every contact has a final
+disposition, and print the results per disposition and per contact.
+
+With --calls, place one call per simulator behaviour instead (a person who talks,
+early media and DTMF, voicemail, busy, ring-out, reject, invalid number,
+congestion) with a short step script, and print each call's result.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDemo(cmd.Context(), demoFlags{jsonOut, recordDir, logLevel, ringTimeout}, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			if calls {
+				return runDemo(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
+			return runDemoCampaign(cmd.Context(), dbURL, f.logLevel, f.recordDir, timeout, f.jsonOut, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	cmd.Flags().BoolVar(&jsonOut, "json", false, "print one JSON line per call result")
-	cmd.Flags().StringVar(&recordDir, "record-dir", filepath.Join(os.TempDir(), "voxdial-demo"), "where call recordings go")
-	cmd.Flags().StringVar(&logLevel, "log-level", "warn", "debug | info | warn | error")
-	cmd.Flags().DurationVar(&ringTimeout, "ring-timeout", 8*time.Second, "ring timeout for each call")
+	fl := cmd.Flags()
+	fl.BoolVar(&calls, "calls", false, "place one call per outcome instead of running a campaign")
+	fl.BoolVar(&f.jsonOut, "json", false, "campaign: one JSON document; --calls: one JSON line per call")
+	fl.StringVar(&f.recordDir, "record-dir", filepath.Join(os.TempDir(), "voxdial-demo"), "where call recordings go")
+	fl.StringVar(&f.logLevel, "log-level", "warn", "debug | info | warn | error")
+	fl.DurationVar(&f.ringTimeout, "ring-timeout", 8*time.Second, "--calls: ring timeout for each call")
+	fl.StringVar(&dbURL, "database-url", "", "campaign: database (default: a new SQLite file in a temporary directory)")
+	fl.DurationVar(&timeout, "timeout", 5*time.Minute, "campaign: give up after this long")
 	return cmd
 }
 

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
 	"github.com/voxdial/voxdial/campaign"
@@ -38,21 +37,30 @@ not-a-number,Kim,10.00,2026-12-01,,D-110
 +13055550111,Lee,,2026-12-06,,D-111
 `
 
-// demoProfile: 0-3 a person (answers, listens, hangs up after the bot), 4
-// voicemail, 5 busy the first times, 6 rings out, 7 invalid number, 8
-// congestion, 9 rejects.
+// demoProfile decides each number's fate by its last digit. People answer the
+// payment-reminder bot with keys (the bot understands speech too once the
+// recogniser is wired): 0 confirms and promises to pay, 1 confirms, cannot
+// pay and declines an agent, 2 is the wrong person, 3 asks to opt out, 4 is a
+// voicemail box, 5 is busy, 6 rings out, 7 is not a number, 8 meets
+// congestion, 9 rejects the call.
 const demoProfile = `
-defaults: {end_of_speech: 700ms, max_wait: 4s, max_duration: 40s}
+defaults: {end_of_speech: 700ms, max_wait: 15s, max_duration: 90s}
 behaviours:
-  person: {kind: person, answer_after: 1s, turns: [{say: asset:yes.wav}], after_turns: wait}
-  voicemail: {kind: voicemail, answer_after: 2s, greeting: asset:greeting.wav, max_duration: 8s}
+  promise:  {kind: person, answer_after: 1s, turns: [{dtmf: "1"}, {dtmf: "1"}], after_turns: wait}
+  decline:  {kind: person, answer_after: 1s, turns: [{dtmf: "1"}, {dtmf: "2"}, {dtmf: "2"}], after_turns: wait}
+  wrong:    {kind: person, answer_after: 2s, turns: [{dtmf: "2"}], after_turns: wait}
+  opt_out:  {kind: person, answer_after: 1s, turns: [{dtmf: "9"}], after_turns: wait}
+  voicemail: {kind: voicemail, answer_after: 2s, greeting: asset:greeting.wav, max_duration: 45s}
   busy: {kind: busy, ring: 500ms}
   ring_out: {kind: ring_out}
   invalid: {kind: invalid}
   congestion: {kind: congestion}
   reject: {kind: reject, ring: 1s}
 routes:
-  - {match: '[0-3]$', behaviour: person}
+  - {match: '0$', behaviour: promise}
+  - {match: '1$', behaviour: decline}
+  - {match: '2$', behaviour: wrong}
+  - {match: '3$', behaviour: opt_out}
   - {match: '4$', behaviour: voicemail}
   - {match: '5$', behaviour: busy}
   - {match: '6$', behaviour: ring_out}
@@ -61,32 +69,10 @@ routes:
   - {match: '9$', behaviour: reject}
 `
 
-// newDemoCampaignCmd is `voxdial demo-campaign` (or `voxdial demo --campaign`
-// once wired): a whole campaign against the simulator on embedded SQLite.
-func newDemoCampaignCmd() *cobra.Command {
-	var dbURL, logLevel string
-	var jsonOut bool
-	var timeout time.Duration
-	cmd := &cobra.Command{
-		Use:   "demo-campaign",
-		Short: "Import a sample contact file and run a campaign to completion against the simulator",
-		Long: `Start the callee simulator, create a campaign on an embedded SQLite database
-(a temporary file unless --database-url is given), import a sample contact file
-(showing its bad rows), run the campaign with short retry delays until every
-contact has a final disposition, and print a per-disposition summary.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDemoCampaign(cmd.Context(), dbURL, logLevel, timeout, jsonOut, cmd.OutOrStdout(), cmd.ErrOrStderr())
-		},
-	}
-	cmd.Flags().StringVar(&dbURL, "database-url", "", "database (default: a new SQLite file in a temporary directory)")
-	cmd.Flags().StringVar(&logLevel, "log-level", "warn", "debug | info | warn | error")
-	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "give up after this long")
-	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the results as one JSON document")
-	return cmd
-}
+// runDemoCampaign is `voxdial demo`: a whole campaign against the simulator on
+// embedded SQLite.
 
-func runDemoCampaign(ctx context.Context, dbURL, logLevel string, timeout time.Duration, jsonOut bool, stdout, stderr io.Writer) error {
+func runDemoCampaign(ctx context.Context, dbURL, logLevel, recordDir string, timeout time.Duration, jsonOut bool, stdout, stderr io.Writer) error {
 	log, err := newLogger(logLevel, "console", stderr)
 	if err != nil {
 		return usageErr("--log-level: %v", err)
@@ -135,16 +121,17 @@ func runDemoCampaign(ctx context.Context, dbURL, logLevel string, timeout time.D
 
 	name := "demo-" + time.Now().UTC().Format("20060102-150405")
 	c, err := campaign.Create(ctx, db, campaign.CreateParams{
-		Name: name, Script: "asset:hello.yaml", Trunk: "sim", Purpose: "collections", MaxAttempts: 3, MaxConcurrent: 6,
+		Name: name, Script: "asset:payment-reminder.en.yaml", Trunk: "sim", Purpose: "collections", MaxAttempts: 2, MaxConcurrent: 10,
 		Requires: []string{"first_name", "amount", "due_date"},
 		Retry: campaign.RetryPolicy{Outcomes: map[string]campaign.Delay{ // demo time: seconds, not hours
 			"busy": {D: 3 * time.Second}, "no_answer": {D: 3 * time.Second}, "voicemail": {D: 3 * time.Second},
-			"failed": {D: 3 * time.Second}, "congestion": {D: 2 * time.Second}, "rejected": {D: 3 * time.Second}}},
+			"failed": {D: 3 * time.Second}, "congestion": {D: 2 * time.Second}, "rejected": {D: 3 * time.Second}},
+			Dispositions: map[string]campaign.Delay{"no_response": {D: 3 * time.Second}, "voicemail_left": {D: 3 * time.Second}}},
 	})
 	if err != nil {
 		return failureErr(err)
 	}
-	fmt.Fprintf(stderr, "voxdial demo-campaign: simulator on %s, database %s, campaign %q\n", far.Addr(), db.Backend(), name)
+	fmt.Fprintf(stderr, "voxdial demo: simulator on %s, database %s, campaign %q\n", far.Addr(), db.Backend(), name)
 	fmt.Fprintln(stderr, "importing the sample contact file:")
 	if err := runImport(ctx, db, c, strings.NewReader(demoContacts), "sample-contacts.csv", int64(len(demoContacts)), 100, false, stderr, stderr); err != nil {
 		return err
@@ -157,8 +144,9 @@ func runDemoCampaign(ctx context.Context, dbURL, logLevel string, timeout time.D
 	runner, err := campaign.NewRunner(campaign.RunnerOptions{
 		Store: db, Dialer: ua, Gate: &campaign.AllowAllGate{Logger: log}, Logger: log.Named("runner"),
 		Trunk:    func(string) (*dialer.Trunk, error) { return trunk, nil },
-		Limits:   func(*dialer.Trunk) campaign.TrunkLimits { return campaign.TrunkLimits{CPS: 5, Channels: 6} },
-		MaxCalls: 6, Poll: 250 * time.Millisecond, RingTimeout: 6 * time.Second, DrainTimeout: 10 * time.Second,
+		Limits:   func(*dialer.Trunk) campaign.TrunkLimits { return campaign.TrunkLimits{CPS: 5, Channels: 10} },
+		MaxCalls: 10, Poll: 250 * time.Millisecond, RingTimeout: 6 * time.Second, DrainTimeout: 10 * time.Second,
+		RecordDir: recordDir,
 		OnAttempt: func(r campaign.AttemptReport) {
 			if r.Attempt > 0 {
 				next := "final: " + r.Disposition
@@ -185,7 +173,7 @@ wait:
 		case <-deadline:
 			stopRunner()
 			<-done
-			return failureErr(fmt.Errorf("demo-campaign: not finished after %s", timeout))
+			return failureErr(fmt.Errorf("demo: campaign not finished after %s", timeout))
 		case <-tick.C:
 			cur, err := db.CampaignGet(ctx, &store.CampaignGetParams{ID: c.ID})
 			if err == nil && cur.State == store.CampaignCompleted {

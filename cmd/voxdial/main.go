@@ -90,7 +90,6 @@ func newRootCmd() *cobra.Command {
 		newCampaignCmd(),
 		newMigrateCmd(),
 		newServeCmd(),
-		newDemoCampaignCmd(),
 	)
 	return root
 }
