@@ -100,3 +100,24 @@ func TestClockConcurrentRegister(t *testing.T) {
 		t.Errorf("Len = %d after all unregistered", c.Len())
 	}
 }
+
+// Deadlines are computed from the start, never accumulated: after 10,000 periods (and
+// every slot in between) the schedule is exactly start + n·20 ms + slot offset.
+func TestClockDeadlinesDoNotDrift(t *testing.T) {
+	for _, slots := range []int{1, 3, 7, 10} {
+		c := NewClock(ClockOptions{Slots: slots})
+		start := time.Unix(1_700_000_000, 123456789)
+		prev := start.Add(-time.Nanosecond)
+		for n := int64(0); n < 10_000*int64(slots); n++ {
+			dl := c.deadline(start, n)
+			if !dl.After(prev) {
+				t.Fatalf("slots %d: deadline %d not after the previous", slots, n)
+			}
+			prev = dl
+		}
+		last := c.deadline(start, 10_000*int64(slots))
+		if want := start.Add(10_000 * FrameDuration); !last.Equal(want) {
+			t.Errorf("slots %d: deadline after 10,000 periods %v, want %v (drift %v)", slots, last, want, last.Sub(want))
+		}
+	}
+}

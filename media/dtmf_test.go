@@ -3,7 +3,9 @@ package media
 import (
 	"errors"
 	"io"
+	"net/netip"
 	"testing"
+	"time"
 )
 
 func TestDTMFEventRoundTrip(t *testing.T) {
@@ -99,4 +101,50 @@ func FuzzDTMFUnmarshal(f *testing.F) {
 			t.Fatalf("round trip % x -> %+v -> % x", b[:4], e, out)
 		}
 	})
+}
+
+// What a far end may send for one key press: the start packet (marker) lost, progress
+// updates, the end packet (E bit) three times; then a second press of the same key
+// with a new timestamp. Two digits come out, each once.
+func TestReceiveDTMFMissingMarkerRedundantEnds(t *testing.T) {
+	s := newTestSession(t, NewClock(ClockOptions{}), nil)
+	from := netip.MustParseAddrPort("127.0.0.1:40000")
+	seq := uint16(100)
+	send := func(ts uint32, ev DTMFEvent, marker bool) {
+		b := make([]byte, 4)
+		ev.MarshalTo(b)
+		pkt := rtpPacket(t, testDTMFPT, seq, ts, 77, b)
+		if marker {
+			pkt[1] |= 0x80
+		}
+		seq++
+		s.handlePacket(pkt, from, time.Now())
+	}
+	for _, d := range []uint16{320, 480} { // progress; the marker packet (160) was lost
+		send(8000, DTMFEvent{Event: 5, Volume: 10, Duration: d}, false)
+	}
+	for range 3 {
+		send(8000, DTMFEvent{Event: 5, End: true, Volume: 10, Duration: 640}, false)
+	}
+	send(16000, DTMFEvent{Event: 5, Volume: 10, Duration: 160}, true)
+	for range 3 {
+		send(16000, DTMFEvent{Event: 5, End: true, Volume: 10, Duration: 800}, false)
+	}
+	var got []DTMFDigit
+	for len(got) < 3 {
+		select {
+		case d := <-s.DTMF():
+			got = append(got, d)
+			continue
+		default:
+		}
+		break
+	}
+	if len(got) != 2 || got[0].Digit != '5' || got[1].Digit != '5' ||
+		got[0].Duration != 80*time.Millisecond || got[1].Duration != 100*time.Millisecond {
+		t.Errorf("digits %+v, want two 5s of 80 and 100 ms", got)
+	}
+	if st := s.Stats(); st.PacketsInvalid != 0 || st.PacketsReceived != 9 {
+		t.Errorf("stats %+v", st)
+	}
 }
