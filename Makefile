@@ -22,7 +22,10 @@ demo: build
 
 # Kernel benchmarks beside the code; whole-system benches via `voxdial bench`.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -count=5 ./media/ ./dialer/ ./compliance/
+	$(GO) test -run '^$$' -bench . -benchmem -count=5 ./media/ ./dialer/ ./compliance/ ./tts/
+	VOXDIAL_TEST_IMPORT_ROWS=1000000 $(GO) test -count=1 -run TestImportLarge -v ./campaign/
+	$(BIN) bench calls --calls 3000 --concurrency 50 --hold 0s --json
+	$(BIN) bench gate --json
 
 lint:
 	$(GO) vet $(PKGS)
