@@ -12,8 +12,11 @@
 //     The dictionary is trimmed to the script's words. Each listening state compiles
 //     to a JSGF grammar of its phrases (keyword spotting is the alternative search);
 //     a rejection check turns off-topic speech into "no match" instead of the nearest
-//     phrase. Decoding runs only while an energy VAD hears speech (the media plane's
-//     WebRTC VAD will replace it).
+//     phrase (see SphinxOptions: uncovered speech, and a phone-loop score
+//     comparison). Decoding runs only while an energy VAD hears speech (the media
+//     plane's WebRTC VAD will replace it), after mild speexdsp noise suppression.
+//     A JSGF phone-loop "garbage" alternative was tried for rejection and dropped:
+//     on telephone audio it beat the phrases whatever its weight.
 //   - Vosk and FunASR: clients of the two common self-hosted streaming servers'
 //     websocket protocols, with reconnect (the current utterance is replayed), timeouts
 //     and back-pressure; tested against local servers that speak the same protocol.

@@ -364,14 +364,18 @@ func TestNetServerGone(t *testing.T) {
 	f.srv.CloseClientConnections()
 	f.srv.Listener.Close()
 	overruns, closed := 0, false
-	for i := 0; i < 400 && !closed; i++ {
-		switch err := r.Write(pcm[:160]); {
-		case errors.Is(err, asr.ErrOverrun):
-			overruns++
-		case errors.Is(err, asr.ErrClosed):
-			closed = true
+	// Bursts: while the worker is stuck in its reconnect backoff (≥ 50 ms) the
+	// one-second queue fills and the rest of a burst is refused at once.
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline) && !closed && overruns == 0; {
+		for range 60 {
+			switch err := r.Write(pcm[:160]); {
+			case errors.Is(err, asr.ErrOverrun):
+				overruns++
+			case errors.Is(err, asr.ErrClosed):
+				closed = true
+			}
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 	all := <-res
 	fs := finals(all)

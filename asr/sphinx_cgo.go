@@ -16,7 +16,6 @@ static ps_decoder_t *vx_new(const char *hmm, const char *dict, const char *extra
 		"-hmm", hmm,
 		"-dict", dict,
 		"-samprate", "16000",
-		"-logfn", "/dev/null",
 		"-dither", "yes",
 		"-seed", "1",
 		"-beam", beam,
@@ -51,8 +50,19 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 )
+
+// sphinxSetup serialises the pocketsphinx calls that touch process-wide C state:
+// decoder creation and destruction (sphinxbase's logging FILE*, which "-logfn" would
+// fclose and reopen under other threads — that corrupted the heap with parallel
+// decoders), grammar compilation and dictionary updates. Decoding calls on distinct
+// decoders run in parallel. Like the C state it guards, it is package-level.
+var sphinxSetup struct {
+	mu    sync.Mutex
+	quiet sync.Once
+}
 
 // decoder is one pocketsphinx decoder. Not safe for concurrent use: one goroutine owns
 // it at a time (the recogniser's worker, or the pool).
@@ -72,7 +82,8 @@ const (
 	sphinxPBeam = "1e-40"
 )
 
-func quietSphinx() { C.vx_quiet() }
+// quietSphinx silences sphinxbase's logging (to stderr by default) once per process.
+func quietSphinx() { sphinxSetup.quiet.Do(func() { C.vx_quiet() }) }
 
 func newDecoder(hmmDir, dictPath string, wip float64) (*decoder, error) {
 	chmm, cdict := C.CString(hmmDir), C.CString(dictPath)
@@ -84,7 +95,9 @@ func newDecoder(hmmDir, dictPath string, wip float64) (*decoder, error) {
 	defer C.free(unsafe.Pointer(cp))
 	cwip := C.CString(strconv.FormatFloat(wip, 'g', -1, 64))
 	defer C.free(unsafe.Pointer(cwip))
+	sphinxSetup.mu.Lock()
 	ps := C.vx_new(chmm, cdict, nil, cb, cw, cp, cwip)
+	sphinxSetup.mu.Unlock()
 	if ps == nil {
 		return nil, fmt.Errorf("pocketsphinx init (model %s, dict %s): %w", hmmDir, dictPath, ErrEngine)
 	}
@@ -93,7 +106,9 @@ func newDecoder(hmmDir, dictPath string, wip float64) (*decoder, error) {
 
 func (d *decoder) free() {
 	if d.ps != nil {
+		sphinxSetup.mu.Lock()
 		C.ps_free(d.ps)
+		sphinxSetup.mu.Unlock()
 		d.ps = nil
 	}
 }
@@ -107,7 +122,10 @@ func (d *decoder) addWord(word, phones string, update bool) error {
 	if update {
 		upd = 1
 	}
-	if C.ps_add_word(d.ps, cw, cp, upd) < 0 {
+	sphinxSetup.mu.Lock()
+	rc := C.ps_add_word(d.ps, cw, cp, upd)
+	sphinxSetup.mu.Unlock()
+	if rc < 0 {
 		return fmt.Errorf("pocketsphinx add word %q /%s/: %w", word, phones, ErrEngine)
 	}
 	d.words[word] = true
@@ -121,7 +139,10 @@ func (d *decoder) useGrammar(name, jsgf string) error {
 	if !d.searches[name] {
 		cj := C.CString(jsgf)
 		defer C.free(unsafe.Pointer(cj))
-		if C.ps_set_jsgf_string(d.ps, cname, cj) < 0 {
+		sphinxSetup.mu.Lock()
+		rc := C.ps_set_jsgf_string(d.ps, cname, cj)
+		sphinxSetup.mu.Unlock()
+		if rc < 0 {
 			return fmt.Errorf("pocketsphinx grammar %q: %w", name, ErrBadGrammar)
 		}
 		d.searches[name] = true
@@ -141,7 +162,10 @@ func (d *decoder) useAllphone(lmPath string) error {
 	if !d.searches[name] {
 		cp := C.CString(lmPath)
 		defer C.free(unsafe.Pointer(cp))
-		if C.ps_set_allphone_file(d.ps, cname, cp) < 0 {
+		sphinxSetup.mu.Lock()
+		rc := C.ps_set_allphone_file(d.ps, cname, cp)
+		sphinxSetup.mu.Unlock()
+		if rc < 0 {
 			return fmt.Errorf("pocketsphinx allphone %s: %w", lmPath, ErrEngine)
 		}
 		d.searches[name] = true
@@ -164,6 +188,26 @@ func (d *decoder) pathScore() (ascr int64, frames int) {
 	return ascr, frames
 }
 
+// pathScoreWindow is pathScore over decoder frames [lo, hi] counted from the path's
+// first frame; a segment partly inside counts in proportion.
+func (d *decoder) pathScoreWindow(lo, hi int) int64 {
+	segs := d.segments()
+	if len(segs) == 0 {
+		return 0
+	}
+	origin := segs[0].start
+	var sum float64
+	for _, s := range segs {
+		a, b := s.start-origin, s.end-origin
+		ov := min(b, hi) - max(a, lo) + 1
+		if ov <= 0 {
+			continue
+		}
+		sum += float64(s.ascr) * float64(ov) / float64(b-a+1)
+	}
+	return int64(sum)
+}
+
 // useKeyphrases compiles (once) and activates a keyword-spotting search; keyfile lines
 // are "phrase /threshold/".
 func (d *decoder) useKeyphrases(name, keyfile string) error {
@@ -172,7 +216,10 @@ func (d *decoder) useKeyphrases(name, keyfile string) error {
 	if !d.searches[name] {
 		ck := C.CString(keyfile)
 		defer C.free(unsafe.Pointer(ck))
-		if C.ps_set_kws(d.ps, cname, ck) < 0 {
+		sphinxSetup.mu.Lock()
+		rc := C.ps_set_kws(d.ps, cname, ck)
+		sphinxSetup.mu.Unlock()
+		if rc < 0 {
 			return fmt.Errorf("pocketsphinx keyphrases %q: %w", name, ErrBadGrammar)
 		}
 		d.searches[name] = true
