@@ -118,6 +118,7 @@ type Session struct {
 
 	sent, sentBytes, recv, recvBytes, lost, invalid, sendErrs atomic.Uint64
 	firstAt                                                   atomic.Int64
+	opusEncoded                                               atomic.Uint64 // frames encoded live (tests)
 	logLimit                                                  atomic.Int64
 }
 
@@ -130,7 +131,8 @@ type txState struct {
 	frame   int64
 	lastNow time.Time
 	opus    *opusEncoder
-	opusFor *Codec // the codec value opus was configured for
+	opusFor *Codec         // the codec value opus was configured for
+	pre     *encodedCursor // this frame came from a pre-encoded prompt
 	ticked  bool
 	sentAny bool
 	talking bool
@@ -545,10 +547,14 @@ func (s *Session) tick(now time.Time) {
 // (the rest is zeroed). Caller holds mu.
 func (s *Session) readPlayback(pcm []int16) int {
 	n := 0
+	s.tx.pre = nil
 	for len(s.plays) > 0 {
 		p := s.plays[0]
 		k, err := p.src.ReadFrame(pcm)
 		n = max(0, min(k, len(pcm)))
+		if ec, ok := p.src.(*encodedCursor); ok && n > 0 {
+			s.tx.pre = ec
+		}
 		if err == nil {
 			break // audio, or an underrun (n == 0): silence this frame, keep the playback
 		}
@@ -578,6 +584,11 @@ func (s *Session) audioPacket(codec *Codec, ts uint32, marker bool, n int) int {
 	tx.hdr.Timestamp = ts
 	tx.seq++
 	hn, _ := tx.hdr.MarshalTo(tx.buf[:]) // cannot fail: 12 bytes into 1500
+	if n > 0 && tx.pre != nil {
+		if p := tx.pre.payload(codec); p != nil { // pre-encoded prompt: no codec work
+			return hn + copy(tx.buf[hn:], p)
+		}
+	}
 	if codec.IsOpus() {
 		return s.opusPayload(codec, hn)
 	}
@@ -610,6 +621,7 @@ func (s *Session) opusPayload(codec *Codec, hn int) int {
 		return 0
 	}
 	n, err := tx.opus.encode(tx.buf[hn:], tx.pcm[:])
+	s.opusEncoded.Add(1)
 	if err != nil {
 		if s.logAllowed(time.Now()) {
 			s.log.Warn("opus encode", zap.Error(err))
