@@ -1,13 +1,13 @@
 package media
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"net/netip"
 	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtcp"
-	"go.uber.org/zap"
 )
 
 // RTCP (RFC 3550 §6): every session sends a report about every 5 s (randomised ±50 %,
@@ -18,8 +18,9 @@ import (
 // give the far end's view of our stream — its loss and jitter — and the round-trip
 // time from the LSR/DLSR of its report blocks (§6.4.1).
 //
-// pion/rtcp marshals and parses with allocations; at one report per leg per 5 s that
-// is ~0.004 allocations per RTP packet, which we accept rather than hand-roll RTCP.
+// Sending is allocation-free: the report is written into a per-session buffer (the SR
+// and RR layouts are fixed; the tests parse what we write with pion/rtcp). Receiving
+// parses with pion/rtcp, which allocates a little per report — one every 5 s per leg.
 const rtcpInterval = 5 * time.Second
 
 // rtcpState is shared between the clock goroutine (sending) and the receive path
@@ -45,6 +46,7 @@ type rtcpState struct {
 	// clock goroutine only: for the fraction lost between our reports
 	every        atomic.Int64 // mean frames between reports (tests shorten it)
 	prevExpected int64
+	buf          [52]byte // SR with one block
 	prevReceived uint64
 }
 
@@ -82,33 +84,52 @@ func (s *Session) maybeReport(now time.Time, dst netip.AddrPort, ts uint32) {
 	}
 	rs.nextTick.Store(s.tx.frame + 1 + int64(float64(rs.period())*(0.5+rand.Float64())))
 	block, haveBlock := s.receptionReport(now)
-	var pkt rtcp.Packet
-	if s.sent.Load() > 0 {
-		sr := &rtcp.SenderReport{
-			SSRC: s.tx.hdr.SSRC, NTPTime: ntpTime(now), RTPTime: ts,
-			PacketCount: uint32(s.sent.Load()), OctetCount: uint32(s.sentBytes.Load()),
-		}
-		if haveBlock {
-			sr.Reports = []rtcp.ReceptionReport{block}
-		}
-		pkt = sr
-	} else {
-		rr := &rtcp.ReceiverReport{SSRC: s.tx.hdr.SSRC}
-		if haveBlock {
-			rr.Reports = []rtcp.ReceptionReport{block}
-		}
-		pkt = rr
-	}
-	b, err := pkt.Marshal()
-	if err != nil {
-		return
-	}
+	b := s.marshalReport(now, ts, block, haveBlock)
 	if !rs.mux.Load() {
 		dst = netip.AddrPortFrom(dst.Addr(), dst.Port()+1)
 	}
 	if s.ep.sendRaw(s, b, dst) {
 		rs.sent.Add(1)
 	}
+}
+
+// marshalReport writes an SR (when we have sent RTP) or an RR with up to one
+// reception block into the session's RTCP buffer (RFC 3550 §6.4.1, §6.4.2).
+func (s *Session) marshalReport(now time.Time, ts uint32, blk rtcp.ReceptionReport, haveBlock bool) []byte {
+	b := s.rtcp.buf[:]
+	rc := 0
+	if haveBlock {
+		rc = 1
+	}
+	sender := s.sent.Load() > 0
+	n := 8 // header + SSRC
+	pt := byte(201)
+	if sender {
+		pt = 200
+		n += 20
+	}
+	n += 24 * rc
+	b[0] = 0x80 | byte(rc)
+	b[1] = pt
+	binary.BigEndian.PutUint16(b[2:], uint16(n/4-1))
+	binary.BigEndian.PutUint32(b[4:], s.tx.hdr.SSRC)
+	off := 8
+	if sender {
+		binary.BigEndian.PutUint64(b[8:], ntpTime(now))
+		binary.BigEndian.PutUint32(b[16:], ts)
+		binary.BigEndian.PutUint32(b[20:], uint32(s.sent.Load()))
+		binary.BigEndian.PutUint32(b[24:], uint32(s.sentBytes.Load()))
+		off = 28
+	}
+	if haveBlock {
+		binary.BigEndian.PutUint32(b[off:], blk.SSRC)
+		binary.BigEndian.PutUint32(b[off+4:], uint32(blk.FractionLost)<<24|blk.TotalLost&0xFFFFFF)
+		binary.BigEndian.PutUint32(b[off+8:], blk.LastSequenceNumber)
+		binary.BigEndian.PutUint32(b[off+12:], blk.Jitter)
+		binary.BigEndian.PutUint32(b[off+16:], blk.LastSenderReport)
+		binary.BigEndian.PutUint32(b[off+20:], blk.Delay)
+	}
+	return b[:n]
 }
 
 // receptionReport describes the far end's stream as we received it.
@@ -145,32 +166,62 @@ func (s *Session) receptionReport(now time.Time) (rtcp.ReceptionReport, bool) {
 	return r, true
 }
 
-// handleRTCP reads a (compound) RTCP packet from the far end. Receive goroutine.
+// handleRTCP reads a compound RTCP packet from the far end, allocation-free: pion/rtcp
+// parses each header and report block in place; SDES, BYE and APP are skipped.
+// Receive goroutine.
 func (s *Session) handleRTCP(b []byte, arrival time.Time) {
-	pkts, err := rtcp.Unmarshal(b)
-	if err != nil {
+	rs := &s.rtcp
+	var h rtcp.Header
+	valid := false
+	for len(b) >= 4 {
+		if err := h.Unmarshal(b); err != nil {
+			break
+		}
+		size := 4 * (int(h.Length) + 1)
+		if size > len(b) {
+			break
+		}
+		pkt := b[:size]
+		b = b[size:]
+		var blocks []byte
+		switch h.Type {
+		case rtcp.TypeSenderReport:
+			if len(pkt) < 28 {
+				continue
+			}
+			rs.lastSRNTP.Store(uint32(binary.BigEndian.Uint64(pkt[8:16]) >> 16))
+			rs.lastSRAt.Store(arrival.UnixNano())
+			blocks = pkt[28:]
+		case rtcp.TypeReceiverReport:
+			if len(pkt) < 8 {
+				continue
+			}
+			blocks = pkt[8:]
+		default:
+			valid = true
+			continue
+		}
+		valid = true
+		for i := 0; i < int(h.Count) && len(blocks) >= 24; i++ {
+			var r rtcp.ReceptionReport
+			if r.Unmarshal(blocks[:24]) == nil {
+				s.readBlock(r, arrival)
+			}
+			blocks = blocks[24:]
+		}
+	}
+	if !valid {
 		s.invalid.Add(1)
 		return
 	}
-	rs := &s.rtcp
 	rs.recv.Add(1)
-	for _, p := range pkts {
-		switch p := p.(type) {
-		case *rtcp.SenderReport:
-			rs.lastSRNTP.Store(uint32(p.NTPTime >> 16))
-			rs.lastSRAt.Store(arrival.UnixNano())
-			s.readBlocks(p.Reports, arrival)
-		case *rtcp.ReceiverReport:
-			s.readBlocks(p.Reports, arrival)
-		}
-	}
 }
 
-func (s *Session) readBlocks(blocks []rtcp.ReceptionReport, arrival time.Time) {
+func (s *Session) readBlock(r rtcp.ReceptionReport, arrival time.Time) {
 	rs := &s.rtcp
-	for _, r := range blocks {
+	{
 		if r.SSRC != s.tx.hdr.SSRC {
-			continue
+			return
 		}
 		rs.remoteLost.Store(uint64(r.TotalLost))
 		rs.remoteFrac.Store(uint32(r.FractionLost))
@@ -185,9 +236,6 @@ func (s *Session) readBlocks(blocks []rtcp.ReceptionReport, arrival time.Time) {
 			if rtt := int32(a - r.LastSenderReport - r.Delay); rtt >= 0 {
 				rs.rtt.Store(int64(time.Duration(rtt) * time.Second / 65536))
 			}
-		}
-		if s.logAllowed(arrival) {
-			s.log.Debug("rtcp report", zap.Uint32("lost", r.TotalLost), zap.Uint8("fraction", r.FractionLost))
 		}
 	}
 }

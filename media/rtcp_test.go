@@ -3,6 +3,8 @@ package media
 import (
 	"net/netip"
 	"testing"
+
+	"github.com/pion/rtcp"
 	"time"
 )
 
@@ -55,4 +57,40 @@ func FuzzHandleRTCP(f *testing.F) {
 			t.Fatalf("packet neither a report nor invalid: %+v → %+v", before, after)
 		}
 	})
+}
+
+// What we write is what pion/rtcp reads: an SR with its block, or an RR before we send.
+func TestRTCPMarshalParsesWithPion(t *testing.T) {
+	s := newTestSession(t, NewClock(ClockOptions{}), nil)
+	blk := rtcp.ReceptionReport{SSRC: 99, FractionLost: 12, TotalLost: 345, LastSequenceNumber: 70000, Jitter: 88, LastSenderReport: 0xABCD1234, Delay: 6553}
+	now := time.Unix(1_800_000_000, 500_000_000)
+	rr, err := rtcp.Unmarshal(s.marshalReport(now, 1234, blk, true))
+	if err != nil || len(rr) != 1 {
+		t.Fatalf("rr: %v %v", rr, err)
+	}
+	if r, ok := rr[0].(*rtcp.ReceiverReport); !ok || r.SSRC != s.SSRC() || len(r.Reports) != 1 || r.Reports[0] != blk {
+		t.Errorf("rr %+v", rr[0])
+	}
+	s.sent.Store(10)
+	s.sentBytes.Store(1720)
+	sr, err := rtcp.Unmarshal(s.marshalReport(now, 1234, blk, true))
+	if err != nil || len(sr) != 1 {
+		t.Fatalf("sr: %v %v", sr, err)
+	}
+	p, ok := sr[0].(*rtcp.SenderReport)
+	if !ok || p.SSRC != s.SSRC() || p.NTPTime != ntpTime(now) || p.RTPTime != 1234 || p.PacketCount != 10 ||
+		p.OctetCount != 1720 || len(p.Reports) != 1 || p.Reports[0] != blk {
+		t.Errorf("sr %+v", sr[0])
+	}
+	if _, err := rtcp.Unmarshal(s.marshalReport(now, 1, blk, false)); err != nil {
+		t.Errorf("sr without block: %v", err)
+	}
+	// Receiving it (as the far end would) allocates nothing.
+	pkt := append([]byte(nil), s.marshalReport(now, 1234, rtcp.ReceptionReport{SSRC: s.SSRC(), LastSenderReport: 1}, true)...)
+	if a := testing.AllocsPerRun(100, func() { s.handleRTCP(pkt, now) }); a != 0 {
+		t.Errorf("handleRTCP: %v allocs", a)
+	}
+	if a := testing.AllocsPerRun(100, func() { s.marshalReport(now, 1, blk, true) }); a != 0 {
+		t.Errorf("marshalReport: %v allocs", a)
+	}
 }

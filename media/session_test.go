@@ -64,7 +64,7 @@ func pair(t *testing.T, modA, modB func(*SessionOptions)) (a, b *Session) {
 // waitFor polls cond; RTP is paced by the clock, so there is no event to wait on.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second) // generous: CI machines are shared
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
