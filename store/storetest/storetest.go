@@ -37,6 +37,7 @@ func Exercise(t *testing.T, newDB func(t *testing.T) *store.DB) {
 		{"Dispositions", testDispositions},
 		{"Errors", testErrors},
 	}
+	tests = append(tests, complianceTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

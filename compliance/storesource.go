@@ -1,0 +1,364 @@
+package compliance
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/voxdial/voxdial/store"
+)
+
+// StoreSource is the store-backed Directory, ConsentLedger and History: campaigns and
+// sellers from their tables (cached for CacheFor), contacts' address zones from the
+// contacts table, the consent ledger, EBRs, Reassigned Numbers Database answers, and the
+// history from the attempts table (every campaign, every seller). Campaign ids are the
+// store's campaign ids in decimal. Safe for concurrent use.
+type StoreSource struct {
+	db       *store.DB
+	cacheFor time.Duration
+	now      func() time.Time
+
+	mu        sync.Mutex
+	campaigns map[string]cached[*Campaign]
+	sellers   map[string]cached[*Seller]
+}
+
+type cached[T any] struct {
+	v   T
+	err error
+	at  time.Time
+}
+
+// StoreSourceOptions configure NewStoreSource.
+type StoreSourceOptions struct {
+	// CacheFor is how long a campaign's or seller's settings are reused (default 2s;
+	// negative: never cached).
+	CacheFor time.Duration
+}
+
+// NewStoreSource returns the store-backed sources.
+func NewStoreSource(db *store.DB, o StoreSourceOptions) *StoreSource {
+	if o.CacheFor == 0 {
+		o.CacheFor = 2 * time.Second
+	}
+	return &StoreSource{db: db, cacheFor: o.CacheFor, now: time.Now,
+		campaigns: map[string]cached[*Campaign]{}, sellers: map[string]cached[*Seller]{}}
+}
+
+// storeErr maps the store's not-found to ours; any other error stays (fail closed).
+func storeErr(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	return err
+}
+
+// ParsePacks parses comma-separated pack names ("" is zero: by the number's country).
+func ParsePacks(s string) (Pack, error) {
+	var p Pack
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		x, ok := ParsePack(f)
+		if !ok {
+			return 0, fmt.Errorf("unknown rule pack %q (want us, uk, eu-fr or cn)", f)
+		}
+		p |= x
+	}
+	return p, nil
+}
+
+// Campaign implements Directory.
+func (s *StoreSource) Campaign(ctx context.Context, id string) (*Campaign, error) {
+	now := s.now()
+	s.mu.Lock()
+	if c, ok := s.campaigns[id]; ok && s.cacheFor > 0 && now.Sub(c.at) < s.cacheFor {
+		s.mu.Unlock()
+		return c.v, c.err
+	}
+	s.mu.Unlock()
+	c, err := s.loadCampaign(ctx, id, now)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err // transient errors are not cached
+	}
+	s.mu.Lock()
+	s.campaigns[id] = cached[*Campaign]{c, err, now}
+	s.mu.Unlock()
+	return c, err
+}
+
+func (s *StoreSource) loadCampaign(ctx context.Context, id string, now time.Time) (*Campaign, error) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("campaign %q: %w", id, ErrNotFound)
+	}
+	row, err := s.db.CampaignComplianceGet(ctx, &store.CampaignComplianceGetParams{ID: n})
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	c := &Campaign{ID: id, Seller: row.Seller, Subject: row.Subject}
+	if c.Subject == "" {
+		c.Subject = row.Name
+	}
+	switch row.Purpose {
+	case "survey":
+		c.Purpose = Informational
+	default:
+		c.Purpose, _ = ParsePurpose(row.Purpose) // unknown: the gate fails closed
+	}
+	c.Voice, _ = ParseVoice(row.Voice)
+	if c.Packs, err = ParsePacks(row.RulePacks); err != nil {
+		return nil, fmt.Errorf("campaign %d: %w", n, err)
+	}
+	if row.Pacing == "predictive" {
+		c.Pacing = PacingPredictive
+		l, a, err := s.db.AbandonCounts(ctx, &store.AbandonCountsParams{CampaignID: n, Since: now.Add(-30 * 24 * time.Hour)})
+		if err != nil {
+			return nil, err
+		}
+		c.Abandon30d = AbandonStats{LiveAnswers: l, Abandoned: a}
+		if l, a, err = s.db.AbandonCounts(ctx, &store.AbandonCountsParams{CampaignID: n, Since: now.Add(-24 * time.Hour)}); err != nil {
+			return nil, err
+		}
+		c.Abandon24h = AbandonStats{LiveAnswers: l, Abandoned: a}
+	} else {
+		c.Pacing = PacingOneToOne
+	}
+	// The runner presents one of the campaign's caller ids per contact: the gate checks the
+	// first that is not the seller's, or the first when all are.
+	if len(row.CallerIDs) > 0 {
+		c.CallerID = row.CallerIDs[0]
+		if sl, err := s.Seller(ctx, row.Seller); err == nil {
+			for _, id := range row.CallerIDs {
+				if !contains(sl.CallerIDs, id) {
+					c.CallerID = id
+					break
+				}
+			}
+		}
+	}
+	return c, nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Seller implements Directory.
+func (s *StoreSource) Seller(ctx context.Context, id string) (*Seller, error) {
+	now := s.now()
+	s.mu.Lock()
+	if c, ok := s.sellers[id]; ok && s.cacheFor > 0 && now.Sub(c.at) < s.cacheFor {
+		s.mu.Unlock()
+		return c.v, c.err
+	}
+	s.mu.Unlock()
+	row, err := s.db.SellerGet(ctx, &store.SellerGetParams{ID: id})
+	var sl *Seller
+	if err == nil {
+		sl = &Seller{ID: row.ID, CallerIDs: row.CallerIDs, PlatformSuppression: row.PlatformSuppression}
+	} else if err = storeErr(err); !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.sellers[id] = cached[*Seller]{sl, err, now}
+	s.mu.Unlock()
+	return sl, err
+}
+
+// Contact implements Directory: the address zone of the number's latest contact row.
+func (s *StoreSource) Contact(ctx context.Context, number uint64) (*Contact, error) {
+	tz, err := s.db.ContactZone(ctx, &store.ContactZoneParams{Phone: FormatNumber(number)})
+	if err != nil {
+		return nil, err
+	}
+	if tz == "" {
+		return nil, nil
+	}
+	return &Contact{AddressTimezone: tz}, nil
+}
+
+// ConsentID names a consent record in decisions and audits: its id and record hash.
+func ConsentID(c *store.Consent) string {
+	h := c.RecordHash
+	if len(h) > 16 {
+		h = h[:16]
+	}
+	return strconv.FormatInt(c.ID, 10) + "#" + h
+}
+
+// ConsentRecordHash is the SHA-256 of a consent record's content (not its id, revocation
+// or bookkeeping), so that an edited record no longer matches the hash its uses cite.
+func ConsentRecordHash(c *store.Consent) string {
+	doc, _ := json.Marshal([]any{c.Phone, c.Seller, c.Kind, c.Scope, c.ArtificialVoice, c.Source, c.EvidenceText,
+		c.EvidenceIP, c.EvidenceRecording, fmtTime(c.GivenAt), fmtTime(c.ExpiresAt)})
+	sum := sha256.Sum256(doc)
+	return hex.EncodeToString(sum[:])
+}
+
+// FromStoreConsent converts a ledger record; a record whose content no longer matches its
+// hash is returned revoked at its given time (it cannot be relied upon).
+func FromStoreConsent(r *store.Consent, number uint64) Consent {
+	c := Consent{Number: number, Seller: r.Seller, ArtificialVoice: r.ArtificialVoice, GivenAt: r.GivenAt,
+		ExpiresAt: r.ExpiresAt, RevokedAt: r.RevokedAt, RevokedVia: r.RevokedVia, ID: ConsentID(r)}
+	c.Kind, _ = ParseConsentKind(r.Kind)
+	for _, p := range r.Scope {
+		if x, ok := ParsePurpose(p); ok {
+			c.Scope = c.Scope.With(x)
+		}
+	}
+	if r.RecordHash != ConsentRecordHash(r) {
+		c.RevokedAt, c.RevokedVia = r.GivenAt, "record edited: hash mismatch"
+	}
+	return c
+}
+
+// Consents implements ConsentLedger.
+func (s *StoreSource) Consents(ctx context.Context, number uint64, buf []Consent) ([]Consent, error) {
+	rows, err := s.db.ConsentList(ctx, &store.ConsentListParams{Phone: FormatNumber(number)})
+	if err != nil {
+		return buf, err
+	}
+	for _, r := range rows {
+		buf = append(buf, FromStoreConsent(r, number))
+	}
+	return buf, nil
+}
+
+// EBRs implements ConsentLedger.
+func (s *StoreSource) EBRs(ctx context.Context, number uint64, buf []EBR) ([]EBR, error) {
+	rows, err := s.db.EBRList(ctx, FormatNumber(number))
+	if err != nil {
+		return buf, err
+	}
+	for _, r := range rows {
+		k := EBRPurchase
+		if r.Kind == "inquiry" {
+			k = EBRInquiry
+		}
+		buf = append(buf, EBR{Number: number, Seller: r.Seller, Kind: k, At: r.At})
+	}
+	return buf, nil
+}
+
+// Reassigned implements ConsentLedger.
+func (s *StoreSource) Reassigned(ctx context.Context, number uint64, at time.Time) (ReassignedCheck, error) {
+	r, err := s.db.ReassignedLatest(ctx, FormatNumber(number), at)
+	if errors.Is(err, store.ErrNotFound) {
+		return ReassignedCheck{Number: number}, nil
+	}
+	if err != nil {
+		return ReassignedCheck{}, err
+	}
+	c := ReassignedCheck{Number: number, CheckedAt: r.CheckedAt}
+	switch r.Answer {
+	case "yes":
+		c.Answer = ReassignedYes
+	case "no":
+		c.Answer = ReassignedNo
+	default:
+		c.Answer = ReassignedNoData
+	}
+	return c, nil
+}
+
+// storeOutcome maps the attempts table's outcome (the dialer's) to the history's.
+func storeOutcome(e *store.HistoryEvent) Outcome {
+	if e.State == store.AttemptLost || e.State == store.AttemptDialing {
+		return OutcomeUnknown // may or may not have connected: counts as an attempt
+	}
+	switch e.Outcome {
+	case "answered":
+		return OutcomeAnswered
+	case "no_answer", "rejected":
+		return OutcomeNoAnswer
+	case "busy":
+		return OutcomeBusy
+	case "voicemail":
+		return OutcomeVoicemail
+	case "machine":
+		return OutcomeMachine
+	case "abandoned":
+		return OutcomeAbandoned
+	case "invalid_number", "congestion":
+		return OutcomeNotConnected
+	case "failed":
+		return OutcomeFailed
+	}
+	return OutcomeUnknown
+}
+
+func eventOf(number uint64, e *store.HistoryEvent) Event {
+	ev := Event{Number: number, Seller: e.Seller, Campaign: strconv.FormatInt(e.CampaignID, 10), Subject: e.Subject,
+		At: e.StartedAt, CallerID: e.CallerID, Outcome: storeOutcome(e)}
+	switch e.Disposition {
+	case "voicemail_left", "no_response", "wrong_party":
+	default:
+		ev.Conversation = ev.Outcome == OutcomeAnswered
+	}
+	if e.Disposition == "opted_out" {
+		ev.Refused, ev.RefusalConfidence = true, 1
+	}
+	return ev
+}
+
+// Attempts implements History over the attempts table.
+func (s *StoreSource) Attempts(ctx context.Context, number uint64, since, until time.Time, buf []Event) ([]Event, error) {
+	rows, err := s.db.AttemptHistory(ctx, &store.AttemptHistoryParams{Phone: FormatNumber(number), Since: since, Until: until})
+	if err != nil {
+		return buf, err
+	}
+	for i := range rows {
+		buf = append(buf, eventOf(number, &rows[i]))
+	}
+	return buf, nil
+}
+
+// Refusals implements History: attempts that ended with the opted_out disposition.
+func (s *StoreSource) Refusals(ctx context.Context, number uint64, until time.Time, buf []Event) ([]Event, error) {
+	rows, err := s.db.AttemptHistory(ctx, &store.AttemptHistoryParams{Phone: FormatNumber(number), Until: until, OptedOut: true})
+	if err != nil {
+		return buf, err
+	}
+	for i := range rows {
+		buf = append(buf, eventOf(number, &rows[i]))
+	}
+	return buf, nil
+}
+
+// StoreGate is a gate over the store with its parts: the sources, the do-not-call index
+// (refresh it with DNC.Run) and the audit log.
+type StoreGate struct {
+	*Gate
+	Source *StoreSource
+	DNC    *StoreDNC
+	Audit  *StoreAudit
+}
+
+// NewStoreGate loads the do-not-call index and returns a gate over the store.
+func NewStoreGate(ctx context.Context, db *store.DB, o StoreSourceOptions) (*StoreGate, error) {
+	dnc, err := NewStoreDNC(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("load do-not-call index: %w", err)
+	}
+	src := NewStoreSource(db, o)
+	g, err := NewGate(Options{Directory: src, Consents: src, History: src, DNC: dnc})
+	if err != nil {
+		return nil, err
+	}
+	return &StoreGate{Gate: g, Source: src, DNC: dnc, Audit: &StoreAudit{DB: db}}, nil
+}
