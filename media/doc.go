@@ -1,6 +1,8 @@
-// Package media is the RTP media plane of a call leg: G.711 codecs, RFC 4733 DTMF,
-// WAV prompts and recordings, RTP port allocation, and Session, which sends and
-// receives one leg's audio.
+// Package media is the RTP media plane of a call leg: the shared media plane (clocks
+// and batched sockets), Session (one leg's RTP), G.711 and Opus codecs with resampling,
+// RFC 4733 DTMF, a receive jitter buffer, RTCP reports, WAV prompts and recordings,
+// pre-encoded prompts, voice-activity detection (VAD) and answering-machine detection
+// (AMD).
 //
 // # Media plane: clocks and sockets
 //
@@ -35,4 +37,27 @@
 //
 // A Recorder writes a stereo WAV (left: sent, right: received) placed by time since
 // session start, streamed to disk in one-second chunks.
+// # Receive path: jitter buffer, RTCP
+//
+// Received audio goes through a jitter buffer (jitter.go) on the receive path: frames
+// are released in sequence order as soon as they are in order (a bot has no speaker to
+// feed at a steady rate, so no delay is added while nothing is missing); a gap waits
+// for the missing packet up to an adaptive depth (3 × jitter, at least MinDelay, at
+// most MaxDelay, longer after late packets) and is then concealed (Opus: in-band FEC
+// from the next packet or the codec's PLC; G.711: the last frame fading out over 60
+// ms). Late packets and duplicates are dropped and counted; a new SSRC restarts it.
+// RTCP (rtcp.go): a sender or receiver report about every 5 s per leg, on the RTP port
+// when a=rtcp-mux was agreed (else port+1); the far end's reports give our loss and
+// jitter as it sees them, and the round-trip time. Session.Stats carries all of it.
+//
+// # VAD and AMD
+//
+// VAD (vad.go) turns 20 ms frames into speech start/end events with media timestamps;
+// its default engine is the WebRTC VAD from Debian's libwebrtc-audio-processing via cgo
+// (declared here: the package ships no header for it), with a pure-Go energy/ZCR engine
+// for builds without cgo (or with the novadwebrtc tag). AMD (amd.go) decides human /
+// machine / not sure from the timing of the VAD's frames (initial silence, greeting
+// length, words, the pause after a short greeting — the classic rules, written afresh)
+// and from Goertzel tone detection (voicemail beeps, SIT, fax CNG), with a wait-for-beep
+// mode. Both are fed from SessionOptions.OnAudio and allocate nothing per frame.
 package media
