@@ -2,6 +2,7 @@ package media
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -172,8 +173,14 @@ func (c *SharedClock) run(ctx context.Context, done chan struct{}) {
 				return
 			case <-timer.C:
 			}
-		} else if ctx.Err() != nil {
-			return
+		} else {
+			if ctx.Err() != nil {
+				return
+			}
+			// Behind schedule: catch up, but let the receive goroutines that share our P
+			// drain their sockets between slots, or their buffers overflow (seen with
+			// GOMAXPROCS=1 on a loaded machine: the clock never slept).
+			runtime.Gosched()
 		}
 		late := time.Since(dl)
 		if late > maxCatchUp {
