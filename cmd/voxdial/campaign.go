@@ -224,18 +224,7 @@ func newCampaignStateCmd(db dbFunc, verb, short string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctx, now := cmd.Context(), time.Now()
-			closed := 0
-			switch verb {
-			case "start":
-				c, err = campaign.Start(ctx, d, c.ID, now)
-			case "pause":
-				c, err = campaign.Pause(ctx, d, c.ID, now)
-			case "resume":
-				c, err = campaign.Resume(ctx, d, c.ID, now)
-			case "stop":
-				c, closed, err = campaign.Stop(ctx, d, c.ID, now)
-			}
+			c, closed, err := campaign.Transition(cmd.Context(), d, c.ID, verb, time.Now())
 			if errors.Is(err, store.ErrStateConflict) {
 				return usageErr("%s: %v", verb, err)
 			}
@@ -253,55 +242,12 @@ func newCampaignStateCmd(db dbFunc, verb, short string) *cobra.Command {
 	return cmd
 }
 
-// campaignResults is the `campaign results --json` document.
-type campaignResults struct {
-	Campaign     string         `json:"campaign"`
-	State        string         `json:"state"`
-	Contacts     int            `json:"contacts"`
-	Final        int            `json:"final"`
-	Pending      int            `json:"pending"`
-	Attempts     int            `json:"attempts"`
-	Dispositions map[string]int `json:"dispositions"`
-	Outcomes     map[string]int `json:"outcomes"`
-	Rows         []resultRow    `json:"rows,omitempty"`
+// loadResults is campaign.LoadResults (shared with the dashboard).
+func loadResults(ctx context.Context, d *store.DB, c *store.Campaign, rows bool) (*campaign.Results, error) {
+	return campaign.LoadResults(ctx, d, c, rows)
 }
 
-type resultRow struct {
-	Phone       string `json:"phone"`
-	ExternalID  string `json:"external_id,omitempty"`
-	State       string `json:"state"`
-	Disposition string `json:"disposition"`
-	Attempts    int    `json:"attempts"`
-	LastOutcome string `json:"last_outcome"`
-}
-
-func loadResults(ctx context.Context, d *store.DB, c *store.Campaign, rows bool) (*campaignResults, error) {
-	st, err := d.CampaignStatsGet(ctx, &store.CampaignGetParams{ID: c.ID})
-	if err != nil {
-		return nil, err
-	}
-	r := &campaignResults{Campaign: c.Name, State: c.State, Contacts: st.Total, Final: st.Contacts[store.ContactDone],
-		Pending: st.Contacts[store.ContactPending] + st.Contacts[store.ContactLeased], Attempts: st.Attempts,
-		Dispositions: st.Dispositions, Outcomes: st.Outcomes}
-	if rows {
-		for after := int64(0); ; {
-			page, err := d.ContactList(ctx, &store.ContactListParams{CampaignID: c.ID, AfterID: after})
-			if err != nil {
-				return nil, err
-			}
-			if len(page) == 0 {
-				break
-			}
-			for _, ct := range page {
-				r.Rows = append(r.Rows, resultRow{ct.Phone, ct.ExternalID, ct.State, ct.Disposition, ct.Attempts, ct.LastOutcome})
-			}
-			after = page[len(page)-1].ID
-		}
-	}
-	return r, nil
-}
-
-func printResults(w io.Writer, r *campaignResults) {
+func printResults(w io.Writer, r *campaign.Results) {
 	fmt.Fprintf(w, "campaign %q (%s): %d contacts, %d final, %d pending, %d attempts\n", r.Campaign, r.State, r.Contacts, r.Final, r.Pending, r.Attempts)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  DISPOSITION\tCONTACTS")
@@ -342,7 +288,7 @@ func newCampaignResultsCmd(db dbFunc) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := loadResults(cmd.Context(), d, c, rows)
+			r, err := campaign.LoadResults(cmd.Context(), d, c, rows)
 			if err != nil {
 				return failureErr(err)
 			}

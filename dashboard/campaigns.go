@@ -1,0 +1,272 @@
+package dashboard
+
+import (
+	"encoding/csv"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/voxdial/voxdial/campaign"
+	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/store"
+)
+
+// campaignDoc is a campaign as the API shows it.
+type campaignDoc struct {
+	*store.Campaign
+	OwnerID   int64                `json:"owner_id,omitempty"`
+	CanManage bool                 `json:"can_manage"`
+	Stats     *store.CampaignStats `json:"stats,omitempty"`
+}
+
+func (s *Server) owner(r *http.Request, id int64) (int64, error) {
+	owners, err := s.db.CampaignOwnerList(r.Context())
+	if err != nil {
+		return 0, err
+	}
+	return owners[id], nil
+}
+
+// canManage: admin manages every campaign, marketing and collections their own.
+func canManage(p *principal, ownerID int64) bool {
+	if p.User.Role == store.RoleAdmin {
+		return true
+	}
+	return ownerID != 0 && ownerID == p.User.ID && (p.User.Role == store.RoleMarketing || p.User.Role == store.RoleCollections)
+}
+
+// seesFull: full numbers and recordings for admin and compliance, and for
+// owners on their own campaigns.
+func seesFull(p *principal, ownerID int64) bool {
+	return p.fullNumbers() || (ownerID != 0 && ownerID == p.User.ID && p.User.Role != store.RoleManager)
+}
+
+func mask(full bool, phone string) string {
+	if full {
+		return phone
+	}
+	return dialer.MaskNumber(phone)
+}
+
+func (s *Server) handleCampaignList(w http.ResponseWriter, r *http.Request, p *principal) {
+	var states []string
+	if st := r.URL.Query().Get("state"); st != "" {
+		states = strings.Split(st, ",")
+	}
+	cs, err := s.db.CampaignList(r.Context(), &store.CampaignListParams{States: states})
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	owners, err := s.db.CampaignOwnerList(r.Context())
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	out := make([]campaignDoc, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, campaignDoc{Campaign: c, OwnerID: owners[c.ID], CanManage: canManage(p, owners[c.ID])})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"campaigns": out})
+}
+
+// campaignCreateRequest is POST /api/campaigns.
+type campaignCreateRequest struct {
+	Name          string               `json:"name"`
+	Script        string               `json:"script"` // a script in the script directory, or asset:NAME
+	Trunk         string               `json:"trunk"`
+	CallerIDs     []string             `json:"caller_ids"`
+	Region        string               `json:"region"`
+	TimeZone      string               `json:"time_zone"`
+	Purpose       string               `json:"purpose"`
+	Seller        string               `json:"seller"`
+	MaxAttempts   int                  `json:"max_attempts"`
+	MaxConcurrent int                  `json:"max_concurrent"`
+	Schedule      campaign.Schedule    `json:"schedule"`
+	Retry         campaign.RetryPolicy `json:"retry"`
+	Requires      []string             `json:"requires"`
+}
+
+func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request, p *principal) {
+	var req campaignCreateRequest
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	script, err := s.scriptPath(req.Script)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "script: %v", err)
+		return
+	}
+	c, err := campaign.Create(r.Context(), s.db, campaign.CreateParams{Name: req.Name, Script: script, Trunk: req.Trunk,
+		CallerIDs: req.CallerIDs, Region: req.Region, TimeZone: req.TimeZone, Purpose: req.Purpose, Seller: req.Seller,
+		MaxAttempts: req.MaxAttempts, MaxConcurrent: req.MaxConcurrent, Schedule: req.Schedule, Retry: req.Retry,
+		Requires: req.Requires, Now: s.opts.Now()})
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	if err := s.db.CampaignOwnerSet(r.Context(), &store.CampaignOwnerSetParams{CampaignID: c.ID, UserID: p.User.ID}); err != nil {
+		s.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, campaignDoc{Campaign: c, OwnerID: p.User.ID, CanManage: true})
+}
+
+// loadCampaign reads the {id} campaign and its owner.
+func (s *Server) loadCampaign(w http.ResponseWriter, r *http.Request) (*store.Campaign, int64, bool) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return nil, 0, false
+	}
+	c, err := s.db.CampaignGet(r.Context(), &store.CampaignGetParams{ID: id})
+	if err != nil {
+		s.storeError(w, err)
+		return nil, 0, false
+	}
+	owner, err := s.owner(r, id)
+	if err != nil {
+		s.storeError(w, err)
+		return nil, 0, false
+	}
+	return c, owner, true
+}
+
+func (s *Server) handleCampaignGet(w http.ResponseWriter, r *http.Request, p *principal) {
+	c, owner, ok := s.loadCampaign(w, r)
+	if !ok {
+		return
+	}
+	st, err := s.db.CampaignStatsGet(r.Context(), &store.CampaignGetParams{ID: c.ID})
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, campaignDoc{Campaign: c, OwnerID: owner, CanManage: canManage(p, owner), Stats: st})
+}
+
+func (s *Server) forbidUnlessManager(w http.ResponseWriter, p *principal, c *store.Campaign, owner int64) bool {
+	if canManage(p, owner) {
+		return false
+	}
+	writeError(w, http.StatusForbidden, "campaign %q is not yours to change (role %s)", c.Name, p.User.Role)
+	return true
+}
+
+// handleContactsUpload imports a CSV (the raw body as text/csv, or the
+// "file" part of multipart/form-data) and answers with the row-level report.
+func (s *Server) handleContactsUpload(w http.ResponseWriter, r *http.Request, p *principal) {
+	c, owner, ok := s.loadCampaign(w, r)
+	if !ok || s.forbidUnlessManager(w, p, c, owner) {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<30)
+	var body io.Reader = r.Body
+	name := r.URL.Query().Get("file")
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		mr, err := r.MultipartReader()
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "multipart: %v", err)
+			return
+		}
+		for {
+			part, err := mr.NextPart()
+			if err != nil {
+				writeError(w, http.StatusBadRequest, "multipart: no \"file\" part")
+				return
+			}
+			if part.FormName() == "file" {
+				body = part
+				if name == "" {
+					name = part.FileName()
+				}
+				break
+			}
+		}
+	}
+	if name == "" {
+		name = "upload.csv"
+	}
+	name = filepath.Base(name)
+	maxErrors := int(queryInt(r, "max_errors", 1000))
+	rep, err := campaign.Import(r.Context(), s.db, body, campaign.ImportOptions{Campaign: c, File: name, MaxErrors: maxErrors, Now: s.opts.Now()})
+	var fe *campaign.FileError
+	if errors.As(err, &fe) {
+		writeJSON(w, http.StatusBadRequest, &campaign.ImportReport{Campaign: c.Name, File: name, Errors: []campaign.ImportError{fe.ImportError}})
+		return
+	}
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	if rep.Errors == nil {
+		rep.Errors = []campaign.ImportError{}
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+func (s *Server) handleCampaignVerb(w http.ResponseWriter, r *http.Request, p *principal) {
+	verb := r.PathValue("verb")
+	if !slices.Contains(campaign.Verbs, verb) {
+		writeError(w, http.StatusNotFound, "no such action %q (want %s)", verb, strings.Join(campaign.Verbs, ", "))
+		return
+	}
+	c, owner, ok := s.loadCampaign(w, r)
+	if !ok || s.forbidUnlessManager(w, p, c, owner) {
+		return
+	}
+	nc, closed, err := campaign.Transition(r.Context(), s.db, c.ID, verb, s.opts.Now())
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	_ = s.db.CallEventAppend(r.Context(), &store.CallEventAppendParams{CampaignID: c.ID, Type: "campaign_" + verb,
+		Data: map[string]any{"by": p.User.Name, "state": nc.State}, At: s.opts.Now()})
+	writeJSON(w, http.StatusOK, map[string]any{"campaign": campaignDoc{Campaign: nc, OwnerID: owner, CanManage: true}, "contacts_closed": closed})
+}
+
+// handleCampaignResults is the per-disposition results; ?contacts=1 adds a
+// row per contact, ?format=csv exports those rows.
+func (s *Server) handleCampaignResults(w http.ResponseWriter, r *http.Request, p *principal) {
+	c, owner, ok := s.loadCampaign(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	asCSV := q.Get("format") == "csv"
+	rows := asCSV || q.Get("contacts") == "1" || q.Get("contacts") == "true"
+	res, err := campaign.LoadResults(r.Context(), s.db, c, rows)
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	full := seesFull(p, owner)
+	for i := range res.Rows {
+		res.Rows[i].Phone = mask(full, res.Rows[i].Phone)
+	}
+	if !asCSV {
+		writeJSON(w, http.StatusOK, res)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+safeFileName(c.Name)+`-results.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"phone", "external_id", "state", "disposition", "attempts", "last_outcome"})
+	for _, row := range res.Rows {
+		_ = cw.Write([]string{row.Phone, row.ExternalID, row.State, row.Disposition, strconv.Itoa(row.Attempts), row.LastOutcome})
+	}
+	cw.Flush()
+}
+
+func safeFileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, s)
+}

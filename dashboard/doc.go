@@ -1,0 +1,34 @@
+// Package dashboard is voxdial's HTTP face: a JSON API over campaigns,
+// contacts, scripts and calls, authentication and roles, live events over
+// Server-Sent Events, Prometheus metrics and the embedded web UI.
+//
+// # Requests
+//
+//	request ─► Server.Handler: /healthz, /metrics, /api/openapi.json and the UI are public
+//	   │
+//	   ├─ authenticate: "Authorization: Bearer vxd_…" (API token, SHA-256 at rest)
+//	   │                 or the voxdial_session cookie (SHA-256 at rest; HttpOnly,
+//	   │                 Secure, SameSite=Strict) + X-CSRF-Token on every unsafe method
+//	   ├─ authorise: each route names the roles it admits; campaign changes also
+//	   │             need ownership (admin manages every campaign)
+//	   └─ handler ─► store / campaign / voicebot ─► JSON (errors: {"error": "…"})
+//
+// Roles: admin does everything; marketing and collections create campaigns
+// and manage their own; compliance reads everything (full numbers and
+// recordings) and edits DNC and consent; manager reads everything, changes
+// nothing and sees masked numbers and no recordings. Owners see full numbers
+// and recordings of their own campaigns only.
+//
+// # Live events and metrics
+//
+// A Live tails the store's call_events (every node's attempts and gate
+// decisions: the shared event log, so a dashboard on any node shows the whole
+// cluster), fans them out to SSE subscribers (/api/events) and feeds the
+// event-derived metrics; store gauges (hopper depth, leased and expired
+// leases, calls in progress) are refreshed on the same tick. A runner in the
+// same process may also report through Metrics.ObserveAttempt (its
+// RunnerOptions.OnAttempt), which counts this node's own attempts.
+//
+// Logins are rate-limited per client address and per user name; a draining
+// node answers /healthz with 503 and "X-Voxdial-Draining: true".
+package dashboard

@@ -1,0 +1,80 @@
+package dashboard
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/voxdial/voxdial/campaign"
+)
+
+// Metrics are the Prometheus metrics of a node. Event-derived series
+// (attempts, gate decisions, latencies) follow the shared event log, so they
+// describe the whole cluster: aggregate them with max, not sum, across nodes.
+// voxdial_node_* series count what this node's runner did.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	activeCalls     prometheus.Gauge
+	attempts        *prometheus.CounterVec
+	cps             prometheus.Gauge
+	gate            *prometheus.CounterVec
+	turnLatency     prometheus.Histogram
+	firstAudio      prometheus.Histogram
+	hopperDepth     prometheus.Gauge
+	leased          prometheus.Gauge
+	leasesExpired   prometheus.Gauge
+	attemptsLost    prometheus.Counter
+	nodeAttempts    *prometheus.CounterVec
+	logins          *prometheus.CounterVec
+	sseClients      prometheus.Gauge
+	eventsPublished prometheus.Counter
+}
+
+// NewMetrics registers the metrics on a private registry.
+func NewMetrics() *Metrics {
+	latency := []float64{.05, .1, .2, .3, .4, .5, .75, 1, 1.5, 2, 3, 5}
+	m := &Metrics{
+		reg:         prometheus.NewRegistry(),
+		activeCalls: prometheus.NewGauge(prometheus.GaugeOpts{Name: "voxdial_active_calls", Help: "Calls in progress (open attempts, all nodes)."}),
+		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "voxdial_call_attempts_total",
+			Help: "Finished call attempts by outcome (answered, busy, no_answer, voicemail, …)."}, []string{"outcome"}),
+		cps: prometheus.NewGauge(prometheus.GaugeOpts{Name: "voxdial_calls_per_second", Help: "Call attempts started per second over the last 10 s."}),
+		gate: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "voxdial_gate_decisions_total",
+			Help: "Compliance gate decisions by decision and rule (allow is counted once per placed call)."}, []string{"decision", "rule"}),
+		turnLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "voxdial_turn_latency_seconds",
+			Help: "Voice-bot turn latency: caller's end of speech to the bot's first audio.", Buckets: latency}),
+		firstAudio: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "voxdial_answer_to_first_audio_seconds",
+			Help: "Answer to the bot's first audio.", Buckets: latency}),
+		hopperDepth:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "voxdial_hopper_depth", Help: "Contacts of running campaigns due now, not leased yet."}),
+		leased:        prometheus.NewGauge(prometheus.GaugeOpts{Name: "voxdial_contacts_leased", Help: "Contacts leased by some node."}),
+		leasesExpired: prometheus.NewGauge(prometheus.GaugeOpts{Name: "voxdial_leases_expired", Help: "Leases past their expiry, not rescued yet."}),
+		attemptsLost: prometheus.NewCounter(prometheus.CounterOpts{Name: "voxdial_lease_expiries_total",
+			Help: "Attempts closed as lost by a lease rescue (their node died or stalled), counted since this process started."}),
+		nodeAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "voxdial_node_attempts_total",
+			Help: "Contacts this node's runner worked, by outcome (dialer outcome, gate_block, gate_hold, window, released)."}, []string{"outcome"}),
+		logins:          prometheus.NewCounterVec(prometheus.CounterOpts{Name: "voxdial_dashboard_logins_total", Help: "Dashboard logins by result."}, []string{"result"}),
+		sseClients:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "voxdial_dashboard_sse_clients", Help: "Connected live-event streams."}),
+		eventsPublished: prometheus.NewCounter(prometheus.CounterOpts{Name: "voxdial_dashboard_events_total", Help: "Call events read from the event log."}),
+	}
+	m.reg.MustRegister(m.activeCalls, m.attempts, m.cps, m.gate, m.turnLatency, m.firstAudio, m.hopperDepth, m.leased,
+		m.leasesExpired, m.attemptsLost, m.nodeAttempts, m.logins, m.sseClients, m.eventsPublished,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves /metrics.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Registry is the metrics' registry (to add a component's own collectors).
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// ObserveAttempt counts one contact worked by this node's runner; give it
+// as campaign.RunnerOptions.OnAttempt.
+func (m *Metrics) ObserveAttempt(rep campaign.AttemptReport) {
+	m.nodeAttempts.WithLabelValues(orDefault(rep.Outcome, "unknown")).Inc()
+}

@@ -1,0 +1,219 @@
+package dashboard
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/voxdial/voxdial/campaign"
+	"github.com/voxdial/voxdial/store"
+)
+
+// Options configure New. Zero values take the defaults noted.
+type Options struct {
+	Store *store.DB // required
+	// ScriptDir holds uploaded scripts; campaigns name scripts in it (or
+	// built-in asset:NAME). Empty: uploads are refused.
+	ScriptDir string
+	// RecordDir is where the runner records calls (<call_id>.wav).
+	RecordDir string
+	// InsecureCookies drops the Secure flag of the session cookie (plain-HTTP
+	// deployments behind nothing; browsers still accept Secure cookies on localhost).
+	InsecureCookies bool
+	SessionTTL      time.Duration // default 12h
+	// LoginLimit is the failed logins allowed per client address and per user
+	// name within LoginWindow (default 5 per minute).
+	LoginLimit  int
+	LoginWindow time.Duration
+	BcryptCost  int           // default bcrypt.DefaultCost
+	Poll        time.Duration // live tail interval (default 500ms)
+	// Draining reports whether the node is shutting down (/healthz 503).
+	Draining func() bool
+	Logger   *zap.Logger
+	Now      func() time.Time
+}
+
+// Server is the dashboard: API, UI, live events and metrics. Create it with
+// New, mount Handler, and run Live in a goroutine.
+type Server struct {
+	opts     Options
+	db       *store.DB
+	log      *zap.Logger
+	mux      *http.ServeMux
+	limiter  *loginLimiter
+	Metrics  *Metrics
+	Live     *Live
+	draining atomic.Bool
+}
+
+// New builds a server.
+func New(opts Options) (*Server, error) {
+	if opts.Store == nil {
+		return nil, errors.New("dashboard: Store is required")
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = 12 * time.Hour
+	}
+	if opts.LoginLimit <= 0 {
+		opts.LoginLimit = 5
+	}
+	if opts.LoginWindow <= 0 {
+		opts.LoginWindow = time.Minute
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 500 * time.Millisecond
+	}
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{opts: opts, db: opts.Store, log: opts.Logger, mux: http.NewServeMux(),
+		limiter: newLoginLimiter(opts.LoginLimit, opts.LoginWindow, opts.Now)}
+	s.Metrics = NewMetrics()
+	s.Live = newLive(s.db, s.Metrics, opts.Poll, opts.Now, s.log)
+	s.routes()
+	return s, nil
+}
+
+// SetDraining marks the node as draining: /healthz answers 503.
+func (s *Server) SetDraining(v bool) { s.draining.Store(v) }
+
+func (s *Server) isDraining() bool {
+	return s.draining.Load() || (s.opts.Draining != nil && s.opts.Draining())
+}
+
+// Handler is the whole HTTP surface.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Run tails the live events until ctx ends.
+func (s *Server) Run(ctx context.Context) { s.Live.Run(ctx) }
+
+// route is one API endpoint: who may call it and how.
+type route struct {
+	pattern string
+	roles   []string // nil: any authenticated user
+	h       func(w http.ResponseWriter, r *http.Request, p *principal)
+}
+
+func (s *Server) routes() {
+	all := []string{store.RoleAdmin, store.RoleMarketing, store.RoleCollections, store.RoleCompliance, store.RoleManager}
+	owners := []string{store.RoleAdmin, store.RoleMarketing, store.RoleCollections}
+	admin := []string{store.RoleAdmin}
+	api := []route{
+		{"GET /api/me", all, s.handleMe},
+		{"POST /api/logout", all, s.handleLogout},
+		{"GET /api/campaigns", all, s.handleCampaignList},
+		{"POST /api/campaigns", owners, s.handleCampaignCreate},
+		{"GET /api/campaigns/{id}", all, s.handleCampaignGet},
+		{"POST /api/campaigns/{id}/contacts", owners, s.handleContactsUpload},
+		{"POST /api/campaigns/{id}/{verb}", owners, s.handleCampaignVerb},
+		{"GET /api/campaigns/{id}/results", all, s.handleCampaignResults},
+		{"GET /api/campaigns/{id}/attempts", all, s.handleAttemptList},
+		{"GET /api/attempts/{id}", all, s.handleAttemptGet},
+		{"GET /api/attempts/{id}/recording", []string{store.RoleAdmin, store.RoleCompliance, store.RoleMarketing, store.RoleCollections}, s.handleRecording},
+		{"GET /api/scripts", all, s.handleScriptList},
+		{"PUT /api/scripts/{name}", owners, s.handleScriptPut},
+		{"POST /api/scripts/lint", all, s.handleScriptLint},
+		{"POST /api/scripts/chat", all, s.handleScriptChat},
+		{"GET /api/events", all, s.handleEvents},
+		{"GET /api/users", admin, s.handleUserList},
+		{"POST /api/users", admin, s.handleUserCreate},
+		{"POST /api/users/{id}/disable", admin, s.handleUserDisable},
+		{"POST /api/users/{id}/tokens", admin, s.handleTokenCreate},
+		{"GET /api/admin-audit", []string{store.RoleAdmin, store.RoleCompliance}, s.handleAdminAudit},
+	}
+	for _, rt := range api {
+		s.mux.Handle(rt.pattern, s.authed(rt))
+	}
+	s.mux.HandleFunc("POST /api/login", s.handleLogin)
+	s.mux.HandleFunc("GET /api/openapi.json", s.handleOpenAPI)
+	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
+	s.mux.Handle("GET /metrics", s.Metrics.Handler())
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+	})
+	s.mux.Handle("/", uiHandler())
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if s.isDraining() {
+		w.Header().Set("X-Voxdial-Draining", "true")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "draining"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "database unreachable", "error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+}
+
+// apiError is every error response: {"error": "…"}.
+type apiError struct {
+	Error string `json:"error"`
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, format string, args ...any) {
+	writeJSON(w, code, apiError{Error: fmt.Sprintf(format, args...)})
+}
+
+// storeError maps store and campaign errors to HTTP statuses.
+func (s *Server) storeError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "%v", err)
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrStateConflict):
+		writeError(w, http.StatusConflict, "%v", err)
+	case errors.Is(err, store.ErrInvalidParams), errors.Is(err, campaign.ErrInvalidCampaign):
+		writeError(w, http.StatusBadRequest, "%v", err)
+	default:
+		s.log.Error("api", zap.Error(err))
+		writeError(w, http.StatusInternalServerError, "internal error: %v", err)
+	}
+}
+
+// decodeJSON reads a JSON body strictly (unknown fields are errors).
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "request body: %v", err)
+		return false
+	}
+	return true
+}
+
+func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusBadRequest, "bad id %q", r.PathValue("id"))
+		return 0, false
+	}
+	return id, true
+}
+
+func queryInt(r *http.Request, key string, def int64) int64 {
+	if v, err := strconv.ParseInt(r.URL.Query().Get(key), 10, 64); err == nil {
+		return v
+	}
+	return def
+}
