@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/tts"
@@ -25,6 +26,13 @@ type Options struct {
 	// NewSpeaker makes the speaker for voice-bot prompts, once, on first use;
 	// default: the embedded flite engine at 8 kHz.
 	NewSpeaker func() (voicebot.Speaker, error)
+	// NewRecognizer makes the speech recognition engine, once, on first use;
+	// default: embedded pocketsphinx. A nil engine (or an error, logged) leaves
+	// live calls hearing DTMF and silence only.
+	NewRecognizer func(vocabulary []string) (asr.Engine, error)
+	// OptOut, when set, gives each call's opt-out (compliance.OptOuts.For): a voice-bot
+	// `action: opt_out` then takes the number off the calling lists at once.
+	OptOut func(callID, to string) voicebot.OptOuter
 }
 
 // Host loads scripts (once per path) and runs them on calls. Safe for
@@ -39,6 +47,9 @@ type Host struct {
 	speakerOnce sync.Once
 	speaker     voicebot.Speaker
 	speakerErr  error
+
+	asrOnce sync.Once
+	asr     asr.Engine
 }
 
 // NewHost returns a Host.
@@ -48,6 +59,11 @@ func NewHost(opts Options) *Host {
 	}
 	if opts.NewSpeaker == nil {
 		opts.NewSpeaker = func() (voicebot.Speaker, error) { return NewFliteSpeaker() }
+	}
+	if opts.NewRecognizer == nil {
+		opts.NewRecognizer = func(vocab []string) (asr.Engine, error) {
+			return asr.NewSphinx(asr.SphinxOptions{Vocabulary: vocab})
+		}
 	}
 	return &Host{opts: opts, log: opts.Logger, scripts: map[string]*voicebot.Script{}}
 }
@@ -106,9 +122,29 @@ func (s *Script) Prepare(vars map[string]string, req *dialer.DialRequest) (func(
 	}
 	bot := s.script.Bot
 	log := s.host.log
+	to := req.To
+	eng := s.host.recognizer(bot)
 	return func(ctx context.Context, call *dialer.Call) error {
-		return finish(ctx, call, runBot(ctx, call, bot, vars, speaker, tap, log))
+		var optOut voicebot.OptOuter
+		if s.host.opts.OptOut != nil {
+			optOut = s.host.opts.OptOut(call.ID(), to)
+		}
+		return finish(ctx, call, runBot(ctx, call, bot, vars, speaker, eng, tap, optOut, log))
 	}, nil
+}
+
+// recognizer is the shared engine, made on first use from the first voice-bot
+// script's phrases (engines add words of later scripts as they meet them).
+func (h *Host) recognizer(bot *voicebot.Bot) asr.Engine {
+	h.asrOnce.Do(func() {
+		eng, err := h.opts.NewRecognizer(botPhrases(bot))
+		if err != nil {
+			h.log.Warn("speech recognition unavailable: live calls hear DTMF and silence only", zap.Error(err))
+			return
+		}
+		h.asr = eng
+	})
+	return h.asr
 }
 
 func (h *Host) speakerFor() (voicebot.Speaker, error) {
@@ -149,6 +185,12 @@ func (t *audioTap) OnAudio(pcm []int16, at time.Duration) {
 	if relay != nil {
 		relay.Write(pcm)
 	}
+}
+
+func (t *audioTap) setASR(f func(pcm []int16, at time.Duration)) {
+	t.mu.Lock()
+	t.asr = f
+	t.mu.Unlock()
 }
 
 func (t *audioTap) setRelay(r *dialer.Relay) {
@@ -241,9 +283,10 @@ func watchDTMF(ctx context.Context, call *dialer.Call) <-chan string {
 
 // runBot drives an answered call with a full voice-bot script and records the
 // bot's result in the call's result.
-func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[string]string, speaker voicebot.Speaker, tap *audioTap, log *zap.Logger) error {
+func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[string]string, speaker voicebot.Speaker, eng asr.Engine, tap *audioTap, optOut voicebot.OptOuter, log *zap.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	log = log.With(zap.String("call_id", call.ID()))
 	transfer := voicebot.ReferThenBridge{
 		Refer: call.Refer,
 		Bridge: func(ctx context.Context, target string) error {
@@ -260,9 +303,21 @@ func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[
 	if a := call.Result().Timings.AnsweredAt; a != nil {
 		answered = *a
 	}
+	var listener voicebot.Listener = deafListener{}
+	if eng != nil {
+		l, err := newASRListener(ctx, eng, bot.Settings.EndOfTurn, time.Now(), log)
+		if err != nil {
+			log.Warn("no speech recognition on this call", zap.Error(err))
+		} else {
+			defer l.Close()
+			tap.setASR(l.Write)
+			defer tap.setASR(nil)
+			listener = l
+		}
+	}
 	res, err := voicebot.Run(ctx, botLeg{call}, voicebot.RuntimeOptions{
-		Bot: bot, Vars: vars, Speaker: speaker, Listener: deafListener{}, DTMF: watchDTMF(ctx, call),
-		Transferer: transfer, AnsweredAt: answered, Logger: log.With(zap.String("call_id", call.ID())),
+		Bot: bot, Vars: vars, Speaker: speaker, Listener: listener, DTMF: watchDTMF(ctx, call),
+		Transferer: transfer, OptOut: optOut, AnsweredAt: answered, Logger: log,
 	})
 	call.SetBotResult(func(r *dialer.Result) { FillResult(r, res) })
 	return err
@@ -292,4 +347,14 @@ func FillResult(r *dialer.Result, res voicebot.Result) {
 			StartMS: t.StartMS, EndMS: t.EndMS,
 		})
 	}
+}
+
+// botPhrases lists every phrase of the script's intents: the recogniser's
+// vocabulary.
+func botPhrases(bot *voicebot.Bot) []string {
+	var out []string
+	for _, in := range bot.Intents {
+		out = append(out, in.Phrases...)
+	}
+	return out
 }
