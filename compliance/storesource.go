@@ -202,13 +202,17 @@ func ConsentID(c *store.Consent) string {
 }
 
 // ConsentRecordHash is the SHA-256 of a consent record's content (not its id, revocation
-// or bookkeeping), so that an edited record no longer matches the hash its uses cite.
+// or bookkeeping; times at the store's millisecond), so that an edited record no longer
+// matches the hash its uses cite.
 func ConsentRecordHash(c *store.Consent) string {
 	doc, _ := json.Marshal([]any{c.Phone, c.Seller, c.Kind, c.Scope, c.ArtificialVoice, c.Source, c.EvidenceText,
-		c.EvidenceIP, c.EvidenceRecording, fmtTime(c.GivenAt), fmtTime(c.ExpiresAt)})
+		c.EvidenceIP, c.EvidenceRecording, fmtTime(ms(c.GivenAt)), fmtTime(ms(c.ExpiresAt))})
 	sum := sha256.Sum256(doc)
 	return hex.EncodeToString(sum[:])
 }
+
+// ms is t as the store keeps it (UTC, milliseconds).
+func ms(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 
 // FromStoreConsent converts a ledger record; a record whose content no longer matches its
 // hash is returned revoked at its given time (it cannot be relied upon).

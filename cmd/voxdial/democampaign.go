@@ -122,6 +122,7 @@ func runDemoCampaign(ctx context.Context, dbURL, logLevel, recordDir string, tim
 	name := "demo-" + time.Now().UTC().Format("20060102-150405")
 	c, err := campaign.Create(ctx, db, campaign.CreateParams{
 		Name: name, Script: "asset:payment-reminder.en.yaml", Trunk: "sim", Purpose: "collections", MaxAttempts: 2, MaxConcurrent: 10,
+		Seller: demoSeller, CallerIDs: []string{trunk.CallerID},
 		Requires: []string{"first_name", "amount", "due_date"},
 		Retry: campaign.RetryPolicy{Outcomes: map[string]campaign.Delay{ // demo time: seconds, not hours
 			"busy": {D: 3 * time.Second}, "no_answer": {D: 3 * time.Second}, "voicemail": {D: 3 * time.Second},
@@ -136,18 +137,29 @@ func runDemoCampaign(ctx context.Context, dbURL, logLevel, recordDir string, tim
 	if err := runImport(ctx, db, c, strings.NewReader(demoContacts), "sample-contacts.csv", int64(len(demoContacts)), 100, false, stderr, stderr); err != nil {
 		return err
 	}
+	now := demoClock(time.Now())
+	if err := seedDemoCompliance(ctx, db, trunk.CallerID, now(), stderr); err != nil {
+		return failureErr(err)
+	}
+	comp, err := wireCompliance(ctx, db, false, log.Named("compliance"), now)
+	if err != nil {
+		return failureErr(err)
+	}
 	if _, err := campaign.Start(ctx, db, c.ID, time.Now()); err != nil {
 		return failureErr(err)
 	}
 	runCtx, stopRunner := context.WithCancel(ctx)
 	defer stopRunner()
 	runner, err := campaign.NewRunner(campaign.RunnerOptions{
-		Store: db, Dialer: ua, Gate: &campaign.AllowAllGate{Logger: log}, Logger: log.Named("runner"),
+		Store: db, Dialer: ua, Gate: comp.Gate, LoadScript: comp.LoadScript, Now: now, Logger: log.Named("runner"),
 		Trunk:    func(string) (*dialer.Trunk, error) { return trunk, nil },
 		Limits:   func(*dialer.Trunk) campaign.TrunkLimits { return campaign.TrunkLimits{CPS: 5, Channels: 10} },
 		MaxCalls: 10, Poll: 250 * time.Millisecond, RingTimeout: 6 * time.Second, DrainTimeout: 10 * time.Second,
 		RecordDir: recordDir,
 		OnAttempt: func(r campaign.AttemptReport) {
+			if r.Attempt == 0 && r.Disposition == "compliance_blocked" {
+				fmt.Fprintf(stderr, "  %s not called, blocked by the compliance %s\n", r.Phone, r.Outcome)
+			}
 			if r.Attempt > 0 {
 				next := "final: " + r.Disposition
 				if !r.Final {

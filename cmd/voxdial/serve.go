@@ -74,9 +74,6 @@ func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
 	if err := cfg.validate("flags"); err != nil {
 		return usageErr("%v", err)
 	}
-	if !f.noGate {
-		return usageErr("serve: no compliance gate is wired into this build yet; pass --no-compliance-gate to run without one (demos and tests only)")
-	}
 	log, err := newLogger(cfg.Log.Level, cfg.Log.Format, stderr)
 	if err != nil {
 		return usageErr("%v", err)
@@ -87,6 +84,10 @@ func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	comp, err := wireCompliance(ctx, db, f.noGate, log.Named("compliance"), time.Now)
+	if err != nil {
+		return failureErr(err)
+	}
 	var pacer campaign.Pacer = campaign.NewLocalPacer(nil)
 	if f.redisURL != "" {
 		opt, err := redis.ParseURL(f.redisURL)
@@ -128,7 +129,7 @@ func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
 	r, err := campaign.NewRunner(campaign.RunnerOptions{
 		Store: db, Dialer: ua, Pacer: pacer, Logger: log.Named("runner"), MaxCalls: f.maxCalls,
 		DrainTimeout: f.drain, RecordDir: f.recordDir,
-		Gate: &campaign.AllowAllGate{Logger: log},
+		Gate: comp.Gate, LoadScript: comp.LoadScript,
 		Trunk: func(name string) (*dialer.Trunk, error) {
 			trunkMu.Lock()
 			defer trunkMu.Unlock()

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/voxdial/voxdial/campaign"
+	"github.com/voxdial/voxdial/compliance"
+	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/media"
+	"github.com/voxdial/voxdial/sim"
+	"github.com/voxdial/voxdial/store"
+	"github.com/voxdial/voxdial/store/storetest"
+)
+
+// An opt-out by DTMF 9 in one campaign's call lists the number on the seller's internal DNC
+// list and revokes its consent at once; the seller's second campaign then blocks the number
+// with DNC_INTERNAL (and CONSENT_REVOKED) and never calls it.
+func TestOptOutBlocksOtherCampaignOfSeller(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	db := storetest.OpenSQLite(t)
+	prof, err := sim.ParseProfile(strings.NewReader(demoProfile), "demo profile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	far, err := sim.New(sim.Options{Profile: prof})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := far.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer far.Close()
+	clock := media.NewClock(media.ClockOptions{})
+	clock.Start(context.Background())
+	defer clock.Stop()
+	ua, err := dialer.NewUA(dialer.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ua.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer ua.Close()
+	trunk, _ := dialer.ParseTrunk("sip:" + far.Addr().String())
+	trunk.Name, trunk.CallerID = "sim", "+12125550000"
+
+	now := demoClock(time.Now())
+	if err := seedDemoCompliance(ctx, db, trunk.CallerID, now(), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	const number = "+13055550103" // the simulator opts out with DTMF 9
+	contacts := "phone,first_name,amount,due_date\n" + number + ",Dora,45.00,2026-12-02\n"
+	var camps []*store.Campaign
+	for _, name := range []string{"first", "second"} {
+		c, err := campaign.Create(ctx, db, campaign.CreateParams{Name: name, Script: "asset:payment-reminder.en.yaml", Trunk: "sim",
+			Purpose: "collections", Seller: demoSeller, CallerIDs: []string{trunk.CallerID}, MaxAttempts: 2, Now: now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := runImport(ctx, db, c, strings.NewReader(contacts), "c.csv", int64(len(contacts)), 10, false, io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		camps = append(camps, c)
+	}
+	comp, err := wireCompliance(ctx, db, false, zap.NewNop(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	reports := map[int64]campaign.AttemptReport{}
+	runner, err := campaign.NewRunner(campaign.RunnerOptions{
+		Store: db, Dialer: ua, Gate: comp.Gate, LoadScript: comp.LoadScript, Now: now,
+		Trunk:    func(string) (*dialer.Trunk, error) { return trunk, nil },
+		MaxCalls: 4, Poll: 100 * time.Millisecond, RingTimeout: 5 * time.Second, DrainTimeout: 5 * time.Second,
+		OnAttempt: func(r campaign.AttemptReport) {
+			mu.Lock()
+			reports[r.CampaignID] = r
+			mu.Unlock()
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+	waitFinal := func(c *store.Campaign) campaign.AttemptReport {
+		t.Helper()
+		for ctx.Err() == nil {
+			mu.Lock()
+			r, ok := reports[c.ID]
+			mu.Unlock()
+			if ok && r.Final {
+				return r
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("campaign %s: no final report", c.Name)
+		return campaign.AttemptReport{}
+	}
+	if _, err := campaign.Start(ctx, db, camps[0].ID, now()); err != nil {
+		t.Fatal(err)
+	}
+	if r := waitFinal(camps[0]); r.Disposition != "opted_out" || r.Attempt != 1 {
+		t.Fatalf("first campaign: %+v", r)
+	}
+	es, _ := db.DNCEntryList(ctx, &store.DNCEntryListParams{List: "internal", Scope: demoSeller, Phone: number})
+	if len(es) != 1 || !strings.HasPrefix(es[0].Source, "call:") || es[0].AddedBy != "voicebot" {
+		t.Fatalf("DNC entry after the opt-out: %+v", es)
+	}
+	cs, _ := db.ConsentList(ctx, &store.ConsentListParams{Phone: number})
+	if len(cs) != 1 || cs[0].RevokedVia != "call_opt_out" {
+		t.Fatalf("consent after the opt-out: %+v", cs)
+	}
+	if _, err := campaign.Start(ctx, db, camps[1].ID, now()); err != nil {
+		t.Fatal(err)
+	}
+	r := waitFinal(camps[1])
+	if r.Attempt != 0 || r.Disposition != "compliance_blocked" || !strings.Contains(r.Outcome, "DNC_INTERNAL") ||
+		!strings.Contains(r.Outcome, "CONSENT_REVOKED") {
+		t.Fatalf("second campaign: %+v", r)
+	}
+	n, err := compliance.VerifyStoreAudit(ctx, db)
+	if err != nil || n < 3 {
+		t.Fatalf("audit: %d records, %v", n, err)
+	}
+}
