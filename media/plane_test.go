@@ -331,3 +331,52 @@ func BenchmarkPlaneReceiveBatched(b *testing.B) {
 	}
 	b.ReportMetric(float64(busy.Nanoseconds())/float64(batches*batchSize), "ns/pkt")
 }
+
+// Any datagram from any source reaches at most one leg, and only a registered one;
+// garbage and strangers are counted, never dispatched.
+func FuzzPlaneDemux(f *testing.F) {
+	f.Add([]byte{0x80, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 42}, uint16(40000), uint32(42))
+	f.Add([]byte{0x80, 200, 0, 6, 0, 0, 0, 42}, uint16(40001), uint32(7))
+	f.Add([]byte{0xff}, uint16(1), uint32(0))
+	p, err := NewPlane(PlaneOptions{IP: loopback, Groups: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer p.Close()
+	g := p.groups[0]
+	legs := map[*Endpoint]bool{}
+	for i := range 4 {
+		ep, _ := p.Endpoint()
+		s, err := NewSession(SessionOptions{Endpoint: ep, Jitter: JitterOptions{Disabled: true}})
+		if err != nil {
+			f.Fatal(err)
+		}
+		defer s.Close()
+		s.SetRemote(netip.AddrPortFrom(loopback, uint16(40000+i%2))) // two legs per address
+		if i%2 == 0 {
+			s.SetRemoteSSRC(uint32(42 + i))
+		}
+		ep.attach(s)
+		legs[ep] = true
+	}
+	f.Fuzz(func(t *testing.T, b []byte, port uint16, ssrc uint32) {
+		if len(b) >= 12 && b[1] < 200 {
+			b[8], b[9], b[10], b[11] = byte(ssrc>>24), byte(ssrc>>16), byte(ssrc>>8), byte(ssrc)
+		}
+		from := netip.AddrPortFrom(loopback, port)
+		before := p.Stats()
+		g.mu.RLock()
+		e := g.lookup(b, from)
+		if e != nil {
+			e.sess.handlePacket(b, from, time.Now())
+		}
+		g.mu.RUnlock()
+		after := p.Stats()
+		if e != nil && !legs[e] {
+			t.Fatalf("dispatched to an unknown endpoint")
+		}
+		if e == nil && after.Unknown+after.Ambiguous == before.Unknown+before.Ambiguous {
+			t.Fatalf("dropped datagram not counted")
+		}
+	})
+}
