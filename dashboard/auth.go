@@ -31,9 +31,9 @@ const (
 
 // principal is the authenticated caller of a request.
 type principal struct {
-	User    *store.User
-	CSRF    string // the session's CSRF token; "" for API tokens
-	ViaCookie bool
+	User        *store.User
+	CSRF        string // the session's CSRF token; "" for API tokens
+	ViaCookie   bool
 	sessionHash string
 }
 
