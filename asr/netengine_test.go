@@ -398,7 +398,10 @@ func TestNetServerGone(t *testing.T) {
 func TestNetParallel(t *testing.T) {
 	t.Parallel()
 	f := &fakeServer{proto: "funasr", text: "转 人工"}
-	eng := newNet(t, "funasr", f.start(t), nil)
+	// Generous timeouts: 64 streams under -race on a shared 2-core machine.
+	eng := newNet(t, "funasr", f.start(t), func(o *asr.NetOptions) {
+		o.DialTimeout, o.FinalTimeout, o.WriteTimeout = 10*time.Second, 10*time.Second, 10*time.Second
+	})
 	g := &asr.Grammar{Name: "g", Intents: []asr.Intent{{Name: "agent", Phrases: []string{"转人工"}}}}
 	var wg sync.WaitGroup
 	var ok atomic.Int64
@@ -417,6 +420,8 @@ func TestNetParallel(t *testing.T) {
 			r.Close()
 			if fs := finals(<-res); len(fs) == 1 && fs[0].Intent == "agent" {
 				ok.Add(1)
+			} else {
+				t.Logf("finals %+v", fs)
 			}
 		}()
 	}
