@@ -48,7 +48,7 @@ and print the result. Exit 0 when the call completed as a call (any outcome),
 	fl.StringArrayVar(&f.vars, "var", nil, "script variable k=v (repeatable)")
 	fl.DurationVar(&f.ringTimeout, "ring-timeout", 30*time.Second, "CANCEL the call if not answered within this time")
 	fl.StringVar(&f.recordDir, "record-dir", "", "write a stereo WAV recording (left: bot, right: callee) into this directory")
-	fl.BoolVar(&f.amd, "amd", true, "answering-machine detection (accepted; the detector arrives with the media-plane work)")
+	fl.BoolVar(&f.amd, "amd", true, "answering-machine detection on voice-bot calls (a machine gets the voicemail branch after its beep)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the result as one JSON document")
 	fl.StringVar(&f.configPath, "config", os.Getenv("VOXDIAL_CONFIG"), "config file (default $VOXDIAL_CONFIG)")
 	fl.StringVar(&f.listen, "listen", "", "SIP listen address (overrides sip.listen)")
@@ -102,7 +102,7 @@ func runCall(ctx context.Context, f *callFlags, stdout, stderr io.Writer) error 
 		return usageErr("%v", err)
 	}
 	defer log.Sync() //nolint:errcheck
-	script, err := live.NewHost(live.Options{Logger: log}).Load(f.script)
+	script, err := live.NewHost(live.Options{Logger: log, NoAMD: !f.amd}).Load(f.script)
 	if err != nil {
 		return usageErr("--script: %v", err)
 	}

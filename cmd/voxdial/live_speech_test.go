@@ -40,3 +40,28 @@ func TestLiveCallUnderstandsSpeech(t *testing.T) {
 		t.Fatalf("want two spoken yes turns, transcript %+v", r.Transcript)
 	}
 }
+
+// A voicemail box (greeting, beep) is detected as a machine and gets the
+// script's voicemail branch after the beep.
+func TestLiveCallVoicemailBranch(t *testing.T) {
+	far := startSim(t) // default profile: +15550100004 is a voicemail box
+	code, out, errOut := runCLI(t, "call", "--to", "+15550100004", "--trunk", "sip:"+far.Addr().String(),
+		"--script", "asset:payment-reminder.en.yaml", "--var", "first_name=Ana", "--var", "amount=120.50",
+		"--var", "due_date=2026-12-01", "--json", "--log-level", "warn")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r struct {
+		Disposition string `json:"disposition"`
+		AMD         *struct {
+			Verdict   string `json:"verdict"`
+			DecidedMS int64  `json:"decided_ms"`
+		} `json:"amd"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.AMD == nil || r.AMD.Verdict != "machine" || r.Disposition != "voicemail_left" {
+		t.Fatalf("amd %+v disposition %q", r.AMD, r.Disposition)
+	}
+}

@@ -30,6 +30,10 @@ type Options struct {
 	// default: embedded pocketsphinx. A nil engine (or an error, logged) leaves
 	// live calls hearing DTMF and silence only.
 	NewRecognizer func(vocabulary []string) (asr.Engine, error)
+	// NoAMD turns answering-machine detection off; by default a voice-bot call
+	// decides human / machine from the first seconds after answer and a
+	// machine gets the script's voicemail branch after its beep.
+	NoAMD bool
 	// OptOut, when set, gives each call's opt-out (compliance.OptOuts.For): a voice-bot
 	// `action: opt_out` then takes the number off the calling lists at once.
 	OptOut func(callID, to string) voicebot.OptOuter
@@ -129,7 +133,7 @@ func (s *Script) Prepare(vars map[string]string, req *dialer.DialRequest) (func(
 		if s.host.opts.OptOut != nil {
 			optOut = s.host.opts.OptOut(call.ID(), to)
 		}
-		return finish(ctx, call, runBot(ctx, call, bot, vars, speaker, eng, tap, optOut, log))
+		return finish(ctx, call, runBot(ctx, call, bot, vars, speaker, eng, s.host.opts.NoAMD, tap, optOut, log))
 	}, nil
 }
 
@@ -173,11 +177,16 @@ type audioTap struct {
 	mu    sync.Mutex
 	relay *dialer.Relay
 	asr   func(pcm []int16, at time.Duration)
+	amd   func(pcm []int16, at time.Duration)
 }
 
 func (t *audioTap) OnAudio(pcm []int16, at time.Duration) {
 	t.mu.Lock()
 	relay, asr := t.relay, t.asr
+	if t.amd != nil {
+		// Under the lock: the detector is closed right after setAMD(nil).
+		t.amd(pcm, at)
+	}
 	t.mu.Unlock()
 	if asr != nil {
 		asr(pcm, at)
@@ -185,6 +194,12 @@ func (t *audioTap) OnAudio(pcm []int16, at time.Duration) {
 	if relay != nil {
 		relay.Write(pcm)
 	}
+}
+
+func (t *audioTap) setAMD(f func(pcm []int16, at time.Duration)) {
+	t.mu.Lock()
+	t.amd = f
+	t.mu.Unlock()
 }
 
 func (t *audioTap) setASR(f func(pcm []int16, at time.Duration)) {
@@ -283,7 +298,7 @@ func watchDTMF(ctx context.Context, call *dialer.Call) <-chan string {
 
 // runBot drives an answered call with a full voice-bot script and records the
 // bot's result in the call's result.
-func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[string]string, speaker voicebot.Speaker, eng asr.Engine, tap *audioTap, optOut voicebot.OptOuter, log *zap.Logger) error {
+func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[string]string, speaker voicebot.Speaker, eng asr.Engine, noAMD bool, tap *audioTap, optOut voicebot.OptOuter, log *zap.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	log = log.With(zap.String("call_id", call.ID()))
@@ -303,6 +318,16 @@ func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[
 	if a := call.Result().Timings.AnsweredAt; a != nil {
 		answered = *a
 	}
+	var amd <-chan voicebot.AMDEvent
+	if !noAMD {
+		ch, stop, err := startAMD(call, tap)
+		if err != nil {
+			log.Warn("no answering-machine detection on this call", zap.Error(err))
+		} else {
+			defer stop()
+			amd = ch
+		}
+	}
 	var listener voicebot.Listener = deafListener{}
 	if eng != nil {
 		l, err := newASRListener(ctx, eng, bot.Settings.EndOfTurn, time.Now(), log)
@@ -316,7 +341,7 @@ func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[
 		}
 	}
 	res, err := voicebot.Run(ctx, botLeg{call}, voicebot.RuntimeOptions{
-		Bot: bot, Vars: vars, Speaker: speaker, Listener: listener, DTMF: watchDTMF(ctx, call),
+		Bot: bot, Vars: vars, Speaker: speaker, Listener: listener, DTMF: watchDTMF(ctx, call), AMD: amd,
 		Transferer: transfer, OptOut: optOut, AnsweredAt: answered, Logger: log,
 	})
 	call.SetBotResult(func(r *dialer.Result) { FillResult(r, res) })
