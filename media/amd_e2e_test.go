@@ -45,10 +45,7 @@ mix: [{behaviour: person, weight: 1}]
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	far, err := sim.New(sim.Options{Profile: prof, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	far := newSim(t, sim.Options{Profile: prof, Logger: zap.NewNop()})
 	if err := far.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,21 @@ import (
 	"github.com/voxdial/voxdial/sim"
 )
 
+// newSim retries sim.New: it binds UDP on port 0 and then TCP on the same port, which
+// another process may hold.
+func newSim(t *testing.T, o sim.Options) *sim.Server {
+	t.Helper()
+	var err error
+	for range 10 {
+		var s *sim.Server
+		if s, err = sim.New(o); err == nil {
+			return s
+		}
+	}
+	t.Fatal(err)
+	return nil
+}
+
 // Calls between the dialer and the simulator carry audio in every combination of
 // shared and per-leg RTP ports, and a shared side offers its shared socket's port.
 func TestPortModesThroughDialerAndSimulator(t *testing.T) {
@@ -34,10 +49,7 @@ mix: [{behaviour: person, weight: 1}]
 			t.Run(string(dm)+"-to-"+string(sm), func(t *testing.T) {
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
-				far, err := sim.New(sim.Options{Profile: prof, Logger: zap.NewNop(), RTPMode: sm})
-				if err != nil {
-					t.Fatal(err)
-				}
+				far := newSim(t, sim.Options{Profile: prof, Logger: zap.NewNop(), RTPMode: sm})
 				if err := far.Start(ctx); err != nil {
 					t.Fatal(err)
 				}

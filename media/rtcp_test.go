@@ -31,8 +31,10 @@ func TestRTCPWithoutMuxGoesToNextPort(t *testing.T) {
 	a.rtcp.every.Store(5)
 	sink := listen(t)
 	defer sink.Close()
-	_ = b
 	waitFor(t, "a report", func() bool { return a.Stats().RTCPSent > 0 })
+	if a.LocalAddr().Port()+1 == b.LocalAddr().Port() || b.LocalAddr().Port()+1 == a.LocalAddr().Port() {
+		t.Skip("the OS gave adjacent ports: port+1 is the other session")
+	}
 	if st := b.Stats(); st.RTCPReceived != 0 {
 		t.Errorf("b got RTCP on its RTP port without mux: %+v", st)
 	}
