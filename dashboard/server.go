@@ -108,6 +108,7 @@ func (s *Server) routes() {
 	all := []string{store.RoleAdmin, store.RoleMarketing, store.RoleCollections, store.RoleCompliance, store.RoleManager}
 	owners := []string{store.RoleAdmin, store.RoleMarketing, store.RoleCollections}
 	admin := []string{store.RoleAdmin}
+	compliance := []string{store.RoleAdmin, store.RoleCompliance}
 	api := []route{
 		{"GET /api/me", all, s.handleMe},
 		{"POST /api/logout", all, s.handleLogout},
@@ -130,6 +131,13 @@ func (s *Server) routes() {
 		{"POST /api/users/{id}/disable", admin, s.handleUserDisable},
 		{"POST /api/users/{id}/tokens", admin, s.handleTokenCreate},
 		{"GET /api/admin-audit", []string{store.RoleAdmin, store.RoleCompliance}, s.handleAdminAudit},
+		{"GET /api/dnc", all, s.handleDNCList},
+		{"POST /api/dnc", compliance, s.handleDNCAdd},
+		{"POST /api/dnc/remove", compliance, s.handleDNCRemove},
+		{"GET /api/consent", all, s.handleConsentList},
+		{"POST /api/consent", compliance, s.handleConsentAdd},
+		{"POST /api/consent/revoke", compliance, s.handleConsentRevoke},
+		{"GET /api/audit", []string{store.RoleAdmin, store.RoleCompliance, store.RoleManager}, s.handleAudit},
 	}
 	for _, rt := range api {
 		s.mux.Handle(rt.pattern, s.authed(rt))

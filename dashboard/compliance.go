@@ -1,0 +1,188 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+
+	"github.com/voxdial/voxdial/store"
+)
+
+// Compliance screens: DNC entries, the consent ledger and the gate's audit
+// trail ("why was / wasn't this number called"). Everyone reads (numbers
+// masked unless the role needs them); compliance and admin edit.
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+func (s *Server) handleDNCList(w http.ResponseWriter, r *http.Request, p *principal) {
+	q := r.URL.Query()
+	limit := int(queryInt(r, "limit", 500))
+	if limit <= 0 || limit > 10000 {
+		limit = 500
+	}
+	es, err := s.db.DNCEntryList(r.Context(), &store.DNCEntryListParams{List: q.Get("list"), Scope: q.Get("scope"), Phone: q.Get("phone"),
+		WithRemoved: q.Get("removed") == "1", AfterID: queryInt(r, "after", 0), Limit: limit})
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	if es == nil {
+		es = []*store.DNCEntry{}
+	}
+	full := p.fullNumbers()
+	for _, e := range es {
+		e.Phone = mask(full, e.Phone)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": es})
+}
+
+type dncAddRequest struct {
+	List   string   `json:"list"`
+	Scope  string   `json:"scope"`
+	Phones []string `json:"phones"`
+	Reason string   `json:"reason"`
+}
+
+func (s *Server) handleDNCAdd(w http.ResponseWriter, r *http.Request, p *principal) {
+	var req dncAddRequest
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	for _, ph := range req.Phones {
+		if !e164.MatchString(ph) {
+			writeError(w, http.StatusBadRequest, "phone %q: want E.164 (+14155550101)", ph)
+			return
+		}
+	}
+	if req.Reason == "" {
+		writeError(w, http.StatusBadRequest, "a reason is required")
+		return
+	}
+	n, err := s.db.DNCEntryAdd(r.Context(), &store.DNCEntryAddParams{List: orDefault(req.List, "internal"), Scope: req.Scope,
+		Phones: req.Phones, By: p.User.Name, Reason: req.Reason, Source: "api", Now: s.opts.Now()})
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"added": n})
+}
+
+type dncRemoveRequest struct {
+	List   string `json:"list"`
+	Scope  string `json:"scope"`
+	Phone  string `json:"phone"`
+	Reason string `json:"reason"`
+}
+
+func (s *Server) handleDNCRemove(w http.ResponseWriter, r *http.Request, p *principal) {
+	var req dncRemoveRequest
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	if req.Reason == "" {
+		writeError(w, http.StatusBadRequest, "a reason is required")
+		return
+	}
+	if err := s.db.DNCEntryRemove(r.Context(), &store.DNCEntryRemoveParams{List: orDefault(req.List, "internal"), Scope: req.Scope,
+		Phone: req.Phone, By: p.User.Name, Reason: req.Reason, Now: s.opts.Now()}); err != nil {
+		s.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"removed": true})
+}
+
+func (s *Server) handleConsentList(w http.ResponseWriter, r *http.Request, p *principal) {
+	cs, err := s.db.ConsentList(r.Context(), &store.ConsentListParams{Phone: r.URL.Query().Get("phone"), Seller: r.URL.Query().Get("seller")})
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	if cs == nil {
+		cs = []*store.Consent{}
+	}
+	if !p.fullNumbers() {
+		for _, c := range cs {
+			c.Phone, c.EvidenceIP, c.EvidenceText = mask(false, c.Phone), "", ""
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"consents": cs})
+}
+
+func (s *Server) handleConsentAdd(w http.ResponseWriter, r *http.Request, p *principal) {
+	var c store.Consent
+	if !decodeJSON(w, r, &c) {
+		return
+	}
+	if !e164.MatchString(c.Phone) {
+		writeError(w, http.StatusBadRequest, "phone %q: want E.164 (+14155550101)", c.Phone)
+		return
+	}
+	c.RecordedBy = p.User.Name
+	if c.Source == "" {
+		c.Source = "api"
+	}
+	ids, err := s.db.ConsentAdd(r.Context(), &store.ConsentAddParams{Consents: []store.Consent{c}, Now: s.opts.Now()})
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"ids": ids})
+}
+
+type consentRevokeRequest struct {
+	Phone  string `json:"phone"`
+	Seller string `json:"seller"`
+}
+
+func (s *Server) handleConsentRevoke(w http.ResponseWriter, r *http.Request, p *principal) {
+	var req consentRevokeRequest
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	n, err := s.db.ConsentRevoke(r.Context(), &store.ConsentRevokeParams{Phone: req.Phone, Seller: req.Seller, Via: "api", By: p.User.Name, At: s.opts.Now()})
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"revoked": n})
+}
+
+// auditDoc is one gate decision of the audit trail.
+type auditDoc struct {
+	Seq       int64           `json:"seq"`
+	DecidedAt string          `json:"decided_at"`
+	Phone     string          `json:"phone"`
+	Campaign  string          `json:"campaign"`
+	Decision  string          `json:"decision"`
+	ConsentID string          `json:"consent_id,omitempty"`
+	Record    json.RawMessage `json:"record"`
+	Hash      string          `json:"hash"`
+}
+
+// handleAudit answers "why was / wasn't this number called": the gate's
+// decisions, newest first, for a number (or all).
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, p *principal) {
+	limit := int(queryInt(r, "limit", 100))
+	if limit <= 0 || limit > 10000 {
+		limit = 100
+	}
+	rows, err := s.db.AuditList(r.Context(), &store.AuditListParams{Phone: r.URL.Query().Get("phone"), Limit: limit, Desc: true})
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	full := p.fullNumbers()
+	out := make([]auditDoc, 0, len(rows))
+	for _, a := range rows {
+		rec := json.RawMessage(a.Record)
+		if !json.Valid(rec) {
+			rec, _ = json.Marshal(a.Record)
+		}
+		if !full {
+			rec = redactResult(rec)
+		}
+		out = append(out, auditDoc{Seq: a.Seq, DecidedAt: a.DecidedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00"), Phone: mask(full, a.Phone),
+			Campaign: a.Campaign, Decision: a.Decision, ConsentID: a.ConsentID, Record: rec, Hash: a.Hash})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"decisions": out})
+}
