@@ -57,6 +57,7 @@ concurrency are shared through Redis, otherwise kept in this process.`,
 	fl.BoolVar(&f.migrate, "migrate", false, "apply database migrations at start-up")
 	fl.Float64Var(&f.cps, "cps", 0, "calls per second per trunk (0: unlimited)")
 	fl.BoolVar(&f.noGate, "no-compliance-gate", false, "run WITHOUT any compliance check (demos and tests only; logged loudly)")
+	addServeHTTP(cmd, f) // the dashboard: --http flags, server started and stopped around the runner (serve_http.go)
 	return cmd
 }
 
