@@ -125,7 +125,7 @@ func runCall(ctx context.Context, f *callFlags, stdout, stderr io.Writer) error 
 	}
 	ua, err := dialer.NewUA(dialer.Options{
 		Logger: log, ListenAddr: cfg.SIP.Listen, ExternalHost: cfg.SIP.ExternalHost,
-		RTPIP: rtpIP, RTPPorts: ports, Clock: clock,
+		RTPIP: rtpIP, RTPPorts: ports, RTPMode: media.PortMode(cfg.RTP.Mode), Clock: clock,
 	})
 	if err != nil {
 		return failureErr(err)

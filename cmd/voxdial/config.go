@@ -28,6 +28,9 @@ type config struct {
 	RTP struct {
 		IP    string `yaml:"ip"`    // bind and SDP address; default the SIP listen IP
 		Ports string `yaml:"ports"` // "20000-30000"; empty = OS-chosen
+		// Mode: shared (default: a few shared sockets with batched I/O, one per
+		// CPU) or per_leg (a distinct port per call, for trunks that need it).
+		Mode string `yaml:"mode"`
 	} `yaml:"rtp"`
 	Trunks []*dialer.Trunk `yaml:"trunks"`
 	Log    struct {
@@ -71,6 +74,11 @@ func (c *config) validate(src string) error {
 		if _, err := netip.ParseAddr(c.RTP.IP); err != nil {
 			return fmt.Errorf("config %s: rtp.ip %q is not an IP address", src, c.RTP.IP)
 		}
+	}
+	switch media.PortMode(c.RTP.Mode) {
+	case "", media.SharedPorts, media.PerLegPorts:
+	default:
+		return fmt.Errorf("config %s: rtp.mode %q: want shared or per_leg", src, c.RTP.Mode)
 	}
 	if _, err := parsePortRange(c.RTP.Ports); err != nil {
 		return fmt.Errorf("config %s: rtp.ports: %w", src, err)

@@ -57,6 +57,7 @@ log: {level: debug, format: json}
 		{"sip: {listen: nowhere}\n", "sip.listen"},
 		{"rtp: {ports: 30000-20000}\n", "rtp.ports"},
 		{"log: {level: loud}\n", "log.level"},
+		{"rtp: {mode: multicast}\n", "rtp.mode"},
 	}
 	for _, c := range cases {
 		_, err := loadConfig(writeConfig(t, c.body))
