@@ -368,10 +368,7 @@ func (c *Call) finish(out Outcome, hangupBy, reason string) {
 		if a := c.res.Timings.AnsweredAt; a != nil {
 			c.res.Timings.DurationMS = now.Sub(*a).Milliseconds()
 		}
-		c.res.Media = &MediaStats{
-			PacketsSent: st.PacketsSent, PacketsReceived: st.PacketsReceived,
-			PacketsLost: st.PacketsLost, PacketsInvalid: st.PacketsInvalid, Remote: st.RemoteAddr,
-		}
+		c.res.Media = mediaStats(st)
 		c.res.DTMF = c.dtmf.String()
 		if c.rec != nil && c.res.Timings.AnsweredAt == nil && !c.res.EarlyMedia {
 			// Nothing was heard or said: an empty recording would only mislead.
@@ -512,4 +509,21 @@ func (c *Call) Play(ctx context.Context, src media.Source) error {
 // SendDTMF sends RFC 4733 digits to the far end.
 func (c *Call) SendDTMF(ctx context.Context, digits string, each time.Duration) error {
 	return c.sess.SendDTMF(ctx, digits, each)
+}
+
+func mediaStats(st media.Stats) *MediaStats {
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	m := &MediaStats{
+		PacketsSent: st.PacketsSent, PacketsReceived: st.PacketsReceived,
+		PacketsLost: st.PacketsLost, PacketsInvalid: st.PacketsInvalid, Remote: st.RemoteAddr,
+		JitterMS: ms(st.Jitter), JitterBufferMS: ms(st.JitterDepth), LatePackets: st.LatePackets,
+		DuplicatePackets: st.DuplicatePackets, ConcealedFrames: st.ConcealedFrames,
+		RemotePacketsLost: st.RemoteLost, RemoteJitterMS: ms(st.RemoteJitter),
+		RTCPSent: st.RTCPSent, RTCPReceived: st.RTCPReceived,
+	}
+	if st.RTT > 0 {
+		rtt := ms(st.RTT)
+		m.RTTMS = &rtt
+	}
+	return m
 }

@@ -74,11 +74,21 @@ type Timings struct {
 	DurationMS           int64      `json:"duration_ms"` // answered → ended
 }
 
-// MediaStats are the leg's RTP counters.
+// MediaStats are the leg's RTP and RTCP figures.
 type MediaStats struct {
-	PacketsSent     uint64 `json:"packets_sent"`
-	PacketsReceived uint64 `json:"packets_received"`
-	PacketsLost     uint64 `json:"packets_lost"`
-	PacketsInvalid  uint64 `json:"packets_invalid"`
-	Remote          string `json:"remote"`
+	PacketsSent       uint64   `json:"packets_sent"`
+	PacketsReceived   uint64   `json:"packets_received"`
+	PacketsLost       uint64   `json:"packets_lost"`
+	PacketsInvalid    uint64   `json:"packets_invalid"`
+	Remote            string   `json:"remote"`
+	JitterMS          float64  `json:"jitter_ms"`           // RFC 3550 interarrival jitter of what we receive
+	JitterBufferMS    float64  `json:"jitter_buffer_ms"`    // the receive buffer's depth at the end
+	LatePackets       uint64   `json:"late_packets"`        // arrived too late to play
+	DuplicatePackets  uint64   `json:"duplicate_packets"`   // dropped duplicates
+	ConcealedFrames   uint64   `json:"concealed_frames"`    // lost frames filled by concealment
+	RemotePacketsLost uint64   `json:"remote_packets_lost"` // our packets the far end reports lost (RTCP)
+	RemoteJitterMS    float64  `json:"remote_jitter_ms"`    // jitter the far end measures on our stream (RTCP)
+	RTTMS             *float64 `json:"rtt_ms"`              // round trip from RTCP; null until known
+	RTCPSent          uint64   `json:"rtcp_sent"`
+	RTCPReceived      uint64   `json:"rtcp_received"`
 }
