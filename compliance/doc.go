@@ -51,5 +51,19 @@
 // blocks (or holds, for REFUSAL_REVIEW and a Reassigned Numbers "no_data") with a reason. It
 // never allows when it cannot decide. The zero Verdict is Block.
 //
+// # Over the store
+//
+// StoreSource reads campaigns (seller, purpose, voice, subject, rule packs, pacing, caller
+// ids; cached 2 s), sellers, address zones, the consent ledger, EBRs, Reassigned Numbers
+// answers and the attempts table as history. StoreDNC loads registry copies (one serialized
+// roaring64 bitmap per list and scope, replaced by each `voxdial dnc import`) and entries,
+// then follows the dnc_changes log (Run polls it; serve every 500 ms). StoreAudit appends
+// every decision to compliance_audit in one hash chain across nodes (an advisory lock on
+// PostgreSQL); VerifyStoreAudit re-checks the chain and the query columns. Consent records
+// carry a hash of their content; a record whose content no longer matches is treated as
+// revoked. OptOuts turn a voice bot's opt-out into an internal DNC entry and consent
+// revocation in one transaction, applied to the local index at once. NewStoreGate wires
+// them; campaign.ComplianceGate adapts the gate to the campaign runner.
+//
 // CheckStream implements `voxdial compliance check` (contracts/compliance-check.md).
 package compliance

@@ -217,3 +217,29 @@ func (s *StoreDNC) Run(ctx context.Context, every time.Duration, onErr func(erro
 		}
 	}
 }
+
+// Has reports whether the list (of scope) holds the number now, regardless of listing time.
+func (x *DNCIndex) Has(l List, scope string, number uint64) bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	b := x.bitmap(l, scope, false)
+	return b != nil && b.Contains(number)
+}
+
+// Each calls f for every number of the list (of scope) in ascending order, under the read
+// lock; f's error stops the walk.
+func (x *DNCIndex) Each(l List, scope string, f func(uint64) error) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	b := x.bitmap(l, scope, false)
+	if b == nil {
+		return nil
+	}
+	it := b.Iterator()
+	for it.HasNext() {
+		if err := f(it.Next()); err != nil {
+			return err
+		}
+	}
+	return nil
+}

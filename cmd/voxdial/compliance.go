@@ -18,9 +18,10 @@ import (
 func newComplianceCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "compliance",
-		Short: "Ask the compliance gate for decisions offline",
+		Short: "The compliance gate: offline checks, why a number was (not) called, audit verification, sellers",
 	}
 	cmd.AddCommand(newComplianceCheckCmd())
+	cmd.AddCommand(complianceStoreCmds()...)
 	return cmd
 }
 
