@@ -90,6 +90,9 @@ func newRootCmd() *cobra.Command {
 		newCampaignCmd(),
 		newMigrateCmd(),
 		newServeCmd(),
+		newUserCmd(),
+		newDNCCmd(),
+		newConsentCmd(),
 	)
 	return root
 }
