@@ -87,10 +87,14 @@ func runBenchCalls(ctx context.Context, f *benchCallsFlags, stdout, stderr io.Wr
 	if err != nil {
 		return usageErr("--trunk: %v", err)
 	}
-	clock := media.NewClock(media.ClockOptions{})
-	clock.Start(ctx)
-	defer clock.Stop()
-	ua, err := dialer.NewUA(dialer.Options{Clock: clock, RTPPorts: ports})
+	// The dialer's legs on a plane of our own, so that its clock lateness can be read.
+	plane, err := media.NewPlane(media.PlaneOptions{Ports: ports})
+	if err != nil {
+		return failureErr(err)
+	}
+	plane.Start(ctx)
+	defer plane.Close()
+	ua, err := dialer.NewUA(dialer.Options{Plane: plane})
 	if err != nil {
 		return failureErr(err)
 	}
@@ -191,7 +195,7 @@ func runBenchCalls(ctx context.Context, f *benchCallsFlags, stdout, stderr io.Wr
 	if e, ok := firstErr.Load().(string); ok {
 		out["first_error"] = e
 	}
-	lat := clock.Lateness()
+	lat := plane.Lateness()
 	out["clock_lateness_ms"] = map[string]float64{
 		"p50": float64(lat.P50.Microseconds()) / 1000, "p99": float64(lat.P99.Microseconds()) / 1000,
 		"max": float64(lat.Max.Microseconds()) / 1000,
