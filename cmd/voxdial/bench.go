@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"io"
 	"runtime"
 	"sort"
 	"syscall"
@@ -78,10 +76,4 @@ func percentileKey(p float64) string {
 		return "p99"
 	}
 	return "p"
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

@@ -200,7 +200,7 @@ func runBenchCalls(ctx context.Context, f *benchCallsFlags, stdout, stderr io.Wr
 		"p50": float64(lat.P50.Microseconds()) / 1000, "p99": float64(lat.P99.Microseconds()) / 1000,
 		"max": float64(lat.Max.Microseconds()) / 1000,
 	}
-	if err := writeJSON(stdout, out); err != nil {
+	if err := printJSON(stdout, out); err != nil {
 		return failureErr(err)
 	}
 	if failed.Load()+localErr.Load() > 0 {

@@ -122,5 +122,5 @@ func runBenchGate(ctx context.Context, f *benchGateFlags, stdout, stderr io.Writ
 		"hold":  verdicts[compliance.Hold].Load(),
 	}
 	res["heap_inuse_bytes"] = ms1.HeapInuse
-	return writeJSON(stdout, res)
+	return printJSON(stdout, res)
 }

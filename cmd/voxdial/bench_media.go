@@ -79,7 +79,7 @@ process, and lists them under "compare".`,
 			if err != nil {
 				return err
 			}
-			return writeJSON(cmd.OutOrStdout(), res)
+			return printJSON(cmd.OutOrStdout(), res)
 		},
 	}
 	fl := cmd.Flags()
@@ -529,7 +529,7 @@ func runBenchMediaCompare(ctx context.Context, f *benchMediaFlags, stdout, stder
 		top[k] = v
 	}
 	top["compare"] = runs
-	return writeJSON(stdout, top)
+	return printJSON(stdout, top)
 }
 
 // legVAD runs voice-activity detection on what one bot leg hears (the default

@@ -158,7 +158,7 @@ func runBenchASR(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer
 		res[k] = v
 	}
 	if f.jsonOut {
-		return writeJSON(stdout, res)
+		return printJSON(stdout, res)
 	}
 	fmt.Fprintf(stdout, "intent accuracy %.3f, off-topic false accepts %.3f, RTF %.4f\n", sc.All.Accuracy(), sc.All.FalseAccepts(), rtf)
 	for _, k := range sc.Keys() {
@@ -478,7 +478,7 @@ func runBenchTTS(ctx context.Context, f *benchTTSFlags, stdout, stderr io.Writer
 		res[k] = v
 	}
 	if f.jsonOut {
-		return writeJSON(stdout, res)
+		return printJSON(stdout, res)
 	}
 	for k, v := range perVoice {
 		fmt.Fprintf(stdout, "%-14s %v\n", k, v)

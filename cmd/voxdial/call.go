@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -162,9 +161,7 @@ func runCall(ctx context.Context, f *callFlags, stdout, stderr io.Writer) error 
 
 func printCallResult(w io.Writer, res dialer.Result, jsonOut bool) error {
 	if jsonOut {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return printJSON(w, res)
 	}
 	fmt.Fprintf(w, "call %s to %s: %s", res.CallID, res.To, res.Outcome)
 	if res.SIPStatus != 0 {

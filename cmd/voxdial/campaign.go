@@ -46,6 +46,20 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// withCampaign opens the database, resolves ref (name or id) and runs f.
+func withCampaign(cmd *cobra.Command, db dbFunc, ref string, f func(d *store.DB, c *store.Campaign) error) error {
+	d, err := db(cmd)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	c, err := findCampaign(cmd.Context(), d, ref)
+	if err != nil {
+		return err
+	}
+	return f(d, c)
+}
+
 // findCampaign resolves a campaign by name or numeric id.
 func findCampaign(ctx context.Context, db *store.DB, ref string) (*store.Campaign, error) {
 	p := &store.CampaignGetParams{Name: ref}
@@ -181,27 +195,20 @@ func newCampaignShowCmd(db dbFunc) *cobra.Command {
 		Short: "Show a campaign's settings and counters",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := db(cmd)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			c, err := findCampaign(cmd.Context(), d, args[0])
-			if err != nil {
-				return err
-			}
-			st, err := d.CampaignStatsGet(cmd.Context(), &store.CampaignGetParams{ID: c.ID})
-			if err != nil {
-				return failureErr(err)
-			}
-			if jsonOut {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"campaign": c, "stats": st})
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "campaign %d %q: %s\n  script %s, trunk %s, region %s, zone %s, max attempts %d, max concurrent %d\n  schedule %s\n  retry %s\n",
-				c.ID, c.Name, c.State, c.Script, c.Trunk, c.Region, c.TimeZone, c.MaxAttempts, c.MaxConcurrent, c.Schedule, c.RetryPolicy)
-			fmt.Fprintf(w, "  contacts %d: %v; attempts %d (%d dialling)\n", st.Total, st.Contacts, st.Attempts, st.OpenAttempts)
-			return nil
+			return withCampaign(cmd, db, args[0], func(d *store.DB, c *store.Campaign) error {
+				st, err := d.CampaignStatsGet(cmd.Context(), &store.CampaignGetParams{ID: c.ID})
+				if err != nil {
+					return failureErr(err)
+				}
+				if jsonOut {
+					return printJSON(cmd.OutOrStdout(), map[string]any{"campaign": c, "stats": st})
+				}
+				w := cmd.OutOrStdout()
+				fmt.Fprintf(w, "campaign %d %q: %s\n  script %s, trunk %s, region %s, zone %s, max attempts %d, max concurrent %d\n  schedule %s\n  retry %s\n",
+					c.ID, c.Name, c.State, c.Script, c.Trunk, c.Region, c.TimeZone, c.MaxAttempts, c.MaxConcurrent, c.Schedule, c.RetryPolicy)
+				fmt.Fprintf(w, "  contacts %d: %v; attempts %d (%d dialling)\n", st.Total, st.Contacts, st.Attempts, st.OpenAttempts)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print one JSON document")
@@ -215,36 +222,24 @@ func newCampaignStateCmd(db dbFunc, verb, short string) *cobra.Command {
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := db(cmd)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			c, err := findCampaign(cmd.Context(), d, args[0])
-			if err != nil {
-				return err
-			}
-			c, closed, err := campaign.Transition(cmd.Context(), d, c.ID, verb, time.Now())
-			if errors.Is(err, store.ErrStateConflict) {
-				return usageErr("%s: %v", verb, err)
-			}
-			if err != nil {
-				return failureErr(err)
-			}
-			if jsonOut {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"campaign": c, "contacts_closed": closed})
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "campaign %q is %s\n", c.Name, c.State)
-			return nil
+			return withCampaign(cmd, db, args[0], func(d *store.DB, c *store.Campaign) error {
+				c, closed, err := campaign.Transition(cmd.Context(), d, c.ID, verb, time.Now())
+				if errors.Is(err, store.ErrStateConflict) {
+					return usageErr("%s: %v", verb, err)
+				}
+				if err != nil {
+					return failureErr(err)
+				}
+				if jsonOut {
+					return printJSON(cmd.OutOrStdout(), map[string]any{"campaign": c, "contacts_closed": closed})
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "campaign %q is %s\n", c.Name, c.State)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print one JSON document")
 	return cmd
-}
-
-// loadResults is campaign.LoadResults (shared with the dashboard).
-func loadResults(ctx context.Context, d *store.DB, c *store.Campaign, rows bool) (*campaign.Results, error) {
-	return campaign.LoadResults(ctx, d, c, rows)
 }
 
 func printResults(w io.Writer, r *campaign.Results) {
@@ -279,24 +274,17 @@ func newCampaignResultsCmd(db dbFunc) *cobra.Command {
 		Short: "Per-disposition results of a campaign (and per contact with --contacts)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := db(cmd)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			c, err := findCampaign(cmd.Context(), d, args[0])
-			if err != nil {
-				return err
-			}
-			r, err := campaign.LoadResults(cmd.Context(), d, c, rows)
-			if err != nil {
-				return failureErr(err)
-			}
-			if jsonOut {
-				return printJSON(cmd.OutOrStdout(), r)
-			}
-			printResults(cmd.OutOrStdout(), r)
-			return nil
+			return withCampaign(cmd, db, args[0], func(d *store.DB, c *store.Campaign) error {
+				r, err := campaign.LoadResults(cmd.Context(), d, c, rows)
+				if err != nil {
+					return failureErr(err)
+				}
+				if jsonOut {
+					return printJSON(cmd.OutOrStdout(), r)
+				}
+				printResults(cmd.OutOrStdout(), r)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print one JSON document")
@@ -318,25 +306,18 @@ and reason. Re-importing a file changes nothing. Exit 0 when the file was import
 (even with rejected rows), 2 when the file itself is unusable.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := db(cmd)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			c, err := findCampaign(cmd.Context(), d, args[0])
-			if err != nil {
-				return err
-			}
-			f, err := os.Open(args[1])
-			if err != nil {
-				return usageErr("%v", err)
-			}
-			defer f.Close()
-			var size int64
-			if fi, err := f.Stat(); err == nil {
-				size = fi.Size()
-			}
-			return runImport(cmd.Context(), d, c, f, filepath.Base(args[1]), size, maxErrors, jsonOut, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return withCampaign(cmd, db, args[0], func(d *store.DB, c *store.Campaign) error {
+				f, err := os.Open(args[1])
+				if err != nil {
+					return usageErr("%v", err)
+				}
+				defer f.Close()
+				var size int64
+				if fi, err := f.Stat(); err == nil {
+					size = fi.Size()
+				}
+				return runImport(cmd.Context(), d, c, f, filepath.Base(args[1]), size, maxErrors, jsonOut, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the report as one JSON document")

@@ -201,7 +201,7 @@ wait:
 	if err != nil {
 		return failureErr(err)
 	}
-	res, err := loadResults(context.WithoutCancel(ctx), db, cur, true)
+	res, err := campaign.LoadResults(context.WithoutCancel(ctx), db, cur, true)
 	if err != nil {
 		return failureErr(err)
 	}

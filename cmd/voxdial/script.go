@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -66,9 +65,7 @@ func runScriptLint(path string, jsonOut bool, stdout io.Writer) error {
 		rep.Problems = []voicebot.Problem{}
 	}
 	if jsonOut {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := printJSON(stdout, rep); err != nil {
 			return failureErr(err)
 		}
 		if len(ps) > 0 {
@@ -181,9 +178,7 @@ func runScriptChat(ctx context.Context, path string, f *chatFlags, stdin io.Read
 		return usageErr("script chat: %v", err) // a bad script, variable or input line
 	}
 	if f.jsonOut {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := printJSON(stdout, res); err != nil {
 			return failureErr(err)
 		}
 		return nil
