@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -57,11 +56,11 @@ func runBenchImport(ctx context.Context, dbURL string, rows int, keep, jsonOut b
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(campaign.GenerateCSV(pw, rows, 1, 0)) }()
 	fmt.Fprintf(stderr, "voxdial bench import: %d rows into %s (%s)\n", rows, db.Backend(), name)
-	cpu0 := cpuTime()
+	cpu0 := processCPU()
 	start := time.Now()
 	rep, err := campaign.Import(ctx, db, pr, campaign.ImportOptions{Campaign: c, File: "generated.csv"})
 	wall := time.Since(start)
-	cpu := cpuTime() - cpu0
+	cpu := processCPU() - cpu0
 	if err != nil {
 		return failureErr(err)
 	}
@@ -85,12 +84,3 @@ func runBenchImport(ctx context.Context, dbURL string, rows int, keep, jsonOut b
 }
 
 func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
-
-// cpuTime is this process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
