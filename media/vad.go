@@ -245,3 +245,24 @@ func (e *energyVAD) speech(frame []int16) bool {
 }
 
 func log10(x float64) float64 { return math.Log10(x) }
+
+const (
+	// quietPeak bounds the samples of a digitally silent frame (µ-law and A-law
+	// silence decode to 0 or ±8 at most). WebRTC neither flags such a frame nor learns
+	// from it: its energy is under the engine's kMinEnergy. Anything louder, even a
+	// faint hiss, does feed its noise model, so the gate must not take it.
+	quietPeak = 8
+	// quietLeadIn quiet frames still go to the WebRTC engine after sound stops: its
+	// hangover lasts at most 5 frames of 20 ms in mode 2, and its state then settles.
+	quietLeadIn = 10
+)
+
+// quietFrame reports whether every sample is within ±quietPeak (digital silence).
+func quietFrame(frame []int16) bool {
+	for _, s := range frame {
+		if s > quietPeak || s < -quietPeak {
+			return false
+		}
+	}
+	return true
+}
