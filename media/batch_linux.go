@@ -4,6 +4,7 @@ package media
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net"
 	"net/netip"
 	"syscall"
@@ -28,6 +29,8 @@ type batchConn struct {
 	conn *net.UDPConn
 	rc   syscall.RawConn
 	v6   bool // socket family; v4 destinations are sent v4-mapped on a v6 socket
+	// fd is a polled socket's descriptor (see newPolledBatchConn), -1 otherwise.
+	fd int
 
 	// receive half
 	rhdr   [batchSize]unix.Mmsghdr
@@ -54,11 +57,25 @@ func newBatchConn(c *net.UDPConn) (*batchConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &batchConn{conn: c, rc: rc}
+	b := &batchConn{conn: c, rc: rc, fd: -1}
 	if ua, ok := c.LocalAddr().(*net.UDPAddr); ok {
 		ip := ua.AddrPort().Addr()
 		b.v6 = ip.Is6() && !ip.Is4In6()
 	}
+	b.init()
+	return b, nil
+}
+
+// newPolledBatchConn wraps a non-blocking socket that is not in the Go netpoller:
+// its owner polls it (readNow) instead of parking a goroutine on it, so arriving
+// packets wake nobody.
+func newPolledBatchConn(fd int, v6 bool) *batchConn {
+	b := &batchConn{fd: fd, v6: v6}
+	b.init()
+	return b
+}
+
+func (b *batchConn) init() {
 	for i := range b.rhdr {
 		b.riov[i].Base = &b.rbuf[i][0]
 		b.riov[i].SetLen(rtpBufSize)
@@ -73,18 +90,40 @@ func newBatchConn(c *net.UDPConn) (*batchConn, error) {
 	}
 	b.readFn = b.doRead
 	b.writeFn = b.doWrite
-	return b, nil
 }
 
-// read blocks until at least one datagram arrives and returns how many are in
-// b.rbuf (lengths via msg, sources via from). net.ErrClosed after close.
-func (b *batchConn) read() (int, error) {
+func (b *batchConn) resetRead() {
 	for i := range b.rhdr {
 		b.rhdr[i].Hdr.Namelen = unix.SizeofSockaddrInet6
 		b.rhdr[i].Hdr.Flags = 0
 		b.rhdr[i].Len = 0
 	}
 	b.rn, b.rerr = 0, nil
+}
+
+// readNow reads what a polled socket holds, up to batchSize datagrams, without
+// waiting: 0 when it is empty.
+func (b *batchConn) readNow() (int, error) {
+	b.resetRead()
+	if !b.doRead(uintptr(b.fd)) {
+		return 0, nil // EAGAIN: empty
+	}
+	return b.rn, b.rerr
+}
+
+func (b *batchConn) close() error {
+	if b.fd < 0 {
+		return b.conn.Close()
+	}
+	fd := b.fd
+	b.fd = -1
+	return unix.Close(fd)
+}
+
+// read blocks until at least one datagram arrives and returns how many are in
+// b.rbuf (lengths via msg, sources via from). net.ErrClosed after close.
+func (b *batchConn) read() (int, error) {
+	b.resetRead()
 	if err := b.rc.Read(b.readFn); err != nil {
 		return 0, err // net.ErrClosed when the socket was closed
 	}
@@ -168,6 +207,10 @@ func (b *batchConn) flush() (failed int) {
 	}
 	b.soff, b.sfailed = 0, 0
 	for b.soff < b.sn {
+		if b.fd >= 0 {
+			b.doWrite(uintptr(b.fd))
+			continue
+		}
 		if err := b.rc.Write(b.writeFn); err != nil {
 			b.sfailed += b.sn - b.soff // closed
 			break
@@ -197,6 +240,51 @@ func (b *batchConn) doWrite(fd uintptr) bool {
 	}
 	return true
 }
+
+// listenPolledUDP binds a non-blocking UDP socket on ap outside the Go netpoller
+// and returns its descriptor and bound address.
+func listenPolledUDP(ap netip.AddrPort, bufSize int) (int, netip.AddrPort, bool, error) {
+	ip := ap.Addr().Unmap()
+	v6 := ip.Is6()
+	family := unix.AF_INET
+	var sa unix.Sockaddr = &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ip.As4()}
+	if v6 {
+		family = unix.AF_INET6
+		sa = &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ip.As16()}
+	}
+	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_UDP)
+	if err != nil {
+		return -1, netip.AddrPort{}, false, fmt.Errorf("socket: %w", err)
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		unix.Close(fd)
+		return -1, netip.AddrPort{}, false, fmt.Errorf("bind %s: %w", ap, err)
+	}
+	got, err := unix.Getsockname(fd)
+	if err != nil {
+		unix.Close(fd)
+		return -1, netip.AddrPort{}, false, fmt.Errorf("getsockname: %w", err)
+	}
+	var local netip.AddrPort
+	switch a := got.(type) {
+	case *unix.SockaddrInet4:
+		local = netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
+	case *unix.SockaddrInet6:
+		local = netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port))
+	}
+	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, bufSize) != nil {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, bufSize)
+	}
+	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, bufSize) != nil {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, bufSize)
+	}
+	return fd, local, v6, nil
+}
+
+func closeFD(fd int) { _ = unix.Close(fd) }
+
+// polledAvailable: this platform can poll sockets outside the netpoller.
+const polledAvailable = true
 
 // setSocketBuffers asks for large kernel buffers: a shared socket carries thousands of
 // legs, 250,000 packets/s at 5,000 legs, and the default 208 KiB holds about a

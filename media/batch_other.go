@@ -3,6 +3,7 @@
 package media
 
 import (
+	"errors"
 	"net"
 	"net/netip"
 )
@@ -58,3 +59,18 @@ func setSocketBuffers(c *net.UDPConn, size int) {
 	_ = c.SetReadBuffer(size)
 	_ = c.SetWriteBuffer(size)
 }
+
+// Polled sockets need Linux; elsewhere the plane parks a reader goroutine per socket.
+const polledAvailable = false
+
+func listenPolledUDP(netip.AddrPort, int) (int, netip.AddrPort, bool, error) {
+	return -1, netip.AddrPort{}, false, errors.New("polled sockets need linux")
+}
+
+func closeFD(int) {}
+
+func newPolledBatchConn(int, bool) *batchConn { return nil }
+
+func (b *batchConn) readNow() (int, error) { return 0, nil }
+
+func (b *batchConn) close() error { return b.conn.Close() }

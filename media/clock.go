@@ -30,6 +30,9 @@ type ClockOptions struct {
 	// AfterSlot, when set, runs on the clock goroutine after each slot's tickers: the
 	// media plane flushes its send batch there (one sendmmsg per slot and socket).
 	AfterSlot func()
+	// Poll, when set, runs on the clock goroutine after each slot, outside the slot's
+	// lock: the media plane reads its polled sockets there.
+	Poll func()
 }
 
 // Lateness is a snapshot of how late slot deadlines fired.
@@ -58,6 +61,7 @@ type SharedClock struct {
 	slotDur time.Duration
 	slots   []clockSlot
 	after   func()
+	poll    func()
 
 	runMu   sync.Mutex
 	cancel  context.CancelFunc
@@ -87,7 +91,7 @@ func NewClock(opts ClockOptions) *SharedClock {
 	if opts.Slots <= 0 {
 		opts.Slots = 10
 	}
-	c := &SharedClock{period: FrameDuration, slots: make([]clockSlot, opts.Slots), after: opts.AfterSlot}
+	c := &SharedClock{period: FrameDuration, slots: make([]clockSlot, opts.Slots), after: opts.AfterSlot, poll: opts.Poll}
 	c.slotDur = c.period / time.Duration(opts.Slots)
 	return c
 }
@@ -201,6 +205,9 @@ func (c *SharedClock) run(ctx context.Context, done chan struct{}) {
 			c.after()
 		}
 		s.mu.Unlock()
+		if c.poll != nil {
+			c.poll()
+		}
 	}
 }
 

@@ -54,7 +54,12 @@ type PlaneOptions struct {
 	Slots int
 	// SocketBuffer is the kernel buffer size asked for each shared socket (default 4 MiB).
 	SocketBuffer int
-	Logger       *zap.Logger
+	// PollReceive (shared mode, Linux) reads each shared socket from its clock
+	// goroutine after every slot instead of parking a reader goroutine on it: arriving
+	// packets wake nobody, at the price of up to one slot (2 ms) of receive delay,
+	// which the jitter buffer absorbs. Elsewhere it is ignored.
+	PollReceive bool
+	Logger      *zap.Logger
 }
 
 // Plane is a node's media plane: a clock per P with phase slots, and (in shared mode)
@@ -90,12 +95,13 @@ type PlaneStats struct {
 }
 
 type group struct {
-	p     *Plane
-	clock *SharedClock
-	conn  *net.UDPConn // shared mode only
-	bc    *batchConn
-	local netip.AddrPort
-	legs  atomic.Int32
+	p      *Plane
+	clock  *SharedClock
+	conn   *net.UDPConn // shared mode with a reader goroutine
+	bc     *batchConn   // shared mode
+	polled bool         // bc is polled by the clock (PlaneOptions.PollReceive)
+	local  netip.AddrPort
+	legs   atomic.Int32
 
 	mu       sync.RWMutex // demux tables; the receive goroutine holds R while dispatching
 	bySrc    map[srcKey]*Endpoint
@@ -132,8 +138,17 @@ func NewPlane(opts PlaneOptions) (*Plane, error) {
 	p := &Plane{opts: opts, log: opts.Logger, ports: NewPortAllocator(opts.IP, opts.Ports)}
 	for range opts.Groups {
 		g := &group{p: p}
-		g.clock = NewClock(ClockOptions{Slots: opts.Slots, AfterSlot: g.flush})
-		if opts.Mode == SharedPorts {
+		co := ClockOptions{Slots: opts.Slots, AfterSlot: g.flush}
+		switch {
+		case opts.Mode == SharedPorts && opts.PollReceive && polledAvailable:
+			ps, err := p.ports.listenPolled(opts.SocketBuffer)
+			if err != nil {
+				p.closeSockets()
+				return nil, fmt.Errorf("new plane: %w", err)
+			}
+			g.bc, g.local, g.polled = newPolledBatchConn(ps.fd, ps.v6), ps.local, true
+			co.Poll = g.poll
+		case opts.Mode == SharedPorts:
 			conn, err := p.ports.ListenRTP()
 			if err != nil {
 				p.closeSockets()
@@ -146,10 +161,13 @@ func NewPlane(opts PlaneOptions) (*Plane, error) {
 				p.closeSockets()
 				return nil, fmt.Errorf("new plane: %w", err)
 			}
+		}
+		if g.bc != nil {
 			g.bySrc = map[srcKey]*Endpoint{}
 			g.byRemote = map[netip.AddrPort][]*Endpoint{}
 			g.bySSRC = map[uint32][]*Endpoint{}
 		}
+		g.clock = NewClock(co)
 		p.groups = append(p.groups, g)
 	}
 	return p, nil
@@ -169,7 +187,7 @@ func (p *Plane) Start(ctx context.Context) {
 	ctx, p.cancel = context.WithCancel(ctx)
 	for _, g := range p.groups {
 		g.clock.Start(ctx)
-		if g.conn != nil {
+		if g.conn != nil && !g.polled {
 			p.wg.Add(1)
 			go g.readLoop()
 		}
@@ -201,7 +219,11 @@ func (p *Plane) Close() error {
 func (p *Plane) closeSockets() error {
 	var errs []error
 	for _, g := range p.groups {
-		if g.conn != nil {
+		if g.bc != nil {
+			if err := g.bc.close(); err != nil && !errors.Is(err, net.ErrClosed) {
+				errs = append(errs, err)
+			}
+		} else if g.conn != nil {
 			if err := g.conn.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 				errs = append(errs, err)
 			}
@@ -239,7 +261,7 @@ func (p *Plane) Stats() PlaneStats {
 func (p *Plane) SharedAddrs() []netip.AddrPort {
 	var out []netip.AddrPort
 	for _, g := range p.groups {
-		if g.conn != nil {
+		if g.bc != nil {
 			out = append(out, g.local)
 		}
 	}
@@ -466,15 +488,41 @@ func (g *group) readLoop() {
 			}
 			continue
 		}
-		now := time.Now()
-		g.mu.RLock()
-		for i := range n {
-			b, from := g.bc.msg(i)
-			if e := g.lookup(b, from); e != nil {
-				e.sess.handlePacket(b, from, now)
-			}
+		g.dispatch(n, time.Now())
+	}
+}
+
+// dispatch hands the n datagrams of the last read to their legs.
+func (g *group) dispatch(n int, now time.Time) {
+	g.mu.RLock()
+	for i := range n {
+		b, from := g.bc.msg(i)
+		if e := g.lookup(b, from); e != nil {
+			e.sess.handlePacket(b, from, now)
 		}
-		g.mu.RUnlock()
+	}
+	g.mu.RUnlock()
+}
+
+// poll drains a polled socket; the clock calls it after every slot.
+func (g *group) poll() {
+	p := g.p
+	for range 64 { // bounded: a flood must not starve the next slot's sends
+		n, err := g.bc.readNow()
+		if err != nil {
+			now := time.Now().UnixNano()
+			if last := p.logLimit.Load(); now-last >= int64(logEvery) && p.logLimit.CompareAndSwap(last, now) {
+				p.log.Warn("rtp batch read", zap.Error(err))
+			}
+			return
+		}
+		if n == 0 {
+			return
+		}
+		g.dispatch(n, time.Now())
+		if n < batchSize {
+			return
+		}
 	}
 }
 

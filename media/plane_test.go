@@ -10,7 +10,12 @@ import (
 
 func newTestPlane(t testing.TB, mode PortMode, groups int) *Plane {
 	t.Helper()
-	p, err := NewPlane(PlaneOptions{IP: loopback, Mode: mode, Groups: groups})
+	return newTestPlaneOpts(t, PlaneOptions{IP: loopback, Mode: mode, Groups: groups})
+}
+
+func newTestPlaneOpts(t testing.TB, o PlaneOptions) *Plane {
+	t.Helper()
+	p, err := NewPlane(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,6 +147,30 @@ func TestPlaneNoCrossTalkSharedBothSides(t *testing.T) {
 	}
 	if len(a.SharedAddrs()) != 2 {
 		t.Errorf("shared addrs %v", a.SharedAddrs())
+	}
+}
+
+// Sockets polled by the clocks (no reader goroutine) on one side, parked readers on
+// the other: the same demultiplexing, and the polled sockets really are outside the
+// netpoller (no goroutine waits on them).
+func TestPlaneNoCrossTalkPolledReceive(t *testing.T) {
+	a := newTestPlaneOpts(t, PlaneOptions{IP: loopback, Groups: 2, PollReceive: true})
+	b := newTestPlane(t, SharedPorts, 2)
+	if polledAvailable {
+		for _, g := range a.groups {
+			if !g.polled || g.conn != nil {
+				t.Fatalf("group not polled: %+v", g)
+			}
+		}
+	}
+	crossTalk(t, a, b, 200, true)
+	if st := a.Stats(); st.Legs != 200 || st.Ambiguous != 0 || st.Unknown != 0 {
+		t.Errorf("plane a stats %+v", st)
+	}
+	for _, ap := range a.SharedAddrs() {
+		if !ap.IsValid() || ap.Port() == 0 || ap.Port()%2 != 0 {
+			t.Errorf("polled socket address %v", ap)
+		}
 	}
 }
 

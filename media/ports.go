@@ -34,12 +34,61 @@ const ephemeralTries = 8
 // With a zero range it asks the OS, retrying a few times for an even port before
 // accepting an odd one.
 func (a *PortAllocator) ListenRTP() (*net.UDPConn, error) {
+	return bindRTP(a, func(ap netip.AddrPort) (*net.UDPConn, uint16, error) {
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(ap))
+		if err != nil {
+			return nil, 0, err
+		}
+		return c, uint16(c.LocalAddr().(*net.UDPAddr).Port), nil
+	}, func(c *net.UDPConn) { c.Close() })
+}
+
+// polledSocket is a socket outside the Go netpoller (see listenPolledUDP).
+type polledSocket struct {
+	fd    int
+	local netip.AddrPort
+	v6    bool
+}
+
+// listenPolled is ListenRTP for a polled socket with kernel buffers of bufSize.
+func (a *PortAllocator) listenPolled(bufSize int) (polledSocket, error) {
+	return bindRTP(a, func(ap netip.AddrPort) (polledSocket, uint16, error) {
+		fd, local, v6, err := listenPolledUDP(ap, bufSize)
+		if err != nil {
+			return polledSocket{}, 0, err
+		}
+		return polledSocket{fd, local, v6}, local.Port(), nil
+	}, func(p polledSocket) { closeFD(p.fd) })
+}
+
+// bindRTP finds an even port for bind: in the range, rotating the start so that
+// consecutive calls do not re-probe the same ports, or among OS-chosen ports.
+func bindRTP[T any](a *PortAllocator, bind func(netip.AddrPort) (T, uint16, error), release func(T)) (T, error) {
+	var zero T
 	if a.r == (PortRange{}) {
-		return a.listenEphemeral()
+		var odd []T
+		defer func() {
+			for _, c := range odd {
+				release(c)
+			}
+		}()
+		for range ephemeralTries {
+			c, port, err := bind(netip.AddrPortFrom(a.ip, 0))
+			if err != nil {
+				return zero, fmt.Errorf("listen rtp on %s: %w", a.ip, err)
+			}
+			if port%2 == 0 {
+				return c, nil
+			}
+			odd = append(odd, c) // hold it so the OS offers a different port next
+		}
+		c := odd[len(odd)-1]
+		odd = odd[:len(odd)-1]
+		return c, nil
 	}
 	lo, hi := a.r.Min, a.r.Max
 	if lo < 1 || hi > 65535 || lo > hi {
-		return nil, fmt.Errorf("listen rtp: port range %d-%d: %w", lo, hi, ErrInvalidOptions)
+		return zero, fmt.Errorf("listen rtp: port range %d-%d: %w", lo, hi, ErrInvalidOptions)
 	}
 	if lo%2 == 1 {
 		lo++
@@ -52,7 +101,7 @@ func (a *PortAllocator) ListenRTP() (*net.UDPConn, error) {
 	var lastErr error
 	for i := range count {
 		port := lo + 2*((start+i)%count)
-		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(a.ip, uint16(port))))
+		c, _, err := bind(netip.AddrPortFrom(a.ip, uint16(port)))
 		if err == nil {
 			a.next.Store(uint32(start + i + 1))
 			return c, nil
@@ -60,29 +109,7 @@ func (a *PortAllocator) ListenRTP() (*net.UDPConn, error) {
 		lastErr = err
 	}
 	if lastErr != nil {
-		return nil, fmt.Errorf("listen rtp on %s ports %d-%d (last: %v): %w", a.ip, a.r.Min, a.r.Max, lastErr, ErrPortsExhausted)
+		return zero, fmt.Errorf("listen rtp on %s ports %d-%d (last: %v): %w", a.ip, a.r.Min, a.r.Max, lastErr, ErrPortsExhausted)
 	}
-	return nil, fmt.Errorf("listen rtp on %s: range %d-%d holds no even port: %w", a.ip, a.r.Min, a.r.Max, ErrPortsExhausted)
-}
-
-func (a *PortAllocator) listenEphemeral() (*net.UDPConn, error) {
-	var odd []*net.UDPConn
-	defer func() {
-		for _, c := range odd {
-			c.Close()
-		}
-	}()
-	for range ephemeralTries {
-		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(a.ip, 0)))
-		if err != nil {
-			return nil, fmt.Errorf("listen rtp on %s: %w", a.ip, err)
-		}
-		if c.LocalAddr().(*net.UDPAddr).Port%2 == 0 {
-			return c, nil
-		}
-		odd = append(odd, c) // hold it so the OS offers a different port next
-	}
-	c := odd[len(odd)-1]
-	odd = odd[:len(odd)-1]
-	return c, nil
+	return zero, fmt.Errorf("listen rtp on %s: range %d-%d holds no even port: %w", a.ip, a.r.Min, a.r.Max, ErrPortsExhausted)
 }

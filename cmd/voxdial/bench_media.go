@@ -40,6 +40,7 @@ type benchMediaFlags struct {
 	cpuProfile  string
 	opusRate    int
 	opusCplx    int
+	poll        bool
 }
 
 func (f *benchMediaFlags) sessionCodec() (media.Codec, media.OpusOptions) {
@@ -98,6 +99,7 @@ process, and lists them under "compare".`,
 	fl.BoolVar(&f.peer, "peer", false, "run as the far end of a parent bench (stdin/stdout protocol)")
 	fl.StringVar(&f.peerMode, "peer-mode", "shared", "RTP ports of the far end")
 	fl.IntVar(&f.peerProcs, "peer-gomaxprocs", 0, "GOMAXPROCS of the far end process (0: as is)")
+	fl.BoolVar(&f.poll, "poll-receive", false, "both sides read their shared sockets from the clock instead of a parked reader goroutine")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the measurement window to this file")
 	_ = fl.MarkHidden("peer")
 	return cmd
@@ -115,6 +117,7 @@ type peerHello struct {
 	Mode     string `json:"mode"`
 	OpusRate int    `json:"opus_rate"`
 	OpusCplx int    `json:"opus_complexity"`
+	Poll     bool   `json:"poll_receive"`
 }
 
 // peerReport is what the far end counted.
@@ -164,8 +167,8 @@ type mediaSide struct {
 	opus  media.OpusOptions
 }
 
-func newMediaSide(mode string, groups, legs int, withVAD bool) (*mediaSide, error) {
-	p, err := media.NewPlane(media.PlaneOptions{Mode: media.PortMode(mode), Groups: groups})
+func newMediaSide(mode string, groups, legs int, withVAD, poll bool) (*mediaSide, error) {
+	p, err := media.NewPlane(media.PlaneOptions{Mode: media.PortMode(mode), Groups: groups, PollReceive: poll})
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +283,7 @@ func runMediaPeer(ctx context.Context, f *benchMediaFlags, stdin io.Reader, stdo
 	if err := dec.Decode(&hello); err != nil {
 		return fmt.Errorf("peer hello: %w", err)
 	}
-	side, err := newMediaSide(f.peerMode, 0, hello.Legs, false)
+	side, err := newMediaSide(f.peerMode, 0, hello.Legs, false, hello.Poll)
 	if err != nil {
 		return err
 	}
@@ -371,7 +374,7 @@ func runBenchMedia(ctx context.Context, f *benchMediaFlags, stderr io.Writer) (m
 	if err != nil {
 		return nil, err
 	}
-	side, err := newMediaSide(f.mode, f.groups, f.legs, true)
+	side, err := newMediaSide(f.mode, f.groups, f.legs, true, f.poll)
 	if err != nil {
 		peer.wait()
 		return nil, err
@@ -383,7 +386,7 @@ func runBenchMedia(ctx context.Context, f *benchMediaFlags, stderr io.Writer) (m
 	defer cancel()
 
 	progress("bench media: setting up %d legs (%s, GOMAXPROCS %d)\n", f.legs, f.mode, runtime.GOMAXPROCS(0))
-	if err := peer.enc.Encode(peerHello{Legs: f.legs, Codec: f.codec, Mode: f.peerMode, OpusRate: f.opusRate, OpusCplx: f.opusCplx}); err != nil {
+	if err := peer.enc.Encode(peerHello{Legs: f.legs, Codec: f.codec, Mode: f.peerMode, OpusRate: f.opusRate, OpusCplx: f.opusCplx, Poll: f.poll}); err != nil {
 		return nil, err
 	}
 	// Offers go out as a stream; answers come back in order.
@@ -487,6 +490,7 @@ func runBenchMedia(ctx context.Context, f *benchMediaFlags, stderr io.Writer) (m
 	res["rss_bytes_per_leg"] = (max(rss, rss0) - rss0) / uint64(f.legs)
 	res["allocs_per_packet"] = float64(ms1.Mallocs-ms0.Mallocs) / float64(packets)
 	res["mode"] = f.mode
+	res["poll_receive"] = f.poll
 	res["codec"] = f.codec
 	if f.codec == "opus" {
 		res["opus_rate"], res["opus_complexity"] = f.opusRate, f.opusCplx
