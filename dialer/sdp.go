@@ -3,6 +3,7 @@ package dialer
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,11 @@ const (
 // TelephoneEventPT is the dynamic payload type we offer for RFC 4733 events;
 // 101 is what most carriers and SBCs use, which avoids remapping surprises.
 const TelephoneEventPT uint8 = 101
+
+// TelephoneEventWidePT is the payload type we offer for telephone-event at a codec
+// clock other than 8 kHz (telephone-event/48000 beside Opus: RFC 4733 §2.1 wants
+// events on the audio codec's clock), when the offer also carries 8 kHz codecs.
+const TelephoneEventWidePT uint8 = 102
 
 // MediaOffer is what one side proposes or accepts for the audio stream.
 type MediaOffer struct {
@@ -94,11 +100,30 @@ func MarshalSDP(o MediaOffer) ([]byte, error) {
 		}
 	}
 	if o.DTMFPT != 0 {
-		pt := strconv.Itoa(int(o.DTMFPT))
-		formats = append(formats, pt)
-		attrs = append(attrs,
-			sdp.NewAttribute("rtpmap", pt+" telephone-event/8000"),
-			sdp.NewAttribute("fmtp", pt+" 0-16"))
+		// One telephone-event per codec clock rate: events must share the clock of the
+		// audio they interrupt (RFC 4733 §2.1).
+		var rates []uint32
+		for _, c := range o.Codecs {
+			if r := max(c.ClockRate, 8000); !slices.Contains(rates, r) {
+				rates = append(rates, r)
+			}
+		}
+		wide := TelephoneEventWidePT
+		if wide == o.DTMFPT {
+			wide++
+		}
+		for _, r := range rates {
+			ptn := o.DTMFPT
+			if r != 8000 && slices.Contains(rates, 8000) {
+				ptn = wide
+				wide++
+			}
+			pt := strconv.Itoa(int(ptn))
+			formats = append(formats, pt)
+			attrs = append(attrs,
+				sdp.NewAttribute("rtpmap", pt+" telephone-event/"+strconv.FormatUint(uint64(r), 10)),
+				sdp.NewAttribute("fmtp", pt+" 0-16"))
+		}
 	}
 	attrs = append(attrs,
 		sdp.NewAttribute("ptime", "20"),
@@ -323,18 +348,24 @@ func AnswerOffer(offerBody []byte, local MediaOffer) ([]byte, Negotiated, error)
 }
 
 // negotiate picks, in the remote side's order, the first format we support
-// (keeping the remote payload type), and the remote telephone-event type
-// when we want DTMF. ok is false when no audio codec is shared.
+// (keeping the remote payload type), and, when we want DTMF, the remote
+// telephone-event type on that codec's clock (telephone-event/48000 for Opus).
+// ok is false when no audio codec is shared.
 func negotiate(ra remoteAudio, supported []media.Codec, wantDTMF bool) (n Negotiated, ok bool) {
 	n = Negotiated{Remote: ra.addr, Direction: ra.direction, RemoteSSRC: ra.ssrc}
-	for _, f := range ra.formats {
-		if f.name == "TELEPHONE-EVENT" {
-			if wantDTMF && f.clockRate == 8000 && n.DTMFPT == 0 {
-				n.DTMFPT = f.pt
-			}
-			continue
+	defer func() {
+		if !ok || !wantDTMF {
+			return
 		}
-		if ok {
+		for _, f := range ra.formats {
+			if f.name == "TELEPHONE-EVENT" && f.clockRate == max(n.Codec.ClockRate, 8000) {
+				n.DTMFPT = f.pt
+				return
+			}
+		}
+	}()
+	for _, f := range ra.formats {
+		if f.name == "TELEPHONE-EVENT" || ok {
 			continue
 		}
 		for _, c := range supported {

@@ -178,7 +178,8 @@ func TestSDPOpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(body)
-	for _, want := range []string{"m=audio 40000 RTP/AVP 111 0 101", "a=rtpmap:111 opus/48000/2",
+	for _, want := range []string{"m=audio 40000 RTP/AVP 111 0 102 101", "a=rtpmap:111 opus/48000/2",
+		"a=rtpmap:102 telephone-event/48000", "a=rtpmap:101 telephone-event/8000",
 		"a=fmtp:111 maxplaybackrate=16000;sprop-maxcapturerate=16000;useinbandfec=1;ptime=20", "a=rtpmap:0 PCMU/8000"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("offer lacks %q:\n%s", want, s)
@@ -201,6 +202,31 @@ func TestSDPOpus(t *testing.T) {
 	for _, want := range []string{"a=rtpmap:96 opus/48000/2", "a=fmtp:96 maxplaybackrate=8000;sprop-maxcapturerate=8000;useinbandfec=1;ptime=20"} {
 		if !strings.Contains(string(ans), want) {
 			t.Errorf("answer lacks %q:\n%s", want, ans)
+		}
+	}
+	// Our own Opus offer answered by ourselves: Opus with telephone-event/48000 (its
+	// clock), and the answer repeats only that event type.
+	ans, n, err = AnswerOffer(body, o)
+	if err != nil || !n.Codec.IsOpus() || n.DTMFPT != TelephoneEventWidePT {
+		t.Fatalf("self answer %+v dtmf %d err %v", n.Codec, n.DTMFPT, err)
+	}
+	if !strings.Contains(string(ans), "a=rtpmap:102 telephone-event/48000") || strings.Contains(string(ans), "telephone-event/8000") {
+		t.Errorf("answer events:\n%s", ans)
+	}
+	if got, err := ParseAnswer(ans, o); err != nil || got.DTMFPT != TelephoneEventWidePT {
+		t.Errorf("ParseAnswer dtmf %d %v", got.DTMFPT, err)
+	}
+	// Event clocks pair with the chosen codec, whatever the far end lists first.
+	for _, tc := range []struct {
+		m, attrs string
+		want     uint8
+	}{
+		{"m=audio 5004 RTP/AVP 0 101 96\r\n", "a=rtpmap:101 telephone-event/8000\r\na=rtpmap:96 telephone-event/48000\r\n", 101},
+		{"m=audio 5004 RTP/AVP 111 101 96\r\n", "a=rtpmap:111 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\na=rtpmap:96 telephone-event/48000\r\n", 96},
+		{"m=audio 5004 RTP/AVP 111 101\r\n", "a=rtpmap:111 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\n", 0},
+	} {
+		if got, err := ParseAnswer(answerSDP(tc.m, tc.attrs), o); err != nil || got.DTMFPT != tc.want {
+			t.Errorf("%q: dtmf pt %d (want %d) err %v", tc.m, got.DTMFPT, tc.want, err)
 		}
 	}
 	// Opus at another clock rate is not Opus as RFC 7587 defines it.

@@ -3,9 +3,12 @@ package media
 import (
 	"context"
 	"fmt"
+	"net"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pion/rtp"
 )
 
 func TestResamplerRoundTrip(t *testing.T) {
@@ -183,5 +186,83 @@ func BenchmarkOpusFrame(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// Beside Opus, telephone-event runs on the codec's 48 kHz clock (RFC 4733 §2.1): the
+// wire carries durations in 48 kHz units, and the far end reads them back as the
+// durations that were sent.
+func TestDTMFOnOpusClock(t *testing.T) {
+	requireOpus(t)
+	t.Parallel()
+	opus := OpusCodec(8000)
+	a, b := pair(t, func(o *SessionOptions) { o.Codec = opus }, func(o *SessionOptions) { o.Codec = opus })
+	// A raw socket sees what a sends, alongside b.
+	sniff := listen(t)
+	var mu sync.Mutex
+	var ends []DTMFEvent
+	var tsSeen []uint32
+	done := make(chan struct{})
+	t.Cleanup(func() { sniff.Close(); <-done })
+	go func() {
+		defer close(done)
+		buf := make([]byte, 1500)
+		var h rtp.Header
+		for {
+			n, _, err := sniff.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			hn, err := h.Unmarshal(buf[:n])
+			if err != nil || h.PayloadType != testDTMFPT {
+				continue
+			}
+			var ev DTMFEvent
+			if ev.Unmarshal(buf[hn:n]) == nil && ev.End {
+				mu.Lock()
+				if len(tsSeen) == 0 || tsSeen[len(tsSeen)-1] != h.Timestamp {
+					ends = append(ends, ev)
+					tsSeen = append(tsSeen, h.Timestamp)
+				}
+				mu.Unlock()
+			}
+		}
+	}()
+	if err := a.SendDTMF(context.Background(), "15", 200*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	var got []DTMFDigit
+	for len(got) < 2 {
+		select {
+		case d := <-b.DTMF():
+			got = append(got, d)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("digits heard: %+v", got)
+		}
+	}
+	for i, d := range got {
+		if want := "15"[i]; byte(d.Digit) != want || d.Duration < 180*time.Millisecond || d.Duration > 220*time.Millisecond {
+			t.Errorf("digit %d: %c lasting %v (want %c, 200 ms)", i, d.Digit, d.Duration, want)
+		}
+	}
+	// The same events from a session whose only peer is the sniffer, to read the wire
+	// (a has latched onto b's address by now: symmetric RTP).
+	c := newTestSession(t, startClock(t), func(o *SessionOptions) { o.Codec = opus })
+	c.SetRemote(sniff.LocalAddr().(*net.UDPAddr).AddrPort())
+	c.Start()
+	if err := c.SendDTMF(context.Background(), "15", 200*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "two end packets on the wire", func() bool { mu.Lock(); defer mu.Unlock(); return len(ends) >= 2 })
+	mu.Lock()
+	defer mu.Unlock()
+	for i, ev := range ends[:2] {
+		if ev.Duration != 9600 { // 200 ms at 48 kHz
+			t.Errorf("end packet %d: duration %d units, want 9600 (48 kHz)", i, ev.Duration)
+		}
+	}
+	// digit 2 starts 200 ms + 60 ms gap (+ up to a frame) after digit 1: in 48 kHz units
+	if d := tsSeen[1] - tsSeen[0]; d < 12480 || d > 12480+2*960 {
+		t.Errorf("event timestamps %d apart, want about 12480 (260 ms at 48 kHz)", d)
 	}
 }

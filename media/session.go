@@ -71,8 +71,8 @@ const (
 	// reanchorAfter: if RTP time and arrival time disagree by more than this, the
 	// sender jumped its timestamps and arrival time wins.
 	reanchorAfter = time.Second
-	// dtmfGapSamples is the 60 ms pause between digits, in timestamp units.
-	dtmfGapSamples = 60 * SampleRate / 1000
+	// dtmfGap is the pause between digits.
+	dtmfGap        = 60 * time.Millisecond
 	dtmfEndPackets = 3 // RFC 4733 §2.5.1.4: the end packet is sent three times
 	dtmfVolume     = 10
 	dtmfChanSize   = 32
@@ -186,7 +186,8 @@ const (
 
 type dtmfJob struct {
 	events    []uint8
-	total     uint32 // samples per digit
+	each      time.Duration
+	total     uint32 // timestamp units per digit, at the codec's clock rate
 	i         int
 	phase     dtmfPhase
 	evTS      uint32
@@ -425,8 +426,7 @@ func (s *Session) SendDTMF(ctx context.Context, digits string, each time.Duratio
 	if each <= 0 {
 		each = 100 * time.Millisecond
 	}
-	total := min(max(uint32(each/(time.Second/SampleRate)), 2*FrameSamples), 0xFFFF)
-	j := &dtmfJob{events: events, total: total, done: make(chan error, 1)}
+	j := &dtmfJob{events: events, each: each, done: make(chan error, 1)}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -519,7 +519,7 @@ func (s *Session) tick(now time.Time) {
 	}
 	s.mu.Lock()
 	if len(s.dtmfJobs) > 0 {
-		n, handled := s.dtmfTick(s.dtmfJobs[0], ts)
+		n, handled := s.dtmfTick(s.dtmfJobs[0], ts, codec.ClockRate)
 		if handled {
 			s.mu.Unlock()
 			tx.talking = false
@@ -635,8 +635,14 @@ func (s *Session) write(pkt []byte, dst netip.AddrPort) { s.ep.send(s, pkt, dst)
 
 // dtmfTick advances the DTMF job at ts. It returns the packet size in tx.buf (0: send
 // nothing this frame) and whether the frame belongs to DTMF (false: the job is over,
-// send audio). Caller holds mu.
-func (s *Session) dtmfTick(j *dtmfJob, ts uint32) (int, bool) {
+// send audio). Events run on the audio codec's clock (RFC 4733 §2.1: telephone-event is
+// negotiated at the codec's rate, e.g. telephone-event/48000 beside Opus), so
+// durations and gaps are in units of rate. Caller holds mu.
+func (s *Session) dtmfTick(j *dtmfJob, ts, rate uint32) (int, bool) {
+	if rate == 0 {
+		rate = SampleRate
+	}
+	step := rate / 50 // one 20 ms frame
 	switch j.phase {
 	case dtmfIdle:
 		if j.cancelled || j.i >= len(j.events) {
@@ -646,10 +652,11 @@ func (s *Session) dtmfTick(j *dtmfJob, ts uint32) (int, bool) {
 		if j.i > 0 && int32(ts-j.nextTS) < 0 {
 			return 0, true // inter-digit gap: nothing on the wire
 		}
-		j.evTS, j.dur, j.phase = ts, FrameSamples, dtmfTone
+		j.total = uint32(min(max(int64(j.each)*int64(rate)/int64(time.Second), 2*int64(step)), 0xFFFF))
+		j.evTS, j.dur, j.phase = ts, step, dtmfTone
 		return s.dtmfPacket(j, true, false), true
 	case dtmfTone:
-		j.dur += FrameSamples
+		j.dur += step
 		if j.dur >= j.total || j.cancelled {
 			j.dur = min(j.dur, j.total)
 			j.phase, j.ends = dtmfEnding, 1
@@ -660,7 +667,7 @@ func (s *Session) dtmfTick(j *dtmfJob, ts uint32) (int, bool) {
 		n := s.dtmfPacket(j, false, true)
 		j.ends++
 		if j.ends >= dtmfEndPackets {
-			j.nextTS = j.evTS + j.dur + dtmfGapSamples
+			j.nextTS = j.evTS + j.dur + uint32(int64(dtmfGap)*int64(rate)/int64(time.Second))
 			j.i++
 			j.phase = dtmfIdle
 			if j.cancelled || j.i >= len(j.events) {
@@ -767,7 +774,7 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 	s.latch(from, arrival)
 	s.countLoss(rx.hdr.SequenceNumber, rx.hdr.SSRC)
 	rate := uint32(SampleRate)
-	if isOpus {
+	if codec.IsOpus() { // audio and telephone-event both run on the codec's clock
 		rate = codec.ClockRate
 	}
 	at := s.mediaTime(rx.hdr.Timestamp, rx.hdr.SSRC, arrAt, isAudio, rate)
@@ -787,7 +794,7 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 		rx.haveEnd, rx.lastEndTS = true, rx.hdr.Timestamp
 		if d, ok := EventDigit(rx.event.Event); ok {
 			select {
-			case s.dtmfCh <- DTMFDigit{Digit: d, Duration: time.Duration(rx.event.Duration) * time.Second / SampleRate, At: at}:
+			case s.dtmfCh <- DTMFDigit{Digit: d, Duration: time.Duration(rx.event.Duration) * time.Second / time.Duration(rate), At: at}:
 			default: // nobody listening fast enough; dropping beats blocking the socket
 			}
 		}
