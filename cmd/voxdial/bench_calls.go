@@ -42,7 +42,14 @@ func newBenchCallsCmd() *cobra.Command {
 		Long: `Place --calls calls, at most --concurrency at a time, each held --hold after answer
 with RTP flowing both ways, against an in-process simulator (both ends in this
 process) or --trunk. Reports calls, calls_per_second (answered setups per second
-of wall time), failed, peak concurrent calls, setup latency and CPU.`,
+of wall time), failed, peak concurrent calls, setup latency and CPU.
+
+--target and --total are the same as --trunk and --calls. Against SIPp as the far end
+(dialer/testdata/sipp/uas_bench.xml answers at once and, run with -rtp_echo, sends
+our RTP back):
+
+  sipp -sf dialer/testdata/sipp/uas_bench.xml -i 127.0.0.1 -p 5070 -mp 16000 -rtp_echo -nostdin &
+  voxdial bench calls --target sip:127.0.0.1:5070 --cps 300 --total 18000 --hold 2s --concurrency 1000 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runBenchCalls(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -54,6 +61,8 @@ of wall time), failed, peak concurrent calls, setup latency and CPU.`,
 	fl.Float64Var(&f.cps, "cps", 0, "new calls per second at most (0: as fast as the concurrency allows)")
 	fl.DurationVar(&f.hold, "hold", 2*time.Second, "how long each answered call stays up")
 	fl.StringVar(&f.trunk, "trunk", "", "SIP URI of an external far end (default: in-process simulator)")
+	fl.StringVar(&f.trunk, "target", "", "same as --trunk")
+	fl.IntVar(&f.calls, "total", 1000, "same as --calls")
 	fl.StringVar(&f.rtpPorts, "rtp-ports", "", "RTP port range MIN-MAX for the dialer")
 	fl.BoolVar(&f.jsonOut, "json", true, "print one JSON object")
 	return cmd

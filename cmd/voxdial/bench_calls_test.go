@@ -2,7 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/voxdial/voxdial/internal/sipptest"
 )
 
 func TestBenchCallsReportsContractKeys(t *testing.T) {
@@ -24,5 +28,29 @@ func TestBenchCallsReportsContractKeys(t *testing.T) {
 	}
 	if r["packets_received"].(float64) == 0 {
 		t.Fatal("no RTP flowed during the bench calls")
+	}
+}
+
+// Against SIPp as the far end (the interop bench): every call answered, held
+// with RTP echoed back by SIPp, and hung up by us, none failed.
+func TestBenchCallsAgainstSIPp(t *testing.T) {
+	peer := sipptest.StartArgs(t, filepath.Join("..", "..", "dialer", "testdata", "sipp", "uas_bench.xml"), "-rtp_echo")
+	code, out, errOut := runCLI(t, "bench", "calls", "--target", "sip:"+peer.Addr, "--cps", "40", "--total", "30",
+		"--concurrency", "30", "--hold", "300ms", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	var r map[string]any
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, out)
+	}
+	if r["calls"].(float64) != 30 || r["failed"].(float64) != 0 {
+		t.Fatalf("calls %v failed %v\n%s", r["calls"], r["failed"], out)
+	}
+	if r["packets_received"].(float64) == 0 {
+		t.Errorf("SIPp echoed no RTP:\n%s", out)
+	}
+	if n := strings.Count(peer.Messages(), "BYE sip:"); n != 30 {
+		t.Errorf("SIPp saw %d BYEs, want 30", n)
 	}
 }

@@ -28,6 +28,13 @@ type Peer struct {
 // it) as a UAS for one call. The process is killed at cleanup if still running.
 func Start(t *testing.T, scenario string) *Peer {
 	t.Helper()
+	return StartArgs(t, scenario, "-m", "1")
+}
+
+// StartArgs is Start with SIPp arguments of the caller's choosing in place of
+// "-m 1" (e.g. "-m", "200", "-rtp_echo" for a load test).
+func StartArgs(t *testing.T, scenario string, args ...string) *Peer {
+	t.Helper()
 	bin, err := exec.LookPath("sipp")
 	if err != nil {
 		if os.Getenv("VOXDIAL_SKIP_INTEROP") == "1" {
@@ -42,9 +49,10 @@ func Start(t *testing.T, scenario string) *Peer {
 	p := &Peer{t: t, done: make(chan struct{}), out: &strings.Builder{}}
 	p.Trace = filepath.Join(t.TempDir(), "messages.log")
 	port, mport := FreeUDPPort(t), FreeRTPPort(t)
-	cmd := exec.Command(bin, "-sf", scen, "-i", "127.0.0.1", "-p", strconv.Itoa(port),
-		"-mp", strconv.Itoa(mport), "-m", "1", "-nostdin", "-timeout", "60s",
-		"-trace_msg", "-message_file", p.Trace)
+	argv := append([]string{"-sf", scen, "-i", "127.0.0.1", "-p", strconv.Itoa(port),
+		"-mp", strconv.Itoa(mport), "-nostdin", "-timeout", "60s",
+		"-trace_msg", "-message_file", p.Trace}, args...)
+	cmd := exec.Command(bin, argv...)
 	cmd.Dir = filepath.Dir(scen) // rtp_stream files are relative to the scenario
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
