@@ -531,7 +531,8 @@ func (g *group) poll() {
 //
 // Rules, in order: a known (source address, SSRC) pair; else the one leg whose SDP
 // remote address is the source (preferring a leg whose far end announced this SSRC in
-// a=ssrc, and, when several legs share the address, the one leg not yet latched); else
+// a=ssrc or whose own SSRC this is — an echo — and, when several legs share the
+// address, the one leg not yet latched); else
 // the leg whose far end announced this SSRC, whatever the address (NAT). The winner is
 // recorded under its (address, SSRC) pair so later packets take the first rule.
 func (g *group) lookup(b []byte, from netip.AddrPort) *Endpoint {
@@ -581,7 +582,9 @@ func (g *group) resolve(from netip.AddrPort, ssrc uint32) *Endpoint {
 		if c.sess == nil {
 			continue
 		}
-		if c.expect == ssrc {
+		// The far end announced this SSRC, or reflects the leg's own stream (echo
+		// services such as SIPp's -rtp_echo send our packets back unchanged).
+		if c.expect == ssrc || c.sess.SSRC() == ssrc {
 			return c
 		}
 		if c.expect == 0 {

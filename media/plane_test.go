@@ -2,6 +2,7 @@ package media
 
 import (
 	"context"
+	"net"
 	"net/netip"
 	"sync/atomic"
 	"testing"
@@ -408,4 +409,52 @@ func FuzzPlaneDemux(f *testing.F) {
 			t.Fatalf("dropped datagram not counted")
 		}
 	})
+}
+
+// An echo far end (SIPp -rtp_echo, an SBC's echo test) sends every leg's packets back
+// unchanged from one address and without a=ssrc: each leg still gets its own stream,
+// recognised by its own SSRC, instead of being dropped as ambiguous.
+func TestPlaneEchoFromSharedAddress(t *testing.T) {
+	a := newTestPlane(t, SharedPorts, 1)
+	echo := listen(t)
+	done := make(chan struct{})
+	t.Cleanup(func() { echo.Close(); <-done })
+	go func() {
+		defer close(done)
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := echo.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			_, _ = echo.WriteToUDPAddrPort(buf[:n], from)
+		}
+	}()
+	const legs = 6
+	checks := make([]*legCheck, legs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for i := range legs {
+		checks[i] = &legCheck{want: uint16(100 + i)} // a leg hears itself
+		s := newPlaneSession(t, a, checks[i].onAudio)
+		s.SetRemote(echo.LocalAddr().(*net.UDPAddr).AddrPort())
+		s.Start()
+		go s.Play(ctx, signature{uint16(100 + i)})
+	}
+	waitFor(t, "every leg to hear its echo", func() bool {
+		for _, c := range checks {
+			if c.good.Load() < 10 {
+				return false
+			}
+		}
+		return true
+	})
+	for i, c := range checks {
+		if c.bad.Load() != 0 {
+			t.Errorf("leg %d heard %d frames of another leg", i, c.bad.Load())
+		}
+	}
+	if st := a.Stats(); st.Ambiguous != 0 {
+		t.Errorf("stats %+v", st)
+	}
 }
