@@ -15,7 +15,10 @@
 // receive goroutine per socket reads batches of 64 with recvmmsg and hands each packet
 // to its leg, found by (source address, SSRC) — first by the remote address from SDP,
 // or the SSRC the far end announced with a=ssrc when several legs share an address —
-// then by the pair it latched. PerLegPorts mode keeps a socket and receive goroutine
+// then by the pair it latched (an echo of a leg's own SSRC goes to that leg). With
+// PlaneOptions.PollReceive the sockets stay outside the Go netpoller and each clock
+// drains its socket after every slot instead: no goroutine wakes per packet burst,
+// for at most one slot (2 ms) of added delay. PerLegPorts mode keeps a socket and receive goroutine
 // per leg, for trunks that want a distinct port per call. Measured on our 2-vCPU VM
 // (notes/measured-facts.md): per-leg tickers and sockets collapse near 5,000 legs;
 // a clock per P with batched I/O does 5,000 legs full duplex in about 1.1 cores. The

@@ -242,11 +242,16 @@ func TestPlaneOptions(t *testing.T) {
 // sharedPair is two sessions on one single-group shared plane each, not started, for
 // driving the send and receive paths by hand.
 func sharedPair(t testing.TB) (a, b *Session, pa, pb *Plane) {
+	return sharedPairOpts(t, false)
+}
+
+// sharedPairOpts: with poll, b's plane reads its socket by polling (PollReceive).
+func sharedPairOpts(t testing.TB, poll bool) (a, b *Session, pa, pb *Plane) {
 	pa, err := NewPlane(PlaneOptions{IP: loopback, Groups: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pb, err = NewPlane(PlaneOptions{IP: loopback, Groups: 1})
+	pb, err = NewPlane(PlaneOptions{IP: loopback, Groups: 1, PollReceive: poll})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,6 +302,38 @@ func TestPlaneBatchedPathsNoAllocs(t *testing.T) {
 		t.Errorf("%v allocs per batch of %d packets, want 0", n, batchSize)
 	}
 	if st := b.Stats(); st.PacketsReceived != 21*batchSize+batchSize || st.PacketsLost != 0 {
+		t.Errorf("receiver stats %+v", st)
+	}
+}
+
+// The polled receive path (PollReceive: the clock drains the socket) allocates
+// nothing either, and gets every packet.
+func TestPlanePolledReceiveNoAllocs(t *testing.T) {
+	if !polledAvailable {
+		t.Skip("polled sockets are Linux only")
+	}
+	a, b, pa, pb := sharedPairOpts(t, true)
+	a.mu.Lock()
+	a.plays = append(a.plays, &playback{src: Tone(440, time.Hour, 8000).Source(), done: make(chan error, 1)})
+	a.mu.Unlock()
+	ga, gb := pa.groups[0], pb.groups[0]
+	if !gb.polled {
+		t.Fatal("plane b is not polled")
+	}
+	now := time.Now()
+	round := func() {
+		for range batchSize {
+			a.tick(now)
+			now = now.Add(FrameDuration)
+		}
+		ga.flush()
+		gb.poll() // loopback delivery is done when sendmmsg returns
+	}
+	round()
+	if n := testing.AllocsPerRun(20, round); n != 0 {
+		t.Errorf("%v allocs per batch of %d packets, want 0", n, batchSize)
+	}
+	if st := b.Stats(); st.PacketsReceived != 22*batchSize || st.PacketsLost != 0 {
 		t.Errorf("receiver stats %+v", st)
 	}
 }
