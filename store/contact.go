@@ -107,6 +107,12 @@ type ContactImportResult struct {
 	Rows       int   `json:"rows"`       // rows the source gave
 	Inserted   int   `json:"inserted"`   // new contacts
 	Duplicates int   `json:"duplicates"` // rows folded into an earlier row or an existing contact
+	// Where the time went on PostgreSQL (zero on SQLite): streaming the rows
+	// into the staging table, then moving them into contacts; ServerPID is
+	// the backend that did it, for benchmarks that read its CPU time.
+	Stage     time.Duration `json:"-"`
+	Merge     time.Duration `json:"-"`
+	ServerPID uint32        `json:"-"`
 }
 
 // ContactImport inserts the source's rows in one transaction: all or
@@ -214,6 +220,8 @@ func (db *DB) contactImportPostgres(ctx context.Context, p *ContactImportParams,
 			time_zone text, variables jsonb) ON COMMIT DROP`); err != nil {
 			return translate(err)
 		}
+		res.ServerPID = pc.PgConn().PID()
+		start := time.Now()
 		src := &copySource{src: p.Source}
 		n, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_import_stage"},
 			[]string{"line", "phone", "external_id", "time_zone", "variables"}, src)
@@ -221,11 +229,24 @@ func (db *DB) contactImportPostgres(ctx context.Context, p *ContactImportParams,
 			return translate(err)
 		}
 		res.Rows = int(n)
+		res.Stage = time.Since(start)
 		var existing bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contacts WHERE campaign_id = $1)`, p.CampaignID).Scan(&existing); err != nil {
 			return translate(err)
 		}
-		tag, err := tx.Exec(ctx, importMergeSQL(src.externalIDs, existing), p.CampaignID, res.ListID, at)
+		// Numbering the rows per external_id is a sort of the whole stage
+		// (a quarter of the merge); a hash aggregate tells in a third of
+		// that time whether any id repeats, and without repeats the fold
+		// by number alone is exact.
+		externalDups := false
+		if src.externalIDs {
+			err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contact_import_stage WHERE external_id IS NOT NULL
+				GROUP BY external_id HAVING count(*) > 1)`).Scan(&externalDups)
+			if err != nil {
+				return translate(err)
+			}
+		}
+		tag, err := tx.Exec(ctx, importMergeSQL(externalDups, existing), p.CampaignID, res.ListID, at)
 		if err != nil {
 			return translate(err)
 		}
@@ -235,13 +256,14 @@ func (db *DB) contactImportPostgres(ctx context.Context, p *ContactImportParams,
 		// what is left until nothing more goes in, which gives the same
 		// contacts as taking the rows one by one in file order. A file
 		// without duplicates never gets here.
-		for src.externalIDs && tag.RowsAffected() > 0 && res.Inserted < res.Rows {
+		for externalDups && tag.RowsAffected() > 0 && res.Inserted < res.Rows {
 			if tag, err = tx.Exec(ctx, importMergeSQL(true, true), p.CampaignID, res.ListID, at); err != nil {
 				return translate(err)
 			}
 			res.Inserted += int(tag.RowsAffected())
 		}
 		res.Duplicates = res.Rows - res.Inserted
+		res.Merge = time.Since(start) - res.Stage
 		if _, err := tx.Exec(ctx, `UPDATE contact_lists SET staged = $1, inserted = $2, duplicates = $3 WHERE id = $4`,
 			res.Rows, res.Inserted, res.Duplicates, res.ListID); err != nil {
 			return translate(err)
