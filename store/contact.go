@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Contact states.
@@ -99,6 +96,11 @@ type ContactImportParams struct {
 	ListName   string // recorded in contact_lists (e.g. the file name)
 	Source     ContactSource
 	Now        time.Time // created_at; contacts are due from this time
+	// FoldLimit bounds the in-process duplicate fold of a first import on
+	// PostgreSQL (numbers and ids held; default 4 Mi, about 40 MB): past
+	// it, the rest of the file takes the staging-table path. Tests set it
+	// low to cross over.
+	FoldLimit int
 }
 
 // ContactImportResult counts what an import did.
@@ -177,160 +179,6 @@ func (db *DB) contactImportSQLite(ctx context.Context, p *ContactImportParams, n
 	}
 	return res, nil
 }
-
-// contactImportPostgres streams the rows with COPY (binary) into a temporary
-// staging table, then moves them into contacts with one INSERT … SELECT that
-// folds duplicates. It avoids INSERT … ON CONFLICT: speculative insertion
-// into two arbiter indexes cost about 40 % of the merge (BENCHMARKS.md,
-// "Import"). A per-campaign advisory lock serialises imports into one
-// campaign instead, so that an anti-join against the campaign's contacts
-// sees everything that could conflict; a first import into an empty
-// campaign skips the anti-join altogether.
-func (db *DB) contactImportPostgres(ctx context.Context, p *ContactImportParams, now time.Time) (*ContactImportResult, error) {
-	conn, err := db.sql.Conn(ctx)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer conn.Close()
-	res := &ContactImportResult{}
-	at := now.UTC().Truncate(time.Millisecond)
-	err = conn.Raw(func(dc any) error {
-		pc := dc.(*stdlib.Conn).Conn()
-		tx, err := pc.Begin(ctx)
-		if err != nil {
-			return translate(err)
-		}
-		defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
-		// The sort for the duplicate fold stays in memory with 64 MB; JIT
-		// compiling the merge costs more than it saves on a million rows;
-		// an import lost to a crash in the instant after its commit is
-		// re-run (imports are idempotent), so its commit need not wait for
-		// the WAL flush.
-		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; SET LOCAL synchronous_commit = off`); err != nil {
-			return translate(err)
-		}
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, importLockClass, int32(p.CampaignID)); err != nil {
-			return translate(err)
-		}
-		if err := tx.QueryRow(ctx, `INSERT INTO contact_lists (campaign_id, name, created_at) VALUES ($1, $2, $3) RETURNING id`,
-			p.CampaignID, p.ListName, at).Scan(&res.ListID); err != nil {
-			return translate(err)
-		}
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE contact_import_stage (line integer, phone text, external_id text,
-			time_zone text, variables jsonb) ON COMMIT DROP`); err != nil {
-			return translate(err)
-		}
-		res.ServerPID = pc.PgConn().PID()
-		start := time.Now()
-		src := &copySource{src: p.Source}
-		n, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_import_stage"},
-			[]string{"line", "phone", "external_id", "time_zone", "variables"}, src)
-		if err != nil {
-			return translate(err)
-		}
-		res.Rows = int(n)
-		res.Stage = time.Since(start)
-		var existing bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contacts WHERE campaign_id = $1)`, p.CampaignID).Scan(&existing); err != nil {
-			return translate(err)
-		}
-		// Numbering the rows per external_id is a sort of the whole stage
-		// (a quarter of the merge); a hash aggregate tells in a third of
-		// that time whether any id repeats, and without repeats the fold
-		// by number alone is exact.
-		externalDups := false
-		if src.externalIDs {
-			err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contact_import_stage WHERE external_id IS NOT NULL
-				GROUP BY external_id HAVING count(*) > 1)`).Scan(&externalDups)
-			if err != nil {
-				return translate(err)
-			}
-		}
-		tag, err := tx.Exec(ctx, importMergeSQL(externalDups, existing), p.CampaignID, res.ListID, at)
-		if err != nil {
-			return translate(err)
-		}
-		res.Inserted = int(tag.RowsAffected())
-		// With external ids, a row can lose its turn to an earlier row
-		// that was itself a duplicate (same id, other number): repeat over
-		// what is left until nothing more goes in, which gives the same
-		// contacts as taking the rows one by one in file order. A file
-		// without duplicates never gets here.
-		for externalDups && tag.RowsAffected() > 0 && res.Inserted < res.Rows {
-			if tag, err = tx.Exec(ctx, importMergeSQL(true, true), p.CampaignID, res.ListID, at); err != nil {
-				return translate(err)
-			}
-			res.Inserted += int(tag.RowsAffected())
-		}
-		res.Duplicates = res.Rows - res.Inserted
-		res.Merge = time.Since(start) - res.Stage
-		if _, err := tx.Exec(ctx, `UPDATE contact_lists SET staged = $1, inserted = $2, duplicates = $3 WHERE id = $4`,
-			res.Rows, res.Inserted, res.Duplicates, res.ListID); err != nil {
-			return translate(err)
-		}
-		return translate(tx.Commit(ctx))
-	})
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
-}
-
-// importLockClass is the first key of the per-campaign import lock
-// (pg_advisory_xact_lock(class, campaign)): "vxci".
-const importLockClass int32 = 0x76786369
-
-// importMergeSQL builds the statement that moves staged rows into contacts
-// ($1 campaign, $2 list, $3 time): among the staged rows whose number and
-// external_id are not in the campaign yet (existing: else all of them),
-// those that come first in the file for their number and for their id. Rows
-// go in number order, which also makes the inserts into the (campaign_id,
-// phone_e164) index sequential.
-func importMergeSQL(externalIDs, existing bool) string {
-	stage := `contact_import_stage st`
-	if existing {
-		stage += `
-			WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.campaign_id = $1 AND c.phone_e164 = st.phone)
-			AND (st.external_id IS NULL OR NOT EXISTS (SELECT 1 FROM contacts c
-				WHERE c.campaign_id = $1 AND c.external_id = st.external_id))`
-	}
-	var from string
-	if externalIDs {
-		from = `(SELECT *, row_number() OVER (PARTITION BY phone ORDER BY line) AS by_phone,
-				row_number() OVER (PARTITION BY external_id ORDER BY line) AS by_external
-			FROM ` + stage + `) s
-			WHERE by_phone = 1 AND (external_id IS NULL OR by_external = 1)`
-	} else {
-		from = `(SELECT DISTINCT ON (phone) * FROM ` + stage + ` ORDER BY phone, line) s`
-	}
-	return `INSERT INTO contacts (campaign_id, list_id, line, phone_e164, external_id, time_zone,
-			variables, state, next_attempt_at, created_at, updated_at)
-		SELECT $1, $2, line, phone, external_id, time_zone, variables, 'pending', $3, $3, $3
-		FROM ` + from + `
-		ORDER BY phone`
-}
-
-// copySource adapts a ContactSource to pgx.CopyFromSource and notes
-// whether any row has an external_id.
-type copySource struct {
-	src         ContactSource
-	vals        [5]any
-	externalIDs bool
-}
-
-func (c *copySource) Next() bool {
-	if !c.src.Next() {
-		return false
-	}
-	r := c.src.Row()
-	if r.ExternalID != "" {
-		c.externalIDs = true
-	}
-	c.vals = [5]any{int32(r.Line), r.Phone, strNull(r.ExternalID), r.TimeZone, string(varsOrEmpty(r.Variables))}
-	return true
-}
-func (c *copySource) Values() ([]any, error) { return c.vals[:], nil }
-func (c *copySource) Err() error             { return c.src.Err() }
 
 func varsOrEmpty(v []byte) []byte {
 	if len(v) == 0 {

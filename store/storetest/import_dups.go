@@ -15,7 +15,6 @@ import (
 // number or its external_id belongs to a contact already in the campaign
 // (imported earlier, or by an earlier row of this file).
 func testContactImportDuplicates(t *testing.T, db *store.DB) {
-	ctx := context.Background()
 	// row is "line phone-suffix [external-id]".
 	parse := func(spec string) []store.ContactRow {
 		var out []store.ContactRow
@@ -51,37 +50,44 @@ func testContactImportDuplicates(t *testing.T, db *store.DB) {
 		{"re-import of the same rows", "2 0001 A, 3 0002 B", "2 0001 A, 3 0002 B", ""},
 		{"existing, then a later row freed by a duplicate", "2 0005 X", "2 0005 A, 3 0006 A, 4 0007 B", "3 4"},
 	}
-	for i, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c := newCampaign(t, db, fmt.Sprintf("dups-%d", i))
-			if tc.before != "" {
-				if _, err := db.ContactImport(ctx, &store.ContactImportParams{CampaignID: c.ID, Source: &rows{rs: parse(tc.before)}, Now: t0}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			src := parse(tc.file)
-			res, err := db.ContactImport(ctx, &store.ContactImportParams{CampaignID: c.ID, Source: &rows{rs: src}, Now: t0})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cs, err := db.ContactList(ctx, &store.ContactListParams{CampaignID: c.ID})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var lines []int
-			for _, ct := range cs {
-				if ct.ListID == res.ListID {
-					lines = append(lines, ct.Line)
-				}
-			}
-			sort.Ints(lines)
-			got := strings.Trim(fmt.Sprint(lines), "[]")
-			if got != tc.want {
-				t.Fatalf("inserted lines %q, want %q", got, tc.want)
-			}
-			if want := len(strings.Fields(tc.want)); res.Inserted != want || res.Duplicates != len(src)-want || res.Rows != len(src) {
-				t.Fatalf("result %+v, want %d inserted of %d", res, want, len(src))
-			}
-		})
+	// FoldLimit 2 makes a first import on PostgreSQL leave its in-process
+	// fold after two entries and finish through the staging table.
+	for _, limit := range []int{0, 2} {
+		for i, tc := range tests {
+			t.Run(fmt.Sprintf("%s/fold-limit-%d", tc.name, limit), func(t *testing.T) {
+				testImportDups(t, db, fmt.Sprintf("dups-%d-%d", limit, i), parse(tc.before), parse(tc.file), tc.want, limit)
+			})
+		}
+	}
+}
+
+func testImportDups(t *testing.T, db *store.DB, name string, before, src []store.ContactRow, want string, limit int) {
+	ctx := context.Background()
+	c := newCampaign(t, db, name)
+	if len(before) > 0 {
+		if _, err := db.ContactImport(ctx, &store.ContactImportParams{CampaignID: c.ID, Source: &rows{rs: before}, Now: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := db.ContactImport(ctx, &store.ContactImportParams{CampaignID: c.ID, Source: &rows{rs: src}, Now: t0, FoldLimit: limit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := db.ContactList(ctx, &store.ContactListParams{CampaignID: c.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []int
+	for _, ct := range cs {
+		if ct.ListID == res.ListID {
+			lines = append(lines, ct.Line)
+		}
+	}
+	sort.Ints(lines)
+	if got := strings.Trim(fmt.Sprint(lines), "[]"); got != want {
+		t.Fatalf("inserted lines %q, want %q", got, want)
+	}
+	if n := len(strings.Fields(want)); res.Inserted != n || res.Duplicates != len(src)-n || res.Rows != len(src) {
+		t.Fatalf("result %+v, want %d inserted of %d", res, n, len(src))
 	}
 }
