@@ -20,3 +20,6 @@ func TestMain(m *testing.M) {
 	storetest.DropTemplate()
 	os.Exit(code)
 }
+
+// pgTestURL is a fresh PostgreSQL database for one test.
+func pgTestURL(t *testing.T) string { return storetest.PostgresURL(t) }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -37,17 +36,6 @@ steps:
   - listen: 1500ms
   - hangup: true
 `
-
-// voxdialCLI runs a voxdial command in process and returns stdout and the exit code.
-func voxdialCLI(t *testing.T, args ...string) (string, int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := run(context.Background(), args, strings.NewReader(""), &out, &errb)
-	if code != 0 {
-		t.Logf("voxdial %s: exit %d: %s", strings.Join(args, " "), code, errb.String())
-	}
-	return out.String(), code
-}
 
 // startServe starts `voxdial serve` as a real child process (this test
 // binary running main).
@@ -121,16 +109,16 @@ func TestServeNodeKilledMidCampaign(t *testing.T) {
 		}
 	}
 	db := []string{"--database-url", url}
-	if _, code := voxdialCLI(t, append([]string{"campaign", "create", "kill", "--script", script, "--trunk", "sim",
+	if code, _, _ := runCLI(t, append([]string{"campaign", "create", "kill", "--script", script, "--trunk", "sim",
 		"--max-concurrent", "12", "--max-attempts", "3", "--retry", `{"outcomes":{"lost":"100ms"}}`, "--json"}, db...)...); code != 0 {
 		t.Fatalf("campaign create: exit %d", code)
 	}
-	out, code := voxdialCLI(t, append([]string{"campaign", "import", "kill", csvPath, "--json"}, db...)...)
+	code, out, _ := runCLI(t, append([]string{"campaign", "import", "kill", csvPath, "--json"}, db...)...)
 	var imp struct{ Imported, Rejected int }
 	if code != 0 || json.Unmarshal([]byte(out), &imp) != nil || imp.Imported != contacts {
 		t.Fatalf("campaign import: exit %d, %s", code, out)
 	}
-	if _, code := voxdialCLI(t, append([]string{"campaign", "start", "kill"}, db...)...); code != 0 {
+	if code, _, _ := runCLI(t, append([]string{"campaign", "start", "kill"}, db...)...); code != 0 {
 		t.Fatalf("campaign start: exit %d", code)
 	}
 
@@ -170,7 +158,7 @@ func TestServeNodeKilledMidCampaign(t *testing.T) {
 		Outcomes map[string]int
 	}
 	for deadline := time.Now().Add(3 * time.Minute); ; {
-		out, code := voxdialCLI(t, append([]string{"campaign", "results", "kill", "--json"}, db...)...)
+		code, out, _ := runCLI(t, append([]string{"campaign", "results", "kill", "--json"}, db...)...)
 		if code != 0 || json.Unmarshal([]byte(out), &res) != nil {
 			t.Fatalf("campaign results: exit %d: %s", code, out)
 		}
