@@ -109,9 +109,10 @@ type ContactImportResult struct {
 	Rows       int   `json:"rows"`       // rows the source gave
 	Inserted   int   `json:"inserted"`   // new contacts
 	Duplicates int   `json:"duplicates"` // rows folded into an earlier row or an existing contact
-	// Where the time went on PostgreSQL (zero on SQLite): streaming the rows
-	// into the staging table, then moving them into contacts; ServerPID is
-	// the backend that did it, for benchmarks that read its CPU time.
+	// Where the time went on PostgreSQL (zero on SQLite): the COPY streams
+	// (into contacts and/or the staging table), then the rest (moving staged
+	// rows into contacts); ServerPID is the backend that did it, for
+	// benchmarks that read its CPU time.
 	Stage     time.Duration `json:"-"`
 	Merge     time.Duration `json:"-"`
 	ServerPID uint32        `json:"-"`

@@ -16,7 +16,7 @@ func TestPhoneKey(t *testing.T) {
 		{"+1", "+01", false, true}, // leading zeros must not collide
 		{"+123", "+0123", false, true},
 		{"+999999999999999", "+99999999999999", false, true}, // 15 digits
-		{"14155550101", "", false, false},                      // no +
+		{"14155550101", "", false, false},                    // no +
 		{"+1415555010x", "", false, false},
 		{"+1234567890123456", "", false, false}, // 16 digits: not E.164
 	}

@@ -77,6 +77,7 @@ func (db *DB) contactImportPostgres(ctx context.Context, p *ContactImportParams,
 				return translate(err)
 			}
 			res.Rows, res.Inserted = d.rows, int(n)
+			res.Stage = time.Since(start)
 			rest.pending, rest.done = d.doubtful, d.ended
 			existing = n > 0
 		}
@@ -87,9 +88,6 @@ func (db *DB) contactImportPostgres(ctx context.Context, p *ContactImportParams,
 		}
 		res.Duplicates = res.Rows - res.Inserted
 		res.Merge = time.Since(start) - res.Stage
-		if res.Stage == 0 { // direct path only: all of it was the COPY
-			res.Stage, res.Merge = res.Merge, 0
-		}
 		if _, err := tx.Exec(ctx, `UPDATE contact_lists SET staged = $1, inserted = $2, duplicates = $3 WHERE id = $4`,
 			res.Rows, res.Inserted, res.Duplicates, res.ListID); err != nil {
 			return translate(err)
