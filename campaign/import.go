@@ -37,6 +37,8 @@ type ImportReport struct {
 	ErrorsOmitted int           `json:"errors_omitted"` // errors beyond MaxErrors, counted only
 	ListID        int64         `json:"list_id,omitempty"`
 	DurationMS    int64         `json:"duration_ms"`
+	// Store is the store's own account of the import (phases, server).
+	Store *store.ContactImportResult `json:"-"`
 }
 
 // ImportProgress is reported while an import runs.
@@ -145,7 +147,7 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, opts ImportOptions) 
 	if err != nil {
 		return nil, err
 	}
-	rep.Imported, rep.Duplicates, rep.ListID = res.Inserted, res.Duplicates, res.ListID
+	rep.Imported, rep.Duplicates, rep.ListID, rep.Store = res.Inserted, res.Duplicates, res.ListID, res
 	rep.DurationMS = time.Since(start).Milliseconds()
 	if opts.Progress != nil {
 		opts.Progress(ImportProgress{Bytes: cr.n.Load(), Rows: rep.Rows, Done: true})

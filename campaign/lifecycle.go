@@ -57,6 +57,20 @@ func Create(ctx context.Context, db *store.DB, p CreateParams) (*store.Campaign,
 	if p.MaxAttempts < 0 || p.MaxConcurrent < 0 {
 		return nil, fmt.Errorf("%w: max attempts and max concurrent must be positive", ErrInvalidCampaign)
 	}
+	// The caller-ID pool goes into From as E.164: check and normalise it now
+	// rather than fail every call later.
+	if len(p.CallerIDs) > 0 {
+		phones := newPhoneNormalizer(p.Region)
+		ids := make([]string, len(p.CallerIDs))
+		for i, raw := range p.CallerIDs {
+			e164, _, err := phones.normalize(raw)
+			if err != nil {
+				return nil, fmt.Errorf("%w: caller ID %q: %v", ErrInvalidCampaign, raw, err)
+			}
+			ids[i] = e164
+		}
+		p.CallerIDs = ids
+	}
 	if err := p.Schedule.Compile(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidCampaign, err)
 	}

@@ -473,11 +473,10 @@ func (r *Runner) event(ctx context.Context, req GateRequest, typ string, data an
 // call places the call and runs the script; it returns the final result.
 func (r *Runner) call(ctx context.Context, p *Plan, trunk *dialer.Trunk, callerID string, ct *store.Contact, callID string, log *zap.Logger) dialer.Result {
 	req := dialer.DialRequest{Trunk: trunk, To: ct.Phone, RingTimeout: r.opts.RingTimeout, CallID: callID,
-		Logger: log.With(zap.String("call_id", callID))}
+		CallerID: callerID, Logger: log.With(zap.String("call_id", callID))}
 	if r.opts.RecordDir != "" {
 		req.RecordPath = filepath.Join(r.opts.RecordDir, callID+".wav")
 	}
-	_ = callerID // the dialer presents the trunk's caller ID; per-call caller IDs need DialRequest support
 	failed := func(out dialer.Outcome, err error) dialer.Result {
 		return dialer.Result{CallID: callID, To: ct.Phone, Trunk: trunk.Name, Outcome: out, Reason: err.Error(), Variables: map[string]string{}}
 	}

@@ -171,7 +171,9 @@ func TestTwoNodes(t *testing.T) {
 	}
 	db1, db2 := open(), open()
 	rdb, prefix := testRedis(t)
-	c, err := Create(ctx, db1, CreateParams{Name: "cluster", Script: b.script, Trunk: "sim", MaxAttempts: 3, MaxConcurrent: 16, Retry: shortRetry()})
+	pool := []string{"+13125550100", "(212) 555-0101"} // the second is normalised to +12125550101
+	c, err := Create(ctx, db1, CreateParams{Name: "cluster", Script: b.script, Trunk: "sim", MaxAttempts: 3, MaxConcurrent: 16,
+		Retry: shortRetry(), CallerIDs: pool})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,8 +277,13 @@ func TestTwoNodes(t *testing.T) {
 			}
 		case store.AttemptDone:
 			placed++
-			if _, ok := seen[a.CallID]; !ok {
+			cr, ok := seen[a.CallID]
+			if !ok {
 				t.Fatalf("attempt %d (%s) never reached the simulator", a.ID, a.CallID)
+			}
+			// The campaign's caller-ID pool, per contact, as the simulator saw it in From.
+			if want := []string{"+13125550100", "+12125550101"}[a.ContactID%2]; cr.From != want || a.CallerID != want {
+				t.Fatalf("attempt %d of contact %d: From %q, recorded caller ID %q; want %s", a.ID, a.ContactID, cr.From, a.CallerID, want)
 			}
 		default:
 			t.Fatalf("attempt left open: %+v", a)

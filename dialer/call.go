@@ -35,7 +35,10 @@ type DialRequest struct {
 	OnAudio func(pcm []int16, at time.Duration)
 	// CallID is the SIP Call-ID to use; default a random UUID.
 	CallID string
-	Logger *zap.Logger // default: the UA's logger
+	// CallerID is the number presented in From for this call (a campaign's
+	// caller-ID pool); default the trunk's CallerID.
+	CallerID string
+	Logger   *zap.Logger // default: the UA's logger
 }
 
 // Call is one outbound leg: a SIP dialog and its media session.
@@ -43,6 +46,7 @@ type Call struct {
 	ua        *UA
 	trunk     *Trunk
 	sipCallID string
+	callerID  string // From user for this call; "" for the trunk's
 	log       *zap.Logger
 	dlg       *sipgo.DialogClientSession
 	sess      *media.Session
@@ -75,6 +79,9 @@ func (u *UA) Dial(ctx context.Context, req DialRequest) (*Call, error) {
 		if err := req.Trunk.Validate(); err != nil {
 			return nil, fmt.Errorf("dial: %w", err)
 		}
+	}
+	if req.CallerID != "" && strings.ContainsAny(req.CallerID, " <>@;:\"") {
+		return nil, fmt.Errorf("dial: caller ID %q must be a number or SIP user part", req.CallerID)
 	}
 	recipient, err := req.Trunk.requestURI(req.To)
 	if err != nil {
@@ -109,7 +116,7 @@ func (u *UA) Dial(ctx context.Context, req DialRequest) (*Call, error) {
 	log = log.With(zap.String("call_id", callID), zap.String("to", MaskNumber(recipient.User)), zap.String("trunk", req.Trunk.Name))
 
 	c := &Call{
-		ua: u, trunk: req.Trunk, sipCallID: callID, log: log, release: release,
+		ua: u, trunk: req.Trunk, sipCallID: callID, callerID: req.CallerID, log: log, release: release,
 		done: make(chan struct{}),
 		res: Result{
 			CallID: callID, To: req.To, Trunk: req.Trunk.Name,
@@ -168,7 +175,10 @@ func (c *Call) buildInvite(recipient sip.Uri, body []byte) *sip.Request {
 	inv := sip.NewRequest(sip.INVITE, recipient)
 	inv.SetTransport(strings.ToUpper(t.Transport))
 	inv.SetDestination(t.Host())
-	fromUser := t.CallerID
+	fromUser := c.callerID
+	if fromUser == "" {
+		fromUser = t.CallerID
+	}
 	if fromUser == "" {
 		fromUser = "voxdial"
 	}

@@ -108,10 +108,15 @@ func (s *Server) runCall(req *sip.Request, tx sip.ServerTransaction) {
 		callID = h.Value()
 	}
 	user := req.Recipient.User
+	from := ""
+	if h := req.From(); h != nil {
+		from = h.Address.User
+	}
 	c := &call{s: s, done: make(chan struct{})}
 	c.rec = CallRecord{
 		CallID:    callID,
 		To:        user,
+		From:      from,
 		Transport: strings.ToUpper(req.Transport()),
 		StartedAt: time.Now(),
 		Active:    true,

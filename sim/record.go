@@ -19,7 +19,8 @@ const (
 // call are a snapshot.
 type CallRecord struct {
 	CallID    string `json:"call_id"`
-	To        string `json:"to"` // Request-URI user part
+	To        string `json:"to"`   // Request-URI user part
+	From      string `json:"from"` // From user part: the caller ID presented
 	Behaviour string `json:"behaviour"`
 	Kind      Kind   `json:"kind"`
 	Transport string `json:"transport"`

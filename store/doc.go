@@ -8,9 +8,18 @@
 // and single-node trials). Open picks one from the URL. Most statements are
 // shared (written with ? placeholders, rebound to $n for PostgreSQL); where
 // the backends differ the SQL is written in each one's idiom: the schema
-// (migrations/postgres, migrations/sqlite), the bulk import (COPY into a
-// staging table on PostgreSQL, one prepared INSERT OR IGNORE per row in one
-// transaction on SQLite) and the lease. Times are timestamptz on PostgreSQL
+// (migrations/postgres, migrations/sqlite), the bulk import and the lease.
+//
+// The bulk import keeps one rule on both backends: rows are taken in file
+// order, and a row whose number or external_id is already in the campaign
+// (imported before, or by an earlier row) is a duplicate. SQLite runs one
+// prepared INSERT OR IGNORE per row in one transaction. PostgreSQL, under a
+// per-campaign advisory lock, COPYs a first import into an empty campaign
+// straight into contacts, folding duplicates in process (importFold); rows
+// it cannot decide alone, and every import into a campaign that has
+// contacts, go through a staging table and one INSERT … SELECT with an
+// anti-join (no ON CONFLICT, and since migration 0007 no per-row foreign-key
+// checks: both cost more than the inserts themselves). Times are timestamptz on PostgreSQL
 // and Unix milliseconds on SQLite; both are truncated to the millisecond.
 //
 // Methods are named noun-then-verb and take a *Params struct, so adding a

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -64,6 +68,12 @@ func runBenchImport(ctx context.Context, dbURL string, rows int, keep, jsonOut b
 	if err != nil {
 		return failureErr(err)
 	}
+	// Read before the clean-up below, which may run on the same backend.
+	var dbCPU time.Duration
+	var dbCPUok bool
+	if rep.Store != nil && rep.Store.ServerPID != 0 {
+		dbCPU, dbCPUok = pidCPU(rep.Store.ServerPID)
+	}
 	if !keep {
 		if err := db.CampaignDelete(context.WithoutCancel(ctx), &store.CampaignGetParams{ID: c.ID}); err != nil {
 			fmt.Fprintf(stderr, "delete benchmark campaign: %v\n", err)
@@ -75,6 +85,15 @@ func runBenchImport(ctx context.Context, dbURL string, rows int, keep, jsonOut b
 		"rows": rep.Rows, "imported": rep.Imported, "rejected": rep.Rejected, "duplicates": rep.Duplicates,
 		"rows_per_second": int(float64(rep.Rows) / wall.Seconds()), "backend": db.Backend(), "campaign": name,
 	}
+	if st := rep.Store; st != nil && st.ServerPID != 0 {
+		out["stage_s"], out["merge_s"] = round3(st.Stage.Seconds()), round3(st.Merge.Seconds())
+		// A local server's backend: its CPU time is the figure that does not
+		// depend on what else the machine is doing.
+		if dbCPUok {
+			out["db_backend_cpu_s"] = round3(dbCPU.Seconds())
+			out["rows_per_db_cpu_second"] = int(float64(rep.Rows) / dbCPU.Seconds())
+		}
+	}
 	if jsonOut {
 		return json.NewEncoder(stdout).Encode(out)
 	}
@@ -84,3 +103,28 @@ func runBenchImport(ctx context.Context, dbURL string, rows int, keep, jsonOut b
 }
 
 func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
+
+// pidCPU reads a local process's user+system CPU time from /proc; false
+// when the process is not on this machine (or not readable).
+func pidCPU(pid uint32) (time.Duration, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	const clkTck = 100 // USER_HZ on Linux
+	return time.Duration(ut+st) * time.Second / clkTck, true
+}

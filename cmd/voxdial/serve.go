@@ -22,7 +22,7 @@ import (
 type serveFlags struct {
 	configPath, dbURL, redisURL, listen, recordDir, logLevel string
 	maxCalls                                                 int
-	drain                                                    time.Duration
+	drain, leaseFor, rescue                                  time.Duration
 	migrate, noGate                                          bool
 	cps                                                      float64
 }
@@ -54,6 +54,8 @@ concurrency are shared through Redis, otherwise kept in this process.`,
 	fl.StringVar(&f.logLevel, "log-level", "", "debug | info | warn | error (overrides log.level)")
 	fl.IntVar(&f.maxCalls, "max-calls", 50, "this node's concurrent calls (bot capacity)")
 	fl.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "on SIGTERM, how long live calls may go on")
+	fl.DurationVar(&f.leaseFor, "lease-for", 10*time.Minute, "lease length (kept extended while a node lives; a dead node's contacts return after it)")
+	fl.DurationVar(&f.rescue, "rescue-every", 30*time.Second, "how often this node returns expired leases to the campaign (negative: never)")
 	fl.BoolVar(&f.migrate, "migrate", false, "apply database migrations at start-up")
 	fl.Float64Var(&f.cps, "cps", 0, "calls per second per trunk (0: unlimited)")
 	fl.BoolVar(&f.noGate, "no-compliance-gate", false, "run WITHOUT any compliance check (demos and tests only; logged loudly)")
@@ -129,7 +131,7 @@ func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
 	trunks := map[string]*dialer.Trunk{}
 	r, err := campaign.NewRunner(campaign.RunnerOptions{
 		Store: db, Dialer: ua, Pacer: pacer, Logger: log.Named("runner"), MaxCalls: f.maxCalls,
-		DrainTimeout: f.drain, RecordDir: f.recordDir,
+		DrainTimeout: f.drain, RecordDir: f.recordDir, LeaseFor: f.leaseFor, Rescue: f.rescue,
 		Gate: comp.Gate, LoadScript: comp.LoadScript,
 		Trunk: func(name string) (*dialer.Trunk, error) {
 			trunkMu.Lock()

@@ -27,6 +27,7 @@ func Exercise(t *testing.T, newDB func(t *testing.T) *store.DB) {
 		{"CampaignStateSet", testCampaignStateSet},
 		{"ContactImport", testContactImport},
 		{"ContactImportAbort", testContactImportAbort},
+		{"ContactImportDuplicates", testContactImportDuplicates},
 		{"ContactLeaseDue", testContactLeaseDue},
 		{"ContactLeaseDueConcurrent", testContactLeaseDueConcurrent},
 		{"ContactLeaseRescue", testContactLeaseRescue},

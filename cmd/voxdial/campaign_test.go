@@ -1,0 +1,117 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCampaignCommands drives create, import, start/pause/resume/stop, show,
+// list and results through the command line on one database (SQLite and
+// PostgreSQL), in order; each step's exit code, JSON and error text count.
+func TestCampaignCommands(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	example, err := filepath.Abs(filepath.Join("..", "..", "campaign", "testdata", "contacts.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, _ := filepath.Abs(filepath.Join("..", "..", "campaign", "testdata", "payment-reminder.en.yaml"))
+	empty := write("empty.csv", "")
+	nophone := write("nophone.csv", "name,amount\nAna,1\n")
+	steps := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     []string // substrings of stdout (JSON) or, on failure, of the error
+		check    func(t *testing.T, out map[string]any)
+	}{
+		{name: "create", args: []string{"campaign", "create", "rem", "--script", script, "--trunk", "sip:127.0.0.1:5070",
+			"--caller-id", "(212) 555-0100", "--caller-id", "+13125550101", "--window", "09:00-20:00", "--json"},
+			check: func(t *testing.T, out map[string]any) {
+				ids, _ := out["caller_ids"].([]any)
+				if out["state"] != "draft" || len(ids) != 2 || ids[0] != "+12125550100" {
+					t.Fatalf("created %v: want a draft with caller IDs normalised to E.164", out)
+				}
+			}},
+		{name: "create twice", args: []string{"campaign", "create", "rem", "--trunk", "sim"}, wantCode: 2, want: []string{`"rem" already exists`}},
+		{name: "bad time zone", args: []string{"campaign", "create", "tz", "--time-zone", "Mars/Olympus"}, wantCode: 2, want: []string{"Mars/Olympus"}},
+		{name: "bad caller ID", args: []string{"campaign", "create", "cid", "--caller-id", "anonymous"}, wantCode: 2, want: []string{`caller ID "anonymous"`}},
+		{name: "bad window", args: []string{"campaign", "create", "win", "--window", "nine-five"}, wantCode: 2, want: []string{`window.start: "nine"`}},
+		{name: "window without a dash", args: []string{"campaign", "create", "win", "--window", "0900"}, wantCode: 2, want: []string{"--window \"0900\": want HH:MM-HH:MM"}},
+		{name: "bad retry", args: []string{"campaign", "create", "rt", "--retry", "{"}, wantCode: 2, want: []string{"--retry"}},
+		{name: "import", args: []string{"campaign", "import", "rem", example, "--json"},
+			want: []string{`"imported":5`, `"duplicates":1`, `"rejected":2`, `"line":7,"field":"phone"`, `"line":9,"field":"amount"`}},
+		{name: "re-import is idempotent", args: []string{"campaign", "import", "rem", example, "--json"},
+			want: []string{`"imported":0`, `"duplicates":6`, `"rejected":2`}},
+		{name: "empty file", args: []string{"campaign", "import", "rem", empty, "--json"}, wantCode: 2, want: []string{"empty.csv:1", "the file is empty"}},
+		{name: "no phone column", args: []string{"campaign", "import", "rem", nophone}, wantCode: 2, want: []string{"nophone.csv:1: phone: header: no phone column"}},
+		{name: "missing file", args: []string{"campaign", "import", "rem", filepath.Join(dir, "nope.csv")}, wantCode: 2, want: []string{"nope.csv"}},
+		{name: "unknown campaign", args: []string{"campaign", "import", "nope", example}, wantCode: 2, want: []string{`campaign "nope": no such campaign`}},
+		{name: "pause a draft", args: []string{"campaign", "pause", "rem"}, wantCode: 2, want: []string{"pause"}},
+		{name: "start", args: []string{"campaign", "start", "rem", "--json"}, want: []string{`"state":"scheduled"`}}, // running at the next scheduler tick
+		{name: "pause", args: []string{"campaign", "pause", "rem", "--json"}, want: []string{`"state":"paused"`}},
+		{name: "resume", args: []string{"campaign", "resume", "rem", "--json"}, want: []string{`"state":"scheduled"`}},
+		{name: "start twice", args: []string{"campaign", "start", "rem"}, wantCode: 2, want: []string{"start"}},
+		{name: "show", args: []string{"campaign", "show", "rem", "--json"},
+			check: func(t *testing.T, out map[string]any) {
+				st, _ := out["stats"].(map[string]any)
+				if st == nil || st["total"] != float64(5) {
+					t.Fatalf("show: %v, want 5 contacts", out)
+				}
+			}},
+		{name: "list", args: []string{"campaign", "list", "--json"}, want: []string{`"name":"rem"`}},
+		{name: "stop", args: []string{"campaign", "stop", "rem", "--json"}, want: []string{`"state":"stopped"`, `"contacts_closed":5`}},
+		{name: "results", args: []string{"campaign", "results", "rem", "--contacts", "--json"},
+			check: func(t *testing.T, out map[string]any) {
+				rows, _ := out["rows"].([]any)
+				if out["state"] != "stopped" || out["contacts"] != float64(5) || out["final"] != float64(5) || len(rows) != 5 {
+					t.Fatalf("results: %v", out)
+				}
+			}},
+	}
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			url := "sqlite:" + filepath.Join(t.TempDir(), "c.db")
+			if backend == "postgres" {
+				url = pgTestURL(t)
+			}
+			if code, _, _ := runCLI(t, "migrate", "--database-url", url); code != 0 {
+				t.Fatalf("migrate: exit %d", code)
+			}
+			for _, st := range steps {
+				code, stdout, stderr := runCLI(t, append(st.args, "--database-url", url)...)
+				if code != st.wantCode {
+					t.Fatalf("%s: exit %d, want %d\nstdout %s\nstderr %s", st.name, code, st.wantCode, stdout, stderr)
+				}
+				text := stdout
+				if code != 0 {
+					text = stderr
+				}
+				for _, w := range st.want {
+					// JSON is indented: compare without white space.
+					if !strings.Contains(strings.Join(strings.Fields(text), ""), strings.Join(strings.Fields(w), "")) {
+						t.Fatalf("%s: want %q in\n%s", st.name, w, text)
+					}
+				}
+				if st.check != nil {
+					var out map[string]any
+					if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+						t.Fatalf("%s: stdout is not one JSON document: %v\n%s", st.name, err, stdout)
+					}
+					st.check(t, out)
+				}
+			}
+		})
+	}
+}
