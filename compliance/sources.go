@@ -36,3 +36,23 @@ type History interface {
 	// with At ≤ until, oldest first.
 	Refusals(ctx context.Context, number uint64, until time.Time, buf []Event) ([]Event, error)
 }
+
+// NumberFacts is everything a source knows about one number. It is read-only: a source may
+// hand out its own immutable data, so the gate reads it without copying.
+type NumberFacts struct {
+	Contact    *Contact // nil when nothing is known about the subscriber
+	Consents   []Consent
+	EBRs       []EBR
+	Reassigned []ReassignedCheck // sorted by CheckedAt
+	History    []Event           // every attempt, sorted by At
+	Refusals   []Event           // attempts with a refusal, sorted by At
+}
+
+// FactsSource is the gate's fast path: one lookup per decision instead of one per
+// question (each lookup of a large table is a cache miss). When the Directory, ConsentLedger
+// and History given to NewGate are one value implementing it, the gate uses it instead.
+type FactsSource interface {
+	// NumberFacts returns the number's facts (nil when nothing is known). The result must
+	// stay unchanged while the caller uses it.
+	NumberFacts(ctx context.Context, number uint64) (*NumberFacts, error)
+}
