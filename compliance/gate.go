@@ -233,7 +233,16 @@ func (e *eval) run() {
 			e.contact = *c
 		}
 	}
-	e.zones, e.info = g.res.Zones(num, e.contact.AddressTimezone)
+	if e.facts != nil {
+		if zs := e.facts.zones.Load(); zs != nil && zs.info != nil {
+			e.zones, e.info = zs, zs.info
+		} else {
+			e.zones, e.info = g.res.Zones(num, e.contact.AddressTimezone)
+			e.facts.zones.Store(e.zones)
+		}
+	} else {
+		e.zones, e.info = g.res.Zones(num, e.contact.AddressTimezone)
+	}
 	d.Zones = e.zones.Names
 	e.packs = camp.Packs
 	if e.packs == 0 {

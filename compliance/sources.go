@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,6 +47,10 @@ type NumberFacts struct {
 	Reassigned []ReassignedCheck // sorted by CheckedAt
 	History    []Event           // every attempt, sorted by At
 	Refusals   []Event           // attempts with a refusal, sorted by At
+
+	// zones caches the number's candidate zones for the gate (they follow from the number
+	// and Contact alone), sparing a resolver lookup per decision. Memory's records only.
+	zones atomic.Pointer[ZoneSet]
 }
 
 // FactsSource is the gate's fast path: one lookup per decision instead of one per
