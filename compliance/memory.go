@@ -17,6 +17,8 @@ import (
 // per-number data sits in 64 shards so that cores rarely share a lock.
 type Memory struct {
 	wmu       sync.Mutex // serialises campaign and seller writers
+	imu       sync.Mutex
+	strs      map[string]string // interned seller, campaign and subject names
 	campaigns atomic.Pointer[map[string]*Campaign]
 	sellers   atomic.Pointer[map[string]*Seller]
 	shards    [memShards]memShard
@@ -32,7 +34,7 @@ type memShard struct {
 
 // NewMemory returns an empty store.
 func NewMemory() *Memory {
-	m := &Memory{}
+	m := &Memory{strs: map[string]string{}}
 	c, s := map[string]*Campaign{}, map[string]*Seller{}
 	m.campaigns.Store(&c)
 	m.sellers.Store(&s)
@@ -80,8 +82,22 @@ type memRecord struct {
 	consent [1]Consent
 }
 
+// intern returns the one copy of s that every record shares: the gate compares sellers and
+// subjects per decision, and equal strings that share their bytes compare without reading
+// them (a number's own copy would be one more cache miss).
+func (m *Memory) intern(s string) string {
+	m.imu.Lock()
+	defer m.imu.Unlock()
+	if v, ok := m.strs[s]; ok {
+		return v
+	}
+	m.strs[s] = s
+	return s
+}
+
 // PutCampaign adds or replaces a campaign.
 func (m *Memory) PutCampaign(c Campaign) {
+	c.Seller, c.Subject, c.CallerID = m.intern(c.Seller), m.intern(c.Subject), m.intern(c.CallerID)
 	m.wmu.Lock()
 	next := maps.Clone(*m.campaigns.Load())
 	next[c.ID] = &c
@@ -91,6 +107,10 @@ func (m *Memory) PutCampaign(c Campaign) {
 
 // PutSeller adds or replaces a seller.
 func (m *Memory) PutSeller(s Seller) {
+	s.CallerIDs = slices.Clone(s.CallerIDs)
+	for i, c := range s.CallerIDs {
+		s.CallerIDs[i] = m.intern(c)
+	}
 	m.wmu.Lock()
 	next := maps.Clone(*m.sellers.Load())
 	next[s.ID] = &s
@@ -105,6 +125,7 @@ func (m *Memory) PutContact(number uint64, c Contact) {
 
 // AddConsent appends a consent record.
 func (m *Memory) AddConsent(c Consent) {
+	c.Seller = m.intern(c.Seller)
 	m.update(c.Number, func(d *NumberFacts) { d.Consents = append(d.Consents[:len(d.Consents):len(d.Consents)], c) })
 }
 
@@ -128,6 +149,7 @@ func (m *Memory) RevokeConsent(number uint64, seller string, t time.Time, via st
 
 // AddEBR appends an established business relationship.
 func (m *Memory) AddEBR(e EBR) {
+	e.Seller = m.intern(e.Seller)
 	m.update(e.Number, func(d *NumberFacts) { d.EBRs = append(d.EBRs[:len(d.EBRs):len(d.EBRs)], e) })
 }
 
@@ -142,6 +164,7 @@ func (m *Memory) AddReassigned(r ReassignedCheck) {
 
 // AddEvent records an attempt in the history.
 func (m *Memory) AddEvent(e Event) {
+	e.Seller, e.Campaign, e.Subject, e.CallerID = m.intern(e.Seller), m.intern(e.Campaign), m.intern(e.Subject), m.intern(e.CallerID)
 	m.update(e.Number, func(d *NumberFacts) {
 		d.History = insertByTime(d.History, e)
 		if e.Refused {
