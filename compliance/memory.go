@@ -28,8 +28,8 @@ const memShards = 64
 
 type memShard struct {
 	mu      sync.RWMutex
-	numbers map[uint64]*NumberFacts
-	_       [40]byte // keep shards on separate cache lines
+	numbers numberTable
+	_       [88]byte // keep shards on separate cache lines (128 bytes each)
 }
 
 // NewMemory returns an empty store.
@@ -38,9 +38,6 @@ func NewMemory() *Memory {
 	c, s := map[string]*Campaign{}, map[string]*Seller{}
 	m.campaigns.Store(&c)
 	m.sellers.Store(&s)
-	for i := range m.shards {
-		m.shards[i].numbers = map[uint64]*NumberFacts{}
-	}
 	return m
 }
 
@@ -55,7 +52,7 @@ func (m *Memory) update(n uint64, f func(d *NumberFacts)) {
 	s.mu.Lock()
 	r := &memRecord{}
 	d := &r.NumberFacts
-	if old := s.numbers[n]; old != nil {
+	if old := s.numbers.get(n); old != nil {
 		// Field by field: the zone cache is not copied (the contact may change).
 		d.Contact, d.Consents, d.EBRs, d.Reassigned, d.History, d.Refusals =
 			old.Contact, old.Consents, old.EBRs, old.Reassigned, old.History, old.Refusals
@@ -71,7 +68,7 @@ func (m *Memory) update(n uint64, f func(d *NumberFacts)) {
 		r.consent[0] = d.Consents[0]
 		d.Consents = r.consent[:1:1]
 	}
-	s.numbers[n] = d
+	s.numbers.put(n, d)
 	s.mu.Unlock()
 }
 
@@ -188,7 +185,7 @@ func insertByTime(es []Event, e Event) []Event {
 func (m *Memory) get(n uint64) (*memShard, *NumberFacts) {
 	s := m.shard(n)
 	s.mu.RLock()
-	return s, s.numbers[n]
+	return s, s.numbers.get(n)
 }
 
 // Campaign implements Directory.
@@ -294,9 +291,5 @@ func (m *Memory) Refusals(_ context.Context, number uint64, until time.Time, buf
 
 // NumberFacts implements FactsSource: one map lookup, no copy (records are immutable).
 func (m *Memory) NumberFacts(_ context.Context, number uint64) (*NumberFacts, error) {
-	s := m.shard(number)
-	s.mu.RLock()
-	d := s.numbers[number]
-	s.mu.RUnlock()
-	return d, nil
+	return m.shard(number).numbers.get(number), nil
 }
