@@ -111,6 +111,12 @@ func VerifyStoreAudit(ctx context.Context, db *store.DB) (int, error) {
 type OptOuts struct {
 	DB  *store.DB
 	DNC *StoreDNC // nil: other processes see it at their next refresh
+	// Fanout tells the other nodes at once (RedisFanout); nil: they see it at their next
+	// poll of the change log.
+	Fanout DNCPublisher
+	// OnOptOut, when set, is called after an opt-out is recorded (the runner cancels the
+	// number's queued attempts of the seller's campaigns).
+	OnOptOut func(ctx context.Context, seller, phone string)
 	// Seller is used when the call is not an attempt of a campaign (voxdial call).
 	Seller string
 	Now    func() time.Time
@@ -151,8 +157,17 @@ func (p *OptOut) OptOut(ctx context.Context) error {
 		By: "voicebot", Reason: "the callee opted out during call " + p.callID, Source: "call:" + p.callID, Now: now}); err != nil {
 		return err
 	}
+	at := now.UTC().Truncate(time.Millisecond)
 	if o.DNC != nil {
-		o.DNC.Apply(ListInternal, seller, num, now.UTC().Truncate(time.Millisecond))
+		o.DNC.Apply(ListInternal, seller, num, at)
+	}
+	if o.Fanout != nil {
+		// The store has the entry: a failed publish only delays the other nodes to their
+		// next poll, so it does not fail the opt-out.
+		_ = o.Fanout.PublishDNC(ctx, ListInternal, seller, num, at)
+	}
+	if o.OnOptOut != nil {
+		o.OnOptOut(ctx, seller, phone)
 	}
 	return nil
 }
