@@ -114,9 +114,6 @@ type OptOuts struct {
 	// Fanout tells the other nodes at once (RedisFanout); nil: they see it at their next
 	// poll of the change log.
 	Fanout DNCPublisher
-	// OnOptOut, when set, is called after an opt-out is recorded (the runner cancels the
-	// number's queued attempts of the seller's campaigns).
-	OnOptOut func(ctx context.Context, seller, phone string)
 	// Seller is used when the call is not an attempt of a campaign (voxdial call).
 	Seller string
 	Now    func() time.Time
@@ -166,8 +163,12 @@ func (p *OptOut) OptOut(ctx context.Context) error {
 		// next poll, so it does not fail the opt-out.
 		_ = o.Fanout.PublishDNC(ctx, ListInternal, seller, num, at)
 	}
-	if o.OnOptOut != nil {
-		o.OnOptOut(ctx, seller, phone)
+	// Queued attempts of the seller's campaigns for the number are cancelled (the gate would
+	// refuse them anyway; this takes them out of the hopper and gives them their final
+	// disposition). The call under way keeps its own contact.
+	if _, err := o.DB.ContactCancel(ctx, &store.ContactCancelParams{Phone: phone, Seller: seller,
+		Reason: "the callee opted out during call " + p.callID, Now: now}); err != nil {
+		return err
 	}
 	return nil
 }
