@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -81,6 +82,11 @@ type ContactRow struct {
 	ExternalID string // "" when none
 	TimeZone   string // IANA zone or ""
 	Variables  []byte // JSON object
+	// Compliance facts (optional): line type (wireless | landline | unknown | ""), address
+	// region (ISO 3166-2, e.g. US-FL) and debt ids of a collections contact.
+	LineType string
+	Region   string
+	DebtIDs  []string
 }
 
 // ContactSource streams rows into ContactImport (the shape of pgx.CopyFromSource).
@@ -141,8 +147,8 @@ func (db *DB) contactImportSQLite(ctx context.Context, p *ContactImportParams, n
 			return err
 		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO contacts (campaign_id, list_id, line, phone_e164, external_id,
-			time_zone, variables, state, next_attempt_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING`)
+			time_zone, variables, line_type, region, debt_ids, state, next_attempt_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING`)
 		if err != nil {
 			return translate(err)
 		}
@@ -152,7 +158,7 @@ func (db *DB) contactImportSQLite(ctx context.Context, p *ContactImportParams, n
 			r := p.Source.Row()
 			res.Rows++
 			out, err := stmt.ExecContext(ctx, p.CampaignID, res.ListID, r.Line, r.Phone, strNull(r.ExternalID),
-				r.TimeZone, varsOrEmpty(r.Variables), ts, ts, ts)
+				r.TimeZone, varsOrEmpty(r.Variables), r.LineType, r.Region, strings.Join(r.DebtIDs, ","), ts, ts, ts)
 			if err != nil {
 				return fmt.Errorf("line %d: %w", r.Line, translate(err))
 			}
@@ -194,18 +200,18 @@ func (db *DB) contactImportPostgres(ctx context.Context, p *ContactImportParams,
 			return translate(err)
 		}
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE contact_import_stage (line integer, phone text, external_id text,
-			time_zone text, variables jsonb) ON COMMIT DROP`); err != nil {
+			time_zone text, variables jsonb, line_type text, region text, debt_ids text) ON COMMIT DROP`); err != nil {
 			return translate(err)
 		}
 		n, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_import_stage"},
-			[]string{"line", "phone", "external_id", "time_zone", "variables"}, &copySource{src: p.Source})
+			[]string{"line", "phone", "external_id", "time_zone", "variables", "line_type", "region", "debt_ids"}, &copySource{src: p.Source})
 		if err != nil {
 			return translate(err)
 		}
 		res.Rows = int(n)
 		tag, err := tx.Exec(ctx, `INSERT INTO contacts (campaign_id, list_id, line, phone_e164, external_id, time_zone,
-				variables, state, next_attempt_at, created_at, updated_at)
-			SELECT $1, $2, line, phone, external_id, time_zone, variables, 'pending', $3, $3, $3
+				variables, line_type, region, debt_ids, state, next_attempt_at, created_at, updated_at)
+			SELECT $1, $2, line, phone, external_id, time_zone, variables, line_type, region, debt_ids, 'pending', $3, $3, $3
 			FROM (SELECT DISTINCT ON (phone) * FROM contact_import_stage ORDER BY phone, line) s
 			ON CONFLICT DO NOTHING`, p.CampaignID, res.ListID, now.UTC().Truncate(time.Millisecond))
 		if err != nil {
@@ -228,7 +234,7 @@ func (db *DB) contactImportPostgres(ctx context.Context, p *ContactImportParams,
 // copySource adapts a ContactSource to pgx.CopyFromSource.
 type copySource struct {
 	src  ContactSource
-	vals [5]any
+	vals [8]any
 }
 
 func (c *copySource) Next() bool {
@@ -236,7 +242,8 @@ func (c *copySource) Next() bool {
 		return false
 	}
 	r := c.src.Row()
-	c.vals = [5]any{int32(r.Line), r.Phone, strNull(r.ExternalID), r.TimeZone, string(varsOrEmpty(r.Variables))}
+	c.vals = [8]any{int32(r.Line), r.Phone, strNull(r.ExternalID), r.TimeZone, string(varsOrEmpty(r.Variables)),
+		r.LineType, r.Region, strings.Join(r.DebtIDs, ",")}
 	return true
 }
 func (c *copySource) Values() ([]any, error) { return c.vals[:], nil }

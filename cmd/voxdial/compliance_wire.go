@@ -64,7 +64,10 @@ func wireCompliance(ctx context.Context, db *store.DB, noGate bool, log *zap.Log
 	host := live.NewHost(live.Options{Logger: log.Named("script"),
 		OptOut: func(callID, to string) voicebot.OptOuter { return optOuts.For(callID, to) }})
 	return &runnerCompliance{
-		Gate:       &campaign.ComplianceGate{Gate: sg.Gate, Audit: &compliance.AuditBatcher{Audit: sg.Audit}},
+		Gate: &campaign.ComplianceGate{Gate: sg.Gate, Audit: &compliance.AuditBatcher{Audit: sg.Audit},
+			DebtIDs: func(ctx context.Context, id int64) ([]string, error) {
+				return db.ContactDebtIDs(ctx, &store.ContactDebtIDsParams{ContactID: id})
+			}},
 		LoadScript: func(p string) (campaign.Script, error) { return host.Load(p) },
 		Store:      sg,
 		OptOuts:    optOuts,
