@@ -66,7 +66,7 @@ An unknown seller is refused unless --create-seller makes it with the campaign's
 				if set.Seller != "" {
 					if _, err := d.SellerGet(ctx, &store.SellerGetParams{ID: set.Seller}); errors.Is(err, store.ErrNotFound) {
 						if !createSeller {
-							return usageErr("--seller %q: no such seller (add --create-seller to create it with the campaign's caller ids)", set.Seller)
+							return usageErr("--seller %q: no such seller (register it with `voxdial compliance seller`, or add --create-seller to create it with the campaign's caller ids)", set.Seller)
 						}
 						if _, err := d.SellerPut(ctx, &store.SellerPutParams{ID: set.Seller, CallerIDs: c.CallerIDs}); err != nil {
 							return failureErr(err)
