@@ -41,12 +41,13 @@ type History interface {
 // NumberFacts is everything a source knows about one number. It is read-only: a source may
 // hand out its own immutable data, so the gate reads it without copying.
 type NumberFacts struct {
+	// Fields in the order a decision reads them (the first ones share a cache line).
 	Contact    *Contact // nil when nothing is known about the subscriber
 	Consents   []Consent
-	EBRs       []EBR
-	Reassigned []ReassignedCheck // sorted by CheckedAt
 	History    []Event           // every attempt, sorted by At
 	Refusals   []Event           // attempts with a refusal, sorted by At
+	Reassigned []ReassignedCheck // sorted by CheckedAt
+	EBRs       []EBR
 
 	// zones caches the number's candidate zones for the gate (they follow from the number
 	// and Contact alone), sparing a resolver lookup per decision. Memory's records only.
