@@ -172,9 +172,12 @@ func (x *DNCIndex) AddMany(l List, scope string, numbers []uint64) {
 		return
 	}
 	b.AddMany(numbers)
-	if l == ListNational || l == ListTPS || l == ListDecline {
-		x.refilter(l, b)
-		if f := x.filters[l]; f != nil {
+	if f := x.filters[l]; f != nil {
+		if b.GetCardinality() > f.cap+f.cap/2 {
+			// Outgrown: lookups use the bitmap alone until Optimize sizes a new filter
+			// (rebuilding here would make a bulk load quadratic).
+			x.filters[l] = nil
+		} else {
 			for _, n := range numbers {
 				f.add(n)
 			}

@@ -25,10 +25,23 @@ func TestDNCFilterExact(t *testing.T) {
 	}{
 		{"AddMany+Optimize", func(x *DNCIndex) { x.AddMany(ListNational, "", listed); x.Optimize() }},
 		{"ReplaceList", func(x *DNCIndex) { x.ReplaceList(ListNational, "", roaring64.BitmapOf(listed...)) }},
-		{"Optimize then AddMany", func(x *DNCIndex) {
-			x.AddMany(ListNational, "", listed[:35_000])
+		{"AddMany after Optimize", func(x *DNCIndex) {
+			x.AddMany(ListNational, "", listed[:66_000])
 			x.Optimize()
-			x.AddMany(ListNational, "", listed[35_000:])
+			x.AddMany(ListNational, "", listed[66_000:]) // within the filter's size: bits added
+		}},
+		{"AddMany outgrowing the filter, then Optimize", func(x *DNCIndex) {
+			x.AddMany(ListNational, "", listed[:66_000])
+			x.Optimize()
+			more := make([]uint64, 40_000) // 66,000 + 40,000 > 1.5 × 66,000
+			for i := range more {
+				more[i] = 11000000000 + uint64(i)
+			}
+			x.AddMany(ListNational, "", append(more, listed[66_000:]...))
+			if x.filters[ListNational] != nil {
+				panic("an outgrown filter should be dropped") // the bitmap answers alone
+			}
+			x.Optimize()
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
