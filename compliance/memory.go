@@ -11,10 +11,11 @@ import (
 	"time"
 )
 
-// Memory is an in-process Directory, ConsentLedger and History. The store-backed
-// implementations come with the store; Memory serves tests, `voxdial compliance check` and
-// benchmarks. Safe for concurrent use: campaigns and sellers are copy-on-write snapshots,
-// per-number data sits in 64 shards so that cores rarely share a lock.
+// Memory is an in-process Directory, ConsentLedger, History and FactsSource. The
+// store-backed implementations come with the store; Memory serves tests, `voxdial compliance
+// check` and benchmarks. Safe for concurrent use: campaigns and sellers are copy-on-write
+// snapshots; per-number records are immutable, replaced whole by writers (serialised per
+// shard of 64) and read without locks (FactsSource) or under the shard's read lock.
 type Memory struct {
 	wmu       sync.Mutex // serialises campaign and seller writers
 	imu       sync.Mutex
