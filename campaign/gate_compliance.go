@@ -26,6 +26,9 @@ type ComplianceAuditor interface {
 type ComplianceGate struct {
 	Gate  *compliance.Gate
 	Audit ComplianceAuditor // required
+	// DebtIDs returns the debts a contact's call is about (Reg F counts per debt); nil:
+	// none known, every earlier call of the seller counts (fail closed).
+	DebtIDs func(ctx context.Context, contactID int64) ([]string, error)
 }
 
 // Check implements Gate.
@@ -35,6 +38,13 @@ func (g *ComplianceGate) Check(ctx context.Context, req GateRequest) (GateVerdic
 		Number:   req.Number,
 		Campaign: strconv.FormatInt(req.CampaignID, 10),
 		At:       req.At,
+	}
+	if g.DebtIDs != nil && req.ContactID != 0 {
+		ids, err := g.DebtIDs(ctx, req.ContactID)
+		if err != nil {
+			return GateVerdict{}, fmt.Errorf("compliance: %w", err)
+		}
+		a.DebtIDs = ids
 	}
 	var d compliance.Decision
 	g.Gate.CheckTo(ctx, &a, &d)

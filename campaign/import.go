@@ -93,6 +93,10 @@ var (
 	phoneColumns    = []string{"phone", "phone_number", "number", "msisdn", "e164", "mobile"}
 	timezoneColumns = []string{"timezone", "time_zone", "tz"}
 	externalColumns = []string{"external_id"}
+	// Optional compliance facts (issue 6); these columns stay variables too.
+	lineTypeColumns = []string{"line_type", "linetype", "phone_type"}
+	regionColumns   = []string{"region", "address_region"}
+	debtColumns     = []string{"debt_ids", "debt_id"}
 )
 
 const batchRows = 512
@@ -161,6 +165,9 @@ type header struct {
 	phone    int
 	tz       int      // -1: none
 	external int      // -1: none
+	lineType int      // -1: none
+	region   int      // -1: none
+	debts    int      // -1: none
 	vars     []string // name per column; "" for phone/tz/external
 	requires []int    // column index per required variable
 	reqNames []string
@@ -174,7 +181,7 @@ func readHeader(rd *csv.Reader, file string, requires []string) (*header, error)
 	if err != nil {
 		return nil, &FileError{file, ImportError{Line: 1, Reason: "header: " + csvReason(err)}}
 	}
-	h := &header{n: len(rec), phone: -1, tz: -1, external: -1, vars: make([]string, len(rec))}
+	h := &header{n: len(rec), phone: -1, tz: -1, external: -1, lineType: -1, region: -1, debts: -1, vars: make([]string, len(rec))}
 	seen := map[string]int{}
 	for i, name := range rec {
 		name = strings.TrimSpace(name)
@@ -193,6 +200,12 @@ func readHeader(rd *csv.Reader, file string, requires []string) (*header, error)
 			h.tz = i
 		case h.external < 0 && contains(externalColumns, key):
 			h.external = i
+		case h.lineType < 0 && contains(lineTypeColumns, key):
+			h.lineType, h.vars[i] = i, name
+		case h.region < 0 && contains(regionColumns, key):
+			h.region, h.vars[i] = i, name
+		case h.debts < 0 && contains(debtColumns, key):
+			h.debts, h.vars[i] = i, name
 		default:
 			h.vars[i] = name
 		}
@@ -450,10 +463,30 @@ func (v *validator) row(r rawRow, errs *[]ImportError) (store.ContactRow, bool) 
 			ok = false
 		}
 	}
+	var facts store.ContactRow
+	if h.lineType >= 0 {
+		lt, err := parseLineType(r.rec[h.lineType])
+		if err != nil {
+			*errs = append(*errs, ImportError{Line: r.line, Field: "line_type", Reason: err.Error()})
+			ok = false
+		}
+		facts.LineType = lt
+	}
+	if h.region >= 0 {
+		rg, err := parseRegion(r.rec[h.region])
+		if err != nil {
+			*errs = append(*errs, ImportError{Line: r.line, Field: "region", Reason: err.Error()})
+			ok = false
+		}
+		facts.Region = rg
+	}
+	if h.debts >= 0 {
+		facts.DebtIDs = parseDebtIDs(r.rec[h.debts])
+	}
 	if !ok {
 		return store.ContactRow{}, false
 	}
-	row := store.ContactRow{Line: r.line, Phone: phone, TimeZone: tz}
+	row := store.ContactRow{Line: r.line, Phone: phone, TimeZone: tz, LineType: facts.LineType, Region: facts.Region, DebtIDs: facts.DebtIDs}
 	if h.external >= 0 {
 		row.ExternalID = strings.TrimSpace(r.rec[h.external])
 	}
@@ -517,4 +550,55 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 	}
 	return append(b, '"')
+}
+
+// parseLineType reads a line_type cell: wireless (mobile, cell), landline (fixed,
+// residential) or unknown ("" too).
+func parseLineType(raw string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(raw)) {
+	case "":
+		return "", nil
+	case "unknown":
+		return "unknown", nil
+	case "wireless", "mobile", "cell", "cellular":
+		return "wireless", nil
+	case "landline", "fixed", "residential", "fixed_line":
+		return "landline", nil
+	}
+	return "", fmt.Errorf("%q is not a line type (want wireless, landline or unknown)", raw)
+}
+
+// parseRegion reads a region cell: an ISO 3166-2 subdivision such as US-FL ("" is unknown).
+func parseRegion(raw string) (string, error) {
+	s := strings.ToUpper(strings.TrimSpace(raw))
+	if s == "" {
+		return "", nil
+	}
+	ok := len(s) >= 4 && len(s) <= 6 && s[2] == '-'
+	for i := 0; ok && i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 2:
+		case i < 2:
+			ok = c >= 'A' && c <= 'Z'
+		default:
+			ok = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+		}
+	}
+	if !ok {
+		return "", fmt.Errorf("%q is not an ISO 3166-2 region (e.g. US-FL)", raw)
+	}
+	return s, nil
+}
+
+// parseDebtIDs splits a debt_ids cell on ';', '|' or ',' (one call may be about several
+// debts).
+func parseDebtIDs(raw string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(raw, func(r rune) bool { return r == ';' || r == '|' || r == ',' }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

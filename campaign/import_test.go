@@ -117,6 +117,8 @@ func TestImportEdgeCases(t *testing.T) {
 		{name: "national and invalid numbers", csv: "phone\n4155550101\n1-212-555-0102\n+15550100001\n12\n\n",
 			imported: 2, reject: 2, errs: `[{4 phone "+15550100001": not a valid number (+1 555 010 is not assigned)} {5 phone "12": not a valid number (read as +112)}]`},
 		{name: "missing phone", csv: "phone,first_name\n,Ana\n", reject: 1, errs: "[{2 phone missing}]"},
+		{name: "compliance columns", csv: "phone,line_type,region,debt_ids\n+14155550101,mobile,us-ca,D1;D2\n+12125550102,fax,US-NY,\n+13125550103,landline,Florida,\n+13055550107,,,\n",
+			imported: 2, reject: 2, errs: `[{3 line_type "fax" is not a line type (want wireless, landline or unknown)} {4 region "Florida" is not an ISO 3166-2 region (e.g. US-FL)}]`},
 		{name: "invalid utf8", csv: "phone,first_name\n+14155550101,\xff\xfe\n", reject: 1, errs: "[{2  not valid UTF-8 (save the file as UTF-8)}]"},
 	}
 	for i, tc := range cases {
@@ -269,3 +271,43 @@ func TestImportLarge(t *testing.T) {
 }
 
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+// Line type, address region and debt ids from optional CSV columns reach the store, where
+// the compliance gate reads them; the columns stay script variables too.
+func TestImportComplianceColumns(t *testing.T) {
+	backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c := mkCampaign(t, db, "facts")
+		rep, err := importString(t, db, c, "phone,first_name,line_type,region,debt_ids\n+14155550101,Ana,Mobile,us-ca,D1; D2\n+12125550102,Ben,,,\n")
+		if err != nil || rep.Imported != 2 {
+			t.Fatalf("%+v %v", rep, err)
+		}
+		for _, tc := range []struct {
+			phone       string
+			facts       store.ContactFacts
+			debts, vars string
+		}{
+			{"+14155550101", store.ContactFacts{TimeZone: "America/Los_Angeles", LineType: "wireless", Region: "US-CA"}, "[D1 D2]", "debt_ids"},
+			{"+12125550102", store.ContactFacts{TimeZone: "America/New_York"}, "[]", "first_name"},
+		} {
+			f, err := db.ContactFactsGet(ctx, &store.ContactZoneParams{Phone: tc.phone})
+			if err != nil || *f != tc.facts {
+				t.Errorf("%s: facts %+v %v, want %+v", tc.phone, f, err, tc.facts)
+			}
+			cs, _ := db.ContactList(ctx, &store.ContactListParams{CampaignID: c.ID})
+			for _, ct := range cs {
+				if ct.Phone != tc.phone {
+					continue
+				}
+				ids, err := db.ContactDebtIDs(ctx, &store.ContactDebtIDsParams{ContactID: ct.ID})
+				if err != nil || fmt.Sprint(ids) != tc.debts {
+					t.Errorf("%s: debts %v %v, want %s", tc.phone, ids, err, tc.debts)
+				}
+				var vars map[string]string
+				if err := json.Unmarshal(ct.Variables, &vars); err != nil || vars[tc.vars] == "" {
+					t.Errorf("%s: variables %s lack %s", tc.phone, ct.Variables, tc.vars)
+				}
+			}
+		}
+	})
+}

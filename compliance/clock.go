@@ -20,11 +20,45 @@ type localClock struct {
 	sec   int // seconds after local midnight (wall clock, DST-correct)
 }
 
+// readClock reads t on loc's wall clock: one zone lookup for the offset, then one civil-date
+// computation (time.Time's Date, Clock, YearDay and Weekday would each redo it).
 func readClock(t time.Time, loc *time.Location) localClock {
-	lt := t.In(loc)
-	y, m, d := lt.Date()
-	h, mi, s := lt.Clock()
-	return localClock{year: y, month: m, day: d, yday: lt.YearDay(), wd: lt.Weekday(), sec: h*3600 + mi*60 + s}
+	_, off := t.In(loc).Zone()
+	s := t.Unix() + int64(off)
+	days := s / 86400
+	if s%86400 < 0 {
+		days--
+	}
+	y, m, d := civilFromDays(days)
+	wd := (days + 4) % 7 // 1970-01-01 was a Thursday
+	if wd < 0 {
+		wd += 7
+	}
+	return localClock{year: y, month: m, day: d, yday: int(days-daysFromCivil(y, 1, 1)) + 1,
+		wd: time.Weekday(wd), sec: int(s - days*86400)}
+}
+
+// civilFromDays is the inverse of daysFromCivil (H. Hinnant's civil_from_days).
+func civilFromDays(z int64) (int, time.Month, int) {
+	z += 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era = (z - 146096) / 146097
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	if m <= 2 {
+		y++
+	}
+	return int(y), time.Month(m), int(d)
 }
 
 // closed returns why the schedule is closed at c (0 when open).
@@ -99,8 +133,12 @@ func daysFromCivil(y int, m time.Month, d int) int64 {
 
 // localDay returns t's civil day number on loc's calendar.
 func localDay(t time.Time, loc *time.Location) int64 {
-	y, m, d := t.In(loc).Date()
-	return daysFromCivil(y, m, d)
+	_, off := t.In(loc).Zone()
+	s := t.Unix() + int64(off)
+	if s < 0 && s%86400 != 0 {
+		return s/86400 - 1
+	}
+	return s / 86400
 }
 
 // startOfLocalDay returns the first instant of civil day n in loc.

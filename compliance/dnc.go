@@ -91,6 +91,9 @@ type DNCIndex struct {
 	// their snapshot). An entry listed after the query instant does not count (replays).
 	listedAt  map[entryKey]time.Time
 	snapshots [numLists]time.Time
+	// filters answer "certainly not listed" for the registry lists (national, tps, decline)
+	// with one memory read; nil for small lists.
+	filters [numLists]*dncFilter
 }
 
 // NewDNCIndex returns an empty index.
@@ -143,6 +146,9 @@ func (x *DNCIndex) Add(l List, scope string, number uint64, listedAt time.Time) 
 		return
 	}
 	b.Add(number)
+	if f := x.filters[l]; f != nil {
+		f.add(number)
+	}
 	switch l {
 	case ListInternal:
 		x.internalAll.Add(number)
@@ -166,6 +172,17 @@ func (x *DNCIndex) AddMany(l List, scope string, numbers []uint64) {
 		return
 	}
 	b.AddMany(numbers)
+	if f := x.filters[l]; f != nil {
+		if b.GetCardinality() > f.cap+f.cap/2 {
+			// Outgrown: lookups use the bitmap alone until Optimize sizes a new filter
+			// (rebuilding here would make a bulk load quadratic).
+			x.filters[l] = nil
+		} else {
+			for _, n := range numbers {
+				f.add(n)
+			}
+		}
+	}
 	switch l {
 	case ListInternal:
 		x.internalAll.AddMany(numbers)
@@ -209,13 +226,31 @@ func (x *DNCIndex) SetSnapshot(l List, asOf time.Time) {
 	x.mu.Unlock()
 }
 
-// Optimize compresses runs; call after a bulk import.
+// Optimize compresses runs and sizes the registry lists' filters; call after a bulk import.
 func (x *DNCIndex) Optimize() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	for _, b := range []*roaring64.Bitmap{x.national, x.tps, x.decline} {
+	for _, l := range []List{ListNational, ListTPS, ListDecline} {
+		b := x.bitmap(l, "", false)
 		b.RunOptimize()
+		x.refilter(l, b)
 	}
+}
+
+// refilter (re)builds a registry list's filter when the list has outgrown it (amortised:
+// the size grows geometrically between rebuilds). Callers hold mu for writing.
+func (x *DNCIndex) refilter(l List, b *roaring64.Bitmap) {
+	if f := x.filters[l]; f == nil || b.GetCardinality() > f.cap+f.cap/2 {
+		x.filters[l] = newDNCFilter(b)
+	}
+}
+
+// contains answers for a registry list (national, tps, decline): the filter first.
+func (x *DNCIndex) contains(l List, b *roaring64.Bitmap, n uint64) bool {
+	if f := x.filters[l]; f != nil && !f.mayHave(n) {
+		return false
+	}
+	return !b.IsEmpty() && b.Contains(n)
 }
 
 // Len returns the number of entries over every list (a number on two lists counts twice).
@@ -238,6 +273,9 @@ func (x *DNCIndex) SizeInBytes() uint64 {
 	defer x.mu.RUnlock()
 	n := x.national.GetSizeInBytes() + x.tps.GetSizeInBytes() + x.decline.GetSizeInBytes() +
 		x.stateAll.GetSizeInBytes() + x.internalAll.GetSizeInBytes()
+	for _, f := range x.filters {
+		n += f.sizeInBytes()
+	}
 	for _, b := range x.internal {
 		n += b.GetSizeInBytes()
 	}
@@ -262,13 +300,13 @@ func (x *DNCIndex) LookupDNC(ctx context.Context, q DNCQuery) (DNCResult, error)
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	n := q.Number
-	if !x.national.IsEmpty() && x.national.Contains(n) && x.listedBy(ListNational, "", n, q.At) {
+	if x.contains(ListNational, x.national, n) && x.listedBy(ListNational, "", n, q.At) {
 		r.Hits |= 1 << ListNational
 	}
-	if !x.tps.IsEmpty() && x.tps.Contains(n) && x.listedBy(ListTPS, "", n, q.At) {
+	if x.contains(ListTPS, x.tps, n) && x.listedBy(ListTPS, "", n, q.At) {
 		r.Hits |= 1 << ListTPS
 	}
-	if !x.decline.IsEmpty() && x.decline.Contains(n) && x.listedBy(ListDecline, "", n, q.At) {
+	if x.contains(ListDecline, x.decline, n) && x.listedBy(ListDecline, "", n, q.At) {
 		r.Hits |= 1 << ListDecline
 	}
 	if !x.internalAll.IsEmpty() && x.internalAll.Contains(n) {

@@ -3,6 +3,7 @@ package compliance
 import (
 	"context"
 	"errors"
+	"sort"
 	"sync"
 	"time"
 )
@@ -26,6 +27,7 @@ type Gate struct {
 	hist      History
 	dnc       DNCLookup
 	res       *Resolver
+	facts     FactsSource // non-nil when one source serves dir, cons and hist (fast path)
 	cnLocs    []*time.Location
 	ukAMD     Cap
 	ukAbandon Cap
@@ -60,6 +62,9 @@ func NewGate(o Options) (*Gate, error) {
 	}
 	g := &Gate{packs: o.Packs, dir: o.Directory, cons: o.Consents, hist: o.History, dnc: o.DNC, res: o.Resolver,
 		cnLocs: []*time.Location{cn}, ukAMD: Cap{Max: 1, Within: o.Packs.UK.AMDRecall}, ukAbandon: Cap{Max: 1, Within: o.Packs.UK.AbandonRecall}}
+	if fs, ok := o.Directory.(FactsSource); ok && any(o.Consents) == any(o.Directory) && any(o.History) == any(o.Directory) {
+		g.facts = fs
+	}
 	g.pool.New = func() any { return &eval{} }
 	return g, nil
 }
@@ -127,13 +132,18 @@ type eval struct {
 	states   [2]*StateRules
 	nStates  int
 	dnc      DNCResult
-	events   []Event
-	refusals []Event
-	consents []Consent
-	ebrs     []EBR
-	holds    RuleSet // rules that hold instead of block in this decision
-	eval     RuleSet // rules evaluated
-	record   bool    // record notes (first evaluation at the attempt time)
+	facts    *NumberFacts // the fast path's record (read-only, aliased)
+	events   []Event      // history within historyLookback of the attempt (read-only)
+	refusals []Event      // refusals up to the attempt (read-only)
+	consents []Consent    // read-only
+	ebrs     []EBR        // read-only
+	// Owned buffers for sources without FactsSource, reused across checks.
+	bufEvents, bufRefusals []Event
+	bufConsents            []Consent
+	bufEBRs                []EBR
+	holds                  RuleSet // rules that hold instead of block in this decision
+	eval                   RuleSet // rules evaluated
+	record                 bool    // record notes (first evaluation at the attempt time)
 }
 
 // CheckTo decides one attempt into d (the allocation-free form of Check).
@@ -143,14 +153,15 @@ func (g *Gate) CheckTo(ctx context.Context, a *Attempt, d *Decision) {
 	d.Zones, d.Packs, d.PackVersion, d.ConsentID = nil, 0, g.packs.Version, ""
 	d.NationalAsOf, d.TPSAsOf, d.nNotes = time.Time{}, time.Time{}, 0
 	e := g.pool.Get().(*eval)
-	*e = eval{g: g, ctx: ctx, a: a, d: d, at: a.At,
-		events: e.events[:0], refusals: e.refusals[:0], consents: e.consents[:0], ebrs: e.ebrs[:0], record: true}
+	*e = eval{g: g, ctx: ctx, a: a, d: d, at: a.At, record: true,
+		bufEvents: e.bufEvents[:0], bufRefusals: e.bufRefusals[:0], bufConsents: e.bufConsents[:0], bufEBRs: e.bufEBRs[:0]}
 	e.run()
 	e.finish()
-	e.ctx, e.a, e.d, e.camp, e.seller, e.zones, e.info = nil, nil, nil, nil, nil, nil, nil
-	clear(e.events)
-	clear(e.refusals)
-	clear(e.consents)
+	clear(e.bufEvents) // drop references into the sources' data
+	clear(e.bufRefusals)
+	clear(e.bufConsents)
+	clear(e.bufEBRs)
+	*e = eval{bufEvents: e.bufEvents[:0], bufRefusals: e.bufRefusals[:0], bufConsents: e.bufConsents[:0], bufEBRs: e.bufEBRs[:0]}
 	g.pool.Put(e)
 }
 
@@ -203,15 +214,35 @@ func (e *eval) run() {
 		e.dataError("seller", err)
 		return
 	}
-	c, err := g.dir.Contact(e.ctx, num)
-	if err != nil {
-		e.dataError("contact", err)
-		return
+	if g.facts != nil {
+		f, err := g.facts.NumberFacts(e.ctx, num)
+		if err != nil {
+			e.dataError("number facts", err)
+			return
+		}
+		if f != nil {
+			e.useFacts(f)
+		}
+	} else {
+		c, err := g.dir.Contact(e.ctx, num)
+		if err != nil {
+			e.dataError("contact", err)
+			return
+		}
+		if c != nil {
+			e.contact = *c
+		}
 	}
-	if c != nil {
-		e.contact = *c
+	if e.facts != nil {
+		if zs := e.facts.zones.Load(); zs != nil && zs.info != nil {
+			e.zones, e.info = zs, zs.info
+		} else {
+			e.zones, e.info = g.res.Zones(num, e.contact.AddressTimezone)
+			e.facts.zones.Store(e.zones)
+		}
+	} else {
+		e.zones, e.info = g.res.Zones(num, e.contact.AddressTimezone)
 	}
-	e.zones, e.info = g.res.Zones(num, e.contact.AddressTimezone)
 	d.Zones = e.zones.Names
 	e.packs = camp.Packs
 	if e.packs == 0 {
@@ -228,17 +259,20 @@ func (e *eval) run() {
 	}
 
 	// Load the data every rule may need; any error fails closed.
-	if e.consents, err = g.cons.Consents(e.ctx, num, e.consents); err != nil {
-		e.dataError("consent ledger", err)
-		return
-	}
-	if e.events, err = g.hist.Attempts(e.ctx, num, e.at.Add(-historyLookback), e.at, e.events); err != nil {
-		e.dataError("attempt history", err)
-		return
-	}
-	if e.refusals, err = g.hist.Refusals(e.ctx, num, e.at, e.refusals); err != nil {
-		e.dataError("attempt history", err)
-		return
+	if g.facts == nil {
+		if e.bufConsents, err = g.cons.Consents(e.ctx, num, e.bufConsents); err != nil {
+			e.dataError("consent ledger", err)
+			return
+		}
+		if e.bufEvents, err = g.hist.Attempts(e.ctx, num, e.at.Add(-historyLookback), e.at, e.bufEvents); err != nil {
+			e.dataError("attempt history", err)
+			return
+		}
+		if e.bufRefusals, err = g.hist.Refusals(e.ctx, num, e.at, e.bufRefusals); err != nil {
+			e.dataError("attempt history", err)
+			return
+		}
+		e.consents, e.events, e.refusals = e.bufConsents, e.bufEvents, e.bufRefusals
 	}
 	e.dnc, err = g.dnc.LookupDNC(e.ctx, DNCQuery{Number: num, Seller: camp.Seller,
 		PlatformWide: e.seller != nil && e.seller.PlatformSuppression, At: e.at})
@@ -267,6 +301,23 @@ func (e *eval) run() {
 		e.cn()
 	}
 	e.timeChecks()
+}
+
+// useFacts takes the fast path's record: slices of it, never copies.
+func (e *eval) useFacts(f *NumberFacts) {
+	e.facts = f
+	if f.Contact != nil {
+		e.contact = *f.Contact
+	}
+	e.consents, e.ebrs = f.Consents, f.EBRs
+	since := e.at.Add(-historyLookback)
+	h := f.History
+	lo := sort.Search(len(h), func(i int) bool { return !h[i].At.Before(since) })
+	hi := lo + sort.Search(len(h)-lo, func(i int) bool { return h[lo+i].At.After(e.at) })
+	e.events = h[lo:hi:hi]
+	r := f.Refusals
+	n := sort.Search(len(r), func(i int) bool { return r[i].At.After(e.at) })
+	e.refusals = r[:n:n]
 }
 
 // defaultPacks picks the packs of the number's country.
@@ -520,9 +571,22 @@ func (e *eval) us() error {
 	}
 
 	// Reassigned Numbers Database (FCC 18-177; 64.1200(m)): yes blocks, no_data holds.
-	r, err := e.g.cons.Reassigned(e.ctx, e.num, e.at)
-	if err != nil {
-		return err
+	var r ReassignedCheck
+	if e.g.facts != nil {
+		if e.facts != nil {
+			rs := e.facts.Reassigned
+			for i := len(rs) - 1; i >= 0; i-- {
+				if !rs[i].CheckedAt.After(e.at) {
+					r = rs[i]
+					break
+				}
+			}
+		}
+	} else {
+		var err error
+		if r, err = e.g.cons.Reassigned(e.ctx, e.num, e.at); err != nil {
+			return err
+		}
 	}
 	switch r.Answer {
 	case ReassignedYes:
@@ -545,9 +609,12 @@ func (e *eval) us() error {
 
 // ebrValid reports an unexpired EBR with the seller (64.1200(f)(5)).
 func (e *eval) ebrValid() bool {
-	var err error
-	if e.ebrs, err = e.g.cons.EBRs(e.ctx, e.num, e.ebrs[:0]); err != nil {
-		return false // fail closed
+	if e.g.facts == nil {
+		var err error
+		if e.bufEBRs, err = e.g.cons.EBRs(e.ctx, e.num, e.bufEBRs[:0]); err != nil {
+			return false // fail closed
+		}
+		e.ebrs = e.bufEBRs
 	}
 	p := &e.g.packs.US
 	for i := range e.ebrs {

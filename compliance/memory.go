@@ -4,18 +4,22 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// Memory is an in-process Directory, ConsentLedger and History. The store-backed
-// implementations come with the store; Memory serves tests, `voxdial compliance check` and
-// benchmarks. Safe for concurrent use: campaigns and sellers are copy-on-write snapshots,
-// per-number data sits in 64 shards so that cores rarely share a lock.
+// Memory is an in-process Directory, ConsentLedger, History and FactsSource. The
+// store-backed implementations come with the store; Memory serves tests, `voxdial compliance
+// check` and benchmarks. Safe for concurrent use: campaigns and sellers are copy-on-write
+// snapshots; per-number records are immutable, replaced whole by writers (serialised per
+// shard of 64) and read without locks (FactsSource) or under the shard's read lock.
 type Memory struct {
 	wmu       sync.Mutex // serialises campaign and seller writers
+	imu       sync.Mutex
+	strs      map[string]string // interned seller, campaign and subject names
 	campaigns atomic.Pointer[map[string]*Campaign]
 	sellers   atomic.Pointer[map[string]*Seller]
 	shards    [memShards]memShard
@@ -25,50 +29,73 @@ const memShards = 64
 
 type memShard struct {
 	mu      sync.RWMutex
-	numbers map[uint64]*numberData
-	_       [40]byte // keep shards on separate cache lines
-}
-
-// numberData is everything known about one number, kept together so that one decision
-// touches one map entry.
-type numberData struct {
-	contact    *Contact
-	consents   []Consent
-	ebrs       []EBR
-	reassigned []ReassignedCheck // sorted by CheckedAt
-	history    []Event           // sorted by At
-	refusals   []Event           // sorted by At
+	numbers numberTable
+	_       [88]byte // keep shards on separate cache lines (128 bytes each)
 }
 
 // NewMemory returns an empty store.
 func NewMemory() *Memory {
-	m := &Memory{}
+	m := &Memory{strs: map[string]string{}}
 	c, s := map[string]*Campaign{}, map[string]*Seller{}
 	m.campaigns.Store(&c)
 	m.sellers.Store(&s)
-	for i := range m.shards {
-		m.shards[i].numbers = map[uint64]*numberData{}
-	}
 	return m
 }
 
 func (m *Memory) shard(n uint64) *memShard { return &m.shards[(n*0x9E3779B97F4A7C15)>>58] }
 
-// update runs f on the number's record under the shard's write lock.
-func (m *Memory) update(n uint64, f func(d *numberData)) {
+// update replaces the number's record by a copy that f changes, under the shard's write
+// lock. Records are immutable once published (readers use them without a lock or a copy),
+// so f must not write into the old record's slices: it appends (which never touches the
+// elements an older record sees) or replaces them.
+func (m *Memory) update(n uint64, f func(d *NumberFacts)) {
 	s := m.shard(n)
 	s.mu.Lock()
-	d := s.numbers[n]
-	if d == nil {
-		d = &numberData{}
-		s.numbers[n] = d
+	r := &memRecord{}
+	d := &r.NumberFacts
+	if old := s.numbers.get(n); old != nil {
+		// Field by field: the zone cache is not copied (the contact may change).
+		d.Contact, d.Consents, d.EBRs, d.Reassigned, d.History, d.Refusals =
+			old.Contact, old.Consents, old.EBRs, old.Reassigned, old.History, old.Refusals
 	}
 	f(d)
+	// Keep the contact and a single consent inside the record: one decision then reads
+	// one contiguous block instead of three scattered ones (each a cache miss).
+	if d.Contact != nil {
+		r.contact = *d.Contact
+		d.Contact = &r.contact
+	}
+	if len(d.Consents) == 1 {
+		r.consent[0] = d.Consents[0]
+		d.Consents = r.consent[:1:1]
+	}
+	s.numbers.put(n, d)
 	s.mu.Unlock()
+}
+
+// memRecord is a NumberFacts with room for the common case inline.
+type memRecord struct {
+	NumberFacts
+	contact Contact
+	consent [1]Consent
+}
+
+// intern returns the one copy of s that every record shares: the gate compares sellers and
+// subjects per decision, and equal strings that share their bytes compare without reading
+// them (a number's own copy would be one more cache miss).
+func (m *Memory) intern(s string) string {
+	m.imu.Lock()
+	defer m.imu.Unlock()
+	if v, ok := m.strs[s]; ok {
+		return v
+	}
+	m.strs[s] = s
+	return s
 }
 
 // PutCampaign adds or replaces a campaign.
 func (m *Memory) PutCampaign(c Campaign) {
+	c.Seller, c.Subject, c.CallerID = m.intern(c.Seller), m.intern(c.Subject), m.intern(c.CallerID)
 	m.wmu.Lock()
 	next := maps.Clone(*m.campaigns.Load())
 	next[c.ID] = &c
@@ -78,6 +105,10 @@ func (m *Memory) PutCampaign(c Campaign) {
 
 // PutSeller adds or replaces a seller.
 func (m *Memory) PutSeller(s Seller) {
+	s.CallerIDs = slices.Clone(s.CallerIDs)
+	for i, c := range s.CallerIDs {
+		s.CallerIDs[i] = m.intern(c)
+	}
 	m.wmu.Lock()
 	next := maps.Clone(*m.sellers.Load())
 	next[s.ID] = &s
@@ -87,70 +118,75 @@ func (m *Memory) PutSeller(s Seller) {
 
 // PutContact adds or replaces a contact.
 func (m *Memory) PutContact(number uint64, c Contact) {
-	m.update(number, func(d *numberData) { d.contact = &c })
+	m.update(number, func(d *NumberFacts) { d.Contact = &c })
 }
 
 // AddConsent appends a consent record.
 func (m *Memory) AddConsent(c Consent) {
-	m.update(c.Number, func(d *numberData) { d.consents = append(d.consents, c) })
+	c.Seller = m.intern(c.Seller)
+	m.update(c.Number, func(d *NumberFacts) { d.Consents = append(d.Consents[:len(d.Consents):len(d.Consents)], c) })
 }
 
 // RevokeConsent revokes the number's consents for seller at t via channel; it reports
 // whether any consent was in force.
 func (m *Memory) RevokeConsent(number uint64, seller string, t time.Time, via string) bool {
 	revoked := false
-	m.update(number, func(d *numberData) {
-		cs := make([]Consent, len(d.consents)) // copy: readers may hold the old slice
-		copy(cs, d.consents)
+	m.update(number, func(d *NumberFacts) {
+		cs := make([]Consent, len(d.Consents)) // copy: readers may hold the old slice
+		copy(cs, d.Consents)
 		for i := range cs {
 			if cs[i].Seller == seller && cs[i].RevokedAt.IsZero() {
 				cs[i].RevokedAt, cs[i].RevokedVia = t, via
 				revoked = true
 			}
 		}
-		d.consents = cs
+		d.Consents = cs
 	})
 	return revoked
 }
 
 // AddEBR appends an established business relationship.
 func (m *Memory) AddEBR(e EBR) {
-	m.update(e.Number, func(d *numberData) { d.ebrs = append(d.ebrs, e) })
+	e.Seller = m.intern(e.Seller)
+	m.update(e.Number, func(d *NumberFacts) { d.EBRs = append(d.EBRs[:len(d.EBRs):len(d.EBRs)], e) })
 }
 
 // AddReassigned records a Reassigned Numbers Database answer.
 func (m *Memory) AddReassigned(r ReassignedCheck) {
-	m.update(r.Number, func(d *numberData) {
-		rs := append(d.reassigned, r)
+	m.update(r.Number, func(d *NumberFacts) {
+		rs := append(slices.Clone(d.Reassigned), r)
 		sort.SliceStable(rs, func(i, j int) bool { return rs[i].CheckedAt.Before(rs[j].CheckedAt) })
-		d.reassigned = rs
+		d.Reassigned = rs
 	})
 }
 
 // AddEvent records an attempt in the history.
 func (m *Memory) AddEvent(e Event) {
-	m.update(e.Number, func(d *numberData) {
-		d.history = insertByTime(d.history, e)
+	e.Seller, e.Campaign, e.Subject, e.CallerID = m.intern(e.Seller), m.intern(e.Campaign), m.intern(e.Subject), m.intern(e.CallerID)
+	m.update(e.Number, func(d *NumberFacts) {
+		d.History = insertByTime(d.History, e)
 		if e.Refused {
-			d.refusals = insertByTime(d.refusals, e)
+			d.Refusals = insertByTime(d.Refusals, e)
 		}
 	})
 }
 
+// insertByTime returns es with e inserted in time order, without writing into es's
+// elements (readers of an older record may hold it).
 func insertByTime(es []Event, e Event) []Event {
 	i := sort.Search(len(es), func(i int) bool { return es[i].At.After(e.At) })
-	es = append(es, Event{})
-	copy(es[i+1:], es[i:])
-	es[i] = e
-	return es
+	if i == len(es) {
+		return append(es[:len(es):len(es)], e)
+	}
+	return slices.Insert(slices.Clone(es), i, e)
 }
 
 // get returns the number's record (read-only) under the shard's read lock, released by the
 // returned shard's RUnlock.
-func (m *Memory) get(n uint64) (*memShard, *numberData) {
+func (m *Memory) get(n uint64) (*memShard, *NumberFacts) {
 	s := m.shard(n)
 	s.mu.RLock()
-	return s, s.numbers[n]
+	return s, s.numbers.get(n)
 }
 
 // Campaign implements Directory.
@@ -178,14 +214,14 @@ func (m *Memory) Contact(_ context.Context, number uint64) (*Contact, error) {
 	if d == nil {
 		return nil, nil
 	}
-	return d.contact, nil
+	return d.Contact, nil
 }
 
 // Consents implements ConsentLedger.
 func (m *Memory) Consents(_ context.Context, number uint64, buf []Consent) ([]Consent, error) {
 	s, d := m.get(number)
 	if d != nil {
-		buf = append(buf, d.consents...)
+		buf = append(buf, d.Consents...)
 	}
 	s.mu.RUnlock()
 	return buf, nil
@@ -195,7 +231,7 @@ func (m *Memory) Consents(_ context.Context, number uint64, buf []Consent) ([]Co
 func (m *Memory) EBRs(_ context.Context, number uint64, buf []EBR) ([]EBR, error) {
 	s, d := m.get(number)
 	if d != nil {
-		buf = append(buf, d.ebrs...)
+		buf = append(buf, d.EBRs...)
 	}
 	s.mu.RUnlock()
 	return buf, nil
@@ -206,9 +242,9 @@ func (m *Memory) Reassigned(_ context.Context, number uint64, at time.Time) (Rea
 	s, d := m.get(number)
 	defer s.mu.RUnlock()
 	if d != nil {
-		for i := len(d.reassigned) - 1; i >= 0; i-- {
-			if !d.reassigned[i].CheckedAt.After(at) {
-				return d.reassigned[i], nil
+		for i := len(d.Reassigned) - 1; i >= 0; i-- {
+			if !d.Reassigned[i].CheckedAt.After(at) {
+				return d.Reassigned[i], nil
 			}
 		}
 	}
@@ -222,7 +258,7 @@ func (m *Memory) Attempts(_ context.Context, number uint64, since, until time.Ti
 	if d == nil {
 		return buf, nil
 	}
-	es := d.history
+	es := d.History
 	lo, hi := 0, len(es)
 	for lo < hi { // first event at or after since
 		mid := int(uint(lo+hi) >> 1)
@@ -245,11 +281,16 @@ func (m *Memory) Refusals(_ context.Context, number uint64, until time.Time, buf
 	if d == nil {
 		return buf, nil
 	}
-	for _, e := range d.refusals {
+	for _, e := range d.Refusals {
 		if e.At.After(until) {
 			break
 		}
 		buf = append(buf, e)
 	}
 	return buf, nil
+}
+
+// NumberFacts implements FactsSource: one map lookup, no copy (records are immutable).
+func (m *Memory) NumberFacts(_ context.Context, number uint64) (*NumberFacts, error) {
+	return m.shard(number).numbers.get(number), nil
 }

@@ -1,6 +1,9 @@
 package compliance
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func evs(number, campaign, outcome string, at ...string) []eventJSON {
 	var out []eventJSON
@@ -263,4 +266,28 @@ func TestPacks(t *testing.T) {
 	s = base().consentAll(london).campaign("tm", func(c *campaignJSON) { c.RulePacks = []string{"us", "uk"} })
 	check(t, decide(t, s, london, "tm", "2026-06-10T06:00:00Z"),
 		want{"block", []string{"US_TCPA_HOURS"}, "2026-06-10T07:00:00Z", []string{"Europe/London"}, nil})
+}
+
+// readClock and localDay agree with the time package on every zone's wall clock, across DST
+// changes, year ends and leap days.
+func TestReadClockMatchesTime(t *testing.T) {
+	zones := []string{"America/New_York", "America/Phoenix", "Europe/London", "Asia/Shanghai", "Australia/Lord_Howe", "Pacific/Chatham", "UTC"}
+	for _, z := range zones {
+		loc, err := time.LoadLocation(z)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ts := time.Date(1969, 12, 25, 0, 0, 0, 0, time.UTC); ts.Year() < 2031; ts = ts.Add(7*time.Hour + 13*time.Minute + 17*time.Second) {
+			lt := ts.In(loc)
+			c := readClock(ts, loc)
+			y, m, d := lt.Date()
+			h, mi, s := lt.Clock()
+			if c.year != y || c.month != m || c.day != d || c.yday != lt.YearDay() || c.wd != lt.Weekday() || c.sec != h*3600+mi*60+s {
+				t.Fatalf("%s %v: readClock %+v, time says %v", z, ts, c, lt)
+			}
+			if got, want := localDay(ts, loc), daysFromCivil(y, m, d); got != want {
+				t.Fatalf("%s %v: localDay %d, want %d", z, ts, got, want)
+			}
+		}
+	}
 }

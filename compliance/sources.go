@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,4 +36,29 @@ type History interface {
 	// Refusals appends the number's attempts in which the consumer refused further calls,
 	// with At ≤ until, oldest first.
 	Refusals(ctx context.Context, number uint64, until time.Time, buf []Event) ([]Event, error)
+}
+
+// NumberFacts is everything a source knows about one number. It is read-only: a source may
+// hand out its own immutable data, so the gate reads it without copying.
+type NumberFacts struct {
+	// Fields in the order a decision reads them (the first ones share a cache line).
+	Contact    *Contact // nil when nothing is known about the subscriber
+	Consents   []Consent
+	History    []Event           // every attempt, sorted by At
+	Refusals   []Event           // attempts with a refusal, sorted by At
+	Reassigned []ReassignedCheck // sorted by CheckedAt
+	EBRs       []EBR
+
+	// zones caches the number's candidate zones for the gate (they follow from the number
+	// and Contact alone), sparing a resolver lookup per decision. Memory's records only.
+	zones atomic.Pointer[ZoneSet]
+}
+
+// FactsSource is the gate's fast path: one lookup per decision instead of one per
+// question (each lookup of a large table is a cache miss). When the Directory, ConsentLedger
+// and History given to NewGate are one value implementing it, the gate uses it instead.
+type FactsSource interface {
+	// NumberFacts returns the number's facts (nil when nothing is known). The result must
+	// stay unchanged while the caller uses it.
+	NumberFacts(ctx context.Context, number uint64) (*NumberFacts, error)
 }

@@ -3,7 +3,9 @@ package compliance
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/voxdial/voxdial/store"
@@ -64,6 +66,14 @@ func (s *StoreAudit) AppendRecords(ctx context.Context, recs []AuditRecord) erro
 func VerifyStoreAudit(ctx context.Context, db *store.DB) (int, error) {
 	var after int64
 	prev, n := "", 0
+	// A pruned log starts after its latest anchor: the last pruned record's seq and hash.
+	anchor, err := db.AuditAnchorLatest(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if anchor != nil {
+		after, prev = anchor.Seq, anchor.Hash
+	}
 	for {
 		rows, err := db.AuditList(ctx, &store.AuditListParams{AfterSeq: after, Limit: 10000})
 		if err != nil {
@@ -105,12 +115,58 @@ func VerifyStoreAudit(ctx context.Context, db *store.DB) (int, error) {
 	}
 }
 
+// AuditRetentionYears is how long audit records are kept by default and at least: the TSR
+// (16 CFR 310.5) and 47 CFR 64.1200(d)(6) ask for 5 years; a deployment may keep them longer.
+const AuditRetentionYears = 5
+
+// AuditPruneOptions configure PruneStoreAudit.
+type AuditPruneOptions struct {
+	RetentionYears int       // default and minimum AuditRetentionYears
+	Before         time.Time // prune records decided before this; zero: now − retention
+	By             string    // who prunes (required)
+	DryRun         bool
+	Now            time.Time // default time.Now()
+}
+
+// ErrRetention is returned when a prune would drop records younger than the retention.
+var ErrRetention = errors.New("the audit retention forbids it")
+
+// PruneStoreAudit deletes audit records older than the retention, leaving an anchor so the
+// remaining chain still verifies (VerifyStoreAudit starts from it). It refuses a retention
+// under AuditRetentionYears and a Before later than now − retention.
+func PruneStoreAudit(ctx context.Context, db *store.DB, o AuditPruneOptions) (*store.AuditAnchor, error) {
+	if o.RetentionYears == 0 {
+		o.RetentionYears = AuditRetentionYears
+	}
+	if o.RetentionYears < AuditRetentionYears {
+		return nil, fmt.Errorf("%w: a retention of %d years is under the %d-year minimum (TSR 310.5, 47 CFR 64.1200(d)(6))",
+			ErrRetention, o.RetentionYears, AuditRetentionYears)
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	limit := now.UTC().AddDate(-o.RetentionYears, 0, 0)
+	if o.Before.IsZero() {
+		o.Before = limit
+	}
+	if o.Before.After(limit) {
+		return nil, fmt.Errorf("%w: records decided after %s are younger than the %d-year retention (asked to prune before %s)",
+			ErrRetention, limit.Format(time.RFC3339), o.RetentionYears, o.Before.UTC().Format(time.RFC3339))
+	}
+	return db.AuditPrune(ctx, &store.AuditPruneParams{Before: o.Before, Retention: strconv.Itoa(o.RetentionYears) + "y",
+		By: o.By, DryRun: o.DryRun, Now: now})
+}
+
 // OptOuts records opt-outs from calls over the store: the number goes on the seller's
 // internal do-not-call list and every consent of the number for the seller is revoked, in
 // one transaction, and this process's index refuses the number at once.
 type OptOuts struct {
 	DB  *store.DB
 	DNC *StoreDNC // nil: other processes see it at their next refresh
+	// Fanout tells the other nodes at once (RedisFanout); nil: they see it at their next
+	// poll of the change log.
+	Fanout DNCPublisher
 	// Seller is used when the call is not an attempt of a campaign (voxdial call).
 	Seller string
 	Now    func() time.Time
@@ -151,8 +207,21 @@ func (p *OptOut) OptOut(ctx context.Context) error {
 		By: "voicebot", Reason: "the callee opted out during call " + p.callID, Source: "call:" + p.callID, Now: now}); err != nil {
 		return err
 	}
+	at := now.UTC().Truncate(time.Millisecond)
 	if o.DNC != nil {
-		o.DNC.Apply(ListInternal, seller, num, now.UTC().Truncate(time.Millisecond))
+		o.DNC.Apply(ListInternal, seller, num, at)
+	}
+	if o.Fanout != nil {
+		// The store has the entry: a failed publish only delays the other nodes to their
+		// next poll, so it does not fail the opt-out.
+		_ = o.Fanout.PublishDNC(ctx, ListInternal, seller, num, at)
+	}
+	// Queued attempts of the seller's campaigns for the number are cancelled (the gate would
+	// refuse them anyway; this takes them out of the hopper and gives them their final
+	// disposition). The call under way keeps its own contact.
+	if _, err := o.DB.ContactCancel(ctx, &store.ContactCancelParams{Phone: phone, Seller: seller,
+		Reason: "the callee opted out during call " + p.callID, Now: now}); err != nil {
+		return err
 	}
 	return nil
 }

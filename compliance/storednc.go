@@ -15,15 +15,19 @@ import (
 // ReplaceList swaps in a whole list for scope (a registry copy), as of its snapshot; the
 // bitmap is owned by the index afterwards.
 func (x *DNCIndex) ReplaceList(l List, scope string, b *roaring64.Bitmap) {
+	var f *dncFilter
+	if l == ListNational || l == ListTPS || l == ListDecline {
+		f = newDNCFilter(b) // outside the lock: lookups go on meanwhile
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	switch l {
 	case ListNational:
-		x.national = b
+		x.national, x.filters[l] = b, f
 	case ListTPS:
-		x.tps = b
+		x.tps, x.filters[l] = b, f
 	case ListDecline:
-		x.decline = b
+		x.decline, x.filters[l] = b, f
 	case ListInternal, ListState:
 		m, all := x.internal, x.internalAll
 		if l == ListState {

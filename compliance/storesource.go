@@ -182,14 +182,18 @@ func (s *StoreSource) Seller(ctx context.Context, id string) (*Seller, error) {
 
 // Contact implements Directory: the address zone of the number's latest contact row.
 func (s *StoreSource) Contact(ctx context.Context, number uint64) (*Contact, error) {
-	tz, err := s.db.ContactZone(ctx, &store.ContactZoneParams{Phone: FormatNumber(number)})
+	f, err := s.db.ContactFactsGet(ctx, &store.ContactZoneParams{Phone: FormatNumber(number)})
 	if err != nil {
 		return nil, err
 	}
-	if tz == "" {
+	if *f == (store.ContactFacts{}) {
 		return nil, nil
 	}
-	return &Contact{AddressTimezone: tz}, nil
+	lt, ok := ParseLineType(f.LineType)
+	if !ok {
+		lt = LineUnknown // fail closed: treated as wireless where it matters
+	}
+	return &Contact{AddressTimezone: f.TimeZone, AddressRegion: f.Region, LineType: lt}, nil
 }
 
 // ConsentID names a consent record in decisions and audits: its id and record hash.
@@ -308,7 +312,7 @@ func storeOutcome(e *store.HistoryEvent) Outcome {
 
 func eventOf(number uint64, e *store.HistoryEvent) Event {
 	ev := Event{Number: number, Seller: e.Seller, Campaign: strconv.FormatInt(e.CampaignID, 10), Subject: e.Subject,
-		At: e.StartedAt, CallerID: e.CallerID, Outcome: storeOutcome(e)}
+		At: e.StartedAt, CallerID: e.CallerID, Outcome: storeOutcome(e), DebtIDs: e.DebtIDs}
 	switch e.Disposition {
 	case "voicemail_left", "no_response", "wrong_party":
 	default:

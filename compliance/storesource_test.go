@@ -153,3 +153,43 @@ func openBackend(t *testing.T, backend string) (*store.DB, *sql.DB) {
 	t.Cleanup(func() { raw.Close() })
 	return db, raw
 }
+
+// The contacts table's line type and region reach the gate: an artificial-voice
+// collections call without consent is refused to a line of unknown type (treated as
+// wireless) and allowed to a landline (TRACED-Act exemption); an address region adds its
+// state's rules (Massachusetts: 2 collection calls per 7 days).
+func TestStoreGateContactFacts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := openBackend(t, "sqlite")
+	camp := storeWorld(t, db)
+	sg, err := compliance.NewStoreGate(ctx, db, compliance.StoreSourceOptions{CacheFor: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(num string) compliance.Decision {
+		return sg.Check(ctx, compliance.Attempt{Number: num, Campaign: itoa(camp), At: st0})
+	}
+	if d := check("+12125550104"); d.Verdict != compliance.Block || !d.Rules.Has(compliance.USConsentRequired) {
+		t.Fatalf("unknown line type: %v %v", d.Verdict, d.Rules)
+	}
+	rows := []store.ContactRow{{Line: 2, Phone: "+12125550104", LineType: "landline"}, {Line: 3, Phone: "+12125550101", Region: "US-MA", DebtIDs: []string{"D1"}}}
+	if _, err := db.ContactImport(ctx, &store.ContactImportParams{CampaignID: camp, ListName: "facts", Source: &rowSource{rows: rows}, Now: st0}); err != nil {
+		t.Fatal(err)
+	}
+	if d := check("+12125550104"); d.Verdict != compliance.Allow {
+		t.Fatalf("landline: %v %v %s", d.Verdict, d.Rules, d.Reason())
+	}
+	if d := check("+12125550101"); !(d.Rules | d.Passed).Has(compliance.USStateDCCap) {
+		t.Fatalf("an address in MA should bring its collection cap: rules %v passed %v", d.Rules, d.Passed)
+	}
+}
+
+type rowSource struct {
+	rows []store.ContactRow
+	i    int
+}
+
+func (s *rowSource) Next() bool             { s.i++; return s.i <= len(s.rows) }
+func (s *rowSource) Row() *store.ContactRow { return &s.rows[s.i-1] }
+func (s *rowSource) Err() error             { return nil }

@@ -36,6 +36,7 @@ type ZoneSet struct {
 	Usable bool
 	Why    string // why the set is not usable
 	locs   []*time.Location
+	info   *NumberInfo // the number's info, when the set is interned for it
 }
 
 // Resolver maps numbers to NumberInfo and candidate ZoneSets. Lookups of numbers already
@@ -266,6 +267,7 @@ func (r *Resolver) Zones(number uint64, addressZone string) (*ZoneSet, *NumberIn
 			return zs, info
 		}
 		zs := r.union(info, "")
+		zs.info = info
 		r.plain[id].Store(zs)
 		return zs, info
 	}
@@ -277,6 +279,7 @@ func (r *Resolver) Zones(number uint64, addressZone string) (*ZoneSet, *NumberIn
 		return zs, info
 	}
 	zs = r.union(info, addressZone)
+	zs.info = info
 	r.mu.Lock()
 	r.unions[k] = zs
 	r.mu.Unlock()

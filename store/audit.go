@@ -44,6 +44,12 @@ func (db *DB) AuditAppend(ctx context.Context, p *AuditAppendParams) error {
 		if err != nil && translate(err) != ErrNotFound {
 			return translate(err)
 		}
+		if err != nil { // empty: continue after the latest prune anchor, if any
+			err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM compliance_audit_anchors ORDER BY id DESC LIMIT 1`).Scan(&seq, &prev)
+			if err != nil && translate(err) != ErrNotFound {
+				return translate(err)
+			}
+		}
 		st, err := tx.PrepareContext(ctx, db.q(`INSERT INTO compliance_audit (seq, decided_at, phone_e164, campaign, decision,
 			consent_id, record, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 		if err != nil {
@@ -117,4 +123,97 @@ func (db *DB) AuditList(ctx context.Context, p *AuditListParams) ([]*AuditRow, e
 		out = append(out, &r)
 	}
 	return out, translate(rows.Err())
+}
+
+// AuditAnchor records one prune of the audit log: the last pruned record's seq and hash (the
+// next record's prev), so the remaining chain verifies from it, and who pruned, when, why.
+type AuditAnchor struct {
+	ID        int64     `json:"id"`
+	Seq       int64     `json:"seq"`
+	Hash      string    `json:"hash"`
+	DecidedAt time.Time `json:"decided_at"`
+	Pruned    int64     `json:"pruned"`
+	Retention string    `json:"retention"`
+	PrunedBy  string    `json:"pruned_by"`
+	PrunedAt  time.Time `json:"pruned_at"`
+}
+
+// AuditPruneParams prune the audit log's records decided before Before.
+type AuditPruneParams struct {
+	Before    time.Time // records decided before this instant go (the caller enforces retention)
+	Retention string    // recorded in the anchor
+	By        string    // required
+	DryRun    bool      // count only
+	Now       time.Time
+}
+
+// AuditPrune deletes the oldest records of the chain, up to (not past) the first record
+// decided at or after Before, and records an anchor with the last deleted record's seq and
+// hash, in one transaction (serialised with appenders on PostgreSQL). It returns the anchor
+// (nil when nothing was old enough; with DryRun, the anchor it would write, unsaved).
+func (db *DB) AuditPrune(ctx context.Context, p *AuditPruneParams) (*AuditAnchor, error) {
+	if p.By == "" || p.Before.IsZero() {
+		return nil, fmt.Errorf("prune audit records: %w: before and who (by) are required", ErrInvalidParams)
+	}
+	var a *AuditAnchor
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if db.backend == Postgres {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, advisoryLockKey+6); err != nil {
+				return translate(err)
+			}
+		}
+		// The chain is cut before the first record that must stay, so that a record decided
+		// late (clock skew between nodes) never leaves a hole behind the anchor.
+		var lo, keep sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT min(seq) FROM compliance_audit`).Scan(&lo); err != nil {
+			return translate(err)
+		}
+		if !lo.Valid {
+			return nil
+		}
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT min(seq) FROM compliance_audit WHERE decided_at >= ?`), db.ts(p.Before)).Scan(&keep); err != nil {
+			return translate(err)
+		}
+		last := int64(-1)
+		if keep.Valid {
+			last = keep.Int64 - 1
+		} else if err := tx.QueryRowContext(ctx, `SELECT max(seq) FROM compliance_audit`).Scan(&last); err != nil {
+			return translate(err)
+		}
+		if last < lo.Int64 {
+			return nil
+		}
+		a = &AuditAnchor{Seq: last, Pruned: last - lo.Int64 + 1, Retention: p.Retention, PrunedBy: p.By, PrunedAt: nowOr(p.Now).UTC().Truncate(time.Millisecond)}
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT hash, decided_at FROM compliance_audit WHERE seq = ?`), last).
+			Scan(&a.Hash, timeCol{&a.DecidedAt}); err != nil {
+			return translate(err)
+		}
+		if p.DryRun {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM compliance_audit WHERE seq <= ?`), last); err != nil {
+			return translate(err)
+		}
+		return translate(tx.QueryRowContext(ctx, db.q(`INSERT INTO compliance_audit_anchors (seq, hash, decided_at, pruned, retention, pruned_by, pruned_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`), a.Seq, a.Hash, db.ts(a.DecidedAt), a.Pruned, a.Retention, a.PrunedBy, db.ts(a.PrunedAt)).Scan(&a.ID))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("prune audit records: %w", err)
+	}
+	return a, nil
+}
+
+// AuditAnchorLatest returns the latest prune anchor (nil, nil when the log was never pruned).
+func (db *DB) AuditAnchorLatest(ctx context.Context) (*AuditAnchor, error) {
+	var a AuditAnchor
+	err := db.sql.QueryRowContext(ctx, `SELECT id, seq, hash, decided_at, pruned, retention, pruned_by, pruned_at
+		FROM compliance_audit_anchors ORDER BY id DESC LIMIT 1`).Scan(&a.ID, &a.Seq, &a.Hash, timeCol{&a.DecidedAt}, &a.Pruned,
+		&a.Retention, &a.PrunedBy, timeCol{&a.PrunedAt})
+	if err != nil {
+		if err = translate(err); err == ErrNotFound {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("latest audit anchor: %w", err)
+	}
+	return &a, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -78,6 +79,11 @@ type ContactRow struct {
 	ExternalID string // "" when none
 	TimeZone   string // IANA zone or ""
 	Variables  []byte // JSON object
+	// Compliance facts (optional): line type (wireless | landline | unknown | ""), address
+	// region (ISO 3166-2, e.g. US-FL) and debt ids of a collections contact.
+	LineType string
+	Region   string
+	DebtIDs  []string
 }
 
 // ContactSource streams rows into ContactImport (the shape of pgx.CopyFromSource).
@@ -150,8 +156,8 @@ func (db *DB) contactImportSQLite(ctx context.Context, p *ContactImportParams, n
 			return err
 		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO contacts (campaign_id, list_id, line, phone_e164, external_id,
-			time_zone, variables, state, next_attempt_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING`)
+			time_zone, variables, line_type, region, debt_ids, state, next_attempt_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING`)
 		if err != nil {
 			return translate(err)
 		}
@@ -161,7 +167,7 @@ func (db *DB) contactImportSQLite(ctx context.Context, p *ContactImportParams, n
 			r := p.Source.Row()
 			res.Rows++
 			out, err := stmt.ExecContext(ctx, p.CampaignID, res.ListID, r.Line, r.Phone, strNull(r.ExternalID),
-				r.TimeZone, varsOrEmpty(r.Variables), ts, ts, ts)
+				r.TimeZone, varsOrEmpty(r.Variables), r.LineType, r.Region, strings.Join(r.DebtIDs, ","), ts, ts, ts)
 			if err != nil {
 				return fmt.Errorf("line %d: %w", r.Line, translate(err))
 			}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -72,7 +73,8 @@ func (db *DB) contactImportPostgres(ctx context.Context, p *ContactImportParams,
 			d.vals[0], d.vals[1], d.vals[7] = p.CampaignID, res.ListID, ContactPending
 			d.vals[8], d.vals[9], d.vals[10] = at, at, at
 			n, err := tx.CopyFrom(ctx, pgx.Identifier{"contacts"}, []string{"campaign_id", "list_id", "line", "phone_e164",
-				"external_id", "time_zone", "variables", "state", "next_attempt_at", "created_at", "updated_at"}, d)
+				"external_id", "time_zone", "variables", "state", "next_attempt_at", "created_at", "updated_at",
+				"line_type", "region", "debt_ids"}, d)
 			if err != nil {
 				return translate(err)
 			}
@@ -104,11 +106,11 @@ func (db *DB) contactImportPostgres(ctx context.Context, p *ContactImportParams,
 func (db *DB) importStaged(ctx context.Context, tx pgx.Tx, p *ContactImportParams, res *ContactImportResult, src *copySource, existing bool, at time.Time) error {
 	start := time.Now()
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE contact_import_stage (line integer, phone text, external_id text,
-			time_zone text, variables jsonb) ON COMMIT DROP`); err != nil {
+			time_zone text, variables jsonb, line_type text, region text, debt_ids text) ON COMMIT DROP`); err != nil {
 		return translate(err)
 	}
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{"contact_import_stage"},
-		[]string{"line", "phone", "external_id", "time_zone", "variables"}, src)
+		[]string{"line", "phone", "external_id", "time_zone", "variables", "line_type", "region", "debt_ids"}, src)
 	if err != nil {
 		return translate(err)
 	}
@@ -175,8 +177,8 @@ func importMergeSQL(externalIDs, existing bool) string {
 		from = `(SELECT DISTINCT ON (phone) * FROM ` + stage + ` ORDER BY phone, line) s`
 	}
 	return `INSERT INTO contacts (campaign_id, list_id, line, phone_e164, external_id, time_zone,
-			variables, state, next_attempt_at, created_at, updated_at)
-		SELECT $1, $2, line, phone, external_id, time_zone, variables, 'pending', $3, $3, $3
+			variables, line_type, region, debt_ids, state, next_attempt_at, created_at, updated_at)
+		SELECT $1, $2, line, phone, external_id, time_zone, variables, line_type, region, debt_ids, 'pending', $3, $3, $3
 		FROM ` + from + `
 		ORDER BY phone`
 }
@@ -188,7 +190,7 @@ type directSource struct {
 	src      ContactSource
 	fold     *importFold
 	limit    int // of fold.size(), and of rows held back
-	vals     [11]any
+	vals     [14]any
 	rows     int // rows taken from src
 	doubtful []ContactRow
 	ended    bool
@@ -208,10 +210,12 @@ func (d *directSource) Next() bool {
 		case foldDoubtful:
 			c := *r
 			c.Variables = append([]byte(nil), r.Variables...)
+			c.DebtIDs = append([]string(nil), r.DebtIDs...)
 			d.doubtful = append(d.doubtful, c)
 			continue
 		}
 		d.vals[2], d.vals[3], d.vals[4], d.vals[5], d.vals[6] = int32(r.Line), r.Phone, strNull(r.ExternalID), r.TimeZone, string(varsOrEmpty(r.Variables))
+		d.vals[11], d.vals[12], d.vals[13] = r.LineType, r.Region, strings.Join(r.DebtIDs, ",")
 		return true
 	}
 	return false
@@ -227,7 +231,7 @@ type copySource struct {
 	pending     []ContactRow
 	done        bool
 	read        int // rows taken from src
-	vals        [5]any
+	vals        [8]any
 	externalIDs bool
 }
 
@@ -247,7 +251,8 @@ func (c *copySource) Next() bool {
 	if r.ExternalID != "" {
 		c.externalIDs = true
 	}
-	c.vals = [5]any{int32(r.Line), r.Phone, strNull(r.ExternalID), r.TimeZone, string(varsOrEmpty(r.Variables))}
+	c.vals = [8]any{int32(r.Line), r.Phone, strNull(r.ExternalID), r.TimeZone, string(varsOrEmpty(r.Variables)),
+		r.LineType, r.Region, strings.Join(r.DebtIDs, ",")}
 	return true
 }
 func (c *copySource) Values() ([]any, error) { return c.vals[:], nil }

@@ -54,3 +54,66 @@ func (db *DB) OptOutRecord(ctx context.Context, p *OptOutRecordParams) (listed b
 	}
 	return listed, revoked, nil
 }
+
+// ContactCancelParams close a number's queued contacts in every campaign of a seller.
+type ContactCancelParams struct {
+	Phone, Seller string
+	Disposition   string // default opted_out
+	Reason        string // recorded in the contact_finished event
+	Now           time.Time
+}
+
+// ContactCancel marks the number's pending and leased contacts in every campaign of the
+// seller done with the disposition, lease dropped (a holder that still has one in memory
+// gets ErrLeaseLost when it tries to dial or reschedule it), and records a
+// contact_finished event for each. A contact with a call in progress is left to that
+// call. It returns the closed contacts' ids.
+func (db *DB) ContactCancel(ctx context.Context, p *ContactCancelParams) ([]int64, error) {
+	if p.Phone == "" || p.Seller == "" {
+		return nil, fmt.Errorf("cancel queued contacts: %w: phone and seller are required", ErrInvalidParams)
+	}
+	disp := p.Disposition
+	if disp == "" {
+		disp = "opted_out"
+	}
+	now := db.ts(nowOr(p.Now))
+	var ids []int64
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.q(`UPDATE contacts SET state = 'done', disposition = ?, lease_holder = NULL,
+			lease_expires_at = NULL, updated_at = ?
+			WHERE phone_e164 = ? AND state IN ('pending', 'leased')
+			AND campaign_id IN (SELECT id FROM campaigns WHERE seller = ?)
+			AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.contact_id = contacts.id AND a.state = 'dialing')
+			RETURNING id, campaign_id`), disp, now, p.Phone, p.Seller)
+		if err != nil {
+			return translate(err)
+		}
+		var camps []int64
+		for rows.Next() {
+			var id, camp int64
+			if err := rows.Scan(&id, &camp); err != nil {
+				rows.Close()
+				return translate(err)
+			}
+			ids, camps = append(ids, id), append(camps, camp)
+		}
+		if err := rows.Close(); err != nil {
+			return translate(err)
+		}
+		if err := rows.Err(); err != nil {
+			return translate(err)
+		}
+		data, _ := jsonObject(map[string]string{"disposition": disp, "reason": p.Reason})
+		for i, id := range ids {
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO call_events (campaign_id, contact_id, type, data, at) VALUES (?, ?, 'contact_finished', ?, ?)`),
+				camps[i], id, data, now); err != nil {
+				return translate(err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cancel queued contacts of %s for %q: %w", p.Phone, p.Seller, err)
+	}
+	return ids, nil
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -139,6 +140,64 @@ func (db *DB) AbandonCounts(ctx context.Context, p *AbandonCountsParams) (live, 
 	return live, abandoned, nil
 }
 
+// ContactFacts is what the contacts table knows about a number's subscriber (its most
+// recent row with each fact).
+type ContactFacts struct {
+	TimeZone string
+	LineType string
+	Region   string
+}
+
+// ContactFactsGet returns the number's latest known address zone, line type and region
+// (empty strings when unknown; not an error).
+func (db *DB) ContactFactsGet(ctx context.Context, p *ContactZoneParams) (*ContactFacts, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT time_zone, line_type, region FROM contacts WHERE phone_e164 = ?
+		AND (time_zone <> '' OR line_type <> '' OR region <> '') ORDER BY id DESC LIMIT 16`), p.Phone)
+	if err != nil {
+		return nil, fmt.Errorf("contact facts: %w", translate(err))
+	}
+	defer rows.Close()
+	var f ContactFacts
+	for rows.Next() {
+		var tz, lt, rg string
+		if err := rows.Scan(&tz, &lt, &rg); err != nil {
+			return nil, fmt.Errorf("contact facts: %w", translate(err))
+		}
+		if f.TimeZone == "" {
+			f.TimeZone = tz
+		}
+		if f.LineType == "" {
+			f.LineType = lt
+		}
+		if f.Region == "" {
+			f.Region = rg
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("contact facts: %w", translate(err))
+	}
+	return &f, nil
+}
+
+// ContactDebtIDsParams ask for a contact's debt ids.
+type ContactDebtIDsParams struct{ ContactID int64 }
+
+// ContactDebtIDs returns the debt ids a contact's calls are about (nil when none).
+func (db *DB) ContactDebtIDs(ctx context.Context, p *ContactDebtIDsParams) ([]string, error) {
+	var s string
+	if err := db.sql.QueryRowContext(ctx, db.q(`SELECT debt_ids FROM contacts WHERE id = ?`), p.ContactID).Scan(&s); err != nil {
+		return nil, fmt.Errorf("debt ids of contact %d: %w", p.ContactID, translate(err))
+	}
+	return splitIDs(s), nil
+}
+
+func splitIDs(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
 // ContactZoneParams ask for the address zone known for a number.
 type ContactZoneParams struct{ Phone string }
 
@@ -169,6 +228,7 @@ type HistoryEvent struct {
 	State       string
 	Outcome     string
 	Disposition string
+	DebtIDs     []string // the contact's debts (nil: not known)
 }
 
 // AttemptHistoryParams ask for a number's attempts started in [Since, Until].
@@ -182,8 +242,9 @@ type AttemptHistoryParams struct {
 // AttemptHistory lists a number's attempts in start order, over every campaign.
 func (db *DB) AttemptHistory(ctx context.Context, p *AttemptHistoryParams) ([]HistoryEvent, error) {
 	q := `SELECT a.id, a.campaign_id, c.seller, CASE WHEN c.subject = '' THEN c.name ELSE c.subject END,
-		a.started_at, a.answered_at, a.caller_id, a.state, a.outcome, a.disposition
-		FROM attempts a JOIN campaigns c ON c.id = a.campaign_id WHERE a.phone_e164 = ? AND a.started_at <= ?`
+		a.started_at, a.answered_at, a.caller_id, a.state, a.outcome, a.disposition, COALESCE(ct.debt_ids, '')
+		FROM attempts a JOIN campaigns c ON c.id = a.campaign_id LEFT JOIN contacts ct ON ct.id = a.contact_id
+		WHERE a.phone_e164 = ? AND a.started_at <= ?`
 	args := []any{p.Phone, db.ts(p.Until)}
 	if p.OptedOut {
 		q += ` AND a.disposition = 'opted_out'`
@@ -199,10 +260,12 @@ func (db *DB) AttemptHistory(ctx context.Context, p *AttemptHistoryParams) ([]Hi
 	var out []HistoryEvent
 	for rows.Next() {
 		var e HistoryEvent
+		var debts string
 		if err := rows.Scan(&e.AttemptID, &e.CampaignID, &e.Seller, &e.Subject, timeCol{&e.StartedAt}, timeCol{&e.AnsweredAt},
-			&e.CallerID, &e.State, &e.Outcome, &e.Disposition); err != nil {
+			&e.CallerID, &e.State, &e.Outcome, &e.Disposition, &debts); err != nil {
 			return nil, fmt.Errorf("attempt history: %w", translate(err))
 		}
+		e.DebtIDs = splitIDs(debts)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

@@ -19,6 +19,9 @@ type benchGateFlags struct {
 	duration                       time.Duration
 	seed                           uint64
 	jsonOut                        bool
+	// --store: the store-backed gate instead of the in-memory one.
+	storeURL                                  string
+	storeContacts, storeDNC, storeConcurrency int
 }
 
 // newBenchGateCmd measures compliance.Gate.Check on the in-memory sources.
@@ -35,6 +38,12 @@ decisions_per_second_per_core (decisions per process CPU second), dnc_numbers,
 dnc_bytes_per_number and allocs_per_decision, with the keys every bench carries.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.storeURL != "" {
+				if f.storeContacts <= 0 || f.storeDNC <= 0 || f.storeConcurrency <= 0 || f.duration <= 0 {
+					return usageErr("bench gate: --store-contacts, --store-dnc, --store-concurrency and --duration must be positive")
+				}
+				return runBenchGateStore(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
 			return runBenchGate(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -45,6 +54,10 @@ dnc_bytes_per_number and allocs_per_decision, with the keys every bench carries.
 	fl.DurationVar(&f.duration, "duration", 5*time.Second, "measurement time")
 	fl.Uint64Var(&f.seed, "seed", 1, "random seed of the synthetic world")
 	fl.BoolVar(&f.jsonOut, "json", true, "print one JSON object")
+	fl.StringVar(&f.storeURL, "store", "", "measure the store-backed gate on this database instead (a scratch database: the bench adds a seller, a campaign, consents and a national DNC copy); three phases: no audit, one audit transaction per decision, group commit")
+	fl.IntVar(&f.storeContacts, "store-contacts", 10_000, "with --store: callees with a consent record")
+	fl.IntVar(&f.storeDNC, "store-dnc", 1_000_000, "with --store: national DNC numbers")
+	fl.IntVar(&f.storeConcurrency, "store-concurrency", 32, "with --store: concurrent callers (the runner's dial workers)")
 	return cmd
 }
 

@@ -20,8 +20,9 @@ import (
 )
 
 // An opt-out by DTMF 9 in one campaign's call lists the number on the seller's internal DNC
-// list and revokes its consent at once; the seller's second campaign then blocks the number
-// with DNC_INTERNAL (and CONSENT_REVOKED) and never calls it.
+// list and revokes its consent at once; the number's queued contact in the seller's second
+// campaign is cancelled (opted_out) there and then, and a campaign that queues the number
+// later blocks it with DNC_INTERNAL (and CONSENT_REVOKED) and never calls it.
 func TestOptOutBlocksOtherCampaignOfSeller(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -59,7 +60,8 @@ func TestOptOutBlocksOtherCampaignOfSeller(t *testing.T) {
 	const number = "+13055550103" // the simulator opts out with DTMF 9
 	contacts := "phone,first_name,amount,due_date\n" + number + ",Dora,45.00,2026-12-02\n"
 	var camps []*store.Campaign
-	for _, name := range []string{"first", "second"} {
+	newCampaign := func(name string) *store.Campaign {
+		t.Helper()
 		c, err := campaign.Create(ctx, db, campaign.CreateParams{Name: name, Script: "asset:payment-reminder.en.yaml", Trunk: "sim",
 			Purpose: "collections", Seller: demoSeller, CallerIDs: []string{trunk.CallerID}, MaxAttempts: 2, Now: now()})
 		if err != nil {
@@ -68,7 +70,10 @@ func TestOptOutBlocksOtherCampaignOfSeller(t *testing.T) {
 		if err := runImport(ctx, db, c, strings.NewReader(contacts), "c.csv", int64(len(contacts)), 10, false, io.Discard, io.Discard); err != nil {
 			t.Fatal(err)
 		}
-		camps = append(camps, c)
+		return c
+	}
+	for _, name := range []string{"first", "second"} {
+		camps = append(camps, newCampaign(name))
 	}
 	comp, err := wireCompliance(ctx, db, false, zap.NewNop(), now)
 	if err != nil {
@@ -121,13 +126,20 @@ func TestOptOutBlocksOtherCampaignOfSeller(t *testing.T) {
 	if len(cs) != 1 || cs[0].RevokedVia != "call_opt_out" {
 		t.Fatalf("consent after the opt-out: %+v", cs)
 	}
-	if _, err := campaign.Start(ctx, db, camps[1].ID, now()); err != nil {
+	// The second campaign's queued contact was cancelled by the opt-out.
+	queued, _ := db.ContactList(ctx, &store.ContactListParams{CampaignID: camps[1].ID})
+	if len(queued) != 1 || queued[0].State != "done" || queued[0].Disposition != "opted_out" || queued[0].Attempts != 0 {
+		t.Fatalf("second campaign's queued contact after the opt-out: %+v", queued)
+	}
+	// A campaign that queues the number afterwards is refused by the gate.
+	third := newCampaign("third")
+	if _, err := campaign.Start(ctx, db, third.ID, now()); err != nil {
 		t.Fatal(err)
 	}
-	r := waitFinal(camps[1])
+	r := waitFinal(third)
 	if r.Attempt != 0 || r.Disposition != "compliance_blocked" || !strings.Contains(r.Outcome, "DNC_INTERNAL") ||
 		!strings.Contains(r.Outcome, "CONSENT_REVOKED") {
-		t.Fatalf("second campaign: %+v", r)
+		t.Fatalf("third campaign: %+v", r)
 	}
 	n, err := compliance.VerifyStoreAudit(ctx, db)
 	if err != nil || n < 3 {

@@ -19,7 +19,7 @@ import (
 // `voxdial compliance` by newComplianceCmd).
 func complianceStoreCmds() []*cobra.Command {
 	audit := &cobra.Command{Use: "audit", Short: "The hash-chained audit log of gate decisions"}
-	audit.AddCommand(newComplianceAuditVerifyCmd())
+	audit.AddCommand(newComplianceAuditVerifyCmd(), newComplianceAuditPruneCmd())
 	return []*cobra.Command{newComplianceWhyCmd(), audit, newComplianceSellerCmd()}
 }
 

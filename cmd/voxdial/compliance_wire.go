@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/voxdial/voxdial/campaign"
@@ -23,6 +24,25 @@ type runnerCompliance struct {
 	Gate       campaign.Gate
 	LoadScript func(path string) (campaign.Script, error)
 	Store      *compliance.StoreGate
+	OptOuts    *compliance.OptOuts // nil without a gate
+}
+
+// startDNCFanout makes this node publish its opt-outs on Redis and apply the other nodes'
+// at once (cluster mode); the 500 ms poll of the change log stays as the fallback. Call it
+// before the runner starts.
+func startDNCFanout(ctx context.Context, comp *runnerCompliance, rdb *redis.Client, log *zap.Logger) error {
+	if comp.Store == nil {
+		return nil
+	}
+	f := &compliance.RedisFanout{Client: rdb, DNC: comp.Store.DNC}
+	run, err := f.Subscribe(ctx, func(err error) { log.Warn("do-not-call fan-out", zap.Error(err)) })
+	if err != nil {
+		return err
+	}
+	go run()
+	comp.OptOuts.Fanout = f
+	log.Info("opt-outs fan out through redis pub/sub", zap.String("channel", "voxdial:dnc"))
+	return nil
 }
 
 // wireCompliance builds the real gate over the store (every decision audited), starts the
@@ -44,8 +64,12 @@ func wireCompliance(ctx context.Context, db *store.DB, noGate bool, log *zap.Log
 	host := live.NewHost(live.Options{Logger: log.Named("script"),
 		OptOut: func(callID, to string) voicebot.OptOuter { return optOuts.For(callID, to) }})
 	return &runnerCompliance{
-		Gate:       &campaign.ComplianceGate{Gate: sg.Gate, Audit: sg.Audit},
+		Gate: &campaign.ComplianceGate{Gate: sg.Gate, Audit: &compliance.AuditBatcher{Audit: sg.Audit},
+			DebtIDs: func(ctx context.Context, id int64) ([]string, error) {
+				return db.ContactDebtIDs(ctx, &store.ContactDebtIDsParams{ContactID: id})
+			}},
 		LoadScript: func(p string) (campaign.Script, error) { return host.Load(p) },
 		Store:      sg,
+		OptOuts:    optOuts,
 	}, nil
 }

@@ -249,10 +249,24 @@ func newDNCAddCmd() *cobra.Command {
 			if err != nil {
 				return failureErr(err)
 			}
-			if f.jsonOut {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"list": l.String(), "scope": scope, "added": n, "already_listed": len(nums) - n})
+			// A seller's own list: the number's queued contacts in the seller's campaigns
+			// are cancelled too (as for an opt-out in a call).
+			cancelled := 0
+			if l == compliance.ListInternal {
+				for _, num := range nums {
+					ids, err := db.ContactCancel(cmd.Context(), &store.ContactCancelParams{Phone: num, Seller: scope, Disposition: "compliance_blocked",
+						Reason: "listed on the seller's do-not-call list by " + f.by + ": " + f.reason})
+					if err != nil {
+						return failureErr(err)
+					}
+					cancelled += len(ids)
+				}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d added to %s%s (%d already listed)\n", n, l, optScope(scope), len(nums)-n)
+			if f.jsonOut {
+				return printJSON(cmd.OutOrStdout(), map[string]any{"list": l.String(), "scope": scope, "added": n, "already_listed": len(nums) - n,
+					"queued_contacts_cancelled": cancelled})
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d added to %s%s (%d already listed); %d queued contacts cancelled\n", n, l, optScope(scope), len(nums)-n, cancelled)
 			return nil
 		},
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
 )
 
@@ -94,10 +95,27 @@ func TestDNCCommands(t *testing.T) {
 			if code, _, errs = runCLIIn(t, "", "dnc", "add", "--database-url", db, "--seller", "S1", "+12125550109"); code != 2 || !strings.Contains(errs, "--by") {
 				t.Fatalf("add without who: %d %s", code, errs)
 			}
+			// A queued contact of the seller's campaign for a listed number is cancelled.
+			sdb, err := store.Open(context.Background(), db, store.Options{Migrate: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			camp, err := sdb.CampaignCreate(context.Background(), &store.CampaignCreateParams{Name: "q", Seller: "S1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sdb.ContactImport(context.Background(), &store.ContactImportParams{CampaignID: camp.ID, ListName: "q",
+				Source: &sliceSource{rows: []store.ContactRow{{Line: 2, Phone: "+12125550109"}}}}); err != nil {
+				t.Fatal(err)
+			}
 			code, out, errs = runCLIIn(t, "", "dnc", "add", "--database-url", db, "--seller", "S1", "--by", "alice", "--reason", "asked on the phone", "--json", "+12125550109", "+12125550101")
-			if code != 0 || !strings.Contains(out, `"added": 2`) {
+			if code != 0 || !strings.Contains(out, `"added": 2`) || !strings.Contains(out, `"queued_contacts_cancelled": 1`) {
 				t.Fatalf("add: %d %s %s", code, out, errs)
 			}
+			if cs, _ := sdb.ContactList(context.Background(), &store.ContactListParams{CampaignID: camp.ID}); len(cs) != 1 || cs[0].State != "done" {
+				t.Fatalf("queued contact after dnc add: %+v", cs)
+			}
+			sdb.Close()
 			code, out, _ = runCLIIn(t, "", "dnc", "check", "--database-url", db, "--json", "+12125550101")
 			var chk dncCheckResult
 			if code != 0 || json.Unmarshal([]byte(out), &chk) != nil || strings.Join(chk.Listed, " ") != "national internal/S1" ||
@@ -185,3 +203,13 @@ func TestConsentAndComplianceCommands(t *testing.T) {
 	}
 	_ = io.Discard
 }
+
+// sliceSource is a store.ContactSource over a slice.
+type sliceSource struct {
+	rows []store.ContactRow
+	i    int
+}
+
+func (s *sliceSource) Next() bool             { s.i++; return s.i <= len(s.rows) }
+func (s *sliceSource) Row() *store.ContactRow { return &s.rows[s.i-1] }
+func (s *sliceSource) Err() error             { return nil }

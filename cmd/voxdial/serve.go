@@ -103,6 +103,9 @@ func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
 			return failureErr(fmt.Errorf("redis %s: %s", opt.Addr, err.Error()))
 		}
 		pacer = campaign.NewRedisPacer(rdb, campaign.RedisPacerOptions{})
+		if err := startDNCFanout(ctx, comp, rdb, log.Named("compliance")); err != nil {
+			return failureErr(err)
+		}
 		log.Info("cluster pacing through redis", zap.String("addr", opt.Addr))
 	}
 	if f.recordDir != "" {

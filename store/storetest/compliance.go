@@ -22,6 +22,7 @@ var complianceTests = []struct {
 	{"DNCSnapshot", testDNCSnapshot},
 	{"Consent", testConsent},
 	{"OptOutRecord", testOptOutRecord},
+	{"ContactCancel", testContactCancel},
 	{"AuditAppend", testAuditAppend},
 	{"AttemptHistory", testAttemptHistory},
 }
@@ -312,5 +313,77 @@ func testAttemptHistory(t *testing.T, db *store.DB) {
 	}
 	if l, ab, err := db.AbandonCounts(ctx, &store.AbandonCountsParams{CampaignID: c.ID, Since: t0.Add(-time.Hour)}); err != nil || l != 1 || ab != 0 {
 		t.Fatalf("abandon counts %d %d %v", l, ab, err)
+	}
+}
+
+// An opt-out closes the number's queued contacts in every campaign of the seller (pending
+// and leased), not other sellers' nor other numbers, nor a contact whose call is under way.
+func testContactCancel(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	const num = "+14155550001"
+	camp := func(name, seller string) *store.Campaign {
+		c, err := db.CampaignCreate(ctx, &store.CampaignCreateParams{Name: name, Seller: seller, Now: t0, MaxAttempts: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		importN(t, db, c, 3) // +14155550000 … 0002
+		return c
+	}
+	a, b, other, busy := camp("a", "S1"), camp("b", "S1"), camp("c", "S2"), camp("d", "S1")
+	lease := func(c *store.Campaign) map[string]*store.Contact {
+		cs, err := db.ContactLeaseDue(ctx, &store.ContactLeaseDueParams{CampaignID: c.ID, Holder: "h1", Limit: 10, Now: t0.Add(time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]*store.Contact{}
+		for _, c := range cs {
+			m[c.Phone] = c
+		}
+		return m
+	}
+	leasedB := lease(b)[num]
+	busyC := lease(busy)[num]
+	if _, err := db.AttemptStart(ctx, &store.AttemptStartParams{ContactID: busyC.ID, Holder: "h1", CallID: "call-busy", Now: t0.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := db.ContactCancel(ctx, &store.ContactCancelParams{Phone: num, Seller: "S1", Reason: "opted out in call x", Now: t0.Add(2 * time.Minute)})
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("cancel: %v %v, want a's pending and b's leased contact", ids, err)
+	}
+	for _, tc := range []struct {
+		c     *store.Campaign
+		phone string
+		state string
+		disp  string
+	}{
+		{a, num, "done", "opted_out"},
+		{b, num, "done", "opted_out"},
+		{other, num, "pending", ""},
+		{busy, num, "leased", ""},
+		{a, "+14155550000", "pending", ""},
+	} {
+		cs, err := db.ContactList(ctx, &store.ContactListParams{CampaignID: tc.c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, c := range cs {
+			if c.Phone == tc.phone {
+				found = true
+				if c.State != tc.state || c.Disposition != tc.disp {
+					t.Errorf("campaign %s %s: %s/%q, want %s/%q", tc.c.Name, tc.phone, c.State, c.Disposition, tc.state, tc.disp)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("campaign %s: %s missing", tc.c.Name, tc.phone)
+		}
+	}
+	// The holder of b's lease can no longer dial it.
+	if _, err := db.AttemptStart(ctx, &store.AttemptStartParams{ContactID: leasedB.ID, Holder: "h1", CallID: "call-b", Now: t0.Add(3 * time.Minute)}); !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("dialling a cancelled contact: %v, want ErrLeaseLost", err)
+	}
+	if _, err := db.ContactCancel(ctx, &store.ContactCancelParams{Phone: num}); !errors.Is(err, store.ErrInvalidParams) {
+		t.Fatalf("no seller: %v", err)
 	}
 }
