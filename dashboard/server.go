@@ -138,6 +138,10 @@ func (s *Server) routes() {
 		{"POST /api/consent", compliance, s.handleConsentAdd},
 		{"POST /api/consent/revoke", compliance, s.handleConsentRevoke},
 		{"GET /api/audit", []string{store.RoleAdmin, store.RoleCompliance, store.RoleManager}, s.handleAudit},
+		{"GET /api/webhooks", all, s.handleWebhookList},
+		{"POST /api/webhooks", owners, s.handleWebhookCreate},
+		{"POST /api/webhooks/{id}/disable", owners, s.handleWebhookDisable},
+		{"GET /api/webhooks/{id}/deliveries", all, s.handleWebhookDeliveries},
 	}
 	for _, rt := range api {
 		s.mux.Handle(rt.pattern, s.authed(rt))
