@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/voxdial/voxdial/campaign"
+	"github.com/voxdial/voxdial/dashboard/webhook"
 )
 
 // Metrics are the Prometheus metrics of a node. Event-derived series
@@ -31,6 +32,11 @@ type Metrics struct {
 	logins          *prometheus.CounterVec
 	sseClients      prometheus.Gauge
 	eventsPublished prometheus.Counter
+	rtpReceived     prometheus.Counter
+	rtpLost         prometheus.Counter
+	rtpJitter       prometheus.Histogram
+	webhookTries    *prometheus.CounterVec
+	webhookLatency  prometheus.Histogram
 }
 
 // NewMetrics registers the metrics on a private registry.
@@ -58,9 +64,20 @@ func NewMetrics() *Metrics {
 		logins:          prometheus.NewCounterVec(prometheus.CounterOpts{Name: "voxdial_dashboard_logins_total", Help: "Dashboard logins by result."}, []string{"result"}),
 		sseClients:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "voxdial_dashboard_sse_clients", Help: "Connected live-event streams."}),
 		eventsPublished: prometheus.NewCounter(prometheus.CounterOpts{Name: "voxdial_dashboard_events_total", Help: "Call events read from the event log."}),
+		rtpReceived: prometheus.NewCounter(prometheus.CounterOpts{Name: "voxdial_rtp_packets_received_total",
+			Help: "RTP packets received on finished calls."}),
+		rtpLost: prometheus.NewCounter(prometheus.CounterOpts{Name: "voxdial_rtp_packets_lost_total",
+			Help: "RTP packets lost on finished calls (sequence gaps of what we received)."}),
+		rtpJitter: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "voxdial_rtp_jitter_seconds",
+			Help: "RFC 3550 interarrival jitter of each finished call's received stream.", Buckets: []float64{.001, .002, .005, .01, .02, .03, .05, .1, .2}}),
+		webhookTries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "voxdial_webhook_tries_total",
+			Help: "Webhook requests this node sent, by result (delivered, retry, failed: gave up)."}, []string{"result"}),
+		webhookLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "voxdial_webhook_request_seconds",
+			Help: "Time of one webhook request.", Buckets: prometheus.DefBuckets}),
 	}
 	m.reg.MustRegister(m.activeCalls, m.attempts, m.cps, m.gate, m.turnLatency, m.firstAudio, m.hopperDepth, m.leased,
 		m.leasesExpired, m.attemptsLost, m.nodeAttempts, m.logins, m.sseClients, m.eventsPublished,
+		m.rtpReceived, m.rtpLost, m.rtpJitter, m.webhookTries, m.webhookLatency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -77,4 +94,10 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // as campaign.RunnerOptions.OnAttempt.
 func (m *Metrics) ObserveAttempt(rep campaign.AttemptReport) {
 	m.nodeAttempts.WithLabelValues(orDefault(rep.Outcome, "unknown")).Inc()
+}
+
+// ObserveWebhookTry counts one webhook request; give it as webhook.Options.OnTry.
+func (m *Metrics) ObserveWebhookTry(t webhook.Try) {
+	m.webhookTries.WithLabelValues(t.Result).Inc()
+	m.webhookLatency.Observe(t.Duration.Seconds())
 }
