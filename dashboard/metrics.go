@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -93,7 +94,28 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // ObserveAttempt counts one contact worked by this node's runner; give it
 // as campaign.RunnerOptions.OnAttempt.
 func (m *Metrics) ObserveAttempt(rep campaign.AttemptReport) {
-	m.nodeAttempts.WithLabelValues(orDefault(rep.Outcome, "unknown")).Inc()
+	m.nodeAttempts.WithLabelValues(attemptLabel(rep.Outcome)).Inc()
+}
+
+// nodeOutcomes are the label values of voxdial_node_attempts_total: the
+// dialer's outcomes and what else the runner does with a contact.
+var nodeOutcomes = map[string]bool{
+	"answered": true, "busy": true, "no_answer": true, "rejected": true, "invalid_number": true, "congestion": true,
+	"failed": true, "voicemail": true, "gate_block": true, "gate_hold": true, "gate_error": true, "window": true,
+	"released": true, "pacer_error": true, "trunk_error": true, "lease_lost": true, "schedule_ended": true, "max_attempts": true,
+}
+
+// attemptLabel bounds the label: the runner's reasons may carry free text
+// ("gate: DNC_INTERNAL: …").
+func attemptLabel(outcome string) string {
+	if strings.HasPrefix(outcome, "gate: ") {
+		return "gate_block"
+	}
+	l := strings.ReplaceAll(outcome, " ", "_")
+	if nodeOutcomes[l] {
+		return l
+	}
+	return "other"
 }
 
 // ObserveWebhookTry counts one webhook request; give it as webhook.Options.OnTry.
