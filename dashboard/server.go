@@ -119,6 +119,7 @@ func (s *Server) routes() {
 		{"POST /api/campaigns/{id}/{verb}", owners, s.handleCampaignVerb},
 		{"GET /api/campaigns/{id}/results", all, s.handleCampaignResults},
 		{"GET /api/campaigns/{id}/attempts", all, s.handleAttemptList},
+		{"GET /api/campaigns/{id}/series", all, s.handleCampaignSeries},
 		{"GET /api/attempts/{id}", all, s.handleAttemptGet},
 		{"GET /api/attempts/{id}/recording", []string{store.RoleAdmin, store.RoleCompliance, store.RoleMarketing, store.RoleCollections}, s.handleRecording},
 		{"GET /api/scripts", all, s.handleScriptList},

@@ -17,6 +17,7 @@ var webhookTests = []struct {
 }{
 	{"Webhook", testWebhook},
 	{"WebhookDelivery", testWebhookDelivery},
+	{"CallEventSeries", testCallEventSeries},
 }
 
 // finishAttempts dials and finishes n contacts of c, one attempt each.
@@ -226,4 +227,50 @@ func sameIDs(a, b []int64) bool {
 		}
 	}
 	return true
+}
+
+func testCallEventSeries(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	c := newCampaign(t, db, "series")
+	other := newCampaign(t, db, "series-other")
+	importN(t, db, c, 3)
+	importN(t, db, other, 1)
+	finishAttempts(t, db, c, 2, t0.Add(10*time.Second))     // bucket t0: 2 started, 2 busy
+	finishAttempts(t, db, other, 1, t0.Add(10*time.Second)) // another campaign: not counted
+	for _, e := range []struct {
+		typ  string
+		data any
+		at   time.Duration
+	}{
+		{"gate_block", map[string]any{"rules": []string{"DNC_INTERNAL", "X"}, "reason": "listed"}, 70 * time.Second},
+		{"gate_block", map[string]any{"rules": []string{"DNC_INTERNAL"}}, 80 * time.Second},
+		{"gate_hold", map[string]any{"rules": []string{}, "reason": "quiet hours"}, 90 * time.Second},
+		{"campaign_start", nil, 90 * time.Second},
+	} {
+		if err := db.CallEventAppend(ctx, &store.CallEventAppendParams{CampaignID: c.ID, Type: e.typ, Data: e.data, At: t0.Add(e.at)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.CallEventSeries(ctx, &store.CallEventSeriesParams{CampaignID: c.ID, Bucket: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.EventCount{
+		{Bucket: t0, Type: "attempt_finished", Key: "busy", Count: 2},
+		{Bucket: t0, Type: "attempt_started", Key: "", Count: 2},
+		{Bucket: t0.Add(time.Minute), Type: "gate_block", Key: "DNC_INTERNAL", Count: 2},
+		{Bucket: t0.Add(time.Minute), Type: "gate_hold", Key: "quiet hours", Count: 1},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("series %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if !got[i].Bucket.Equal(want[i].Bucket) || got[i].Type != want[i].Type || got[i].Key != want[i].Key || got[i].Count != want[i].Count {
+			t.Errorf("series[%d] = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	got, _ = db.CallEventSeries(ctx, &store.CallEventSeriesParams{CampaignID: c.ID, Bucket: time.Minute, Since: t0.Add(time.Minute)})
+	if len(got) != 2 {
+		t.Errorf("since: %+v", got)
+	}
 }
