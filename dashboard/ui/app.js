@@ -184,7 +184,7 @@ async function viewNew() {
     <label>Recurring (cron) <input name="cron" placeholder="0 10 * * MON-FRI (optional)"></label>
     <label>Window start <input name="ws" placeholder="09:00"></label>
     <label>Window end <input name="we" placeholder="20:00"></label>
-    <label>Required contact fields <input name="requires" placeholder="first_name, amount, due_date"></label>
+    <label>Required contact fields <input name="requires" placeholder="default: what the script uses"></label>
     <div><button type="submit" id="create">Create and continue</button> <span class="error" id="create-error"></span></div>
    </form></div><div id="step2"></div>`;
   $('#wizard').addEventListener('submit', async e => {
@@ -192,8 +192,11 @@ async function viewNew() {
     const f = new FormData(e.target);
     const list = k => String(f.get(k) || '').split(/[\s,]+/).filter(Boolean);
     const body = {name: f.get('name'), script: f.get('script'), trunk: f.get('trunk'), purpose: f.get('purpose'),
-      seller: f.get('seller'), region: f.get('region'), time_zone: f.get('time_zone'), caller_ids: list('caller_ids'),
-      requires: list('requires'), max_attempts: +f.get('max_attempts'), max_concurrent: +f.get('max_concurrent'), schedule: {}};
+      seller: f.get('seller'), region: f.get('region'), time_zone: f.get('time_zone'),
+      max_attempts: +f.get('max_attempts'), max_concurrent: +f.get('max_concurrent'), schedule: {}};
+    // Empty lists are left out: the script's own required fields apply then.
+    if (list('caller_ids').length) body.caller_ids = list('caller_ids');
+    if (list('requires').length) body.requires = list('requires');
     for (const k of ['start_date', 'end_date', 'cron']) if (f.get(k)) body.schedule[k] = f.get(k);
     if (list('days').length) body.schedule.days = list('days').map(d => d.toLowerCase());
     if (f.get('ws') && f.get('we')) body.schedule.window = {start: f.get('ws'), end: f.get('we')};
@@ -394,7 +397,7 @@ function normalise(s) {
 async function viewDNC() {
   const edit = can('dnc.edit');
   $('#view').innerHTML = `<div class="card"><h1>Do-not-call lists</h1>
-    <form id="dnc-search" class="row"><input id="dnc-phone" placeholder="+14155550101 (empty: latest entries)">
+    <form id="dnc-search" class="row" data-safe><input id="dnc-phone" placeholder="+14155550101 (empty: latest entries)">
       <select id="dnc-list"><option value="">every list</option><option>internal</option><option>national</option><option>state</option></select>
       <label class="inline"><input type="checkbox" id="dnc-removed"> removed too</label>
       <button type="submit" data-safe id="dnc-search-submit">Search</button></form>
@@ -482,7 +485,7 @@ async function viewDNC() {
 async function viewConsent() {
   const edit = can('consent.edit');
   $('#view').innerHTML = `<div class="card"><h1>Consent ledger</h1>
-    <form id="consent-search" class="row"><input id="consent-phone" placeholder="+14155550101"><input id="consent-seller" placeholder="seller">
+    <form id="consent-search" class="row" data-safe><input id="consent-phone" placeholder="+14155550101"><input id="consent-seller" placeholder="seller">
       <button type="submit" data-safe>Search</button></form><div id="consent-results"></div></div>
     ${edit ? `<div class="card"><h2>Record consent</h2><form id="consent-add" class="form2">
       <label>Number <input name="phone" required></label><label>Seller <input name="seller" required></label>
@@ -536,7 +539,7 @@ async function viewAudit(phone) {
     return;
   }
   $('#view').innerHTML = `<div class="card"><h1>Why was / wasn't this number called?</h1>
-    <form id="audit-search" class="row"><input id="audit-phone" placeholder="+14155550101" value="${esc(phone)}">
+    <form id="audit-search" class="row" data-safe><input id="audit-phone" placeholder="+14155550101" value="${esc(phone)}">
       <button type="submit" data-safe id="audit-submit">Search</button></form>
     <p class="muted">Every gate decision, newest first, with the rules that decided it; each record is hash-chained.</p>
     <div id="audit-results"></div></div>`;
