@@ -111,7 +111,8 @@ function stacked(id, points, keyOf, {height = 180, title = ''} = {}) {
     });
   });
   const ticks = [0, Math.floor(n / 2), n - 1].filter((v, i, a) => a.indexOf(v) === i)
-    .map(i => `<text x="${(L + i * bw + bw / 2).toFixed(1)}" y="${H - 6}" text-anchor="middle">${esc(clock(points[i].t))}</text>`).join('');
+    .map(i => `<text x="${(i === 0 ? L : i === n - 1 ? W : L + i * bw + bw / 2).toFixed(1)}" y="${H - 6}"
+      text-anchor="${i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle'}">${esc(clock(points[i].t))}</text>`).join('');
   const legend = keys.map((k, j) => `<span class="key"><svg width="10" height="10"><rect width="10" height="10" fill="${color(k, j)}"/></svg> ${esc(k)}</span>`).join(' ');
   return `<figure id="${id}" class="chart"><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">
     <line x1="${L}" y1="${H - B}" x2="${W}" y2="${H - B}" stroke="#d9dee3"/>
