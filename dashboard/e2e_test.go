@@ -193,7 +193,14 @@ func TestBrowser(t *testing.T) {
 	if err := os.WriteFile(bulk, []byte("phone\n+14155550901\n(415) 555-0902\nnot a number\n+14155550903\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ := json.Marshal(map[string]any{"base": ts.URL, "password": password, "users": users, "csv": csv, "dnc_csv": dncCSV,
+	consentCSV := filepath.Join(dir, "consents.csv")
+	if err := os.WriteFile(consentCSV, []byte("phone,seller,kind,scope,given_at,source,evidence_text,artificial_voice\n"+
+		"+14155550801,acme,written,collections;informational,2026-10-01T10:00:00Z,web form,\"I agree, call me\",yes\n"+
+		"(415) 555-0802,acme,express,collections,2026-10-02,paper,,no\n"+
+		"555-nope,acme,express,collections,2026-10-02,paper,,no\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := json.Marshal(map[string]any{"consent_csv": consentCSV, "base": ts.URL, "password": password, "users": users, "csv": csv, "dnc_csv": dncCSV,
 		"bulk_dnc": bulk, "dnc_number": dncNumber, "trunk": trunkURI, "seller": browserSeller, "caller_id": "+12125550000",
 		"hook_url": recv.URL + "/voxdial", "shots": shots})
 	cctx, ccancel := context.WithTimeout(ctx, 3*time.Minute)

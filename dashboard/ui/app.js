@@ -496,7 +496,13 @@ async function viewConsent() {
       <label>Given at <input name="given_at" type="datetime-local" required></label>
       <label>Evidence (the notice shown) <input name="evidence_text"></label>
       <label class="inline"><input type="checkbox" name="artificial_voice" checked> covers artificial voice</label>
-      <div><button type="submit" id="consent-add-submit">Record</button> <span id="consent-msg"></span></div></form></div>` : ''}`;
+      <div><button type="submit" id="consent-add-submit">Record</button> <span id="consent-msg"></span></div></form></div>
+    <div class="card"><h2>Bulk import</h2><form id="consent-bulk">
+      <label>CSV with a header: <code>phone,seller,kind,scope,given_at</code> and optionally <code>source,evidence_text,artificial_voice</code>
+        (scope: purposes separated by <code>;</code>) <input type="file" id="consent-file" accept=".csv,text/csv" required></label>
+      <button type="submit" id="consent-import">Import</button></form>
+      <progress id="consent-progress" max="1" value="0" hidden></progress><p id="consent-progress-text" class="muted"></p>
+      <table id="consent-errors"></table></div>` : ''}`;
   const search = async () => {
     const q = new URLSearchParams();
     if ($('#consent-phone').value) q.set('phone', normalise($('#consent-phone').value));
@@ -530,8 +536,64 @@ async function viewConsent() {
       $('#consent-msg').textContent = r.ok ? 'recorded' : r.data.error;
       if (r.ok) { $('#consent-phone').value = body.phone; search(); }
     });
+    $('#consent-bulk').addEventListener('submit', async e => {
+      e.preventDefault();
+      const rows = parseCSV(await $('#consent-file').files[0].text());
+      const head = (rows.shift() || []).map(h => h.trim().toLowerCase());
+      const errors = [], todo = [];
+      const missing = ['phone', 'seller', 'given_at'].filter(h => !head.includes(h));
+      if (missing.length) errors.push([1, missing.join(', '), 'missing column']);
+      else rows.forEach((r, i) => {
+        const line = i + 2, v = k => (r[head.indexOf(k)] || '').trim();
+        if (r.every(x => !x.trim())) return;
+        const phone = normalise(v('phone')), at = new Date(v('given_at'));
+        if (!E164.test(phone)) return errors.push([line, 'phone', `"${v('phone')}" is not a phone number`]);
+        if (!v('seller')) return errors.push([line, 'seller', 'required']);
+        if (isNaN(at)) return errors.push([line, 'given_at', `"${v('given_at')}" is not a date`]);
+        todo.push({line, body: {phone, seller: v('seller'), kind: v('kind') || 'express', scope: v('scope').split(';').map(x => x.trim()).filter(Boolean),
+          given_at: at.toISOString(), source: v('source') || 'bulk import', evidence_text: v('evidence_text'),
+          artificial_voice: /^(1|true|yes)$/i.test(v('artificial_voice'))}});
+      });
+      const bar = $('#consent-progress'), txt = $('#consent-progress-text');
+      bar.hidden = false; bar.max = Math.max(1, todo.length); bar.value = 0;
+      let done = 0, ok = 0;
+      const worker = async () => {
+        for (let t = todo.shift(); t; t = todo.shift()) {
+          const r = await api('POST', '/api/consent', t.body);
+          if (r.ok) ok++; else errors.push([t.line, '', r.data.error]);
+          bar.value = ++done;
+          txt.textContent = `${done} of ${bar.max} rows sent, ${ok} recorded`;
+        }
+      };
+      await Promise.all([worker(), worker(), worker(), worker()]);
+      txt.className = errors.length ? 'error' : 'ok';
+      txt.textContent = `done: ${ok} recorded, ${errors.length} rejected`;
+      errors.sort((a, b) => a[0] - b[0]);
+      $('#consent-errors').innerHTML = errors.length ? `<thead><tr><th>Line</th><th>Field</th><th>Reason</th></tr></thead><tbody>${errors.map(e =>
+        `<tr><td>${e[0]}</td><td>${esc(e[1] || '-')}</td><td>${esc(e[2])}</td></tr>`).join('')}</tbody>` : '';
+      search();
+    });
   }
   search();
+}
+
+// parseCSV reads RFC 4180 CSV (quoted fields, doubled quotes) into rows of strings.
+function parseCSV(text) {
+  const rows = [];
+  let row = [], f = '', q = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (q) {
+      if (c === '"' && text[i + 1] === '"') { f += '"'; i++; } else if (c === '"') q = false; else f += c;
+    } else if (c === '"') q = true;
+    else if (c === ',') { row.push(f); f = ''; }
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(f); rows.push(row); row = []; f = '';
+    } else f += c;
+  }
+  if (f || row.length) { row.push(f); rows.push(row); }
+  return rows;
 }
 
 async function viewAudit(phone) {

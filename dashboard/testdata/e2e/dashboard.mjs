@@ -180,7 +180,19 @@ try {
   await cora.fill('#consent-phone', cfg.dnc_number);
   await cora.click('#consent-search button');
   await cora.waitForSelector('#consent-table tbody tr td:has-text("acme")');
+  await cora.setInputFiles('#consent-file', cfg.consent_csv);
+  await cora.click('#consent-import');
+  await cora.waitForSelector('#consent-progress-text:has-text("done")');
+  const consentText = await cora.textContent('#consent-progress-text');
+  const consentErrs = await cora.$$eval('#consent-errors tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent.trim())));
+  if (!/2 recorded, 1 rejected/.test(consentText) || consentErrs.length !== 1 || consentErrs[0][0] !== '4' || consentErrs[0][1] !== 'phone') {
+    fail('consent import: ' + consentText + ' ' + JSON.stringify(consentErrs));
+  }
+  await cora.fill('#consent-phone', '+14155550801');
+  await cora.click('#consent-search button');
+  await cora.waitForSelector('#consent-table tbody tr td:has-text("collections, informational")');
   await shot(cora, 'consent');
+  step('consent bulk import: ' + consentText);
 
   // Admin sees the webhook's deliveries.
   await admin.goto(cfg.base + '/#/webhooks');
