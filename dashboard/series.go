@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/voxdial/voxdial/store"
@@ -17,7 +18,8 @@ type seriesPoint struct {
 
 // handleCampaignSeries is the campaign over time: attempts started, finished
 // by outcome and gate blocks/holds by rule per bucket (?bucket=seconds,
-// default 60; ?since=RFC 3339), plus totals, counted in the database.
+// default 60; ?since=RFC 3339; ?types=gate_block,gate_hold to count only
+// those), plus totals, counted in the database.
 func (s *Server) handleCampaignSeries(w http.ResponseWriter, r *http.Request, p *principal) {
 	c, _, ok := s.loadCampaign(w, r)
 	if !ok {
@@ -37,7 +39,12 @@ func (s *Server) handleCampaignSeries(w http.ResponseWriter, r *http.Request, p 
 		}
 		since = t
 	}
-	counts, err := s.db.CallEventSeries(r.Context(), &store.CallEventSeriesParams{CampaignID: c.ID, Bucket: time.Duration(bucket) * time.Second, Since: since})
+	var types []string
+	if v := r.URL.Query().Get("types"); v != "" {
+		types = strings.Split(v, ",")
+	}
+	counts, err := s.db.CallEventSeries(r.Context(), &store.CallEventSeriesParams{CampaignID: c.ID, Bucket: time.Duration(bucket) * time.Second,
+		Since: since, Types: types})
 	if err != nil {
 		s.storeError(w, err)
 		return

@@ -18,7 +18,7 @@ func TestCampaignSeries(t *testing.T) {
 		for _, tc := range []struct {
 			query string
 			code  int
-		}{{"", 200}, {"?bucket=3600", 200}, {"?bucket=0", 400}, {"?bucket=90000", 400}, {"?since=yesterday", 400}, {"?since=2020-01-01T00:00:00Z", 200}} {
+		}{{"", 200}, {"?bucket=3600", 200}, {"?bucket=0", 400}, {"?bucket=90000", 400}, {"?since=yesterday", 400}, {"?since=2020-01-01T00:00:00Z", 200}, {"?types=bogus", 400}} {
 			r := b.do(store.RoleManager, "GET", fmt.Sprintf("/api/campaigns/%d/series%s", camp, tc.query), nil)
 			if r.Code != tc.code {
 				t.Errorf("series%s = %d %s, want %d", tc.query, r.Code, r.Body, tc.code)

@@ -254,7 +254,7 @@ async function viewCampaign(id) {
   const render = async () => {
     const since = new Date(Date.now() - 10 * 60 * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
     const [c, att, recent, all] = await Promise.all([api('GET', `/api/campaigns/${id}`), api('GET', `/api/campaigns/${id}/attempts?limit=1000`),
-      api('GET', `/api/campaigns/${id}/series?bucket=10&since=${since}`), api('GET', `/api/campaigns/${id}/series?bucket=86400`)]);
+      api('GET', `/api/campaigns/${id}/series?bucket=10&since=${since}`), api('GET', `/api/campaigns/${id}/series?bucket=86400&types=gate_block,gate_hold`)]);
     if (!c.ok) { $('#view').innerHTML = `<p class="error">${esc(c.data.error)}</p>`; return; }
     if (location.hash !== `#/c/${id}`) return;
     const k = c.data, st = k.stats, o = st.outcomes || {};

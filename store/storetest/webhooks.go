@@ -273,4 +273,11 @@ func testCallEventSeries(t *testing.T, db *store.DB) {
 	if len(got) != 2 {
 		t.Errorf("since: %+v", got)
 	}
+	got, _ = db.CallEventSeries(ctx, &store.CallEventSeriesParams{CampaignID: c.ID, Bucket: time.Hour, Types: []string{"gate_block"}})
+	if len(got) != 1 || got[0].Type != "gate_block" || got[0].Count != 2 {
+		t.Errorf("gate blocks only: %+v", got)
+	}
+	if _, err := db.CallEventSeries(ctx, &store.CallEventSeriesParams{CampaignID: c.ID, Types: []string{"campaign_start"}}); !errors.Is(err, store.ErrInvalidParams) {
+		t.Errorf("unknown type: %v", err)
+	}
 }

@@ -48,3 +48,7 @@ CREATE TABLE webhook_delivery_tries (
     duration_ms bigint NOT NULL DEFAULT 0
 );
 CREATE INDEX webhook_delivery_tries_delivery ON webhook_delivery_tries (delivery_id, try_no);
+
+-- The dashboard's charts read a campaign's events by type and time (the live
+-- view: the last minutes, and gate decisions since the start).
+CREATE INDEX call_events_campaign_type_at ON call_events (campaign_id, type, at);
