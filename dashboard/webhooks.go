@@ -2,15 +2,17 @@ package dashboard
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/voxdial/voxdial/store"
 )
 
 // Webhooks on call end (package webhook sends them). Deployment-wide
 // webhooks are the admin's; a campaign's webhooks are managed by whoever
-// manages the campaign. Everyone reads the list (never the secrets) and the
-// delivery log.
+// manages the campaign. Everyone reads the list (never the secrets; only
+// scheme and host of the URLs they may not manage) and the delivery log.
 
 type webhookCreateRequest struct {
 	CampaignID  int64  `json:"campaign_id"` // 0: every campaign (admin only)
@@ -48,7 +50,31 @@ func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request, p *pr
 		s.storeError(w, err)
 		return
 	}
+	owners, err := s.db.CampaignOwnerList(r.Context())
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	for _, wh := range ws {
+		if !(p.User.Role == store.RoleAdmin || (wh.CampaignID != 0 && canManage(p, owners[wh.CampaignID]))) {
+			wh.URL = redactURL(wh.URL)
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"webhooks": ws})
+}
+
+// redactURL keeps a webhook URL's scheme and host: its path and query often
+// carry the receiver's own secret, which only those who manage it may see.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "…"
+	}
+	out := u.Scheme + "://" + u.Host + "/"
+	if strings.TrimPrefix(u.EscapedPath(), "/") != "" || u.RawQuery != "" {
+		out += "…"
+	}
+	return out
 }
 
 func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request, p *principal) {

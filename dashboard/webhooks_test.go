@@ -104,6 +104,12 @@ func TestWebhooks(t *testing.T) {
 			if r.Code != 200 || strings.Contains(string(r.Body), "0123456789abcdef") || strings.Contains(string(r.Body), "whsec_") {
 				t.Fatalf("list as %s = %d %s", role, r.Code, r.Body)
 			}
+			// Paths only for those who manage the webhook: admin all, marketing its campaign's.
+			for path, see := range map[string]bool{"/all\"": role == store.RoleAdmin, "/c\"": role == store.RoleAdmin || role == store.RoleMarketing} {
+				if strings.Contains(string(r.Body), path) != see {
+					t.Errorf("list as %s shows %s: %v, want %v: %s", role, path, !see, see, r.Body)
+				}
+			}
 			r.json(t, &list)
 		}
 		if len(list.Webhooks) != 3 {
