@@ -54,6 +54,13 @@ func (db *DB) CallEventSeries(ctx context.Context, p *CallEventSeriesParams) ([]
 			in = append(in, fmt.Sprintf("?%d", len(args)))
 		}
 	}
+	// The time also as a literal: with only a parameter, PostgreSQL's cached
+	// generic plan reads the whole campaign for the live view's last minutes.
+	// No Since: no time condition at all.
+	sinceCond := ""
+	if !p.Since.IsZero() {
+		sinceCond = "at >= '" + p.Since.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z") + "'::timestamptz AND "
+	}
 	var q string
 	if db.backend == Postgres {
 		// date_bin groups timestamptz directly: 3× faster than epoch arithmetic in numeric.
@@ -63,7 +70,7 @@ func (db *DB) CallEventSeries(ctx context.Context, p *CallEventSeriesParams) ([]
 			          ELSE COALESCE(data->'rules'->>0, data->>'reason', '') END AS k,
 			count(*)
 		FROM call_events
-		WHERE campaign_id = $1 AND at >= $3 AND type IN (` + strings.Join(in, ", ") + `)
+		WHERE campaign_id = $1 AND at >= $3 AND ` + sinceCond + `type IN (` + strings.Join(in, ", ") + `)
 		GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
 	} else {
 		q = `SELECT (at / (?2 * 1000)) * (?2 * 1000) AS b, type,
