@@ -157,6 +157,9 @@ func (d *Dispatcher) Step(ctx context.Context) (int, error) {
 	}
 	var wg sync.WaitGroup
 	for _, dl := range due {
+		if !hooks[dl.WebhookID].Active {
+			continue // disabled since: its pending deliveries were given up
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
