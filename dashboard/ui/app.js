@@ -146,6 +146,12 @@ function fill(points, bucketS, from, to) {
   return out.length > 0 && out.length <= 400 ? out : points;
 }
 
+function median(xs) {
+  if (!xs.length) return '–';
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.floor((s.length - 1) / 2)]);
+}
+
 const sum = m => Object.values(m || {}).reduce((a, b) => a + b, 0);
 const pct = (a, b) => b ? Math.round(100 * a / b) + '%' : '–';
 
@@ -268,6 +274,14 @@ async function viewCampaign(id) {
     const v = $('#view');
     const keepReport = $('#report') ? $('#report').innerHTML : '';
     const gate = all.data.gate || {};
+    // Voice-bot latency and tags from the attempts' results (the last 1000).
+    const turns = [], first = [], tags = {};
+    att.data.attempts.forEach(a => {
+      const res = a.result || {}, tm = res.timings || {};
+      (tm.turn_latency_ms || []).forEach(v => turns.push(v));
+      if (tm.answer_to_first_audio_ms != null) first.push(tm.answer_to_first_audio_ms);
+      (res.tags || []).forEach(t => { tags[t] = (tags[t] || 0) + 1; });
+    });
     // The window ends now, or at the last event when the runner's clock is ahead (the demo's is).
     const rp = recent.data.points, end = Math.max(now, rp.length ? new Date(rp[rp.length - 1].t).getTime() : 0);
     v.innerHTML = `<div class="card"><div class="row"><h1>${esc(k.name)}</h1><span class="state ${esc(k.state)}" id="state">${esc(k.state)}</span>
@@ -283,12 +297,15 @@ async function viewCampaign(id) {
         <div class="kpi"><b id="kpi-final">${st.contacts.done || 0}</b><span>final</span></div>
         <div class="kpi"><b id="kpi-attempts">${st.attempts}</b><span>attempts</span></div>
         <div class="kpi"><b id="kpi-blocked">${sum(gate)}</b><span>gate blocks/holds</span></div>
+        <div class="kpi"><b id="kpi-turn">${median(turns)}</b><span>turn latency p50 (ms)</span></div>
+        <div class="kpi"><b id="kpi-first">${median(first)}</b><span>answer → first audio p50 (ms)</span></div>
       </div>
       <div class="card"><h2>Last 10 minutes: calls finished per 10 s, by outcome</h2>${stacked('live-chart', fill(rp, 10, end - 10 * 60 * 1000, end), p => p.finished, {title: 'calls per 10 s'})}</div>
       <div class="cols">
         <div class="card"><h2>Dispositions</h2>${hbars('dispositions', st.dispositions)}</div>
         <div class="card"><h2>Outcomes</h2>${hbars('outcomes', o)}</div>
         <div class="card"><h2>Gate blocks and holds by rule</h2>${hbars('gate', gate, 'no call blocked')}</div>
+        <div class="card"><h2>Tags (A/B/C/D…)</h2>${hbars('tags', tags, 'no tags set')}</div>
         <div class="card"><h2>Live events</h2><div class="log" id="events">${log.map(esc).join('<br>') || '<span class="muted">waiting…</span>'}</div></div>
       </div>
       ${k.can_manage ? `<div class="card"><h2>Upload contacts</h2>${uploadForm()}</div>` : ''}

@@ -109,6 +109,7 @@ try {
   await until(mia, '3 final contacts', () => +document.querySelector('#kpi-final').textContent >= 3, null, 40000);
   await mia.waitForSelector('#live-chart rect');
   if (!/\d+%/.test(await mia.textContent('#kpi-answer'))) fail('answer rate: ' + (await mia.textContent('#kpi-answer')));
+  if (!/^\d+$/.test(await mia.textContent('#kpi-first'))) fail('answer → first audio: ' + (await mia.textContent('#kpi-first')));
   await shot(mia, 'campaign-live');
   step(`live: ${await mia.textContent('#kpi-attempts')} attempts, ${await mia.textContent('#kpi-final')} final, answer rate ${await mia.textContent('#kpi-answer')}`);
 
