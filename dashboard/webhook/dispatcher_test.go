@@ -277,3 +277,69 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestDispatcherTwoNodes: two nodes' dispatchers share PostgreSQL; the
+// leases keep every delivery to one request.
+func TestDispatcherTwoNodes(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenPostgres(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	got := map[string]int{}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got[r.Header.Get(webhook.DeliveryHeader)]++
+		mu.Unlock()
+	}))
+	defer ts.Close()
+	if _, err := db.WebhookCreate(ctx, &store.WebhookCreateParams{URL: ts.URL, Secret: "0123456789abcdef", Now: t0}); err != nil {
+		t.Fatal(err)
+	}
+	const calls = 12
+	for i := 0; i < calls; i++ {
+		finishedAttempt(t, db, fmt.Sprintf("c%d", i))
+	}
+	var nodes []*webhook.Dispatcher
+	for _, name := range []string{"n1", "n2"} {
+		d, err := webhook.New(webhook.Options{Store: db, Holder: name, Batch: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes = append(nodes, d)
+	}
+	for round := 0; round < 10; round++ {
+		var wg sync.WaitGroup
+		for _, d := range nodes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := d.Step(ctx); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n == calls {
+			break
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != calls {
+		t.Fatalf("%d deliveries received, want %d", len(got), calls)
+	}
+	for id, n := range got {
+		if n != 1 {
+			t.Errorf("delivery %s sent %d times", id, n)
+		}
+	}
+	ds, _ := db.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{Limit: 100})
+	for _, d := range ds {
+		if d.State != store.DeliveryDelivered || d.Tries != 1 {
+			t.Errorf("delivery %+v", d)
+		}
+	}
+}
