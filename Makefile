@@ -17,8 +17,10 @@ test:
 	$(GO) vet $(PKGS)
 	$(GO) test $(TESTFLAGS) $(PKGS)
 
+# The dashboard serves the live demo campaign at DEMO_HTTP (URL and login printed first).
+DEMO_HTTP ?= 127.0.0.1:8080
 demo: build
-	$(BIN) demo
+	$(BIN) demo --http $(DEMO_HTTP)
 
 # Kernel benchmarks beside the code; whole-system benches via `voxdial bench`.
 bench: build

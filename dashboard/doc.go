@@ -29,6 +29,14 @@
 // same process may also report through Metrics.ObserveAttempt (its
 // RunnerOptions.OnAttempt), which counts this node's own attempts.
 //
+// # Webhooks and charts
+//
+// Webhooks on call end are rows of the store (admin: deployment-wide;
+// campaign managers: their campaigns'); package webhook enqueues, signs,
+// sends and retries them on every node, and the API shows each delivery's
+// tries. Charts over time come from GET /api/campaigns/{id}/series, which
+// counts the event log per bucket in the database.
+//
 // Logins are rate-limited per client address and per user name; a draining
 // node answers /healthz with 503 and "X-Voxdial-Draining: true".
 package dashboard

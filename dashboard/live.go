@@ -158,6 +158,11 @@ func (l *Live) observe(ctx context.Context, e *store.CallEvent) {
 				AnswerToFirstAudioMS *int64  `json:"answer_to_first_audio_ms"`
 				TurnLatencyMS        []int64 `json:"turn_latency_ms"`
 			} `json:"timings"`
+			Media *struct {
+				PacketsReceived uint64  `json:"packets_received"`
+				PacketsLost     uint64  `json:"packets_lost"`
+				JitterMS        float64 `json:"jitter_ms"`
+			} `json:"media"`
 		}
 		if json.Unmarshal(a.Result, &res) != nil {
 			return
@@ -167,6 +172,11 @@ func (l *Live) observe(ctx context.Context, e *store.CallEvent) {
 		}
 		for _, v := range res.Timings.TurnLatencyMS {
 			l.m.turnLatency.Observe(float64(v) / 1000)
+		}
+		if md := res.Media; md != nil && md.PacketsReceived+md.PacketsLost > 0 {
+			l.m.rtpReceived.Add(float64(md.PacketsReceived))
+			l.m.rtpLost.Add(float64(md.PacketsLost))
+			l.m.rtpJitter.Observe(md.JitterMS / 1000)
 		}
 	}
 }

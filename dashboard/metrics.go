@@ -2,12 +2,14 @@ package dashboard
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/voxdial/voxdial/campaign"
+	"github.com/voxdial/voxdial/dashboard/webhook"
 )
 
 // Metrics are the Prometheus metrics of a node. Event-derived series
@@ -31,6 +33,11 @@ type Metrics struct {
 	logins          *prometheus.CounterVec
 	sseClients      prometheus.Gauge
 	eventsPublished prometheus.Counter
+	rtpReceived     prometheus.Counter
+	rtpLost         prometheus.Counter
+	rtpJitter       prometheus.Histogram
+	webhookTries    *prometheus.CounterVec
+	webhookLatency  prometheus.Histogram
 }
 
 // NewMetrics registers the metrics on a private registry.
@@ -58,9 +65,20 @@ func NewMetrics() *Metrics {
 		logins:          prometheus.NewCounterVec(prometheus.CounterOpts{Name: "voxdial_dashboard_logins_total", Help: "Dashboard logins by result."}, []string{"result"}),
 		sseClients:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "voxdial_dashboard_sse_clients", Help: "Connected live-event streams."}),
 		eventsPublished: prometheus.NewCounter(prometheus.CounterOpts{Name: "voxdial_dashboard_events_total", Help: "Call events read from the event log."}),
+		rtpReceived: prometheus.NewCounter(prometheus.CounterOpts{Name: "voxdial_rtp_packets_received_total",
+			Help: "RTP packets received on finished calls."}),
+		rtpLost: prometheus.NewCounter(prometheus.CounterOpts{Name: "voxdial_rtp_packets_lost_total",
+			Help: "RTP packets lost on finished calls (sequence gaps of what we received)."}),
+		rtpJitter: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "voxdial_rtp_jitter_seconds",
+			Help: "RFC 3550 interarrival jitter of each finished call's received stream.", Buckets: []float64{.001, .002, .005, .01, .02, .03, .05, .1, .2}}),
+		webhookTries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "voxdial_webhook_tries_total",
+			Help: "Webhook requests this node sent, by result (delivered, retry, failed: gave up)."}, []string{"result"}),
+		webhookLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "voxdial_webhook_request_seconds",
+			Help: "Time of one webhook request.", Buckets: prometheus.DefBuckets}),
 	}
 	m.reg.MustRegister(m.activeCalls, m.attempts, m.cps, m.gate, m.turnLatency, m.firstAudio, m.hopperDepth, m.leased,
 		m.leasesExpired, m.attemptsLost, m.nodeAttempts, m.logins, m.sseClients, m.eventsPublished,
+		m.rtpReceived, m.rtpLost, m.rtpJitter, m.webhookTries, m.webhookLatency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -76,5 +94,32 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // ObserveAttempt counts one contact worked by this node's runner; give it
 // as campaign.RunnerOptions.OnAttempt.
 func (m *Metrics) ObserveAttempt(rep campaign.AttemptReport) {
-	m.nodeAttempts.WithLabelValues(orDefault(rep.Outcome, "unknown")).Inc()
+	m.nodeAttempts.WithLabelValues(attemptLabel(rep.Outcome)).Inc()
+}
+
+// nodeOutcomes are the label values of voxdial_node_attempts_total: the
+// dialer's outcomes and what else the runner does with a contact.
+var nodeOutcomes = map[string]bool{
+	"answered": true, "busy": true, "no_answer": true, "rejected": true, "invalid_number": true, "congestion": true,
+	"failed": true, "voicemail": true, "gate_block": true, "gate_hold": true, "gate_error": true, "window": true,
+	"released": true, "pacer_error": true, "trunk_error": true, "lease_lost": true, "schedule_ended": true, "max_attempts": true,
+}
+
+// attemptLabel bounds the label: the runner's reasons may carry free text
+// ("gate: DNC_INTERNAL: …").
+func attemptLabel(outcome string) string {
+	if strings.HasPrefix(outcome, "gate: ") {
+		return "gate_block"
+	}
+	l := strings.ReplaceAll(outcome, " ", "_")
+	if nodeOutcomes[l] {
+		return l
+	}
+	return "other"
+}
+
+// ObserveWebhookTry counts one webhook request; give it as webhook.Options.OnTry.
+func (m *Metrics) ObserveWebhookTry(t webhook.Try) {
+	m.webhookTries.WithLabelValues(t.Result).Inc()
+	m.webhookLatency.Observe(t.Duration.Seconds())
 }

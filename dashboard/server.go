@@ -119,6 +119,7 @@ func (s *Server) routes() {
 		{"POST /api/campaigns/{id}/{verb}", owners, s.handleCampaignVerb},
 		{"GET /api/campaigns/{id}/results", all, s.handleCampaignResults},
 		{"GET /api/campaigns/{id}/attempts", all, s.handleAttemptList},
+		{"GET /api/campaigns/{id}/series", all, s.handleCampaignSeries},
 		{"GET /api/attempts/{id}", all, s.handleAttemptGet},
 		{"GET /api/attempts/{id}/recording", []string{store.RoleAdmin, store.RoleCompliance, store.RoleMarketing, store.RoleCollections}, s.handleRecording},
 		{"GET /api/scripts", all, s.handleScriptList},
@@ -138,6 +139,10 @@ func (s *Server) routes() {
 		{"POST /api/consent", compliance, s.handleConsentAdd},
 		{"POST /api/consent/revoke", compliance, s.handleConsentRevoke},
 		{"GET /api/audit", []string{store.RoleAdmin, store.RoleCompliance, store.RoleManager}, s.handleAudit},
+		{"GET /api/webhooks", all, s.handleWebhookList},
+		{"POST /api/webhooks", owners, s.handleWebhookCreate},
+		{"POST /api/webhooks/{id}/disable", owners, s.handleWebhookDisable},
+		{"GET /api/webhooks/{id}/deliveries", all, s.handleWebhookDeliveries},
 	}
 	for _, rt := range api {
 		s.mux.Handle(rt.pattern, s.authed(rt))

@@ -38,6 +38,7 @@ func newDemoCmd() *cobra.Command {
 	var calls bool
 	var dbURL string
 	var timeout time.Duration
+	var dash demoDash
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run a whole campaign against the built-in simulator (or, with --calls, one call per outcome)",
@@ -45,7 +46,8 @@ func newDemoCmd() *cobra.Command {
 payment-reminder voice-bot script on an embedded SQLite database (a temporary file
 unless --database-url is given), import a sample contact file (its bad rows are
 shown), run the campaign with short retry delays until every contact has a final
-disposition, and print the results per disposition and per contact.
+disposition, and print the results per disposition and per contact. With --http,
+the dashboard serves the live campaign meanwhile (URL and login printed first).
 
 With --calls, place one call per simulator behaviour instead (a person who talks,
 early media and DTMF, voicemail, busy, ring-out, reject, invalid number,
@@ -55,7 +57,7 @@ congestion) with a short step script, and print each call's result.`,
 			if calls {
 				return runDemo(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
-			return runDemoCampaign(cmd.Context(), dbURL, f.logLevel, f.recordDir, timeout, f.jsonOut, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runDemoCampaign(cmd.Context(), dbURL, f.logLevel, f.recordDir, timeout, f.jsonOut, dash, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	fl := cmd.Flags()
@@ -66,6 +68,8 @@ congestion) with a short step script, and print each call's result.`,
 	fl.DurationVar(&f.ringTimeout, "ring-timeout", 8*time.Second, "--calls: ring timeout for each call")
 	fl.StringVar(&dbURL, "database-url", "", "campaign: database (default: a new SQLite file in a temporary directory)")
 	fl.DurationVar(&timeout, "timeout", 5*time.Minute, "campaign: give up after this long")
+	fl.StringVar(&dash.addr, "http", "", "campaign: serve the dashboard here while the demo runs (prints the URL and a login)")
+	fl.BoolVar(&dash.stay, "keep-serving", false, "campaign: with --http, keep serving the dashboard after the campaign until Ctrl-C")
 	return cmd
 }
 

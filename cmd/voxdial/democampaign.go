@@ -72,7 +72,7 @@ routes:
 // runDemoCampaign is `voxdial demo`: a whole campaign against the simulator on
 // embedded SQLite.
 
-func runDemoCampaign(ctx context.Context, dbURL, logLevel, recordDir string, timeout time.Duration, jsonOut bool, stdout, stderr io.Writer) error {
+func runDemoCampaign(ctx context.Context, dbURL, logLevel, recordDir string, timeout time.Duration, jsonOut bool, dash demoDash, stdout, stderr io.Writer) error {
 	log, err := newLogger(logLevel, "console", stderr)
 	if err != nil {
 		return usageErr("--log-level: %v", err)
@@ -85,11 +85,23 @@ func runDemoCampaign(ctx context.Context, dbURL, logLevel, recordDir string, tim
 		defer os.RemoveAll(dir)
 		dbURL = "sqlite:" + filepath.Join(dir, "demo.db")
 	}
+	if recordDir != "" {
+		if err := os.MkdirAll(recordDir, 0o755); err != nil {
+			return usageErr("--record-dir: %v", err)
+		}
+	}
 	db, err := openStore(ctx, dbURL, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	var board *demoDashboard
+	if dash.addr != "" {
+		if board, err = startDemoDashboard(ctx, db, dash.addr, recordDir, log, stderr); err != nil {
+			return failureErr(fmt.Errorf("dashboard: %w", err))
+		}
+		defer board.stop()
+	}
 	prof, err := sim.ParseProfile(strings.NewReader(demoProfile), "demo-campaign profile")
 	if err != nil {
 		return failureErr(err)
@@ -156,7 +168,7 @@ func runDemoCampaign(ctx context.Context, dbURL, logLevel, recordDir string, tim
 		Limits:   func(*dialer.Trunk) campaign.TrunkLimits { return campaign.TrunkLimits{CPS: 5, Channels: 10} },
 		MaxCalls: 10, Poll: 250 * time.Millisecond, RingTimeout: 6 * time.Second, DrainTimeout: 10 * time.Second,
 		RecordDir: recordDir,
-		OnAttempt: func(r campaign.AttemptReport) {
+		OnAttempt: board.onAttempt(func(r campaign.AttemptReport) {
 			if r.Attempt == 0 && r.Disposition == "compliance_blocked" {
 				fmt.Fprintf(stderr, "  %s not called, blocked by the compliance %s\n", r.Phone, r.Outcome)
 			}
@@ -167,7 +179,7 @@ func runDemoCampaign(ctx context.Context, dbURL, logLevel, recordDir string, tim
 				}
 				fmt.Fprintf(stderr, "  %s attempt %d: %s (%s)\n", r.Phone, r.Attempt, r.Outcome, next)
 			}
-		},
+		}),
 	})
 	if err != nil {
 		return failureErr(err)
@@ -206,8 +218,12 @@ wait:
 		return failureErr(err)
 	}
 	if jsonOut {
-		return printJSON(stdout, res)
+		err = printJSON(stdout, res)
+	} else {
+		printResults(stdout, res)
 	}
-	printResults(stdout, res)
-	return nil
+	if board != nil && dash.stay && err == nil {
+		board.wait(ctx, stderr)
+	}
+	return err
 }

@@ -25,6 +25,7 @@ type serveFlags struct {
 	drain, leaseFor, rescue                                  time.Duration
 	migrate, noGate                                          bool
 	cps                                                      float64
+	node                                                     nodeMetrics // the dashboard's metrics, when --http serves them
 }
 
 // newServeCmd is `voxdial serve`: the campaign runner of one node.
@@ -152,10 +153,16 @@ func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
 		Limits: func(t *dialer.Trunk) campaign.TrunkLimits {
 			return campaign.TrunkLimits{CPS: f.cps, Channels: t.MaxChannels}
 		},
+		OnAttempt: f.node.onAttempt(),
 	})
 	if err != nil {
 		return failureErr(err)
 	}
+	stopHooks, err := startWebhooks(ctx, db, &f.node, log.Named("webhook"))
+	if err != nil {
+		return failureErr(err)
+	}
+	defer stopHooks()
 	log.Info("serving", zap.String("holder", r.Holder()), zap.String("database", string(db.Backend())), zap.Stringer("sip", ua.Addr()))
 	if err := r.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return failureErr(err)

@@ -71,6 +71,7 @@ func startHTTP(ctx context.Context, h *httpFlags, f *serveFlags, stderr io.Write
 		db.Close()
 		return nil, failureErr(err)
 	}
+	f.node.m = srv.Metrics // the runner reports this node's attempts here
 	ln, err := net.Listen("tcp", h.addr)
 	if err != nil {
 		db.Close()

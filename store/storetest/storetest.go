@@ -39,6 +39,7 @@ func Exercise(t *testing.T, newDB func(t *testing.T) *store.DB) {
 		{"Errors", testErrors},
 	}
 	tests = append(tests, complianceTests...)
+	tests = append(tests, webhookTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,54 @@
+-- Webhooks on call end: each finished attempt is POSTed, signed with the
+-- webhook's secret, to every active webhook of its campaign or of the whole
+-- deployment (campaign_id NULL); deliveries are retried with back-off and
+-- every try is recorded.
+CREATE TABLE webhooks (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    campaign_id    bigint REFERENCES campaigns (id) ON DELETE CASCADE, -- NULL: every campaign
+    url            text NOT NULL,
+    secret         text NOT NULL,
+    description    text NOT NULL DEFAULT '',
+    active         boolean NOT NULL DEFAULT true,
+    after_event_id bigint NOT NULL DEFAULT 0, -- calls that ended before the webhook existed are not sent
+    created_by     text NOT NULL DEFAULT '',
+    created_at     timestamptz NOT NULL,
+    updated_at     timestamptz NOT NULL
+);
+CREATE INDEX webhooks_campaign ON webhooks (campaign_id);
+
+CREATE TABLE webhook_deliveries (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    webhook_id       bigint NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    event_id         bigint NOT NULL REFERENCES call_events (id) ON DELETE CASCADE, -- the attempt_finished event
+    campaign_id      bigint NOT NULL,
+    attempt_id       bigint,
+    state            text NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+    tries            integer NOT NULL DEFAULT 0,
+    next_try_at      timestamptz NOT NULL,
+    lease_holder     text,
+    lease_expires_at timestamptz,
+    last_status      integer NOT NULL DEFAULT 0,
+    last_error       text NOT NULL DEFAULT '',
+    payload          text NOT NULL DEFAULT '',
+    created_at       timestamptz NOT NULL,
+    updated_at       timestamptz NOT NULL,
+    UNIQUE (webhook_id, event_id)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_try_at, id) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_attempt ON webhook_deliveries (attempt_id);
+
+-- Every HTTP try of a delivery.
+CREATE TABLE webhook_delivery_tries (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    delivery_id bigint NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+    try_no      integer NOT NULL,
+    at          timestamptz NOT NULL,
+    status      integer NOT NULL DEFAULT 0, -- HTTP status; 0: no response
+    error       text NOT NULL DEFAULT '',
+    duration_ms bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX webhook_delivery_tries_delivery ON webhook_delivery_tries (delivery_id, try_no);
+
+-- The dashboard's charts read a campaign's events by type and time (the live
+-- view: the last minutes, and gate decisions since the start).
+CREATE INDEX call_events_campaign_type_at ON call_events (campaign_id, type, at);
