@@ -115,3 +115,31 @@ func (l *listener) waitEndOfSpeech(ctx context.Context, gap, maxWait time.Durati
 		}
 	}
 }
+
+// waitSpeechStart blocks until the bot starts speaking and then delay has
+// passed (a caller who talks over the prompt), or maxWait passes with no bot
+// speech, or ctx ends.
+func (l *listener) waitSpeechStart(ctx context.Context, delay, maxWait time.Duration, dtmf <-chan media.DTMFDigit, onDigit func(rune)) waitResult {
+	l.reset()
+	deadline := time.NewTimer(maxWait)
+	defer deadline.Stop()
+	for l.lastSpeech.Load() == 0 {
+		select {
+		case <-l.speech:
+		case d, ok := <-dtmf:
+			if !ok {
+				dtmf = nil
+			} else if onDigit != nil {
+				onDigit(d.Digit)
+			}
+		case <-deadline.C:
+			return waitTimeout
+		case <-ctx.Done():
+			return waitAborted
+		}
+	}
+	if !sleep(ctx, delay) {
+		return waitAborted
+	}
+	return endOfSpeech
+}

@@ -154,3 +154,26 @@ func (l *Listen) noMatchTarget(self string) string {
 	}
 	return self
 }
+
+// PromptTemplates lists the prompt of every state and of the voicemail branch as
+// Prompt.Template carries it ({{disclosure}} inlined, the call's variables as
+// slots), in file order, each once: what a prompt cache warms before dialling.
+func (b *Bot) PromptTemplates() []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(st *State) {
+		if st == nil || st.say == nil {
+			return
+		}
+		t := st.say.Inline(map[string]string{DisclosureVar: b.Disclosure})
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	for _, name := range b.Order {
+		add(b.States[name])
+	}
+	add(b.Voicemail)
+	return out
+}
