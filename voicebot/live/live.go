@@ -324,15 +324,11 @@ func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[
 	}
 	var listener voicebot.Listener = deafListener{}
 	if eng != nil {
-		l, err := newASRListener(ctx, eng, bot.Settings.EndOfTurn, time.Now(), log)
-		if err != nil {
-			log.Warn("no speech recognition on this call", zap.Error(err))
-		} else {
-			defer l.Close()
-			tap.setASR(l.Write)
-			defer tap.setASR(nil)
-			listener = l
-		}
+		l := newASRListener(ctx, eng, bot.Settings.EndOfTurn, time.Now(), log)
+		defer l.Close()
+		tap.setASR(l.Write)
+		defer tap.setASR(nil)
+		listener = l
 	}
 	res, err := voicebot.Run(ctx, botLeg{call}, voicebot.RuntimeOptions{
 		Bot: bot, Vars: vars, Speaker: speaker, Listener: listener, DTMF: watchDTMF(ctx, call), AMD: amd,
