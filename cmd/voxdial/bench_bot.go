@@ -140,7 +140,21 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 	if err != nil {
 		return failureErr(err)
 	}
-	host := live.NewHost(live.Options{NoAMD: f.noAMD})
+	var (
+		recogMu sync.Mutex
+		recog   []time.Duration // end of speech → final result, per spoken turn
+		reply   []time.Duration // final result → first RTP frame of the reply: the bot's own part
+	)
+	host := live.NewHost(live.Options{NoAMD: f.noAMD, OnResult: func(_ string, res voicebot.Result) {
+		recogMu.Lock()
+		defer recogMu.Unlock()
+		for i, ms := range res.TurnRecognitionMS {
+			if ms > 0 && i < len(res.TurnLatencyMS) {
+				recog = append(recog, time.Duration(ms)*time.Millisecond)
+				reply = append(reply, time.Duration(res.TurnLatencyMS[i]-ms)*time.Millisecond)
+			}
+		}
+	}})
 	script, err := host.Load("asset:payment-reminder.en.yaml")
 	if err != nil {
 		return failureErr(err)
@@ -273,6 +287,10 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 	out["turn_latency_ms"] = percentilesMS(turns, 50, 95, 99)
 	out["turn_overhead_ms"] = percentilesMS(overhead, 50, 95, 99)
 	out["answer_to_first_audio_ms"] = percentilesMS(firstAudio, 50, 95, 99)
+	recogMu.Lock()
+	out["recognition_ms"] = percentilesMS(recog, 50, 95, 99)
+	out["bot_reply_ms"] = percentilesMS(reply, 50, 95, 99)
+	recogMu.Unlock()
 	out["amd"] = !f.noAMD
 	lat := plane.Lateness()
 	out["clock_lateness_ms"] = map[string]float64{

@@ -26,6 +26,9 @@ type Options struct {
 	// Mandarin voice for zh scripts). A speaker with a Warm method is warmed
 	// with each script as it loads, before any call.
 	NewSpeaker func() (voicebot.Speaker, error)
+	// OnResult, when set, sees each voice-bot call's bot result as the script
+	// ends (benchmarks and tests read figures the call result does not carry).
+	OnResult func(callID string, res voicebot.Result)
 	// Metrics, when set, observes every voice-bot call's turn latencies and
 	// answer-to-first-audio (see NewMetrics).
 	Metrics *Metrics
@@ -168,7 +171,7 @@ func (s *Script) Prepare(vars map[string]string, req *dialer.DialRequest) (func(
 		if s.host.opts.OptOut != nil {
 			optOut = s.host.opts.OptOut(call.ID(), to)
 		}
-		return finish(ctx, call, runBot(ctx, call, bot, vars, speaker, eng, s.host.opts.NoAMD, tap, optOut, s.host.opts.Metrics, log))
+		return finish(ctx, call, runBot(ctx, call, bot, vars, speaker, eng, s.host.opts.NoAMD, tap, optOut, s.host.opts.Metrics, s.host.opts.OnResult, log))
 	}, nil
 }
 
@@ -292,7 +295,7 @@ func watchDTMF(ctx context.Context, call *dialer.Call) <-chan string {
 
 // runBot drives an answered call with a full voice-bot script and records the
 // bot's result in the call's result.
-func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[string]string, speaker voicebot.Speaker, eng asr.Engine, noAMD bool, tap *audioTap, optOut voicebot.OptOuter, metrics *Metrics, log *zap.Logger) error {
+func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[string]string, speaker voicebot.Speaker, eng asr.Engine, noAMD bool, tap *audioTap, optOut voicebot.OptOuter, metrics *Metrics, onResult func(string, voicebot.Result), log *zap.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	log = log.With(zap.String("call_id", call.ID()))
@@ -336,6 +339,9 @@ func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[
 	})
 	call.SetBotResult(func(r *dialer.Result) { FillResult(r, res) })
 	metrics.observe(res)
+	if onResult != nil {
+		onResult(call.ID(), res)
+	}
 	return err
 }
 
