@@ -159,6 +159,12 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 	if err != nil {
 		return failureErr(err)
 	}
+	fmt.Fprintf(stderr, "bench bot: readying %d recognisers\n", f.concurrency)
+	warmStart := time.Now()
+	if err := host.WarmRecognizers(ctx, script, f.concurrency); err != nil {
+		return failureErr(err)
+	}
+	warmTook := time.Since(warmStart)
 	loaded, err := voicebot.LoadScript("asset:payment-reminder.en.yaml")
 	if err != nil || loaded.Bot == nil {
 		return failureErr(fmt.Errorf("bench bot: the built-in reference script: %v", err))
@@ -292,6 +298,7 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 	out["bot_reply_ms"] = percentilesMS(reply, 50, 95, 99)
 	recogMu.Unlock()
 	out["amd"] = !f.noAMD
+	out["recognizer_warmup_s"] = warmTook.Seconds()
 	lat := plane.Lateness()
 	out["clock_lateness_ms"] = map[string]float64{
 		"p50": float64(lat.P50.Microseconds()) / 1000, "p99": float64(lat.P99.Microseconds()) / 1000,
