@@ -30,11 +30,63 @@ type asrListener struct {
 	done  chan struct{}
 	once  sync.Once
 
-	mu    sync.Mutex
-	rec   asr.Recognizer // nil until open
-	early []int16        // audio before the recogniser opened
-	hints *voicebot.Hints
-	err   error
+	mu        sync.Mutex
+	rec       asr.Recognizer // nil until open
+	early     []int16        // audio before the recogniser opened
+	lastEarly time.Time      // when the last of it arrived
+	hints     *voicebot.Hints
+	err       error
+	clock     audioClock // recogniser audio time → arrival time
+}
+
+// audioClock maps the recogniser's audio time (samples it accepted) to when
+// that audio arrived. Counting samples from a start time is not enough: frames
+// the recogniser drops when it falls behind (asr.ErrOverrun) are not in its
+// timeline, and a busy recogniser would then report speech as ending seconds
+// earlier than it did. A checkpoint every 100 ms, the last 12.8 s kept.
+type audioClock struct {
+	samples int64 // accepted so far
+	marks   [128]clockMark
+	n, next int
+}
+
+type clockMark struct {
+	samples int64
+	at      time.Time
+}
+
+const clockMarkEvery = 800 // samples: 100 ms at 8 kHz
+
+func (c *audioClock) add(n int, now time.Time) {
+	before := c.samples
+	c.samples += int64(n)
+	if c.n == 0 || before/clockMarkEvery != c.samples/clockMarkEvery {
+		c.marks[c.next] = clockMark{samples: c.samples, at: now}
+		c.next = (c.next + 1) % len(c.marks)
+		c.n = min(c.n+1, len(c.marks))
+	}
+}
+
+// at is the arrival time of audio time d, from the nearest checkpoint; ok is
+// false before any audio.
+func (c *audioClock) at(d time.Duration) (time.Time, bool) {
+	if c.n == 0 {
+		return time.Time{}, false
+	}
+	s := int64(d) * 8000 / int64(time.Second)
+	best := -1
+	var bestDist int64
+	for i := range c.n {
+		dist := c.marks[i].samples - s
+		if dist < 0 {
+			dist = -dist
+		}
+		if best < 0 || dist < bestDist {
+			best, bestDist = i, dist
+		}
+	}
+	m := c.marks[best]
+	return m.at.Add(time.Duration(s-m.samples) * time.Second / 8000), true
 }
 
 // earlyMax bounds the audio kept while the recogniser opens: 2 s at 8 kHz.
@@ -68,8 +120,8 @@ func (l *asrListener) open(ctx context.Context, eng asr.Engine, end time.Duratio
 	if l.hints != nil {
 		l.setGrammar(rec, *l.hints)
 	}
-	if len(l.early) > 0 {
-		_ = rec.Write(l.early)
+	if len(l.early) > 0 && rec.Write(l.early) == nil {
+		l.clock.add(len(l.early), l.lastEarly)
 	}
 	l.early = nil
 	l.rec = rec
@@ -85,12 +137,12 @@ func (l *asrListener) forward(rec asr.Recognizer) {
 		var h voicebot.Heard
 		switch r.Kind {
 		case asr.KindSpeechStart:
-			h = voicebot.Heard{SpeechStart: true, At: l.base.Add(r.Start)}
+			h = voicebot.Heard{SpeechStart: true, At: l.arrival(r.Start)}
 		case asr.KindFinal:
 			if r.Text == "" {
 				continue // noise the engine could not put into words: not a turn
 			}
-			h = voicebot.Heard{Text: r.Text, Confidence: r.Confidence, At: l.base.Add(r.End)}
+			h = voicebot.Heard{Text: r.Text, Confidence: r.Confidence, At: l.arrival(r.End)}
 		default:
 			continue
 		}
@@ -100,6 +152,17 @@ func (l *asrListener) forward(rec asr.Recognizer) {
 			return
 		}
 	}
+}
+
+// arrival is when the audio at recogniser time d reached the bot.
+func (l *asrListener) arrival(d time.Duration) time.Time {
+	l.mu.Lock()
+	t, ok := l.clock.at(d)
+	l.mu.Unlock()
+	if !ok {
+		return l.base.Add(d)
+	}
+	return t
 }
 
 // Expect switches the grammar to the listening state's intents. Grammar names
@@ -140,16 +203,19 @@ func (l *asrListener) Heard() <-chan voicebot.Heard { return l.heard }
 // for long: the recogniser queues it).
 func (l *asrListener) Write(pcm []int16, _ time.Duration) {
 	l.mu.Lock()
-	rec := l.rec
-	if rec == nil {
+	defer l.mu.Unlock()
+	if l.rec == nil {
 		if l.err == nil && len(l.early)+len(pcm) <= earlyMax {
 			l.early = append(l.early, pcm...)
+			l.lastEarly = time.Now()
 		}
-		l.mu.Unlock()
 		return
 	}
-	l.mu.Unlock()
-	_ = rec.Write(pcm)
+	// Under the lock, so the clock and the recogniser see frames in one order;
+	// Write only queues.
+	if l.rec.Write(pcm) == nil {
+		l.clock.add(len(pcm), time.Now())
+	}
 }
 
 func (l *asrListener) Close() {
