@@ -553,10 +553,11 @@ func (c *call) converse(ctx context.Context) (hangup bool) {
 		case t.audio != nil:
 			log.Debug("say", zap.String("wav", t.Say), zap.String("text", t.Text), zap.Bool("bot_silent", res == waitTimeout))
 			start := time.Now()
+			before := c.listen.lastSpeech.Load()
 			if err := c.sess.Play(ctx, t.audio.Source()); err != nil {
 				return false
 			}
-			c.recordSpoken(i, start, t.onset)
+			c.recordSpoken(i, start, t.onset, before)
 		case t.DTMF != "":
 			log.Debug("dtmf", zap.String("digits", t.DTMF))
 			if err := c.sess.SendDTMF(ctx, t.DTMF, DefaultDTMFTone); err != nil {
@@ -607,8 +608,11 @@ func (c *call) converse(ctx context.Context) (hangup bool) {
 
 // recordSpoken notes when turn i's speech reached the wire and the last bot
 // speech heard after that (a bot that stops for barge-in goes quiet early).
-func (c *call) recordSpoken(i int, start time.Time, onset time.Duration) {
+func (c *call) recordSpoken(i int, start time.Time, onset time.Duration, before int64) {
 	tr := TurnRecord{Turn: i, SpeechAt: start.Add(onset), EndedAt: time.Now()}
+	if before != 0 {
+		tr.BotSpeechBeforeAt = c.listen.base.Add(time.Duration(before))
+	}
 	if last := c.listen.lastSpeech.Load(); last != 0 {
 		if at := c.listen.base.Add(time.Duration(last)); at.After(tr.SpeechAt) {
 			tr.BotLastSpeechAt = at

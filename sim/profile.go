@@ -423,6 +423,10 @@ func (p *Profile) compile(dir string, root *yaml.Node) error {
 					if pcm, err = speak(t.Voice, t.Text); err != nil {
 						return perr(append(path, "turns", strconv.Itoa(i), "text"), "%v", err)
 					}
+					// The engine's lead-in silence is not the caller's: a text turn
+					// starts speaking at once (an over_bot turn right into a bot word).
+					lead := speechOnset(pcm, pl.SpeechRMS)
+					pcm = &media.PCM{Samples: pcm.Samples[int(lead*media.SampleRate/time.Second):]}
 					audio[key] = pcm
 				}
 				tp.audio = pcm

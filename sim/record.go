@@ -60,6 +60,9 @@ type TurnRecord struct {
 	// before EndedAt (zero when the bot was quiet all along): with barge-in it is
 	// when the bot's playback stopped.
 	BotLastSpeechAt time.Time `json:"bot_last_speech_at,omitzero"`
+	// BotSpeechBeforeAt is the last frame of bot speech received before this turn
+	// began playing (zero when none since the wait for the turn began).
+	BotSpeechBeforeAt time.Time `json:"bot_speech_before_at,omitzero"`
 }
 
 // callTable holds calls by Call-ID (for records) and by dialog ID (for

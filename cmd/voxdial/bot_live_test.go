@@ -219,9 +219,11 @@ func TestLiveBotOutcomes(t *testing.T) {
 	}
 }
 
-// TestLiveBotBargeInOnTheWire: the callee starts talking over the reminder prompt;
-// on the RTP stream the simulator receives, the bot's speech stops within 100 ms of
-// the first frame of the callee's speech.
+// TestLiveBotBargeInOnTheWire: the callee starts talking over the reminder prompt,
+// in the middle of a bot word; on the RTP stream the simulator receives, the bot's
+// speech stops within 100 ms of the first frame of the callee's speech (measured by
+// frame energy after the simulator's jitter buffer, so the figure is an upper bound
+// on the wire).
 func TestLiveBotBargeInOnTheWire(t *testing.T) {
 	if testing.Short() {
 		t.Skip("live calls speak whole prompts in real time")
@@ -238,13 +240,21 @@ func TestLiveBotBargeInOnTheWire(t *testing.T) {
 		t.Fatalf("spoken turns %+v", rec.Spoken)
 	}
 	over := rec.Spoken[1] // "Stop calling." over the reminder
-	if over.BotLastSpeechAt.IsZero() {
-		t.Fatalf("no bot speech heard after the callee started: the prompt was not playing? %+v", over)
+	// The prompt was playing when the callee started: the simulator starts its
+	// turn in the middle of a bot word (leading silence of its audio aside).
+	if over.BotSpeechBeforeAt.IsZero() || over.SpeechAt.Sub(over.BotSpeechBeforeAt) > 300*time.Millisecond {
+		t.Fatalf("the bot was not speaking when the callee started: %+v", over)
 	}
-	stop := over.BotLastSpeechAt.Sub(over.SpeechAt)
-	t.Logf("bot speech stopped %v after the callee's speech reached the wire", stop)
-	if stop > 100*time.Millisecond {
-		t.Errorf("barge-in: bot speech went on %v after the callee started speaking (limit 100ms)", stop)
+	stop := time.Duration(0) // the bot went quiet in a word gap and stayed quiet
+	if !over.BotLastSpeechAt.IsZero() {
+		stop = over.BotLastSpeechAt.Sub(over.SpeechAt)
+	}
+	// A pause between two words is not a stop: the bot must stay quiet for the
+	// rest of the callee's turn (about a second of "Stop calling.").
+	quiet := over.EndedAt.Sub(over.SpeechAt) - stop
+	t.Logf("last bot speech %v before the callee's first frame; after it: %v more, then quiet for %v", over.SpeechAt.Sub(over.BotSpeechBeforeAt), stop, quiet)
+	if stop > 100*time.Millisecond || quiet < 500*time.Millisecond {
+		t.Errorf("barge-in: bot speech went on %v after the callee started speaking (limit 100ms), then quiet for %v (want ≥ 500ms)", stop, quiet)
 	}
 }
 
