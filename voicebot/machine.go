@@ -465,18 +465,7 @@ func sortedKeys(mp map[string]string) []string {
 	return keys
 }
 
-func (m *Machine) hints(st *State) Hints {
-	h := Hints{State: st.Name, Intents: map[string][]string{}}
-	for _, name := range m.candidates(st, true) {
-		if in := m.bot.intentByName[name]; in != nil {
-			h.Intents[name] = in.Phrases
-		}
-	}
-	for _, br := range st.Listen.DTMF {
-		h.DTMF = append(h.DTMF, br.Key)
-	}
-	return h
-}
+func (m *Machine) hints(st *State) Hints { return m.bot.ListenHints(st.Name) }
 
 // candidates are the intents that can fire in st: the global ones, then (local) its own.
 func (m *Machine) candidates(st *State, local bool) []string {

@@ -165,9 +165,7 @@ func (l *asrListener) arrival(d time.Duration) time.Time {
 	return t
 }
 
-// Expect switches the grammar to the listening state's intents. Grammar names
-// key the engine's compiled-grammar cache, so they include a hash of the
-// phrases: two scripts' "greet" states must not share one.
+// Expect switches the grammar to the listening state's intents.
 func (l *asrListener) Expect(h voicebot.Hints) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -179,6 +177,17 @@ func (l *asrListener) Expect(h voicebot.Hints) {
 }
 
 func (l *asrListener) setGrammar(rec asr.Recognizer, h voicebot.Hints) {
+	g := grammarFor(h)
+	l.log.Debug("listening", zap.String("state", h.State), zap.String("grammar", g.Name))
+	if err := rec.SetGrammar(g); err != nil {
+		l.log.Warn("recogniser grammar", zap.String("state", h.State), zap.Error(err))
+	}
+}
+
+// grammarFor is the recogniser grammar of a listening state's hints. Its name
+// keys the engine's compiled-grammar cache (and each decoder's searches), so it
+// includes a hash of the phrases: two scripts' "greet" states must not share one.
+func grammarFor(h voicebot.Hints) *asr.Grammar {
 	names := make([]string, 0, len(h.Intents))
 	for name := range h.Intents {
 		names = append(names, name)
@@ -191,10 +200,7 @@ func (l *asrListener) setGrammar(rec asr.Recognizer, h voicebot.Hints) {
 		fmt.Fprintf(sum, "%s=%q;", name, h.Intents[name])
 	}
 	g.Name = fmt.Sprintf("%s-%x", h.State, sum.Sum64())
-	l.log.Debug("listening", zap.String("state", h.State), zap.String("grammar", g.Name))
-	if err := rec.SetGrammar(g); err != nil {
-		l.log.Warn("recogniser grammar", zap.String("state", h.State), zap.Error(err))
-	}
+	return g
 }
 
 func (l *asrListener) Heard() <-chan voicebot.Heard { return l.heard }

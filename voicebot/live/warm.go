@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 
@@ -18,7 +17,7 @@ import (
 // script before dialling: an embedded engine builds a decoder per call (tens of
 // milliseconds each, one at a time), and compiles each grammar and its rejection
 // pass on first use, so a burst of answers would otherwise wait for them in
-// turn. Each warm-up recogniser hears one spoken phrase with the first listening
+// turn. Each warm-up recogniser hears one spoken phrase with each listening
 // state's grammar and is closed, leaving its decoder in the engine's pool.
 // It is a no-op for step scripts and when recognition is unavailable.
 func (h *Host) WarmRecognizers(ctx context.Context, s *Script, n int) error {
@@ -30,7 +29,10 @@ func (h *Host) WarmRecognizers(ctx context.Context, s *Script, n int) error {
 	if eng == nil {
 		return nil
 	}
-	g := firstGrammar(bot)
+	gs := grammars(bot)
+	if len(gs) == 0 {
+		return nil
+	}
 	speech, err := warmSpeech(ctx, bot)
 	if err != nil {
 		return err
@@ -44,7 +46,7 @@ func (h *Host) WarmRecognizers(ctx context.Context, s *Script, n int) error {
 	// Open all n first (each takes its own decoder), then exercise them two at a
 	// time: the engine serialises decoder set-up anyway.
 	for range n {
-		r, err := eng.NewRecognizer(ctx, asr.StreamOptions{Grammar: g, PartialEvery: -1})
+		r, err := eng.NewRecognizer(ctx, asr.StreamOptions{Grammar: gs[0], PartialEvery: -1})
 		if err != nil {
 			return fmt.Errorf("warm recognisers: %w", err)
 		}
@@ -62,7 +64,21 @@ func (h *Host) WarmRecognizers(ctx context.Context, s *Script, n int) error {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			errs <- feed(ctx, r, speech)
+			// One utterance per listening state: each decoder compiles every
+			// grammar (and its rejection pass) now rather than mid-call.
+			for i, g := range gs {
+				if i > 0 {
+					if err := r.SetGrammar(g); err != nil {
+						errs <- err
+						return
+					}
+				}
+				if err := feed(ctx, r, speech); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
 		}()
 	}
 	wg.Wait()
@@ -100,39 +116,16 @@ func feed(ctx context.Context, r asr.Recognizer, pcm []int16) error {
 	return r.Flush()
 }
 
-// firstGrammar is the start state's (or the first listening state's) intents.
-func firstGrammar(bot *voicebot.Bot) *asr.Grammar {
-	st := bot.State(bot.Start)
-	if st == nil || st.Listen == nil {
-		for _, name := range bot.Order {
-			if s := bot.State(name); s.Listen != nil {
-				st = s
-				break
-			}
+// grammars are the grammars of every listening state of bot, in file order,
+// exactly as its calls will set them.
+func grammars(bot *voicebot.Bot) []*asr.Grammar {
+	var out []*asr.Grammar
+	for _, name := range bot.Order {
+		if h := bot.ListenHints(name); h.Intents != nil {
+			out = append(out, grammarFor(h))
 		}
 	}
-	g := &asr.Grammar{Name: "warm-" + bot.Name}
-	if st == nil || st.Listen == nil {
-		return g
-	}
-	names := map[string]bool{}
-	for _, b := range bot.Global {
-		names[b.Key] = true
-	}
-	for _, b := range st.Listen.Intents {
-		names[b.Key] = true
-	}
-	keys := make([]string, 0, len(names))
-	for k := range names {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if in := bot.Intent(k); in != nil {
-			g.Intents = append(g.Intents, asr.Intent{Name: k, Phrases: in.Phrases})
-		}
-	}
-	return g
+	return out
 }
 
 // warmSpeech is half a second of silence, the script's first phrase spoken by
