@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -81,6 +83,7 @@ type benchBotFlags struct {
 	cps                float64
 	noAMD              bool
 	rtpPorts           string
+	cpuProfile         string
 	jsonOut            bool
 }
 
@@ -111,6 +114,7 @@ peak number of simultaneous conversations and CPU. Both ends run in this process
 	fl.Float64Var(&f.cps, "cps", 20, "new calls per second at most (0: as fast as the concurrency allows)")
 	fl.BoolVar(&f.noAMD, "no-amd", false, "turn answering-machine detection off (voicemail callees then fail their disposition)")
 	fl.StringVar(&f.rtpPorts, "rtp-ports", "", "RTP port range MIN-MAX for the dialer")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the calls (not the warm-up) to this file")
 	fl.BoolVar(&f.jsonOut, "json", true, "print one JSON object")
 	return cmd
 }
@@ -197,6 +201,17 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 		tokens = t.C
 	}
 	vars := map[string]string{"first_name": "Ana", "amount": "120.50", "due_date": "2026-12-01"}
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return usageErr("--cpuprofile: %v", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return failureErr(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	m := startMeter()
 	var (
 		mu                          sync.Mutex
