@@ -74,6 +74,19 @@ routes:
   - {match: '9$', behaviour: promise}
 `
 
+// benchBotVars are call i's contact fields, varied like a campaign's: first
+// names and due dates recur across contacts, amounts mostly do not (each new
+// value is synthesised once, then served from the prompt cache).
+func benchBotVars(i int64) map[string]string {
+	names := []string{"Ana", "Ben", "Carla", "David", "Elena", "Frank", "Grace", "Hugo", "Iris", "Jack", "Kim", "Leo"}
+	dates := []string{"2026-12-01", "2026-12-05", "2026-12-10", "2026-12-15"}
+	return map[string]string{
+		"first_name": names[i%int64(len(names))],
+		"amount":     fmt.Sprintf("%d.%02d", 50+(i*37)%900, (i*13)%100),
+		"due_date":   dates[(i/3)%int64(len(dates))],
+	}
+}
+
 // benchBotExpected is the disposition each number's last digit should reach.
 var benchBotExpected = [10]string{"promise_to_pay", "claims_paid", "callback_requested", "opted_out", "transferred",
 	"voicemail_left", "promise_to_pay", "claims_paid", "callback_requested", "promise_to_pay"}
@@ -96,6 +109,7 @@ func newBenchBotCmd() *cobra.Command {
 at most --concurrency at a time, against an in-process simulator whose callees speak
 their turns through text-to-speech (flite), with the embedded engines on the bot side:
 pocketsphinx listening, the tts prompt cache speaking, answering-machine detection.
+Contacts' names, amounts and due dates vary per call.
 Callees cycle through promise_to_pay, claims_paid, callback_requested, opted_out
 ("stop calling" spoken over a prompt), transferred (REFER accepted) and voicemail_left.
 
@@ -200,7 +214,6 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 		defer t.Stop()
 		tokens = t.C
 	}
-	vars := map[string]string{"first_name": "Ana", "amount": "120.50", "due_date": "2026-12-01"}
 	if f.cpuProfile != "" {
 		pf, err := os.Create(f.cpuProfile)
 		if err != nil {
@@ -242,6 +255,7 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 					}
 				}
 				expected := benchBotExpected[i%10]
+				vars := benchBotVars(i)
 				req := dialer.DialRequest{Trunk: trunk, To: fmt.Sprintf("+1555%07d", i), RingTimeout: 10 * time.Second}
 				run, err := script.Prepare(vars, &req)
 				if err != nil {

@@ -2,7 +2,9 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 
@@ -17,8 +19,8 @@ import (
 // PromptSpeaker speaks a script's prompts through the tts prompt cache: each
 // prompt's template (disclosure inlined, the call's variables as slots) is
 // split into static segments, served from the cache as pre-encoded frames, and
-// variable segments, verbalised and synthesised per call while the first static
-// part already plays. Warm fills the cache from a script before dialling, so a
+// variable segments, verbalised and looked up by their text (synthesised into
+// the cache on a miss while the first static part already plays). Warm fills the cache from a script before dialling, so a
 // call's first audio costs a cache lookup, not a synthesis.
 //
 // English (and any locale but Chinese) speaks through the embedded flite engine;
@@ -110,8 +112,11 @@ func (s *PromptSpeaker) template(text string) (*tts.Template, error) {
 	return t, nil
 }
 
-// Speak implements voicebot.Speaker: the returned source starts at once (static
-// parts from the cache; a part still being synthesised reads as silence).
+// Speak implements voicebot.Speaker: the returned source starts at once. Every
+// segment — static text, and each variable once verbalised — is looked up in the
+// cache by its text; a miss is synthesised into the cache in the background
+// (reading as silence until it is ready), so a value that recurs across calls
+// (a due date, a common first name) is synthesised once, like the static text.
 func (s *PromptSpeaker) Speak(ctx context.Context, p voicebot.Prompt) (media.Source, error) {
 	c := s.caches[family(p.Locale)]
 	if c == nil {
@@ -129,11 +134,98 @@ func (s *PromptSpeaker) Speak(ctx context.Context, p voicebot.Prompt) (media.Sou
 	if err != nil {
 		loc = verbal.EnUS
 	}
-	src, err := c.Render(ctx, t, tts.RenderOptions{Voice: s.voice(p.Locale, p.Voice), Locale: loc, Vars: p.Vars})
-	if err != nil {
-		return nil, fmt.Errorf("speak %s: %w", p.State, err)
+	voice := s.voice(p.Locale, p.Voice)
+	seq := &sequence{parts: make([]media.Source, 0, len(t.Segments))}
+	for _, seg := range t.Segments {
+		say := strings.TrimSpace(seg.Text)
+		if seg.Var != "" {
+			val, ok := p.Vars[seg.Var]
+			if !ok {
+				return nil, fmt.Errorf("speak %s: {{%s}}: %w", p.State, seg.Var, tts.ErrMissingVariable)
+			}
+			if say, err = verbal.Filter(loc, seg.Filter, val); err != nil {
+				return nil, fmt.Errorf("speak %s: {{%s | %s}}: %w", p.State, seg.Var, seg.Filter, err)
+			}
+			say = strings.TrimSpace(say)
+		}
+		if strings.Trim(say, silentPunct) == "" {
+			continue // punctuation alone between two variables: nothing to say
+		}
+		req := tts.Request{Text: say, Voice: voice}
+		if pr, ok := c.Lookup(c.KeyFor(req)); ok {
+			seq.parts = append(seq.parts, pr.Source())
+			continue
+		}
+		seq.parts = append(seq.parts, fill(ctx, c, req))
 	}
-	return src, nil
+	return seq, nil
+}
+
+// silentPunct is what a segment may consist of and still say nothing.
+const silentPunct = ".,;:!?。，；：！？ "
+
+// fill synthesises req into the cache in the background and plays it once
+// there (concurrent misses of one text synthesise once: Cache.Get).
+func fill(ctx context.Context, c *tts.Cache, req tts.Request) media.Source {
+	l := &pending{ready: make(chan struct{})}
+	go func() {
+		pr, err := c.Get(ctx, req)
+		if err == nil {
+			l.src = pr.Source()
+		}
+		l.err = err
+		close(l.ready)
+	}()
+	return l
+}
+
+// pending plays a prompt that is still being synthesised: silence until then.
+type pending struct {
+	ready chan struct{} // closed once src or err is set
+	src   media.Source
+	err   error
+}
+
+func (l *pending) ReadFrame(dst []int16) (int, error) {
+	select {
+	case <-l.ready:
+	default:
+		return 0, nil
+	}
+	if l.err != nil {
+		return 0, l.err
+	}
+	return l.src.ReadFrame(dst)
+}
+
+// sequence plays parts one after another, filling a frame across a boundary
+// when the next part has audio, so that parts join without a gap. ReadFrame
+// never blocks and allocates nothing.
+type sequence struct {
+	parts []media.Source
+	cur   int
+}
+
+func (s *sequence) ReadFrame(dst []int16) (int, error) {
+	n := 0
+	for n < len(dst) && s.cur < len(s.parts) {
+		k, err := s.parts[s.cur].ReadFrame(dst[n:])
+		n += k
+		if errors.Is(err, io.EOF) {
+			s.cur++
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if k == 0 {
+			break // underrun in this part: play what we have
+		}
+	}
+	if s.cur >= len(s.parts) {
+		return n, io.EOF
+	}
+	return n, nil
 }
 
 // Warm synthesises the static parts of every prompt of bot into the cache.
@@ -150,7 +242,7 @@ func (s *PromptSpeaker) Warm(ctx context.Context, bot *voicebot.Bot) error {
 			return fmt.Errorf("warm %s: %w", bot.Name, err)
 		}
 		for _, st := range t.Static() {
-			if strings.Trim(st, ".,;:!?。，；：！？ ") == "" {
+			if strings.Trim(st, silentPunct) == "" {
 				continue // Render skips punctuation alone too
 			}
 			reqs = append(reqs, tts.Request{Text: st, Voice: voice})
