@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -97,6 +98,7 @@ type benchBotFlags struct {
 	noAMD              bool
 	rtpPorts           string
 	cpuProfile         string
+	blockProfile       string
 	jsonOut            bool
 }
 
@@ -129,6 +131,7 @@ peak number of simultaneous conversations and CPU. Both ends run in this process
 	fl.BoolVar(&f.noAMD, "no-amd", false, "turn answering-machine detection off (voicemail callees then fail their disposition)")
 	fl.StringVar(&f.rtpPorts, "rtp-ports", "", "RTP port range MIN-MAX for the dialer")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the calls (not the warm-up) to this file")
+	fl.StringVar(&f.blockProfile, "blockprofile", "", "write a blocking and lock-contention profile of the calls to this file (FILE and FILE.mutex)")
 	fl.BoolVar(&f.jsonOut, "json", true, "print one JSON object")
 	return cmd
 }
@@ -224,6 +227,18 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 			return failureErr(err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if f.blockProfile != "" {
+		runtime.SetBlockProfileRate(int(time.Millisecond))
+		runtime.SetMutexProfileFraction(10)
+		defer func() {
+			for _, p := range []struct{ name, file string }{{"block", f.blockProfile}, {"mutex", f.blockProfile + ".mutex"}} {
+				if out, err := os.Create(p.file); err == nil {
+					_ = pprof.Lookup(p.name).WriteTo(out, 0)
+					out.Close()
+				}
+			}
+		}()
 	}
 	m := startMeter()
 	var (
