@@ -544,17 +544,25 @@ func (c *call) voicemail(ctx context.Context) {
 func (c *call) converse(ctx context.Context) (hangup bool) {
 	p := c.plan
 	for i, t := range p.turns {
-		res := c.listen.waitEndOfSpeech(ctx, p.EndOfSpeech.D(), p.MaxWait.D(), c.sess.DTMF(), c.addDigit)
+		var res waitResult
+		if t.OverBot > 0 {
+			res = c.listen.waitSpeechStart(ctx, t.OverBot.D(), p.MaxWait.D(), c.sess.DTMF(), c.addDigit)
+		} else {
+			res = c.listen.waitEndOfSpeech(ctx, p.EndOfSpeech.D(), p.MaxWait.D(), c.sess.DTMF(), c.addDigit)
+		}
 		if res == waitAborted {
 			return false
 		}
 		log := c.log.With(zap.Int("turn", i))
 		switch {
 		case t.audio != nil:
-			log.Debug("say", zap.String("wav", t.Say), zap.Bool("bot_silent", res == waitTimeout))
+			log.Debug("say", zap.String("wav", t.Say), zap.String("text", t.Text), zap.Bool("bot_silent", res == waitTimeout))
+			start := time.Now()
+			before := c.listen.lastSpeech.Load()
 			if err := c.sess.Play(ctx, t.audio.Source()); err != nil {
 				return false
 			}
+			c.recordSpoken(i, start, t.onset, before)
 		case t.DTMF != "":
 			log.Debug("dtmf", zap.String("digits", t.DTMF))
 			if err := c.sess.SendDTMF(ctx, t.DTMF, DefaultDTMFTone); err != nil {
@@ -601,6 +609,21 @@ func (c *call) converse(ctx context.Context) (hangup bool) {
 			return false // their BYE, or max_duration (the caller then hangs up)
 		}
 	}
+}
+
+// recordSpoken notes when turn i's speech reached the wire and the last bot
+// speech heard after that (a bot that stops for barge-in goes quiet early).
+func (c *call) recordSpoken(i int, start time.Time, onset time.Duration, before int64) {
+	tr := TurnRecord{Turn: i, SpeechAt: start.Add(onset), EndedAt: time.Now()}
+	if before != 0 {
+		tr.BotSpeechBeforeAt = c.listen.base.Add(time.Duration(before))
+	}
+	if last := c.listen.lastSpeech.Load(); last != 0 {
+		if at := c.listen.base.Add(time.Duration(last)); at.After(tr.SpeechAt) {
+			tr.BotLastSpeechAt = at
+		}
+	}
+	c.update(func(r *CallRecord) { r.Spoken = append(r.Spoken, tr) })
 }
 
 // safeFileName keeps a Call-ID usable as a file name.

@@ -14,12 +14,19 @@
 //	  ├─ busy/reject/invalid/congestion/status: [180 for ring] ──► 486/603/404/503/N
 //	  ├─ ring_out: 180 ──► 487 on CANCEL | status (480) after ring
 //	  └─ person/voicemail: [180 | 183+SDP+ringback for answer_after] ──► 200+SDP ──► ACK
-//	        person:    for each turn: wait for the bot's end of speech, then
-//	                   say WAV | DTMF | silence | re-INVITE | BYE;
+//	        person:    for each turn: wait for the bot's end of speech (or, for
+//	                   an over_bot turn, talk over it mid-word), then
+//	                   say WAV | speak text (TTS) | DTMF | silence | re-INVITE | BYE;
+//	                   REFER: 202 (refer: accept) or 603 (refuse, the default);
 //	                   then BYE (after_turns: hangup) or wait for the dialer's BYE
 //	        voicemail: greeting ──► 1 kHz beep ──► silence while recording
 //	        always:    BYE from us at max_duration; the dialer's BYE ends it at any time
 //	CANCEL while ringing ──► 200 to the CANCEL, 487 to the INVITE (CallRecord.Cancelled)
+//
+// Text turns are synthesised once when the profile loads (flite, or espeak-ng
+// as a subprocess), trimmed to their speech onset. Each spoken turn is recorded
+// with when its speech reached the wire and the bot speech heard around it, so
+// tests measure barge-in on the RTP stream (CallRecord.Spoken).
 //
 // The bot's end of speech is energy based: a 20 ms frame is speech when its
 // RMS reaches speech_rms; the turn ends after speech and then end_of_speech

@@ -190,11 +190,31 @@ type Behaviour struct {
 	Greeting string `yaml:"greeting"`
 	// AnswerSDP breaks the 200 OK on purpose: garbage or no_common_codec.
 	AnswerSDP AnswerSDP `yaml:"answer_sdp"`
+	// Refer is what a person does with the dialer's REFER (blind transfer): accept
+	// (202, then wait for the dialer's BYE) or refuse (603; the default, so the
+	// dialer falls back to bridging).
+	Refer ReferPolicy `yaml:"refer"`
 }
 
-// Turn is one action of a person; exactly one field is set.
+// ReferPolicy is how a person answers an in-dialog REFER.
+type ReferPolicy string
+
+const (
+	ReferRefuse ReferPolicy = "refuse" // 603 Decline
+	ReferAccept ReferPolicy = "accept" // 202 Accepted
+)
+
+// Turn is one action of a person; exactly one of say, text, dtmf, silence, hangup
+// and reinvite is set.
 type Turn struct {
-	Say      string   `yaml:"say"`      // WAV path (relative to the profile) or asset:name.wav
+	Say string `yaml:"say"` // WAV path (relative to the profile) or asset:name.wav
+	// Text is spoken through text-to-speech (synthesised once, when the profile
+	// loads): flite by default, Voice picks the voice ("kal", "espeak:en-us+f3").
+	Text  string `yaml:"text"`
+	Voice string `yaml:"voice"`
+	// OverBot starts the turn this long after the bot starts speaking instead of
+	// after it stops: the caller talks over the prompt (barge-in).
+	OverBot  Duration `yaml:"over_bot"`
 	DTMF     string   `yaml:"dtmf"`     // digits sent as RFC 4733 events
 	Silence  Duration `yaml:"silence"`  // stay quiet this long
 	Hangup   bool     `yaml:"hangup"`   // send BYE now
@@ -222,6 +242,9 @@ type plan struct {
 type turnPlan struct {
 	Turn
 	audio *media.PCM
+	// onset is where speech starts in audio (leading silence skipped), so that a
+	// turn's record says when the caller's voice reached the wire.
+	onset time.Duration
 }
 
 // ProfileError names the file, line and field of a bad profile.
@@ -385,12 +408,31 @@ func (p *Profile) compile(dir string, root *yaml.Node) error {
 		pl := &plan{name: name, Behaviour: b.withDefaults(p.Defaults)}
 		for i, t := range b.Turns {
 			tp := turnPlan{Turn: t}
-			if t.Say != "" {
+			switch {
+			case t.Say != "":
 				pcm, err := load(append(path, "turns", strconv.Itoa(i), "say"), t.Say)
 				if err != nil {
 					return err
 				}
 				tp.audio = pcm
+			case t.Text != "":
+				key := "text\x00" + t.Voice + "\x00" + t.Text
+				pcm, ok := audio[key]
+				if !ok {
+					var err error
+					if pcm, err = speak(t.Voice, t.Text); err != nil {
+						return perr(append(path, "turns", strconv.Itoa(i), "text"), "%v", err)
+					}
+					// The engine's lead-in silence is not the caller's: a text turn
+					// starts speaking at once (an over_bot turn right into a bot word).
+					lead := speechOnset(pcm, pl.SpeechRMS)
+					pcm = &media.PCM{Samples: pcm.Samples[int(lead*media.SampleRate/time.Second):]}
+					audio[key] = pcm
+				}
+				tp.audio = pcm
+			}
+			if tp.audio != nil {
+				tp.onset = speechOnset(tp.audio, pl.SpeechRMS)
 			}
 			pl.turns = append(pl.turns, tp)
 		}
@@ -505,6 +547,14 @@ func (b *Behaviour) validate(perr perrFunc, path []string, isDefaults bool) erro
 	if isDefaults && len(b.Turns) > 0 {
 		return perr(at("turns"), "not allowed in defaults")
 	}
+	switch b.Refer {
+	case "", ReferRefuse, ReferAccept:
+	default:
+		return perr(at("refer"), "want accept or refuse, got %q", b.Refer)
+	}
+	if b.Refer != "" && b.Kind != KindPerson && !isDefaults {
+		return perr(at("refer"), "only for kind person")
+	}
 	if b.SpeechRMS < 0 {
 		return perr(at("speech_rms"), "must not be negative")
 	}
@@ -513,6 +563,15 @@ func (b *Behaviour) validate(perr perrFunc, path []string, isDefaults bool) erro
 		n := 0
 		if t.Say != "" {
 			n++
+		}
+		if t.Text != "" {
+			n++
+		}
+		if t.Voice != "" && t.Text == "" {
+			return perr(append(tpath, "voice"), "only for a text turn")
+		}
+		if t.OverBot != 0 && t.Say == "" && t.Text == "" && t.DTMF == "" {
+			return perr(append(tpath, "over_bot"), "only for a turn that speaks or presses keys")
 		}
 		if t.DTMF != "" {
 			n++
@@ -537,7 +596,7 @@ func (b *Behaviour) validate(perr perrFunc, path []string, isDefaults bool) erro
 			}
 		}
 		if n != 1 {
-			return perr(tpath, "a turn needs exactly one of say, dtmf, silence, hangup, reinvite")
+			return perr(tpath, "a turn needs exactly one of say, text, dtmf, silence, hangup, reinvite")
 		}
 	}
 	return nil
@@ -576,6 +635,12 @@ func (b Behaviour) withDefaults(d Behaviour) Behaviour {
 	}
 	if b.Status == 0 {
 		b.Status = statusOf[b.Kind]
+	}
+	if b.Refer == "" {
+		b.Refer = d.Refer
+	}
+	if b.Refer == "" {
+		b.Refer = ReferRefuse
 	}
 	return b
 }

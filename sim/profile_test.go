@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDefaultProfileParses(t *testing.T) {
@@ -68,6 +69,12 @@ func TestProfileErrors(t *testing.T) {
 		{"bad reinvite", "behaviours:\n  a:\n    kind: person\n    turns: [{reinvite: park}]\n", 4, "behaviours.a.turns.0.reinvite", "hold, resume"},
 		{"auth without user", "auth: {password: x}\nbehaviours:\n  a: {kind: busy}\n", 1, "auth.username", "required"},
 		{"empty", "", 0, "", "empty"},
+		{"text and say", "behaviours:\n  a:\n    kind: person\n    turns:\n      - {text: hello, say: asset:yes.wav}\n", 5, "behaviours.a.turns.0", "exactly one"},
+		{"voice without text", "behaviours:\n  a:\n    kind: person\n    turns:\n      - {dtmf: '1', voice: kal}\n", 5, "behaviours.a.turns.0.voice", "only for a text turn"},
+		{"over_bot on silence", "behaviours:\n  a:\n    kind: person\n    turns:\n      - {silence: 1s, over_bot: 1s}\n", 5, "behaviours.a.turns.0.over_bot", "only for a turn that speaks"},
+		{"unknown voice", "behaviours:\n  a:\n    kind: person\n    turns:\n      - {text: hello, voice: nobody}\n", 5, "behaviours.a.turns.0.text", "voice"},
+		{"bad refer", "behaviours:\n  a: {kind: person, refer: maybe}\n", 2, "behaviours.a.refer", "accept or refuse"},
+		{"refer on busy", "behaviours:\n  a: {kind: busy, refer: accept}\n", 2, "behaviours.a.refer", "only for kind person"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseProfile(strings.NewReader(tc.yaml), "p.yaml")
@@ -201,4 +208,38 @@ func FuzzParseProfile(f *testing.F) {
 			_ = newRouter(p, 1).pick("+15550100001")
 		}
 	})
+}
+
+// A text turn is synthesised when the profile loads and starts at its speech
+// onset; the same text and voice are synthesised once.
+func TestProfileTextTurns(t *testing.T) {
+	t.Parallel()
+	p, err := ParseProfile(strings.NewReader(`
+behaviours:
+  a:
+    kind: person
+    refer: accept
+    turns: [{text: "Stop calling."}, {text: "Stop calling.", over_bot: 1s}, {text: "Yes.", voice: kal}]
+`), "text.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := p.plans["a"]
+	if pl.Refer != ReferAccept || len(pl.turns) != 3 {
+		t.Fatalf("plan %+v", pl)
+	}
+	for i, tp := range pl.turns {
+		if tp.audio == nil || tp.audio.Duration() < 200*time.Millisecond || tp.onset != 0 {
+			t.Errorf("turn %d: audio %v onset %v", i, tp.audio, tp.onset)
+		}
+	}
+	if pl.turns[0].audio != pl.turns[1].audio || pl.turns[0].audio == pl.turns[2].audio {
+		t.Error("the same text and voice should share one synthesis, another voice not")
+	}
+	if p.plans["a"].Behaviour.Refer != ReferAccept {
+		t.Error("refer lost")
+	}
+	if def := DefaultProfile().plans["person"]; def.Refer != ReferRefuse {
+		t.Errorf("default refer %q, want refuse", def.Refer)
+	}
 }

@@ -37,15 +37,33 @@ type CallRecord struct {
 	ReceivedRMS float64 `json:"received_rms"`
 	// ReInvites counts 2xx answers to re-INVITEs the simulator sent;
 	// ReInvitesAnswered counts re-INVITEs from the dialer the simulator answered.
-	ReInvites         int       `json:"reinvites"`
-	ReInvitesAnswered int       `json:"reinvites_answered"`
-	TurnsDone         int       `json:"turns_done"`
-	RecordingPath     string    `json:"recording,omitempty"`
-	StartedAt         time.Time `json:"started_at"`
-	AnsweredAt        time.Time `json:"answered_at,omitzero"`
-	EndedAt           time.Time `json:"ended_at,omitzero"`
-	Active            bool      `json:"active"`
-	Err               string    `json:"error,omitempty"`
+	ReInvites         int `json:"reinvites"`
+	ReInvitesAnswered int `json:"reinvites_answered"`
+	TurnsDone         int `json:"turns_done"`
+	// Spoken has one entry per turn that played audio, in order.
+	Spoken []TurnRecord `json:"spoken,omitempty"`
+	// ReferTo is the Refer-To target of a REFER the person accepted.
+	ReferTo       string    `json:"refer_to,omitempty"`
+	RecordingPath string    `json:"recording,omitempty"`
+	StartedAt     time.Time `json:"started_at"`
+	AnsweredAt    time.Time `json:"answered_at,omitzero"`
+	EndedAt       time.Time `json:"ended_at,omitzero"`
+	Active        bool      `json:"active"`
+	Err           string    `json:"error,omitempty"`
+}
+
+// TurnRecord is one spoken turn as seen on the wire.
+type TurnRecord struct {
+	Turn     int       `json:"turn"`
+	SpeechAt time.Time `json:"speech_at"` // the first frame of our speech (leading silence skipped) was sent
+	EndedAt  time.Time `json:"ended_at"`  // our audio ended
+	// BotLastSpeechAt is the last frame of bot speech received after SpeechAt and
+	// before EndedAt (zero when the bot was quiet all along): with barge-in it is
+	// when the bot's playback stopped.
+	BotLastSpeechAt time.Time `json:"bot_last_speech_at,omitzero"`
+	// BotSpeechBeforeAt is the last frame of bot speech received before this turn
+	// began playing (zero when none since the wait for the turn began).
+	BotSpeechBeforeAt time.Time `json:"bot_speech_before_at,omitzero"`
 }
 
 // callTable holds calls by Call-ID (for records) and by dialog ID (for

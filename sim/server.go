@@ -179,6 +179,7 @@ func New(opts Options) (*Server, error) {
 	s.srv.OnBye(s.onBye)
 	s.srv.OnCancel(s.onCancel)
 	s.srv.OnOptions(s.onOptions)
+	s.srv.OnRefer(s.onRefer)
 
 	s.plane, err = media.NewPlane(media.PlaneOptions{IP: s.addr.Addr(), Ports: opts.RTP, Mode: opts.RTPMode, Logger: s.log.Named("media")})
 	if err != nil {
@@ -296,7 +297,7 @@ func (s *Server) WaitCall(ctx context.Context, callID string) (CallRecord, error
 // onOptions answers keep-alives.
 func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 	res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
-	res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"))
+	res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, REFER"))
 	res.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
 	_ = tx.Respond(res)
 }
@@ -329,6 +330,33 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 		c.log.Debug("read bye", zap.Error(err))
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusInternalServerError, "Bad BYE", nil))
 	}
+}
+
+// onRefer answers a blind transfer inside a call: a person with refer: accept
+// takes it (202; the transferor then hangs up), anyone else declines (603), and
+// the dialer falls back to bridging.
+func (s *Server) onRefer(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.table.byDialog(req)
+	if c == nil {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	target := ""
+	if h := req.GetHeader("Refer-To"); h != nil {
+		target = h.Value()
+	}
+	if target == "" {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusBadRequest, "Missing Refer-To", nil))
+		return
+	}
+	if c.plan.Refer != ReferAccept {
+		c.log.Debug("refer declined", zap.String("refer_to", target))
+		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusGlobalDecline, "Decline", nil))
+		return
+	}
+	c.update(func(r *CallRecord) { r.ReferTo = target })
+	c.log.Debug("refer accepted", zap.String("refer_to", target))
+	_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusAccepted, "Accepted", nil))
 }
 
 func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {

@@ -115,3 +115,44 @@ func (l *listener) waitEndOfSpeech(ctx context.Context, gap, maxWait time.Durati
 		}
 	}
 }
+
+// waitSpeechStart blocks until the bot starts speaking, delay has passed and
+// the bot is mid-word (a caller who talks over the prompt), or maxWait passes,
+// or ctx ends.
+func (l *listener) waitSpeechStart(ctx context.Context, delay, maxWait time.Duration, dtmf <-chan media.DTMFDigit, onDigit func(rune)) waitResult {
+	l.reset()
+	deadline := time.NewTimer(maxWait)
+	defer deadline.Stop()
+	for l.lastSpeech.Load() == 0 {
+		select {
+		case <-l.speech:
+		case d, ok := <-dtmf:
+			if !ok {
+				dtmf = nil
+			} else if onDigit != nil {
+				onDigit(d.Digit)
+			}
+		case <-deadline.C:
+			return waitTimeout
+		case <-ctx.Done():
+			return waitAborted
+		}
+	}
+	if !sleep(ctx, delay) {
+		return waitAborted
+	}
+	// Then start in the middle of a word, not in a pause between two: poll (this
+	// is one call's goroutine, for at most a few gaps) until bot speech is fresh.
+	for {
+		if last := l.lastSpeech.Load(); last != 0 && time.Since(l.base)-time.Duration(last) < 30*time.Millisecond {
+			return endOfSpeech
+		}
+		select {
+		case <-time.After(5 * time.Millisecond):
+		case <-deadline.C:
+			return waitTimeout
+		case <-ctx.Done():
+			return waitAborted
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package voicebot
 
 import (
+	"slices"
 	"time"
 )
 
@@ -153,4 +154,61 @@ func (l *Listen) noMatchTarget(self string) string {
 		return l.NoMatch
 	}
 	return self
+}
+
+// PromptTemplates lists the prompt of every state and of the voicemail branch as
+// Prompt.Template carries it ({{disclosure}} inlined, the call's variables as
+// slots), in file order, each once: what a prompt cache warms before dialling.
+func (b *Bot) PromptTemplates() []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(st *State) {
+		if st == nil || st.say == nil {
+			return
+		}
+		t := st.say.Inline(map[string]string{DisclosureVar: b.Disclosure})
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	for _, name := range b.Order {
+		add(b.States[name])
+	}
+	add(b.Voicemail)
+	return out
+}
+
+// ListenHints are the recogniser hints of a listening state (nil Intents for a
+// state that does not listen): its own intents and the global ones, with their
+// phrases, and its keys. A call's Listen actions carry exactly these, so a
+// recogniser can be readied for them before the call.
+func (b *Bot) ListenHints(state string) Hints {
+	st := b.States[state]
+	if st == nil && b.Voicemail != nil && b.Voicemail.Name == state {
+		st = b.Voicemail
+	}
+	h := Hints{State: state}
+	if st == nil || st.Listen == nil {
+		return h
+	}
+	h.Intents = map[string][]string{}
+	var names []string
+	for _, g := range b.Global {
+		names = append(names, g.Key)
+	}
+	for _, br := range st.Listen.Intents {
+		if !slices.Contains(names, br.Key) {
+			names = append(names, br.Key)
+		}
+	}
+	for _, name := range names {
+		if in := b.intentByName[name]; in != nil {
+			h.Intents[name] = in.Phrases
+		}
+	}
+	for _, br := range st.Listen.DTMF {
+		h.DTMF = append(h.DTMF, br.Key)
+	}
+	return h
 }

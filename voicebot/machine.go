@@ -39,6 +39,10 @@ type Event struct {
 	OK         bool
 	Method     string // refer | bridge
 	Err        string
+	// Received is when the shell got the event (since answer); for an utterance
+	// it is later than At (the end of speech) by the recogniser's end-of-turn wait
+	// and decoding. Zero means At.
+	Received time.Duration
 }
 
 // ActionKind says what the Machine wants done.
@@ -132,8 +136,12 @@ type Result struct {
 	End            string            `json:"end"`             // why the bot stopped: hangup, caller_hangup, transferred, transfer_failed, max_call, voicemail
 	State          string            `json:"state"`           // the last state
 	TurnLatencyMS  []int64           `json:"turn_latency_ms"` // caller's end of speech → first audio of the reply
-	FirstAudioMS   *int64            `json:"first_audio_ms"`  // answer → first audio
-	Error          string            `json:"error,omitempty"` // what went wrong, when the runtime failed
+	// TurnRecognitionMS is, per entry of TurnLatencyMS, the part spent before the
+	// bot knew what was said: end of speech → the recogniser's final result
+	// (end_of_turn silence plus decoding); 0 for keys.
+	TurnRecognitionMS []int64 `json:"turn_recognition_ms"`
+	FirstAudioMS      *int64  `json:"first_audio_ms"`  // answer → first audio
+	Error             string  `json:"error,omitempty"` // what went wrong, when the runtime failed
 }
 
 // Who hung up.
@@ -194,6 +202,7 @@ type Machine struct {
 	beep       int
 	speechAt   time.Duration // start of the caller's current speech, -1 none
 	awaitReply time.Duration // end of the caller turn awaiting the bot's reply, -1 none
+	awaitRecog time.Duration // how long recognising that turn took
 	firstAudio bool
 
 	res Result
@@ -210,7 +219,7 @@ func NewMachine(b *Bot, opts MachineOptions) (*Machine, error) {
 		opts.BeepWait = 10 * time.Second
 	}
 	vars := map[string]string{}
-	res := Result{Transcript: []Turn{}, Tags: []string{}, Variables: map[string]string{}, TurnLatencyMS: []int64{}}
+	res := Result{Transcript: []Turn{}, Tags: []string{}, Variables: map[string]string{}, TurnLatencyMS: []int64{}, TurnRecognitionMS: []int64{}}
 	for k, v := range opts.Vars {
 		vars[k] = v
 		res.Variables[k] = v
@@ -266,6 +275,7 @@ func (m *Machine) Result() Result {
 	r.Transcript = slices.Clone(m.res.Transcript)
 	r.Tags = slices.Clone(m.res.Tags)
 	r.TurnLatencyMS = slices.Clone(m.res.TurnLatencyMS)
+	r.TurnRecognitionMS = slices.Clone(m.res.TurnRecognitionMS)
 	r.Variables = make(map[string]string, len(m.res.Variables))
 	for k, v := range m.res.Variables {
 		r.Variables[k] = v
@@ -345,6 +355,14 @@ func (m *Machine) Handle(ctx context.Context, ev Event) []Action {
 
 func ms(d time.Duration) int64 { return d.Milliseconds() }
 
+// recognition is how long after the end of speech the event reached the shell.
+func recognition(ev Event) time.Duration {
+	if ev.Received <= ev.At {
+		return 0
+	}
+	return ev.Received - ev.At
+}
+
 func (m *Machine) playbackStarted(ev Event) []Action {
 	if ev.Prompt != m.promptID {
 		return nil
@@ -361,6 +379,7 @@ func (m *Machine) playbackStarted(ev Event) []Action {
 	}
 	if m.awaitReply >= 0 {
 		m.res.TurnLatencyMS = append(m.res.TurnLatencyMS, ms(ev.At-m.awaitReply))
+		m.res.TurnRecognitionMS = append(m.res.TurnRecognitionMS, ms(m.awaitRecog))
 		m.awaitReply = -1
 	}
 	return nil
@@ -446,18 +465,7 @@ func sortedKeys(mp map[string]string) []string {
 	return keys
 }
 
-func (m *Machine) hints(st *State) Hints {
-	h := Hints{State: st.Name, Intents: map[string][]string{}}
-	for _, name := range m.candidates(st, true) {
-		if in := m.bot.intentByName[name]; in != nil {
-			h.Intents[name] = in.Phrases
-		}
-	}
-	for _, br := range st.Listen.DTMF {
-		h.DTMF = append(h.DTMF, br.Key)
-	}
-	return h
-}
+func (m *Machine) hints(st *State) Hints { return m.bot.ListenHints(st.Name) }
 
 // candidates are the intents that can fire in st: the global ones, then (local) its own.
 func (m *Machine) candidates(st *State, local bool) []string {
@@ -599,14 +607,14 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 	}
 	if !listening {
 		if ok && global != "" && m.bot.States[global] != nil && m.bot.States[global].Action == ActionOptOut {
-			m.awaitReply = ev.At
+			m.awaitReply, m.awaitRecog = ev.At, recognition(ev)
 			return m.branch(acts, turn, "global "+match.Intent, global, ev.At)
 		}
 		turn.Event = "ignored"
 		return acts
 	}
 	m.noInput = 0
-	m.awaitReply = ev.At
+	m.awaitReply, m.awaitRecog = ev.At, recognition(ev)
 	if ok && global != "" {
 		return m.branch(acts, turn, "global "+match.Intent, global, ev.At)
 	}
@@ -701,7 +709,7 @@ func (m *Machine) dtmf(ev Event) []Action {
 	turn := m.callerTurn(Event{At: ev.At})
 	turn.DTMF = ev.Digit
 	m.noInput = 0
-	m.awaitReply = ev.At
+	m.awaitReply, m.awaitRecog = ev.At, 0
 	for _, br := range m.cur.Listen.DTMF {
 		if strings.EqualFold(br.Key, ev.Digit) {
 			return m.branch(acts, turn, "dtmf "+br.Key, br.Target, ev.At)

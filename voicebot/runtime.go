@@ -197,7 +197,7 @@ func (r *runner) pumps() {
 				if h.SpeechStart {
 					r.post(Event{Kind: EvSpeechStart, At: r.since(h.At)})
 				} else {
-					r.post(Event{Kind: EvUtterance, Text: h.Text, Confidence: h.Confidence, At: r.since(h.At)})
+					r.post(Event{Kind: EvUtterance, Text: h.Text, Confidence: h.Confidence, At: r.since(h.At), Received: r.since(time.Time{})})
 				}
 			case d, ok := <-dtmf:
 				if !ok {
@@ -307,7 +307,7 @@ func (r *runner) say(ctx context.Context, p Prompt) {
 		return
 	}
 	fs := &firstFrame{src: src}
-	fs.onFirst = func() { r.post(Event{Kind: EvPlaybackStarted, Prompt: p.ID, At: r.since(time.Time{})}) }
+	fs.onFirst = func(at time.Time) { r.post(Event{Kind: EvPlaybackStarted, Prompt: p.ID, At: r.since(at)}) }
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
@@ -319,16 +319,18 @@ func (r *runner) say(ctx context.Context, p Prompt) {
 }
 
 // firstFrame reports the first frame with audio, without blocking the clock tick.
+// The time is taken here, on the tick that sends the frame, not when the report
+// goroutine gets to run.
 type firstFrame struct {
 	src     media.Source
 	started atomic.Bool
-	onFirst func()
+	onFirst func(at time.Time)
 }
 
 func (f *firstFrame) ReadFrame(dst []int16) (int, error) {
 	n, err := f.src.ReadFrame(dst)
 	if n > 0 && f.started.CompareAndSwap(false, true) {
-		go f.onFirst()
+		go f.onFirst(time.Now())
 	}
 	return n, err
 }

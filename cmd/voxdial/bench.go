@@ -16,7 +16,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Whole-system benchmarks (one JSON object per run)",
 	}
-	cmd.AddCommand(newBenchCallsCmd(), newBenchGateCmd(), newBenchImportCmd(), newBenchMediaCmd(), newBenchASRCmd(), newBenchTTSCmd())
+	cmd.AddCommand(newBenchCallsCmd(), newBenchGateCmd(), newBenchImportCmd(), newBenchMediaCmd(), newBenchASRCmd(), newBenchTTSCmd(), newBenchBotCmd())
 	return cmd
 }
 

@@ -5,4 +5,26 @@
 //
 // Both `voxdial call` and the campaign runner use it, so a campaign's calls
 // behave exactly like a single call placed from the command line.
+//
+// # Speaking and listening
+//
+// PromptSpeaker speaks through the tts prompt cache: when a script loads, the
+// static parts of its prompts are synthesised into pre-encoded frames (flite;
+// espeak-ng's Mandarin voice for zh scripts); on a call, only the variables are
+// synthesised, in the background while the first static part already plays, so
+// the greeting starts on the first media tick after answer. Answering-machine
+// detection listens meanwhile and switches to the voicemail branch if it hears
+// a machine.
+//
+// The recogniser opens in the background (the greeting does not wait for a
+// decoder) and keeps the audio that arrives meanwhile; WarmRecognizers builds
+// decoders ahead of a burst of calls. Recogniser timestamps are mapped back to
+// when the audio arrived (audioClock), so turn latency — the caller's end of
+// speech to the first RTP frame of the reply — stays honest when an overloaded
+// recogniser drops frames. Each call's turn latencies and answer-to-first-audio
+// go into its result and, with Options.Metrics, into Prometheus histograms.
+//
+// Failure behaviours: a speaker that cannot warm a script is logged and its
+// calls synthesise on first use; a recogniser that cannot open leaves the call
+// hearing DTMF and silence only; a prompt that cannot be spoken is skipped.
 package live

@@ -18,39 +18,131 @@ import (
 // listening state's intents become the recogniser's grammar, speech starts
 // (for barge-in) and final results become Heard events. DTMF reaches the bot
 // through its own channel, so the grammar carries no keys.
+//
+// The recogniser opens in the background (a decoder may have to be built, tens
+// of milliseconds on a busy machine) so that the bot's greeting is not held up
+// by it: audio until then is kept (up to earlyMax) and fed in once it is open,
+// and the latest grammar is applied then.
 type asrListener struct {
-	rec   asr.Recognizer
 	heard chan voicebot.Heard
 	log   *zap.Logger
 	base  time.Time // audio time zero: the answer
 	done  chan struct{}
 	once  sync.Once
+
+	mu        sync.Mutex
+	rec       asr.Recognizer // nil until open
+	early     []int16        // audio before the recogniser opened
+	lastEarly time.Time      // when the last of it arrived
+	hints     *voicebot.Hints
+	err       error
+	clock     audioClock // recogniser audio time → arrival time
 }
 
-func newASRListener(ctx context.Context, eng asr.Engine, end time.Duration, base time.Time, log *zap.Logger) (*asrListener, error) {
+// audioClock maps the recogniser's audio time (samples it accepted) to when
+// that audio arrived. Counting samples from a start time is not enough: frames
+// the recogniser drops when it falls behind (asr.ErrOverrun) are not in its
+// timeline, and a busy recogniser would then report speech as ending seconds
+// earlier than it did. A checkpoint every 100 ms, the last 12.8 s kept.
+type audioClock struct {
+	samples int64 // accepted so far
+	marks   [128]clockMark
+	n, next int
+}
+
+type clockMark struct {
+	samples int64
+	at      time.Time
+}
+
+const clockMarkEvery = 800 // samples: 100 ms at 8 kHz
+
+func (c *audioClock) add(n int, now time.Time) {
+	before := c.samples
+	c.samples += int64(n)
+	if c.n == 0 || before/clockMarkEvery != c.samples/clockMarkEvery {
+		c.marks[c.next] = clockMark{samples: c.samples, at: now}
+		c.next = (c.next + 1) % len(c.marks)
+		c.n = min(c.n+1, len(c.marks))
+	}
+}
+
+// at is the arrival time of audio time d, from the nearest checkpoint; ok is
+// false before any audio.
+func (c *audioClock) at(d time.Duration) (time.Time, bool) {
+	if c.n == 0 {
+		return time.Time{}, false
+	}
+	s := int64(d) * 8000 / int64(time.Second)
+	best := -1
+	var bestDist int64
+	for i := range c.n {
+		dist := c.marks[i].samples - s
+		if dist < 0 {
+			dist = -dist
+		}
+		if best < 0 || dist < bestDist {
+			best, bestDist = i, dist
+		}
+	}
+	m := c.marks[best]
+	return m.at.Add(time.Duration(s-m.samples) * time.Second / 8000), true
+}
+
+// earlyMax bounds the audio kept while the recogniser opens: 2 s at 8 kHz.
+const earlyMax = 16000
+
+func newASRListener(ctx context.Context, eng asr.Engine, end time.Duration, base time.Time, log *zap.Logger) *asrListener {
+	l := &asrListener{heard: make(chan voicebot.Heard, 16), log: log, base: base, done: make(chan struct{})}
+	go l.open(ctx, eng, end)
+	return l
+}
+
+func (l *asrListener) open(ctx context.Context, eng asr.Engine, end time.Duration) {
 	rec, err := eng.NewRecognizer(ctx, asr.StreamOptions{EndSilence: end, PartialEvery: -1})
 	if err != nil {
-		return nil, fmt.Errorf("recogniser: %w", err)
+		l.log.Warn("no speech recognition on this call", zap.Error(err))
+		l.mu.Lock()
+		l.err = err
+		l.mu.Unlock()
+		close(l.heard)
+		return
 	}
-	l := &asrListener{rec: rec, heard: make(chan voicebot.Heard, 16), log: log, base: base, done: make(chan struct{})}
-	go l.forward()
-	return l, nil
+	l.mu.Lock()
+	select {
+	case <-l.done: // closed while opening
+		l.mu.Unlock()
+		_ = rec.Close()
+		close(l.heard)
+		return
+	default:
+	}
+	if l.hints != nil {
+		l.setGrammar(rec, *l.hints)
+	}
+	if len(l.early) > 0 && rec.Write(l.early) == nil {
+		l.clock.add(len(l.early), l.lastEarly)
+	}
+	l.early = nil
+	l.rec = rec
+	l.mu.Unlock()
+	l.forward(rec)
 }
 
-func (l *asrListener) forward() {
+func (l *asrListener) forward(rec asr.Recognizer) {
 	defer close(l.heard)
-	for r := range l.rec.Results() {
+	for r := range rec.Results() {
 		l.log.Debug("recognised", zap.Stringer("kind", r.Kind), zap.String("text", r.Text), zap.String("intent", r.Intent),
 			zap.Float64("confidence", r.Confidence), zap.Duration("start", r.Start), zap.Duration("end", r.End))
 		var h voicebot.Heard
 		switch r.Kind {
 		case asr.KindSpeechStart:
-			h = voicebot.Heard{SpeechStart: true, At: l.base.Add(r.Start)}
+			h = voicebot.Heard{SpeechStart: true, At: l.arrival(r.Start)}
 		case asr.KindFinal:
 			if r.Text == "" {
 				continue // noise the engine could not put into words: not a turn
 			}
-			h = voicebot.Heard{Text: r.Text, Confidence: r.Confidence, At: l.base.Add(r.End)}
+			h = voicebot.Heard{Text: r.Text, Confidence: r.Confidence, At: l.arrival(r.End)}
 		default:
 			continue
 		}
@@ -62,10 +154,40 @@ func (l *asrListener) forward() {
 	}
 }
 
-// Expect switches the grammar to the listening state's intents. Grammar names
-// key the engine's compiled-grammar cache, so they include a hash of the
-// phrases: two scripts' "greet" states must not share one.
+// arrival is when the audio at recogniser time d reached the bot.
+func (l *asrListener) arrival(d time.Duration) time.Time {
+	l.mu.Lock()
+	t, ok := l.clock.at(d)
+	l.mu.Unlock()
+	if !ok {
+		return l.base.Add(d)
+	}
+	return t
+}
+
+// Expect switches the grammar to the listening state's intents.
 func (l *asrListener) Expect(h voicebot.Hints) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.rec == nil {
+		l.hints = &h
+		return
+	}
+	l.setGrammar(l.rec, h)
+}
+
+func (l *asrListener) setGrammar(rec asr.Recognizer, h voicebot.Hints) {
+	g := grammarFor(h)
+	l.log.Debug("listening", zap.String("state", h.State), zap.String("grammar", g.Name))
+	if err := rec.SetGrammar(g); err != nil {
+		l.log.Warn("recogniser grammar", zap.String("state", h.State), zap.Error(err))
+	}
+}
+
+// grammarFor is the recogniser grammar of a listening state's hints. Its name
+// keys the engine's compiled-grammar cache (and each decoder's searches), so it
+// includes a hash of the phrases: two scripts' "greet" states must not share one.
+func grammarFor(h voicebot.Hints) *asr.Grammar {
 	names := make([]string, 0, len(h.Intents))
 	for name := range h.Intents {
 		names = append(names, name)
@@ -78,20 +200,38 @@ func (l *asrListener) Expect(h voicebot.Hints) {
 		fmt.Fprintf(sum, "%s=%q;", name, h.Intents[name])
 	}
 	g.Name = fmt.Sprintf("%s-%x", h.State, sum.Sum64())
-	l.log.Debug("listening", zap.String("state", h.State), zap.String("grammar", g.Name))
-	if err := l.rec.SetGrammar(g); err != nil {
-		l.log.Warn("recogniser grammar", zap.String("state", h.State), zap.Error(err))
-	}
+	return g
 }
 
 func (l *asrListener) Heard() <-chan voicebot.Heard { return l.heard }
 
-// Write feeds the callee's audio (from the media receive goroutine; never blocks).
-func (l *asrListener) Write(pcm []int16, _ time.Duration) { _ = l.rec.Write(pcm) }
+// Write feeds the callee's audio (from the media receive goroutine; never blocks
+// for long: the recogniser queues it).
+func (l *asrListener) Write(pcm []int16, _ time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.rec == nil {
+		if l.err == nil && len(l.early)+len(pcm) <= earlyMax {
+			l.early = append(l.early, pcm...)
+			l.lastEarly = time.Now()
+		}
+		return
+	}
+	// Under the lock, so the clock and the recogniser see frames in one order;
+	// Write only queues.
+	if l.rec.Write(pcm) == nil {
+		l.clock.add(len(pcm), time.Now())
+	}
+}
 
 func (l *asrListener) Close() {
 	l.once.Do(func() {
+		l.mu.Lock()
 		close(l.done)
-		_ = l.rec.Close()
+		rec := l.rec
+		l.mu.Unlock()
+		if rec != nil {
+			_ = rec.Close()
+		}
 	})
 }

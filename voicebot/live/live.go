@@ -11,8 +11,6 @@ import (
 
 	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/dialer"
-	"github.com/voxdial/voxdial/media"
-	"github.com/voxdial/voxdial/tts"
 	"github.com/voxdial/voxdial/voicebot"
 )
 
@@ -24,8 +22,16 @@ var ErrVariables = errors.New("script variables")
 type Options struct {
 	Logger *zap.Logger // default: no logging
 	// NewSpeaker makes the speaker for voice-bot prompts, once, on first use;
-	// default: the embedded flite engine at 8 kHz.
+	// default: a PromptSpeaker (the tts prompt cache over flite, and espeak-ng's
+	// Mandarin voice for zh scripts). A speaker with a Warm method is warmed
+	// with each script as it loads, before any call.
 	NewSpeaker func() (voicebot.Speaker, error)
+	// OnResult, when set, sees each voice-bot call's bot result as the script
+	// ends (benchmarks and tests read figures the call result does not carry).
+	OnResult func(callID string, res voicebot.Result)
+	// Metrics, when set, observes every voice-bot call's turn latencies and
+	// answer-to-first-audio (see NewMetrics).
+	Metrics *Metrics
 	// NewRecognizer makes the speech recognition engine, once, on first use;
 	// default: embedded pocketsphinx. A nil engine (or an error, logged) leaves
 	// live calls hearing DTMF and silence only.
@@ -62,7 +68,8 @@ func NewHost(opts Options) *Host {
 		opts.Logger = zap.NewNop()
 	}
 	if opts.NewSpeaker == nil {
-		opts.NewSpeaker = func() (voicebot.Speaker, error) { return NewFliteSpeaker() }
+		log := opts.Logger
+		opts.NewSpeaker = func() (voicebot.Speaker, error) { return NewPromptSpeaker(SpeakerOptions{Logger: log}) }
 	}
 	if opts.NewRecognizer == nil {
 		opts.NewRecognizer = func(vocab []string) (asr.Engine, error) {
@@ -78,7 +85,13 @@ type Script struct {
 	script *voicebot.Script
 }
 
+// warmTimeout bounds warming one script's prompts at load.
+const warmTimeout = 2 * time.Minute
+
 // Load reads and checks the script at path ("asset:NAME" for a built-in one).
+// A voice-bot script's prompts are synthesised into the speaker's cache now,
+// before any call is dialled; a speaker that cannot is logged, and its calls
+// synthesise on first use.
 func (h *Host) Load(path string) (*Script, error) {
 	h.mu.Lock()
 	s, ok := h.scripts[path]
@@ -88,11 +101,36 @@ func (h *Host) Load(path string) (*Script, error) {
 		if s, err = voicebot.LoadScript(path); err != nil {
 			return nil, err
 		}
+		if s.Bot != nil {
+			h.warm(s.Bot)
+		}
 		h.mu.Lock()
 		h.scripts[path] = s
 		h.mu.Unlock()
 	}
 	return &Script{host: h, script: s}, nil
+}
+
+// warm fills the speaker's prompt cache with bot's static prompt parts.
+func (h *Host) warm(bot *voicebot.Bot) {
+	sp, err := h.speakerFor()
+	if err != nil {
+		return // Prepare reports it
+	}
+	w, ok := sp.(interface {
+		Warm(ctx context.Context, bot *voicebot.Bot) error
+	})
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), warmTimeout)
+	defer cancel()
+	start := time.Now()
+	if err := w.Warm(ctx, bot); err != nil {
+		h.log.Warn("prompts not warmed: calls synthesise them on first use", zap.String("script", bot.Name), zap.Error(err))
+		return
+	}
+	h.log.Debug("prompts warmed", zap.String("script", bot.Name), zap.Duration("took", time.Since(start)))
 }
 
 // IsBot reports whether this is a full voice-bot script (states, intents).
@@ -133,7 +171,7 @@ func (s *Script) Prepare(vars map[string]string, req *dialer.DialRequest) (func(
 		if s.host.opts.OptOut != nil {
 			optOut = s.host.opts.OptOut(call.ID(), to)
 		}
-		return finish(ctx, call, runBot(ctx, call, bot, vars, speaker, eng, s.host.opts.NoAMD, tap, optOut, log))
+		return finish(ctx, call, runBot(ctx, call, bot, vars, speaker, eng, s.host.opts.NoAMD, tap, optOut, s.host.opts.Metrics, s.host.opts.OnResult, log))
 	}, nil
 }
 
@@ -219,47 +257,6 @@ type botLeg struct{ *dialer.Call }
 
 func (l botLeg) StopPlayback() { l.Media().StopPlayback() }
 
-// FliteSpeaker speaks prompts with the embedded flite engine at 8 kHz, keeping
-// each distinct prompt's audio for the rest of the process.
-type FliteSpeaker struct {
-	syn   tts.Synthesizer
-	mu    sync.Mutex
-	cache map[string]*media.PCM
-}
-
-// NewFliteSpeaker loads the embedded voices.
-func NewFliteSpeaker() (*FliteSpeaker, error) {
-	f, err := tts.NewFlite(tts.FliteOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return &FliteSpeaker{syn: f, cache: map[string]*media.PCM{}}, nil
-}
-
-// Speak returns the prompt's audio, synthesising it on first use.
-func (s *FliteSpeaker) Speak(ctx context.Context, p voicebot.Prompt) (media.Source, error) {
-	key := p.Voice + "\x00" + p.Text
-	s.mu.Lock()
-	pcm := s.cache[key]
-	s.mu.Unlock()
-	if pcm != nil {
-		return pcm.Source(), nil
-	}
-	var samples []int16
-	err := s.syn.Synthesize(ctx, tts.Request{Text: p.Text, Voice: p.Voice, Rate: media.SampleRate}, func(b []int16) error {
-		samples = append(samples, b...)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("speak %s: %w", p.State, err)
-	}
-	pcm = &media.PCM{Samples: samples}
-	s.mu.Lock()
-	s.cache[key] = pcm
-	s.mu.Unlock()
-	return pcm.Source(), nil
-}
-
 // deafListener hears nothing: until the streaming recogniser is wired, a live
 // call listens to keys (DTMF) and silence only.
 type deafListener struct{}
@@ -298,7 +295,7 @@ func watchDTMF(ctx context.Context, call *dialer.Call) <-chan string {
 
 // runBot drives an answered call with a full voice-bot script and records the
 // bot's result in the call's result.
-func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[string]string, speaker voicebot.Speaker, eng asr.Engine, noAMD bool, tap *audioTap, optOut voicebot.OptOuter, log *zap.Logger) error {
+func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[string]string, speaker voicebot.Speaker, eng asr.Engine, noAMD bool, tap *audioTap, optOut voicebot.OptOuter, metrics *Metrics, onResult func(string, voicebot.Result), log *zap.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	log = log.With(zap.String("call_id", call.ID()))
@@ -330,21 +327,21 @@ func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[
 	}
 	var listener voicebot.Listener = deafListener{}
 	if eng != nil {
-		l, err := newASRListener(ctx, eng, bot.Settings.EndOfTurn, time.Now(), log)
-		if err != nil {
-			log.Warn("no speech recognition on this call", zap.Error(err))
-		} else {
-			defer l.Close()
-			tap.setASR(l.Write)
-			defer tap.setASR(nil)
-			listener = l
-		}
+		l := newASRListener(ctx, eng, bot.Settings.EndOfTurn, time.Now(), log)
+		defer l.Close()
+		tap.setASR(l.Write)
+		defer tap.setASR(nil)
+		listener = l
 	}
 	res, err := voicebot.Run(ctx, botLeg{call}, voicebot.RuntimeOptions{
 		Bot: bot, Vars: vars, Speaker: speaker, Listener: listener, DTMF: watchDTMF(ctx, call), AMD: amd,
 		Transferer: transfer, OptOut: optOut, AnsweredAt: answered, Logger: log,
 	})
 	call.SetBotResult(func(r *dialer.Result) { FillResult(r, res) })
+	metrics.observe(res)
+	if onResult != nil {
+		onResult(call.ID(), res)
+	}
 	return err
 }
 
@@ -364,6 +361,12 @@ func FillResult(r *dialer.Result, res voicebot.Result) {
 		r.Callback = &dialer.Callback{AfterS: int64(res.Callback.After / time.Second)}
 	}
 	r.Timings.TurnLatencyMS = append([]int64{}, res.TurnLatencyMS...)
+	if res.FirstAudioMS != nil {
+		// The bot's own figure: when the first frame of audio left on the media
+		// clock, not when playback was asked for.
+		v := *res.FirstAudioMS
+		r.Timings.AnswerToFirstAudioMS = &v
+	}
 	r.Transcript = r.Transcript[:0]
 	for _, t := range res.Transcript {
 		r.Transcript = append(r.Transcript, dialer.Turn{

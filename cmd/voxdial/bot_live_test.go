@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/voxdial/voxdial/sim"
+)
+
+// liveBotProfile: callees who speak to the reference script through text-to-speech
+// (flite), over SIP/RTP, so every outcome below goes through recognition, barge-in,
+// REFER and the media path for real.
+const liveBotProfile = `
+defaults:
+  end_of_speech: 700ms
+  max_wait: 20s
+  max_duration: 2m
+behaviours:
+  # "stop calling" spoken 1.5 s into the reminder prompt (another state, barge-in).
+  opts_out_mid_prompt:
+    kind: person
+    answer_after: 50ms
+    turns: [{text: "Speaking."}, {text: "Stop calling.", over_bot: 1500ms}]
+    after_turns: wait
+  # Asks for an agent; takes the REFER.
+  agent_refer:
+    kind: person
+    answer_after: 50ms
+    refer: accept
+    turns: [{text: "Correct."}, {text: "Representative."}]
+    after_turns: wait
+  # Asks for an agent; declines the REFER, so the dialer bridges a new leg.
+  agent_bridge:
+    kind: person
+    answer_after: 50ms
+    refer: refuse
+    turns: [{text: "Correct."}, {text: "Representative."}]
+    after_turns: wait
+  # Never says a word: the greeting's retries run out.
+  silent:
+    kind: person
+    answer_after: 50ms
+    turns: [{silence: 1m}]
+    after_turns: wait
+  # The zh script, answered with keys.
+  keys:
+    kind: person
+    answer_after: 50ms
+    turns: [{dtmf: "1"}, {dtmf: "1"}]
+    after_turns: wait
+  agent:
+    kind: person
+    answer_after: 50ms
+    turns: [{silence: 2s}]
+    after_turns: hangup
+routes:
+  - {match: '0100201$', behaviour: opts_out_mid_prompt}
+  - {match: '0100202$', behaviour: agent_refer}
+  - {match: '0100203$', behaviour: agent_bridge}
+  - {match: '0100204$', behaviour: silent}
+  - {match: '0100205$', behaviour: keys}
+  - {match: '^collections$', behaviour: agent}
+`
+
+func startLiveBotSim(t *testing.T) *sim.Server {
+	t.Helper()
+	prof, err := sim.ParseProfile(strings.NewReader(liveBotProfile), "live-bot-profile.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	far, err := sim.New(sim.Options{Profile: prof})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := far.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { far.Close() })
+	return far
+}
+
+type liveTurn struct {
+	Role, State, Text, Intent, DTMF, Event, Branch string
+}
+
+type liveResult struct {
+	CallID      string   `json:"call_id"`
+	Outcome     string   `json:"outcome"`
+	Disposition string   `json:"disposition"`
+	OptOut      bool     `json:"opt_out"`
+	Transfer    *string  `json:"transfer"`
+	HangupBy    string   `json:"hangup_by"`
+	Tags        []string `json:"tags"`
+	Transcript  []liveTurn
+	Timings     struct {
+		AnswerToFirstAudioMS *int64  `json:"answer_to_first_audio_ms"`
+		TurnLatencyMS        []int64 `json:"turn_latency_ms"`
+	} `json:"timings"`
+}
+
+func callBot(t *testing.T, far *sim.Server, to, script string, vars ...string) liveResult {
+	t.Helper()
+	args := []string{"call", "--to", to, "--trunk", "sip:" + far.Addr().String(), "--script", script, "--json", "--log-level", "warn"}
+	for _, v := range vars {
+		args = append(args, "--var", v)
+	}
+	code, out, errOut := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	var r liveResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if r.Outcome != "answered" || r.Timings.AnswerToFirstAudioMS == nil {
+		t.Fatalf("outcome %s, answer_to_first_audio_ms %v\n%s", r.Outcome, r.Timings.AnswerToFirstAudioMS, out)
+	}
+	return r
+}
+
+// simCall is the simulator's record of the one call to number to.
+func simCall(t *testing.T, far *sim.Server, to string) sim.CallRecord {
+	t.Helper()
+	for _, c := range far.Calls() {
+		if strings.HasSuffix(to, c.To) || strings.HasSuffix(c.To, strings.TrimPrefix(to, "+")) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			rec, err := far.WaitCall(ctx, c.CallID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rec
+		}
+	}
+	t.Fatalf("the simulator saw no call to %s", to)
+	return sim.CallRecord{}
+}
+
+var enVarsArgs = []string{"first_name=Ana", "amount=120.50", "due_date=2026-12-01"}
+
+// TestLiveBotOutcomes reaches the reference script's outcomes on live calls where
+// the callee speaks (or stays silent), each checked on both ends of the call.
+func TestLiveBotOutcomes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("live calls speak whole prompts in real time")
+	}
+	t.Parallel()
+	far := startLiveBotSim(t)
+	// The silent callee waits out three no-input timeouts: shorten them in a copy.
+	data, err := os.ReadFile(enScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quick := filepath.Join(t.TempDir(), "quick.yaml")
+	if err := os.WriteFile(quick, []byte(strings.Replace(string(data), "no_input_timeout: 6s", "no_input_timeout: 1s", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, to, script, disposition string
+		check                         func(t *testing.T, r liveResult, rec sim.CallRecord)
+	}{
+		{"opted_out spoken over the reminder", "+15550100201", enScript, "opted_out", func(t *testing.T, r liveResult, rec sim.CallRecord) {
+			var bargeIn, optOut bool
+			for _, turn := range r.Transcript {
+				bargeIn = bargeIn || (turn.Role == "bot" && turn.State == "reminder" && turn.Event == "barge_in")
+				optOut = optOut || (turn.Role == "caller" && turn.State == "reminder" && turn.Intent == "opt_out" && strings.HasPrefix(turn.Branch, "global opt_out"))
+			}
+			if !r.OptOut || !bargeIn || !optOut || r.HangupBy != "bot" {
+				t.Errorf("opt_out %v, reminder interrupted %v, global opt_out in reminder %v, hangup_by %s: %+v", r.OptOut, bargeIn, optOut, r.HangupBy, r.Transcript)
+			}
+		}},
+		{"transferred by REFER", "+15550100202", enScript, "transferred", func(t *testing.T, r liveResult, rec sim.CallRecord) {
+			last := r.Transcript[len(r.Transcript)-1]
+			if r.Transfer == nil || last.Event != "transferred" || last.Text != "transferred by refer" || !strings.Contains(rec.ReferTo, "collections@") {
+				t.Errorf("transfer %v, last turn %+v, sim refer_to %q", r.Transfer, last, rec.ReferTo)
+			}
+			if rec.ByeFrom != sim.ByePeer {
+				t.Errorf("after an accepted REFER the bot hangs up; bye from %q", rec.ByeFrom)
+			}
+		}},
+		{"REFER refused, bridged", "+15550100203", enScript, "transferred", func(t *testing.T, r liveResult, rec sim.CallRecord) {
+			last := r.Transcript[len(r.Transcript)-1]
+			if r.Transfer == nil || last.Text != "transferred by bridge" || rec.ReferTo != "" {
+				t.Errorf("transfer %v, last turn %+v, sim refer_to %q", r.Transfer, last, rec.ReferTo)
+			}
+			var agent bool
+			for _, c := range far.Calls() {
+				agent = agent || c.To == "collections"
+			}
+			if !agent {
+				t.Error("no bridged leg reached the agent")
+			}
+		}},
+		{"no_response", "+15550100204", quick, "no_response", func(t *testing.T, r liveResult, rec sim.CallRecord) {
+			noInput := 0
+			for _, turn := range r.Transcript {
+				if turn.Event == "no_input" {
+					noInput++
+				}
+			}
+			if noInput != 3 || r.Transcript[len(r.Transcript)-1].State != "unreached" || len(r.Timings.TurnLatencyMS) != 0 {
+				t.Errorf("no_input turns %d, transcript %+v, turn latencies %v", noInput, r.Transcript, r.Timings.TurnLatencyMS)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := callBot(t, far, c.to, c.script, enVarsArgs...)
+			if r.Disposition != c.disposition {
+				t.Fatalf("disposition %q, want %q; transcript %+v", r.Disposition, c.disposition, r.Transcript)
+			}
+			c.check(t, r, simCall(t, far, c.to))
+		})
+	}
+}
+
+// TestLiveBotBargeInOnTheWire: the callee starts talking over the reminder prompt,
+// in the middle of a bot word; on the RTP stream the simulator receives, the bot's
+// speech stops within 100 ms of the first frame of the callee's speech (measured by
+// frame energy after the simulator's jitter buffer, so the figure is an upper bound
+// on the wire).
+func TestLiveBotBargeInOnTheWire(t *testing.T) {
+	if testing.Short() {
+		t.Skip("live calls speak whole prompts in real time")
+	}
+	t.Parallel()
+	far := startLiveBotSim(t)
+	const to = "+15550100201"
+	r := callBot(t, far, to, enScript, enVarsArgs...)
+	if r.Disposition != "opted_out" {
+		t.Fatalf("disposition %q; transcript %+v", r.Disposition, r.Transcript)
+	}
+	rec := simCall(t, far, to)
+	if len(rec.Spoken) != 2 {
+		t.Fatalf("spoken turns %+v", rec.Spoken)
+	}
+	over := rec.Spoken[1] // "Stop calling." over the reminder
+	// The prompt was playing when the callee started: the simulator starts its
+	// turn in the middle of a bot word (leading silence of its audio aside).
+	if over.BotSpeechBeforeAt.IsZero() || over.SpeechAt.Sub(over.BotSpeechBeforeAt) > 300*time.Millisecond {
+		t.Fatalf("the bot was not speaking when the callee started: %+v", over)
+	}
+	stop := time.Duration(0) // the bot went quiet in a word gap and stayed quiet
+	if !over.BotLastSpeechAt.IsZero() {
+		stop = over.BotLastSpeechAt.Sub(over.SpeechAt)
+	}
+	// A pause between two words is not a stop: the bot must stay quiet for the
+	// rest of the callee's turn (about a second of "Stop calling.").
+	quiet := over.EndedAt.Sub(over.SpeechAt) - stop
+	t.Logf("last bot speech %v before the callee's first frame; after it: %v more, then quiet for %v", over.SpeechAt.Sub(over.BotSpeechBeforeAt), stop, quiet)
+	if stop > 100*time.Millisecond || quiet < 500*time.Millisecond {
+		t.Errorf("barge-in: bot speech went on %v after the callee started speaking (limit 100ms), then quiet for %v (want ≥ 500ms)", stop, quiet)
+	}
+}
+
+// TestLiveBotChineseScript speaks the zh-CN script (espeak-ng's Mandarin voice through
+// the prompt cache) on a live call answered with keys, and reaches promise_to_pay.
+func TestLiveBotChineseScript(t *testing.T) {
+	if testing.Short() {
+		t.Skip("live calls speak whole prompts in real time")
+	}
+	t.Parallel()
+	far := startLiveBotSim(t)
+	const to = "+15550100205"
+	r := callBot(t, far, to, zhScript, "surname=王", "amount=1200", "due_date=2026-12-01")
+	if r.Disposition != "promise_to_pay" || len(r.Timings.TurnLatencyMS) != 2 {
+		t.Fatalf("disposition %q, turn latencies %v; transcript %+v", r.Disposition, r.Timings.TurnLatencyMS, r.Transcript)
+	}
+	if !strings.Contains(r.Transcript[0].Text, "安可金融") {
+		t.Errorf("first bot turn %+v", r.Transcript[0])
+	}
+	rec := simCall(t, far, to)
+	// The bot really spoke: the simulator waited for the end of its speech before
+	// each key (a silent bot would have cost it max_wait) and heard loud audio.
+	if rec.ReceivedRMS < 300 || rec.DTMFReceived != "" {
+		t.Errorf("simulator heard RMS %.0f (want speech), dtmf %q", rec.ReceivedRMS, rec.DTMFReceived)
+	}
+	if rec.EndedAt.Sub(rec.AnsweredAt) > 60*time.Second {
+		t.Errorf("call lasted %v: the simulator waited out max_wait, the bot was silent", rec.EndedAt.Sub(rec.AnsweredAt))
+	}
+}
