@@ -24,11 +24,11 @@ import (
 )
 
 type benchASRFlags struct {
-	set         string
-	streams     int
-	paced       time.Duration
-	phoneLoop   bool
-	jsonOut     bool
+	set       string
+	streams   int
+	paced     time.Duration
+	phoneLoop bool
+	jsonOut   bool
 }
 
 // newBenchASRCmd measures the embedded recogniser: accuracy on the generated test set
