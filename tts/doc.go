@@ -13,8 +13,12 @@
 //     self-hosted neural TTS server can front; NewHTTPHandler serves the same protocol
 //     over any Synthesizer, which is how the tests run the client against a real server.
 //   - ESpeak: espeak-ng as a subprocess, never linked (GPL-3 and not thread-safe). It
-//     is there for languages flite lacks (Mandarin through numbered pinyin) and as a
-//     third, very different voice for the recognition test set.
+//     is there for languages flite lacks and as a third, very different voice for the
+//     recognition test set. Mandarin: espeak-ng 1.51's cmn voice looks characters up
+//     as numbered pinyin and then reads the pinyin with English rules ("你好" → "nee
+//     three hey-oh three"), so for the cmn voice hanzi are converted to numbered pinyin
+//     first (espeak-ng's own per-character readings plus a table of polyphones such as
+//     银行 yin2 hang2 and 还款 huan2 kuan3) and spoken by cmn-latn-pinyin.
 //
 // Engines synthesise per sentence, so the first chunk arrives after the first sentence
 // rather than after the whole prompt.
