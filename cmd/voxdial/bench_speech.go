@@ -268,7 +268,8 @@ func newBenchTTSCmd() *cobra.Command {
 		Use:   "tts",
 		Short: "Synthesis real-time factor, first-audio latency, streams per core and prompt-cache hit cost",
 		Long: `Synthesises the example script's prompts (payment-reminder.en.yaml, with its
-variables verbalised) with flite (slt, kal) and espeak-ng at 8 kHz and reports, per
+variables verbalised) with flite (slt, kal) and espeak-ng at 8 kHz, and the Mandarin
+script's prompts (payment-reminder.zh.yaml) with espeak-ng's cmn voice, and reports, per
 engine and voice, the real-time factor (CPU seconds per second of audio), streams per
 core, and first-audio latency (request to first chunk). It then runs --streams
 synthesisers in parallel, and measures the prompt cache: warming the script's static
@@ -300,12 +301,28 @@ var benchPrompts = []string{
 	"Hello {{first_name}}, this is Acme Finance with a reminder about a payment due on {{due_date | date}}. Please call us at {{callback | phone}}. Thank you.",
 }
 
-var benchVars = map[string]string{"first_name": "Ada", "amount": "125.50", "due_date": "2026-03-15", "callback": "1 800 555 0199"}
+var benchVars = map[string]string{"first_name": "Ada", "amount": "125.50", "due_date": "2026-03-15", "callback": "1 800 555 0199",
+	"surname": "王"}
+
+// benchPromptsZh are the Mandarin example script's (payment-reminder.zh.yaml) prompts,
+// spoken by espeak-ng's cmn voice (hanzi through numbered pinyin).
+var benchPromptsZh = []string{
+	"您好，这里是安可金融。请问是{{surname}}先生或女士吗？",
+	"您有一笔{{amount | currency}}的账单将于{{due_date | date}}到期，请问您能按时还款吗？",
+	"好的，已为您记录还款承诺。感谢您的接听，再见。",
+	"好的，我们会核实您的还款记录。再见。",
+	"正在为您转接人工客服，请稍候。",
+	"抱歉没有听清，我们稍后再联系您。再见。",
+}
 
 func renderBenchPrompts() ([]string, []*tts.Template, error) {
+	return renderPrompts(benchPrompts, verbal.EnUS)
+}
+
+func renderPrompts(prompts []string, loc verbal.Locale) ([]string, []*tts.Template, error) {
 	var texts []string
 	var tmpls []*tts.Template
-	for _, p := range benchPrompts {
+	for _, p := range prompts {
 		t, err := tts.ParseTemplate(p)
 		if err != nil {
 			return nil, nil, err
@@ -317,7 +334,7 @@ func renderBenchPrompts() ([]string, []*tts.Template, error) {
 				b.WriteString(s.Text)
 				continue
 			}
-			v, err := verbal.Filter(verbal.EnUS, s.Filter, benchVars[s.Var])
+			v, err := verbal.Filter(loc, s.Filter, benchVars[s.Var])
 			if err != nil {
 				return nil, nil, err
 			}
@@ -342,13 +359,18 @@ func runBenchTTS(ctx context.Context, f *benchTTSFlags, stdout, stderr io.Writer
 		return failureErr(err)
 	}
 	espeak, espeakErr := tts.NewESpeak(tts.ESpeakOptions{})
+	zhTexts, _, err := renderPrompts(benchPromptsZh, verbal.ZhCN)
+	if err != nil {
+		return failureErr(err)
+	}
 	type voice struct {
 		s     tts.Synthesizer
 		voice string
+		texts []string
 	}
-	voices := []voice{{flite, "slt"}, {flite, "kal"}}
+	voices := []voice{{flite, "slt", texts}, {flite, "kal", texts}}
 	if espeakErr == nil {
-		voices = append(voices, voice{espeak, "en-us"})
+		voices = append(voices, voice{espeak, "en-us", texts}, voice{espeak, "cmn", zhTexts})
 	}
 	perVoice := map[string]any{}
 	for _, v := range voices {
@@ -357,7 +379,7 @@ func runBenchTTS(ctx context.Context, f *benchTTSFlags, stdout, stderr io.Writer
 		var audio time.Duration
 		cpu0 := processCPU() + childrenCPU()
 		for round := 0; round < 3; round++ {
-			for _, text := range texts {
+			for _, text := range v.texts {
 				t0 := time.Now()
 				var first time.Duration
 				samples := 0
@@ -478,6 +500,7 @@ func runBenchTTS(ctx context.Context, f *benchTTSFlags, stdout, stderr io.Writer
 		"cache_static_prompts":            len(static),
 		"cache_warm_s":                    round3(warm.Seconds()),
 		"cache_bytes":                     st.Bytes,
+		"cache_disk_bytes":                st.DiskBytes,
 		"cache_hit_first_frame_ms":        percentilesUS(memHits),
 		"cache_disk_hit_first_frame_ms":   percentilesUS(diskHits),
 	}
