@@ -57,7 +57,8 @@ type SphinxOptions struct {
 	// WorkDir receives the telephony copy of the model and the trimmed dictionary;
 	// "" makes a temporary directory, removed by Close.
 	WorkDir string
-	// CMNInit replaces the model's initial cepstral mean; "" means TelephonyCMNInit.
+	// CMNInit replaces the model's initial cepstral mean in Streaming mode (batch CMN
+	// needs none); "" means TelephonyCMNInit.
 	CMNInit string
 	// Vocabulary lists phrases known up front (every phrase of the campaign's script):
 	// the trimmed dictionary holds only their words, which keeps each decoder at a few
@@ -122,10 +123,9 @@ type SphinxOptions struct {
 	Logger *zap.Logger
 }
 
-// defaultGarbageWeight: tuned on the recognition test set (BENCHMARKS.md, "Speech").
+// Defaults tuned on the recognition test set (asrtest; BENCHMARKS.md, "Speech").
 const (
 	defaultWordPenalty = 0.65 // pocketsphinx's own default
-	// Rejection thresholds, tuned on the recognition test set (asrtest; BENCHMARKS.md).
 	defaultMinScore          = -0.5
 	defaultMinPhoneLoopScore = -30
 	// defaultComfortNoise (RMS, ≈ -50 dBFS, 30 dB under telephone speech): with digital
@@ -140,9 +140,10 @@ const (
 // rejectionWeights and rejectionBias: a logistic regression fitted (batch CMN, comfort
 // noise on) on the test set's tuning split — voices flite slt/awb and espeak-ng, the
 // held-out sentences excluded (asrtest.HeldOut) — with the target "the forced phrase is
-// the right intent". Refit with SphinxOptions.DebugScores when the front end changes. Features, in order: uncovered share of loud
-// frames, speech span per phone (10 ms frames)/10, phrase acoustic score per frame/10,
-// ln(speech span in 20 ms frames + 1), phrase phones/5.
+// the right intent". Features, in order: uncovered share of loud frames, speech span
+// per phone (10 ms frames)/10, phrase acoustic score per frame/10, ln(speech span in
+// 20 ms frames + 1), phrase phones/5. Refit them (SphinxOptions.DebugScores dumps the
+// features) whenever the front end changes. Read-only.
 var (
 	rejectionWeights = [...]float64{-2.421, -3.142, 1.828, -0.893, -0.550}
 	rejectionBias    = 15.393
