@@ -125,7 +125,7 @@ type SphinxOptions struct {
 
 // Defaults tuned on the recognition test set (asrtest; BENCHMARKS.md, "Speech").
 const (
-	defaultWordPenalty = 0.65 // pocketsphinx's own default
+	defaultWordPenalty       = 0.65 // pocketsphinx's own default
 	defaultMinScore          = -0.5
 	defaultMinPhoneLoopScore = -30
 	// defaultComfortNoise (RMS, ≈ -50 dBFS, 30 dB under telephone speech): with digital
