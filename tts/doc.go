@@ -28,7 +28,9 @@
 // Cache maps Key{Engine, Voice, Text, Codec, Rate} to a Prompt: the audio already cut
 // into 20 ms frames and encoded (G.711 µ-law or A-law, or linear). Memory is bounded by
 // an LRU over bytes; every prompt is also persisted on disk, so a restart or another
-// process finds it without synthesising again. Concurrent misses for the same key
+// process finds it without synthesising again. The directory is bounded too
+// (MaxDiskBytes, LRU): recency is each file's modification time, refreshed on every
+// disk hit, so the eviction order survives restarts without an index file to go stale. Concurrent misses for the same key
 // synthesise once. Warm fills the cache for a campaign's script before dialling starts.
 // A templated prompt ("Your payment of {{amount | currency}} ...") is split by
 // ParseTemplate into static segments, which are cached, and variable segments,
