@@ -6,17 +6,26 @@
 //
 //   - Sphinx (embedded default): pocketsphinx 5prealpha from Debian through our own
 //     cgo binding. Its acoustic model is 16 kHz only, so telephone audio is upsampled
-//     with libspeexdsp. The model directory is copied with a telephony cmninit
-//     (TelephonyCMNInit) because pocketsphinx lets the model's feat.params override
-//     the command line and the stock value loses the first utterance of every call.
-//     The dictionary is trimmed to the script's words. Each listening state compiles
-//     to a JSGF grammar of its phrases (keyword spotting is the alternative search);
-//     a rejection check turns off-topic speech into "no match" instead of the nearest
-//     phrase (see SphinxOptions: uncovered speech, and a phone-loop score
-//     comparison). Decoding runs only while an energy VAD hears speech (the media
-//     plane's WebRTC VAD will replace it), after mild speexdsp noise suppression.
-//     A JSGF phone-loop "garbage" alternative was tried for rejection and dropped:
-//     on telephone audio it beat the phrases whatever its weight.
+//     with libspeexdsp. The model directory is copied with our CMN settings because
+//     pocketsphinx lets the model's feat.params override the command line. The
+//     dictionary is trimmed to the script's words. Each listening state compiles to a
+//     JSGF grammar of its phrases (keyword spotting is the alternative search).
+//     Front end, in order: an energy VAD gates everything (a 300 ms pre-roll keeps
+//     the onset), mild speexdsp noise suppression, then a faint comfort noise — with
+//     digital silence between words pocketsphinx's own noise removal mis-tracks the
+//     floor, and clean µ-law speech scored worse than speech at 20 dB SNR (forced
+//     choice 0.76 clean before, 0.98 after). By default each utterance is decoded
+//     once it has ended, with its own cepstral mean (batch CMN): no state carries
+//     over from the previous call's audio in a pooled decoder, and the first word of
+//     a call is recognised like any other. Streaming mode decodes as audio arrives
+//     (live CMN from a telephony cmninit) and gives partial results.
+//     Rejection turns off-topic speech into "no match" instead of the nearest phrase:
+//     a logistic score, fitted on the test set's tuning split, of how badly the forced
+//     phrase fits the speech (uncovered speech, speech span per phone, acoustic score
+//     per frame, span, phone count). A second decode with a free phone loop is
+//     available (PhoneLoop) but added nothing to the score and doubled the CPU. A
+//     JSGF phone-loop "garbage" alternative was tried and dropped: on telephone
+//     audio it beat the phrases whatever its weight.
 //   - Vosk and FunASR: clients of the two common self-hosted streaming servers'
 //     websocket protocols, with reconnect (the current utterance is replayed), timeouts
 //     and back-pressure; tested against local servers that speak the same protocol.

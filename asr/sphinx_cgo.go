@@ -7,23 +7,11 @@ package asr
 #include <sphinxbase/err.h>
 #include <sphinxbase/feat.h>
 
-// vx_new builds a decoder. cmd_ln_init is variadic, which cgo cannot call, hence this
-// wrapper. The model directory's feat.params is read by ps_init and wins over anything
-// given here for the feature settings, which is why the engine writes its own copy.
-static ps_decoder_t *vx_new(const char *hmm, const char *dict, const char *extra_dict_unused,
-                            const char *beam, const char *wbeam, const char *pbeam, const char *wip) {
-	cmd_ln_t *config = cmd_ln_init(NULL, ps_args(), TRUE,
-		"-hmm", hmm,
-		"-dict", dict,
-		"-samprate", "16000",
-		"-dither", "yes",
-		"-seed", "1",
-		"-beam", beam,
-		"-wbeam", wbeam,
-		"-pbeam", pbeam,
-		"-wip", wip,
-		"-allphone_ci", "yes",
-		NULL);
+// vx_new builds a decoder from "-name value" pairs. The model directory's feat.params
+// is read by ps_init and wins over anything given here for the feature settings, which
+// is why the engine writes its own copy.
+static ps_decoder_t *vx_new(int argc, char **argv) {
+	cmd_ln_t *config = cmd_ln_parse_r(NULL, ps_args(), argc, argv, TRUE);
 	if (config == NULL) return NULL;
 	ps_decoder_t *ps = ps_init(config);
 	cmd_ln_free_r(config); // the decoder holds its own reference
@@ -48,6 +36,7 @@ import "C"
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,21 +74,36 @@ const (
 // quietSphinx silences sphinxbase's logging (to stderr by default) once per process.
 func quietSphinx() { sphinxSetup.quiet.Do(func() { C.vx_quiet() }) }
 
-func newDecoder(hmmDir, dictPath string, wip float64) (*decoder, error) {
-	chmm, cdict := C.CString(hmmDir), C.CString(dictPath)
-	defer C.free(unsafe.Pointer(chmm))
-	defer C.free(unsafe.Pointer(cdict))
-	cb, cw, cp := C.CString(sphinxBeam), C.CString(sphinxWBeam), C.CString(sphinxPBeam)
-	defer C.free(unsafe.Pointer(cb))
-	defer C.free(unsafe.Pointer(cw))
-	defer C.free(unsafe.Pointer(cp))
-	cwip := C.CString(strconv.FormatFloat(wip, 'g', -1, 64))
-	defer C.free(unsafe.Pointer(cwip))
+// newDecoder builds a decoder; args are extra "-name" → value settings that override
+// ours.
+func newDecoder(hmmDir, dictPath string, wip float64, args map[string]string) (*decoder, error) {
+	set := map[string]string{
+		"-hmm": hmmDir, "-dict": dictPath, "-samprate": "16000", "-dither": "yes", "-seed": "1",
+		"-beam": sphinxBeam, "-wbeam": sphinxWBeam, "-pbeam": sphinxPBeam,
+		"-wip": strconv.FormatFloat(wip, 'g', -1, 64), "-allphone_ci": "yes",
+	}
+	for k, v := range args {
+		set[k] = v
+	}
+	names := make([]string, 0, len(set))
+	for k := range set {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	argv := make([]*C.char, 0, 2*len(set))
+	for _, k := range names {
+		argv = append(argv, C.CString(k), C.CString(set[k]))
+	}
+	defer func() {
+		for _, p := range argv {
+			C.free(unsafe.Pointer(p))
+		}
+	}()
 	sphinxSetup.mu.Lock()
-	ps := C.vx_new(chmm, cdict, nil, cb, cw, cp, cwip)
+	ps := C.vx_new(C.int(len(argv)), &argv[0])
 	sphinxSetup.mu.Unlock()
 	if ps == nil {
-		return nil, fmt.Errorf("pocketsphinx init (model %s, dict %s): %w", hmmDir, dictPath, ErrEngine)
+		return nil, fmt.Errorf("pocketsphinx init (model %s, dict %s, args %v): %w", hmmDir, dictPath, args, ErrEngine)
 	}
 	return &decoder{ps: ps, searches: make(map[string]bool), words: make(map[string]bool)}, nil
 }

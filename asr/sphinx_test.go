@@ -47,8 +47,10 @@ func unitSet(t testing.TB) []asrtest.Utterance {
 }
 
 // TestSphinxTestSubset is the unit-sized accuracy check; `voxdial bench asr` runs the
-// full set. The bounds are loose (synthesis varies run to run): they catch a broken
-// pipeline (wrong rate, lost CMN, rejection that rejects everything), not a point.
+// full set. The bounds are loose (synthesis varies run to run; the full set scores
+// ~0.96 clean and ~0.81 at 10 dB): they catch a broken pipeline (wrong rate, lost CMN,
+// digital silence without comfort noise, rejection that rejects everything), not a
+// point.
 func TestSphinxTestSubset(t *testing.T) {
 	t.Parallel()
 	eng := newSphinx(t, asr.SphinxOptions{})
@@ -66,12 +68,15 @@ func TestSphinxTestSubset(t *testing.T) {
 	for _, m := range sc.Misses {
 		t.Log(m)
 	}
-	clean := sc.By["snr=clean"]
-	if clean.Accuracy() < 0.7 {
-		t.Errorf("clean intent accuracy %.2f, want ≥ 0.7", clean.Accuracy())
+	clean, noisy := sc.By["snr=clean"], sc.By["snr=10dB"]
+	if clean.Accuracy() < 0.8 {
+		t.Errorf("clean intent accuracy %.2f, want ≥ 0.8", clean.Accuracy())
 	}
-	if clean.FalseAccepts() > 0.5 {
-		t.Errorf("clean off-topic false accepts %.2f, want ≤ 0.5", clean.FalseAccepts())
+	if noisy.Accuracy() < 0.6 {
+		t.Errorf("10 dB intent accuracy %.2f, want ≥ 0.6", noisy.Accuracy())
+	}
+	if fa := sc.All.FalseAccepts(); fa > 0.34 {
+		t.Errorf("off-topic false accepts %.2f, want ≤ 0.34", fa)
 	}
 }
 
@@ -304,5 +309,59 @@ func TestSphinxMaxDecodersWaits(t *testing.T) {
 		}
 	case <-time.After(2 * time.Second):
 		t.Fatal("results not closed after context cancel")
+	}
+}
+
+// TestSphinxStreamingPartials: the streaming mode (live CMN) decodes while the caller
+// speaks and reports partial hypotheses before the final one.
+func TestSphinxStreamingPartials(t *testing.T) {
+	t.Parallel()
+	eng := newSphinx(t, asr.SphinxOptions{Streaming: true})
+	set, err := asrtest.Generate(context.Background(), asrtest.Options{
+		Phrases: []asrtest.Labeled{{Text: "not a good time", Intent: "later"}},
+		Voices:  []asrtest.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{0.8}, SNRs: []float64{0},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: asrtest.Grammar(), PartialEvery: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := collect(r)
+	feed(t, r, set[0].PCM)
+	if err := r.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	partials, finals := 0, 0
+	for _, x := range <-res {
+		switch x.Kind {
+		case asr.KindPartial:
+			if finals > 0 {
+				t.Error("partial after the final")
+			}
+			partials++
+		case asr.KindFinal:
+			finals++
+			if x.Intent != "later" {
+				t.Errorf("final %+v", x)
+			}
+		}
+	}
+	if partials == 0 || finals != 1 {
+		t.Errorf("%d partials, %d finals; want some partials and one final", partials, finals)
+	}
+}
+
+func TestSphinxBadArgs(t *testing.T) {
+	t.Parallel()
+	for _, args := range []map[string]string{
+		{"-no_such_option": "1"},
+		{"-dict": "/nonexistent/voxdial.dict"},
+	} {
+		if _, err := asr.NewSphinx(asr.SphinxOptions{Vocabulary: []string{"yes"}, Args: args}); !errors.Is(err, asr.ErrEngine) {
+			t.Errorf("args %v: %v, want ErrEngine", args, err)
+		}
 	}
 }

@@ -27,6 +27,11 @@ type CacheOptions struct {
 	MaxBytes int64
 	// Dir persists every prompt as one file; "" keeps prompts in memory only.
 	Dir string
+	// MaxDiskBytes bounds the files in Dir: when a new prompt would exceed it, the least
+	// recently used files go first. Recency survives restarts: it is the files'
+	// modification time, which a disk hit refreshes. 0 means 1 GiB (~18 hours of G.711
+	// audio); negative means no bound.
+	MaxDiskBytes int64
 	// Codec and Rate of cached frames; "" / 0 mean PCMU at 8 kHz.
 	Codec string
 	Rate  int
@@ -40,6 +45,9 @@ type CacheStats struct {
 	Hits, DiskHits, Misses, Evictions, Syntheses int64
 	Bytes                                        int64 // in memory now
 	Prompts                                      int   // in memory now
+	DiskEvictions                                int64
+	DiskBytes                                    int64 // in Dir now
+	DiskPrompts                                  int   // in Dir now
 }
 
 // Cache holds synthesised prompts as pre-encoded frames. Safe for concurrent use.
@@ -58,7 +66,9 @@ type Cache struct {
 	bytes   int64
 	flights map[Key]*flight
 
-	hits, diskHits, misses, evictions, syntheses atomic.Int64
+	disk *diskIndex // nil without Dir
+
+	hits, diskHits, misses, evictions, syntheses, diskEvictions atomic.Int64
 }
 
 type flight struct {
@@ -90,16 +100,27 @@ func NewCache(opts CacheOptions) (*Cache, error) {
 	if _, _, err := frameGeometry(opts.Codec, opts.Rate); err != nil {
 		return nil, fmt.Errorf("new cache: %w", err)
 	}
+	if opts.MaxDiskBytes == 0 {
+		opts.MaxDiskBytes = 1 << 30
+	}
+	c := &Cache{
+		synth: opts.Synthesizer, maxBytes: opts.MaxBytes, dir: opts.Dir, codec: opts.Codec,
+		rate: opts.Rate, par: opts.WarmParallelism, log: opts.Logger,
+		lru: list.New(), entries: make(map[Key]*list.Element), flights: make(map[Key]*flight),
+	}
 	if opts.Dir != "" {
 		if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 			return nil, fmt.Errorf("new cache: %w", err)
 		}
+		d, err := openDiskIndex(opts.Dir, opts.MaxDiskBytes)
+		if err != nil {
+			return nil, fmt.Errorf("new cache: %w", err)
+		}
+		c.disk = d
+		// A directory over its bound (a smaller limit than last run's) shrinks now.
+		c.diskEvict("")
 	}
-	return &Cache{
-		synth: opts.Synthesizer, maxBytes: opts.MaxBytes, dir: opts.Dir, codec: opts.Codec,
-		rate: opts.Rate, par: opts.WarmParallelism, log: opts.Logger,
-		lru: list.New(), entries: make(map[Key]*list.Element), flights: make(map[Key]*flight),
-	}, nil
+	return c, nil
 }
 
 // KeyFor is the cache key of req in this cache's engine, codec and rate.
@@ -217,8 +238,13 @@ func (c *Cache) Stats() CacheStats {
 	c.mu.Lock()
 	b, n := c.bytes, c.lru.Len()
 	c.mu.Unlock()
-	return CacheStats{Hits: c.hits.Load(), DiskHits: c.diskHits.Load(), Misses: c.misses.Load(),
-		Evictions: c.evictions.Load(), Syntheses: c.syntheses.Load(), Bytes: b, Prompts: n}
+	st := CacheStats{Hits: c.hits.Load(), DiskHits: c.diskHits.Load(), Misses: c.misses.Load(),
+		Evictions: c.evictions.Load(), Syntheses: c.syntheses.Load(), Bytes: b, Prompts: n,
+		DiskEvictions: c.diskEvictions.Load()}
+	if c.disk != nil {
+		st.DiskBytes, st.DiskPrompts = c.disk.usage()
+	}
+	return st
 }
 
 func (c *Cache) memGet(key Key) *Prompt {
@@ -292,7 +318,24 @@ func (c *Cache) diskPut(p *Prompt) error {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("write prompt: %w", err)
 	}
+	name := filepath.Base(final)
+	c.disk.add(name, int64(b.Len()))
+	c.diskEvict(name)
 	return nil
+}
+
+// diskEvict removes least recently used files until the directory fits its bound,
+// never keep (the file just written: a prompt larger than the whole bound is kept
+// until the next one arrives rather than written and deleted at once).
+func (c *Cache) diskEvict(keep string) {
+	for _, name := range c.disk.overflow(keep) {
+		err := os.Remove(filepath.Join(c.dir, name))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			c.log.Warn("evict prompt file", zap.String("file", name), zap.Error(err))
+			continue
+		}
+		c.diskEvictions.Add(1)
+	}
 }
 
 func (c *Cache) diskGet(key Key) *Prompt {
@@ -311,8 +354,10 @@ func (c *Cache) diskGet(key Key) *Prompt {
 	if err != nil {
 		c.log.Warn("discard cached prompt", zap.String("path", path), zap.Error(err))
 		os.Remove(path)
+		c.disk.remove(filepath.Base(path))
 		return nil
 	}
+	c.disk.touch(filepath.Base(path), int64(len(data)))
 	return p
 }
 

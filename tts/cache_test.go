@@ -433,3 +433,114 @@ func BenchmarkCacheDiskHitFirstFrame(b *testing.B) {
 		}
 	}
 }
+
+// TestCacheDiskBound: the directory stays under MaxDiskBytes, the least recently used
+// file goes first, and recency (a disk hit) survives a restart.
+func TestCacheDiskBound(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	synth := &toneSynth{}
+	texts := []string{"prompt a", "prompt b", "prompt c", "prompt d", "prompt e"}
+	fileOf := map[string]string{}
+	probe, err := NewCache(CacheOptions{Synthesizer: synth, Dir: dir, MaxDiskBytes: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range texts {
+		fileOf[s] = probe.path(probe.KeyFor(Request{Text: s}))
+	}
+	if _, err := probe.Get(ctx, Request{Text: texts[0]}); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(fileOf[texts[0]])
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := info.Size() // every text has the same length, so every file this size
+	bound := 3 * size
+
+	c1, err := NewCache(CacheOptions{Synthesizer: synth, Dir: dir, MaxDiskBytes: bound})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range texts[1:3] {
+		if _, err := c1.Get(ctx, Request{Text: s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Pin the ages (a coarse file-system clock must not decide the order): a oldest.
+	now := time.Now()
+	for i, s := range texts[:3] {
+		at := now.Add(time.Duration(i-10) * time.Second)
+		if err := os.Chtimes(fileOf[s], at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Restart; reading a from disk makes it the most recent, so b is now the oldest.
+	c2, _ := NewCache(CacheOptions{Synthesizer: synth, Dir: dir, MaxDiskBytes: bound})
+	if _, ok := c2.Lookup(c2.KeyFor(Request{Text: texts[0]})); !ok {
+		t.Fatal("a not found on disk")
+	}
+	// Restart again and add d: the bound (3 files) evicts b, not a.
+	c3, _ := NewCache(CacheOptions{Synthesizer: synth, Dir: dir, MaxDiskBytes: bound})
+	if st := c3.Stats(); st.DiskPrompts != 3 || st.DiskBytes != bound {
+		t.Fatalf("reopened index %+v, want 3 files, %d bytes", st, bound)
+	}
+	if _, err := c3.Get(ctx, Request{Text: texts[3]}); err != nil {
+		t.Fatal(err)
+	}
+	exists := func(s string) bool { _, err := os.Stat(fileOf[s]); return err == nil }
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{{texts[0], true}, {texts[1], false}, {texts[2], true}, {texts[3], true}} {
+		if got := exists(tc.text); got != tc.want {
+			t.Errorf("after adding d: %q on disk = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+	if st := c3.Stats(); st.DiskEvictions != 1 || st.DiskBytes > bound {
+		t.Errorf("stats %+v", st)
+	}
+	// A smaller bound at start-up shrinks the directory to the newest file (d).
+	c4, _ := NewCache(CacheOptions{Synthesizer: synth, Dir: dir, MaxDiskBytes: size})
+	files, _ := filepath.Glob(filepath.Join(dir, "*.vxp"))
+	if len(files) != 1 || files[0] != fileOf[texts[3]] || c4.Stats().DiskBytes != size {
+		t.Errorf("after shrinking: files %v, stats %+v", files, c4.Stats())
+	}
+	// An evicted prompt is synthesised again on demand, and the bound still holds.
+	calls := synth.calls.Load()
+	if _, err := c4.Get(ctx, Request{Text: texts[1]}); err != nil {
+		t.Fatal(err)
+	}
+	if synth.calls.Load() != calls+1 {
+		t.Error("evicted prompt was not synthesised again")
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*.vxp")); len(files) != 1 {
+		t.Errorf("files %v, want 1", files)
+	}
+}
+
+// TestCacheDiskTempFiles: a new cache removes temporary files left by a crash mid-write,
+// but not young ones that another process may still be writing.
+func TestCacheDiskTempFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	old, young := filepath.Join(dir, ".prompt-123"), filepath.Join(dir, ".prompt-456")
+	for _, p := range []string{old, young} {
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := time.Now().Add(-2 * staleTemp)
+	os.Chtimes(old, long, long)
+	if _, err := NewCache(CacheOptions{Synthesizer: &toneSynth{}, Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale temp file kept: %v", err)
+	}
+	if _, err := os.Stat(young); err != nil {
+		t.Errorf("young temp file removed: %v", err)
+	}
+}

@@ -13,8 +13,12 @@
 //     self-hosted neural TTS server can front; NewHTTPHandler serves the same protocol
 //     over any Synthesizer, which is how the tests run the client against a real server.
 //   - ESpeak: espeak-ng as a subprocess, never linked (GPL-3 and not thread-safe). It
-//     is there for languages flite lacks (Mandarin through numbered pinyin) and as a
-//     third, very different voice for the recognition test set.
+//     is there for languages flite lacks and as a third, very different voice for the
+//     recognition test set. Mandarin: espeak-ng 1.51's cmn voice looks characters up
+//     as numbered pinyin and then reads the pinyin with English rules ("你好" → "nee
+//     three hey-oh three"), so for the cmn voice hanzi are converted to numbered pinyin
+//     first (espeak-ng's own per-character readings plus a table of polyphones such as
+//     银行 yin2 hang2 and 还款 huan2 kuan3) and spoken by cmn-latn-pinyin.
 //
 // Engines synthesise per sentence, so the first chunk arrives after the first sentence
 // rather than after the whole prompt.
@@ -24,7 +28,9 @@
 // Cache maps Key{Engine, Voice, Text, Codec, Rate} to a Prompt: the audio already cut
 // into 20 ms frames and encoded (G.711 µ-law or A-law, or linear). Memory is bounded by
 // an LRU over bytes; every prompt is also persisted on disk, so a restart or another
-// process finds it without synthesising again. Concurrent misses for the same key
+// process finds it without synthesising again. The directory is bounded too
+// (MaxDiskBytes, LRU): recency is each file's modification time, refreshed on every
+// disk hit, so the eviction order survives restarts without an index file to go stale. Concurrent misses for the same key
 // synthesise once. Warm fills the cache for a campaign's script before dialling starts.
 // A templated prompt ("Your payment of {{amount | currency}} ...") is split by
 // ParseTemplate into static segments, which are cached, and variable segments,

@@ -25,9 +25,9 @@ type ESpeakOptions struct {
 	Logger *zap.Logger
 }
 
-// defaultESpeakVoices are the voices we use: US English variants, and Mandarin through
-// numbered pinyin (cmn-latn-pinyin: "ni3 hao3"), which espeak-ng reads far better than
-// Chinese characters (measured: its cmn voice mis-reads many hanzi).
+// defaultESpeakVoices are the voices we use: US English variants, and Mandarin: cmn
+// takes Chinese characters (converted to numbered pinyin first, see pinyin.go) and
+// cmn-latn-pinyin numbered pinyin ("ni3 hao3").
 var defaultESpeakVoices = []string{"en-us", "en-us+f3", "en-us+m3", "en-us+f4", "en", "cmn", "cmn-latn-pinyin"}
 
 // ESpeak runs espeak-ng as a subprocess per request. espeak-ng is GPL-3 and not
@@ -38,6 +38,7 @@ type ESpeak struct {
 	defaultVoice string
 	voices       map[string]bool
 	log          *zap.Logger
+	pinyin       pinyinTable
 }
 
 // NewESpeak checks that the binary exists.
@@ -87,12 +88,20 @@ func (e *ESpeak) Synthesize(ctx context.Context, req Request, emit func([]int16)
 	if !e.voices[voice] {
 		return fmt.Errorf("espeak: voice %q: %w", voice, ErrUnknownVoice)
 	}
+	text := req.Text
+	if voice == "cmn" && hasHan(text) {
+		// The cmn voice misreads characters; numbered pinyin reads right (pinyin.go).
+		if text, err = e.toPinyin(ctx, text); err != nil {
+			return err
+		}
+		voice = pinyinVoice
+	}
 	wpm := int(175 * req.Speed)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Text goes on stdin, never the command line: it may start with "-".
 	cmd := exec.CommandContext(ctx, e.bin, "-v", voice, "-s", strconv.Itoa(wpm), "--stdout")
-	cmd.Stdin = strings.NewReader(req.Text)
+	cmd.Stdin = strings.NewReader(text)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()

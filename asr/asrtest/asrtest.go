@@ -51,6 +51,37 @@ var OffTopic = []string{
 	"which bank are you from",
 }
 
+// HeldOutOffTopic is off-topic speech kept out of every tuning run (the rejection
+// weights were fitted without it), so that the report shows how the rejection does on
+// sentences it has never seen.
+var HeldOutOffTopic = []string{
+	"who gave you this number",
+	"i am driving right now",
+	"my husband handles the bills",
+	"is this about my credit card",
+	"send me a letter instead",
+	"i did not understand the question",
+	"what was the amount again",
+	"sorry i have to go",
+}
+
+// TuningVoices are the voices the engine's tuning used (rejection weights, comfort
+// noise level); the others are held out.
+var TuningVoices = map[string]bool{"flite/slt": true, "flite/awb": true, "espeak/en-us": true}
+
+// HeldOut reports whether u was kept out of tuning: a held-out voice or sentence.
+func HeldOut(u Utterance) bool {
+	if !TuningVoices[u.Voice.String()] {
+		return true
+	}
+	for _, s := range HeldOutOffTopic {
+		if u.Text == s {
+			return true
+		}
+	}
+	return false
+}
+
 // Grammar is the reminder state's grammar: its intents plus the global ones; every
 // intent of the test set.
 func Grammar() *asr.Grammar {
@@ -66,7 +97,8 @@ func Vocabulary() []string {
 	return out
 }
 
-// Phrases is the labelled set: every intent phrase, then the off-topic sentences.
+// Phrases is the labelled set: every intent phrase, then the off-topic sentences,
+// held-out ones last.
 func Phrases() []Labeled {
 	var out []Labeled
 	for _, in := range Intents {
@@ -75,6 +107,9 @@ func Phrases() []Labeled {
 		}
 	}
 	for _, s := range OffTopic {
+		out = append(out, Labeled{s, ""})
+	}
+	for _, s := range HeldOutOffTopic {
 		out = append(out, Labeled{s, ""})
 	}
 	return out
@@ -336,7 +371,11 @@ func (s *Score) Add(u Utterance, o Outcome) {
 	if s.By == nil {
 		s.By = map[string]*Tally{}
 	}
-	keys := []string{SNRKey(u.SNR), "voice=" + u.Voice.String(), fmt.Sprintf("speed=%g", u.Speed)}
+	split := "split=tuning"
+	if HeldOut(u) {
+		split = "split=held-out"
+	}
+	keys := []string{SNRKey(u.SNR), "voice=" + u.Voice.String(), fmt.Sprintf("speed=%g", u.Speed), split}
 	tallies := []*Tally{&s.All}
 	for _, k := range keys {
 		if s.By[k] == nil {

@@ -24,11 +24,11 @@ import (
 )
 
 type benchASRFlags struct {
-	set         string
-	streams     int
-	paced       time.Duration
-	noPhoneLoop bool
-	jsonOut     bool
+	set       string
+	streams   int
+	paced     time.Duration
+	phoneLoop bool
+	jsonOut   bool
 }
 
 // newBenchASRCmd measures the embedded recogniser: accuracy on the generated test set
@@ -55,7 +55,7 @@ reports CPU, streams per core, memory per stream and end-of-speech-to-final late
 	fl.StringVar(&f.set, "set", "full", "test set: full or small")
 	fl.IntVar(&f.streams, "streams", 64, "concurrent real-time streams in the paced phase (0 skips it)")
 	fl.DurationVar(&f.paced, "paced", 20*time.Second, "length of the paced phase")
-	fl.BoolVar(&f.noPhoneLoop, "no-phone-loop", false, "skip the phone-loop rejection pass (cheaper, more false accepts)")
+	fl.BoolVar(&f.phoneLoop, "phone-loop", false, "add the phone-loop rejection pass (a second decode of every matched utterance)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print one JSON object")
 	return cmd
 }
@@ -82,7 +82,7 @@ func runBenchASR(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer
 		return failureErr(err)
 	}
 	genWall := time.Since(genStart)
-	eng, err := asr.NewSphinx(asr.SphinxOptions{Vocabulary: asrtest.Vocabulary(), NoPhoneLoop: f.noPhoneLoop})
+	eng, err := asr.NewSphinx(asr.SphinxOptions{Vocabulary: asrtest.Vocabulary(), PhoneLoop: f.phoneLoop})
 	if err != nil {
 		return failureErr(err)
 	}
@@ -135,7 +135,7 @@ func runBenchASR(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer
 			"off_topic_false_accepts": round3(t.FalseAccepts()), "off_topic": t.OffTopic}
 	}
 	res := map[string]any{
-		"engine": "sphinx", "phone_loop_rejection": !f.noPhoneLoop,
+		"engine": "sphinx", "phone_loop_rejection": f.phoneLoop,
 		"utterances": len(set), "audio_s": round3(audio.Seconds()), "synthesis_s": round3(genWall.Seconds()),
 		"intent_accuracy":         round3(sc.All.Accuracy()),
 		"off_topic_false_accepts": round3(sc.All.FalseAccepts()),
@@ -180,7 +180,7 @@ func pacedASR(ctx context.Context, eng *asr.Sphinx, set []asrtest.Utterance, n i
 	streams := make([]*stream, n)
 	var latMu sync.Mutex
 	var lat []time.Duration
-	var overruns int
+	var overruns, accepted int
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := range streams {
@@ -227,6 +227,8 @@ func pacedASR(ctx context.Context, eng *asr.Sphinx, set []asrtest.Utterance, n i
 			s.pos += len(frame)
 			if err := s.r.Write(frame); errors.Is(err, asr.ErrOverrun) {
 				overruns++
+			} else if err == nil {
+				accepted++
 			}
 		}
 	}
@@ -237,11 +239,16 @@ func pacedASR(ctx context.Context, eng *asr.Sphinx, set []asrtest.Utterance, n i
 	}
 	wg.Wait()
 	cores := cpu.Seconds() / wall.Seconds()
+	// Per stream cost from the audio actually taken: a starved run drops frames
+	// (overruns), and dividing by the streams asked for would flatter it.
+	audio := time.Duration(accepted) * media.FrameDuration
+	rtf := cpu.Seconds() / math.Max(audio.Seconds(), 1e-9)
 	return map[string]any{
 		"paced_streams":               n,
 		"paced_cpu_cores":             round3(cores),
-		"streams_per_core":            round3(float64(n) / math.Max(cores, 1e-9)),
-		"real_time_factor_per_stream": round3(cores / float64(n)),
+		"paced_audio_s":               round3(audio.Seconds()),
+		"streams_per_core":            round3(1 / math.Max(rtf, 1e-9)),
+		"real_time_factor_per_stream": round4(rtf),
 		"memory_per_stream_bytes":     int64(rssAll-rss0) / int64(n),
 		"final_latency_ms":            percentilesMS(lat, 50, 95),
 		"finals":                      len(lat),
@@ -261,7 +268,8 @@ func newBenchTTSCmd() *cobra.Command {
 		Use:   "tts",
 		Short: "Synthesis real-time factor, first-audio latency, streams per core and prompt-cache hit cost",
 		Long: `Synthesises the example script's prompts (payment-reminder.en.yaml, with its
-variables verbalised) with flite (slt, kal) and espeak-ng at 8 kHz and reports, per
+variables verbalised) with flite (slt, kal) and espeak-ng at 8 kHz, and the Mandarin
+script's prompts (payment-reminder.zh.yaml) with espeak-ng's cmn voice, and reports, per
 engine and voice, the real-time factor (CPU seconds per second of audio), streams per
 core, and first-audio latency (request to first chunk). It then runs --streams
 synthesisers in parallel, and measures the prompt cache: warming the script's static
@@ -293,12 +301,28 @@ var benchPrompts = []string{
 	"Hello {{first_name}}, this is Acme Finance with a reminder about a payment due on {{due_date | date}}. Please call us at {{callback | phone}}. Thank you.",
 }
 
-var benchVars = map[string]string{"first_name": "Ada", "amount": "125.50", "due_date": "2026-03-15", "callback": "1 800 555 0199"}
+var benchVars = map[string]string{"first_name": "Ada", "amount": "125.50", "due_date": "2026-03-15", "callback": "1 800 555 0199",
+	"surname": "王"}
+
+// benchPromptsZh are the Mandarin example script's (payment-reminder.zh.yaml) prompts,
+// spoken by espeak-ng's cmn voice (hanzi through numbered pinyin).
+var benchPromptsZh = []string{
+	"您好，这里是安可金融。请问是{{surname}}先生或女士吗？",
+	"您有一笔{{amount | currency}}的账单将于{{due_date | date}}到期，请问您能按时还款吗？",
+	"好的，已为您记录还款承诺。感谢您的接听，再见。",
+	"好的，我们会核实您的还款记录。再见。",
+	"正在为您转接人工客服，请稍候。",
+	"抱歉没有听清，我们稍后再联系您。再见。",
+}
 
 func renderBenchPrompts() ([]string, []*tts.Template, error) {
+	return renderPrompts(benchPrompts, verbal.EnUS)
+}
+
+func renderPrompts(prompts []string, loc verbal.Locale) ([]string, []*tts.Template, error) {
 	var texts []string
 	var tmpls []*tts.Template
-	for _, p := range benchPrompts {
+	for _, p := range prompts {
 		t, err := tts.ParseTemplate(p)
 		if err != nil {
 			return nil, nil, err
@@ -310,7 +334,7 @@ func renderBenchPrompts() ([]string, []*tts.Template, error) {
 				b.WriteString(s.Text)
 				continue
 			}
-			v, err := verbal.Filter(verbal.EnUS, s.Filter, benchVars[s.Var])
+			v, err := verbal.Filter(loc, s.Filter, benchVars[s.Var])
 			if err != nil {
 				return nil, nil, err
 			}
@@ -335,13 +359,18 @@ func runBenchTTS(ctx context.Context, f *benchTTSFlags, stdout, stderr io.Writer
 		return failureErr(err)
 	}
 	espeak, espeakErr := tts.NewESpeak(tts.ESpeakOptions{})
+	zhTexts, _, err := renderPrompts(benchPromptsZh, verbal.ZhCN)
+	if err != nil {
+		return failureErr(err)
+	}
 	type voice struct {
 		s     tts.Synthesizer
 		voice string
+		texts []string
 	}
-	voices := []voice{{flite, "slt"}, {flite, "kal"}}
+	voices := []voice{{flite, "slt", texts}, {flite, "kal", texts}}
 	if espeakErr == nil {
-		voices = append(voices, voice{espeak, "en-us"})
+		voices = append(voices, voice{espeak, "en-us", texts}, voice{espeak, "cmn", zhTexts})
 	}
 	perVoice := map[string]any{}
 	for _, v := range voices {
@@ -350,7 +379,7 @@ func runBenchTTS(ctx context.Context, f *benchTTSFlags, stdout, stderr io.Writer
 		var audio time.Duration
 		cpu0 := processCPU() + childrenCPU()
 		for round := 0; round < 3; round++ {
-			for _, text := range texts {
+			for _, text := range v.texts {
 				t0 := time.Now()
 				var first time.Duration
 				samples := 0
@@ -471,6 +500,7 @@ func runBenchTTS(ctx context.Context, f *benchTTSFlags, stdout, stderr io.Writer
 		"cache_static_prompts":            len(static),
 		"cache_warm_s":                    round3(warm.Seconds()),
 		"cache_bytes":                     st.Bytes,
+		"cache_disk_bytes":                st.DiskBytes,
 		"cache_hit_first_frame_ms":        percentilesUS(memHits),
 		"cache_disk_hit_first_frame_ms":   percentilesUS(diskHits),
 	}

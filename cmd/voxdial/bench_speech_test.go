@@ -34,10 +34,15 @@ func runSpeechBench(t *testing.T, name string, args ...string) map[string]any {
 
 func TestBenchTTSKeys(t *testing.T) {
 	r := runSpeechBench(t, "tts", "--streams", "2", "--json")
-	for _, k := range []string{"engines", "parallel_real_time_factor", "cache_hit_first_frame_ms", "cache_disk_hit_first_frame_ms"} {
+	for _, k := range []string{"engines", "parallel_real_time_factor", "cache_hit_first_frame_ms", "cache_disk_hit_first_frame_ms", "cache_disk_bytes"} {
 		if _, ok := r[k]; !ok {
 			t.Errorf("missing key %q", k)
 		}
+	}
+	// The Mandarin prompts through espeak-ng's cmn voice (hanzi → pinyin).
+	zh, ok := r["engines"].(map[string]any)["espeak/cmn"].(map[string]any)
+	if !ok || zh["audio_s"].(float64) < 10 {
+		t.Errorf("espeak/cmn: %v, want the Mandarin prompts synthesised", zh)
 	}
 	if p50 := r["cache_hit_first_frame_ms"].(map[string]any)["p50"].(float64); p50 > 1 {
 		t.Errorf("cache hit first frame p50 %.3f ms, budget 1 ms", p50)
