@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -194,7 +195,7 @@ func (b *bundle) seedCampaign(name, role string) (campaignID, attemptID int64) {
 		t.Fatal(err)
 	}
 	result := fmt.Sprintf(`{"call_id":%q,"to":"+14155550123","outcome":"answered","variables":{"first_name":"Ana"},
-		"recording":"/rec/x.wav","timings":{"answer_to_first_audio_ms":420,"turn_latency_ms":[610,380]}}`, callID)
+		"recording":"/rec/x.wav","timings":{"answer_to_first_audio_ms":420,"turn_latency_ms":[610,380],"turn_recognition_ms":[150,90]}}`, callID)
 	if err := b.db.AttemptFinish(ctx, &store.AttemptFinishParams{AttemptID: a.ID, ContactID: got[0].ID, Holder: "n1",
 		Outcome: "answered", SIPStatus: 200, Disposition: "promise_to_pay", HangupBy: "bot", AnsweredAt: now, EndedAt: now.Add(20 * time.Second),
 		DurationMS: 20000, Result: json.RawMessage(result), Final: true, Streak: 1, Now: now.Add(20 * time.Second),
@@ -443,8 +444,12 @@ func TestLiveAndMetrics(t *testing.T) {
 				t.Fatalf("no %s event", w)
 			}
 		}
+		b.srv.Metrics.ObserveSynthesis(300*time.Millisecond, nil)
+		b.srv.Metrics.ObserveSynthesis(time.Second, errors.New("engine down"))
 		r := b.do("", "GET", "/metrics", nil)
-		for _, w := range []string{`voxdial_call_attempts_total{outcome="answered"} 1`, `voxdial_gate_decisions_total{decision="block",rule="dnc.internal"} 1`,
+		for _, w := range []string{"voxdial_asr_latency_seconds_count 2", "voxdial_asr_latency_seconds_sum 0.24",
+			`voxdial_tts_synthesis_seconds_count{result="ok"} 1`, `voxdial_tts_synthesis_seconds_count{result="error"} 1`,
+			`voxdial_call_attempts_total{outcome="answered"} 1`, `voxdial_gate_decisions_total{decision="block",rule="dnc.internal"} 1`,
 			`voxdial_gate_decisions_total{decision="allow",rule=""} 1`, "voxdial_turn_latency_seconds_count 2",
 			"voxdial_answer_to_first_audio_seconds_sum 0.42", "voxdial_hopper_depth 0", "voxdial_active_calls 0",
 			"voxdial_dashboard_sse_clients 1", "voxdial_leases_expired 0", "voxdial_calls_per_second"} {

@@ -157,6 +157,7 @@ func (l *Live) observe(ctx context.Context, e *store.CallEvent) {
 			Timings struct {
 				AnswerToFirstAudioMS *int64  `json:"answer_to_first_audio_ms"`
 				TurnLatencyMS        []int64 `json:"turn_latency_ms"`
+				TurnRecognitionMS    []int64 `json:"turn_recognition_ms"`
 			} `json:"timings"`
 			Media *struct {
 				PacketsReceived uint64  `json:"packets_received"`
@@ -172,6 +173,11 @@ func (l *Live) observe(ctx context.Context, e *store.CallEvent) {
 		}
 		for _, v := range res.Timings.TurnLatencyMS {
 			l.m.turnLatency.Observe(float64(v) / 1000)
+		}
+		for _, v := range res.Timings.TurnRecognitionMS {
+			if v > 0 {
+				l.m.asrLatency.Observe(float64(v) / 1000)
+			}
 		}
 		if md := res.Media; md != nil && md.PacketsReceived+md.PacketsLost > 0 {
 			l.m.rtpReceived.Add(float64(md.PacketsReceived))

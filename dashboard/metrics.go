@@ -1,6 +1,8 @@
 package dashboard
 
 import (
+	"time"
+
 	"net/http"
 	"strings"
 
@@ -38,6 +40,8 @@ type Metrics struct {
 	rtpJitter       prometheus.Histogram
 	webhookTries    *prometheus.CounterVec
 	webhookLatency  prometheus.Histogram
+	asrLatency      prometheus.Histogram
+	ttsLatency      *prometheus.HistogramVec
 }
 
 // NewMetrics registers the metrics on a private registry.
@@ -75,10 +79,14 @@ func NewMetrics() *Metrics {
 			Help: "Webhook requests this node sent, by result (delivered, retry, failed: gave up)."}, []string{"result"}),
 		webhookLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "voxdial_webhook_request_seconds",
 			Help: "Time of one webhook request.", Buckets: prometheus.DefBuckets}),
+		asrLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "voxdial_asr_latency_seconds",
+			Help: "Speech recognition latency per bot turn: caller's end of speech to the final result.", Buckets: latency}),
+		ttsLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "voxdial_tts_synthesis_seconds",
+			Help: "Prompt syntheses this node had to do (prompt-cache misses), by result.", Buckets: latency}, []string{"result"}),
 	}
 	m.reg.MustRegister(m.activeCalls, m.attempts, m.cps, m.gate, m.turnLatency, m.firstAudio, m.hopperDepth, m.leased,
 		m.leasesExpired, m.attemptsLost, m.nodeAttempts, m.logins, m.sseClients, m.eventsPublished,
-		m.rtpReceived, m.rtpLost, m.rtpJitter, m.webhookTries, m.webhookLatency,
+		m.rtpReceived, m.rtpLost, m.rtpJitter, m.webhookTries, m.webhookLatency, m.asrLatency, m.ttsLatency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -116,6 +124,16 @@ func attemptLabel(outcome string) string {
 		return l
 	}
 	return "other"
+}
+
+// ObserveSynthesis records one prompt synthesis of this node; give it as
+// live.Options.OnSynthesize.
+func (m *Metrics) ObserveSynthesis(d time.Duration, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.ttsLatency.WithLabelValues(result).Observe(d.Seconds())
 }
 
 // ObserveWebhookTry counts one webhook request; give it as webhook.Options.OnTry.

@@ -71,7 +71,10 @@ type Timings struct {
 	SetupMS              int64      `json:"setup_ms"` // INVITE sent → final response
 	AnswerToFirstAudioMS *int64     `json:"answer_to_first_audio_ms"`
 	TurnLatencyMS        []int64    `json:"turn_latency_ms"`
-	DurationMS           int64      `json:"duration_ms"` // answered → ended
+	// TurnRecognitionMS is, per turn, the part of TurnLatencyMS from the caller's end
+	// of speech to the recogniser's final result.
+	TurnRecognitionMS []int64 `json:"turn_recognition_ms,omitempty"`
+	DurationMS        int64   `json:"duration_ms"` // answered → ended
 }
 
 // MediaStats are the leg's RTP and RTCP figures.

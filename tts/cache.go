@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -38,6 +39,9 @@ type CacheOptions struct {
 	// WarmParallelism bounds concurrent syntheses in Warm; 0 means 2.
 	WarmParallelism int
 	Logger          *zap.Logger
+	// OnSynthesize, when set, gets the time of every synthesis the cache had to do
+	// (a miss; hits cost nothing) and its error (metrics).
+	OnSynthesize func(d time.Duration, err error)
 }
 
 // CacheStats are cumulative counters.
@@ -69,6 +73,7 @@ type Cache struct {
 	disk *diskIndex // nil without Dir
 
 	hits, diskHits, misses, evictions, syntheses, diskEvictions atomic.Int64
+	onSynth                                                     func(time.Duration, error)
 }
 
 type flight struct {
@@ -105,7 +110,7 @@ func NewCache(opts CacheOptions) (*Cache, error) {
 	}
 	c := &Cache{
 		synth: opts.Synthesizer, maxBytes: opts.MaxBytes, dir: opts.Dir, codec: opts.Codec,
-		rate: opts.Rate, par: opts.WarmParallelism, log: opts.Logger,
+		rate: opts.Rate, par: opts.WarmParallelism, log: opts.Logger, onSynth: opts.OnSynthesize,
 		lru: list.New(), entries: make(map[Key]*list.Element), flights: make(map[Key]*flight),
 	}
 	if opts.Dir != "" {
@@ -182,10 +187,14 @@ func (c *Cache) synthesize(ctx context.Context, key Key, req Request) (*Prompt, 
 	c.syntheses.Add(1)
 	req.Rate = c.rate
 	var pcm []int16
+	start := time.Now()
 	err := c.synth.Synthesize(ctx, req, func(chunk []int16) error {
 		pcm = append(pcm, chunk...)
 		return nil
 	})
+	if c.onSynth != nil {
+		c.onSynth(time.Since(start), err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("prompt cache: %w", err)
 	}

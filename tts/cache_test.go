@@ -544,3 +544,43 @@ func TestCacheDiskTempFiles(t *testing.T) {
 		t.Errorf("young temp file removed: %v", err)
 	}
 }
+
+// OnSynthesize sees every synthesis a miss costs, with its time and error, and nothing
+// for hits.
+func TestCacheOnSynthesize(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []time.Duration
+	var errs int
+	synth := &toneSynth{delay: 15 * time.Millisecond}
+	c, err := NewCache(CacheOptions{Synthesizer: synth, OnSynthesize: func(d time.Duration, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, d)
+		if err != nil {
+			errs++
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"one", "two", "one", "one"} {
+		if _, err := c.Get(context.Background(), Request{Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	synth.fail = errors.New("engine down")
+	if _, err := c.Get(context.Background(), Request{Text: "three"}); err == nil {
+		t.Fatal("a failed synthesis was not reported")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 3 || errs != 1 {
+		t.Fatalf("observed %d syntheses (%d failed), want 3 (1 failed)", len(seen), errs)
+	}
+	for _, d := range seen {
+		if d < 15*time.Millisecond {
+			t.Errorf("synthesis time %v, shorter than the engine's delay", d)
+		}
+	}
+}

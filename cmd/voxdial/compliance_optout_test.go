@@ -75,7 +75,7 @@ func TestOptOutBlocksOtherCampaignOfSeller(t *testing.T) {
 	for _, name := range []string{"first", "second"} {
 		camps = append(camps, newCampaign(name))
 	}
-	comp, err := wireCompliance(ctx, db, false, zap.NewNop(), now)
+	comp, err := wireCompliance(ctx, db, false, zap.NewNop(), now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

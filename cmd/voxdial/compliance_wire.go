@@ -48,10 +48,11 @@ func startDNCFanout(ctx context.Context, comp *runnerCompliance, rdb *redis.Clie
 // wireCompliance builds the real gate over the store (every decision audited), starts the
 // do-not-call refresher until ctx ends, and a script host whose `action: opt_out` lists the
 // number on the seller's internal DNC list and revokes its consents at once. noGate runs
-// without any check (AllowAllGate, logged loudly). now is the runner's clock.
-func wireCompliance(ctx context.Context, db *store.DB, noGate bool, log *zap.Logger, now func() time.Time) (*runnerCompliance, error) {
+// without any check (AllowAllGate, logged loudly). now is the runner's clock; onSynth
+// (may be nil) gets the script host's prompt syntheses (metrics).
+func wireCompliance(ctx context.Context, db *store.DB, noGate bool, log *zap.Logger, now func() time.Time, onSynth func(time.Duration, error)) (*runnerCompliance, error) {
 	if noGate {
-		host := live.NewHost(live.Options{Logger: log.Named("script")})
+		host := live.NewHost(live.Options{Logger: log.Named("script"), OnSynthesize: onSynth})
 		return &runnerCompliance{Gate: &campaign.AllowAllGate{Logger: log},
 			LoadScript: func(p string) (campaign.Script, error) { return host.Load(p) }}, nil
 	}
@@ -61,7 +62,7 @@ func wireCompliance(ctx context.Context, db *store.DB, noGate bool, log *zap.Log
 	}
 	go sg.DNC.Run(ctx, dncRefresh, func(err error) { log.Warn("do-not-call refresh", zap.Error(err)) })
 	optOuts := &compliance.OptOuts{DB: db, DNC: sg.DNC, Now: now}
-	host := live.NewHost(live.Options{Logger: log.Named("script"),
+	host := live.NewHost(live.Options{Logger: log.Named("script"), OnSynthesize: onSynth,
 		OptOut: func(callID, to string) voicebot.OptOuter { return optOuts.For(callID, to) }})
 	return &runnerCompliance{
 		Gate: &campaign.ComplianceGate{Gate: sg.Gate, Audit: &compliance.AuditBatcher{Audit: sg.Audit},

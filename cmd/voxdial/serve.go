@@ -88,7 +88,7 @@ func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	comp, err := wireCompliance(ctx, db, f.noGate, log.Named("compliance"), time.Now)
+	comp, err := wireCompliance(ctx, db, f.noGate, log.Named("compliance"), time.Now, f.node.onSynthesize())
 	if err != nil {
 		return failureErr(err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -24,6 +25,14 @@ func (n *nodeMetrics) onAttempt() func(campaign.AttemptReport) {
 		return nil
 	}
 	return n.m.ObserveAttempt
+}
+
+// onSynthesize is the script host's OnSynthesize: prompt syntheses in /metrics.
+func (n *nodeMetrics) onSynthesize() func(time.Duration, error) {
+	if n == nil || n.m == nil {
+		return nil
+	}
+	return n.m.ObserveSynthesis
 }
 
 // startWebhooks runs the webhook dispatcher of this node (every node runs

@@ -43,6 +43,9 @@ type Options struct {
 	// OptOut, when set, gives each call's opt-out (compliance.OptOuts.For): a voice-bot
 	// `action: opt_out` then takes the number off the calling lists at once.
 	OptOut func(callID, to string) voicebot.OptOuter
+	// OnSynthesize gets the time of every prompt synthesis of the default speaker
+	// (cache misses only; metrics).
+	OnSynthesize func(time.Duration, error)
 }
 
 // Host loads scripts (once per path) and runs them on calls. Safe for
@@ -68,8 +71,10 @@ func NewHost(opts Options) *Host {
 		opts.Logger = zap.NewNop()
 	}
 	if opts.NewSpeaker == nil {
-		log := opts.Logger
-		opts.NewSpeaker = func() (voicebot.Speaker, error) { return NewPromptSpeaker(SpeakerOptions{Logger: log}) }
+		log, onSynth := opts.Logger, opts.OnSynthesize
+		opts.NewSpeaker = func() (voicebot.Speaker, error) {
+			return NewPromptSpeaker(SpeakerOptions{Logger: log, OnSynthesize: onSynth})
+		}
 	}
 	if opts.NewRecognizer == nil {
 		opts.NewRecognizer = func(vocab []string) (asr.Engine, error) {
@@ -361,6 +366,7 @@ func FillResult(r *dialer.Result, res voicebot.Result) {
 		r.Callback = &dialer.Callback{AfterS: int64(res.Callback.After / time.Second)}
 	}
 	r.Timings.TurnLatencyMS = append([]int64{}, res.TurnLatencyMS...)
+	r.Timings.TurnRecognitionMS = append([]int64{}, res.TurnRecognitionMS...)
 	if res.FirstAudioMS != nil {
 		// The bot's own figure: when the first frame of audio left on the media
 		// clock, not when playback was asked for.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -44,6 +45,8 @@ type SpeakerOptions struct {
 	Dir string
 	// Codec of cached frames ("" = PCMU, what the dialer offers first).
 	Codec string
+	// OnSynthesize gets the time of every synthesis a cache miss costs (metrics).
+	OnSynthesize func(time.Duration, error)
 }
 
 // NewPromptSpeaker loads flite (required) and espeak-ng (optional: without it
@@ -64,13 +67,13 @@ func NewPromptSpeaker(opts SpeakerOptions) (*PromptSpeaker, error) {
 		}
 		return opts.Dir + "/" + family
 	}
-	if s.caches["en"], err = tts.NewCache(tts.CacheOptions{Synthesizer: flite, MaxBytes: opts.MaxBytes, Dir: dir("en"),
+	if s.caches["en"], err = tts.NewCache(tts.CacheOptions{Synthesizer: flite, OnSynthesize: opts.OnSynthesize, MaxBytes: opts.MaxBytes, Dir: dir("en"),
 		Codec: opts.Codec, Logger: opts.Logger}); err != nil {
 		return nil, fmt.Errorf("prompt speaker: %w", err)
 	}
 	if es, err := tts.NewESpeak(tts.ESpeakOptions{Logger: opts.Logger, DefaultVoice: "cmn"}); err != nil {
 		opts.Logger.Warn("no Mandarin voice: zh-CN prompts will not be spoken", zap.Error(err))
-	} else if s.caches["zh"], err = tts.NewCache(tts.CacheOptions{Synthesizer: es, MaxBytes: opts.MaxBytes, Dir: dir("zh"),
+	} else if s.caches["zh"], err = tts.NewCache(tts.CacheOptions{Synthesizer: es, OnSynthesize: opts.OnSynthesize, MaxBytes: opts.MaxBytes, Dir: dir("zh"),
 		Codec: opts.Codec, WarmParallelism: 4, Logger: opts.Logger}); err != nil {
 		return nil, fmt.Errorf("prompt speaker: %w", err)
 	}
