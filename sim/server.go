@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"syscall"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -121,16 +122,11 @@ func New(opts Options) (*Server, error) {
 
 	// Issue #367: bind ourselves, then hand the sockets to sipgo, so the
 	// address is known and usable before anyone dials.
-	udp, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(ap))
+	udp, tcp, err := listenUDPTCP(ap)
 	if err != nil {
-		return nil, fmt.Errorf("sim listen udp %s: %w", ap, err)
+		return nil, err
 	}
 	bound := udp.LocalAddr().(*net.UDPAddr).AddrPort()
-	tcp, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(bound))
-	if err != nil {
-		udp.Close()
-		return nil, fmt.Errorf("sim listen tcp %s: %w", bound, err)
-	}
 	s.udp, s.tcp = udp, tcp
 	s.addr = netip.AddrPortFrom(bound.Addr().Unmap(), bound.Port())
 	if opts.TLS != nil {
@@ -379,4 +375,32 @@ func (s *Server) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.answerReInvite(req, tx)
+}
+
+// listenUDPTCP binds UDP and TCP on the same port. With port 0 the OS picks the UDP
+// port, and that port may already be taken for TCP by someone else: then it tries
+// another port, a few times, instead of failing.
+func listenUDPTCP(ap netip.AddrPort) (*net.UDPConn, *net.TCPListener, error) {
+	tries := 1
+	if ap.Port() == 0 {
+		tries = 10
+	}
+	var lastErr error
+	for range tries {
+		udp, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(ap))
+		if err != nil {
+			return nil, nil, fmt.Errorf("sim listen udp %s: %w", ap, err)
+		}
+		bound := udp.LocalAddr().(*net.UDPAddr).AddrPort()
+		tcp, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(bound))
+		if err == nil {
+			return udp, tcp, nil
+		}
+		udp.Close()
+		lastErr = fmt.Errorf("sim listen tcp %s: %w", bound, err)
+		if !errors.Is(err, syscall.EADDRINUSE) {
+			break
+		}
+	}
+	return nil, nil, lastErr
 }

@@ -151,7 +151,7 @@ func (c *Cache) Render(ctx context.Context, t *Template, opts RenderOptions) (me
 		}()
 		parts[p.i] = lazy
 	}
-	return &seqSource{parts: parts}, nil
+	return Sequence(parts...), nil
 }
 
 // lazyPrompt plays a prompt that is still being synthesised into the cache.
@@ -177,8 +177,11 @@ func (l *lazyPrompt) ReadFrame(dst []int16) (int, error) {
 	return src.ReadFrame(dst)
 }
 
-// seqSource plays sources one after another, filling each frame across a boundary when
-// the next part has audio ready, so parts join without a gap.
+// Sequence plays sources one after another, filling each frame across a boundary when
+// the next part has audio ready, so parts join without a gap. Its ReadFrame never
+// blocks beyond what the parts do and allocates nothing.
+func Sequence(parts ...media.Source) media.Source { return &seqSource{parts: parts} }
+
 type seqSource struct {
 	parts []media.Source
 	cur   int

@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/voxdial/voxdial/dialer"
-	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/sim"
 	"github.com/voxdial/voxdial/voicebot"
 	"github.com/voxdial/voxdial/voicebot/live"
@@ -195,20 +194,11 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 	if endOfTurn == 0 {
 		endOfTurn = voicebot.DefaultEndOfTurn
 	}
-	plane, err := media.NewPlane(media.PlaneOptions{Ports: ports})
+	plane, ua, closeUA, err := startBenchDialer(ctx, ports)
 	if err != nil {
-		return failureErr(err)
+		return err
 	}
-	plane.Start(ctx)
-	defer plane.Close()
-	ua, err := dialer.NewUA(dialer.Options{Plane: plane})
-	if err != nil {
-		return failureErr(err)
-	}
-	if err := ua.Start(ctx); err != nil {
-		return failureErr(err)
-	}
-	defer ua.Close()
+	defer closeUA()
 
 	fmt.Fprintf(stderr, "bench bot: %d calls, %d at a time, %.0f cps\n", f.calls, f.concurrency, f.cps)
 	var tokens <-chan time.Time

@@ -97,21 +97,11 @@ func runBenchCalls(ctx context.Context, f *benchCallsFlags, stdout, stderr io.Wr
 	if err != nil {
 		return usageErr("--trunk: %v", err)
 	}
-	// The dialer's legs on a plane of our own, so that its clock lateness can be read.
-	plane, err := media.NewPlane(media.PlaneOptions{Ports: ports})
+	plane, ua, closeUA, err := startBenchDialer(ctx, ports)
 	if err != nil {
-		return failureErr(err)
+		return err
 	}
-	plane.Start(ctx)
-	defer plane.Close()
-	ua, err := dialer.NewUA(dialer.Options{Plane: plane})
-	if err != nil {
-		return failureErr(err)
-	}
-	if err := ua.Start(ctx); err != nil {
-		return failureErr(err)
-	}
-	defer ua.Close()
+	defer closeUA()
 
 	fmt.Fprintf(stderr, "bench calls: %d calls, %d at a time, held %s, far end %s\n", f.calls, f.concurrency, f.hold, target)
 	// A carrier-style CPS limit: call i may start at start + i/cps. Deadlines, not a
@@ -231,4 +221,24 @@ func runBenchCalls(ctx context.Context, f *benchCallsFlags, stdout, stderr io.Wr
 		return failureErr(fmt.Errorf("bench calls: %d of %d calls failed", failed.Load()+localErr.Load(), f.calls))
 	}
 	return nil
+}
+
+// startBenchDialer runs a dialer on a media plane of its own, so that a bench can read
+// that plane's clock lateness. close stops both.
+func startBenchDialer(ctx context.Context, ports media.PortRange) (*media.Plane, *dialer.UA, func(), error) {
+	plane, err := media.NewPlane(media.PlaneOptions{Ports: ports})
+	if err != nil {
+		return nil, nil, nil, failureErr(err)
+	}
+	plane.Start(ctx)
+	ua, err := dialer.NewUA(dialer.Options{Plane: plane})
+	if err != nil {
+		plane.Close()
+		return nil, nil, nil, failureErr(err)
+	}
+	if err := ua.Start(ctx); err != nil {
+		plane.Close()
+		return nil, nil, nil, failureErr(err)
+	}
+	return plane, ua, func() { ua.Close(); plane.Close() }, nil
 }

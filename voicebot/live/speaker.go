@@ -2,9 +2,7 @@ package live
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 	"time"
@@ -138,7 +136,7 @@ func (s *PromptSpeaker) Speak(ctx context.Context, p voicebot.Prompt) (media.Sou
 		loc = verbal.EnUS
 	}
 	voice := s.voice(p.Locale, p.Voice)
-	seq := &sequence{parts: make([]media.Source, 0, len(t.Segments))}
+	parts := make([]media.Source, 0, len(t.Segments))
 	for _, seg := range t.Segments {
 		say := strings.TrimSpace(seg.Text)
 		if seg.Var != "" {
@@ -156,12 +154,12 @@ func (s *PromptSpeaker) Speak(ctx context.Context, p voicebot.Prompt) (media.Sou
 		}
 		req := tts.Request{Text: say, Voice: voice}
 		if pr, ok := c.Lookup(c.KeyFor(req)); ok {
-			seq.parts = append(seq.parts, pr.Source())
+			parts = append(parts, pr.Source())
 			continue
 		}
-		seq.parts = append(seq.parts, fill(ctx, c, req))
+		parts = append(parts, fill(ctx, c, req))
 	}
-	return seq, nil
+	return tts.Sequence(parts...), nil
 }
 
 // silentPunct is what a segment may consist of and still say nothing.
@@ -199,36 +197,6 @@ func (l *pending) ReadFrame(dst []int16) (int, error) {
 		return 0, l.err
 	}
 	return l.src.ReadFrame(dst)
-}
-
-// sequence plays parts one after another, filling a frame across a boundary
-// when the next part has audio, so that parts join without a gap. ReadFrame
-// never blocks and allocates nothing.
-type sequence struct {
-	parts []media.Source
-	cur   int
-}
-
-func (s *sequence) ReadFrame(dst []int16) (int, error) {
-	n := 0
-	for n < len(dst) && s.cur < len(s.parts) {
-		k, err := s.parts[s.cur].ReadFrame(dst[n:])
-		n += k
-		if errors.Is(err, io.EOF) {
-			s.cur++
-			continue
-		}
-		if err != nil {
-			return n, err
-		}
-		if k == 0 {
-			break // underrun in this part: play what we have
-		}
-	}
-	if s.cur >= len(s.parts) {
-		return n, io.EOF
-	}
-	return n, nil
 }
 
 // Warm synthesises the static parts of every prompt of bot into the cache.
