@@ -201,12 +201,6 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 	defer closeUA()
 
 	fmt.Fprintf(stderr, "bench bot: %d calls, %d at a time, %.0f cps\n", f.calls, f.concurrency, f.cps)
-	var tokens <-chan time.Time
-	if f.cps > 0 {
-		t := time.NewTicker(time.Duration(float64(time.Second) / f.cps))
-		defer t.Stop()
-		tokens = t.C
-	}
 	if f.cpuProfile != "" {
 		pf, err := os.Create(f.cpuProfile)
 		if err != nil {
@@ -230,6 +224,7 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 			}
 		}()
 	}
+	sched := newCallSchedule(f.calls, f.cps)
 	m := startMeter()
 	var (
 		mu                          sync.Mutex
@@ -240,7 +235,6 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 		failed                      atomic.Int64
 		active, peak                atomic.Int64
 		firstErr                    atomic.Value
-		next                        atomic.Int64
 		wg                          sync.WaitGroup
 	)
 	for range f.concurrency {
@@ -248,16 +242,9 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 		go func() {
 			defer wg.Done()
 			for {
-				i := next.Add(1)
-				if i > int64(f.calls) || ctx.Err() != nil {
+				i, ok := sched.take(ctx)
+				if !ok {
 					return
-				}
-				if tokens != nil {
-					select {
-					case <-tokens:
-					case <-ctx.Done():
-						return
-					}
 				}
 				expected := benchBotExpected[i%10]
 				vars := benchBotVars(i)
@@ -275,9 +262,7 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 					continue
 				}
 				if call.Answered() {
-					n := active.Add(1)
-					for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-					}
+					storeMax(&peak, active.Add(1))
 					if err := run(ctx, call); err != nil {
 						firstErr.CompareAndSwap(nil, err.Error())
 					}

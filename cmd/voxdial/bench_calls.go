@@ -104,10 +104,9 @@ func runBenchCalls(ctx context.Context, f *benchCallsFlags, stdout, stderr io.Wr
 	defer closeUA()
 
 	fmt.Fprintf(stderr, "bench calls: %d calls, %d at a time, held %s, far end %s\n", f.calls, f.concurrency, f.hold, target)
-	// A carrier-style CPS limit: call i may start at start + i/cps. Deadlines, not a
-	// ticker: a ticker drops ticks when a worker is late to take one (a loaded
-	// machine), which would lower the rate asked for.
-	start := time.Now()
+	// A carrier-style CPS limit, paced by deadlines.
+	sched := newCallSchedule(f.calls, f.cps)
+	start := sched.start
 	m := startMeter()
 	var firstDial, lastAnswer atomic.Int64 // ns since start
 	var (
@@ -117,7 +116,6 @@ func runBenchCalls(ctx context.Context, f *benchCallsFlags, stdout, stderr io.Wr
 		failed, localErr     atomic.Int64
 		active, peak         atomic.Int64
 		firstErr             atomic.Value
-		next                 atomic.Int64
 		wg                   sync.WaitGroup
 		packetsSent, packets atomic.Uint64
 	)
@@ -126,19 +124,9 @@ func runBenchCalls(ctx context.Context, f *benchCallsFlags, stdout, stderr io.Wr
 		go func() {
 			defer wg.Done()
 			for {
-				i := next.Add(1)
-				if i > int64(f.calls) || ctx.Err() != nil {
+				i, ok := sched.take(ctx)
+				if !ok {
 					return
-				}
-				if f.cps > 0 {
-					due := start.Add(time.Duration(float64(i-1) * float64(time.Second) / f.cps))
-					if d := time.Until(due); d > 0 {
-						select {
-						case <-time.After(d):
-						case <-ctx.Done():
-							return
-						}
-					}
 				}
 				if i == 1 {
 					firstDial.Store(int64(time.Since(start)))
@@ -151,12 +139,8 @@ func runBenchCalls(ctx context.Context, f *benchCallsFlags, stdout, stderr io.Wr
 					continue
 				}
 				if call.Answered() {
-					at := int64(time.Since(start))
-					for l := lastAnswer.Load(); at > l && !lastAnswer.CompareAndSwap(l, at); l = lastAnswer.Load() {
-					}
-					n := active.Add(1)
-					for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-					}
+					storeMax(&lastAnswer, int64(time.Since(start)))
+					storeMax(&peak, active.Add(1))
 					select {
 					case <-time.After(f.hold):
 					case <-call.Done():
