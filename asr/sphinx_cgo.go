@@ -138,44 +138,37 @@ func (d *decoder) addWord(word, phones string, update bool) error {
 
 // useGrammar compiles (once per decoder) and activates a JSGF search.
 func (d *decoder) useGrammar(name, jsgf string) error {
-	cname := C.CString(name)
-	defer C.free(unsafe.Pointer(cname))
-	if !d.searches[name] {
-		cj := C.CString(jsgf)
-		defer C.free(unsafe.Pointer(cj))
-		sphinxSetup.mu.Lock()
-		rc := C.ps_set_jsgf_string(d.ps, cname, cj)
-		sphinxSetup.mu.Unlock()
-		if rc < 0 {
-			return fmt.Errorf("pocketsphinx grammar %q: %w", name, ErrBadGrammar)
-		}
-		d.searches[name] = true
-	}
-	if C.ps_set_search(d.ps, cname) < 0 {
-		return fmt.Errorf("pocketsphinx search %q: %w", name, ErrEngine)
-	}
-	return nil
+	return d.useSearch(name, jsgf, func(cname, cbody *C.char) C.int {
+		return C.ps_set_jsgf_string(d.ps, cname, cbody)
+	}, func() error { return fmt.Errorf("pocketsphinx grammar %q: %w", name, ErrBadGrammar) })
 }
 
 // useAllphone activates (building once) the phone-loop search used as the rejection
 // reference, with the model's phonetic language model.
 func (d *decoder) useAllphone(lmPath string) error {
-	const name = "_allphone"
+	return d.useSearch("_allphone", lmPath, func(cname, cbody *C.char) C.int {
+		return C.ps_set_allphone_file(d.ps, cname, cbody)
+	}, func() error { return fmt.Errorf("pocketsphinx allphone %s: %w", lmPath, ErrEngine) })
+}
+
+// useSearch activates search name, building it first with build(name, body) if this
+// decoder has not yet (building is serialised with decoder set-up: see sphinxSetup).
+func (d *decoder) useSearch(name, body string, build func(cname, cbody *C.char) C.int, buildErr func() error) error {
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	if !d.searches[name] {
-		cp := C.CString(lmPath)
-		defer C.free(unsafe.Pointer(cp))
+		cbody := C.CString(body)
+		defer C.free(unsafe.Pointer(cbody))
 		sphinxSetup.mu.Lock()
-		rc := C.ps_set_allphone_file(d.ps, cname, cp)
+		rc := build(cname, cbody)
 		sphinxSetup.mu.Unlock()
 		if rc < 0 {
-			return fmt.Errorf("pocketsphinx allphone %s: %w", lmPath, ErrEngine)
+			return buildErr()
 		}
 		d.searches[name] = true
 	}
 	if C.ps_set_search(d.ps, cname) < 0 {
-		return fmt.Errorf("pocketsphinx search allphone: %w", ErrEngine)
+		return fmt.Errorf("pocketsphinx search %q: %w", name, ErrEngine)
 	}
 	return nil
 }
@@ -215,23 +208,9 @@ func (d *decoder) pathScoreWindow(lo, hi int) int64 {
 // useKeyphrases compiles (once) and activates a keyword-spotting search; keyfile lines
 // are "phrase /threshold/".
 func (d *decoder) useKeyphrases(name, keyfile string) error {
-	cname := C.CString(name)
-	defer C.free(unsafe.Pointer(cname))
-	if !d.searches[name] {
-		ck := C.CString(keyfile)
-		defer C.free(unsafe.Pointer(ck))
-		sphinxSetup.mu.Lock()
-		rc := C.ps_set_kws(d.ps, cname, ck)
-		sphinxSetup.mu.Unlock()
-		if rc < 0 {
-			return fmt.Errorf("pocketsphinx keyphrases %q: %w", name, ErrBadGrammar)
-		}
-		d.searches[name] = true
-	}
-	if C.ps_set_search(d.ps, cname) < 0 {
-		return fmt.Errorf("pocketsphinx search %q: %w", name, ErrEngine)
-	}
-	return nil
+	return d.useSearch(name, keyfile, func(cname, cbody *C.char) C.int {
+		return C.ps_set_kws(d.ps, cname, cbody)
+	}, func() error { return fmt.Errorf("pocketsphinx keyphrases %q: %w", name, ErrBadGrammar) })
 }
 
 func (d *decoder) startUtt() error {
