@@ -69,30 +69,6 @@ type lintRequest struct {
 	Source string `json:"source"`
 }
 
-// lintReport is the lint answer (the shape of `voxdial script lint --json`).
-type lintReport struct {
-	File     string             `json:"file"`
-	OK       bool               `json:"ok"`
-	Name     string             `json:"name,omitempty"`
-	Locale   string             `json:"locale,omitempty"`
-	Purpose  string             `json:"purpose,omitempty"`
-	States   int                `json:"states"`
-	Intents  int                `json:"intents"`
-	Problems []voicebot.Problem `json:"problems"`
-}
-
-func lint(name, source string) lintReport {
-	b, ps := voicebot.Lint([]byte(source), name, voicebot.LintOptions{})
-	rep := lintReport{File: name, OK: len(ps) == 0, Problems: ps}
-	if b != nil {
-		rep.Name, rep.Locale, rep.Purpose, rep.States, rep.Intents = b.Name, b.Locale, b.Purpose, len(b.Order), len(b.Intents)
-	}
-	if rep.Problems == nil {
-		rep.Problems = []voicebot.Problem{}
-	}
-	return rep
-}
-
 func (s *Server) handleScriptLint(w http.ResponseWriter, r *http.Request, p *principal) {
 	var req lintRequest
 	if !decodeJSON(w, r, &req) {
@@ -101,7 +77,7 @@ func (s *Server) handleScriptLint(w http.ResponseWriter, r *http.Request, p *pri
 	if req.Name == "" {
 		req.Name = "script.yaml"
 	}
-	writeJSON(w, http.StatusOK, lint(req.Name, req.Source))
+	writeJSON(w, http.StatusOK, voicebot.LintReport([]byte(req.Source), req.Name, voicebot.LintOptions{}))
 }
 
 // handleScriptPut uploads a script into the script directory; it must lint clean.
@@ -119,7 +95,7 @@ func (s *Server) handleScriptPut(w http.ResponseWriter, r *http.Request, p *prin
 	if !decodeJSON(w, r, &req) {
 		return
 	}
-	rep := lint(name, req.Source)
+	rep := voicebot.LintReport([]byte(req.Source), name, voicebot.LintOptions{})
 	if !rep.OK {
 		writeJSON(w, http.StatusUnprocessableEntity, rep)
 		return

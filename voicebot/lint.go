@@ -490,3 +490,30 @@ func validTransferTarget(s string) bool {
 	}
 	return false
 }
+
+// Report is a lint result as the CLI (`voxdial script lint --json`) and the API
+// (POST /api/scripts/lint) print it: the script's outline and every problem (an empty
+// list, not null, when there are none).
+type Report struct {
+	File     string    `json:"file"`
+	OK       bool      `json:"ok"`
+	Name     string    `json:"name,omitempty"`
+	Locale   string    `json:"locale,omitempty"`
+	Purpose  string    `json:"purpose,omitempty"`
+	States   int       `json:"states"`
+	Intents  int       `json:"intents"`
+	Problems []Problem `json:"problems"`
+}
+
+// LintReport lints data (named name in problems) and summarises it as a Report.
+func LintReport(data []byte, name string, opts LintOptions) Report {
+	b, ps := Lint(data, name, opts)
+	rep := Report{File: name, OK: len(ps) == 0, Problems: ps}
+	if b != nil {
+		rep.Name, rep.Locale, rep.Purpose, rep.States, rep.Intents = b.Name, b.Locale, b.Purpose, len(b.Order), len(b.Intents)
+	}
+	if rep.Problems == nil {
+		rep.Problems = []Problem{}
+	}
+	return rep
+}

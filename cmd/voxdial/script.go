@@ -23,18 +23,6 @@ func newScriptCmd() *cobra.Command {
 	return cmd
 }
 
-// lintReport is `script lint --json`.
-type lintReport struct {
-	File     string             `json:"file"`
-	OK       bool               `json:"ok"`
-	Name     string             `json:"name,omitempty"`
-	Locale   string             `json:"locale,omitempty"`
-	Purpose  string             `json:"purpose,omitempty"`
-	States   int                `json:"states"`
-	Intents  int                `json:"intents"`
-	Problems []voicebot.Problem `json:"problems"`
-}
-
 func newScriptLintCmd() *cobra.Command {
 	var jsonOut bool
 	cmd := &cobra.Command{
@@ -58,12 +46,8 @@ func runScriptLint(path string, jsonOut bool, stdout io.Writer) error {
 	if err != nil {
 		return usageErr("script lint: %v", err)
 	}
-	b, ps := voicebot.Lint(data, path, voicebot.LintOptions{})
-	rep := lintReport{File: path, OK: len(ps) == 0, Name: b.Name, Locale: b.Locale, Purpose: b.Purpose,
-		States: len(b.Order), Intents: len(b.Intents), Problems: ps}
-	if rep.Problems == nil {
-		rep.Problems = []voicebot.Problem{}
-	}
+	rep := voicebot.LintReport(data, path, voicebot.LintOptions{})
+	ps := rep.Problems
 	if jsonOut {
 		if err := printJSON(stdout, rep); err != nil {
 			return failureErr(err)
@@ -80,7 +64,7 @@ func runScriptLint(path string, jsonOut bool, stdout io.Writer) error {
 		}
 		return usageErr("script lint: %d problem(s):\n%s", len(ps), strings.Join(lines, "\n"))
 	}
-	fmt.Fprintf(stdout, "%s: ok (%s, %s, %s: %d states, %d intents)\n", path, b.Name, b.Locale, b.Purpose, len(b.Order), len(b.Intents))
+	fmt.Fprintf(stdout, "%s: ok (%s, %s, %s: %d states, %d intents)\n", path, rep.Name, rep.Locale, rep.Purpose, rep.States, rep.Intents)
 	return nil
 }
 

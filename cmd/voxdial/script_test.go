@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/voxdial/voxdial/voicebot"
 )
 
 // runScriptCLI runs the binary's entry point with the script command wired (main.go
@@ -48,7 +50,7 @@ func TestScriptLint(t *testing.T) {
 			t.Errorf("%s: exit %d\n%s%s", f, code, out, errOut)
 		}
 		code, out, _ = runScriptCLI(t, "", "script", "lint", "--json", f)
-		var rep lintReport
+		var rep voicebot.Report
 		if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || !rep.OK || len(rep.Problems) != 0 {
 			t.Errorf("%s --json: exit %d %v\n%s", f, code, err, out)
 		}
@@ -65,7 +67,7 @@ func TestScriptLint(t *testing.T) {
 		t.Errorf("exit %d\nstdout %q\nstderr %s", code, out, errOut)
 	}
 	code, out, _ = runScriptCLI(t, "", "script", "lint", "--json", bad)
-	var rep lintReport
+	var rep voicebot.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 2 || rep.OK || len(rep.Problems) != 3 {
 		t.Errorf("--json: exit %d %v\n%s", code, err, out)
 	}
