@@ -18,17 +18,7 @@ import (
 	"github.com/voxdial/voxdial/store/storetest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	storetest.DropTemplate()
-	os.Exit(code)
-}
-
-// backends runs f against SQLite and PostgreSQL.
-func backends(t *testing.T, f func(t *testing.T, db *store.DB)) {
-	t.Run("sqlite", func(t *testing.T) { t.Parallel(); f(t, storetest.OpenSQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { t.Parallel(); f(t, storetest.OpenPostgres(t)) })
-}
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
 func mkCampaign(t testing.TB, db *store.DB, name string, requires ...string) *store.Campaign {
 	t.Helper()
@@ -45,7 +35,7 @@ func importString(t *testing.T, db *store.DB, c *store.Campaign, csv string) (*I
 }
 
 func TestImportExampleFile(t *testing.T) {
-	backends(t, func(t *testing.T, db *store.DB) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		req, err := ScriptRequires("testdata/payment-reminder.en.yaml")
 		if err != nil || strings.Join(req, ",") != "first_name,amount,due_date" {
@@ -181,7 +171,7 @@ func (f *failingReader) Read(p []byte) (int, error) {
 }
 
 func TestImportAllOrNothing(t *testing.T) {
-	backends(t, func(t *testing.T, db *store.DB) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		c := mkCampaign(t, db, "aon")
 		var buf bytes.Buffer
 		if err := GenerateCSV(&buf, 20000, 1, 0); err != nil {
@@ -275,7 +265,7 @@ func stringsReader(s string) io.Reader { return strings.NewReader(s) }
 // Line type, address region and debt ids from optional CSV columns reach the store, where
 // the compliance gate reads them; the columns stay script variables too.
 func TestImportComplianceColumns(t *testing.T) {
-	backends(t, func(t *testing.T, db *store.DB) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		c := mkCampaign(t, db, "facts")
 		rep, err := importString(t, db, c, "phone,first_name,line_type,region,debt_ids\n+14155550101,Ana,Mobile,us-ca,D1; D2\n+12125550102,Ben,,,\n")

@@ -14,11 +14,12 @@ import (
 	"time"
 
 	"github.com/voxdial/voxdial/store"
+	"github.com/voxdial/voxdial/store/storetest"
 )
 
 func TestAuth(t *testing.T) {
 	t.Parallel()
-	backends(t, func(t *testing.T, db *store.DB) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
 		// Anonymous: 401 on the API, public endpoints open.
 		if r := b.do("", "GET", "/api/me", nil); r.Code != 401 {
@@ -93,7 +94,7 @@ func TestAuth(t *testing.T) {
 // forbidden ones answer 403 and change nothing.
 func TestRoles(t *testing.T) {
 	t.Parallel()
-	backends(t, func(t *testing.T, db *store.DB) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
 		// A campaign owned by marketing with a finished attempt and a recording.
 		camp, attempt := b.seedCampaign("owned-by-marketing", store.RoleMarketing)
@@ -212,7 +213,7 @@ func (b *bundle) seedCampaign(name, role string) (campaignID, attemptID int64) {
 
 func TestCampaignFlow(t *testing.T) {
 	t.Parallel()
-	backends(t, func(t *testing.T, db *store.DB) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
 		// Upload a CSV with bad rows: the report lists them row by row.
 		r := b.do(store.RoleCollections, "POST", "/api/campaigns", map[string]any{"name": "reminders", "script": "asset:hello.yaml",
@@ -307,7 +308,7 @@ func TestCampaignFlow(t *testing.T) {
 
 func TestCallDetail(t *testing.T) {
 	t.Parallel()
-	backends(t, func(t *testing.T, db *store.DB) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
 		camp, att := b.seedCampaign("detail", store.RoleMarketing)
 		r := b.do(store.RoleMarketing, "GET", fmt.Sprintf("/api/attempts/%d", att), nil)
@@ -357,7 +358,7 @@ func TestCallDetail(t *testing.T) {
 
 func TestScripts(t *testing.T) {
 	t.Parallel()
-	backends(t, func(t *testing.T, db *store.DB) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
 		good := readFile(t, "payment-reminder.en.yaml")
 		r := b.do(store.RoleManager, "POST", "/api/scripts/lint", map[string]string{"name": "x.yaml", "source": good})
@@ -401,7 +402,7 @@ func TestScripts(t *testing.T) {
 
 func TestLiveAndMetrics(t *testing.T) {
 	t.Parallel()
-	backends(t, func(t *testing.T, db *store.DB) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
 		ctx := context.Background()
 		if err := b.srv.Live.Poll(ctx); err != nil { // starts after the newest event

@@ -5,13 +5,14 @@ import (
 	"testing"
 
 	"github.com/voxdial/voxdial/store"
+	"github.com/voxdial/voxdial/store/storetest"
 )
 
 // TestComplianceScreens: only compliance and admin edit DNC and consent;
 // everyone reads, masked unless the role needs full numbers.
 func TestComplianceScreens(t *testing.T) {
 	t.Parallel()
-	backends(t, func(t *testing.T, db *store.DB) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
 		add := map[string]any{"phones": []string{"+14155550188"}, "reason": "asked on the phone"}
 		for _, role := range roles {

@@ -24,17 +24,7 @@ import (
 	"github.com/voxdial/voxdial/store/storetest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	storetest.DropTemplate()
-	os.Exit(code)
-}
-
-// backends runs f on SQLite and PostgreSQL.
-func backends(t *testing.T, f func(t *testing.T, db *store.DB)) {
-	t.Run("sqlite", func(t *testing.T) { t.Parallel(); f(t, storetest.OpenSQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { t.Parallel(); f(t, storetest.OpenPostgres(t)) })
-}
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
 const password = "correct horse battery"
 

@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"github.com/voxdial/voxdial/store"
+	"github.com/voxdial/voxdial/store/storetest"
 )
 
 func TestCampaignSeries(t *testing.T) {
 	t.Parallel()
-	backends(t, func(t *testing.T, db *store.DB) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
 		camp, _ := b.seedCampaign("charted", store.RoleMarketing)
 		_ = db.CallEventAppend(context.Background(), &store.CallEventAppendParams{CampaignID: camp, Type: "gate_block",

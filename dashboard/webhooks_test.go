@@ -14,11 +14,12 @@ import (
 
 	"github.com/voxdial/voxdial/dashboard/webhook"
 	"github.com/voxdial/voxdial/store"
+	"github.com/voxdial/voxdial/store/storetest"
 )
 
 func TestWebhooks(t *testing.T) {
 	t.Parallel()
-	backends(t, func(t *testing.T, db *store.DB) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
 		var mu sync.Mutex
 		var bodies [][]byte

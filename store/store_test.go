@@ -10,11 +10,7 @@ import (
 	"github.com/voxdial/voxdial/store/storetest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	storetest.DropTemplate()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
 func TestSQLite(t *testing.T) {
 	t.Parallel()

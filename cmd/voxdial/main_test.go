@@ -16,9 +16,7 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	code := m.Run()
-	storetest.DropTemplate()
-	os.Exit(code)
+	os.Exit(storetest.Main(m))
 }
 
 // pgTestURL is a fresh PostgreSQL database for one test.

@@ -21,11 +21,7 @@ import (
 	"github.com/voxdial/voxdial/store/storetest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	storetest.DropTemplate()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
 var t0 = time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
 

@@ -157,6 +157,21 @@ func DropTemplate() {
 	_, _ = admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+template.name+` WITH (FORCE)`)
 }
 
+// Main runs a test binary's tests and then drops the template database they shared;
+// call it as os.Exit(storetest.Main(m)) from TestMain.
+func Main(m *testing.M) int {
+	code := m.Run()
+	DropTemplate()
+	return code
+}
+
+// Backends runs f as the parallel subtests "sqlite" and "postgres", each on a fresh
+// database of its own.
+func Backends(t *testing.T, f func(t *testing.T, db *store.DB)) {
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); f(t, OpenSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { t.Parallel(); f(t, OpenPostgres(t)) })
+}
+
 // sweepOldTemplates drops templates left behind by test processes that died
 // more than a day ago.
 func sweepOldTemplates(ctx context.Context, admin *sql.DB) {
