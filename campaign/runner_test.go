@@ -17,6 +17,7 @@ import (
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/sim"
+	"github.com/voxdial/voxdial/sim/simtest"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
 )
@@ -63,19 +64,8 @@ type clusterBundle struct {
 
 func setupCluster(t *testing.T) *clusterBundle {
 	t.Helper()
-	prof, err := sim.ParseProfile(strings.NewReader(testProfile), "test-profile")
-	if err != nil {
-		t.Fatal(err)
-	}
-	far, err := sim.New(sim.Options{Profile: prof})
-	if err != nil {
-		t.Fatal(err)
-	}
+	far := simtest.Start(t, "test-profile", testProfile)
 	ctx := context.Background()
-	if err := far.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { far.Close() })
 	trunk, err := dialer.ParseTrunk("sip:" + far.Addr().String())
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/sim"
+	"github.com/voxdial/voxdial/sim/simtest"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
 )
@@ -123,7 +123,7 @@ func TestBrowser(t *testing.T) {
 
 	// The far end, the runner (with the real compliance gate) and the webhook dispatcher.
 	now := daytime(time.Now())
-	far, trunkURI := startSim(t, ctx)
+	far, trunkURI := startSim(t)
 	dncNumber := "+14155550199"
 	seedCompliance(t, db, now(), "+12125550000", "+14155550101", "+12125550102", "+13125550103", "+442079460104", "+8613800138005", dncNumber)
 	sg, err := compliance.NewStoreGate(ctx, db, compliance.StoreSourceOptions{})
@@ -237,20 +237,9 @@ func daytime(real time.Time) func() time.Time {
 	return func() time.Time { return time.Now().Add(offset) }
 }
 
-func startSim(t *testing.T, ctx context.Context) (*sim.Server, string) {
+func startSim(t *testing.T) (*sim.Server, string) {
 	t.Helper()
-	prof, err := sim.ParseProfile(strings.NewReader(browserProfile), "browser-profile")
-	if err != nil {
-		t.Fatal(err)
-	}
-	far, err := sim.New(sim.Options{Profile: prof})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := far.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { far.Close() })
+	far := simtest.Start(t, "browser-profile", browserProfile)
 	return far, "sip:" + far.Addr().String()
 }
 

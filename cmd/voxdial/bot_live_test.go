@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/voxdial/voxdial/sim"
+	"github.com/voxdial/voxdial/sim/simtest"
 )
 
 // liveBotProfile: callees who speak to the reference script through text-to-speech
@@ -69,19 +70,7 @@ routes:
 
 func startLiveBotSim(t *testing.T) *sim.Server {
 	t.Helper()
-	prof, err := sim.ParseProfile(strings.NewReader(liveBotProfile), "live-bot-profile.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	far, err := sim.New(sim.Options{Profile: prof})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := far.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { far.Close() })
-	return far
+	return simtest.Start(t, "live-bot-profile.yaml", liveBotProfile)
 }
 
 type liveTurn struct {

@@ -14,7 +14,7 @@ import (
 	"github.com/voxdial/voxdial/compliance"
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/media"
-	"github.com/voxdial/voxdial/sim"
+	"github.com/voxdial/voxdial/sim/simtest"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
 )
@@ -27,18 +27,7 @@ func TestOptOutBlocksOtherCampaignOfSeller(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	db := storetest.OpenSQLite(t)
-	prof, err := sim.ParseProfile(strings.NewReader(demoProfile), "demo profile")
-	if err != nil {
-		t.Fatal(err)
-	}
-	far, err := sim.New(sim.Options{Profile: prof})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := far.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer far.Close()
+	far := simtest.Start(t, "demo profile", demoProfile)
 	clock := media.NewClock(media.ClockOptions{})
 	clock.Start(context.Background())
 	defer clock.Stop()

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/voxdial/voxdial/sim"
+	"github.com/voxdial/voxdial/sim/simtest"
 )
 
 // botProfile: callees that answer a voice-bot script with keys (the live path listens
@@ -55,19 +55,7 @@ mix:
 
 func startBotSim(t *testing.T) *sim.Server {
 	t.Helper()
-	prof, err := sim.ParseProfile(strings.NewReader(botProfile), "bot-profile.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	far, err := sim.New(sim.Options{Profile: prof})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := far.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { far.Close() })
-	return far
+	return simtest.Start(t, "bot-profile.yaml", botProfile)
 }
 
 type botCallJSON struct {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/dashboard/webhook"
-	"github.com/voxdial/voxdial/sim"
+	"github.com/voxdial/voxdial/sim/simtest"
 	"github.com/voxdial/voxdial/store"
 )
 
@@ -50,18 +50,7 @@ steps:
 func TestServeDashboard(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	prof, err := sim.ParseProfile(strings.NewReader(serveProfile), "serve-profile")
-	if err != nil {
-		t.Fatal(err)
-	}
-	far, err := sim.New(sim.Options{Profile: prof})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := far.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer far.Close()
+	far := simtest.Start(t, "serve-profile", serveProfile)
 	dir := t.TempDir()
 	dbURL := "sqlite:" + filepath.Join(dir, "serve.db")
 	db, err := openStore(ctx, dbURL, true)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/voxdial/voxdial/sim"
+	"github.com/voxdial/voxdial/sim/simtest"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
 )
@@ -77,18 +78,7 @@ func TestServeNodeKilledMidCampaign(t *testing.T) {
 	t.Parallel()
 	const contacts, leaseFor = 120, 6 * time.Second
 	url := storetest.PostgresURL(t)
-	prof, err := sim.ParseProfile(strings.NewReader(killProfile), "kill-profile")
-	if err != nil {
-		t.Fatal(err)
-	}
-	far, err := sim.New(sim.Options{Profile: prof})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := far.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { far.Close() })
+	far := simtest.Start(t, "kill-profile", killProfile)
 
 	dir := t.TempDir()
 	script := filepath.Join(dir, "short.yaml")
