@@ -272,12 +272,7 @@ func listenPolledUDP(ap netip.AddrPort, bufSize int) (int, netip.AddrPort, bool,
 	case *unix.SockaddrInet6:
 		local = netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port))
 	}
-	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, bufSize) != nil {
-		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, bufSize)
-	}
-	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, bufSize) != nil {
-		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, bufSize)
-	}
+	setFDBuffers(fd, bufSize)
 	return fd, local, v6, nil
 }
 
@@ -295,12 +290,16 @@ func setSocketBuffers(c *net.UDPConn, size int) {
 	if err != nil {
 		return
 	}
-	_ = rc.Control(func(fd uintptr) {
-		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, size) != nil {
-			_ = c.SetReadBuffer(size)
-		}
-		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, size) != nil {
-			_ = c.SetWriteBuffer(size)
-		}
-	})
+	_ = rc.Control(func(fd uintptr) { setFDBuffers(int(fd), size) })
+}
+
+// setFDBuffers sets both kernel buffers of socket fd to size: the FORCE options lift
+// rmem_max/wmem_max when we run as root, the plain ones give what the sysctl allows.
+func setFDBuffers(fd, size int) {
+	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, size) != nil {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, size)
+	}
+	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, size) != nil {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, size)
+	}
 }

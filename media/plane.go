@@ -83,7 +83,7 @@ type Plane struct {
 	wg      sync.WaitGroup
 
 	unknown, ambiguous, sendErrs atomic.Uint64
-	logLimit                     atomic.Int64
+	logLimit                     logLimiter
 }
 
 // PlaneStats counts what the shared sockets could not deliver.
@@ -482,8 +482,7 @@ func (g *group) readLoop() {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			now := time.Now().UnixNano()
-			if last := p.logLimit.Load(); now-last >= int64(logEvery) && p.logLimit.CompareAndSwap(last, now) {
+			if p.logLimit.allow(time.Now()) {
 				p.log.Warn("rtp batch read", zap.Error(err))
 			}
 			continue
@@ -510,8 +509,7 @@ func (g *group) poll() {
 	for range 64 { // bounded: a flood must not starve the next slot's sends
 		n, err := g.bc.readNow()
 		if err != nil {
-			now := time.Now().UnixNano()
-			if last := p.logLimit.Load(); now-last >= int64(logEvery) && p.logLimit.CompareAndSwap(last, now) {
+			if p.logLimit.allow(time.Now()) {
 				p.log.Warn("rtp batch read", zap.Error(err))
 			}
 			return

@@ -119,7 +119,7 @@ type Session struct {
 	sent, sentBytes, recv, recvBytes, lost, invalid, sendErrs atomic.Uint64
 	firstAt                                                   atomic.Int64
 	opusEncoded                                               atomic.Uint64 // frames encoded live (tests)
-	logLimit                                                  atomic.Int64
+	logLimit                                                  logLimiter
 }
 
 type txState struct {
@@ -491,9 +491,15 @@ func (s *Session) dest() (netip.AddrPort, bool) {
 }
 
 // logAllowed rate-limits per-packet-path logs to one per logEvery per session.
-func (s *Session) logAllowed(now time.Time) bool {
-	last := s.logLimit.Load()
-	return now.UnixNano()-last >= int64(logEvery) && s.logLimit.CompareAndSwap(last, now.UnixNano())
+func (s *Session) logAllowed(now time.Time) bool { return s.logLimit.allow(now) }
+
+// logLimiter lets one log through per logEvery, however many goroutines ask: the
+// packet paths must not flood the log when something fails for every packet.
+type logLimiter struct{ last atomic.Int64 }
+
+func (l *logLimiter) allow(now time.Time) bool {
+	last := l.last.Load()
+	return now.UnixNano()-last >= int64(logEvery) && l.last.CompareAndSwap(last, now.UnixNano())
 }
 
 // ---- send path (clock goroutine) ----
