@@ -28,6 +28,7 @@ type Gate struct {
 	dnc       DNCLookup
 	res       *Resolver
 	facts     FactsSource // non-nil when one source serves dir, cons and hist (fast path)
+	toucher   dncToucher  // non-nil when the DNC lookup can start its cache misses early
 	cnLocs    []*time.Location
 	ukAMD     Cap
 	ukAbandon Cap
@@ -65,8 +66,16 @@ func NewGate(o Options) (*Gate, error) {
 	if fs, ok := o.Directory.(FactsSource); ok && any(o.Consents) == any(o.Directory) && any(o.History) == any(o.Directory) {
 		g.facts = fs
 	}
+	g.toucher, _ = o.DNC.(dncToucher)
 	g.pool.New = func() any { return &eval{} }
 	return g, nil
+}
+
+// dncToucher is a DNC lookup that can begin reading a number's entries ahead of the
+// lookup itself (DNCIndex.Touch): with a registry-sized index the filter word is a cache
+// miss, and issued first it overlaps with the number-facts misses instead of following them.
+type dncToucher interface {
+	Touch(n uint64) uint64
 }
 
 func (p *RulePacks) validate() error {
@@ -132,6 +141,7 @@ type eval struct {
 	states   [2]*StateRules
 	nStates  int
 	dnc      DNCResult
+	touched  uint64       // DNC filter words read early (kept only so the loads stay)
 	facts    *NumberFacts // the fast path's record (read-only, aliased)
 	events   []Event      // history within historyLookback of the attempt (read-only)
 	refusals []Event      // refusals up to the attempt (read-only)
@@ -213,6 +223,9 @@ func (e *eval) run() {
 	} else if !errors.Is(err, ErrNotFound) {
 		e.dataError("seller", err)
 		return
+	}
+	if g.toucher != nil {
+		e.touched = g.toucher.Touch(num)
 	}
 	if g.facts != nil {
 		f, err := g.facts.NumberFacts(e.ctx, num)
