@@ -265,17 +265,14 @@ func (x *DNCIndex) Optimize() {
 	}
 }
 
-// Touch reads the filter words of n so that their cache misses start now and overlap with
-// the caller's other lookups (the gate calls it first, LookupDNC later). It returns a
-// value only to keep the loads.
-func (x *DNCIndex) Touch(n uint64) uint64 {
-	var v uint64
+// Prefetch starts loading the filter words of n so that their cache misses overlap with
+// the caller's other lookups (the gate calls it first, LookupDNC later).
+func (x *DNCIndex) Prefetch(n uint64) {
 	for l := range numLists {
 		if f := x.filters[l].Load(); f != nil {
-			v ^= f.touch(n)
+			f.prefetch(n)
 		}
 	}
-	return v
 }
 
 // Len returns the number of entries over every list (a number on two lists counts twice).

@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/RoaringBitmap/roaring/v2/roaring64"
 )
@@ -75,10 +76,10 @@ func (f *dncFilter) mayHave(n uint64) bool {
 	return atomic.LoadUint64(&f.words[i])&m == m
 }
 
-// touch reads n's word so that its cache miss starts now and overlaps with other work.
-func (f *dncFilter) touch(n uint64) uint64 {
+// prefetch starts loading n's word so that its cache miss overlaps with other work.
+func (f *dncFilter) prefetch(n uint64) {
 	i, _ := f.slot(n)
-	return atomic.LoadUint64(&f.words[i])
+	prefetch(uintptr(unsafe.Pointer(&f.words[i])))
 }
 
 // outgrown reports whether the list (of n numbers) has grown past what the filter was

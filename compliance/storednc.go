@@ -82,8 +82,8 @@ func (s *StoreDNC) LookupDNC(ctx context.Context, q DNCQuery) (DNCResult, error)
 	return s.idx.LookupDNC(ctx, q)
 }
 
-// Touch implements the gate's early read of the index's filter words (DNCIndex.Touch).
-func (s *StoreDNC) Touch(n uint64) uint64 { return s.idx.Touch(n) }
+// Prefetch implements the gate's early read of the index's filter words (DNCIndex.Prefetch).
+func (s *StoreDNC) Prefetch(n uint64) { s.idx.Prefetch(n) }
 
 func key(list, scope string) string { return list + "/" + scope }
 
