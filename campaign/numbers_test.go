@@ -48,6 +48,12 @@ func (r *reports) add(rep AttemptReport) {
 	r.all = append(r.all, rep)
 }
 
+func (r *reports) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return fmt.Sprint(r.by)
+}
+
 func (r *reports) count(outcome string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -175,7 +181,7 @@ func TestClusterOneCallPerNumber(t *testing.T) {
 			}
 			states = append(states, got.State)
 		}
-		return states[0] == store.CampaignCompleted && states[1] == store.CampaignCompleted, fmt.Sprint(states, " ", reps.by)
+		return states[0] == store.CampaignCompleted && states[1] == store.CampaignCompleted, fmt.Sprint(states, " ", reps.String())
 	})
 	calls := b.far.Calls()
 	byNumber := checkNoOverlap(t, calls)
@@ -188,13 +194,15 @@ func TestClusterOneCallPerNumber(t *testing.T) {
 		}
 	}
 	if reps.count("answered") != 2*n {
-		t.Fatalf("runners report %v, want %d answered", reps.by, 2*n)
+		t.Fatalf("runners report %v, want %d answered", reps.String(), 2*n)
 	}
 	// Both campaigns did reach the same numbers together: the lock turned calls away.
 	if reps.count("number_busy") == 0 {
-		t.Fatalf("no contact ever found its number busy (%v): the test did not make the campaigns collide", reps.by)
+		t.Fatalf("no contact ever found its number busy (%v): the test did not make the campaigns collide", reps.String())
 	}
-	t.Logf("%d calls, runner reports %v, most locks held at once per node %v", len(calls), reps.by, maxHeld)
+	locksMu.Lock()
+	defer locksMu.Unlock()
+	t.Logf("%d calls, runner reports %v, most locks held at once per node %v", len(calls), reps.String(), maxHeld)
 }
 
 // cnGate is the compliance gate of one node over its store handle, with the China pack
@@ -268,7 +276,7 @@ func TestClusterFrequencyCap(t *testing.T) {
 				held++
 			}
 		}
-		return done == n && held == n, fmt.Sprintf("%d done, %d held for a day; reports %v", done, held, reps.by)
+		return done == n && held == n, fmt.Sprintf("%d done, %d held for a day; reports %v", done, held, reps.String())
 	})
 	calls := b.far.Calls()
 	byNumber := checkNoOverlap(t, calls)
@@ -281,9 +289,9 @@ func TestClusterFrequencyCap(t *testing.T) {
 		}
 	}
 	if reps.count("gate_hold") < n {
-		t.Fatalf("runner reports %v: want at least %d gate holds", reps.by, n)
+		t.Fatalf("runner reports %v: want at least %d gate holds", reps.String(), n)
 	}
-	t.Logf("%d calls, runner reports %v", len(calls), reps.by)
+	t.Logf("%d calls, runner reports %v", len(calls), reps.String())
 }
 
 // The gate of node B sees an attempt node A has logged before the store shows it (A is
@@ -330,5 +338,56 @@ func TestGateSeesOtherNodesAttempts(t *testing.T) {
 	}
 	if d := plain.Check(ctx, compliance.Attempt{Number: num, Campaign: fmt.Sprint(ca.ID), At: req.At}); d.Verdict != compliance.Allow {
 		t.Fatalf("without the log: %v %v", d.Verdict, d.Rules)
+	}
+}
+
+// Redis down: the number guard cannot lock, and no call is placed (fail closed); each
+// contact is tried again later, and the errors are reported.
+func TestRedisDownNoCalls(t *testing.T) {
+	t.Parallel()
+	const n = 6
+	b := setupCluster(t)
+	db := openNodes(t, 1)[0]
+	ctx := context.Background()
+	c, err := Create(ctx, db, CreateParams{Name: "down", Script: b.script, Trunk: "sim", MaxAttempts: 3, MaxConcurrent: 4, Retry: shortRetry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := Import(ctx, db, strings.NewReader(contactsCSV(n)), ImportOptions{Campaign: c, File: "c.csv"}); err != nil || rep.Imported != n {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	if _, err := Start(ctx, db, c.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	errs := map[string]int{}
+	guard := numbers.NewRedis(redistest.Down(t), numbers.RedisOptions{Options: numbers.Options{OnError: func(op string, _ error) {
+		mu.Lock()
+		errs[op]++
+		mu.Unlock()
+	}}})
+	var reps reports
+	node := b.startNode(t, "node", db, NewLocalPacer(nil), &AllowAllGate{}, TrunkLimits{Channels: 10},
+		zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel+1)), reps.add, func(o *RunnerOptions) { o.Numbers = guard })
+	waitFor(t, time.Minute, "every contact turned away", func() (bool, string) {
+		return reps.count("number_error") >= n, reps.String()
+	})
+	node.stop(t)
+	if calls := b.far.Calls(); len(calls) != 0 {
+		t.Fatalf("%d calls placed with the number guard down", len(calls))
+	}
+	page, err := db.ContactList(ctx, &store.ContactListParams{CampaignID: c.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ct := range page {
+		if ct.Attempts != 0 || ct.State != store.ContactPending || ct.NextAttemptAt.Before(time.Now().Add(30*time.Second)) {
+			t.Fatalf("contact %+v: want pending, no attempt, due again in about a minute", ct)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if errs["lock"] < n || reps.count("answered") != 0 {
+		t.Fatalf("guard errors %v, reports %v", errs, reps.String())
 	}
 }
