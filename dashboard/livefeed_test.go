@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/dashboard"
+	"github.com/voxdial/voxdial/internal/redistest"
 	"github.com/voxdial/voxdial/livefeed"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
@@ -139,4 +141,99 @@ func atoiT(t *testing.T, s string) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
+}
+
+// A call event node B's store writes (its runner's attempt started, then finished) reaches
+// node A's live view through Redis — node A's poll is an hour apart, so nothing else can
+// bring it.
+func TestLiveFeedAcrossNodes(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url := storetest.PostgresURL(t)
+	open := func() *store.DB {
+		db, err := store.Open(ctx, url, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	dbA, dbB := open(), open()
+	rdb := redistest.Connect(t)
+	channel := storetest.UniqueName("voxdial_test_events")
+	feedA := livefeed.NewRedis(rdb, livefeed.RedisOptions{Channel: channel})
+	feedB := livefeed.NewRedis(rdb, livefeed.RedisOptions{Channel: channel})
+	go feedB.Run(ctx)
+	dbB.OnCallEvent(feedB.Publish)
+
+	srvA, err := dashboard.New(dashboard.Options{Store: dbA, Feed: feedA, Poll: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { srvA.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	ch, unsub := srvA.Live.Subscribe(0)
+	defer unsub()
+
+	c, err := campaign.Create(ctx, dbB, campaign.CreateParams{Name: "across", Script: "asset:hello.yaml", Trunk: "sip:127.0.0.1:5060"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := campaign.Import(ctx, dbB, strings.NewReader("phone\n+14155550100\n"), campaign.ImportOptions{Campaign: c, File: "c.csv"}); err != nil {
+		t.Fatal(err)
+	}
+	leased, err := dbB.ContactLeaseDue(ctx, &store.ContactLeaseDueParams{CampaignID: c.ID, Holder: "node-b", Limit: 1, LeaseFor: time.Minute})
+	if err != nil || len(leased) != 1 {
+		t.Fatal(leased, err)
+	}
+	// Node A subscribes when its Run starts: node B's first event may precede it. Wait for
+	// the subscription by an event of B's that A must see (a probe).
+	for probes := 0; ; probes++ {
+		if err := dbB.CallEventAppend(ctx, &store.CallEventAppendParams{CampaignID: c.ID, Type: "probe"}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-ch:
+		case <-time.After(100 * time.Millisecond):
+			if probes > 100 {
+				t.Fatal("node A never received node B's events")
+			}
+			continue
+		}
+		break
+	}
+	for len(ch) > 0 {
+		<-ch
+	}
+	step := func(typ string, write func() int64) {
+		t.Helper()
+		wrote := time.Now()
+		attempt := write()
+		select {
+		case e := <-ch:
+			if e.Type != typ || e.AttemptID != attempt || e.CampaignID != c.ID || e.ContactID != leased[0].ID {
+				t.Fatalf("node A got %+v, want node B's %s of attempt %d", e, typ, attempt)
+			}
+			t.Logf("%s: node B's store write to node A's live view in %s", typ, time.Since(wrote).Round(100*time.Microsecond))
+		case <-time.After(10 * time.Second):
+			t.Fatalf("node B's %s never reached node A", typ)
+		}
+	}
+	var a *store.Attempt
+	step("attempt_started", func() int64 {
+		a, err = dbB.AttemptStart(ctx, &store.AttemptStartParams{ContactID: leased[0].ID, Holder: "node-b", CallID: "b-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	})
+	step("attempt_finished", func() int64 {
+		if err := dbB.AttemptFinish(ctx, &store.AttemptFinishParams{AttemptID: a.ID, ContactID: leased[0].ID, Holder: "node-b",
+			Outcome: "answered", Disposition: "completed", Final: true}); err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	})
 }
