@@ -206,7 +206,7 @@ func TestServeCluster(t *testing.T) {
 	for series, want := range map[string]func(float64) bool{
 		`voxdial_live_events_received_total{source="feed"}`:  func(v float64) bool { return v >= 2*n },
 		`voxdial_live_events_published_total{result="sent"}`: func(v float64) bool { return v >= n },
-		`voxdial_number_locks_held`:                           func(v float64) bool { return v == 0 },
+		`voxdial_number_locks_held`:                          func(v float64) bool { return v == 0 },
 	} {
 		if v := metricValue(m, series); !want(v) {
 			t.Errorf("node A: %s = %v", series, v)
