@@ -106,7 +106,8 @@ func (g *Guard) Lock(ctx context.Context, number, owner string) (*Lock, error) {
 	if !ok {
 		return nil, ErrBusy
 	}
-	l := &Lock{g: g, number: number, token: token, stop: make(chan struct{}), done: make(chan struct{}),
+	kctx, stop := context.WithCancel(context.Background())
+	l := &Lock{g: g, number: number, token: token, kctx: kctx, stop: stop, done: make(chan struct{}),
 		members: map[string]string{}}
 	g.heldChanged(1)
 	go l.keepAlive()
@@ -145,7 +146,8 @@ type Lock struct {
 	g      *Guard
 	number string
 	token  string
-	stop   chan struct{}
+	kctx   context.Context // the keep-alive's; Release cancels it, even mid-refresh
+	stop   context.CancelFunc
 	done   chan struct{}
 	once   sync.Once
 
@@ -163,14 +165,16 @@ func (l *Lock) keepAlive() {
 	defer t.Stop()
 	for {
 		select {
-		case <-l.stop:
+		case <-l.kctx.Done():
 			return
 		case <-t.C:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), l.g.opts.TTL/3)
+		ctx, cancel := context.WithTimeout(l.kctx, l.g.opts.TTL/3)
 		ok, err := l.g.b.refresh(ctx, l.number, l.token, l.g.opts.TTL)
 		cancel()
 		switch {
+		case l.kctx.Err() != nil:
+			return
 		case err != nil:
 			_ = l.g.failed("refresh", err) // try again next tick: the TTL leaves two more
 		case !ok:
@@ -225,7 +229,7 @@ func (l *Lock) Release() {
 		return
 	}
 	l.once.Do(func() {
-		close(l.stop)
+		l.stop()
 		<-l.done
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

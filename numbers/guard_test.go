@@ -95,7 +95,7 @@ func testLockExcludes(t *testing.T, node nodeFunc) {
 
 // crash stops a lock's keep-alive without releasing it: its node died.
 func crash(l *Lock) {
-	close(l.stop)
+	l.stop()
 	<-l.done
 }
 
