@@ -21,7 +21,7 @@ type serveFlags struct {
 	configPath, dbURL, redisURL, listen, recordDir, logLevel string
 	redisPrefix                                              string
 	maxCalls                                                 int
-	drain, leaseFor, rescue, numberBusy                      time.Duration
+	drain, leaseFor, rescue, numberBusy, numberRetain        time.Duration
 	migrate, noGate                                          bool
 	cps                                                      float64
 	node                                                     nodeMetrics   // the dashboard's metrics, when --http serves them
@@ -63,6 +63,7 @@ Redis unreachable, no call is placed.`,
 	fl.BoolVar(&f.migrate, "migrate", false, "apply database migrations at start-up")
 	fl.Float64Var(&f.cps, "cps", 0, "calls per second per trunk (0: unlimited)")
 	fl.DurationVar(&f.numberBusy, "number-busy-retry", time.Minute, "when a contact whose number another call has (any campaign, any node) is tried again")
+	fl.DurationVar(&f.numberRetain, "number-log-retain", 32*24*time.Hour, "how long the per-number attempt log keeps attempts (the store keeps them all)")
 	fl.BoolVar(&f.noGate, "no-compliance-gate", false, "run WITHOUT any compliance check (demos and tests only; logged loudly)")
 	addServeHTTP(cmd, f)    // the dashboard: --http flags, server started and stopped around the runner (serve_http.go)
 	addServeCluster(cmd, f) // Redis or in process, around both (serve_cluster.go)

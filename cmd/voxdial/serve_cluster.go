@@ -59,7 +59,11 @@ func startCluster(ctx context.Context, f *serveFlags, stderr io.Writer) (cl *ser
 	log = log.Named("cluster")
 	// Failures of the shared state: logged (the runner also logs each contact it turns
 	// away) and counted; no call is placed while locks or attempt records fail.
+	if f.numberRetain < 0 {
+		return nil, nil, usageErr("--number-log-retain %s: not a duration ≥ 0", f.numberRetain)
+	}
 	nopts := numbers.Options{
+		Retain: f.numberRetain,
 		OnError: func(op string, err error) {
 			if errors.Is(err, numbers.ErrLockLost) {
 				log.Warn("number lock lost while its call was up (refresh found it taken over)", zap.String("op", op))
