@@ -99,6 +99,7 @@ type Plan struct {
 	Sched *Schedule
 	Retry *RetryPolicy
 	Loc   *time.Location
+	Pace  PaceOptions
 }
 
 // Compile reads a stored campaign's schedule, retry policy and zone.
@@ -117,6 +118,14 @@ func Compile(c *store.Campaign) (*Plan, error) {
 		return nil, fmt.Errorf("campaign %q: %w", c.Name, err)
 	}
 	var err error
+	if p.Pace, err = ParsePaceOptions(c.Pace); err != nil {
+		return nil, paceErr(c.Name, err)
+	}
+	switch c.Pacing {
+	case "", PacingOneToOne, PacingPredictive:
+	default:
+		return nil, paceErr(c.Name, fmt.Errorf("pacing %q: want %s or %s", c.Pacing, PacingOneToOne, PacingPredictive))
+	}
 	if p.Loc, err = time.LoadLocation(orDefault(c.TimeZone, "UTC")); err != nil {
 		return nil, fmt.Errorf("campaign %q time zone: %w", c.Name, err)
 	}

@@ -18,7 +18,7 @@ const (
 
 // Abandonment limits of the rules (US-5: 64.1200(a)(7); UK Ofcom persistent misuse).
 const (
-	AbandonLimit  = 0.03           // abandoned ≤ 3 % of live-answered calls
+	AbandonLimit  = 0.03            // abandoned ≤ 3 % of live-answered calls
 	AbandonWindow = 2 * time.Second // nobody speaks within 2 s of the answer: abandoned
 	AbandonRecall = 72 * time.Hour  // no re-call after an abandoned call (Ofcom)
 )
@@ -80,7 +80,7 @@ func (o *PaceOptions) Compile() error {
 	case o.Agents < 0:
 		return fmt.Errorf("agents %d: must not be negative", o.Agents)
 	case o.AgentHandle < 0:
-		return fmt.Errorf("agent handle time %s: must not be negative", o.AgentHandle)
+		return fmt.Errorf("agent handle time %s: must not be negative", time.Duration(o.AgentHandle))
 	}
 	if o.AgentsURL != "" {
 		u, err := url.Parse(o.AgentsURL)

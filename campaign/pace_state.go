@@ -326,4 +326,3 @@ func (r *RedisPaceState) AgentStats(ctx context.Context, p AgentPool) (int, int,
 	}
 	return int(res[1]), int(res[2]), nil
 }
-

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/voicebot/live"
 )
@@ -50,10 +51,30 @@ type RunnerOptions struct {
 	Limits func(t *dialer.Trunk) TrunkLimits
 	// LoadScript loads a campaign's script; default a live.Host's Load.
 	LoadScript func(path string) (Script, error)
-	Holder     string        // lease holder name; default host-pid-random
-	MaxCalls   int           // this node's bot capacity: concurrent calls (default 50)
-	LeaseFor   time.Duration // lease length, extended while working (default 10m)
-	Poll       time.Duration // how often to look for work when idle (default 1s)
+	Holder     string // lease holder name; default host-pid-random
+	// MaxCalls is this node's bot capacity: the answered calls its media, speech
+	// recognition and synthesis can carry at once (default 50). Ringing legs
+	// use trunk channels only.
+	MaxCalls int
+	// MaxLegs caps this node's legs (leased, ringing or answered) at once
+	// (default 4 × MaxCalls): predictive campaigns dial ahead of bot slots.
+	MaxLegs int
+	// State is the pacing state shared by the nodes (answer rates, agents);
+	// default in process (LocalPaceState). Use a RedisPaceState with a RedisPacer.
+	State PaceState
+	// Transfers admits voice-bot transfers against agents; give its For to the
+	// script host (live.Options.Transfers). Default: a desk wired into the
+	// default script host.
+	Transfers *TransferDesk
+	// Speak synthesises the abandonment message; default the default script
+	// host's speaker (live.Host.SpeakText).
+	Speak func(ctx context.Context, text string) (media.Source, error)
+	// AgentPoll is how often a campaign's agent queue endpoint is polled (default 2s).
+	AgentPoll time.Duration
+	// OnPace, when set, sees every pacing decision (metrics).
+	OnPace   func(PaceReport)
+	LeaseFor time.Duration // lease length, extended while working (default 10m)
+	Poll     time.Duration // how often to look for work when idle (default 1s)
 	// Rescue is how often expired leases are returned (default 30s; negative: never).
 	Rescue       time.Duration
 	RingTimeout  time.Duration // default 30s
@@ -72,10 +93,12 @@ type AttemptReport struct {
 	Phone       string
 	Attempt     int    // 0 when no call was placed
 	CallID      string // SIP Call-ID
-	Outcome     string // dialer outcome, or gate_block | gate_hold | window | released
+	Outcome     string // dialer outcome, abandoned, or gate_block | gate_hold | window | released
 	Disposition string
 	Final       bool
 	Next        time.Time
+	// TransferAbandoned: the bot transferred and no agent was free in time.
+	TransferAbandoned bool
 }
 
 // Runner is one node's dialling loop: scheduler, hopper, gate, pacer,
@@ -84,8 +107,12 @@ type Runner struct {
 	opts RunnerOptions
 	log  *zap.Logger
 
+	state PaceState
+
 	mu       sync.Mutex
 	active   int
+	bots     int // bot slots in use (answered calls, and 1:1 legs' reservations)
+	paces    map[int64]*campPace
 	byCamp   map[int64]int
 	plans    map[int64]*Plan
 	scripts  map[string]Script
@@ -108,9 +135,23 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	if opts.Limits == nil {
 		opts.Limits = func(t *dialer.Trunk) TrunkLimits { return TrunkLimits{Channels: t.MaxChannels} }
 	}
-	if opts.LoadScript == nil {
-		host := live.NewHost(live.Options{Logger: opts.Logger})
-		opts.LoadScript = func(path string) (Script, error) { return host.Load(path) }
+	if opts.Transfers == nil {
+		opts.Transfers = NewTransferDesk()
+	}
+	if opts.LoadScript == nil || opts.Speak == nil {
+		host := live.NewHost(live.Options{Logger: opts.Logger, Transfers: opts.Transfers.For})
+		if opts.LoadScript == nil {
+			opts.LoadScript = func(path string) (Script, error) { return host.Load(path) }
+		}
+		if opts.Speak == nil {
+			opts.Speak = host.SpeakText
+		}
+	}
+	if opts.State == nil {
+		opts.State = NewLocalPaceState(opts.Now)
+	}
+	if opts.AgentPoll <= 0 {
+		opts.AgentPoll = 2 * time.Second
 	}
 	if opts.Holder == "" {
 		host, _ := os.Hostname()
@@ -118,6 +159,9 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	}
 	if opts.MaxCalls <= 0 {
 		opts.MaxCalls = 50
+	}
+	if opts.MaxLegs <= 0 {
+		opts.MaxLegs = 4 * opts.MaxCalls
 	}
 	if opts.LeaseFor <= 0 {
 		opts.LeaseFor = 10 * time.Minute
@@ -140,8 +184,8 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
-	return &Runner{opts: opts, log: opts.Logger.With(zap.String("holder", opts.Holder)),
-		byCamp: map[int64]int{}, plans: map[int64]*Plan{}, scripts: map[string]Script{},
+	return &Runner{opts: opts, log: opts.Logger.With(zap.String("holder", opts.Holder)), state: opts.State,
+		byCamp: map[int64]int{}, paces: map[int64]*campPace{}, plans: map[int64]*Plan{}, scripts: map[string]Script{},
 		zones: map[string]*time.Location{}, wake: make(chan struct{}, 1)}, nil
 }
 
@@ -226,9 +270,8 @@ func (r *Runner) lease(ctx context.Context, now time.Time, wg *sync.WaitGroup, c
 			r.log.Error("campaign cannot run", zap.String("campaign", c.Name), zap.Error(err))
 			continue
 		}
-		r.mu.Lock()
-		free := min(r.opts.MaxCalls-r.active, plan.MaxConcurrent-r.byCamp[c.ID])
-		r.mu.Unlock()
+		cp := r.campPace(ctx, plan)
+		free := r.decide(ctx, plan, cp, now).Legs
 		if free <= 0 {
 			continue
 		}
@@ -241,15 +284,23 @@ func (r *Runner) lease(ctx context.Context, now time.Time, wg *sync.WaitGroup, c
 			continue
 		}
 		for _, ct := range got {
+			s := &slot{inFlight: true}
 			r.mu.Lock()
 			r.active++
 			r.byCamp[c.ID]++
+			cp.legs++
+			if !cp.predictive {
+				// 1:1: the leg's bot slot is reserved now, so its answer always finds one.
+				s.bot = true
+				r.bots++
+			}
 			r.mu.Unlock()
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				defer r.done(c.ID)
-				r.work(ctx, callCtx, plan, ct)
+				defer r.freeSlot(cp, s)
+				r.work(ctx, callCtx, plan, cp, s, ct)
 			}()
 		}
 		total += len(got)
@@ -321,7 +372,7 @@ func (r *Runner) zone(p *Plan, tz string) *time.Location {
 // work takes one leased contact through window, gate, pacer, gate, call,
 // script and retry policy. leaseCtx ends at drain (give the contact back if
 // not dialled yet); callCtx ends at the drain deadline (hang up).
-func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, ct *store.Contact) {
+func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, s *slot, ct *store.Contact) {
 	db := r.opts.Store
 	rec := context.WithoutCancel(leaseCtx) // records are written even while draining
 	log := r.log.With(zap.String("campaign", p.Name), zap.Int64("contact_id", ct.ID), zap.String("to", dialer.MaskNumber(ct.Phone)))
@@ -426,8 +477,31 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, ct *store.Cont
 		return
 	}
 	rep.Attempt, rep.CallID = att.AttemptNo, callID
-	res := r.call(callCtx, p, trunk, callerID, ct, callID, log)
+	var xfer *callTransfer
+	if cp.opts.PacesTransfers() {
+		xfer = &callTransfer{r: r, cp: cp, log: log.With(zap.String("call_id", callID)), wait: AbandonWindow,
+			onAsk: func() { r.transferAsked(cp, s) },
+			ev: func(typ string, data map[string]any) {
+				_ = db.CallEventAppend(rec, &store.CallEventAppendParams{CampaignID: p.ID, ContactID: ct.ID, AttemptID: att.ID,
+					Type: typ, Data: data, At: r.opts.Now()})
+			}}
+		r.opts.Transfers.add(callID, xfer)
+		defer r.opts.Transfers.remove(callID)
+	}
+	res := r.call(callCtx, p, cp, s, xfer, trunk, callerID, ct, callID, log)
+	if xfer != nil {
+		if _, abandoned := xfer.end(); abandoned {
+			res.Disposition = "transfer_abandoned"
+			rep.TransferAbandoned = true
+		}
+	}
 	r.record(rec, p, ct, att, res, &rep, log)
+	if rep.Outcome == OutcomeAbandoned {
+		cp.abandoned()
+		_ = db.CallEventAppend(rec, &store.CallEventAppendParams{CampaignID: p.ID, ContactID: ct.ID, AttemptID: att.ID,
+			Type: "abandoned", Data: map[string]any{"reason": "no free bot slot", "message": res.Variables["abandon_message"]},
+			At: r.opts.Now()})
+	}
 	report()
 }
 
@@ -471,7 +545,7 @@ func (r *Runner) event(ctx context.Context, req GateRequest, typ string, data an
 }
 
 // call places the call and runs the script; it returns the final result.
-func (r *Runner) call(ctx context.Context, p *Plan, trunk *dialer.Trunk, callerID string, ct *store.Contact, callID string, log *zap.Logger) dialer.Result {
+func (r *Runner) call(ctx context.Context, p *Plan, cp *campPace, s *slot, xfer *callTransfer, trunk *dialer.Trunk, callerID string, ct *store.Contact, callID string, log *zap.Logger) dialer.Result {
 	req := dialer.DialRequest{Trunk: trunk, To: ct.Phone, RingTimeout: r.opts.RingTimeout, CallID: callID,
 		CallerID: callerID, Logger: log.With(zap.String("call_id", callID))}
 	if r.opts.RecordDir != "" {
@@ -505,9 +579,29 @@ func (r *Runner) call(ctx context.Context, p *Plan, trunk *dialer.Trunk, callerI
 		log.Warn("dial", zap.Error(err))
 		return failed(out, err)
 	}
+	setup := call.Result()
+	answered := setup.Timings.AnsweredAt != nil
+	sample := PaceSample{Dialled: 1, RingMS: setup.Timings.SetupMS}
+	if answered {
+		sample.Answered = 1
+	}
+	cp.record(ctx, sample)
+	if !answered {
+		r.legEnded(cp, s)
+	}
 	if call.Answered() {
-		if err := run(ctx, call); err != nil && ctx.Err() == nil {
-			log.Warn("script stopped", zap.Error(err))
+		if !r.answered(cp, s) {
+			r.abandon(ctx, p, call, callerID, log)
+		} else {
+			if xfer != nil {
+				xfer.mu.Lock()
+				xfer.answeredAt = *setup.Timings.AnsweredAt
+				xfer.mu.Unlock()
+			}
+			if err := run(ctx, call); err != nil && ctx.Err() == nil {
+				log.Warn("script stopped", zap.Error(err))
+			}
+			cp.record(ctx, PaceSample{Finished: 1})
 		}
 	}
 	select {
@@ -525,6 +619,9 @@ func (r *Runner) record(ctx context.Context, p *Plan, ct *store.Contact, att *st
 	outcome := string(res.Outcome)
 	if res.Outcome == dialer.OutcomeAnswered && res.AMD != nil && res.AMD.Verdict == "machine" && res.Disposition == "" {
 		outcome = "voicemail"
+	}
+	if res.Outcome == dialer.OutcomeAnswered && res.Disposition == DispositionAbandoned {
+		outcome = OutcomeAbandoned
 	}
 	streak := 1
 	if ct.LastOutcome == outcome {
@@ -561,6 +658,35 @@ func (r *Runner) record(ctx context.Context, p *Plan, ct *store.Contact, att *st
 		log.Error("record attempt", zap.Error(err))
 	}
 	rep.Outcome, rep.Disposition, rep.Final, rep.Next = outcome, disp, d.Final, next
+}
+
+// Outcome and disposition of a call answered when no bot slot was free.
+const (
+	OutcomeAbandoned     = "abandoned"
+	DispositionAbandoned = "abandoned"
+)
+
+// abandon handles an answer that found no free bot slot lawfully: the
+// information message (identity, no re-call, opt-out number) starts at once —
+// well within the 2 s the rules allow — then the bot hangs up. The attempt is
+// recorded as abandoned, so the gate's abandonment rate and 72 h rules see it.
+func (r *Runner) abandon(ctx context.Context, p *Plan, call *dialer.Call, callerID string, log *zap.Logger) {
+	msg := abandonMessage(p, callerID)
+	call.SetBotResult(func(res *dialer.Result) {
+		res.Disposition = DispositionAbandoned
+		res.Variables["abandon_message"] = msg
+	})
+	log.Warn("answered with no free bot slot: abandonment message, then hang up")
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	src, err := r.opts.Speak(pctx, msg)
+	if err == nil {
+		err = call.Play(pctx, src)
+	}
+	if err != nil && pctx.Err() == nil {
+		log.Error("abandonment message not played", zap.Error(err))
+	}
+	_ = call.Hangup(context.WithoutCancel(ctx))
 }
 
 // callbackAt reads a callback request: the voice-bot's `callback:` or, from

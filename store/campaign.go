@@ -40,12 +40,12 @@ type Campaign struct {
 	RetryPolicy   json.RawMessage `json:"retry_policy"`
 	// Pacing is one_to_one or predictive (also read by the compliance gate);
 	// Pace the pacing options, JSON owned by package campaign.
-	Pacing    string          `json:"pacing"`
-	Pace      json.RawMessage `json:"pace"`
-	CreatedAt     time.Time       `json:"created_at"`
-	UpdatedAt     time.Time       `json:"updated_at"`
-	StartedAt     time.Time       `json:"started_at,omitzero"`
-	FinishedAt    time.Time       `json:"finished_at,omitzero"`
+	Pacing     string          `json:"pacing"`
+	Pace       json.RawMessage `json:"pace"`
+	CreatedAt  time.Time       `json:"created_at"`
+	UpdatedAt  time.Time       `json:"updated_at"`
+	StartedAt  time.Time       `json:"started_at,omitzero"`
+	FinishedAt time.Time       `json:"finished_at,omitzero"`
 }
 
 const campaignCols = `id, name, state, script, trunk, caller_ids, requires, region, time_zone, purpose, seller,
