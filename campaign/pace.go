@@ -117,6 +117,8 @@ type PaceSample struct {
 	PreTransferMS int64 `json:"pre_transfer_ms"`
 	AgentCalls    int64 `json:"agent_calls"` // agent holds that ended
 	AgentMS       int64 `json:"agent_ms"`    // their lengths, summed
+	BotCalls      int64 `json:"bot_calls"`   // answered calls that held a bot slot and ended
+	BotMS         int64 `json:"bot_ms"`      // their answer → end, summed
 }
 
 // Add adds o to s.
@@ -129,13 +131,15 @@ func (s *PaceSample) Add(o PaceSample) {
 	s.PreTransferMS += o.PreTransferMS
 	s.AgentCalls += o.AgentCalls
 	s.AgentMS += o.AgentMS
+	s.BotCalls += o.BotCalls
+	s.BotMS += o.BotMS
 }
 
 // paceFields names PaceSample's counters (Redis hash fields).
-var paceFields = []string{"dialled", "answered", "ring_ms", "finished", "transfers", "pre_transfer_ms", "agent_calls", "agent_ms"}
+var paceFields = []string{"dialled", "answered", "ring_ms", "finished", "transfers", "pre_transfer_ms", "agent_calls", "agent_ms", "bot_calls", "bot_ms"}
 
 func (s *PaceSample) fields() []*int64 {
-	return []*int64{&s.Dialled, &s.Answered, &s.RingMS, &s.Finished, &s.Transfers, &s.PreTransferMS, &s.AgentCalls, &s.AgentMS}
+	return []*int64{&s.Dialled, &s.Answered, &s.RingMS, &s.Finished, &s.Transfers, &s.PreTransferMS, &s.AgentCalls, &s.AgentMS, &s.BotCalls, &s.BotMS}
 }
 
 // Sliding window of PaceSamples: paceBuckets buckets of paceBucket each.
@@ -218,6 +222,7 @@ type Estimates struct {
 	TransferHi   float64
 	PreTransfer  time.Duration // mean answer → transfer (0 when unknown)
 	Handle       time.Duration // mean agent handle time (the configured one until measured)
+	Hold         time.Duration // mean bot hold of an answered call (0 until 5 have ended)
 }
 
 // priorWeight is how many legs the 1:1 prior is worth: a campaign starts
@@ -234,6 +239,9 @@ func Estimate(s PaceSample, handle time.Duration) Estimates {
 	e.TransferRate, e.TransferHi = posterior(s.Transfers, max(s.Finished, s.Transfers))
 	if s.Transfers > 0 {
 		e.PreTransfer = time.Duration(s.PreTransferMS/s.Transfers) * time.Millisecond
+	}
+	if s.BotCalls >= 5 {
+		e.Hold = time.Duration(s.BotMS/s.BotCalls) * time.Millisecond
 	}
 	e.Handle = handle
 	if s.AgentCalls >= 5 {
@@ -310,9 +318,63 @@ func ExpectedExcess(n, b int, p float64) float64 {
 	return math.Max(0, float64(n)*p-float64(b)+below)
 }
 
+// ExcessWithFrees is E[max(0, X−Y−b)] for X ~ Bin(n, p) answers and Y ~
+// Bin(busy, q) bot slots that free up before they come: exact for small
+// pools, a normal approximation for large ones.
+func ExcessWithFrees(n, b int, p float64, busy int, q float64) float64 {
+	if busy <= 0 || q <= 0 {
+		return ExpectedExcess(n, b, p)
+	}
+	if n*busy > 200_000 {
+		mu := float64(n)*p - float64(busy)*q - float64(b)
+		sd := math.Sqrt(float64(n)*p*(1-p) + float64(busy)*q*(1-q))
+		if sd == 0 {
+			return math.Max(0, mu)
+		}
+		d := mu / sd
+		return sd*math.Exp(-d*d/2)/math.Sqrt(2*math.Pi) + mu*0.5*math.Erfc(-d/math.Sqrt2)
+	}
+	px, py := binomPMF(n, p), binomPMF(busy, q)
+	e := 0.0
+	for y, fy := range py {
+		if fy < 1e-12 {
+			continue
+		}
+		for x := b + y + 1; x <= n; x++ {
+			e += float64(x-b-y) * px[x] * fy
+		}
+	}
+	return e
+}
+
+func binomPMF(n int, p float64) []float64 {
+	out := make([]float64, n+1)
+	switch {
+	case p <= 0:
+		out[0] = 1
+		return out
+	case p >= 1:
+		out[n] = 1
+		return out
+	}
+	lq, lp := math.Log1p(-p), math.Log(p)
+	l := float64(n) * lq
+	for k := 0; k <= n; k++ {
+		out[k] = math.Exp(l)
+		if k < n {
+			l += math.Log(float64(n-k)) - math.Log(float64(k+1)) + lp - lq
+		}
+	}
+	return out
+}
+
 // DialInput is one pacing decision of a campaign on a node.
 type DialInput struct {
 	FreeBots int // bot slots free for this campaign's answers
+	// BusyBots are the answered calls holding bot slots now: some free up
+	// while new legs ring (the measured ring time over the measured hold,
+	// halved to stay on the safe side).
+	BusyBots int
 	InFlight int // this campaign's legs leased or ringing, not answered yet
 	Room     int // legs the campaign may still add (campaign max, node limits)
 	Est      Estimates
@@ -354,8 +416,12 @@ func Decide(in DialInput) DialDecision {
 	target, limit := free, "bots"
 	if in.Predictive && in.Allowance > 0 && free > 0 {
 		hi := int(math.Floor(in.MaxRatio * float64(free)))
+		q := 0.0
+		if in.Est.Hold > 0 {
+			q = 0.5 * math.Min(1, in.Est.Ring.Seconds()/in.Est.Hold.Seconds())
+		}
 		ok := func(l int) bool {
-			return ExpectedExcess(l, free, in.Est.AnswerRateHi) <= in.Allowance*float64(l)*in.Est.AnswerRate
+			return ExcessWithFrees(l, free, in.Est.AnswerRateHi, in.BusyBots, q) <= in.Allowance*float64(l)*in.Est.AnswerRate
 		}
 		// The excess share grows with L: binary search for the largest L that fits.
 		lo := free

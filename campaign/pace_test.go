@@ -30,6 +30,13 @@ func TestExpectedExcess(t *testing.T) {
 		if math.Abs(got-want) > 1e-9 {
 			t.Errorf("ExpectedExcess(%d, %d, %g) = %g, want %g", tc.n, tc.b, tc.p, got, want)
 		}
+		// Slots that free up while the legs ring only lower the excess; none change nothing.
+		if w := ExcessWithFrees(tc.n, tc.b, tc.p, 0, 0.3); math.Abs(w-want) > 1e-9 {
+			t.Errorf("ExcessWithFrees without busy slots = %g, want %g", w, want)
+		}
+		if w := ExcessWithFrees(tc.n, tc.b, tc.p, 5, 0.3); w > want+1e-9 || (want > 0.01 && tc.p < 1 && tc.p > 0 && w >= want) {
+			t.Errorf("ExcessWithFrees with 5 busy slots = %g, not below %g", w, want)
+		}
 	}
 }
 

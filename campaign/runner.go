@@ -601,7 +601,11 @@ func (r *Runner) call(ctx context.Context, p *Plan, cp *campPace, s *slot, xfer 
 			if err := run(ctx, call); err != nil && ctx.Err() == nil {
 				log.Warn("script stopped", zap.Error(err))
 			}
-			cp.record(ctx, PaceSample{Finished: 1})
+			select {
+			case <-call.Done():
+			case <-ctx.Done():
+			}
+			cp.record(ctx, PaceSample{Finished: 1, BotCalls: 1, BotMS: time.Since(*setup.Timings.AnsweredAt).Milliseconds()})
 		}
 	}
 	select {

@@ -219,7 +219,7 @@ func (r *Runner) decide(ctx context.Context, p *Plan, cp *campPace, now time.Tim
 		Allowance:  Allowance(cp.opts.AbandonTarget, ab24, ab30),
 	}
 	if cp.predictive {
-		in.FreeBots = freeBots
+		in.FreeBots, in.BusyBots = freeBots, r.bots
 	} else {
 		// 1:1: each leg in flight holds its own reserved slot.
 		in.FreeBots = freeBots + cp.legs
