@@ -77,8 +77,8 @@ func DefaultRetryPolicy() RetryPolicy {
 		},
 		Dispositions: map[string]Delay{"voicemail_left": {NextDay: true}, "no_response": {D: 2 * time.Hour},
 			"transfer_abandoned": {D: time.Hour}},
-		Backoff:      map[string]float64{"congestion": 2},
-		MaxDelay:     Duration(24 * time.Hour),
+		Backoff:  map[string]float64{"congestion": 2},
+		MaxDelay: Duration(24 * time.Hour),
 	}
 }
 
