@@ -424,3 +424,109 @@ func TestTransferPacing(t *testing.T) {
 		t.Errorf("%d agent calls at the simulator for %d admitted transfers", len(agentCalls), transfers-abandoned)
 	}
 }
+
+// TestOverdialTwoNodes: two nodes share one Redis pacer and one Redis pacing
+// state and dial one predictive campaign. Counted on the simulator: the
+// trunk's channels and CPS are never exceeded although both nodes dial ahead
+// of their bot slots (more legs up than the cluster has bots), and the shared
+// answer-rate window holds both nodes' legs.
+func TestOverdialTwoNodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a 12 s two-node campaign")
+	}
+	const botsPerNode, run = 6, 12 * time.Second
+	b := setupCluster(t)
+	far := simtest.Start(t, "pace-profile", paceProfile)
+	trunk, err := dialer.ParseTrunk("sip:" + far.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	trunk.Name, trunk.CallerID = "sim", "+12125550000"
+	b.trunk = trunk
+	script := filepath.Join(t.TempDir(), "talk.yaml")
+	if err := os.WriteFile(script, []byte(talkScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := storetest.PostgresURL(t)
+	ctx := context.Background()
+	open := func() *store.DB {
+		db, err := store.Open(ctx, url, store.Options{Migrate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	db1, db2 := open(), open()
+	rdb, prefix := testRedis(t)
+	c, err := Create(ctx, db1, CreateParams{Name: "overdial", Script: script, Trunk: "sim", MaxAttempts: 2, MaxConcurrent: 30,
+		Pacing: PacingPredictive, Seller: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedAnswered(t, db1, c, 150)
+	if rep, err := Import(ctx, db1, strings.NewReader(contactsCSV(400)), ImportOptions{Campaign: c, File: "c.csv"}); err != nil || rep.Imported != 400 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	// The campaign has been running: its window knows the answer rate.
+	state := NewRedisPaceState(rdb, prefix)
+	key := fmt.Sprint(c.ID)
+	if err := state.Record(ctx, key, PaceSample{Dialled: 200, Answered: 80, RingMS: 200 * 800, BotCalls: 80, BotMS: 80 * 2300}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Start(ctx, db1, c.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	limits := TrunkLimits{CPS: 15, Burst: 1, Channels: 16}
+	before := len(far.Calls())
+	nodes := []*paceRun{}
+	for i, db := range []*store.DB{db1, db2} {
+		nodes = append(nodes, startPaceRunner(t, b, db, fmt.Sprint("node-", i), RunnerOptions{MaxCalls: botsPerNode,
+			Pacer: NewRedisPacer(rdb, RedisPacerOptions{Prefix: prefix}), State: NewRedisPaceState(rdb, prefix),
+			Limits: func(*dialer.Trunk) TrunkLimits { return limits }}))
+	}
+	time.Sleep(run)
+	if _, err := Pause(ctx, db1, c.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		n.stop(t)
+	}
+	calls := far.Calls()[before:]
+	peak := peakConcurrent(calls)
+	w, err := state.Window(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	atts := campaignAttempts(t, db1, c.ID)
+	live, abandoned := 0, 0
+	holders := map[string]int{}
+	for _, a := range atts {
+		if a.Holder == "history" {
+			continue
+		}
+		holders[a.Holder]++
+		switch a.Outcome {
+		case "answered":
+			live++
+		case OutcomeAbandoned:
+			live++
+			abandoned++
+		}
+	}
+	t.Logf("%d calls, peak %d legs at the simulator (%d bots in the cluster); window %d legs (200 seeded); %d abandoned of %d live; attempts by node %v",
+		len(calls), peak, 2*botsPerNode, w.Dialled, abandoned, live, holders)
+	checkLimits(t, calls, limits)
+	if peak <= 2*botsPerNode {
+		t.Errorf("the cluster never had more legs up (%d) than bots (%d)", peak, 2*botsPerNode)
+	}
+	if len(holders) != 2 {
+		t.Errorf("attempts by node %v: want both nodes dialling", holders)
+	}
+	if w.Dialled-200 != int64(len(calls)) {
+		t.Errorf("shared window has %d legs besides the seeded 200, the simulator saw %d", w.Dialled-200, len(calls))
+	}
+	if float64(abandoned) > AbandonLimit*float64(live+150) {
+		t.Errorf("%d abandoned of %d live (+150 seeded): over 3 %%", abandoned, live)
+	}
+}
