@@ -86,11 +86,15 @@ func (q *agentQueue) poll(ctx context.Context) (int, error) {
 	return *doc.Available, nil
 }
 
+// queueLag is how long a queue may take to show an agent we took as busy:
+// grants this long before a poll still count against what it said.
+const queueLag = time.Second
+
 // pool is the AgentPool as last polled.
 func (q *agentQueue) pool(campaign string) AgentPool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return AgentPool{Campaign: campaign, Polled: true, Available: q.avail, PolledAt: q.polledAt}
+	return AgentPool{Campaign: campaign, Polled: true, Available: q.avail, PolledAt: q.polledAt.Add(-queueLag)}
 }
 
 // TransferDesk admits the transfers of a runner's calls against their

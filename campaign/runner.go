@@ -107,7 +107,8 @@ type Runner struct {
 	opts RunnerOptions
 	log  *zap.Logger
 
-	state PaceState
+	state   PaceState
+	pollers sync.WaitGroup // agent queue pollers
 
 	mu       sync.Mutex
 	active   int
@@ -736,6 +737,7 @@ func (r *Runner) drain(wg *sync.WaitGroup, hangupAll context.CancelFunc) error {
 		hangupAll()
 		<-done
 	}
+	r.stopPollers()
 	// Anything still leased by us and not dialling goes back.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -97,7 +97,11 @@ func (r *Runner) campPace(ctx context.Context, p *Plan) *campPace {
 		qctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		n.queue = &agentQueue{url: p.Pace.AgentsURL, client: &http.Client{}, every: r.opts.AgentPoll}
 		n.stopQueue = cancel
-		go n.queue.run(qctx, r.log.With(zap.String("campaign", p.Name)))
+		r.pollers.Add(1)
+		go func() {
+			defer r.pollers.Done()
+			n.queue.run(qctx, r.log.With(zap.String("campaign", p.Name)))
+		}()
 	}
 	r.paces[p.ID] = n
 	return n
@@ -243,6 +247,18 @@ func (r *Runner) decide(ctx context.Context, p *Plan, cp *campPace, now time.Tim
 			Transfers24h: xf24, Transfers30d: xf30, AgentsPaced: cp.opts.PacesTransfers(), AgentsBusy: agentBusy, AgentsFree: agentFree})
 	}
 	return d
+}
+
+// stopPollers ends the agent queue pollers (drain).
+func (r *Runner) stopPollers() {
+	r.mu.Lock()
+	for _, cp := range r.paces {
+		if cp.stopQueue != nil {
+			cp.stopQueue()
+		}
+	}
+	r.mu.Unlock()
+	r.pollers.Wait()
 }
 
 // answered moves a leg to answered: a predictive leg claims a free bot slot

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -349,8 +351,15 @@ states:
 // transfers stay ≤ 3 % (from the store, as the results show them).
 func TestTransferPacing(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short: a campaign of transfers")
+		t.Skip("-short: campaigns of transfers")
 	}
+	t.Run("fixed", func(t *testing.T) { testTransferPacing(t, false) })
+	// The agents' queue endpoint says how many of the 2 agents are free: 2
+	// less the agent calls up at the simulator.
+	t.Run("queue", func(t *testing.T) { testTransferPacing(t, true) })
+}
+
+func testTransferPacing(t *testing.T, queue bool) {
 	const contacts, agents = 16, 2
 	b := setupCluster(t)
 	far := simtest.Start(t, "transfer-profile", transferProfile)
@@ -366,8 +375,22 @@ func TestTransferPacing(t *testing.T) {
 	}
 	db := storetest.OpenPostgres(t)
 	ctx := context.Background()
+	pace := PaceOptions{Agents: agents}
+	if queue {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			busy := 0
+			for _, cr := range far.Calls() {
+				if cr.Active && strings.HasSuffix(cr.To, "5550009999") {
+					busy++
+				}
+			}
+			fmt.Fprintf(w, `{"available": %d}`, max(agents-busy, 0))
+		}))
+		t.Cleanup(srv.Close)
+		pace = PaceOptions{AgentsURL: srv.URL}
+	}
 	c, err := Create(ctx, db, CreateParams{Name: "transfers", Script: script, Trunk: "sim", MaxAttempts: 1, MaxConcurrent: 8,
-		Pace: PaceOptions{Agents: agents}})
+		Pace: pace})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +404,7 @@ func TestTransferPacing(t *testing.T) {
 	host := live.NewHost(live.Options{NoAMD: true, Transfers: desk.For,
 		NewRecognizer: func([]string) (asr.Engine, error) { return nil, nil }})
 	start := time.Now()
-	pr := startPaceRunner(t, b, db, "node-x", RunnerOptions{MaxCalls: 8, Transfers: desk, Speak: host.SpeakText,
+	pr := startPaceRunner(t, b, db, "node-x", RunnerOptions{MaxCalls: 8, Transfers: desk, Speak: host.SpeakText, AgentPoll: 200 * time.Millisecond,
 		LoadScript: func(p string) (Script, error) { return host.Load(p) }})
 	for {
 		got, err := db.CampaignGet(ctx, &store.CampaignGetParams{ID: c.ID})
