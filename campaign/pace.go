@@ -286,7 +286,9 @@ func (s AbandonStats) Rate() float64 {
 func Allowance(target float64, windows ...AbandonStats) float64 {
 	a := target
 	for _, w := range windows {
-		if target*float64(w.Live)-float64(w.Abandoned) < 1 {
+		// One more abandoned call must leave the window within the target and
+		// strictly under the rules' limit (the gate blocks at 3 %, not above it).
+		if target*float64(w.Live)-float64(w.Abandoned) < 1 || AbandonLimit*float64(w.Live)-float64(w.Abandoned+1) <= 0 {
 			return 0
 		}
 		a = math.Min(a, target*math.Max(0, math.Min(1, (target-w.Rate())/(target/2))))

@@ -84,6 +84,13 @@ func TestAllowance(t *testing.T) {
 			}
 		})
 	}
+	// A target at the limit never risks reaching it: the gate blocks at 3 %.
+	if a := Allowance(0.03, AbandonStats{Live: 100, Abandoned: 2}); a != 0 {
+		t.Errorf("target 3 %%, 2 of 100 abandoned: allowance %g, want 0", a)
+	}
+	if a := Allowance(0.03, AbandonStats{Live: 100, Abandoned: 1}); a <= 0 {
+		t.Errorf("target 3 %%, 1 of 100 abandoned: allowance %g, want some", a)
+	}
 }
 
 func TestDecide(t *testing.T) {

@@ -592,7 +592,7 @@ func (r *Runner) call(ctx context.Context, p *Plan, cp *campPace, s *slot, xfer 
 	}
 	if call.Answered() {
 		if !r.answered(cp, s) {
-			r.abandon(ctx, p, call, callerID, log)
+			r.abandon(ctx, p, call, callerID, log.With(zap.String("call_id", callID)))
 		} else {
 			if xfer != nil {
 				xfer.mu.Lock()
