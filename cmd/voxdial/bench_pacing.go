@@ -70,7 +70,7 @@ type pacingRun struct {
 	AbandonRate  float64 `json:"abandon_rate"` // of the run's live answers
 	Utilisation  float64 `json:"bot_utilisation"`
 	LegsPerBot   float64 `json:"legs_per_bot"`   // mean legs up at the simulator / bots
-	PeakLegs     int     `json:"peak_legs"`      // most legs up at once at the simulator
+	PeakLegs     int     `json:"peak_legs"`      // most legs up at once at the simulator (ends 100 ms early)
 	DialRatio    float64 `json:"dial_ratio"`     // mean of the controller's decisions
 	MeasuredRate float64 `json:"answer_rate"`    // the controller's last estimate
 	MaxFirstMS   int64   `json:"abandon_msg_ms"` // slowest answer → first audio of an abandoned call
@@ -273,16 +273,26 @@ func pacingUse(calls []sim.CallRecord, abandoned map[string]int64, start, end ti
 	}
 	for _, c := range calls {
 		legTime += clip(c.StartedAt, c.EndedAt)
-		e := c.EndedAt
-		if e.IsZero() {
+		// The simulator stamps an end after its own teardown, some ms after the
+		// dialer freed the slot: ends count 100 ms early for the peak.
+		e := c.EndedAt.Add(-100 * time.Millisecond)
+		if c.EndedAt.IsZero() {
 			e = end
+		}
+		if e.Before(c.StartedAt) {
+			e = c.StartedAt
 		}
 		evs = append(evs, ev{c.StartedAt, 1}, ev{e, -1})
 		if _, ab := abandoned[c.CallID]; !c.AnsweredAt.IsZero() && !ab {
 			busy += clip(c.AnsweredAt, c.EndedAt)
 		}
 	}
-	sort.Slice(evs, func(i, j int) bool { return evs[i].at.Before(evs[j].at) })
+	sort.Slice(evs, func(i, j int) bool {
+		if evs[i].at.Equal(evs[j].at) {
+			return evs[i].delta < evs[j].delta
+		}
+		return evs[i].at.Before(evs[j].at)
+	})
 	cur := 0
 	for _, e := range evs {
 		cur += e.delta
