@@ -146,13 +146,21 @@ func (cp *campPace) refresh(ctx context.Context, now time.Time) {
 		}
 		est := Estimate(w, time.Duration(cp.opts.AgentHandle))
 		var busy, free int
+		others := 0.0
 		if cp.opts.PacesTransfers() {
 			if busy, free, err = r.state.AgentStats(ctx, cp.pool()); err != nil {
 				r.log.Warn("agent pool", zap.String("campaign", cp.name), zap.Error(err))
 			}
+			// Publish what this node expects to transfer; learn the other nodes'.
+			cp.mu.Lock()
+			mine := cp.last.ExpectedTransfers
+			cp.mu.Unlock()
+			if others, err = r.state.Expect(ctx, cp.key, r.opts.Holder, mine); err != nil {
+				r.log.Warn("pace state expect", zap.String("campaign", cp.name), zap.Error(err))
+			}
 		}
 		cp.mu.Lock()
-		cp.est, cp.estAt, cp.agentBusy, cp.agentFree = est, now, busy, free
+		cp.est, cp.estAt, cp.agentBusy, cp.agentFree, cp.others = est, now, busy, free, others
 		cp.mu.Unlock()
 	}
 	if countsDue {
@@ -189,15 +197,8 @@ func (r *Runner) decide(ctx context.Context, p *Plan, cp *campPace, now time.Tim
 	cp.refresh(ctx, now)
 	cp.mu.Lock()
 	est, counts, localAb, localXfer := cp.est, cp.counts, cp.localAb, cp.localXfer
-	agentFree, agentBusy, prevExp := cp.agentFree, cp.agentBusy, cp.last.ExpectedTransfers
+	agentFree, agentBusy, others := cp.agentFree, cp.agentBusy, cp.others
 	cp.mu.Unlock()
-	others := 0.0
-	if cp.opts.PacesTransfers() {
-		var err error
-		if others, err = r.state.Expect(ctx, cp.key, r.opts.Holder, prevExp); err != nil {
-			r.log.Warn("pace state expect", zap.String("campaign", cp.name), zap.Error(err))
-		}
-	}
 	// Abandoned calls recorded since the counts were read count at once.
 	ab24, ab30 := counts[0], counts[1]
 	ab24.Abandoned += localAb
@@ -239,7 +240,7 @@ func (r *Runner) decide(ctx context.Context, p *Plan, cp *campPace, now time.Tim
 	r.mu.Unlock()
 
 	cp.mu.Lock()
-	cp.last, cp.others = d, others
+	cp.last = d
 	cp.mu.Unlock()
 	if r.opts.OnPace != nil {
 		r.opts.OnPace(PaceReport{CampaignID: p.ID, Campaign: p.Name, Predictive: cp.predictive, DialRatio: d.Ratio, Limit: d.Limit,
