@@ -30,8 +30,15 @@
 //	  ──► gate (before dialling) ──block──► done (compliance_blocked)
 //	                             ──hold/error──► reschedule (the gate fails closed)
 //	  ──► pacer (trunk CPS token + trunk channel + campaign slot)
-//	  ──► gate again, right before the INVITE ──► AttemptStart ──► INVITE ──► script
-//	  ──► AttemptFinish: retry policy decides done | pending at a later time
+//	  ──► number lock (one call per number: every campaign, every node) ──busy──► reschedule
+//	  ──► gate again, right before the INVITE ──► attempt logged on the number ──► AttemptStart
+//	  ──► INVITE ──► script
+//	  ──► AttemptFinish: retry policy decides done | pending at a later time ──► number unlocked
+//
+// The number lock and log (NumberGuard: package numbers, in Redis for a cluster) fail
+// closed: when they cannot be reached no call is placed and the contact is tried again in a
+// minute. The log is what lets every node's gate count the attempts of the others at once
+// (NumberHistory).
 //
 // # Pacing
 //

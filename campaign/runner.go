@@ -16,6 +16,7 @@ import (
 
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/media"
+	"github.com/voxdial/voxdial/numbers"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/voicebot/live"
 )
@@ -84,6 +85,11 @@ type RunnerOptions struct {
 	Logger       *zap.Logger
 	// OnAttempt, when set, is called after each attempt is recorded (tests, metrics).
 	OnAttempt func(AttemptReport)
+	// Numbers keeps one call per number at a time and logs attempts per number (numbers.NewRedis
+	// for a cluster); default an in-process numbers.Guard of this runner.
+	Numbers NumberGuard
+	// NumberBusyRetry is when a contact whose number another call has is tried again (default 1m).
+	NumberBusyRetry time.Duration
 }
 
 // AttemptReport is what the runner did with one leased contact.
@@ -184,6 +190,12 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
+	}
+	if opts.Numbers == nil {
+		opts.Numbers = numbers.NewLocal(numbers.Options{})
+	}
+	if opts.NumberBusyRetry <= 0 {
+		opts.NumberBusyRetry = time.Minute
 	}
 	return &Runner{opts: opts, log: opts.Logger.With(zap.String("holder", opts.Holder)), state: opts.State,
 		byCamp: map[int64]int{}, paces: map[int64]*campPace{}, plans: map[int64]*Plan{}, scripts: map[string]Script{},
@@ -449,6 +461,12 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 		return
 	}
 	defer permit.Release()
+	// One call per number: held from the gate's last word to the record of the hang-up.
+	lock, ok := r.lockNumber(leaseCtx, ct, log, reschedule, finish, release)
+	if !ok {
+		return
+	}
+	defer lock.Release()
 	// The gate again, right before the INVITE: time has passed while pacing.
 	gateReq.At, gateReq.Stage = r.opts.Now(), StageInvite
 	if !r.gate(rec, leaseCtx, gateReq, log, reschedule, finish) {
@@ -469,9 +487,14 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 	if len(p.CallerIDs) > 0 {
 		callerID = p.CallerIDs[int(ct.ID)%len(p.CallerIDs)]
 	}
+	at := r.opts.Now() // the same instant in the number's log and the store: merged by call id
+	if !r.recordNumber(leaseCtx, lock, p, callID, callerID, at, log, reschedule, release) {
+		return
+	}
 	att, err := db.AttemptStart(rec, &store.AttemptStartParams{ContactID: ct.ID, Holder: r.opts.Holder, CallID: callID,
-		Trunk: trunk.Name, CallerID: callerID, Now: r.opts.Now()})
+		Trunk: trunk.Name, CallerID: callerID, Now: at})
 	if err != nil {
+		_ = lock.Forget(rec, callID) // never placed
 		log.Warn("start attempt", zap.Error(err))
 		rep.Outcome = "lease_lost"
 		report()

@@ -82,7 +82,7 @@ func setupCluster(t *testing.T) *clusterBundle {
 	return &clusterBundle{far: far, trunk: trunk, script: script, clock: clock}
 }
 
-func (b *clusterBundle) startNode(t *testing.T, name string, db *store.DB, pacer Pacer, gate Gate, limits TrunkLimits, log *zap.Logger, onAttempt func(AttemptReport)) *testNode {
+func (b *clusterBundle) startNode(t *testing.T, name string, db *store.DB, pacer Pacer, gate Gate, limits TrunkLimits, log *zap.Logger, onAttempt func(AttemptReport), more ...func(*RunnerOptions)) *testNode {
 	t.Helper()
 	ua, err := dialer.NewUA(dialer.Options{Clock: b.clock, Logger: log.Named(name + ".dialer")})
 	if err != nil {
@@ -92,13 +92,17 @@ func (b *clusterBundle) startNode(t *testing.T, name string, db *store.DB, pacer
 	if err := ua.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewRunner(RunnerOptions{
+	opts := RunnerOptions{
 		Store: db, Dialer: ua, Gate: gate, Pacer: pacer, Holder: name,
 		Trunk:    func(string) (*dialer.Trunk, error) { return b.trunk, nil },
 		Limits:   func(*dialer.Trunk) TrunkLimits { return limits },
 		MaxCalls: 25, LeaseFor: 20 * time.Second, Poll: 100 * time.Millisecond, Rescue: 200 * time.Millisecond,
 		RingTimeout: 700 * time.Millisecond, DrainTimeout: 5 * time.Second, Logger: log.Named(name), OnAttempt: onAttempt,
-	})
+	}
+	for _, f := range more {
+		f(&opts)
+	}
+	r, err := NewRunner(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

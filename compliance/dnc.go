@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2/roaring64"
@@ -76,8 +77,10 @@ type entryKey struct {
 }
 
 // DNCIndex is the in-memory do-not-call index: one compressed bitmap (roaring64) of E.164
-// numbers per list and scope, about 2 bytes per number for registry-sized lists. Lookups
-// take a read lock and do not allocate. Safe for concurrent use.
+// numbers per list and scope, about 2 bytes per number for registry-sized lists, each list
+// kind behind a Bloom filter. A lookup of a number no list holds (most of them) reads the
+// filters without a lock; only a possible hit takes the read lock for the bitmaps. Lookups
+// do not allocate. Safe for concurrent use.
 type DNCIndex struct {
 	mu          sync.RWMutex
 	national    *roaring64.Bitmap
@@ -89,11 +92,13 @@ type DNCIndex struct {
 	state       map[string]*roaring64.Bitmap // by region, e.g. "US-TX"
 	// listedAt holds the listing time of entries added one by one (bulk imports are as of
 	// their snapshot). An entry listed after the query instant does not count (replays).
-	listedAt  map[entryKey]time.Time
-	snapshots [numLists]time.Time
-	// filters answer "certainly not listed" for the registry lists (national, tps, decline)
-	// with one memory read; nil for small lists.
-	filters [numLists]*dncFilter
+	listedAt map[entryKey]time.Time
+	// Read without mu (lookups); written under mu.
+	snapshots [numLists]atomic.Pointer[time.Time]
+	// filters answer "certainly not listed" with one memory read and no lock: one per
+	// registry list (national, tps, decline) and one over every seller's internal list and
+	// every state's list (internalAll, stateAll); nil while the kind is empty.
+	filters [numLists]atomic.Pointer[dncFilter]
 }
 
 // NewDNCIndex returns an empty index.
@@ -146,14 +151,16 @@ func (x *DNCIndex) Add(l List, scope string, number uint64, listedAt time.Time) 
 		return
 	}
 	b.Add(number)
-	if f := x.filters[l]; f != nil {
-		f.add(number)
-	}
 	switch l {
 	case ListInternal:
 		x.internalAll.Add(number)
 	case ListState:
 		x.stateAll.Add(number)
+	}
+	if f := x.filters[l].Load(); f.outgrown(x.filtered(l).GetCardinality()) {
+		x.filters[l].Store(newDNCFilter(x.filtered(l))) // holds number
+	} else {
+		f.add(number)
 	}
 	k := entryKey{l, scope, number}
 	if listedAt.IsZero() {
@@ -172,23 +179,34 @@ func (x *DNCIndex) AddMany(l List, scope string, numbers []uint64) {
 		return
 	}
 	b.AddMany(numbers)
-	if f := x.filters[l]; f != nil {
-		if b.GetCardinality() > f.cap+f.cap/2 {
-			// Outgrown: lookups use the bitmap alone until Optimize sizes a new filter
-			// (rebuilding here would make a bulk load quadratic).
-			x.filters[l] = nil
-		} else {
-			for _, n := range numbers {
-				f.add(n)
-			}
-		}
-	}
 	switch l {
 	case ListInternal:
 		x.internalAll.AddMany(numbers)
 	case ListState:
 		x.stateAll.AddMany(numbers)
 	}
+	// An overfull filter is still exact (more false positives, which the bitmap answers);
+	// it is rebuilt only at 4× its size so that a bulk load in batches stays linear, and
+	// Optimize sizes it for the final list.
+	if f := x.filters[l].Load(); f == nil || x.filtered(l).GetCardinality() > 4*f.cap {
+		x.filters[l].Store(newDNCFilter(x.filtered(l)))
+	} else {
+		for _, n := range numbers {
+			f.add(n)
+		}
+	}
+}
+
+// filtered returns the bitmap a list kind's filter covers: the registry list itself, or
+// the union of every seller's internal list or every state's list. Callers hold mu.
+func (x *DNCIndex) filtered(l List) *roaring64.Bitmap {
+	switch l {
+	case ListInternal:
+		return x.internalAll
+	case ListState:
+		return x.stateAll
+	}
+	return x.bitmap(l, "", false)
 }
 
 // Remove unlists a number.
@@ -221,36 +239,40 @@ func (x *DNCIndex) Remove(l List, scope string, number uint64) {
 
 // SetSnapshot records the as-of date of a registry copy (national, tps).
 func (x *DNCIndex) SetSnapshot(l List, asOf time.Time) {
-	x.mu.Lock()
-	x.snapshots[l] = asOf
-	x.mu.Unlock()
+	if l < numLists {
+		x.snapshots[l].Store(&asOf)
+	}
 }
 
-// Optimize compresses runs and sizes the registry lists' filters; call after a bulk import.
+func (x *DNCIndex) snapshot(l List) time.Time {
+	if t := x.snapshots[l].Load(); t != nil {
+		return *t
+	}
+	return time.Time{}
+}
+
+// Optimize compresses runs and sizes the filters for the lists as they are; call after a
+// bulk import.
 func (x *DNCIndex) Optimize() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	for _, l := range []List{ListNational, ListTPS, ListDecline} {
-		b := x.bitmap(l, "", false)
+	for l := range numLists {
+		b := x.filtered(l)
 		b.RunOptimize()
-		x.refilter(l, b)
+		if n := b.GetCardinality(); n == 0 || x.filters[l].Load().outgrown(n) || x.filters[l].Load().cap > 2*max(n, filterMinNumbers) {
+			x.filters[l].Store(newDNCFilter(b))
+		}
 	}
 }
 
-// refilter (re)builds a registry list's filter when the list has outgrown it (amortised:
-// the size grows geometrically between rebuilds). Callers hold mu for writing.
-func (x *DNCIndex) refilter(l List, b *roaring64.Bitmap) {
-	if f := x.filters[l]; f == nil || b.GetCardinality() > f.cap+f.cap/2 {
-		x.filters[l] = newDNCFilter(b)
+// Prefetch starts loading the filter words of n so that their cache misses overlap with
+// the caller's other lookups (the gate calls it first, LookupDNC later).
+func (x *DNCIndex) Prefetch(n uint64) {
+	for l := range numLists {
+		if f := x.filters[l].Load(); f != nil {
+			f.prefetch(n)
+		}
 	}
-}
-
-// contains answers for a registry list (national, tps, decline): the filter first.
-func (x *DNCIndex) contains(l List, b *roaring64.Bitmap, n uint64) bool {
-	if f := x.filters[l]; f != nil && !f.mayHave(n) {
-		return false
-	}
-	return !b.IsEmpty() && b.Contains(n)
 }
 
 // Len returns the number of entries over every list (a number on two lists counts twice).
@@ -273,8 +295,8 @@ func (x *DNCIndex) SizeInBytes() uint64 {
 	defer x.mu.RUnlock()
 	n := x.national.GetSizeInBytes() + x.tps.GetSizeInBytes() + x.decline.GetSizeInBytes() +
 		x.stateAll.GetSizeInBytes() + x.internalAll.GetSizeInBytes()
-	for _, f := range x.filters {
-		n += f.sizeInBytes()
+	for l := range numLists {
+		n += x.filters[l].Load().sizeInBytes()
 	}
 	for _, b := range x.internal {
 		n += b.GetSizeInBytes()
@@ -294,22 +316,32 @@ func (x *DNCIndex) listedBy(l List, scope string, number uint64, at time.Time) b
 	return !ok || !t.After(at)
 }
 
-// LookupDNC implements DNCLookup without allocating.
+// LookupDNC implements DNCLookup without allocating. The filters settle most lookups
+// without the lock: a number none of them may hold is on no list.
 func (x *DNCIndex) LookupDNC(ctx context.Context, q DNCQuery) (DNCResult, error) {
-	var r DNCResult
+	r := DNCResult{NationalAsOf: x.snapshot(ListNational), TPSAsOf: x.snapshot(ListTPS)}
+	n := q.Number
+	var maybe ListSet
+	for l := range numLists {
+		if f := x.filters[l].Load(); f != nil && f.mayHave(n) {
+			maybe |= 1 << l
+		}
+	}
+	if maybe == 0 {
+		return r, nil
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	n := q.Number
-	if x.contains(ListNational, x.national, n) && x.listedBy(ListNational, "", n, q.At) {
+	if maybe.Has(ListNational) && x.national.Contains(n) && x.listedBy(ListNational, "", n, q.At) {
 		r.Hits |= 1 << ListNational
 	}
-	if x.contains(ListTPS, x.tps, n) && x.listedBy(ListTPS, "", n, q.At) {
+	if maybe.Has(ListTPS) && x.tps.Contains(n) && x.listedBy(ListTPS, "", n, q.At) {
 		r.Hits |= 1 << ListTPS
 	}
-	if x.contains(ListDecline, x.decline, n) && x.listedBy(ListDecline, "", n, q.At) {
+	if maybe.Has(ListDecline) && x.decline.Contains(n) && x.listedBy(ListDecline, "", n, q.At) {
 		r.Hits |= 1 << ListDecline
 	}
-	if !x.internalAll.IsEmpty() && x.internalAll.Contains(n) {
+	if maybe.Has(ListInternal) && x.internalAll.Contains(n) {
 		if b := x.internal[q.Seller]; b != nil && b.Contains(n) && x.listedBy(ListInternal, q.Seller, n, q.At) {
 			r.Hits |= 1 << ListInternal
 			r.InternalSeller = q.Seller
@@ -320,14 +352,12 @@ func (x *DNCIndex) LookupDNC(ctx context.Context, q DNCQuery) (DNCResult, error)
 			}
 		}
 	}
-	if !x.stateAll.IsEmpty() && x.stateAll.Contains(n) {
+	if maybe.Has(ListState) && x.stateAll.Contains(n) {
 		if s, ok := x.firstScope(x.state, ListState, n, q.At); ok {
 			r.Hits |= 1 << ListState
 			r.StateRegion = s
 		}
 	}
-	r.NationalAsOf = x.snapshots[ListNational]
-	r.TPSAsOf = x.snapshots[ListTPS]
 	return r, nil
 }
 

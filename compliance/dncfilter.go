@@ -1,33 +1,45 @@
 package compliance
 
-import "github.com/RoaringBitmap/roaring/v2/roaring64"
+import (
+	"sync/atomic"
+	"unsafe"
 
-// dncFilter is a register-blocked Bloom filter in front of a registry list's bitmap: most
-// numbers a dialer asks about are not listed, and the filter says so with one memory read
-// (one 64-bit word per number, 3 bits set in it) where the roaring lookup takes several
-// dependent cache misses (container keys, container, contents). About 0.75 bytes per listed
-// number at ~6 % false positives, which fall through to the bitmap, so answers stay exact.
-// Removals leave their bits (more false positives, never a wrong answer); the filter is
-// rebuilt when a list is replaced or has outgrown it.
+	"github.com/RoaringBitmap/roaring/v2/roaring64"
+)
+
+// dncFilter is a register-blocked Bloom filter in front of a list's bitmap: most numbers a
+// dialer asks about are not listed, and the filter says so with one memory read (one 64-bit
+// word per number, 3 bits set in it) and no lock, where the roaring lookup takes a read lock
+// and several dependent cache misses (container keys, container, contents). About
+// 0.75 bytes per listed number at ~6 % false positives, which fall through to the bitmap,
+// so answers stay exact.
+//
+// Words are read and set with atomic operations so that lookups need no lock: a writer
+// (serialised by the index's lock) sets a number's bits after adding it to the bitmap, and
+// a lookup that sees no bit answers "not listed" — ordered before that add. Removals leave
+// their bits (more false positives, never a wrong answer); the filter is rebuilt when a
+// list is replaced or has outgrown it.
 type dncFilter struct {
 	words []uint64
 	cap   uint64 // numbers it was sized for
 }
 
-// filterMinNumbers is the list size from which a filter pays for itself; a smaller list's
-// bitmap stays in cache.
-const filterMinNumbers = 1 << 16
+// filterMinNumbers is the smallest size a filter is built for: a small list's filter
+// (3 KiB) stays in cache.
+const filterMinNumbers = 1 << 12
 
 // dncFilterBitsPerNumber trades memory (≤ 3 bytes per DNC number with the bitmap) for
 // false positives.
 const dncFilterBitsPerNumber = 6
 
+// newDNCFilter returns a filter holding b's numbers, or nil for an empty list.
 func newDNCFilter(b *roaring64.Bitmap) *dncFilter {
 	n := b.GetCardinality()
-	if n < filterMinNumbers {
+	if n == 0 {
 		return nil
 	}
-	f := &dncFilter{words: make([]uint64, n*dncFilterBitsPerNumber/64+1), cap: n}
+	size := max(n, filterMinNumbers)
+	f := &dncFilter{words: make([]uint64, size*dncFilterBitsPerNumber/64+1), cap: size}
 	it := b.ManyIterator()
 	buf := make([]uint64, 4096)
 	for {
@@ -36,7 +48,8 @@ func newDNCFilter(b *roaring64.Bitmap) *dncFilter {
 			break
 		}
 		for _, x := range buf[:k] {
-			f.add(x)
+			i, m := f.slot(x)
+			f.words[i] |= m // not yet published: no reader
 		}
 	}
 	return f
@@ -54,14 +67,24 @@ func (f *dncFilter) slot(n uint64) (uint64, uint64) {
 
 func (f *dncFilter) add(n uint64) {
 	i, m := f.slot(n)
-	f.words[i] |= m
+	atomic.OrUint64(&f.words[i], m)
 }
 
 // mayHave is false only when n is certainly not in the list.
 func (f *dncFilter) mayHave(n uint64) bool {
 	i, m := f.slot(n)
-	return f.words[i]&m == m
+	return atomic.LoadUint64(&f.words[i])&m == m
 }
+
+// prefetch starts loading n's word so that its cache miss overlaps with other work.
+func (f *dncFilter) prefetch(n uint64) {
+	i, _ := f.slot(n)
+	prefetch(uintptr(unsafe.Pointer(&f.words[i])))
+}
+
+// outgrown reports whether the list (of n numbers) has grown past what the filter was
+// sized for by enough to rebuild it (geometric growth: rebuilds cost O(1) per number).
+func (f *dncFilter) outgrown(n uint64) bool { return f == nil || n > f.cap+f.cap/2 }
 
 func (f *dncFilter) sizeInBytes() uint64 {
 	if f == nil {

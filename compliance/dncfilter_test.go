@@ -3,6 +3,7 @@ package compliance
 import (
 	"context"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,8 +39,8 @@ func TestDNCFilterExact(t *testing.T) {
 				more[i] = 11000000000 + uint64(i)
 			}
 			x.AddMany(ListNational, "", append(more, listed[66_000:]...))
-			if x.filters[ListNational] != nil {
-				panic("an outgrown filter should be dropped") // the bitmap answers alone
+			if f := x.filters[ListNational].Load(); f == nil || f.cap != 66_000 {
+				panic("an overfull filter is kept (bits added) until Optimize") // still exact
 			}
 			x.Optimize()
 		}},
@@ -47,7 +48,7 @@ func TestDNCFilterExact(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			x := NewDNCIndex()
 			tc.load(x)
-			if x.filters[ListNational] == nil {
+			if x.filters[ListNational].Load() == nil {
 				t.Fatal("a registry-sized list should have a filter")
 			}
 			has := func(n uint64) bool {
@@ -66,7 +67,7 @@ func TestDNCFilterExact(t *testing.T) {
 				if has(n) != set.Contains(n) {
 					t.Fatalf("%d: index says %v, list says %v", n, has(n), set.Contains(n))
 				}
-				if !set.Contains(n) && x.filters[ListNational].mayHave(n) {
+				if !set.Contains(n) && x.filters[ListNational].Load().mayHave(n) {
 					fp++
 				}
 			}
@@ -82,5 +83,84 @@ func TestDNCFilterExact(t *testing.T) {
 				t.Error("a number added after the filter was built is not found")
 			}
 		})
+	}
+}
+
+// Every list kind is answered through its filter, small lists and scoped ones included, and
+// a number added or removed one at a time is seen at once.
+func TestDNCFilterEveryKind(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		list   List
+		scope  string
+		seller string
+	}{
+		{ListNational, "", "S1"}, {ListTPS, "", "S1"}, {ListDecline, "", "S1"},
+		{ListInternal, "S1", "S1"}, {ListState, "US-TX", "S1"},
+	} {
+		t.Run(tc.list.String(), func(t *testing.T) {
+			x := NewDNCIndex()
+			if r, _ := x.LookupDNC(ctx, DNCQuery{Number: 12125550100, Seller: tc.seller, At: at}); r.Hits != 0 {
+				t.Fatalf("empty index: hits %b", r.Hits)
+			}
+			for i := range uint64(10_000) { // past the smallest filter's size: rebuilt on the way
+				x.Add(tc.list, tc.scope, 12125550000+i*7, time.Time{})
+				if r, _ := x.LookupDNC(ctx, DNCQuery{Number: 12125550000 + i*7, Seller: tc.seller, At: at}); !r.Hits.Has(tc.list) {
+					t.Fatalf("number %d added but not found", i)
+				}
+			}
+			if f := x.filters[tc.list].Load(); f == nil || f.outgrown(10_000) {
+				t.Fatal("filter not grown with the list")
+			}
+			for i := range uint64(10_000) {
+				r, _ := x.LookupDNC(ctx, DNCQuery{Number: 12125550000 + i*7 + 1, Seller: tc.seller, At: at})
+				if r.Hits != 0 {
+					t.Fatalf("unlisted %d found: %b", 12125550000+i*7+1, r.Hits)
+				}
+			}
+			x.Remove(tc.list, tc.scope, 12125550000)
+			if r, _ := x.LookupDNC(ctx, DNCQuery{Number: 12125550000, Seller: tc.seller, At: at}); r.Hits != 0 {
+				t.Fatalf("removed number still found: %b", r.Hits)
+			}
+		})
+	}
+}
+
+// Lookups read the filters without the lock while writers add: a number whose Add has
+// returned is always found (run with -race).
+func TestDNCLookupDuringAdds(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	x := NewDNCIndex()
+	var added atomic.Uint64 // numbers 0..added-1 of the sequence are listed
+	num := func(i uint64) uint64 { return 13125550000 + i*13 }
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range uint64(20_000) {
+			l := ListInternal
+			if i%2 == 0 {
+				l = ListNational
+			}
+			x.Add(l, "S1", num(i), time.Time{})
+			added.Store(i + 1)
+		}
+	}()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		n := added.Load()
+		if n == 0 {
+			continue
+		}
+		i := rng.Uint64N(n)
+		if r, _ := x.LookupDNC(ctx, DNCQuery{Number: num(i), Seller: "S1", At: at}); r.Hits == 0 {
+			t.Fatalf("number %d was added but a concurrent lookup missed it", i)
+		}
 	}
 }

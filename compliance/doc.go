@@ -55,7 +55,10 @@
 //
 // StoreSource reads campaigns (seller, purpose, voice, subject, rule packs, pacing, caller
 // ids; cached 2 s), sellers, address zones, the consent ledger, EBRs, Reassigned Numbers
-// answers and the attempts table as history. StoreDNC loads registry copies (one serialized
+// answers and the attempts table as history — merged, when StoreSourceOptions.Recent is set,
+// with the attempts the cluster has started and the store does not show yet (by call id: an
+// attempt counts once; package numbers' log, through campaign.NumberHistory), so that
+// frequency caps see every node's calls at once. StoreDNC loads registry copies (one serialized
 // roaring64 bitmap per list and scope, replaced by each `voxdial dnc import`) and entries,
 // then follows the dnc_changes log (Run polls it; serve every 500 ms). StoreAudit appends
 // every decision to compliance_audit in one hash chain across nodes (an advisory lock on

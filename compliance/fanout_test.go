@@ -2,7 +2,6 @@ package compliance_test
 
 import (
 	"context"
-	"os"
 	"sort"
 	"testing"
 	"time"
@@ -10,34 +9,14 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/voxdial/voxdial/compliance"
+	"github.com/voxdial/voxdial/internal/redistest"
 	"github.com/voxdial/voxdial/store/storetest"
 )
 
-// testRedis connects to the test Redis ($VOXDIAL_TEST_REDIS_URL, default
-// redis://127.0.0.1:6379/0). Unreachable Redis fails the test unless VOXDIAL_SKIP_REDIS=1.
+// testRedis connects to the test Redis (see redistest).
 func testRedis(t *testing.T) *redis.Client {
 	t.Helper()
-	u := os.Getenv("VOXDIAL_TEST_REDIS_URL")
-	if u == "" {
-		u = "redis://127.0.0.1:6379/0"
-	}
-	opt, err := redis.ParseURL(u)
-	if err != nil {
-		t.Fatalf("VOXDIAL_TEST_REDIS_URL %q: %v", u, err)
-	}
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { rdb.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		msg := "Redis at " + opt.Addr + " is unreachable (" + err.Error() + "); start it with " +
-			"`redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save \"\" --appendonly no`"
-		if os.Getenv("VOXDIAL_SKIP_REDIS") == "1" {
-			t.Skip("SKIPPED: " + msg)
-		}
-		t.Fatal(msg)
-	}
-	return rdb
+	return redistest.Connect(t)
 }
 
 // An opt-out recorded on one node is refused by another node's gate within 1 s through

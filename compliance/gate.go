@@ -21,17 +21,19 @@ type Options struct {
 // Gate decides, for every dial attempt, whether it may be placed now. Safe for concurrent
 // use; Check does not allocate when its sources don't (the in-memory ones don't).
 type Gate struct {
-	packs     *RulePacks
-	dir       Directory
-	cons      ConsentLedger
-	hist      History
-	dnc       DNCLookup
-	res       *Resolver
-	facts     FactsSource // non-nil when one source serves dir, cons and hist (fast path)
-	cnLocs    []*time.Location
-	ukAMD     Cap
-	ukAbandon Cap
-	pool      sync.Pool
+	packs         *RulePacks
+	dir           Directory
+	cons          ConsentLedger
+	hist          History
+	dnc           DNCLookup
+	res           *Resolver
+	facts         FactsSource     // non-nil when one source serves dir, cons and hist (fast path)
+	dncPrefetch   dncPrefetcher   // non-nil when the DNC lookup can start its cache misses early
+	factsPrefetch factsPrefetcher // likewise for the facts source
+	cnLocs        []*time.Location
+	ukAMD         Cap
+	ukAbandon     Cap
+	pool          sync.Pool
 }
 
 // sharedResolver is the process-wide resolver gates use by default: number metadata does
@@ -65,8 +67,26 @@ func NewGate(o Options) (*Gate, error) {
 	if fs, ok := o.Directory.(FactsSource); ok && any(o.Consents) == any(o.Directory) && any(o.History) == any(o.Directory) {
 		g.facts = fs
 	}
+	g.dncPrefetch, _ = o.DNC.(dncPrefetcher)
+	if g.facts != nil {
+		g.factsPrefetch, _ = g.facts.(factsPrefetcher)
+	}
 	g.pool.New = func() any { return &eval{} }
 	return g, nil
+}
+
+// dncPrefetcher is a DNC lookup that can begin reading a number's entries ahead of the
+// lookup itself (DNCIndex.Prefetch): with a registry-sized index the filter word is a
+// cache miss, and issued first it overlaps with the number-facts misses instead of
+// following them.
+type dncPrefetcher interface {
+	Prefetch(n uint64)
+}
+
+// factsPrefetcher is a FactsSource that can begin reading a number's facts ahead of
+// NumberFacts (Memory.PrefetchFacts), for the same reason.
+type factsPrefetcher interface {
+	PrefetchFacts(n uint64)
 }
 
 func (p *RulePacks) validate() error {
@@ -194,6 +214,14 @@ func (e *eval) run() {
 		return
 	}
 	e.num = num
+	// Start the decision's independent cache misses together: the number's facts slot and
+	// its DNC filter words.
+	if g.factsPrefetch != nil {
+		g.factsPrefetch.PrefetchFacts(num)
+	}
+	if g.dncPrefetch != nil {
+		g.dncPrefetch.Prefetch(num)
+	}
 	if e.at.IsZero() {
 		e.failText(DataUnavailable, "the attempt has no planned time")
 		return
@@ -214,6 +242,7 @@ func (e *eval) run() {
 		e.dataError("seller", err)
 		return
 	}
+
 	if g.facts != nil {
 		f, err := g.facts.NumberFacts(e.ctx, num)
 		if err != nil {

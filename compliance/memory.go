@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Memory is an in-process Directory, ConsentLedger, History and FactsSource. The
@@ -54,6 +55,7 @@ func (m *Memory) update(n uint64, f func(d *NumberFacts)) {
 	r := &memRecord{}
 	d := &r.NumberFacts
 	if old := s.numbers.get(n); old != nil {
+		old := &old.NumberFacts
 		// Field by field: the zone cache is not copied (the contact may change).
 		d.Contact, d.Consents, d.EBRs, d.Reassigned, d.History, d.Refusals =
 			old.Contact, old.Consents, old.EBRs, old.Reassigned, old.History, old.Refusals
@@ -69,7 +71,7 @@ func (m *Memory) update(n uint64, f func(d *NumberFacts)) {
 		r.consent[0] = d.Consents[0]
 		d.Consents = r.consent[:1:1]
 	}
-	s.numbers.put(n, d)
+	s.numbers.put(n, r)
 	s.mu.Unlock()
 }
 
@@ -186,7 +188,10 @@ func insertByTime(es []Event, e Event) []Event {
 func (m *Memory) get(n uint64) (*memShard, *NumberFacts) {
 	s := m.shard(n)
 	s.mu.RLock()
-	return s, s.numbers.get(n)
+	if r := s.numbers.get(n); r != nil {
+		return s, &r.NumberFacts
+	}
+	return s, nil
 }
 
 // Campaign implements Directory.
@@ -290,7 +295,22 @@ func (m *Memory) Refusals(_ context.Context, number uint64, until time.Time, buf
 	return buf, nil
 }
 
+// PrefetchFacts starts loading the number's table slot (the gate calls it first, with the
+// DNC prefetch, and NumberFacts a little later).
+func (m *Memory) PrefetchFacts(number uint64) {
+	m.shard(number).numbers.prefetch(number)
+}
+
 // NumberFacts implements FactsSource: one map lookup, no copy (records are immutable).
 func (m *Memory) NumberFacts(_ context.Context, number uint64) (*NumberFacts, error) {
-	return m.shard(number).numbers.get(number), nil
+	r := m.shard(number).numbers.get(number)
+	if r == nil {
+		return nil, nil
+	}
+	// The record spans several cache lines that the gate reads one after another (facts,
+	// contact, consent); asking for all of them now costs one miss's wait instead of several.
+	for off := uintptr(64); off < unsafe.Sizeof(*r); off += 64 {
+		prefetch(uintptr(unsafe.Pointer(r)) + off)
+	}
+	return &r.NumberFacts, nil
 }

@@ -1,6 +1,9 @@
 package compliance
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // numberTable is an open-addressing hash table of number → record with linear probing, the
 // slots in one flat array: a lookup reads one slot (a cache line) and then the record. A Go
@@ -17,12 +20,12 @@ type numberTable struct {
 
 type numberSlot struct {
 	key atomic.Uint64 // number + 1 (0 marks an empty slot)
-	rec atomic.Pointer[NumberFacts]
+	rec atomic.Pointer[memRecord]
 }
 
 func home(n uint64, mask uint64) uint64 { return (n * 0x9E3779B97F4A7C15) >> 20 & mask }
 
-func (t *numberTable) get(n uint64) *NumberFacts {
+func (t *numberTable) get(n uint64) *memRecord {
 	p := t.slots.Load()
 	if p == nil {
 		return nil
@@ -40,7 +43,15 @@ func (t *numberTable) get(n uint64) *NumberFacts {
 	}
 }
 
-func (t *numberTable) put(n uint64, rec *NumberFacts) {
+// prefetch starts loading n's home slot (see prefetch).
+func (t *numberTable) prefetch(n uint64) {
+	if p := t.slots.Load(); p != nil {
+		slots := *p
+		prefetch(uintptr(unsafe.Pointer(&slots[home(n, uint64(len(slots)-1))])))
+	}
+}
+
+func (t *numberTable) put(n uint64, rec *memRecord) {
 	p := t.slots.Load()
 	if p == nil || 2*(t.n+1) > len(*p) {
 		p = t.grow(p)

@@ -23,11 +23,11 @@ func (x *DNCIndex) ReplaceList(l List, scope string, b *roaring64.Bitmap) {
 	defer x.mu.Unlock()
 	switch l {
 	case ListNational:
-		x.national, x.filters[l] = b, f
+		x.national = b
 	case ListTPS:
-		x.tps, x.filters[l] = b, f
+		x.tps = b
 	case ListDecline:
-		x.decline, x.filters[l] = b, f
+		x.decline = b
 	case ListInternal, ListState:
 		m, all := x.internal, x.internalAll
 		if l == ListState {
@@ -38,9 +38,13 @@ func (x *DNCIndex) ReplaceList(l List, scope string, b *roaring64.Bitmap) {
 		for _, o := range m {
 			all.Or(o)
 		}
+		f = newDNCFilter(all) // the union changed: no stale bits
 	default:
 		return
 	}
+	// Bitmap first, then filter: a lookup that sees the new filter's bit finds the number
+	// in the new bitmap under the read lock.
+	x.filters[l].Store(f)
 	for k := range x.listedAt {
 		if k.list == l && k.scope == scope {
 			delete(x.listedAt, k)
@@ -77,6 +81,9 @@ func (s *StoreDNC) Index() *DNCIndex { return s.idx }
 func (s *StoreDNC) LookupDNC(ctx context.Context, q DNCQuery) (DNCResult, error) {
 	return s.idx.LookupDNC(ctx, q)
 }
+
+// Prefetch implements the gate's early read of the index's filter words (DNCIndex.Prefetch).
+func (s *StoreDNC) Prefetch(n uint64) { s.idx.Prefetch(n) }
 
 func key(list, scope string) string { return list + "/" + scope }
 

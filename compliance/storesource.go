@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,12 +19,14 @@ import (
 // StoreSource is the store-backed Directory, ConsentLedger and History: campaigns and
 // sellers from their tables (cached for CacheFor), contacts' address zones from the
 // contacts table, the consent ledger, EBRs, Reassigned Numbers Database answers, and the
-// history from the attempts table (every campaign, every seller). Campaign ids are the
-// store's campaign ids in decimal. Safe for concurrent use.
+// history from the attempts table (every campaign, every seller), merged with the cluster's
+// recent attempts when given. Campaign ids are the store's campaign ids in decimal. Safe
+// for concurrent use.
 type StoreSource struct {
 	db       *store.DB
 	cacheFor time.Duration
 	now      func() time.Time
+	recent   RecentAttempts
 
 	mu        sync.Mutex
 	campaigns map[string]cached[*Campaign]
@@ -41,6 +44,26 @@ type StoreSourceOptions struct {
 	// CacheFor is how long a campaign's or seller's settings are reused (default 2s;
 	// negative: never cached).
 	CacheFor time.Duration
+	// Recent, when set, adds the attempts started anywhere in the cluster that the store
+	// does not show (yet) to History.Attempts (cluster mode: package numbers' log).
+	Recent RecentAttempts
+}
+
+// RecentAttempts are attempts started on a number by any node, including those whose
+// store record is not written or not visible yet. The store stays the system of record:
+// an attempt the store has (same call id) counts once, with the store's details.
+type RecentAttempts interface {
+	// RecentAttempts appends the number's attempts with since ≤ At ≤ until.
+	RecentAttempts(ctx context.Context, number uint64, since, until time.Time, buf []RecentAttempt) ([]RecentAttempt, error)
+}
+
+// RecentAttempt is one of them: what is known before the call is over.
+type RecentAttempt struct {
+	CallID   string // the SIP Call-ID, as in the store's attempt row
+	At       time.Time
+	Campaign string // the store's campaign id, in decimal
+	Seller   string
+	CallerID string
 }
 
 // NewStoreSource returns the store-backed sources.
@@ -48,7 +71,7 @@ func NewStoreSource(db *store.DB, o StoreSourceOptions) *StoreSource {
 	if o.CacheFor == 0 {
 		o.CacheFor = 2 * time.Second
 	}
-	return &StoreSource{db: db, cacheFor: o.CacheFor, now: time.Now,
+	return &StoreSource{db: db, cacheFor: o.CacheFor, now: time.Now, recent: o.Recent,
 		campaigns: map[string]cached[*Campaign]{}, sellers: map[string]cached[*Seller]{}}
 }
 
@@ -324,14 +347,52 @@ func eventOf(number uint64, e *store.HistoryEvent) Event {
 	return ev
 }
 
-// Attempts implements History over the attempts table.
+// Attempts implements History over the attempts table and, when set, the recent attempts.
 func (s *StoreSource) Attempts(ctx context.Context, number uint64, since, until time.Time, buf []Event) ([]Event, error) {
 	rows, err := s.db.AttemptHistory(ctx, &store.AttemptHistoryParams{Phone: FormatNumber(number), Since: since, Until: until})
 	if err != nil {
 		return buf, err
 	}
+	start := len(buf)
 	for i := range rows {
 		buf = append(buf, eventOf(number, &rows[i]))
+	}
+	if s.recent == nil {
+		return buf, nil
+	}
+	return s.mergeRecent(ctx, number, since, until, rows, buf, start)
+}
+
+// mergeRecent adds the recent attempts the store rows do not have (by call id) to
+// buf[start:], keeping it sorted by time. A recent attempt counts as one whose outcome is
+// unknown (it may be ringing now), with its campaign's seller and subject.
+func (s *StoreSource) mergeRecent(ctx context.Context, number uint64, since, until time.Time, rows []store.HistoryEvent, buf []Event, start int) ([]Event, error) {
+	recent, err := s.recent.RecentAttempts(ctx, number, since, until, nil)
+	if err != nil {
+		return buf, fmt.Errorf("recent attempts: %w", err)
+	}
+	added := false
+next:
+	for _, r := range recent {
+		for i := range rows {
+			if rows[i].CallID == r.CallID {
+				continue next
+			}
+		}
+		ev := Event{Number: number, Seller: r.Seller, Campaign: r.Campaign, At: r.At, CallerID: r.CallerID, Outcome: OutcomeUnknown}
+		c, err := s.Campaign(ctx, r.Campaign)
+		switch {
+		case err == nil:
+			ev.Seller, ev.Subject = c.Seller, c.Subject
+		case !errors.Is(err, ErrNotFound):
+			return buf, err
+		}
+		buf = append(buf, ev)
+		added = true
+	}
+	if added {
+		h := buf[start:]
+		sort.SliceStable(h, func(i, j int) bool { return h[i].At.Before(h[j].At) })
 	}
 	return buf, nil
 }

@@ -25,7 +25,10 @@
 // decisions: the shared event log, so a dashboard on any node shows the whole
 // cluster), fans them out to SSE subscribers (/api/events) and feeds the
 // event-derived metrics; store gauges (hopper depth, leased and expired
-// leases, calls in progress) are refreshed on the same tick. A runner in the
+// leases, calls in progress) are refreshed on the same tick. With a feed
+// (Options.Feed: livefeed, over Redis in a cluster) events arrive as any node
+// writes them and the poll only catches up on what the feed lost; Live shows
+// and counts each event once, by id, whichever path brings it first. A runner in the
 // same process may also report through Metrics.ObserveAttempt (its
 // RunnerOptions.OnAttempt), which counts this node's own attempts.
 //

@@ -24,19 +24,36 @@ type Event struct {
 	Data       json.RawMessage `json:"data"`
 }
 
-// Live tails the event log into subscribers and metrics.
+// LiveFeed brings call events as soon as any node appends them (livefeed.Local or
+// livefeed.Redis): Subscribe registers fn and returns the function that delivers events
+// until ctx ends.
+type LiveFeed interface {
+	Subscribe(ctx context.Context, fn func(*store.CallEvent), onErr func(error)) (func(), error)
+}
+
+// seenIDs is how many event ids Live remembers to show each event once, whether the feed
+// or the poll brings it first: far more than arrive between two polls.
+const seenIDs = 1 << 15
+
+// Live tails the event log into subscribers and metrics. With a feed, events arrive
+// through it at once and the poll catches up on what it missed; each event is shown and
+// counted once (by id).
 type Live struct {
 	db      *store.DB
 	m       *Metrics
 	poll    time.Duration
 	now     func() time.Time
 	log     *zap.Logger
+	feed    LiveFeed
 	mu      sync.Mutex
 	subs    map[*subscriber]struct{}
 	last    int64
 	started bool
 	lost    int
 	starts  []time.Time // attempt starts of the last 10 s, for CPS
+	seen    map[int64]struct{}
+	seenQ   []int64 // seen's ids, oldest first, to forget them in order (a ring of seenIDs)
+	seenAt  int
 }
 
 type subscriber struct {
@@ -44,15 +61,39 @@ type subscriber struct {
 	ch       chan Event
 }
 
-func newLive(db *store.DB, m *Metrics, poll time.Duration, now func() time.Time, log *zap.Logger) *Live {
-	return &Live{db: db, m: m, poll: poll, now: now, log: log, subs: map[*subscriber]struct{}{}}
+func newLive(db *store.DB, m *Metrics, poll time.Duration, now func() time.Time, log *zap.Logger, feed LiveFeed) *Live {
+	return &Live{db: db, m: m, poll: poll, now: now, log: log, feed: feed, subs: map[*subscriber]struct{}{},
+		seen: make(map[int64]struct{}, seenIDs)}
 }
 
-// Run polls until ctx ends.
+// Run polls, and follows the feed when there is one, until ctx ends. A feed that cannot be
+// subscribed to is tried again at every poll meanwhile.
 func (l *Live) Run(ctx context.Context) {
 	t := time.NewTicker(l.poll)
 	defer t.Stop()
+	var feedDone chan struct{}
+	defer func() {
+		if feedDone != nil {
+			<-feedDone
+		}
+	}()
+	failed := false
 	for {
+		if l.feed != nil && feedDone == nil {
+			run, err := l.feed.Subscribe(ctx, func(e *store.CallEvent) { l.deliver(ctx, e, "feed") },
+				func(err error) { l.log.Warn("live feed: message skipped", zap.Error(err)) })
+			switch {
+			case err == nil:
+				if failed {
+					l.log.Info("live feed subscribed")
+				}
+				feedDone = make(chan struct{})
+				go func() { defer close(feedDone); run() }()
+			case !failed && ctx.Err() == nil:
+				failed = true
+				l.log.Warn("live feed: cannot subscribe (events arrive by the poll meanwhile)", zap.Error(err))
+			}
+		}
 		if err := l.Poll(ctx); err != nil && ctx.Err() == nil {
 			l.log.Warn("live events", zap.Error(err))
 		}
@@ -62,6 +103,27 @@ func (l *Live) Run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// deliver shows and counts e unless it has been already (source: feed or poll).
+func (l *Live) deliver(ctx context.Context, e *store.CallEvent, source string) {
+	l.mu.Lock()
+	if _, dup := l.seen[e.ID]; dup {
+		l.mu.Unlock()
+		return
+	}
+	if len(l.seenQ) < seenIDs {
+		l.seenQ = append(l.seenQ, e.ID)
+	} else {
+		delete(l.seen, l.seenQ[l.seenAt])
+		l.seenQ[l.seenAt] = e.ID
+		l.seenAt = (l.seenAt + 1) % seenIDs
+	}
+	l.seen[e.ID] = struct{}{}
+	l.mu.Unlock()
+	l.m.liveReceived.WithLabelValues(source).Inc()
+	l.observe(ctx, e)
+	l.publish(Event{ID: e.ID, Type: e.Type, CampaignID: e.CampaignID, ContactID: e.ContactID, AttemptID: e.AttemptID, At: e.At, Data: e.Data})
 }
 
 // Poll reads new events once, publishes them and refreshes the gauges. The
@@ -85,8 +147,7 @@ func (l *Live) Poll(ctx context.Context) error {
 			return err
 		}
 		for _, e := range evs {
-			l.observe(ctx, e)
-			l.publish(Event{ID: e.ID, Type: e.Type, CampaignID: e.CampaignID, ContactID: e.ContactID, AttemptID: e.AttemptID, At: e.At, Data: e.Data})
+			l.deliver(ctx, e, "poll")
 		}
 		l.mu.Lock()
 		l.last, last = next, next

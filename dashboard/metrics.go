@@ -50,6 +50,10 @@ type Metrics struct {
 	agents             *prometheus.GaugeVec
 	callsAbandoned     prometheus.Counter
 	transfersAbandoned prometheus.Counter
+	liveReceived       *prometheus.CounterVec
+	livePublished      *prometheus.CounterVec
+	numberErrors       *prometheus.CounterVec
+	numberLocks        prometheus.Gauge
 }
 
 // NewMetrics registers the metrics on a private registry.
@@ -105,11 +109,20 @@ func NewMetrics() *Metrics {
 			Help: "Calls this node answered with no free bot slot (abandonment message, then hang-up)."}),
 		transfersAbandoned: prometheus.NewCounter(prometheus.CounterOpts{Name: "voxdial_node_transfers_abandoned_total",
 			Help: "Transfers of this node's calls that found no free agent within 2 s."}),
+		liveReceived: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "voxdial_live_events_received_total",
+			Help: "Call events this dashboard showed, by the path that brought them first: feed (at once, from any node) or poll (catch-up of the log)."}, []string{"source"}),
+		livePublished: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "voxdial_live_events_published_total",
+			Help: "Call events this node published on the live feed, by result (sent, dropped: a queue was full, error: Redis failed)."}, []string{"result"}),
+		numberErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "voxdial_number_guard_errors_total",
+			Help: "Failed operations on the per-number locks and attempt counters (Redis in cluster mode), by operation; no call is placed while lock, record or read fail."}, []string{"op"}),
+		numberLocks: prometheus.NewGauge(prometheus.GaugeOpts{Name: "voxdial_number_locks_held",
+			Help: "Numbers this node holds the in-flight lock of: its calls being set up or under way."}),
 	}
 	m.reg.MustRegister(m.activeCalls, m.attempts, m.cps, m.gate, m.turnLatency, m.firstAudio, m.hopperDepth, m.leased,
 		m.leasesExpired, m.attemptsLost, m.nodeAttempts, m.logins, m.sseClients, m.eventsPublished,
 		m.rtpReceived, m.rtpLost, m.rtpJitter, m.webhookTries, m.webhookLatency, m.asrLatency, m.ttsLatency,
 		m.dialRatio, m.answerRate, m.abandonRate, m.transferAbandon, m.agents, m.callsAbandoned, m.transfersAbandoned,
+		m.liveReceived, m.livePublished, m.numberErrors, m.numberLocks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -156,6 +169,7 @@ var nodeOutcomes = map[string]bool{
 	"answered": true, "busy": true, "no_answer": true, "rejected": true, "invalid_number": true, "congestion": true,
 	"failed": true, "voicemail": true, "abandoned": true, "gate_block": true, "gate_hold": true, "gate_error": true, "window": true,
 	"released": true, "pacer_error": true, "trunk_error": true, "lease_lost": true, "schedule_ended": true, "max_attempts": true,
+	"number_busy": true, "number_error": true,
 }
 
 // attemptLabel bounds the label: the runner's reasons may carry free text
@@ -180,6 +194,21 @@ func (m *Metrics) ObserveSynthesis(d time.Duration, err error) {
 	}
 	m.ttsLatency.WithLabelValues(result).Observe(d.Seconds())
 }
+
+// ObserveLivePublish counts one event this node published on the live feed; give it as
+// livefeed.Options.OnPublish.
+func (m *Metrics) ObserveLivePublish(result string) {
+	m.livePublished.WithLabelValues(result).Inc()
+}
+
+// ObserveNumberError counts one failed operation on the per-number state; give it as
+// numbers.Options.OnError.
+func (m *Metrics) ObserveNumberError(op string, _ error) {
+	m.numberErrors.WithLabelValues(op).Inc()
+}
+
+// SetNumberLocks is this node's count of held number locks; give it as numbers.Options.OnHeld.
+func (m *Metrics) SetNumberLocks(n int) { m.numberLocks.Set(float64(n)) }
 
 // ObserveWebhookTry counts one webhook request; give it as webhook.Options.OnTry.
 func (m *Metrics) ObserveWebhookTry(t webhook.Try) {

@@ -34,6 +34,9 @@ type Options struct {
 	LoginWindow time.Duration
 	BcryptCost  int           // default bcrypt.DefaultCost
 	Poll        time.Duration // live tail interval (default 500ms)
+	// Feed brings every node's call events at once (cluster mode: over Redis); the poll
+	// of the log then only catches up on what it missed. nil: the poll alone.
+	Feed LiveFeed
 	// Draining reports whether the node is shutting down (/healthz 503).
 	Draining func() bool
 	Logger   *zap.Logger
@@ -79,7 +82,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, db: opts.Store, log: opts.Logger, mux: http.NewServeMux(),
 		limiter: newLoginLimiter(opts.LoginLimit, opts.LoginWindow, opts.Now)}
 	s.Metrics = NewMetrics()
-	s.Live = newLive(s.db, s.Metrics, opts.Poll, opts.Now, s.log)
+	s.Live = newLive(s.db, s.Metrics, opts.Poll, opts.Now, s.log, opts.Feed)
 	s.routes()
 	return s, nil
 }

@@ -186,7 +186,18 @@ func TestOutcomesAgainstSimulator(t *testing.T) {
 	if after > fdsBefore+2 {
 		t.Fatalf("open file descriptors grew from %d to %d after %d calls", fdsBefore, after, len(cases))
 	}
-	// The faulty answers were answered, so they must have been ACKed and hung up.
+	// The faulty answers were answered, so they must have been ACKed and hung up. The
+	// simulator's transaction layer sends the 487 before its call goroutine records the
+	// CANCEL: wait for the records to settle.
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		settled := true
+		for _, r := range b.far.Calls() {
+			settled = settled && (r.Behaviour != "ring" || r.Cancelled)
+		}
+		if settled {
+			break
+		}
+	}
 	for _, r := range b.far.Calls() {
 		if r.Behaviour == "garbage" || r.Behaviour == "nocodec" {
 			if r.ByeFrom != sim.ByePeer {

@@ -68,8 +68,10 @@ type AttemptStartParams struct {
 // in one transaction; ErrLeaseLost when the holder no longer has the lease.
 // Attempt numbers are unique per contact, so an attempt is recorded once.
 func (db *DB) AttemptStart(ctx context.Context, p *AttemptStartParams) (*Attempt, error) {
-	now := db.ts(nowOr(p.Now))
+	evAt := nowOr(p.Now)
+	now := db.ts(evAt)
 	var a *Attempt
+	var ev *CallEvent
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var n int
 		var campaignID int64
@@ -89,13 +91,13 @@ func (db *DB) AttemptStart(ctx context.Context, p *AttemptStartParams) (*Attempt
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO call_events (campaign_id, contact_id, attempt_id, type, data, at)
-			VALUES (?, ?, ?, 'attempt_started', '{}', ?)`), campaignID, p.ContactID, a.ID, now)
-		return translate(err)
+		ev = newEvent(campaignID, p.ContactID, a.ID, "attempt_started", "{}", evAt)
+		return db.insertEvent(ctx, tx, ev)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start attempt on contact %d: %w", p.ContactID, err)
 	}
+	db.emit(ev)
 	return a, nil
 }
 
@@ -137,11 +139,13 @@ type AttemptFinishParams struct {
 // changing nothing, when the attempt is already closed (finished, or lost
 // to a rescue), and with ErrLeaseLost when the holder lost the contact.
 func (db *DB) AttemptFinish(ctx context.Context, p *AttemptFinishParams) error {
-	now := db.ts(nowOr(p.Now))
+	evAt := nowOr(p.Now)
+	now := db.ts(evAt)
 	result, err := jsonDoc(p.Result, "{}")
 	if err != nil {
 		return fmt.Errorf("finish attempt %d: result: %w", p.AttemptID, err)
 	}
+	var ev *CallEvent
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		var campaignID int64
 		err := tx.QueryRowContext(ctx, db.q(`UPDATE attempts SET state = 'done', outcome = ?, sip_status = ?, disposition = ?,
@@ -192,13 +196,13 @@ func (db *DB) AttemptFinish(ctx context.Context, p *AttemptFinishParams) error {
 			}
 		}
 		data, _ := jsonObject(map[string]string{"outcome": p.Outcome, "disposition": p.Disposition})
-		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO call_events (campaign_id, contact_id, attempt_id, type, data, at)
-			VALUES (?, ?, ?, 'attempt_finished', ?, ?)`), campaignID, p.ContactID, p.AttemptID, data, now)
-		return translate(err)
+		ev = newEvent(campaignID, p.ContactID, p.AttemptID, "attempt_finished", data, evAt)
+		return db.insertEvent(ctx, tx, ev)
 	})
 	if err != nil {
 		return fmt.Errorf("finish attempt %d: %w", p.AttemptID, err)
 	}
+	db.emit(ev)
 	return nil
 }
 
@@ -296,11 +300,11 @@ func (db *DB) CallEventAppend(ctx context.Context, p *CallEventAppendParams) err
 			return fmt.Errorf("append event %s: %w: %v", p.Type, ErrInvalidParams, err)
 		}
 	}
-	_, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO call_events (campaign_id, contact_id, attempt_id, type, data, at)
-		VALUES (?, ?, ?, ?, ?, ?)`), p.CampaignID, idNull(p.ContactID), idNull(p.AttemptID), p.Type, string(data), db.ts(nowOr(p.At)))
-	if err != nil {
-		return fmt.Errorf("append event %s: %w", p.Type, translate(err))
+	ev := newEvent(p.CampaignID, p.ContactID, p.AttemptID, p.Type, string(data), nowOr(p.At))
+	if err := db.insertEvent(ctx, db.sql, ev); err != nil {
+		return fmt.Errorf("append event %s: %w", p.Type, err)
 	}
+	db.emit(ev)
 	return nil
 }
 

@@ -156,25 +156,28 @@ func (db *DB) ContactLeaseRescue(ctx context.Context, p *ContactLeaseRescueParam
 	if limit <= 0 {
 		limit = 1000
 	}
-	now := db.ts(nowOr(p.Now))
+	evAt := nowOr(p.Now)
+	now := db.ts(evAt)
 	lock := ""
 	if db.backend == Postgres {
 		lock = ` FOR UPDATE SKIP LOCKED`
 	}
-	var ids []int64
+	var ids, camps []int64
+	var evs []*CallEvent
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, db.q(`SELECT id FROM contacts WHERE state = 'leased' AND lease_expires_at <= ?
+		ids, camps, evs = nil, nil, nil
+		rows, err := tx.QueryContext(ctx, db.q(`SELECT id, campaign_id FROM contacts WHERE state = 'leased' AND lease_expires_at <= ?
 			ORDER BY id LIMIT ?`+lock), now, limit)
 		if err != nil {
 			return translate(err)
 		}
 		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
+			var id, camp int64
+			if err := rows.Scan(&id, &camp); err != nil {
 				rows.Close()
 				return translate(err)
 			}
-			ids = append(ids, id)
+			ids, camps = append(ids, id), append(camps, camp)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -197,17 +200,19 @@ func (db *DB) ContactLeaseRescue(ctx context.Context, p *ContactLeaseRescueParam
 			next_attempt_at = ?, updated_at = ? WHERE state = 'leased' AND id IN (`+in+`)`), args...); err != nil {
 			return translate(err)
 		}
-		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO call_events (campaign_id, contact_id, type, data, at)
-				SELECT campaign_id, id, 'lease_rescued', '{}', ? FROM contacts WHERE id = ?`), now, id); err != nil {
-				return translate(err)
+		for i, id := range ids {
+			ev := newEvent(camps[i], id, 0, "lease_rescued", "{}", evAt)
+			if err := db.insertEvent(ctx, tx, ev); err != nil {
+				return err
 			}
+			evs = append(evs, ev)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rescue expired leases: %w", err)
 	}
+	db.emit(evs...)
 	return ids, nil
 }
 
@@ -260,7 +265,9 @@ type ContactFinishParams struct {
 // ContactFinish marks the contact done with the disposition; ErrLeaseLost
 // when Holder is set and no longer has the lease.
 func (db *DB) ContactFinish(ctx context.Context, p *ContactFinishParams) error {
-	now := db.ts(nowOr(p.Now))
+	evAt := nowOr(p.Now)
+	now := db.ts(evAt)
+	var ev *CallEvent
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var campaignID int64
 		var err error
@@ -280,13 +287,13 @@ func (db *DB) ContactFinish(ctx context.Context, p *ContactFinishParams) error {
 			return translate(err)
 		}
 		data, _ := jsonObject(map[string]string{"disposition": p.Disposition, "reason": p.Reason})
-		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO call_events (campaign_id, contact_id, type, data, at) VALUES (?, ?, 'contact_finished', ?, ?)`),
-			campaignID, p.ContactID, data, now)
-		return translate(err)
+		ev = newEvent(campaignID, p.ContactID, 0, "contact_finished", data, evAt)
+		return db.insertEvent(ctx, tx, ev)
 	})
 	if err != nil {
 		return fmt.Errorf("finish contact %d: %w", p.ContactID, err)
 	}
+	db.emit(ev)
 	return nil
 }
 

@@ -76,9 +76,12 @@ func (db *DB) ContactCancel(ctx context.Context, p *ContactCancelParams) ([]int6
 	if disp == "" {
 		disp = "opted_out"
 	}
-	now := db.ts(nowOr(p.Now))
+	evAt := nowOr(p.Now)
+	now := db.ts(evAt)
 	var ids []int64
+	var evs []*CallEvent
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		ids, evs = nil, nil
 		rows, err := tx.QueryContext(ctx, db.q(`UPDATE contacts SET state = 'done', disposition = ?, lease_holder = NULL,
 			lease_expires_at = NULL, updated_at = ?
 			WHERE phone_e164 = ? AND state IN ('pending', 'leased')
@@ -105,15 +108,17 @@ func (db *DB) ContactCancel(ctx context.Context, p *ContactCancelParams) ([]int6
 		}
 		data, _ := jsonObject(map[string]string{"disposition": disp, "reason": p.Reason})
 		for i, id := range ids {
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO call_events (campaign_id, contact_id, type, data, at) VALUES (?, ?, 'contact_finished', ?, ?)`),
-				camps[i], id, data, now); err != nil {
-				return translate(err)
+			ev := newEvent(camps[i], id, 0, "contact_finished", data, evAt)
+			if err := db.insertEvent(ctx, tx, ev); err != nil {
+				return err
 			}
+			evs = append(evs, ev)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cancel queued contacts of %s for %q: %w", p.Phone, p.Seller, err)
 	}
+	db.emit(evs...)
 	return ids, nil
 }

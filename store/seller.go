@@ -236,6 +236,7 @@ func (db *DB) ContactZone(ctx context.Context, p *ContactZoneParams) (string, er
 // HistoryEvent is one earlier attempt on a number, with its campaign's seller and subject.
 type HistoryEvent struct {
 	AttemptID   int64
+	CallID      string // the attempt's SIP Call-ID
 	CampaignID  int64
 	Seller      string
 	Subject     string
@@ -259,7 +260,7 @@ type AttemptHistoryParams struct {
 // AttemptHistory lists a number's attempts in start order, over every campaign.
 func (db *DB) AttemptHistory(ctx context.Context, p *AttemptHistoryParams) ([]HistoryEvent, error) {
 	q := `SELECT a.id, a.campaign_id, c.seller, CASE WHEN c.subject = '' THEN c.name ELSE c.subject END,
-		a.started_at, a.answered_at, a.caller_id, a.state, a.outcome, a.disposition, COALESCE(ct.debt_ids, '')
+		a.started_at, a.answered_at, a.caller_id, a.state, a.outcome, a.disposition, COALESCE(ct.debt_ids, ''), a.call_id
 		FROM attempts a JOIN campaigns c ON c.id = a.campaign_id LEFT JOIN contacts ct ON ct.id = a.contact_id
 		WHERE a.phone_e164 = ? AND a.started_at <= ?`
 	args := []any{p.Phone, db.ts(p.Until)}
@@ -279,7 +280,7 @@ func (db *DB) AttemptHistory(ctx context.Context, p *AttemptHistoryParams) ([]Hi
 		var e HistoryEvent
 		var debts string
 		if err := rows.Scan(&e.AttemptID, &e.CampaignID, &e.Seller, &e.Subject, timeCol{&e.StartedAt}, timeCol{&e.AnsweredAt},
-			&e.CallerID, &e.State, &e.Outcome, &e.Disposition, &debts); err != nil {
+			&e.CallerID, &e.State, &e.Outcome, &e.Disposition, &debts, &e.CallID); err != nil {
 			return nil, fmt.Errorf("attempt history: %w", translate(err))
 		}
 		e.DebtIDs = splitIDs(debts)

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -41,6 +42,7 @@ type DB struct {
 	backend Backend
 	sql     *sql.DB
 	url     string
+	onEvent atomic.Pointer[func(*CallEvent)] // see OnCallEvent
 }
 
 // Open connects to the database named by rawURL:

@@ -64,7 +64,7 @@ func TestOptOutBlocksOtherCampaignOfSeller(t *testing.T) {
 	for _, name := range []string{"first", "second"} {
 		camps = append(camps, newCampaign(name))
 	}
-	comp, err := wireCompliance(ctx, db, false, zap.NewNop(), now, nil)
+	comp, err := wireCompliance(ctx, db, false, zap.NewNop(), now, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,18 +35,18 @@ type runnerCompliance struct {
 // startDNCFanout makes this node publish its opt-outs on Redis and apply the other nodes'
 // at once (cluster mode); the 500 ms poll of the change log stays as the fallback. Call it
 // before the runner starts.
-func startDNCFanout(ctx context.Context, comp *runnerCompliance, rdb *redis.Client, log *zap.Logger) error {
+func startDNCFanout(ctx context.Context, comp *runnerCompliance, rdb *redis.Client, channel string, log *zap.Logger) error {
 	if comp.Store == nil {
 		return nil
 	}
-	f := &compliance.RedisFanout{Client: rdb, DNC: comp.Store.DNC}
+	f := &compliance.RedisFanout{Client: rdb, Channel: channel, DNC: comp.Store.DNC}
 	run, err := f.Subscribe(ctx, func(err error) { log.Warn("do-not-call fan-out", zap.Error(err)) })
 	if err != nil {
 		return err
 	}
 	go run()
 	comp.OptOuts.Fanout = f
-	log.Info("opt-outs fan out through redis pub/sub", zap.String("channel", "voxdial:dnc"))
+	log.Info("opt-outs fan out through redis pub/sub", zap.String("channel", channel))
 	return nil
 }
 
@@ -54,8 +54,10 @@ func startDNCFanout(ctx context.Context, comp *runnerCompliance, rdb *redis.Clie
 // do-not-call refresher until ctx ends, and a script host whose `action: opt_out` lists the
 // number on the seller's internal DNC list and revokes its consents at once. noGate runs
 // without any check (AllowAllGate, logged loudly). now is the runner's clock; onSynth
-// (may be nil) gets the script host's prompt syntheses (metrics).
-func wireCompliance(ctx context.Context, db *store.DB, noGate bool, log *zap.Logger, now func() time.Time, onSynth func(time.Duration, error)) (*runnerCompliance, error) {
+// (may be nil) gets the script host's prompt syntheses (metrics). recent (may be nil) adds
+// the cluster's attempts that the store does not show yet to the gate's history.
+func wireCompliance(ctx context.Context, db *store.DB, noGate bool, log *zap.Logger, now func() time.Time, onSynth func(time.Duration, error),
+	recent compliance.RecentAttempts) (*runnerCompliance, error) {
 	desk := campaign.NewTransferDesk()
 	if noGate {
 		host := live.NewHost(live.Options{Logger: log.Named("script"), OnSynthesize: onSynth, Transfers: desk.For})
@@ -63,7 +65,7 @@ func wireCompliance(ctx context.Context, db *store.DB, noGate bool, log *zap.Log
 			LoadScript: func(p string) (campaign.Script, error) { return host.Load(p) },
 			Transfers:  desk, Speak: host.SpeakText}, nil
 	}
-	sg, err := compliance.NewStoreGate(ctx, db, compliance.StoreSourceOptions{})
+	sg, err := compliance.NewStoreGate(ctx, db, compliance.StoreSourceOptions{Recent: recent})
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/dashboard"
+	"github.com/voxdial/voxdial/livefeed"
 	"github.com/voxdial/voxdial/store"
 )
 
@@ -42,11 +43,14 @@ func startDemoDashboard(ctx context.Context, db *store.DB, addr, recordDir strin
 	if err != nil {
 		return nil, err
 	}
+	// The runner's events reach the live view as they are written, not at the next poll.
+	feed := livefeed.NewLocal(livefeed.Options{})
 	srv, err := dashboard.New(dashboard.Options{Store: db, RecordDir: recordDir, ScriptDir: scripts, InsecureCookies: true,
-		Logger: log.Named("http")})
+		Logger: log.Named("http"), Feed: feed})
 	if err != nil {
 		return nil, err
 	}
+	db.OnCallEvent(feed.Publish)
 	password := randomPassword()
 	if u, err := db.UserGet(ctx, &store.UserGetParams{Name: demoUser}); err == nil {
 		h, err := dashboard.HashPassword(password, 0)
@@ -80,6 +84,7 @@ func startDemoDashboard(ctx context.Context, db *store.DB, addr, recordDir strin
 	}()
 	d := &demoDashboard{srv: srv, url: fmt.Sprintf("http://%s/", ln.Addr())}
 	d.stop = func() {
+		db.OnCallEvent(nil)
 		cancel()
 		sctx, c := context.WithTimeout(context.Background(), 3*time.Second)
 		defer c()

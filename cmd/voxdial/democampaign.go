@@ -153,7 +153,7 @@ func runDemoCampaign(ctx context.Context, dbURL, logLevel, recordDir string, tim
 	if err := seedDemoCompliance(ctx, db, trunk.CallerID, now(), stderr); err != nil {
 		return failureErr(err)
 	}
-	comp, err := wireCompliance(ctx, db, false, log.Named("compliance"), now, nil)
+	comp, err := wireCompliance(ctx, db, false, log.Named("compliance"), now, nil, nil)
 	if err != nil {
 		return failureErr(err)
 	}

@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/netip"
 	"os"
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
@@ -21,11 +19,13 @@ import (
 
 type serveFlags struct {
 	configPath, dbURL, redisURL, listen, recordDir, logLevel string
+	redisPrefix                                              string
 	maxCalls, maxLegs                                        int
-	drain, leaseFor, rescue                                  time.Duration
+	drain, leaseFor, rescue, numberBusy, numberRetain        time.Duration
 	migrate, noGate                                          bool
 	cps                                                      float64
-	node                                                     nodeMetrics // the dashboard's metrics, when --http serves them
+	node                                                     nodeMetrics   // the dashboard's metrics, when --http serves them
+	cluster                                                  *serveCluster // what the nodes share (addServeCluster)
 }
 
 // newServeCmd is `voxdial serve`: the campaign runner of one node.
@@ -40,8 +40,9 @@ leasing contacts, give back those not dialled yet, let live calls finish up to
 
 Several nodes may share one PostgreSQL database (VOXDIAL_DATABASE_URL); with
 VOXDIAL_REDIS_URL set, the trunks' CPS and channel budgets, the campaigns'
-concurrency, their measured answer rates and their agents are shared through
-Redis, otherwise kept in this process.`,
+concurrency, their measured answer rates and agents, the per-number call locks
+and attempt counts, opt-outs and live call events are shared through Redis,
+otherwise kept in this process. With Redis unreachable, no call is placed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), f, cmd.ErrOrStderr())
@@ -50,7 +51,8 @@ Redis, otherwise kept in this process.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.configPath, "config", os.Getenv("VOXDIAL_CONFIG"), "config file with trunks (default $VOXDIAL_CONFIG)")
 	addDatabaseFlag(cmd, &f.dbURL)
-	fl.StringVar(&f.redisURL, "redis-url", os.Getenv("VOXDIAL_REDIS_URL"), "Redis for cluster-wide pacing (default $VOXDIAL_REDIS_URL; empty: in process)")
+	fl.StringVar(&f.redisURL, "redis-url", os.Getenv("VOXDIAL_REDIS_URL"), "Redis shared by the nodes: pacing, per-number locks and attempt counts, opt-outs, live events (default $VOXDIAL_REDIS_URL; empty: in process)")
+	fl.StringVar(&f.redisPrefix, "redis-prefix", "voxdial:", "start of every Redis key and channel of this deployment (several deployments may share one Redis)")
 	fl.StringVar(&f.listen, "listen", "", "SIP listen address (overrides sip.listen)")
 	fl.StringVar(&f.recordDir, "record-dir", "", "record answered calls into this directory")
 	fl.StringVar(&f.logLevel, "log-level", "", "debug | info | warn | error (overrides log.level)")
@@ -61,8 +63,11 @@ Redis, otherwise kept in this process.`,
 	fl.DurationVar(&f.rescue, "rescue-every", 30*time.Second, "how often this node returns expired leases to the campaign (negative: never)")
 	fl.BoolVar(&f.migrate, "migrate", false, "apply database migrations at start-up")
 	fl.Float64Var(&f.cps, "cps", 0, "calls per second per trunk (0: unlimited)")
+	fl.DurationVar(&f.numberBusy, "number-busy-retry", time.Minute, "when a contact whose number another call has (any campaign, any node) is tried again")
+	fl.DurationVar(&f.numberRetain, "number-log-retain", 32*24*time.Hour, "how long the per-number attempt log keeps attempts (the store keeps them all)")
 	fl.BoolVar(&f.noGate, "no-compliance-gate", false, "run WITHOUT any compliance check (demos and tests only; logged loudly)")
-	addServeHTTP(cmd, f) // the dashboard: --http flags, server started and stopped around the runner (serve_http.go)
+	addServeHTTP(cmd, f)    // the dashboard: --http flags, server started and stopped around the runner (serve_http.go)
+	addServeCluster(cmd, f) // Redis or in process, around both (serve_cluster.go)
 	return cmd
 }
 
@@ -90,28 +95,24 @@ func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	comp, err := wireCompliance(ctx, db, f.noGate, log.Named("compliance"), time.Now, f.node.onSynthesize())
+	cl := f.cluster
+	if cl == nil {
+		return errors.New("serve: the cluster parts were not set up (addServeCluster)")
+	}
+	db.OnCallEvent(cl.feed.Publish) // this node's call events, live on every node's dashboard
+	comp, err := wireCompliance(ctx, db, f.noGate, log.Named("compliance"), time.Now, f.node.onSynthesize(),
+		campaign.NumberHistory{Guard: cl.numbers})
 	if err != nil {
 		return failureErr(err)
 	}
 	var pacer campaign.Pacer = campaign.NewLocalPacer(nil)
 	var paceState campaign.PaceState = campaign.NewLocalPaceState(nil)
-	if f.redisURL != "" {
-		opt, err := redis.ParseURL(f.redisURL)
-		if err != nil {
-			return usageErr("--redis-url: %v", err)
-		}
-		rdb := redis.NewClient(opt)
-		defer rdb.Close()
-		if err := rdb.Ping(ctx).Err(); err != nil {
-			return failureErr(fmt.Errorf("redis %s: %s", opt.Addr, err.Error()))
-		}
-		pacer = campaign.NewRedisPacer(rdb, campaign.RedisPacerOptions{})
-		paceState = campaign.NewRedisPaceState(rdb, "")
-		if err := startDNCFanout(ctx, comp, rdb, log.Named("compliance")); err != nil {
+	if cl.rdb != nil {
+		pacer = campaign.NewRedisPacer(cl.rdb, campaign.RedisPacerOptions{Prefix: f.redisPrefix + "pace:"})
+		paceState = campaign.NewRedisPaceState(cl.rdb, f.redisPrefix+"pace:")
+		if err := startDNCFanout(ctx, comp, cl.rdb, f.redisPrefix+"dnc", log.Named("compliance")); err != nil {
 			return failureErr(err)
 		}
-		log.Info("cluster pacing through redis", zap.String("addr", opt.Addr))
 	}
 	if f.recordDir != "" {
 		if err := os.MkdirAll(f.recordDir, 0o755); err != nil {
@@ -140,8 +141,8 @@ func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
 	r, err := campaign.NewRunner(campaign.RunnerOptions{
 		Store: db, Dialer: ua, Pacer: pacer, Logger: log.Named("runner"), MaxCalls: f.maxCalls,
 		DrainTimeout: f.drain, RecordDir: f.recordDir, LeaseFor: f.leaseFor, Rescue: f.rescue,
-		Gate: comp.Gate, LoadScript: comp.LoadScript, State: paceState, Transfers: comp.Transfers, Speak: comp.Speak,
-		MaxLegs: f.maxLegs, OnPace: f.node.onPace(),
+		Gate: comp.Gate, LoadScript: comp.LoadScript, Numbers: cl.numbers, NumberBusyRetry: f.numberBusy,
+		State: paceState, Transfers: comp.Transfers, Speak: comp.Speak, MaxLegs: f.maxLegs, OnPace: f.node.onPace(),
 		Trunk: func(name string) (*dialer.Trunk, error) {
 			trunkMu.Lock()
 			defer trunkMu.Unlock()

@@ -65,8 +65,13 @@ func startHTTP(ctx context.Context, h *httpFlags, f *serveFlags, stderr io.Write
 	if err != nil {
 		return nil, err
 	}
+	var feed dashboard.LiveFeed
+	if f.cluster != nil {
+		feed = f.cluster.feed
+		db.OnCallEvent(f.cluster.feed.Publish) // events the API writes (campaign verbs), live too
+	}
 	srv, err := dashboard.New(dashboard.Options{Store: db, ScriptDir: h.scriptDir, RecordDir: f.recordDir,
-		InsecureCookies: h.insecureCookies, Logger: log})
+		InsecureCookies: h.insecureCookies, Logger: log, Feed: feed})
 	if err != nil {
 		db.Close()
 		return nil, failureErr(err)

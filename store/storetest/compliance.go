@@ -296,7 +296,7 @@ func testAttemptHistory(t *testing.T, db *store.DB) {
 	phone := got[0].Phone
 	hs, err := db.AttemptHistory(ctx, &store.AttemptHistoryParams{Phone: phone, Since: t0.Add(-time.Hour), Until: t0})
 	if err != nil || len(hs) != 1 || hs[0].Seller != "S1" || hs[0].Subject != "solar" || hs[0].Outcome != "answered" ||
-		hs[0].CallerID != "+1999" || !hs[0].StartedAt.Equal(t0) || hs[0].CampaignID != c.ID {
+		hs[0].CallerID != "+1999" || !hs[0].StartedAt.Equal(t0) || hs[0].CampaignID != c.ID || hs[0].CallID != "k1" {
 		t.Fatalf("history %+v %v", hs, err)
 	}
 	if hs, _ := db.AttemptHistory(ctx, &store.AttemptHistoryParams{Phone: phone, Since: t0.Add(time.Millisecond), Until: t0.Add(time.Hour)}); len(hs) != 0 {

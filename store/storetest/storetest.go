@@ -35,6 +35,7 @@ func Exercise(t *testing.T, newDB func(t *testing.T) *store.DB) {
 		{"Attempt", testAttempt},
 		{"ContactRescheduleFinish", testContactRescheduleFinish},
 		{"CallEvent", testCallEvent},
+		{"CallEventHook", testCallEventHook},
 		{"Dispositions", testDispositions},
 		{"Errors", testErrors},
 	}

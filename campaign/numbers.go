@@ -1,0 +1,89 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/voxdial/voxdial/compliance"
+	"github.com/voxdial/voxdial/numbers"
+	"github.com/voxdial/voxdial/store"
+)
+
+// NumberGuard keeps one call per number at a time across every campaign and node, and logs
+// the attempts on each number where every node's compliance gate sees them at once
+// (numbers.Guard: in process, or in Redis for a cluster).
+type NumberGuard interface {
+	// Lock takes the number for one call: numbers.ErrBusy when another call has it.
+	Lock(ctx context.Context, number, owner string) (*numbers.Lock, error)
+}
+
+// numberErrorRetry is when a contact is tried again after the number guard failed (its
+// shared state unreachable: no call meanwhile).
+const numberErrorRetry = time.Minute
+
+// lockNumber takes the contact's number for this call, right before the gate's last word.
+// false: the contact was rescheduled (another call has the number; or the guard failed,
+// and no call is placed without it), finished (not a number), or given back (draining).
+func (r *Runner) lockNumber(ctx context.Context, ct *store.Contact, log *zap.Logger,
+	reschedule func(time.Time, string), finish func(string, string), release func()) (*numbers.Lock, bool) {
+	l, err := r.opts.Numbers.Lock(ctx, ct.Phone, r.opts.Holder)
+	switch {
+	case err == nil:
+		return l, true
+	case errors.Is(err, numbers.ErrBusy):
+		log.Debug("number busy: another call has it", zap.Duration("retry_in", r.opts.NumberBusyRetry))
+		reschedule(r.opts.Now().Add(r.opts.NumberBusyRetry), "number_busy")
+	case ctx.Err() != nil:
+		release()
+	case errors.Is(err, numbers.ErrInvalidNumber):
+		finish("invalid_number", "not an E.164 number")
+	default:
+		log.Error("number guard failed: not calling (fail closed)", zap.Error(err))
+		reschedule(r.opts.Now().Add(numberErrorRetry), "number_error")
+	}
+	return nil, false
+}
+
+// recordNumber logs the attempt on the locked number before its store record and INVITE;
+// false: the contact was rescheduled or given back, and no call may be placed.
+func (r *Runner) recordNumber(ctx context.Context, l *numbers.Lock, p *Plan, callID, callerID string, at time.Time,
+	log *zap.Logger, reschedule func(time.Time, string), release func()) bool {
+	err := l.Record(ctx, numbers.Attempt{CallID: callID, At: at, Campaign: strconv.FormatInt(p.ID, 10),
+		Seller: p.Seller, CallerID: callerID})
+	switch {
+	case err == nil:
+		return true
+	case ctx.Err() != nil:
+		release()
+	case errors.Is(err, numbers.ErrLockLost):
+		log.Warn("number lock lost before the call: not calling", zap.Error(err))
+		reschedule(r.opts.Now().Add(r.opts.NumberBusyRetry), "number_busy")
+	default:
+		log.Error("number guard failed: not calling (fail closed)", zap.Error(err))
+		reschedule(r.opts.Now().Add(numberErrorRetry), "number_error")
+	}
+	return false
+}
+
+// NumberHistory shows a numbers.Guard's attempt log to the compliance gate
+// (compliance.StoreSourceOptions.Recent), so that its frequency caps count the attempts
+// of every node at once.
+type NumberHistory struct {
+	Guard *numbers.Guard
+}
+
+// RecentAttempts implements compliance.RecentAttempts.
+func (h NumberHistory) RecentAttempts(ctx context.Context, number uint64, since, until time.Time, buf []compliance.RecentAttempt) ([]compliance.RecentAttempt, error) {
+	as, err := h.Guard.Attempts(ctx, compliance.FormatNumber(number), since, until, nil)
+	if err != nil {
+		return buf, err
+	}
+	for _, a := range as {
+		buf = append(buf, compliance.RecentAttempt{CallID: a.CallID, At: a.At, Campaign: a.Campaign, Seller: a.Seller, CallerID: a.CallerID})
+	}
+	return buf, nil
+}
