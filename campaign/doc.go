@@ -40,6 +40,27 @@
 // minute. The log is what lets every node's gate count the attempts of the others at once
 // (NumberHistory).
 //
+// # Pacing
+//
+// MaxCalls is the node's bot capacity: answered calls. A one_to_one campaign
+// reserves a bot slot for each leg at lease time, so nothing is abandoned. A
+// predictive campaign's legs claim a slot when answered; the controller
+// (Decide) keeps as many legs in flight as the measured answer rate allows
+// while the expected answers finding no free slot stay within an allowance
+// that feedback from the store's 24 h and 30 d abandonment shrinks to 0 (1:1)
+// as the target nears. An answer with no free slot hears the abandonment
+// message at once and is hung up and recorded as abandoned (no re-call for
+// 72 h). Transfers wait at most 2 s for one of the campaign's agents
+// (abandoned otherwise), and dials are limited so that expected transfers fit
+// the agents. Answer rates, agents and expected transfers are shared through a
+// PaceState (Redis in a cluster).
+//
+//	lease ──► pacer permit ──► INVITE ──► answered? ──no──► leg ends (sample)
+//	                                         │ yes
+//	                        bot slot free? ──no──► message ≤ 2 s, hang up: abandoned
+//	                                         │ yes
+//	                                      script ──transfer──► agent free within 2 s? ──no──► transfer_abandoned
+//
 // A node extends its leases while it works; if it dies they expire and any
 // node's rescue returns the contacts (their open attempt is closed as
 // "lost"). On drain (SIGTERM) a runner stops leasing, gives back what it

@@ -28,6 +28,11 @@ type CreateParams struct {
 	MaxConcurrent int // per-campaign concurrent calls, all nodes (default 10)
 	Schedule      Schedule
 	Retry         RetryPolicy
+	// Pacing is one_to_one (the default: a bot slot is reserved for every leg,
+	// nothing is abandoned) or predictive (dial ahead from the measured answer
+	// rate; the gate's abandonment caps apply).
+	Pacing string
+	Pace   PaceOptions
 	// Requires overrides the required contact fields read from the script's
 	// `requires:` when non-nil.
 	Requires []string
@@ -77,6 +82,14 @@ func Create(ctx context.Context, db *store.DB, p CreateParams) (*store.Campaign,
 	if err := p.Retry.Compile(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidCampaign, err)
 	}
+	switch p.Pacing {
+	case "", PacingOneToOne, PacingPredictive:
+	default:
+		return nil, fmt.Errorf("%w: pacing %q: want %s or %s", ErrInvalidCampaign, p.Pacing, PacingOneToOne, PacingPredictive)
+	}
+	if err := p.Pace.Compile(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidCampaign, err)
+	}
 	requires := p.Requires
 	if requires == nil {
 		var err error
@@ -86,7 +99,8 @@ func Create(ctx context.Context, db *store.DB, p CreateParams) (*store.Campaign,
 	}
 	sched, _ := json.Marshal(&p.Schedule)
 	retry, _ := json.Marshal(&p.Retry)
-	return db.CampaignCreate(ctx, &store.CampaignCreateParams{
+	pace, _ := json.Marshal(&p.Pace)
+	return db.CampaignCreate(ctx, &store.CampaignCreateParams{Pacing: p.Pacing, Pace: pace,
 		Name: p.Name, Script: p.Script, Trunk: p.Trunk, CallerIDs: p.CallerIDs, Requires: requires,
 		Region: p.Region, TimeZone: p.TimeZone, Purpose: p.Purpose, Seller: p.Seller,
 		MaxAttempts: p.MaxAttempts, MaxConcurrent: p.MaxConcurrent, Schedule: sched, RetryPolicy: retry, Now: p.Now,
@@ -99,6 +113,7 @@ type Plan struct {
 	Sched *Schedule
 	Retry *RetryPolicy
 	Loc   *time.Location
+	Pace  PaceOptions
 }
 
 // Compile reads a stored campaign's schedule, retry policy and zone.
@@ -117,6 +132,14 @@ func Compile(c *store.Campaign) (*Plan, error) {
 		return nil, fmt.Errorf("campaign %q: %w", c.Name, err)
 	}
 	var err error
+	if p.Pace, err = ParsePaceOptions(c.Pace); err != nil {
+		return nil, paceErr(c.Name, err)
+	}
+	switch c.Pacing {
+	case "", PacingOneToOne, PacingPredictive:
+	default:
+		return nil, paceErr(c.Name, fmt.Errorf("pacing %q: want %s or %s", c.Pacing, PacingOneToOne, PacingPredictive))
+	}
 	if p.Loc, err = time.LoadLocation(orDefault(c.TimeZone, "UTC")); err != nil {
 		return nil, fmt.Errorf("campaign %q time zone: %w", c.Name, err)
 	}

@@ -19,7 +19,50 @@ type Results struct {
 	Attempts     int            `json:"attempts"`
 	Dispositions map[string]int `json:"dispositions"`
 	Outcomes     map[string]int `json:"outcomes"`
+	Pacing       *PacingResults `json:"pacing"`
 	Rows         []ResultRow    `json:"rows,omitempty"`
+}
+
+// PacingResults are a campaign's pacing settings and its abandonment over the
+// rules' windows, computed from the store (attempts and call events).
+type PacingResults struct {
+	Mode    string      `json:"mode"` // one_to_one | predictive
+	Options PaceOptions `json:"options"`
+	// Abandoned calls of live answers (answered with no free bot slot).
+	Abandon24h RateWindow `json:"abandon_24h"`
+	Abandon30d RateWindow `json:"abandon_30d"`
+	// Abandoned transfers of transfers asked for (no agent free within 2 s).
+	Transfers24h RateWindow `json:"transfers_24h"`
+	Transfers30d RateWindow `json:"transfers_30d"`
+}
+
+// RateWindow is one window's counts and rate.
+type RateWindow struct {
+	Total     int64   `json:"total"` // live answers, or transfers asked for
+	Abandoned int64   `json:"abandoned"`
+	Rate      float64 `json:"rate"`
+}
+
+// LoadPacing reads a campaign's pacing results at now.
+func LoadPacing(ctx context.Context, d *store.DB, c *store.Campaign, now time.Time) (*PacingResults, error) {
+	opts, err := ParsePaceOptions(c.Pace)
+	if err != nil {
+		return nil, paceErr(c.Name, err)
+	}
+	pr := &PacingResults{Mode: orDefault(c.Pacing, PacingOneToOne), Options: opts}
+	for _, q := range []struct {
+		f     func(context.Context, *store.AbandonCountsParams) (int64, int64, error)
+		since time.Duration
+		dst   *RateWindow
+	}{{d.AbandonCounts, 24 * time.Hour, &pr.Abandon24h}, {d.AbandonCounts, 30 * 24 * time.Hour, &pr.Abandon30d},
+		{d.TransferCounts, 24 * time.Hour, &pr.Transfers24h}, {d.TransferCounts, 30 * 24 * time.Hour, &pr.Transfers30d}} {
+		total, ab, err := q.f(ctx, &store.AbandonCountsParams{CampaignID: c.ID, Since: now.Add(-q.since)})
+		if err != nil {
+			return nil, err
+		}
+		*q.dst = RateWindow{Total: total, Abandoned: ab, Rate: AbandonStats{Live: total, Abandoned: ab}.Rate()}
+	}
+	return pr, nil
 }
 
 // ResultRow is one contact's result.
@@ -41,6 +84,9 @@ func LoadResults(ctx context.Context, d *store.DB, c *store.Campaign, rows bool)
 	r := &Results{Campaign: c.Name, State: c.State, Contacts: st.Total, Final: st.Contacts[store.ContactDone],
 		Pending: st.Contacts[store.ContactPending] + st.Contacts[store.ContactLeased], Attempts: st.Attempts,
 		Dispositions: st.Dispositions, Outcomes: st.Outcomes}
+	if r.Pacing, err = LoadPacing(ctx, d, c, time.Now()); err != nil {
+		return nil, err
+	}
 	if rows {
 		for after := int64(0); ; {
 			page, err := d.ContactList(ctx, &store.ContactListParams{CampaignID: c.ID, AfterID: after})

@@ -73,11 +73,12 @@ func DefaultRetryPolicy() RetryPolicy {
 		Outcomes: map[string]Delay{
 			"busy": {D: 30 * time.Minute}, "no_answer": {D: 2 * time.Hour}, "voicemail": {NextDay: true},
 			"failed": {D: time.Hour}, "congestion": {D: 5 * time.Minute}, "rejected": {D: 2 * time.Hour},
-			"lost": {D: 5 * time.Minute},
+			"lost": {D: 5 * time.Minute}, OutcomeAbandoned: {D: AbandonRecall},
 		},
-		Dispositions: map[string]Delay{"voicemail_left": {NextDay: true}, "no_response": {D: 2 * time.Hour}},
-		Backoff:      map[string]float64{"congestion": 2},
-		MaxDelay:     Duration(24 * time.Hour),
+		Dispositions: map[string]Delay{"voicemail_left": {NextDay: true}, "no_response": {D: 2 * time.Hour},
+			"transfer_abandoned": {D: time.Hour}},
+		Backoff:  map[string]float64{"congestion": 2},
+		MaxDelay: Duration(24 * time.Hour),
 	}
 }
 
@@ -198,6 +199,9 @@ func (p *RetryPolicy) Decide(f AttemptFacts) Decision {
 	}
 	if spent {
 		return final(fmt.Sprintf("max attempts (%d) reached", f.MaxAttempts))
+	}
+	if f.Outcome == OutcomeAbandoned && !delay.NextDay && delay.D < AbandonRecall {
+		delay.D = AbandonRecall // Ofcom: no re-call for 72 h after an abandoned call, whatever the policy says
 	}
 	if m := p.Backoff[key]; m > 1 && !delay.NextDay && f.Streak > 1 {
 		d := float64(delay.D)

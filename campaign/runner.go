@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/numbers"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/voicebot/live"
@@ -51,10 +52,30 @@ type RunnerOptions struct {
 	Limits func(t *dialer.Trunk) TrunkLimits
 	// LoadScript loads a campaign's script; default a live.Host's Load.
 	LoadScript func(path string) (Script, error)
-	Holder     string        // lease holder name; default host-pid-random
-	MaxCalls   int           // this node's bot capacity: concurrent calls (default 50)
-	LeaseFor   time.Duration // lease length, extended while working (default 10m)
-	Poll       time.Duration // how often to look for work when idle (default 1s)
+	Holder     string // lease holder name; default host-pid-random
+	// MaxCalls is this node's bot capacity: the answered calls its media, speech
+	// recognition and synthesis can carry at once (default 50). Ringing legs
+	// use trunk channels only.
+	MaxCalls int
+	// MaxLegs caps this node's legs (leased, ringing or answered) at once
+	// (default 4 × MaxCalls): predictive campaigns dial ahead of bot slots.
+	MaxLegs int
+	// State is the pacing state shared by the nodes (answer rates, agents);
+	// default in process (LocalPaceState). Use a RedisPaceState with a RedisPacer.
+	State PaceState
+	// Transfers admits voice-bot transfers against agents; give its For to the
+	// script host (live.Options.Transfers). Default: a desk wired into the
+	// default script host.
+	Transfers *TransferDesk
+	// Speak synthesises the abandonment message; default the default script
+	// host's speaker (live.Host.SpeakText).
+	Speak func(ctx context.Context, text string) (media.Source, error)
+	// AgentPoll is how often a campaign's agent queue endpoint is polled (default 2s).
+	AgentPoll time.Duration
+	// OnPace, when set, sees every pacing decision (metrics).
+	OnPace   func(PaceReport)
+	LeaseFor time.Duration // lease length, extended while working (default 10m)
+	Poll     time.Duration // how often to look for work when idle (default 1s)
 	// Rescue is how often expired leases are returned (default 30s; negative: never).
 	Rescue       time.Duration
 	RingTimeout  time.Duration // default 30s
@@ -78,10 +99,12 @@ type AttemptReport struct {
 	Phone       string
 	Attempt     int    // 0 when no call was placed
 	CallID      string // SIP Call-ID
-	Outcome     string // dialer outcome, or gate_block | gate_hold | window | released
+	Outcome     string // dialer outcome, abandoned, or gate_block | gate_hold | window | released
 	Disposition string
 	Final       bool
 	Next        time.Time
+	// TransferAbandoned: the bot transferred and no agent was free in time.
+	TransferAbandoned bool
 }
 
 // Runner is one node's dialling loop: scheduler, hopper, gate, pacer,
@@ -90,8 +113,13 @@ type Runner struct {
 	opts RunnerOptions
 	log  *zap.Logger
 
+	state   PaceState
+	pollers sync.WaitGroup // agent queue pollers
+
 	mu       sync.Mutex
 	active   int
+	bots     int // bot slots in use (answered calls, and 1:1 legs' reservations)
+	paces    map[int64]*campPace
 	byCamp   map[int64]int
 	plans    map[int64]*Plan
 	scripts  map[string]Script
@@ -114,9 +142,23 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	if opts.Limits == nil {
 		opts.Limits = func(t *dialer.Trunk) TrunkLimits { return TrunkLimits{Channels: t.MaxChannels} }
 	}
-	if opts.LoadScript == nil {
-		host := live.NewHost(live.Options{Logger: opts.Logger})
-		opts.LoadScript = func(path string) (Script, error) { return host.Load(path) }
+	if opts.Transfers == nil {
+		opts.Transfers = NewTransferDesk()
+	}
+	if opts.LoadScript == nil || opts.Speak == nil {
+		host := live.NewHost(live.Options{Logger: opts.Logger, Transfers: opts.Transfers.For})
+		if opts.LoadScript == nil {
+			opts.LoadScript = func(path string) (Script, error) { return host.Load(path) }
+		}
+		if opts.Speak == nil {
+			opts.Speak = host.SpeakText
+		}
+	}
+	if opts.State == nil {
+		opts.State = NewLocalPaceState(opts.Now)
+	}
+	if opts.AgentPoll <= 0 {
+		opts.AgentPoll = 2 * time.Second
 	}
 	if opts.Holder == "" {
 		host, _ := os.Hostname()
@@ -124,6 +166,9 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	}
 	if opts.MaxCalls <= 0 {
 		opts.MaxCalls = 50
+	}
+	if opts.MaxLegs <= 0 {
+		opts.MaxLegs = 4 * opts.MaxCalls
 	}
 	if opts.LeaseFor <= 0 {
 		opts.LeaseFor = 10 * time.Minute
@@ -152,8 +197,8 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	if opts.NumberBusyRetry <= 0 {
 		opts.NumberBusyRetry = time.Minute
 	}
-	return &Runner{opts: opts, log: opts.Logger.With(zap.String("holder", opts.Holder)),
-		byCamp: map[int64]int{}, plans: map[int64]*Plan{}, scripts: map[string]Script{},
+	return &Runner{opts: opts, log: opts.Logger.With(zap.String("holder", opts.Holder)), state: opts.State,
+		byCamp: map[int64]int{}, paces: map[int64]*campPace{}, plans: map[int64]*Plan{}, scripts: map[string]Script{},
 		zones: map[string]*time.Location{}, wake: make(chan struct{}, 1)}, nil
 }
 
@@ -238,9 +283,8 @@ func (r *Runner) lease(ctx context.Context, now time.Time, wg *sync.WaitGroup, c
 			r.log.Error("campaign cannot run", zap.String("campaign", c.Name), zap.Error(err))
 			continue
 		}
-		r.mu.Lock()
-		free := min(r.opts.MaxCalls-r.active, plan.MaxConcurrent-r.byCamp[c.ID])
-		r.mu.Unlock()
+		cp := r.campPace(ctx, plan)
+		free := r.decide(ctx, plan, cp, now).Legs
 		if free <= 0 {
 			continue
 		}
@@ -253,15 +297,23 @@ func (r *Runner) lease(ctx context.Context, now time.Time, wg *sync.WaitGroup, c
 			continue
 		}
 		for _, ct := range got {
+			s := &slot{inFlight: true}
 			r.mu.Lock()
 			r.active++
 			r.byCamp[c.ID]++
+			cp.legs++
+			if !cp.predictive {
+				// 1:1: the leg's bot slot is reserved now, so its answer always finds one.
+				s.bot = true
+				r.bots++
+			}
 			r.mu.Unlock()
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				defer r.done(c.ID)
-				r.work(ctx, callCtx, plan, ct)
+				defer r.freeSlot(cp, s)
+				r.work(ctx, callCtx, plan, cp, s, ct)
 			}()
 		}
 		total += len(got)
@@ -333,7 +385,7 @@ func (r *Runner) zone(p *Plan, tz string) *time.Location {
 // work takes one leased contact through window, gate, pacer, gate, call,
 // script and retry policy. leaseCtx ends at drain (give the contact back if
 // not dialled yet); callCtx ends at the drain deadline (hang up).
-func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, ct *store.Contact) {
+func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, s *slot, ct *store.Contact) {
 	db := r.opts.Store
 	rec := context.WithoutCancel(leaseCtx) // records are written even while draining
 	log := r.log.With(zap.String("campaign", p.Name), zap.Int64("contact_id", ct.ID), zap.String("to", dialer.MaskNumber(ct.Phone)))
@@ -449,8 +501,31 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, ct *store.Cont
 		return
 	}
 	rep.Attempt, rep.CallID = att.AttemptNo, callID
-	res := r.call(callCtx, p, trunk, callerID, ct, callID, log)
+	var xfer *callTransfer
+	if cp.opts.PacesTransfers() {
+		xfer = &callTransfer{r: r, cp: cp, log: log.With(zap.String("call_id", callID)), wait: AbandonWindow,
+			onAsk: func() { r.transferAsked(cp, s) },
+			ev: func(typ string, data map[string]any) {
+				_ = db.CallEventAppend(rec, &store.CallEventAppendParams{CampaignID: p.ID, ContactID: ct.ID, AttemptID: att.ID,
+					Type: typ, Data: data, At: r.opts.Now()})
+			}}
+		r.opts.Transfers.add(callID, xfer)
+		defer r.opts.Transfers.remove(callID)
+	}
+	res := r.call(callCtx, p, cp, s, xfer, trunk, callerID, ct, callID, log)
+	if xfer != nil {
+		if _, abandoned := xfer.end(); abandoned {
+			res.Disposition = "transfer_abandoned"
+			rep.TransferAbandoned = true
+		}
+	}
 	r.record(rec, p, ct, att, res, &rep, log)
+	if rep.Outcome == OutcomeAbandoned {
+		cp.abandoned()
+		_ = db.CallEventAppend(rec, &store.CallEventAppendParams{CampaignID: p.ID, ContactID: ct.ID, AttemptID: att.ID,
+			Type: "abandoned", Data: map[string]any{"reason": "no free bot slot", "message": res.Variables["abandon_message"]},
+			At: r.opts.Now()})
+	}
 	report()
 }
 
@@ -494,7 +569,7 @@ func (r *Runner) event(ctx context.Context, req GateRequest, typ string, data an
 }
 
 // call places the call and runs the script; it returns the final result.
-func (r *Runner) call(ctx context.Context, p *Plan, trunk *dialer.Trunk, callerID string, ct *store.Contact, callID string, log *zap.Logger) dialer.Result {
+func (r *Runner) call(ctx context.Context, p *Plan, cp *campPace, s *slot, xfer *callTransfer, trunk *dialer.Trunk, callerID string, ct *store.Contact, callID string, log *zap.Logger) dialer.Result {
 	req := dialer.DialRequest{Trunk: trunk, To: ct.Phone, RingTimeout: r.opts.RingTimeout, CallID: callID,
 		CallerID: callerID, Logger: log.With(zap.String("call_id", callID))}
 	if r.opts.RecordDir != "" {
@@ -528,9 +603,33 @@ func (r *Runner) call(ctx context.Context, p *Plan, trunk *dialer.Trunk, callerI
 		log.Warn("dial", zap.Error(err))
 		return failed(out, err)
 	}
+	setup := call.Result()
+	answered := setup.Timings.AnsweredAt != nil
+	sample := PaceSample{Dialled: 1, RingMS: setup.Timings.SetupMS}
+	if answered {
+		sample.Answered = 1
+	}
+	cp.record(ctx, sample)
+	if !answered {
+		r.legEnded(cp, s)
+	}
 	if call.Answered() {
-		if err := run(ctx, call); err != nil && ctx.Err() == nil {
-			log.Warn("script stopped", zap.Error(err))
+		if !r.answered(cp, s) {
+			r.abandon(ctx, p, call, callerID, log.With(zap.String("call_id", callID)))
+		} else {
+			if xfer != nil {
+				xfer.mu.Lock()
+				xfer.answeredAt = *setup.Timings.AnsweredAt
+				xfer.mu.Unlock()
+			}
+			if err := run(ctx, call); err != nil && ctx.Err() == nil {
+				log.Warn("script stopped", zap.Error(err))
+			}
+			select {
+			case <-call.Done():
+			case <-ctx.Done():
+			}
+			cp.record(ctx, PaceSample{Finished: 1, BotCalls: 1, BotMS: time.Since(*setup.Timings.AnsweredAt).Milliseconds()})
 		}
 	}
 	select {
@@ -548,6 +647,9 @@ func (r *Runner) record(ctx context.Context, p *Plan, ct *store.Contact, att *st
 	outcome := string(res.Outcome)
 	if res.Outcome == dialer.OutcomeAnswered && res.AMD != nil && res.AMD.Verdict == "machine" && res.Disposition == "" {
 		outcome = "voicemail"
+	}
+	if res.Outcome == dialer.OutcomeAnswered && res.Disposition == DispositionAbandoned {
+		outcome = OutcomeAbandoned
 	}
 	streak := 1
 	if ct.LastOutcome == outcome {
@@ -584,6 +686,35 @@ func (r *Runner) record(ctx context.Context, p *Plan, ct *store.Contact, att *st
 		log.Error("record attempt", zap.Error(err))
 	}
 	rep.Outcome, rep.Disposition, rep.Final, rep.Next = outcome, disp, d.Final, next
+}
+
+// Outcome and disposition of a call answered when no bot slot was free.
+const (
+	OutcomeAbandoned     = "abandoned"
+	DispositionAbandoned = "abandoned"
+)
+
+// abandon handles an answer that found no free bot slot lawfully: the
+// information message (identity, no re-call, opt-out number) starts at once —
+// well within the 2 s the rules allow — then the bot hangs up. The attempt is
+// recorded as abandoned, so the gate's abandonment rate and 72 h rules see it.
+func (r *Runner) abandon(ctx context.Context, p *Plan, call *dialer.Call, callerID string, log *zap.Logger) {
+	msg := abandonMessage(p, callerID)
+	call.SetBotResult(func(res *dialer.Result) {
+		res.Disposition = DispositionAbandoned
+		res.Variables["abandon_message"] = msg
+	})
+	log.Warn("answered with no free bot slot: abandonment message, then hang up")
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	src, err := r.opts.Speak(pctx, msg)
+	if err == nil {
+		err = call.Play(pctx, src)
+	}
+	if err != nil && pctx.Err() == nil {
+		log.Error("abandonment message not played", zap.Error(err))
+	}
+	_ = call.Hangup(context.WithoutCancel(ctx))
 }
 
 // callbackAt reads a callback request: the voice-bot's `callback:` or, from
@@ -629,6 +760,7 @@ func (r *Runner) drain(wg *sync.WaitGroup, hangupAll context.CancelFunc) error {
 		hangupAll()
 		<-done
 	}
+	r.stopPollers()
 	// Anything still leased by us and not dialling goes back.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

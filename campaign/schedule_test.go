@@ -101,6 +101,9 @@ func TestRetryPolicyDefaults(t *testing.T) {
 		{AttemptFacts{Outcome: "answered", Attempts: 1, MaxAttempts: 5}, true, "completed", ""},
 		{AttemptFacts{Outcome: "answered", Disposition: "voicemail_left", Attempts: 1, MaxAttempts: 5}, false, "", "next_day"},
 		{AttemptFacts{Outcome: "answered", Disposition: "callback_requested", CallbackAt: now.Add(24 * time.Hour), Attempts: 1, MaxAttempts: 5}, false, "", "0s"},
+		{AttemptFacts{Outcome: "abandoned", Attempts: 1, MaxAttempts: 5, Streak: 1}, false, "", "72h0m0s"},
+		{AttemptFacts{Outcome: "abandoned", Attempts: 5, MaxAttempts: 5, Streak: 1}, true, "abandoned", ""},
+		{AttemptFacts{Outcome: "answered", Disposition: "transfer_abandoned", Attempts: 1, MaxAttempts: 5}, false, "", "1h0m0s"},
 	}
 	for _, c := range cases {
 		c.f.Now = now
@@ -115,6 +118,14 @@ func TestRetryPolicyDefaults(t *testing.T) {
 	cb := p.Decide(AttemptFacts{Outcome: "answered", Disposition: "callback_requested", CallbackAt: now.Add(26 * time.Hour), Attempts: 1, MaxAttempts: 5})
 	if got := NextAttempt(cb, now, s, time.UTC, time.UTC); !got.Equal(now.Add(26 * time.Hour)) {
 		t.Fatalf("callback at %s", got)
+	}
+	// No policy re-calls an abandoned call within 72 h (Ofcom).
+	short := RetryPolicy{Outcomes: map[string]Delay{OutcomeAbandoned: {D: time.Hour}}}
+	if err := short.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	if d := short.Decide(AttemptFacts{Outcome: OutcomeAbandoned, Attempts: 1, MaxAttempts: 5, Now: now}); d.Final || d.Delay.D != AbandonRecall {
+		t.Fatalf("abandoned with a 1h policy: %+v, want 72h", d)
 	}
 	vm := p.Decide(AttemptFacts{Outcome: "voicemail", Attempts: 1, MaxAttempts: 5})
 	if got := NextAttempt(vm, now, s, time.UTC, time.UTC); !got.Equal(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)) {

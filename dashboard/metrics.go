@@ -42,10 +42,18 @@ type Metrics struct {
 	webhookLatency  prometheus.Histogram
 	asrLatency      prometheus.Histogram
 	ttsLatency      *prometheus.HistogramVec
-	liveReceived    *prometheus.CounterVec
-	livePublished   *prometheus.CounterVec
-	numberErrors    *prometheus.CounterVec
-	numberLocks     prometheus.Gauge
+	// Pacing (campaign.Runner's OnPace and OnAttempt).
+	dialRatio          *prometheus.GaugeVec
+	answerRate         *prometheus.GaugeVec
+	abandonRate        *prometheus.GaugeVec
+	transferAbandon    *prometheus.GaugeVec
+	agents             *prometheus.GaugeVec
+	callsAbandoned     prometheus.Counter
+	transfersAbandoned prometheus.Counter
+	liveReceived       *prometheus.CounterVec
+	livePublished      *prometheus.CounterVec
+	numberErrors       *prometheus.CounterVec
+	numberLocks        prometheus.Gauge
 }
 
 // NewMetrics registers the metrics on a private registry.
@@ -87,6 +95,20 @@ func NewMetrics() *Metrics {
 			Help: "Speech recognition latency per bot turn: caller's end of speech to the final result.", Buckets: latency}),
 		ttsLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "voxdial_tts_synthesis_seconds",
 			Help: "Prompt syntheses this node had to do (prompt-cache misses), by result.", Buckets: latency}, []string{"result"}),
+		dialRatio: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "voxdial_pacing_dial_ratio",
+			Help: "Legs in flight per free bot slot after this node's last pacing decision (1: no overdial)."}, []string{"campaign"}),
+		answerRate: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "voxdial_pacing_answer_rate",
+			Help: "Measured answer rate over the last 5 minutes (with the 1:1 prior while samples are few)."}, []string{"campaign"}),
+		abandonRate: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "voxdial_pacing_abandon_rate",
+			Help: "Abandoned calls per live answer over the rules' windows (limit 0.03)."}, []string{"campaign", "window"}),
+		transferAbandon: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "voxdial_pacing_transfer_abandon_rate",
+			Help: "Abandoned transfers per transfer asked for, over the rules' windows (limit 0.03)."}, []string{"campaign", "window"}),
+		agents: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "voxdial_pacing_agents",
+			Help: "A campaign's agents for transfers, busy and available (all nodes)."}, []string{"campaign", "state"}),
+		callsAbandoned: prometheus.NewCounter(prometheus.CounterOpts{Name: "voxdial_node_calls_abandoned_total",
+			Help: "Calls this node answered with no free bot slot (abandonment message, then hang-up)."}),
+		transfersAbandoned: prometheus.NewCounter(prometheus.CounterOpts{Name: "voxdial_node_transfers_abandoned_total",
+			Help: "Transfers of this node's calls that found no free agent within 2 s."}),
 		liveReceived: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "voxdial_live_events_received_total",
 			Help: "Call events this dashboard showed, by the path that brought them first: feed (at once, from any node) or poll (catch-up of the log)."}, []string{"source"}),
 		livePublished: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "voxdial_live_events_published_total",
@@ -99,6 +121,7 @@ func NewMetrics() *Metrics {
 	m.reg.MustRegister(m.activeCalls, m.attempts, m.cps, m.gate, m.turnLatency, m.firstAudio, m.hopperDepth, m.leased,
 		m.leasesExpired, m.attemptsLost, m.nodeAttempts, m.logins, m.sseClients, m.eventsPublished,
 		m.rtpReceived, m.rtpLost, m.rtpJitter, m.webhookTries, m.webhookLatency, m.asrLatency, m.ttsLatency,
+		m.dialRatio, m.answerRate, m.abandonRate, m.transferAbandon, m.agents, m.callsAbandoned, m.transfersAbandoned,
 		m.liveReceived, m.livePublished, m.numberErrors, m.numberLocks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -116,13 +139,35 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // as campaign.RunnerOptions.OnAttempt.
 func (m *Metrics) ObserveAttempt(rep campaign.AttemptReport) {
 	m.nodeAttempts.WithLabelValues(attemptLabel(rep.Outcome)).Inc()
+	if rep.Outcome == campaign.OutcomeAbandoned {
+		m.callsAbandoned.Inc()
+	}
+	if rep.TransferAbandoned {
+		m.transfersAbandoned.Inc()
+	}
+}
+
+// ObservePace records a campaign's pacing as this node decided it; give it as
+// campaign.RunnerOptions.OnPace.
+func (m *Metrics) ObservePace(r campaign.PaceReport) {
+	c := r.Campaign
+	m.dialRatio.WithLabelValues(c).Set(r.DialRatio)
+	m.answerRate.WithLabelValues(c).Set(r.AnswerRate)
+	m.abandonRate.WithLabelValues(c, "24h").Set(r.Abandon24h.Rate())
+	m.abandonRate.WithLabelValues(c, "30d").Set(r.Abandon30d.Rate())
+	if r.AgentsPaced {
+		m.transferAbandon.WithLabelValues(c, "24h").Set(r.Transfers24h.Rate())
+		m.transferAbandon.WithLabelValues(c, "30d").Set(r.Transfers30d.Rate())
+		m.agents.WithLabelValues(c, "busy").Set(float64(r.AgentsBusy))
+		m.agents.WithLabelValues(c, "available").Set(float64(r.AgentsFree))
+	}
 }
 
 // nodeOutcomes are the label values of voxdial_node_attempts_total: the
 // dialer's outcomes and what else the runner does with a contact.
 var nodeOutcomes = map[string]bool{
 	"answered": true, "busy": true, "no_answer": true, "rejected": true, "invalid_number": true, "congestion": true,
-	"failed": true, "voicemail": true, "gate_block": true, "gate_hold": true, "gate_error": true, "window": true,
+	"failed": true, "voicemail": true, "abandoned": true, "gate_block": true, "gate_hold": true, "gate_error": true, "window": true,
 	"released": true, "pacer_error": true, "trunk_error": true, "lease_lost": true, "schedule_ended": true, "max_attempts": true,
 	"number_busy": true, "number_error": true,
 }

@@ -36,3 +36,33 @@ func TestObserveAttemptLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestObservePace: the pacing gauges and the abandonment counters.
+func TestObservePace(t *testing.T) {
+	t.Parallel()
+	m := dashboard.NewMetrics()
+	m.ObservePace(campaign.PaceReport{CampaignID: 3, Campaign: "spring", Predictive: true, DialRatio: 1.75, AnswerRate: 0.4,
+		Abandon24h: campaign.AbandonStats{Live: 200, Abandoned: 3}, Abandon30d: campaign.AbandonStats{Live: 1000, Abandoned: 10},
+		AgentsPaced: true, AgentsBusy: 2, AgentsFree: 1, Transfers24h: campaign.AbandonStats{Live: 50, Abandoned: 1}})
+	m.ObserveAttempt(campaign.AttemptReport{Outcome: campaign.OutcomeAbandoned})
+	m.ObserveAttempt(campaign.AttemptReport{Outcome: "answered", TransferAbandoned: true})
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body, _ := io.ReadAll(rec.Body)
+	for _, want := range []string{
+		`voxdial_pacing_dial_ratio{campaign="spring"} 1.75`,
+		`voxdial_pacing_answer_rate{campaign="spring"} 0.4`,
+		`voxdial_pacing_abandon_rate{campaign="spring",window="24h"} 0.015`,
+		`voxdial_pacing_abandon_rate{campaign="spring",window="30d"} 0.01`,
+		`voxdial_pacing_transfer_abandon_rate{campaign="spring",window="24h"} 0.02`,
+		`voxdial_pacing_agents{campaign="spring",state="busy"} 2`,
+		`voxdial_pacing_agents{campaign="spring",state="available"} 1`,
+		`voxdial_node_calls_abandoned_total 1`,
+		`voxdial_node_transfers_abandoned_total 1`,
+		`voxdial_node_attempts_total{outcome="abandoned"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}

@@ -38,21 +38,25 @@ type Campaign struct {
 	MaxConcurrent int             `json:"max_concurrent"`
 	Schedule      json.RawMessage `json:"schedule"`
 	RetryPolicy   json.RawMessage `json:"retry_policy"`
-	CreatedAt     time.Time       `json:"created_at"`
-	UpdatedAt     time.Time       `json:"updated_at"`
-	StartedAt     time.Time       `json:"started_at,omitzero"`
-	FinishedAt    time.Time       `json:"finished_at,omitzero"`
+	// Pacing is one_to_one or predictive (also read by the compliance gate);
+	// Pace the pacing options, JSON owned by package campaign.
+	Pacing     string          `json:"pacing"`
+	Pace       json.RawMessage `json:"pace"`
+	CreatedAt  time.Time       `json:"created_at"`
+	UpdatedAt  time.Time       `json:"updated_at"`
+	StartedAt  time.Time       `json:"started_at,omitzero"`
+	FinishedAt time.Time       `json:"finished_at,omitzero"`
 }
 
 const campaignCols = `id, name, state, script, trunk, caller_ids, requires, region, time_zone, purpose, seller,
-	max_attempts, max_concurrent, schedule, retry_policy, created_at, updated_at, started_at, finished_at`
+	max_attempts, max_concurrent, schedule, retry_policy, pacing, pace, created_at, updated_at, started_at, finished_at`
 
 func scanCampaign(row interface{ Scan(...any) error }) (*Campaign, error) {
 	var c Campaign
-	var callerIDs, requires, schedule, retry string
+	var callerIDs, requires, schedule, retry, pace string
 	err := row.Scan(&c.ID, &c.Name, &c.State, &c.Script, &c.Trunk, nullStr{&callerIDs}, nullStr{&requires},
 		&c.Region, &c.TimeZone, &c.Purpose, &c.Seller, &c.MaxAttempts, &c.MaxConcurrent,
-		nullStr{&schedule}, nullStr{&retry}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt},
+		nullStr{&schedule}, nullStr{&retry}, &c.Pacing, nullStr{&pace}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt},
 		timeCol{&c.StartedAt}, timeCol{&c.FinishedAt})
 	if err != nil {
 		return nil, translate(err)
@@ -65,6 +69,7 @@ func scanCampaign(row interface{ Scan(...any) error }) (*Campaign, error) {
 	}
 	c.Schedule = json.RawMessage(orJSON(schedule, "{}"))
 	c.RetryPolicy = json.RawMessage(orJSON(retry, "{}"))
+	c.Pace = json.RawMessage(orJSON(pace, "{}"))
 	return &c, nil
 }
 
@@ -116,7 +121,9 @@ type CampaignCreateParams struct {
 	MaxConcurrent int
 	Schedule      json.RawMessage
 	RetryPolicy   json.RawMessage
-	Now           time.Time // default time.Now()
+	Pacing        string          // one_to_one (default) | predictive
+	Pace          json.RawMessage // pacing options; default {}
+	Now           time.Time       // default time.Now()
 }
 
 // CampaignCreate inserts a draft campaign; a taken name is ErrConflict.
@@ -132,12 +139,20 @@ func (db *DB) CampaignCreate(ctx context.Context, p *CampaignCreateParams) (*Cam
 	if err != nil {
 		return nil, fmt.Errorf("create campaign %q: retry policy: %w", p.Name, err)
 	}
+	pace, err := jsonDoc(p.Pace, "{}")
+	if err != nil {
+		return nil, fmt.Errorf("create campaign %q: pace: %w", p.Name, err)
+	}
+	pacing := p.Pacing
+	if pacing == "" {
+		pacing = "one_to_one"
+	}
 	now := nowOr(p.Now)
 	row := db.sql.QueryRowContext(ctx, db.q(`INSERT INTO campaigns (name, state, script, trunk, caller_ids, requires,
-		region, time_zone, purpose, seller, max_attempts, max_concurrent, schedule, retry_policy, created_at, updated_at)
-		VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+campaignCols),
+		region, time_zone, purpose, seller, max_attempts, max_concurrent, schedule, retry_policy, pacing, pace, created_at, updated_at)
+		VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+campaignCols),
 		p.Name, p.Script, p.Trunk, jsonList(p.CallerIDs), jsonList(p.Requires), p.Region, p.TimeZone,
-		p.Purpose, p.Seller, p.MaxAttempts, p.MaxConcurrent, sched, retry, db.ts(now), db.ts(now))
+		p.Purpose, p.Seller, p.MaxAttempts, p.MaxConcurrent, sched, retry, pacing, pace, db.ts(now), db.ts(now))
 	c, err := scanCampaign(row)
 	if err != nil {
 		return nil, fmt.Errorf("create campaign %q: %w", p.Name, err)

@@ -128,16 +128,33 @@ type AbandonCountsParams struct {
 	Since      time.Time
 }
 
-// AbandonCounts counts answered (live) and abandoned attempts of a campaign since Since.
+// AbandonCounts counts live-answered and abandoned attempts of a campaign since Since. An
+// abandoned call was answered live (outcome abandoned: no free bot slot), so it counts in
+// both; answering machines (outcome voicemail) count in neither.
 func (db *DB) AbandonCounts(ctx context.Context, p *AbandonCountsParams) (live, abandoned int64, err error) {
 	err = db.sql.QueryRowContext(ctx, db.q(`SELECT
-		COALESCE(SUM(CASE WHEN outcome = 'answered' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN outcome IN ('answered', 'abandoned') THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN outcome = 'abandoned' OR disposition = 'abandoned' THEN 1 ELSE 0 END), 0)
 		FROM attempts WHERE campaign_id = ? AND started_at >= ?`), p.CampaignID, db.ts(p.Since)).Scan(&live, &abandoned)
 	if err != nil {
 		return 0, 0, fmt.Errorf("abandon counts of campaign %d: %w", p.CampaignID, translate(err))
 	}
 	return live, abandoned, nil
+}
+
+// TransferCounts counts a campaign's transfers to agents (admitted or abandoned) and
+// abandoned transfers since Since, from its call events (transfer_admitted,
+// transfer_abandoned).
+func (db *DB) TransferCounts(ctx context.Context, p *AbandonCountsParams) (transfers, abandoned int64, err error) {
+	err = db.sql.QueryRowContext(ctx, db.q(`SELECT
+		COALESCE(SUM(CASE WHEN type IN ('transfer_admitted', 'transfer_abandoned') THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN type = 'transfer_abandoned' THEN 1 ELSE 0 END), 0)
+		FROM call_events WHERE campaign_id = ? AND type IN ('transfer_admitted', 'transfer_abandoned') AND at >= ?`),
+		p.CampaignID, db.ts(p.Since)).Scan(&transfers, &abandoned)
+	if err != nil {
+		return 0, 0, fmt.Errorf("transfer counts of campaign %d: %w", p.CampaignID, translate(err))
+	}
+	return transfers, abandoned, nil
 }
 
 // ContactFacts is what the contacts table knows about a number's subscriber (its most

@@ -18,7 +18,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Whole-system benchmarks (one JSON object per run)",
 	}
-	cmd.AddCommand(newBenchCallsCmd(), newBenchGateCmd(), newBenchImportCmd(), newBenchMediaCmd(), newBenchASRCmd(), newBenchTTSCmd(), newBenchBotCmd())
+	cmd.AddCommand(newBenchCallsCmd(), newBenchGateCmd(), newBenchImportCmd(), newBenchMediaCmd(), newBenchASRCmd(), newBenchTTSCmd(), newBenchBotCmd(), newBenchPacingCmd())
 	return cmd
 }
 

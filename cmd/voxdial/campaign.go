@@ -81,6 +81,7 @@ func newCampaignCreateCmd(db dbFunc) *cobra.Command {
 	var jsonOut bool
 	var days, requires, callerIDs []string
 	var window, retryJSON, runFor string
+	var agentHandle time.Duration
 	cmd := &cobra.Command{
 		Use:   "create <name> --script FILE --trunk NAME|URI",
 		Short: "Create a draft campaign",
@@ -106,6 +107,7 @@ func newCampaignCreateCmd(db dbFunc) *cobra.Command {
 				}
 				p.Schedule.RunFor = campaign.Duration(d)
 			}
+			p.Pace.AgentHandle = campaign.Duration(agentHandle)
 			if retryJSON != "" {
 				if err := json.Unmarshal([]byte(retryJSON), &p.Retry); err != nil {
 					return usageErr("--retry: %v (e.g. '{\"outcomes\":{\"busy\":\"10m\"}}')", err)
@@ -150,6 +152,14 @@ func newCampaignCreateCmd(db dbFunc) *cobra.Command {
 	f.StringVar(&runFor, "run-for", "", "length of each cron run (default 4h)")
 	f.StringVar(&retryJSON, "retry", "", `retry policy JSON, e.g. {"outcomes":{"busy":"10m"},"terminal":["no_commitment"]}`)
 	f.StringSliceVar(&requires, "requires", nil, "required contact fields (default: the script's requires:)")
+	f.StringVar(&p.Pacing, "pacing", campaign.PacingOneToOne, "one_to_one (a bot slot per leg, nothing abandoned) | predictive (dial ahead from the measured answer rate)")
+	f.Float64Var(&p.Pace.MaxDialRatio, "max-dial-ratio", campaign.DefaultMaxDialRatio, "predictive: at most this many legs in flight per free bot slot")
+	f.Float64Var(&p.Pace.AbandonTarget, "abandon-target", campaign.DefaultAbandonTarget, "predictive: abandonment to stay under (fraction; the rules' limit is 0.03)")
+	f.StringVar(&p.Pace.AbandonMessage, "abandon-message", "", "said to a callee answered with no free bot slot (default: seller, no re-call for 3 days, opt-out number)")
+	f.IntVar(&p.Pace.Agents, "agents", 0, "human agents taking this campaign's transfers (0: transfers not paced)")
+	f.StringVar(&p.Pace.AgentsURL, "agents-url", "", `queue endpoint polled for free agents (HTTP GET, JSON {"available": N}); wins over --agents`)
+	f.DurationVar(&agentHandle, "agent-handle-time", campaign.DefaultAgentHandle, "agent handle time until measured; how long a REFER transfer holds its agent")
+	f.Float64Var(&p.Pace.TransferTarget, "transfer-target", campaign.DefaultTransferTarget, "abandoned transfers to stay under (fraction; limit 0.03)")
 	f.BoolVar(&jsonOut, "json", false, "print the campaign as one JSON document")
 	return cmd
 }
@@ -200,13 +210,18 @@ func newCampaignShowCmd(db dbFunc) *cobra.Command {
 				if err != nil {
 					return failureErr(err)
 				}
+				pr, err := campaign.LoadPacing(cmd.Context(), d, c, time.Now())
+				if err != nil {
+					return failureErr(err)
+				}
 				if jsonOut {
-					return printJSON(cmd.OutOrStdout(), map[string]any{"campaign": c, "stats": st})
+					return printJSON(cmd.OutOrStdout(), map[string]any{"campaign": c, "stats": st, "pacing": pr})
 				}
 				w := cmd.OutOrStdout()
 				fmt.Fprintf(w, "campaign %d %q: %s\n  script %s, trunk %s, region %s, zone %s, max attempts %d, max concurrent %d\n  schedule %s\n  retry %s\n",
 					c.ID, c.Name, c.State, c.Script, c.Trunk, c.Region, c.TimeZone, c.MaxAttempts, c.MaxConcurrent, c.Schedule, c.RetryPolicy)
 				fmt.Fprintf(w, "  contacts %d: %v; attempts %d (%d dialling)\n", st.Total, st.Contacts, st.Attempts, st.OpenAttempts)
+				printPacing(w, pr)
 				return nil
 			})
 		},
@@ -242,8 +257,29 @@ func newCampaignStateCmd(db dbFunc, verb, short string) *cobra.Command {
 	return cmd
 }
 
+// printPacing prints a campaign's pacing mode and its abandonment over the rules' windows.
+func printPacing(w io.Writer, pr *campaign.PacingResults) {
+	if pr == nil {
+		return
+	}
+	o := pr.Options
+	fmt.Fprintf(w, "  pacing %s (max dial ratio %g, abandon target %g)", pr.Mode, o.MaxDialRatio, o.AbandonTarget)
+	if o.PacesTransfers() {
+		agents := fmt.Sprint(o.Agents)
+		if o.AgentsURL != "" {
+			agents = o.AgentsURL
+		}
+		fmt.Fprintf(w, ", agents %s", agents)
+	}
+	fmt.Fprintf(w, "\n  abandoned calls: 24 h %d of %d live (%.2f %%), 30 d %d of %d (%.2f %%)\n",
+		pr.Abandon24h.Abandoned, pr.Abandon24h.Total, 100*pr.Abandon24h.Rate, pr.Abandon30d.Abandoned, pr.Abandon30d.Total, 100*pr.Abandon30d.Rate)
+	fmt.Fprintf(w, "  abandoned transfers: 24 h %d of %d (%.2f %%), 30 d %d of %d (%.2f %%)\n",
+		pr.Transfers24h.Abandoned, pr.Transfers24h.Total, 100*pr.Transfers24h.Rate, pr.Transfers30d.Abandoned, pr.Transfers30d.Total, 100*pr.Transfers30d.Rate)
+}
+
 func printResults(w io.Writer, r *campaign.Results) {
 	fmt.Fprintf(w, "campaign %q (%s): %d contacts, %d final, %d pending, %d attempts\n", r.Campaign, r.State, r.Contacts, r.Final, r.Pending, r.Attempts)
+	printPacing(w, r.Pacing)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  DISPOSITION\tCONTACTS")
 	keys := make([]string, 0, len(r.Dispositions))

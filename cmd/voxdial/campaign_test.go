@@ -49,6 +49,27 @@ func TestCampaignCommands(t *testing.T) {
 		{name: "bad window", args: []string{"campaign", "create", "win", "--window", "nine-five"}, wantCode: 2, want: []string{`window.start: "nine"`}},
 		{name: "window without a dash", args: []string{"campaign", "create", "win", "--window", "0900"}, wantCode: 2, want: []string{"--window \"0900\": want HH:MM-HH:MM"}},
 		{name: "bad retry", args: []string{"campaign", "create", "rt", "--retry", "{"}, wantCode: 2, want: []string{"--retry"}},
+		{name: "predictive with agents", args: []string{"campaign", "create", "pred", "--script", script, "--trunk", "sim", "--pacing", "predictive",
+			"--max-dial-ratio", "2.5", "--agents", "4", "--agent-handle-time", "90s", "--json"},
+			check: func(t *testing.T, out map[string]any) {
+				pace, _ := out["pace"].(map[string]any)
+				if out["pacing"] != "predictive" || pace["max_dial_ratio"] != 2.5 || pace["agents"] != float64(4) || pace["agent_handle"] != "1m30s" ||
+					pace["abandon_target"] != 0.02 {
+					t.Fatalf("created %v: want predictive pacing with its options", out)
+				}
+			}},
+		{name: "bad pacing", args: []string{"campaign", "create", "pc", "--pacing", "aggressive"}, wantCode: 2, want: []string{`pacing "aggressive"`}},
+		{name: "abandon target over 3 %", args: []string{"campaign", "create", "pc", "--pacing", "predictive", "--abandon-target", "0.05"},
+			wantCode: 2, want: []string{"abandon target 0.05"}},
+		{name: "bad agents url", args: []string{"campaign", "create", "pc", "--agents-url", "queue.local"}, wantCode: 2, want: []string{`agents url "queue.local"`}},
+		{name: "show pacing", args: []string{"campaign", "show", "pred", "--json"},
+			check: func(t *testing.T, out map[string]any) {
+				pr, _ := out["pacing"].(map[string]any)
+				ab, _ := pr["abandon_24h"].(map[string]any)
+				if pr["mode"] != "predictive" || ab == nil || ab["total"] != float64(0) {
+					t.Fatalf("show: %v, want the pacing mode and 24 h abandonment", out)
+				}
+			}},
 		{name: "import", args: []string{"campaign", "import", "rem", example, "--json"},
 			want: []string{`"imported":5`, `"duplicates":1`, `"rejected":2`, `"line":7,"field":"phone"`, `"line":9,"field":"amount"`}},
 		{name: "re-import is idempotent", args: []string{"campaign", "import", "rem", example, "--json"},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/compliance"
+	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/voicebot"
 	"github.com/voxdial/voxdial/voicebot/live"
@@ -25,6 +26,10 @@ type runnerCompliance struct {
 	LoadScript func(path string) (campaign.Script, error)
 	Store      *compliance.StoreGate
 	OptOuts    *compliance.OptOuts // nil without a gate
+	// Transfers admits the voice bots' transfers against agents; Speak says the
+	// abandonment message (the script host's speaker). Give both to the runner.
+	Transfers *campaign.TransferDesk
+	Speak     func(ctx context.Context, text string) (media.Source, error)
 }
 
 // startDNCFanout makes this node publish its opt-outs on Redis and apply the other nodes'
@@ -53,10 +58,12 @@ func startDNCFanout(ctx context.Context, comp *runnerCompliance, rdb *redis.Clie
 // the cluster's attempts that the store does not show yet to the gate's history.
 func wireCompliance(ctx context.Context, db *store.DB, noGate bool, log *zap.Logger, now func() time.Time, onSynth func(time.Duration, error),
 	recent compliance.RecentAttempts) (*runnerCompliance, error) {
+	desk := campaign.NewTransferDesk()
 	if noGate {
-		host := live.NewHost(live.Options{Logger: log.Named("script"), OnSynthesize: onSynth})
+		host := live.NewHost(live.Options{Logger: log.Named("script"), OnSynthesize: onSynth, Transfers: desk.For})
 		return &runnerCompliance{Gate: &campaign.AllowAllGate{Logger: log},
-			LoadScript: func(p string) (campaign.Script, error) { return host.Load(p) }}, nil
+			LoadScript: func(p string) (campaign.Script, error) { return host.Load(p) },
+			Transfers:  desk, Speak: host.SpeakText}, nil
 	}
 	sg, err := compliance.NewStoreGate(ctx, db, compliance.StoreSourceOptions{Recent: recent})
 	if err != nil {
@@ -64,7 +71,7 @@ func wireCompliance(ctx context.Context, db *store.DB, noGate bool, log *zap.Log
 	}
 	go sg.DNC.Run(ctx, dncRefresh, func(err error) { log.Warn("do-not-call refresh", zap.Error(err)) })
 	optOuts := &compliance.OptOuts{DB: db, DNC: sg.DNC, Now: now}
-	host := live.NewHost(live.Options{Logger: log.Named("script"), OnSynthesize: onSynth,
+	host := live.NewHost(live.Options{Logger: log.Named("script"), OnSynthesize: onSynth, Transfers: desk.For,
 		OptOut: func(callID, to string) voicebot.OptOuter { return optOuts.For(callID, to) }})
 	return &runnerCompliance{
 		Gate: &campaign.ComplianceGate{Gate: sg.Gate, Audit: &compliance.AuditBatcher{Audit: sg.Audit},
@@ -74,5 +81,7 @@ func wireCompliance(ctx context.Context, db *store.DB, noGate bool, log *zap.Log
 		LoadScript: func(p string) (campaign.Script, error) { return host.Load(p) },
 		Store:      sg,
 		OptOuts:    optOuts,
+		Transfers:  desk,
+		Speak:      host.SpeakText,
 	}, nil
 }

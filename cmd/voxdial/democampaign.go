@@ -163,7 +163,7 @@ func runDemoCampaign(ctx context.Context, dbURL, logLevel, recordDir string, tim
 	runCtx, stopRunner := context.WithCancel(ctx)
 	defer stopRunner()
 	runner, err := campaign.NewRunner(campaign.RunnerOptions{
-		Store: db, Dialer: ua, Gate: comp.Gate, LoadScript: comp.LoadScript, Now: now, Logger: log.Named("runner"),
+		Store: db, Dialer: ua, Gate: comp.Gate, LoadScript: comp.LoadScript, Transfers: comp.Transfers, Speak: comp.Speak, Now: now, Logger: log.Named("runner"),
 		Trunk:    func(string) (*dialer.Trunk, error) { return trunk, nil },
 		Limits:   func(*dialer.Trunk) campaign.TrunkLimits { return campaign.TrunkLimits{CPS: 5, Channels: 10} },
 		MaxCalls: 10, Poll: 250 * time.Millisecond, RingTimeout: 6 * time.Second, DrainTimeout: 10 * time.Second,

@@ -20,7 +20,7 @@ import (
 type serveFlags struct {
 	configPath, dbURL, redisURL, listen, recordDir, logLevel string
 	redisPrefix                                              string
-	maxCalls                                                 int
+	maxCalls, maxLegs                                        int
 	drain, leaseFor, rescue, numberBusy, numberRetain        time.Duration
 	migrate, noGate                                          bool
 	cps                                                      float64
@@ -40,9 +40,9 @@ leasing contacts, give back those not dialled yet, let live calls finish up to
 
 Several nodes may share one PostgreSQL database (VOXDIAL_DATABASE_URL); with
 VOXDIAL_REDIS_URL set, the trunks' CPS and channel budgets, the campaigns'
-concurrency, the per-number call locks and attempt counts, opt-outs and live
-call events are shared through Redis, otherwise kept in this process. With
-Redis unreachable, no call is placed.`,
+concurrency, their measured answer rates and agents, the per-number call locks
+and attempt counts, opt-outs and live call events are shared through Redis,
+otherwise kept in this process. With Redis unreachable, no call is placed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), f, cmd.ErrOrStderr())
@@ -56,7 +56,8 @@ Redis unreachable, no call is placed.`,
 	fl.StringVar(&f.listen, "listen", "", "SIP listen address (overrides sip.listen)")
 	fl.StringVar(&f.recordDir, "record-dir", "", "record answered calls into this directory")
 	fl.StringVar(&f.logLevel, "log-level", "", "debug | info | warn | error (overrides log.level)")
-	fl.IntVar(&f.maxCalls, "max-calls", 50, "this node's concurrent calls (bot capacity)")
+	fl.IntVar(&f.maxCalls, "max-calls", 50, "this node's bot capacity: answered calls at once (ringing legs use trunk channels only)")
+	fl.IntVar(&f.maxLegs, "max-legs", 0, "this node's legs at once, ringing included (default 4 × --max-calls)")
 	fl.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "on SIGTERM, how long live calls may go on")
 	fl.DurationVar(&f.leaseFor, "lease-for", 10*time.Minute, "lease length (kept extended while a node lives; a dead node's contacts return after it)")
 	fl.DurationVar(&f.rescue, "rescue-every", 30*time.Second, "how often this node returns expired leases to the campaign (negative: never)")
@@ -105,8 +106,10 @@ func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
 		return failureErr(err)
 	}
 	var pacer campaign.Pacer = campaign.NewLocalPacer(nil)
+	var paceState campaign.PaceState = campaign.NewLocalPaceState(nil)
 	if cl.rdb != nil {
 		pacer = campaign.NewRedisPacer(cl.rdb, campaign.RedisPacerOptions{Prefix: f.redisPrefix + "pace:"})
+		paceState = campaign.NewRedisPaceState(cl.rdb, f.redisPrefix+"pace:")
 		if err := startDNCFanout(ctx, comp, cl.rdb, f.redisPrefix+"dnc", log.Named("compliance")); err != nil {
 			return failureErr(err)
 		}
@@ -139,6 +142,7 @@ func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
 		Store: db, Dialer: ua, Pacer: pacer, Logger: log.Named("runner"), MaxCalls: f.maxCalls,
 		DrainTimeout: f.drain, RecordDir: f.recordDir, LeaseFor: f.leaseFor, Rescue: f.rescue,
 		Gate: comp.Gate, LoadScript: comp.LoadScript, Numbers: cl.numbers, NumberBusyRetry: f.numberBusy,
+		State: paceState, Transfers: comp.Transfers, Speak: comp.Speak, MaxLegs: f.maxLegs, OnPace: f.node.onPace(),
 		Trunk: func(name string) (*dialer.Trunk, error) {
 			trunkMu.Lock()
 			defer trunkMu.Unlock()

@@ -27,6 +27,14 @@ func (n *nodeMetrics) onAttempt() func(campaign.AttemptReport) {
 	return n.m.ObserveAttempt
 }
 
+// onPace is the runner's OnPace: pacing gauges in /metrics.
+func (n *nodeMetrics) onPace() func(campaign.PaceReport) {
+	if n == nil || n.m == nil {
+		return nil
+	}
+	return n.m.ObservePace
+}
+
 // onSynthesize is the script host's OnSynthesize: prompt syntheses in /metrics.
 func (n *nodeMetrics) onSynthesize() func(time.Duration, error) {
 	if n == nil || n.m == nil {

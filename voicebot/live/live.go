@@ -11,6 +11,7 @@ import (
 
 	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/voicebot"
 )
 
@@ -46,6 +47,34 @@ type Options struct {
 	// OnSynthesize gets the time of every prompt synthesis of the default speaker
 	// (cache misses only; metrics).
 	OnSynthesize func(time.Duration, error)
+	// Transfers, when set, gives a call's transfer admission (the campaign
+	// runner's agents); nil for a call, or no Transfers, transfers at once.
+	Transfers func(callID string) TransferAdmitter
+}
+
+// TransferAdmitter decides whether a voice bot's transfer may go ahead: a
+// human agent must be free to take it.
+type TransferAdmitter interface {
+	// Admit blocks until an agent is free for the transfer to target, or returns
+	// an error: the transfer is then abandoned (the bot's transfer fails).
+	Admit(ctx context.Context, target string) error
+	// Done reports how an admitted transfer went: method refer or bridge, or err.
+	Done(method string, err error)
+}
+
+// admitted is a transfer that asks the admitter first.
+type admitted struct {
+	next  voicebot.Transferer
+	admit TransferAdmitter
+}
+
+func (a admitted) Transfer(ctx context.Context, target string) (string, error) {
+	if err := a.admit.Admit(ctx, target); err != nil {
+		return "", fmt.Errorf("%w: %w", voicebot.ErrNoTransfer, err)
+	}
+	method, err := a.next.Transfer(ctx, target)
+	a.admit.Done(method, err)
+	return method, err
 }
 
 // Host loads scripts (once per path) and runs them on calls. Safe for
@@ -176,7 +205,11 @@ func (s *Script) Prepare(vars map[string]string, req *dialer.DialRequest) (func(
 		if s.host.opts.OptOut != nil {
 			optOut = s.host.opts.OptOut(call.ID(), to)
 		}
-		return finish(ctx, call, runBot(ctx, call, bot, vars, speaker, eng, s.host.opts.NoAMD, tap, optOut, s.host.opts.Metrics, s.host.opts.OnResult, log))
+		var admit TransferAdmitter
+		if s.host.opts.Transfers != nil {
+			admit = s.host.opts.Transfers(call.ID())
+		}
+		return finish(ctx, call, runBot(ctx, call, bot, vars, speaker, eng, s.host.opts.NoAMD, tap, optOut, admit, s.host.opts.Metrics, s.host.opts.OnResult, log))
 	}, nil
 }
 
@@ -192,6 +225,16 @@ func (h *Host) recognizer(bot *voicebot.Bot) asr.Engine {
 		h.asr = eng
 	})
 	return h.asr
+}
+
+// SpeakText synthesises text with the host's speaker (through its prompt
+// cache): the campaign runner's abandonment message.
+func (h *Host) SpeakText(ctx context.Context, text string) (media.Source, error) {
+	sp, err := h.speakerFor()
+	if err != nil {
+		return nil, err
+	}
+	return sp.Speak(ctx, voicebot.Prompt{Text: text, Template: text})
 }
 
 func (h *Host) speakerFor() (voicebot.Speaker, error) {
@@ -300,7 +343,7 @@ func watchDTMF(ctx context.Context, call *dialer.Call) <-chan string {
 
 // runBot drives an answered call with a full voice-bot script and records the
 // bot's result in the call's result.
-func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[string]string, speaker voicebot.Speaker, eng asr.Engine, noAMD bool, tap *audioTap, optOut voicebot.OptOuter, metrics *Metrics, onResult func(string, voicebot.Result), log *zap.Logger) error {
+func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[string]string, speaker voicebot.Speaker, eng asr.Engine, noAMD bool, tap *audioTap, optOut voicebot.OptOuter, admit TransferAdmitter, metrics *Metrics, onResult func(string, voicebot.Result), log *zap.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	log = log.With(zap.String("call_id", call.ID()))
@@ -315,6 +358,10 @@ func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[
 			}
 			return err
 		},
+	}
+	var transferer voicebot.Transferer = transfer
+	if admit != nil {
+		transferer = admitted{next: transfer, admit: admit}
 	}
 	answered := time.Now()
 	if a := call.Result().Timings.AnsweredAt; a != nil {
@@ -340,7 +387,7 @@ func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[
 	}
 	res, err := voicebot.Run(ctx, botLeg{call}, voicebot.RuntimeOptions{
 		Bot: bot, Vars: vars, Speaker: speaker, Listener: listener, DTMF: watchDTMF(ctx, call), AMD: amd,
-		Transferer: transfer, OptOut: optOut, AnsweredAt: answered, Logger: log,
+		Transferer: transferer, OptOut: optOut, AnsweredAt: answered, Logger: log,
 	})
 	call.SetBotResult(func(r *dialer.Result) { FillResult(r, res) })
 	metrics.observe(res)
