@@ -22,7 +22,13 @@ type ComplianceAuditor interface {
 //	compliance allow                          → allow
 //	compliance hold (a person must look)      → hold (the runner retries later)
 //	compliance block, time alone decides      → hold until next_eligible_at
+//	compliance block by campaign-level rules  → hold (the runner retries later)
 //	compliance block otherwise                → block (compliance_blocked, final)
+//
+// Campaign-level rules (campaignLevelRules) say nothing about the contact: a stale registry
+// copy, an invalid caller ID, the campaign's abandonment rate, a data source that failed.
+// No call is placed, but the contact is not given up either: once an operator imports the
+// registry copy or fixes the caller ID, or the rate falls, the campaign goes on.
 type ComplianceGate struct {
 	Gate  *compliance.Gate
 	Audit ComplianceAuditor // required
@@ -30,6 +36,10 @@ type ComplianceGate struct {
 	// none known, every earlier call of the seller counts (fail closed).
 	DebtIDs func(ctx context.Context, contactID int64) ([]string, error)
 }
+
+// campaignLevelRules block a call for reasons outside the contact (see ComplianceGate).
+const campaignLevelRules = compliance.RuleSet(1<<compliance.DNCSnapshotStale | 1<<compliance.CallerIDInvalid |
+	1<<compliance.AbandonRateCap | 1<<compliance.DataUnavailable | 1<<compliance.CampaignUnknown)
 
 // Check implements Gate.
 func (g *ComplianceGate) Check(ctx context.Context, req GateRequest) (GateVerdict, error) {
@@ -60,8 +70,11 @@ func (g *ComplianceGate) Check(ctx context.Context, req GateRequest) (GateVerdic
 		v.Decision = GateHold
 	default:
 		v.Decision = GateBlock
-		if !d.NextEligibleAt.IsZero() {
+		switch {
+		case !d.NextEligibleAt.IsZero():
 			v.Decision, v.NextEligible = GateHold, d.NextEligibleAt
+		case d.Rules&^campaignLevelRules == 0:
+			v.Decision = GateHold
 		}
 	}
 	v.Reason = strings.Join(v.RuleIDs, ",") + ": " + d.Reason()
