@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -19,7 +17,6 @@ import (
 	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/sim"
-	"github.com/voxdial/voxdial/sim/simtest"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
 	"github.com/voxdial/voxdial/voicebot/live"
@@ -186,18 +183,8 @@ func TestAdaptiveDialling(t *testing.T) {
 		t.Skip("-short: two 15 s campaign runs")
 	}
 	const bots, run, warm = 10, 15 * time.Second, 3 * time.Second
-	b := setupCluster(t)
-	far := simtest.Start(t, "pace-profile", paceProfile)
-	trunk, err := dialer.ParseTrunk("sip:" + far.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	trunk.Name, trunk.CallerID = "sim", "+12125550000"
-	b.trunk = trunk
-	script := filepath.Join(t.TempDir(), "talk.yaml")
-	if err := os.WriteFile(script, []byte(talkScript), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	b := setupClusterWith(t, "pace-profile", paceProfile, "talk.yaml", talkScript)
+	far, script := b.far, b.script
 	db := storetest.OpenPostgres(t)
 	ctx := context.Background()
 	limits := TrunkLimits{CPS: 40, Burst: 1, Channels: 24}
@@ -369,18 +356,8 @@ func TestTransferPacing(t *testing.T) {
 
 func testTransferPacing(t *testing.T, queue bool) {
 	const contacts, agents = 16, 2
-	b := setupCluster(t)
-	far := simtest.Start(t, "transfer-profile", transferProfile)
-	trunk, err := dialer.ParseTrunk("sip:" + far.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	trunk.Name, trunk.CallerID = "sim", "+12125550000"
-	b.trunk = trunk
-	script := filepath.Join(t.TempDir(), "transfer.yaml")
-	if err := os.WriteFile(script, []byte(transferScript), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	b := setupClusterWith(t, "transfer-profile", transferProfile, "transfer.yaml", transferScript)
+	far, script := b.far, b.script
 	db := storetest.OpenPostgres(t)
 	ctx := context.Background()
 	pace := PaceOptions{Agents: agents}
@@ -466,29 +443,11 @@ func TestOverdialTwoNodes(t *testing.T) {
 		t.Skip("-short: a 12 s two-node campaign")
 	}
 	const botsPerNode, run = 6, 12 * time.Second
-	b := setupCluster(t)
-	far := simtest.Start(t, "pace-profile", paceProfile)
-	trunk, err := dialer.ParseTrunk("sip:" + far.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	trunk.Name, trunk.CallerID = "sim", "+12125550000"
-	b.trunk = trunk
-	script := filepath.Join(t.TempDir(), "talk.yaml")
-	if err := os.WriteFile(script, []byte(talkScript), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	url := storetest.PostgresURL(t)
+	b := setupClusterWith(t, "pace-profile", paceProfile, "talk.yaml", talkScript)
+	far, script := b.far, b.script
 	ctx := context.Background()
-	open := func() *store.DB {
-		db, err := store.Open(ctx, url, store.Options{Migrate: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	db1, db2 := open(), open()
+	dbs := openNodes(t, 2)
+	db1, db2 := dbs[0], dbs[1]
 	rdb, prefix := testRedis(t)
 	c, err := Create(ctx, db1, CreateParams{Name: "overdial", Script: script, Trunk: "sim", MaxAttempts: 2, MaxConcurrent: 30,
 		Pacing: PacingPredictive, Seller: "Acme"})

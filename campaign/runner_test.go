@@ -19,7 +19,6 @@ import (
 	"github.com/voxdial/voxdial/sim"
 	"github.com/voxdial/voxdial/sim/simtest"
 	"github.com/voxdial/voxdial/store"
-	"github.com/voxdial/voxdial/store/storetest"
 )
 
 // testProfile routes by the last digit: 0-5 a person who answers at once
@@ -64,7 +63,14 @@ type clusterBundle struct {
 
 func setupCluster(t *testing.T) *clusterBundle {
 	t.Helper()
-	far := simtest.Start(t, "test-profile", testProfile)
+	return setupClusterWith(t, "test-profile", testProfile, "short.yaml", testScript)
+}
+
+// setupClusterWith starts the simulator with a population profile and writes a script
+// for the nodes: the trunk "sim" points at the simulator.
+func setupClusterWith(t *testing.T, profileName, profile, scriptName, scriptBody string) *clusterBundle {
+	t.Helper()
+	far := simtest.Start(t, profileName, profile)
 	ctx := context.Background()
 	trunk, err := dialer.ParseTrunk("sip:" + far.Addr().String())
 	if err != nil {
@@ -72,8 +78,8 @@ func setupCluster(t *testing.T) *clusterBundle {
 	}
 	trunk.Name = "sim"
 	trunk.CallerID = "+12125550000"
-	script := filepath.Join(t.TempDir(), "short.yaml")
-	if err := os.WriteFile(script, []byte(testScript), 0o644); err != nil {
+	script := filepath.Join(t.TempDir(), scriptName)
+	if err := os.WriteFile(script, []byte(scriptBody), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	clock := media.NewClock(media.ClockOptions{})
@@ -153,17 +159,9 @@ func TestTwoNodes(t *testing.T) {
 	}
 	const contacts = 300
 	b := setupCluster(t)
-	url := storetest.PostgresURL(t)
 	ctx := context.Background()
-	open := func() *store.DB {
-		db, err := store.Open(ctx, url, store.Options{Migrate: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	db1, db2 := open(), open()
+	dbs := openNodes(t, 2)
+	db1, db2 := dbs[0], dbs[1]
 	rdb, prefix := testRedis(t)
 	pool := []string{"+13125550100", "(212) 555-0101"} // the second is normalised to +12125550101
 	c, err := Create(ctx, db1, CreateParams{Name: "cluster", Script: b.script, Trunk: "sim", MaxAttempts: 3, MaxConcurrent: 16,

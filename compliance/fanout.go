@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/voxdial/voxdial/internal/redissub"
 )
 
 // DNCPublisher tells every node about a new do-not-call entry the store already has, so
@@ -59,28 +61,11 @@ func (f *RedisFanout) PublishDNC(ctx context.Context, list List, scope string, n
 // returned function applies messages until ctx ends (run it on its own goroutine). Bad
 // messages are reported to onErr and skipped.
 func (f *RedisFanout) Subscribe(ctx context.Context, onErr func(error)) (func(), error) {
-	sub := f.Client.Subscribe(ctx, f.channel())
-	if _, err := sub.Receive(ctx); err != nil { // the subscription confirmation
-		sub.Close()
-		return nil, fmt.Errorf("subscribe to %s: %w", f.channel(), err)
-	}
-	return func() {
-		defer sub.Close()
-		ch := sub.Channel()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case m, ok := <-ch:
-				if !ok {
-					return
-				}
-				if err := f.apply(m.Payload); err != nil && onErr != nil {
-					onErr(err)
-				}
-			}
+	return redissub.Subscribe(ctx, f.Client, f.channel(), func(payload string) {
+		if err := f.apply(payload); err != nil && onErr != nil {
+			onErr(err)
 		}
-	}, nil
+	})
 }
 
 func (f *RedisFanout) apply(payload string) error {

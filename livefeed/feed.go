@@ -2,11 +2,11 @@ package livefeed
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/voxdial/voxdial/internal/redissub"
 	"github.com/voxdial/voxdial/store"
 )
 
@@ -196,32 +196,15 @@ func (r *Redis) send(ctx context.Context, batch []*store.CallEvent) {
 // While the connection is down go-redis reconnects and resubscribes; what was published
 // meanwhile is lost to this subscriber. Messages that are not events go to onErr.
 func (r *Redis) Subscribe(ctx context.Context, fn func(*store.CallEvent), onErr func(error)) (func(), error) {
-	sub := r.rdb.Subscribe(ctx, r.channel)
-	if _, err := sub.Receive(ctx); err != nil { // the subscription's confirmation
-		sub.Close()
-		return nil, fmt.Errorf("subscribe to %s: %w", r.channel, err)
-	}
-	return func() {
-		defer sub.Close()
-		ch := sub.Channel()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case m, ok := <-ch:
-				if !ok {
-					return
-				}
-				e, err := Decode([]byte(m.Payload))
-				if err != nil {
-					if onErr != nil {
-						onErr(err)
-					}
-					continue
-				}
-				r.opts.received()
-				fn(e)
+	return redissub.Subscribe(ctx, r.rdb, r.channel, func(payload string) {
+		e, err := Decode([]byte(payload))
+		if err != nil {
+			if onErr != nil {
+				onErr(err)
 			}
+			return
 		}
-	}, nil
+		r.opts.received()
+		fn(e)
+	})
 }
