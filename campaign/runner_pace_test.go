@@ -141,15 +141,16 @@ func campaignAttempts(t *testing.T, db *store.DB, id int64) []*store.Attempt {
 // and may have freed its slot: ends are taken this much earlier.
 const simEndSlack = 100 * time.Millisecond
 
-// peakConcurrent is the most calls the simulator had up at once.
-func peakConcurrent(calls []sim.CallRecord) int {
+// peakConcurrent is the most calls the simulator had up at once, each call's end taken
+// slack earlier.
+func peakConcurrent(calls []sim.CallRecord, slack time.Duration) int {
 	type ev struct {
 		at    time.Time
 		delta int
 	}
 	var evs []ev
 	for _, c := range calls {
-		end := c.EndedAt.Add(-simEndSlack)
+		end := c.EndedAt.Add(-slack)
 		if c.EndedAt.IsZero() {
 			end = time.Now()
 		}
@@ -234,7 +235,7 @@ func TestAdaptiveDialling(t *testing.T) {
 		}
 		pr.stop(t)
 		calls := far.Calls()[before:]
-		res := result{calls: calls, peak: peakConcurrent(calls), atts: campaignAttempts(t, db, c.ID)}
+		res := result{calls: calls, peak: peakConcurrent(calls, simEndSlack), atts: campaignAttempts(t, db, c.ID)}
 		abandonedIDs := map[string]bool{}
 		for _, a := range res.atts {
 			switch a.Outcome {
@@ -415,7 +416,7 @@ func testTransferPacing(t *testing.T, queue bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	peak := peakConcurrent(agentCalls)
+	peak := peakConcurrent(agentCalls, simEndSlack)
 	st, _ := db.CampaignStatsGet(ctx, &store.CampaignGetParams{ID: c.ID})
 	t.Logf("%d contacts in %s: %d transfers asked, %d abandoned, %d agent calls at the simulator, peak %d at once; dispositions %v",
 		contacts, time.Since(start).Round(time.Millisecond), transfers, abandoned, len(agentCalls), peak, st.Dispositions)
@@ -483,7 +484,7 @@ func TestOverdialTwoNodes(t *testing.T) {
 		n.stop(t)
 	}
 	calls := far.Calls()[before:]
-	peak := peakConcurrent(calls)
+	peak := peakConcurrent(calls, simEndSlack)
 	w, err := state.Window(ctx, key)
 	if err != nil {
 		t.Fatal(err)

@@ -339,27 +339,11 @@ func contactByPhone(t *testing.T, db *store.DB, campaignID int64, phone string) 
 // channels; calls started in any window w never exceed burst + cps*w.
 func checkLimits(t *testing.T, calls []sim.CallRecord, lim TrunkLimits) {
 	t.Helper()
-	type ev struct {
-		at    time.Time
-		delta int
-	}
-	var evs []ev
 	starts := make([]time.Time, 0, len(calls))
 	for _, c := range calls {
-		evs = append(evs, ev{c.StartedAt, 1}, ev{c.EndedAt, -1})
 		starts = append(starts, c.StartedAt)
 	}
-	sort.Slice(evs, func(i, j int) bool {
-		if evs[i].at.Equal(evs[j].at) {
-			return evs[i].delta < evs[j].delta
-		}
-		return evs[i].at.Before(evs[j].at)
-	})
-	cur, peak := 0, 0
-	for _, e := range evs {
-		cur += e.delta
-		peak = max(peak, cur)
-	}
+	peak := peakConcurrent(calls, 0)
 	if peak > lim.Channels {
 		t.Fatalf("%d concurrent calls at the simulator, trunk max channels %d", peak, lim.Channels)
 	}
