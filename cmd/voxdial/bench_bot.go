@@ -148,18 +148,11 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 	if err != nil {
 		return failureErr(err)
 	}
-	far, err := sim.New(sim.Options{Profile: prof, MaxRecords: 1})
+	far, trunk, err := startLocalSim(ctx, sim.Options{Profile: prof, MaxRecords: 1})
 	if err != nil {
-		return failureErr(err)
-	}
-	if err := far.Start(ctx); err != nil {
 		return failureErr(err)
 	}
 	defer far.Close()
-	trunk, err := dialer.ParseTrunk("sip:" + far.Addr().String())
-	if err != nil {
-		return failureErr(err)
-	}
 	var (
 		recogMu sync.Mutex
 		recog   []time.Duration // end of speech → final result, per spoken turn

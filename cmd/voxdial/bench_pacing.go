@@ -94,19 +94,11 @@ mix:
 	if err != nil {
 		return failureErr(err)
 	}
-	far, err := sim.New(sim.Options{Profile: prof})
+	far, trunk, err := startLocalSim(ctx, sim.Options{Profile: prof})
 	if err != nil {
-		return failureErr(err)
-	}
-	if err := far.Start(ctx); err != nil {
 		return failureErr(err)
 	}
 	defer far.Close()
-	trunk, err := dialer.ParseTrunk("sip:" + far.Addr().String())
-	if err != nil {
-		return failureErr(err)
-	}
-	trunk.Name, trunk.CallerID = "sim", "+12125550000"
 	_, ua, closeUA, err := startBenchDialer(ctx, media.PortRange{})
 	if err != nil {
 		return err

@@ -92,12 +92,9 @@ func runDemo(ctx context.Context, f demoFlags, stdout, stderr io.Writer) error {
 	if err != nil {
 		return failureErr(err)
 	}
-	far, err := sim.New(sim.Options{Logger: log.Named("sim")})
+	far, trunk, err := startLocalSim(ctx, sim.Options{Logger: log.Named("sim")})
 	if err != nil {
-		return failureErr(fmt.Errorf("simulator: %w", err))
-	}
-	if err := far.Start(ctx); err != nil {
-		return failureErr(fmt.Errorf("simulator: %w", err))
+		return failureErr(err)
 	}
 	defer far.Close()
 
@@ -112,12 +109,6 @@ func runDemo(ctx context.Context, f demoFlags, stdout, stderr io.Writer) error {
 		return failureErr(err)
 	}
 	defer ua.Close()
-	trunk, err := dialer.ParseTrunk("sip:" + far.Addr().String())
-	if err != nil {
-		return failureErr(err)
-	}
-	trunk.Name = "sim"
-	trunk.CallerID = "+12125550000"
 
 	fmt.Fprintf(stderr, "voxdial demo: simulator on %s, placing %d calls (recordings in %s)\n",
 		far.Addr(), len(demoCalls), f.recordDir)

@@ -106,11 +106,8 @@ func runDemoCampaign(ctx context.Context, dbURL, logLevel, recordDir string, tim
 	if err != nil {
 		return failureErr(err)
 	}
-	far, err := sim.New(sim.Options{Profile: prof, Logger: log.Named("sim")})
+	far, trunk, err := startLocalSim(ctx, sim.Options{Profile: prof, Logger: log.Named("sim")})
 	if err != nil {
-		return failureErr(err)
-	}
-	if err := far.Start(ctx); err != nil {
 		return failureErr(err)
 	}
 	defer far.Close()
@@ -125,11 +122,6 @@ func runDemoCampaign(ctx context.Context, dbURL, logLevel, recordDir string, tim
 		return failureErr(err)
 	}
 	defer ua.Close()
-	trunk, err := dialer.ParseTrunk("sip:" + far.Addr().String())
-	if err != nil {
-		return failureErr(err)
-	}
-	trunk.Name, trunk.CallerID = "sim", "+12125550000"
 
 	name := "demo-" + time.Now().UTC().Format("20060102-150405")
 	c, err := campaign.Create(ctx, db, campaign.CreateParams{
