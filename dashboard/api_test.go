@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
 )
@@ -475,5 +476,45 @@ func TestHealthzDraining(t *testing.T) {
 	}
 	if r := b.do("", "GET", "/api/openapi.json", nil); r.Code != 200 || !strings.Contains(string(r.Body), `"openapi":"3.0.3"`) {
 		t.Fatalf("openapi = %d %s", r.Code, trim(r.Body))
+	}
+}
+
+// A campaign created through the API carries its pacing mode and options; bad ones are a
+// 400 that names them.
+func TestCampaignCreatePacing(t *testing.T) {
+	t.Parallel()
+	b := setup(t, storetest.OpenSQLite(t))
+	r := b.do(store.RoleCollections, "POST", "/api/campaigns", map[string]any{"name": "paced", "script": "asset:hello.yaml",
+		"pacing": "predictive", "pace": map[string]any{"agents": 4, "abandon_message": "This is Acme, call 1 800 555 0100 to opt out."}})
+	if r.Code != 201 {
+		t.Fatalf("create = %d %s", r.Code, r.Body)
+	}
+	var c struct {
+		ID     int64  `json:"id"`
+		Pacing string `json:"pacing"`
+	}
+	r.json(t, &c)
+	got, err := b.db.CampaignGet(context.Background(), &store.CampaignGetParams{ID: c.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pace, err := campaign.ParsePaceOptions(got.Pace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Pacing != "predictive" || got.Pacing != "predictive" || pace.Agents != 4 || !strings.Contains(pace.AbandonMessage, "Acme") {
+		t.Fatalf("stored pacing %q %+v (response %q)", got.Pacing, pace, c.Pacing)
+	}
+	for _, tc := range []struct {
+		body map[string]any
+		want string
+	}{
+		{map[string]any{"name": "bad1", "script": "asset:hello.yaml", "pacing": "warp"}, "pacing"},
+		{map[string]any{"name": "bad2", "script": "asset:hello.yaml", "pace": map[string]any{"abandon_target": 0.05}}, "abandon target"},
+		{map[string]any{"name": "bad3", "script": "asset:hello.yaml", "pace": map[string]any{"agents_url": "ftp://x"}}, "agents url"},
+	} {
+		if r := b.do(store.RoleCollections, "POST", "/api/campaigns", tc.body); r.Code != 400 || !strings.Contains(string(r.Body), tc.want) {
+			t.Errorf("%v = %d %s, want 400 naming %s", tc.body, r.Code, r.Body, tc.want)
+		}
 	}
 }

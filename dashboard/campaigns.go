@@ -90,6 +90,10 @@ type campaignCreateRequest struct {
 	Schedule      campaign.Schedule    `json:"schedule"`
 	Retry         campaign.RetryPolicy `json:"retry"`
 	Requires      []string             `json:"requires"`
+	// Pacing is one_to_one (default) or predictive; Pace its options (agents for
+	// transfers, abandonment target and message, max dial ratio).
+	Pacing string               `json:"pacing"`
+	Pace   campaign.PaceOptions `json:"pace"`
 }
 
 func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -105,7 +109,7 @@ func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request, p 
 	c, err := campaign.Create(r.Context(), s.db, campaign.CreateParams{Name: req.Name, Script: script, Trunk: req.Trunk,
 		CallerIDs: req.CallerIDs, Region: req.Region, TimeZone: req.TimeZone, Purpose: req.Purpose, Seller: req.Seller,
 		MaxAttempts: req.MaxAttempts, MaxConcurrent: req.MaxConcurrent, Schedule: req.Schedule, Retry: req.Retry,
-		Requires: req.Requires, Now: s.opts.Now()})
+		Requires: req.Requires, Pacing: req.Pacing, Pace: req.Pace, Now: s.opts.Now()})
 	if err != nil {
 		s.storeError(w, err)
 		return

@@ -192,6 +192,10 @@ async function viewNew() {
     <label>Window start <input name="ws" placeholder="09:00"></label>
     <label>Window end <input name="we" placeholder="20:00"></label>
     <label>Required contact fields <input name="requires" placeholder="default: what the script uses"></label>
+    <label>Pacing <select name="pacing"><option value="one_to_one">one to one (nothing abandoned)</option><option value="predictive">predictive (dial ahead, abandonment ≤ 2 %)</option></select></label>
+    <label>Agents for transfers <input name="agents" type="number" min="0" placeholder="0: transfers not paced"></label>
+    <label>Agents queue URL <input name="agents_url" placeholder="https://queue.example/available (optional)"></label>
+    <label>Abandonment message <input name="abandon_message" placeholder="default: the seller's name and the caller ID"></label>
     <div><button type="submit" id="create">Create and continue</button> <span class="error" id="create-error"></span></div>
    </form></div><div id="step2"></div>`;
   $('#wizard').addEventListener('submit', async e => {
@@ -207,6 +211,10 @@ async function viewNew() {
     for (const k of ['start_date', 'end_date', 'cron']) if (f.get(k)) body.schedule[k] = f.get(k);
     if (list('days').length) body.schedule.days = list('days').map(d => d.toLowerCase());
     if (f.get('ws') && f.get('we')) body.schedule.window = {start: f.get('ws'), end: f.get('we')};
+    body.pacing = f.get('pacing');
+    body.pace = {};
+    if (+f.get('agents') > 0) body.pace.agents = +f.get('agents');
+    for (const k of ['agents_url', 'abandon_message']) if (f.get(k)) body.pace[k] = f.get(k);
     const r = await api('POST', '/api/campaigns', body);
     if (!r.ok) { $('#create-error').textContent = r.data.error; return; }
     $('#create').disabled = true;
@@ -288,7 +296,7 @@ async function viewCampaign(id) {
       ${k.can_manage ? verbs.map(b => `<button class="secondary" data-verb="${b}">${b}</button>`).join('') : ''}
       <a href="#/r/${id}">Results and charts</a> <a href="/api/campaigns/${id}/results?format=csv" download>Export CSV</a>
       <span class="live muted" id="live-dot">live</span></div>
-      <p class="muted">${esc(k.purpose)} · script ${esc(k.script)} · trunk ${esc(k.trunk || '-')} · max ${k.max_concurrent} concurrent · max ${k.max_attempts} attempts</p></div>
+      <p class="muted">${esc(k.purpose)} · script ${esc(k.script)} · trunk ${esc(k.trunk || '-')} · max ${k.max_concurrent} concurrent · max ${k.max_attempts} attempts · pacing ${esc(k.pacing || "one_to_one")}</p></div>
       <div class="grid">
         <div class="kpi"><b id="kpi-active">${st.open_attempts}</b><span>active calls</span></div>
         <div class="kpi"><b id="kpi-cps">${(starts.length / 10).toFixed(1)}</b><span>calls/s (10 s)</span></div>
