@@ -157,14 +157,14 @@ func TestTwoNodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the two-node campaign takes ~30 s")
 	}
-	const contacts = 300
+	const contacts = 1000 // the two-node test size
 	b := setupCluster(t)
 	ctx := context.Background()
 	dbs := openNodes(t, 2)
 	db1, db2 := dbs[0], dbs[1]
 	rdb, prefix := testRedis(t)
 	pool := []string{"+13125550100", "(212) 555-0101"} // the second is normalised to +12125550101
-	c, err := Create(ctx, db1, CreateParams{Name: "cluster", Script: b.script, Trunk: "sim", MaxAttempts: 3, MaxConcurrent: 16,
+	c, err := Create(ctx, db1, CreateParams{Name: "cluster", Script: b.script, Trunk: "sim", MaxAttempts: 3, MaxConcurrent: 32,
 		Retry: shortRetry(), CallerIDs: pool})
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +203,7 @@ func TestTwoNodes(t *testing.T) {
 	if _, err := Start(ctx, db1, c.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	limits := TrunkLimits{CPS: 30, Burst: 1, Channels: 12}
+	limits := TrunkLimits{CPS: 60, Burst: 1, Channels: 24}
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	start := time.Now()
 	nodes := []*testNode{
