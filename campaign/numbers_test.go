@@ -3,7 +3,6 @@ package campaign
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +14,7 @@ import (
 	"github.com/voxdial/voxdial/compliance"
 	"github.com/voxdial/voxdial/internal/redistest"
 	"github.com/voxdial/voxdial/numbers"
-	"github.com/voxdial/voxdial/sim"
+	"github.com/voxdial/voxdial/sim/simtest"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
 )
@@ -129,25 +128,6 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() (bool, 
 	}
 }
 
-// checkNoOverlap: the simulator never had two dialogs with one number at once.
-func checkNoOverlap(t *testing.T, calls []sim.CallRecord) map[string][]sim.CallRecord {
-	t.Helper()
-	byNumber := map[string][]sim.CallRecord{}
-	for _, cr := range calls {
-		byNumber[cr.To] = append(byNumber[cr.To], cr)
-	}
-	for num, crs := range byNumber {
-		sort.Slice(crs, func(i, j int) bool { return crs[i].StartedAt.Before(crs[j].StartedAt) })
-		for i := 1; i < len(crs); i++ {
-			if crs[i].StartedAt.Before(crs[i-1].EndedAt) {
-				t.Fatalf("%s dialled twice at once: %s–%s and from %s", num, crs[i-1].StartedAt.Format(time.StampMilli),
-					crs[i-1].EndedAt.Format(time.StampMilli), crs[i].StartedAt.Format(time.StampMilli))
-			}
-		}
-	}
-	return byNumber
-}
-
 // Two nodes sharing PostgreSQL and Redis work two campaigns (of two sellers) holding the
 // same numbers, with no frequency rule: every contact is called, and a number is never in
 // two dialogs at once at the simulator, although both campaigns reach it together.
@@ -184,7 +164,7 @@ func TestClusterOneCallPerNumber(t *testing.T) {
 		return states[0] == store.CampaignCompleted && states[1] == store.CampaignCompleted, fmt.Sprint(states, " ", reps.String())
 	})
 	calls := b.far.Calls()
-	byNumber := checkNoOverlap(t, calls)
+	byNumber := simtest.CheckNoOverlap(t, calls)
 	if len(calls) != 2*n || len(byNumber) != n {
 		t.Fatalf("%d calls to %d numbers at the simulator, want %d to %d", len(calls), len(byNumber), 2*n, n)
 	}
@@ -279,7 +259,7 @@ func TestClusterFrequencyCap(t *testing.T) {
 		return done == n && held == n, fmt.Sprintf("%d done, %d held for a day; reports %v", done, held, reps.String())
 	})
 	calls := b.far.Calls()
-	byNumber := checkNoOverlap(t, calls)
+	byNumber := simtest.CheckNoOverlap(t, calls)
 	if len(calls) != n || len(byNumber) != n {
 		t.Fatalf("%d calls to %d numbers at the simulator; want each of the %d numbers called once", len(calls), len(byNumber), n)
 	}

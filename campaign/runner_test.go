@@ -285,18 +285,7 @@ func TestTwoNodes(t *testing.T) {
 		t.Fatalf("%d attempts placed, simulator saw %d calls; %d lost (want 4)", placed, len(calls), lost)
 	}
 	// No contact dialled twice at once: per number, calls never overlap.
-	byNumber := map[string][]sim.CallRecord{}
-	for _, cr := range calls {
-		byNumber[cr.To] = append(byNumber[cr.To], cr)
-	}
-	for num, crs := range byNumber {
-		sort.Slice(crs, func(i, j int) bool { return crs[i].StartedAt.Before(crs[j].StartedAt) })
-		for i := 1; i < len(crs); i++ {
-			if crs[i].StartedAt.Before(crs[i-1].EndedAt) {
-				t.Fatalf("%s dialled twice at once: %s-%s and %s", num, crs[i-1].StartedAt, crs[i-1].EndedAt, crs[i].StartedAt)
-			}
-		}
-	}
+	byNumber := simtest.CheckNoOverlap(t, calls)
 	// Pacer limits, counted on the simulator: channels and CPS.
 	checkLimits(t, calls, limits)
 	// Outcomes make sense: the blocked number never rang; invalid numbers are final after one attempt.

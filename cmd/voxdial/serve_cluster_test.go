@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +18,6 @@ import (
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/dashboard"
 	"github.com/voxdial/voxdial/internal/redistest"
-	"github.com/voxdial/voxdial/sim"
 	"github.com/voxdial/voxdial/sim/simtest"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
@@ -167,18 +165,7 @@ func TestServeCluster(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	calls := far.Calls()
-	byNumber := map[string][]sim.CallRecord{}
-	for _, cr := range calls {
-		byNumber[cr.To] = append(byNumber[cr.To], cr)
-	}
-	for num, crs := range byNumber {
-		sort.Slice(crs, func(i, j int) bool { return crs[i].StartedAt.Before(crs[j].StartedAt) })
-		for i := 1; i < len(crs); i++ {
-			if crs[i].StartedAt.Before(crs[i-1].EndedAt) {
-				t.Fatalf("%s in two calls at once", num)
-			}
-		}
-	}
+	byNumber := simtest.CheckNoOverlap(t, calls)
 	if len(calls) != 2*n || len(byNumber) != n {
 		t.Fatalf("%d calls to %d numbers, want %d to %d", len(calls), len(byNumber), 2*n, n)
 	}

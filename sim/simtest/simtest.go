@@ -3,8 +3,10 @@ package simtest
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/voxdial/voxdial/sim"
 )
@@ -26,4 +28,25 @@ func Start(t testing.TB, name, profile string) *sim.Server {
 	}
 	t.Cleanup(func() { far.Close() })
 	return far
+}
+
+// CheckNoOverlap fails the test when the simulator had two dialogs with one number at
+// once (a contact dialled twice concurrently); it returns the calls grouped by number, each
+// group in start order.
+func CheckNoOverlap(t testing.TB, calls []sim.CallRecord) map[string][]sim.CallRecord {
+	t.Helper()
+	byNumber := map[string][]sim.CallRecord{}
+	for _, cr := range calls {
+		byNumber[cr.To] = append(byNumber[cr.To], cr)
+	}
+	for num, crs := range byNumber {
+		sort.Slice(crs, func(i, j int) bool { return crs[i].StartedAt.Before(crs[j].StartedAt) })
+		for i := 1; i < len(crs); i++ {
+			if crs[i].StartedAt.Before(crs[i-1].EndedAt) {
+				t.Fatalf("%s dialled twice at once: %s–%s and from %s", num, crs[i-1].StartedAt.Format(time.StampMilli),
+					crs[i-1].EndedAt.Format(time.StampMilli), crs[i].StartedAt.Format(time.StampMilli))
+			}
+		}
+	}
+	return byNumber
 }
