@@ -253,3 +253,22 @@ func Tick(ctx context.Context, db *store.DB, now time.Time) ([]*store.Campaign, 
 	}
 	return changed, nil
 }
+
+// SetPace changes a campaign's pacing mode (empty: unchanged) and options, in any state:
+// every node's runner picks the change up at its next look at the campaign (its plan is
+// keyed by updated_at), so agents can be added or the dial ratio lowered mid-campaign.
+func SetPace(ctx context.Context, db *store.DB, id int64, pacing string, o PaceOptions, now time.Time) error {
+	switch pacing {
+	case "", PacingOneToOne, PacingPredictive:
+	default:
+		return fmt.Errorf("%w: pacing %q: want %s or %s", ErrInvalidCampaign, pacing, PacingOneToOne, PacingPredictive)
+	}
+	if err := o.Compile(); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidCampaign, err)
+	}
+	raw, err := json.Marshal(&o)
+	if err != nil {
+		return err
+	}
+	return db.CampaignPaceSet(ctx, &store.CampaignPaceSetParams{ID: id, Pacing: pacing, Pace: raw, Now: now})
+}

@@ -518,3 +518,41 @@ func TestCampaignCreatePacing(t *testing.T) {
 		}
 	}
 }
+
+// PUT /api/campaigns/{id}/pace changes the pacing of a campaign its owner manages; others
+// get 403, bad options 400.
+func TestCampaignPaceChange(t *testing.T) {
+	t.Parallel()
+	b := setup(t, storetest.OpenSQLite(t))
+	r := b.do(store.RoleCollections, "POST", "/api/campaigns", map[string]any{"name": "repace", "script": "asset:hello.yaml"})
+	if r.Code != 201 {
+		t.Fatalf("create = %d %s", r.Code, r.Body)
+	}
+	var c struct {
+		ID int64 `json:"id"`
+	}
+	r.json(t, &c)
+	path := fmt.Sprintf("/api/campaigns/%d/pace", c.ID)
+	r = b.do(store.RoleCollections, "PUT", path, map[string]any{"pacing": "predictive", "pace": map[string]any{"agents": 3, "max_dial_ratio": 2}})
+	var out struct {
+		Campaign struct{ Pacing string } `json:"campaign"`
+		Pacing   struct {
+			Mode    string               `json:"mode"`
+			Options campaign.PaceOptions `json:"options"`
+		} `json:"pacing"`
+	}
+	r.json(t, &out)
+	if r.Code != 200 || out.Campaign.Pacing != "predictive" || out.Pacing.Options.Agents != 3 || out.Pacing.Options.MaxDialRatio != 2 {
+		t.Fatalf("pace = %d %s", r.Code, r.Body)
+	}
+	got, err := b.db.CampaignGet(context.Background(), &store.CampaignGetParams{ID: c.ID})
+	if err != nil || got.Pacing != "predictive" || !strings.Contains(string(got.Pace), `"agents":3`) {
+		t.Fatalf("stored %+v %v", got, err)
+	}
+	if r := b.do(store.RoleMarketing, "PUT", path, map[string]any{"pace": map[string]any{"agents": 9}}); r.Code != 403 {
+		t.Errorf("another owner's campaign = %d %s, want 403", r.Code, r.Body)
+	}
+	if r := b.do(store.RoleCollections, "PUT", path, map[string]any{"pace": map[string]any{"transfer_target": 0.5}}); r.Code != 400 || !strings.Contains(string(r.Body), "transfer target") {
+		t.Errorf("bad target = %d %s, want 400", r.Code, r.Body)
+	}
+}

@@ -233,6 +233,43 @@ func (s *Server) handleCampaignVerb(w http.ResponseWriter, r *http.Request, p *p
 	writeJSON(w, http.StatusOK, map[string]any{"campaign": campaignDoc{Campaign: nc, OwnerID: owner, CanManage: true}, "contacts_closed": closed})
 }
 
+// campaignPaceRequest is PUT /api/campaigns/{id}/pace: the pacing options replace the
+// campaign's; an empty pacing keeps the mode.
+type campaignPaceRequest struct {
+	Pacing string               `json:"pacing"`
+	Pace   campaign.PaceOptions `json:"pace"`
+}
+
+// handleCampaignPace changes a campaign's pacing in any state; every node's runner follows
+// at its next look at the campaign.
+func (s *Server) handleCampaignPace(w http.ResponseWriter, r *http.Request, p *principal) {
+	c, owner, ok := s.loadCampaign(w, r)
+	if !ok || s.forbidUnlessManager(w, p, c, owner) {
+		return
+	}
+	var req campaignPaceRequest
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	if err := campaign.SetPace(r.Context(), s.db, c.ID, req.Pacing, req.Pace, s.opts.Now()); err != nil {
+		s.storeError(w, err)
+		return
+	}
+	nc, err := s.db.CampaignGet(r.Context(), &store.CampaignGetParams{ID: c.ID})
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	pr, err := campaign.LoadPacing(r.Context(), s.db, nc, s.opts.Now())
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	_ = s.db.CallEventAppend(r.Context(), &store.CallEventAppendParams{CampaignID: c.ID, Type: "campaign_pace",
+		Data: map[string]any{"by": p.User.Name, "pacing": nc.Pacing, "pace": pr.Options}, At: s.opts.Now()})
+	writeJSON(w, http.StatusOK, map[string]any{"campaign": campaignDoc{Campaign: nc, OwnerID: owner, CanManage: true}, "pacing": pr})
+}
+
 // handleCampaignResults is the per-disposition results; ?contacts=1 adds a
 // row per contact, ?format=csv exports those rows.
 func (s *Server) handleCampaignResults(w http.ResponseWriter, r *http.Request, p *principal) {

@@ -160,6 +160,39 @@ func (db *DB) CampaignCreate(ctx context.Context, p *CampaignCreateParams) (*Cam
 	return c, nil
 }
 
+// CampaignPaceSetParams change a running or draft campaign's pacing: an empty Pacing keeps
+// the mode, a nil Pace keeps the options (JSON owned by package campaign).
+type CampaignPaceSetParams struct {
+	ID     int64
+	Pacing string
+	Pace   json.RawMessage
+	Now    time.Time
+}
+
+// CampaignPaceSet updates a campaign's pacing and its updated_at (so every node's runner
+// picks the change up); ErrNotFound when there is no such campaign.
+func (db *DB) CampaignPaceSet(ctx context.Context, p *CampaignPaceSetParams) error {
+	set, args := []string{"updated_at = ?"}, []any{db.ts(nowOr(p.Now))}
+	if p.Pacing != "" {
+		set, args = append(set, "pacing = ?"), append(args, p.Pacing)
+	}
+	if p.Pace != nil {
+		doc, err := jsonDoc(p.Pace, "{}")
+		if err != nil {
+			return fmt.Errorf("set campaign %d pace: %w", p.ID, err)
+		}
+		set, args = append(set, "pace = ?"), append(args, doc)
+	}
+	res, err := db.sql.ExecContext(ctx, db.q(`UPDATE campaigns SET `+strings.Join(set, ", ")+` WHERE id = ?`), append(args, p.ID)...)
+	if err != nil {
+		return fmt.Errorf("set campaign %d pace: %w", p.ID, translate(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set campaign %d pace: %w", p.ID, ErrNotFound)
+	}
+	return nil
+}
+
 // CampaignGetParams name a campaign by ID or, when ID is 0, by Name.
 type CampaignGetParams struct {
 	ID   int64

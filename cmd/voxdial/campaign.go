@@ -34,7 +34,7 @@ func newCampaignCmd() *cobra.Command {
 		newCampaignStateCmd(db, "pause", "Stop dialling new contacts; live calls finish"),
 		newCampaignStateCmd(db, "resume", "Resume a paused campaign"),
 		newCampaignStateCmd(db, "stop", "End a campaign for good; pending contacts are closed as stopped"),
-		newCampaignResultsCmd(db), newCampaignImportCmd(db), newCampaignComplianceCmd(db))
+		newCampaignResultsCmd(db), newCampaignImportCmd(db), newCampaignComplianceCmd(db), newCampaignPaceCmd(db))
 	return cmd
 }
 

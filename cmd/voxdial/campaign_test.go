@@ -70,6 +70,19 @@ func TestCampaignCommands(t *testing.T) {
 					t.Fatalf("show: %v, want the pacing mode and 24 h abandonment", out)
 				}
 			}},
+		{name: "pace: change the agents and the ratio, keep the rest", args: []string{"campaign", "pace", "pred", "--agents", "6", "--max-dial-ratio", "1.5", "--json"},
+			check: func(t *testing.T, out map[string]any) {
+				pr, _ := out["pacing"].(map[string]any)
+				o, _ := pr["options"].(map[string]any)
+				if pr["mode"] != "predictive" || o["agents"] != float64(6) || o["max_dial_ratio"] != 1.5 || o["agent_handle"] != "1m30s" {
+					t.Fatalf("pace: %v, want agents 6, ratio 1.5, handle time kept", out)
+				}
+			}},
+		{name: "pace: back to one to one", args: []string{"campaign", "pace", "pred", "--pacing", "one_to_one"},
+			want: []string{`campaign "pred" (draft)`, "pacing one_to_one (max dial ratio 1.5", "agents 6"}},
+		{name: "pace: bad target", args: []string{"campaign", "pace", "pred", "--transfer-target", "0.2"}, wantCode: 2, want: []string{"transfer target 0.2"}},
+		{name: "pace: bad mode", args: []string{"campaign", "pace", "pred", "--pacing", "turbo"}, wantCode: 2, want: []string{`pacing "turbo"`}},
+		{name: "pace: unknown campaign", args: []string{"campaign", "pace", "nope", "--agents", "2"}, wantCode: 2, want: []string{`campaign "nope": no such campaign`}},
 		{name: "import", args: []string{"campaign", "import", "rem", example, "--json"},
 			want: []string{`"imported":5`, `"duplicates":1`, `"rejected":2`, `"line":7,"field":"phone"`, `"line":9,"field":"amount"`}},
 		{name: "re-import is idempotent", args: []string{"campaign", "import", "rem", example, "--json"},

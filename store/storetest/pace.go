@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -40,6 +41,29 @@ func testCampaignPace(t *testing.T, db *store.DB) {
 	}
 	if _, err := db.CampaignCreate(ctx, &store.CampaignCreateParams{Name: "pace-bad", Pace: json.RawMessage(`{`)}); err == nil {
 		t.Fatal("invalid pace JSON accepted")
+	}
+	// Changed later: the mode alone keeps the options, the options alone keep the mode, and
+	// updated_at moves (runners re-read the campaign by it).
+	later := got.UpdatedAt.Add(time.Minute)
+	if err := db.CampaignPaceSet(ctx, &store.CampaignPaceSetParams{ID: p.ID, Pacing: "one_to_one", Now: later}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CampaignPaceSet(ctx, &store.CampaignPaceSetParams{ID: p.ID, Pace: json.RawMessage(`{"agents": 5}`), Now: later}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = db.CampaignGet(ctx, &store.CampaignGetParams{ID: p.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts = nil
+	if err := json.Unmarshal(got.Pace, &opts); err != nil || got.Pacing != "one_to_one" || opts["agents"] != 5 || len(opts) != 1 || !got.UpdatedAt.Equal(later) {
+		t.Fatalf("after set: pacing %q pace %s updated %s (%v)", got.Pacing, got.Pace, got.UpdatedAt, err)
+	}
+	if err := db.CampaignPaceSet(ctx, &store.CampaignPaceSetParams{ID: p.ID, Pace: json.RawMessage(`{`)}); !errors.Is(err, store.ErrInvalidParams) {
+		t.Fatalf("invalid pace JSON: %v", err)
+	}
+	if err := db.CampaignPaceSet(ctx, &store.CampaignPaceSetParams{ID: 1 << 40, Pacing: "predictive"}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("no such campaign: %v", err)
 	}
 }
 
