@@ -187,8 +187,8 @@ func (c *callTransfer) Admit(ctx context.Context, target string) error {
 	c.abandoned = true
 	c.mu.Unlock()
 	c.cp.record(ctx, PaceSample{Transfers: 1, PreTransferMS: pre.Milliseconds()})
-	c.cp.transferAbandoned()
 	c.ev("transfer_abandoned", map[string]any{"target": target, "waited_ms": time.Since(start).Milliseconds()})
+	c.cp.transferAbandoned() // after its event: a counts read either sees the event or this
 	c.log.Warn("transfer abandoned: no agent free", zap.String("target", target), zap.Duration("waited", time.Since(start)))
 	return fmt.Errorf("transfer to %s: %w within %s", target, ErrNoAgent, c.wait)
 }

@@ -102,17 +102,20 @@ func TestDecide(t *testing.T) {
 		limit          string
 		maxExcessShare float64 // E[(X−free)+] / E[X] of the legs in flight after the decision
 	}{
-		{"1:1: one leg per free slot", DialInput{FreeBots: 8, InFlight: 3, Room: 100, Est: measured, MaxRatio: 3, Allowance: 0.02}, 5, 5, "bots", 0},
-		{"predictive with the prior: no overdial", DialInput{FreeBots: 8, Room: 100, Est: Estimate(PaceSample{}, 0), Predictive: true, MaxRatio: 3, Allowance: 0.02}, 8, 8, "bots", 0},
+		{"1:1: one leg per free slot", DialInput{FreeBots: 8, InFlight: 3, Room: 100, Est: measured, MaxRatio: 3, Allowance: 0.02, RiskBudget: 1000}, 5, 5, "bots", 0},
+		{"predictive with the prior: no overdial", DialInput{FreeBots: 8, Room: 100, Est: Estimate(PaceSample{}, 0), Predictive: true, MaxRatio: 3, Allowance: 0.02, RiskBudget: 1000}, 8, 8, "bots", 0},
 		{"predictive without allowance: 1:1", DialInput{FreeBots: 8, Room: 100, Est: measured, Predictive: true, MaxRatio: 3, Allowance: 0}, 8, 8, "bots", 0},
-		{"predictive at 40 %: dial ahead within the allowance", DialInput{FreeBots: 20, Room: 100, Est: measured, Predictive: true, MaxRatio: 3, Allowance: 0.02}, 30, 45, "abandonment", 0.02},
-		{"predictive, legs already ringing", DialInput{FreeBots: 20, InFlight: 30, Room: 100, Est: measured, Predictive: true, MaxRatio: 3, Allowance: 0.02}, 0, 15, "abandonment", 0.02},
-		{"the ratio caps a generous allowance", DialInput{FreeBots: 4, Room: 100, Est: Estimate(PaceSample{Dialled: 5000, Answered: 250}, 0), Predictive: true, MaxRatio: 2, Allowance: 0.02}, 8, 8, "ratio", 0.02},
-		{"campaign room", DialInput{FreeBots: 20, Room: 3, Est: measured, Predictive: true, MaxRatio: 3, Allowance: 0.02}, 3, 3, "campaign", 1},
-		{"no free slot: nothing", DialInput{FreeBots: 0, Room: 100, Est: measured, Predictive: true, MaxRatio: 3, Allowance: 0.02}, 0, 0, "bots", 0},
-		{"agents, strict: every pending call counts", DialInput{FreeBots: 20, Room: 100, Est: measured, Predictive: true, MaxRatio: 3, Allowance: 0.02,
+		{"predictive at 40 %: dial ahead within the allowance", DialInput{FreeBots: 20, Room: 100, Est: measured, Predictive: true, MaxRatio: 3, Allowance: 0.02, RiskBudget: 1000}, 30, 45, "abandonment", 0.02},
+		{"predictive, legs already ringing", DialInput{FreeBots: 20, InFlight: 30, Room: 100, Est: measured, Predictive: true, MaxRatio: 3, Allowance: 0.02, RiskBudget: 1000}, 0, 15, "abandonment", 0.02},
+		{"the ratio caps a generous allowance", DialInput{FreeBots: 4, Room: 100, Est: Estimate(PaceSample{Dialled: 5000, Answered: 250}, 0), Predictive: true, MaxRatio: 2, Allowance: 0.02, RiskBudget: 1000}, 8, 8, "ratio", 0.02},
+		{"campaign room", DialInput{FreeBots: 20, Room: 3, Est: measured, Predictive: true, MaxRatio: 3, Allowance: 0.02, RiskBudget: 1000}, 3, 3, "campaign", 1},
+		{"the abandonment budget caps the legs beyond the free slots", DialInput{FreeBots: 20, Room: 100, Est: measured, Predictive: true, MaxRatio: 3, Allowance: 0.02, RiskBudget: 3}, 23, 23, "abandon_budget", 0.02},
+		{"legs already ringing beyond the free slots use the budget", DialInput{FreeBots: 20, InFlight: 22, Room: 100, Est: measured, Predictive: true, MaxRatio: 3, Allowance: 0.02, RiskBudget: 3}, 1, 1, "abandon_budget", 0.02},
+		{"no budget left: 1:1", DialInput{FreeBots: 8, Room: 100, Est: measured, Predictive: true, MaxRatio: 3, Allowance: 0.02}, 8, 8, "bots", 0},
+		{"no free slot: nothing", DialInput{FreeBots: 0, Room: 100, Est: measured, Predictive: true, MaxRatio: 3, Allowance: 0.02, RiskBudget: 1000}, 0, 0, "bots", 0},
+		{"agents, strict: every pending call counts", DialInput{FreeBots: 20, Room: 100, Est: measured, Predictive: true, MaxRatio: 3, Allowance: 0.02, RiskBudget: 1000,
 			Agents: &AgentInput{Free: 3, Busy: 2, Answered: 1, Allowance: 0}}, 2, 2, "agents", 1},
-		{"agents with allowance: expected transfers fit", DialInput{FreeBots: 20, Room: 100, Est: measured, Predictive: true, MaxRatio: 3, Allowance: 0.02,
+		{"agents with allowance: expected transfers fit", DialInput{FreeBots: 20, Room: 100, Est: measured, Predictive: true, MaxRatio: 3, Allowance: 0.02, RiskBudget: 1000,
 			Agents: &AgentInput{Free: 3, Busy: 0, Answered: 0, Allowance: 0.02}}, 3, 6, "agents", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -218,5 +221,25 @@ func TestLocalWindowSlides(t *testing.T) {
 		if w, _ := st.Window(ctx, "c"); w.Dialled != step.want {
 			t.Fatalf("at +%s: %d dialled in the window, want %d", step.advance, w.Dialled, step.want)
 		}
+	}
+}
+
+func TestRiskBudget(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		windows []AbandonStats
+		want    int
+	}{
+		{"young campaign: under 50 live answers, nothing to risk", []AbandonStats{{Live: 49}, {Live: 49}}, 0},
+		{"50 live answers: one call", []AbandonStats{{Live: 50}, {Live: 50}}, 1},
+		{"used up", []AbandonStats{{Live: 99, Abandoned: 1}, {Live: 99, Abandoned: 1}}, 0},
+		{"the tighter window decides", []AbandonStats{{Live: 1000, Abandoned: 5}, {Live: 5000, Abandoned: 95}}, 5},
+		{"over the target: never negative", []AbandonStats{{Live: 100, Abandoned: 9}}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := RiskBudget(0.02, tc.windows...); got != tc.want {
+				t.Fatalf("RiskBudget = %d, want %d", got, tc.want)
+			}
+		})
 	}
 }

@@ -520,8 +520,10 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 		}
 	}
 	r.record(rec, p, ct, att, res, &rep, log)
+	if s.abandoned {
+		cp.abandonRecorded()
+	}
 	if rep.Outcome == OutcomeAbandoned {
-		cp.abandoned()
 		_ = db.CallEventAppend(rec, &store.CallEventAppendParams{CampaignID: p.ID, ContactID: ct.ID, AttemptID: att.ID,
 			Type: "abandoned", Data: map[string]any{"reason": "no free bot slot", "message": res.Variables["abandon_message"]},
 			At: r.opts.Now()})
@@ -615,6 +617,8 @@ func (r *Runner) call(ctx context.Context, p *Plan, cp *campPace, s *slot, xfer 
 	}
 	if call.Answered() {
 		if !r.answered(cp, s) {
+			s.abandoned = true
+			cp.abandonStarted() // counted against the budget now, not after the message
 			r.abandon(ctx, p, call, callerID, log.With(zap.String("call_id", callID)))
 		} else {
 			if xfer != nil {

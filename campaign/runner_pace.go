@@ -57,24 +57,31 @@ type campPace struct {
 	answeredPre int // answered, no transfer asked yet (paced transfers only)
 	expAnswers  float64
 
-	mu        sync.Mutex
-	est       Estimates
-	estAt     time.Time
-	counts    [4]AbandonStats // abandon 24h, 30d; transfers 24h, 30d
-	countsAt  time.Time
-	localAb   int64 // abandoned since the counts were read
-	localXfer int64
-	last      DialDecision
-	agentBusy int
-	agentFree int
-	others    float64 // transfers the other nodes expect
+	mu       sync.Mutex
+	est      Estimates
+	estAt    time.Time
+	counts   [4]AbandonStats // abandon 24h, 30d; transfers 24h, 30d
+	countsAt time.Time
+	// Abandonment the store's counts may not show yet. A call is counted the moment it
+	// is abandoned (pendingAb; its record is written only after the information message),
+	// then as recorded until a counts query that began after its record has replaced it.
+	pendingAb, recordedAb int64
+	recordedXfer          int64 // abandoned transfers, their call events written
+	last                  DialDecision
+	agentBusy             int
+	agentFree             int
+	others                float64 // transfers the other nodes expect
+	// The abandonment budget is the cluster's: each node dialling the campaign takes an
+	// even share (the nodes count themselves in through the pace state).
+	otherNodes float64
 }
 
 // slot is one leased contact's claim on the node: a leg in flight, a bot slot.
 type slot struct {
-	inFlight bool // counted in campPace.legs
-	bot      bool // holds a bot slot (reserved at lease for 1:1 campaigns)
-	pre      bool // counted in campPace.answeredPre
+	inFlight  bool // counted in campPace.legs
+	abandoned bool // answered with no free bot slot (counted in campPace.pendingAb until recorded)
+	bot       bool // holds a bot slot (reserved at lease for 1:1 campaigns)
+	pre       bool // counted in campPace.answeredPre
 }
 
 // campPace returns the campaign's pacing state, made (or remade when its
@@ -120,15 +127,25 @@ func (cp *campPace) record(ctx context.Context, s PaceSample) {
 	}
 }
 
+// transferAbandoned counts an abandoned transfer whose call event is written.
 func (cp *campPace) transferAbandoned() {
 	cp.mu.Lock()
-	cp.localXfer++
+	cp.recordedXfer++
 	cp.mu.Unlock()
 }
 
-func (cp *campPace) abandoned() {
+// abandonStarted counts a call abandoned now (answered with no free bot slot).
+func (cp *campPace) abandonStarted() {
 	cp.mu.Lock()
-	cp.localAb++
+	cp.pendingAb++
+	cp.mu.Unlock()
+}
+
+// abandonRecorded: the abandoned call's attempt is in the store now.
+func (cp *campPace) abandonRecorded() {
+	cp.mu.Lock()
+	cp.pendingAb--
+	cp.recordedAb++
 	cp.mu.Unlock()
 }
 
@@ -159,11 +176,25 @@ func (cp *campPace) refresh(ctx context.Context, now time.Time) {
 				r.log.Warn("pace state expect", zap.String("campaign", cp.name), zap.Error(err))
 			}
 		}
+		var otherNodes float64
+		if cp.predictive {
+			if otherNodes, err = r.state.Expect(ctx, cp.key+"/nodes", r.opts.Holder, 1); err != nil {
+				// Unknown: leave no budget to this node.
+				r.log.Warn("pace state nodes", zap.String("campaign", cp.name), zap.Error(err))
+				otherNodes = math.Inf(1)
+			}
+		}
 		cp.mu.Lock()
 		cp.est, cp.estAt, cp.agentBusy, cp.agentFree, cp.others = est, now, busy, free, others
+		cp.otherNodes = otherNodes
 		cp.mu.Unlock()
 	}
 	if countsDue {
+		// What is recorded before the queries begin, they count; what is recorded while
+		// they run may be counted twice until the next read (the safe side).
+		cp.mu.Lock()
+		snapAb, snapXfer := cp.recordedAb, cp.recordedXfer
+		cp.mu.Unlock()
 		var c [4]AbandonStats
 		var err error
 		for i, q := range []struct {
@@ -187,7 +218,9 @@ func (cp *campPace) refresh(ctx context.Context, now time.Time) {
 			return // keep the old counts (and their local additions)
 		}
 		cp.mu.Lock()
-		cp.counts, cp.countsAt, cp.localAb, cp.localXfer = c, now, 0, 0
+		cp.counts, cp.countsAt = c, now
+		cp.recordedAb -= snapAb
+		cp.recordedXfer -= snapXfer
 		cp.mu.Unlock()
 	}
 }
@@ -196,8 +229,9 @@ func (cp *campPace) refresh(ctx context.Context, now time.Time) {
 func (r *Runner) decide(ctx context.Context, p *Plan, cp *campPace, now time.Time) DialDecision {
 	cp.refresh(ctx, now)
 	cp.mu.Lock()
-	est, counts, localAb, localXfer := cp.est, cp.counts, cp.localAb, cp.localXfer
+	est, counts, localAb, localXfer := cp.est, cp.counts, cp.pendingAb+cp.recordedAb, cp.recordedXfer
 	agentFree, agentBusy, others := cp.agentFree, cp.agentBusy, cp.others
+	otherNodes := cp.otherNodes
 	cp.mu.Unlock()
 	// Abandoned calls recorded since the counts were read count at once.
 	ab24, ab30 := counts[0], counts[1]
@@ -225,6 +259,10 @@ func (r *Runner) decide(ctx context.Context, p *Plan, cp *campPace, now time.Tim
 	}
 	if cp.predictive {
 		in.FreeBots, in.BusyBots = freeBots, r.bots
+		// This node's even share of the cluster's budget.
+		if !math.IsInf(otherNodes, 1) {
+			in.RiskBudget = RiskBudget(cp.opts.AbandonTarget, ab24, ab30) / (1 + int(math.Round(otherNodes)))
+		}
 	} else {
 		// 1:1: each leg in flight holds its own reserved slot.
 		in.FreeBots = freeBots + cp.legs

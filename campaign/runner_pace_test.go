@@ -521,3 +521,63 @@ func TestOverdialTwoNodes(t *testing.T) {
 		t.Errorf("%d abandoned of %d live (+150 seeded): over 3 %%", abandoned, live)
 	}
 }
+
+// fastFailProfile: 40 % answer after 500 ms; the rest are busy within 10 ms, so the legs
+// still ringing are mostly the ones that will answer (what broke an answer-rate model).
+const fastFailProfile = `
+seed: 3
+defaults: {end_of_speech: 200ms, max_wait: 1s, max_duration: 30s}
+behaviours:
+  person: {kind: person, answer_after: 500ms, turns: [{silence: 20s}], after_turns: wait}
+  busy: {kind: busy, ring: 10ms}
+mix:
+  - {behaviour: person, weight: 40}
+  - {behaviour: busy, weight: 60}
+`
+
+// A young predictive campaign (50 live answers: a budget of one abandoned call at 2 %)
+// on a small pool, with callees that fail fast: it does dial ahead of its bots, and its
+// abandoned calls never exceed the target share of its live answers.
+func TestPredictiveAbandonBudget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a 20 s campaign run")
+	}
+	const bots, seeded = 6, 50
+	b := setupClusterWith(t, "fast-fail", fastFailProfile, "talk.yaml", talkScript)
+	db := storetest.OpenPostgres(t)
+	ctx := context.Background()
+	c, err := Create(ctx, db, CreateParams{Name: "young", Script: b.script, Trunk: "sim", MaxAttempts: 1, MaxConcurrent: 40,
+		Pacing: PacingPredictive, Seller: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedAnswered(t, db, c, seeded)
+	if rep, err := Import(ctx, db, strings.NewReader(contactsCSV(600)), ImportOptions{Campaign: c, File: "c.csv"}); err != nil || rep.Imported != 600 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	if _, err := Start(ctx, db, c.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	before := len(b.far.Calls())
+	run := startPaceRunner(t, b, db, "young", RunnerOptions{MaxCalls: bots, Pacer: NewLocalPacer(nil)})
+	time.Sleep(20 * time.Second)
+	run.stop(t)
+	live, abandoned := 0, 0
+	for _, a := range campaignAttempts(t, db, c.ID) {
+		switch a.Outcome {
+		case "answered":
+			live++
+		case OutcomeAbandoned:
+			live++
+			abandoned++
+		}
+	}
+	peak := peakConcurrent(b.far.Calls()[before:], simEndSlack)
+	t.Logf("%d live answers (and %d seeded), %d abandoned, peak %d calls at the simulator for %d bots", live, seeded, abandoned, peak, bots)
+	if peak <= bots {
+		t.Errorf("peak %d calls for %d bots: the campaign never dialled ahead", peak, bots)
+	}
+	if limit := int(DefaultAbandonTarget*float64(live+seeded) + 1e-9); abandoned > limit {
+		t.Errorf("%d abandoned of %d live answers: over the %.0f %% target (%d)", abandoned, live+seeded, 100*DefaultAbandonTarget, limit)
+	}
+}
