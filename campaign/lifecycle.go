@@ -82,13 +82,8 @@ func Create(ctx context.Context, db *store.DB, p CreateParams) (*store.Campaign,
 	if err := p.Retry.Compile(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidCampaign, err)
 	}
-	switch p.Pacing {
-	case "", PacingOneToOne, PacingPredictive:
-	default:
-		return nil, fmt.Errorf("%w: pacing %q: want %s or %s", ErrInvalidCampaign, p.Pacing, PacingOneToOne, PacingPredictive)
-	}
-	if err := p.Pace.Compile(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidCampaign, err)
+	if err := checkPace(p.Pacing, &p.Pace); err != nil {
+		return nil, err
 	}
 	requires := p.Requires
 	if requires == nil {
@@ -135,10 +130,8 @@ func Compile(c *store.Campaign) (*Plan, error) {
 	if p.Pace, err = ParsePaceOptions(c.Pace); err != nil {
 		return nil, paceErr(c.Name, err)
 	}
-	switch c.Pacing {
-	case "", PacingOneToOne, PacingPredictive:
-	default:
-		return nil, paceErr(c.Name, fmt.Errorf("pacing %q: want %s or %s", c.Pacing, PacingOneToOne, PacingPredictive))
+	if err := checkPacing(c.Pacing); err != nil {
+		return nil, paceErr(c.Name, err)
 	}
 	if p.Loc, err = time.LoadLocation(orDefault(c.TimeZone, "UTC")); err != nil {
 		return nil, fmt.Errorf("campaign %q time zone: %w", c.Name, err)
@@ -258,17 +251,24 @@ func Tick(ctx context.Context, db *store.DB, now time.Time) ([]*store.Campaign, 
 // every node's runner picks the change up at its next look at the campaign (its plan is
 // keyed by updated_at), so agents can be added or the dial ratio lowered mid-campaign.
 func SetPace(ctx context.Context, db *store.DB, id int64, pacing string, o PaceOptions, now time.Time) error {
-	switch pacing {
-	case "", PacingOneToOne, PacingPredictive:
-	default:
-		return fmt.Errorf("%w: pacing %q: want %s or %s", ErrInvalidCampaign, pacing, PacingOneToOne, PacingPredictive)
-	}
-	if err := o.Compile(); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidCampaign, err)
+	if err := checkPace(pacing, &o); err != nil {
+		return err
 	}
 	raw, err := json.Marshal(&o)
 	if err != nil {
 		return err
 	}
 	return db.CampaignPaceSet(ctx, &store.CampaignPaceSetParams{ID: id, Pacing: pacing, Pace: raw, Now: now})
+}
+
+// checkPace checks a campaign's pacing mode and fills its options' defaults; errors are
+// ErrInvalidCampaign.
+func checkPace(mode string, o *PaceOptions) error {
+	if err := checkPacing(mode); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidCampaign, err)
+	}
+	if err := o.Compile(); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidCampaign, err)
+	}
+	return nil
 }

@@ -91,6 +91,15 @@ func (o *PaceOptions) Compile() error {
 	return nil
 }
 
+// checkPacing checks a pacing mode ("" is the default, one_to_one).
+func checkPacing(mode string) error {
+	switch mode {
+	case "", PacingOneToOne, PacingPredictive:
+		return nil
+	}
+	return fmt.Errorf("pacing %q: want %s or %s", mode, PacingOneToOne, PacingPredictive)
+}
+
 // PacesTransfers reports whether the campaign's transfers are paced against agents.
 func (o *PaceOptions) PacesTransfers() bool { return o.Agents > 0 || o.AgentsURL != "" }
 

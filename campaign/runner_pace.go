@@ -300,15 +300,29 @@ func (r *Runner) stopPollers() {
 	r.pollers.Wait()
 }
 
+// landed takes the slot's leg out of the campaign's legs in flight, once. Callers hold r.mu.
+func (s *slot) landed(cp *campPace) {
+	if s.inFlight {
+		s.inFlight = false
+		cp.legs--
+	}
+}
+
+// unpend takes the slot's call out of the answered calls waiting to transfer, once.
+// Callers hold r.mu.
+func (s *slot) unpend(cp *campPace) {
+	if s.pre {
+		s.pre = false
+		cp.answeredPre--
+	}
+}
+
 // answered moves a leg to answered: a predictive leg claims a free bot slot
 // now (false: none free, the call must be abandoned lawfully).
 func (r *Runner) answered(cp *campPace, s *slot) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if s.inFlight {
-		s.inFlight = false
-		cp.legs--
-	}
+	s.landed(cp)
 	if !s.bot && r.bots < r.opts.MaxCalls {
 		r.bots++
 		s.bot = true
@@ -324,38 +338,26 @@ func (r *Runner) answered(cp *campPace, s *slot) bool {
 func (r *Runner) legEnded(cp *campPace, s *slot) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if s.inFlight {
-		s.inFlight = false
-		cp.legs--
-	}
+	s.landed(cp)
 }
 
 // transferAsked: the call's bot asked for an agent; it is no longer pending.
 func (r *Runner) transferAsked(cp *campPace, s *slot) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if s.pre {
-		s.pre = false
-		cp.answeredPre--
-	}
+	s.unpend(cp)
 }
 
 // freeSlot gives back whatever the contact still holds.
 func (r *Runner) freeSlot(cp *campPace, s *slot) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if s.inFlight {
-		s.inFlight = false
-		cp.legs--
-	}
+	s.landed(cp)
 	if s.bot {
 		s.bot = false
 		r.bots--
 	}
-	if s.pre {
-		s.pre = false
-		cp.answeredPre--
-	}
+	s.unpend(cp)
 }
 
 // abandonMessage is the campaign's information message for a call answered

@@ -51,28 +51,17 @@ func TestCheckAllocationFree(t *testing.T) {
 }
 
 func BenchmarkGateCheck(b *testing.B) {
-	w, err := NewBenchWorld(BenchOptions{DNCNumbers: 1_000_000, Contacts: 100_000, Attempts: 1 << 14, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	w.Warm(ctx)
-	runtime.GC() // the world's garbage: not this benchmark's
-	b.ReportAllocs()
-	b.ResetTimer()
-	var d Decision
-	cpu0, n := processCPU(), 0
-	for i := 0; b.Loop(); i++ {
-		w.Gate.CheckTo(ctx, &w.Attempts[i&(len(w.Attempts)-1)], &d)
-		n++
-	}
-	b.ReportMetric(float64(processCPU()-cpu0)/float64(n), "cpu-ns/op")
+	benchGateCheck(b, BenchOptions{DNCNumbers: 1_000_000, Contacts: 100_000, Attempts: 1 << 14, Seed: 1})
 }
 
 // BenchmarkGateCheckLarge is the `voxdial bench gate` world (1,000,000 callees, 5,000,000
 // DNC numbers) on one goroutine: the per-decision cache misses of a large world show here.
-func BenchmarkGateCheckLarge(b *testing.B) {
-	w, err := NewBenchWorld(BenchOptions{Seed: 1})
+func BenchmarkGateCheckLarge(b *testing.B) { benchGateCheck(b, BenchOptions{Seed: 1}) }
+
+// benchGateCheck runs Gate.CheckTo on one goroutine over a world made with o (Attempts a
+// power of two), reporting process CPU per decision.
+func benchGateCheck(b *testing.B, o BenchOptions) {
+	w, err := NewBenchWorld(o)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/store"
@@ -152,14 +153,8 @@ func newCampaignCreateCmd(db dbFunc) *cobra.Command {
 	f.StringVar(&runFor, "run-for", "", "length of each cron run (default 4h)")
 	f.StringVar(&retryJSON, "retry", "", `retry policy JSON, e.g. {"outcomes":{"busy":"10m"},"terminal":["no_commitment"]}`)
 	f.StringSliceVar(&requires, "requires", nil, "required contact fields (default: the script's requires:)")
-	f.StringVar(&p.Pacing, "pacing", campaign.PacingOneToOne, "one_to_one (a bot slot per leg, nothing abandoned) | predictive (dial ahead from the measured answer rate)")
-	f.Float64Var(&p.Pace.MaxDialRatio, "max-dial-ratio", campaign.DefaultMaxDialRatio, "predictive: at most this many legs in flight per free bot slot")
-	f.Float64Var(&p.Pace.AbandonTarget, "abandon-target", campaign.DefaultAbandonTarget, "predictive: abandonment to stay under (fraction; the rules' limit is 0.03)")
-	f.StringVar(&p.Pace.AbandonMessage, "abandon-message", "", "said to a callee answered with no free bot slot (default: seller, no re-call for 3 days, opt-out number)")
-	f.IntVar(&p.Pace.Agents, "agents", 0, "human agents taking this campaign's transfers (0: transfers not paced)")
-	f.StringVar(&p.Pace.AgentsURL, "agents-url", "", `queue endpoint polled for free agents (HTTP GET, JSON {"available": N}); wins over --agents`)
-	f.DurationVar(&agentHandle, "agent-handle-time", campaign.DefaultAgentHandle, "agent handle time until measured; how long a REFER transfer holds its agent")
-	f.Float64Var(&p.Pace.TransferTarget, "transfer-target", campaign.DefaultTransferTarget, "abandoned transfers to stay under (fraction; limit 0.03)")
+	defMode, defPace, defHandle := paceDefaults()
+	paceFlags(f, &p.Pacing, &p.Pace, &agentHandle, defMode, defPace, defHandle)
 	f.BoolVar(&jsonOut, "json", false, "print the campaign as one JSON document")
 	return cmd
 }
@@ -429,4 +424,26 @@ func (p *progressBar) finish() {
 	if p.on {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// paceFlagNames are the flags paceFlags defines.
+var paceFlagNames = []string{"pacing", "max-dial-ratio", "abandon-target", "abandon-message", "agents", "agents-url", "agent-handle-time", "transfer-target"}
+
+// paceDefaults are what `campaign create` shows and stores when a pacing flag is not given.
+func paceDefaults() (string, campaign.PaceOptions, time.Duration) {
+	return campaign.PacingOneToOne, campaign.PaceOptions{MaxDialRatio: campaign.DefaultMaxDialRatio,
+		AbandonTarget: campaign.DefaultAbandonTarget, TransferTarget: campaign.DefaultTransferTarget}, campaign.DefaultAgentHandle
+}
+
+// paceFlags defines a campaign's pacing flags on f with the given defaults (create: the
+// paceDefaults; pace: zero values, where only the flags given change anything).
+func paceFlags(f *pflag.FlagSet, mode *string, o *campaign.PaceOptions, agentHandle *time.Duration, defMode string, def campaign.PaceOptions, defHandle time.Duration) {
+	f.StringVar(mode, "pacing", defMode, "one_to_one (a bot slot per leg, nothing abandoned) | predictive (dial ahead from the measured answer rate)")
+	f.Float64Var(&o.MaxDialRatio, "max-dial-ratio", def.MaxDialRatio, "predictive: at most this many legs in flight per free bot slot")
+	f.Float64Var(&o.AbandonTarget, "abandon-target", def.AbandonTarget, "predictive: abandonment to stay under (fraction; the rules' limit is 0.03)")
+	f.StringVar(&o.AbandonMessage, "abandon-message", "", "said to a callee answered with no free bot slot (default: seller, no re-call for 3 days, opt-out number)")
+	f.IntVar(&o.Agents, "agents", 0, "human agents taking this campaign's transfers (0: transfers not paced)")
+	f.StringVar(&o.AgentsURL, "agents-url", "", `queue endpoint polled for free agents (HTTP GET, JSON {"available": N}); wins over --agents`)
+	f.DurationVar(agentHandle, "agent-handle-time", defHandle, "agent handle time until measured; how long a REFER transfer holds its agent")
+	f.Float64Var(&o.TransferTarget, "transfer-target", def.TransferTarget, "abandoned transfers to stay under (fraction; limit 0.03)")
 }

@@ -25,7 +25,7 @@ func newCampaignPaceCmd(db dbFunc) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fl := cmd.Flags()
 			changed := false
-			for _, n := range []string{"pacing", "max-dial-ratio", "abandon-target", "abandon-message", "agents", "agents-url", "agent-handle-time", "transfer-target"} {
+			for _, n := range paceFlagNames {
 				changed = changed || fl.Changed(n)
 			}
 			return withCampaign(cmd, db, args[0], func(d *store.DB, c *store.Campaign) error {
@@ -85,14 +85,7 @@ func newCampaignPaceCmd(db dbFunc) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&pacing, "pacing", "", "one_to_one | predictive")
-	f.Float64Var(&o.MaxDialRatio, "max-dial-ratio", 0, "predictive: at most this many legs in flight per free bot slot")
-	f.Float64Var(&o.AbandonTarget, "abandon-target", 0, "predictive: abandonment to stay under (fraction; the rules' limit is 0.03)")
-	f.StringVar(&o.AbandonMessage, "abandon-message", "", "said to a callee answered with no free bot slot")
-	f.IntVar(&o.Agents, "agents", 0, "human agents taking this campaign's transfers (0: transfers not paced)")
-	f.StringVar(&o.AgentsURL, "agents-url", "", `queue endpoint polled for free agents (JSON {"available": N}); "" to stop polling`)
-	f.DurationVar(&agentHandle, "agent-handle-time", 0, "agent handle time until measured")
-	f.Float64Var(&o.TransferTarget, "transfer-target", 0, "abandoned transfers to stay under (fraction; limit 0.03)")
+	paceFlags(f, &pacing, &o, &agentHandle, "", campaign.PaceOptions{}, 0)
 	f.BoolVar(&jsonOut, "json", false, "print the pacing settings and abandonment as one JSON document")
 	return cmd
 }
