@@ -172,11 +172,12 @@ func (r *RedisPaceState) key(campaign, what string) string {
 	return r.prefix + "campaign:" + campaign + ":" + what
 }
 
-func redisErr(err error) error {
+// redisErr names where a Redis error came from; a cancelled context stays as it is.
+func redisErr(what string, err error) error {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return fmt.Errorf("pace state: redis: %s", err.Error())
+	return fmt.Errorf("%s: redis: %w", what, err)
 }
 
 // recordScript: KEYS bucket; ARGV ttl ms, then field, value pairs. Buckets are
@@ -212,7 +213,7 @@ func (r *RedisPaceState) Record(ctx context.Context, campaign string, s PaceSamp
 	for i, f := range s.fields() {
 		args = append(args, paceFields[i], *f)
 	}
-	return redisErr(recordScript.Run(ctx, r.rdb, []string{r.key(campaign, "win:")}, args...).Err())
+	return redisErr("pace state", recordScript.Run(ctx, r.rdb, []string{r.key(campaign, "win:")}, args...).Err())
 }
 
 // Window implements PaceState.
@@ -224,7 +225,7 @@ func (r *RedisPaceState) Window(ctx context.Context, campaign string) (PaceSampl
 	vals, err := windowScript.Run(ctx, r.rdb, []string{r.key(campaign, "win:")}, args...).Int64Slice()
 	var s PaceSample
 	if err != nil {
-		return s, redisErr(err)
+		return s, redisErr("pace state", err)
 	}
 	for i, f := range s.fields() {
 		if i < len(vals) {
@@ -258,7 +259,7 @@ func (r *RedisPaceState) Expect(ctx context.Context, campaign, node string, n fl
 	s, err := expectScript.Run(ctx, r.rdb, []string{r.key(campaign, "expect")}, node,
 		strconv.FormatFloat(n, 'f', 4, 64), expectTTL.Milliseconds()).Text()
 	if err != nil {
-		return 0, redisErr(err)
+		return 0, redisErr("pace state", err)
 	}
 	return strconv.ParseFloat(s, 64)
 }
@@ -293,7 +294,7 @@ func (r *RedisPaceState) agents(ctx context.Context, mode string, p AgentPool, m
 	res, err := agentScript.Run(ctx, r.rdb, []string{r.key(p.Campaign, "agents")}, mode, polled, n,
 		p.PolledAt.UnixMilli(), member, agentHoldTTL.Milliseconds()).Int64Slice()
 	if err != nil {
-		return nil, redisErr(err)
+		return nil, redisErr("pace state", err)
 	}
 	if len(res) != 3 {
 		return nil, fmt.Errorf("pace state: agent script returned %v", res)

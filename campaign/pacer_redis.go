@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -111,10 +110,7 @@ func (p *RedisPacer) runner(ctx context.Context, s *redis.Script, keys []string,
 	return func() (bool, time.Duration, error) {
 		res, err := s.Run(ctx, p.rdb, keys, args...).Int64Slice()
 		if err != nil {
-			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				return false, 0, err
-			}
-			return false, 0, fmt.Errorf("pacer: redis: %s", err.Error())
+			return false, 0, redisErr("pacer", err)
 		}
 		if len(res) != 2 {
 			return false, 0, fmt.Errorf("pacer: redis script returned %v", res)
