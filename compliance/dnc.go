@@ -259,7 +259,8 @@ func (x *DNCIndex) Optimize() {
 	for l := range numLists {
 		b := x.filtered(l)
 		b.RunOptimize()
-		if n := b.GetCardinality(); n == 0 || x.filters[l].Load().outgrown(n) || x.filters[l].Load().cap > 2*max(n, filterMinNumbers) {
+		// Rebuilt (or dropped) when the list emptied, outgrew its filter or shrank to under half of it.
+		if n, f := b.GetCardinality(), x.filters[l].Load(); n == 0 || f.outgrown(n) || f.cap > 2*max(n, filterMinNumbers) {
 			x.filters[l].Store(newDNCFilter(b))
 		}
 	}
