@@ -244,9 +244,11 @@ func (s *Server) Close() error {
 		s.cancel()
 		s.calls.Wait()
 	}
-	s.ua.Close()
+	// Sockets first, then the user agent: a request read while the user agent closed its
+	// transports made sipgo open a fresh socket for the reply, whose reader never ended.
 	err := s.closeSockets()
 	s.serveWG.Wait()
+	s.ua.Close()
 	err = errors.Join(err, s.plane.Close())
 	s.mu.Lock()
 	s.closeErr = err
