@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -11,14 +12,17 @@ import (
 
 // newSlogLogger routes sipgo's log/slog output into our zap logger, one level
 // down: sipgo reports transaction noise (late retransmissions, ACKs after
-// termination) as warnings and errors that are routine for a load peer.
-func newSlogLogger(l *zap.Logger) *slog.Logger {
-	return slog.New(&zapHandler{l: l})
+// termination) as warnings and errors that are routine for a load peer. Once
+// closed is set nothing more is written: sipgo's timer goroutines outlive
+// Server.Close, and the caller's logger may be gone by then (a test's).
+func newSlogLogger(l *zap.Logger, closed *atomic.Bool) *slog.Logger {
+	return slog.New(&zapHandler{l: l, closed: closed})
 }
 
 type zapHandler struct {
 	l      *zap.Logger
 	prefix string
+	closed *atomic.Bool
 }
 
 func (h *zapHandler) level(l slog.Level) zapcore.Level {
@@ -33,12 +37,12 @@ func (h *zapHandler) level(l slog.Level) zapcore.Level {
 }
 
 func (h *zapHandler) Enabled(_ context.Context, l slog.Level) bool {
-	return h.l.Core().Enabled(h.level(l))
+	return !h.closed.Load() && h.l.Core().Enabled(h.level(l))
 }
 
 func (h *zapHandler) Handle(_ context.Context, r slog.Record) error {
 	ce := h.l.Check(h.level(r.Level), r.Message)
-	if ce == nil {
+	if ce == nil || h.closed.Load() {
 		return nil
 	}
 	fields := make([]zap.Field, 0, r.NumAttrs())
@@ -64,14 +68,14 @@ func (h *zapHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	for i, a := range attrs {
 		fields[i] = h.field(a)
 	}
-	return &zapHandler{l: h.l.With(fields...), prefix: h.prefix}
+	return &zapHandler{l: h.l.With(fields...), prefix: h.prefix, closed: h.closed}
 }
 
 func (h *zapHandler) WithGroup(name string) slog.Handler {
 	if name == "" {
 		return h
 	}
-	return &zapHandler{l: h.l, prefix: h.prefix + name + "."}
+	return &zapHandler{l: h.l, prefix: h.prefix + name + ".", closed: h.closed}
 }
 
 // maskNumber keeps a number recognisable in logs without writing it out:

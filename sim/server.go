@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/emiago/sipgo"
@@ -54,10 +55,12 @@ type Server struct {
 	router *router
 	auth   *authenticator
 
-	ua     *sipgo.UserAgent
-	srv    *sipgo.Server
-	client *sipgo.Client
-	dua    *sipgo.DialogUA
+	ua *sipgo.UserAgent
+	// logClosed silences sipgo's logging once Close has returned (see newSlogLogger).
+	logClosed atomic.Bool
+	srv       *sipgo.Server
+	client    *sipgo.Client
+	dua       *sipgo.DialogUA
 
 	udp     *net.UDPConn
 	tcp     *net.TCPListener
@@ -139,7 +142,7 @@ func New(opts Options) (*Server, error) {
 		s.tlsAddr = ln.Addr().(*net.TCPAddr).AddrPort()
 	}
 
-	slog := newSlogLogger(s.log.Named("sipgo"))
+	slog := newSlogLogger(s.log.Named("sipgo"), &s.logClosed)
 	host := s.addr.Addr().String()
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent("voxdial-sim"),
@@ -250,6 +253,7 @@ func (s *Server) Close() error {
 	s.serveWG.Wait()
 	s.ua.Close()
 	err = errors.Join(err, s.plane.Close())
+	s.logClosed.Store(true)
 	s.mu.Lock()
 	s.closeErr = err
 	s.mu.Unlock()
