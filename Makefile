@@ -1,21 +1,36 @@
-# voxdial — see README.md. Every target works on a fresh Debian 12 machine
-# once .ci/run (or the packages it names) has been installed.
+# voxdial — see README.md. `make demo` and `make test` work on a fresh Debian 12 machine with
+# Go: each first runs scripts/install-deps, which installs what is missing (silent when nothing is).
 GO       ?= go
 BIN      ?= bin/voxdial
 PKGS     ?= ./...
 # Tests run with the race detector; interop tests need sipp (Debian sip-tester).
 TESTFLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: all build test demo bench lint fuzz clean
+.PHONY: all build test demo bench lint fuzz clean deps test-deps test-clock
 
 all: build
 
-build:
+build: deps
 	$(GO) build -o $(BIN) ./cmd/voxdial
 
-test:
+deps:
+	@scripts/install-deps
+
+test-deps:
+	@scripts/install-deps --test
+
+test: test-deps
 	$(GO) vet $(PKGS)
 	$(GO) test $(TESTFLAGS) $(PKGS)
+
+# The suite with the tests' clock moved to six hours of the day, each in another time zone
+# (internal/testclock): no test may depend on when or where it runs.
+CLOCK_SHIFTS ?= 0h:UTC 4h:America/Los_Angeles 8h:Asia/Shanghai 12h:Europe/London 16h:Pacific/Auckland 20h:Asia/Kolkata
+test-clock: test-deps
+	@for sz in $(CLOCK_SHIFTS); do \
+	  s=$${sz%%:*}; z=$${sz#*:}; echo "== VOXDIAL_TEST_CLOCK_SHIFT=$$s TZ=$$z"; \
+	  VOXDIAL_TEST_CLOCK_SHIFT=$$s TZ=$$z $(GO) test $(TESTFLAGS) $(PKGS) || exit 1; \
+	done
 
 # The dashboard serves the live demo campaign at DEMO_HTTP (URL and login printed first).
 DEMO_HTTP ?= 127.0.0.1:8080

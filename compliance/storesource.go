@@ -47,6 +47,8 @@ type StoreSourceOptions struct {
 	// Recent, when set, adds the attempts started anywhere in the cluster that the store
 	// does not show (yet) to History.Attempts (cluster mode: package numbers' log).
 	Recent RecentAttempts
+	// Now is the clock the caches expire on (default time.Now).
+	Now func() time.Time
 }
 
 // RecentAttempts are attempts started on a number by any node, including those whose
@@ -71,7 +73,10 @@ func NewStoreSource(db *store.DB, o StoreSourceOptions) *StoreSource {
 	if o.CacheFor == 0 {
 		o.CacheFor = 2 * time.Second
 	}
-	return &StoreSource{db: db, cacheFor: o.CacheFor, now: time.Now, recent: o.Recent,
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &StoreSource{db: db, cacheFor: o.CacheFor, now: o.Now, recent: o.Recent,
 		campaigns: map[string]cached[*Campaign]{}, sellers: map[string]cached[*Seller]{}}
 }
 
@@ -429,5 +434,5 @@ func NewStoreGate(ctx context.Context, db *store.DB, o StoreSourceOptions) (*Sto
 	if err != nil {
 		return nil, err
 	}
-	return &StoreGate{Gate: g, Source: src, DNC: dnc, Audit: &StoreAudit{DB: db}}, nil
+	return &StoreGate{Gate: g, Source: src, DNC: dnc, Audit: &StoreAudit{DB: db, Now: o.Now}}, nil
 }

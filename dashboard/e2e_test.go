@@ -21,6 +21,7 @@ import (
 	"github.com/voxdial/voxdial/dashboard"
 	"github.com/voxdial/voxdial/dashboard/webhook"
 	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/internal/testclock"
 	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/sim"
 	"github.com/voxdial/voxdial/sim/simtest"
@@ -105,8 +106,12 @@ func TestBrowser(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(scripts, "short.yaml"), []byte(browserScript), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// One clock for every component that decides time (HTTP server, gate, runner, webhook
+	// dispatcher, the store rows they stamp): a working day's afternoon in New York, whatever
+	// the hour and zone the test runs in.
+	now := testclock.Daytime()
 	srv, err := dashboard.New(dashboard.Options{Store: db, ScriptDir: scripts, RecordDir: rec, BcryptCost: bcrypt.MinCost,
-		Poll: 100 * time.Millisecond, Logger: log.Named("http")})
+		Poll: 100 * time.Millisecond, Logger: log.Named("http"), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,11 +127,10 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// The far end, the runner (with the real compliance gate) and the webhook dispatcher.
-	now := daytime(time.Now())
 	far, trunkURI := startSim(t)
 	dncNumber := "+14155550199"
 	seedCompliance(t, db, now(), "+12125550000", "+14155550101", "+12125550102", "+13125550103", "+442079460104", "+8613800138005", dncNumber)
-	sg, err := compliance.NewStoreGate(ctx, db, compliance.StoreSourceOptions{})
+	sg, err := compliance.NewStoreGate(ctx, db, compliance.StoreSourceOptions{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +174,7 @@ func TestBrowser(t *testing.T) {
 		hookMu.Unlock()
 	}))
 	defer recv.Close()
-	disp, err := webhook.New(webhook.Options{Store: db, Poll: 200 * time.Millisecond, Logger: log.Named("webhook")})
+	disp, err := webhook.New(webhook.Options{Store: db, Poll: 200 * time.Millisecond, Logger: log.Named("webhook"), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,9 +199,9 @@ func TestBrowser(t *testing.T) {
 	}
 	consentCSV := filepath.Join(dir, "consents.csv")
 	if err := os.WriteFile(consentCSV, []byte("phone,seller,kind,scope,given_at,source,evidence_text,artificial_voice\n"+
-		"+14155550801,acme,written,collections;informational,2026-10-01T10:00:00Z,web form,\"I agree, call me\",yes\n"+
-		"(415) 555-0802,acme,express,collections,2026-10-02,paper,,no\n"+
-		"555-nope,acme,express,collections,2026-10-02,paper,,no\n"), 0o644); err != nil {
+		"+14155550801,acme,written,collections;informational,"+now().AddDate(0, -2, 0).UTC().Format(time.RFC3339)+",web form,\"I agree, call me\",yes\n"+
+		"(415) 555-0802,acme,express,collections,"+now().AddDate(0, -2, 1).Format(time.DateOnly)+",paper,,no\n"+
+		"555-nope,acme,express,collections,"+now().AddDate(0, -2, 1).Format(time.DateOnly)+",paper,,no\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cfg, _ := json.Marshal(map[string]any{"consent_csv": consentCSV, "base": ts.URL, "password": password, "users": users, "csv": csv, "dnc_csv": dncCSV,
@@ -221,20 +225,6 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("webhook payload %+v", p)
 		}
 	}
-}
-
-// daytime is the runner's clock: real time moved to 14:00 in New York
-// (19:00 in London) so the calling-hours rules let the calls through at
-// any hour the test runs.
-func daytime(real time.Time) func() time.Time {
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		return time.Now
-	}
-	l := real.In(ny)
-	start := time.Date(l.Year(), l.Month(), l.Day(), 14, 0, 0, 0, ny)
-	offset := start.Sub(real)
-	return func() time.Time { return time.Now().Add(offset) }
 }
 
 func startSim(t *testing.T) (*sim.Server, string) {

@@ -17,25 +17,27 @@ const demoSeller = "demo-seller"
 // shows the gate refusing it (DNC_INTERNAL).
 const demoDNC = "+12125550105"
 
-// demoClock returns the demo's clock: real time when it is a plausible calling hour for the
-// sample contacts (11:00–17:00 in New York, so 08:00–14:00 in Los Angeles), otherwise real
-// time moved to the next 14:00 in New York, so that the calling-hours rules (Reg F
-// 08:00–21:00 in every zone of the callee) let the demo calls through at any hour.
-func demoClock(real time.Time) func() time.Time {
+// demoClock returns the demo's clock on top of base (the real clock in the binary): base
+// when it reads a plausible calling hour for the sample contacts (11:00–17:00 in New York,
+// so 08:00–14:00 in Los Angeles), otherwise base moved to its next 14:00 in New York, so that
+// the calling-hours rules (Reg F 08:00–21:00 in every zone of the callee) let the demo calls
+// through at any hour.
+func demoClock(base func() time.Time) func() time.Time {
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
-		return time.Now
+		return base
 	}
+	real := base()
 	l := real.In(ny)
 	if l.Hour() >= 11 && l.Hour() < 17 {
-		return time.Now
+		return base
 	}
 	start := time.Date(l.Year(), l.Month(), l.Day(), 14, 0, 0, 0, ny)
 	if !start.After(real) {
 		start = start.AddDate(0, 0, 1)
 	}
 	offset := start.Sub(real)
-	return func() time.Time { return time.Now().Add(offset) }
+	return func() time.Time { return base().Add(offset) }
 }
 
 // seedDemoCompliance registers the demo seller and its caller id, a prior express consent

@@ -13,6 +13,7 @@ import (
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/compliance"
 	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/internal/testclock"
 	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/sim/simtest"
 	"github.com/voxdial/voxdial/store"
@@ -42,7 +43,7 @@ func TestOptOutBlocksOtherCampaignOfSeller(t *testing.T) {
 	trunk, _ := dialer.ParseTrunk("sip:" + far.Addr().String())
 	trunk.Name, trunk.CallerID = "sim", "+12125550000"
 
-	now := demoClock(time.Now())
+	now := demoClock(testclock.Now)
 	if err := seedDemoCompliance(ctx, db, trunk.CallerID, now(), io.Discard); err != nil {
 		t.Fatal(err)
 	}

@@ -141,7 +141,7 @@ func runDemoCampaign(ctx context.Context, dbURL, logLevel, recordDir string, tim
 	if err := runImport(ctx, db, c, strings.NewReader(demoContacts), "sample-contacts.csv", int64(len(demoContacts)), 100, false, stderr, stderr); err != nil {
 		return err
 	}
-	now := demoClock(time.Now())
+	now := demoClock(time.Now)
 	if err := seedDemoCompliance(ctx, db, trunk.CallerID, now(), stderr); err != nil {
 		return failureErr(err)
 	}
@@ -149,7 +149,7 @@ func runDemoCampaign(ctx context.Context, dbURL, logLevel, recordDir string, tim
 	if err != nil {
 		return failureErr(err)
 	}
-	if _, err := campaign.Start(ctx, db, c.ID, time.Now()); err != nil {
+	if _, err := campaign.Start(ctx, db, c.ID, now()); err != nil {
 		return failureErr(err)
 	}
 	runCtx, stopRunner := context.WithCancel(ctx)
