@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,7 @@ mix:
 
 type benchCallsFlags struct {
 	calls, concurrency int
+	concurrencySet     bool // --concurrency given: refuse a rate it cannot carry instead of raising it
 	cps                float64
 	hold               time.Duration
 	trunk, rtpPorts    string
@@ -53,12 +55,13 @@ our RTP back):
   voxdial bench calls --target sip:127.0.0.1:5070 --cps 300 --total 18000 --hold 2s --concurrency 1000 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.concurrencySet = cmd.Flags().Changed("concurrency")
 			return runBenchCalls(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&f.calls, "calls", 1000, "calls to place")
-	fl.IntVar(&f.concurrency, "concurrency", 200, "calls in flight at once")
+	fl.IntVar(&f.concurrency, "concurrency", 200, "calls in flight at once (with --cps and no --concurrency: sized from the rate and the hold)")
 	fl.Float64Var(&f.cps, "cps", 0, "new calls per second at most (0: as fast as the concurrency allows)")
 	fl.DurationVar(&f.hold, "hold", 2*time.Second, "how long each answered call stays up")
 	fl.StringVar(&f.trunk, "trunk", "", "SIP URI of an external far end (default: in-process simulator)")
@@ -72,6 +75,16 @@ our RTP back):
 func runBenchCalls(ctx context.Context, f *benchCallsFlags, stdout, stderr io.Writer) error {
 	if f.calls <= 0 || f.concurrency <= 0 || f.hold < 0 {
 		return usageErr("bench calls: --calls and --concurrency must be positive, --hold not negative")
+	}
+	if f.cps > 0 {
+		need := inFlightFor(f.cps, f.hold)
+		switch {
+		case !f.concurrencySet:
+			f.concurrency = max(need, 1)
+		case f.concurrency < need:
+			return usageErr("bench calls: --cps %g with --hold %s needs about %d calls in flight; --concurrency %d carries at most %.0f calls/s (raise --concurrency to %d, or lower --cps or --hold)",
+				f.cps, f.hold, need, f.concurrency, float64(f.concurrency)/(f.hold.Seconds()+benchSetupAllowance.Seconds()), need)
+		}
 	}
 	ports, err := parsePortRange(f.rtpPorts)
 	if err != nil {
@@ -108,7 +121,7 @@ func runBenchCalls(ctx context.Context, f *benchCallsFlags, stdout, stderr io.Wr
 	sched := newCallSchedule(f.calls, f.cps)
 	start := sched.start
 	m := startMeter()
-	var firstDial, lastAnswer atomic.Int64 // ns since start
+	var firstDial, lastDial, lastAnswer atomic.Int64 // ns since start
 	var (
 		mu                   sync.Mutex
 		setups               []time.Duration
@@ -131,6 +144,7 @@ func runBenchCalls(ctx context.Context, f *benchCallsFlags, stdout, stderr io.Wr
 				if i == 1 {
 					firstDial.Store(int64(time.Since(start)))
 				}
+				storeMax(&lastDial, int64(time.Since(start)))
 				to := fmt.Sprintf("+1555%07d", i)
 				call, err := ua.Dial(ctx, dialer.DialRequest{Trunk: trunk, To: to, RingTimeout: 10 * time.Second})
 				if err != nil {
@@ -174,6 +188,16 @@ func runBenchCalls(ctx context.Context, f *benchCallsFlags, stdout, stderr io.Wr
 	out["calls"] = f.calls
 	out["concurrency"] = f.concurrency
 	out["cps_limit"] = f.cps
+	// The rate asked for against the rate the calls were placed at (first to last INVITE).
+	dialled := int64(f.calls) - localErr.Load()
+	if f.cps > 0 && dialled > 1 {
+		achieved := float64(dialled-1) / time.Duration(lastDial.Load()-firstDial.Load()).Seconds()
+		out["cps_achieved"] = achieved
+		fmt.Fprintf(stderr, "bench calls: asked %.1f calls/s, placed %.1f calls/s\n", f.cps, achieved)
+		if d := achieved/f.cps - 1; d > 0.05 || d < -0.05 {
+			fmt.Fprintf(stderr, "bench calls: WARNING: the achieved rate differs from --cps by %+.0f%%\n", d*100)
+		}
+	}
 	out["hold_s"] = f.hold.Seconds()
 	// Setups per second while dialling: first INVITE to last answer (the hold of the
 	// last calls is not setup time); the whole run's rate is calls / duration_s.
@@ -205,6 +229,16 @@ func runBenchCalls(ctx context.Context, f *benchCallsFlags, stdout, stderr io.Wr
 		return failureErr(fmt.Errorf("bench calls: %d of %d calls failed", failed.Load()+localErr.Load(), f.calls))
 	}
 	return nil
+}
+
+// benchSetupAllowance is the time a call holds its slot beyond the hold: INVITE to answer
+// and BYE to 200 on loopback, with room for a loaded machine.
+const benchSetupAllowance = 100 * time.Millisecond
+
+// inFlightFor is how many calls must be in flight to place cps calls per second when each
+// holds its slot for hold plus setup (Little's law), with 10 % headroom.
+func inFlightFor(cps float64, hold time.Duration) int {
+	return int(math.Ceil(cps * (hold + benchSetupAllowance).Seconds() * 1.1))
 }
 
 // startBenchDialer runs a dialer on a media plane of its own, so that a bench can read

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/voxdial/voxdial/internal/sipptest"
 )
@@ -52,5 +53,60 @@ func TestBenchCallsAgainstSIPp(t *testing.T) {
 	}
 	if n := strings.Count(peer.Messages(), "BYE sip:"); n != 30 {
 		t.Errorf("SIPp saw %d BYEs, want 30", n)
+	}
+}
+
+func TestInFlightFor(t *testing.T) {
+	for _, tc := range []struct {
+		cps  float64
+		hold time.Duration
+		want int
+	}{
+		{300, 2 * time.Second, 693}, // 300 × 2.1 s × 1.1
+		{50, 200 * time.Millisecond, 17},
+		{1500, 0, 165},
+		{1, time.Minute, 67},
+	} {
+		if got := inFlightFor(tc.cps, tc.hold); got != tc.want {
+			t.Errorf("inFlightFor(%g, %s) = %d, want %d", tc.cps, tc.hold, got, tc.want)
+		}
+	}
+}
+
+// A rate the given concurrency cannot carry is refused with the number needed, before any
+// call is placed.
+func TestBenchCallsRefusesTooFewInFlight(t *testing.T) {
+	code, out, errOut := runCLI(t, "bench", "calls", "--target", "sip:127.0.0.1:9", "--cps", "300", "--hold", "2s",
+		"--concurrency", "200", "--json")
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d: %s\n%s", code, exitUsage, errOut, out)
+	}
+	for _, want := range []string{"needs about 693 calls in flight", "--concurrency 200 carries at most 95 calls/s"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+}
+
+// With --cps and no --concurrency the calls in flight are sized from the rate and the hold,
+// and the achieved rate is printed next to the asked one.
+func TestBenchCallsSizesConcurrencyFromRate(t *testing.T) {
+	code, out, errOut := runCLI(t, "bench", "calls", "--cps", "50", "--calls", "20", "--hold", "200ms", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	var r map[string]any
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, out)
+	}
+	if r["concurrency"].(float64) != 17 {
+		t.Errorf("concurrency %v, want 17 (50/s × 0.3 s × 1.1)", r["concurrency"])
+	}
+	got, ok := r["cps_achieved"].(float64)
+	if !ok || got <= 0 || got > 50*1.05 {
+		t.Errorf("cps_achieved %v, want in (0, 52.5]", r["cps_achieved"])
+	}
+	if !strings.Contains(errOut, "asked 50.0 calls/s, placed ") {
+		t.Errorf("stderr lacks the asked and achieved rates:\n%s", errOut)
 	}
 }
