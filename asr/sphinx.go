@@ -26,7 +26,7 @@ const (
 	// phone-loop pass.
 	DefaultSphinxPhoneLM = "/usr/share/pocketsphinx/model/en-us/en-us-phone.lm.bin"
 	// TelephonyCMNInit is the initial cepstral mean for 8 kHz telephone audio
-	// upsampled to 16 kHz (notes/measured-facts.md: µ-law speech after two calibration
+	// upsampled to 16 kHz (docs/measured-facts.md: µ-law speech after two calibration
 	// utterances). The stock value is for wideband microphones: with it the first
 	// utterance of every call is lost while live CMN drifts to the real channel.
 	// Re-measured on our test set (TestMeasureCMN, 2026-11-25):

@@ -93,7 +93,7 @@ var (
 	phoneColumns    = []string{"phone", "phone_number", "number", "msisdn", "e164", "mobile"}
 	timezoneColumns = []string{"timezone", "time_zone", "tz"}
 	externalColumns = []string{"external_id"}
-	// Optional compliance facts (issue 6); these columns stay variables too.
+	// Optional compliance facts for the gate; these columns stay variables too.
 	lineTypeColumns = []string{"line_type", "linetype", "phone_type"}
 	regionColumns   = []string{"region", "address_region"}
 	debtColumns     = []string{"debt_ids", "debt_id"}

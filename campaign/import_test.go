@@ -203,7 +203,7 @@ func TestImportErrorCap(t *testing.T) {
 	}
 }
 
-// TestImportLarge streams a generated file of 1,000,000 rows (the size; about 15 s
+// TestImportLarge streams a generated file of 1,000,000 rows (a large campaign's size; about 15 s
 // with -race) into PostgreSQL and checks the counts, the order of the errors and that the
 // heap stays flat. VOXDIAL_TEST_IMPORT_ROWS sets another size.
 func TestImportLarge(t *testing.T) {

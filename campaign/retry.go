@@ -66,7 +66,7 @@ type RetryPolicy struct {
 // TerminalDispositions are never retried, whatever the policy says.
 var TerminalDispositions = []string{"opted_out", "wrong_party", "invalid_number", "compliance_blocked"}
 
-// DefaultRetryPolicy is the policy: busy 30 m, no_answer 2 h,
+// DefaultRetryPolicy is the product's default policy: busy 30 m, no_answer 2 h,
 // voicemail next day, failed 1 h, congestion 5 m with back-off.
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{

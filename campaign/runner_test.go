@@ -157,7 +157,7 @@ func TestTwoNodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the two-node campaign takes ~30 s")
 	}
-	const contacts = 1000 // the two-node test size
+	const contacts = 1000 // enough for both nodes to work many contacts
 	b := setupCluster(t)
 	ctx := context.Background()
 	dbs := openNodes(t, 2)

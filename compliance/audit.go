@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// AuditRecord is one decision in the audit log (compliance-rules.md §8): the decision, the
+// AuditRecord is one decision in the audit log (docs/compliance-check.md, "The audit record"): the decision, the
 // rules that fired and passed, and the identifiers and versions of its inputs. Records form
 // a hash chain: Hash = SHA-256(Prev ‖ the record's JSON with Hash empty), so editing,
 // deleting or reordering a record breaks every later link.

@@ -8,8 +8,8 @@
 //
 // Rule packs (packs.go) hold every jurisdiction's parameters in data — US federal
 // (TCPA/TSR), Reg F, the stricter states, UK (PECR, TPS, Ofcom), France (D.223-9, ePrivacy)
-// and China — each citing its source; research and policy choices are in
-// shared/notes/compliance-rules.md. Holiday calendars are computed per year from rules
+// and China — each citing its source; the rules are described in
+// docs/compliance-check.md. Holiday calendars are computed per year from rules
 // (fixed dates, nth weekdays, Easter offsets) with each jurisdiction's observed-day rule.
 //
 // The gate reads its facts through small interfaces a store can implement: Directory
@@ -90,5 +90,5 @@
 // PruneStoreAudit drops older ones and leaves an anchor from which VerifyStoreAudit checks
 // the remaining chain.
 //
-// CheckStream implements `voxdial compliance check` (contracts/compliance-check.md).
+// CheckStream implements `voxdial compliance check` (docs/compliance-check.md).
 package compliance

@@ -36,7 +36,7 @@ type Cap struct {
 }
 
 // StateRules are a US state's stricter rules. The state set of a callee is the area-code
-// state ∪ the address state (compliance-rules.md §3).
+// state ∪ the address state (docs/compliance-check.md, US_STATE_HOURS).
 type StateRules struct {
 	State string
 	// TM is the telemarketing schedule (nil: federal hours only).
@@ -113,7 +113,7 @@ type CNPack struct {
 type RulePacks struct {
 	Version string
 	// Policy: a refusal recognised with at least this confidence is a refusal; below it
-	// the number is held for review (compliance-rules.md, product policies).
+	// the number is held for review (our policy; docs/compliance-check.md, REFUSAL_REVIEW).
 	RefusalConfidence float64
 	US                USPack
 	UK                UKPack
@@ -122,7 +122,7 @@ type RulePacks struct {
 }
 
 // Holiday calendars. Sources are the state codes named per calendar; ⚠ marks the secondary
-// sources of compliance-rules.md §3 (dnc.com / ClickPoint tables) counsel should verify.
+// sources (dnc.com / ClickPoint tables) counsel should verify.
 var (
 	newYear      = HolidayRule{Name: "New Year's Day", Month: time.January, Day: 1}
 	mlk          = HolidayRule{Name: "Martin Luther King Jr. Day", Month: time.January, Weekday: time.Monday, Nth: 3}
@@ -146,7 +146,7 @@ var CalendarLA = Calendar{Name: "Louisiana", Observe: Observance{SundayToMonday:
 }}
 
 // CalendarAL: Code of Ala. 1-3-8; a Saturday holiday is observed Friday, a Sunday one Monday
-// (compliance-rules.md §3). ⚠
+// (secondary sources). ⚠
 var CalendarAL = Calendar{Name: "Alabama", Observe: Observance{SaturdayToFriday: true, SundayToMonday: true}, Holidays: []HolidayRule{
 	newYear, mlk, washington,
 	mardiGras, // Baldwin and Mobile counties: included, fail closed
@@ -201,7 +201,7 @@ func weekdays(ws ...Window) Week {
 	return w
 }
 
-// DefaultRulePacks returns the rule packs as researched in compliance-rules.md.
+// DefaultRulePacks returns the rule packs, each parameter citing its legal source.
 func DefaultRulePacks() *RulePacks {
 	federal := everyDay(hm(8, 0), hm(21, 0))
 	eightToEight := &Schedule{Week: everyDay(hm(8, 0), hm(20, 0))}

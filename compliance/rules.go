@@ -2,7 +2,7 @@ package compliance
 
 import "strings"
 
-// RuleID is a canonical rule identifier (contracts/compliance-check.md, "Canonical rule ids").
+// RuleID is a canonical rule identifier (docs/compliance-check.md, "Rules").
 // The numeric values are internal; the String form is the contract.
 type RuleID uint8
 

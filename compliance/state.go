@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// State is the offline world of `voxdial compliance check` (contracts/compliance-check.md,
-// "state.json"), loaded into the in-memory sources.
+// State is the offline world of `voxdial compliance check` (docs/compliance-check.md,
+// "The state file"), loaded into the in-memory sources.
 type State struct {
 	Memory *Memory
 	DNC    *DNCIndex

@@ -3,7 +3,7 @@ package dialer
 // Outcome is how a call attempt ended, as the call contract names it.
 type Outcome string
 
-// Outcomes of a call attempt (DESIGN.md §4).
+// Outcomes of a call attempt (docs/call-result.md, "Outcomes").
 const (
 	OutcomeAnswered      Outcome = "answered"
 	OutcomeBusy          Outcome = "busy"

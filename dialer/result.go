@@ -3,7 +3,7 @@ package dialer
 import "time"
 
 // Result is what one call attempt produced, in the shape of the call contract
-// (DESIGN.md §4). The bot fills disposition, tags, variables, transcript and
+// (docs/call-result.md). The bot fills disposition, tags, variables, transcript and
 // the opt-out/transfer fields; the dialer fills the rest.
 type Result struct {
 	CallID      string            `json:"call_id"`

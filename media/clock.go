@@ -55,7 +55,7 @@ const (
 // SharedClock is a Clock with one goroutine for all its tickers. Measured on our 2-vCPU
 // VM, 5,000 time.Ticker goroutines cost 0.31-0.38 cores in timers alone with p99 lateness
 // up to 20 ms; one shared clock cost 0.04-0.06 cores with p99 1.6-3.9 ms (see
-// notes/measured-facts.md).
+// docs/measured-facts.md).
 type SharedClock struct {
 	period  time.Duration
 	slotDur time.Duration

@@ -20,7 +20,7 @@
 // drains its socket after every slot instead: no goroutine wakes per packet burst,
 // for at most one slot (2 ms) of added delay. PerLegPorts mode keeps a socket and receive goroutine
 // per leg, for trunks that want a distinct port per call. Measured on our 2-vCPU VM
-// (notes/measured-facts.md): per-leg tickers and sockets collapse near 5,000 legs;
+// (docs/measured-facts.md): per-leg tickers and sockets collapse near 5,000 legs;
 // a clock per P with batched I/O does 5,000 legs full duplex in about 1.1 cores. The
 // Linux batch calls are made directly (x/sys/unix) because x/net's ReadBatch allocates
 // a *net.UDPAddr per datagram; send and receive allocate nothing per packet, which

@@ -14,7 +14,7 @@ type OpusOptions struct {
 	SampleRate int
 	// Complexity 0-10 (default 1). Measured here per 20 ms frame, encode + decode: 35 µs
 	// at 8 kHz with complexity 1 against 112 µs at 9; 113 / 308 µs at 48 kHz
-	// (notes/measured-facts.md): complexity is the biggest lever on legs per core.
+	// (docs/measured-facts.md): complexity is the biggest lever on legs per core.
 	Complexity int
 	// Bitrate in bit/s (default 0: 16,000 at 8 kHz, 24,000 above).
 	Bitrate int

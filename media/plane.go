@@ -31,7 +31,7 @@ const (
 )
 
 // batchSize is datagrams per recvmmsg/sendmmsg; 64 measured 2.1-2.3 µs/packet against
-// ~8 µs for one sendto per packet (notes/measured-facts.md).
+// ~8 µs for one sendto per packet (docs/measured-facts.md).
 const batchSize = 64
 
 // maxSrcsPerLeg bounds the (address, SSRC) keys a leg keeps in the demux table, so a

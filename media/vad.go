@@ -43,7 +43,7 @@ type VADOptions struct {
 	// Engine is VADWebRTC or VADEnergy; default WebRTC when this build has it.
 	Engine string
 	// Mode is the WebRTC aggressiveness 0-3 (default 2: measured 90 % of speech frames
-	// flagged and 0 % of noise frames, notes/measured-facts.md).
+	// flagged and 0 % of noise frames, docs/measured-facts.md).
 	Mode int
 	// StartFrames: speech frames among the last StartWindow that start a talkspurt
 	// (default 3 of 5: 60 ms, so a click does not count).

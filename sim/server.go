@@ -123,7 +123,7 @@ func New(opts Options) (*Server, error) {
 		s.auth = newAuthenticator(opts.Profile.Auth)
 	}
 
-	// Issue #367: bind ourselves, then hand the sockets to sipgo, so the
+	// sipgo issue #367: bind ourselves, then hand the sockets to sipgo, so the
 	// address is known and usable before anyone dials.
 	udp, tcp, err := listenUDPTCP(ap)
 	if err != nil {

@@ -99,7 +99,7 @@ func newTestUAC(t testing.TB, target netip.AddrPort) *testUAC {
 		_ = srv.ServeUDP(conn)
 	}()
 	t.Cleanup(u.close)
-	// Issue #367: the listener joins the pool asynchronously; wait for it.
+	// sipgo issue #367: the listener joins the pool asynchronously; wait for it.
 	for i := 0; ; i++ {
 		if c, _ := ua.TransportLayer().GetConnection("udp", laddr.String()); c != nil {
 			c.TryClose()

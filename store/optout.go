@@ -18,7 +18,7 @@ type OptOutRecordParams struct {
 }
 
 // OptOutRecord lists the number on the seller's internal do-not-call list and revokes every
-// consent of the number for the seller, in one transaction (compliance-rules.md: opt-outs
+// consent of the number for the seller, in one transaction (opt-outs
 // take effect at once). It reports whether the number was newly listed and how many consents
 // it revoked.
 func (db *DB) OptOutRecord(ctx context.Context, p *OptOutRecordParams) (listed bool, revoked int, err error) {

@@ -12,7 +12,7 @@ import (
 )
 
 // resampleQuality is speexdsp's 0-10 scale; 5 is its "VoIP" default, transparent for
-// speech at telephone rates and ~2 µs per 20 ms frame (notes/measured-facts.md).
+// speech at telephone rates and ~2 µs per 20 ms frame (docs/measured-facts.md).
 const resampleQuality = 5
 
 // Resampler converts a mono 16-bit stream from one rate to another with libspeexdsp

@@ -6,8 +6,8 @@ import (
 )
 
 // Bot is a full voice-bot script: states that speak, listen and act, intents, global
-// intents and the voicemail branch. ../shared/examples/payment-reminder.en.yaml is the
-// reference for the format. A Bot returned by ParseBot or LoadBot has linted clean; it is
+// intents and the voicemail branch. docs/script-format.md is the reference for the
+// format. A Bot returned by ParseBot or LoadBot has linted clean; it is
 // read-only afterwards and may be shared by any number of concurrent calls.
 type Bot struct {
 	Name       string

@@ -3,7 +3,7 @@
 // Two kinds of script share one loader (LoadScript), so that `voxdial call --script`
 // keeps one flag: step scripts (a linear list: play, listen, send DTMF, hang up) that
 // exercise a SIP/RTP leg, and full voice-bot scripts (states, intents, global intents,
-// a voicemail branch; ../shared/examples/payment-reminder.en.yaml is the reference).
+// a voicemail branch; docs/script-format.md, with testdata/payment-reminder.en.yaml).
 //
 // # Full scripts
 //

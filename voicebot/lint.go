@@ -37,7 +37,7 @@ type StartRequirements struct {
 	Rules []string
 }
 
-// DefaultPolicy applies ../shared/notes/compliance-rules.md: identification at the start
+// DefaultPolicy applies docs/script-format.md ("Compliance requirements"): identification at the start
 // for telemarketing and collections (TCPA 64.1200(b), TSR 310.4(d), Reg F) and for any
 // call in China (AI labelling, CN-5); an automated opt-out offered right after the
 // identification for telemarketing (US-4, and PIPL Art 24 in China); and revocation by

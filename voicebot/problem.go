@@ -13,7 +13,7 @@ type Problem struct {
 	Line    int    `json:"line"`
 	Column  int    `json:"column,omitempty"`
 	Field   string `json:"field"` // path of the field: states.greet.listen.no_input
-	Check   string `json:"check"` // stable name of the check that fired (see checks.go)
+	Check   string `json:"check"` // stable name of the check that fired (the Check constants below)
 	Message string `json:"message"`
 }
 

@@ -6,7 +6,7 @@ import (
 	"fmt"
 )
 
-// ReferThenBridge is the transfer policy of the issue: a blind transfer by SIP REFER
+// ReferThenBridge is the product's transfer policy: a blind transfer by SIP REFER
 // and, when the far end refuses it (or cannot do it), a new leg to the target bridged
 // with the caller. Either func may be nil (that method is unavailable).
 type ReferThenBridge struct {

@@ -32,7 +32,7 @@ func startMeter() *benchMeter {
 	return &benchMeter{start: time.Now(), cpuStart: processCPU()}
 }
 
-// common returns the keys every bench object carries (DESIGN.md §4).
+// common returns the keys every bench object carries (docs/design.md, "Contracts").
 func (m *benchMeter) common() map[string]any {
 	wall := time.Since(m.start)
 	cpu := processCPU() - m.cpuStart

@@ -32,7 +32,7 @@ func TestBenchCallsReportsContractKeys(t *testing.T) {
 	}
 }
 
-// Against SIPp as the far end (the interop bench): every call answered, held
+// Against SIPp as the far end (the interop bench): every call answered, held
 // with RTP echoed back by SIPp, and hung up by us, none failed.
 func TestBenchCallsAgainstSIPp(t *testing.T) {
 	peer := sipptest.StartArgs(t, filepath.Join("..", "..", "dialer", "testdata", "sipp", "uas_bench.xml"), "-rtp_echo")

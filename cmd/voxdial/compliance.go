@@ -37,7 +37,7 @@ func newComplianceCheckCmd() *cobra.Command {
 		Short: "Decide attempts (JSON Lines) against a state file, one decision per line",
 		Long: `Reads attempts as JSON Lines from --attempts or standard input and writes one decision
 per attempt, in input order, with the same gate code as the dialer
-(contracts/compliance-check.md). Exit 0 when every line was decided, whatever the
+(docs/compliance-check.md). Exit 0 when every line was decided, whatever the
 decisions; 2 with a message naming the file, line and field when input is malformed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

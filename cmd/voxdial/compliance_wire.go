@@ -16,7 +16,7 @@ import (
 )
 
 // dncRefresh is how often a node applies other nodes' do-not-call changes (opt-outs
-// included): the issue asks every node to refuse an opted-out number within 1 s.
+// included): every node must refuse an opted-out number within 1 s.
 const dncRefresh = 500 * time.Millisecond
 
 // runnerCompliance is what `serve` and `demo` give the campaign runner: the gate, a script

@@ -23,7 +23,7 @@ func newConsentCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "consent",
 		Short: "The consent ledger: add, revoke, show, import",
-		Long: `Consent records (compliance-rules.md §5): kind (written | express | direct), purposes,
+		Long: `Consent records (docs/compliance-check.md): kind (written | express | direct), purposes,
 whether artificial-voice calls are covered, source and evidence (text shown, IP, recording
 hash), given and expiry times, and revocation with its channel. Each record carries a hash of
 its content; decisions cite it, and a record edited afterwards is no longer relied upon.

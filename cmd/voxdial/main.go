@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes are a contract (DESIGN.md §4): 0 success, 1 the operation ran and
+// Exit codes are a contract (docs/design.md, "Contracts"): 0 success, 1 the operation ran and
 // reports failure, 2 bad usage or bad input.
 const (
 	exitOK      = 0

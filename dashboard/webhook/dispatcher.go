@@ -271,7 +271,7 @@ type Payload struct {
 	DeliveryID int64                  `json:"delivery_id"`
 	WebhookID  int64                  `json:"webhook_id"`
 	Campaign   PayloadCampaign        `json:"campaign"`
-	Attempt    *store.Attempt         `json:"attempt"` // its "result" is the call result (DESIGN.md §4)
+	Attempt    *store.Attempt         `json:"attempt"` // its "result" is the call result (docs/call-result.md)
 	Transcript []store.TranscriptTurn `json:"transcript"`
 }
 

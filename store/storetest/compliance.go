@@ -11,7 +11,7 @@ import (
 	"github.com/voxdial/voxdial/store"
 )
 
-// complianceTests are the conformance tests of the compliance data (issue 6).
+// complianceTests are the conformance tests of the compliance data.
 var complianceTests = []struct {
 	name string
 	f    func(t *testing.T, db *store.DB)

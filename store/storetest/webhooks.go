@@ -10,7 +10,7 @@ import (
 	"github.com/voxdial/voxdial/store"
 )
 
-// webhookTests are the conformance tests of webhooks on call end (issue 8).
+// webhookTests are the conformance tests of webhooks on call end.
 var webhookTests = []struct {
 	name string
 	f    func(t *testing.T, db *store.DB)

@@ -397,7 +397,7 @@ func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[
 	return err
 }
 
-// FillResult copies the bot's result into the call result (DESIGN.md §4).
+// FillResult copies the bot's result into the call result (docs/call-result.md).
 func FillResult(r *dialer.Result, res voicebot.Result) {
 	r.Disposition = res.Disposition
 	r.Tags = append([]string{}, res.Tags...)

@@ -1,4 +1,4 @@
--- Compliance data (issue 6): sellers, the campaign's compliance settings, do-not-call
+-- Compliance data: sellers, the campaign's compliance settings, do-not-call
 -- entries (per list and scope, with who, why and when), registry snapshots, the consent
 -- ledger, EBRs, Reassigned Numbers Database answers and the hash-chained audit log.
 CREATE TABLE sellers (
@@ -67,7 +67,7 @@ CREATE TABLE dnc_snapshot_chunks (
     PRIMARY KEY (snapshot_id, chunk_no)
 );
 
--- The consent ledger (compliance-rules.md §5): kind, purposes, artificial voice, source and
+-- The consent ledger (docs/compliance-check.md): kind, purposes, artificial voice, source and
 -- evidence, given/expiry/revocation with channel. record_hash identifies the record in audits.
 CREATE TABLE consents (
     id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -1,4 +1,4 @@
--- Compliance facts of a contact (issue 6): line type (US TRACED-Act caps and the wireless
+-- Compliance facts of a contact: line type (US TRACED-Act caps and the wireless
 -- consent rule need it; '' is unknown), the address region (ISO 3166-2, e.g. US-FL: state
 -- rules apply to the area-code state ∪ the address state) and the debts a collections call
 -- is about (Reg F counts per debt), comma-separated.

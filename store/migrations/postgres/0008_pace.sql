@@ -1,4 +1,4 @@
--- Adaptive pacing (issue 7 item 6). A campaign's pacing options (JSON owned by package
+-- Adaptive pacing. A campaign's pacing options (JSON owned by package
 -- campaign: max dial ratio, abandonment target and message, agents for transfers); the
 -- pacing mode stays in the campaigns.pacing column of 0003, which the compliance gate
 -- reads too. Two dispositions: a call answered with no free bot slot (it heard the

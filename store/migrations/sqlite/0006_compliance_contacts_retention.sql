@@ -1,4 +1,4 @@
--- Compliance facts of a contact (issue 6): line type ('' is unknown), the address region
+-- Compliance facts of a contact: line type ('' is unknown), the address region
 -- (ISO 3166-2) and the debts of a collections call (comma-separated). See the PostgreSQL
 -- migration of the same number.
 ALTER TABLE contacts ADD COLUMN line_type text NOT NULL DEFAULT ''
