@@ -75,8 +75,9 @@ type ResultRow struct {
 	LastOutcome string `json:"last_outcome"`
 }
 
-// LoadResults counts a campaign's results and, with rows, lists every contact.
-func LoadResults(ctx context.Context, d *store.DB, c *store.Campaign, rows bool) (*Results, error) {
+// LoadResults counts a campaign's results at now (the pacing figures' window) and, with
+// rows, lists every contact.
+func LoadResults(ctx context.Context, d *store.DB, c *store.Campaign, rows bool, now time.Time) (*Results, error) {
 	st, err := d.CampaignStatsGet(ctx, &store.CampaignGetParams{ID: c.ID})
 	if err != nil {
 		return nil, err
@@ -84,7 +85,7 @@ func LoadResults(ctx context.Context, d *store.DB, c *store.Campaign, rows bool)
 	r := &Results{Campaign: c.Name, State: c.State, Contacts: st.Total, Final: st.Contacts[store.ContactDone],
 		Pending: st.Contacts[store.ContactPending] + st.Contacts[store.ContactLeased], Attempts: st.Attempts,
 		Dispositions: st.Dispositions, Outcomes: st.Outcomes}
-	if r.Pacing, err = LoadPacing(ctx, d, c, time.Now()); err != nil {
+	if r.Pacing, err = LoadPacing(ctx, d, c, now); err != nil {
 		return nil, err
 	}
 	if rows {

@@ -280,7 +280,7 @@ func (s *Server) handleCampaignResults(w http.ResponseWriter, r *http.Request, p
 	q := r.URL.Query()
 	asCSV := q.Get("format") == "csv"
 	rows := asCSV || q.Get("contacts") == "1" || q.Get("contacts") == "true"
-	res, err := campaign.LoadResults(r.Context(), s.db, c, rows)
+	res, err := campaign.LoadResults(r.Context(), s.db, c, rows, s.opts.Now())
 	if err != nil {
 		s.storeError(w, err)
 		return

@@ -306,7 +306,7 @@ func newCampaignResultsCmd(db dbFunc) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withCampaign(cmd, db, args[0], func(d *store.DB, c *store.Campaign) error {
-				r, err := campaign.LoadResults(cmd.Context(), d, c, rows)
+				r, err := campaign.LoadResults(cmd.Context(), d, c, rows, time.Now())
 				if err != nil {
 					return failureErr(err)
 				}

@@ -205,7 +205,7 @@ wait:
 	if err != nil {
 		return failureErr(err)
 	}
-	res, err := campaign.LoadResults(context.WithoutCancel(ctx), db, cur, true)
+	res, err := campaign.LoadResults(context.WithoutCancel(ctx), db, cur, true, now())
 	if err != nil {
 		return failureErr(err)
 	}
