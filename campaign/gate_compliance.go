@@ -25,7 +25,7 @@ type ComplianceAuditor interface {
 //	compliance block by campaign-level rules  → hold (the runner retries later)
 //	compliance block otherwise                → block (compliance_blocked, final)
 //
-// Campaign-level rules (campaignLevelRules) say nothing about the contact: a stale registry
+// Campaign-level rules (compliance.RuleSet.CampaignLevel) say nothing about the contact: a stale registry
 // copy, an invalid caller ID, the campaign's abandonment rate, a data source that failed.
 // No call is placed, but the contact is not given up either: once an operator imports the
 // registry copy or fixes the caller ID, or the rate falls, the campaign goes on.
@@ -36,10 +36,6 @@ type ComplianceGate struct {
 	// none known, every earlier call of the seller counts (fail closed).
 	DebtIDs func(ctx context.Context, contactID int64) ([]string, error)
 }
-
-// campaignLevelRules block a call for reasons outside the contact (see ComplianceGate).
-const campaignLevelRules = compliance.RuleSet(1<<compliance.DNCSnapshotStale | 1<<compliance.CallerIDInvalid |
-	1<<compliance.AbandonRateCap | 1<<compliance.DataUnavailable | 1<<compliance.CampaignUnknown)
 
 // Check implements Gate.
 func (g *ComplianceGate) Check(ctx context.Context, req GateRequest) (GateVerdict, error) {
@@ -73,7 +69,7 @@ func (g *ComplianceGate) Check(ctx context.Context, req GateRequest) (GateVerdic
 		switch {
 		case !d.NextEligibleAt.IsZero():
 			v.Decision, v.NextEligible = GateHold, d.NextEligibleAt
-		case d.Rules&^campaignLevelRules == 0:
+		case d.Rules.CampaignLevel():
 			v.Decision = GateHold
 		}
 	}

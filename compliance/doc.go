@@ -91,4 +91,19 @@
 // the remaining chain.
 //
 // CheckStream implements `voxdial compliance check` (docs/compliance-check.md).
+//
+// # Adding a rule
+//
+//  1. Add its RuleID constant in rules.go, before numRules (the order is the order decisions
+//     list rules in; append unless the contract says otherwise). A 65th rule does not compile:
+//     RuleSet is a uint64 bit set; widen it first.
+//  2. Add its row to the rules table in rules.go: canonical id (the contract's string), kind
+//     (kindBlock, kindTime: time alone releases it and the check sets NextEligibleAt,
+//     kindCampaign: about the campaign, so the runner holds the contact) and its title in
+//     words. TestRuleTable fails on a missing row, a duplicate id or an empty title.
+//  3. Put its parameters in the rule packs (packs.go), in data, and its check in the
+//     evaluation (gate.go for facts, timechecks.go for windows and rolling counts), recording
+//     a note so Decision.Reason says why.
+//  4. Add the rule's id and meaning to docs/compliance-check.md and a case to the table tests
+//     (rules_test.go) that passes and fails it.
 package compliance

@@ -115,26 +115,6 @@ func (g *Gate) Check(ctx context.Context, a Attempt) Decision {
 	return d
 }
 
-// timeRules are the rules that time alone releases.
-var timeRules = func() RuleSet {
-	var s RuleSet
-	for _, r := range []RuleID{USTCPAHours, USRegFHours, USInfoHours, USStateHours, USStateHoliday,
-		USStateSubjectCap, USStateDCCap, USRegF7in7, USRegFPostConversation, USTracedExemptCap,
-		UKOfcomAMD24h, UKOfcomAbandon72h, CNHours, CNDCHours, CNDCDailyCap, CNPlatformCap,
-		FRWindow, FRDay, FRHoliday, FR4Per30d, FRRefusal60d} {
-		s.Add(r)
-	}
-	return s
-}()
-
-// holdRules hold rather than block.
-var holdRules = func() RuleSet {
-	var s RuleSet
-	s.Add(RefusalReview)
-	s.Add(USReassignedNumber) // blocks on "yes"; see reassigned
-	return s
-}()
-
 // eval is the per-check working state, pooled.
 type eval struct {
 	g        *Gate
