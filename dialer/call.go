@@ -47,14 +47,18 @@ type Call struct {
 	trunk     *Trunk
 	sipCallID string
 	callerID  string // From user for this call; "" for the trunk's
+	localTag  string // our From tag, set before the INVITE leaves; never changes
 	log       *zap.Logger
 	dlg       *sipgo.DialogClientSession
 	sess      *media.Session
 	rec       *media.Recorder
 	release   func()
 
-	mu     sync.Mutex
-	offer  MediaOffer
+	mu    sync.Mutex
+	offer MediaOffer
+	// remoteTag is the far end's To tag from its 2xx: with the Call-ID and localTag it
+	// names the dialog an in-dialog request must belong to.
+	remoteTag string
 	res    Result
 	dtmf   strings.Builder
 	closed bool
@@ -186,7 +190,8 @@ func (c *Call) buildInvite(recipient sip.Uri, body []byte) *sip.Request {
 		Address: sip.Uri{Scheme: "sip", User: fromUser, Host: c.ua.dialogHost()},
 		Params:  sip.NewParams(),
 	}
-	from.Params.Add("tag", sip.GenerateTagN(16))
+	c.localTag = sip.GenerateTagN(16)
+	from.Params.Add("tag", c.localTag)
 	to := &sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: recipient.User, Host: recipient.Host, Port: recipient.Port}, Params: sip.NewParams()}
 	cid := sip.CallIDHeader(c.sipCallID)
 	inv.AppendHeader(from)
@@ -211,6 +216,10 @@ func (c *Call) waitAnswer(ctx context.Context, req DialRequest) {
 		Username: c.trunk.Username,
 		Password: c.trunk.Password,
 		OnResponse: func(res *sip.Response) error {
+			if res.IsSuccess() {
+				// Known before WaitAnswer returns, so a BYE right behind the 200 finds it.
+				c.setRemoteTag(res)
+			}
 			c.onProvisional(res)
 			return nil
 		},
@@ -328,6 +337,26 @@ func (c *Call) onAnswered(now time.Time) {
 		case <-c.done:
 		}
 	}()
+}
+
+func (c *Call) setRemoteTag(res *sip.Response) {
+	to := res.To()
+	if to == nil || to.Params == nil {
+		return
+	}
+	tag, _ := to.Params.Get("tag")
+	c.mu.Lock()
+	c.remoteTag = tag
+	c.mu.Unlock()
+}
+
+// inDialog reports whether a request with these tags belongs to the call's confirmed
+// dialog (RFC 3261 §12.2.2: Call-ID, local tag and remote tag). The far end's From tag
+// is our remote tag, its To tag our local one.
+func (c *Call) inDialog(fromTag, toTag string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.remoteTag != "" && fromTag == c.remoteTag && toTag == c.localTag
 }
 
 func (c *Call) ackAndBye(res *sip.Response) {

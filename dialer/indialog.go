@@ -17,6 +17,10 @@ func (u *UA) registerHandlers() {
 	u.srv.OnOptions(u.onOptions)
 	u.srv.OnInfo(u.onInfo)
 	u.srv.OnNotify(func(req *sip.Request, tx sip.ServerTransaction) {
+		if u.lookup(req) == nil { // REFER progress comes inside the call's dialog
+			respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
+			return
+		}
 		respond(tx, req, 200, "OK", nil)
 	})
 }
