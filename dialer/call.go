@@ -59,9 +59,9 @@ type Call struct {
 	// remoteTag is the far end's To tag from its 2xx: with the Call-ID and localTag it
 	// names the dialog an in-dialog request must belong to.
 	remoteTag string
-	res    Result
-	dtmf   strings.Builder
-	closed bool
+	res       Result
+	dtmf      strings.Builder
+	closed    bool
 	// endingBy is set before we send BYE so that the dialog ending in
 	// response is not mistaken for the far end hanging up.
 	endingBy string
