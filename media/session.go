@@ -50,9 +50,9 @@ type Stats struct {
 	// PacketsRejected: well-formed packets from a source the leg does not take media from
 	// (neither the SDP address nor the latched one; see Session's latching rules).
 	PacketsRejected uint64
-	FirstPacketAt                                                                       time.Duration // first valid packet, since session start; 0 if none yet
-	RemoteAddr                                                                          string        // where we send now ("" if unknown)
-	SendErrors                                                                          uint64        // failed socket writes (added: the send path never returns errors)
+	FirstPacketAt   time.Duration // first valid packet, since session start; 0 if none yet
+	RemoteAddr      string        // where we send now ("" if unknown)
+	SendErrors      uint64        // failed socket writes (added: the send path never returns errors)
 	// RTCP: what the far end reported about our stream, and the round trip.
 	RTT          time.Duration // 0 until a report block with LSR came back
 	RemoteLost   uint64        // packets of ours the far end reports lost
@@ -107,7 +107,7 @@ type Session struct {
 	// remoteAt is when SetRemote named the SDP address (Unix ns): other sources wait
 	// relatchSilence from then, so one that starts first cannot beat the far end.
 	remoteAt atomic.Int64
-	hold    atomic.Bool
+	hold     atomic.Bool
 
 	start time.Time // set by Start before the tick and receive goroutine exist
 
@@ -152,12 +152,12 @@ type txState struct {
 }
 
 type rxState struct {
-	hdr    rtp.Header
-	buf    [rtpBufSize]byte
-	pcm    [rtpBufSize]int16
-	event  DTMFEvent
-	opus   *opusDecoder
-	opusNo bool // decoder creation failed: drop Opus payloads
+	hdr      rtp.Header
+	buf      [rtpBufSize]byte
+	pcm      [rtpBufSize]int16
+	event    DTMFEvent
+	opus     *opusDecoder
+	opusNo   bool           // decoder creation failed: drop Opus payloads
 	cand     netip.AddrPort // a source not yet trusted, and its SSRC
 	candSSRC uint32
 	candN    int
