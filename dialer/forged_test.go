@@ -6,11 +6,18 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
+
 	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/media"
+	"github.com/voxdial/voxdial/sim"
 )
 
 // forgeRequest sends one SIP request over real UDP from conn (another loopback
@@ -128,5 +135,91 @@ func TestForgedInDialogRequestsAreRefused(t *testing.T) {
 	}
 	if r := call.Result(); r.HangupBy != dialer.HangupBot {
 		t.Fatalf("hangup_by %q, want bot", r.HangupBy)
+	}
+}
+
+// A third party on another loopback address sprays bursts of loud RTP at a live leg
+// while the callee talks. The leg must not latch onto it (nothing of ours reaches it)
+// and the recording's far-end channel must hold the callee's real audio.
+func TestRTPInjectorDoesNotTakeOverLeg(t *testing.T) {
+	for _, mode := range []media.PortMode{media.PerLegPorts, media.SharedPorts} {
+		t.Run(string(mode), func(t *testing.T) {
+			b := setupWith(t, testProfile, dialer.Options{RTPMode: mode})
+			rec := filepath.Join(t.TempDir(), "talk.wav")
+			call := b.dial(t, "+1555000001", 5*time.Second, rec) // says yes.wav, presses 42, hangs up
+			if !call.Answered() {
+				t.Fatalf("not answered: %+v", call.Result())
+			}
+			inj, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 3)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer inj.Close()
+			var got atomic.Int64
+			ctx, cancel := context.WithCancel(context.Background())
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				buf := make([]byte, 1500)
+				for {
+					_ = inj.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+					if _, _, err := inj.ReadFromUDPAddrPort(buf); err == nil {
+						got.Add(1)
+					} else if ctx.Err() != nil {
+						return
+					}
+				}
+			})
+			greeting, err := sim.Asset("greeting.wav") // what the injector says
+			if err != nil {
+				t.Fatal(err)
+			}
+			target := call.Media().LocalAddr()
+			wg.Go(func() {
+				payload := make([]byte, media.FrameSamples)
+				seq, off := uint16(0), 0
+				for ctx.Err() == nil {
+					for range 10 { // bursts: more packets in a row than any relatch threshold
+						seq++
+						if off+media.FrameSamples > len(greeting.Samples) {
+							off = 0
+						}
+						media.MulawEncode(payload, greeting.Samples[off:off+media.FrameSamples])
+						off += media.FrameSamples
+						pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: seq, Timestamp: uint32(seq) * 160, SSRC: 0x6666}, Payload: payload}
+						raw, _ := pkt.Marshal()
+						_, _ = inj.WriteToUDPAddrPort(raw, target)
+					}
+					time.Sleep(media.FrameDuration)
+				}
+			})
+			if err := call.Play(context.Background(), media.Tone(600, time.Second, 6000).Source()); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-call.Done():
+			case <-time.After(15 * time.Second):
+				t.Fatal("far end never hung up")
+			}
+			cancel()
+			wg.Wait()
+			r := call.Result()
+			if got.Load() != 0 {
+				t.Fatalf("the leg sent %d packets to the injector (remote now %s)", got.Load(), r.Media.Remote)
+			}
+			if r.DTMF != "42" || r.HangupBy != dialer.HangupCaller {
+				t.Fatalf("call disturbed: dtmf %q hangup_by %q", r.DTMF, r.HangupBy)
+			}
+			yes, err := sim.Asset("yes.wav")
+			if err != nil {
+				t.Fatal(err)
+			}
+			right := recordingRight(t, rec)
+			if c := media.Correlation(right, yes.Samples); c < 0.6 {
+				t.Fatalf("recording's far-end channel does not hold the callee's speech: correlation %.2f", c)
+			}
+			if c := media.Correlation(right, greeting.Samples); c > 0.5 {
+				t.Fatalf("recording's far-end channel holds the injected audio: correlation %.2f", c)
+			}
+		})
 	}
 }
