@@ -108,6 +108,8 @@ type Session struct {
 	// relatchSilence from then, so one that starts first cannot beat the far end.
 	remoteAt atomic.Int64
 	hold     atomic.Bool
+	srtpTx   atomic.Pointer[srtpTx] // nil: plain RTP (SetSRTP)
+	srtpRx   atomic.Pointer[srtpRx]
 
 	start time.Time // set by Start before the tick and receive goroutine exist
 
@@ -660,7 +662,11 @@ func (s *Session) opusPayload(codec *Codec, hn int) int {
 	return hn + n
 }
 
-func (s *Session) write(pkt []byte, dst netip.AddrPort) { s.ep.send(s, pkt, dst) }
+func (s *Session) write(pkt []byte, dst netip.AddrPort) {
+	if pkt, ok := s.protect(pkt); ok {
+		s.ep.send(s, pkt, dst)
+	}
+}
 
 // dtmfTick advances the DTMF job at ts. It returns the packet size in tx.buf (0: send
 // nothing this frame) and whether the frame belongs to DTMF (false: the job is over,
@@ -760,11 +766,16 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 		return
 	}
 	if b[1] >= 200 && b[1] <= 204 { // RTCP SR, RR, SDES, BYE, APP on the RTP port (rtcp-mux)
-		if !s.fromPeer(from) {
+		out, secure, ok := s.unprotect(b, true)
+		if !ok {
+			s.invalid.Add(1)
+			return
+		}
+		if !secure && !s.fromPeer(from) {
 			s.rejected.Add(1)
 			return
 		}
-		s.handleRTCP(b, arrival)
+		s.handleRTCP(out, arrival)
 		return
 	}
 	pt := b[1] & 0x7F
@@ -775,6 +786,12 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 	isDTMF := dtmfPT != 0 && pt == dtmfPT
 	if !isAudio && !isDTMF { // includes RTCP multiplexed on the port (PT 72-76)
 		s.invalid.Add(1)
+		return
+	}
+	wire := len(b)
+	b, secure, ok := s.unprotect(b, false)
+	if !ok {
+		s.invalid.Add(1) // did not authenticate: forged, replayed, or plain RTP
 		return
 	}
 	hn, err := rx.hdr.Unmarshal(b)
@@ -797,13 +814,15 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 		return
 	}
 	arrAt := arrival.Sub(s.start)
-	if !s.latch(from, rx.hdr.SSRC, arrival) {
+	if secure {
+		s.latchVerified(from, rx.hdr.SSRC, arrival)
+	} else if !s.latch(from, rx.hdr.SSRC, arrival) {
 		s.rejected.Add(1)
 		return
 	}
 
 	s.recv.Add(1)
-	s.recvBytes.Add(uint64(len(b)))
+	s.recvBytes.Add(uint64(wire))
 	if !rx.gotAny {
 		rx.gotAny = true
 		s.firstAt.Store(int64(max(arrAt, 1))) // 1 ns marks "seen" even at t=0
