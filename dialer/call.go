@@ -149,6 +149,11 @@ func (u *UA) Dial(ctx context.Context, req DialRequest) (*Call, error) {
 		Addr: c.sess.LocalAddr(), Codecs: u.opts.Codecs, DTMFPT: TelephoneEventPT,
 		Direction: SendRecv, SessionID: rand.Uint64() >> 1, Version: 1, SSRC: c.sess.SSRC(), RTCPMux: true,
 	}
+	if req.Trunk.SRTP == SRTPOptional || req.Trunk.SRTP == SRTPRequired {
+		crypto := NewCrypto(1) // a fresh key per call
+		c.offer.Crypto = &crypto
+		c.offer.SecureProfile = req.Trunk.SRTP == SRTPRequired
+	}
 	body, err := MarshalSDP(c.offer)
 	if err != nil {
 		c.closeMedia()
@@ -278,11 +283,13 @@ func (c *Call) onProvisional(res *sip.Response) {
 	// Early media (RFC 3960): the provisional SDP tells us where the
 	// ringback or announcement comes from; start listening and recording.
 	n, err := ParseAnswer(res.Body(), c.offer)
+	if err == nil {
+		err = c.applyNegotiated(n)
+	}
 	if err != nil {
 		c.log.Warn("early media sdp ignored", zap.Error(err))
 		return
 	}
-	c.applyNegotiated(n)
 	c.mu.Lock()
 	c.res.EarlyMedia = true
 	c.mu.Unlock()
@@ -294,7 +301,16 @@ func isSDP(m interface{ ContentType() *sip.ContentTypeHeader }) bool {
 	return ct == nil || strings.HasPrefix(strings.ToLower(ct.Value()), "application/sdp")
 }
 
-func (c *Call) applyNegotiated(n Negotiated) {
+func (c *Call) applyNegotiated(n Negotiated) error {
+	// Keys first, so that no packet leaves in clear to the new address.
+	if n.SRTP != nil {
+		if err := c.sess.SetSRTP(n.SRTP.Local, n.SRTP.Remote); err != nil {
+			return err
+		}
+	} else if c.sess.SRTP() {
+		// Once media is encrypted it stays so: a later SDP without a=crypto is refused.
+		return fmt.Errorf("%w: the far end's new SDP drops SRTP", ErrSRTP)
+	}
 	c.sess.SetCodec(n.Codec)
 	c.sess.SetDTMFPayloadType(n.DTMFPT)
 	c.sess.SetRemote(n.Remote)
@@ -304,11 +320,15 @@ func (c *Call) applyNegotiated(n Negotiated) {
 	c.mu.Lock()
 	c.res.Codec = n.Codec.Name
 	c.mu.Unlock()
+	return nil
 }
 
 func (c *Call) onAnswered(now time.Time) {
 	res := c.dlg.InviteResponse
 	n, perr := ParseAnswer(res.Body(), c.offer)
+	if perr == nil {
+		perr = c.applyNegotiated(n)
+	}
 	if err := c.dlg.Ack(context.WithoutCancel(context.Background())); err != nil {
 		c.log.Warn("ack", zap.Error(err))
 	}
@@ -322,13 +342,12 @@ func (c *Call) onAnswered(now time.Time) {
 		c.finish(OutcomeFailed, "", "unusable SDP answer: "+perr.Error())
 		return
 	}
-	c.applyNegotiated(n)
 	c.mu.Lock()
 	c.res.Outcome = OutcomeAnswered
 	t := now
 	c.res.Timings.AnsweredAt = &t
 	c.mu.Unlock()
-	c.log.Info("answered", zap.String("codec", n.Codec.Name), zap.String("remote_rtp", n.Remote.String()))
+	c.log.Info("answered", zap.String("codec", n.Codec.Name), zap.String("remote_rtp", n.Remote.String()), zap.Bool("srtp", n.SRTP != nil))
 	// The dialog context ends when sipgo sees the dialog terminate.
 	go func() {
 		select {
@@ -558,7 +577,7 @@ func mediaStats(st media.Stats) *MediaStats {
 		JitterMS: ms(st.Jitter), JitterBufferMS: ms(st.JitterDepth), LatePackets: st.LatePackets,
 		DuplicatePackets: st.DuplicatePackets, ConcealedFrames: st.ConcealedFrames,
 		RemotePacketsLost: st.RemoteLost, RemoteJitterMS: ms(st.RemoteJitter),
-		RTCPSent: st.RTCPSent, RTCPReceived: st.RTCPReceived,
+		RTCPSent: st.RTCPSent, RTCPReceived: st.RTCPReceived, SRTP: st.SRTP, PacketsRejected: st.PacketsRejected,
 	}
 	if st.RTT > 0 {
 		rtt := ms(st.RTT)

@@ -50,6 +50,7 @@ type Stats struct {
 	// PacketsRejected: well-formed packets from a source the leg does not take media from
 	// (neither the SDP address nor the latched one; see Session's latching rules).
 	PacketsRejected uint64
+	SRTP            bool          // media is protected with SRTP (SetSRTP)
 	FirstPacketAt   time.Duration // first valid packet, since session start; 0 if none yet
 	RemoteAddr      string        // where we send now ("" if unknown)
 	SendErrors      uint64        // failed socket writes (added: the send path never returns errors)
@@ -487,6 +488,7 @@ func (s *Session) Stats() Stats {
 		PacketsLost:     s.lost.Load(),
 		PacketsInvalid:  s.invalid.Load(),
 		PacketsRejected: s.rejected.Load(),
+		SRTP:            s.srtpTx.Load() != nil,
 		FirstPacketAt:   time.Duration(s.firstAt.Load()),
 		SendErrors:      s.sendErrs.Load(),
 	}

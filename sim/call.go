@@ -423,6 +423,10 @@ func (c *call) setupMedia() ([]byte, error) {
 	local.Addr = ep.LocalAddr()
 	local.SSRC = media.RandomSSRC()
 	local.RTCPMux = true
+	if !s.opts.NoSRTP {
+		crypto := dialer.NewCrypto(1) // our key, should the offer carry SRTP
+		local.Crypto = &crypto
+	}
 	body, neg, err := dialer.AnswerOffer(offer, local)
 	if err != nil {
 		ep.Close()
@@ -457,6 +461,12 @@ func (c *call) setupMedia() ([]byte, error) {
 		return nil, err
 	}
 	c.recorder = recorder // closed after the session, in runCall's teardown
+	if neg.SRTP != nil {
+		if err := sess.SetSRTP(neg.SRTP.Local, neg.SRTP.Remote); err != nil {
+			_ = sess.Close()
+			return nil, err
+		}
+	}
 	sess.SetRemote(neg.Remote)
 	sess.SetRemoteSSRC(neg.RemoteSSRC)
 	sess.SetRTCPMux(neg.RTCPMux)
@@ -469,8 +479,13 @@ func (c *call) setupMedia() ([]byte, error) {
 	c.local = local
 	c.local.Codecs = []media.Codec{neg.Codec}
 	c.local.DTMFPT = neg.DTMFPT
+	if neg.SRTP == nil {
+		c.local.Crypto = nil // our re-offers stay plain, as the call is
+	}
+	c.local.SecureProfile = neg.SRTP != nil // and once encrypted, stay encrypted
 	c.neg = neg
 	c.sdpMu.Unlock()
+	c.update(func(r *CallRecord) { r.SRTP = neg.SRTP != nil })
 	return body, nil
 }
 

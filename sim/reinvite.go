@@ -60,6 +60,11 @@ func (c *call) sendReInvite(ctx context.Context, kind ReInvite) error {
 	if err != nil {
 		return fmt.Errorf("answer: %w", err)
 	}
+	if neg.SRTP != nil {
+		if err := c.sess.SetSRTP(neg.SRTP.Local, neg.SRTP.Remote); err != nil {
+			return fmt.Errorf("answer: %w", err)
+		}
+	}
 	c.sdpMu.Lock()
 	c.neg = neg
 	c.sdpMu.Unlock()
@@ -110,6 +115,12 @@ func (c *call) answerReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		c.log.Info("re-invite refused", zap.Error(err))
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
 		return
+	}
+	if neg.SRTP != nil {
+		if err := sess.SetSRTP(neg.SRTP.Local, neg.SRTP.Remote); err != nil {
+			_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
+			return
+		}
 	}
 	sess.SetRemote(neg.Remote)
 	sess.SetRemoteSSRC(neg.RemoteSSRC)

@@ -44,6 +44,10 @@ type Options struct {
 	// TLS, when set, also serves SIP over TLS on its own port (see TLSAddr),
 	// for tests of trunks with transport tls.
 	TLS *tls.Config
+	// NoSRTP makes the simulator a peer without SRTP: it answers best-effort offers
+	// (a=crypto on RTP/AVP) with plain RTP and refuses RTP/SAVP with 488. By default it
+	// speaks SRTP (SDES, AES_CM_128_HMAC_SHA1_80) whenever the offer carries it.
+	NoSRTP bool
 }
 
 // Server is a population of simulated SIP callees on one address. It is
