@@ -24,6 +24,7 @@ type call struct {
 	plan *plan
 	log  *zap.Logger
 	dlg  *sipgo.DialogServerSession
+	dua  *sipgo.DialogUA // the transport's dialog helper (its Contact)
 	// ctx ends on CANCEL, on the dialer's BYE, and on server Close.
 	ctx context.Context
 
@@ -177,7 +178,12 @@ func (s *Server) runCall(req *sip.Request, tx sip.ServerTransaction) {
 	c.log = c.log.With(zap.String("behaviour", c.plan.name))
 	c.update(func(r *CallRecord) { r.Behaviour, r.Kind = c.plan.name, c.plan.Kind })
 
-	dlg, err := s.dua.ReadInvite(req, tx)
+	dua := s.dua
+	if strings.EqualFold(req.Transport(), "TLS") {
+		dua = s.tlsDUA
+	}
+	c.dua = dua
+	dlg, err := dua.ReadInvite(req, tx)
 	if err != nil {
 		c.fail(err, "read invite")
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusBadRequest, "Bad INVITE", nil))

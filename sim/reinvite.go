@@ -127,7 +127,7 @@ func (c *call) answerReInvite(req *sip.Request, tx sip.ServerTransaction) {
 	sess.SetCodec(neg.Codec)
 	sess.SetHold(neg.Hold())
 	res := sip.NewSDPResponseFromRequest(req, body)
-	res.AppendHeader(sip.HeaderClone(&c.s.dua.ContactHDR))
+	res.AppendHeader(sip.HeaderClone(&c.dua.ContactHDR))
 	// Count before responding: the peer may read the record as soon as it has the 200.
 	c.update(func(r *CallRecord) { r.ReInvitesAnswered++ })
 	if err := tx.Respond(res); err != nil {
