@@ -93,6 +93,32 @@ func TestLatchRules(t *testing.T) {
 	}
 }
 
+// The SDP address signalled again (early media, then the answer; a re-INVITE) keeps a
+// NAT latch; a new SDP address drops it.
+func TestSetRemoteSameAddressKeepsLatch(t *testing.T) {
+	t.Parallel()
+	sdp := netip.MustParseAddrPort("10.0.0.1:4000")
+	nat := netip.MustParseAddrPort("198.51.100.7:31000")
+	s := newTestSession(t, NewClock(ClockOptions{}), nil)
+	s.SetRemote(sdp)
+	now := time.Now().Add(relatchSilence)
+	for i := range relatchPackets {
+		s.handlePacket(rtpPacket(t, 0, uint16(i+1), uint32(i)*160, 0x1111, make([]byte, 160)), nat, now)
+	}
+	if got, _ := s.dest(); got != nat {
+		t.Fatalf("dest %v, want the NAT source %v", got, nat)
+	}
+	s.SetRemote(sdp)
+	if got, _ := s.dest(); got != nat {
+		t.Fatalf("the same SDP address again dropped the latch: dest %v", got)
+	}
+	moved := netip.MustParseAddrPort("10.0.0.9:4000")
+	s.SetRemote(moved)
+	if got, _ := s.dest(); got != moved {
+		t.Fatalf("a new SDP address did not take effect: dest %v", got)
+	}
+}
+
 // Over real sockets: a third party sprays bursts of loud audio at a leg while the far
 // end talks. The leg keeps sending to the far end only, and records the far end only.
 func TestInjectorDoesNotHijackLeg(t *testing.T) {

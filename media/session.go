@@ -299,10 +299,14 @@ func RandomSSRC() uint32 {
 // LocalAddr is the socket's address, for our SDP.
 func (s *Session) LocalAddr() netip.AddrPort { return s.local }
 
-// SetRemote sets where to send, from the far end's SDP. It also drops a latched
-// symmetric-RTP address so a new SDP takes effect at once; packets from the far end
-// latch again.
+// SetRemote sets where to send, from the far end's SDP. A new address also drops a
+// latched symmetric-RTP address so the new SDP takes effect at once; packets from the
+// far end latch again. The same address again (early media, then the answer; a
+// re-INVITE) keeps the latch, so a far end behind NAT is not made to prove itself anew.
 func (s *Session) SetRemote(addr netip.AddrPort) {
+	if cur := s.remote.Load(); cur != nil && addr.IsValid() && *cur == addr {
+		return
+	}
 	if !addr.IsValid() {
 		s.remote.Store(nil)
 	} else {
