@@ -197,7 +197,8 @@ func (b *bundle) seedCampaign(name, role string) (campaignID, attemptID int64) {
 		t.Fatal(err)
 	}
 	result := fmt.Sprintf(`{"call_id":%q,"to":"+14155550123","outcome":"answered","variables":{"first_name":"Ana"},
-		"recording":"/rec/x.wav","timings":{"answer_to_first_audio_ms":420,"turn_latency_ms":[610,380],"turn_recognition_ms":[150,90]}}`, callID)
+		"recording":"/rec/x.wav","timings":{"answer_to_first_audio_ms":420,"turn_latency_ms":[610,380],"turn_recognition_ms":[150,90]},
+		"media":{"packets_received":500,"packets_lost":2,"packets_rejected":37,"jitter_ms":3}}`, callID)
 	if err := b.db.AttemptFinish(ctx, &store.AttemptFinishParams{AttemptID: a.ID, ContactID: got[0].ID, Holder: "n1",
 		Outcome: "answered", SIPStatus: 200, Disposition: "promise_to_pay", HangupBy: "bot", AnsweredAt: now, EndedAt: now.Add(20 * time.Second),
 		DurationMS: 20000, Result: json.RawMessage(result), Final: true, Streak: 1, Now: now.Add(20 * time.Second),
@@ -454,7 +455,8 @@ func TestLiveAndMetrics(t *testing.T) {
 			`voxdial_call_attempts_total{outcome="answered"} 1`, `voxdial_gate_decisions_total{decision="block",rule="dnc.internal"} 1`,
 			`voxdial_gate_decisions_total{decision="allow",rule=""} 1`, "voxdial_turn_latency_seconds_count 2",
 			"voxdial_answer_to_first_audio_seconds_sum 0.42", "voxdial_hopper_depth 0", "voxdial_active_calls 0",
-			"voxdial_dashboard_sse_clients 1", "voxdial_leases_expired 0", "voxdial_calls_per_second"} {
+			"voxdial_dashboard_sse_clients 1", "voxdial_leases_expired 0", "voxdial_calls_per_second",
+			"voxdial_rtp_packets_received_total 500", "voxdial_rtp_packets_rejected_total 37"} {
 			if !strings.Contains(string(r.Body), w) {
 				t.Errorf("/metrics lacks %q", w)
 			}

@@ -223,6 +223,7 @@ func (l *Live) observe(ctx context.Context, e *store.CallEvent) {
 			Media *struct {
 				PacketsReceived uint64  `json:"packets_received"`
 				PacketsLost     uint64  `json:"packets_lost"`
+				PacketsRejected uint64  `json:"packets_rejected"`
 				JitterMS        float64 `json:"jitter_ms"`
 			} `json:"media"`
 		}
@@ -239,6 +240,9 @@ func (l *Live) observe(ctx context.Context, e *store.CallEvent) {
 			if v > 0 {
 				l.m.asrLatency.Observe(float64(v) / 1000)
 			}
+		}
+		if md := res.Media; md != nil && md.PacketsRejected > 0 {
+			l.m.rtpRejected.Add(float64(md.PacketsRejected))
 		}
 		if md := res.Media; md != nil && md.PacketsReceived+md.PacketsLost > 0 {
 			l.m.rtpReceived.Add(float64(md.PacketsReceived))

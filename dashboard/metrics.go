@@ -37,6 +37,7 @@ type Metrics struct {
 	eventsPublished prometheus.Counter
 	rtpReceived     prometheus.Counter
 	rtpLost         prometheus.Counter
+	rtpRejected     prometheus.Counter
 	rtpJitter       prometheus.Histogram
 	webhookTries    *prometheus.CounterVec
 	webhookLatency  prometheus.Histogram
@@ -85,6 +86,8 @@ func NewMetrics() *Metrics {
 			Help: "RTP packets received on finished calls."}),
 		rtpLost: prometheus.NewCounter(prometheus.CounterOpts{Name: "voxdial_rtp_packets_lost_total",
 			Help: "RTP packets lost on finished calls (sequence gaps of what we received)."}),
+		rtpRejected: prometheus.NewCounter(prometheus.CounterOpts{Name: "voxdial_rtp_packets_rejected_total",
+			Help: "RTP packets dropped on finished calls because they came from a source that is not the far end (injection attempts, or a far end that never proved its address)."}),
 		rtpJitter: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "voxdial_rtp_jitter_seconds",
 			Help: "RFC 3550 interarrival jitter of each finished call's received stream.", Buckets: []float64{.001, .002, .005, .01, .02, .03, .05, .1, .2}}),
 		webhookTries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "voxdial_webhook_tries_total",
@@ -120,7 +123,7 @@ func NewMetrics() *Metrics {
 	}
 	m.reg.MustRegister(m.activeCalls, m.attempts, m.cps, m.gate, m.turnLatency, m.firstAudio, m.hopperDepth, m.leased,
 		m.leasesExpired, m.attemptsLost, m.nodeAttempts, m.logins, m.sseClients, m.eventsPublished,
-		m.rtpReceived, m.rtpLost, m.rtpJitter, m.webhookTries, m.webhookLatency, m.asrLatency, m.ttsLatency,
+		m.rtpReceived, m.rtpLost, m.rtpRejected, m.rtpJitter, m.webhookTries, m.webhookLatency, m.asrLatency, m.ttsLatency,
 		m.dialRatio, m.answerRate, m.abandonRate, m.transferAbandon, m.agents, m.callsAbandoned, m.transfersAbandoned,
 		m.liveReceived, m.livePublished, m.numberErrors, m.numberLocks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

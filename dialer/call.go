@@ -47,17 +47,21 @@ type Call struct {
 	trunk     *Trunk
 	sipCallID string
 	callerID  string // From user for this call; "" for the trunk's
+	localTag  string // our From tag, set before the INVITE leaves; never changes
 	log       *zap.Logger
 	dlg       *sipgo.DialogClientSession
 	sess      *media.Session
 	rec       *media.Recorder
 	release   func()
 
-	mu     sync.Mutex
-	offer  MediaOffer
-	res    Result
-	dtmf   strings.Builder
-	closed bool
+	mu    sync.Mutex
+	offer MediaOffer
+	// remoteTag is the far end's To tag from its 2xx: with the Call-ID and localTag it
+	// names the dialog an in-dialog request must belong to.
+	remoteTag string
+	res       Result
+	dtmf      strings.Builder
+	closed    bool
 	// endingBy is set before we send BYE so that the dialog ending in
 	// response is not mistaken for the far end hanging up.
 	endingBy string
@@ -145,6 +149,11 @@ func (u *UA) Dial(ctx context.Context, req DialRequest) (*Call, error) {
 		Addr: c.sess.LocalAddr(), Codecs: u.opts.Codecs, DTMFPT: TelephoneEventPT,
 		Direction: SendRecv, SessionID: rand.Uint64() >> 1, Version: 1, SSRC: c.sess.SSRC(), RTCPMux: true,
 	}
+	if req.Trunk.SRTP == SRTPOptional || req.Trunk.SRTP == SRTPRequired {
+		crypto := NewCrypto(1) // a fresh key per call
+		c.offer.Crypto = &crypto
+		c.offer.SecureProfile = req.Trunk.SRTP == SRTPRequired
+	}
 	body, err := MarshalSDP(c.offer)
 	if err != nil {
 		c.closeMedia()
@@ -186,7 +195,8 @@ func (c *Call) buildInvite(recipient sip.Uri, body []byte) *sip.Request {
 		Address: sip.Uri{Scheme: "sip", User: fromUser, Host: c.ua.dialogHost()},
 		Params:  sip.NewParams(),
 	}
-	from.Params.Add("tag", sip.GenerateTagN(16))
+	c.localTag = sip.GenerateTagN(16)
+	from.Params.Add("tag", c.localTag)
 	to := &sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: recipient.User, Host: recipient.Host, Port: recipient.Port}, Params: sip.NewParams()}
 	cid := sip.CallIDHeader(c.sipCallID)
 	inv.AppendHeader(from)
@@ -211,6 +221,10 @@ func (c *Call) waitAnswer(ctx context.Context, req DialRequest) {
 		Username: c.trunk.Username,
 		Password: c.trunk.Password,
 		OnResponse: func(res *sip.Response) error {
+			if res.IsSuccess() {
+				// Known before WaitAnswer returns, so a BYE right behind the 200 finds it.
+				c.setRemoteTag(res)
+			}
 			c.onProvisional(res)
 			return nil
 		},
@@ -269,11 +283,13 @@ func (c *Call) onProvisional(res *sip.Response) {
 	// Early media (RFC 3960): the provisional SDP tells us where the
 	// ringback or announcement comes from; start listening and recording.
 	n, err := ParseAnswer(res.Body(), c.offer)
+	if err == nil {
+		err = c.applyNegotiated(n)
+	}
 	if err != nil {
 		c.log.Warn("early media sdp ignored", zap.Error(err))
 		return
 	}
-	c.applyNegotiated(n)
 	c.mu.Lock()
 	c.res.EarlyMedia = true
 	c.mu.Unlock()
@@ -285,7 +301,16 @@ func isSDP(m interface{ ContentType() *sip.ContentTypeHeader }) bool {
 	return ct == nil || strings.HasPrefix(strings.ToLower(ct.Value()), "application/sdp")
 }
 
-func (c *Call) applyNegotiated(n Negotiated) {
+func (c *Call) applyNegotiated(n Negotiated) error {
+	// Keys first, so that no packet leaves in clear to the new address.
+	if n.SRTP != nil {
+		if err := c.sess.SetSRTP(n.SRTP.Local, n.SRTP.Remote); err != nil {
+			return err
+		}
+	} else if c.sess.SRTP() {
+		// Once media is encrypted it stays so: a later SDP without a=crypto is refused.
+		return fmt.Errorf("%w: the far end's new SDP drops SRTP", ErrSRTP)
+	}
 	c.sess.SetCodec(n.Codec)
 	c.sess.SetDTMFPayloadType(n.DTMFPT)
 	c.sess.SetRemote(n.Remote)
@@ -295,11 +320,15 @@ func (c *Call) applyNegotiated(n Negotiated) {
 	c.mu.Lock()
 	c.res.Codec = n.Codec.Name
 	c.mu.Unlock()
+	return nil
 }
 
 func (c *Call) onAnswered(now time.Time) {
 	res := c.dlg.InviteResponse
 	n, perr := ParseAnswer(res.Body(), c.offer)
+	if perr == nil {
+		perr = c.applyNegotiated(n)
+	}
 	if err := c.dlg.Ack(context.WithoutCancel(context.Background())); err != nil {
 		c.log.Warn("ack", zap.Error(err))
 	}
@@ -313,13 +342,12 @@ func (c *Call) onAnswered(now time.Time) {
 		c.finish(OutcomeFailed, "", "unusable SDP answer: "+perr.Error())
 		return
 	}
-	c.applyNegotiated(n)
 	c.mu.Lock()
 	c.res.Outcome = OutcomeAnswered
 	t := now
 	c.res.Timings.AnsweredAt = &t
 	c.mu.Unlock()
-	c.log.Info("answered", zap.String("codec", n.Codec.Name), zap.String("remote_rtp", n.Remote.String()))
+	c.log.Info("answered", zap.String("codec", n.Codec.Name), zap.String("remote_rtp", n.Remote.String()), zap.Bool("srtp", n.SRTP != nil))
 	// The dialog context ends when sipgo sees the dialog terminate.
 	go func() {
 		select {
@@ -328,6 +356,26 @@ func (c *Call) onAnswered(now time.Time) {
 		case <-c.done:
 		}
 	}()
+}
+
+func (c *Call) setRemoteTag(res *sip.Response) {
+	to := res.To()
+	if to == nil || to.Params == nil {
+		return
+	}
+	tag, _ := to.Params.Get("tag")
+	c.mu.Lock()
+	c.remoteTag = tag
+	c.mu.Unlock()
+}
+
+// inDialog reports whether a request with these tags belongs to the call's confirmed
+// dialog (RFC 3261 §12.2.2: Call-ID, local tag and remote tag). The far end's From tag
+// is our remote tag, its To tag our local one.
+func (c *Call) inDialog(fromTag, toTag string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.remoteTag != "" && fromTag == c.remoteTag && toTag == c.localTag
 }
 
 func (c *Call) ackAndBye(res *sip.Response) {
@@ -529,7 +577,7 @@ func mediaStats(st media.Stats) *MediaStats {
 		JitterMS: ms(st.Jitter), JitterBufferMS: ms(st.JitterDepth), LatePackets: st.LatePackets,
 		DuplicatePackets: st.DuplicatePackets, ConcealedFrames: st.ConcealedFrames,
 		RemotePacketsLost: st.RemoteLost, RemoteJitterMS: ms(st.RemoteJitter),
-		RTCPSent: st.RTCPSent, RTCPReceived: st.RTCPReceived,
+		RTCPSent: st.RTCPSent, RTCPReceived: st.RTCPReceived, SRTP: st.SRTP, PacketsRejected: st.PacketsRejected,
 	}
 	if st.RTT > 0 {
 		rtt := ms(st.RTT)

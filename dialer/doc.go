@@ -17,6 +17,14 @@
 // retry could ring a person twice.
 //
 // In-dialog requests from the far end (BYE, re-INVITE for hold/resume or
-// refresh, OPTIONS, INFO) are matched to calls by Call-ID in our own map,
-// since sipgo does not implement session timers or a full dialog layer.
+// refresh, INFO, NOTIFY) are matched to calls in our own map, since sipgo does
+// not implement session timers or a full dialog layer: by Call-ID and both
+// dialog tags (RFC 3261 §12.2.2), because Call-IDs are not secret (logs,
+// webhooks, the API) and a request naming only the Call-ID must not end, hold
+// or inject digits into a call. Anything else is answered 481.
+//
+// Trunks carry an SRTP mode (off, optional, required; required by default on
+// TLS, refused on UDP and TCP): the offer then carries an SDES key (RFC 4568
+// a=crypto, crypto.go, AES_CM_128_HMAC_SHA1_80), and the media session
+// encrypts with ours and authenticates with the far end's.
 package dialer

@@ -17,6 +17,10 @@ func (u *UA) registerHandlers() {
 	u.srv.OnOptions(u.onOptions)
 	u.srv.OnInfo(u.onInfo)
 	u.srv.OnNotify(func(req *sip.Request, tx sip.ServerTransaction) {
+		if u.lookup(req) == nil { // REFER progress comes inside the call's dialog
+			respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
+			return
+		}
 		respond(tx, req, 200, "OK", nil)
 	})
 }
@@ -118,7 +122,11 @@ func (c *Call) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 488, "Not Acceptable Here", nil)
 		return
 	}
-	c.applyNegotiated(n)
+	if err := c.applyNegotiated(n); err != nil {
+		c.log.Warn("re-invite refused", zap.Error(err))
+		respond(tx, req, 488, "Not Acceptable Here", nil)
+		return
+	}
 	respond(tx, req, 200, "OK", body, contact, ctype)
 	c.countReInvite()
 	c.log.Info("re-invite answered", zap.String("direction", string(n.Direction)), zap.Bool("hold", n.Hold()))

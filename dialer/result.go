@@ -83,6 +83,8 @@ type MediaStats struct {
 	PacketsReceived   uint64   `json:"packets_received"`
 	PacketsLost       uint64   `json:"packets_lost"`
 	PacketsInvalid    uint64   `json:"packets_invalid"`
+	PacketsRejected   uint64   `json:"packets_rejected"` // from a source that is not the far end (not latched)
+	SRTP              bool     `json:"srtp"`             // media was encrypted (SRTP)
 	Remote            string   `json:"remote"`
 	JitterMS          float64  `json:"jitter_ms"`           // RFC 3550 interarrival jitter of what we receive
 	JitterBufferMS    float64  `json:"jitter_buffer_ms"`    // the receive buffer's depth at the end

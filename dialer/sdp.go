@@ -45,6 +45,19 @@ type MediaOffer struct {
 	SSRC uint32
 	// RTCPMux offers (or, in an answer, accepts) RTCP on the RTP port (RFC 5761).
 	RTCPMux bool
+	// Crypto, when set, offers SRTP with this key (a=crypto, RFC 4568 SDES); in
+	// AnswerOffer it is the key we answer with if the offer carries SRTP we support.
+	Crypto *Crypto
+	// SecureProfile writes RTP/SAVP on the m= line: SRTP or nothing. Without it an
+	// offer with Crypto is best-effort SRTP on RTP/AVP (plain RTP if the answer has no
+	// a=crypto). In AnswerOffer it means we refuse an offer without usable SRTP.
+	SecureProfile bool
+}
+
+// SRTPKeys are the keys of an agreed SRTP session (each 30 bytes: master key, salt).
+type SRTPKeys struct {
+	Local  []byte // we encrypt with it
+	Remote []byte // the far end encrypts with it
 }
 
 // Negotiated is the outcome of an offer/answer exchange, from our point of view.
@@ -60,6 +73,8 @@ type Negotiated struct {
 	RemoteSSRC uint32
 	// RTCPMux: RTCP shares the RTP port (offered and answered with a=rtcp-mux).
 	RTCPMux bool
+	// SRTP holds the keys when SRTP was agreed; nil means plain RTP.
+	SRTP *SRTPKeys
 }
 
 // Hold reports whether we must stop sending: the far end offered sendonly
@@ -134,6 +149,13 @@ func MarshalSDP(o MediaOffer) ([]byte, error) {
 	if o.SSRC != 0 {
 		attrs = append(attrs, sdp.NewAttribute("ssrc", strconv.FormatUint(uint64(o.SSRC), 10)+" cname:voxdial"))
 	}
+	if o.Crypto != nil {
+		attrs = append(attrs, sdp.NewAttribute("crypto", o.Crypto.String()))
+	}
+	protos := []string{"RTP", "AVP"}
+	if o.SecureProfile {
+		protos = []string{"RTP", "SAVP"}
+	}
 
 	desc := sdp.SessionDescription{
 		Origin: sdp.Origin{
@@ -149,7 +171,7 @@ func MarshalSDP(o MediaOffer) ([]byte, error) {
 			MediaName: sdp.MediaName{
 				Media:   "audio",
 				Port:    sdp.RangedPort{Value: int(o.Addr.Port())},
-				Protos:  []string{"RTP", "AVP"},
+				Protos:  protos,
 				Formats: formats,
 			},
 			Attributes: attrs,
@@ -165,6 +187,9 @@ type remoteAudio struct {
 	formats   []remoteFormat
 	ssrc      uint32
 	rtcpMux   bool
+	savp      bool     // m= line says RTP/SAVP: SRTP is required
+	cryptos   []Crypto // a=crypto attributes that parsed
+	cryptoErr error    // why the first one that did not parse was refused
 }
 
 type remoteFormat struct {
@@ -210,6 +235,7 @@ func parseRemote(body []byte) (remoteAudio, error) {
 		return remoteAudio{}, fmt.Errorf("%w: audio port %d out of range", ErrInvalidSDP, port)
 	}
 	ra := remoteAudio{addr: netip.AddrPortFrom(ip, uint16(port)), direction: SendRecv}
+	ra.savp = strings.EqualFold(strings.Join(md.MediaName.Protos, "/"), "RTP/SAVP")
 	// Direction: media-level wins over session-level (RFC 4566 §6).
 	for _, attrs := range [][]sdp.Attribute{desc.Attributes, md.Attributes} {
 		for _, a := range attrs {
@@ -235,6 +261,20 @@ func parseRemote(body []byte) (remoteAudio, error) {
 		}
 		if a.Key == "rtcp-mux" {
 			ra.rtcpMux = true
+			continue
+		}
+		if a.Key == "crypto" {
+			if len(ra.cryptos) >= 16 {
+				continue // bounds the work hostile SDP can make us do
+			}
+			c, err := ParseCrypto(a.Value)
+			if err != nil {
+				if ra.cryptoErr == nil {
+					ra.cryptoErr = err
+				}
+				continue
+			}
+			ra.cryptos = append(ra.cryptos, c)
 			continue
 		}
 		if a.Key == "ssrc" && ra.ssrc == 0 {
@@ -310,7 +350,47 @@ func ParseAnswer(body []byte, offer MediaOffer) (Negotiated, error) {
 	if !ok {
 		return n, fmt.Errorf("parse sdp answer: %w (answer has %s)", ErrNoCommonCodec, describeFormats(ra.formats))
 	}
+	if offer.Crypto != nil {
+		// The answer accepts our attribute by repeating its tag and suite with its own key.
+		for _, c := range ra.cryptos {
+			if c.Tag == offer.Crypto.Tag && c.Suite == offer.Crypto.Suite {
+				n.SRTP = &SRTPKeys{Local: offer.Crypto.Key, Remote: c.Key}
+				break
+			}
+		}
+		if n.SRTP == nil && offer.SecureProfile {
+			return n, fmt.Errorf("parse sdp answer: %w required, but the answer accepts no a=crypto of ours (tag %d %s)%s", ErrSRTP, offer.Crypto.Tag, offer.Crypto.Suite, cryptoCause(ra))
+		}
+	}
 	return n, nil
+}
+
+func cryptoCause(ra remoteAudio) string {
+	if ra.cryptoErr != nil {
+		return ": " + ra.cryptoErr.Error()
+	}
+	return ""
+}
+
+// answerSRTP picks the offer's first a=crypto we support, for an answer keyed with
+// local.Crypto. It fails when the offer requires SRTP (RTP/SAVP) or we do
+// (local.SecureProfile) and there is none.
+func answerSRTP(ra remoteAudio, local MediaOffer) (*Crypto, *SRTPKeys, error) {
+	if local.Crypto != nil {
+		for _, c := range ra.cryptos {
+			if c.Suite == CryptoSuite && len(c.Key) == len(local.Crypto.Key) {
+				ours := &Crypto{Tag: c.Tag, Suite: c.Suite, Key: local.Crypto.Key}
+				return ours, &SRTPKeys{Local: local.Crypto.Key, Remote: c.Key}, nil
+			}
+		}
+	}
+	switch {
+	case ra.savp && local.Crypto == nil:
+		return nil, nil, fmt.Errorf("%w: the offer requires SRTP (RTP/SAVP) and SRTP is off here", ErrSRTP)
+	case ra.savp || local.SecureProfile:
+		return nil, nil, fmt.Errorf("%w required, but the offer has no a=crypto with %s%s", ErrSRTP, CryptoSuite, cryptoCause(ra))
+	}
+	return nil, nil, nil
 }
 
 // AnswerOffer answers a far end's offer (the simulator's answer to our
@@ -327,8 +407,15 @@ func AnswerOffer(offerBody []byte, local MediaOffer) ([]byte, Negotiated, error)
 		return nil, n, fmt.Errorf("answer sdp offer: %w (offer has %s)", ErrNoCommonCodec, describeFormats(ra.formats))
 	}
 	n.RTCPMux = local.RTCPMux && ra.rtcpMux
+	crypto, keys, err := answerSRTP(ra, local)
+	if err != nil {
+		return nil, n, fmt.Errorf("answer sdp offer: %w", err)
+	}
+	n.SRTP = keys
 	ans := local
 	ans.RTCPMux = n.RTCPMux
+	ans.Crypto = crypto
+	ans.SecureProfile = ra.savp // the answer keeps the offer's transport protocol
 	ansCodec := n.Codec
 	ansCodec.Fmtp = ""
 	for _, c := range local.Codecs { // our answer states our own format parameters

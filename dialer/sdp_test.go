@@ -113,7 +113,17 @@ func FuzzParseAnswer(f *testing.F) {
 	f.Add(answerSDP("m=audio 5004 RTP/AVP 8 96\r\n", "a=rtpmap:8 PCMA/8000\r\na=rtpmap:96 telephone-event/8000\r\n"))
 	f.Add(answerSDP("m=audio 0 RTP/AVP 0\r\n", "a=inactive\r\n"))
 	f.Add([]byte("v=0\r\n"))
+	f.Add(answerSDP("m=audio 5004 RTP/SAVP 0\r\n", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"))
+	srtpOffer := testOffer()
+	crypto := NewCrypto(1)
+	srtpOffer.Crypto, srtpOffer.SecureProfile = &crypto, true
 	f.Fuzz(func(t *testing.T, b []byte) {
+		// With SRTP required, an answer is plain-RTP-free or an ErrSRTP.
+		if n, err := ParseAnswer(b, srtpOffer); err == nil && (n.SRTP == nil || len(n.SRTP.Remote) != len(crypto.Key)) {
+			t.Fatalf("required SRTP answered without usable keys: %+v", n.SRTP)
+		} else if err != nil && !errors.Is(err, ErrInvalidSDP) && !errors.Is(err, ErrNoCommonCodec) && !errors.Is(err, ErrSRTP) {
+			t.Fatalf("unexpected error class: %v", err)
+		}
 		n, err := ParseAnswer(b, testOffer())
 		if err != nil {
 			if !errors.Is(err, ErrInvalidSDP) && !errors.Is(err, ErrNoCommonCodec) {

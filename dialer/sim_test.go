@@ -81,6 +81,12 @@ type bundle struct {
 
 func setup(t *testing.T, profile string) *bundle {
 	t.Helper()
+	return setupWith(t, profile, dialer.Options{})
+}
+
+// setupWith is setup with the dialer's options (Logger and Clock are filled in).
+func setupWith(t *testing.T, profile string, opts dialer.Options) *bundle {
+	t.Helper()
 	prof, err := sim.ParseProfile(strings.NewReader(profile), "test-profile.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +102,8 @@ func setup(t *testing.T, profile string) *bundle {
 	}
 	clock := media.NewClock(media.ClockOptions{})
 	clock.Start(ctx)
-	ua, err := dialer.NewUA(dialer.Options{Logger: log.Named("dialer"), Clock: clock})
+	opts.Logger, opts.Clock = log.Named("dialer"), clock
+	ua, err := dialer.NewUA(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

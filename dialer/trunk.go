@@ -24,6 +24,11 @@ type Trunk struct {
 	MaxChannels int `yaml:"max_channels" json:"max_channels,omitempty"`
 	// OptionsInterval is the OPTIONS keep-alive period; 0 means 30s, negative turns it off.
 	OptionsInterval time.Duration `yaml:"options_interval" json:"options_interval,omitempty"`
+	// SRTP is off, optional or required (SRTPOff, SRTPOptional, SRTPRequired): media
+	// encryption with SDES keys (RFC 4568) in the SDP. Empty means required on a TLS
+	// trunk and off otherwise. Only TLS trunks may use SRTP: SDES keys travel in the
+	// SDP, and over UDP or TCP anyone on the path could read them.
+	SRTP string `yaml:"srtp" json:"srtp,omitempty"`
 
 	uri    sip.Uri // parsed from URI by Validate
 	active atomic.Int64
@@ -85,6 +90,18 @@ func (t *Trunk) Validate() error {
 		return fmt.Errorf("trunk %q: transport %q is not one of udp, tcp, tls", t.Name, tr)
 	}
 	t.Transport = tr
+	switch mode := strings.ToLower(strings.TrimSpace(t.SRTP)); {
+	case mode == "" && tr == "tls":
+		t.SRTP = SRTPRequired
+	case mode == "":
+		t.SRTP = SRTPOff
+	case mode != SRTPOff && mode != SRTPOptional && mode != SRTPRequired:
+		return fmt.Errorf("trunk %q: srtp %q is not one of off, optional, required", t.Name, t.SRTP)
+	case mode != SRTPOff && tr != "tls":
+		return fmt.Errorf("trunk %q: srtp %s needs transport tls (the trunk uses %s): SDES keys travel in the SDP, readable by anyone on the path without TLS", t.Name, mode, tr)
+	default:
+		t.SRTP = mode
+	}
 	if t.MaxChannels < 0 {
 		return fmt.Errorf("trunk %q: max_channels %d is negative", t.Name, t.MaxChannels)
 	}

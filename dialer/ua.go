@@ -308,14 +308,30 @@ func (u *UA) untrack(c *Call) {
 	u.mu.Unlock()
 }
 
+// lookup finds the call whose dialog req belongs to: the Call-ID and both tags must
+// match (RFC 3261 §12.2.2). Call-IDs show up in logs, webhooks and the API, so a
+// Call-ID alone must not let anyone end, hold or inject digits into a call; the tags
+// travel only in the signalling. nil means 481 Call/Transaction Does Not Exist.
 func (u *UA) lookup(req *sip.Request) *Call {
-	id := req.CallID()
-	if id == nil {
+	id, from, to := req.CallID(), req.From(), req.To()
+	if id == nil || from == nil || to == nil {
 		return nil
 	}
 	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.calls[id.Value()]
+	c := u.calls[id.Value()]
+	u.mu.Unlock()
+	if c == nil || !c.inDialog(headerTag(from.Params), headerTag(to.Params)) {
+		return nil
+	}
+	return c
+}
+
+func headerTag(p sip.HeaderParams) string {
+	if p == nil {
+		return ""
+	}
+	v, _ := p.Get("tag")
+	return v
 }
 
 func hostPortString(host string, port int) string {

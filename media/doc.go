@@ -32,11 +32,15 @@
 // silence (real UAs keep RTP flowing; NATs and media timeouts expect it). Sequence
 // numbers and timestamps are continuous from random origins, and the timestamp follows
 // the clock across hold and DTMF. A receive goroutine per session validates each
-// datagram, counts it as received or invalid, latches the send address to where the far
-// end actually sends from (symmetric RTP), decodes PCMU or PCMA by payload type, and
-// turns telephone-event end packets into digits (one per key press, de-duplicated by
-// RTP timestamp). Both paths reuse per-session buffers and pion/rtp headers and
-// allocate nothing per packet; benchmarks and allocation tests hold that.
+// datagram, counts it as received, invalid or rejected, latches the send address to
+// where the far end actually sends from (symmetric RTP, but only to the SDP address or a
+// source that proves itself: see Session.latch), decodes PCMU or PCMA by payload type,
+// and turns telephone-event end packets into digits (one per key press, de-duplicated
+// by RTP timestamp). With SetSRTP (srtp.go) both directions are SRTP
+// (AES_CM_128_HMAC_SHA1_80 on pion/srtp): packets are encrypted and authenticated into
+// per-session buffers, and nothing unauthenticated is taken. Both paths reuse
+// per-session buffers and pion/rtp headers and allocate nothing per packet; benchmarks
+// and allocation tests hold that, with and without SRTP.
 //
 // A Recorder writes a stereo WAV (left: sent, right: received) placed by time since
 // session start, streamed to disk in one-second chunks.

@@ -109,6 +109,7 @@ func FuzzDTMFUnmarshal(f *testing.F) {
 func TestReceiveDTMFMissingMarkerRedundantEnds(t *testing.T) {
 	s := newTestSession(t, NewClock(ClockOptions{}), nil)
 	from := netip.MustParseAddrPort("127.0.0.1:40000")
+	s.SetRemote(from)
 	seq := uint16(100)
 	send := func(ts uint32, ev DTMFEvent, marker bool) {
 		b := make([]byte, 4)

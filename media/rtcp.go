@@ -88,7 +88,8 @@ func (s *Session) maybeReport(now time.Time, dst netip.AddrPort, ts uint32) {
 	if !rs.mux.Load() {
 		dst = netip.AddrPortFrom(dst.Addr(), dst.Port()+1)
 	}
-	if s.ep.sendRaw(s, b, dst) {
+	b, ok := s.protectRTCP(b)
+	if ok && s.ep.sendRaw(s, b, dst) {
 		rs.sent.Add(1)
 	}
 }

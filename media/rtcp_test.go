@@ -46,6 +46,7 @@ func FuzzHandleRTCP(f *testing.F) {
 	f.Add([]byte{0x81, 201, 0, 7, 1, 2, 3, 4})
 	f.Add([]byte{0x80, 203, 0, 1, 9, 9, 9, 9})
 	s := newTestSession(f, NewClock(ClockOptions{}), nil)
+	s.SetRemote(netip.MustParseAddrPort("127.0.0.1:4000"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) < 2 {
 			return

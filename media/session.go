@@ -47,9 +47,13 @@ type SessionOptions struct {
 // Stats is a snapshot of one session's counters.
 type Stats struct {
 	PacketsSent, PacketsReceived, BytesSent, BytesReceived, PacketsLost, PacketsInvalid uint64
-	FirstPacketAt                                                                       time.Duration // first valid packet, since session start; 0 if none yet
-	RemoteAddr                                                                          string        // where we send now ("" if unknown)
-	SendErrors                                                                          uint64        // failed socket writes (added: the send path never returns errors)
+	// PacketsRejected: well-formed packets from a source the leg does not take media from
+	// (neither the SDP address nor the latched one; see Session's latching rules).
+	PacketsRejected uint64
+	SRTP            bool          // media is protected with SRTP (SetSRTP)
+	FirstPacketAt   time.Duration // first valid packet, since session start; 0 if none yet
+	RemoteAddr      string        // where we send now ("" if unknown)
+	SendErrors      uint64        // failed socket writes (added: the send path never returns errors)
 	// RTCP: what the far end reported about our stream, and the round trip.
 	RTT          time.Duration // 0 until a report block with LSR came back
 	RemoteLost   uint64        // packets of ours the far end reports lost
@@ -65,9 +69,14 @@ type Stats struct {
 const (
 	// rtpBufSize fits any RTP packet on an Ethernet path.
 	rtpBufSize = 1500
-	// relatchPackets: consecutive valid packets from a new source before symmetric RTP
-	// follows it, so one stray or spoofed packet cannot hijack the stream.
+	// relatchPackets: consecutive valid packets from one new source, with one SSRC,
+	// before symmetric RTP follows it, so stray or spoofed packets cannot hijack the
+	// stream (see latch).
 	relatchPackets = 5
+	// relatchSilence: how long the current source must have been quiet before another
+	// source may take the leg over (NAT rebinding); while it sends, nobody else can. A
+	// new SDP address gets the same grace before anyone else may latch.
+	relatchSilence = 500 * time.Millisecond
 	// reanchorAfter: if RTP time and arrival time disagree by more than this, the
 	// sender jumped its timestamps and arrival time wins.
 	reanchorAfter = time.Second
@@ -95,7 +104,13 @@ type Session struct {
 	codec   atomic.Pointer[Codec]
 	remote  atomic.Pointer[netip.AddrPort] // from SDP
 	latched atomic.Pointer[netip.AddrPort] // symmetric RTP: where packets come from
-	hold    atomic.Bool
+	expect  atomic.Uint32                  // the far end's SSRC from SDP (a=ssrc), 0 unknown
+	// remoteAt is when SetRemote named the SDP address (Unix ns): other sources wait
+	// relatchSilence from then, so one that starts first cannot beat the far end.
+	remoteAt atomic.Int64
+	hold     atomic.Bool
+	srtpTx   atomic.Pointer[srtpTx] // nil: plain RTP (SetSRTP)
+	srtpRx   atomic.Pointer[srtpRx]
 
 	start time.Time // set by Start before the tick and receive goroutine exist
 
@@ -117,6 +132,7 @@ type Session struct {
 	po   playoutState // receive goroutine only
 
 	sent, sentBytes, recv, recvBytes, lost, invalid, sendErrs atomic.Uint64
+	rejected                                                  atomic.Uint64
 	firstAt                                                   atomic.Int64
 	opusEncoded                                               atomic.Uint64 // frames encoded live (tests)
 	logLimit                                                  logLimiter
@@ -139,15 +155,20 @@ type txState struct {
 }
 
 type rxState struct {
-	hdr    rtp.Header
-	buf    [rtpBufSize]byte
-	pcm    [rtpBufSize]int16
-	event  DTMFEvent
-	opus   *opusDecoder
-	opusNo bool // decoder creation failed: drop Opus payloads
-	cand   netip.AddrPort
-	candN  int
-	gotAny bool
+	hdr      rtp.Header
+	buf      [rtpBufSize]byte
+	pcm      [rtpBufSize]int16
+	event    DTMFEvent
+	opus     *opusDecoder
+	opusNo   bool           // decoder creation failed: drop Opus payloads
+	cand     netip.AddrPort // a source not yet trusted, and its SSRC
+	candSSRC uint32
+	candN    int
+	gotAny   bool
+	// lastOK is the arrival (Unix ns) of the last packet taken from the latched
+	// source, and okSSRC its SSRC: a NAT-rebound far end keeps its SSRC.
+	lastOK int64
+	okSSRC uint32
 
 	anchored   bool
 	anchorSSRC uint32
@@ -278,15 +299,20 @@ func RandomSSRC() uint32 {
 // LocalAddr is the socket's address, for our SDP.
 func (s *Session) LocalAddr() netip.AddrPort { return s.local }
 
-// SetRemote sets where to send, from the far end's SDP. It also drops a latched
-// symmetric-RTP address so a new SDP takes effect at once; packets from the far end
-// latch again.
+// SetRemote sets where to send, from the far end's SDP. A new address also drops a
+// latched symmetric-RTP address so the new SDP takes effect at once; packets from the
+// far end latch again. The same address again (early media, then the answer; a
+// re-INVITE) keeps the latch, so a far end behind NAT is not made to prove itself anew.
 func (s *Session) SetRemote(addr netip.AddrPort) {
+	if cur := s.remote.Load(); cur != nil && addr.IsValid() && *cur == addr {
+		return
+	}
 	if !addr.IsValid() {
 		s.remote.Store(nil)
 	} else {
 		s.remote.Store(&addr)
 	}
+	s.remoteAt.Store(time.Now().UnixNano())
 	s.latched.Store(nil)
 	s.ep.setRemote(addr)
 }
@@ -294,7 +320,10 @@ func (s *Session) SetRemote(addr netip.AddrPort) {
 // SetRemoteSSRC tells the session the far end's SSRC from its SDP (a=ssrc, RFC 5576),
 // 0 for unknown. On a shared socket it lets the first packet find this leg even when
 // several legs talk to the same remote address (the far end shares its socket too).
-func (s *Session) SetRemoteSSRC(ssrc uint32) { s.ep.setRemoteSSRC(ssrc) }
+func (s *Session) SetRemoteSSRC(ssrc uint32) {
+	s.expect.Store(ssrc)
+	s.ep.setRemoteSSRC(ssrc)
+}
 
 // SSRC is the synchronisation source of what we send (for a=ssrc in our SDP).
 func (s *Session) SSRC() uint32 { return s.tx.hdr.SSRC }
@@ -462,6 +491,8 @@ func (s *Session) Stats() Stats {
 		BytesReceived:   s.recvBytes.Load(),
 		PacketsLost:     s.lost.Load(),
 		PacketsInvalid:  s.invalid.Load(),
+		PacketsRejected: s.rejected.Load(),
+		SRTP:            s.srtpTx.Load() != nil,
 		FirstPacketAt:   time.Duration(s.firstAt.Load()),
 		SendErrors:      s.sendErrs.Load(),
 	}
@@ -637,7 +668,11 @@ func (s *Session) opusPayload(codec *Codec, hn int) int {
 	return hn + n
 }
 
-func (s *Session) write(pkt []byte, dst netip.AddrPort) { s.ep.send(s, pkt, dst) }
+func (s *Session) write(pkt []byte, dst netip.AddrPort) {
+	if pkt, ok := s.protect(pkt); ok {
+		s.ep.send(s, pkt, dst)
+	}
+}
 
 // dtmfTick advances the DTMF job at ts. It returns the packet size in tx.buf (0: send
 // nothing this frame) and whether the frame belongs to DTMF (false: the job is over,
@@ -728,7 +763,7 @@ func (s *Session) readLoop() {
 }
 
 // handlePacket validates, counts and dispatches one datagram. Every input ends in
-// exactly one of PacketsReceived or PacketsInvalid. It never retains b.
+// exactly one of PacketsReceived, PacketsInvalid or PacketsRejected. It never retains b.
 func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time) {
 	rx := &s.rx
 	// Cheap checks first: pion's errors allocate, and garbage is the common invalid case.
@@ -737,7 +772,16 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 		return
 	}
 	if b[1] >= 200 && b[1] <= 204 { // RTCP SR, RR, SDES, BYE, APP on the RTP port (rtcp-mux)
-		s.handleRTCP(b, arrival)
+		out, secure, ok := s.unprotect(b, true)
+		if !ok {
+			s.invalid.Add(1)
+			return
+		}
+		if !secure && !s.fromPeer(from) {
+			s.rejected.Add(1)
+			return
+		}
+		s.handleRTCP(out, arrival)
 		return
 	}
 	pt := b[1] & 0x7F
@@ -748,6 +792,12 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 	isDTMF := dtmfPT != 0 && pt == dtmfPT
 	if !isAudio && !isDTMF { // includes RTCP multiplexed on the port (PT 72-76)
 		s.invalid.Add(1)
+		return
+	}
+	wire := len(b)
+	b, secure, ok := s.unprotect(b, false)
+	if !ok {
+		s.invalid.Add(1) // did not authenticate: forged, replayed, or plain RTP
 		return
 	}
 	hn, err := rx.hdr.Unmarshal(b)
@@ -769,15 +819,20 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 		s.invalid.Add(1)
 		return
 	}
+	arrAt := arrival.Sub(s.start)
+	if secure {
+		s.latchVerified(from, rx.hdr.SSRC, arrival)
+	} else if !s.latch(from, rx.hdr.SSRC, arrival) {
+		s.rejected.Add(1)
+		return
+	}
 
 	s.recv.Add(1)
-	s.recvBytes.Add(uint64(len(b)))
-	arrAt := arrival.Sub(s.start)
+	s.recvBytes.Add(uint64(wire))
 	if !rx.gotAny {
 		rx.gotAny = true
 		s.firstAt.Store(int64(max(arrAt, 1))) // 1 ns marks "seen" even at t=0
 	}
-	s.latch(from, arrival)
 	s.countLoss(rx.hdr.SequenceNumber, rx.hdr.SSRC)
 	rate := uint32(SampleRate)
 	if codec.IsOpus() { // audio and telephone-event both run on the codec's clock
@@ -915,31 +970,81 @@ func (s *Session) decodeOpus(payload []byte) int {
 	return n
 }
 
-// latch implements symmetric RTP (RFC 4961 practice): send where the far end sends
-// from, since NATs and SBCs often rewrite the SDP address.
-func (s *Session) latch(from netip.AddrPort, now time.Time) {
+// latch decides whether a packet from `from` carrying ssrc is the far end's media, and
+// keeps the send address on it (symmetric RTP: NATs and SBCs often send from, and
+// expect media at, another address than their SDP says). It runs on the receive path
+// and allocates only when the latched address changes. The rules:
+//
+//   - the latched source is taken;
+//   - the SDP address is always taken and latched at once: the signalling named it;
+//   - any other source is a candidate. It is taken, and latched, only after
+//     relatchPackets consecutive packets from the same address with the same SSRC —
+//     which must be the SSRC the far end announced (a=ssrc) if it did, or the SSRC of
+//     the stream we had so far — and only once the current source has been quiet for
+//     relatchSilence (with nothing latched yet: relatchSilence since the SDP address
+//     was set). Until then its packets are dropped (PacketsRejected).
+//
+// So a third party spraying packets at our port cannot take over a leg whose far end
+// is sending, nor get its audio into the recording, even if it starts first; a far end
+// behind a NAT whose SDP address never sends is followed after relatchSilence plus
+// relatchPackets packets. What this cannot stop is an off-path sender that guesses our
+// port and keeps the leg while the far end never sends from its SDP address and
+// announced no SSRC: that race is why trunks crossing untrusted networks should use
+// SRTP, whose authentication runs before this check.
+func (s *Session) latch(from netip.AddrPort, ssrc uint32, now time.Time) bool {
 	rx := &s.rx
+	at := now.UnixNano()
 	cur := s.latched.Load()
 	if cur != nil && *cur == from {
+		rx.candN, rx.lastOK, rx.okSSRC = 0, at, ssrc
+		return true
+	}
+	if sdp := s.remote.Load(); sdp != nil && *sdp == from {
+		rx.candN, rx.lastOK, rx.okSSRC = 0, at, ssrc
+		s.latched.Store(sdp) // the SDP's own pointer: no allocation
+		if cur != nil && s.logAllowed(now) {
+			s.log.Info("rtp latched back to the sdp address", zap.Stringer("remote", from))
+		}
+		return true
+	}
+	// A source the signalling did not name.
+	want := s.expect.Load()
+	if want == 0 && cur != nil {
+		want = rx.okSSRC
+	}
+	quietSince := rx.lastOK
+	if cur == nil {
+		quietSince = s.remoteAt.Load()
+	}
+	if (want != 0 && ssrc != want) || at-quietSince < int64(relatchSilence) {
 		rx.candN = 0
-		return
+		return false
 	}
-	if cur != nil {
-		if from == rx.cand {
-			rx.candN++
-		} else {
-			rx.cand, rx.candN = from, 1
-		}
-		if rx.candN < relatchPackets {
-			return
-		}
+	if from == rx.cand && ssrc == rx.candSSRC && rx.candN > 0 {
+		rx.candN++
+	} else {
+		rx.cand, rx.candSSRC, rx.candN = from, ssrc, 1
 	}
-	rx.candN = 0
+	if rx.candN < relatchPackets {
+		return false
+	}
+	rx.candN, rx.lastOK, rx.okSSRC = 0, at, ssrc
 	addr := from
 	s.latched.Store(&addr) // the one allocation, once per (re)latch
 	if s.logAllowed(now) {
 		s.log.Info("rtp latched", zap.Stringer("remote", from), zap.Bool("relatch", cur != nil))
 	}
+	return true
+}
+
+// fromPeer reports whether RTCP from `from` is the far end's: the latched source or the
+// SDP address. RTCP never moves the latch.
+func (s *Session) fromPeer(from netip.AddrPort) bool {
+	if p := s.latched.Load(); p != nil && *p == from {
+		return true
+	}
+	p := s.remote.Load()
+	return p != nil && *p == from
 }
 
 // countLoss keeps RFC 3550 A.1-style expected-vs-received counts per SSRC.

@@ -169,24 +169,39 @@ func TestSessionSymmetricRTP(t *testing.T) {
 func TestSessionRelatchNeedsPersistence(t *testing.T) {
 	t.Parallel()
 	s := newTestSession(t, NewClock(ClockOptions{}), nil)
-	first := netip.MustParseAddrPort("10.0.0.1:4000")
+	first := netip.MustParseAddrPort("10.0.0.1:4000") // the SDP address
 	second := netip.MustParseAddrPort("10.0.0.2:5000")
+	s.SetRemote(first)
 	pkt := rtpPacket(t, 0, 1, 160, 0x1234, make([]byte, 160))
-	now := time.Now()
+	now := time.Now().Add(relatchSilence) // past the new SDP address's grace
 	s.handlePacket(pkt, first, now)
+	// While the far end sends, nobody else takes the leg, however many packets in a row.
+	for i := range 3 * relatchPackets {
+		s.handlePacket(pkt, second, now)
+		if got, _ := s.dest(); got != first {
+			t.Fatalf("re-latched after %d packets", i+1)
+		}
+	}
+	// The far end falls quiet (NAT rebinding): its SSRC from another address takes over,
+	// after relatchPackets in a row.
+	now = now.Add(relatchSilence)
 	for i := range relatchPackets - 1 {
 		s.handlePacket(pkt, second, now)
 		if got, _ := s.dest(); got != first {
 			t.Fatalf("re-latched after %d packets", i+1)
 		}
-		s.handlePacket(pkt, first, now) // the old source speaks again: candidate reset
-		s.handlePacket(pkt, second, now)
 	}
-	for range relatchPackets {
-		s.handlePacket(pkt, second, now)
-	}
+	s.handlePacket(pkt, second, now)
 	if got, _ := s.dest(); got != second {
 		t.Errorf("dest %v, want %v", got, second)
+	}
+	// The SDP address speaks again: it wins at once.
+	s.handlePacket(pkt, first, now)
+	if got, _ := s.dest(); got != first {
+		t.Errorf("dest %v, want the SDP address %v back", got, first)
+	}
+	if st := s.Stats(); st.PacketsRejected != 3*relatchPackets+relatchPackets-1 || st.PacketsReceived != 3 {
+		t.Errorf("stats %+v", st)
 	}
 }
 
@@ -380,8 +395,10 @@ func TestSessionGarbageCountedInvalid(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// From a source that is not the far end, RTCP is not even parsed: rejected.
 	waitFor(t, "garbage counted", func() bool {
-		return b.Stats().PacketsInvalid-base.PacketsInvalid == uint64(len(garbage))
+		st := b.Stats()
+		return st.PacketsInvalid+st.PacketsRejected-base.PacketsInvalid-base.PacketsRejected == uint64(len(garbage))
 	})
 	if got := b.Stats().PacketsReceived; got != base.PacketsReceived {
 		t.Errorf("garbage counted as received: %d", got-base.PacketsReceived)

@@ -24,6 +24,7 @@ type call struct {
 	plan *plan
 	log  *zap.Logger
 	dlg  *sipgo.DialogServerSession
+	dua  *sipgo.DialogUA // the transport's dialog helper (its Contact)
 	// ctx ends on CANCEL, on the dialer's BYE, and on server Close.
 	ctx context.Context
 
@@ -177,7 +178,12 @@ func (s *Server) runCall(req *sip.Request, tx sip.ServerTransaction) {
 	c.log = c.log.With(zap.String("behaviour", c.plan.name))
 	c.update(func(r *CallRecord) { r.Behaviour, r.Kind = c.plan.name, c.plan.Kind })
 
-	dlg, err := s.dua.ReadInvite(req, tx)
+	dua := s.dua
+	if strings.EqualFold(req.Transport(), "TLS") {
+		dua = s.tlsDUA
+	}
+	c.dua = dua
+	dlg, err := dua.ReadInvite(req, tx)
 	if err != nil {
 		c.fail(err, "read invite")
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusBadRequest, "Bad INVITE", nil))
@@ -423,6 +429,10 @@ func (c *call) setupMedia() ([]byte, error) {
 	local.Addr = ep.LocalAddr()
 	local.SSRC = media.RandomSSRC()
 	local.RTCPMux = true
+	if !s.opts.NoSRTP {
+		crypto := dialer.NewCrypto(1) // our key, should the offer carry SRTP
+		local.Crypto = &crypto
+	}
 	body, neg, err := dialer.AnswerOffer(offer, local)
 	if err != nil {
 		ep.Close()
@@ -457,6 +467,12 @@ func (c *call) setupMedia() ([]byte, error) {
 		return nil, err
 	}
 	c.recorder = recorder // closed after the session, in runCall's teardown
+	if neg.SRTP != nil {
+		if err := sess.SetSRTP(neg.SRTP.Local, neg.SRTP.Remote); err != nil {
+			_ = sess.Close()
+			return nil, err
+		}
+	}
 	sess.SetRemote(neg.Remote)
 	sess.SetRemoteSSRC(neg.RemoteSSRC)
 	sess.SetRTCPMux(neg.RTCPMux)
@@ -469,8 +485,13 @@ func (c *call) setupMedia() ([]byte, error) {
 	c.local = local
 	c.local.Codecs = []media.Codec{neg.Codec}
 	c.local.DTMFPT = neg.DTMFPT
+	if neg.SRTP == nil {
+		c.local.Crypto = nil // our re-offers stay plain, as the call is
+	}
+	c.local.SecureProfile = neg.SRTP != nil // and once encrypted, stay encrypted
 	c.neg = neg
 	c.sdpMu.Unlock()
+	c.update(func(r *CallRecord) { r.SRTP = neg.SRTP != nil })
 	return body, nil
 }
 

@@ -28,6 +28,11 @@
 // with when its speech reached the wire and the bot speech heard around it, so
 // tests measure barge-in on the RTP stream (CallRecord.Spoken).
 //
+// Media is SRTP whenever the offer carries an a=crypto we support (SDES,
+// AES_CM_128_HMAC_SHA1_80), with a key of our own, and stays SRTP in re-INVITEs
+// both ways; Options.NoSRTP plays a peer without SRTP (plain answer to a best-effort
+// offer, 488 to RTP/SAVP). CallRecord.SRTP says which it was.
+//
 // The bot's end of speech is energy based: a 20 ms frame is speech when its
 // RMS reaches speech_rms; the turn ends after speech and then end_of_speech
 // (700 ms) without speech, or after max_wait with no end in sight, so a silent

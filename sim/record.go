@@ -24,6 +24,7 @@ type CallRecord struct {
 	Behaviour string `json:"behaviour"`
 	Kind      Kind   `json:"kind"`
 	Transport string `json:"transport"`
+	SRTP      bool   `json:"srtp"` // media was SRTP (the offer carried a=crypto we accepted)
 	// FinalStatus is the final response we sent to the INVITE (487 after a
 	// CANCEL); 0 while ringing.
 	FinalStatus    int    `json:"final_status"`

@@ -60,6 +60,11 @@ func (c *call) sendReInvite(ctx context.Context, kind ReInvite) error {
 	if err != nil {
 		return fmt.Errorf("answer: %w", err)
 	}
+	if neg.SRTP != nil {
+		if err := c.sess.SetSRTP(neg.SRTP.Local, neg.SRTP.Remote); err != nil {
+			return fmt.Errorf("answer: %w", err)
+		}
+	}
 	c.sdpMu.Lock()
 	c.neg = neg
 	c.sdpMu.Unlock()
@@ -111,12 +116,18 @@ func (c *call) answerReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
 		return
 	}
+	if neg.SRTP != nil {
+		if err := sess.SetSRTP(neg.SRTP.Local, neg.SRTP.Remote); err != nil {
+			_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
+			return
+		}
+	}
 	sess.SetRemote(neg.Remote)
 	sess.SetRemoteSSRC(neg.RemoteSSRC)
 	sess.SetCodec(neg.Codec)
 	sess.SetHold(neg.Hold())
 	res := sip.NewSDPResponseFromRequest(req, body)
-	res.AppendHeader(sip.HeaderClone(&c.s.dua.ContactHDR))
+	res.AppendHeader(sip.HeaderClone(&c.dua.ContactHDR))
 	// Count before responding: the peer may read the record as soon as it has the 200.
 	c.update(func(r *CallRecord) { r.ReInvitesAnswered++ })
 	if err := tx.Respond(res); err != nil {

@@ -44,6 +44,10 @@ type Options struct {
 	// TLS, when set, also serves SIP over TLS on its own port (see TLSAddr),
 	// for tests of trunks with transport tls.
 	TLS *tls.Config
+	// NoSRTP makes the simulator a peer without SRTP: it answers best-effort offers
+	// (a=crypto on RTP/AVP) with plain RTP and refuses RTP/SAVP with 488. By default it
+	// speaks SRTP (SDES, AES_CM_128_HMAC_SHA1_80) whenever the offer carries it.
+	NoSRTP bool
 }
 
 // Server is a population of simulated SIP callees on one address. It is
@@ -67,6 +71,7 @@ type Server struct {
 	tlsLn   net.Listener
 	addr    netip.AddrPort
 	tlsAddr netip.AddrPort
+	tlsDUA  *sipgo.DialogUA // dua with a TLS Contact, for calls that came over TLS
 
 	plane *media.Plane
 
@@ -172,6 +177,14 @@ func New(opts Options) (*Server, error) {
 		// In-dialog requests (BYE, re-INVITE) go back where the INVITE came
 		// from: a test UAC often advertises a Contact it does not listen on.
 		RewriteContact: true,
+	}
+	s.tlsDUA = s.dua
+	if s.tlsLn != nil {
+		// Over TLS our Contact names the TLS port: the dialer sends its ACK and BYE
+		// there, and a TLS handshake on the plain TCP port would fail.
+		contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "sim", Host: host, Port: int(s.tlsAddr.Port()), UriParams: sip.NewParams()}}
+		contact.Address.UriParams.Add("transport", "tls")
+		s.tlsDUA = &sipgo.DialogUA{Client: s.client, ContactHDR: contact, RewriteContact: true}
 	}
 	s.srv.OnInvite(s.onInvite)
 	s.srv.OnAck(s.onAck)
