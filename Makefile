@@ -15,6 +15,7 @@ build:
 
 test:
 	$(GO) vet $(PKGS)
+	CGO_ENABLED=0 $(GO) build $(PKGS)
 	$(GO) test $(TESTFLAGS) $(PKGS)
 
 # The dashboard serves the live demo campaign at DEMO_HTTP (URL and login printed first).
