@@ -60,7 +60,7 @@ func wireCompliance(ctx context.Context, db *store.DB, noGate bool, log *zap.Log
 	recent compliance.RecentAttempts) (*runnerCompliance, error) {
 	desk := campaign.NewTransferDesk()
 	if noGate {
-		host := live.NewHost(live.Options{Logger: log.Named("script"), OnSynthesize: onSynth, Transfers: desk.For})
+		host := live.NewHost(live.Options{Logger: log.Named("script"), OnSynthesize: onSynth, Transfers: func(id string) live.TransferAdmitter { return desk.For(id) }})
 		return &runnerCompliance{Gate: &campaign.AllowAllGate{Logger: log},
 			LoadScript: func(p string) (campaign.Script, error) { return host.Load(p) },
 			Transfers:  desk, Speak: host.SpeakText}, nil
@@ -71,7 +71,7 @@ func wireCompliance(ctx context.Context, db *store.DB, noGate bool, log *zap.Log
 	}
 	go sg.DNC.Run(ctx, dncRefresh, func(err error) { log.Warn("do-not-call refresh", zap.Error(err)) })
 	optOuts := &compliance.OptOuts{DB: db, DNC: sg.DNC, Now: now}
-	host := live.NewHost(live.Options{Logger: log.Named("script"), OnSynthesize: onSynth, Transfers: desk.For,
+	host := live.NewHost(live.Options{Logger: log.Named("script"), OnSynthesize: onSynth, Transfers: func(id string) live.TransferAdmitter { return desk.For(id) },
 		OptOut: func(callID, to string) voicebot.OptOuter { return optOuts.For(callID, to) }})
 	return &runnerCompliance{
 		Gate: &campaign.ComplianceGate{Gate: sg.Gate, Audit: &compliance.AuditBatcher{Audit: sg.Audit},
