@@ -21,6 +21,7 @@ test-deps:
 
 test: test-deps
 	$(GO) vet $(PKGS)
+	CGO_ENABLED=0 $(GO) build $(PKGS)
 	$(GO) test $(TESTFLAGS) $(PKGS)
 
 # The suite with the tests' clock moved to six hours of the day, each in another time zone

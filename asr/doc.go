@@ -48,4 +48,14 @@
 // Intents come from the grammar: an embedded engine decodes only the grammar's
 // phrases; network engines transcribe freely and Grammar.MatchIntent finds the longest
 // phrase in the text.
+//
+// # Builds without cgo
+//
+// pocketsphinx and speexdsp are C libraries: sphinx_cgo.go and upsample.go carry
+// the `cgo` build constraint, and sphinx_nocgo.go stands in for them when
+// CGO_ENABLED=0, so every package that imports asr still builds. In such a build
+// NewSphinx fails at once with an error wrapping ErrNotBuiltIn (SphinxBuiltIn is
+// false); the network engines (Vosk, FunASR) and DTMF work as ever. A new C call
+// goes into sphinx_cgo.go with its stand-in in sphinx_nocgo.go
+// (`CGO_ENABLED=0 go build ./...` in `make test` catches a missing one).
 package asr

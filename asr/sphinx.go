@@ -181,6 +181,9 @@ type Sphinx struct {
 // NewSphinx prepares the telephony model copy and the trimmed dictionary and builds one
 // decoder, so a bad model or an unknown vocabulary word fails at start-up.
 func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
+	if err := sphinxBuiltIn(); err != nil {
+		return nil, err
+	}
 	if opts.ModelDir == "" {
 		opts.ModelDir = DefaultSphinxModel
 	}

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package asr
 
 /*
@@ -70,6 +72,12 @@ const (
 	sphinxWBeam = "1e-24"
 	sphinxPBeam = "1e-40"
 )
+
+// SphinxBuiltIn reports whether this build has pocketsphinx (cgo).
+const SphinxBuiltIn = true
+
+// sphinxBuiltIn is nil: this build has pocketsphinx (see sphinx_nocgo.go).
+func sphinxBuiltIn() error { return nil }
 
 // quietSphinx silences sphinxbase's logging (to stderr by default) once per process.
 func quietSphinx() { sphinxSetup.quiet.Do(func() { C.vx_quiet() }) }

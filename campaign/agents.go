@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-
-	"github.com/voxdial/voxdial/voicebot/live"
 )
 
 // ErrNoAgent: no agent was free within AbandonWindow of the bot's transfer;
@@ -98,7 +96,8 @@ func (q *agentQueue) pool(campaign string) AgentPool {
 }
 
 // TransferDesk admits the transfers of a runner's calls against their
-// campaigns' agents: give its For as live.Options.Transfers, and the desk as
+// campaigns' agents: give its For to the script host (live.Options.Transfers,
+// through a func(callID string) live.TransferAdmitter), and the desk as
 // RunnerOptions.Transfers. A call whose campaign has no agents configured
 // transfers at once, unpaced.
 type TransferDesk struct {
@@ -109,8 +108,19 @@ type TransferDesk struct {
 // NewTransferDesk returns an empty desk.
 func NewTransferDesk() *TransferDesk { return &TransferDesk{calls: map[string]*callTransfer{}} }
 
-// For implements live.Options.Transfers.
-func (d *TransferDesk) For(callID string) live.TransferAdmitter {
+// TransferAdmitter decides whether a voice bot's transfer may go ahead (the
+// script host's live.TransferAdmitter: declared here so that campaign does not
+// depend on the speech stack).
+type TransferAdmitter interface {
+	// Admit blocks until an agent is free for the transfer to target, or fails.
+	Admit(ctx context.Context, target string) error
+	// Done reports how an admitted transfer went: method refer or bridge, or err.
+	Done(method string, err error)
+}
+
+// For is the call's transfer admission, nil when the call has none: what the
+// script host's live.Options.Transfers returns.
+func (d *TransferDesk) For(callID string) TransferAdmitter {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if ct, ok := d.calls[callID]; ok {
@@ -149,7 +159,7 @@ type callTransfer struct {
 	method     string
 }
 
-// Admit implements live.TransferAdmitter: an agent within AbandonWindow, or ErrNoAgent.
+// Admit implements TransferAdmitter: an agent within AbandonWindow, or ErrNoAgent.
 func (c *callTransfer) Admit(ctx context.Context, target string) error {
 	c.mu.Lock()
 	c.asked = true
@@ -193,7 +203,7 @@ func (c *callTransfer) Admit(ctx context.Context, target string) error {
 	return fmt.Errorf("transfer to %s: %w within %s", target, ErrNoAgent, c.wait)
 }
 
-// Done implements live.TransferAdmitter.
+// Done implements TransferAdmitter.
 func (c *callTransfer) Done(method string, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

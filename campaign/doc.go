@@ -66,4 +66,14 @@
 // "lost"). On drain (SIGTERM) a runner stops leasing, gives back what it
 // has not dialled, lets live calls finish up to a deadline, then hangs up and
 // records them.
+//
+// # Where to make the common changes
+//
+// The runner does not pick a script host: RunnerOptions.LoadScript (required)
+// and Speak come from the caller — internal/app wires a voicebot/live host with
+// the configured speech engines — so this package builds without the speech
+// stack (and without cgo). TransferAdmitter mirrors live.TransferAdmitter for
+// the same reason. The runner's settings (capacity, pacing, timeouts) are keys
+// of the runner section of the config (internal/app, docs/config.md): add a
+// RunnerOptions field here and its key there.
 package campaign

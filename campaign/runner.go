@@ -18,7 +18,6 @@ import (
 	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/numbers"
 	"github.com/voxdial/voxdial/store"
-	"github.com/voxdial/voxdial/voicebot/live"
 )
 
 // Dialer places calls (a *dialer.UA).
@@ -50,7 +49,9 @@ type RunnerOptions struct {
 	Trunk func(name string) (*dialer.Trunk, error)
 	// Limits gives a trunk's pacing budgets; default: no CPS limit, the trunk's MaxChannels.
 	Limits func(t *dialer.Trunk) TrunkLimits
-	// LoadScript loads a campaign's script; default a live.Host's Load.
+	// LoadScript loads a campaign's script; required. The caller owns the script
+	// host (a live.Host's Load, wired to the speech engines it chose), so that
+	// this package does not depend on the speech stack.
 	LoadScript func(path string) (Script, error)
 	Holder     string // lease holder name; default host-pid-random
 	// MaxCalls is this node's bot capacity: the answered calls its media, speech
@@ -64,11 +65,12 @@ type RunnerOptions struct {
 	// default in process (LocalPaceState). Use a RedisPaceState with a RedisPacer.
 	State PaceState
 	// Transfers admits voice-bot transfers against agents; give its For to the
-	// script host (live.Options.Transfers). Default: a desk wired into the
-	// default script host.
+	// script host (live.Options.Transfers). Default: a desk of its own (then
+	// transfers are not paced against agents).
 	Transfers *TransferDesk
-	// Speak synthesises the abandonment message; default the default script
-	// host's speaker (live.Host.SpeakText).
+	// Speak synthesises the abandonment message (the script host's speaker,
+	// live.Host.SpeakText). Without it an abandoned call is hung up in silence,
+	// logged as an error: give it in production.
 	Speak func(ctx context.Context, text string) (media.Source, error)
 	// AgentPoll is how often a campaign's agent queue endpoint is polled (default 2s).
 	AgentPoll time.Duration
@@ -145,14 +147,8 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	if opts.Transfers == nil {
 		opts.Transfers = NewTransferDesk()
 	}
-	if opts.LoadScript == nil || opts.Speak == nil {
-		host := live.NewHost(live.Options{Logger: opts.Logger, Transfers: opts.Transfers.For})
-		if opts.LoadScript == nil {
-			opts.LoadScript = func(path string) (Script, error) { return host.Load(path) }
-		}
-		if opts.Speak == nil {
-			opts.Speak = host.SpeakText
-		}
+	if opts.LoadScript == nil {
+		return nil, errors.New("campaign runner: LoadScript is required (the script host's Load, e.g. a live.Host's)")
 	}
 	if opts.State == nil {
 		opts.State = NewLocalPaceState(opts.Now)
@@ -711,7 +707,11 @@ func (r *Runner) abandon(ctx context.Context, p *Plan, call *dialer.Call, caller
 	log.Warn("answered with no free bot slot: abandonment message, then hang up")
 	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	src, err := r.opts.Speak(pctx, msg)
+	var src media.Source
+	err := errors.New("no speaker (RunnerOptions.Speak)")
+	if r.opts.Speak != nil {
+		src, err = r.opts.Speak(pctx, msg)
+	}
 	if err == nil {
 		err = call.Play(pctx, src)
 	}

@@ -67,6 +67,7 @@ func startPaceRunner(t *testing.T, b *clusterBundle, db *store.DB, name string, 
 	opts.Trunk = func(string) (*dialer.Trunk, error) { return b.trunk, nil }
 	opts.LeaseFor, opts.Poll, opts.Rescue = 20*time.Second, 50*time.Millisecond, -1
 	opts.RingTimeout, opts.DrainTimeout = 5*time.Second, 20*time.Second
+	withScriptHost(&opts)
 	r, err := NewRunner(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -387,7 +388,7 @@ func testTransferPacing(t *testing.T, queue bool) {
 		t.Fatal(err)
 	}
 	desk := NewTransferDesk()
-	host := live.NewHost(live.Options{NoAMD: true, Transfers: desk.For,
+	host := live.NewHost(live.Options{NoAMD: true, Transfers: func(id string) live.TransferAdmitter { return desk.For(id) },
 		NewRecognizer: func([]string) (asr.Engine, error) { return nil, nil }})
 	start := time.Now()
 	pr := startPaceRunner(t, b, db, "node-x", RunnerOptions{MaxCalls: 8, Transfers: desk, Speak: host.SpeakText, AgentPoll: 200 * time.Millisecond,

@@ -108,6 +108,7 @@ func (b *clusterBundle) startNode(t *testing.T, name string, db *store.DB, pacer
 	for _, f := range more {
 		f(&opts)
 	}
+	withScriptHost(&opts)
 	r, err := NewRunner(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,7 @@ import (
 	"github.com/voxdial/voxdial/sim/simtest"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
+	"github.com/voxdial/voxdial/voicebot/live"
 )
 
 // EnvSkipBrowser=1 lets the browser test skip when node, Chromium or
@@ -146,6 +147,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ua.Close()
+	host := live.NewHost(live.Options{Logger: log.Named("script")}) // the script host a node gives its runner
 	runner, err := campaign.NewRunner(campaign.RunnerOptions{Store: db, Dialer: ua, Gate: &campaign.ComplianceGate{Gate: sg.Gate, Audit: sg.Audit},
 		Trunk: func(name string) (*dialer.Trunk, error) {
 			tr, err := dialer.ParseTrunk(name)
@@ -155,7 +157,8 @@ func TestBrowser(t *testing.T) {
 			return tr, err
 		},
 		MaxCalls: 10, Poll: 100 * time.Millisecond, RingTimeout: 2 * time.Second, DrainTimeout: 5 * time.Second, RecordDir: rec,
-		Now: now, Logger: log.Named("runner"), OnAttempt: srv.Metrics.ObserveAttempt})
+		Now: now, Logger: log.Named("runner"), OnAttempt: srv.Metrics.ObserveAttempt,
+		LoadScript: func(p string) (campaign.Script, error) { return host.Load(p) }, Speak: host.SpeakText})
 	if err != nil {
 		t.Fatal(err)
 	}

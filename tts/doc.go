@@ -39,4 +39,14 @@
 // the first static part is already playing. A cached prompt's first frame is ready
 // in ~0.3 µs from memory and ~25 µs from disk (BenchmarkCacheHitFirstFrame); the
 // budget is 1 ms.
+//
+// # Builds without cgo
+//
+// flite and speexdsp are C libraries: flite.go and resample.go carry the `cgo`
+// build constraint. With CGO_ENABLED=0, flite_nocgo.go makes NewFlite fail with an
+// error wrapping ErrNotBuiltIn (FliteBuiltIn is false), and resample_nocgo.go
+// resamples in pure Go (resample_go.go: windowed sinc, tested in every build), so
+// espeak-ng and the HTTP engine keep working. A new C call goes into the cgo file
+// with its stand-in beside it (`CGO_ENABLED=0 go build ./...` in `make test`
+// catches a missing one).
 package tts

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package tts
 
 /*
@@ -94,6 +96,9 @@ func fliteVoice(name string) (*C.cst_voice, error) {
 	fliteRegistry.voices[name] = v
 	return v, nil
 }
+
+// FliteBuiltIn reports whether this build has the embedded flite engine (cgo).
+const FliteBuiltIn = true
 
 // FliteVoices lists the built-in flite voice names.
 func FliteVoices() []string {

@@ -20,6 +20,7 @@ import (
 	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/sim"
 	"github.com/voxdial/voxdial/store"
+	"github.com/voxdial/voxdial/voicebot/live"
 )
 
 type benchPacingFlags struct {
@@ -153,7 +154,9 @@ mix:
 		var mu sync.Mutex
 		var ratios []float64
 		var lastRate float64
+		host := live.NewHost(live.Options{Logger: zap.NewNop()})
 		r, err := campaign.NewRunner(campaign.RunnerOptions{Store: db, Dialer: ua, Gate: &campaign.AllowAllGate{Logger: zap.NewNop()},
+			LoadScript: func(p string) (campaign.Script, error) { return host.Load(p) }, Speak: host.SpeakText,
 			Trunk: func(string) (*dialer.Trunk, error) { return trunk, nil }, MaxCalls: f.bots, State: state,
 			Poll: 50 * time.Millisecond, Rescue: -1, RingTimeout: f.ring + 5*time.Second, DrainTimeout: f.talk + 10*time.Second,
 			OnPace: func(p campaign.PaceReport) {

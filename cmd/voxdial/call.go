@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,15 +15,16 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/voxdial/voxdial/dialer"
-	"github.com/voxdial/voxdial/media"
+	"github.com/voxdial/voxdial/internal/app"
 	"github.com/voxdial/voxdial/voicebot/live"
 )
 
 type callFlags struct {
-	to, trunk, script, recordDir, configPath, listen, rtpPorts, logLevel string
-	vars                                                                 []string
-	ringTimeout                                                          time.Duration
-	amd, jsonOut                                                         bool
+	to, trunk, script, recordDir, configPath string
+	vars                                     []string
+	ringTimeout                              time.Duration
+	amd, jsonOut                             bool
+	cfg                                      *configFlags
 }
 
 func newCallCmd() *cobra.Command {
@@ -34,7 +34,11 @@ func newCallCmd() *cobra.Command {
 		Short: "Place one call and print its result",
 		Long: `Place one outbound call through a trunk, run a script on it once answered,
 and print the result. Exit 0 when the call completed as a call (any outcome),
-1 on a local failure, 2 on bad usage or input.`,
+1 on a local failure, 2 on bad usage or input.
+
+The user agent (sip, rtp: mode, ports, codecs), trunks, speech engines and
+logging come from the config file (docs/config.md) and the environment; the
+flags below override them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCall(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -50,9 +54,10 @@ and print the result. Exit 0 when the call completed as a call (any outcome),
 	fl.BoolVar(&f.amd, "amd", true, "answering-machine detection on voice-bot calls (a machine gets the voicemail branch after its beep)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the result as one JSON document")
 	fl.StringVar(&f.configPath, "config", os.Getenv("VOXDIAL_CONFIG"), "config file (default $VOXDIAL_CONFIG)")
-	fl.StringVar(&f.listen, "listen", "", "SIP listen address (overrides sip.listen)")
-	fl.StringVar(&f.rtpPorts, "rtp-ports", "", "RTP port range MIN-MAX (overrides rtp.ports)")
-	fl.StringVar(&f.logLevel, "log-level", "", "debug | info | warn | error (overrides log.level)")
+	f.cfg = newConfigFlags(cmd)
+	f.cfg.String("listen", "sip.listen", "", "SIP listen address (overrides sip.listen)", func(c *app.Config, v string) { c.SIP.Listen = v })
+	f.cfg.String("rtp-ports", "rtp.ports", "", "RTP port range MIN-MAX (overrides rtp.ports)", func(c *app.Config, v string) { c.RTP.Ports = v })
+	f.cfg.String("log-level", "log.level", "", "debug | info | warn | error (overrides log.level)", func(c *app.Config, v string) { c.Log.Level = v })
 	return cmd
 }
 
@@ -60,21 +65,9 @@ func runCall(ctx context.Context, f *callFlags, stdout, stderr io.Writer) error 
 	if f.to == "" || f.trunk == "" {
 		return usageErr("call: --to and --trunk are required")
 	}
-	cfg, err := loadConfig(f.configPath)
+	cfg, err := f.cfg.load(f.configPath)
 	if err != nil {
-		return usageErr("%v", err)
-	}
-	if f.listen != "" {
-		cfg.SIP.Listen = f.listen
-	}
-	if f.rtpPorts != "" {
-		cfg.RTP.Ports = f.rtpPorts
-	}
-	if f.logLevel != "" {
-		cfg.Log.Level = f.logLevel
-	}
-	if err := cfg.validate("flags"); err != nil {
-		return usageErr("%v", err)
+		return err
 	}
 	trunk, err := cfg.trunk(f.trunk)
 	if err != nil {
@@ -96,12 +89,13 @@ func runCall(ctx context.Context, f *callFlags, stdout, stderr io.Writer) error 
 			return usageErr("--record-dir: %v", err)
 		}
 	}
-	log, err := newLogger(cfg.Log.Level, cfg.Log.Format, stderr)
+	// A node of the user agent and the script host only: no store, no runner.
+	n, err := app.New(ctx, cfg.Config, app.Options{Stderr: stderr, NoStore: true, NoAMD: !f.amd})
 	if err != nil {
-		return usageErr("%v", err)
+		return nodeErr(err)
 	}
-	defer log.Sync() //nolint:errcheck
-	script, err := live.NewHost(live.Options{Logger: log, NoAMD: !f.amd}).Load(f.script)
+	defer n.Close()
+	script, err := n.Host().Load(f.script)
 	if err != nil {
 		return usageErr("--script: %v", err)
 	}
@@ -113,50 +107,32 @@ func runCall(ctx context.Context, f *callFlags, stdout, stderr io.Writer) error 
 		}
 		return failureErr(err)
 	}
-
-	clock := media.NewClock(media.ClockOptions{})
-	clock.Start(ctx)
-	defer clock.Stop()
-	ports, _ := parsePortRange(cfg.RTP.Ports)
-	var rtpIP netip.Addr
-	if cfg.RTP.IP != "" {
-		rtpIP = netip.MustParseAddr(cfg.RTP.IP)
-	}
-	ua, err := dialer.NewUA(dialer.Options{
-		Logger: log, ListenAddr: cfg.SIP.Listen, ExternalHost: cfg.SIP.ExternalHost,
-		RTPIP: rtpIP, RTPPorts: ports, RTPMode: media.PortMode(cfg.RTP.Mode), Clock: clock,
+	log := n.Logger()
+	return n.Run(ctx, func(ctx context.Context) error {
+		req.Trunk = trunk
+		if f.recordDir != "" {
+			req.CallID = newCallID()
+			req.RecordPath = filepath.Join(f.recordDir, req.CallID+".wav")
+		}
+		call, err := n.UA().Dial(ctx, req)
+		if err != nil {
+			if errors.Is(err, dialer.ErrInvalidTarget) {
+				return usageErr("--to: %v", err)
+			}
+			return failureErr(err)
+		}
+		if call.Answered() {
+			if err := run(ctx, call); err != nil {
+				log.Warn("script stopped", zap.String("call_id", call.ID()), zap.Error(err))
+			}
+		}
+		<-call.Done()
+		res := call.Result()
+		for k, v := range vars {
+			res.Variables[k] = v
+		}
+		return printCallResult(stdout, res, f.jsonOut)
 	})
-	if err != nil {
-		return failureErr(err)
-	}
-	if err := ua.Start(ctx); err != nil {
-		return failureErr(err)
-	}
-	defer ua.Close()
-
-	req.Trunk = trunk
-	if f.recordDir != "" {
-		req.CallID = newCallID()
-		req.RecordPath = filepath.Join(f.recordDir, req.CallID+".wav")
-	}
-	call, err := ua.Dial(ctx, req)
-	if err != nil {
-		if errors.Is(err, dialer.ErrInvalidTarget) {
-			return usageErr("--to: %v", err)
-		}
-		return failureErr(err)
-	}
-	if call.Answered() {
-		if err := run(ctx, call); err != nil {
-			log.Warn("script stopped", zap.String("call_id", call.ID()), zap.Error(err))
-		}
-	}
-	<-call.Done()
-	res := call.Result()
-	for k, v := range vars {
-		res.Variables[k] = v
-	}
-	return printCallResult(stdout, res, f.jsonOut)
 }
 
 func printCallResult(w io.Writer, res dialer.Result, jsonOut bool) error {

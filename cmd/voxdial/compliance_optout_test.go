@@ -13,11 +13,13 @@ import (
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/compliance"
 	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/internal/app"
 	"github.com/voxdial/voxdial/internal/testclock"
 	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/sim/simtest"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
+	"github.com/voxdial/voxdial/voicebot/live"
 )
 
 // An opt-out by DTMF 9 in one campaign's call lists the number on the seller's internal DNC
@@ -65,7 +67,7 @@ func TestOptOutBlocksOtherCampaignOfSeller(t *testing.T) {
 	for _, name := range []string{"first", "second"} {
 		camps = append(camps, newCampaign(name))
 	}
-	comp, err := wireCompliance(ctx, db, false, zap.NewNop(), now, nil, nil)
+	comp, err := app.WireCompliance(ctx, db, false, zap.NewNop(), now, nil, live.Options{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/voxdial/voxdial/dialer"
-	"github.com/voxdial/voxdial/media"
+	"github.com/voxdial/voxdial/internal/app"
 	"github.com/voxdial/voxdial/sim"
 	"github.com/voxdial/voxdial/voicebot"
 )
@@ -57,10 +57,11 @@ congestion) with a short step script, and print each call's result.`,
 			if calls {
 				return runDemo(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
-			return runDemoCampaign(cmd.Context(), dbURL, f.logLevel, f.recordDir, timeout, f.jsonOut, dash, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runDemoCampaign(cmd.Context(), f, dbURL, timeout, dash, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	fl := cmd.Flags()
+	fl.StringVar(&f.configPath, "config", "", "config file: sip, rtp (mode, ports, codecs), engines and log.format (docs/config.md); the demo sets its own store, runner and http")
 	fl.BoolVar(&calls, "calls", false, "place one call per outcome instead of running a campaign")
 	fl.BoolVar(&f.jsonOut, "json", false, "campaign: one JSON document; --calls: one JSON line per call")
 	fl.StringVar(&f.recordDir, "record-dir", filepath.Join(os.TempDir(), "voxdial-demo"), "where call recordings go")
@@ -74,6 +75,7 @@ congestion) with a short step script, and print each call's result.`,
 }
 
 type demoFlags struct {
+	configPath  string
 	jsonOut     bool
 	recordDir   string
 	logLevel    string
@@ -81,9 +83,14 @@ type demoFlags struct {
 }
 
 func runDemo(ctx context.Context, f demoFlags, stdout, stderr io.Writer) error {
-	log, err := newLogger(f.logLevel, "console", stderr)
+	cfg, err := app.Load(f.configPath, nil)
 	if err != nil {
-		return usageErr("--log-level: %v", err)
+		return usageErr("%v", err)
+	}
+	cfg.Log.Level = f.logLevel
+	cfg.SetOrigin("log.level", "flag --log-level")
+	if err := cfg.Validate(); err != nil {
+		return usageErr("%v", err)
 	}
 	if err := os.MkdirAll(f.recordDir, 0o755); err != nil {
 		return usageErr("--record-dir: %v", err)
@@ -92,24 +99,26 @@ func runDemo(ctx context.Context, f demoFlags, stdout, stderr io.Writer) error {
 	if err != nil {
 		return failureErr(err)
 	}
+	// A node of the user agent only (no store, no runner), from the config.
+	n, err := app.New(ctx, cfg, app.Options{Stderr: stderr, NoStore: true})
+	if err != nil {
+		return nodeErr(err)
+	}
+	log := n.Logger()
 	far, trunk, err := startLocalSim(ctx, sim.Options{Logger: log.Named("sim")})
 	if err != nil {
+		n.Close()
 		return failureErr(err)
 	}
 	defer far.Close()
+	return n.Run(ctx, func(ctx context.Context) error {
+		return placeDemoCalls(ctx, n.UA(), far, trunk, script, f, log, stdout, stderr)
+	})
+}
 
-	clock := media.NewClock(media.ClockOptions{})
-	clock.Start(ctx)
-	defer clock.Stop()
-	ua, err := dialer.NewUA(dialer.Options{Logger: log.Named("dialer"), Clock: clock})
-	if err != nil {
-		return failureErr(err)
-	}
-	if err := ua.Start(ctx); err != nil {
-		return failureErr(err)
-	}
-	defer ua.Close()
-
+// placeDemoCalls places one call per simulator behaviour at once and prints the results.
+func placeDemoCalls(ctx context.Context, ua *dialer.UA, far *sim.Server, trunk *dialer.Trunk, script *voicebot.Script, f demoFlags,
+	log *zap.Logger, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "voxdial demo: simulator on %s, placing %d calls (recordings in %s)\n",
 		far.Addr(), len(demoCalls), f.recordDir)
 	results := make([]dialer.Result, len(demoCalls))

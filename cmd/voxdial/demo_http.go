@@ -4,19 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
-	"time"
-
-	"go.uber.org/zap"
 
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/dashboard"
-	"github.com/voxdial/voxdial/livefeed"
+	"github.com/voxdial/voxdial/internal/app"
 	"github.com/voxdial/voxdial/store"
 )
 
@@ -29,88 +24,89 @@ type demoDash struct {
 // demoUser is the dashboard login the demo creates (role admin).
 const demoUser = "demo"
 
-// demoDashboard serves the dashboard over the demo's database while the
-// demo runs and prints its URL and a login. A taken address falls back to a
-// free port rather than failing the demo.
-type demoDashboard struct {
-	srv  *dashboard.Server
-	url  string
-	stop func()
+// newDemoNode builds the demo's node from cfg: with a dashboard (dash.addr)
+// it listens there — a taken address falls back to a free port rather than
+// failing the demo —, creates (or resets) the demo login and prints the URL
+// and the login. cleanup removes the dashboard's script directory; call it
+// after the node has run (or been closed).
+func newDemoNode(ctx context.Context, cfg *app.Config, dash demoDash, opts app.Options, stderr io.Writer) (n *app.Node, cleanup func(), err error) {
+	cleanup = func() {}
+	cfg.HTTP.Listen = app.HTTPOff
+	var password string
+	if dash.addr != "" {
+		ln, err := net.Listen("tcp", dash.addr)
+		if err != nil {
+			fmt.Fprintf(stderr, "dashboard: %s: %v; using a free port instead\n", dash.addr, err)
+			if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+				return nil, nil, usageErr("--http %s: %v", dash.addr, err)
+			}
+		}
+		scripts, err := os.MkdirTemp("", "voxdial-demo-scripts-")
+		if err != nil {
+			ln.Close()
+			return nil, nil, failureErr(err)
+		}
+		cleanup = func() { os.RemoveAll(scripts) }
+		cfg.HTTP.Listen, cfg.HTTP.ScriptDir, cfg.HTTP.InsecureCookies = ln.Addr().String(), scripts, true
+		opts.HTTPListener = ln
+		prepare := opts.Prepare
+		opts.Prepare = func(ctx context.Context, db *store.DB) error {
+			if prepare != nil {
+				if err := prepare(ctx, db); err != nil {
+					return err
+				}
+			}
+			password, err = demoLogin(ctx, db)
+			return err
+		}
+		defer func() {
+			if n == nil {
+				ln.Close() // the node did not take it over
+				cleanup()
+			}
+		}()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, usageErr("%v", err)
+	}
+	n, err = app.New(ctx, cfg, opts)
+	if err != nil {
+		return nil, nil, nodeErr(err)
+	}
+	if n.HTTPURL() != "" {
+		fmt.Fprintf(stderr, "dashboard: %s  (log in as %q, password %q)\n", n.HTTPURL(), demoUser, password)
+	}
+	return n, cleanup, nil
 }
 
-func startDemoDashboard(ctx context.Context, db *store.DB, addr, recordDir string, log *zap.Logger, stderr io.Writer) (*demoDashboard, error) {
-	scripts, err := os.MkdirTemp("", "voxdial-demo-scripts-")
-	if err != nil {
-		return nil, err
-	}
-	// The runner's events reach the live view as they are written, not at the next poll.
-	feed := livefeed.NewLocal(livefeed.Options{})
-	srv, err := dashboard.New(dashboard.Options{Store: db, RecordDir: recordDir, ScriptDir: scripts, InsecureCookies: true,
-		Logger: log.Named("http"), Feed: feed})
-	if err != nil {
-		return nil, err
-	}
-	db.OnCallEvent(feed.Publish)
+// demoLogin creates the demo user (role admin), or resets its password and
+// role, and returns the new password.
+func demoLogin(ctx context.Context, db *store.DB) (string, error) {
 	password := randomPassword()
 	if u, err := db.UserGet(ctx, &store.UserGetParams{Name: demoUser}); err == nil {
 		h, err := dashboard.HashPassword(password, 0)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		role, no := store.RoleAdmin, false
 		if _, err := db.UserUpdate(ctx, &store.UserUpdateParams{ID: u.ID, Role: &role, PasswordHash: &h, Disabled: &no}); err != nil {
-			return nil, err
+			return "", err
 		}
 	} else if _, err := dashboard.UserAdd(ctx, db, demoUser, store.RoleAdmin, password, 0); err != nil {
-		return nil, err
+		return "", err
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		fmt.Fprintf(stderr, "dashboard: %s: %v; using a free port instead\n", addr, err)
-		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-			return nil, usageErr("--http %s: %v", addr, err)
-		}
-	}
-	base, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return base }}
-	go srv.Run(base)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Warn("dashboard", zap.Error(err))
-		}
-	}()
-	d := &demoDashboard{srv: srv, url: fmt.Sprintf("http://%s/", ln.Addr())}
-	d.stop = func() {
-		db.OnCallEvent(nil)
-		cancel()
-		sctx, c := context.WithTimeout(context.Background(), 3*time.Second)
-		defer c()
-		_ = hs.Shutdown(sctx)
-		<-done
-		os.RemoveAll(scripts)
-	}
-	fmt.Fprintf(stderr, "dashboard: %s  (log in as %q, password %q)\n", d.url, demoUser, password)
-	return d, nil
+	return password, nil
 }
 
-// onAttempt chains the dashboard's metrics after the demo's own report.
-func (d *demoDashboard) onAttempt(next func(campaign.AttemptReport)) func(campaign.AttemptReport) {
-	if d == nil {
+// chainAttempt runs the node's own attempt report (metrics; may be nil), then next.
+func chainAttempt(first, next func(campaign.AttemptReport)) func(campaign.AttemptReport) {
+	if first == nil {
 		return next
 	}
 	return func(r campaign.AttemptReport) {
-		d.srv.Metrics.ObserveAttempt(r)
+		first(r)
 		next(r)
 	}
-}
-
-// wait keeps serving until ctx ends (--keep-serving).
-func (d *demoDashboard) wait(ctx context.Context, stderr io.Writer) {
-	fmt.Fprintf(stderr, "dashboard still at %s; Ctrl-C to stop\n", d.url)
-	<-ctx.Done()
 }
 
 func randomPassword() string {

@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
 	"testing"
 
-	"go.uber.org/zap"
+	"github.com/voxdial/voxdial/internal/app"
 )
 
 // TestDemoDashboard: the demo's dashboard prints a URL and a login that
@@ -19,11 +20,7 @@ import (
 func TestDemoDashboard(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := openStore(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -37,10 +34,18 @@ func TestDemoDashboard(t *testing.T) {
 		{"taken port", taken.Addr().String(), true},
 	} {
 		var out bytes.Buffer
-		d, err := startDemoDashboard(ctx, db, tc.addr, t.TempDir(), zap.NewNop(), &out)
+		cfg, cleanupDB, err := demoConfig("", dbURL, "warn", t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, cleanup, err := newDemoNode(ctx, cfg, demoDash{addr: tc.addr}, app.Options{Stderr: io.Discard}, &out)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
+		runCtx, stopNode := context.WithCancel(ctx)
+		ran := make(chan error, 1)
+		go func() { ran <- n.Run(runCtx, func(ctx context.Context) error { <-ctx.Done(); return nil }) }()
+		d := struct{ stop func() }{func() { stopNode(); <-ran; cleanup(); cleanupDB() }}
 		m := regexp.MustCompile(`dashboard: (http://\S+)  \(log in as "demo", password "(\S+)"\)`).FindStringSubmatch(out.String())
 		if m == nil {
 			d.stop()

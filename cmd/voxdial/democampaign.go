@@ -13,7 +13,7 @@ import (
 
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/dialer"
-	"github.com/voxdial/voxdial/media"
+	"github.com/voxdial/voxdial/internal/app"
 	"github.com/voxdial/voxdial/sim"
 	"github.com/voxdial/voxdial/store"
 )
@@ -69,38 +69,49 @@ routes:
   - {match: '9$', behaviour: reject}
 `
 
-// runDemoCampaign is `voxdial demo`: a whole campaign against the simulator on
-// embedded SQLite.
-
-func runDemoCampaign(ctx context.Context, dbURL, logLevel, recordDir string, timeout time.Duration, jsonOut bool, dash demoDash, stdout, stderr io.Writer) error {
-	log, err := newLogger(logLevel, "console", stderr)
+// demoConfig is the demo's node: the config file (sip, rtp, engines, log
+// format), with the store, runner and HTTP keys the demo needs: an embedded
+// database (a temporary SQLite file unless dbURL), migrated; state in process;
+// short polls and ring timeouts, at most 10 calls at 5 per second.
+func demoConfig(configPath, dbURL, logLevel, recordDir string) (*app.Config, func(), error) {
+	cfg, err := app.Load(configPath, nil)
 	if err != nil {
-		return usageErr("--log-level: %v", err)
+		return nil, nil, usageErr("%v", err)
 	}
+	cleanup := func() {}
 	if dbURL == "" {
 		dir, err := os.MkdirTemp("", "voxdial-demo-")
 		if err != nil {
-			return failureErr(err)
+			return nil, nil, failureErr(err)
 		}
-		defer os.RemoveAll(dir)
+		cleanup = func() { os.RemoveAll(dir) }
 		dbURL = "sqlite:" + filepath.Join(dir, "demo.db")
 	}
-	if recordDir != "" {
-		if err := os.MkdirAll(recordDir, 0o755); err != nil {
-			return usageErr("--record-dir: %v", err)
-		}
+	cfg.Store = app.StoreConfig{URL: dbURL, Migrate: true}
+	cfg.Cluster.RedisURL = ""
+	cfg.Runner = app.RunnerConfig{MaxCalls: 10, CPS: 5, Poll: 250 * time.Millisecond, RingTimeout: 6 * time.Second,
+		DrainTimeout: 10 * time.Second, RecordDir: recordDir}
+	cfg.Log.Level = logLevel
+	for p, o := range map[string]string{"store.url": "flag --database-url", "runner.record_dir": "flag --record-dir", "log.level": "flag --log-level"} {
+		cfg.SetOrigin(p, o)
 	}
-	db, err := openStore(ctx, dbURL, true)
+	return cfg, cleanup, nil
+}
+
+// runDemoCampaign is `voxdial demo`: a whole campaign against the simulator on
+// embedded SQLite, run by a node like `serve`'s.
+func runDemoCampaign(ctx context.Context, f demoFlags, dbURL string, timeout time.Duration, dash demoDash, stdout, stderr io.Writer) error {
+	cfg, cleanupDB, err := demoConfig(f.configPath, dbURL, f.logLevel, f.recordDir)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	var board *demoDashboard
-	if dash.addr != "" {
-		if board, err = startDemoDashboard(ctx, db, dash.addr, recordDir, log, stderr); err != nil {
-			return failureErr(fmt.Errorf("dashboard: %w", err))
-		}
-		defer board.stop()
+	defer cleanupDB()
+	if err := cfg.Validate(); err != nil {
+		return usageErr("%v", err)
+	}
+	log, err := app.NewLogger(cfg.Log, stderr)
+	if err != nil {
+		return usageErr("--log-level: %v", err)
 	}
 	prof, err := sim.ParseProfile(strings.NewReader(demoProfile), "demo-campaign profile")
 	if err != nil {
@@ -111,111 +122,106 @@ func runDemoCampaign(ctx context.Context, dbURL, logLevel, recordDir string, tim
 		return failureErr(err)
 	}
 	defer far.Close()
-	clock := media.NewClock(media.ClockOptions{})
-	clock.Start(context.WithoutCancel(ctx))
-	defer clock.Stop()
-	ua, err := dialer.NewUA(dialer.Options{Logger: log.Named("dialer"), Clock: clock})
-	if err != nil {
-		return failureErr(err)
-	}
-	if err := ua.Start(context.WithoutCancel(ctx)); err != nil {
-		return failureErr(err)
-	}
-	defer ua.Close()
 
 	name := "demo-" + time.Now().UTC().Format("20060102-150405")
-	c, err := campaign.Create(ctx, db, campaign.CreateParams{
-		Name: name, Script: "asset:payment-reminder.en.yaml", Trunk: "sim", Purpose: "collections", MaxAttempts: 2, MaxConcurrent: 10,
-		Seller: demoSeller, CallerIDs: []string{trunk.CallerID},
-		Requires: []string{"first_name", "amount", "due_date"},
-		Retry: campaign.RetryPolicy{Outcomes: map[string]campaign.Delay{ // demo time: seconds, not hours
-			"busy": {D: 3 * time.Second}, "no_answer": {D: 3 * time.Second}, "voicemail": {D: 3 * time.Second},
-			"failed": {D: 3 * time.Second}, "congestion": {D: 2 * time.Second}, "rejected": {D: 3 * time.Second}},
-			Dispositions: map[string]campaign.Delay{"no_response": {D: 3 * time.Second}, "voicemail_left": {D: 3 * time.Second}}},
-	})
-	if err != nil {
-		return failureErr(err)
-	}
-	fmt.Fprintf(stderr, "voxdial demo: simulator on %s, database %s, campaign %q\n", far.Addr(), db.Backend(), name)
-	fmt.Fprintln(stderr, "importing the sample contact file:")
-	if err := runImport(ctx, db, c, strings.NewReader(demoContacts), "sample-contacts.csv", int64(len(demoContacts)), 100, false, stderr, stderr); err != nil {
-		return err
-	}
 	now := demoClock(time.Now)
-	if err := seedDemoCompliance(ctx, db, trunk.CallerID, now(), stderr); err != nil {
-		return failureErr(err)
+	var c *store.Campaign
+	prepare := func(ctx context.Context, db *store.DB) error {
+		var err error
+		c, err = campaign.Create(ctx, db, campaign.CreateParams{
+			Name: name, Script: "asset:payment-reminder.en.yaml", Trunk: "sim", Purpose: "collections", MaxAttempts: 2, MaxConcurrent: 10,
+			Seller: demoSeller, CallerIDs: []string{trunk.CallerID},
+			Requires: []string{"first_name", "amount", "due_date"},
+			Retry: campaign.RetryPolicy{Outcomes: map[string]campaign.Delay{ // demo time: seconds, not hours
+				"busy": {D: 3 * time.Second}, "no_answer": {D: 3 * time.Second}, "voicemail": {D: 3 * time.Second},
+				"failed": {D: 3 * time.Second}, "congestion": {D: 2 * time.Second}, "rejected": {D: 3 * time.Second}},
+				Dispositions: map[string]campaign.Delay{"no_response": {D: 3 * time.Second}, "voicemail_left": {D: 3 * time.Second}}},
+		})
+		if err != nil {
+			return failureErr(err)
+		}
+		fmt.Fprintf(stderr, "voxdial demo: simulator on %s, database %s, campaign %q\n", far.Addr(), db.Backend(), name)
+		fmt.Fprintln(stderr, "importing the sample contact file:")
+		if err := runImport(ctx, db, c, strings.NewReader(demoContacts), "sample-contacts.csv", int64(len(demoContacts)), 100, false, stderr, stderr); err != nil {
+			return err
+		}
+		// Before the gate loads the store: the seller, consents and DNC entries.
+		if err := seedDemoCompliance(ctx, db, trunk.CallerID, now(), stderr); err != nil {
+			return failureErr(err)
+		}
+		if _, err := campaign.Start(ctx, db, c.ID, now()); err != nil {
+			return failureErr(err)
+		}
+		return nil
 	}
-	comp, err := wireCompliance(ctx, db, false, log.Named("compliance"), now, nil, nil)
-	if err != nil {
-		return failureErr(err)
-	}
-	if _, err := campaign.Start(ctx, db, c.ID, now()); err != nil {
-		return failureErr(err)
-	}
-	runCtx, stopRunner := context.WithCancel(ctx)
-	defer stopRunner()
-	runner, err := campaign.NewRunner(campaign.RunnerOptions{
-		Store: db, Dialer: ua, Gate: comp.Gate, LoadScript: comp.LoadScript, Transfers: comp.Transfers, Speak: comp.Speak, Now: now, Logger: log.Named("runner"),
-		Trunk:    func(string) (*dialer.Trunk, error) { return trunk, nil },
-		Limits:   func(*dialer.Trunk) campaign.TrunkLimits { return campaign.TrunkLimits{CPS: 5, Channels: 10} },
-		MaxCalls: 10, Poll: 250 * time.Millisecond, RingTimeout: 6 * time.Second, DrainTimeout: 10 * time.Second,
-		RecordDir: recordDir,
-		OnAttempt: board.onAttempt(func(r campaign.AttemptReport) {
-			if r.Attempt == 0 && r.Disposition == "compliance_blocked" {
-				fmt.Fprintf(stderr, "  %s not called, blocked by the compliance %s\n", r.Phone, r.Outcome)
+	report := func(r campaign.AttemptReport) {
+		if r.Attempt == 0 && r.Disposition == "compliance_blocked" {
+			fmt.Fprintf(stderr, "  %s not called, blocked by the compliance %s\n", r.Phone, r.Outcome)
+		}
+		if r.Attempt > 0 {
+			next := "final: " + r.Disposition
+			if !r.Final {
+				next = "retry at " + r.Next.Format("15:04:05")
 			}
-			if r.Attempt > 0 {
-				next := "final: " + r.Disposition
-				if !r.Final {
-					next = "retry at " + r.Next.Format("15:04:05")
-				}
-				fmt.Fprintf(stderr, "  %s attempt %d: %s (%s)\n", r.Phone, r.Attempt, r.Outcome, next)
-			}
-		}),
-	})
-	if err != nil {
-		return failureErr(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- runner.Run(runCtx) }()
-	deadline := time.After(timeout)
-	tick := time.NewTicker(500 * time.Millisecond)
-	defer tick.Stop()
-wait:
-	for {
-		select {
-		case <-ctx.Done():
-			break wait
-		case <-deadline:
-			stopRunner()
-			<-done
-			return failureErr(fmt.Errorf("demo: campaign not finished after %s", timeout))
-		case <-tick.C:
-			cur, err := db.CampaignGet(ctx, &store.CampaignGetParams{ID: c.ID})
-			if err == nil && cur.State == store.CampaignCompleted {
-				break wait
-			}
+			fmt.Fprintf(stderr, "  %s attempt %d: %s (%s)\n", r.Phone, r.Attempt, r.Outcome, next)
 		}
 	}
-	stopRunner()
-	if err := <-done; err != nil {
-		log.Warn("runner", zap.Error(err))
-	}
-	cur, err := db.CampaignGet(context.WithoutCancel(ctx), &store.CampaignGetParams{ID: c.ID})
+	n, cleanupDash, err := newDemoNode(ctx, cfg, dash, app.Options{Logger: log, Now: now, Prepare: prepare,
+		Runner: func(o *campaign.RunnerOptions) {
+			o.Trunk = func(string) (*dialer.Trunk, error) { return trunk, nil }
+			o.Limits = func(*dialer.Trunk) campaign.TrunkLimits { return campaign.TrunkLimits{CPS: 5, Channels: 10} }
+			o.OnAttempt = chainAttempt(o.OnAttempt, report)
+		}}, stderr)
 	if err != nil {
-		return failureErr(err)
+		return err
 	}
-	res, err := campaign.LoadResults(context.WithoutCancel(ctx), db, cur, true, now())
-	if err != nil {
-		return failureErr(err)
-	}
-	if jsonOut {
-		err = printJSON(stdout, res)
-	} else {
-		printResults(stdout, res)
-	}
-	if board != nil && dash.stay && err == nil {
-		board.wait(ctx, stderr)
-	}
-	return err
+	defer cleanupDash()
+	db := n.Store()
+	return n.Run(ctx, func(ctx context.Context) error {
+		runCtx, stopRunner := context.WithCancel(ctx)
+		defer stopRunner()
+		done := make(chan error, 1)
+		go func() { done <- n.Runner().Run(runCtx) }() // waited for below, on every path
+		deadline := time.After(timeout)
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				break wait
+			case <-deadline:
+				stopRunner()
+				<-done
+				return failureErr(fmt.Errorf("demo: campaign not finished after %s", timeout))
+			case <-tick.C:
+				cur, err := db.CampaignGet(ctx, &store.CampaignGetParams{ID: c.ID})
+				if err == nil && cur.State == store.CampaignCompleted {
+					break wait
+				}
+			}
+		}
+		stopRunner()
+		if err := <-done; err != nil {
+			log.Warn("runner", zap.Error(err))
+		}
+		cur, err := db.CampaignGet(context.WithoutCancel(ctx), &store.CampaignGetParams{ID: c.ID})
+		if err != nil {
+			return failureErr(err)
+		}
+		res, err := campaign.LoadResults(context.WithoutCancel(ctx), db, cur, true, now())
+		if err != nil {
+			return failureErr(err)
+		}
+		if f.jsonOut {
+			err = printJSON(stdout, res)
+		} else {
+			printResults(stdout, res)
+		}
+		if dash.stay && n.HTTPURL() != "" && err == nil {
+			fmt.Fprintf(stderr, "dashboard still at %s; Ctrl-C to stop\n", n.HTTPURL())
+			<-ctx.Done()
+		}
+		return err
+	})
 }

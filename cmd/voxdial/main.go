@@ -1,4 +1,17 @@
 // Command voxdial is the one binary of the voxdial outbound voice-bot dialer.
+//
+// One file per subcommand (newXCmd). `serve`, `call` and `demo` build their
+// process from internal/app: the configuration (docs/config.md) and a Node
+// that opens the store once, makes one logger, and runs and stops every part
+// in order. Where to make the common changes:
+//
+//   - A setting: a key in internal/app (Config, Defaults, Validate,
+//     docs/config.md); a flag for it is one configFlags binding (serve.go,
+//     call.go) that overrides the key when given.
+//   - A part of the running node (a server, a background loop): internal/app
+//     node.go, never a goroutine started here.
+//   - A subcommand: a newXCmd in its own file, added in newRootCmd; exit codes
+//     through usageErr (2) and failureErr (1).
 package main
 
 import (

@@ -2,17 +2,19 @@ package main
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
+	"github.com/voxdial/voxdial/internal/app"
 )
 
-// TestServeHTTP runs the dashboard around a stand-in runner: up while it
-// runs, 503 on /healthz once the signal came and it drains, gone after.
+// TestServeHTTP runs the node's dashboard around a stand-in for the runner:
+// up while it runs, 503 on /healthz once the signal came and it drains, gone
+// after.
 func TestServeHTTP(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -21,7 +23,15 @@ func TestServeHTTP(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	f := &serveFlags{dbURL: "sqlite:" + filepath.Join(t.TempDir(), "s.db"), migrate: true}
+	cfg, err := app.Load("", func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Store = app.StoreConfig{URL: "sqlite:" + filepath.Join(t.TempDir(), "s.db"), Migrate: true}
+	cfg.HTTP.Listen, cfg.HTTP.ScriptDir = addr, t.TempDir()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
 	ctx, signal := context.WithCancel(context.Background())
 	status := func() int {
 		res, err := http.Get("http://" + addr + "/healthz")
@@ -31,8 +41,12 @@ func TestServeHTTP(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode
 	}
+	n, err := app.New(ctx, cfg, app.Options{Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
 	checked := make(chan [2]int, 1)
-	cmd := &cobra.Command{Use: "serve", RunE: func(cmd *cobra.Command, _ []string) error {
+	err = n.Run(ctx, func(context.Context) error {
 		up := status()
 		signal()
 		deadline := time.Now().Add(5 * time.Second)
@@ -43,10 +57,8 @@ func TestServeHTTP(t *testing.T) {
 		}
 		checked <- [2]int{up, draining}
 		return nil
-	}}
-	addServeHTTP(cmd, f)
-	cmd.SetArgs([]string{"--http", addr, "--script-dir", t.TempDir()})
-	if err := cmd.ExecuteContext(ctx); err != nil {
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	got := <-checked
