@@ -45,6 +45,9 @@ type MediaOffer struct {
 	SSRC uint32
 	// RTCPMux offers (or, in an answer, accepts) RTCP on the RTP port (RFC 5761).
 	RTCPMux bool
+	// ComfortNoise offers (or accepts) RFC 3389 comfort noise, a=rtpmap:13 CN/8000:
+	// phones that stop sending during silence (DTX) may then say so with CN packets.
+	ComfortNoise bool
 }
 
 // Negotiated is the outcome of an offer/answer exchange, from our point of view.
@@ -60,6 +63,8 @@ type Negotiated struct {
 	RemoteSSRC uint32
 	// RTCPMux: RTCP shares the RTP port (offered and answered with a=rtcp-mux).
 	RTCPMux bool
+	// ComfortNoise: both sides listed CN/8000 (RFC 3389), so the far end may send it.
+	ComfortNoise bool
 }
 
 // Hold reports whether we must stop sending: the far end offered sendonly
@@ -124,6 +129,11 @@ func MarshalSDP(o MediaOffer) ([]byte, error) {
 				sdp.NewAttribute("rtpmap", pt+" telephone-event/"+strconv.FormatUint(uint64(r), 10)),
 				sdp.NewAttribute("fmtp", pt+" 0-16"))
 		}
+	}
+	if o.ComfortNoise {
+		pt := strconv.Itoa(int(media.ComfortNoisePT))
+		formats = append(formats, pt)
+		attrs = append(attrs, sdp.NewAttribute("rtpmap", pt+" CN/8000"))
 	}
 	attrs = append(attrs,
 		sdp.NewAttribute("ptime", "20"),
@@ -266,6 +276,8 @@ func parseRemote(body []byte) (remoteAudio, error) {
 				f = remoteFormat{pt: 0, name: "PCMU", clockRate: 8000}
 			case 8:
 				f = remoteFormat{pt: 8, name: "PCMA", clockRate: 8000}
+			case media.ComfortNoisePT:
+				f = remoteFormat{pt: media.ComfortNoisePT, name: "CN", clockRate: 8000}
 			default:
 				continue
 			}
@@ -274,6 +286,16 @@ func parseRemote(body []byte) (remoteAudio, error) {
 		ra.formats = append(ra.formats, f)
 	}
 	return ra, nil
+}
+
+// comfortNoise reports whether the far end lists RFC 3389 comfort noise at 8 kHz.
+func (ra remoteAudio) comfortNoise() bool {
+	for _, f := range ra.formats {
+		if f.name == "CN" && f.clockRate == 8000 {
+			return true
+		}
+	}
+	return false
 }
 
 func parseRtpmap(v string) (remoteFormat, bool) {
@@ -307,6 +329,7 @@ func ParseAnswer(body []byte, offer MediaOffer) (Negotiated, error) {
 	}
 	n, ok := negotiate(ra, offer.Codecs, offer.DTMFPT != 0)
 	n.RTCPMux = offer.RTCPMux && ra.rtcpMux
+	n.ComfortNoise = offer.ComfortNoise && ra.comfortNoise()
 	if !ok {
 		return n, fmt.Errorf("parse sdp answer: %w (answer has %s)", ErrNoCommonCodec, describeFormats(ra.formats))
 	}
@@ -327,8 +350,10 @@ func AnswerOffer(offerBody []byte, local MediaOffer) ([]byte, Negotiated, error)
 		return nil, n, fmt.Errorf("answer sdp offer: %w (offer has %s)", ErrNoCommonCodec, describeFormats(ra.formats))
 	}
 	n.RTCPMux = local.RTCPMux && ra.rtcpMux
+	n.ComfortNoise = local.ComfortNoise && ra.comfortNoise()
 	ans := local
 	ans.RTCPMux = n.RTCPMux
+	ans.ComfortNoise = n.ComfortNoise
 	ansCodec := n.Codec
 	ansCodec.Fmtp = ""
 	for _, c := range local.Codecs { // our answer states our own format parameters
