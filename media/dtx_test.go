@@ -339,7 +339,7 @@ func TestSendDTX(t *testing.T) {
 		cn   int
 	}{
 		{"silent", DTXOptions{Mode: DTXSilent}, 0},
-		{"comfort noise", DTXOptions{Mode: DTXComfortNoise}, 2}, // one per silence (the middle one and the tail)
+		{"comfort noise", DTXOptions{Mode: DTXComfortNoise}, 2},                                            // one per silence (the middle one and the tail)
 		{"comfort noise refreshed", DTXOptions{Mode: DTXComfortNoise, Refresh: 200 * time.Millisecond}, 4}, // 10, 20, 30 ms·20 and the tail
 	} {
 		t.Run(c.name, func(t *testing.T) {
