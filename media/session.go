@@ -822,6 +822,12 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 	if codec.IsOpus() { // audio and telephone-event both run on the codec's clock
 		rate = codec.ClockRate
 	}
+	if isCN && codec.IsOpus() {
+		// CN/8000 beside a 48 kHz codec runs on another clock: no place on the
+		// timeline from its timestamp. Counted; the clock's fill is the silence.
+		s.cnRecv.Add(1)
+		return
+	}
 	at := s.mediaTime(rx.hdr.Timestamp, rx.hdr.SSRC, arrAt, isAudio || isCN, rate)
 	if isCN {
 		s.comfortNoise(rx.hdr.SequenceNumber, rx.hdr.SSRC, pt, at, arrAt)
