@@ -188,8 +188,12 @@ const maxFillFrames = 10
 // fillState is what ContinuousAudio needs; guarded by rxMu.
 type fillState struct {
 	covered time.Duration // media time up to which OnAudio has had audio
-	frames  uint64        // silence frames made up (Stats.SilenceFrames)
-	zero    [FrameSamples]int16
+	// offset is media time minus arrival time of the last packet: the clock's
+	// media time runs on from there. The timeline is anchored on the first packet's
+	// arrival, so a first packet that came late would otherwise delay every silence.
+	offset time.Duration
+	frames uint64 // silence frames made up (Stats.SilenceFrames)
+	zero   [FrameSamples]int16
 }
 
 // deliver hands one frame of received audio to OnAudio and the recorder. With
@@ -227,8 +231,9 @@ func (s *Session) fillTo(t time.Duration) {
 // fillSilence runs on every clock tick of a ContinuousAudio session: frames the jitter
 // buffer still holds behind a gap are released once the gap is overdue (with DTX no
 // later packet comes to push them out), and media time that no packet covered is
-// delivered as silence. now is the tick's deadline; the holdback (the jitter buffer's
-// wait plus a frame) leaves time for packets in flight.
+// delivered as silence. now is the tick's deadline, read on the timeline of the last
+// packet (fillState.offset); the holdback (the jitter buffer's wait plus a frame)
+// leaves time for packets in flight.
 func (s *Session) fillSilence(now time.Time) {
 	s.rxMu.Lock()
 	defer s.rxMu.Unlock()
@@ -236,7 +241,7 @@ func (s *Session) fillSilence(now time.Time) {
 	if s.jb != nil {
 		hold = FrameDuration + time.Duration(s.jb.target)*FrameDuration
 	}
-	t := now.Sub(s.start) - hold
+	t := now.Sub(s.start) + s.fill.offset - hold
 	if t <= s.fill.covered {
 		return
 	}

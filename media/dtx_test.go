@@ -386,3 +386,39 @@ func TestSendDTX(t *testing.T) {
 		})
 	}
 }
+
+// The timeline is anchored on the first packet's arrival. When that packet came late
+// (the next ones queued behind it), media time runs ahead of arrival for the rest of
+// the stream; the silence after the talkspurt still starts a holdback after the last
+// packet arrived, not the first packet's delay later.
+func TestSilenceAfterLateFirstPacket(t *testing.T) {
+	s, heard := dtxSession(t, nil)
+	d := newDTXFeed(t, s)
+	from := d.from
+	send := func(i int, arrival time.Duration) {
+		pkt := rtpPacket(t, 0, uint16(i), uint32(1000+i*FrameSamples), 42, d.tone)
+		s.handlePacket(pkt, from, s.start.Add(arrival))
+	}
+	for i := range 11 { // frame 0 took 200 ms; 1-10 queued behind it
+		send(i, 200*time.Millisecond)
+	}
+	for i := 11; i < 30; i++ { // then on time: frame i at i·20 ms
+		send(i, time.Duration(i)*FrameDuration)
+		s.tick(s.start.Add(time.Duration(i) * FrameDuration))
+	}
+	hold := FrameDuration + time.Duration(s.jb.target)*FrameDuration
+	lastArrival := 29 * FrameDuration
+	tickTo(s, 30*FrameDuration, lastArrival+hold+2*FrameDuration)
+	h := *heard
+	checkContinuous(t, h)
+	// Silence before the first packet (from the session's start), the 30 frames, then
+	// silence again.
+	last := len(h) - 1
+	for last >= 0 && h[last].rms == 0 {
+		last--
+	}
+	if last < 0 || h[last].at != 200*time.Millisecond+29*FrameDuration || last == len(h)-1 {
+		t.Fatalf("no silence %v after the last packet arrived (holdback %v): it waits on the first packet's delay; frames %+v",
+			2*FrameDuration+hold, hold, h[max(0, len(h)-3):])
+	}
+}

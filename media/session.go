@@ -829,6 +829,9 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 		return
 	}
 	at := s.mediaTime(rx.hdr.Timestamp, rx.hdr.SSRC, arrAt, isAudio || isCN, rate)
+	if isAudio || isCN {
+		s.fill.offset = at - arrAt
+	}
 	if isCN {
 		s.comfortNoise(rx.hdr.SequenceNumber, rx.hdr.SSRC, pt, at, arrAt)
 		return
