@@ -74,6 +74,7 @@ func TestLiveBotHearsDTXCallers(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			r := callBot(t, far, c.to, enScript, enVarsArgs...)
+			t.Logf("turn latency %v ms (end_of_turn 700 ms)", r.Timings.TurnLatencyMS)
 			var intents []string
 			bargeIn := false
 			for _, turn := range r.Transcript {
