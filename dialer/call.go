@@ -32,6 +32,8 @@ type DialRequest struct {
 	RingTimeout time.Duration // default 30s; CANCEL when it runs out
 	RecordPath  string        // stereo WAV (left: us, right: far end) when set
 	// OnAudio receives the far end's decoded audio (8 kHz, 20 ms frames); the slice is reused.
+	// It gets a frame for every 20 ms of the call, silence where the far end sent
+	// nothing (DTX) or comfort noise (media.SessionOptions.ContinuousAudio).
 	OnAudio func(pcm []int16, at time.Duration)
 	// CallID is the SIP Call-ID to use; default a random UUID.
 	CallID string
@@ -137,6 +139,9 @@ func (u *UA) Dial(ctx context.Context, req DialRequest) (*Call, error) {
 	c.sess, err = media.NewSession(media.SessionOptions{
 		Endpoint: ep, Codec: u.opts.Codecs[0], DTMFPayloadType: TelephoneEventPT,
 		Logger: log, Recorder: c.rec, OnAudio: req.OnAudio,
+		// Phones and carriers that stop sending in silence (DTX) must still end a
+		// turn: the bot hears their silence on the media clock.
+		ContinuousAudio: true,
 	})
 	if err != nil {
 		ep.Close()
@@ -148,6 +153,7 @@ func (u *UA) Dial(ctx context.Context, req DialRequest) (*Call, error) {
 	c.offer = MediaOffer{
 		Addr: c.sess.LocalAddr(), Codecs: u.opts.Codecs, DTMFPT: TelephoneEventPT,
 		Direction: SendRecv, SessionID: rand.Uint64() >> 1, Version: 1, SSRC: c.sess.SSRC(), RTCPMux: true,
+		ComfortNoise: true,
 	}
 	if req.Trunk.SRTP == SRTPOptional || req.Trunk.SRTP == SRTPRequired {
 		crypto := NewCrypto(1) // a fresh key per call

@@ -57,6 +57,12 @@ behaviours:
     refer: accept
     turns: [{text: "Correct."}, {text: "Representative."}]
     after_turns: wait
+  # A short "yes" spoken over the greeting (barge-in), then "correct".
+  promise_barge_in:
+    kind: person
+    answer_after: 20ms
+    turns: [{text: "Yes.", over_bot: 1500ms}, {text: "Correct."}]
+    after_turns: wait
   voicemail:
     kind: voicemail
     answer_after: 20ms
@@ -71,8 +77,11 @@ routes:
   - {match: '6$', behaviour: promise}
   - {match: '7$', behaviour: paid}
   - {match: '8$', behaviour: later}
-  - {match: '9$', behaviour: promise}
+  - {match: '9$', behaviour: promise_barge_in}
 `
+
+// benchBotBargeIn are the last digits whose callers answer over a prompt.
+var benchBotBargeIn = [10]bool{3: true, 9: true}
 
 // benchBotVars are call i's contact fields, varied like a campaign's: first
 // names and due dates recur across contacts, amounts mostly do not (each new
@@ -99,6 +108,7 @@ type benchBotFlags struct {
 	cpuProfile         string
 	blockProfile       string
 	jsonOut            bool
+	dtx                string
 }
 
 func newBenchBotCmd() *cobra.Command {
@@ -112,7 +122,9 @@ their turns through text-to-speech (flite), with the embedded engines on the bot
 pocketsphinx listening, the tts prompt cache speaking, answering-machine detection.
 Contacts' names, amounts and due dates vary per call.
 Callees cycle through promise_to_pay, claims_paid, callback_requested, opted_out
-("stop calling" spoken over a prompt), transferred (REFER accepted) and voicemail_left.
+("stop calling" spoken over a prompt), transferred (REFER accepted) and voicemail_left;
+one in ten answers the greeting with a short "yes" over it. --dtx puts every callee
+on a line with silence suppression.
 
 Reports calls completed, dispositions (and how many were the expected one), turn
 latency (caller's end of speech to the bot's first RTP frame of the reply) and the
@@ -132,6 +144,7 @@ peak number of simultaneous conversations and CPU. Both ends run in this process
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the calls (not the warm-up) to this file")
 	fl.StringVar(&f.blockProfile, "blockprofile", "", "write a blocking and lock-contention profile of the calls to this file (FILE and FILE.mutex)")
 	fl.BoolVar(&f.jsonOut, "json", true, "print one JSON object")
+	fl.StringVar(&f.dtx, "dtx", "off", "callees' silence suppression: off | silent (no RTP while quiet) | cn (one RFC 3389 comfort-noise packet per silence)")
 	return cmd
 }
 
@@ -144,7 +157,13 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 		return usageErr("--rtp-ports: %v", err)
 	}
 	fmt.Fprintf(stderr, "bench bot: synthesising the callers' turns and warming the prompt cache\n")
-	prof, err := sim.ParseProfile(strings.NewReader(benchBotProfile), "bench-bot-profile")
+	switch sim.DTX(f.dtx) {
+	case sim.DTXOff, sim.DTXSilent, sim.DTXCN:
+	default:
+		return usageErr("--dtx: want off, silent or cn, got %q", f.dtx)
+	}
+	profile := strings.Replace(benchBotProfile, "defaults:\n", "defaults:\n  dtx: "+f.dtx+"\n", 1)
+	prof, err := sim.ParseProfile(strings.NewReader(profile), "bench-bot-profile")
 	if err != nil {
 		return failureErr(err)
 	}
@@ -225,6 +244,7 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 		dispositions                = map[string]int{}
 		wrong                       = map[string]int{} // "expected→got"
 		completed, correct          atomic.Int64
+		bargeIn, bargeInHeard       atomic.Int64
 		failed                      atomic.Int64
 		active, peak                atomic.Int64
 		firstErr                    atomic.Value
@@ -286,6 +306,12 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 				if r.Disposition == expected {
 					correct.Add(1)
 				}
+				if benchBotBargeIn[i%10] {
+					bargeIn.Add(1)
+					if r.Disposition == expected {
+						bargeInHeard.Add(1)
+					}
+				}
 			}
 		}()
 	}
@@ -300,6 +326,9 @@ func runBenchBot(ctx context.Context, f *benchBotFlags, stdout, stderr io.Writer
 	out["dispositions"] = dispositions
 	out["dispositions_expected"] = correct.Load()
 	out["dispositions_wrong"] = wrong
+	out["dtx"] = f.dtx
+	out["barge_in_calls"] = bargeIn.Load()
+	out["barge_in_expected"] = bargeInHeard.Load()
 	out["end_of_turn_ms"] = endOfTurn.Milliseconds()
 	out["turns"] = len(turns)
 	out["turn_latency_ms"] = percentilesMS(turns, 50, 95, 99)
