@@ -85,8 +85,8 @@ type RunnerOptions struct {
 	// a full or read-only disk. A recording that cannot be made or finished leaves the
 	// call without one (Result.RecordingError says why); the call is placed anyway.
 	CreateRecording func(path string) (media.RecordFile, error)
-	Now          func() time.Time
-	Logger       *zap.Logger
+	Now             func() time.Time
+	Logger          *zap.Logger
 	// OnAttempt, when set, is called after each attempt is recorded (tests, metrics).
 	OnAttempt func(AttemptReport)
 	// Numbers keeps one call per number at a time and logs attempts per number (numbers.NewRedis

@@ -22,11 +22,11 @@ import (
 // one of the params is set. Each carries its own holder, so a write parked by a process
 // that died is replayed as that holder's by the next one.
 type spoolWrite struct {
-	AttemptFinish *store.AttemptFinishParams        `json:"attempt_finish,omitempty"`
-	Reschedule    *store.ContactRescheduleParams    `json:"reschedule,omitempty"`
-	Finish        *store.ContactFinishParams        `json:"finish,omitempty"`
-	Release       *store.ContactLeaseReleaseParams  `json:"release,omitempty"`
-	Event         *store.CallEventAppendParams      `json:"event,omitempty"`
+	AttemptFinish *store.AttemptFinishParams       `json:"attempt_finish,omitempty"`
+	Reschedule    *store.ContactRescheduleParams   `json:"reschedule,omitempty"`
+	Finish        *store.ContactFinishParams       `json:"finish,omitempty"`
+	Release       *store.ContactLeaseReleaseParams `json:"release,omitempty"`
+	Event         *store.CallEventAppendParams     `json:"event,omitempty"`
 }
 
 // op names the write (logs).
