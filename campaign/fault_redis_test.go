@@ -153,4 +153,3 @@ func TestFaultRedisRestart(t *testing.T) {
 	t.Logf("%d calls; %d contacts failed during the outage (%d audited DATA_UNAVAILABLE), all retried within %s",
 		len(s.calls), during, audit.unavailable, retry)
 }
-

@@ -50,7 +50,9 @@ type decisionLog struct {
 
 func newDecisionLog() *decisionLog { return &decisionLog{invites: map[string]bool{}} }
 
-func (d *decisionLog) key(contact int64, attempt int) string { return fmt.Sprintf("%d/%d", contact, attempt) }
+func (d *decisionLog) key(contact int64, attempt int) string {
+	return fmt.Sprintf("%d/%d", contact, attempt)
+}
 
 func (d *decisionLog) Check(_ context.Context, req GateRequest) (GateVerdict, error) {
 	if req.Stage == StageInvite {
@@ -71,8 +73,10 @@ func (d *decisionLog) decided(contact int64, attempt int) bool {
 func faultCampaign(t *testing.T, db *store.DB, b *clusterBundle, n, concurrent int, now time.Time) *store.Campaign {
 	t.Helper()
 	ctx := context.Background()
+	retry := shortRetry()
+	retry.Outcomes[OutcomeCut] = Delay{D: 100 * time.Millisecond}
 	c, err := Create(ctx, db, CreateParams{Name: "fault", Script: b.script, Trunk: "sim", MaxAttempts: 3, MaxConcurrent: concurrent,
-		Retry: shortRetry(), Now: now})
+		Retry: retry, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
