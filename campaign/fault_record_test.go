@@ -104,4 +104,3 @@ func TestFaultRecordingDir(t *testing.T) {
 		})
 	}
 }
-

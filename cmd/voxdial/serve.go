@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 
 type serveFlags struct {
 	configPath, dbURL, redisURL, listen, recordDir, logLevel string
-	redisPrefix                                              string
+	redisPrefix, dataDir                                     string
 	maxCalls, maxLegs                                        int
 	drain, leaseFor, rescue, numberBusy, numberRetain        time.Duration
 	migrate, noGate                                          bool
@@ -55,6 +56,7 @@ otherwise kept in this process. With Redis unreachable, no call is placed.`,
 	fl.StringVar(&f.redisPrefix, "redis-prefix", "voxdial:", "start of every Redis key and channel of this deployment (several deployments may share one Redis)")
 	fl.StringVar(&f.listen, "listen", "", "SIP listen address (overrides sip.listen)")
 	fl.StringVar(&f.recordDir, "record-dir", "", "record answered calls into this directory")
+	fl.StringVar(&f.dataDir, "data-dir", defaultDataDir(), "this node's local state: the spool of call records written while the database is unreachable, replayed at start-up (default $VOXDIAL_DATA_DIR, else ~/.local/state/voxdial)")
 	fl.StringVar(&f.logLevel, "log-level", "", "debug | info | warn | error (overrides log.level)")
 	fl.IntVar(&f.maxCalls, "max-calls", 50, "this node's bot capacity: answered calls at once (ringing legs use trunk channels only)")
 	fl.IntVar(&f.maxLegs, "max-legs", 0, "this node's legs at once, ringing included (default 4 × --max-calls)")
@@ -140,7 +142,7 @@ func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
 	trunks := map[string]*dialer.Trunk{}
 	r, err := campaign.NewRunner(campaign.RunnerOptions{
 		Store: db, Dialer: ua, Pacer: pacer, Logger: log.Named("runner"), MaxCalls: f.maxCalls,
-		DrainTimeout: f.drain, RecordDir: f.recordDir, LeaseFor: f.leaseFor, Rescue: f.rescue,
+		DrainTimeout: f.drain, RecordDir: f.recordDir, LeaseFor: f.leaseFor, Rescue: f.rescue, SpoolDir: spoolDir(f.dataDir),
 		Gate: comp.Gate, LoadScript: comp.LoadScript, Numbers: cl.numbers, NumberBusyRetry: f.numberBusy,
 		State: paceState, Transfers: comp.Transfers, Speak: comp.Speak, MaxLegs: f.maxLegs, OnPace: f.node.onPace(),
 		Trunk: func(name string) (*dialer.Trunk, error) {
@@ -175,4 +177,26 @@ func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
 	}
 	log.Info("drained")
 	return nil
+}
+
+// defaultDataDir is --data-dir's default: $VOXDIAL_DATA_DIR, else the user's state directory.
+func defaultDataDir() string {
+	if d := os.Getenv("VOXDIAL_DATA_DIR"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "voxdial")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "voxdial")
+	}
+	return "voxdial-data"
+}
+
+// spoolDir is where the runner parks call records while the database is unreachable.
+func spoolDir(dataDir string) string {
+	if dataDir == "" {
+		return ""
+	}
+	return filepath.Join(dataDir, "spool")
 }
