@@ -24,6 +24,7 @@ func TestFaultDrainCutsCalls(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the fault suite runs campaigns")
 	}
+	t.Parallel()
 	const contacts = 10
 	db := storetest.OpenPostgres(t)
 	b := setupClusterWith(t, "fault-profile", faultProfile, "drain.yaml", drainScript)

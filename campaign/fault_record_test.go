@@ -42,6 +42,7 @@ func TestFaultRecordingDir(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the fault suite runs campaigns")
 	}
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		create  func(path string) (media.RecordFile, error)
@@ -63,6 +64,7 @@ func TestFaultRecordingDir(t *testing.T) {
 		}, true, "no space left on device"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			const contacts = 10
 			db := storetest.OpenPostgres(t)
 			b := setupClusterWith(t, "fault-profile", faultProfile, "long.yaml", faultScript)

@@ -68,6 +68,7 @@ func TestFaultRedisRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the fault suite runs campaigns through outages")
 	}
+	t.Parallel()
 	const contacts, concurrent, retry = 40, 8, time.Second
 	// The node's clock: a Wednesday noon in New York, running at the wall clock's pace, so
 	// that the gate's calling hours pass at any hour the test runs.

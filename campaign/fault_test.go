@@ -237,6 +237,7 @@ func TestFaultPostgresRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the fault suite runs campaigns through outages")
 	}
+	t.Parallel()
 	const contacts = 40
 	pg := pgtest.Start(t)
 	db, err := store.Open(context.Background(), pg.CreateDB("fault"), store.Options{})
