@@ -154,3 +154,61 @@ func TestFaultRedisRestart(t *testing.T) {
 	t.Logf("%d calls; %d contacts failed during the outage (%d audited DATA_UNAVAILABLE), all retried within %s",
 		len(s.calls), during, audit.unavailable, retry)
 }
+
+// A gate hold because its data could not be read (Unavailable) retries the contact after
+// NumberErrorRetry, pauses leasing until the probes answer, and is not a 15-minute hold.
+func TestGateUnavailablePausesLeasing(t *testing.T) {
+	t.Parallel()
+	const contacts, retry = 6, 500 * time.Millisecond
+	db := storetest.OpenSQLite(t)
+	b := setupClusterWith(t, "fault-profile", faultProfile, "long.yaml", faultScript)
+	c := faultCampaign(t, db, b, contacts, 3, time.Now())
+	var mu sync.Mutex
+	down := true
+	probes := 0
+	gate := GateFunc(func(_ context.Context, req GateRequest) (GateVerdict, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if down {
+			return GateVerdict{Decision: GateHold, RuleIDs: []string{"DATA_UNAVAILABLE"}, Reason: "attempt history: connection refused",
+				Unavailable: true}, nil
+		}
+		return GateVerdict{Decision: GateAllow}, nil
+	})
+	probe := pingFunc(func(context.Context) error {
+		mu.Lock()
+		defer mu.Unlock()
+		probes++
+		if down {
+			return fmt.Errorf("still down")
+		}
+		return nil
+	})
+	var reps reports
+	n := b.startNode(t, "node-a", db, NewLocalPacer(nil), gate, TrunkLimits{CPS: 20, Channels: 3},
+		zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel+1)), reps.add, func(o *RunnerOptions) {
+			o.NumberErrorRetry, o.ProbeEvery, o.Probes = retry, 50*time.Millisecond, []Pinger{probe}
+		})
+	waitFor(t, 30*time.Second, "paused after the first failure", func() (bool, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		return n.runner.Paused() && probes >= 5, reps.String()
+	})
+	held := reps.count("gate_unavailable")
+	if held == 0 || held > 3 || reps.count("gate_hold") != 0 {
+		t.Fatalf("while the gate's data was down: %s; want at most the 3 contacts in hand held, for a retry", reps.String())
+	}
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	waitCompleted(t, db, c.ID, 60*time.Second)
+	n.stop(t)
+	s := checkSettled(t, db, c, b.far, nil)
+	if len(s.calls) != contacts {
+		t.Fatalf("%d calls for %d contacts", len(s.calls), contacts)
+	}
+}
+
+type pingFunc func(context.Context) error
+
+func (f pingFunc) Ping(ctx context.Context) error { return f(ctx) }
