@@ -73,7 +73,7 @@ func DefaultRetryPolicy() RetryPolicy {
 		Outcomes: map[string]Delay{
 			"busy": {D: 30 * time.Minute}, "no_answer": {D: 2 * time.Hour}, "voicemail": {NextDay: true},
 			"failed": {D: time.Hour}, "congestion": {D: 5 * time.Minute}, "rejected": {D: 2 * time.Hour},
-			"lost": {D: 5 * time.Minute}, OutcomeAbandoned: {D: AbandonRecall},
+			"lost": {D: 5 * time.Minute}, OutcomeCut: {D: 5 * time.Minute}, OutcomeAbandoned: {D: AbandonRecall},
 		},
 		Dispositions: map[string]Delay{"voicemail_left": {NextDay: true}, "no_response": {D: 2 * time.Hour},
 			"transfer_abandoned": {D: time.Hour}},

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -88,6 +89,7 @@ type RunnerConfig struct {
 	Poll             time.Duration `yaml:"poll"`               // how often an idle runner looks for work
 	RingTimeout      time.Duration `yaml:"ring_timeout"`       // CANCEL unanswered calls after this
 	RecordDir        string        `yaml:"record_dir"`         // record answered calls here; empty: no recording
+	DataDir          string        `yaml:"data_dir"`           // local state: the spool of call records parked while the store is down
 	NoComplianceGate bool          `yaml:"no_compliance_gate"` // demos and tests only
 }
 
@@ -173,6 +175,18 @@ func Defaults() Config {
 	}
 }
 
+// DefaultDataDir is runner.data_dir's default: $XDG_STATE_HOME/voxdial, else
+// ~/.local/state/voxdial (a node's own state; not shared between nodes).
+func DefaultDataDir() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "voxdial")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "voxdial")
+	}
+	return "voxdial-data"
+}
+
 // fillDefaults puts the default into every key left at zero.
 func (c *Config) fillDefaults() {
 	d := Defaults()
@@ -206,6 +220,7 @@ func (c *Config) fillDefaults() {
 	dur(&c.Runner.NumberBusyRetry, d.Runner.NumberBusyRetry)
 	dur(&c.Runner.Poll, d.Runner.Poll)
 	dur(&c.Runner.RingTimeout, d.Runner.RingTimeout)
+	str(&c.Runner.DataDir, DefaultDataDir())
 	str(&c.HTTP.Listen, d.HTTP.Listen)
 	str(&c.HTTP.ScriptDir, d.HTTP.ScriptDir)
 	str(&c.Engines.ASR.Default, d.Engines.ASR.Default)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -310,7 +311,8 @@ func (n *Node) buildRunner() error {
 	ro := campaign.RunnerOptions{
 		Store: n.db, Dialer: n.ua, Pacer: pacer, State: paceState, Logger: n.log.Named("runner"), Now: n.opts.Now,
 		MaxCalls: r.MaxCalls, MaxLegs: r.MaxLegs, DrainTimeout: r.DrainTimeout, RecordDir: r.RecordDir, LeaseFor: r.LeaseFor,
-		Rescue: r.RescueEvery, Poll: r.Poll, RingTimeout: r.RingTimeout, NumberBusyRetry: r.NumberBusyRetry,
+		SpoolDir: filepath.Join(r.DataDir, "spool"),
+		Rescue:   r.RescueEvery, Poll: r.Poll, RingTimeout: r.RingTimeout, NumberBusyRetry: r.NumberBusyRetry,
 		Gate: n.comp.Gate, LoadScript: n.comp.LoadScript, Transfers: n.comp.Transfers, Speak: n.comp.Speak, Numbers: n.numbers,
 		Trunk: func(name string) (*dialer.Trunk, error) {
 			trunkMu.Lock()
