@@ -48,7 +48,8 @@ type Result struct {
 	Phrase  string  `json:"phrase,omitempty"` // the phrase that gave the evidence
 	Score   float64 `json:"score"`            // calibrated probability that Intent is right
 	Verdict Verdict `json:"verdict"`
-	// Exact: a listed phrase occurs as it is written (in order, contiguous, not negated).
+	// Exact: a listed phrase occurs as it is written (its own words, stemmed, in order,
+	// contiguous, not negated): "stop calling me", not "quit phoning me".
 	Exact bool `json:"exact,omitempty"`
 	// Flipped: the evidence is another intent's phrase, negated ("I don't need an
 	// agent"), counted for the script's negative answer.
@@ -183,6 +184,7 @@ type pmatch struct {
 	used      []int
 	ordered   bool
 	contig    bool
+	literal   bool // every matched word is the phrase's own (no synonym, no near miss)
 	negated   bool
 	phrase    string
 	intent    int
@@ -256,7 +258,7 @@ func (c *Classifier) Classify(text string, allowed []string) Result {
 		f.Margin = 1
 	}
 	f.Initial = b2f(slices.Min(top.used) == 0)
-	exact := top.cov == 1 && top.ordered && top.contig && !top.flipped
+	exact := top.cov == 1 && top.ordered && top.contig && top.literal && !top.flipped
 	f.Exact, f.Flipped = b2f(exact), b2f(top.flipped)
 	score := c.opts.Model.Score(f)
 	r := Result{Intent: c.intents[top.intent].name, Phrase: top.phrase, Score: round3(score), Exact: exact, Flipped: top.flipped, Features: f}
@@ -329,7 +331,7 @@ func explained(used []int, u []tok) int {
 // matchPhrase aligns a phrase's words with the utterance's, in any order (in order
 // preferred), and scores the alignment.
 func matchPhrase(p cphrase, u []tok) pmatch {
-	m := pmatch{ordered: true, contig: true}
+	m := pmatch{ordered: true, contig: true, literal: true}
 	taken := uint64(0) // utterance positions used (utterances past 64 words match on their first 64)
 	last := -1
 	keyMatched := false
@@ -369,6 +371,9 @@ func matchPhrase(p cphrase, u []tok) pmatch {
 		}
 		taken |= 1 << j
 		last = max(last, j)
+		if pt.stem != u[j].stem {
+			m.literal = false
+		}
 		m.used = append(m.used, j)
 		m.w += p.weights[i]
 		if p.allStop || (!pt.stop && (!pt.cue || cueKeyed)) {
