@@ -147,6 +147,21 @@ func (b *Bot) Intent(name string) *Intent { return b.intentByName[name] }
 // Matcher is the script's phrase matcher over all its intents.
 func (b *Bot) Matcher() *Matcher { return b.matcher }
 
+// Classifier is the script's word-level, calibrated intent classifier, the one calls
+// route on.
+func (b *Bot) Classifier() *intent.Classifier { return b.classifier }
+
+// HighStakes names the intents the script marks high_stakes.
+func (b *Bot) HighStakes() []string {
+	var out []string
+	for _, in := range b.Intents {
+		if in.HighStakes {
+			out = append(out, in.Name)
+		}
+	}
+	return out
+}
+
 // settingsOrDefault fills zero settings.
 func (s Settings) withDefaults() Settings {
 	if s.NoInputTimeout == 0 {
