@@ -143,3 +143,19 @@ func FuzzClassify(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkClassify(b *testing.B) {
+	for _, lang := range []string{"en", "zh"} {
+		c := New(scriptIntents(b, lang), Options{})
+		text := "i want you to stop phoning me about this bill"
+		if lang == "zh" {
+			text = "我已经在网上还过了，别再打了"
+		}
+		b.Run(lang, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Classify(text, nil)
+			}
+		})
+	}
+}
