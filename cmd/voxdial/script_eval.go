@@ -50,7 +50,7 @@ high-stakes intents are those the script marks high_stakes, or --high-stakes.`,
 	cmd.Flags().StringSliceVar(&f.highStakes, "high-stakes", nil, "intents a wrong route to is costly (default: the script's high_stakes intents)")
 	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print the report as one JSON document")
 	cmd.Flags().BoolVar(&f.audio, "audio", false, "speak the set (text-to-speech, µ-law, noise) and recognise it with the grammar and the open-vocabulary paths first (en-US scripts)")
-	cmd.Flags().StringSliceVar(&f.voices, "voices", []string{"espeak:en-us", "espeak:en-gb"}, "--audio: voices, engine:name (espeak, flite)")
+	cmd.Flags().StringSliceVar(&f.voices, "voices", []string{"espeak:en-us+f3", "espeak:en", "flite:kal"}, "--audio: voices, engine:name (espeak, flite)")
 	cmd.Flags().Float64SliceVar(&f.snrs, "snr", []float64{0, 10}, "--audio: signal-to-noise ratios in dB (0 is clean)")
 	cmd.Flags().Float64SliceVar(&f.speeds, "speed", []float64{1}, "--audio: speaking speeds")
 	cmd.Flags().IntVar(&f.limit, "limit", 0, "use only the first N utterances of the set (0: all)")
