@@ -49,7 +49,7 @@ func TestDualChoosesPerUtterance(t *testing.T) {
 		{Kind: KindDTMF, DTMF: "1"},
 		{Kind: KindFinal, Text: "yes i did"},
 	}}
-	d := &Dual{Primary: primary, Open: open}
+	d := &Dual{Primary: primary, Open: open, MinConfidence: 0.5}
 	r, err := d.NewRecognizer(context.Background(), StreamOptions{})
 	if err != nil {
 		t.Fatal(err)
