@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -43,7 +44,7 @@ high-stakes intent, off-topic speech kept out (no_match), and calibration. The
 high-stakes intents are those the script marks high_stakes, or --high-stakes.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runScriptEval(args[0], f, cmd.OutOrStdout())
+			return runScriptEval(cmd.Context(), args[0], f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().StringVar(&f.set, "set", "", "labelled utterances, one \"intent | text\" a line (required)")
@@ -57,7 +58,7 @@ high-stakes intents are those the script marks high_stakes, or --high-stakes.`,
 	return cmd
 }
 
-func runScriptEval(path string, f *scriptEvalFlags, stdout io.Writer) error {
+func runScriptEval(ctx context.Context, path string, f *scriptEvalFlags, stdout, stderr io.Writer) error {
 	if f.set == "" {
 		return usageErr("script eval: --set is required")
 	}
@@ -91,7 +92,7 @@ func runScriptEval(path string, f *scriptEvalFlags, stdout io.Writer) error {
 		set = set[:f.limit]
 	}
 	if f.audio {
-		return runScriptEvalAudio(b, set, hs, f, stdout)
+		return runScriptEvalAudio(ctx, b, set, hs, f, stdout, stderr)
 	}
 	rep := intent.Evaluate(b.Classifier(), set, hs)
 	if f.jsonOut {

@@ -28,8 +28,10 @@ type audioEval struct {
 // model's frequent words biased to the phrases) — and classifies each transcript. The
 // combined path takes, per utterance, the grammar's transcript when its phrase passed
 // rejection with the classifier routing it, else the open-vocabulary transcript.
-func runScriptEvalAudio(b *voicebot.Bot, set []intent.Labelled, hs []string, f *scriptEvalFlags, stdout io.Writer) error {
-	ctx := context.Background()
+func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Labelled, hs []string, f *scriptEvalFlags, stdout, stderr io.Writer) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	var voices []asrtest.Voice
 	for _, v := range f.voices {
 		eng, name, ok := strings.Cut(v, ":")
@@ -68,6 +70,12 @@ func runScriptEvalAudio(b *voicebot.Bot, set []intent.Labelled, hs []string, f *
 	var audioS float64
 	cpu := map[string]time.Duration{}
 	for i, u := range us {
+		if err := ctx.Err(); err != nil {
+			return failureErr(err)
+		}
+		if i%100 == 0 {
+			fmt.Fprintf(stderr, "script eval: %d of %d utterances recognised\n", i, len(us))
+		}
 		audioS += float64(len(u.PCM)) / 8000
 		key := asrtest.SNRKey(u.SNR)
 		r := bySNR[key]

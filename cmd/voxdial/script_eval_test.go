@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -16,7 +18,7 @@ func TestScriptEval(t *testing.T) {
 	script := "../../voicebot/testdata/payment-reminder.en.yaml"
 	var out bytes.Buffer
 	f := &scriptEvalFlags{set: "../../voicebot/intent/testdata/en.heldout.txt", highStakes: []string{"opt_out", "agent"}, jsonOut: true}
-	if err := runScriptEval(script, f, &out); err != nil {
+	if err := runScriptEval(context.Background(), script, f, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	var rep intent.Report
@@ -32,11 +34,11 @@ func TestScriptEval(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("# c\nyes | yes\nmaybe | perhaps\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err := runScriptEval(script, &scriptEvalFlags{set: bad}, &out)
+	err := runScriptEval(context.Background(), script, &scriptEvalFlags{set: bad}, &out, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "bad.txt:3") || exitCode(err) != 2 {
 		t.Errorf("err = %v", err)
 	}
-	if err := runScriptEval(script, &scriptEvalFlags{}, &out); err == nil || exitCode(err) != 2 {
+	if err := runScriptEval(context.Background(), script, &scriptEvalFlags{}, &out, io.Discard); err == nil || exitCode(err) != 2 {
 		t.Errorf("no --set: %v", err)
 	}
 }
