@@ -40,11 +40,15 @@ func TestSphinxLMOpenVocabulary(t *testing.T) {
 				words++
 			}
 		}
-		if words >= 2 {
+		if words >= 1 {
 			hits++
+		}
+		// The state's phrase is biased in: it comes out whole inside a longer sentence.
+		if u.Intent == "opt_out" && !strings.Contains(o.Text, "stop calling") {
+			t.Errorf("%q → %q: the state's phrase is lost", u.Text, o.Text)
 		}
 	}
 	if hits < len(us) {
-		t.Errorf("%d of %d utterances came out with at least two of their words", hits, len(us))
+		t.Errorf("%d of %d utterances came out with one of their words", hits, len(us))
 	}
 }
