@@ -3,26 +3,34 @@ package voicebot
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/voxdial/voxdial/voicebot/intent"
 )
 
 // newClassifiers builds the script's word-level classifier and the one for answers to
-// a confirm question.
-func newClassifiers(intents []*Intent) (*intent.Classifier, *intent.Classifier) {
+// a confirm question (in the script's language).
+func newClassifiers(intents []*Intent, locale string) (*intent.Classifier, *intent.Classifier) {
 	in := make([]intent.Intent, 0, len(intents))
 	for _, it := range intents {
 		in = append(in, intent.Intent{Name: it.Name, Phrases: it.Phrases, MinConfidence: it.MinConfidence})
 	}
-	return intent.New(in, intent.Options{}), intent.New(confirmAnswers(), intent.Options{})
+	return intent.New(in, intent.Options{}), intent.New(confirmAnswers(locale), intent.Options{})
 }
 
-// confirmAnswers are the answers to "Just to confirm, …?", in English and Mandarin.
-func confirmAnswers() []intent.Intent {
+// confirmAnswers are the answers to "Just to confirm, …?" in the script's language
+// (they are also the recogniser's grammar for the answer, so one language only).
+func confirmAnswers(locale string) []intent.Intent {
+	if l := strings.ToLower(locale); strings.HasPrefix(l, "zh") || strings.HasPrefix(l, "cmn") {
+		return []intent.Intent{
+			{Name: answerYes, Phrases: []string{"是", "是的", "对", "对的", "好", "好的", "可以", "没错"}},
+			{Name: answerNo, Phrases: []string{"不", "不是", "不对", "不要", "没有", "不用"}},
+		}
+	}
 	return []intent.Intent{
-		{Name: answerYes, Phrases: []string{"yes", "yeah", "correct", "that's right", "yes please", "i do", "please do", "do it", "是", "是的", "对", "对的", "好", "好的", "可以", "没错"}},
-		{Name: answerNo, Phrases: []string{"no", "not really", "that's wrong", "i did not say that", "不", "不是", "不对", "不要", "没有", "不用"}},
+		{Name: answerYes, Phrases: []string{"yes", "yeah", "correct", "that's right", "yes please", "i do", "please do", "do it"}},
+		{Name: answerNo, Phrases: []string{"no", "not really", "that's wrong", "i did not say that"}},
 	}
 }
 
@@ -119,7 +127,7 @@ func (m *Machine) askConfirm(acts []Action, turn *Turn, in *Intent, label, targe
 func (m *Machine) confirmHints(in *Intent) Hints {
 	h := m.bot.ListenHints(m.cur.Name)
 	out := Hints{State: m.cur.Name + ".confirm", Intents: map[string][]string{}}
-	for _, a := range confirmAnswers() {
+	for _, a := range confirmAnswers(m.bot.Locale) {
 		out.Intents[a.Name] = a.Phrases
 	}
 	for name, phrases := range h.Intents {

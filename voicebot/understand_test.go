@@ -186,3 +186,34 @@ func TestLintConfirmKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestConfirmHintsOneLanguage(t *testing.T) {
+	t.Parallel()
+	// The confirm answers become the recogniser's grammar: an English script's must
+	// hold no Mandarin (the English dictionary cannot say it), and the other way round.
+	for _, c := range []struct {
+		locale string
+		bad    func(string) bool
+	}{
+		{"en-US", func(s string) bool { return strings.ContainsFunc(s, func(r rune) bool { return r > 0x2E80 }) }},
+		{"zh-CN", func(s string) bool { return strings.ContainsAny(s, "abcdefghijklmnopqrstuvwxyz") }},
+	} {
+		for _, a := range confirmAnswers(c.locale) {
+			for _, p := range a.Phrases {
+				if c.bad(p) {
+					t.Errorf("%s: %s answer %q", c.locale, a.Name, p)
+				}
+			}
+		}
+	}
+	b := confirmBot(t)
+	m, err := NewMachine(b, MachineOptions{Vars: enVars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.cur = b.States["reminder"]
+	h := m.confirmHints(b.Intent("opt_out"))
+	if h.State != "reminder.confirm" || len(h.Intents["yes"]) == 0 || len(h.Intents["no"]) == 0 || len(h.Intents["opt_out"]) == 0 || len(h.Intents["agent"]) == 0 {
+		t.Errorf("hints %+v", h)
+	}
+}
