@@ -17,6 +17,8 @@ var (
 	ErrAttemptClosed = errors.New("attempt already closed")
 	// ErrInvalidParams: a required parameter is missing or out of range.
 	ErrInvalidParams = errors.New("invalid parameters")
+	// ErrNotOwner: the script belongs to another user.
+	ErrNotOwner = errors.New("not the owner")
 	// ErrUnsupportedURL: the database URL names no backend we know.
 	ErrUnsupportedURL = errors.New("unsupported database url")
 )
