@@ -141,7 +141,7 @@ func (s *Server) handleCampaignList(w http.ResponseWriter, r *http.Request, p *p
 // campaignCreateRequest is POST /api/campaigns.
 type campaignCreateRequest struct {
 	Name          string               `json:"name"`
-	Script        string               `json:"script"` // an uploaded script, or asset:NAME
+	Script        string               `json:"script"`         // an uploaded script, or asset:NAME
 	ScriptVersion int                  `json:"script_version"` // 0: the newest
 	Trunk         string               `json:"trunk"`
 	CallerIDs     []string             `json:"caller_ids"`
