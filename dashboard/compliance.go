@@ -208,7 +208,7 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, p *principa
 			rec, _ = json.Marshal(a.Record)
 		}
 		if !full {
-			rec = redactResult(rec)
+			rec = newRedactor(nil).json(rec)
 		}
 		out = append(out, auditDoc{Seq: a.Seq, DecidedAt: a.DecidedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00"), Phone: mask(full, a.Phone),
 			Campaign: a.Campaign, Decision: a.Decision, ConsentID: a.ConsentID, Record: rec, Hash: a.Hash})
