@@ -45,11 +45,17 @@ var roles = []string{store.RoleAdmin, store.RoleMarketing, store.RoleCollections
 
 func setup(t *testing.T, db *store.DB) *bundle {
 	t.Helper()
+	return setupClock(t, db, nil)
+}
+
+// setupClock is setup with the server's clock (nil: time.Now).
+func setupClock(t *testing.T, db *store.DB, now func() time.Time) *bundle {
+	t.Helper()
 	b := &bundle{t: t, db: db, tokens: map[string]string{}, users: map[string]*store.User{},
 		rec: t.TempDir(), scripts: t.TempDir()}
 	var err error
 	b.srv, err = dashboard.New(dashboard.Options{Store: db, RecordDir: b.rec, ScriptDir: b.scripts,
-		BcryptCost: bcrypt.MinCost, Poll: 20 * time.Millisecond})
+		BcryptCost: bcrypt.MinCost, Poll: 20 * time.Millisecond, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -299,6 +299,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request, p *princip
 	fl.Flush()
 	beat := time.NewTicker(15 * time.Second)
 	defer beat.Stop()
+	var red *redactor // roles that see masked numbers get event data without numbers or DTMF
+	if !p.fullNumbers() {
+		red = newRedactor(nil)
+	}
 	for {
 		select {
 		case <-r.Context().Done():
@@ -306,6 +310,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request, p *princip
 		case <-beat.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case e := <-ch:
+			if red != nil && len(e.Data) > 0 {
+				e.Data = red.json(e.Data)
+			}
 			b, _ := json.Marshal(e)
 			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.ID, e.Type, b)
 		}

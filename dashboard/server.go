@@ -121,6 +121,7 @@ func (s *Server) routes() {
 		{"POST /api/campaigns/{id}/contacts", owners, s.handleContactsUpload},
 		{"POST /api/campaigns/{id}/{verb}", owners, s.handleCampaignVerb},
 		{"PUT /api/campaigns/{id}/pace", owners, s.handleCampaignPace},
+		{"PUT /api/campaigns/{id}/script", owners, s.handleCampaignScript},
 		{"GET /api/campaigns/{id}/results", all, s.handleCampaignResults},
 		{"GET /api/campaigns/{id}/attempts", all, s.handleAttemptList},
 		{"GET /api/campaigns/{id}/series", all, s.handleCampaignSeries},

@@ -20,6 +20,8 @@ var (
 	// ErrUnavailable: the database could not be reached or is shutting down or
 	// restarting; the same call may succeed later (callers retry it).
 	ErrUnavailable = errors.New("database unavailable")
+	// ErrNotOwner: the script belongs to another user.
+	ErrNotOwner = errors.New("not the owner")
 	// ErrUnsupportedURL: the database URL names no backend we know.
 	ErrUnsupportedURL = errors.New("unsupported database url")
 )
