@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/voxdial/voxdial/compliance"
+	"github.com/voxdial/voxdial/compliance/compliancebench"
 )
 
 type benchGateFlags struct {
@@ -71,7 +72,7 @@ func runBenchGate(ctx context.Context, f *benchGateFlags, stdout, stderr io.Writ
 		}
 	}
 	progress("bench gate: building %d DNC numbers, %d contacts\n", f.dncNumbers, f.contacts)
-	w, err := compliance.NewBenchWorld(compliance.BenchOptions{DNCNumbers: f.dncNumbers, Contacts: f.contacts, Attempts: f.attempts, Seed: f.seed})
+	w, err := compliancebench.New(compliancebench.Options{DNCNumbers: f.dncNumbers, Contacts: f.contacts, Attempts: f.attempts, Seed: f.seed})
 	if err != nil {
 		return failureErr(err)
 	}
