@@ -17,7 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/voxdial/voxdial/asr"
-	"github.com/voxdial/voxdial/asr/asrtest"
+	"github.com/voxdial/voxdial/asr/evalset"
 	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/speech/verbal"
 	"github.com/voxdial/voxdial/tts"
@@ -38,7 +38,7 @@ func newBenchASRCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "asr",
 		Short: "Recognition accuracy on the generated test set, real-time factor and streams per core",
-		Long: `Generates the recognition test set (asr/asrtest: the example script's intents and
+		Long: `Generates the recognition test set (asr/evalset: the example script's intents and
 off-topic speech, spoken by flite slt/rms/awb/kal and espeak-ng at two speeds, through
 G.711 µ-law, clean and with white noise at 20 and 10 dB SNR), recognises every
 utterance with the embedded pocketsphinx engine against the reminder state's grammar,
@@ -61,11 +61,11 @@ reports CPU, streams per core, memory per stream and end-of-speech-to-final late
 }
 
 func runBenchASR(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer) error {
-	opts := asrtest.Options{}
+	opts := evalset.Options{}
 	switch f.set {
 	case "full":
 	case "small":
-		opts.Voices = []asrtest.Voice{{Engine: "flite", Name: "slt"}, {Engine: "espeak", Name: "en-us"}}
+		opts.Voices = []evalset.Voice{{Engine: "flite", Name: "slt"}, {Engine: "espeak", Name: "en-us"}}
 		opts.Speeds = []float64{1}
 		opts.SNRs = []float64{0, 10}
 	default:
@@ -77,12 +77,12 @@ func runBenchASR(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer
 	meter := startMeter()
 	fmt.Fprintln(stderr, "bench asr: synthesising the test set")
 	genStart := time.Now()
-	set, err := asrtest.Generate(ctx, opts)
+	set, err := evalset.Generate(ctx, opts)
 	if err != nil {
 		return failureErr(err)
 	}
 	genWall := time.Since(genStart)
-	eng, err := asr.NewSphinx(asr.SphinxOptions{Vocabulary: asrtest.Vocabulary(), PhoneLoop: f.phoneLoop})
+	eng, err := asr.NewSphinx(asr.SphinxOptions{Vocabulary: evalset.Vocabulary(), PhoneLoop: f.phoneLoop})
 	if err != nil {
 		return failureErr(err)
 	}
@@ -94,11 +94,11 @@ func runBenchASR(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer
 	for _, u := range set {
 		audio += time.Duration(len(u.PCM)) * time.Second / media.SampleRate
 	}
-	g := asrtest.Grammar()
-	var sc asrtest.Score
+	g := evalset.Grammar()
+	var sc evalset.Score
 	var mu sync.Mutex
 	cpu0, wall0 := processCPU(), time.Now()
-	work := make(chan asrtest.Utterance)
+	work := make(chan evalset.Utterance)
 	var wg sync.WaitGroup
 	var firstErr error
 	for range max(1, runtime.GOMAXPROCS(0)) {
@@ -106,7 +106,7 @@ func runBenchASR(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer
 		go func() {
 			defer wg.Done()
 			for u := range work {
-				o, err := asrtest.Recognize(ctx, eng, g, u)
+				o, err := evalset.Recognize(ctx, eng, g, u)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
@@ -170,7 +170,7 @@ func runBenchASR(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer
 // pacedASR feeds n recognisers in real time from one 20 ms tick, each looping over
 // test utterances, and measures CPU, memory and the delay from the end of speech (plus
 // the end-of-turn silence) to the final result.
-func pacedASR(ctx context.Context, eng *asr.Sphinx, set []asrtest.Utterance, n int, dur time.Duration) (map[string]any, error) {
+func pacedASR(ctx context.Context, eng *asr.Sphinx, set []evalset.Utterance, n int, dur time.Duration) (map[string]any, error) {
 	rss0 := rssBytes()
 	type stream struct {
 		r     asr.Recognizer
@@ -184,7 +184,7 @@ func pacedASR(ctx context.Context, eng *asr.Sphinx, set []asrtest.Utterance, n i
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := range streams {
-		r, err := eng.NewRecognizer(ctx, asr.StreamOptions{Grammar: asrtest.Grammar()})
+		r, err := eng.NewRecognizer(ctx, asr.StreamOptions{Grammar: evalset.Grammar()})
 		if err != nil {
 			return nil, err
 		}
