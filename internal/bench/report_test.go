@@ -1,0 +1,74 @@
+package bench
+
+import (
+	"encoding/json"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// commonKeys are the keys every report carries (docs/design.md, "Contracts").
+var commonKeys = []string{"go_version", "gomaxprocs", "duration_s", "cpu_cores"}
+
+// jsonKeys are the top-level keys v marshals to, sorted.
+func jsonKeys(t *testing.T, v any) []string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// The reports print the keys `voxdial bench <x> --json` printed before they were typed,
+// no more and no fewer: BENCHMARKS.md's commands and scripts read them. Optional keys
+// are set here; the next table checks that they are left out when unset.
+func TestReportKeys(t *testing.T) {
+	f := 1.0
+	for _, tc := range []struct {
+		name string
+		v    any
+		keys string
+	}{
+		{"calls", &CallsReport{CPSAchieved: &f, FirstError: "x"}, "calls concurrency cps_limit cps_achieved hold_s calls_per_second dialling_s " +
+			"failed local_errors outcomes peak_concurrent_calls setup_ms packets_sent packets_received first_error clock_lateness_ms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := append(strings.Fields(tc.keys), commonKeys...)
+			sort.Strings(want)
+			if got := jsonKeys(t, tc.v); !slices.Equal(got, want) {
+				t.Errorf("keys\n got %v\nwant %v", got, want)
+			}
+		})
+	}
+}
+
+// Keys that only some runs have are absent, not zero, when a run does not have them.
+func TestReportOptionalKeysOmitted(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		v      any
+		absent string
+	}{
+		{"calls", &CallsReport{}, "cps_achieved first_error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := jsonKeys(t, tc.v)
+			for _, k := range strings.Fields(tc.absent) {
+				if slices.Contains(got, k) {
+					t.Errorf("%q present when unset: %v", k, got)
+				}
+			}
+		})
+	}
+}
