@@ -39,12 +39,22 @@ func TestReportKeys(t *testing.T) {
 		name string
 		v    any
 		keys string
+		bare bool // a nested object: no common keys
 	}{
 		{"calls", &CallsReport{CPSAchieved: &f, FirstError: "x"}, "calls concurrency cps_limit cps_achieved hold_s calls_per_second dialling_s " +
-			"failed local_errors outcomes peak_concurrent_calls setup_ms packets_sent packets_received first_error clock_lateness_ms"},
+			"failed local_errors outcomes peak_concurrent_calls setup_ms packets_sent packets_received first_error clock_lateness_ms", false},
+		{"gate", &GateReport{}, "decisions decisions_per_second decisions_per_second_per_core allocs_per_decision dnc_numbers " +
+			"dnc_bytes_per_number dnc_build_numbers_per_second consents attempts_distinct verdicts heap_inuse_bytes", false},
+		{"gate verdicts", GateReport{}.Verdicts, "allow block hold", true},
+		{"gate-store", &GateStoreReport{}, "no_audit audit_per_decision audit_group_commit audit_records_verified backend contacts dnc_numbers concurrency", false},
+		{"gate-store phase", &GateStorePhase{AuditTransactions: new(int64), AuditRecords: new(int64)}, "decisions allowed failed " +
+			"decisions_per_second decisions_per_second_per_core audit_transactions audit_records", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			want := append(strings.Fields(tc.keys), commonKeys...)
+			want := strings.Fields(tc.keys)
+			if !tc.bare {
+				want = append(want, commonKeys...)
+			}
 			sort.Strings(want)
 			if got := jsonKeys(t, tc.v); !slices.Equal(got, want) {
 				t.Errorf("keys\n got %v\nwant %v", got, want)
@@ -61,6 +71,7 @@ func TestReportOptionalKeysOmitted(t *testing.T) {
 		absent string
 	}{
 		{"calls", &CallsReport{}, "cps_achieved first_error"},
+		{"gate-store phase", &GateStorePhase{}, "audit_transactions audit_records"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := jsonKeys(t, tc.v)
