@@ -133,3 +133,5 @@ func startBenchDialer(ctx context.Context, ports media.PortRange) (*media.Plane,
 	}
 	return plane, ua, func() { ua.Close(); plane.Close() }, nil
 }
+
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }

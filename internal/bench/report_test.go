@@ -49,6 +49,8 @@ func TestReportKeys(t *testing.T) {
 		{"gate-store", &GateStoreReport{}, "no_audit audit_per_decision audit_group_commit audit_records_verified backend contacts dnc_numbers concurrency", false},
 		{"gate-store phase", &GateStorePhase{AuditTransactions: new(int64), AuditRecords: new(int64)}, "decisions allowed failed " +
 			"decisions_per_second decisions_per_second_per_core audit_transactions audit_records", false},
+		{"import", &ImportReport{StageS: new(float64), MergeS: new(float64), DBBackendCPUS: new(float64), RowsPerDBCPUSecond: new(int)},
+			"rows imported rejected duplicates rows_per_second backend campaign stage_s merge_s db_backend_cpu_s rows_per_db_cpu_second", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := strings.Fields(tc.keys)
@@ -72,6 +74,7 @@ func TestReportOptionalKeysOmitted(t *testing.T) {
 	}{
 		{"calls", &CallsReport{}, "cps_achieved first_error"},
 		{"gate-store phase", &GateStorePhase{}, "audit_transactions audit_records"},
+		{"import", &ImportReport{}, "stage_s merge_s db_backend_cpu_s rows_per_db_cpu_second"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := jsonKeys(t, tc.v)
