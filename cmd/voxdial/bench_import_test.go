@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -25,7 +26,7 @@ func TestBenchImport(t *testing.T) {
 	if r["rows"].(float64) != 500 || r["imported"].(float64) != 500 || r["backend"] != "sqlite" {
 		t.Errorf("rows %v imported %v backend %v", r["rows"], r["imported"], r["backend"])
 	}
-	if code, _, errOut := runCLI(t, "bench", "import", "--rows", "0", "--database-url", "bogus:x"); code != exitUsage {
-		t.Errorf("--rows 0: exit %d, want %d: %s", code, exitUsage, errOut)
+	if code, _, errOut := runCLI(t, "bench", "import", "--rows", "0", "--database-url", "bogus:x"); code != exitUsage || !strings.Contains(errOut, "--rows 0: must be positive") {
+		t.Errorf("--rows 0: exit %d, want %d and the --rows error: %s", code, exitUsage, errOut)
 	}
 }
