@@ -4,8 +4,11 @@ package main
 
 import (
 	"context"
+	"os"
 	"runtime"
 	"sort"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -135,3 +138,16 @@ func startBenchDialer(ctx context.Context, ports media.PortRange) (*media.Plane,
 }
 
 func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
+func rssBytes() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}

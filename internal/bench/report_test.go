@@ -51,6 +51,15 @@ func TestReportKeys(t *testing.T) {
 			"decisions_per_second decisions_per_second_per_core audit_transactions audit_records", false},
 		{"import", &ImportReport{StageS: new(float64), MergeS: new(float64), DBBackendCPUS: new(float64), RowsPerDBCPUSecond: new(int)},
 			"rows imported rejected duplicates rows_per_second backend campaign stage_s merge_s db_backend_cpu_s rows_per_db_cpu_second", false},
+		{"media", &MediaReport{OpusRate: new(int), OpusComplexity: new(int)}, "legs_requested legs_established packets_sent " +
+			"packets_received packets_lost send_lateness_ms frames_skipped rss_bytes rss_baseline_bytes rss_bytes_per_leg " +
+			"allocs_per_packet mode poll_receive codec opus_rate opus_complexity packets_expected_per_side vad_speech_starts " +
+			"demux_unknown peer", false},
+		{"media peer", PeerReport{}, "packets_sent packets_received packets_lost cpu_cores send_lateness_p99_ms demux_unknown", true},
+		{"media lateness", Lateness{}, "p50 p99 max", true},
+		{"media compare", &MediaCompareReport{}, "legs_requested legs_established packets_sent " +
+			"packets_received packets_lost send_lateness_ms frames_skipped rss_bytes rss_baseline_bytes rss_bytes_per_leg " +
+			"allocs_per_packet mode poll_receive codec packets_expected_per_side vad_speech_starts demux_unknown peer compare", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := strings.Fields(tc.keys)
@@ -75,6 +84,7 @@ func TestReportOptionalKeysOmitted(t *testing.T) {
 		{"calls", &CallsReport{}, "cps_achieved first_error"},
 		{"gate-store phase", &GateStorePhase{}, "audit_transactions audit_records"},
 		{"import", &ImportReport{}, "stage_s merge_s db_backend_cpu_s rows_per_db_cpu_second"},
+		{"media", &MediaReport{}, "opus_rate opus_complexity"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := jsonKeys(t, tc.v)
