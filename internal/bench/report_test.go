@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/voxdial/voxdial/asr/evalset"
 )
 
 // commonKeys are the keys every report carries (docs/design.md, "Contracts").
@@ -60,6 +62,14 @@ func TestReportKeys(t *testing.T) {
 		{"media compare", &MediaCompareReport{}, "legs_requested legs_established packets_sent " +
 			"packets_received packets_lost send_lateness_ms frames_skipped rss_bytes rss_baseline_bytes rss_bytes_per_leg " +
 			"allocs_per_packet mode poll_receive codec packets_expected_per_side vad_speech_starts demux_unknown peer compare", false},
+		{"asr", &ASRReport{ASRPaced: &ASRPaced{}, Score: &evalset.Score{}}, "engine phone_loop_rejection utterances audio_s synthesis_s " +
+			"intent_accuracy off_topic_false_accepts accuracy_by_condition decode_wall_s real_time_factor streams_per_core_batch " +
+			"paced_streams paced_cpu_cores paced_audio_s streams_per_core real_time_factor_per_stream memory_per_stream_bytes " +
+			"final_latency_ms finals overruns", false},
+		{"asr condition", ASRCondition{}, "intent_accuracy in_grammar off_topic_false_accepts off_topic", true},
+		{"tts", &TTSReport{}, "engines parallel_streams parallel_cpu_cores parallel_real_time_factor parallel_first_audio_latency_ms " +
+			"cache_static_prompts cache_warm_s cache_bytes cache_disk_bytes cache_hit_first_frame_ms cache_disk_hit_first_frame_ms", false},
+		{"tts engine", TTSEngine{}, "real_time_factor streams_per_core first_audio_latency_ms audio_s", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := strings.Fields(tc.keys)
@@ -85,6 +95,8 @@ func TestReportOptionalKeysOmitted(t *testing.T) {
 		{"gate-store phase", &GateStorePhase{}, "audit_transactions audit_records"},
 		{"import", &ImportReport{}, "stage_s merge_s db_backend_cpu_s rows_per_db_cpu_second"},
 		{"media", &MediaReport{}, "opus_rate opus_complexity"},
+		{"asr", &ASRReport{}, "paced_streams paced_cpu_cores paced_audio_s streams_per_core real_time_factor_per_stream " +
+			"memory_per_stream_bytes final_latency_ms finals overruns"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := jsonKeys(t, tc.v)
