@@ -70,6 +70,9 @@ func TestReportKeys(t *testing.T) {
 		{"tts", &TTSReport{}, "engines parallel_streams parallel_cpu_cores parallel_real_time_factor parallel_first_audio_latency_ms " +
 			"cache_static_prompts cache_warm_s cache_bytes cache_disk_bytes cache_hit_first_frame_ms cache_disk_hit_first_frame_ms", false},
 		{"tts engine", TTSEngine{}, "real_time_factor streams_per_core first_audio_latency_ms audio_s", true},
+		{"bot", &BotReport{FirstError: "x"}, "calls calls_completed failed concurrency cps_limit peak_concurrent_conversations " +
+			"dispositions dispositions_expected dispositions_wrong end_of_turn_ms turns turn_latency_ms turn_overhead_ms " +
+			"answer_to_first_audio_ms recognition_ms bot_reply_ms amd recognizer_warmup_s clock_lateness_ms first_error", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := strings.Fields(tc.keys)
@@ -92,6 +95,7 @@ func TestReportOptionalKeysOmitted(t *testing.T) {
 		absent string
 	}{
 		{"calls", &CallsReport{}, "cps_achieved first_error"},
+		{"bot", &BotReport{}, "first_error"},
 		{"gate-store phase", &GateStorePhase{}, "audit_transactions audit_records"},
 		{"import", &ImportReport{}, "stage_s merge_s db_backend_cpu_s rows_per_db_cpu_second"},
 		{"media", &MediaReport{}, "opus_rate opus_complexity"},
