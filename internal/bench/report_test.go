@@ -73,6 +73,8 @@ func TestReportKeys(t *testing.T) {
 		{"bot", &BotReport{FirstError: "x"}, "calls calls_completed failed concurrency cps_limit peak_concurrent_conversations " +
 			"dispositions dispositions_expected dispositions_wrong end_of_turn_ms turns turn_latency_ms turn_overhead_ms " +
 			"answer_to_first_audio_ms recognition_ms bot_reply_ms amd recognizer_warmup_s clock_lateness_ms first_error", false},
+		{"pacing", &PacingReport{UtilisationRatio: new(float64)}, "answer_rate_configured bots run_s talk_s seeded_live_answers runs utilisation_ratio", false},
+		{"pacing run", PacingRun{}, "mode calls answered abandoned abandon_rate bot_utilisation legs_per_bot peak_legs dial_ratio answer_rate abandon_msg_ms", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := strings.Fields(tc.keys)
@@ -96,6 +98,7 @@ func TestReportOptionalKeysOmitted(t *testing.T) {
 	}{
 		{"calls", &CallsReport{}, "cps_achieved first_error"},
 		{"bot", &BotReport{}, "first_error"},
+		{"pacing", &PacingReport{}, "utilisation_ratio"},
 		{"gate-store phase", &GateStorePhase{}, "audit_transactions audit_records"},
 		{"import", &ImportReport{}, "stage_s merge_s db_backend_cpu_s rows_per_db_cpu_second"},
 		{"media", &MediaReport{}, "opus_rate opus_complexity"},
