@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/voxdial/voxdial/asr"
-	"github.com/voxdial/voxdial/asr/asrtest"
+	"github.com/voxdial/voxdial/asr/evalset"
 )
 
 // TestSphinxLMOpenVocabulary: the language-model search writes down words no grammar
@@ -19,9 +19,9 @@ func TestSphinxLMOpenVocabulary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer eng.Close()
-	us, err := asrtest.Generate(ctx, asrtest.Options{
-		Phrases: []asrtest.Labeled{{Text: "please stop calling me", Intent: "opt_out"}, {Text: "i already paid the bill", Intent: "paid"}},
-		Voices:  []asrtest.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
+	us, err := evalset.Generate(ctx, evalset.Options{
+		Phrases: []evalset.Labeled{{Text: "please stop calling me", Intent: "opt_out"}, {Text: "i already paid the bill", Intent: "paid"}},
+		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +29,7 @@ func TestSphinxLMOpenVocabulary(t *testing.T) {
 	g := &asr.Grammar{Name: "lm-test", Intents: []asr.Intent{{Name: "opt_out", Phrases: []string{"stop calling"}}}}
 	hits := 0
 	for _, u := range us {
-		o, err := asrtest.Recognize(ctx, eng, g, u)
+		o, err := evalset.Recognize(ctx, eng, g, u)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/voxdial/voxdial/asr"
-	"github.com/voxdial/voxdial/asr/asrtest"
+	"github.com/voxdial/voxdial/asr/evalset"
 	"github.com/voxdial/voxdial/media"
 )
 
@@ -16,9 +16,9 @@ import (
 // gets: its stream starts with the silence before the answer).
 func TestSphinxShortAnswerFromFirstFrame(t *testing.T) {
 	t.Parallel()
-	set, err := asrtest.Generate(context.Background(), asrtest.Options{
-		Phrases: []asrtest.Labeled{{Text: "no", Intent: "no"}, {Text: "yes", Intent: "yes"}},
-		Voices:  []asrtest.Voice{{Engine: "flite", Name: "slt"}, {Engine: "espeak", Name: "en-us"}},
+	set, err := evalset.Generate(context.Background(), evalset.Options{
+		Phrases: []evalset.Labeled{{Text: "no", Intent: "no"}, {Text: "yes", Intent: "yes"}},
+		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}, {Engine: "espeak", Name: "en-us"}},
 		Speeds:  []float64{1.3}, SNRs: []float64{0},
 	})
 	if err != nil {
@@ -40,7 +40,7 @@ func TestSphinxShortAnswerFromFirstFrame(t *testing.T) {
 			{"100 ms after the start", append(make([]int16, 800), u.PCM[onset:]...), 100 * time.Millisecond},
 		} {
 			t.Run(u.Voice.String()+"/"+u.Text+"/"+c.name, func(t *testing.T) {
-				r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: asrtest.Grammar(), PartialEvery: -1})
+				r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: evalset.Grammar(), PartialEvery: -1})
 				if err != nil {
 					t.Fatal(err)
 				}

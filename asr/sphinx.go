@@ -139,7 +139,7 @@ type SphinxOptions struct {
 	Logger *zap.Logger
 }
 
-// Defaults tuned on the recognition test set (asrtest; BENCHMARKS.md, "Speech").
+// Defaults tuned on the recognition test set (asr/evalset; BENCHMARKS.md, "Speech").
 const (
 	defaultWordPenalty       = 0.65 // pocketsphinx's own default
 	defaultMinScore          = -0.5
@@ -155,7 +155,7 @@ const (
 
 // rejectionWeights and rejectionBias: a logistic regression fitted (batch CMN, comfort
 // noise on) on the test set's tuning split — voices flite slt/awb and espeak-ng, the
-// held-out sentences excluded (asrtest.HeldOut) — with the target "the forced phrase is
+// held-out sentences excluded (evalset.HeldOut) — with the target "the forced phrase is
 // the right intent". Features, in order: uncovered share of loud frames, speech span
 // per phone (10 ms frames)/10, phrase acoustic score per frame/10, ln(speech span in
 // 20 ms frames + 1), phrase phones/5. Refit them (SphinxOptions.DebugScores dumps the

@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/voxdial/voxdial/asr"
-	"github.com/voxdial/voxdial/asr/asrtest"
+	"github.com/voxdial/voxdial/asr/evalset"
+	"github.com/voxdial/voxdial/internal/bench"
 	"github.com/voxdial/voxdial/voicebot"
 	"github.com/voxdial/voxdial/voicebot/intent"
 )
@@ -32,13 +33,13 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	var voices []asrtest.Voice
+	var voices []evalset.Voice
 	for _, v := range f.voices {
 		eng, name, ok := strings.Cut(v, ":")
 		if !ok || (eng != "espeak" && eng != "flite") {
 			return usageErr("script eval: --voices %q: want engine:name, engine espeak or flite", v)
 		}
-		voices = append(voices, asrtest.Voice{Engine: eng, Name: name})
+		voices = append(voices, evalset.Voice{Engine: eng, Name: name})
 	}
 	g := &asr.Grammar{Name: "eval"}
 	var vocab []string
@@ -46,11 +47,11 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		g.Intents = append(g.Intents, asr.Intent{Name: in.Name, Phrases: in.Phrases})
 		vocab = append(vocab, in.Phrases...)
 	}
-	phrases := make([]asrtest.Labeled, len(set))
+	phrases := make([]evalset.Labeled, len(set))
 	for i, s := range set {
-		phrases[i] = asrtest.Labeled{Text: s.Text, Intent: s.Intent}
+		phrases[i] = evalset.Labeled{Text: s.Text, Intent: s.Intent}
 	}
-	us, err := asrtest.Generate(ctx, asrtest.Options{Phrases: phrases, Voices: voices, Speeds: f.speeds, SNRs: f.snrs, Seed: 1})
+	us, err := evalset.Generate(ctx, evalset.Options{Phrases: phrases, Voices: voices, Speeds: f.speeds, SNRs: f.snrs, Seed: 1})
 	if err != nil {
 		return failureErr(err)
 	}
@@ -77,24 +78,24 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 			fmt.Fprintf(stderr, "script eval: %d of %d utterances recognised\n", i, len(us))
 		}
 		audioS += float64(len(u.PCM)) / 8000
-		key := asrtest.SNRKey(u.SNR)
+		key := evalset.SNRKey(u.SNR)
 		r := bySNR[key]
 		if r == nil {
 			r = &row{}
 			bySNR[key] = r
 		}
-		t0 := processCPU()
-		og, err := asrtest.Recognize(ctx, gram, g, u)
+		t0 := bench.ProcessCPU()
+		og, err := evalset.Recognize(ctx, gram, g, u)
 		if err != nil {
 			return failureErr(err)
 		}
-		t1 := processCPU()
-		ol, err := asrtest.Recognize(ctx, lm, g, u)
+		t1 := bench.ProcessCPU()
+		ol, err := evalset.Recognize(ctx, lm, g, u)
 		if err != nil {
 			return failureErr(err)
 		}
 		cpu["grammar"] += t1 - t0
-		cpu["lm"] += processCPU() - t1
+		cpu["lm"] += bench.ProcessCPU() - t1
 		gtext := ""
 		if og.Intent != "" {
 			gtext = og.Text
