@@ -107,8 +107,12 @@ func dtxSession(t *testing.T, mod func(*SessionOptions)) (*Session, *[]heardFram
 		}
 	})
 	s.start = time.Unix(1_700_000_000, 0) // media time zero
+	s.SetRemote(dtxFrom)                  // the SDP address: its packets are taken from the first
 	return s, &heard
 }
+
+// dtxFrom is the far end's address, as its SDP gives it.
+var dtxFrom = netip.MustParseAddrPort("127.0.0.1:40000")
 
 // dtxFeed sends frames of tone as the far end's talkspurt: seq, ts and arrival
 // follow frame index i (arrival exactly on time).
@@ -122,7 +126,7 @@ type dtxFeed struct {
 func newDTXFeed(t *testing.T, s *Session) *dtxFeed {
 	tone := make([]byte, FrameSamples)
 	MulawEncode(tone, Tone(440, FrameDuration, 8000).Samples)
-	return &dtxFeed{t: t, s: s, tone: tone, from: netip.MustParseAddrPort("127.0.0.1:40000")}
+	return &dtxFeed{t: t, s: s, tone: tone, from: dtxFrom}
 }
 
 // packet delivers frame i (media time i·20 ms) with sequence number seq.
