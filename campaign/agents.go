@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/voxdial/voxdial/internal/safehttp"
 	"github.com/voxdial/voxdial/voicebot/live"
 )
 
@@ -101,13 +102,34 @@ func (q *agentQueue) pool(campaign string) AgentPool {
 // campaigns' agents: give its For as live.Options.Transfers, and the desk as
 // RunnerOptions.Transfers. A call whose campaign has no agents configured
 // transfers at once, unpaced.
+//
+// Agent queue URLs come from campaign owners through the API, so they are
+// polled through internal/safehttp: loopback, private, link-local …
+// addresses are refused unless the desk's policy (the operator's
+// http.allow_private) names them.
 type TransferDesk struct {
-	mu    sync.Mutex
-	calls map[string]*callTransfer
+	mu     sync.Mutex
+	calls  map[string]*callTransfer
+	client *http.Client
 }
 
-// NewTransferDesk returns an empty desk.
-func NewTransferDesk() *TransferDesk { return &TransferDesk{calls: map[string]*callTransfer{}} }
+// NewTransferDesk returns an empty desk whose agent queues may be on public
+// addresses only.
+func NewTransferDesk() *TransferDesk { return NewTransferDeskWith(nil) }
+
+// NewTransferDeskWith returns an empty desk whose agent queues may also be
+// on the private targets policy allows.
+func NewTransferDeskWith(policy *safehttp.Policy) *TransferDesk {
+	return &TransferDesk{calls: map[string]*callTransfer{}, client: policy.Client(safehttp.Options{})}
+}
+
+// queueClient is the client agent queues are polled with.
+func (d *TransferDesk) queueClient() *http.Client {
+	if d == nil || d.client == nil {
+		return (*safehttp.Policy)(nil).Client(safehttp.Options{})
+	}
+	return d.client
+}
 
 // For implements live.Options.Transfers.
 func (d *TransferDesk) For(callID string) live.TransferAdmitter {
