@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/voxdial/voxdial/internal/safehttp"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/internal/safehttp"
 	"github.com/voxdial/voxdial/sim"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
