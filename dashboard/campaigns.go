@@ -106,6 +106,9 @@ func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request, p 
 		writeError(w, http.StatusBadRequest, "script: %v", err)
 		return
 	}
+	if !s.checkAgentsURL(w, req.Pace) {
+		return
+	}
 	c, err := campaign.Create(r.Context(), s.db, campaign.CreateParams{Name: req.Name, Script: script, Trunk: req.Trunk,
 		CallerIDs: req.CallerIDs, Region: req.Region, TimeZone: req.TimeZone, Purpose: req.Purpose, Seller: req.Seller,
 		MaxAttempts: req.MaxAttempts, MaxConcurrent: req.MaxConcurrent, Schedule: req.Schedule, Retry: req.Retry,
@@ -240,6 +243,19 @@ type campaignPaceRequest struct {
 	Pace   campaign.PaceOptions `json:"pace"`
 }
 
+// checkAgentsURL refuses an agent queue URL whose host is an address the
+// runner may not reach (a name is checked again, resolved, on every poll).
+func (s *Server) checkAgentsURL(w http.ResponseWriter, o campaign.PaceOptions) bool {
+	if o.AgentsURL == "" {
+		return true
+	}
+	if err := s.opts.Outbound.CheckURL(o.AgentsURL); err != nil {
+		writeError(w, http.StatusBadRequest, "pace: agents url: %v", err)
+		return false
+	}
+	return true
+}
+
 // handleCampaignPace changes a campaign's pacing in any state; every node's runner follows
 // at its next look at the campaign.
 func (s *Server) handleCampaignPace(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -248,7 +264,7 @@ func (s *Server) handleCampaignPace(w http.ResponseWriter, r *http.Request, p *p
 		return
 	}
 	var req campaignPaceRequest
-	if !decodeJSON(w, r, &req) {
+	if !decodeJSON(w, r, &req) || !s.checkAgentsURL(w, req.Pace) {
 		return
 	}
 	if err := campaign.SetPace(r.Context(), s.db, c.ID, req.Pacing, req.Pace, s.opts.Now()); err != nil {

@@ -105,7 +105,7 @@ func TestBrowser(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(scripts, "short.yaml"), []byte(browserScript), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := dashboard.New(dashboard.Options{Store: db, ScriptDir: scripts, RecordDir: rec, BcryptCost: bcrypt.MinCost,
+	srv, err := dashboard.New(dashboard.Options{Store: db, ScriptDir: scripts, RecordDir: rec, BcryptCost: bcrypt.MinCost, Outbound: allowLoopback(t),
 		Poll: 100 * time.Millisecond, Logger: log.Named("http")})
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +170,7 @@ func TestBrowser(t *testing.T) {
 		hookMu.Unlock()
 	}))
 	defer recv.Close()
-	disp, err := webhook.New(webhook.Options{Store: db, Poll: 200 * time.Millisecond, Logger: log.Named("webhook")})
+	disp, err := webhook.New(webhook.Options{Store: db, Policy: allowLoopback(t), Poll: 200 * time.Millisecond, Logger: log.Named("webhook")})
 	if err != nil {
 		t.Fatal(err)
 	}

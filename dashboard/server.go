@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/voxdial/voxdial/campaign"
+	"github.com/voxdial/voxdial/internal/safehttp"
 	"github.com/voxdial/voxdial/store"
 )
 
@@ -39,6 +40,9 @@ type Options struct {
 	Feed LiveFeed
 	// Draining reports whether the node is shutting down (/healthz 503).
 	Draining func() bool
+	// Outbound is the operator's allowlist of private targets for webhook
+	// URLs (nil: public addresses only; see internal/safehttp).
+	Outbound *safehttp.Policy
 	Logger   *zap.Logger
 	Now      func() time.Time
 }
