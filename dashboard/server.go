@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,10 @@ type Options struct {
 	// name within LoginWindow (default 5 per minute).
 	LoginLimit  int
 	LoginWindow time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
+	// client (login limits and the audit key on it). Empty: the peer
+	// address is the client, and X-Forwarded-For is ignored.
+	TrustedProxies []netip.Prefix
 	BcryptCost  int           // default bcrypt.DefaultCost
 	Poll        time.Duration // live tail interval (default 500ms)
 	// Feed brings every node's call events at once (cluster mode: over Redis); the poll
