@@ -38,8 +38,8 @@ type Options struct {
 	// client (login limits and the audit key on it). Empty: the peer
 	// address is the client, and X-Forwarded-For is ignored.
 	TrustedProxies []netip.Prefix
-	BcryptCost  int           // default bcrypt.DefaultCost
-	Poll        time.Duration // live tail interval (default 500ms)
+	BcryptCost     int           // default bcrypt.DefaultCost
+	Poll           time.Duration // live tail interval (default 500ms)
 	// Feed brings every node's call events at once (cluster mode: over Redis); the poll
 	// of the log then only catches up on what it missed. nil: the poll alone.
 	Feed LiveFeed
