@@ -314,7 +314,7 @@ func (s *Server) handleCampaignResults(w http.ResponseWriter, r *http.Request, p
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"phone", "external_id", "state", "disposition", "attempts", "last_outcome"})
 	for _, row := range res.Rows {
-		_ = cw.Write([]string{row.Phone, row.ExternalID, row.State, row.Disposition, strconv.Itoa(row.Attempts), row.LastOutcome})
+		_ = cw.Write(csvRow(row.Phone, row.ExternalID, row.State, row.Disposition, strconv.Itoa(row.Attempts), row.LastOutcome))
 	}
 	cw.Flush()
 }
