@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/dialer"
@@ -171,6 +172,8 @@ func (s *Server) handleContactsUpload(w http.ResponseWriter, r *http.Request, p 
 	if !ok || s.forbidUnlessManager(w, p, c, owner) {
 		return
 	}
+	// A large file over a slow link may take longer than the server's ReadTimeout.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.opts.UploadTimeout))
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<30)
 	var body io.Reader = r.Body
 	name := r.URL.Query().Get("file")
