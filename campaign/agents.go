@@ -123,10 +123,23 @@ func NewTransferDeskWith(policy *safehttp.Policy) *TransferDesk {
 	return &TransferDesk{calls: map[string]*callTransfer{}, client: policy.Client(safehttp.Options{})}
 }
 
+// SetPolicy lets the desk's agent queues reach the private targets policy
+// allows. Call it before the runner starts.
+func (d *TransferDesk) SetPolicy(policy *safehttp.Policy) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.client = policy.Client(safehttp.Options{})
+}
+
 // queueClient is the client agent queues are polled with.
 func (d *TransferDesk) queueClient() *http.Client {
-	if d == nil || d.client == nil {
+	if d == nil {
 		return (*safehttp.Policy)(nil).Client(safehttp.Options{})
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.client == nil {
+		d.client = (*safehttp.Policy)(nil).Client(safehttp.Options{})
 	}
 	return d.client
 }

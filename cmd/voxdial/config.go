@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/internal/safehttp"
 	"github.com/voxdial/voxdial/media"
 )
 
@@ -37,6 +38,39 @@ type config struct {
 		Level  string `yaml:"level"`  // debug | info | warn | error; default info
 		Format string `yaml:"format"` // console | json; default console
 	} `yaml:"log"`
+	HTTP struct {
+		// AllowPrivate lists the private targets webhooks and agent queues may
+		// reach: CIDR, IP, IP:port or host:port (default none; SECURITY.md).
+		AllowPrivate []string `yaml:"allow_private"`
+		// TrustedProxies are the reverse proxies (CIDR or IP) whose
+		// X-Forwarded-For names the dashboard's client.
+		TrustedProxies []string `yaml:"trusted_proxies"`
+	} `yaml:"http"`
+}
+
+// outbound is the policy for URLs users give (webhooks, agent queues):
+// http.allow_private plus extra entries (--allow-private).
+func (c *config) outbound(extra []string) (*safehttp.Policy, error) {
+	p, err := safehttp.ParsePolicy(append(append([]string(nil), c.HTTP.AllowPrivate...), extra...))
+	if err != nil {
+		return nil, fmt.Errorf("http.allow_private: %w", err)
+	}
+	return p, nil
+}
+
+// trustedProxies parses http.trusted_proxies plus extra entries.
+func (c *config) trustedProxies(extra []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, e := range append(append([]string(nil), c.HTTP.TrustedProxies...), extra...) {
+		if p, err := netip.ParsePrefix(e); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(e); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		} else {
+			return nil, fmt.Errorf("http.trusted_proxies %q: want a CIDR or an IP address", e)
+		}
+	}
+	return out, nil
 }
 
 func defaultConfig() *config {
@@ -101,6 +135,12 @@ func (c *config) validate(src string) error {
 	}
 	if c.Log.Format != "console" && c.Log.Format != "json" {
 		return fmt.Errorf("config %s: log.format %q: want console or json", src, c.Log.Format)
+	}
+	if _, err := c.outbound(nil); err != nil {
+		return fmt.Errorf("config %s: %w", src, err)
+	}
+	if _, err := c.trustedProxies(nil); err != nil {
+		return fmt.Errorf("config %s: %w", src, err)
 	}
 	return nil
 }

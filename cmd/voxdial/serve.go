@@ -24,6 +24,7 @@ type serveFlags struct {
 	drain, leaseFor, rescue, numberBusy, numberRetain        time.Duration
 	migrate, noGate                                          bool
 	cps                                                      float64
+	allowPrivate                                             []string // --allow-private, over http.allow_private
 	node                                                     nodeMetrics   // the dashboard's metrics, when --http serves them
 	cluster                                                  *serveCluster // what the nodes share (addServeCluster)
 }
@@ -66,6 +67,7 @@ otherwise kept in this process. With Redis unreachable, no call is placed.`,
 	fl.DurationVar(&f.numberBusy, "number-busy-retry", time.Minute, "when a contact whose number another call has (any campaign, any node) is tried again")
 	fl.DurationVar(&f.numberRetain, "number-log-retain", 32*24*time.Hour, "how long the per-number attempt log keeps attempts (the store keeps them all)")
 	fl.BoolVar(&f.noGate, "no-compliance-gate", false, "run WITHOUT any compliance check (demos and tests only; logged loudly)")
+	fl.StringSliceVar(&f.allowPrivate, "allow-private", nil, "private targets webhooks and agent queues may reach, over http.allow_private (CIDR, IP, IP:port or host:port; repeatable)")
 	addServeHTTP(cmd, f)    // the dashboard: --http flags, server started and stopped around the runner (serve_http.go)
 	addServeCluster(cmd, f) // Redis or in process, around both (serve_cluster.go)
 	return cmd
@@ -84,6 +86,10 @@ func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
 	}
 	if err := cfg.validate("flags"); err != nil {
 		return usageErr("%v", err)
+	}
+	outbound, err := cfg.outbound(f.allowPrivate)
+	if err != nil {
+		return usageErr("--allow-private: %v", err)
 	}
 	log, err := newLogger(cfg.Log.Level, cfg.Log.Format, stderr)
 	if err != nil {
@@ -105,6 +111,7 @@ func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
 	if err != nil {
 		return failureErr(err)
 	}
+	comp.Transfers.SetPolicy(outbound) // agent queue URLs come from campaign owners
 	var pacer campaign.Pacer = campaign.NewLocalPacer(nil)
 	var paceState campaign.PaceState = campaign.NewLocalPaceState(nil)
 	if cl.rdb != nil {
@@ -164,7 +171,7 @@ func runServe(ctx context.Context, f *serveFlags, stderr io.Writer) error {
 	if err != nil {
 		return failureErr(err)
 	}
-	stopHooks, err := startWebhooks(ctx, db, &f.node, log.Named("webhook"))
+	stopHooks, err := startWebhooks(ctx, db, &f.node, outbound, log.Named("webhook"))
 	if err != nil {
 		return failureErr(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/dashboard"
 	"github.com/voxdial/voxdial/dashboard/webhook"
+	"github.com/voxdial/voxdial/internal/safehttp"
 	"github.com/voxdial/voxdial/store"
 )
 
@@ -46,8 +47,8 @@ func (n *nodeMetrics) onSynthesize() func(time.Duration, error) {
 // startWebhooks runs the webhook dispatcher of this node (every node runs
 // one; leases keep them from sending a delivery twice) until the returned
 // function is called. Pending deliveries survive a stop in the database.
-func startWebhooks(ctx context.Context, db *store.DB, n *nodeMetrics, log *zap.Logger) (func(), error) {
-	opts := webhook.Options{Store: db, Logger: log}
+func startWebhooks(ctx context.Context, db *store.DB, n *nodeMetrics, outbound *safehttp.Policy, log *zap.Logger) (func(), error) {
+	opts := webhook.Options{Store: db, Policy: outbound, Logger: log}
 	if n != nil && n.m != nil {
 		opts.OnTry = n.m.ObserveWebhookTry
 	}

@@ -18,6 +18,7 @@ import (
 type httpFlags struct {
 	addr, scriptDir, tlsCert, tlsKey string
 	insecureCookies                  bool
+	trustedProxies                   []string
 }
 
 // addServeHTTP gives `voxdial serve` its dashboard: the --http flags, and an
@@ -32,6 +33,7 @@ func addServeHTTP(cmd *cobra.Command, f *serveFlags) {
 	fl.StringVar(&h.tlsCert, "http-tls-cert", "", "serve HTTPS with this certificate (PEM)")
 	fl.StringVar(&h.tlsKey, "http-tls-key", "", "… and this key (PEM)")
 	fl.BoolVar(&h.insecureCookies, "http-insecure-cookies", false, "session cookies without the Secure flag (plain HTTP on a non-local address)")
+	fl.StringSliceVar(&h.trustedProxies, "http-trusted-proxy", nil, "reverse proxy (CIDR or IP) whose X-Forwarded-For names the client, over http.trusted_proxies (repeatable)")
 	inner := cmd.RunE
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		if h.addr == "" {
@@ -61,6 +63,18 @@ func startHTTP(ctx context.Context, h *httpFlags, f *serveFlags, stderr io.Write
 		return nil, usageErr("%v", err)
 	}
 	log = log.Named("http")
+	cfg, err := loadConfig(f.configPath)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	outbound, err := cfg.outbound(f.allowPrivate)
+	if err != nil {
+		return nil, usageErr("--allow-private: %v", err)
+	}
+	proxies, err := cfg.trustedProxies(h.trustedProxies)
+	if err != nil {
+		return nil, usageErr("--http-trusted-proxy: %v", err)
+	}
 	db, err := openStore(ctx, f.dbURL, f.migrate)
 	if err != nil {
 		return nil, err
@@ -71,7 +85,7 @@ func startHTTP(ctx context.Context, h *httpFlags, f *serveFlags, stderr io.Write
 		db.OnCallEvent(f.cluster.feed.Publish) // events the API writes (campaign verbs), live too
 	}
 	srv, err := dashboard.New(dashboard.Options{Store: db, ScriptDir: h.scriptDir, RecordDir: f.recordDir,
-		InsecureCookies: h.insecureCookies, Logger: log, Feed: feed})
+		InsecureCookies: h.insecureCookies, Logger: log, Feed: feed, Outbound: outbound, TrustedProxies: proxies})
 	if err != nil {
 		db.Close()
 		return nil, failureErr(err)
@@ -84,8 +98,8 @@ func startHTTP(ctx context.Context, h *httpFlags, f *serveFlags, stderr io.Write
 	}
 	// Requests (SSE streams above all) end when the server stops, not with the signal.
 	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		BaseContext: func(net.Listener) context.Context { return base }}
+	hs := srv.HTTPServer() // header and body read timeouts
+	hs.BaseContext = func(net.Listener) context.Context { return base }
 	go srv.Run(base)
 	go func() {
 		<-ctx.Done() // SIGTERM: the runner drains, health checks say so
