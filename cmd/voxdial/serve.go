@@ -24,7 +24,7 @@ type serveFlags struct {
 	drain, leaseFor, rescue, numberBusy, numberRetain        time.Duration
 	migrate, noGate                                          bool
 	cps                                                      float64
-	allowPrivate                                             []string // --allow-private, over http.allow_private
+	allowPrivate                                             []string      // --allow-private, over http.allow_private
 	node                                                     nodeMetrics   // the dashboard's metrics, when --http serves them
 	cluster                                                  *serveCluster // what the nodes share (addServeCluster)
 }
