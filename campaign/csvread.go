@@ -187,6 +187,14 @@ func (r *csvReader) Read() (line int, rec []string, err error) {
 				i++
 				continue
 			}
+			if len(consumed) > 0 {
+				// A quote closed on a later line, but not as a field ends: most
+				// likely a stray quote that swallowed the line break. Report it
+				// on its line and read the following lines again as records.
+				r.replayFrom(start+1, consumed)
+				return start, rec, &rowError{col: len(rec), reason: fmt.Sprintf(
+					`extraneous or missing " in quoted-field (the quote opened on line %d)`, start)}
+			}
 			if rowErr == nil {
 				rowErr = &rowError{col: len(rec), reason: `extraneous or missing " in quoted-field`}
 			}
