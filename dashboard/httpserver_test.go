@@ -1,8 +1,8 @@
 package dashboard_test
 
 import (
-	"context"
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"

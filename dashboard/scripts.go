@@ -139,7 +139,7 @@ func (s *Server) handleScriptChat(w http.ResponseWriter, r *http.Request, p *pri
 			writeError(w, http.StatusBadRequest, "give source, or the name of an uploaded script")
 			return
 		}
-		if src, err = os.ReadFile(path); err != nil {
+		if src, err = voicebot.ReadScript(path); err != nil {
 			writeError(w, http.StatusBadRequest, "script: %v", err)
 			return
 		}
