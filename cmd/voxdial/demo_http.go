@@ -72,8 +72,8 @@ func startDemoDashboard(ctx context.Context, db *store.DB, addr, recordDir strin
 		}
 	}
 	base, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return base }}
+	hs := srv.HTTPServer() // header and body read timeouts
+	hs.BaseContext = func(net.Listener) context.Context { return base }
 	go srv.Run(base)
 	done := make(chan struct{})
 	go func() {
