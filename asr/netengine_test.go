@@ -430,3 +430,24 @@ func TestNetParallel(t *testing.T) {
 		t.Errorf("%d of 64 recognisers got their intent", ok.Load())
 	}
 }
+
+// TestNetNoRedirect: the engine reaches the server it was configured with
+// and nothing a redirect points to (here another loopback server).
+func TestNetNoRedirect(t *testing.T) {
+	t.Parallel()
+	f := &fakeServer{proto: "vosk", text: "yes"}
+	inner := f.start(t)
+	outer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http"+strings.TrimPrefix(inner, "ws"), http.StatusFound)
+	}))
+	t.Cleanup(outer.Close)
+	eng := newNet(t, "vosk", "ws"+strings.TrimPrefix(outer.URL, "http"), nil)
+	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: asrtest.Grammar()})
+	if err == nil {
+		r.Close()
+		t.Fatal("connected through a redirect")
+	}
+	if f.conns.Load() != 0 {
+		t.Fatal("the redirect was followed")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/dialer"
@@ -170,6 +171,9 @@ func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request, p 
 		writeError(w, http.StatusBadRequest, "script: %v", err)
 		return
 	}
+	if !s.checkAgentsURL(w, req.Pace) {
+		return
+	}
 	c, err := campaign.Create(r.Context(), s.db, campaign.CreateParams{Name: req.Name, Script: script.path, Trunk: req.Trunk,
 		CallerIDs: req.CallerIDs, Region: req.Region, TimeZone: req.TimeZone, Purpose: req.Purpose, Seller: req.Seller,
 		MaxAttempts: req.MaxAttempts, MaxConcurrent: req.MaxConcurrent, Schedule: req.Schedule, Retry: req.Retry,
@@ -299,6 +303,8 @@ func (s *Server) handleContactsUpload(w http.ResponseWriter, r *http.Request, p 
 	if !ok || s.forbidUnlessManager(w, p, c, owner) {
 		return
 	}
+	// A large file over a slow link may take longer than the server's ReadTimeout.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.opts.UploadTimeout))
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<30)
 	var body io.Reader = r.Body
 	name := r.URL.Query().Get("file")
@@ -372,6 +378,19 @@ type campaignPaceRequest struct {
 	Pace   campaign.PaceOptions `json:"pace"`
 }
 
+// checkAgentsURL refuses an agent queue URL whose host is an address the
+// runner may not reach (a name is checked again, resolved, on every poll).
+func (s *Server) checkAgentsURL(w http.ResponseWriter, o campaign.PaceOptions) bool {
+	if o.AgentsURL == "" {
+		return true
+	}
+	if err := s.opts.Outbound.CheckURL(o.AgentsURL); err != nil {
+		writeError(w, http.StatusBadRequest, "pace: agents url: %v", err)
+		return false
+	}
+	return true
+}
+
 // handleCampaignPace changes a campaign's pacing in any state; every node's runner follows
 // at its next look at the campaign.
 func (s *Server) handleCampaignPace(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -380,7 +399,7 @@ func (s *Server) handleCampaignPace(w http.ResponseWriter, r *http.Request, p *p
 		return
 	}
 	var req campaignPaceRequest
-	if !decodeJSON(w, r, &req) {
+	if !decodeJSON(w, r, &req) || !s.checkAgentsURL(w, req.Pace) {
 		return
 	}
 	if err := campaign.SetPace(r.Context(), s.db, c.ID, req.Pacing, req.Pace, s.opts.Now()); err != nil {
@@ -431,7 +450,7 @@ func (s *Server) handleCampaignResults(w http.ResponseWriter, r *http.Request, p
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"phone", "external_id", "state", "disposition", "attempts", "last_outcome"})
 	for _, row := range res.Rows {
-		_ = cw.Write([]string{row.Phone, row.ExternalID, row.State, row.Disposition, strconv.Itoa(row.Attempts), row.LastOutcome})
+		_ = cw.Write(csvRow(row.Phone, row.ExternalID, row.State, row.Disposition, strconv.Itoa(row.Attempts), row.LastOutcome))
 	}
 	cw.Flush()
 }

@@ -289,6 +289,16 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request, p *princip
 		writeError(w, http.StatusInternalServerError, "streaming unsupported")
 		return
 	}
+	release, ok := s.acquireStream(p.User.ID)
+	if !ok {
+		w.Header().Set("Retry-After", "10")
+		writeError(w, http.StatusTooManyRequests, "too many live event streams open (at most %d per user, %d in all): close one", s.opts.MaxStreamsPerUser, s.opts.MaxStreams)
+		return
+	}
+	defer release()
+	// The stream outlives the server's ReadTimeout: lift the read deadline
+	// so that no background read's timeout can end it.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 	ch, cancel := s.Live.Subscribe(queryInt(r, "campaign", 0))
 	defer cancel()
 	w.Header().Set("Content-Type", "text/event-stream")

@@ -53,7 +53,7 @@ func (s *Server) resolveScript(ctx context.Context, name string, version int) (*
 	v, err := s.db.ScriptVersionGet(ctx, name, version)
 	if errors.Is(err, store.ErrNotFound) && version <= 1 {
 		// An unversioned file of the script directory becomes version 1.
-		src, rerr := os.ReadFile(filepath.Join(s.opts.ScriptDir, name))
+		src, rerr := voicebot.ReadScript(filepath.Join(s.opts.ScriptDir, name))
 		if rerr != nil {
 			return nil, fmt.Errorf("%q: no such script (PUT /api/scripts/%s first)", name, name)
 		}

@@ -1,7 +1,9 @@
 package voicebot
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -14,12 +16,45 @@ import (
 // should not be handed a log file by mistake.
 const MaxScriptBytes = 1 << 20
 
+// ErrScriptTooLarge: a script file is larger than MaxScriptBytes.
+var ErrScriptTooLarge = errors.New("script too large")
+
+// ScriptTooLargeError names the file; errors.Is(err, ErrScriptTooLarge) holds.
+type ScriptTooLargeError struct{ Path string }
+
+func (e *ScriptTooLargeError) Error() string {
+	return fmt.Sprintf("script %s: larger than %d MiB", e.Path, MaxScriptBytes>>20)
+}
+
+// Is makes errors.Is(err, ErrScriptTooLarge) hold.
+func (e *ScriptTooLargeError) Is(target error) bool { return target == ErrScriptTooLarge }
+
+// ReadScript reads a script file, at most MaxScriptBytes of it: every
+// command and server reads scripts through it, so a huge file (a log given
+// by mistake, or on purpose) costs a megabyte, not its size, and fails with
+// a *ScriptTooLargeError.
+func ReadScript(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read script: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxScriptBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read script %s: %w", path, err)
+	}
+	if len(data) > MaxScriptBytes {
+		return nil, &ScriptTooLargeError{Path: path}
+	}
+	return data, nil
+}
+
 // LoadBot reads, parses and lints a full voice-bot script with the default compliance
 // policy. Any problem fails the load: a script that does not lint clean does not run.
 func LoadBot(path string) (*Bot, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadScript(path)
 	if err != nil {
-		return nil, fmt.Errorf("read script: %w", err)
+		return nil, err
 	}
 	return ParseBot(data, path)
 }

@@ -42,7 +42,7 @@ Exit 0 when clean, 2 with every problem listed (file:line: field: message).`,
 }
 
 func runScriptLint(path string, jsonOut bool, stdout io.Writer) error {
-	data, err := os.ReadFile(path)
+	data, err := voicebot.ReadScript(path)
 	if err != nil {
 		return usageErr("script lint: %v", err)
 	}

@@ -75,6 +75,10 @@ otherwise kept in this process. With Redis unreachable, no call is placed.`,
 		func(c *app.Config, v string) { c.HTTP.ScriptDir = v })
 	b.String("http-tls-cert", "http.tls_cert", "", "serve HTTPS with this certificate (PEM)", func(c *app.Config, v string) { c.HTTP.TLSCert = v })
 	b.String("http-tls-key", "http.tls_key", "", "… and this key (PEM)", func(c *app.Config, v string) { c.HTTP.TLSKey = v })
+	b.Strings("allow-private", "http.allow_private", "private targets webhooks and agent queues may reach (CIDR, IP, IP:port or host:port; repeatable; SECURITY.md)",
+		func(c *app.Config, v []string) { c.HTTP.AllowPrivate = v })
+	b.Strings("http-trusted-proxy", "http.trusted_proxies", "reverse proxy (CIDR or IP) whose X-Forwarded-For names the client (repeatable)",
+		func(c *app.Config, v []string) { c.HTTP.TrustedProxies = v })
 	b.Bool("http-insecure-cookies", "http.insecure_cookies", false, "session cookies without the Secure flag (plain HTTP on a non-local address)",
 		func(c *app.Config, v bool) { c.HTTP.InsecureCookies = v })
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
