@@ -62,7 +62,7 @@ func newDemoNode(ctx context.Context, cfg *app.Config, dash demoDash, opts app.O
 		defer func() {
 			if n == nil {
 				ln.Close() // the node did not take it over
-				cleanup()
+				os.RemoveAll(scripts)
 			}
 		}()
 	}
@@ -112,5 +112,5 @@ func chainAttempt(first, next func(campaign.AttemptReport)) func(campaign.Attemp
 func randomPassword() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	return "demo-" + hex.EncodeToString(b)
+	return "vx-" + hex.EncodeToString(b)
 }

@@ -196,7 +196,8 @@ func Defaults() Config {
 		Store:   StoreConfig{URL: "sqlite:voxdial.db"},
 		Cluster: ClusterConfig{RedisPrefix: "voxdial:", NumberLogRetain: 32 * 24 * time.Hour},
 		Runner: RunnerConfig{MaxCalls: 50, DrainTimeout: 30 * time.Second, LeaseFor: 10 * time.Minute,
-			RescueEvery: 30 * time.Second, NumberBusyRetry: time.Minute, Poll: time.Second, RingTimeout: 30 * time.Second},
+			RescueEvery: 30 * time.Second, NumberBusyRetry: time.Minute, Poll: time.Second, RingTimeout: 30 * time.Second,
+			DataDir: DefaultDataDir()},
 		HTTP:    HTTPConfig{Listen: "127.0.0.1:8080", ScriptDir: "scripts"},
 		Engines: EnginesConfig{ASR: EngineConfig{Default: EnginePocketsphinx}, TTS: EngineConfig{Default: EngineFlite}},
 		Log:     LogConfig{Level: "info", Format: "console"},
@@ -248,7 +249,7 @@ func (c *Config) fillDefaults() {
 	dur(&c.Runner.NumberBusyRetry, d.Runner.NumberBusyRetry)
 	dur(&c.Runner.Poll, d.Runner.Poll)
 	dur(&c.Runner.RingTimeout, d.Runner.RingTimeout)
-	str(&c.Runner.DataDir, DefaultDataDir())
+	str(&c.Runner.DataDir, d.Runner.DataDir)
 	str(&c.HTTP.Listen, d.HTTP.Listen)
 	str(&c.HTTP.ScriptDir, d.HTTP.ScriptDir)
 	str(&c.Engines.ASR.Default, d.Engines.ASR.Default)
