@@ -1,0 +1,355 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/voxdial/voxdial/media"
+	"github.com/voxdial/voxdial/sim/simtest"
+	"github.com/voxdial/voxdial/tts"
+)
+
+// funasrServer is a FunASR runtime server on loopback that speaks the
+// server's websocket protocol (a JSON opening, binary 16-bit PCM, {"mode":
+// "2pass-offline", "text": ...} when its voice activity detection ends a
+// sentence, a final on {"is_speaking": false}) and "recognises" by matching
+// the received audio against the utterances it was given: each one's
+// energy envelope correlated with the sentence's, at the best lag. Audio that
+// matches none (the wrong words, noise) is answered with empty text.
+type funasrServer struct {
+	t     *testing.T
+	url   string
+	refs  map[string][]float64 // text → energy envelope
+	mu    sync.Mutex
+	heard []string // what it recognised, in order
+	opens []map[string]any
+}
+
+// funasr VAD: 20 ms frames; speech at this RMS; a sentence ends after this
+// much silence (or after this long without audio at all).
+const (
+	funasrFrame      = media.SampleRate / 50
+	funasrSpeechRMS  = 250.0
+	funasrEndSilence = 400 * time.Millisecond
+)
+
+// startFunASR synthesises utterances (text → espeak-ng voice, as the
+// simulator speaks them) and serves on a loopback port.
+func startFunASR(t *testing.T, voice string, utterances ...string) *funasrServer {
+	t.Helper()
+	s := &funasrServer{t: t, refs: map[string][]float64{}}
+	syn, err := tts.NewESpeak(tts.ESpeakOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range utterances {
+		var pcm []int16
+		err := syn.Synthesize(context.Background(), tts.Request{Text: u, Voice: voice, Rate: media.SampleRate}, func(p []int16) error {
+			pcm = append(pcm, p...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.refs[u] = envelope(trimSilence(pcm))
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: http.HandlerFunc(s.serve)}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { hs.Close() })
+	s.url = "ws://" + ln.Addr().String() + "/"
+	return s
+}
+
+func (s *funasrServer) recognised() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.heard...)
+}
+
+func (s *funasrServer) serve(w http.ResponseWriter, r *http.Request) {
+	conn, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer conn.CloseNow()
+	ctx := r.Context()
+	typ, data, err := conn.Read(ctx)
+	var open map[string]any
+	if err != nil || typ != websocket.MessageText || json.Unmarshal(data, &open) != nil || open["wav_format"] != "pcm" {
+		conn.Close(websocket.StatusPolicyViolation, "want the FunASR opening message first")
+		return
+	}
+	s.mu.Lock()
+	s.opens = append(s.opens, open)
+	s.mu.Unlock()
+
+	type message struct {
+		typ  websocket.MessageType
+		data []byte
+	}
+	msgs := make(chan message)
+	go func() {
+		defer close(msgs)
+		for {
+			typ, data, err := conn.Read(ctx)
+			if err != nil {
+				return
+			}
+			msgs <- message{typ, data}
+		}
+	}()
+	var (
+		sentence   []int16 // from the first speech frame
+		lastSpeech time.Time
+		carry      []int16 // part of a frame
+	)
+	final := func() error {
+		text := s.transcribe(trimSilence(sentence))
+		sentence, lastSpeech = nil, time.Time{}
+		b, _ := json.Marshal(map[string]any{"mode": "2pass-offline", "text": text, "wav_name": open["wav_name"], "is_final": false})
+		return conn.Write(ctx, websocket.MessageText, b)
+	}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				return
+			}
+			if m.typ == websocket.MessageText {
+				var end struct {
+					IsSpeaking *bool `json:"is_speaking"`
+				}
+				if json.Unmarshal(m.data, &end) == nil && end.IsSpeaking != nil && !*end.IsSpeaking {
+					if final() != nil {
+						return
+					}
+				}
+				continue
+			}
+			for i := 0; i+1 < len(m.data); i += 2 {
+				carry = append(carry, int16(binary.LittleEndian.Uint16(m.data[i:])))
+			}
+			for len(carry) >= funasrFrame {
+				f := carry[:funasrFrame]
+				if rms(f) >= funasrSpeechRMS {
+					lastSpeech = time.Now()
+				}
+				if !lastSpeech.IsZero() {
+					sentence = append(sentence, f...)
+				}
+				carry = carry[funasrFrame:]
+			}
+			carry = append([]int16(nil), carry...)
+		case <-tick.C:
+		}
+		if !lastSpeech.IsZero() && time.Since(lastSpeech) >= funasrEndSilence {
+			if final() != nil {
+				return
+			}
+		}
+	}
+}
+
+// transcribe is the utterance whose envelope best matches pcm's ("" if none
+// does well).
+func (s *funasrServer) transcribe(pcm []int16) string {
+	env := envelope(pcm)
+	best, bestScore := "", 0.0
+	for text, ref := range s.refs {
+		if sc := similarity(env, ref); sc > bestScore {
+			best, bestScore = text, sc
+		}
+	}
+	s.t.Logf("funasr: %.2f s of speech recognised as %q (score %.2f)", float64(len(pcm))/media.SampleRate, best, bestScore)
+	for text, ref := range s.refs {
+		if text != best {
+			s.t.Logf("funasr:   against %q: %.2f", text, similarity(env, ref))
+		}
+	}
+	if bestScore < 0.6 {
+		best = ""
+	}
+	s.mu.Lock()
+	s.heard = append(s.heard, best)
+	s.mu.Unlock()
+	return best
+}
+
+func rms(pcm []int16) float64 {
+	var ss float64
+	for _, v := range pcm {
+		ss += float64(v) * float64(v)
+	}
+	return math.Sqrt(ss / float64(max(len(pcm), 1)))
+}
+
+// trimSilence cuts pcm to its first through last speech frame.
+func trimSilence(pcm []int16) []int16 {
+	first, last := -1, -1
+	for i := 0; i+funasrFrame <= len(pcm); i += funasrFrame {
+		if rms(pcm[i:i+funasrFrame]) >= funasrSpeechRMS {
+			if first < 0 {
+				first = i
+			}
+			last = i + funasrFrame
+		}
+	}
+	if first < 0 {
+		return nil
+	}
+	return pcm[first:last]
+}
+
+// envelope is the log energy of pcm's 10 ms frames.
+func envelope(pcm []int16) []float64 {
+	const n = media.SampleRate / 100
+	out := make([]float64, 0, len(pcm)/n)
+	for i := 0; i+n <= len(pcm); i += n {
+		out = append(out, math.Log1p(rms(pcm[i:i+n])))
+	}
+	return out
+}
+
+// similarity of two envelopes: the best Pearson correlation over lags of up to
+// 100 ms, scaled by the ratio of their lengths (a short word does not match a
+// long sentence that starts like it).
+func similarity(a, b []float64) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	best := -1.0
+	for lag := -10; lag <= 10; lag++ {
+		var xs, ys []float64
+		for i := range a {
+			if j := i + lag; j >= 0 && j < len(b) {
+				xs, ys = append(xs, a[i]), append(ys, b[j])
+			}
+		}
+		if len(xs) < 10 {
+			continue
+		}
+		best = max(best, pearson(xs, ys))
+	}
+	return best * float64(min(len(a), len(b))) / float64(max(len(a), len(b)))
+}
+
+func pearson(x, y []float64) float64 {
+	var mx, my float64
+	for i := range x {
+		mx += x[i]
+		my += y[i]
+	}
+	mx /= float64(len(x))
+	my /= float64(len(y))
+	var sxy, sxx, syy float64
+	for i := range x {
+		dx, dy := x[i]-mx, y[i]-my
+		sxy += dx * dy
+		sxx += dx * dx
+		syy += dy * dy
+	}
+	if sxx == 0 || syy == 0 {
+		return 0
+	}
+	return sxy / math.Sqrt(sxx*syy)
+}
+
+// The Mandarin callee: answers the zh payment reminder in speech (espeak-ng's
+// Mandarin voice), "是的" to the greeting and "已经还了" to the reminder.
+const zhSpeechProfile = `
+defaults:
+  end_of_speech: 700ms
+  max_wait: 20s
+  max_duration: 2m
+behaviours:
+  paid_zh:
+    kind: person
+    answer_after: 50ms
+    turns: [{text: "是的", voice: "espeak:cmn"}, {text: "已经还了", voice: "espeak:cmn"}]
+    after_turns: wait
+routes:
+  - {match: '.*', behaviour: paid_zh}
+`
+
+// zhFunASRConfig is a config whose zh-CN scripts recognise through the FunASR
+// server at url (English scripts keep pocketsphinx).
+func zhFunASRConfig(t *testing.T, extra, url string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "voxdial.yaml")
+	cfg := fmt.Sprintf(`%s
+engines:
+  asr:
+    default: pocketsphinx
+    locales:
+      zh-CN: {engine: funasr, url: "%s"}
+log: {level: warn}
+`, extra, url)
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// checkSpokenPaid: the call went greet → reminder → already_paid on the
+// callee's words (two recognised turns), not on keys.
+func checkSpokenPaid(t *testing.T, r liveResult, asrSrv *funasrServer) {
+	t.Helper()
+	if r.Disposition != "claims_paid" {
+		t.Fatalf("disposition %q, want claims_paid; transcript %+v", r.Disposition, r.Transcript)
+	}
+	var spoken []string
+	for _, turn := range r.Transcript {
+		if turn.Role == "caller" {
+			if turn.DTMF != "" {
+				t.Fatalf("caller pressed keys: %+v", r.Transcript)
+			}
+			spoken = append(spoken, turn.Text+"→"+turn.Intent)
+		}
+	}
+	if strings.Join(spoken, " ") != "是的→yes 已经还了→paid" {
+		t.Fatalf("caller turns %q; transcript %+v", spoken, r.Transcript)
+	}
+	if got := asrSrv.recognised(); len(got) < 2 {
+		t.Fatalf("the FunASR server recognised %q", got)
+	}
+}
+
+// TestCallZhFunASR: `call --config` with engines.asr.locales.zh-CN set to a
+// FunASR server runs the zh-CN script on a live SIP/RTP call to the
+// simulator; the callee speaks Mandarin and the call routes on the words the
+// server returns.
+func TestCallZhFunASR(t *testing.T) {
+	t.Parallel()
+	far := simtest.Start(t, "zh-speech-profile.yaml", zhSpeechProfile)
+	asrSrv := startFunASR(t, "cmn", "是的", "已经还了", "不是", "转人工")
+	cfg := zhFunASRConfig(t, "", asrSrv.url)
+	code, out, errOut := runCLI(t, "call", "--config", cfg, "--to", "+8613800000001", "--trunk", "sip:"+far.Addr().String(),
+		"--script", zhScript, "--var", "surname=王", "--var", "amount=1200", "--var", "due_date=2026-12-01", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	var r liveResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	checkSpokenPaid(t, r, asrSrv)
+}
