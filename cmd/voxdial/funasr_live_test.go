@@ -353,3 +353,64 @@ func TestCallZhFunASR(t *testing.T) {
 	}
 	checkSpokenPaid(t, r, asrSrv)
 }
+
+// TestServeZhFunASR: `voxdial serve --config` (a child process) runs a zh-CN
+// campaign whose recogniser is the FunASR server of the config's zh-CN
+// locale; the one contact answers in Mandarin and ends claims_paid.
+func TestServeZhFunASR(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a serve process and a whole live call")
+	}
+	t.Parallel()
+	far := simtest.Start(t, "zh-speech-profile.yaml", zhSpeechProfile)
+	asrSrv := startFunASR(t, "cmn", "是的", "已经还了", "不是", "转人工")
+	cfg := zhFunASRConfig(t, fmt.Sprintf("sip: {listen: 127.0.0.1:0}\ntrunks:\n  - {name: sim, uri: 'sip:%s'}", far.Addr()), asrSrv.url)
+	dir := t.TempDir()
+	script, err := filepath.Abs(zhScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvPath := filepath.Join(dir, "contacts.csv")
+	if err := os.WriteFile(csvPath, []byte("phone,surname,amount,due_date\n+8613800000002,王,1200,2026-12-01\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := []string{"--database-url", "sqlite:" + filepath.Join(dir, "voxdial.db")}
+	for _, args := range [][]string{
+		{"campaign", "create", "zh", "--script", script, "--trunk", "sim", "--region", "CN", "--time-zone", "Asia/Shanghai", "--purpose", "collections"},
+		{"campaign", "import", "zh", csvPath},
+		{"campaign", "start", "zh"},
+	} {
+		if code, out, errOut := runCLI(t, append(args, db...)...); code != 0 {
+			t.Fatalf("%v: exit %d\n%s\n%s", args, code, out, errOut)
+		}
+	}
+	node := startServe(t, "serve.log", append([]string{"--config", cfg, "--no-compliance-gate", "--http="}, db...)...)
+	var res struct {
+		State        string
+		Dispositions map[string]int
+		Rows         []struct{ Disposition, LastOutcome string } `json:"rows"`
+	}
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		code, out, _ := runCLI(t, append([]string{"campaign", "results", "zh", "--contacts", "--json"}, db...)...)
+		if code != 0 || json.Unmarshal([]byte(out), &res) != nil {
+			t.Fatalf("campaign results: exit %d: %s", code, out)
+		}
+		if len(res.Rows) == 1 && res.Rows[0].Disposition != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no disposition after 2 minutes: %+v", res)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if err := node.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	_ = node.Wait()
+	if res.Rows[0].Disposition != "claims_paid" {
+		t.Fatalf("results %+v: want claims_paid", res)
+	}
+	if got := asrSrv.recognised(); len(got) < 2 || got[0] != "是的" || got[1] != "已经还了" {
+		t.Fatalf("the FunASR server recognised %q", got)
+	}
+}
