@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/http"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"go.uber.org/zap"
 
 	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/sim/simtest"
@@ -286,7 +289,14 @@ behaviours:
     answer_after: 50ms
     turns: [{text: "是的", voice: "espeak:cmn"}, {text: "已经还了", voice: "espeak:cmn"}]
     after_turns: wait
+  # The second answer is not one of the script's phrases: the classifier's.
+  paid_zh_free:
+    kind: person
+    answer_after: 50ms
+    turns: [{text: "是的", voice: "espeak:cmn"}, {text: "钱我上周就转过去了", voice: "espeak:cmn"}]
+    after_turns: wait
 routes:
+  - {match: '9$', behaviour: paid_zh_free}
   - {match: '.*', behaviour: paid_zh}
 `
 
@@ -311,7 +321,7 @@ log: {level: warn}
 
 // checkSpokenPaid: the call went greet → reminder → already_paid on the
 // callee's words (two recognised turns), not on keys.
-func checkSpokenPaid(t *testing.T, r liveResult, asrSrv *funasrServer) {
+func checkSpokenPaid(t *testing.T, r liveResult, asrSrv *funasrServer, want string) {
 	t.Helper()
 	if r.Disposition != "claims_paid" {
 		t.Fatalf("disposition %q, want claims_paid; transcript %+v", r.Disposition, r.Transcript)
@@ -325,7 +335,7 @@ func checkSpokenPaid(t *testing.T, r liveResult, asrSrv *funasrServer) {
 			spoken = append(spoken, turn.Text+"→"+turn.Intent)
 		}
 	}
-	if strings.Join(spoken, " ") != "是的→yes 已经还了→paid" {
+	if strings.Join(spoken, " ") != want {
 		t.Fatalf("caller turns %q; transcript %+v", spoken, r.Transcript)
 	}
 	if got := asrSrv.recognised(); len(got) < 2 {
@@ -351,7 +361,7 @@ func TestCallZhFunASR(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	checkSpokenPaid(t, r, asrSrv)
+	checkSpokenPaid(t, r, asrSrv, "是的→yes 已经还了→paid")
 }
 
 // TestServeZhFunASR: `voxdial serve --config` (a child process) runs a zh-CN
@@ -413,4 +423,119 @@ func TestServeZhFunASR(t *testing.T) {
 	if got := asrSrv.recognised(); len(got) < 2 || got[0] != "是的" || got[1] != "已经还了" {
 		t.Fatalf("the FunASR server recognised %q", got)
 	}
+}
+
+// TestCallZhEngineFlags: the engines chosen by flags alone — FunASR for
+// zh-CN (--asr-locale), an HTTP TTS server for zh-CN (--tts-locale) and the
+// LLM classifier (--classifier-url) — all serve one live zh-CN call: the
+// prompts come from the TTS server, the Mandarin answers from the FunASR
+// server, and the answer that is none of the script's phrases is classified
+// by the LLM.
+func TestCallZhEngineFlags(t *testing.T) {
+	t.Parallel()
+	far := simtest.Start(t, "zh-speech-profile.yaml", zhSpeechProfile)
+	asrSrv := startFunASR(t, "cmn", "是的", "已经还了", "钱我上周就转过去了", "不是")
+
+	es, err := tts.NewESpeak(tts.ESpeakOptions{DefaultVoice: "cmn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var spokenByServer []string
+	ttsH := tts.NewHTTPHandler(es, zap.NewNop())
+	ttsSrv := httptestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var req struct{ Text string }
+		_ = json.Unmarshal(body, &req)
+		mu.Lock()
+		spokenByServer = append(spokenByServer, req.Text)
+		mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		ttsH.ServeHTTP(w, r)
+	}))
+
+	var asked []string
+	llm := httptestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Model    string
+			Messages []struct{ Role, Content string }
+		}
+		if r.URL.Path != "/v1/chat/completions" || json.NewDecoder(r.Body).Decode(&req) != nil || req.Model != "intent-zh" || len(req.Messages) != 2 {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		said := req.Messages[1].Content
+		mu.Lock()
+		asked = append(asked, said)
+		mu.Unlock()
+		answer := `{"intent": "none", "confidence": 0}`
+		if strings.Contains(said, "转过去了") {
+			answer = `{"intent": "paid", "confidence": 0.9}`
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]string{"role": "assistant", "content": answer}}}})
+	}))
+
+	code, out, errOut := runCLI(t, "call", "--to", "+8613800000009", "--trunk", "sip:"+far.Addr().String(),
+		"--asr-locale", "zh-CN=funasr,"+asrSrv.url, "--tts-locale", "zh-CN=http,"+ttsSrv,
+		"--classifier-url", llm+"/v1", "--classifier-model", "intent-zh",
+		"--script", zhScript, "--var", "surname=王", "--var", "amount=1200", "--var", "due_date=2026-12-01", "--json", "--log-level", "warn")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	var r liveResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	checkSpokenPaid(t, r, asrSrv, "是的→yes 钱我上周就转过去了→paid")
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(strings.Join(spokenByServer, "|"), "安可金融") {
+		t.Errorf("the TTS server was asked for %q: want the greeting", spokenByServer)
+	}
+	if len(asked) != 1 || asked[0] != "钱我上周就转过去了" {
+		t.Errorf("the classifier was asked about %q: want only the answer that is no phrase", asked)
+	}
+}
+
+// TestEngineSelectionErrors: an engine choice that cannot run stops call,
+// serve and demo before anything is dialled (exit 2), naming the key and the flag.
+func TestEngineSelectionErrors(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--asr", "whisper"}, `flag --asr: engines.asr.default: engine "whisper"`},
+		{[]string{"--asr-locale", "zh-CN=funasr"}, "engines.asr.locales.zh-CN.engine: engine funasr needs a url"},
+		{[]string{"--asr-locale", "zh-CN"}, `--asr-locale: "zh-CN": want LOCALE=ENGINE[,URL]`},
+		{[]string{"--tts", "http"}, "flag --tts: engines.tts.default: engine http needs a url"},
+		{[]string{"--tts-locale", "zh-CN=flite"}, "engines.tts.locales.zh-CN: flite has no Mandarin voice"},
+		{[]string{"--asr", "vosk", "--asr-url", "http://127.0.0.1:1"}, "want scheme ws or wss"},
+		{[]string{"--classifier-url", "http://127.0.0.1:1/v1"}, "engines.classifier.model: required"},
+	} {
+		for _, cmd := range [][]string{
+			{"call", "--to", "+15550100001", "--trunk", "sip:127.0.0.1:9"},
+			{"serve", "--database-url", "sqlite:" + filepath.Join(t.TempDir(), "x.db"), "--http="},
+			{"demo", "--calls"},
+			{"demo", "--database-url", "sqlite:" + filepath.Join(t.TempDir(), "y.db")},
+		} {
+			code, _, errOut := runCLI(t, append(cmd, c.args...)...)
+			if code != 2 || !strings.Contains(errOut, c.want) {
+				t.Errorf("%s %v: exit %d, stderr %q; want 2 naming %s", cmd[0], c.args, code, errOut, c.want)
+			}
+		}
+	}
+}
+
+// httptestServer serves h on loopback and returns its base URL.
+func httptestServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: h}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { hs.Close() })
+	return "http://" + ln.Addr().String()
 }
