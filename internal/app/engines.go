@@ -203,11 +203,25 @@ func (e EnginesConfig) check() error {
 // start.
 func (e EnginesConfig) Warnings() []string {
 	var out []string
-	if e.ASR.Default == EnginePocketsphinx && !asr.SphinxBuiltIn {
-		out = append(out, fmt.Sprintf("engines.asr.default: pocketsphinx: %v: live calls hear DTMF only", asr.ErrNotBuiltIn))
+	if !asr.SphinxBuiltIn {
+		if e.ASR.Default == EnginePocketsphinx {
+			out = append(out, fmt.Sprintf("engines.asr.default: pocketsphinx: %v: live calls hear DTMF only", asr.ErrNotBuiltIn))
+		}
+		for _, loc := range sortedKeys(e.ASR.Locales) {
+			if e.ASR.Locales[loc].Engine == EnginePocketsphinx {
+				out = append(out, fmt.Sprintf("engines.asr.locales.%s: pocketsphinx: %v: its calls hear DTMF only", loc, asr.ErrNotBuiltIn))
+			}
+		}
 	}
-	if e.TTS.Default == EngineFlite && !tts.FliteBuiltIn {
-		out = append(out, fmt.Sprintf("engines.tts.default: flite: %v: voice-bot scripts cannot speak", tts.ErrNotBuiltIn))
+	if !tts.FliteBuiltIn {
+		if e.TTS.Default == EngineFlite {
+			out = append(out, fmt.Sprintf("engines.tts.default: flite: %v: voice-bot scripts cannot speak", tts.ErrNotBuiltIn))
+		}
+		for _, loc := range sortedKeys(e.TTS.Locales) {
+			if e.TTS.Locales[loc].Engine == EngineFlite {
+				out = append(out, fmt.Sprintf("engines.tts.locales.%s: flite: %v: its scripts cannot speak", loc, tts.ErrNotBuiltIn))
+			}
+		}
 	}
 	return out
 }
