@@ -60,10 +60,14 @@ func builtInSpeaker(locale string, c EngineChoice) bool {
 	return c.Engine == EngineFlite || (c.Engine == EngineESpeak && isZh(locale))
 }
 
-// newEngineClient is the HTTP client of every engine that goes out over the
-// network (Vosk and FunASR websockets, HTTP TTS, the LLM classifier): the one
-// place to swap in a client that restricts where requests may go.
-func newEngineClient() *http.Client { return &http.Client{} }
+// newEngineClient is the HTTP client for an engine the operator configured at
+// endpoint (a Vosk or FunASR websocket, an HTTP TTS server, the LLM
+// classifier): the one place that decides how engines connect out, and where
+// a client restricted to the named endpoint goes.
+func newEngineClient(endpoint string) *http.Client {
+	_ = endpoint // every engine has a plain client today
+	return &http.Client{}
+}
 
 // HostOptions sets the script host's engines from the config: this is the seam
 // where engines meet live calls. opts.Engines gives each script locale its
@@ -82,14 +86,13 @@ func HostOptions(e EnginesConfig, opts live.Options) (live.Options, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	client := newEngineClient()
 	opts.Engines = func(locale string) live.LocaleEngines {
 		sp := e.SpeechFor(locale)
 		var le live.LocaleEngines
 		switch c := sp.ASR; c.Engine {
 		case EngineVosk, EngineFunASR:
 			le.NewRecognizer = func([]string) (asr.Engine, error) {
-				no := asr.NetOptions{URL: c.URL, HTTPClient: client, Logger: log.Named(c.Engine)}
+				no := asr.NetOptions{URL: c.URL, HTTPClient: newEngineClient(c.URL), Logger: log.Named(c.Engine)}
 				if c.Engine == EngineVosk {
 					return asr.NewVosk(no)
 				}
@@ -99,7 +102,7 @@ func HostOptions(e EnginesConfig, opts live.Options) (live.Options, error) {
 		if c := sp.TTS; !builtInSpeaker(locale, c) {
 			le.NewSynthesizer = func() (tts.Synthesizer, string, error) {
 				if c.Engine == EngineHTTP {
-					syn, err := tts.NewHTTP(tts.HTTPOptions{BaseURL: c.URL, Client: client, Name: "http " + c.URL, Logger: log.Named("tts")})
+					syn, err := tts.NewHTTP(tts.HTTPOptions{BaseURL: c.URL, Client: newEngineClient(c.URL), Name: "http " + c.URL, Logger: log.Named("tts")})
 					return syn, "", err
 				}
 				voice, voices := espeakVoice(locale)
@@ -109,7 +112,7 @@ func HostOptions(e EnginesConfig, opts live.Options) (live.Options, error) {
 		}
 		if cl := e.Classifier.For(locale); cl.URL != "" {
 			c, err := voicebot.NewLLMClassifier(voicebot.LLMOptions{BaseURL: cl.URL, Model: cl.Model, APIKey: cl.APIKey,
-				Timeout: cl.Timeout, Client: client})
+				Timeout: cl.Timeout, Client: newEngineClient(cl.URL)})
 			if err != nil {
 				log.Warn("no intent classifier", zap.String("locale", locale), zap.Error(err))
 			} else {
