@@ -222,59 +222,92 @@ func trimSilence(pcm []int16) []int16 {
 	return pcm[first:last]
 }
 
-// envelope is the log energy of pcm's 10 ms frames.
+// envelope is the log energy of pcm's 10 ms frames that carry sound: pauses
+// (a gap the line inserted, or the speaker's own) are left out, so that
+// timing on the line does not change it.
 func envelope(pcm []int16) []float64 {
 	const n = media.SampleRate / 100
 	out := make([]float64, 0, len(pcm)/n)
 	for i := 0; i+n <= len(pcm); i += n {
-		out = append(out, math.Log1p(rms(pcm[i:i+n])))
+		if e := rms(pcm[i : i+n]); e >= funasrSpeechRMS/4 {
+			out = append(out, math.Log1p(e))
+		}
 	}
 	return out
 }
 
-// similarity of two envelopes: the best Pearson correlation over lags of up to
-// 100 ms, scaled by the ratio of their lengths (a short word does not match a
-// long sentence that starts like it).
+// similarity of two envelopes, 0..1: one minus the mean distance along the
+// best time warping (dynamic time warping within a band) of the two, each
+// normalised to zero mean and unit variance, scaled by the ratio of their
+// lengths (a short word does not match a long sentence that starts like it).
+// The warping absorbs what the phone line does to timing: jitter, a late
+// packet's gap filled with silence, an edge frame more or less.
 func similarity(a, b []float64) float64 {
-	if len(a) == 0 || len(b) == 0 {
+	if len(a) < 5 || len(b) < 5 {
 		return 0
 	}
-	best := -1.0
-	for lag := -10; lag <= 10; lag++ {
-		var xs, ys []float64
-		for i := range a {
-			if j := i + lag; j >= 0 && j < len(b) {
-				xs, ys = append(xs, a[i]), append(ys, b[j])
-			}
-		}
-		if len(xs) < 10 {
-			continue
-		}
-		best = max(best, pearson(xs, ys))
+	a, b = znorm(a), znorm(b)
+	n, m := len(a), len(b)
+	band := 30 + abs(n-m) // frames: 300 ms beyond the length difference
+	inf := math.Inf(1)
+	prev, cur := make([]float64, m+1), make([]float64, m+1)
+	prevLen, curLen := make([]int, m+1), make([]int, m+1)
+	for j := range prev {
+		prev[j] = inf
 	}
-	return best * float64(min(len(a), len(b))) / float64(max(len(a), len(b)))
+	prev[0] = 0
+	for i := 1; i <= n; i++ {
+		for j := range cur {
+			cur[j], curLen[j] = inf, 0
+		}
+		for j := max(1, i*m/n-band); j <= min(m, i*m/n+band); j++ {
+			d := math.Abs(a[i-1] - b[j-1])
+			best, bl := prev[j-1], prevLen[j-1]
+			if prev[j] < best {
+				best, bl = prev[j], prevLen[j]
+			}
+			if cur[j-1] < best {
+				best, bl = cur[j-1], curLen[j-1]
+			}
+			cur[j], curLen[j] = best+d, bl+1
+		}
+		prev, cur = cur, prev
+		prevLen, curLen = curLen, prevLen
+	}
+	if math.IsInf(prev[m], 1) {
+		return 0
+	}
+	score := max(0, 1-prev[m]/float64(prevLen[m]))
+	return score * float64(min(n, m)) / float64(max(n, m))
 }
 
-func pearson(x, y []float64) float64 {
-	var mx, my float64
-	for i := range x {
-		mx += x[i]
-		my += y[i]
+func abs(x int) int {
+	if x < 0 {
+		return -x
 	}
-	mx /= float64(len(x))
-	my /= float64(len(y))
-	var sxy, sxx, syy float64
-	for i := range x {
-		dx, dy := x[i]-mx, y[i]-my
-		sxy += dx * dy
-		sxx += dx * dx
-		syy += dy * dy
-	}
-	if sxx == 0 || syy == 0 {
-		return 0
-	}
-	return sxy / math.Sqrt(sxx*syy)
+	return x
 }
+
+func znorm(x []float64) []float64 {
+	var mean, sq float64
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	for _, v := range x {
+		sq += (v - mean) * (v - mean)
+	}
+	sd := math.Sqrt(sq / float64(len(x)))
+	if sd == 0 {
+		sd = 1
+	}
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = (v - mean) / sd
+	}
+	return out
+}
+
 
 // The Mandarin callee: answers the zh payment reminder in speech (espeak-ng's
 // Mandarin voice), "是的" to the greeting and "已经还了" to the reminder.
@@ -538,4 +571,46 @@ func httptestServer(t *testing.T, h http.Handler) string {
 	go func() { _ = hs.Serve(ln) }()
 	t.Cleanup(func() { hs.Close() })
 	return "http://" + ln.Addr().String()
+}
+
+// The test server's matcher recognises an utterance after the phone line:
+// G.711 companding and a gap of silence inserted mid-sentence (a late
+// packet's place filled on the media clock), and tells utterances apart.
+func TestFunASRMatcher(t *testing.T) {
+	t.Parallel()
+	utts := []string{"是的", "已经还了", "钱我上周就转过去了", "不是", "转人工"}
+	srv := startFunASR(t, "cmn", utts...)
+	syn, err := tts.NewESpeak(tts.ESpeakOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, u := range utts {
+		var pcm []int16
+		if err := syn.Synthesize(context.Background(), tts.Request{Text: u, Voice: "cmn", Rate: media.SampleRate}, func(p []int16) error {
+			pcm = append(pcm, p...)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		law := make([]byte, len(pcm))
+		media.MulawEncode(law, pcm)
+		media.MulawDecode(pcm, law)
+		cut := len(pcm) / 3
+		var line []int16
+		if i%2 == 0 {
+			line = append(append(append(line, pcm[:cut]...), make([]int16, 160*(4+i))...), pcm[cut:]...) // 80-160 ms of silence
+		} else {
+			line = pcm
+		}
+		if got := srv.transcribe(trimSilence(line)); got != u {
+			t.Errorf("%q heard as %q", u, got)
+		}
+	}
+	noise := make([]int16, 8000)
+	for i := range noise {
+		noise[i] = int16((i*7919)%2001 - 1000)
+	}
+	if got := srv.transcribe(trimSilence(noise)); got != "" {
+		t.Errorf("noise heard as %q", got)
+	}
 }
