@@ -308,7 +308,6 @@ func znorm(x []float64) []float64 {
 	return out
 }
 
-
 // The Mandarin callee: answers the zh payment reminder in speech (espeak-ng's
 // Mandarin voice), "是的" to the greeting and "已经还了" to the reminder.
 const zhSpeechProfile = `
