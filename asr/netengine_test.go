@@ -442,7 +442,7 @@ func TestNetNoRedirect(t *testing.T) {
 	}))
 	t.Cleanup(outer.Close)
 	eng := newNet(t, "vosk", "ws"+strings.TrimPrefix(outer.URL, "http"), nil)
-	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: asrtest.Grammar()})
+	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: evalset.Grammar()})
 	if err == nil {
 		r.Close()
 		t.Fatal("connected through a redirect")

@@ -58,6 +58,7 @@ flags below override them.`,
 	f.cfg.String("listen", "sip.listen", "", "SIP listen address (overrides sip.listen)", func(c *app.Config, v string) { c.SIP.Listen = v })
 	f.cfg.String("rtp-ports", "rtp.ports", "", "RTP port range MIN-MAX (overrides rtp.ports)", func(c *app.Config, v string) { c.RTP.Ports = v })
 	f.cfg.String("log-level", "log.level", "", "debug | info | warn | error (overrides log.level)", func(c *app.Config, v string) { c.Log.Level = v })
+	addEngineFlags(f.cfg)
 	return cmd
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,13 +51,13 @@ type configFlags struct {
 
 type configBind struct {
 	flag, path string
-	apply      func(*app.Config)
+	apply      func(*app.Config) error
 }
 
 func newConfigFlags(cmd *cobra.Command) *configFlags { return &configFlags{fs: cmd.Flags()} }
 
 func (b *configFlags) bind(flag, path string, apply func(*app.Config)) {
-	b.binds = append(b.binds, configBind{flag, path, apply})
+	b.binds = append(b.binds, configBind{flag, path, func(c *app.Config) error { apply(c); return nil }})
 }
 
 func (b *configFlags) String(name, path, def, usage string, set func(*app.Config, string)) {
@@ -96,16 +97,79 @@ func (b *configFlags) load(path string) (*config, error) {
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	for _, bd := range b.binds {
-		if b.fs.Changed(bd.flag) {
-			bd.apply(c)
-			c.SetOrigin(bd.path, "flag --"+bd.flag)
-		}
+	if err := b.apply(c); err != nil {
+		return nil, err
 	}
 	if err := c.Validate(); err != nil {
 		return nil, usageErr("%v", err)
 	}
 	return &config{c}, nil
+}
+
+// apply sets the keys of the flags that were given, over c (read from the
+// file and the environment), and records where each came from.
+func (b *configFlags) apply(c *app.Config) error {
+	if b == nil {
+		return nil
+	}
+	for _, bd := range b.binds {
+		if b.fs.Changed(bd.flag) {
+			if err := bd.apply(c); err != nil {
+				return usageErr("--%s: %v", bd.flag, err)
+			}
+			c.SetOrigin(bd.path, "flag --"+bd.flag)
+		}
+	}
+	return nil
+}
+
+// addEngineFlags binds the engines keys that have flags: each kind's default
+// engine and its server, one locale's engine (repeatable), and the LLM
+// classifier.
+func addEngineFlags(b *configFlags) {
+	b.String("asr", "engines.asr.default", "", "speech recogniser: pocketsphinx, vosk or funasr (overrides engines.asr.default)",
+		func(c *app.Config, v string) { c.Engines.ASR.Default = v })
+	b.String("asr-url", "engines.asr.url", "", "the recogniser's server, ws://… (vosk, funasr)", func(c *app.Config, v string) { c.Engines.ASR.URL = v })
+	b.engineLocales("asr-locale", "engines.asr.locales", "recogniser of one script locale, LOCALE=ENGINE[,URL] (repeatable), e.g. zh-CN=funasr,ws://127.0.0.1:10095",
+		func(c *app.Config) *map[string]app.EngineChoice { return &c.Engines.ASR.Locales })
+	b.String("tts", "engines.tts.default", "", "synthesiser: flite, espeak or http (overrides engines.tts.default)",
+		func(c *app.Config, v string) { c.Engines.TTS.Default = v })
+	b.String("tts-url", "engines.tts.url", "", "the synthesiser's server, http://… (http)", func(c *app.Config, v string) { c.Engines.TTS.URL = v })
+	b.engineLocales("tts-locale", "engines.tts.locales", "synthesiser of one script locale, LOCALE=ENGINE[,URL] (repeatable), e.g. zh-CN=espeak",
+		func(c *app.Config) *map[string]app.EngineChoice { return &c.Engines.TTS.Locales })
+	b.String("classifier-url", "engines.classifier.url", "", "LLM intent classifier, an OpenAI-compatible base URL (http://…/v1)",
+		func(c *app.Config, v string) { c.Engines.Classifier.URL = v })
+	b.String("classifier-model", "engines.classifier.model", "", "the classifier's model", func(c *app.Config, v string) { c.Engines.Classifier.Model = v })
+}
+
+// engineLocales binds a repeatable LOCALE=ENGINE[,URL] flag to one of the
+// engines' locale maps (each value sets, or replaces, its locale's entry).
+func (b *configFlags) engineLocales(name, path, usage string, field func(*app.Config) *map[string]app.EngineChoice) {
+	v := b.fs.StringArray(name, nil, usage)
+	b.binds = append(b.binds, configBind{name, path, func(c *app.Config) error {
+		m := field(c)
+		for _, kv := range *v {
+			loc, choice, ok := strings.Cut(kv, "=")
+			eng, url, _ := strings.Cut(choice, ",")
+			if !ok || strings.TrimSpace(loc) == "" || strings.TrimSpace(eng) == "" {
+				return fmt.Errorf("%q: want LOCALE=ENGINE[,URL], e.g. zh-CN=funasr,ws://127.0.0.1:10095", kv)
+			}
+			if *m == nil {
+				*m = map[string]app.EngineChoice{}
+			}
+			loc = strings.TrimSpace(loc)
+			for k := range *m {
+				if strings.EqualFold(k, loc) {
+					delete(*m, k) // the flag replaces the file's entry, whatever its case
+				}
+			}
+			(*m)[loc] = app.EngineChoice{Engine: strings.TrimSpace(eng), URL: strings.TrimSpace(url)}
+			c.SetOrigin(path+"."+loc, "flag --"+name)
+			c.SetOrigin(path+"."+loc+".engine", "flag --"+name)
+			c.SetOrigin(path+"."+loc+".url", "flag --"+name)
+		}
+		return nil
+	}})
 }
 
 // nodeErr maps an error building a node to an exit code: a configuration the

@@ -71,6 +71,8 @@ congestion) with a short step script, and print each call's result.`,
 	fl.DurationVar(&timeout, "timeout", 5*time.Minute, "campaign: give up after this long")
 	fl.StringVar(&dash.addr, "http", "", "campaign: serve the dashboard here while the demo runs (prints the URL and a login)")
 	fl.BoolVar(&dash.stay, "keep-serving", false, "campaign: with --http, keep serving the dashboard after the campaign until Ctrl-C")
+	f.engines = newConfigFlags(cmd)
+	addEngineFlags(f.engines)
 	return cmd
 }
 
@@ -80,6 +82,7 @@ type demoFlags struct {
 	recordDir   string
 	logLevel    string
 	ringTimeout time.Duration
+	engines     *configFlags // the engines flags, over the config file's
 }
 
 func runDemo(ctx context.Context, f demoFlags, stdout, stderr io.Writer) error {
@@ -89,6 +92,9 @@ func runDemo(ctx context.Context, f demoFlags, stdout, stderr io.Writer) error {
 	}
 	cfg.Log.Level = f.logLevel
 	cfg.SetOrigin("log.level", "flag --log-level")
+	if err := f.engines.apply(cfg); err != nil {
+		return err
+	}
 	if err := cfg.Validate(); err != nil {
 		return usageErr("%v", err)
 	}

@@ -106,6 +106,9 @@ func runDemoCampaign(ctx context.Context, f demoFlags, dbURL string, timeout tim
 		return err
 	}
 	defer cleanupDB()
+	if err := f.engines.apply(cfg); err != nil {
+		return err
+	}
 	if err := cfg.Validate(); err != nil {
 		return usageErr("%v", err)
 	}

@@ -81,6 +81,7 @@ otherwise kept in this process. With Redis unreachable, no call is placed.`,
 		func(c *app.Config, v []string) { c.HTTP.TrustedProxies = v })
 	b.Bool("http-insecure-cookies", "http.insecure_cookies", false, "session cookies without the Secure flag (plain HTTP on a non-local address)",
 		func(c *app.Config, v bool) { c.HTTP.InsecureCookies = v })
+	addEngineFlags(b)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		cfg, err := b.load(configPath)
 		if err != nil {

@@ -224,39 +224,75 @@ func TestSpeechFor(t *testing.T) {
 
 func TestHostOptions(t *testing.T) {
 	t.Parallel()
-	base := Defaults().Engines
-	// The defaults: the host's own engines.
-	o, err := HostOptions(base, liveOptions())
-	if err != nil || o.NewRecognizer != nil || o.NewSpeaker != nil {
-		t.Fatalf("defaults: %v", err)
+	zhFunASR := Defaults().Engines
+	zhFunASR.ASR.Locales = map[string]EngineChoice{"zh-CN": {Engine: EngineFunASR, URL: "ws://127.0.0.1:1"}}
+	zhHTTP := zhFunASR
+	zhHTTP.TTS = EngineConfig{Default: EngineFlite, Locales: map[string]EngineChoice{"zh": {Engine: EngineHTTP, URL: "http://127.0.0.1:1"}}}
+	zhHTTP.Classifier = ClassifierConfig{URL: "http://127.0.0.1:1/v1", Model: "m", Locales: map[string]ClassifierLocaleChoice{"zh-CN": {Model: "qwen"}}}
+	allVosk := Defaults().Engines
+	allVosk.ASR = EngineConfig{Default: EngineVosk, URL: "ws://127.0.0.1:2"}
+	allVosk.TTS = EngineConfig{Default: EngineESpeak}
+	type want struct{ asr, tts string } // "" = the host's own
+	for name, c := range map[string]struct {
+		e     EnginesConfig
+		byLoc map[string]want
+		llm   map[string]bool
+	}{
+		"defaults":  {Defaults().Engines, map[string]want{"en-US": {}, "zh-CN": {}}, nil},
+		"zh funasr": {zhFunASR, map[string]want{"en-US": {}, "zh-CN": {asr: "funasr"}, "zh-TW": {}}, nil},
+		"zh http tts, classifier": {zhHTTP, map[string]want{"en-US": {}, "zh-CN": {asr: "funasr", tts: "http http://127.0.0.1:1"}, "zh-TW": {tts: "http http://127.0.0.1:1"}},
+			map[string]bool{"en-US": true, "zh-CN": true, "zh-TW": true}},
+		"vosk, espeak": {allVosk, map[string]want{"en-US": {asr: "vosk", tts: "espeak"}, "zh-CN": {asr: "vosk"}}, nil},
+	} {
+		o, err := HostOptions(c.e, liveOptions())
+		if err != nil || o.Engines == nil || o.NewRecognizer != nil || o.NewSpeaker != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for loc, w := range c.byLoc {
+			le := o.Engines(loc)
+			got := want{}
+			if le.NewRecognizer != nil {
+				eng, err := le.NewRecognizer(nil)
+				if err != nil {
+					t.Fatalf("%s %s: recogniser: %v", name, loc, err)
+				}
+				got.asr = eng.Name()
+			}
+			if le.NewSynthesizer != nil {
+				syn, _, err := le.NewSynthesizer()
+				if err != nil {
+					t.Fatalf("%s %s: synthesiser: %v", name, loc, err)
+				}
+				got.tts = syn.Name()
+			}
+			if got != w {
+				t.Errorf("%s %s: engines %+v, want %+v", name, loc, got, w)
+			}
+			if (le.Classifier != nil) != c.llm[loc] {
+				t.Errorf("%s %s: classifier %v, want %v", name, loc, le.Classifier != nil, c.llm[loc])
+			}
+		}
 	}
-	// A Vosk server as the recogniser: wired.
-	vosk := base
-	vosk.ASR = EngineConfig{Default: EngineVosk, URL: "ws://127.0.0.1:1"}
-	if o, err = HostOptions(vosk, liveOptions()); err != nil || o.NewRecognizer == nil {
-		t.Fatalf("vosk: %v", err)
-	}
-	if eng, err := o.NewRecognizer(nil); err != nil || eng.Name() != "vosk" {
-		t.Fatalf("vosk engine %v %v", eng, err)
-	}
-	// Not yet for live calls: refused, naming the key.
+	// What cannot run: refused, naming the key.
 	for name, c := range map[string]struct {
 		e    func(*EnginesConfig)
 		want string
 	}{
-		"per-locale asr": {func(e *EnginesConfig) {
-			e.ASR.Locales = map[string]EngineChoice{"zh-CN": {Engine: EngineFunASR, URL: "ws://x:1"}}
-		}, "engines.asr.locales.zh-CN"},
-		"http tts":       {func(e *EnginesConfig) { e.TTS = EngineConfig{Default: EngineHTTP, URL: "http://x:1"} }, "engines.tts.default"},
-		"flite for zh":   {func(e *EnginesConfig) { e.TTS.Locales = map[string]EngineChoice{"zh-CN": {Engine: EngineFlite}} }, "engines.tts.locales.zh-CN"},
-		"llm classifier": {func(e *EnginesConfig) { e.Classifier = ClassifierConfig{URL: "http://x:1/v1", Model: "m"} }, "engines.classifier"},
+		"unknown asr": {func(e *EnginesConfig) { e.ASR.Default = "whisper" }, `engines.asr.default: engine "whisper" unknown`},
+		"funasr without url": {func(e *EnginesConfig) {
+			e.ASR.Locales = map[string]EngineChoice{"zh-CN": {Engine: EngineFunASR}}
+		}, "engines.asr.locales.zh-CN: engine funasr needs a url"},
+		"unknown tts":      {func(e *EnginesConfig) { e.TTS.Default = "polly" }, `engines.tts.default: engine "polly" unknown`},
+		"http without url": {func(e *EnginesConfig) { e.TTS = EngineConfig{Default: EngineHTTP} }, "engines.tts.default: engine http needs a url"},
+		"flite for zh":     {func(e *EnginesConfig) { e.TTS.Locales = map[string]EngineChoice{"zh-CN": {Engine: EngineFlite}} }, "engines.tts.locales.zh-CN: flite has no Mandarin voice"},
+		"classifier model": {func(e *EnginesConfig) { e.Classifier = ClassifierConfig{URL: "http://x:1/v1"} }, "engines.classifier.model"},
 	} {
 		e := Defaults().Engines
 		c.e(&e)
 		_, err := HostOptions(e, liveOptions())
 		var ce *ConfigError
-		if !errors.Is(err, ErrNotLive) || !errors.As(err, &ce) || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: error %v, want ErrNotLive naming %s", name, err, c.want)
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want a ConfigError naming %s", name, err, c.want)
 		}
 	}
 }

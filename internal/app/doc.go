@@ -16,8 +16,12 @@
 //     goroutines in Run in the stage that matches when it must stop — state
 //     (stops last), delivery, or web — never with a bare `go`.
 //   - A speech engine for live calls: HostOptions in engines.go is the seam
-//     between engines.* and the script host (voicebot/live); engines it cannot
-//     wire yet return an error wrapping ErrNotLive that names the key.
+//     between engines.* and the script host (voicebot/live): it answers the
+//     host's per-locale question (live.Options.Engines) with the locale's
+//     recogniser, synthesiser and classifier, and refuses (a ConfigError
+//     naming the key) what cannot run. Engines that go out over HTTP or
+//     websockets get their client from newEngineClient, the one place to
+//     change how they connect. Engine flags: addEngineFlags in cmd/voxdial.
 //   - A codec: Config.Codecs maps rtp.codecs names to media codecs.
 //
 // # Shutdown order

@@ -3,18 +3,17 @@ package app
 import (
 	"errors"
 	"fmt"
+	"github.com/voxdial/voxdial/internal/safehttp"
+	"net/http"
 	"strings"
 
 	"go.uber.org/zap"
 
 	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/tts"
+	"github.com/voxdial/voxdial/voicebot"
 	"github.com/voxdial/voxdial/voicebot/live"
 )
-
-// ErrNotLive: the configured engine exists but live calls cannot use it yet
-// (the script host has one recogniser and one speaker for every script).
-var ErrNotLive = errors.New("not yet supported for live calls")
 
 // Speech is the engines a script of one locale gets.
 type Speech struct {
@@ -52,66 +51,154 @@ func lookupLocale[V any](m map[string]V, locale string) (V, bool) {
 	return zero, false
 }
 
-// builtInTTS is what the script host's prompt speaker does for a locale:
-// flite, and espeak-ng's Mandarin voice for zh-*.
-func builtInTTS(locale string) string {
-	if strings.HasPrefix(strings.ToLower(locale), "zh") {
-		return EngineESpeak
-	}
-	return EngineFlite
+// isZh: Chinese scripts, which flite cannot speak.
+func isZh(locale string) bool { return strings.HasPrefix(strings.ToLower(locale), "zh") }
+
+// builtInSpeaker reports whether the host's own prompt speaker (flite, and
+// espeak-ng's Mandarin voice for zh-*) is what choice asks for in locale:
+// flite, or espeak for zh-*.
+func builtInSpeaker(locale string, c EngineChoice) bool {
+	return c.Engine == EngineFlite || (c.Engine == EngineESpeak && isZh(locale))
 }
 
-// HostOptions sets a script host's engines (opts.NewRecognizer,
-// opts.NewSpeaker) from the config: this is the seam where engines meet live
-// calls. The recogniser is the default engine (pocketsphinx, or a Vosk or
-// FunASR server); the speaker is the prompt speaker (flite, espeak-ng for
-// zh-*). A choice the host cannot honour yet is an error wrapping ErrNotLive
-// that names the key; an engine this build lacks (pocketsphinx or flite
-// without cgo) fails on first use with asr.ErrNotBuiltIn / tts.ErrNotBuiltIn
-// and is reported by Warnings.
+// newEngineClient is the HTTP client for an engine the operator configured at
+// endpoint (a Vosk or FunASR websocket, an HTTP TTS server, the LLM
+// classifier): the one place that decides how engines connect out, and where
+// a client restricted to the named endpoint goes.
+func newEngineClient(endpoint string) *http.Client {
+	// Only the configured endpoint's host:port may be private or loopback; no redirects.
+	return safehttp.ForEndpoint(endpoint, nil, safehttp.Options{})
+}
+
+// HostOptions sets the script host's engines from the config: this is the seam
+// where engines meet live calls. opts.Engines gives each script locale its
+// recogniser (pocketsphinx, a Vosk or FunASR server), prompt speaker (flite —
+// espeak-ng's Mandarin voice for zh-* —, espeak-ng, an HTTP TTS server) and
+// LLM classifier, resolved by SpeechFor. An unknown engine, a network engine
+// without a url, or flite asked to speak Mandarin is a *ConfigError naming the
+// key; an engine this build lacks (pocketsphinx or flite without cgo) fails on
+// first use with asr.ErrNotBuiltIn / tts.ErrNotBuiltIn and is reported by
+// Warnings.
 func HostOptions(e EnginesConfig, opts live.Options) (live.Options, error) {
-	var errs []error
+	if err := e.check(); err != nil {
+		return opts, &ConfigError{Err: err}
+	}
 	log := opts.Logger
 	if log == nil {
 		log = zap.NewNop()
 	}
-	switch e.ASR.Default {
-	case EnginePocketsphinx:
-		// The host's default recogniser.
-	case EngineVosk, EngineFunASR:
-		eng, url := e.ASR.Default, e.ASR.URL
-		opts.NewRecognizer = func([]string) (asr.Engine, error) {
-			no := asr.NetOptions{URL: url, Logger: log.Named(eng)}
-			if eng == EngineVosk {
-				return asr.NewVosk(no)
+	opts.Engines = func(locale string) live.LocaleEngines {
+		sp := e.SpeechFor(locale)
+		var le live.LocaleEngines
+		switch c := sp.ASR; c.Engine {
+		case EngineVosk, EngineFunASR:
+			le.NewRecognizer = func([]string) (asr.Engine, error) {
+				no := asr.NetOptions{URL: c.URL, HTTPClient: newEngineClient(c.URL), Logger: log.Named(c.Engine)}
+				if c.Engine == EngineVosk {
+					return asr.NewVosk(no)
+				}
+				return asr.NewFunASR(no)
 			}
-			return asr.NewFunASR(no)
 		}
-	default:
-		errs = append(errs, fmt.Errorf("engines.asr.default: engine %q unknown", e.ASR.Default))
-	}
-	def := EngineChoice{Engine: e.ASR.Default, URL: e.ASR.URL}
-	for _, loc := range sortedKeys(e.ASR.Locales) {
-		if c := e.ASR.Locales[loc]; c != def {
-			errs = append(errs, fmt.Errorf("engines.asr.locales.%s: engine %s: per-locale recognisers are %w (the script host has one recogniser for every script: set engines.asr.default)",
-				loc, c.Engine, ErrNotLive))
+		if c := sp.TTS; !builtInSpeaker(locale, c) {
+			le.NewSynthesizer = func() (tts.Synthesizer, string, error) {
+				if c.Engine == EngineHTTP {
+					syn, err := tts.NewHTTP(tts.HTTPOptions{BaseURL: c.URL, Client: newEngineClient(c.URL), Name: "http " + c.URL, Logger: log.Named("tts")})
+					return syn, "", err
+				}
+				voice, voices := espeakVoice(locale)
+				syn, err := tts.NewESpeak(tts.ESpeakOptions{DefaultVoice: voice, Voices: voices, Logger: log.Named("tts")})
+				return syn, "", err
+			}
 		}
-	}
-	if e.TTS.Default != EngineFlite {
-		errs = append(errs, fmt.Errorf("engines.tts.default: engine %s is %w (the prompt speaker speaks flite, and espeak-ng for zh-*)", e.TTS.Default, ErrNotLive))
-	}
-	for _, loc := range sortedKeys(e.TTS.Locales) {
-		if c := e.TTS.Locales[loc]; c.Engine != builtInTTS(loc) || c.URL != "" {
-			errs = append(errs, fmt.Errorf("engines.tts.locales.%s: engine %s is %w for this locale (the prompt speaker speaks %s here)", loc, c.Engine, ErrNotLive, builtInTTS(loc)))
+		if cl := e.Classifier.For(locale); cl.URL != "" {
+			c, err := voicebot.NewLLMClassifier(voicebot.LLMOptions{BaseURL: cl.URL, Model: cl.Model, APIKey: cl.APIKey,
+				Timeout: cl.Timeout, Client: newEngineClient(cl.URL)})
+			if err != nil {
+				log.Warn("no intent classifier", zap.String("locale", locale), zap.Error(err))
+			} else {
+				le.Classifier = c
+			}
 		}
-	}
-	if e.Classifier.URL != "" {
-		errs = append(errs, fmt.Errorf("engines.classifier: the LLM intent classifier is %w (the live runtime matches phrases)", ErrNotLive))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return opts, &ConfigError{Err: err}
+		return le
 	}
 	return opts, nil
+}
+
+// espeakVoice is espeak-ng's voice for a locale's prompts, and the voices to
+// accept (nil: espeak's usual English and Mandarin ones).
+func espeakVoice(locale string) (string, []string) {
+	lang, _, _ := strings.Cut(strings.ToLower(locale), "-")
+	switch lang {
+	case "zh":
+		return "cmn", nil
+	case "en", "":
+		return "en-us", nil
+	}
+	return lang, []string{lang}
+}
+
+// For resolves the classifier of a locale: its own url and model over the
+// default's. An empty URL: no classifier.
+func (c ClassifierConfig) For(locale string) ClassifierConfig {
+	out := c
+	out.Locales = nil
+	if o, ok := lookupLocale(c.Locales, locale); ok {
+		if o.URL != "" {
+			out.URL = o.URL
+		}
+		if o.Model != "" {
+			out.Model = o.Model
+		}
+	}
+	return out
+}
+
+// check is what HostOptions refuses: engines it does not know, network
+// engines without a url, flite for Mandarin. (Config.Validate reports the
+// same with file positions; this guards a config built in code.)
+func (e EnginesConfig) check() error {
+	var errs []error
+	asrOK := func(key string, c EngineChoice) {
+		switch c.Engine {
+		case EnginePocketsphinx:
+		case EngineVosk, EngineFunASR:
+			if c.URL == "" {
+				errs = append(errs, fmt.Errorf("%s: engine %s needs a url (ws://…)", key, c.Engine))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("%s: engine %q unknown: want one of %s", key, c.Engine, names(asrEngines)))
+		}
+	}
+	ttsOK := func(key, locale string, c EngineChoice) {
+		switch c.Engine {
+		case EngineFlite:
+			if locale != "" && isZh(locale) {
+				errs = append(errs, fmt.Errorf("%s: flite has no Mandarin voice: want espeak or http", key))
+			}
+		case EngineESpeak:
+		case EngineHTTP:
+			if c.URL == "" {
+				errs = append(errs, fmt.Errorf("%s: engine http needs a url (http://…)", key))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("%s: engine %q unknown: want one of %s", key, c.Engine, names(ttsEngines)))
+		}
+	}
+	asrOK("engines.asr.default", EngineChoice{Engine: e.ASR.Default, URL: e.ASR.URL})
+	for _, loc := range sortedKeys(e.ASR.Locales) {
+		asrOK("engines.asr.locales."+loc, e.ASR.Locales[loc])
+	}
+	ttsOK("engines.tts.default", "", EngineChoice{Engine: e.TTS.Default, URL: e.TTS.URL})
+	for _, loc := range sortedKeys(e.TTS.Locales) {
+		ttsOK("engines.tts.locales."+loc, loc, e.TTS.Locales[loc])
+	}
+	if cl := e.Classifier; cl.URL == "" && len(cl.Locales) > 0 {
+		errs = append(errs, errors.New("engines.classifier.url: required when engines.classifier.locales is set"))
+	} else if cl.URL != "" && cl.Model == "" {
+		errs = append(errs, errors.New("engines.classifier.model: required with engines.classifier.url"))
+	}
+	return errors.Join(errs...)
 }
 
 // Warnings are the configured engines this build lacks: calls go on without
@@ -120,11 +207,25 @@ func HostOptions(e EnginesConfig, opts live.Options) (live.Options, error) {
 // start.
 func (e EnginesConfig) Warnings() []string {
 	var out []string
-	if e.ASR.Default == EnginePocketsphinx && !asr.SphinxBuiltIn {
-		out = append(out, fmt.Sprintf("engines.asr.default: pocketsphinx: %v: live calls hear DTMF only", asr.ErrNotBuiltIn))
+	if !asr.SphinxBuiltIn {
+		if e.ASR.Default == EnginePocketsphinx {
+			out = append(out, fmt.Sprintf("engines.asr.default: pocketsphinx: %v: live calls hear DTMF only", asr.ErrNotBuiltIn))
+		}
+		for _, loc := range sortedKeys(e.ASR.Locales) {
+			if e.ASR.Locales[loc].Engine == EnginePocketsphinx {
+				out = append(out, fmt.Sprintf("engines.asr.locales.%s: pocketsphinx: %v: its calls hear DTMF only", loc, asr.ErrNotBuiltIn))
+			}
+		}
 	}
-	if e.TTS.Default == EngineFlite && !tts.FliteBuiltIn {
-		out = append(out, fmt.Sprintf("engines.tts.default: flite: %v: voice-bot scripts cannot speak", tts.ErrNotBuiltIn))
+	if !tts.FliteBuiltIn {
+		if e.TTS.Default == EngineFlite {
+			out = append(out, fmt.Sprintf("engines.tts.default: flite: %v: voice-bot scripts cannot speak", tts.ErrNotBuiltIn))
+		}
+		for _, loc := range sortedKeys(e.TTS.Locales) {
+			if e.TTS.Locales[loc].Engine == EngineFlite {
+				out = append(out, fmt.Sprintf("engines.tts.locales.%s: flite: %v: its scripts cannot speak", loc, tts.ErrNotBuiltIn))
+			}
+		}
 	}
 	return out
 }

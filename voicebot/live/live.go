@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/media"
+	"github.com/voxdial/voxdial/tts"
 	"github.com/voxdial/voxdial/voicebot"
 )
 
@@ -50,6 +52,27 @@ type Options struct {
 	// Transfers, when set, gives a call's transfer admission (the campaign
 	// runner's agents); nil for a call, or no Transfers, transfers at once.
 	Transfers func(callID string) TransferAdmitter
+	// Engines, when set, chooses the engines of scripts in a locale (the
+	// script's locale:, BCP 47), asked once per locale on its first script.
+	// What it leaves nil takes the host-wide default: NewRecognizer,
+	// NewSpeaker, no classifier.
+	Engines func(locale string) LocaleEngines
+}
+
+// LocaleEngines are the engines of one script locale.
+type LocaleEngines struct {
+	// NewRecognizer makes the locale's recogniser, once, on its first
+	// voice-bot script; nil: the host's (Options.NewRecognizer). An error
+	// leaves the locale's calls hearing DTMF and silence only (logged).
+	NewRecognizer func(vocabulary []string) (asr.Engine, error)
+	// NewSynthesizer makes the engine that speaks the locale's prompts through
+	// a prompt cache of its own (a PromptSpeaker), and the voice a script's
+	// "default" voice means ("" for the engine's own); nil: the host's speaker
+	// (Options.NewSpeaker).
+	NewSynthesizer func() (tts.Synthesizer, string, error)
+	// Classifier, when set, is asked about utterances the phrase matcher
+	// cannot match exactly (voicebot.LLMClassifier).
+	Classifier voicebot.Classifier
 }
 
 // TransferAdmitter decides whether a voice bot's transfer may go ahead: a
@@ -92,6 +115,20 @@ type Host struct {
 
 	asrOnce sync.Once
 	asr     asr.Engine
+
+	locales map[string]*localeState // by lower-case locale; under mu
+}
+
+// localeState is one locale's engines, made once each on first use.
+type localeState struct {
+	engines LocaleEngines
+
+	speakerOnce sync.Once
+	speaker     voicebot.Speaker
+	speakerErr  error
+
+	asrOnce sync.Once
+	asr     asr.Engine
 }
 
 // NewHost returns a Host.
@@ -110,7 +147,23 @@ func NewHost(opts Options) *Host {
 			return asr.NewSphinx(asr.SphinxOptions{Vocabulary: vocab})
 		}
 	}
-	return &Host{opts: opts, log: opts.Logger, scripts: map[string]*voicebot.Script{}}
+	return &Host{opts: opts, log: opts.Logger, scripts: map[string]*voicebot.Script{}, locales: map[string]*localeState{}}
+}
+
+// locale is the engines of a locale, asked of Options.Engines once.
+func (h *Host) locale(locale string) *localeState {
+	key := strings.ToLower(locale)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ls, ok := h.locales[key]
+	if !ok {
+		ls = &localeState{}
+		if h.opts.Engines != nil {
+			ls.engines = h.opts.Engines(locale)
+		}
+		h.locales[key] = ls
+	}
+	return ls
 }
 
 // Script is a loaded script bound to a host.
@@ -147,7 +200,7 @@ func (h *Host) Load(path string) (*Script, error) {
 
 // warm fills the speaker's prompt cache with bot's static prompt parts.
 func (h *Host) warm(bot *voicebot.Bot) {
-	sp, err := h.speakerFor()
+	sp, err := h.speakerForLocale(bot.Locale)
 	if err != nil {
 		return // Prepare reports it
 	}
@@ -184,7 +237,7 @@ func (s *Script) Prepare(vars map[string]string, req *dialer.DialRequest) (func(
 	if _, err := voicebot.NewMachine(s.script.Bot, voicebot.MachineOptions{Vars: vars}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrVariables, err)
 	}
-	speaker, err := s.host.speakerFor()
+	speaker, err := s.host.speakerForLocale(s.script.Bot.Locale)
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +253,7 @@ func (s *Script) Prepare(vars map[string]string, req *dialer.DialRequest) (func(
 	log := s.host.log
 	to := req.To
 	eng := s.host.recognizer(bot)
+	classifier := s.host.locale(bot.Locale).engines.Classifier
 	return func(ctx context.Context, call *dialer.Call) error {
 		var optOut voicebot.OptOuter
 		if s.host.opts.OptOut != nil {
@@ -209,13 +263,26 @@ func (s *Script) Prepare(vars map[string]string, req *dialer.DialRequest) (func(
 		if s.host.opts.Transfers != nil {
 			admit = s.host.opts.Transfers(call.ID())
 		}
-		return finish(ctx, call, runBot(ctx, call, bot, vars, speaker, eng, s.host.opts.NoAMD, tap, optOut, admit, s.host.opts.Metrics, s.host.opts.OnResult, log))
+		return finish(ctx, call, runBot(ctx, call, bot, vars, speaker, eng, classifier, s.host.opts.NoAMD, tap, optOut, admit, s.host.opts.Metrics, s.host.opts.OnResult, log))
 	}, nil
 }
 
-// recognizer is the shared engine, made on first use from the first voice-bot
+// recognizer is the engine of bot's locale when Options.Engines gives one,
+// else the shared engine; each is made on first use from the first voice-bot
 // script's phrases (engines add words of later scripts as they meet them).
 func (h *Host) recognizer(bot *voicebot.Bot) asr.Engine {
+	if ls := h.locale(bot.Locale); ls.engines.NewRecognizer != nil {
+		ls.asrOnce.Do(func() {
+			eng, err := ls.engines.NewRecognizer(botPhrases(bot))
+			if err != nil {
+				h.log.Warn("speech recognition unavailable: live calls hear DTMF and silence only",
+					zap.String("locale", bot.Locale), zap.Error(err))
+				return
+			}
+			ls.asr = eng
+		})
+		return ls.asr
+	}
 	h.asrOnce.Do(func() {
 		eng, err := h.opts.NewRecognizer(botPhrases(bot))
 		if err != nil {
@@ -240,6 +307,25 @@ func (h *Host) SpeakText(ctx context.Context, text string) (media.Source, error)
 func (h *Host) speakerFor() (voicebot.Speaker, error) {
 	h.speakerOnce.Do(func() { h.speaker, h.speakerErr = h.opts.NewSpeaker() })
 	return h.speaker, h.speakerErr
+}
+
+// speakerForLocale is the locale's own speaker when Options.Engines gives it
+// a synthesiser, else the host's.
+func (h *Host) speakerForLocale(locale string) (voicebot.Speaker, error) {
+	ls := h.locale(locale)
+	if ls.engines.NewSynthesizer == nil {
+		return h.speakerFor()
+	}
+	ls.speakerOnce.Do(func() {
+		syn, voice, err := ls.engines.NewSynthesizer()
+		if err != nil {
+			ls.speakerErr = fmt.Errorf("text-to-speech for %s: %w", locale, err)
+			return
+		}
+		ls.speaker, ls.speakerErr = NewPromptSpeaker(SpeakerOptions{Logger: h.log, OnSynthesize: h.opts.OnSynthesize,
+			Synthesizer: syn, Voice: voice})
+	})
+	return ls.speaker, ls.speakerErr
 }
 
 // finish hangs up after the script: as a timeout when max_call ran out, as
@@ -343,7 +429,7 @@ func watchDTMF(ctx context.Context, call *dialer.Call) <-chan string {
 
 // runBot drives an answered call with a full voice-bot script and records the
 // bot's result in the call's result.
-func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[string]string, speaker voicebot.Speaker, eng asr.Engine, noAMD bool, tap *audioTap, optOut voicebot.OptOuter, admit TransferAdmitter, metrics *Metrics, onResult func(string, voicebot.Result), log *zap.Logger) error {
+func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[string]string, speaker voicebot.Speaker, eng asr.Engine, classifier voicebot.Classifier, noAMD bool, tap *audioTap, optOut voicebot.OptOuter, admit TransferAdmitter, metrics *Metrics, onResult func(string, voicebot.Result), log *zap.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	log = log.With(zap.String("call_id", call.ID()))
@@ -387,7 +473,7 @@ func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[
 	}
 	res, err := voicebot.Run(ctx, botLeg{call}, voicebot.RuntimeOptions{
 		Bot: bot, Vars: vars, Speaker: speaker, Listener: listener, DTMF: watchDTMF(ctx, call), AMD: amd,
-		Transferer: transferer, OptOut: optOut, AnsweredAt: answered, Logger: log,
+		Transferer: transferer, OptOut: optOut, Classifier: classifier, AnsweredAt: answered, Logger: log,
 	})
 	call.SetBotResult(func(r *dialer.Result) { FillResult(r, res) })
 	metrics.observe(res)

@@ -45,6 +45,12 @@ type SpeakerOptions struct {
 	Codec string
 	// OnSynthesize gets the time of every synthesis a cache miss costs (metrics).
 	OnSynthesize func(time.Duration, error)
+	// Synthesizer, when set, speaks every prompt, whatever its locale (a
+	// locale's configured engine: espeak-ng, an HTTP server), instead of
+	// flite and espeak-ng's Mandarin voice. Voice is then what a script's
+	// "default" voice means ("" for the engine's own).
+	Synthesizer tts.Synthesizer
+	Voice       string
 }
 
 // NewPromptSpeaker loads flite (required) and espeak-ng (optional: without it
@@ -55,6 +61,16 @@ func NewPromptSpeaker(opts SpeakerOptions) (*PromptSpeaker, error) {
 	}
 	s := &PromptSpeaker{log: opts.Logger, caches: map[string]*tts.Cache{}, engines: map[string]string{},
 		templates: map[string]*tts.Template{}}
+	if opts.Synthesizer != nil {
+		c, err := tts.NewCache(tts.CacheOptions{Synthesizer: opts.Synthesizer, OnSynthesize: opts.OnSynthesize, MaxBytes: opts.MaxBytes,
+			Dir: opts.Dir, Codec: opts.Codec, WarmParallelism: 4, Logger: opts.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("prompt speaker: %w", err)
+		}
+		s.caches["en"], s.caches["zh"] = c, c
+		s.engines["en"], s.engines["zh"] = opts.Voice, opts.Voice
+		return s, nil
+	}
 	flite, err := tts.NewFlite(tts.FliteOptions{Logger: opts.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("prompt speaker: %w", err)
