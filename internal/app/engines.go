@@ -3,13 +3,13 @@ package app
 import (
 	"errors"
 	"fmt"
-	"github.com/voxdial/voxdial/internal/safehttp"
 	"net/http"
 	"strings"
 
 	"go.uber.org/zap"
 
 	"github.com/voxdial/voxdial/asr"
+	"github.com/voxdial/voxdial/internal/safehttp"
 	"github.com/voxdial/voxdial/tts"
 	"github.com/voxdial/voxdial/voicebot"
 	"github.com/voxdial/voxdial/voicebot/live"
