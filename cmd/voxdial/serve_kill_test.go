@@ -91,7 +91,7 @@ func TestServeNodeKilledMidCampaign(t *testing.T) {
 	}
 	for path, data := range map[string]string{
 		script:  killScript,
-		cfg:     fmt.Sprintf("sip: {listen: 127.0.0.1:0}\ntrunks:\n  - {name: sim, uri: 'sip:%s'}\nlog: {level: warn}\n", far.Addr()),
+		cfg:     fmt.Sprintf("sip: {listen: 127.0.0.1:0}\nhttp: {listen: 'off'}\ntrunks:\n  - {name: sim, uri: 'sip:%s'}\nlog: {level: warn}\n", far.Addr()),
 		csvPath: csv.String(),
 	} {
 		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
