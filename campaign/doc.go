@@ -81,6 +81,14 @@
 //
 // # Where to make the common changes
 //
+// One leased contact is an attempt (attempt.go): it owns the plan, the pacing state and
+// bot slot, the contact, the trunk, the call ids, the logger and the report, and attempt.run
+// is the sequence drawn above, one small method a step (gate, call, record and abandon are
+// in runner.go, the number lock and log in numbers.go). A new step is a method called from
+// run, and what it needs is a field of attempt, not a parameter. A step that ends the
+// attempt early goes through reschedule, finish or release: they write the store the
+// outage-proof way (write: retried, then spooled) and report the attempt (OnAttempt).
+//
 // The runner does not pick a script host: RunnerOptions.LoadScript (required)
 // and Speak come from the caller — internal/app wires a voicebot/live host with
 // the configured speech engines — so this package builds without the speech

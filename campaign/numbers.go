@@ -10,7 +10,6 @@ import (
 
 	"github.com/voxdial/voxdial/compliance"
 	"github.com/voxdial/voxdial/numbers"
-	"github.com/voxdial/voxdial/store"
 )
 
 // NumberGuard keeps one call per number at a time across every campaign and node, and logs
@@ -24,8 +23,8 @@ type NumberGuard interface {
 // lockNumber takes the contact's number for this call, right before the gate's last word.
 // false: the contact was rescheduled (another call has the number; or the guard failed,
 // and no call is placed without it), finished (not a number), or given back (draining).
-func (r *Runner) lockNumber(ctx context.Context, ct *store.Contact, log *zap.Logger,
-	reschedule func(time.Time, string), finish func(string, string), release func()) (*numbers.Lock, bool) {
+func (a *attempt) lockNumber() (*numbers.Lock, bool) {
+	r, ctx, ct, log, reschedule, finish, release := a.r, a.leaseCtx, a.ct, a.log, a.reschedule, a.finish, a.release
 	l, err := r.opts.Numbers.Lock(ctx, ct.Phone, r.opts.Holder)
 	switch {
 	case err == nil:
@@ -47,8 +46,8 @@ func (r *Runner) lockNumber(ctx context.Context, ct *store.Contact, log *zap.Log
 
 // recordNumber logs the attempt on the locked number before its store record and INVITE;
 // false: the contact was rescheduled or given back, and no call may be placed.
-func (r *Runner) recordNumber(ctx context.Context, l *numbers.Lock, p *Plan, callID, callerID string, at time.Time,
-	log *zap.Logger, reschedule func(time.Time, string), release func()) bool {
+func (a *attempt) recordNumber(at time.Time) bool {
+	r, ctx, l, p, callID, callerID, log, reschedule, release := a.r, a.leaseCtx, a.lock, a.p, a.callID, a.callerID, a.log, a.reschedule, a.release
 	err := l.Record(ctx, numbers.Attempt{CallID: callID, At: at, Campaign: strconv.FormatInt(p.ID, 10),
 		Seller: p.Seller, CallerID: callerID})
 	switch {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
@@ -365,7 +364,7 @@ func (r *Runner) lease(ctx context.Context, now time.Time, wg *sync.WaitGroup, c
 				defer wg.Done()
 				defer r.done(c.ID, ct.ID)
 				defer r.freeSlot(cp, s)
-				r.work(ctx, callCtx, plan, cp, s, ct)
+				r.newAttempt(ctx, callCtx, plan, cp, s, ct).run()
 			}()
 		}
 		total += len(got)
@@ -435,168 +434,10 @@ func (r *Runner) zone(p *Plan, tz string) *time.Location {
 	return p.ContactLocation(tz, r.zones)
 }
 
-// work takes one leased contact through window, gate, pacer, gate, call,
-// script and retry policy. leaseCtx ends at drain (give the contact back if
-// not dialled yet); callCtx ends at the drain deadline (hang up).
-func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, s *slot, ct *store.Contact) {
-	db := r.opts.Store
-	rec := context.WithoutCancel(leaseCtx) // records are written even while draining
-	log := r.log.With(zap.String("campaign", p.Name), zap.Int64("contact_id", ct.ID), zap.String("to", dialer.MaskNumber(ct.Phone)))
-	rep := AttemptReport{CampaignID: p.ID, ContactID: ct.ID, Phone: ct.Phone}
-	report := func() {
-		if r.opts.OnAttempt != nil {
-			r.opts.OnAttempt(rep)
-		}
-	}
-	loc := r.zone(p, ct.TimeZone)
-	now := r.opts.Now()
-	reschedule := func(at time.Time, reason string) {
-		rep.Outcome, rep.Next = reason, at
-		if err := r.write(rec, spoolWrite{Reschedule: &store.ContactRescheduleParams{ContactID: ct.ID, Holder: r.opts.Holder,
-			NextAttemptAt: at, Reason: reason, Now: r.opts.Now()}}, log); err != nil && !errors.Is(err, errParked) {
-			log.Warn("reschedule", zap.Error(err))
-		}
-		report()
-	}
-	finish := func(disposition, reason string) {
-		rep.Outcome, rep.Disposition, rep.Final = reason, disposition, true
-		if err := r.write(rec, spoolWrite{Finish: &store.ContactFinishParams{ContactID: ct.ID, Holder: r.opts.Holder,
-			Disposition: disposition, Reason: reason, Now: r.opts.Now()}}, log); err != nil && !errors.Is(err, errParked) {
-			log.Warn("finish contact", zap.Error(err))
-		}
-		report()
-	}
-	release := func() {
-		rep.Outcome = "released"
-		if err := r.write(rec, spoolWrite{Release: &store.ContactLeaseReleaseParams{Holder: r.opts.Holder,
-			ContactIDs: []int64{ct.ID}, Now: r.opts.Now()}}, log); err != nil && !errors.Is(err, errParked) {
-			log.Warn("release lease", zap.Error(err))
-		}
-		report()
-	}
-
-	// Calling window in the contact's local time.
-	if !p.Sched.Eligible(now, loc, p.Loc) {
-		next := p.Sched.NextEligible(now, loc, p.Loc)
-		if next.IsZero() {
-			finish(orDefault(ct.LastOutcome, "schedule_ended"), "schedule ended")
-			return
-		}
-		reschedule(next, "window")
-		return
-	}
-	if p.MaxAttempts > 0 && ct.Attempts >= p.MaxAttempts {
-		finish(orDefault(ct.LastOutcome, "max_attempts"), "max attempts")
-		return
-	}
-	gateReq := GateRequest{Number: ct.Phone, TimeZone: ct.TimeZone, CampaignID: p.ID, Campaign: p.Name, Seller: p.Seller,
-		Purpose: p.Purpose, ContactID: ct.ID, Attempt: ct.Attempts + 1, At: now, Stage: StageLease}
-	if !r.gate(rec, leaseCtx, gateReq, log, reschedule, finish) {
-		return
-	}
-	trunk, err := r.opts.Trunk(p.Trunk)
-	if err != nil {
-		reschedule(now.Add(5*time.Minute), "trunk_error")
-		return
-	}
-	lim := r.opts.Limits(trunk)
-	if lim.Channels == 0 {
-		lim.Channels = trunk.MaxChannels
-	}
-	permit, err := r.opts.Pacer.Acquire(leaseCtx, PaceRequest{Trunk: trunk.Name, CPS: lim.CPS, Burst: lim.Burst,
-		TrunkChannels: lim.Channels, Campaign: strconv.FormatInt(p.ID, 10), CampaignMax: p.MaxConcurrent})
-	if err != nil {
-		if leaseCtx.Err() == nil {
-			log.Warn("pacer", zap.Error(err))
-			r.sharedDown("pacer", err)
-			reschedule(r.opts.Now().Add(r.opts.NumberErrorRetry), "pacer_error")
-			return
-		}
-		release() // draining: not dialled, give it back
-		return
-	}
-	defer permit.Release()
-	// One call per number: held from the gate's last word to the record of the hang-up.
-	lock, ok := r.lockNumber(leaseCtx, ct, log, reschedule, finish, release)
-	if !ok {
-		return
-	}
-	defer lock.Release()
-	// The gate again, right before the INVITE: time has passed while pacing.
-	gateReq.At, gateReq.Stage = r.opts.Now(), StageInvite
-	if !r.gate(rec, leaseCtx, gateReq, log, reschedule, finish) {
-		return
-	}
-	// The CPS token last, so the carrier sees the configured rate.
-	if err := permit.Token(leaseCtx); err != nil {
-		if leaseCtx.Err() == nil {
-			log.Warn("pacer token", zap.Error(err))
-			r.sharedDown("pacer", err)
-			reschedule(r.opts.Now().Add(r.opts.NumberErrorRetry), "pacer_error")
-			return
-		}
-		release()
-		return
-	}
-	callID := uuid.NewString()
-	callerID := trunk.CallerID
-	if len(p.CallerIDs) > 0 {
-		callerID = p.CallerIDs[int(ct.ID)%len(p.CallerIDs)]
-	}
-	at := r.opts.Now() // the same instant in the number's log and the store: merged by call id
-	if !r.recordNumber(leaseCtx, lock, p, callID, callerID, at, log, reschedule, release) {
-		return
-	}
-	att, err := db.AttemptStart(rec, &store.AttemptStartParams{ContactID: ct.ID, Holder: r.opts.Holder, CallID: callID,
-		Trunk: trunk.Name, CallerID: callerID, Now: at})
-	if err != nil {
-		_ = lock.Forget(rec, callID) // never placed
-		log.Warn("start attempt: not calling", zap.Error(err))
-		if errors.Is(err, store.ErrLeaseLost) {
-			rep.Outcome = "lease_lost"
-			report()
-			return
-		}
-		// The store failed: give the contact back, now or once the store is back.
-		r.storeDown(err)
-		release()
-		return
-	}
-	rep.Attempt, rep.CallID = att.AttemptNo, callID
-	var xfer *callTransfer
-	if cp.opts.PacesTransfers() {
-		xfer = &callTransfer{r: r, cp: cp, log: log.With(zap.String("call_id", callID)), wait: AbandonWindow,
-			onAsk: func() { r.transferAsked(cp, s) },
-			ev: func(typ string, data map[string]any) {
-				_ = r.write(rec, spoolWrite{Event: &store.CallEventAppendParams{CampaignID: p.ID, ContactID: ct.ID, AttemptID: att.ID,
-					Type: typ, Data: data, At: r.opts.Now()}}, log)
-			}}
-		r.opts.Transfers.add(callID, xfer)
-		defer r.opts.Transfers.remove(callID)
-	}
-	res := r.call(callCtx, p, cp, s, xfer, trunk, callerID, ct, callID, log)
-	if xfer != nil {
-		if _, abandoned := xfer.end(); abandoned {
-			res.Disposition = "transfer_abandoned"
-			rep.TransferAbandoned = true
-		}
-	}
-	r.record(rec, p, ct, att, res, &rep, log)
-	if s.abandoned {
-		cp.abandonRecorded()
-	}
-	if rep.Outcome == OutcomeAbandoned {
-		_ = r.write(rec, spoolWrite{Event: &store.CallEventAppendParams{CampaignID: p.ID, ContactID: ct.ID, AttemptID: att.ID,
-			Type: "abandoned", Data: map[string]any{"reason": "no free bot slot", "message": res.Variables["abandon_message"]},
-			At: r.opts.Now()}}, log)
-	}
-	report()
-}
-
 // gate asks the gate; false means the contact was rescheduled or finished.
 // Errors fail closed: no call, retry in 5 minutes.
-func (r *Runner) gate(rec, ctx context.Context, req GateRequest, log *zap.Logger,
-	reschedule func(time.Time, string), finish func(string, string)) bool {
+func (a *attempt) gate(req GateRequest) bool {
+	r, rec, ctx, log, reschedule, finish := a.r, a.rec, a.leaseCtx, a.log, a.reschedule, a.finish
 	v, err := r.opts.Gate.Check(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -640,7 +481,8 @@ func (r *Runner) event(ctx context.Context, req GateRequest, typ string, data an
 }
 
 // call places the call and runs the script; it returns the final result.
-func (r *Runner) call(ctx context.Context, p *Plan, cp *campPace, s *slot, xfer *callTransfer, trunk *dialer.Trunk, callerID string, ct *store.Contact, callID string, log *zap.Logger) dialer.Result {
+func (a *attempt) call() dialer.Result {
+	r, ctx, p, cp, s, xfer, trunk, callerID, ct, callID, log := a.r, a.callCtx, a.p, a.cp, a.s, a.xfer, a.trunk, a.callerID, a.ct, a.callID, a.log
 	req := dialer.DialRequest{Trunk: trunk, To: ct.Phone, RingTimeout: r.opts.RingTimeout, CallID: callID,
 		CallerID: callerID, Logger: log.With(zap.String("call_id", callID))}
 	if r.opts.RecordDir != "" {
@@ -694,7 +536,7 @@ func (r *Runner) call(ctx context.Context, p *Plan, cp *campPace, s *slot, xfer 
 		if !r.answered(cp, s) {
 			s.abandoned = true
 			cp.abandonStarted() // counted against the budget now, not after the message
-			r.abandon(ctx, p, call, callerID, log.With(zap.String("call_id", callID)))
+			a.abandon(call)
 		} else {
 			if xfer != nil {
 				xfer.mu.Lock()
@@ -721,7 +563,8 @@ func (r *Runner) call(ctx context.Context, p *Plan, cp *campPace, s *slot, xfer 
 }
 
 // record closes the attempt and applies the retry policy.
-func (r *Runner) record(ctx context.Context, p *Plan, ct *store.Contact, att *store.Attempt, res dialer.Result, rep *AttemptReport, log *zap.Logger) {
+func (a *attempt) record(res dialer.Result) {
+	r, ctx, p, ct, att, rep, log := a.r, a.rec, a.p, a.ct, a.att, &a.rep, a.log
 	now := r.opts.Now()
 	outcome := string(res.Outcome)
 	if res.Outcome == dialer.OutcomeAnswered && res.AMD != nil && res.AMD.Verdict == "machine" && res.Disposition == "" {
@@ -777,7 +620,8 @@ const (
 // information message (identity, no re-call, opt-out number) starts at once —
 // well within the 2 s the rules allow — then the bot hangs up. The attempt is
 // recorded as abandoned, so the gate's abandonment rate and 72 h rules see it.
-func (r *Runner) abandon(ctx context.Context, p *Plan, call *dialer.Call, callerID string, log *zap.Logger) {
+func (a *attempt) abandon(call *dialer.Call) {
+	r, ctx, p, callerID, log := a.r, a.callCtx, a.p, a.callerID, a.log.With(zap.String("call_id", a.callID))
 	msg := abandonMessage(p, callerID)
 	call.SetBotResult(func(res *dialer.Result) {
 		res.Disposition = DispositionAbandoned
