@@ -10,6 +10,7 @@ import (
 
 	"github.com/voxdial/voxdial/compliance"
 	"github.com/voxdial/voxdial/numbers"
+	"github.com/voxdial/voxdial/outcome"
 	"github.com/voxdial/voxdial/store"
 )
 
@@ -29,21 +30,21 @@ const numberErrorRetry = time.Minute
 // false: the contact was rescheduled (another call has the number; or the guard failed,
 // and no call is placed without it), finished (not a number), or given back (draining).
 func (r *Runner) lockNumber(ctx context.Context, ct *store.Contact, log *zap.Logger,
-	reschedule func(time.Time, string), finish func(string, string), release func()) (*numbers.Lock, bool) {
+	reschedule func(time.Time, outcome.Code), finish func(string, outcome.Code, string), release func()) (*numbers.Lock, bool) {
 	l, err := r.opts.Numbers.Lock(ctx, ct.Phone, r.opts.Holder)
 	switch {
 	case err == nil:
 		return l, true
 	case errors.Is(err, numbers.ErrBusy):
 		log.Debug("number busy: another call has it", zap.Duration("retry_in", r.opts.NumberBusyRetry))
-		reschedule(r.opts.Now().Add(r.opts.NumberBusyRetry), "number_busy")
+		reschedule(r.opts.Now().Add(r.opts.NumberBusyRetry), outcome.NumberBusy)
 	case ctx.Err() != nil:
 		release()
 	case errors.Is(err, numbers.ErrInvalidNumber):
-		finish("invalid_number", "not an E.164 number")
+		finish("invalid_number", outcome.InvalidNumber, "not an E.164 number")
 	default:
 		log.Error("number guard failed: not calling (fail closed)", zap.Error(err))
-		reschedule(r.opts.Now().Add(numberErrorRetry), "number_error")
+		reschedule(r.opts.Now().Add(numberErrorRetry), outcome.NumberError)
 	}
 	return nil, false
 }
@@ -51,7 +52,7 @@ func (r *Runner) lockNumber(ctx context.Context, ct *store.Contact, log *zap.Log
 // recordNumber logs the attempt on the locked number before its store record and INVITE;
 // false: the contact was rescheduled or given back, and no call may be placed.
 func (r *Runner) recordNumber(ctx context.Context, l *numbers.Lock, p *Plan, callID, callerID string, at time.Time,
-	log *zap.Logger, reschedule func(time.Time, string), release func()) bool {
+	log *zap.Logger, reschedule func(time.Time, outcome.Code), release func()) bool {
 	err := l.Record(ctx, numbers.Attempt{CallID: callID, At: at, Campaign: strconv.FormatInt(p.ID, 10),
 		Seller: p.Seller, CallerID: callerID})
 	switch {
@@ -61,10 +62,10 @@ func (r *Runner) recordNumber(ctx context.Context, l *numbers.Lock, p *Plan, cal
 		release()
 	case errors.Is(err, numbers.ErrLockLost):
 		log.Warn("number lock lost before the call: not calling", zap.Error(err))
-		reschedule(r.opts.Now().Add(r.opts.NumberBusyRetry), "number_busy")
+		reschedule(r.opts.Now().Add(r.opts.NumberBusyRetry), outcome.NumberBusy)
 	default:
 		log.Error("number guard failed: not calling (fail closed)", zap.Error(err))
-		reschedule(r.opts.Now().Add(numberErrorRetry), "number_error")
+		reschedule(r.opts.Now().Add(numberErrorRetry), outcome.NumberError)
 	}
 	return false
 }

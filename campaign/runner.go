@@ -17,6 +17,7 @@ import (
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/numbers"
+	"github.com/voxdial/voxdial/outcome"
 	"github.com/voxdial/voxdial/store"
 )
 
@@ -99,9 +100,10 @@ type AttemptReport struct {
 	CampaignID  int64
 	ContactID   int64
 	Phone       string
-	Attempt     int    // 0 when no call was placed
-	CallID      string // SIP Call-ID
-	Outcome     string // dialer outcome, abandoned, or gate_block | gate_hold | window | released
+	Attempt     int          // 0 when no call was placed
+	CallID      string       // SIP Call-ID
+	Outcome     outcome.Code // the call's outcome, or what the runner did without a call (package outcome)
+	Reason      string       // why, in words ("" when the code says it all): the gate's reason, …
 	Disposition string
 	Final       bool
 	Next        time.Time
@@ -393,16 +395,16 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 	}
 	loc := r.zone(p, ct.TimeZone)
 	now := r.opts.Now()
-	reschedule := func(at time.Time, reason string) {
-		rep.Outcome, rep.Next = reason, at
+	reschedule := func(at time.Time, code outcome.Code) {
+		rep.Outcome, rep.Next = code, at
 		if err := db.ContactReschedule(rec, &store.ContactRescheduleParams{ContactID: ct.ID, Holder: r.opts.Holder,
-			NextAttemptAt: at, Reason: reason, Now: r.opts.Now()}); err != nil {
+			NextAttemptAt: at, Reason: string(code), Now: r.opts.Now()}); err != nil {
 			log.Warn("reschedule", zap.Error(err))
 		}
 		report()
 	}
-	finish := func(disposition, reason string) {
-		rep.Outcome, rep.Disposition, rep.Final = reason, disposition, true
+	finish := func(disposition string, code outcome.Code, reason string) {
+		rep.Outcome, rep.Reason, rep.Disposition, rep.Final = code, reason, disposition, true
 		if err := db.ContactFinish(rec, &store.ContactFinishParams{ContactID: ct.ID, Holder: r.opts.Holder,
 			Disposition: disposition, Reason: reason, Now: r.opts.Now()}); err != nil {
 			log.Warn("finish contact", zap.Error(err))
@@ -410,7 +412,7 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 		report()
 	}
 	release := func() {
-		rep.Outcome = "released"
+		rep.Outcome = outcome.Released
 		if _, err := db.ContactLeaseRelease(rec, &store.ContactLeaseReleaseParams{Holder: r.opts.Holder, ContactIDs: []int64{ct.ID}}); err != nil {
 			log.Warn("release lease", zap.Error(err))
 		}
@@ -421,14 +423,14 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 	if !p.Sched.Eligible(now, loc, p.Loc) {
 		next := p.Sched.NextEligible(now, loc, p.Loc)
 		if next.IsZero() {
-			finish(orDefault(ct.LastOutcome, "schedule_ended"), "schedule ended")
+			finish(orDefault(ct.LastOutcome, string(outcome.ScheduleEnded)), outcome.ScheduleEnded, "schedule ended")
 			return
 		}
-		reschedule(next, "window")
+		reschedule(next, outcome.Window)
 		return
 	}
 	if p.MaxAttempts > 0 && ct.Attempts >= p.MaxAttempts {
-		finish(orDefault(ct.LastOutcome, "max_attempts"), "max attempts")
+		finish(orDefault(ct.LastOutcome, string(outcome.MaxAttempts)), outcome.MaxAttempts, "max attempts")
 		return
 	}
 	gateReq := GateRequest{Number: ct.Phone, TimeZone: ct.TimeZone, CampaignID: p.ID, Campaign: p.Name, Seller: p.Seller,
@@ -438,7 +440,7 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 	}
 	trunk, err := r.opts.Trunk(p.Trunk)
 	if err != nil {
-		reschedule(now.Add(5*time.Minute), "trunk_error")
+		reschedule(now.Add(5*time.Minute), outcome.TrunkError)
 		return
 	}
 	lim := r.opts.Limits(trunk)
@@ -450,7 +452,7 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 	if err != nil {
 		if leaseCtx.Err() == nil {
 			log.Warn("pacer", zap.Error(err))
-			reschedule(r.opts.Now().Add(time.Minute), "pacer_error")
+			reschedule(r.opts.Now().Add(time.Minute), outcome.PacerError)
 			return
 		}
 		release() // draining: not dialled, give it back
@@ -472,7 +474,7 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 	if err := permit.Token(leaseCtx); err != nil {
 		if leaseCtx.Err() == nil {
 			log.Warn("pacer token", zap.Error(err))
-			reschedule(r.opts.Now().Add(time.Minute), "pacer_error")
+			reschedule(r.opts.Now().Add(time.Minute), outcome.PacerError)
 			return
 		}
 		release()
@@ -492,7 +494,7 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 	if err != nil {
 		_ = lock.Forget(rec, callID) // never placed
 		log.Warn("start attempt", zap.Error(err))
-		rep.Outcome = "lease_lost"
+		rep.Outcome = outcome.LeaseLost
 		report()
 		return
 	}
@@ -530,16 +532,16 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 // gate asks the gate; false means the contact was rescheduled or finished.
 // Errors fail closed: no call, retry in 5 minutes.
 func (r *Runner) gate(rec, ctx context.Context, req GateRequest, log *zap.Logger,
-	reschedule func(time.Time, string), finish func(string, string)) bool {
+	reschedule func(time.Time, outcome.Code), finish func(string, outcome.Code, string)) bool {
 	v, err := r.opts.Gate.Check(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil {
-			reschedule(req.At, "released")
+			reschedule(req.At, outcome.Released)
 			return false
 		}
 		log.Error("compliance gate failed: not calling (fail closed)", zap.String("stage", string(req.Stage)), zap.Error(err))
 		r.event(rec, req, "gate_error", map[string]any{"stage": req.Stage, "error": err.Error()})
-		reschedule(r.opts.Now().Add(5*time.Minute), "gate_error")
+		reschedule(r.opts.Now().Add(5*time.Minute), outcome.GateError)
 		return false
 	}
 	data := map[string]any{"stage": req.Stage, "decision": v.Decision, "rules": v.RuleIDs, "reason": v.Reason}
@@ -548,7 +550,7 @@ func (r *Runner) gate(rec, ctx context.Context, req GateRequest, log *zap.Logger
 		return true
 	case GateBlock:
 		r.event(rec, req, "gate_block", data)
-		finish("compliance_blocked", "gate: "+v.Reason)
+		finish("compliance_blocked", outcome.GateBlock, v.Reason)
 		return false
 	default: // hold, or anything unknown: fail closed
 		next := v.NextEligible
@@ -556,7 +558,7 @@ func (r *Runner) gate(rec, ctx context.Context, req GateRequest, log *zap.Logger
 			next = req.At.Add(15 * time.Minute)
 		}
 		r.event(rec, req, "gate_hold", data)
-		reschedule(next, "gate_hold")
+		reschedule(next, outcome.GateHold)
 		return false
 	}
 }
@@ -644,25 +646,25 @@ func (r *Runner) call(ctx context.Context, p *Plan, cp *campPace, s *slot, xfer 
 // record closes the attempt and applies the retry policy.
 func (r *Runner) record(ctx context.Context, p *Plan, ct *store.Contact, att *store.Attempt, res dialer.Result, rep *AttemptReport, log *zap.Logger) {
 	now := r.opts.Now()
-	outcome := string(res.Outcome)
+	outcome := res.Outcome
 	if res.Outcome == dialer.OutcomeAnswered && res.AMD != nil && res.AMD.Verdict == "machine" && res.Disposition == "" {
-		outcome = "voicemail"
+		outcome = OutcomeVoicemail
 	}
 	if res.Outcome == dialer.OutcomeAnswered && res.Disposition == DispositionAbandoned {
 		outcome = OutcomeAbandoned
 	}
 	streak := 1
-	if ct.LastOutcome == outcome {
+	if ct.LastOutcome == string(outcome) {
 		streak = ct.Streak + 1
 	}
-	facts := AttemptFacts{Outcome: outcome, Disposition: res.Disposition, Attempts: att.AttemptNo,
+	facts := AttemptFacts{Outcome: string(outcome), Disposition: res.Disposition, Attempts: att.AttemptNo,
 		MaxAttempts: p.MaxAttempts, Streak: streak, Now: now, CallbackAt: callbackAt(res, now)}
 	d := p.Retry.Decide(facts)
 	loc := r.zone(p, ct.TimeZone)
 	var next time.Time
 	if !d.Final {
 		if next = NextAttempt(d, now, p.Sched, loc, p.Loc); next.IsZero() {
-			d = Decision{Final: true, Disposition: orDefault(res.Disposition, outcome), Reason: "schedule ended"}
+			d = Decision{Final: true, Disposition: orDefault(res.Disposition, string(outcome)), Reason: "schedule ended"}
 		}
 	}
 	doc, _ := json.Marshal(res)
@@ -679,18 +681,20 @@ func (r *Runner) record(ctx context.Context, p *Plan, ct *store.Contact, att *st
 		disp = d.Disposition
 	}
 	err := r.opts.Store.AttemptFinish(ctx, &store.AttemptFinishParams{AttemptID: att.ID, ContactID: ct.ID, Holder: r.opts.Holder,
-		Outcome: outcome, SIPStatus: res.SIPStatus, Disposition: disp, HangupBy: res.HangupBy, AnsweredAt: answered,
+		Outcome: string(outcome), SIPStatus: res.SIPStatus, Disposition: disp, HangupBy: res.HangupBy, AnsweredAt: answered,
 		EndedAt: orNow(res.Timings.EndedAt, now), DurationMS: res.Timings.DurationMS, Result: doc, Transcript: transcript,
 		Final: d.Final, NextAttemptAt: next, RetryReason: d.Reason, Streak: streak, Now: now})
 	if err != nil {
 		log.Error("record attempt", zap.Error(err))
 	}
-	rep.Outcome, rep.Disposition, rep.Final, rep.Next = outcome, disp, d.Final, next
+	rep.Outcome, rep.Reason, rep.Disposition, rep.Final, rep.Next = outcome, res.Reason, disp, d.Final, next
 }
 
-// Outcome and disposition of a call answered when no bot slot was free.
+// The campaign's own outcomes (package outcome's table), and the disposition of a
+// call answered when no bot slot was free.
 const (
-	OutcomeAbandoned     = "abandoned"
+	OutcomeVoicemail     = outcome.Voicemail // answered, AMD said machine, no disposition set
+	OutcomeAbandoned     = outcome.Abandoned // answered when no bot slot was free
 	DispositionAbandoned = "abandoned"
 )
 
