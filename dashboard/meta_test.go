@@ -1,7 +1,10 @@
 package dashboard_test
 
 import (
+	"os"
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/voxdial/voxdial/outcome"
@@ -32,4 +35,22 @@ func TestMetaOutcomes(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestUIHasNoOutcomeColours: app.js takes outcome colours from the API; a colour map
+// keyed by outcome in app.js is a second copy that would drift.
+func TestUIHasNoOutcomeColours(t *testing.T) {
+	t.Parallel()
+	js, err := os.ReadFile("ui/app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range outcome.All() {
+		if m := regexp.MustCompile(`\b` + string(i.Code) + `'?\s*:\s*'#`).Find(js); m != nil {
+			t.Errorf("ui/app.js maps %s to a colour (%s): read it from /api/meta/outcomes", i.Code, m)
+		}
+	}
+	if !strings.Contains(string(js), "/api/meta/outcomes") {
+		t.Error("ui/app.js does not read /api/meta/outcomes")
+	}
 }
