@@ -45,9 +45,19 @@ bench: build
 	$(BIN) bench calls --calls 3000 --concurrency 50 --hold 0s --json
 	$(BIN) bench gate --json
 
-lint:
+# golangci-lint (.golangci.yml: staticcheck, revive, errcheck, depguard, …), pinned and built
+# into bin/tools on first use from the Go module proxy.
+GOLANGCI_VERSION ?= v2.15.0
+GOLANGCI ?= bin/tools/golangci-lint-$(GOLANGCI_VERSION)
+$(GOLANGCI):
+	@mkdir -p bin/tools
+	GOBIN=$(CURDIR)/bin/tools $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+	mv bin/tools/golangci-lint $(GOLANGCI)
+
+lint: deps $(GOLANGCI)
 	$(GO) vet $(PKGS)
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GOLANGCI) run $(PKGS)
 
 # Short runs of every fuzz target (a scheduled job runs them longer).
 fuzz:

@@ -43,7 +43,7 @@ func TestMeasureCMN(t *testing.T) {
 		if err := syn.Synthesize(context.Background(), tts.Request{Text: text, Voice: voice}, func(p []int16) error { pcm = append(pcm, p...); return nil }); err != nil {
 			t.Fatal(err)
 		}
-		// Telephone level (RMS 3000, as asrtest) and a µ-law round trip.
+		// Telephone level (RMS 3000, as evalset) and a µ-law round trip.
 		g := 3000 / max(1, media.RMS(pcm))
 		enc := make([]byte, len(pcm))
 		for i, v := range pcm {

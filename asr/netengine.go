@@ -11,6 +11,8 @@ import (
 
 	"github.com/coder/websocket"
 	"go.uber.org/zap"
+
+	"github.com/voxdial/voxdial/internal/safehttp"
 )
 
 // NetOptions configures a network engine (NewVosk, NewFunASR).
@@ -33,6 +35,8 @@ type NetOptions struct {
 	ChunkDuration time.Duration
 	// SampleRate of the audio sent; 8000 (default) sends the call's audio as is.
 	SampleRate int
+	// HTTPClient dials the server; default: one that reaches URL's host:port
+	// and follows no redirect (internal/safehttp).
 	HTTPClient *http.Client
 	Logger     *zap.Logger
 }
@@ -61,6 +65,11 @@ func (o NetOptions) withDefaults() (NetOptions, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
+	}
+	if o.HTTPClient == nil {
+		// The configured server, even on a private address, and nothing a
+		// redirect points to (internal/safehttp).
+		o.HTTPClient = safehttp.ForEndpoint(o.URL, nil, safehttp.Options{DialTimeout: o.DialTimeout})
 	}
 	return o, nil
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/voxdial/voxdial/asr"
-	"github.com/voxdial/voxdial/asr/asrtest"
+	"github.com/voxdial/voxdial/asr/evalset"
 )
 
 // fakeServer speaks the Vosk or FunASR websocket protocol with scripted behaviour:
@@ -183,7 +183,7 @@ func TestVoskBasic(t *testing.T) {
 	t.Parallel()
 	f := &fakeServer{proto: "vosk", text: "yes that's me"}
 	eng := newNet(t, "vosk", f.start(t), nil)
-	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: asrtest.Grammar()})
+	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: evalset.Grammar()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func TestNetDisconnectMidUtterance(t *testing.T) {
 			t.Parallel()
 			f := &fakeServer{proto: proto, text: "stop calling", dropFirstAfter: 8000}
 			eng := newNet(t, proto, f.start(t), nil)
-			r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: asrtest.Grammar()})
+			r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: evalset.Grammar()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -303,7 +303,7 @@ func TestNetBadMessageReconnects(t *testing.T) {
 	t.Parallel()
 	f := &fakeServer{proto: "vosk", text: "agent", garbageFirst: true}
 	eng := newNet(t, "vosk", f.start(t), nil)
-	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: asrtest.Grammar()})
+	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: evalset.Grammar()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +321,7 @@ func TestNetSlowFinal(t *testing.T) {
 	t.Parallel()
 	f := &fakeServer{proto: "vosk", text: "call me later", finalDelay: 5 * time.Second}
 	eng := newNet(t, "vosk", f.start(t), func(o *asr.NetOptions) { o.FinalTimeout = 150 * time.Millisecond })
-	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: asrtest.Grammar()})
+	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: evalset.Grammar()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +351,7 @@ func TestNetServerGone(t *testing.T) {
 	f := &fakeServer{proto: "vosk", text: "yes", dropFirstAfter: 4000}
 	url := f.start(t)
 	eng := newNet(t, "vosk", url, func(o *asr.NetOptions) { o.Reconnects = 3 })
-	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: asrtest.Grammar()})
+	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: evalset.Grammar()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,5 +428,26 @@ func TestNetParallel(t *testing.T) {
 	wg.Wait()
 	if ok.Load() != 64 {
 		t.Errorf("%d of 64 recognisers got their intent", ok.Load())
+	}
+}
+
+// TestNetNoRedirect: the engine reaches the server it was configured with
+// and nothing a redirect points to (here another loopback server).
+func TestNetNoRedirect(t *testing.T) {
+	t.Parallel()
+	f := &fakeServer{proto: "vosk", text: "yes"}
+	inner := f.start(t)
+	outer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http"+strings.TrimPrefix(inner, "ws"), http.StatusFound)
+	}))
+	t.Cleanup(outer.Close)
+	eng := newNet(t, "vosk", "ws"+strings.TrimPrefix(outer.URL, "http"), nil)
+	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: asrtest.Grammar()})
+	if err == nil {
+		r.Close()
+		t.Fatal("connected through a redirect")
+	}
+	if f.conns.Load() != 0 {
+		t.Fatal("the redirect was followed")
 	}
 }

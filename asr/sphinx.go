@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,6 +26,9 @@ const (
 	// DefaultSphinxPhoneLM is the phonetic language model of the rejection check's
 	// phone-loop pass.
 	DefaultSphinxPhoneLM = "/usr/share/pocketsphinx/model/en-us/en-us-phone.lm.bin"
+	// DefaultSphinxLM is the general en-US language model of the open-vocabulary
+	// search (SearchLM).
+	DefaultSphinxLM = "/usr/share/pocketsphinx/model/en-us/en-us.lm.bin"
 	// TelephonyCMNInit is the initial cepstral mean for 8 kHz telephone audio
 	// upsampled to 16 kHz (docs/measured-facts.md: µ-law speech after two calibration
 	// utterances). The stock value is for wideband microphones: with it the first
@@ -47,6 +51,12 @@ const (
 	// SearchKeywords spots the phrases in free speech (pocketsphinx kws): it finds
 	// "stop calling" inside a longer sentence, at some cost in hits.
 	SearchKeywords
+	// SearchLM decodes what was said with the general language model (LMPath) and
+	// the full dictionary: open vocabulary, for paraphrases the grammar cannot hold.
+	// The text goes to the bot's word-level intent classifier; Result.Intent is set
+	// only when a phrase occurs as it is. Costly: ~60–90 MB and RTF 0.1–0.2 per
+	// decoder, against 3 MB and RTF 0.01 for a grammar.
+	SearchLM
 )
 
 // SphinxOptions configures NewSphinx; zero values take the defaults.
@@ -54,6 +64,12 @@ type SphinxOptions struct {
 	ModelDir       string // acoustic model; DefaultSphinxModel
 	DictionaryPath string // full pronunciation dictionary; DefaultSphinxDict
 	PhoneLMPath    string // phonetic LM for the rejection pass; DefaultSphinxPhoneLM
+	LMPath         string // general LM of SearchLM; DefaultSphinxLM
+	// LMWords is how many of the general model's most probable words each state's
+	// model keeps (0: 3000); LMBias the probability mass given to the state's phrases
+	// (0: 0.3). SearchLM only.
+	LMWords int
+	LMBias  float64
 	// WorkDir receives the telephony copy of the model and the trimmed dictionary;
 	// "" makes a temporary directory, removed by Close.
 	WorkDir string
@@ -123,7 +139,7 @@ type SphinxOptions struct {
 	Logger *zap.Logger
 }
 
-// Defaults tuned on the recognition test set (asrtest; BENCHMARKS.md, "Speech").
+// Defaults tuned on the recognition test set (asr/evalset; BENCHMARKS.md, "Speech").
 const (
 	defaultWordPenalty       = 0.65 // pocketsphinx's own default
 	defaultMinScore          = -0.5
@@ -139,7 +155,7 @@ const (
 
 // rejectionWeights and rejectionBias: a logistic regression fitted (batch CMN, comfort
 // noise on) on the test set's tuning split — voices flite slt/awb and espeak-ng, the
-// held-out sentences excluded (asrtest.HeldOut) — with the target "the forced phrase is
+// held-out sentences excluded (evalset.HeldOut) — with the target "the forced phrase is
 // the right intent". Features, in order: uncovered share of loud frames, speech span
 // per phone (10 ms frames)/10, phrase acoustic score per frame/10, ln(speech span in
 // 20 ms frames + 1), phrase phones/5. Refit them (SphinxOptions.DebugScores dumps the
@@ -169,6 +185,7 @@ type Sphinx struct {
 	log     *zap.Logger
 	lexicon map[string][]string // word → pronunciations, from the full dictionary
 	base    map[string]bool     // words in the trimmed dictionary file
+	general []unigram           // SearchLM: the general model's words each state's model keeps
 
 	mu      sync.Mutex
 	idle    []*decoder
@@ -192,6 +209,15 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 	}
 	if opts.PhoneLMPath == "" {
 		opts.PhoneLMPath = DefaultSphinxPhoneLM
+	}
+	if opts.LMPath == "" {
+		opts.LMPath = DefaultSphinxLM
+	}
+	if opts.LMWords <= 0 {
+		opts.LMWords = defaultLMWords
+	}
+	if opts.LMBias <= 0 || opts.LMBias >= 1 {
+		opts.LMBias = defaultLMBias
 	}
 	if opts.CMNInit == "" {
 		opts.CMNInit = TelephonyCMNInit
@@ -237,7 +263,18 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 		return nil, fmt.Errorf("new sphinx: %w", err)
 	}
 	s.dict = filepath.Join(dir, "voxdial.dict")
-	if err := s.writeDict(opts.Vocabulary); err != nil {
+	vocab := opts.Vocabulary
+	if opts.Search == SearchLM {
+		if err := s.loadGeneralVocab(); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("new sphinx: %w", err)
+		}
+		vocab = slices.Clone(vocab)
+		for _, u := range s.general {
+			vocab = append(vocab, u.word)
+		}
+	}
+	if err := s.writeDict(vocab); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("new sphinx: %w", err)
 	}
@@ -476,9 +513,20 @@ func (s *Sphinx) compile(g *Grammar) (*compiled, error) {
 	if len(g.Intents) == 0 {
 		return c, nil // DTMF only
 	}
-	if s.opts.Search == SearchKeywords {
+	switch s.opts.Search {
+	case SearchLM:
+		h := fnv.New64a()
+		h.Write([]byte(jsgf(g, -1)))
+		c.search = fmt.Sprintf("%s-lm-%x", g.Name, h.Sum64())
+		path, err := s.stateLM(c, filepath.Dir(s.dict))
+		if err != nil {
+			return nil, err
+		}
+		c.source = path
+		return c, nil
+	case SearchKeywords:
 		c.source = keyphraseFile(g)
-	} else {
+	default:
 		c.source = jsgf(g, s.opts.GarbageWeight)
 	}
 	h := fnv.New64a()
@@ -752,9 +800,12 @@ func (w *sphinxWorker) startUtterance() error {
 		return err
 	}
 	var err error
-	if w.eng.opts.Search == SearchKeywords {
+	switch w.eng.opts.Search {
+	case SearchLM:
+		err = w.dec.useLM(w.cur.search, w.cur.source)
+	case SearchKeywords:
 		err = w.dec.useKeyphrases(w.cur.search, w.cur.source)
-	} else {
+	default:
 		err = w.dec.useGrammar(w.cur.search, w.cur.source)
 	}
 	if err != nil {
@@ -795,7 +846,7 @@ func (w *sphinxWorker) endUtterance(cause error) {
 		cause = err
 	}
 	text, res := w.interpret()
-	if res.Intent != "" && cause == nil && !w.eng.opts.NoRejection {
+	if res.Intent != "" && cause == nil && !w.eng.opts.NoRejection && w.eng.opts.Search != SearchLM {
 		w.reject(&res)
 	}
 	res.Kind = KindFinal

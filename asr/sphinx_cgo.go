@@ -5,9 +5,33 @@ package asr
 /*
 #cgo pkg-config: pocketsphinx sphinxbase
 #include <stdlib.h>
+#include <string.h>
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
 #include <sphinxbase/feat.h>
+#include <sphinxbase/ngram_model.h>
+
+// vx_lm_unigrams reads a language model and fills words and log10 probabilities of
+// its first max unigrams (in word-id order) into the arrays; it returns how many, or
+// -1 when the model does not read.
+static int vx_lm_unigrams(const char *path, char **words, double *logp, int max) {
+	logmath_t *lmath = logmath_init(1.0001, 0, 0);
+	ngram_model_t *m = ngram_model_read(NULL, path, NGRAM_AUTO, lmath); // owns lmath
+	if (m == NULL) return -1;
+	uint32 const *counts = ngram_model_get_counts(m);
+	int n = 0;
+	for (int32 wid = 0; wid < (int32)counts[0] && n < max; wid++) {
+		const char *w = ngram_word(m, wid);
+		if (w == NULL) continue;
+		int32 used;
+		int32 p = ngram_ng_prob(m, wid, NULL, 0, &used);
+		words[n] = strdup(w);
+		logp[n] = logmath_log_to_ln(lmath, p) / 2.302585092994046;
+		n++;
+	}
+	ngram_model_free(m);
+	return n;
+}
 
 // vx_new builds a decoder from "-name value" pairs. The model directory's feat.params
 // is read by ps_init and wins over anything given here for the feature settings, which
@@ -211,6 +235,34 @@ func (d *decoder) pathScoreWindow(lo, hi int) int64 {
 		sum += float64(s.ascr) * float64(ov) / float64(b-a+1)
 	}
 	return int64(sum)
+}
+
+// useLM loads (once per decoder) and activates an n-gram language model search.
+func (d *decoder) useLM(name, path string) error {
+	return d.useSearch(name, path, func(cname, cbody *C.char) C.int {
+		return C.ps_set_lm_file(d.ps, cname, cbody)
+	}, func() error { return fmt.Errorf("pocketsphinx language model %s: %w", path, ErrEngine) })
+}
+
+// lmUnigrams reads up to max unigrams of a language model with their log10
+// probabilities.
+func lmUnigrams(path string, max int) ([]unigram, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	words := make([]*C.char, max)
+	logp := make([]C.double, max)
+	sphinxSetup.mu.Lock()
+	n := int(C.vx_lm_unigrams(cpath, &words[0], &logp[0], C.int(max)))
+	sphinxSetup.mu.Unlock()
+	if n < 0 {
+		return nil, fmt.Errorf("read language model %s: %w", path, ErrEngine)
+	}
+	out := make([]unigram, n)
+	for i := range n {
+		out[i] = unigram{word: C.GoString(words[i]), log10: float64(logp[i])}
+		C.free(unsafe.Pointer(words[i]))
+	}
+	return out, nil
 }
 
 // useKeyphrases compiles (once) and activates a keyword-spotting search; keyfile lines

@@ -34,6 +34,7 @@ func (*decoder) free()                              {}
 func (*decoder) addWord(string, string, bool) error { return sphinxBuiltIn() }
 func (*decoder) useGrammar(string, string) error    { return sphinxBuiltIn() }
 func (*decoder) useAllphone(string) error           { return sphinxBuiltIn() }
+func (*decoder) useLM(string, string) error         { return sphinxBuiltIn() }
 func (*decoder) pathScore() (int64, int)            { return 0, 0 }
 func (*decoder) pathScoreWindow(int, int) int64     { return 0 }
 func (*decoder) useKeyphrases(string, string) error { return sphinxBuiltIn() }
@@ -44,6 +45,9 @@ func (*decoder) endUtt() error                      { return sphinxBuiltIn() }
 func (*decoder) hyp() (string, int32)               { return "", 0 }
 func (*decoder) segments() []segment                { return nil }
 func (*decoder) cmn() string                        { return "" }
+
+// lmUnigrams needs pocketsphinx's language-model reader.
+func lmUnigrams(string, int) ([]unigram, error) { return nil, sphinxBuiltIn() }
 
 // upsampler and denoiser stand in for the speexdsp ones of upsample.go.
 type upsampler struct{}

@@ -9,14 +9,14 @@ import (
 	"time"
 
 	"github.com/voxdial/voxdial/asr"
-	"github.com/voxdial/voxdial/asr/asrtest"
+	"github.com/voxdial/voxdial/asr/evalset"
 	"github.com/voxdial/voxdial/media"
 )
 
 func newSphinx(t testing.TB, opts asr.SphinxOptions) *asr.Sphinx {
 	t.Helper()
 	if opts.Vocabulary == nil {
-		opts.Vocabulary = asrtest.Vocabulary()
+		opts.Vocabulary = evalset.Vocabulary()
 	}
 	s, err := asr.NewSphinx(opts)
 	if err != nil {
@@ -28,16 +28,16 @@ func newSphinx(t testing.TB, opts asr.SphinxOptions) *asr.Sphinx {
 
 // unitSet is the small slice of the recognition test set the unit tests use: one
 // phrase per intent and three off-topic sentences, two flite voices, clean and 10 dB.
-func unitSet(t testing.TB) []asrtest.Utterance {
+func unitSet(t testing.TB) []evalset.Utterance {
 	t.Helper()
-	phrases := []asrtest.Labeled{
+	phrases := []evalset.Labeled{
 		{Text: "yes", Intent: "yes"}, {Text: "nope", Intent: "no"}, {Text: "call me later", Intent: "later"},
 		{Text: "already paid", Intent: "paid"}, {Text: "representative", Intent: "agent"},
 		{Text: "stop calling", Intent: "opt_out"},
 		{Text: "the weather is nice today"}, {Text: "i am cooking dinner for my family"}, {Text: "which bank are you from"},
 	}
-	set, err := asrtest.Generate(context.Background(), asrtest.Options{
-		Phrases: phrases, Voices: []asrtest.Voice{{Engine: "flite", Name: "slt"}, {Engine: "flite", Name: "kal"}},
+	set, err := evalset.Generate(context.Background(), evalset.Options{
+		Phrases: phrases, Voices: []evalset.Voice{{Engine: "flite", Name: "slt"}, {Engine: "flite", Name: "kal"}},
 		Speeds: []float64{1}, SNRs: []float64{0, 10},
 	})
 	if err != nil {
@@ -54,9 +54,9 @@ func unitSet(t testing.TB) []asrtest.Utterance {
 func TestSphinxTestSubset(t *testing.T) {
 	t.Parallel()
 	eng := newSphinx(t, asr.SphinxOptions{})
-	var sc asrtest.Score
+	var sc evalset.Score
 	for _, u := range unitSet(t) {
-		o, err := asrtest.Recognize(context.Background(), eng, asrtest.Grammar(), u)
+		o, err := evalset.Recognize(context.Background(), eng, evalset.Grammar(), u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,16 +84,16 @@ func TestSphinxTestSubset(t *testing.T) {
 // recognises the very first thing said, which the stock cmninit fails on phone audio.
 func TestSphinxFirstUtterance(t *testing.T) {
 	t.Parallel()
-	set, err := asrtest.Generate(context.Background(), asrtest.Options{
-		Phrases: []asrtest.Labeled{{Text: "yes", Intent: "yes"}, {Text: "stop calling", Intent: "opt_out"}},
-		Voices:  []asrtest.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
+	set, err := evalset.Generate(context.Background(), evalset.Options{
+		Phrases: []evalset.Labeled{{Text: "yes", Intent: "yes"}, {Text: "stop calling", Intent: "opt_out"}},
+		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range set {
 		eng := newSphinx(t, asr.SphinxOptions{})
-		o, err := asrtest.Recognize(context.Background(), eng, asrtest.Grammar(), u)
+		o, err := evalset.Recognize(context.Background(), eng, evalset.Grammar(), u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,15 +134,15 @@ func feed(t testing.TB, r asr.Recognizer, pcm []int16) {
 func TestSphinxStreamEvents(t *testing.T) {
 	t.Parallel()
 	eng := newSphinx(t, asr.SphinxOptions{})
-	set, err := asrtest.Generate(context.Background(), asrtest.Options{
-		Phrases: []asrtest.Labeled{{Text: "not a good time", Intent: "later"}},
-		Voices:  []asrtest.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{0.8}, SNRs: []float64{0},
+	set, err := evalset.Generate(context.Background(), evalset.Options{
+		Phrases: []evalset.Labeled{{Text: "not a good time", Intent: "later"}},
+		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{0.8}, SNRs: []float64{0},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	u := set[0]
-	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: asrtest.Grammar(), PartialEvery: 100 * time.Millisecond})
+	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: evalset.Grammar(), PartialEvery: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestSphinxStreamEvents(t *testing.T) {
 	if final == nil || final.Intent != "later" {
 		t.Fatalf("final %+v", final)
 	}
-	speechStart := 800 * time.Millisecond // asrtest's lead silence
+	speechStart := 800 * time.Millisecond // evalset's lead silence
 	speechEnd := time.Duration(len(u.PCM))*time.Second/8000 - time.Second
 	if final.Start < speechStart-300*time.Millisecond || final.Start > speechStart+300*time.Millisecond {
 		t.Errorf("start %v, speech starts at %v", final.Start, speechStart)
@@ -230,7 +230,7 @@ func TestSphinxGrammars(t *testing.T) {
 		for range r.Results() {
 		}
 	}()
-	if err := r.SetGrammar(asrtest.Grammar()); err != nil {
+	if err := r.SetGrammar(evalset.Grammar()); err != nil {
 		t.Fatalf("switch to a grammar with new words: %v", err)
 	}
 	if err := r.SetGrammar(unknown); !errors.Is(err, asr.ErrUnknownWord) {
@@ -258,7 +258,7 @@ func TestSphinxParallel(t *testing.T) {
 			defer wg.Done()
 			<-start
 			u := set[i%len(set)]
-			if _, err := asrtest.Recognize(context.Background(), eng, asrtest.Grammar(), u); err != nil {
+			if _, err := evalset.Recognize(context.Background(), eng, evalset.Grammar(), u); err != nil {
 				errs <- fmt.Errorf("recogniser %d: %w", i, err)
 			}
 		}()
@@ -280,24 +280,24 @@ func TestSphinxMaxDecodersWaits(t *testing.T) {
 	t.Parallel()
 	eng := newSphinx(t, asr.SphinxOptions{MaxDecoders: 1})
 	ctx := context.Background()
-	r1, err := eng.NewRecognizer(ctx, asr.StreamOptions{Grammar: asrtest.Grammar()})
+	r1, err := eng.NewRecognizer(ctx, asr.StreamOptions{Grammar: evalset.Grammar()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
-	if _, err := eng.NewRecognizer(short, asr.StreamOptions{Grammar: asrtest.Grammar()}); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := eng.NewRecognizer(short, asr.StreamOptions{Grammar: evalset.Grammar()}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("second recogniser with one decoder: %v", err)
 	}
 	r1.Close()
-	r2, err := eng.NewRecognizer(ctx, asr.StreamOptions{Grammar: asrtest.Grammar()})
+	r2, err := eng.NewRecognizer(ctx, asr.StreamOptions{Grammar: evalset.Grammar()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r2.Close()
 	// The context ending closes a recogniser.
 	cctx, ccancel := context.WithCancel(ctx)
-	r3, err := eng.NewRecognizer(cctx, asr.StreamOptions{Grammar: asrtest.Grammar()})
+	r3, err := eng.NewRecognizer(cctx, asr.StreamOptions{Grammar: evalset.Grammar()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,14 +317,14 @@ func TestSphinxMaxDecodersWaits(t *testing.T) {
 func TestSphinxStreamingPartials(t *testing.T) {
 	t.Parallel()
 	eng := newSphinx(t, asr.SphinxOptions{Streaming: true})
-	set, err := asrtest.Generate(context.Background(), asrtest.Options{
-		Phrases: []asrtest.Labeled{{Text: "not a good time", Intent: "later"}},
-		Voices:  []asrtest.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{0.8}, SNRs: []float64{0},
+	set, err := evalset.Generate(context.Background(), evalset.Options{
+		Phrases: []evalset.Labeled{{Text: "not a good time", Intent: "later"}},
+		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{0.8}, SNRs: []float64{0},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: asrtest.Grammar(), PartialEvery: 100 * time.Millisecond})
+	r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: evalset.Grammar(), PartialEvery: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

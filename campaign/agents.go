@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/voxdial/voxdial/internal/safehttp"
 )
 
 // ErrNoAgent: no agent was free within AbandonWindow of the bot's transfer;
@@ -100,13 +102,47 @@ func (q *agentQueue) pool(campaign string) AgentPool {
 // through a func(callID string) live.TransferAdmitter), and the desk as
 // RunnerOptions.Transfers. A call whose campaign has no agents configured
 // transfers at once, unpaced.
+//
+// Agent queue URLs come from campaign owners through the API, so they are
+// polled through internal/safehttp: loopback, private, link-local …
+// addresses are refused unless the desk's policy (the operator's
+// http.allow_private) names them.
 type TransferDesk struct {
-	mu    sync.Mutex
-	calls map[string]*callTransfer
+	mu     sync.Mutex
+	calls  map[string]*callTransfer
+	client *http.Client
 }
 
-// NewTransferDesk returns an empty desk.
-func NewTransferDesk() *TransferDesk { return &TransferDesk{calls: map[string]*callTransfer{}} }
+// NewTransferDesk returns an empty desk whose agent queues may be on public
+// addresses only.
+func NewTransferDesk() *TransferDesk { return NewTransferDeskWith(nil) }
+
+// NewTransferDeskWith returns an empty desk whose agent queues may also be
+// on the private targets policy allows.
+func NewTransferDeskWith(policy *safehttp.Policy) *TransferDesk {
+	return &TransferDesk{calls: map[string]*callTransfer{}, client: policy.Client(safehttp.Options{})}
+}
+
+// SetPolicy lets the desk's agent queues reach the private targets policy
+// allows. Call it before the runner starts.
+func (d *TransferDesk) SetPolicy(policy *safehttp.Policy) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.client = policy.Client(safehttp.Options{})
+}
+
+// queueClient is the client agent queues are polled with.
+func (d *TransferDesk) queueClient() *http.Client {
+	if d == nil {
+		return (*safehttp.Policy)(nil).Client(safehttp.Options{})
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.client == nil {
+		d.client = (*safehttp.Policy)(nil).Client(safehttp.Options{})
+	}
+	return d.client
+}
 
 // TransferAdmitter decides whether a voice bot's transfer may go ahead (the
 // script host's live.TransferAdmitter: declared here so that campaign does not

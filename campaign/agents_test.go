@@ -2,11 +2,15 @@ package campaign
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/voxdial/voxdial/internal/safehttp"
 )
 
 // TestAgentQueuePoll: the queue endpoint's answers, good and bad; a bad one
@@ -39,6 +43,45 @@ func TestAgentQueuePoll(t *testing.T) {
 			}
 			if tc.errHas != "" && (err == nil || !strings.Contains(err.Error(), tc.errHas)) {
 				t.Fatalf("poll error %v, want one saying %q", err, tc.errHas)
+			}
+		})
+	}
+}
+
+// TestAgentQueueTargets: an agent queue URL (set by a campaign owner) on a
+// loopback address is refused unless the operator's policy allows it.
+func TestAgentQueueTargets(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		_, _ = w.Write([]byte(`{"available": 4}`))
+	}))
+	defer srv.Close()
+	allow, err := safehttp.ParsePolicy([]string{strings.TrimPrefix(srv.URL, "http://")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		desk *TransferDesk
+		want int
+	}{
+		{"default desk", NewTransferDesk(), -1},
+		{"nil desk", nil, -1},
+		{"allowed", NewTransferDeskWith(allow), 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := hits.Load()
+			q := &agentQueue{url: srv.URL + "/agents", client: tc.desk.queueClient(), every: time.Second}
+			n, err := q.poll(context.Background())
+			if tc.want < 0 {
+				if !errors.Is(err, safehttp.ErrRefused) || hits.Load() != before {
+					t.Fatalf("poll = %d, %v (hits %d→%d); want refused before connecting", n, err, before, hits.Load())
+				}
+				return
+			}
+			if err != nil || n != tc.want {
+				t.Fatalf("poll = %d, %v; want %d", n, err, tc.want)
 			}
 		})
 	}

@@ -65,7 +65,19 @@
 // node's rescue returns the contacts (their open attempt is closed as
 // "lost"). On drain (SIGTERM) a runner stops leasing, gives back what it
 // has not dialled, lets live calls finish up to a deadline, then hangs up and
-// records them.
+// records them as "cut" (retried, never completed).
+//
+// # Outages
+//
+// A store write of the call path (write, storewrite.go) is retried with back-off while
+// the store is unavailable (store.ErrUnavailable), then parked in the spool (spool.go): a
+// local file of JSON lines, fsync'd, replayed in order at start and as soon as the store
+// answers, before any lease is extended, rescued or taken. A runner extends only the
+// leases of contacts it still works or has a parked write for. When a shared dependency
+// fails mid-contact (the store, the number guard or pacer in Redis, the gate's data) the
+// contact is tried again after NumberErrorRetry and leasing pauses until the Probes answer
+// (health.go). A recording that cannot be made leaves the call without one
+// (dialer.Result.RecordingError); the call is placed anyway.
 //
 // # Where to make the common changes
 //

@@ -53,6 +53,10 @@ type GateVerdict struct {
 	RuleIDs      []string
 	Reason       string
 	NextEligible time.Time // for hold; zero: the runner picks a later time
+	// Unavailable: the hold is because data the gate needs could not be read (a store or
+	// Redis outage), not because of the contact. The runner retries the contact after
+	// NumberErrorRetry and stops leasing until its shared dependencies answer.
+	Unavailable bool
 }
 
 // AllowAllGate allows every call. It exists for demos and tests until the

@@ -71,6 +71,8 @@ func (g *ComplianceGate) Check(ctx context.Context, req GateRequest) (GateVerdic
 			v.Decision, v.NextEligible = GateHold, d.NextEligibleAt
 		case d.Rules.CampaignLevel():
 			v.Decision = GateHold
+			// Data that could not be read is an outage, not a fact about the contact.
+			v.Unavailable = d.SourceFailed
 		}
 	}
 	v.Reason = strings.Join(v.RuleIDs, ",") + ": " + d.Reason()

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -77,6 +78,51 @@ func TestComplianceGateCampaignLevelBlocksHold(t *testing.T) {
 			}
 			if v.Decision != tc.want || (tc.rule != "" && !slices.Contains(v.RuleIDs, tc.rule)) {
 				t.Fatalf("got %s %v (%s), want %s with %s", v.Decision, v.RuleIDs, v.Reason, tc.want, tc.rule)
+			}
+		})
+	}
+}
+
+// failingHistory is a history whose source is down (Redis, the store).
+type failingHistory struct{ *compliance.Memory }
+
+func (failingHistory) Attempts(context.Context, uint64, time.Time, time.Time, []compliance.Event) ([]compliance.Event, error) {
+	return nil, errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
+}
+
+// Data that could not be read because a source failed is an outage (Unavailable: the
+// runner retries in a minute and pauses leasing), not a 15-minute hold; data missing from
+// the settings (no planned time) is not.
+func TestComplianceGateSourceFailureIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 6, 10, 16, 0, 0, 0, time.UTC)
+	mem := compliance.NewMemory()
+	mem.PutSeller(compliance.Seller{ID: "S1", CallerIDs: []string{"+12125550199"}})
+	mem.PutCampaign(compliance.Campaign{ID: "1", Seller: "S1", Purpose: compliance.Telemarketing, Voice: compliance.VoiceLive,
+		Subject: "offer", CallerID: "+12125550199", Pacing: compliance.PacingOneToOne})
+	dnc := compliance.NewDNCIndex()
+	dnc.SetSnapshot(compliance.ListNational, at.AddDate(0, 0, -3))
+	for _, tc := range []struct {
+		name        string
+		hist        compliance.History
+		at          time.Time
+		unavailable bool
+	}{
+		{"history source down", failingHistory{mem}, at, true},
+		{"no planned time", mem, time.Time{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, err := compliance.NewGate(compliance.Options{Directory: mem, Consents: mem, History: tc.hist, DNC: dnc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := (&ComplianceGate{Gate: g, Audit: &auditCount{}}).Check(ctx, GateRequest{CampaignID: 1, ContactID: 1,
+				Number: "+12125550123", At: tc.at, Stage: StageInvite})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Decision != GateHold || !slices.Contains(v.RuleIDs, "DATA_UNAVAILABLE") || v.Unavailable != tc.unavailable {
+				t.Fatalf("got %s %v unavailable=%v, want hold DATA_UNAVAILABLE unavailable=%v", v.Decision, v.RuleIDs, v.Unavailable, tc.unavailable)
 			}
 		})
 	}

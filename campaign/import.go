@@ -3,7 +3,6 @@ package campaign
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -62,6 +61,12 @@ type ImportOptions struct {
 	Progress      func(ImportProgress)
 	ProgressEvery time.Duration
 	Now           time.Time
+	// Limits (0: the defaults). A field or record over its limit is a
+	// rejected row; a file over MaxFileBytes is refused as a whole
+	// (ErrBadFile) and nothing is imported.
+	MaxFieldBytes  int   // one field (default 64 KiB)
+	MaxRecordBytes int   // one record, all its lines (default 1 MiB)
+	MaxFileBytes   int64 // the file (default 2 GiB)
 }
 
 // ErrBadFile: the file cannot be imported at all (empty, no header, no
@@ -99,7 +104,20 @@ var (
 	debtColumns     = []string{"debt_ids", "debt_id"}
 )
 
-const batchRows = 512
+const (
+	batchRows  = 512
+	batchBytes = 4 << 20
+)
+
+// fileReadError is a read error of the file: too large (ErrBadFile), or the
+// reader's own.
+func fileReadError(file string, line int, err error) error {
+	var tl *fileTooLarge
+	if errors.As(err, &tl) {
+		return &FileError{file, ImportError{Line: line, Reason: fmt.Sprintf("larger than %s: split the file", sizeText64(tl.max))}}
+	}
+	return fmt.Errorf("read %s: %w", file, err)
+}
 
 // Import streams a CSV file into the campaign. The file is read once, in
 // batches validated in parallel and handed in order to the store, which
@@ -123,19 +141,26 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, opts ImportOptions) 
 	if opts.ProgressEvery <= 0 {
 		opts.ProgressEvery = 200 * time.Millisecond
 	}
+	if opts.MaxFieldBytes <= 0 {
+		opts.MaxFieldBytes = DefaultMaxFieldBytes
+	}
+	if opts.MaxRecordBytes <= 0 {
+		opts.MaxRecordBytes = DefaultMaxRecordBytes
+	}
+	if opts.MaxFileBytes <= 0 {
+		opts.MaxFileBytes = DefaultMaxFileBytes
+	}
 	requires := c.Requires
 	if opts.Requires != nil {
 		requires = opts.Requires
 	}
 	rep := &ImportReport{Campaign: c.Name, File: opts.File, Errors: []ImportError{}}
-	cr := &countingReader{r: r}
+	cr := &countingReader{r: r, max: opts.MaxFileBytes}
 	br := bufio.NewReaderSize(cr, 256<<10)
 	if bom, _ := br.Peek(3); len(bom) == 3 && bom[0] == 0xEF && bom[1] == 0xBB && bom[2] == 0xBF {
 		_, _ = br.Discard(3)
 	}
-	rd := csv.NewReader(br)
-	rd.FieldsPerRecord = -1
-	rd.ReuseRecord = false
+	rd := newCSVReader(br, opts.MaxFieldBytes, opts.MaxRecordBytes)
 	hdr, err := readHeader(rd, opts.File, requires)
 	if err != nil {
 		return nil, err
@@ -169,25 +194,38 @@ type header struct {
 	region   int      // -1: none
 	debts    int      // -1: none
 	vars     []string // name per column; "" for phone/tz/external
+	names    []string // header name per column
 	requires []int    // column index per required variable
 	reqNames []string
 }
 
-func readHeader(rd *csv.Reader, file string, requires []string) (*header, error) {
-	rec, err := rd.Read()
+func readHeader(rd *csvReader, file string, requires []string) (*header, error) {
+	line, rec, err := rd.Read()
 	if err == io.EOF {
 		return nil, &FileError{file, ImportError{Line: 1, Reason: "the file is empty: want a header row naming the columns (phone, …)"}}
 	}
-	if err != nil {
-		return nil, &FileError{file, ImportError{Line: 1, Reason: "header: " + csvReason(err)}}
+	if line == 0 {
+		line = 1
 	}
-	h := &header{n: len(rec), phone: -1, tz: -1, external: -1, lineType: -1, region: -1, debts: -1, vars: make([]string, len(rec))}
+	var re *rowError
+	if errors.As(err, &re) {
+		return nil, &FileError{file, ImportError{Line: line, Reason: "header: CSV: " + re.reason}}
+	}
+	if err != nil {
+		return nil, fileReadError(file, rd.line, err)
+	}
+	h := &header{n: len(rec), phone: -1, tz: -1, external: -1, lineType: -1, region: -1, debts: -1, vars: make([]string, len(rec)),
+		names: make([]string, len(rec))}
 	seen := map[string]int{}
 	for i, name := range rec {
 		name = strings.TrimSpace(name)
 		key := strings.ToLower(name)
+		h.names[i] = name
 		if name == "" {
-			return nil, &FileError{file, ImportError{Line: 1, Field: fmt.Sprintf("column %d", i+1), Reason: "header: empty column name"}}
+			return nil, &FileError{file, ImportError{Line: line, Field: fmt.Sprintf("column %d", i+1), Reason: "header: empty column name"}}
+		}
+		if strings.IndexByte(name, 0) >= 0 || !utf8.ValidString(name) {
+			return nil, &FileError{file, ImportError{Line: line, Field: fmt.Sprintf("column %d", i+1), Reason: "header: a NUL byte or invalid UTF-8 in the column name"}}
 		}
 		if j, dup := seen[key]; dup {
 			return nil, &FileError{file, ImportError{Line: 1, Field: name, Reason: fmt.Sprintf("header: columns %d and %d have the same name", j+1, i+1)}}
@@ -238,11 +276,11 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// rawRow is a CSV record with its line, or a read error.
+// rawRow is a CSV record with its line, or a problem with it.
 type rawRow struct {
 	line int
 	rec  []string
-	err  error
+	err  *rowError
 }
 
 // batch is a unit of parallel work; done closes when rows/errs are filled.
@@ -271,7 +309,7 @@ type rowSource struct {
 	lastProg time.Time
 }
 
-func newRowSource(ctx context.Context, rd *csv.Reader, h *header, region string, opts ImportOptions, cr *countingReader, rep *ImportReport) *rowSource {
+func newRowSource(ctx context.Context, rd *csvReader, h *header, region string, opts ImportOptions, cr *countingReader, rep *ImportReport) *rowSource {
 	s := &rowSource{ctx: ctx, opts: opts, rep: rep, cr: cr, ordered: make(chan *batch, 4*opts.Workers)}
 	work := make(chan *batch, 2*opts.Workers)
 	for w := 0; w < opts.Workers; w++ {
@@ -305,23 +343,26 @@ func newRowSource(ctx context.Context, rd *csv.Reader, h *header, region string,
 			b = &batch{done: make(chan struct{})}
 			return true
 		}
+		size := 0 // bytes held by the batch: a batch of long rows goes early
 		for {
-			rec, err := rd.Read()
+			line, rec, err := rd.Read()
 			if err == io.EOF {
 				break
 			}
-			line, _ := rd.FieldPos(0)
-			var pe *csv.ParseError
-			if err != nil && !errors.As(err, &pe) {
-				s.readErr = fmt.Errorf("read %s: %w", opts.File, err)
+			var re *rowError
+			if err != nil && !errors.As(err, &re) {
+				s.readErr = fileReadError(opts.File, rd.line, err)
 				return
 			}
-			if pe != nil {
-				line = pe.StartLine
+			b.raw = append(b.raw, rawRow{line: line, rec: rec, err: re})
+			for _, f := range rec {
+				size += len(f)
 			}
-			b.raw = append(b.raw, rawRow{line: line, rec: rec, err: err})
-			if len(b.raw) == batchRows && !send() {
+			if (len(b.raw) == batchRows || size >= batchBytes) && !send() {
 				return
+			}
+			if len(b.raw) == 0 {
+				size = 0
 			}
 		}
 		if len(b.raw) > 0 {
@@ -416,7 +457,13 @@ func (v *validator) validate(b *batch) {
 func (v *validator) row(r rawRow, errs *[]ImportError) (store.ContactRow, bool) {
 	h := v.h
 	if r.err != nil {
-		*errs = append(*errs, ImportError{Line: r.line, Reason: csvReason(r.err)})
+		field := ""
+		if r.err.col >= 0 && r.err.col < len(h.names) {
+			field = h.names[r.err.col]
+		} else if r.err.col >= 0 {
+			field = fmt.Sprintf("column %d", r.err.col+1)
+		}
+		*errs = append(*errs, ImportError{Line: r.line, Field: field, Reason: "CSV: " + r.err.reason})
 		return store.ContactRow{}, false
 	}
 	if len(r.rec) != h.n {
@@ -428,9 +475,15 @@ func (v *validator) row(r rawRow, errs *[]ImportError) (store.ContactRow, bool) 
 		return store.ContactRow{}, false
 	}
 	ok := true
-	for _, f := range r.rec {
+	for i, f := range r.rec {
 		if !utf8.ValidString(f) {
 			*errs = append(*errs, ImportError{Line: r.line, Reason: "not valid UTF-8 (save the file as UTF-8)"})
+			return store.ContactRow{}, false
+		}
+		// PostgreSQL text cannot hold NUL (the whole COPY would fail); refuse
+		// the row on every backend alike.
+		if strings.IndexByte(f, 0) >= 0 {
+			*errs = append(*errs, ImportError{Line: r.line, Field: h.names[i], Reason: "contains a NUL byte"})
 			return store.ContactRow{}, false
 		}
 	}
@@ -520,12 +573,11 @@ func phoneReason(raw string, err error) string {
 	return fmt.Sprintf("%q: %v", raw, err)
 }
 
-func csvReason(err error) string {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return "CSV: " + pe.Err.Error()
+func sizeText64(n int64) string {
+	if n >= 1<<30 && n%(1<<30) == 0 {
+		return fmt.Sprintf("%d GiB", n>>30)
 	}
-	return err.Error()
+	return sizeText(int(n))
 }
 
 // appendJSONString appends s as a JSON string (s is valid UTF-8).

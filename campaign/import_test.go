@@ -97,7 +97,7 @@ func TestImportEdgeCases(t *testing.T) {
 		{name: "wrong column count", csv: "phone,first_name\n+14155550101,Ana,extra\n+12125550102\n+13125550103,Chen\n",
 			imported: 1, reject: 2, errs: "[{2  has 3 fields, the header has 2} {3  has 1 fields, the header has 2}]"},
 		{name: "bad quote", csv: "phone,first_name\n+14155550101,An\"a\n+12125550102,Ben\n",
-			imported: 1, reject: 1, errs: `[{2  CSV: bare " in non-quoted-field}]`},
+			imported: 1, reject: 1, errs: `[{2 first_name CSV: bare " in non-quoted-field}]`},
 		{name: "header only", csv: "phone,first_name\n", errs: "[]"},
 		{name: "missing required", csv: "phone,first_name,amount\n+14155550101,,5\n+12125550102,Ben,\n+13125550103, ,\n", requires: []string{"first_name", "amount"},
 			reject: 3, errs: "[{2 first_name required by the script, but empty} {3 amount required by the script, but empty} {4 first_name required by the script, but empty} {4 amount required by the script, but empty}]"},
@@ -139,7 +139,7 @@ func TestImportBadFiles(t *testing.T) {
 		"phone\n+14155550101\n":   "t.csv:1: first_name: header: the script requires first_name but the file has no such column",
 		"phone,a,A\n1,2,3\n":      "t.csv:1: A: header: columns 2 and 3 have the same name",
 		"phone,,first_name\n":     "t.csv:1: column 2: header: empty column name",
-		"\"phone,first_name\n1,2": "t.csv:1: header: CSV: extraneous or missing \" in quoted-field",
+		"\"phone,first_name\n1,2": "t.csv:1: header: CSV: unterminated quoted field (the quote opened on line 1 never closes)",
 	}
 	for in, want := range cases {
 		_, err := importString(t, db, c, in)

@@ -22,10 +22,6 @@ type NumberGuard interface {
 	Lock(ctx context.Context, number, owner string) (*numbers.Lock, error)
 }
 
-// numberErrorRetry is when a contact is tried again after the number guard failed (its
-// shared state unreachable: no call meanwhile).
-const numberErrorRetry = time.Minute
-
 // lockNumber takes the contact's number for this call, right before the gate's last word.
 // false: the contact was rescheduled (another call has the number; or the guard failed,
 // and no call is placed without it), finished (not a number), or given back (draining).
@@ -44,7 +40,8 @@ func (r *Runner) lockNumber(ctx context.Context, ct *store.Contact, log *zap.Log
 		finish("invalid_number", outcome.InvalidNumber, "not an E.164 number")
 	default:
 		log.Error("number guard failed: not calling (fail closed)", zap.Error(err))
-		reschedule(r.opts.Now().Add(numberErrorRetry), outcome.NumberError)
+		r.sharedDown("number guard", err)
+		reschedule(r.opts.Now().Add(r.opts.NumberErrorRetry), outcome.NumberError)
 	}
 	return nil, false
 }
@@ -65,7 +62,8 @@ func (r *Runner) recordNumber(ctx context.Context, l *numbers.Lock, p *Plan, cal
 		reschedule(r.opts.Now().Add(r.opts.NumberBusyRetry), outcome.NumberBusy)
 	default:
 		log.Error("number guard failed: not calling (fail closed)", zap.Error(err))
-		reschedule(r.opts.Now().Add(numberErrorRetry), outcome.NumberError)
+		r.sharedDown("number guard", err)
+		reschedule(r.opts.Now().Add(r.opts.NumberErrorRetry), outcome.NumberError)
 	}
 	return false
 }

@@ -321,8 +321,9 @@ func TestGateSeesOtherNodesAttempts(t *testing.T) {
 	}
 }
 
-// Redis down: the number guard cannot lock, and no call is placed (fail closed); each
-// contact is tried again later, and the errors are reported.
+// Redis down: the number guard cannot lock, and no call is placed (fail closed); the
+// contacts in hand are tried again later, the node leases no more until Redis answers,
+// and the errors are reported.
 func TestRedisDownNoCalls(t *testing.T) {
 	t.Parallel()
 	const n = 6
@@ -349,25 +350,38 @@ func TestRedisDownNoCalls(t *testing.T) {
 	var reps reports
 	node := b.startNode(t, "node", db, NewLocalPacer(nil), &AllowAllGate{}, TrunkLimits{Channels: 10},
 		zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel+1)), reps.add, func(o *RunnerOptions) { o.Numbers = guard })
-	waitFor(t, time.Minute, "every contact turned away", func() (bool, string) {
-		return reps.count("number_error") >= n, reps.String()
+	waitFor(t, time.Minute, "contacts turned away, leasing paused", func() (bool, string) {
+		return reps.count("number_error") >= 1 && node.runner.Paused(), reps.String()
 	})
 	node.stop(t)
+	turned := reps.count("number_error") // every worker has reported once the node drained
 	if calls := b.far.Calls(); len(calls) != 0 {
 		t.Fatalf("%d calls placed with the number guard down", len(calls))
+	}
+	// The contacts in hand when the guard failed are due again in about a minute; the node
+	// leased no more while it was down (at most one lease round: the campaign's 4).
+	if turned > 4 {
+		t.Fatalf("%d contacts turned away: the node went on leasing with the guard down", turned)
 	}
 	page, err := db.ContactList(ctx, &store.ContactListParams{CampaignID: c.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
+	later := 0
 	for _, ct := range page {
-		if ct.Attempts != 0 || ct.State != store.ContactPending || ct.NextAttemptAt.Before(time.Now().Add(30*time.Second)) {
-			t.Fatalf("contact %+v: want pending, no attempt, due again in about a minute", ct)
+		if ct.Attempts != 0 || ct.State != store.ContactPending {
+			t.Fatalf("contact %+v: want pending, no attempt", ct)
 		}
+		if ct.NextAttemptAt.After(time.Now().Add(30 * time.Second)) {
+			later++
+		}
+	}
+	if later != turned {
+		t.Fatalf("%d contacts due in about a minute, %d turned away", later, turned)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if errs["lock"] < n || reps.count("answered") != 0 {
+	if errs["lock"] < turned || reps.count("answered") != 0 {
 		t.Fatalf("guard errors %v, reports %v", errs, reps.String())
 	}
 }

@@ -84,8 +84,12 @@ type RunnerOptions struct {
 	RingTimeout  time.Duration // default 30s
 	DrainTimeout time.Duration // live calls get this long to finish on drain (default 30s)
 	RecordDir    string        // record answered calls here when set
-	Now          func() time.Time
-	Logger       *zap.Logger
+	// CreateRecording creates a recording file (default os.Create): a seam for tests of
+	// a full or read-only disk. A recording that cannot be made or finished leaves the
+	// call without one (Result.RecordingError says why); the call is placed anyway.
+	CreateRecording func(path string) (media.RecordFile, error)
+	Now             func() time.Time
+	Logger          *zap.Logger
 	// OnAttempt, when set, is called after each attempt is recorded (tests, metrics).
 	OnAttempt func(AttemptReport)
 	// Numbers keeps one call per number at a time and logs attempts per number (numbers.NewRedis
@@ -93,6 +97,20 @@ type RunnerOptions struct {
 	Numbers NumberGuard
 	// NumberBusyRetry is when a contact whose number another call has is tried again (default 1m).
 	NumberBusyRetry time.Duration
+	// NumberErrorRetry is when a contact is tried again after the number guard or the
+	// pacer failed (Redis unreachable; default 1m).
+	NumberErrorRetry time.Duration
+	// SpoolDir holds the spool: store writes of the call path parked while the store is
+	// unavailable, fsync'd, replayed on start and when the store is back. Empty: kept in
+	// memory only (lost if the process dies).
+	SpoolDir string
+	// StoreRetry bounds the retries of a call-path store write before it is parked.
+	StoreRetry StoreRetry
+	// Probes are the shared dependencies checked before leasing resumes after one failed
+	// (default: the store, and Numbers when it can be pinged).
+	Probes []Pinger
+	// ProbeEvery is how often they are probed while leasing is paused (default 1s).
+	ProbeEvery time.Duration
 }
 
 // AttemptReport is what the runner did with one leased contact.
@@ -130,6 +148,12 @@ type Runner struct {
 	zones    map[string]*time.Location
 	wake     chan struct{}
 	draining bool
+	live     map[int64]struct{} // contacts being worked now (their leases are extended)
+
+	spool      *spool // store writes parked while the store is unavailable
+	replayAt   time.Time
+	replayWait time.Duration
+	outage     outage
 }
 
 // NewRunner checks opts and fills defaults.
@@ -195,9 +219,24 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	if opts.NumberBusyRetry <= 0 {
 		opts.NumberBusyRetry = time.Minute
 	}
-	return &Runner{opts: opts, log: opts.Logger.With(zap.String("holder", opts.Holder)), state: opts.State,
+	if opts.NumberErrorRetry <= 0 {
+		opts.NumberErrorRetry = time.Minute
+	}
+	opts.StoreRetry.defaults()
+	if opts.ProbeEvery <= 0 {
+		opts.ProbeEvery = time.Second
+	}
+	if opts.Probes == nil {
+		opts.Probes = []Pinger{opts.Store}
+		if p, ok := opts.Numbers.(Pinger); ok {
+			opts.Probes = append(opts.Probes, p)
+		}
+	}
+	log := opts.Logger.With(zap.String("holder", opts.Holder))
+	return &Runner{opts: opts, log: log, state: opts.State,
 		byCamp: map[int64]int{}, paces: map[int64]*campPace{}, plans: map[int64]*Plan{}, scripts: map[string]Script{},
-		zones: map[string]*time.Location{}, wake: make(chan struct{}, 1)}, nil
+		zones: map[string]*time.Location{}, wake: make(chan struct{}, 1), live: map[int64]struct{}{},
+		spool: &spool{log: log}}, nil
 }
 
 // Holder is the name this runner leases under.
@@ -214,6 +253,13 @@ func (r *Runner) Active() int {
 // it stops leasing, gives back contacts it has not dialled, lets live calls
 // finish for up to DrainTimeout, then hangs them up and records them.
 func (r *Runner) Run(ctx context.Context) error {
+	sp, err := openSpool(r.opts.SpoolDir, r.opts.Holder, r.log)
+	if err != nil {
+		return fmt.Errorf("campaign runner: %w", err)
+	}
+	r.spool = sp
+	defer sp.close()
+	r.checkRecordDir()
 	callCtx, hangupAll := context.WithCancel(context.WithoutCancel(ctx))
 	defer hangupAll()
 	var wg sync.WaitGroup
@@ -230,6 +276,9 @@ func (r *Runner) Run(ctx context.Context) error {
 		case <-r.wake:
 		}
 		now := r.opts.Now()
+		// Writes parked during a store outage go first: before any lease is extended,
+		// rescued or taken.
+		r.replaySpool(ctx, now)
 		if now.Sub(lastTick) >= r.opts.Poll {
 			lastTick = now
 			if changed, err := Tick(ctx, r.opts.Store, now); err != nil && ctx.Err() == nil {
@@ -251,14 +300,20 @@ func (r *Runner) Run(ctx context.Context) error {
 		if now.Sub(lastExtend) >= r.opts.LeaseFor/3 {
 			lastExtend = now
 			if _, err := r.opts.Store.ContactLeaseExtend(ctx, &store.ContactLeaseExtendParams{Holder: r.opts.Holder,
-				Until: now.Add(r.opts.LeaseFor), Now: now}); err != nil && ctx.Err() == nil {
+				ContactIDs: r.extendIDs(), Until: now.Add(r.opts.LeaseFor), Now: now}); err != nil && ctx.Err() == nil {
 				r.log.Warn("extend leases", zap.Error(err))
 			}
 		}
-		leased := r.lease(ctx, now, &wg, callCtx)
+		leased := 0
+		if !r.leasingPaused(ctx, now) {
+			leased = r.lease(ctx, now, &wg, callCtx)
+		}
 		next := r.opts.Poll
 		if leased > 0 {
 			next = 10 * time.Millisecond // more may be due
+		}
+		if r.spool.pending() > 0 {
+			next = min(next, max(r.replayAt.Sub(now), 10*time.Millisecond))
 		}
 		timer.Reset(next)
 	}
@@ -298,6 +353,7 @@ func (r *Runner) lease(ctx context.Context, now time.Time, wg *sync.WaitGroup, c
 			s := &slot{inFlight: true}
 			r.mu.Lock()
 			r.active++
+			r.live[ct.ID] = struct{}{}
 			r.byCamp[c.ID]++
 			cp.legs++
 			if !cp.predictive {
@@ -309,7 +365,7 @@ func (r *Runner) lease(ctx context.Context, now time.Time, wg *sync.WaitGroup, c
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				defer r.done(c.ID)
+				defer r.done(c.ID, ct.ID)
 				defer r.freeSlot(cp, s)
 				r.work(ctx, callCtx, plan, cp, s, ct)
 			}()
@@ -319,9 +375,10 @@ func (r *Runner) lease(ctx context.Context, now time.Time, wg *sync.WaitGroup, c
 	return total
 }
 
-func (r *Runner) done(campaignID int64) {
+func (r *Runner) done(campaignID, contactID int64) {
 	r.mu.Lock()
 	r.active--
+	delete(r.live, contactID)
 	r.byCamp[campaignID]--
 	r.mu.Unlock()
 	select {
@@ -397,23 +454,24 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 	now := r.opts.Now()
 	reschedule := func(at time.Time, code outcome.Code) {
 		rep.Outcome, rep.Next = code, at
-		if err := db.ContactReschedule(rec, &store.ContactRescheduleParams{ContactID: ct.ID, Holder: r.opts.Holder,
-			NextAttemptAt: at, Reason: string(code), Now: r.opts.Now()}); err != nil {
+		if err := r.write(rec, spoolWrite{Reschedule: &store.ContactRescheduleParams{ContactID: ct.ID, Holder: r.opts.Holder,
+			NextAttemptAt: at, Reason: string(code), Now: r.opts.Now()}}, log); err != nil && !errors.Is(err, errParked) {
 			log.Warn("reschedule", zap.Error(err))
 		}
 		report()
 	}
 	finish := func(disposition string, code outcome.Code, reason string) {
 		rep.Outcome, rep.Reason, rep.Disposition, rep.Final = code, reason, disposition, true
-		if err := db.ContactFinish(rec, &store.ContactFinishParams{ContactID: ct.ID, Holder: r.opts.Holder,
-			Disposition: disposition, Reason: reason, Now: r.opts.Now()}); err != nil {
+		if err := r.write(rec, spoolWrite{Finish: &store.ContactFinishParams{ContactID: ct.ID, Holder: r.opts.Holder,
+			Disposition: disposition, Reason: reason, Now: r.opts.Now()}}, log); err != nil && !errors.Is(err, errParked) {
 			log.Warn("finish contact", zap.Error(err))
 		}
 		report()
 	}
 	release := func() {
 		rep.Outcome = outcome.Released
-		if _, err := db.ContactLeaseRelease(rec, &store.ContactLeaseReleaseParams{Holder: r.opts.Holder, ContactIDs: []int64{ct.ID}}); err != nil {
+		if err := r.write(rec, spoolWrite{Release: &store.ContactLeaseReleaseParams{Holder: r.opts.Holder,
+			ContactIDs: []int64{ct.ID}, Now: r.opts.Now()}}, log); err != nil && !errors.Is(err, errParked) {
 			log.Warn("release lease", zap.Error(err))
 		}
 		report()
@@ -452,7 +510,8 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 	if err != nil {
 		if leaseCtx.Err() == nil {
 			log.Warn("pacer", zap.Error(err))
-			reschedule(r.opts.Now().Add(time.Minute), outcome.PacerError)
+			r.sharedDown("pacer", err)
+			reschedule(r.opts.Now().Add(r.opts.NumberErrorRetry), outcome.PacerError)
 			return
 		}
 		release() // draining: not dialled, give it back
@@ -474,7 +533,8 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 	if err := permit.Token(leaseCtx); err != nil {
 		if leaseCtx.Err() == nil {
 			log.Warn("pacer token", zap.Error(err))
-			reschedule(r.opts.Now().Add(time.Minute), outcome.PacerError)
+			r.sharedDown("pacer", err)
+			reschedule(r.opts.Now().Add(r.opts.NumberErrorRetry), outcome.PacerError)
 			return
 		}
 		release()
@@ -493,9 +553,15 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 		Trunk: trunk.Name, CallerID: callerID, Now: at})
 	if err != nil {
 		_ = lock.Forget(rec, callID) // never placed
-		log.Warn("start attempt", zap.Error(err))
-		rep.Outcome = outcome.LeaseLost
-		report()
+		log.Warn("start attempt: not calling", zap.Error(err))
+		if errors.Is(err, store.ErrLeaseLost) {
+			rep.Outcome = outcome.LeaseLost
+			report()
+			return
+		}
+		// The store failed: give the contact back, now or once the store is back.
+		r.storeDown(err)
+		release()
 		return
 	}
 	rep.Attempt, rep.CallID = att.AttemptNo, callID
@@ -504,8 +570,8 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 		xfer = &callTransfer{r: r, cp: cp, log: log.With(zap.String("call_id", callID)), wait: AbandonWindow,
 			onAsk: func() { r.transferAsked(cp, s) },
 			ev: func(typ string, data map[string]any) {
-				_ = db.CallEventAppend(rec, &store.CallEventAppendParams{CampaignID: p.ID, ContactID: ct.ID, AttemptID: att.ID,
-					Type: typ, Data: data, At: r.opts.Now()})
+				_ = r.write(rec, spoolWrite{Event: &store.CallEventAppendParams{CampaignID: p.ID, ContactID: ct.ID, AttemptID: att.ID,
+					Type: typ, Data: data, At: r.opts.Now()}}, log)
 			}}
 		r.opts.Transfers.add(callID, xfer)
 		defer r.opts.Transfers.remove(callID)
@@ -522,9 +588,9 @@ func (r *Runner) work(leaseCtx, callCtx context.Context, p *Plan, cp *campPace, 
 		cp.abandonRecorded()
 	}
 	if rep.Outcome == OutcomeAbandoned {
-		_ = db.CallEventAppend(rec, &store.CallEventAppendParams{CampaignID: p.ID, ContactID: ct.ID, AttemptID: att.ID,
+		_ = r.write(rec, spoolWrite{Event: &store.CallEventAppendParams{CampaignID: p.ID, ContactID: ct.ID, AttemptID: att.ID,
 			Type: "abandoned", Data: map[string]any{"reason": "no free bot slot", "message": res.Variables["abandon_message"]},
-			At: r.opts.Now()})
+			At: r.opts.Now()}}, log)
 	}
 	report()
 }
@@ -540,17 +606,24 @@ func (r *Runner) gate(rec, ctx context.Context, req GateRequest, log *zap.Logger
 			return false
 		}
 		log.Error("compliance gate failed: not calling (fail closed)", zap.String("stage", string(req.Stage)), zap.Error(err))
+		r.sharedDown("compliance gate", err)
 		r.event(rec, req, "gate_error", map[string]any{"stage": req.Stage, "error": err.Error()})
 		reschedule(r.opts.Now().Add(5*time.Minute), outcome.GateError)
 		return false
 	}
 	data := map[string]any{"stage": req.Stage, "decision": v.Decision, "rules": v.RuleIDs, "reason": v.Reason}
-	switch v.Decision {
-	case GateAllow:
+	switch {
+	case v.Decision == GateAllow:
 		return true
-	case GateBlock:
+	case v.Decision == GateBlock:
 		r.event(rec, req, "gate_block", data)
 		finish("compliance_blocked", outcome.GateBlock, v.Reason)
+		return false
+	case v.Decision == GateHold && v.Unavailable:
+		// A transient outage, not the contact: a minute, and no more leases until it is over.
+		r.sharedDown("compliance data", errors.New(v.Reason))
+		r.event(rec, req, "gate_hold", data)
+		reschedule(req.At.Add(r.opts.NumberErrorRetry), outcome.GateUnavailable)
 		return false
 	default: // hold, or anything unknown: fail closed
 		next := v.NextEligible
@@ -564,8 +637,8 @@ func (r *Runner) gate(rec, ctx context.Context, req GateRequest, log *zap.Logger
 }
 
 func (r *Runner) event(ctx context.Context, req GateRequest, typ string, data any) {
-	_ = r.opts.Store.CallEventAppend(ctx, &store.CallEventAppendParams{CampaignID: req.CampaignID, ContactID: req.ContactID,
-		Type: typ, Data: data, At: r.opts.Now()})
+	_ = r.write(ctx, spoolWrite{Event: &store.CallEventAppendParams{CampaignID: req.CampaignID, ContactID: req.ContactID,
+		Type: typ, Data: data, At: r.opts.Now()}}, r.log)
 }
 
 // call places the call and runs the script; it returns the final result.
@@ -574,6 +647,7 @@ func (r *Runner) call(ctx context.Context, p *Plan, cp *campPace, s *slot, xfer 
 		CallerID: callerID, Logger: log.With(zap.String("call_id", callID))}
 	if r.opts.RecordDir != "" {
 		req.RecordPath = filepath.Join(r.opts.RecordDir, callID+".wav")
+		req.CreateRecording = r.createRecording
 	}
 	failed := func(out dialer.Outcome, err error) dialer.Result {
 		return dialer.Result{CallID: callID, To: ct.Phone, Trunk: trunk.Name, Outcome: out, Reason: err.Error(), Variables: map[string]string{}}
@@ -597,12 +671,17 @@ func (r *Runner) call(ctx context.Context, p *Plan, cp *campPace, s *slot, xfer 
 	call, err := r.opts.Dialer.Dial(ctx, req)
 	if err != nil {
 		out := dialer.OutcomeFailed
-		if errors.Is(err, dialer.ErrInvalidTarget) {
+		switch {
+		case errors.Is(err, dialer.ErrInvalidTarget):
 			out = dialer.OutcomeInvalidNumber
+		case ctx.Err() != nil:
+			out = OutcomeCut // the drain deadline, not the callee
 		}
 		log.Warn("dial", zap.Error(err))
 		return failed(out, err)
 	}
+	cut := watchCut(ctx, call)
+	defer cut.stop()
 	setup := call.Result()
 	answered := setup.Timings.AnsweredAt != nil
 	sample := PaceSample{Dialled: 1, RingMS: setup.Timings.SetupMS}
@@ -640,7 +719,7 @@ func (r *Runner) call(ctx context.Context, p *Plan, cp *campPace, s *slot, xfer 
 		_ = call.Hangup(context.WithoutCancel(ctx))
 		<-call.Done()
 	}
-	return call.Result()
+	return cut.result(call.Result())
 }
 
 // record closes the attempt and applies the retry policy.
@@ -680,11 +759,11 @@ func (r *Runner) record(ctx context.Context, p *Plan, ct *store.Contact, att *st
 	if d.Final {
 		disp = d.Disposition
 	}
-	err := r.opts.Store.AttemptFinish(ctx, &store.AttemptFinishParams{AttemptID: att.ID, ContactID: ct.ID, Holder: r.opts.Holder,
+	err := r.write(ctx, spoolWrite{AttemptFinish: &store.AttemptFinishParams{AttemptID: att.ID, ContactID: ct.ID, Holder: r.opts.Holder,
 		Outcome: string(outcome), SIPStatus: res.SIPStatus, Disposition: disp, HangupBy: res.HangupBy, AnsweredAt: answered,
 		EndedAt: orNow(res.Timings.EndedAt, now), DurationMS: res.Timings.DurationMS, Result: doc, Transcript: transcript,
-		Final: d.Final, NextAttemptAt: next, RetryReason: d.Reason, Streak: streak, Now: now})
-	if err != nil {
+		Final: d.Final, NextAttemptAt: next, RetryReason: d.Reason, Streak: streak, Now: now}}, log)
+	if err != nil && !errors.Is(err, errParked) {
 		log.Error("record attempt", zap.Error(err))
 	}
 	rep.Outcome, rep.Reason, rep.Disposition, rep.Final, rep.Next = outcome, res.Reason, disp, d.Final, next
@@ -769,9 +848,19 @@ func (r *Runner) drain(wg *sync.WaitGroup, hangupAll context.CancelFunc) error {
 		<-done
 	}
 	r.stopPollers()
-	// Anything still leased by us and not dialling goes back.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// Records parked during a store outage: one more try now; what is left stays in the
+	// spool file for the next start.
+	if r.spool.pending() > 0 {
+		r.replayAt = time.Time{}
+		r.replaySpool(ctx, r.opts.Now())
+		if n := r.spool.pending(); n > 0 {
+			r.log.Error("drain: store writes still parked; replayed at the next start", zap.Int("writes", n),
+				zap.String("spool_dir", r.opts.SpoolDir))
+		}
+	}
+	// Anything still leased by us and not dialling goes back.
 	if n, err := r.opts.Store.ContactLeaseRelease(ctx, &store.ContactLeaseReleaseParams{Holder: r.opts.Holder}); err != nil {
 		return fmt.Errorf("drain: release leases: %w", err)
 	} else if n > 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -102,7 +101,7 @@ func (r *Runner) campPace(ctx context.Context, p *Plan) *campPace {
 	}
 	if p.Pace.AgentsURL != "" {
 		qctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		n.queue = &agentQueue{url: p.Pace.AgentsURL, client: &http.Client{}, every: r.opts.AgentPoll}
+		n.queue = &agentQueue{url: p.Pace.AgentsURL, client: r.opts.Transfers.queueClient(), every: r.opts.AgentPoll}
 		n.stopQueue = cancel
 		r.pollers.Add(1)
 		go func() {

@@ -3,10 +3,11 @@ package campaign
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/voxdial/voxdial/voicebot"
 )
 
 // ScriptRequires reads the `requires:` list (the contact fields a script
@@ -17,9 +18,9 @@ func ScriptRequires(path string) ([]string, error) {
 	if path == "" || strings.HasPrefix(path, "asset:") {
 		return nil, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := voicebot.ReadScript(path)
 	if err != nil {
-		return nil, fmt.Errorf("read script: %w", err)
+		return nil, err
 	}
 	var doc struct {
 		Requires []string `yaml:"requires"`

@@ -1,4 +1,4 @@
-package compliance
+package compliance_test
 
 import (
 	"context"
@@ -6,6 +6,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/voxdial/voxdial/compliance"
+	"github.com/voxdial/voxdial/compliance/compliancebench"
 )
 
 // processCPU is the process's CPU time: on a shared machine, CPU per operation is steadier
@@ -20,19 +23,19 @@ func processCPU() time.Duration {
 
 // The in-memory hot path does not allocate, for allowed and refused attempts alike.
 func TestCheckAllocationFree(t *testing.T) {
-	w, err := NewBenchWorld(BenchOptions{DNCNumbers: 200_000, Contacts: 20_000, Attempts: 2_000, Seed: 1})
+	w, err := compliancebench.New(compliancebench.Options{DNCNumbers: 200_000, Contacts: 20_000, Attempts: 2_000, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	w.Warm(ctx)
-	var d Decision
-	verdicts := map[Verdict]int{}
+	var d compliance.Decision
+	verdicts := map[compliance.Verdict]int{}
 	for i := range w.Attempts {
 		w.Gate.CheckTo(ctx, &w.Attempts[i], &d)
 		verdicts[d.Verdict]++
 	}
-	if verdicts[Allow] == 0 || verdicts[Block] == 0 {
+	if verdicts[compliance.Allow] == 0 || verdicts[compliance.Block] == 0 {
 		t.Fatalf("workload should mix verdicts: %v", verdicts)
 	}
 	i := 0
@@ -43,25 +46,25 @@ func TestCheckAllocationFree(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("%.2f allocations per decision, want 0", allocs)
 	}
-	n, _ := ParseNumber(w.Attempts[0].Number)
-	q := DNCQuery{Number: n, Seller: "S1", At: w.Attempts[0].At}
+	n, _ := compliance.ParseNumber(w.Attempts[0].Number)
+	q := compliance.DNCQuery{Number: n, Seller: "S1", At: w.Attempts[0].At}
 	if a := testing.AllocsPerRun(1000, func() { _, _ = w.DNC.LookupDNC(ctx, q) }); a != 0 {
 		t.Errorf("DNC lookup: %.2f allocations, want 0", a)
 	}
 }
 
 func BenchmarkGateCheck(b *testing.B) {
-	benchGateCheck(b, BenchOptions{DNCNumbers: 1_000_000, Contacts: 100_000, Attempts: 1 << 14, Seed: 1})
+	benchGateCheck(b, compliancebench.Options{DNCNumbers: 1_000_000, Contacts: 100_000, Attempts: 1 << 14, Seed: 1})
 }
 
 // BenchmarkGateCheckLarge is the `voxdial bench gate` world (1,000,000 callees, 5,000,000
 // DNC numbers) on one goroutine: the per-decision cache misses of a large world show here.
-func BenchmarkGateCheckLarge(b *testing.B) { benchGateCheck(b, BenchOptions{Seed: 1}) }
+func BenchmarkGateCheckLarge(b *testing.B) { benchGateCheck(b, compliancebench.Options{Seed: 1}) }
 
 // benchGateCheck runs Gate.CheckTo on one goroutine over a world made with o (Attempts a
 // power of two), reporting process CPU per decision.
-func benchGateCheck(b *testing.B, o BenchOptions) {
-	w, err := NewBenchWorld(o)
+func benchGateCheck(b *testing.B, o compliancebench.Options) {
+	w, err := compliancebench.New(o)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -70,7 +73,7 @@ func benchGateCheck(b *testing.B, o BenchOptions) {
 	runtime.GC() // the world's garbage: not this benchmark's
 	b.ReportAllocs()
 	b.ResetTimer()
-	var d Decision
+	var d compliance.Decision
 	cpu0, n := processCPU(), 0
 	for i := 0; b.Loop(); i++ {
 		w.Gate.CheckTo(ctx, &w.Attempts[i&(len(w.Attempts)-1)], &d)
@@ -80,7 +83,7 @@ func benchGateCheck(b *testing.B, o BenchOptions) {
 }
 
 func BenchmarkGateCheckParallel(b *testing.B) {
-	w, err := NewBenchWorld(BenchOptions{DNCNumbers: 1_000_000, Contacts: 100_000, Attempts: 1 << 14, Seed: 1})
+	w, err := compliancebench.New(compliancebench.Options{DNCNumbers: 1_000_000, Contacts: 100_000, Attempts: 1 << 14, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -92,7 +95,7 @@ func BenchmarkGateCheckParallel(b *testing.B) {
 	cpu0 := processCPU()
 	defer func() { b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op") }()
 	b.RunParallel(func(pb *testing.PB) {
-		var d Decision
+		var d compliance.Decision
 		i := 0
 		for pb.Next() {
 			w.Gate.CheckTo(ctx, &w.Attempts[i&(len(w.Attempts)-1)], &d)
@@ -102,15 +105,15 @@ func BenchmarkGateCheckParallel(b *testing.B) {
 }
 
 func BenchmarkDNCLookup(b *testing.B) {
-	w, err := NewBenchWorld(BenchOptions{DNCNumbers: 5_000_000, Contacts: 1000, Attempts: 1024, Seed: 1})
+	w, err := compliancebench.New(compliancebench.Options{DNCNumbers: 5_000_000, Contacts: 1000, Attempts: 1024, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	qs := make([]DNCQuery, len(w.Attempts))
+	qs := make([]compliance.DNCQuery, len(w.Attempts))
 	for i, a := range w.Attempts {
-		n, _ := ParseNumber(a.Number)
-		qs[i] = DNCQuery{Number: n, Seller: "S1", At: a.At}
+		n, _ := compliance.ParseNumber(a.Number)
+		qs[i] = compliance.DNCQuery{Number: n, Seller: "S1", At: a.At}
 	}
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -24,6 +24,10 @@ type Decision struct {
 	PackVersion           string
 	ConsentID             string // the consent record relied upon, if any
 	NationalAsOf, TPSAsOf time.Time
+	// SourceFailed: a data source returned an error (DATA_UNAVAILABLE from an outage of
+	// the store or Redis, not from missing settings); the same attempt may pass once it
+	// answers again.
+	SourceFailed bool
 
 	notes  [maxNotes]note
 	nNotes int

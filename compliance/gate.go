@@ -151,7 +151,7 @@ func (g *Gate) CheckTo(ctx context.Context, a *Attempt, d *Decision) {
 	// Reset field by field: clearing the notes array would cost more than the decision.
 	d.ID, d.Verdict, d.Rules, d.Passed, d.NextEligibleAt = a.ID, Block, 0, 0, time.Time{}
 	d.Zones, d.Packs, d.PackVersion, d.ConsentID = nil, 0, g.packs.Version, ""
-	d.NationalAsOf, d.TPSAsOf, d.nNotes = time.Time{}, time.Time{}, 0
+	d.NationalAsOf, d.TPSAsOf, d.nNotes, d.SourceFailed = time.Time{}, time.Time{}, 0, false
 	e := g.pool.Get().(*eval)
 	*e = eval{g: g, ctx: ctx, a: a, d: d, at: a.At, record: true,
 		bufEvents: e.bufEvents[:0], bufRefusals: e.bufRefusals[:0], bufConsents: e.bufConsents[:0], bufEBRs: e.bufEBRs[:0]}
@@ -179,6 +179,7 @@ func (e *eval) failArg(r RuleID, format, arg string) {
 }
 
 func (e *eval) dataError(what string, err error) {
+	e.d.SourceFailed = true
 	e.failArg(DataUnavailable, what+": %s", err.Error())
 }
 

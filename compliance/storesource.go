@@ -2,9 +2,6 @@ package compliance
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -234,18 +231,9 @@ func ConsentID(c *store.Consent) string {
 	return strconv.FormatInt(c.ID, 10) + "#" + h
 }
 
-// ConsentRecordHash is the SHA-256 of a consent record's content (not its id, revocation
-// or bookkeeping; times at the store's millisecond), so that an edited record no longer
-// matches the hash its uses cite.
-func ConsentRecordHash(c *store.Consent) string {
-	doc, _ := json.Marshal([]any{c.Phone, c.Seller, c.Kind, c.Scope, c.ArtificialVoice, c.Source, c.EvidenceText,
-		c.EvidenceIP, c.EvidenceRecording, fmtTime(ms(c.GivenAt)), fmtTime(ms(c.ExpiresAt))})
-	sum := sha256.Sum256(doc)
-	return hex.EncodeToString(sum[:])
-}
-
-// ms is t as the store keeps it (UTC, milliseconds).
-func ms(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
+// ConsentRecordHash is the ledger's seal of a consent record (store.ConsentRecordHash): the
+// SHA-256 of its content, so that an edited record no longer matches the hash its uses cite.
+func ConsentRecordHash(c *store.Consent) string { return store.ConsentRecordHash(c) }
 
 // FromStoreConsent converts a ledger record; a record whose content no longer matches its
 // hash is returned revoked at its given time (it cannot be relied upon).

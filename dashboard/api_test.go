@@ -125,7 +125,7 @@ func TestRoles(t *testing.T) {
 			{"POST", "/api/scripts/lint", map[string]string{"source": script}, roles, 200},
 			{"POST", "/api/scripts/chat", map[string]any{"source": script, "vars": map[string]string{"first_name": "Ana", "amount": "12.50", "due_date": "2026-12-01"},
 				"input": []string{"yes"}}, roles, 200},
-			{"PUT", "/api/scripts/reminder.yaml", map[string]string{"source": script}, []string{store.RoleAdmin, store.RoleMarketing, store.RoleCollections}, 200},
+			{"PUT", "/api/scripts/reminder-{role}.yaml", map[string]string{"source": script}, []string{store.RoleAdmin, store.RoleMarketing, store.RoleCollections}, 200},
 			{"POST", "/api/campaigns", map[string]string{"name": "new-{role}"}, []string{store.RoleAdmin, store.RoleMarketing, store.RoleCollections}, 201},
 			{"GET", "/api/users", nil, []string{store.RoleAdmin}, 200},
 			{"POST", "/api/users", map[string]string{"name": "x-{role}", "role": "manager", "password": "long enough pw"}, []string{store.RoleAdmin}, 201},
@@ -146,7 +146,7 @@ func TestRoles(t *testing.T) {
 					}
 					body = m2
 				}
-				r := b.do(role, cl.method, cl.path, body)
+				r := b.do(role, cl.method, strings.ReplaceAll(cl.path, "{role}", role), body)
 				want := cl.ok
 				if !allowed {
 					want = 403

@@ -9,12 +9,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 	"golang.org/x/crypto/bcrypt"
@@ -43,15 +46,98 @@ func (p *principal) fullNumbers() bool {
 	return p.User.Role == store.RoleAdmin || p.User.Role == store.RoleCompliance
 }
 
-// HashPassword hashes a password with bcrypt (cost 0: the default).
+// Password limits. bcrypt reads at most 72 bytes; longer passwords (up to
+// MaxPasswordBytes) are hashed with SHA-256 first so that every byte counts.
+const (
+	MinPasswordChars = 8
+	MaxPasswordBytes = 128
+	bcryptMaxBytes   = 72
+)
+
+// commonPasswords are refused outright (with or without a trailing digit):
+// the first guesses of every attacker.
+var commonPasswords = map[string]bool{
+	"password": true, "passw0rd": true, "qwertyui": true, "qwerty123": true, "qwertyuiop": true, "iloveyou": true,
+	"letmein": true, "welcome": true, "changeme": true, "trustno1": true, "baseball": true, "football": true,
+	"sunshine": true, "princess": true, "superman": true, "starwars": true, "whatever": true, "dragon": true,
+	"monkey": true, "master": true, "shadow": true, "admin": true, "administrator": true, "secret": true,
+	"voxdial": true, "dialer": true, "default": true, "asdfghjkl": true, "zxcvbnm": true, "1q2w3e4r": true,
+	"1qaz2wsx": true, "p@ssw0rd": true, "p@ssword": true, "computer": true, "internet": true,
+}
+
+// CheckPassword says why a password is refused ("" and nil: it is fine).
+// The errors wrap store.ErrInvalidParams (HTTP 400).
+func CheckPassword(name, password string) error {
+	bad := func(why string) error { return fmt.Errorf("%w: password: %s", store.ErrInvalidParams, why) }
+	if len(password) > MaxPasswordBytes {
+		return bad(fmt.Sprintf("longer than %d bytes", MaxPasswordBytes))
+	}
+	if !utf8.ValidString(password) {
+		return bad("not valid UTF-8")
+	}
+	if utf8.RuneCountInString(password) < MinPasswordChars {
+		return bad(fmt.Sprintf("shorter than %d characters", MinPasswordChars))
+	}
+	lower := strings.ToLower(password)
+	if distinct(lower) <= 2 {
+		return bad("too few different characters")
+	}
+	if monotone(lower) {
+		return bad("a run of consecutive characters (12345678, abcdefgh)")
+	}
+	if base := strings.TrimRight(lower, "0123456789!."); commonPasswords[lower] || commonPasswords[base] {
+		return bad("a commonly used password")
+	}
+	if name != "" && strings.Contains(lower, strings.ToLower(name)) && len(name) >= 4 {
+		return bad("contains the user name")
+	}
+	return nil
+}
+
+func distinct(s string) int {
+	seen := map[rune]bool{}
+	for _, r := range s {
+		seen[r] = true
+	}
+	return len(seen)
+}
+
+// monotone: each character one more (or one less) than the last.
+func monotone(s string) bool {
+	rs := []rune(s)
+	up, down := true, true
+	for i := 1; i < len(rs); i++ {
+		up = up && rs[i] == rs[i-1]+1
+		down = down && rs[i] == rs[i-1]-1
+	}
+	return up || down
+}
+
+// bcryptInput is what bcrypt hashes: the password, or for one longer than
+// bcrypt reads, its SHA-256 (base64), so that no byte is ignored. Passwords
+// of at most 72 bytes hash as before.
+func bcryptInput(password string) []byte {
+	if len(password) <= bcryptMaxBytes {
+		return []byte(password)
+	}
+	h := sha256.Sum256([]byte(password))
+	return []byte(base64.StdEncoding.EncodeToString(h[:]))
+}
+
+// HashPassword checks a password against CheckPassword and hashes it with
+// bcrypt (cost 0: the default).
 func HashPassword(password string, cost int) (string, error) {
-	if len(password) < 8 {
-		return "", fmt.Errorf("%w: a password needs at least 8 characters", store.ErrInvalidParams)
+	return hashUserPassword("", password, cost)
+}
+
+func hashUserPassword(name, password string, cost int) (string, error) {
+	if err := CheckPassword(name, password); err != nil {
+		return "", err
 	}
 	if cost == 0 {
 		cost = bcrypt.DefaultCost
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	h, err := bcrypt.GenerateFromPassword(bcryptInput(password), cost)
 	if err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
@@ -60,7 +146,7 @@ func HashPassword(password string, cost int) (string, error) {
 
 // UserAdd creates a user with a hashed password; bcryptCost 0 is the default.
 func UserAdd(ctx context.Context, db *store.DB, name, role, password string, bcryptCost int) (*store.User, error) {
-	h, err := HashPassword(password, bcryptCost)
+	h, err := hashUserPassword(name, password, bcryptCost)
 	if err != nil {
 		return nil, err
 	}
@@ -194,12 +280,20 @@ type loginRequest struct {
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("voxdial-no-such-user"), bcrypt.DefaultCost)
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	// Only JSON: a form or text/plain POST is what another site's page can
+	// send without a CORS preflight (login CSRF).
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "login wants Content-Type: application/json")
+		return
+	}
 	var req loginRequest
 	if !decodeJSON(w, r, &req) {
 		return
 	}
-	ip := clientIP(r)
-	if wait := s.limiter.blocked(ip, req.Name); wait > 0 {
+	ip := s.clientIP(r)
+	// The try counts as a failure from here on (undone on success), so that
+	// parallel guesses cannot all pass the check before any is counted.
+	if wait := s.limiter.attempt(ip, req.Name); wait > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 		writeError(w, http.StatusTooManyRequests, "too many failed logins: try again in %s", wait.Round(time.Second))
 		return
@@ -213,8 +307,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if u != nil {
 		hash = []byte(u.PasswordHash)
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || u == nil || u.Disabled {
-		s.limiter.fail(ip, req.Name)
+	if bcrypt.CompareHashAndPassword(hash, bcryptInput(req.Password)) != nil || len(req.Password) > MaxPasswordBytes || u == nil || u.Disabled {
 		s.Metrics.logins.WithLabelValues("refused").Inc()
 		_ = s.db.AdminAuditAppend(r.Context(), &store.AdminAuditAppendParams{Actor: req.Name, Action: "login_refused",
 			Detail: map[string]string{"ip": ip}, At: s.opts.Now()})
@@ -248,12 +341,44 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, p *princip
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
-func clientIP(r *http.Request) string {
+// clientIP is the address of the client: the peer, or, when the peer is a
+// proxy the operator trusts (Options.TrustedProxies), the right-most
+// X-Forwarded-For address that is not itself a trusted proxy. Entries left
+// of that are the client's to write, so they are never believed.
+func (s *Server) clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !s.trusted(peer) {
+		return host
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		parts := strings.Split(hops[i], ",")
+		for j := len(parts) - 1; j >= 0; j-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(parts[j]))
+			if err != nil {
+				return peer.String() // garbage in the chain: the last proxy we trust is what we know
+			}
+			if !s.trusted(a) {
+				return a.Unmap().String()
+			}
+			peer = a
+		}
+	}
+	return peer.String()
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.opts.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // loginLimiter counts failed logins per client address and per user name
@@ -277,8 +402,10 @@ func newLoginLimiter(limit int, window time.Duration, now func() time.Time) *log
 
 func (l *loginLimiter) keys(ip, name string) []string { return []string{"ip:" + ip, "user:" + name} }
 
-// blocked returns how long the caller must wait (0: go ahead).
-func (l *loginLimiter) blocked(ip, name string) time.Duration {
+// attempt checks and counts a login try in one step: it returns how long
+// the caller must wait (0: go ahead, and the try is counted as failed until
+// success says otherwise).
+func (l *loginLimiter) attempt(ip, name string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -296,12 +423,14 @@ func (l *loginLimiter) blocked(ip, name string) time.Duration {
 			wait = max(wait, f.start.Add(l.window).Sub(now))
 		}
 	}
-	return wait
+	if wait > 0 {
+		return wait
+	}
+	l.failLocked(ip, name)
+	return 0
 }
 
-func (l *loginLimiter) fail(ip, name string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+func (l *loginLimiter) failLocked(ip, name string) {
 	now := l.now()
 	for _, k := range l.keys(ip, name) {
 		f := l.fails[k]
@@ -320,8 +449,12 @@ func (l *loginLimiter) fail(ip, name string) {
 	}
 }
 
+// success undoes attempt's count for the address and forgets the name's.
 func (l *loginLimiter) success(ip, name string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.fails, "user:"+name)
+	if f := l.fails["ip:"+ip]; f != nil && f.n > 0 {
+		f.n--
+	}
 }

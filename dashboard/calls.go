@@ -18,31 +18,27 @@ type attemptDoc struct {
 	HasRecording bool `json:"has_recording"`
 }
 
-func (s *Server) attemptDoc(a *store.Attempt, full bool) attemptDoc {
+// attemptDoc shows an attempt; a masked view (full false) sees it through red, the
+// redactor of its contact.
+func (s *Server) attemptDoc(a *store.Attempt, full bool, red *redactor) attemptDoc {
 	d := attemptDoc{Attempt: a, Masked: !full, HasRecording: s.recordingPath(a) != ""}
 	if !full {
 		cp := *a
 		cp.Phone = mask(false, a.Phone)
-		cp.Result = redactResult(a.Result)
+		cp.Trunk = redactTrunk(a.Trunk, false)
+		cp.Result = red.json(a.Result)
 		d.Attempt = &cp
 	}
 	return d
 }
 
-// redactResult hides what a masked view must not see in a call result: the
-// number, the contact's variables and the recording's path.
-func redactResult(raw json.RawMessage) json.RawMessage {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil {
-		return json.RawMessage("{}")
+// contactRedactor is the redactor of an attempt's contact: its variables and the call's.
+func (s *Server) contactRedactor(r *http.Request, a *store.Attempt) *redactor {
+	var vars json.RawMessage
+	if c, err := s.db.ContactGet(r.Context(), &store.ContactGetParams{ID: a.ContactID}); err == nil {
+		vars = c.Variables
 	}
-	if to, ok := m["to"].(string); ok {
-		m["to"] = mask(false, to)
-	}
-	delete(m, "variables")
-	delete(m, "recording")
-	b, _ := json.Marshal(m)
-	return b
+	return newRedactor(contactVars(vars, a.Result))
 }
 
 func (s *Server) handleAttemptList(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -63,7 +59,11 @@ func (s *Server) handleAttemptList(w http.ResponseWriter, r *http.Request, p *pr
 	full := seesFull(p, owner)
 	out := make([]attemptDoc, 0, len(as))
 	for _, a := range as {
-		out = append(out, s.attemptDoc(a, full))
+		var red *redactor
+		if !full {
+			red = s.contactRedactor(r, a)
+		}
+		out = append(out, s.attemptDoc(a, full, red))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"attempts": out})
 }
@@ -127,7 +127,19 @@ func (s *Server) handleAttemptGet(w http.ResponseWriter, r *http.Request, p *pri
 	if tr == nil {
 		tr = []store.TranscriptTurn{}
 	}
-	writeJSON(w, http.StatusOK, callDetail{Attempt: s.attemptDoc(a, seesFull(p, owner)), Campaign: c.Name, Events: mine, Transcript: tr})
+	full := seesFull(p, owner)
+	if full {
+		writeJSON(w, http.StatusOK, callDetail{Attempt: s.attemptDoc(a, true, nil), Campaign: c.Name, Events: mine, Transcript: tr})
+		return
+	}
+	red := s.contactRedactor(r, a)
+	events := make([]*store.CallEvent, len(mine))
+	for i, e := range mine {
+		cp := *e
+		cp.Data = red.json(e.Data)
+		events[i] = &cp
+	}
+	writeJSON(w, http.StatusOK, callDetail{Attempt: s.attemptDoc(a, false, red), Campaign: c.Name, Events: events, Transcript: red.transcript(tr)})
 }
 
 // recordingPath is the attempt's recording file, or "" when there is none.

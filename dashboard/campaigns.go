@@ -10,18 +10,77 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/store"
 )
 
-// campaignDoc is a campaign as the API shows it.
+// campaignDoc is a campaign as the API shows it: the script by name and version (never
+// the server's path to it) and the trunk without credentials.
 type campaignDoc struct {
 	*store.Campaign
-	OwnerID   int64                `json:"owner_id,omitempty"`
-	CanManage bool                 `json:"can_manage"`
-	Stats     *store.CampaignStats `json:"stats,omitempty"`
+	Script        string               `json:"script"`
+	ScriptVersion int                  `json:"script_version,omitempty"`
+	Trunk         string               `json:"trunk"`
+	OwnerID       int64                `json:"owner_id,omitempty"`
+	CanManage     bool                 `json:"can_manage"`
+	Stats         *store.CampaignStats `json:"stats,omitempty"`
+}
+
+// newCampaignDoc shows c to p; b is its script binding (nil: none).
+func newCampaignDoc(p *principal, c *store.Campaign, owner int64, b *store.CampaignScript) campaignDoc {
+	d := campaignDoc{Campaign: c, OwnerID: owner, CanManage: canManage(p, owner), Trunk: redactTrunk(c.Trunk, seesFull(p, owner))}
+	switch {
+	case b != nil:
+		d.Script, d.ScriptVersion = b.Name, b.Version
+	case c.Script == "" || strings.HasPrefix(c.Script, "asset:"):
+		d.Script = c.Script
+	default:
+		d.Script = filepath.Base(c.Script) // a file given on the command line: its name only
+	}
+	return d
+}
+
+// binding is the campaign's script binding (nil: none).
+func (s *Server) binding(r *http.Request, id int64) (*store.CampaignScript, error) {
+	bs, err := s.db.CampaignScriptList(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return bs[id], nil
+}
+
+// redactTrunk shows a trunk: a configured trunk's name as it is; a SIP URI never with its
+// password, and without its user part for roles that see masked numbers.
+func redactTrunk(trunk string, full bool) string {
+	scheme := ""
+	for _, sc := range []string{"sip:", "sips:"} {
+		if len(trunk) >= len(sc) && strings.EqualFold(trunk[:len(sc)], sc) {
+			scheme = trunk[:len(sc)]
+		}
+	}
+	if scheme == "" {
+		return trunk
+	}
+	rest := trunk[len(scheme):]
+	end := strings.IndexAny(rest, ";?")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndexByte(rest[:end], '@')
+	if at < 0 {
+		return trunk
+	}
+	user, _, hasPassword := strings.Cut(rest[:at], ":")
+	switch {
+	case !full:
+		user = "***"
+	case hasPassword:
+		user += ":***"
+	}
+	return scheme + user + rest[at:]
 }
 
 func (s *Server) owner(r *http.Request, id int64) (int64, error) {
@@ -68,9 +127,14 @@ func (s *Server) handleCampaignList(w http.ResponseWriter, r *http.Request, p *p
 		s.storeError(w, err)
 		return
 	}
+	bindings, err := s.db.CampaignScriptList(r.Context())
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
 	out := make([]campaignDoc, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, campaignDoc{Campaign: c, OwnerID: owners[c.ID], CanManage: canManage(p, owners[c.ID])})
+		out = append(out, newCampaignDoc(p, c, owners[c.ID], bindings[c.ID]))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"campaigns": out})
 }
@@ -78,7 +142,8 @@ func (s *Server) handleCampaignList(w http.ResponseWriter, r *http.Request, p *p
 // campaignCreateRequest is POST /api/campaigns.
 type campaignCreateRequest struct {
 	Name          string               `json:"name"`
-	Script        string               `json:"script"` // a script in the script directory, or asset:NAME
+	Script        string               `json:"script"`         // an uploaded script, or asset:NAME
+	ScriptVersion int                  `json:"script_version"` // 0: the newest
 	Trunk         string               `json:"trunk"`
 	CallerIDs     []string             `json:"caller_ids"`
 	Region        string               `json:"region"`
@@ -101,12 +166,15 @@ func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request, p 
 	if !decodeJSON(w, r, &req) {
 		return
 	}
-	script, err := s.scriptPath(req.Script)
+	script, err := s.resolveScript(r.Context(), req.Script, req.ScriptVersion)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "script: %v", err)
 		return
 	}
-	c, err := campaign.Create(r.Context(), s.db, campaign.CreateParams{Name: req.Name, Script: script, Trunk: req.Trunk,
+	if !s.checkAgentsURL(w, req.Pace) {
+		return
+	}
+	c, err := campaign.Create(r.Context(), s.db, campaign.CreateParams{Name: req.Name, Script: script.path, Trunk: req.Trunk,
 		CallerIDs: req.CallerIDs, Region: req.Region, TimeZone: req.TimeZone, Purpose: req.Purpose, Seller: req.Seller,
 		MaxAttempts: req.MaxAttempts, MaxConcurrent: req.MaxConcurrent, Schedule: req.Schedule, Retry: req.Retry,
 		Requires: req.Requires, Pacing: req.Pacing, Pace: req.Pace, Now: s.opts.Now()})
@@ -118,7 +186,67 @@ func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request, p 
 		s.storeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, campaignDoc{Campaign: c, OwnerID: p.User.ID, CanManage: true})
+	var b *store.CampaignScript
+	if v := script.version; v != nil {
+		if err := s.db.CampaignScriptSet(r.Context(), &store.CampaignScriptSetParams{CampaignID: c.ID, Name: v.Name, Version: v.Version,
+			Path: script.path, By: p.User.Name, Now: s.opts.Now()}); err != nil {
+			s.storeError(w, err)
+			return
+		}
+		b = &store.CampaignScript{CampaignID: c.ID, Name: v.Name, Version: v.Version}
+	}
+	writeJSON(w, http.StatusCreated, newCampaignDoc(p, c, p.User.ID, b))
+}
+
+// campaignScriptRequest is PUT /api/campaigns/{id}/script.
+type campaignScriptRequest struct {
+	Script  string `json:"script"`
+	Version int    `json:"version"` // 0: the newest
+}
+
+// handleCampaignScript binds a campaign to another script or version (its owner or an
+// admin only); every node's runner loads it at its next look at the campaign. The
+// required contact fields follow the script's.
+func (s *Server) handleCampaignScript(w http.ResponseWriter, r *http.Request, p *principal) {
+	c, owner, ok := s.loadCampaign(w, r)
+	if !ok || s.forbidUnlessManager(w, p, c, owner) {
+		return
+	}
+	var req campaignScriptRequest
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	if req.Script == "" || strings.HasPrefix(req.Script, "asset:") {
+		writeError(w, http.StatusBadRequest, "script: name an uploaded script")
+		return
+	}
+	script, err := s.resolveScript(r.Context(), req.Script, req.Version)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "script: %v", err)
+		return
+	}
+	requires, err := campaign.ScriptRequires(script.path)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "script: %v", err)
+		return
+	}
+	if requires == nil {
+		requires = []string{}
+	}
+	v := script.version
+	if err := s.db.CampaignScriptSet(r.Context(), &store.CampaignScriptSetParams{CampaignID: c.ID, Name: v.Name, Version: v.Version,
+		Path: script.path, Requires: requires, By: p.User.Name, Now: s.opts.Now()}); err != nil {
+		s.storeError(w, err)
+		return
+	}
+	_ = s.db.CallEventAppend(r.Context(), &store.CallEventAppendParams{CampaignID: c.ID, Type: "campaign_script",
+		Data: map[string]any{"by": p.User.Name, "script": v.Name, "version": v.Version, "sha256": v.SHA256}, At: s.opts.Now()})
+	nc, err := s.db.CampaignGet(r.Context(), &store.CampaignGetParams{ID: c.ID})
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newCampaignDoc(p, nc, owner, &store.CampaignScript{CampaignID: c.ID, Name: v.Name, Version: v.Version}))
 }
 
 // loadCampaign reads the {id} campaign and its owner.
@@ -150,7 +278,14 @@ func (s *Server) handleCampaignGet(w http.ResponseWriter, r *http.Request, p *pr
 		s.storeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, campaignDoc{Campaign: c, OwnerID: owner, CanManage: canManage(p, owner), Stats: st})
+	b, err := s.binding(r, c.ID)
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	d := newCampaignDoc(p, c, owner, b)
+	d.Stats = st
+	writeJSON(w, http.StatusOK, d)
 }
 
 func (s *Server) forbidUnlessManager(w http.ResponseWriter, p *principal, c *store.Campaign, owner int64) bool {
@@ -168,6 +303,8 @@ func (s *Server) handleContactsUpload(w http.ResponseWriter, r *http.Request, p 
 	if !ok || s.forbidUnlessManager(w, p, c, owner) {
 		return
 	}
+	// A large file over a slow link may take longer than the server's ReadTimeout.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.opts.UploadTimeout))
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<30)
 	var body io.Reader = r.Body
 	name := r.URL.Query().Get("file")
@@ -230,7 +367,8 @@ func (s *Server) handleCampaignVerb(w http.ResponseWriter, r *http.Request, p *p
 	}
 	_ = s.db.CallEventAppend(r.Context(), &store.CallEventAppendParams{CampaignID: c.ID, Type: "campaign_" + verb,
 		Data: map[string]any{"by": p.User.Name, "state": nc.State}, At: s.opts.Now()})
-	writeJSON(w, http.StatusOK, map[string]any{"campaign": campaignDoc{Campaign: nc, OwnerID: owner, CanManage: true}, "contacts_closed": closed})
+	b, _ := s.binding(r, c.ID)
+	writeJSON(w, http.StatusOK, map[string]any{"campaign": newCampaignDoc(p, nc, owner, b), "contacts_closed": closed})
 }
 
 // campaignPaceRequest is PUT /api/campaigns/{id}/pace: the pacing options replace the
@@ -238,6 +376,19 @@ func (s *Server) handleCampaignVerb(w http.ResponseWriter, r *http.Request, p *p
 type campaignPaceRequest struct {
 	Pacing string               `json:"pacing"`
 	Pace   campaign.PaceOptions `json:"pace"`
+}
+
+// checkAgentsURL refuses an agent queue URL whose host is an address the
+// runner may not reach (a name is checked again, resolved, on every poll).
+func (s *Server) checkAgentsURL(w http.ResponseWriter, o campaign.PaceOptions) bool {
+	if o.AgentsURL == "" {
+		return true
+	}
+	if err := s.opts.Outbound.CheckURL(o.AgentsURL); err != nil {
+		writeError(w, http.StatusBadRequest, "pace: agents url: %v", err)
+		return false
+	}
+	return true
 }
 
 // handleCampaignPace changes a campaign's pacing in any state; every node's runner follows
@@ -248,7 +399,7 @@ func (s *Server) handleCampaignPace(w http.ResponseWriter, r *http.Request, p *p
 		return
 	}
 	var req campaignPaceRequest
-	if !decodeJSON(w, r, &req) {
+	if !decodeJSON(w, r, &req) || !s.checkAgentsURL(w, req.Pace) {
 		return
 	}
 	if err := campaign.SetPace(r.Context(), s.db, c.ID, req.Pacing, req.Pace, s.opts.Now()); err != nil {
@@ -267,7 +418,8 @@ func (s *Server) handleCampaignPace(w http.ResponseWriter, r *http.Request, p *p
 	}
 	_ = s.db.CallEventAppend(r.Context(), &store.CallEventAppendParams{CampaignID: c.ID, Type: "campaign_pace",
 		Data: map[string]any{"by": p.User.Name, "pacing": nc.Pacing, "pace": pr.Options}, At: s.opts.Now()})
-	writeJSON(w, http.StatusOK, map[string]any{"campaign": campaignDoc{Campaign: nc, OwnerID: owner, CanManage: true}, "pacing": pr})
+	b, _ := s.binding(r, c.ID)
+	writeJSON(w, http.StatusOK, map[string]any{"campaign": newCampaignDoc(p, nc, owner, b), "pacing": pr})
 }
 
 // handleCampaignResults is the per-disposition results; ?contacts=1 adds a
@@ -298,7 +450,7 @@ func (s *Server) handleCampaignResults(w http.ResponseWriter, r *http.Request, p
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"phone", "external_id", "state", "disposition", "attempts", "last_outcome"})
 	for _, row := range res.Rows {
-		_ = cw.Write([]string{row.Phone, row.ExternalID, row.State, row.Disposition, strconv.Itoa(row.Attempts), row.LastOutcome})
+		_ = cw.Write(csvRow(row.Phone, row.ExternalID, row.State, row.Disposition, strconv.Itoa(row.Attempts), row.LastOutcome))
 	}
 	cw.Flush()
 }

@@ -2,9 +2,11 @@ package dashboard
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 
+	"github.com/voxdial/voxdial/compliance"
 	"github.com/voxdial/voxdial/store"
 )
 
@@ -108,25 +110,52 @@ func (s *Server) handleConsentList(w http.ResponseWriter, r *http.Request, p *pr
 	writeJSON(w, http.StatusOK, map[string]any{"consents": cs})
 }
 
+// consentAddRequest is POST /api/consent: a consent as compliance.ConsentIntake reads it,
+// with the number as "phone". The record hash is the ledger's seal of the content: a
+// request that names one is refused, as are ids and revocation fields (unknown fields).
+type consentAddRequest struct {
+	Phone             string   `json:"phone"`
+	Seller            string   `json:"seller"`
+	Kind              string   `json:"kind"`
+	Scope             []string `json:"scope"`
+	ArtificialVoice   bool     `json:"artificial_voice"`
+	Source            string   `json:"source"`
+	EvidenceText      string   `json:"evidence_text"`
+	EvidenceIP        string   `json:"evidence_ip"`
+	EvidenceRecording string   `json:"evidence_recording"`
+	GivenAt           string   `json:"given_at"`
+	ExpiresAt         string   `json:"expires_at"`
+	RecordHash        *string  `json:"record_hash"`
+}
+
 func (s *Server) handleConsentAdd(w http.ResponseWriter, r *http.Request, p *principal) {
-	var c store.Consent
-	if !decodeJSON(w, r, &c) {
+	var req consentAddRequest
+	if !decodeJSON(w, r, &req) {
 		return
 	}
-	if !e164.MatchString(c.Phone) {
-		writeError(w, http.StatusBadRequest, "phone %q: want E.164 (+14155550101)", c.Phone)
+	if req.RecordHash != nil {
+		writeError(w, http.StatusBadRequest, "field record_hash: computed by the server from the record's content; leave it out")
 		return
 	}
-	c.RecordedBy = p.User.Name
-	if c.Source == "" {
-		c.Source = "api"
+	in := compliance.ConsentInput{Number: req.Phone, Seller: req.Seller, Kind: req.Kind, Scope: req.Scope,
+		ArtificialVoice: req.ArtificialVoice, Source: orDefault(req.Source, "api"), EvidenceText: req.EvidenceText,
+		EvidenceIP: req.EvidenceIP, EvidenceRecording: req.EvidenceRecording, GivenAt: req.GivenAt, ExpiresAt: req.ExpiresAt}
+	c, err := compliance.ConsentIntake(&in, p.User.Name, s.opts.Now())
+	if err != nil {
+		var fe *compliance.ConsentFieldError
+		if errors.As(err, &fe) && fe.Field == "number" {
+			fe.Field = "phone"
+		}
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
 	}
 	ids, err := s.db.ConsentAdd(r.Context(), &store.ConsentAddParams{Consents: []store.Consent{c}, Now: s.opts.Now()})
 	if err != nil {
 		s.storeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"ids": ids})
+	c.ID = ids[0]
+	writeJSON(w, http.StatusCreated, map[string]any{"ids": ids, "consent_id": compliance.ConsentID(&c), "record_hash": c.RecordHash})
 }
 
 type consentRevokeRequest struct {
@@ -179,7 +208,7 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, p *principa
 			rec, _ = json.Marshal(a.Record)
 		}
 		if !full {
-			rec = redactResult(rec)
+			rec = newRedactor(nil).json(rec)
 		}
 		out = append(out, auditDoc{Seq: a.Seq, DecidedAt: a.DecidedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00"), Phone: mask(full, a.Phone),
 			Campaign: a.Campaign, Decision: a.Decision, ConsentID: a.ConsentID, Record: rec, Hash: a.Hash})

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/voxdial/voxdial/dashboard"
+	"github.com/voxdial/voxdial/internal/safehttp"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
 )
@@ -43,13 +44,37 @@ type bundle struct {
 
 var roles = []string{store.RoleAdmin, store.RoleMarketing, store.RoleCollections, store.RoleCompliance, store.RoleManager}
 
+// allowLoopback lets webhooks reach the tests' httptest receivers.
+func allowLoopback(t *testing.T) *safehttp.Policy {
+	p, err := safehttp.ParsePolicy([]string{"127.0.0.0/8", "::1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func setup(t *testing.T, db *store.DB) *bundle {
+	t.Helper()
+	return setupWith(t, db, func(o *dashboard.Options) { o.Outbound = allowLoopback(t) })
+}
+
+// setupClock is setup with the server's clock (nil: time.Now).
+func setupClock(t *testing.T, db *store.DB, now func() time.Time) *bundle {
+	return setupWith(t, db, func(o *dashboard.Options) { o.Outbound, o.Now = allowLoopback(t), now })
+}
+
+// setupWith is setup with options changed by mod.
+func setupWith(t *testing.T, db *store.DB, mod func(*dashboard.Options)) *bundle {
 	t.Helper()
 	b := &bundle{t: t, db: db, tokens: map[string]string{}, users: map[string]*store.User{},
 		rec: t.TempDir(), scripts: t.TempDir()}
 	var err error
-	b.srv, err = dashboard.New(dashboard.Options{Store: db, RecordDir: b.rec, ScriptDir: b.scripts,
-		BcryptCost: bcrypt.MinCost, Poll: 20 * time.Millisecond})
+	opts := dashboard.Options{Store: db, RecordDir: b.rec, ScriptDir: b.scripts,
+		BcryptCost: bcrypt.MinCost, Poll: 20 * time.Millisecond}
+	if mod != nil {
+		mod(&opts)
+	}
+	b.srv, err = dashboard.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -289,6 +289,16 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request, p *princip
 		writeError(w, http.StatusInternalServerError, "streaming unsupported")
 		return
 	}
+	release, ok := s.acquireStream(p.User.ID)
+	if !ok {
+		w.Header().Set("Retry-After", "10")
+		writeError(w, http.StatusTooManyRequests, "too many live event streams open (at most %d per user, %d in all): close one", s.opts.MaxStreamsPerUser, s.opts.MaxStreams)
+		return
+	}
+	defer release()
+	// The stream outlives the server's ReadTimeout: lift the read deadline
+	// so that no background read's timeout can end it.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 	ch, cancel := s.Live.Subscribe(queryInt(r, "campaign", 0))
 	defer cancel()
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -299,6 +309,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request, p *princip
 	fl.Flush()
 	beat := time.NewTicker(15 * time.Second)
 	defer beat.Stop()
+	var red *redactor // roles that see masked numbers get event data without numbers or DTMF
+	if !p.fullNumbers() {
+		red = newRedactor(nil)
+	}
 	for {
 		select {
 		case <-r.Context().Done():
@@ -306,6 +320,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request, p *princip
 		case <-beat.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case e := <-ch:
+			if red != nil && len(e.Data) > 0 {
+				e.Data = red.json(e.Data)
+			}
 			b, _ := json.Marshal(e)
 			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.ID, e.Type, b)
 		}

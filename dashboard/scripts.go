@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,39 +12,123 @@ import (
 	"strings"
 	"time"
 
+	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/voicebot"
 )
 
 var scriptName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.ya?ml$`)
 
-// scriptPath resolves a campaign's script: asset:NAME, or a file of the
-// script directory (by base name only).
-func (s *Server) scriptPath(name string) (string, error) {
+// Scripts are versioned: PUT /api/scripts/{name} adds an immutable version (its owner or
+// an admin only), and a campaign is bound to the version it was created or last updated
+// with. Each version is kept in the store and written once to
+// <script dir>/.versions/<name>/v<N>-<sha256 prefix>.<ext>, the file the runner loads; a
+// later upload under the same name writes a new file and changes no campaign.
+
+// boundScript is a campaign's script resolved: the file the runner loads, and the version
+// it is bound to (nil for a built-in asset:NAME).
+type boundScript struct {
+	path    string
+	version *store.ScriptVersion
+}
+
+// resolveScript finds a campaign's script: asset:NAME, or a version (0: the newest) of an
+// uploaded script. A file of the script directory uploaded before scripts were versioned
+// is registered as its first version, without an owner.
+func (s *Server) resolveScript(ctx context.Context, name string, version int) (*boundScript, error) {
 	switch {
 	case name == "":
-		return "asset:hello.yaml", nil
+		return &boundScript{path: "asset:hello.yaml"}, nil
 	case strings.HasPrefix(name, "asset:"):
-		return name, nil
+		if version != 0 {
+			return nil, fmt.Errorf("%q is built in: it has no versions", name)
+		}
+		return &boundScript{path: name}, nil
 	case s.opts.ScriptDir == "":
-		return "", errors.New("no script directory is configured: use asset:NAME")
+		return nil, errors.New("no script directory is configured: use asset:NAME")
 	case !scriptName.MatchString(name):
-		return "", fmt.Errorf("%q: want a file name like payment-reminder.yaml", name)
+		return nil, fmt.Errorf("%q: want a file name like payment-reminder.yaml", name)
+	case version < 0:
+		return nil, fmt.Errorf("version %d: want 1 or more (0 or none: the newest)", version)
 	}
-	p := filepath.Join(s.opts.ScriptDir, name)
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("%q: not in the script directory (PUT /api/scripts/%s first)", name, name)
+	v, err := s.db.ScriptVersionGet(ctx, name, version)
+	if errors.Is(err, store.ErrNotFound) && version <= 1 {
+		// An unversioned file of the script directory becomes version 1.
+		src, rerr := voicebot.ReadScript(filepath.Join(s.opts.ScriptDir, name))
+		if rerr != nil {
+			return nil, fmt.Errorf("%q: no such script (PUT /api/scripts/%s first)", name, name)
+		}
+		v, err = s.db.ScriptVersionAdd(ctx, &store.ScriptVersionAddParams{Name: name, Source: string(src), By: "script directory", Now: s.opts.Now()})
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%q version %d: no such script version", name, version)
+	}
+	if err != nil {
+		return nil, err
+	}
+	path, err := s.versionFile(v)
+	if err != nil {
+		return nil, err
+	}
+	return &boundScript{path: path, version: v}, nil
+}
+
+// versionFile writes a script version to its file (once: the name carries the version and
+// a prefix of its SHA-256) and returns the path.
+func (s *Server) versionFile(v *store.ScriptVersion) (string, error) {
+	dir := filepath.Join(s.opts.ScriptDir, ".versions", v.Name)
+	p := filepath.Join(dir, fmt.Sprintf("v%d-%s%s", v.Version, v.SHA256[:12], filepath.Ext(v.Name)))
+	if data, err := os.ReadFile(p); err == nil && string(data) == v.Source {
+		return p, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("script directory: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return "", fmt.Errorf("save script: %w", err)
+	}
+	_, err = tmp.WriteString(v.Source)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), p)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		return "", fmt.Errorf("save script: %w", err)
 	}
 	return p, nil
 }
 
+// scriptInfo is a script as GET /api/scripts lists it.
 type scriptInfo struct {
-	Name     string    `json:"name"`
-	Size     int64     `json:"size"`
-	Modified time.Time `json:"modified"`
+	Name      string    `json:"name"`
+	Size      int64     `json:"size"`
+	Modified  time.Time `json:"modified"`
+	Version   int       `json:"version,omitempty"` // the newest; 0: a file not yet versioned
+	SHA256    string    `json:"sha256,omitempty"`
+	OwnerID   int64     `json:"owner_id,omitempty"`
+	CanChange bool      `json:"can_change"`
 }
 
 func (s *Server) handleScriptList(w http.ResponseWriter, r *http.Request, p *principal) {
 	out := []scriptInfo{}
+	seen := map[string]bool{}
+	scripts, err := s.db.ScriptList(r.Context())
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	for _, sc := range scripts {
+		v, err := s.db.ScriptVersionGet(r.Context(), sc.Name, 0)
+		if err != nil {
+			continue // registered, no version yet
+		}
+		seen[sc.Name] = true
+		out = append(out, scriptInfo{Name: sc.Name, Size: int64(len(v.Source)), Modified: v.CreatedAt, Version: v.Version,
+			SHA256: v.SHA256, OwnerID: sc.OwnerID, CanChange: canChangeScript(p, sc.OwnerID)})
+	}
 	if s.opts.ScriptDir != "" {
 		entries, err := os.ReadDir(s.opts.ScriptDir)
 		if err != nil && !os.IsNotExist(err) {
@@ -51,16 +136,28 @@ func (s *Server) handleScriptList(w http.ResponseWriter, r *http.Request, p *pri
 			return
 		}
 		for _, e := range entries {
-			if !scriptName.MatchString(e.Name()) {
+			if !scriptName.MatchString(e.Name()) || seen[e.Name()] {
 				continue
 			}
 			if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() {
-				out = append(out, scriptInfo{Name: e.Name(), Size: fi.Size(), Modified: fi.ModTime().UTC()})
+				out = append(out, scriptInfo{Name: e.Name(), Size: fi.Size(), Modified: fi.ModTime().UTC(), CanChange: canChangeScript(p, 0)})
 			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	writeJSON(w, http.StatusOK, map[string]any{"scripts": out, "builtin": []string{"asset:hello.yaml"}})
+}
+
+// canChangeScript: an admin changes every script, the other campaign roles their own and
+// those nobody owns yet.
+func canChangeScript(p *principal, owner int64) bool {
+	switch p.User.Role {
+	case store.RoleAdmin:
+		return true
+	case store.RoleMarketing, store.RoleCollections:
+		return owner == 0 || owner == p.User.ID
+	}
+	return false
 }
 
 // lintRequest is POST /api/scripts/lint.
@@ -80,7 +177,15 @@ func (s *Server) handleScriptLint(w http.ResponseWriter, r *http.Request, p *pri
 	writeJSON(w, http.StatusOK, voicebot.LintReport([]byte(req.Source), req.Name, voicebot.LintOptions{}))
 }
 
-// handleScriptPut uploads a script into the script directory; it must lint clean.
+// scriptPutDoc answers PUT /api/scripts/{name}: the lint report and the version stored.
+type scriptPutDoc struct {
+	voicebot.Report
+	Version int    `json:"version"`
+	SHA256  string `json:"sha256"`
+}
+
+// handleScriptPut adds a version of a script; it must lint clean. Only the script's owner
+// (the user who first uploaded it) or an admin may; campaigns stay on their version.
 func (s *Server) handleScriptPut(w http.ResponseWriter, r *http.Request, p *principal) {
 	name := r.PathValue("name")
 	if s.opts.ScriptDir == "" {
@@ -100,22 +205,21 @@ func (s *Server) handleScriptPut(w http.ResponseWriter, r *http.Request, p *prin
 		writeJSON(w, http.StatusUnprocessableEntity, rep)
 		return
 	}
-	if err := os.MkdirAll(s.opts.ScriptDir, 0o755); err != nil {
-		writeError(w, http.StatusInternalServerError, "script directory: %v", err)
+	v, err := s.db.ScriptVersionAdd(r.Context(), &store.ScriptVersionAddParams{Name: name, Source: req.Source, UserID: p.User.ID,
+		AnyOwner: p.User.Role == store.RoleAdmin, By: p.User.Name, Now: s.opts.Now()})
+	if errors.Is(err, store.ErrNotOwner) {
+		writeError(w, http.StatusForbidden, "script %q is another user's: upload it under a name of your own", name)
 		return
 	}
-	tmp := filepath.Join(s.opts.ScriptDir, "."+name+".tmp")
-	if err := os.WriteFile(tmp, []byte(req.Source), 0o644); err == nil {
-		err = os.Rename(tmp, filepath.Join(s.opts.ScriptDir, name))
-		if err != nil {
-			writeError(w, http.StatusInternalServerError, "save script: %v", err)
-			return
-		}
-	} else {
-		writeError(w, http.StatusInternalServerError, "save script: %v", err)
+	if err != nil {
+		s.storeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rep)
+	if _, err := s.versionFile(v); err != nil {
+		writeError(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, scriptPutDoc{Report: rep, Version: v.Version, SHA256: v.SHA256})
 }
 
 // chatRequest is POST /api/scripts/chat: a script (inline or by name) and
@@ -134,15 +238,16 @@ func (s *Server) handleScriptChat(w http.ResponseWriter, r *http.Request, p *pri
 	}
 	src := []byte(req.Source)
 	if req.Source == "" {
-		path, err := s.scriptPath(req.Name)
-		if err != nil || strings.HasPrefix(path, "asset:") {
+		if req.Name == "" || strings.HasPrefix(req.Name, "asset:") {
 			writeError(w, http.StatusBadRequest, "give source, or the name of an uploaded script")
 			return
 		}
-		if src, err = os.ReadFile(path); err != nil {
+		bs, err := s.resolveScript(r.Context(), req.Name, 0)
+		if err != nil {
 			writeError(w, http.StatusBadRequest, "script: %v", err)
 			return
 		}
+		src = []byte(bs.version.Source)
 	}
 	bot, err := voicebot.ParseBot(src, orDefault(req.Name, "script.yaml"))
 	if err != nil {

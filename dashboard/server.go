@@ -6,13 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/voxdial/voxdial/campaign"
+	"github.com/voxdial/voxdial/internal/safehttp"
 	"github.com/voxdial/voxdial/store"
 )
 
@@ -32,15 +35,28 @@ type Options struct {
 	// name within LoginWindow (default 5 per minute).
 	LoginLimit  int
 	LoginWindow time.Duration
-	BcryptCost  int           // default bcrypt.DefaultCost
-	Poll        time.Duration // live tail interval (default 500ms)
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
+	// client (login limits and the audit key on it). Empty: the peer
+	// address is the client, and X-Forwarded-For is ignored.
+	TrustedProxies []netip.Prefix
+	BcryptCost     int           // default bcrypt.DefaultCost
+	Poll           time.Duration // live tail interval (default 500ms)
 	// Feed brings every node's call events at once (cluster mode: over Redis); the poll
 	// of the log then only catches up on what it missed. nil: the poll alone.
 	Feed LiveFeed
 	// Draining reports whether the node is shutting down (/healthz 503).
 	Draining func() bool
-	Logger   *zap.Logger
-	Now      func() time.Time
+	// Outbound is the operator's allowlist of private targets for webhook
+	// URLs (nil: public addresses only; see internal/safehttp).
+	Outbound *safehttp.Policy
+	// MaxStreams and MaxStreamsPerUser cap the live event streams (SSE) open
+	// at once, in total (default 256) and per user (default 8); beyond, 429.
+	MaxStreams, MaxStreamsPerUser int
+	// ReadTimeout bounds reading a request, headers and body (default 1m);
+	// a contacts upload may take UploadTimeout (default 30m). See HTTPServer.
+	ReadTimeout, UploadTimeout time.Duration
+	Logger                     *zap.Logger
+	Now                        func() time.Time
 }
 
 // Server is the dashboard: API, UI, live events and metrics. Create it with
@@ -51,6 +67,7 @@ type Server struct {
 	log      *zap.Logger
 	mux      *http.ServeMux
 	limiter  *loginLimiter
+	streams  streamSlots
 	Metrics  *Metrics
 	Live     *Live
 	draining atomic.Bool
@@ -73,6 +90,18 @@ func New(opts Options) (*Server, error) {
 	if opts.Poll <= 0 {
 		opts.Poll = 500 * time.Millisecond
 	}
+	if opts.MaxStreams <= 0 {
+		opts.MaxStreams = 256
+	}
+	if opts.MaxStreamsPerUser <= 0 {
+		opts.MaxStreamsPerUser = 8
+	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = time.Minute
+	}
+	if opts.UploadTimeout <= 0 {
+		opts.UploadTimeout = 30 * time.Minute
+	}
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
@@ -80,7 +109,7 @@ func New(opts Options) (*Server, error) {
 		opts.Now = time.Now
 	}
 	s := &Server{opts: opts, db: opts.Store, log: opts.Logger, mux: http.NewServeMux(),
-		limiter: newLoginLimiter(opts.LoginLimit, opts.LoginWindow, opts.Now)}
+		limiter: newLoginLimiter(opts.LoginLimit, opts.LoginWindow, opts.Now), streams: streamSlots{perUser: map[int64]int{}}}
 	s.Metrics = NewMetrics()
 	s.Live = newLive(s.db, s.Metrics, opts.Poll, opts.Now, s.log, opts.Feed)
 	s.routes()
@@ -92,6 +121,43 @@ func (s *Server) SetDraining(v bool) { s.draining.Store(v) }
 
 func (s *Server) isDraining() bool {
 	return s.draining.Load() || (s.opts.Draining != nil && s.opts.Draining())
+}
+
+// HTTPServer is an http.Server for Handler with the timeouts a public
+// listener needs: headers within 10s, the whole request within
+// ReadTimeout (a slow body cannot hold a connection; uploads and event
+// streams lift their own deadline), idle connections closed after 2m. No
+// write timeout: event streams and exports are long.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: s.opts.ReadTimeout,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+}
+
+// streamSlots counts open event streams, in total and per user.
+type streamSlots struct {
+	mu      sync.Mutex
+	total   int
+	perUser map[int64]int
+}
+
+// acquireStream takes a stream slot for user; ok false: a cap is reached.
+func (s *Server) acquireStream(user int64) (release func(), ok bool) {
+	st := &s.streams
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.total >= s.opts.MaxStreams || st.perUser[user] >= s.opts.MaxStreamsPerUser {
+		return nil, false
+	}
+	st.total++
+	st.perUser[user]++
+	return func() {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		st.total--
+		if st.perUser[user]--; st.perUser[user] <= 0 {
+			delete(st.perUser, user)
+		}
+	}, true
 }
 
 // Handler is the whole HTTP surface.
@@ -122,6 +188,7 @@ func (s *Server) routes() {
 		{"POST /api/campaigns/{id}/contacts", owners, s.handleContactsUpload},
 		{"POST /api/campaigns/{id}/{verb}", owners, s.handleCampaignVerb},
 		{"PUT /api/campaigns/{id}/pace", owners, s.handleCampaignPace},
+		{"PUT /api/campaigns/{id}/script", owners, s.handleCampaignScript},
 		{"GET /api/campaigns/{id}/results", all, s.handleCampaignResults},
 		{"GET /api/campaigns/{id}/attempts", all, s.handleAttemptList},
 		{"GET /api/campaigns/{id}/series", all, s.handleCampaignSeries},

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -77,12 +78,29 @@ func redactURL(raw string) string {
 	return out
 }
 
+// urlInText finds URLs in free text (quoted by Go's url.Error or not).
+var urlInText = regexp.MustCompile(`(?i)\b(?:https?|wss?)://[^\s"']+`)
+
+// redactURLs replaces every URL in s by its scheme and host.
+func redactURLs(s string) string {
+	if !strings.Contains(s, "://") {
+		return s
+	}
+	return urlInText.ReplaceAllStringFunc(s, redactURL)
+}
+
 func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request, p *principal) {
 	var req webhookCreateRequest
 	if !decodeJSON(w, r, &req) {
 		return
 	}
 	if !s.mayManageWebhook(w, r, p, req.CampaignID) {
+		return
+	}
+	// Refused here when the URL's host is an address the dispatcher may not
+	// reach; a name is checked again, resolved, on every connection.
+	if err := s.opts.Outbound.CheckURL(req.URL); err != nil {
+		writeError(w, http.StatusBadRequest, "url: %v", err)
 		return
 	}
 	secret := req.Secret
@@ -141,6 +159,14 @@ func (s *Server) handleWebhookDeliveries(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		s.storeError(w, err)
 		return
+	}
+	// Tries recorded before errors were classed carry the client's text,
+	// URL (and the receiver's token) included: every role reads this log.
+	for _, d := range ds {
+		d.LastError = redactURLs(d.LastError)
+		for _, t := range d.TryLog {
+			t.Error = redactURLs(t.Error)
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": ds})
 }

@@ -5,14 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/voxdial/voxdial/dashboard/webhook"
+	"github.com/voxdial/voxdial/internal/safehttp"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
 )
@@ -133,7 +136,7 @@ func TestWebhooks(t *testing.T) {
 		// A call ends: the dispatcher delivers it (500, then 204) and the API shows both tries.
 		_, attempt := b.seedCampaign("after-hooks", store.RoleCollections)
 		now := time.Now()
-		d, err := webhook.New(webhook.Options{Store: db, Holder: "t", Backoff: time.Second, Now: func() time.Time { return now }})
+		d, err := webhook.New(webhook.Options{Store: db, Policy: allowLoopback(t), Holder: "t", Backoff: time.Second, Now: func() time.Time { return now }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,6 +180,88 @@ func TestWebhooks(t *testing.T) {
 		r := b.do(store.RoleAdmin, "GET", "/api/admin-audit", nil)
 		if !strings.Contains(string(r.Body), "webhook_add") || !strings.Contains(string(r.Body), "webhook_disable") {
 			t.Errorf("admin audit lacks webhook changes: %s", trim(r.Body))
+		}
+	})
+}
+
+// TestWebhookTargets: webhook and agent queue URLs on addresses only the
+// dialer host can reach are refused, in every spelling, unless the operator
+// allows them; a name resolving to loopback is refused when the dispatcher
+// connects; the delivery log never shows the receiver's token.
+func TestWebhookTargets(t *testing.T) {
+	t.Parallel()
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		var hits atomic.Int32
+		recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			w.WriteHeader(204)
+		}))
+		defer recv.Close()
+		_, port, _ := net.SplitHostPort(strings.TrimPrefix(recv.URL, "http://"))
+		b := setupWith(t, db, nil) // no allowlist
+		camp, _ := b.seedCampaign("targets", store.RoleMarketing)
+		for _, u := range []string{"http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:5432/", "http://[::1]:6379/",
+			"http://0x7f000001/", "http://2130706433/", "http://[::ffff:127.0.0.1]/", "http://10.0.0.5/hook", "http://0.0.0.0:" + port + "/"} {
+			r := b.do(store.RoleMarketing, "POST", "/api/webhooks", map[string]any{"url": u, "campaign_id": camp})
+			if r.Code != 400 || !strings.Contains(string(r.Body), "refused") {
+				t.Errorf("webhook to %s = %d %s, want 400 refused", u, r.Code, trim(r.Body))
+			}
+			r = b.do(store.RoleMarketing, "PUT", fmt.Sprintf("/api/campaigns/%d/pace", camp), map[string]any{"pace": map[string]any{"agents_url": u}})
+			if r.Code != 400 || !strings.Contains(string(r.Body), "refused") {
+				t.Errorf("agents_url %s = %d %s, want 400 refused", u, r.Code, trim(r.Body))
+			}
+		}
+		// A name passes the API; the dispatcher resolves it, and refuses loopback.
+		hookURL := "http://localhost:" + port + "/hook?token=receiver-secret-42"
+		r := b.do(store.RoleAdmin, "POST", "/api/webhooks", map[string]any{"url": hookURL})
+		if r.Code != 201 {
+			t.Fatalf("webhook by name = %d %s", r.Code, trim(r.Body))
+		}
+		var created struct {
+			Webhook struct{ ID int64 } `json:"webhook"`
+		}
+		r.json(t, &created)
+		b.seedCampaign("targets-call", store.RoleCollections) // a call ends after the webhook exists
+		now := time.Now()
+		step := func(p *safehttp.Policy) {
+			t.Helper()
+			d, err := webhook.New(webhook.Options{Store: db, Policy: p, Holder: "t", MaxTries: 10, Backoff: time.Second, Now: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.Step(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(3 * time.Second)
+		}
+		step(nil)
+		if hits.Load() != 0 {
+			t.Fatal("a webhook to localhost was delivered without an allowlist")
+		}
+		allow, _ := safehttp.ParsePolicy([]string{"127.0.0.1:" + port})
+		step(allow)
+		if hits.Load() != 1 {
+			t.Fatalf("receiver hits = %d after allowing 127.0.0.1:%s, want 1", hits.Load(), port)
+		}
+		for _, role := range roles {
+			r := b.do(role, "GET", fmt.Sprintf("/api/webhooks/%d/deliveries", created.Webhook.ID), nil)
+			var out struct {
+				Deliveries []struct {
+					State  string `json:"state"`
+					TryLog []struct {
+						Status int    `json:"status"`
+						Error  string `json:"error"`
+					} `json:"try_log"`
+				} `json:"deliveries"`
+			}
+			r.json(t, &out)
+			if len(out.Deliveries) != 1 || out.Deliveries[0].State != "delivered" || len(out.Deliveries[0].TryLog) != 2 ||
+				out.Deliveries[0].TryLog[0].Error != "refused: loopback address not allowed" || out.Deliveries[0].TryLog[1].Status != 204 {
+				t.Errorf("deliveries as %s: %s", role, trim(r.Body))
+			}
+			if strings.Contains(string(r.Body), "receiver-secret-42") || strings.Contains(string(r.Body), port) {
+				t.Errorf("deliveries as %s leak the URL: %s", role, trim(r.Body))
+			}
 		}
 	})
 }

@@ -31,7 +31,12 @@ type DialRequest struct {
 	To          string        // E.164 number or SIP URI
 	RingTimeout time.Duration // default 30s; CANCEL when it runs out
 	RecordPath  string        // stereo WAV (left: us, right: far end) when set
+	// CreateRecording creates the file at RecordPath (default os.Create): the seam through
+	// which tests put a full or read-only disk under the recorder.
+	CreateRecording func(path string) (media.RecordFile, error)
 	// OnAudio receives the far end's decoded audio (8 kHz, 20 ms frames); the slice is reused.
+	// It gets a frame for every 20 ms of the call, silence where the far end sent
+	// nothing (DTX) or comfort noise (media.SessionOptions.ContinuousAudio).
 	OnAudio func(pcm []int16, at time.Duration)
 	// CallID is the SIP Call-ID to use; default a random UUID.
 	CallID string
@@ -128,15 +133,21 @@ func (u *UA) Dial(ctx context.Context, req DialRequest) (*Call, error) {
 		},
 	}
 	if req.RecordPath != "" {
-		if c.rec, err = media.NewRecorder(req.RecordPath); err != nil {
-			ep.Close()
-			return nil, fmt.Errorf("dial: %w", err)
+		// A recording that cannot be made is not a reason to drop the call: it goes on
+		// without one, and the result says why.
+		if c.rec, err = newRecorder(req); err != nil {
+			log.Warn("recording: calling without one", zap.Error(err))
+			c.res.RecordingError = err.Error()
+		} else {
+			c.res.Recording = req.RecordPath
 		}
-		c.res.Recording = req.RecordPath
 	}
 	c.sess, err = media.NewSession(media.SessionOptions{
 		Endpoint: ep, Codec: u.opts.Codecs[0], DTMFPayloadType: TelephoneEventPT,
 		Logger: log, Recorder: c.rec, OnAudio: req.OnAudio,
+		// Phones and carriers that stop sending in silence (DTX) must still end a
+		// turn: the bot hears their silence on the media clock.
+		ContinuousAudio: true,
 	})
 	if err != nil {
 		ep.Close()
@@ -148,6 +159,7 @@ func (u *UA) Dial(ctx context.Context, req DialRequest) (*Call, error) {
 	c.offer = MediaOffer{
 		Addr: c.sess.LocalAddr(), Codecs: u.opts.Codecs, DTMFPT: TelephoneEventPT,
 		Direction: SendRecv, SessionID: rand.Uint64() >> 1, Version: 1, SSRC: c.sess.SSRC(), RTCPMux: true,
+		ComfortNoise: true,
 	}
 	if req.Trunk.SRTP == SRTPOptional || req.Trunk.SRTP == SRTPRequired {
 		crypto := NewCrypto(1) // a fresh key per call
@@ -457,7 +469,12 @@ func (c *Call) closeMedia() {
 	}
 	if c.rec != nil {
 		if err := c.rec.Close(); err != nil {
-			c.log.Warn("recording", zap.Error(err))
+			// A truncated file (a full disk) is no recording: the result must not point at it.
+			c.log.Warn("recording failed: removed, the result has none", zap.Error(err))
+			_ = os.Remove(c.rec.Path())
+			c.mu.Lock()
+			c.res.Recording, c.res.RecordingError = "", err.Error()
+			c.mu.Unlock()
 		}
 	}
 }
@@ -584,4 +601,16 @@ func mediaStats(st media.Stats) *MediaStats {
 		m.RTTMS = &rtt
 	}
 	return m
+}
+
+// newRecorder creates the call's recording file through the request's seam.
+func newRecorder(req DialRequest) (*media.Recorder, error) {
+	if req.CreateRecording == nil {
+		return media.NewRecorder(req.RecordPath)
+	}
+	f, err := req.CreateRecording(req.RecordPath)
+	if err != nil {
+		return nil, fmt.Errorf("create recording: %w", err)
+	}
+	return media.NewRecorderFile(req.RecordPath, f)
 }

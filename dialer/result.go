@@ -29,6 +29,10 @@ type Result struct {
 	Codec       string            `json:"codec,omitempty"`
 	ReInvites   int               `json:"reinvites"` // in-dialog re-INVITEs answered
 	Media       *MediaStats       `json:"media"`
+
+	// RecordingError says why the call has no recording though one was asked for (the
+	// directory not writable, the disk full); the call itself went on.
+	RecordingError string `json:"recording_error,omitempty"`
 }
 
 // Callback is the script's request to call again later; the campaign's

@@ -52,6 +52,9 @@ type MediaOffer struct {
 	// offer with Crypto is best-effort SRTP on RTP/AVP (plain RTP if the answer has no
 	// a=crypto). In AnswerOffer it means we refuse an offer without usable SRTP.
 	SecureProfile bool
+	// ComfortNoise offers (or accepts) RFC 3389 comfort noise, a=rtpmap:13 CN/8000:
+	// phones that stop sending during silence (DTX) may then say so with CN packets.
+	ComfortNoise bool
 }
 
 // SRTPKeys are the keys of an agreed SRTP session (each 30 bytes: master key, salt).
@@ -75,6 +78,8 @@ type Negotiated struct {
 	RTCPMux bool
 	// SRTP holds the keys when SRTP was agreed; nil means plain RTP.
 	SRTP *SRTPKeys
+	// ComfortNoise: both sides listed CN/8000 (RFC 3389), so the far end may send it.
+	ComfortNoise bool
 }
 
 // Hold reports whether we must stop sending: the far end offered sendonly
@@ -139,6 +144,11 @@ func MarshalSDP(o MediaOffer) ([]byte, error) {
 				sdp.NewAttribute("rtpmap", pt+" telephone-event/"+strconv.FormatUint(uint64(r), 10)),
 				sdp.NewAttribute("fmtp", pt+" 0-16"))
 		}
+	}
+	if o.ComfortNoise {
+		pt := strconv.Itoa(int(media.ComfortNoisePT))
+		formats = append(formats, pt)
+		attrs = append(attrs, sdp.NewAttribute("rtpmap", pt+" CN/8000"))
 	}
 	attrs = append(attrs,
 		sdp.NewAttribute("ptime", "20"),
@@ -306,6 +316,8 @@ func parseRemote(body []byte) (remoteAudio, error) {
 				f = remoteFormat{pt: 0, name: "PCMU", clockRate: 8000}
 			case 8:
 				f = remoteFormat{pt: 8, name: "PCMA", clockRate: 8000}
+			case media.ComfortNoisePT:
+				f = remoteFormat{pt: media.ComfortNoisePT, name: "CN", clockRate: 8000}
 			default:
 				continue
 			}
@@ -314,6 +326,16 @@ func parseRemote(body []byte) (remoteAudio, error) {
 		ra.formats = append(ra.formats, f)
 	}
 	return ra, nil
+}
+
+// comfortNoise reports whether the far end lists RFC 3389 comfort noise at 8 kHz.
+func (ra remoteAudio) comfortNoise() bool {
+	for _, f := range ra.formats {
+		if f.name == "CN" && f.clockRate == 8000 {
+			return true
+		}
+	}
+	return false
 }
 
 func parseRtpmap(v string) (remoteFormat, bool) {
@@ -347,6 +369,7 @@ func ParseAnswer(body []byte, offer MediaOffer) (Negotiated, error) {
 	}
 	n, ok := negotiate(ra, offer.Codecs, offer.DTMFPT != 0)
 	n.RTCPMux = offer.RTCPMux && ra.rtcpMux
+	n.ComfortNoise = offer.ComfortNoise && ra.comfortNoise()
 	if !ok {
 		return n, fmt.Errorf("parse sdp answer: %w (answer has %s)", ErrNoCommonCodec, describeFormats(ra.formats))
 	}
@@ -416,6 +439,8 @@ func AnswerOffer(offerBody []byte, local MediaOffer) ([]byte, Negotiated, error)
 	ans.RTCPMux = n.RTCPMux
 	ans.Crypto = crypto
 	ans.SecureProfile = ra.savp // the answer keeps the offer's transport protocol
+	n.ComfortNoise = local.ComfortNoise && ra.comfortNoise()
+	ans.ComfortNoise = n.ComfortNoise
 	ansCodec := n.Codec
 	ansCodec.Fmtp = ""
 	for _, c := range local.Codecs { // our answer states our own format parameters

@@ -267,3 +267,45 @@ func TestSDPRTCPMux(t *testing.T) {
 		t.Error("mux without the far end's a=rtcp-mux")
 	}
 }
+
+// Comfort noise (RFC 3389): offered as a=rtpmap:13 CN/8000, accepted when both sides
+// list it (a static 13 without rtpmap counts), never taken for the audio codec.
+func TestSDPComfortNoise(t *testing.T) {
+	t.Parallel()
+	o := testOffer()
+	o.ComfortNoise = true
+	body, err := MarshalSDP(o)
+	if err != nil || !strings.Contains(string(body), "a=rtpmap:13 CN/8000") || !strings.Contains(string(body), " 13\r\n") {
+		t.Fatalf("offer %s err %v", body, err)
+	}
+	local := testOffer()
+	local.ComfortNoise = true
+	ans, n, err := AnswerOffer(body, local)
+	if err != nil || !n.ComfortNoise || !strings.Contains(string(ans), "a=rtpmap:13 CN/8000") {
+		t.Fatalf("answer %s %+v %v", ans, n, err)
+	}
+	if got, err := ParseAnswer(ans, o); err != nil || !got.ComfortNoise || got.Codec.Name != "PCMU" {
+		t.Errorf("ParseAnswer %+v %v", got, err)
+	}
+	for _, c := range []struct {
+		name, m, attrs string
+		want           bool
+	}{
+		{"static 13 without rtpmap", "m=audio 5004 RTP/AVP 0 13\r\n", "", true},
+		{"wideband CN only", "m=audio 5004 RTP/AVP 0 98\r\n", "a=rtpmap:98 CN/16000\r\n", false},
+		{"no CN", "m=audio 5004 RTP/AVP 0\r\n", "", false},
+	} {
+		got, err := ParseAnswer(answerSDP(c.m, c.attrs), o)
+		if err != nil || got.ComfortNoise != c.want {
+			t.Errorf("%s: comfort noise %v (%v), want %v", c.name, got.ComfortNoise, err, c.want)
+		}
+	}
+	// Only CN in common: no audio codec.
+	if _, err := ParseAnswer(answerSDP("m=audio 5004 RTP/AVP 13\r\n", ""), o); !errors.Is(err, ErrNoCommonCodec) {
+		t.Errorf("CN taken for a codec: %v", err)
+	}
+	// Not offered: not accepted, not answered.
+	if ans, n, _ := AnswerOffer(body, testOffer()); n.ComfortNoise || strings.Contains(string(ans), "CN/8000") {
+		t.Errorf("answered CN we do not want: %s", ans)
+	}
+}

@@ -57,6 +57,20 @@
 // when a=rtcp-mux was agreed (else port+1); the far end's reports give our loss and
 // jitter as it sees them, and the round-trip time. Session.Stats carries all of it.
 //
+// # Silence on the wire: DTX and comfort noise
+//
+// Phones and carriers with silence suppression (DTX) stop sending RTP while their user
+// is quiet, at most sending an RFC 3389 comfort-noise packet (payload type 13, parsed
+// without allocating and fuzzed) at the start of the pause. A session with
+// SessionOptions.ContinuousAudio keeps OnAudio fed on the media clock anyway: a
+// comfort-noise packet is a frame of silence, and every 20 ms no packet covers reaches
+// OnAudio as silence from the clock tick once the jitter buffer's wait (plus a frame)
+// has passed; frames the jitter buffer holds behind a gap are released on the clock
+// too, since with DTX no later packet comes to push them out. Downstream silence
+// timers (a recogniser's end of turn) therefore run on time, not on packets. The next
+// talkspurt (marker bit, next sequence number, timestamp jumped by the pause) lands in
+// place. Session.SetDTX makes a session send that way (the simulator plays such phones).
+//
 // # VAD and AMD
 //
 // VAD (vad.go) turns 20 ms frames into speech start/end events with media timestamps;

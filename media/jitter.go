@@ -214,6 +214,30 @@ func (j *jitterBuffer) pop(f *jbFrame) bool {
 	if j.count < j.target {
 		return false // wait for the missing packet
 	}
+	j.conceal(f)
+	return true
+}
+
+// popOverdue conceals the missing frame the buffer waits on once its media time is
+// before t, however few packets came after the gap: when the far end stops sending
+// (DTX), nothing else would release the end of its talkspurt. The frames after it
+// then pop as usual.
+func (j *jitterBuffer) popOverdue(f *jbFrame, t time.Duration) bool {
+	if j.count == 0 || !j.started {
+		return false
+	}
+	if s := &j.slots[j.next%jbSlots]; s.used && s.ext == j.next {
+		return j.pop(f)
+	}
+	if j.lastAt+FrameDuration > t {
+		return false
+	}
+	j.conceal(f)
+	return true
+}
+
+// conceal releases the missing frame at next as a concealment.
+func (j *jitterBuffer) conceal(f *jbFrame) {
 	j.concealed.Add(1)
 	j.next++
 	j.outHist <<= 1
@@ -223,7 +247,6 @@ func (j *jitterBuffer) pop(f *jbFrame) bool {
 	if n := &j.slots[j.next%jbSlots]; n.used && n.ext == j.next && !n.silence {
 		f.pt, f.fec = n.pt, n.payload
 	}
-	return true
 }
 
 func (j *jitterBuffer) retarget() {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"time"
@@ -23,7 +24,7 @@ import (
 type Recorder struct {
 	mu     sync.Mutex
 	path   string
-	f      *os.File
+	f      RecordFile
 	w      *bufio.Writer
 	base   int64      // per-channel sample index of left[0] and right[0]
 	ch     [2][]int16 // pending samples from base; 0 = left (sent), 1 = right (received)
@@ -44,12 +45,26 @@ const (
 	recMaxAhead = 10 * 60 * SampleRate
 )
 
+// RecordFile is where a Recorder writes: an *os.File, or what a test puts in its place
+// (a file on a full disk).
+type RecordFile interface {
+	io.Writer
+	io.WriterAt
+	io.Closer
+}
+
 // NewRecorder creates (truncates) the WAV file at path.
 func NewRecorder(path string) (*Recorder, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("create recording: %w", err)
 	}
+	return NewRecorderFile(path, f)
+}
+
+// NewRecorderFile records into f, a file created at path. Write errors (a full disk)
+// are kept and returned by Close, which closes f.
+func NewRecorderFile(path string, f RecordFile) (*Recorder, error) {
 	r := &Recorder{path: path, f: f, w: bufio.NewWriterSize(f, 32<<10), out: make([]byte, 4*recChunk)}
 	hdr := wavHeader(SampleRate, 2, 0) // sizes patched by Close
 	if _, err := r.w.Write(hdr[:]); err != nil {

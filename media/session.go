@@ -42,6 +42,13 @@ type SessionOptions struct {
 	// returns (copy it to keep it). On a shared socket that goroutine serves many legs:
 	// it must be quick (VAD, a copy into a buffer).
 	OnAudio func(pcm []int16, at time.Duration)
+	// ContinuousAudio keeps OnAudio fed on the media clock: every 20 ms from Start that
+	// no packet covers (the far end's DTX, RFC 3389 comfort noise, loss) reaches it as
+	// silence once the jitter buffer's wait has passed, so silence timers downstream
+	// (end of turn) run whether packets arrive or not. OnAudio is then also called from
+	// the clock goroutine, never at the same time as from the receive path; it must not
+	// call back into the session.
+	ContinuousAudio bool
 }
 
 // Stats is a snapshot of one session's counters.
@@ -64,6 +71,11 @@ type Stats struct {
 	Jitter                                         time.Duration // RFC 3550 interarrival jitter of what we receive
 	JitterDepth                                    time.Duration // current wait for a missing packet
 	LatePackets, DuplicatePackets, ConcealedFrames uint64
+	// Silence on the wire: RFC 3389 comfort-noise packets received (and the last one's
+	// noise level, -dBov), and frames of silence ContinuousAudio made up on the clock.
+	ComfortNoisePackets uint64
+	ComfortNoiseLevel   uint8
+	SilenceFrames       uint64
 }
 
 const (
@@ -131,6 +143,16 @@ type Session struct {
 	rtcp rtcpState
 	po   playoutState // receive goroutine only
 
+	// rxMu serialises the receive path with the clock's silence fill (ContinuousAudio):
+	// rx, jb, po and fill are touched under it. Uncontended but for one tick in 20 ms.
+	rxMu sync.Mutex
+	cont bool
+	fill fillState
+	dtx  atomic.Pointer[DTXOptions]
+
+	cnRecv, silenceFrames atomic.Uint64
+	cnLevel               atomic.Uint32
+
 	sent, sentBytes, recv, recvBytes, lost, invalid, sendErrs atomic.Uint64
 	rejected                                                  atomic.Uint64
 	firstAt                                                   atomic.Int64
@@ -152,6 +174,10 @@ type txState struct {
 	ticked  bool
 	sentAny bool
 	talking bool
+	// DTX (SetDTX): the last frame with sound, the last comfort-noise packet, and
+	// whether the session is in a silence now.
+	lastLoud, cnFrame int64
+	inDTX             bool
 }
 
 type rxState struct {
@@ -159,6 +185,7 @@ type rxState struct {
 	buf      [rtpBufSize]byte
 	pcm      [rtpBufSize]int16
 	event    DTMFEvent
+	cn       ComfortNoise
 	opus     *opusDecoder
 	opusNo   bool           // decoder creation failed: drop Opus payloads
 	cand     netip.AddrPort // a source not yet trusted, and its SSRC
@@ -260,6 +287,7 @@ func NewSession(opts SessionOptions) (*Session, error) {
 		log:     log,
 		rec:     opts.Recorder,
 		onAudio: opts.OnAudio,
+		cont:    opts.ContinuousAudio && opts.OnAudio != nil,
 		opusOpt: opts.Opus.withDefaults(),
 		jb:      nil,
 		dtmfCh:  make(chan DTMFDigit, dtmfChanSize),
@@ -507,6 +535,7 @@ func (s *Session) Stats() Stats {
 		st.Jitter, st.JitterDepth = js.Jitter, js.Depth
 		st.LatePackets, st.DuplicatePackets, st.ConcealedFrames = js.Late, js.Duplicates, js.Concealed
 	}
+	st.ComfortNoisePackets, st.ComfortNoiseLevel, st.SilenceFrames = s.cnRecv.Load(), uint8(s.cnLevel.Load()), s.silenceFrames.Load()
 	return st
 }
 
@@ -546,6 +575,9 @@ func (s *Session) tick(now time.Time) {
 		tx.frame += max(1, int64((now.Sub(tx.lastNow)+FrameDuration/2)/FrameDuration))
 	}
 	tx.lastNow = now
+	if s.cont {
+		s.fillSilence(now)
+	}
 	codec := s.codec.Load()
 	ts := tx.ts0 + uint32(tx.frame)*codec.tsPerFrame()
 
@@ -568,6 +600,10 @@ func (s *Session) tick(now time.Time) {
 	}
 	n := s.readPlayback(tx.pcm[:])
 	s.mu.Unlock()
+	if s.dtxSilence(now, dst, ts, n) {
+		return
+	}
+	tx.inDTX = false
 
 	marker := !tx.sentAny || (n > 0 && !tx.talking) // start of a talkspurt (RFC 3551 §4.1)
 	tx.talking, tx.sentAny = n > 0, true
@@ -765,6 +801,8 @@ func (s *Session) readLoop() {
 // handlePacket validates, counts and dispatches one datagram. Every input ends in
 // exactly one of PacketsReceived, PacketsInvalid or PacketsRejected. It never retains b.
 func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time) {
+	s.rxMu.Lock()
+	defer s.rxMu.Unlock()
 	rx := &s.rx
 	// Cheap checks first: pion's errors allocate, and garbage is the common invalid case.
 	if len(b) < 12 || b[0]>>6 != 2 {
@@ -790,7 +828,8 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 	isAudio := isOpus || pt == PCMU.PayloadType || pt == PCMA.PayloadType
 	dtmfPT := uint8(s.dtmfPT.Load())
 	isDTMF := dtmfPT != 0 && pt == dtmfPT
-	if !isAudio && !isDTMF { // includes RTCP multiplexed on the port (PT 72-76)
+	isCN := pt == ComfortNoisePT      // static (RFC 3551): accepted whether offered or not
+	if !isAudio && !isDTMF && !isCN { // includes RTCP multiplexed on the port (PT 72-76)
 		s.invalid.Add(1)
 		return
 	}
@@ -815,7 +854,7 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 		end -= pad
 	}
 	payload := b[hn:end]
-	if isDTMF && rx.event.Unmarshal(payload) != nil {
+	if (isDTMF && rx.event.Unmarshal(payload) != nil) || (isCN && rx.cn.Unmarshal(payload) != nil) {
 		s.invalid.Add(1)
 		return
 	}
@@ -838,7 +877,20 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 	if codec.IsOpus() { // audio and telephone-event both run on the codec's clock
 		rate = codec.ClockRate
 	}
-	at := s.mediaTime(rx.hdr.Timestamp, rx.hdr.SSRC, arrAt, isAudio, rate)
+	if isCN && codec.IsOpus() {
+		// CN/8000 beside a 48 kHz codec runs on another clock: no place on the
+		// timeline from its timestamp. Counted; the clock's fill is the silence.
+		s.cnRecv.Add(1)
+		return
+	}
+	at := s.mediaTime(rx.hdr.Timestamp, rx.hdr.SSRC, arrAt, isAudio || isCN, rate)
+	if isAudio || isCN {
+		s.fill.offset = at - arrAt
+	}
+	if isCN {
+		s.comfortNoise(rx.hdr.SequenceNumber, rx.hdr.SSRC, pt, at, arrAt)
+		return
+	}
 
 	if isDTMF {
 		if !rx.event.End || (rx.haveEnd && rx.hdr.Timestamp == rx.lastEndTS) {
@@ -876,65 +928,61 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, arrival time.Time)
 	if n == 0 {
 		return
 	}
-	if s.onAudio != nil {
-		s.onAudio(rx.pcm[:n], at)
-	}
-	if s.rec != nil {
-		s.rec.WriteReceived(at, rx.pcm[:n])
-	}
+	s.deliver(rx.pcm[:n], at)
 }
 
 // drainJitter delivers every frame the jitter buffer releases: decoded packets in
 // order, concealment for frames given up on. Receive goroutine.
 func (s *Session) drainJitter() {
-	po := &s.po
-	f := &po.f
-	rx := &s.rx
+	f := &s.po.f
 	for s.jb.pop(f) {
-		var pcm []int16
-		switch f.kind {
-		case jbPacket:
-			po.fade = 0
-			switch {
-			case f.silence:
-				pcm = rx.pcm[:FrameSamples]
-				clear(pcm)
-			case s.isOpusPT(f.pt):
-				pcm = rx.pcm[:s.decodeOpus(f.payload)]
-			default:
-				c, _ := CodecByPayloadType(f.pt)
-				pcm = rx.pcm[:c.Decode(rx.pcm[:], f.payload)]
-			}
-		case jbConceal:
-			po.fade++
-			if s.isOpusPT(s.codec.Load().PayloadType) {
-				if dec := s.opusDecoder(); dec != nil {
-					if n, err := dec.conceal(rx.pcm[:], f.fec); err == nil {
-						pcm = rx.pcm[:n]
-					}
-				}
-				break
-			}
-			// G.711: repeat the last frame fading out over three frames (60 ms), then silence.
+		s.playout(f)
+	}
+}
+
+// playout decodes or conceals one frame the jitter buffer released and delivers it.
+// Caller holds rxMu.
+func (s *Session) playout(f *jbFrame) {
+	po := &s.po
+	rx := &s.rx
+	var pcm []int16
+	switch f.kind {
+	case jbPacket:
+		po.fade = 0
+		switch {
+		case f.silence:
 			pcm = rx.pcm[:FrameSamples]
-			gain := max(0, 4-po.fade) // 3/4, 2/4, 1/4, 0
-			for i := range pcm {
-				pcm[i] = int16(int(po.last[i]) * gain / 4)
+			clear(pcm)
+		case s.isOpusPT(f.pt):
+			pcm = rx.pcm[:s.decodeOpus(f.payload)]
+		default:
+			c, _ := CodecByPayloadType(f.pt)
+			pcm = rx.pcm[:c.Decode(rx.pcm[:], f.payload)]
+		}
+	case jbConceal:
+		po.fade++
+		if s.isOpusPT(s.codec.Load().PayloadType) {
+			if dec := s.opusDecoder(); dec != nil {
+				if n, err := dec.conceal(rx.pcm[:], f.fec); err == nil {
+					pcm = rx.pcm[:n]
+				}
 			}
+			break
 		}
-		if len(pcm) == 0 {
-			continue
-		}
-		if f.kind == jbPacket && len(pcm) >= FrameSamples {
-			copy(po.last[:], pcm[len(pcm)-FrameSamples:])
-		}
-		if s.onAudio != nil {
-			s.onAudio(pcm, f.at)
-		}
-		if s.rec != nil {
-			s.rec.WriteReceived(f.at, pcm)
+		// G.711: repeat the last frame fading out over three frames (60 ms), then silence.
+		pcm = rx.pcm[:FrameSamples]
+		gain := max(0, 4-po.fade) // 3/4, 2/4, 1/4, 0
+		for i := range pcm {
+			pcm[i] = int16(int(po.last[i]) * gain / 4)
 		}
 	}
+	if len(pcm) == 0 {
+		return
+	}
+	if f.kind == jbPacket && len(pcm) >= FrameSamples {
+		copy(po.last[:], pcm[len(pcm)-FrameSamples:])
+	}
+	s.deliver(pcm, f.at)
 }
 
 func (s *Session) isOpusPT(pt uint8) bool {

@@ -51,6 +51,8 @@ type backend interface {
 	forget(ctx context.Context, number, member string) error
 	// read returns number's members with fromMS ≤ at ≤ toMS, oldest first.
 	read(ctx context.Context, number string, fromMS, toMS int64) ([]string, error)
+	// ping checks that the shared state answers.
+	ping(ctx context.Context) error
 }
 
 // Guard hands out numbers' in-flight locks and keeps their attempt logs. Safe for
@@ -83,6 +85,15 @@ func (g *Guard) heldChanged(delta int64) {
 	if g.opts.OnHeld != nil {
 		g.opts.OnHeld(int(n))
 	}
+}
+
+// Ping checks that the shared state answers (a runner that paused dialling because the
+// guard failed resumes once it does). Failures are ErrUnavailable, not reported to OnError.
+func (g *Guard) Ping(ctx context.Context) error {
+	if err := g.b.ping(ctx); err != nil {
+		return fmt.Errorf("%w: ping: %w", ErrUnavailable, err)
+	}
+	return nil
 }
 
 // Held is the number of locks this Guard holds now.

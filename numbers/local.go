@@ -51,6 +51,8 @@ func (b *local) gc(number string, n *localNumber, now time.Time) {
 	}
 }
 
+func (b *local) ping(context.Context) error { return nil }
+
 func (b *local) lock(_ context.Context, number, token string, ttl time.Duration) (bool, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

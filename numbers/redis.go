@@ -55,6 +55,8 @@ redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return 1
 `)
 
+func (b *redisBackend) ping(ctx context.Context) error { return b.rdb.Ping(ctx).Err() }
+
 func (b *redisBackend) lock(ctx context.Context, number, token string, ttl time.Duration) (bool, error) {
 	return b.rdb.SetNX(ctx, b.lockKey(number), token, ttl).Result()
 }

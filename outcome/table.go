@@ -23,22 +23,24 @@ const (
 	Voicemail Code = "voicemail" // answered, AMD said machine, the script set no disposition
 	Abandoned Code = "abandoned" // answered with no free bot slot: abandonment message, hang up
 	Lost      Code = "lost"      // left open by a node that died; closed by the lease rescue
+	Cut       Code = "cut"       // ended by this node's drain deadline (SIGTERM), not by the callee
 )
 
 // Contact outcomes: what the runner did with a leased contact when it placed no call.
 const (
-	GateBlock     Code = "gate_block"
-	GateHold      Code = "gate_hold"
-	GateError     Code = "gate_error"
-	Window        Code = "window"
-	Released      Code = "released"
-	PacerError    Code = "pacer_error"
-	TrunkError    Code = "trunk_error"
-	LeaseLost     Code = "lease_lost"
-	ScheduleEnded Code = "schedule_ended"
-	MaxAttempts   Code = "max_attempts"
-	NumberBusy    Code = "number_busy"
-	NumberError   Code = "number_error"
+	GateBlock       Code = "gate_block"
+	GateHold        Code = "gate_hold"
+	GateError       Code = "gate_error"
+	GateUnavailable Code = "gate_unavailable" // a data source of the gate was down: held a minute
+	Window          Code = "window"
+	Released        Code = "released"
+	PacerError      Code = "pacer_error"
+	TrunkError      Code = "trunk_error"
+	LeaseLost       Code = "lease_lost"
+	ScheduleEnded   Code = "schedule_ended"
+	MaxAttempts     Code = "max_attempts"
+	NumberBusy      Code = "number_busy"
+	NumberError     Code = "number_error"
 )
 
 // Stage says what produced a code.
@@ -77,9 +79,11 @@ var table = [...]Info{
 	{Voicemail, "answered by a machine; the script left no message", "#0b63c5", StageCampaign, false, "voicemail"},
 	{Abandoned, "answered with no free bot slot: abandonment message played", "#bf3989", StageCampaign, false, "abandoned"},
 	{Lost, "left open by a node that stopped; closed by the lease rescue", "#57606a", StageCampaign, false, ""},
+	{Cut, "hung up by this node's drain deadline; retried, never completed", "#cf222e", StageCampaign, false, ""},
 	{GateBlock, "blocked by the compliance gate", "#a40e26", StageContact, true, ""},
 	{GateHold, "held by the compliance gate until later", "#953800", StageContact, false, ""},
 	{GateError, "the compliance gate failed: not called (fail closed)", "#4c2889", StageContact, false, ""},
+	{GateUnavailable, "the gate's data is unavailable: held a minute (fail closed)", "#6e7781", StageContact, false, ""},
 	{Window, "outside the campaign's calling window", "#1b7c83", StageContact, false, ""},
 	{Released, "lease given back (drain) before dialling", "#afb8c1", StageContact, false, ""},
 	{PacerError, "the pacer failed: tried again later", "#6639ba", StageContact, false, ""},

@@ -433,6 +433,7 @@ func (c *call) setupMedia() ([]byte, error) {
 		crypto := dialer.NewCrypto(1) // our key, should the offer carry SRTP
 		local.Crypto = &crypto
 	}
+	local.ComfortNoise = c.plan.DTX == DTXCN
 	body, neg, err := dialer.AnswerOffer(offer, local)
 	if err != nil {
 		ep.Close()
@@ -477,6 +478,12 @@ func (c *call) setupMedia() ([]byte, error) {
 	sess.SetRemoteSSRC(neg.RemoteSSRC)
 	sess.SetRTCPMux(neg.RTCPMux)
 	sess.SetHold(neg.Hold())
+	switch {
+	case c.plan.DTX == DTXCN && neg.ComfortNoise:
+		sess.SetDTX(media.DTXOptions{Mode: media.DTXComfortNoise})
+	case c.plan.DTX == DTXCN, c.plan.DTX == DTXSilent:
+		sess.SetDTX(media.DTXOptions{Mode: media.DTXSilent})
+	}
 	sess.Start()
 	c.mu.Lock() // other goroutines (records, in-dialog requests) read these
 	c.sess, c.listen = sess, listen

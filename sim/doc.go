@@ -33,6 +33,12 @@
 // both ways; Options.NoSRTP plays a peer without SRTP (plain answer to a best-effort
 // offer, 488 to RTP/SAVP). CallRecord.SRTP says which it was.
 //
+// A callee's line may use silence suppression (dtx: silent | cn), as carriers
+// and SIP phones do: no RTP while the callee is quiet — between words, between
+// turns — and, with cn and comfort noise agreed in the SDP (13 CN/8000), one
+// RFC 3389 comfort-noise packet at the start of each silence. Each talkspurt
+// starts with the marker bit; sequence numbers run on, timestamps jump.
+//
 // The bot's end of speech is energy based: a 20 ms frame is speech when its
 // RMS reaches speech_rms; the turn ends after speech and then end_of_speech
 // (700 ms) without speech, or after max_wait with no end in sight, so a silent

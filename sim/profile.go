@@ -194,7 +194,22 @@ type Behaviour struct {
 	// (202, then wait for the dialer's BYE) or refuse (603; the default, so the
 	// dialer falls back to bridging).
 	Refer ReferPolicy `yaml:"refer"`
+	// DTX is silence suppression, as carriers and SIP phones do it: off (a frame
+	// every 20 ms, the default), silent (no RTP at all while the callee is quiet,
+	// within and between turns) or cn (an RFC 3389 comfort-noise packet at the start
+	// of each silence; offered in the SDP as 13 CN/8000, silent when the dialer does
+	// not take it).
+	DTX DTX `yaml:"dtx"`
 }
+
+// DTX is a callee's silence suppression.
+type DTX string
+
+const (
+	DTXOff    DTX = "off"
+	DTXSilent DTX = "silent"
+	DTXCN     DTX = "cn"
+)
 
 // ReferPolicy is how a person answers an in-dialog REFER.
 type ReferPolicy string
@@ -555,6 +570,14 @@ func (b *Behaviour) validate(perr perrFunc, path []string, isDefaults bool) erro
 	if b.Refer != "" && b.Kind != KindPerson && !isDefaults {
 		return perr(at("refer"), "only for kind person")
 	}
+	switch b.DTX {
+	case "", DTXOff, DTXSilent, DTXCN:
+	default:
+		return perr(at("dtx"), "want off, silent or cn, got %q", b.DTX)
+	}
+	if b.DTX != "" && !answers && !isDefaults {
+		return perr(at("dtx"), "only for kinds that answer (person, voicemail)")
+	}
 	if b.SpeechRMS < 0 {
 		return perr(at("speech_rms"), "must not be negative")
 	}
@@ -641,6 +664,12 @@ func (b Behaviour) withDefaults(d Behaviour) Behaviour {
 	}
 	if b.Refer == "" {
 		b.Refer = ReferRefuse
+	}
+	if b.DTX == "" {
+		b.DTX = d.DTX
+	}
+	if b.DTX == "" {
+		b.DTX = DTXOff
 	}
 	return b
 }

@@ -75,6 +75,8 @@ func TestProfileErrors(t *testing.T) {
 		{"unknown voice", "behaviours:\n  a:\n    kind: person\n    turns:\n      - {text: hello, voice: nobody}\n", 5, "behaviours.a.turns.0.text", "voice"},
 		{"bad refer", "behaviours:\n  a: {kind: person, refer: maybe}\n", 2, "behaviours.a.refer", "accept or refuse"},
 		{"refer on busy", "behaviours:\n  a: {kind: busy, refer: accept}\n", 2, "behaviours.a.refer", "only for kind person"},
+		{"bad dtx", "behaviours:\n  a: {kind: person, dtx: sometimes}\n", 2, "behaviours.a.dtx", "off, silent or cn"},
+		{"dtx on busy", "behaviours:\n  a: {kind: busy, dtx: cn}\n", 2, "behaviours.a.dtx", "only for kinds that answer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseProfile(strings.NewReader(tc.yaml), "p.yaml")

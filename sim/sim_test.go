@@ -584,3 +584,59 @@ func writeFile(t *testing.T, dir, name, text string) string {
 	}
 	return p
 }
+
+// A callee with DTX stops sending RTP while quiet: between its words and after its
+// turn nothing arrives but, in cn mode with comfort noise agreed, one RFC 3389 packet
+// per silence; offered no CN, the cn callee falls back to sending nothing.
+func TestDTXCallee(t *testing.T) {
+	const profile = `
+defaults: {end_of_speech: 300ms, max_wait: 1500ms, max_duration: 20s}
+behaviours:
+  dtx:
+    kind: person
+    answer_after: 50ms
+    dtx: cn
+    turns: [{say: asset:yes.wav}]
+    after_turns: wait
+routes: [{match: '.', behaviour: dtx}]
+`
+	for _, c := range []struct {
+		name string
+		cn   bool
+	}{{"comfort noise", true}, {"no comfort noise offered", false}} {
+		t.Run(c.name, func(t *testing.T) {
+			b := setup(t, profile)
+			call, status, err := b.uac.dial(b.ctx, "+15550100001", dialOpts{speech: botSpeech(), cn: c.cn})
+			if err != nil || status != 200 {
+				t.Fatalf("status %d err %v", status, err)
+			}
+			waitFor(t, func() bool {
+				for _, r := range b.srv.Calls() {
+					if r.TurnsDone == 1 {
+						return true
+					}
+				}
+				return false
+			})
+			start := call.sess.Stats()
+			time.Sleep(time.Second) // the callee is quiet now
+			st := call.sess.Stats()
+			if got := st.PacketsReceived - start.PacketsReceived; got > 2 {
+				t.Errorf("%d packets in a second of the callee's silence, want none (DTX)", got)
+			}
+			wantCN := uint64(0)
+			if c.cn {
+				wantCN = 1
+			}
+			if st.ComfortNoisePackets < wantCN || (!c.cn && st.ComfortNoisePackets != 0) {
+				t.Errorf("comfort-noise packets %d (agreed %v)", st.ComfortNoisePackets, c.cn)
+			}
+			// yes.wav arrived: fewer packets than its length in frames (its pauses were
+			// not sent), but some.
+			yes, _ := Asset("yes.wav")
+			if n := st.PacketsReceived; n < 5 || n >= uint64(len(yes.Samples)/media.FrameSamples) {
+				t.Errorf("%d packets for %d frames of yes.wav", n, len(yes.Samples)/media.FrameSamples)
+			}
+		})
+	}
+}

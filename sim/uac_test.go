@@ -177,6 +177,7 @@ type dialOpts struct {
 	// speech is what the "bot" plays right after the answer.
 	speech *media.PCM
 	keep   bool // keep received samples
+	cn     bool // offer comfort noise (13 CN/8000)
 }
 
 // dial places a call to user and waits for the final answer. It returns the
@@ -190,6 +191,7 @@ func (u *testUAC) dial(ctx context.Context, user string, o dialOpts) (*uacCall, 
 	c.offer = dialer.MediaOffer{
 		Addr: udpAddrPort(conn), Codecs: []media.Codec{media.PCMU, media.PCMA},
 		DTMFPT: dialer.TelephoneEventPT, Direction: dialer.SendRecv, SessionID: 42, Version: 1,
+		ComfortNoise: o.cn,
 	}
 	sess, err := media.NewSession(media.SessionOptions{
 		Conn: conn, Clock: u.clock, DTMFPayloadType: dialer.TelephoneEventPT,

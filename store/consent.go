@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -47,8 +50,33 @@ func scanConsent(row interface{ Scan(...any) error }) (*Consent, error) {
 	return &c, nil
 }
 
-// ConsentAddParams record consents (one per element of Consents; ID, revocation and
-// CreatedAt are ignored). RecordHash is the caller's hash of the record's content.
+// ConsentRecordHash is the SHA-256 of a consent record's content (not its id, revocation
+// or bookkeeping; times at the store's millisecond), so that a record edited after it was
+// stored no longer matches the hash the gate's decisions cite. The ledger seals every record
+// with it (ConsentAdd); callers never choose it.
+func ConsentRecordHash(c *Consent) string {
+	scope := c.Scope
+	if scope == nil {
+		scope = []string{} // a stored record reads back an empty list, never null
+	}
+	doc, _ := json.Marshal([]any{c.Phone, c.Seller, c.Kind, scope, c.ArtificialVoice, c.Source, c.EvidenceText,
+		c.EvidenceIP, c.EvidenceRecording, hashTime(c.GivenAt), hashTime(c.ExpiresAt)})
+	sum := sha256.Sum256(doc)
+	return hex.EncodeToString(sum[:])
+}
+
+// hashTime is t as the store keeps it (UTC, milliseconds), RFC 3339; "" for the zero time.
+func hashTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano)
+}
+
+// ConsentAddParams record consents (one per element of Consents; ID, revocation,
+// CreatedAt and RecordHash are ignored: the store seals each record with
+// ConsentRecordHash of its content, so a record stored through any path — CLI, API,
+// import — is one the gate relies upon).
 type ConsentAddParams struct {
 	Consents []Consent
 	Now      time.Time
@@ -74,7 +102,7 @@ func (db *DB) ConsentAdd(ctx context.Context, p *ConsentAddParams) ([]int64, err
 			var id int64
 			if err := st.QueryRowContext(ctx, c.Phone, c.Seller, c.Kind, jsonList(c.Scope), c.ArtificialVoice, c.Source,
 				c.EvidenceText, c.EvidenceIP, c.EvidenceRecording, db.ts(c.GivenAt), db.tsNull(c.ExpiresAt), c.RecordedBy,
-				c.RecordHash, now).Scan(&id); err != nil {
+				ConsentRecordHash(c), now).Scan(&id); err != nil {
 				return fmt.Errorf("consent %d: %w", i+1, translate(err))
 			}
 			ids = append(ids, id)
@@ -195,4 +223,39 @@ func (db *DB) ReassignedLatest(ctx context.Context, phone string, at time.Time) 
 		return nil, fmt.Errorf("reassigned check of %s: %w", phone, translate(err))
 	}
 	return &r, nil
+}
+
+// sealConsents is migration 0010's Go step: every consent stored without a record hash
+// gets the hash of its content, and each repair is noted in admin_audit.
+func (db *DB) sealConsents(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT `+consentCols+` FROM consents WHERE record_hash = '' ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("seal consents: %w", translate(err))
+	}
+	var unsealed []*Consent
+	for rows.Next() {
+		c, err := scanConsent(rows)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("seal consents: %w", err)
+		}
+		unsealed = append(unsealed, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("seal consents: %w", translate(err))
+	}
+	now := db.ts(time.Now())
+	for _, c := range unsealed {
+		h := ConsentRecordHash(c)
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE consents SET record_hash = ? WHERE id = ? AND record_hash = ''`), h, c.ID); err != nil {
+			return fmt.Errorf("seal consent %d: %w", c.ID, translate(err))
+		}
+		detail, _ := json.Marshal(map[string]any{"record_hash": h, "recorded_by": c.RecordedBy, "created_at": c.CreatedAt})
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO admin_audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)`),
+			now, "migration 0010", "consent.seal", fmt.Sprintf("consent %d", c.ID), string(detail)); err != nil {
+			return fmt.Errorf("seal consent %d: %w", c.ID, translate(err))
+		}
+	}
+	return nil
 }

@@ -17,6 +17,11 @@ var (
 	ErrAttemptClosed = errors.New("attempt already closed")
 	// ErrInvalidParams: a required parameter is missing or out of range.
 	ErrInvalidParams = errors.New("invalid parameters")
+	// ErrUnavailable: the database could not be reached or is shutting down or
+	// restarting; the same call may succeed later (callers retry it).
+	ErrUnavailable = errors.New("database unavailable")
+	// ErrNotOwner: the script belongs to another user.
+	ErrNotOwner = errors.New("not the owner")
 	// ErrUnsupportedURL: the database URL names no backend we know.
 	ErrUnsupportedURL = errors.New("unsupported database url")
 )

@@ -87,11 +87,15 @@ func prefixCols(prefix, cols string) string {
 	return string(out)
 }
 
-// ContactLeaseExtendParams extend every lease a holder has.
+// ContactLeaseExtendParams extend a holder's leases.
 type ContactLeaseExtendParams struct {
 	Holder string
-	Until  time.Time
-	Now    time.Time
+	// ContactIDs limits the extension to these contacts (those the holder is still
+	// working): a lease whose contact the holder dropped must run out, so that a rescue
+	// returns it. nil: every lease the holder has; empty: none.
+	ContactIDs []int64
+	Until      time.Time
+	Now        time.Time
 }
 
 // ContactLeaseExtend moves the expiry of the holder's unexpired leases to
@@ -99,8 +103,18 @@ type ContactLeaseExtendParams struct {
 // not revived: a rescue may have handed the contact to someone else.
 func (db *DB) ContactLeaseExtend(ctx context.Context, p *ContactLeaseExtendParams) (int, error) {
 	now := nowOr(p.Now)
-	res, err := db.sql.ExecContext(ctx, db.q(`UPDATE contacts SET lease_expires_at = ?
-		WHERE state = 'leased' AND lease_holder = ? AND lease_expires_at > ?`), db.ts(p.Until), p.Holder, db.ts(now))
+	query := `UPDATE contacts SET lease_expires_at = ? WHERE state = 'leased' AND lease_holder = ? AND lease_expires_at > ?`
+	args := []any{db.ts(p.Until), p.Holder, db.ts(now)}
+	if p.ContactIDs != nil {
+		if len(p.ContactIDs) == 0 {
+			return 0, nil
+		}
+		query += ` AND id IN (` + placeholders(len(p.ContactIDs)) + `)`
+		for _, id := range p.ContactIDs {
+			args = append(args, id)
+		}
+	}
+	res, err := db.sql.ExecContext(ctx, db.q(query), args...)
 	if err != nil {
 		return 0, fmt.Errorf("extend leases of %s: %w", p.Holder, translate(err))
 	}

@@ -89,6 +89,11 @@ func (db *DB) Migrate(ctx context.Context) ([]Migration, error) {
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, translate(err))
 			}
+			if step := db.migrationStep(m.Version); step != nil {
+				if err := step(ctx, tx); err != nil {
+					return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+				}
+			}
 			_, err := tx.ExecContext(ctx, db.q(`INSERT INTO schema_migrations (version, name, created_at) VALUES (?, ?, ?)`),
 				m.Version, m.Name, db.ts(time.Now()))
 			return translate(err)
@@ -101,6 +106,16 @@ func (db *DB) Migrate(ctx context.Context) ([]Migration, error) {
 		}
 	}
 	return applied, nil
+}
+
+// migrationStep is the Go part of a migration, run after its SQL in the same transaction:
+// changes SQL cannot express on both backends (such as computing a SHA-256 seal).
+func (db *DB) migrationStep(version int) func(context.Context, *sql.Tx) error {
+	switch version {
+	case 10:
+		return db.sealConsents
+	}
+	return nil
 }
 
 // MigrationVersion is the highest applied migration (0 when none).

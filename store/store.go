@@ -249,6 +249,9 @@ func translate(err error) error {
 		case "23503", "23514", "22P02": // foreign key, check, invalid text representation
 			return fmt.Errorf("%w: %s", ErrInvalidParams, pgErr.Message)
 		}
+		if pgUnavailable(pgErr.Code) {
+			return unavailable(fmt.Sprintf("postgres: %s (SQLSTATE %s)", pgErr.Message, pgErr.Code))
+		}
 		return fmt.Errorf("postgres: %s (SQLSTATE %s)", pgErr.Message, pgErr.Code)
 	}
 	var sqErr *sqlite.Error
@@ -266,8 +269,30 @@ func translate(err error) error {
 	}
 	var connErr *pgconn.ConnectError
 	if errors.As(err, &connErr) {
-		return fmt.Errorf("postgres: %s", connErr.Error())
+		return unavailable("postgres: " + connErr.Error())
 	}
 	// Anything else (network errors, closed pool) as text: no driver types escape.
-	return errors.New(err.Error())
+	return unavailable(err.Error())
 }
+
+// pgUnavailable are the SQLSTATE classes and codes of a server that is down, restarting
+// or out of connections: the same statement may succeed once it is back.
+func pgUnavailable(code string) bool {
+	switch {
+	case strings.HasPrefix(code, "08"): // connection exception
+		return true
+	case code == "57P01", code == "57P02", code == "57P03": // admin/crash shutdown, cannot connect now
+		return true
+	case code == "53300", code == "40001", code == "40P01": // too many connections, serialisation, deadlock
+		return true
+	}
+	return false
+}
+
+// unavailableError is a failure to reach the database: its text as the driver said it,
+// matching ErrUnavailable.
+type unavailableError struct{ msg string }
+
+func unavailable(msg string) error          { return &unavailableError{msg} }
+func (e *unavailableError) Error() string   { return e.msg }
+func (e *unavailableError) Is(t error) bool { return t == ErrUnavailable }

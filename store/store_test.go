@@ -41,3 +41,8 @@ func TestOpenURLs(t *testing.T) {
 		t.Fatal("connecting to a closed port succeeded")
 	}
 }
+
+func TestMigrationSealsConsents(t *testing.T) {
+	t.Parallel()
+	storetest.ExerciseConsentSeal(t)
+}

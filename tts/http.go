@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/voxdial/voxdial/internal/safehttp"
 )
 
 // The HTTP synthesis protocol (version 1). A self-hosted TTS server implements it, or
@@ -70,7 +72,9 @@ var httpCodes = []struct {
 // HTTPOptions configures NewHTTP.
 type HTTPOptions struct {
 	BaseURL string // e.g. "http://tts.internal:8080"; required
-	Client  *http.Client
+	// Client: default one that reaches BaseURL's host:port and follows no
+	// redirect (internal/safehttp).
+	Client *http.Client
 	// Timeout bounds a whole synthesis (connect to last byte); 0 means 30 s.
 	Timeout time.Duration
 	// FirstByteTimeout bounds the wait for the first audio; 0 means 5 s. A server that
@@ -98,7 +102,9 @@ func NewHTTP(opts HTTPOptions) (*HTTP, error) {
 		return nil, errors.New("tts: new http: BaseURL is required")
 	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{}
+		// The configured server, even on a private address, and nothing a
+		// redirect points to (internal/safehttp).
+		opts.Client = safehttp.ForEndpoint(opts.BaseURL, nil, safehttp.Options{})
 	}
 	if opts.Timeout == 0 {
 		opts.Timeout = 30 * time.Second

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -228,3 +229,25 @@ func FuzzHTTPErrorBody(f *testing.F) {
 type readCloser struct{ *strings.Reader }
 
 func (readCloser) Close() error { return nil }
+
+// TestHTTPNoRedirect: the engine reaches the server it was configured with
+// and nothing a redirect points to (here another loopback server).
+func TestHTTPNoRedirect(t *testing.T) {
+	var innerHits atomic.Int32
+	inner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		innerHits.Add(1)
+		w.Header().Set("Content-Type", httpAudioType+"; rate=8000")
+		_, _ = w.Write(make([]byte, 1600))
+	}))
+	t.Cleanup(inner.Close)
+	c := newHTTPPair(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, inner.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}), HTTPOptions{})
+	err := c.Synthesize(context.Background(), Request{Text: "hello", Rate: 8000}, func([]int16) error { return nil })
+	if err == nil {
+		t.Fatal("a redirected synthesis succeeded")
+	}
+	if innerHits.Load() != 0 {
+		t.Fatal("the redirect was followed")
+	}
+}

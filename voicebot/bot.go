@@ -3,6 +3,8 @@ package voicebot
 import (
 	"slices"
 	"time"
+
+	"github.com/voxdial/voxdial/voicebot/intent"
 )
 
 // Bot is a full voice-bot script: states that speak, listen and act, intents, global
@@ -30,9 +32,15 @@ type Bot struct {
 
 	Path string // where the script was read from, for messages
 
+	// Warnings are lint findings that do not stop the script (a high-stakes intent
+	// without a confirm step).
+	Warnings Problems
+
 	intentByName map[string]*Intent
 	matcher      *Matcher
-	keyLines     map[string]int // line of each top-level key
+	classifier   *intent.Classifier // word-level, calibrated (voicebot/intent)
+	answers      *intent.Classifier // yes/no answers to a confirm question
+	keyLines     map[string]int     // line of each top-level key
 }
 
 func (b *Bot) topLines() map[string]int { return b.keyLines }
@@ -59,6 +67,16 @@ type Intent struct {
 	Name    string
 	Phrases []string
 	Line    int
+	// MinConfidence is the calibrated score a match needs to route (0: the default,
+	// intent.DefaultMinConfidence); below it the state's low_confidence branch is taken.
+	MinConfidence float64
+	// Confirm, when set, is asked before routing a match that is not one of the listed
+	// phrases as written ("Just to confirm, you want us to stop calling?").
+	Confirm     string
+	ConfirmLine int
+	// HighStakes marks an intent whose branch acts for good (an opt-out, a transfer);
+	// lint warns when it has no Confirm.
+	HighStakes bool
 }
 
 // Branch maps a key (an intent name, a DTMF digit) to a target state.
@@ -99,7 +117,11 @@ type Listen struct {
 	// max_retries); Exhausted is where to go when the re-prompts are used up.
 	NoInput, NoMatch, Exhausted             string
 	NoInputLine, NoMatchLine, ExhaustedLine int
-	Timeout                                 time.Duration // overrides settings.no_input_timeout
+	// LowConfidence: speech that looks like an intent but scores under its
+	// min_confidence. Empty means the no_match branch (a re-prompt by default).
+	LowConfidence     string
+	LowConfidenceLine int
+	Timeout           time.Duration // overrides settings.no_input_timeout
 }
 
 // Set records call outcome fields on entering a state.
@@ -125,6 +147,21 @@ func (b *Bot) Intent(name string) *Intent { return b.intentByName[name] }
 // Matcher is the script's phrase matcher over all its intents.
 func (b *Bot) Matcher() *Matcher { return b.matcher }
 
+// Classifier is the script's word-level, calibrated intent classifier, the one calls
+// route on.
+func (b *Bot) Classifier() *intent.Classifier { return b.classifier }
+
+// HighStakes names the intents the script marks high_stakes.
+func (b *Bot) HighStakes() []string {
+	var out []string
+	for _, in := range b.Intents {
+		if in.HighStakes {
+			out = append(out, in.Name)
+		}
+	}
+	return out
+}
+
 // settingsOrDefault fills zero settings.
 func (s Settings) withDefaults() Settings {
 	if s.NoInputTimeout == 0 {
@@ -147,6 +184,13 @@ func (l *Listen) noInputTarget(self string) string {
 		return l.NoInput
 	}
 	return self
+}
+
+func (l *Listen) lowConfidenceTarget(self string) string {
+	if l.LowConfidence != "" {
+		return l.LowConfidence
+	}
+	return l.noMatchTarget(self)
 }
 
 func (l *Listen) noMatchTarget(self string) string {

@@ -39,10 +39,22 @@
 // prompt at once; with barge_in off, words over a prompt are noted and ignored, except
 // an opt-out, which is honoured anywhere, even over a goodbye (compliance).
 //
-// Intents are matched by Matcher (normalised, fuzzy, Chinese character by character;
-// the most specific phrase wins) and, when configured, by an LLM Classifier over an
-// OpenAI-compatible API, asked only when no exact phrase decides and overruled by the
-// phrase match when it fails or times out.
+// Intents are matched on the words by the voicebot/intent classifier (stems, synonyms,
+// negation scopes, Chinese character by character) with a calibrated score, and, when
+// configured, by an LLM Classifier over an OpenAI-compatible API, asked only when no
+// listed phrase decides and overruled by the word match when it fails or times out. A
+// match routes when its score reaches the intent's min_confidence; a weaker one takes
+// the state's low_confidence branch (by default its no_match branch, a re-prompt), and
+// speech with no evidence for any intent is no_match. An intent with a confirm question
+// asks it before routing unless a listed phrase was said as written:
+//
+//	state ── paraphrase of opt_out ──► "Just to confirm, …?" ── yes / opt_out again ──► opt_out's target
+//	                                        ├── no, other speech, silence ──► the state again (a re-prompt)
+//	                                        ├── a key ──► the state's DTMF branch
+//	                                        └── a global intent said as written ──► its target
+//
+// Matcher, the older phrase matcher (normalised, fuzzy), stays for callers that want a
+// plain phrase match.
 //
 // Run is the live shell around a Machine: it plays prompts through a Speaker, hears
 // through a Listener (speech starts and recognised turns), DTMF and AMD channels,

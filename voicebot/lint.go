@@ -74,18 +74,26 @@ func Lint(data []byte, name string, opts LintOptions) (*Bot, Problems) {
 	l := &linter{parser: p, b: b, policy: opts.Policy}
 	l.run()
 	ps := p.ps.sorted()
+	b.Warnings = l.warnings.sorted()
 	if len(ps) == 0 {
 		b.Settings = b.Settings.withDefaults()
 		b.matcher = NewMatcher(b.Intents)
+		b.classifier, b.answers = newClassifiers(b.Intents, b.Locale)
 	}
 	return b, ps
 }
 
 type linter struct {
 	*parser
-	b      *Bot
-	policy Policy
-	vars   map[string]bool // names a template may use
+	b        *Bot
+	policy   Policy
+	vars     map[string]bool // names a template may use
+	warnings Problems        // findings that do not stop the script
+}
+
+// warn records a finding that does not fail the lint.
+func (l *linter) warn(line int, field, check, format string, args ...any) {
+	l.warnings = append(l.warnings, Problem{File: l.file, Line: line, Field: field, Check: check, Message: fmt.Sprintf(format, args...), Warning: true})
 }
 
 func (l *linter) run() {
@@ -154,6 +162,9 @@ func (l *linter) intents() {
 		f := join("intents", in.Name)
 		if len(in.Phrases) == 0 {
 			l.addLine(in.Line, f, CheckNoPhrases, "intent has no phrases")
+		}
+		if in.HighStakes && in.Confirm == "" {
+			l.warn(in.Line, f, CheckNoConfirm, "a high-stakes intent without a confirm question: a misheard answer routes at once (add confirm: \"Just to confirm, ...?\")")
 		}
 		for i, ph := range in.Phrases {
 			norm := Normalize(ph)
@@ -271,6 +282,9 @@ func (l *linter) listen(st *State, ls *Listen, field string) {
 	if ls.Exhausted != "" {
 		l.target(ls.ExhaustedLine, join(field, "exhausted"), ls.Exhausted)
 	}
+	if ls.LowConfidence != "" {
+		l.target(ls.LowConfidenceLine, join(field, "low_confidence"), ls.LowConfidence)
+	}
 	retries := ls.noInputTarget(st.Name) == st.Name || ls.noMatchTarget(st.Name) == st.Name
 	if retries && ls.Exhausted == "" {
 		var missing []string
@@ -323,7 +337,7 @@ func (b *Bot) edges(st *State) []string {
 		for _, br := range ls.DTMF {
 			out = append(out, br.Target)
 		}
-		out = append(out, ls.noInputTarget(st.Name), ls.noMatchTarget(st.Name))
+		out = append(out, ls.noInputTarget(st.Name), ls.noMatchTarget(st.Name), ls.lowConfidenceTarget(st.Name))
 		if ls.Exhausted != "" {
 			out = append(out, ls.Exhausted)
 		}
@@ -503,6 +517,8 @@ type Report struct {
 	States   int       `json:"states"`
 	Intents  int       `json:"intents"`
 	Problems []Problem `json:"problems"`
+	// Warnings do not fail the lint (a high-stakes intent without a confirm step).
+	Warnings []Problem `json:"warnings"`
 }
 
 // LintReport lints data (named name in problems) and summarises it as a Report.
@@ -514,6 +530,10 @@ func LintReport(data []byte, name string, opts LintOptions) Report {
 	}
 	if rep.Problems == nil {
 		rep.Problems = []Problem{}
+	}
+	rep.Warnings = []Problem{}
+	if b != nil && len(b.Warnings) > 0 {
+		rep.Warnings = b.Warnings
 	}
 	return rep
 }

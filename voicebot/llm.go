@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/voxdial/voxdial/internal/safehttp"
 )
 
 // ErrClassifier: the LLM classifier failed (timeout, HTTP error, unreadable answer);
@@ -27,7 +29,9 @@ type LLMOptions struct {
 	Timeout time.Duration // per utterance; default 1.5s (the caller is waiting)
 	// MinScore is the confidence below which the answer counts as no intent; default 0.5.
 	MinScore float64
-	Client   *http.Client // default: a client with no timeout of its own (Timeout applies)
+	// Client default: one with no timeout of its own (Timeout applies) that
+	// reaches BaseURL's host:port and follows no redirect (internal/safehttp).
+	Client *http.Client
 }
 
 // LLMClassifier asks a language model which intent an utterance expresses.
@@ -47,7 +51,9 @@ func NewLLMClassifier(opts LLMOptions) (*LLMClassifier, error) {
 		opts.MinScore = 0.5
 	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{}
+		// The configured endpoint, even on a private address, and nothing a
+		// redirect points to (internal/safehttp).
+		opts.Client = safehttp.ForEndpoint(opts.BaseURL, nil, safehttp.Options{})
 	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	return &LLMClassifier{opts: opts}, nil

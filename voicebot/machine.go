@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/voxdial/voxdial/voicebot/intent"
 )
 
 // EventKind says what happened on the call.
@@ -204,6 +206,7 @@ type Machine struct {
 	awaitReply time.Duration // end of the caller turn awaiting the bot's reply, -1 none
 	awaitRecog time.Duration // how long recognising that turn took
 	firstAudio bool
+	confirm    *pendingConfirm // a confirm question is out; nil otherwise
 
 	res Result
 }
@@ -399,6 +402,7 @@ func (m *Machine) enter(acts []Action, st *State, at time.Duration) []Action {
 	if m.cur == nil || m.cur.Name != st.Name {
 		m.retries = 0
 	}
+	m.confirm = nil
 	m.cur = st
 	m.noInput = 0
 	if s := st.Set; s != nil {
@@ -598,85 +602,53 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 		return acts
 	}
 	listening := m.ph == phaseListening
+	if listening && m.confirm != nil {
+		m.noInput = 0
+		m.awaitReply, m.awaitRecog = ev.At, recognition(ev)
+		return m.confirmAnswer(ctx, acts, turn, ev)
+	}
 	// Outside a listening turn only an opt-out is honoured (compliance: a request to
 	// stop calling is never ignored); anything else said over a prompt is noted.
-	match, global, ok := m.classify(ctx, ev.Text, listening)
-	if ok {
-		s := match.Score
-		turn.Intent, turn.Score, turn.Match = match.Intent, &s, match.Source
+	u := m.understand(ctx, ev.Text, listening)
+	if u.match.Intent != "" {
+		s := u.match.Score
+		turn.Intent, turn.Score, turn.Match = u.match.Intent, &s, u.match.Source
 	}
+	routed := u.verdict == intent.VerdictMatch
 	if !listening {
-		if ok && global != "" && m.bot.States[global] != nil && m.bot.States[global].Action == ActionOptOut {
+		if routed && u.global != "" && m.bot.States[u.global] != nil && m.bot.States[u.global].Action == ActionOptOut {
 			m.awaitReply, m.awaitRecog = ev.At, recognition(ev)
-			return m.branch(acts, turn, "global "+match.Intent, global, ev.At)
+			return m.branch(acts, turn, "global "+u.match.Intent, u.global, ev.At)
 		}
 		turn.Event = "ignored"
 		return acts
 	}
 	m.noInput = 0
 	m.awaitReply, m.awaitRecog = ev.At, recognition(ev)
-	if ok && global != "" {
-		return m.branch(acts, turn, "global "+match.Intent, global, ev.At)
-	}
-	if ok {
-		for _, br := range m.cur.Listen.Intents {
-			if br.Key == match.Intent {
-				return m.branch(acts, turn, br.Key, br.Target, ev.At)
+	if routed {
+		label, target := "global "+u.match.Intent, u.global
+		if u.global == "" {
+			label = ""
+			for _, br := range m.cur.Listen.Intents {
+				if br.Key == u.match.Intent {
+					label, target = br.Key, br.Target
+					break
+				}
 			}
 		}
+		if label != "" {
+			if in := m.bot.intentByName[u.match.Intent]; in != nil && in.Confirm != "" && !u.exact {
+				return m.askConfirm(acts, turn, in, label, target, ev.At)
+			}
+			return m.branch(acts, turn, label, target, ev.At)
+		}
+	}
+	if u.verdict == intent.VerdictLow {
+		turn.Event = "low_confidence"
+		return m.branch(acts, turn, "low_confidence", m.cur.Listen.lowConfidenceTarget(m.cur.Name), ev.At)
 	}
 	turn.Event = "no_match"
 	return m.branch(acts, turn, "no_match", m.cur.Listen.noMatchTarget(m.cur.Name), ev.At)
-}
-
-// classify finds the intent of text. Global intents take precedence over the state's
-// own; an exact phrase decides at once; otherwise the Classifier (if any) is asked, and
-// on its failure the fuzzy phrase match stands. global is the target state when the
-// winning intent is global.
-func (m *Machine) classify(ctx context.Context, text string, local bool) (Match, string, bool) {
-	globals := m.candidates(nil, false)
-	var locals []string
-	if local && m.cur.Listen != nil {
-		for _, br := range m.cur.Listen.Intents {
-			locals = append(locals, br.Key)
-		}
-	}
-	gm, gok := m.bot.matcher.Match(text, nonNil(globals))
-	lm, lok := m.bot.matcher.Match(text, nonNil(locals))
-	exact := func(mt Match, ok bool) bool { return ok && mt.Score >= 1 }
-	switch {
-	case exact(gm, gok):
-		return gm, m.globalTarget(gm.Intent), true
-	case exact(lm, lok) && !gok:
-		return lm, "", true
-	}
-	if m.opts.Classifier != nil {
-		cands := map[string][]string{}
-		for _, name := range append(slices.Clone(globals), locals...) {
-			if in := m.bot.intentByName[name]; in != nil {
-				cands[name] = in.Phrases
-			}
-		}
-		cm, cok, err := m.opts.Classifier.Classify(ctx, text, cands)
-		if err == nil {
-			if !cok {
-				return Match{}, "", false
-			}
-			if _, known := cands[cm.Intent]; known {
-				if cm.Source == "" {
-					cm.Source = "llm"
-				}
-				return cm, m.globalTarget(cm.Intent), true
-			}
-		}
-	}
-	switch {
-	case gok:
-		return gm, m.globalTarget(gm.Intent), true
-	case lok:
-		return lm, "", true
-	}
-	return Match{}, "", false
 }
 
 func nonNil(s []string) []string {
@@ -706,6 +678,7 @@ func (m *Machine) dtmf(ev Event) []Action {
 		m.ph = phaseListening
 	}
 	m.speechAt = -1
+	m.confirm = nil // a key answers the state's own question, not the confirm one
 	turn := m.callerTurn(Event{At: ev.At})
 	turn.DTMF = ev.Digit
 	m.noInput = 0
@@ -736,6 +709,11 @@ func (m *Machine) timerFired(ev Event) []Action {
 		turn := m.callerTurn(Event{At: ev.At})
 		turn.Event = "no_input"
 		m.awaitReply = -1 // silence is not a turn the bot replies to
+		if c := m.confirm; c != nil {
+			// No answer to the confirm question: not confirmed, ask the state again.
+			m.confirm = nil
+			return m.branch(nil, turn, c.label+" not confirmed (no_input)", m.cur.Name, ev.At)
+		}
 		return m.branch(nil, turn, "no_input", m.cur.Listen.noInputTarget(m.cur.Name), ev.At)
 	case m.beep:
 		if m.ph != phaseBeep {

@@ -303,3 +303,26 @@ func FuzzMatch(f *testing.F) {
 		}
 	})
 }
+
+// TestLLMNoRedirect: the classifier reaches the endpoint it was configured
+// with and nothing a redirect points to (here another loopback server).
+func TestLLMNoRedirect(t *testing.T) {
+	t.Parallel()
+	inner, innerCalls := llmServer(t, func(string) (int, string, time.Duration) {
+		return 200, `{"intent": "yes", "confidence": 1}`, 0
+	})
+	outer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, inner.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(outer.Close)
+	c, err := NewLLMClassifier(LLMOptions{BaseURL: outer.URL + "/v1", Model: "m", APIKey: "k", Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Classify(context.Background(), "yes please", map[string][]string{"yes": {"yes"}}); !errors.Is(err, ErrClassifier) {
+		t.Errorf("redirected classify = %v, want ErrClassifier", err)
+	}
+	if innerCalls.Load() != 0 {
+		t.Error("the redirect was followed (with the API key)")
+	}
+}

@@ -1,7 +1,9 @@
 package voicebot
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -14,12 +16,45 @@ import (
 // should not be handed a log file by mistake.
 const MaxScriptBytes = 1 << 20
 
+// ErrScriptTooLarge: a script file is larger than MaxScriptBytes.
+var ErrScriptTooLarge = errors.New("script too large")
+
+// ScriptTooLargeError names the file; errors.Is(err, ErrScriptTooLarge) holds.
+type ScriptTooLargeError struct{ Path string }
+
+func (e *ScriptTooLargeError) Error() string {
+	return fmt.Sprintf("script %s: larger than %d MiB", e.Path, MaxScriptBytes>>20)
+}
+
+// Is makes errors.Is(err, ErrScriptTooLarge) hold.
+func (e *ScriptTooLargeError) Is(target error) bool { return target == ErrScriptTooLarge }
+
+// ReadScript reads a script file, at most MaxScriptBytes of it: every
+// command and server reads scripts through it, so a huge file (a log given
+// by mistake, or on purpose) costs a megabyte, not its size, and fails with
+// a *ScriptTooLargeError.
+func ReadScript(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read script: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxScriptBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read script %s: %w", path, err)
+	}
+	if len(data) > MaxScriptBytes {
+		return nil, &ScriptTooLargeError{Path: path}
+	}
+	return data, nil
+}
+
 // LoadBot reads, parses and lints a full voice-bot script with the default compliance
 // policy. Any problem fails the load: a script that does not lint clean does not run.
 func LoadBot(path string) (*Bot, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadScript(path)
 	if err != nil {
-		return nil, fmt.Errorf("read script: %w", err)
+		return nil, err
 	}
 	return ParseBot(data, path)
 }
@@ -165,6 +200,21 @@ func (p *parser) integer(n *yaml.Node, field string) int {
 	return 0
 }
 
+// fraction reads a number in (0, 1].
+func (p *parser) fraction(n *yaml.Node, field string) float64 {
+	if n.Kind == yaml.ScalarNode {
+		if v, err := strconv.ParseFloat(n.Value, 64); err == nil {
+			if v > 0 && v <= 1 {
+				return v
+			}
+			p.add(n, field, CheckBadValue, "%s: want a number above 0 and at most 1", n.Value)
+			return 0
+		}
+	}
+	p.add(n, field, CheckSyntax, "want a number such as 0.7, got %s", kindName(n))
+	return 0
+}
+
 // duration reads a Go duration (800ms, 6s, 4m, 24h); a bare 0 is allowed.
 func (p *parser) duration(n *yaml.Node, field string) time.Duration {
 	if n.Kind == yaml.ScalarNode {
@@ -224,9 +274,9 @@ var (
 	topKeys      = []string{"name", "locale", "purpose", "voice", "requires", "disclosure", "settings", "start", "global", "intents", "states", "voicemail"}
 	settingsKeys = []string{"no_input_timeout", "end_of_turn", "max_retries", "barge_in", "max_call"}
 	stateKeys    = []string{"say", "listen", "set", "callback", "transfer", "action", "hangup", "next"}
-	listenKeys   = []string{"intents", "dtmf", "no_input", "no_match", "exhausted", "timeout"}
+	listenKeys   = []string{"intents", "dtmf", "no_input", "no_match", "low_confidence", "exhausted", "timeout"}
 	setKeys      = []string{"disposition", "tags", "variables"}
-	intentKeys   = []string{"phrases"}
+	intentKeys   = []string{"phrases", "confirm", "min_confidence", "high_stakes"}
 )
 
 // parse builds a Bot from YAML, recording structural problems; semantic checks are in
@@ -277,7 +327,22 @@ func (p *parser) parse(data []byte) *Bot {
 				in := &Intent{Name: ikv.key.Value, Line: ikv.key.Line}
 				field := join("intents", in.Name)
 				for _, f := range p.mapping(ikv.val, field, intentKeys) {
-					in.Phrases = p.strings(f.val, join(field, "phrases"))
+					ff := join(field, f.key.Value)
+					switch f.key.Value {
+					case "phrases":
+						in.Phrases = p.strings(f.val, ff)
+					case "confirm":
+						in.Confirm, in.ConfirmLine = p.str(f.val, ff), f.key.Line
+						if strings.TrimSpace(in.Confirm) == "" {
+							p.add(f.val, ff, CheckMissingField, "the confirm question is empty")
+						} else if strings.Contains(in.Confirm, "{{") {
+							p.add(f.val, ff, CheckTemplate, "the confirm question is spoken as it is; it cannot hold {{variables}}")
+						}
+					case "min_confidence":
+						in.MinConfidence = p.fraction(f.val, ff)
+					case "high_stakes":
+						in.HighStakes = p.boolean(f.val, ff)
+					}
 				}
 				b.Intents = append(b.Intents, in)
 				b.intentByName[in.Name] = in
@@ -386,6 +451,8 @@ func (p *parser) listen(n *yaml.Node, field string) *Listen {
 			l.NoInput, l.NoInputLine = p.str(kv.val, f), line
 		case "no_match":
 			l.NoMatch, l.NoMatchLine = p.str(kv.val, f), line
+		case "low_confidence":
+			l.LowConfidence, l.LowConfidenceLine = p.str(kv.val, f), line
 		case "exhausted":
 			l.Exhausted, l.ExhaustedLine = p.str(kv.val, f), line
 		case "timeout":

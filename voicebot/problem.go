@@ -15,6 +15,8 @@ type Problem struct {
 	Field   string `json:"field"` // path of the field: states.greet.listen.no_input
 	Check   string `json:"check"` // stable name of the check that fired (the Check constants below)
 	Message string `json:"message"`
+	// Warning: the finding does not stop the script from loading.
+	Warning bool `json:"warning,omitempty"`
 }
 
 func (p Problem) String() string {
@@ -27,6 +29,9 @@ func (p Problem) String() string {
 		}
 	}
 	b.WriteString(": ")
+	if p.Warning {
+		b.WriteString("warning: ")
+	}
 	if p.Field != "" {
 		b.WriteString(p.Field)
 		b.WriteString(": ")
@@ -80,4 +85,5 @@ const (
 	CheckOptOutOffer     = "opt_out_offer"    // the purpose needs an opt-out offer at the start
 	CheckVoicemail       = "voicemail"        // the voicemail branch listens or transfers
 	CheckPhraseConflict  = "phrase_conflict"  // one phrase belongs to two intents
+	CheckNoConfirm       = "no_confirm"       // warning: a high-stakes intent routes without a confirm question
 )

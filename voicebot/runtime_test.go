@@ -382,7 +382,7 @@ func TestRuntimeGlobalIntentPrecedence(t *testing.T) {
 	if o.res.Disposition != "opted_out" || !o.res.OptOut || rec.optOuts != 1 {
 		t.Fatalf("opt-outs %d\n%s", rec.optOuts, dump(o.res))
 	}
-	if tw := turnWith(o.res, "opt_out"); tw.Branch != "global opt_out → opt_out" || tw.Score == nil || *tw.Score != 1 {
+	if tw := turnWith(o.res, "opt_out"); tw.Branch != "global opt_out → opt_out" || tw.Score == nil || *tw.Score < 0.95 {
 		t.Errorf("turn %+v", tw)
 	}
 	// An opt-out spoken over a goodbye that does not listen is still honoured.

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -58,10 +57,10 @@ func LoadScript(path string) (*Script, error) {
 	if name, ok := strings.CutPrefix(path, "asset:"); ok {
 		data, err = assets.ReadFile("assets/" + name)
 	} else {
-		data, err = os.ReadFile(path)
+		data, err = ReadScript(path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read script: %w", err)
+		return nil, err
 	}
 	s, err := ParseScript(data, path)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/voxdial/voxdial/internal/sipptest"
 )
@@ -53,23 +52,6 @@ func TestBenchCallsAgainstSIPp(t *testing.T) {
 	}
 	if n := strings.Count(peer.Messages(), "BYE sip:"); n != 30 {
 		t.Errorf("SIPp saw %d BYEs, want 30", n)
-	}
-}
-
-func TestInFlightFor(t *testing.T) {
-	for _, tc := range []struct {
-		cps  float64
-		hold time.Duration
-		want int
-	}{
-		{300, 2 * time.Second, 693}, // 300 × 2.1 s × 1.1
-		{50, 200 * time.Millisecond, 17},
-		{1500, 0, 165},
-		{1, time.Minute, 67},
-	} {
-		if got := inFlightFor(tc.cps, tc.hold); got != tc.want {
-			t.Errorf("inFlightFor(%g, %s) = %d, want %d", tc.cps, tc.hold, got, tc.want)
-		}
 	}
 }
 

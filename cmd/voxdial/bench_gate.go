@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/voxdial/voxdial/compliance"
+	"github.com/voxdial/voxdial/internal/bench"
 )
 
 type benchGateFlags struct {
@@ -24,7 +20,8 @@ type benchGateFlags struct {
 	storeContacts, storeDNC, storeConcurrency int
 }
 
-// newBenchGateCmd measures compliance.Gate.Check on the in-memory sources.
+// newBenchGateCmd measures compliance.Gate.Check on the in-memory sources, or with
+// --store the store-backed gate (internal/bench).
 func newBenchGateCmd() *cobra.Command {
 	f := &benchGateFlags{}
 	cmd := &cobra.Command{
@@ -39,12 +36,14 @@ dnc_bytes_per_number and allocs_per_decision, with the keys every bench carries.
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.storeURL != "" {
-				if f.storeContacts <= 0 || f.storeDNC <= 0 || f.storeConcurrency <= 0 || f.duration <= 0 {
-					return usageErr("bench gate: --store-contacts, --store-dnc, --store-concurrency and --duration must be positive")
-				}
 				return runBenchGateStore(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
-			return runBenchGate(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			rep, err := bench.Gate(cmd.Context(), bench.GateOptions{DNCNumbers: f.dncNumbers, Contacts: f.contacts,
+				Attempts: f.attempts, Duration: f.duration, Seed: f.seed}, cmd.ErrOrStderr())
+			if err != nil {
+				return benchErr(err)
+			}
+			return printJSON(cmd.OutOrStdout(), rep)
 		},
 	}
 	fl := cmd.Flags()
@@ -61,79 +60,21 @@ dnc_bytes_per_number and allocs_per_decision, with the keys every bench carries.
 	return cmd
 }
 
-func runBenchGate(ctx context.Context, f *benchGateFlags, stdout, stderr io.Writer) error {
-	if f.dncNumbers <= 0 || f.contacts <= 0 || f.attempts <= 0 || f.duration <= 0 {
-		return usageErr("bench gate: --dnc-numbers, --contacts, --attempts and --duration must be positive")
+// runBenchGateStore opens the scratch database and measures the store-backed gate on it.
+func runBenchGateStore(ctx context.Context, f *benchGateFlags, stdout, stderr io.Writer) error {
+	o := bench.GateStoreOptions{Contacts: f.storeContacts, DNCNumbers: f.storeDNC, Concurrency: f.storeConcurrency, Duration: f.duration}
+	if err := o.Check(); err != nil {
+		return benchErr(err)
 	}
-	progress := func(format string, args ...any) {
-		if stderr != nil {
-			fmt.Fprintf(stderr, format, args...)
-		}
-	}
-	progress("bench gate: building %d DNC numbers, %d contacts\n", f.dncNumbers, f.contacts)
-	w, err := compliance.NewBenchWorld(compliance.BenchOptions{DNCNumbers: f.dncNumbers, Contacts: f.contacts, Attempts: f.attempts, Seed: f.seed})
+	db, err := openStore(ctx, f.storeURL, true)
 	if err != nil {
-		return failureErr(err)
+		return err
 	}
-	progress("bench gate: DNC index built in %v; warming the number cache\n", w.DNCBuildTime.Round(time.Millisecond))
-	w.Warm(ctx)
-	runtime.GC()
-
-	var ms0, ms1 runtime.MemStats
-	runtime.ReadMemStats(&ms0)
-	var decisions atomic.Int64
-	var verdicts [3]atomic.Int64
-	procs := runtime.GOMAXPROCS(0)
-	deadline := time.Now().Add(f.duration)
-	meter := startMeter()
-	var wg sync.WaitGroup
-	for p := 0; p < procs; p++ {
-		wg.Add(1)
-		go func(p int) {
-			defer wg.Done()
-			var d compliance.Decision
-			n := int64(0)
-			var local [3]int64
-			i := p * len(w.Attempts) / procs
-			for {
-				for k := 0; k < 1024; k++ {
-					w.Gate.CheckTo(ctx, &w.Attempts[i], &d)
-					local[d.Verdict]++
-					i++
-					if i == len(w.Attempts) {
-						i = 0
-					}
-				}
-				n += 1024
-				if time.Now().After(deadline) || ctx.Err() != nil {
-					break
-				}
-			}
-			decisions.Add(n)
-			for v := range local {
-				verdicts[v].Add(local[v])
-			}
-		}(p)
+	defer db.Close()
+	o.DB = db
+	rep, err := bench.GateStore(ctx, o, stderr)
+	if err != nil {
+		return benchErr(err)
 	}
-	wg.Wait()
-	res := meter.common()
-	runtime.ReadMemStats(&ms1)
-	n := float64(decisions.Load())
-	cpuSeconds := res["cpu_cores"].(float64) * res["duration_s"].(float64)
-	res["decisions"] = int64(n)
-	res["decisions_per_second"] = n / res["duration_s"].(float64)
-	res["decisions_per_second_per_core"] = n / cpuSeconds
-	res["allocs_per_decision"] = float64(ms1.Mallocs-ms0.Mallocs) / n
-	res["dnc_numbers"] = w.DNCNumbers
-	res["dnc_bytes_per_number"] = float64(w.DNCBytes) / float64(w.DNCNumbers)
-	res["dnc_build_numbers_per_second"] = float64(w.DNCNumbers) / w.DNCBuildTime.Seconds()
-	res["consents"] = w.ConsentsCount
-	res["attempts_distinct"] = len(w.Attempts)
-	res["verdicts"] = map[string]int64{
-		"allow": verdicts[compliance.Allow].Load(),
-		"block": verdicts[compliance.Block].Load(),
-		"hold":  verdicts[compliance.Hold].Load(),
-	}
-	res["heap_inuse_bytes"] = ms1.HeapInuse
-	return printJSON(stdout, res)
+	return printJSON(stdout, rep)
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/voxdial/voxdial/internal/bench"
 )
 
 func TestBenchPacingReportsContractKeys(t *testing.T) {
@@ -15,7 +17,7 @@ func TestBenchPacingReportsContractKeys(t *testing.T) {
 		CPUCores    float64 `json:"cpu_cores"`
 		Duration    float64 `json:"duration_s"`
 		Gomaxprocs  int     `json:"gomaxprocs"`
-		Runs        []pacingRun
+		Runs        []bench.PacingRun
 		Utilisation float64 `json:"utilisation_ratio"`
 	}
 	if err := json.Unmarshal([]byte(out), &r); err != nil {

@@ -84,6 +84,11 @@ func (b *configFlags) Duration(name, path string, def time.Duration, usage strin
 	b.bind(name, path, func(c *app.Config) { set(c, *v) })
 }
 
+func (b *configFlags) Strings(name, path string, usage string, set func(*app.Config, []string)) {
+	v := b.fs.StringSlice(name, nil, usage)
+	b.bind(name, path, func(c *app.Config) { set(c, *v) })
+}
+
 // load reads the config file (defaults < file < environment), applies the
 // flags that were given, and validates. Errors are usage errors (exit 2).
 func (b *configFlags) load(path string) (*config, error) {

@@ -58,11 +58,35 @@ log: {level: debug, format: json}
 		{"rtp: {ports: 30000-20000}\n", "rtp.ports"},
 		{"log: {level: loud}\n", "log.level"},
 		{"rtp: {mode: multicast}\n", "rtp.mode"},
+		{"http: {allow_private: [nonsense]}\n", "http.allow_private"},
+		{"http: {trusted_proxies: [a.b.c]}\n", "http.trusted_proxies"},
 	}
 	for _, c := range cases {
 		_, err := loadConfig(writeConfig(t, c.body))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("config %q: error %v, want it to mention %q", c.body, err, c.want)
 		}
+	}
+}
+
+func TestConfigHTTP(t *testing.T) {
+	cfg, err := loadConfig(writeConfig(t, "http:\n  allow_private: [10.0.0.0/8, '127.0.0.1:9000']\n  trusted_proxies: [10.1.0.0/16, 192.0.2.7]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.HTTP.AllowPrivate = append(cfg.HTTP.AllowPrivate, "[::1]:6379") // as --allow-private adds it
+	p, err := cfg.HTTP.Outbound()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for u, ok := range map[string]bool{"http://10.2.3.4/": true, "http://127.0.0.1:9000/": true, "http://[::1]:6379/": true,
+		"http://127.0.0.1:9001/": false, "http://169.254.169.254/": false} {
+		if err := p.CheckURL(u); (err == nil) != ok {
+			t.Errorf("CheckURL(%s) = %v, want allowed %v", u, err, ok)
+		}
+	}
+	proxies, err := cfg.HTTP.Proxies()
+	if err != nil || len(proxies) != 2 || proxies[1].String() != "192.0.2.7/32" {
+		t.Errorf("trusted proxies %v %v", proxies, err)
 	}
 }

@@ -33,72 +33,19 @@ Exit 0 on success, 1 when the operation failed, 2 on bad usage or input.`,
 	return cmd
 }
 
-// consentJSON is one consent as `consent import` reads it (JSON Lines) and `add` builds it.
-type consentJSON struct {
-	Number            string   `json:"number"`
-	Seller            string   `json:"seller"`
-	Kind              string   `json:"kind"`
-	Scope             []string `json:"scope"`
-	ArtificialVoice   bool     `json:"artificial_voice"`
-	Source            string   `json:"source"`
-	EvidenceText      string   `json:"evidence_text"`
-	EvidenceIP        string   `json:"evidence_ip"`
-	EvidenceRecording string   `json:"evidence_recording"`
-	GivenAt           string   `json:"given_at"`
-	ExpiresAt         string   `json:"expires_at"`
-}
-
-// fieldError names the field of a consent that is wrong.
-type fieldError struct {
-	field string
-	err   error
-}
-
-func (e *fieldError) Error() string { return "field " + e.field + ": " + e.err.Error() }
-
-func (c *consentJSON) record(by string) (store.Consent, error) {
-	bad := func(field, format string, args ...any) (store.Consent, error) {
-		return store.Consent{}, &fieldError{field, fmt.Errorf(format, args...)}
-	}
-	if _, ok := compliance.ParseNumber(c.Number); !ok {
-		return bad("number", "want E.164 (+ and 2–15 digits), got %q", c.Number)
-	}
-	if c.Seller == "" {
-		return bad("seller", "required")
-	}
-	if _, ok := compliance.ParseConsentKind(c.Kind); !ok {
-		return bad("kind", "want written, express or direct, got %q", c.Kind)
-	}
-	if len(c.Scope) == 0 {
-		return bad("scope", "name at least one purpose (telemarketing, informational, collections)")
-	}
-	for _, p := range c.Scope {
-		if _, ok := compliance.ParsePurpose(p); !ok {
-			return bad("scope", "unknown purpose %q", p)
-		}
-	}
-	r := store.Consent{Phone: c.Number, Seller: c.Seller, Kind: c.Kind, Scope: c.Scope, ArtificialVoice: c.ArtificialVoice,
-		Source: c.Source, EvidenceText: c.EvidenceText, EvidenceIP: c.EvidenceIP, EvidenceRecording: c.EvidenceRecording, RecordedBy: by}
-	var err error
-	if c.GivenAt == "" {
-		return bad("given_at", "required (RFC 3339)")
-	}
-	if r.GivenAt, err = time.Parse(time.RFC3339, c.GivenAt); err != nil {
-		return bad("given_at", "want RFC 3339, got %q", c.GivenAt)
-	}
-	if c.ExpiresAt != "" {
-		if r.ExpiresAt, err = time.Parse(time.RFC3339, c.ExpiresAt); err != nil {
-			return bad("expires_at", "want RFC 3339, got %q", c.ExpiresAt)
-		}
-	}
-	r.RecordHash = compliance.ConsentRecordHash(&r)
-	return r, nil
-}
-
 type consentFlags struct {
 	dbURL, by, via, at, scope string
-	c                         consentJSON
+	c                         compliance.ConsentInput
 	jsonOut                   bool
+	now                       func() time.Time // the clock given_at is checked against (default time.Now)
+}
+
+// clock is the command's clock.
+func (f *consentFlags) clock() time.Time {
+	if f.now != nil {
+		return f.now()
+	}
+	return time.Now()
 }
 
 func newConsentAddCmd() *cobra.Command {
@@ -109,11 +56,11 @@ func newConsentAddCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.c.Scope = splitList(f.scope)
-			r, err := f.c.record(f.by)
+			r, err := compliance.ConsentIntake(&f.c, f.by, f.clock())
 			if err != nil {
-				var fe *fieldError
+				var fe *compliance.ConsentFieldError
 				if errors.As(err, &fe) {
-					return usageErr("consent add: --%s: %v", strings.ReplaceAll(fe.field, "_", "-"), fe.err)
+					return usageErr("consent add: --%s: %v", consentFlagName(fe.Field), fe.Err)
 				}
 				return usageErr("consent add: %v", err)
 			}
@@ -150,6 +97,19 @@ func newConsentAddCmd() *cobra.Command {
 	fl.StringVar(&f.by, "by", defaultWho(), "who records it (default: the OS user)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print JSON")
 	return cmd
+}
+
+// consentFlagName is the `consent add` flag of a consent field.
+func consentFlagName(field string) string {
+	switch field {
+	case "evidence_ip":
+		return "ip"
+	case "evidence_text":
+		return "text"
+	case "evidence_recording":
+		return "recording-hash"
+	}
+	return strings.ReplaceAll(field, "_", "-")
 }
 
 func splitList(s string) []string {
@@ -321,13 +281,13 @@ func runConsentImport(ctx context.Context, f *consentFlags, file string, stdin i
 		if len(b) == 0 {
 			continue
 		}
-		var c consentJSON
+		var c compliance.ConsentInput
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&c); err != nil {
 			return usageErr("consent import: %s line %d: %v", file, line, err)
 		}
-		r, err := c.record(f.by)
+		r, err := compliance.ConsentIntake(&c, f.by, f.clock())
 		if err != nil {
 			return usageErr("consent import: %s line %d %v", file, line, err)
 		}

@@ -162,6 +162,20 @@ func TestConsentAndComplianceCommands(t *testing.T) {
 		"--scope", "collections", "--given-at", "2026-01-02T15:04:05Z"); code != 2 || !strings.Contains(errs, "--kind") {
 		t.Fatalf("bad kind: %d %s", code, errs)
 	}
+	// The one intake (compliance.ConsentIntake): a consent given in the future, an unknown
+	// purpose and a record hash of the caller's are refused, naming the field.
+	if code, _, errs = runCLIIn(t, "", "consent", "add", "--database-url", db, "--number", "+12125550101", "--seller", "S1", "--kind", "written",
+		"--scope", "collections", "--given-at", "2999-01-02T15:04:05Z"); code != 2 || !strings.Contains(errs, "--given-at") || !strings.Contains(errs, "future") {
+		t.Fatalf("future given_at: %d %s", code, errs)
+	}
+	for _, bad := range []string{
+		`{"number": "+12125550104", "seller": "S1", "kind": "express", "scope": ["sales"], "given_at": "2026-01-02T15:04:05Z"}`,
+		`{"number": "+12125550104", "seller": "S1", "kind": "express", "scope": ["collections"], "given_at": "2026-01-02T15:04:05Z", "record_hash": "x"}`,
+	} {
+		if code, _, errs = runCLIIn(t, bad+"\n", "consent", "import", "--database-url", db, "-"); code != 2 || !strings.Contains(errs, "- line 1") {
+			t.Fatalf("import %s: %d %s", bad, code, errs)
+		}
+	}
 	lines := `{"number": "+12125550102", "seller": "S1", "kind": "express", "scope": ["collections"], "given_at": "2026-01-02T15:04:05Z"}
 {"number": "+12125550103", "seller": "S1", "kind": "express", "scope": ["collections"], "given_at": "yesterday"}
 `

@@ -19,7 +19,7 @@ func newScriptCmd() *cobra.Command {
 		Use:   "script",
 		Short: "Check voice-bot scripts and try them as text conversations",
 	}
-	cmd.AddCommand(newScriptLintCmd(), newScriptChatCmd())
+	cmd.AddCommand(newScriptLintCmd(), newScriptChatCmd(), newScriptEvalCmd())
 	return cmd
 }
 
@@ -42,7 +42,7 @@ Exit 0 when clean, 2 with every problem listed (file:line: field: message).`,
 }
 
 func runScriptLint(path string, jsonOut bool, stdout io.Writer) error {
-	data, err := os.ReadFile(path)
+	data, err := voicebot.ReadScript(path)
 	if err != nil {
 		return usageErr("script lint: %v", err)
 	}
@@ -65,6 +65,7 @@ func runScriptLint(path string, jsonOut bool, stdout io.Writer) error {
 		return usageErr("script lint: %d problem(s):\n%s", len(ps), strings.Join(lines, "\n"))
 	}
 	fmt.Fprintf(stdout, "%s: ok (%s, %s, %s: %d states, %d intents)\n", path, rep.Name, rep.Locale, rep.Purpose, rep.States, rep.Intents)
+	printLintWarnings(stdout, rep.Warnings)
 	return nil
 }
 

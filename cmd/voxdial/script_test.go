@@ -127,3 +127,22 @@ func TestScriptChat(t *testing.T) {
 		t.Errorf("bad input line: exit %d %s", code, errOut)
 	}
 }
+
+// TestScriptLintTooLarge: a huge script file is refused with a clear error
+// after reading 1 MiB of it (sparse: the 300 MB cost no disk).
+func TestScriptLintTooLarge(t *testing.T) {
+	t.Parallel()
+	huge := filepath.Join(t.TempDir(), "huge.yaml")
+	f, err := os.Create(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(300 << 20); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	code, _, errOut := runScriptCLI(t, "", "script", "lint", huge)
+	if code != 2 || !strings.Contains(errOut, "script "+huge+": larger than 1 MiB") {
+		t.Errorf("exit %d\nstderr %s", code, errOut)
+	}
+}

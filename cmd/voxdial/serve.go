@@ -48,6 +48,8 @@ otherwise kept in this process. With Redis unreachable, no call is placed.`,
 		func(c *app.Config, v time.Duration) { c.Cluster.NumberLogRetain = v })
 	b.String("listen", "sip.listen", "", "SIP listen address (overrides sip.listen)", func(c *app.Config, v string) { c.SIP.Listen = v })
 	b.String("record-dir", "runner.record_dir", "", "record answered calls into this directory", func(c *app.Config, v string) { c.Runner.RecordDir = v })
+	b.String("data-dir", "runner.data_dir", "", "this node's local state: the spool of call records written while the database is unreachable, replayed at start-up (default $VOXDIAL_DATA_DIR, else ~/.local/state/voxdial)",
+		func(c *app.Config, v string) { c.Runner.DataDir = v })
 	b.String("log-level", "log.level", "", "debug | info | warn | error (overrides log.level)", func(c *app.Config, v string) { c.Log.Level = v })
 	b.Int("max-calls", "runner.max_calls", d.Runner.MaxCalls, "this node's bot capacity: answered calls at once (ringing legs use trunk channels only)",
 		func(c *app.Config, v int) { c.Runner.MaxCalls = v })
@@ -73,6 +75,10 @@ otherwise kept in this process. With Redis unreachable, no call is placed.`,
 		func(c *app.Config, v string) { c.HTTP.ScriptDir = v })
 	b.String("http-tls-cert", "http.tls_cert", "", "serve HTTPS with this certificate (PEM)", func(c *app.Config, v string) { c.HTTP.TLSCert = v })
 	b.String("http-tls-key", "http.tls_key", "", "… and this key (PEM)", func(c *app.Config, v string) { c.HTTP.TLSKey = v })
+	b.Strings("allow-private", "http.allow_private", "private targets webhooks and agent queues may reach (CIDR, IP, IP:port or host:port; repeatable; SECURITY.md)",
+		func(c *app.Config, v []string) { c.HTTP.AllowPrivate = v })
+	b.Strings("http-trusted-proxy", "http.trusted_proxies", "reverse proxy (CIDR or IP) whose X-Forwarded-For names the client (repeatable)",
+		func(c *app.Config, v []string) { c.HTTP.TrustedProxies = v })
 	b.Bool("http-insecure-cookies", "http.insecure_cookies", false, "session cookies without the Secure flag (plain HTTP on a non-local address)",
 		func(c *app.Config, v bool) { c.HTTP.InsecureCookies = v })
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {

@@ -105,7 +105,8 @@ func TestServeDashboard(t *testing.T) {
 	go func() {
 		cmd := newServeCmd()
 		cmd.SetArgs([]string{"--database-url", dbURL, "--http", addr, "--script-dir", dir, "--listen", "127.0.0.1:0",
-			"--no-compliance-gate", "--log-level", "warn", "--drain-timeout", "5s"})
+			"--no-compliance-gate", "--log-level", "warn", "--drain-timeout", "5s",
+			"--allow-private", strings.TrimPrefix(recv.URL, "http://")}) // the receiver is on loopback
 		cmd.SetErr(io.Discard)
 		done <- cmd.ExecuteContext(runCtx)
 	}()

@@ -113,7 +113,7 @@ func TestServeNodeKilledMidCampaign(t *testing.T) {
 	}
 
 	serveArgs := append([]string{"--config", cfg, "--no-compliance-gate", "--lease-for", leaseFor.String(),
-		"--rescue-every", "300ms", "--max-calls", "12"}, db...)
+		"--rescue-every", "300ms", "--max-calls", "12", "--data-dir", filepath.Join(dir, "data")}, db...)
 	nodeA := startServe(t, "node-a.log", serveArgs...)
 	// Kill A once it has placed a good part of the campaign and has calls up.
 	deadline := time.Now().Add(90 * time.Second)

@@ -170,7 +170,7 @@ async function viewList() {
   const r = await api('GET', '/api/campaigns');
   const rows = r.data.campaigns.map(c => `<tr><td><a href="#/c/${c.id}">${esc(c.name)}</a></td>
     <td><span class="state ${esc(c.state)}">${esc(c.state)}</span></td><td>${esc(c.purpose)}</td>
-    <td>${esc(c.script)}</td><td>${esc(c.trunk)}</td><td>${time(c.created_at)}</td><td><a href="#/r/${c.id}">results</a></td></tr>`).join('');
+    <td>${esc(c.script)}${c.script_version ? ' v' + c.script_version : ''}</td><td>${esc(c.trunk)}</td><td>${time(c.created_at)}</td><td><a href="#/r/${c.id}">results</a></td></tr>`).join('');
   $('#view').innerHTML = `<div class="card"><div class="row"><h1>Campaigns</h1>
     ${can('campaigns.create') ? '<a href="#/new" class="button">New campaign</a>' : ''}</div>
     <table id="campaigns"><thead><tr><th>Name</th><th>State</th><th>Purpose</th><th>Script</th><th>Trunk</th><th>Created</th><th></th></tr></thead>
@@ -305,7 +305,7 @@ async function viewCampaign(id) {
       ${k.can_manage ? verbs.map(b => `<button class="secondary" data-verb="${b}">${b}</button>`).join('') : ''}
       <a href="#/r/${id}">Results and charts</a> <a href="/api/campaigns/${id}/results?format=csv" download>Export CSV</a>
       <span class="live muted" id="live-dot">live</span></div>
-      <p class="muted">${esc(k.purpose)} · script ${esc(k.script)} · trunk ${esc(k.trunk || '-')} · max ${k.max_concurrent} concurrent · max ${k.max_attempts} attempts · pacing ${esc(k.pacing || "one_to_one")}</p></div>
+      <p class="muted">${esc(k.purpose)} · script ${esc(k.script)}${k.script_version ? ' v' + k.script_version : ''} · trunk ${esc(k.trunk || '-')} · max ${k.max_concurrent} concurrent · max ${k.max_attempts} attempts · pacing ${esc(k.pacing || "one_to_one")}</p></div>
       <div class="grid">
         <div class="kpi"><b id="kpi-active">${st.open_attempts}</b><span>active calls</span></div>
         <div class="kpi"><b id="kpi-cps">${(starts.length / 10).toFixed(1)}</b><span>calls/s (10 s)</span></div>

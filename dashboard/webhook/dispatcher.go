@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"sync"
@@ -17,12 +18,17 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
+	"github.com/voxdial/voxdial/internal/safehttp"
 	"github.com/voxdial/voxdial/store"
 )
 
 // Options configure New. Zero values take the defaults noted.
 type Options struct {
-	Store  *store.DB // required
+	Store *store.DB // required
+	// Policy is the operator's allowlist of private targets (nil: public
+	// addresses only); the default client checks every connection with it.
+	Policy *safehttp.Policy
+	// Client replaces the default client (tests); it must make the same checks.
 	Client *http.Client
 	// Holder names this node in delivery leases (default host-pid-random).
 	Holder     string
@@ -67,9 +73,10 @@ func New(opts Options) (*Dispatcher, error) {
 		opts.Timeout = 10 * time.Second
 	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{Timeout: opts.Timeout,
-			// A redirect is a failed try: the receiver's URL is configured, not discovered.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		// Connections to loopback, private, link-local … addresses are refused
+		// unless allowed, and a redirect is a failed try: the receiver's URL is
+		// configured, not discovered.
+		opts.Client = opts.Policy.Client(safehttp.Options{Timeout: opts.Timeout})
 	}
 	if opts.Holder == "" {
 		host, _ := os.Hostname()
@@ -225,19 +232,22 @@ func (d *Dispatcher) deliver(ctx context.Context, w *store.Webhook, dl *store.We
 		wait += time.Duration(rand.Int64N(int64(wait)/4 + 1)) // spread a receiver's recovery
 		rec.NextTryAt = d.opts.Now().Add(wait)
 	}
+	// The record is read by every role: a class, never the URL (its path
+	// may carry the receiver's token), the address or text from the far end.
 	if err != nil {
-		rec.Error = err.Error()
+		rec.Error = safehttp.Class(err)
 	} else if !rec.Delivered {
-		rec.Error = "HTTP " + strconv.Itoa(status)
+		rec.Error = safehttp.StatusClass(status)
 	}
 	if err := d.opts.Store.WebhookDeliveryRecord(context.WithoutCancel(ctx), &rec); err != nil {
 		log.Warn("record webhook try", zap.Error(err))
 	}
 	switch result {
 	case "failed":
-		log.Warn("webhook delivery failed: giving up", zap.Int("tries", tryNo), zap.Int("status", status), zap.String("err", rec.Error))
+		log.Warn("webhook delivery failed: giving up", zap.Int("tries", tryNo), zap.Int("status", status), zap.String("class", rec.Error), zap.Error(stripURL(err)))
 	case "retry":
-		log.Info("webhook delivery will be retried", zap.Int("try", tryNo), zap.Int("status", status), zap.Time("next", rec.NextTryAt))
+		log.Info("webhook delivery will be retried", zap.Int("try", tryNo), zap.Int("status", status), zap.String("class", rec.Error),
+			zap.Error(stripURL(err)), zap.Time("next", rec.NextTryAt))
 	}
 	if d.opts.OnTry != nil {
 		d.opts.OnTry(Try{WebhookID: w.ID, DeliveryID: dl.ID, TryNo: tryNo, Status: status, Result: result, Duration: elapsed})
@@ -263,6 +273,16 @@ func (d *Dispatcher) post(ctx context.Context, w *store.Webhook, dl *store.Webho
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
 	resp.Body.Close()
 	return resp.StatusCode, nil
+}
+
+// stripURL drops the URL from a client error (its query may carry a
+// token); the cause, with the dialled address, stays for the operator.
+func stripURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
 }
 
 // Payload is the JSON document of a call.finished delivery.

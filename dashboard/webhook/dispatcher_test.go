@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/voxdial/voxdial/dashboard/webhook"
+	"github.com/voxdial/voxdial/internal/safehttp"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
 )
@@ -110,13 +111,17 @@ func TestDispatcher(t *testing.T) {
 			statuses  []int // nil: nothing listens
 			maxTries  int
 			wantState string
-			wantTries []int // status of each try (0: no response)
+			wantTries []int  // status of each try (0: no response)
+			allow     string // the operator's allowlist ("": loopback is refused)
+			wantError string // the last error recorded ("": any)
 		}{
-			{"first try", []int{200}, 5, store.DeliveryDelivered, []int{200}},
-			{"retries after 500s", []int{500, 502, 204}, 5, store.DeliveryDelivered, []int{500, 502, 204}},
-			{"gives up after N", []int{503}, 3, store.DeliveryFailed, []int{503, 503, 503}},
-			{"redirect is a failure", []int{302}, 2, store.DeliveryFailed, []int{302, 302}},
-			{"nothing listening", nil, 2, store.DeliveryFailed, []int{0, 0}},
+			{"first try", []int{200}, 5, store.DeliveryDelivered, []int{200}, "127.0.0.0/8", ""},
+			{"retries after 500s", []int{500, 502, 204}, 5, store.DeliveryDelivered, []int{500, 502, 204}, "127.0.0.1", ""},
+			{"gives up after N", []int{503}, 3, store.DeliveryFailed, []int{503, 503, 503}, "127.0.0.0/8", "HTTP 5xx"},
+			{"redirect is a failure", []int{302}, 2, store.DeliveryFailed, []int{302, 302}, "127.0.0.0/8", "HTTP 3xx (redirects are not followed)"},
+			{"nothing listening", nil, 2, store.DeliveryFailed, []int{0, 0}, "127.0.0.0/8", "connection failed"},
+			{"loopback refused without allowlist", []int{200}, 2, store.DeliveryFailed, []int{0, 0}, "", "refused: loopback address not allowed"},
+			{"loopback allowed by name", []int{200}, 5, store.DeliveryDelivered, []int{200}, "localhost:{port}", ""},
 		} {
 			t.Run(backend+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
@@ -134,6 +139,15 @@ func TestDispatcher(t *testing.T) {
 					defer ts.Close()
 					url = ts.URL + "/hook"
 				}
+				_, port, _ := net.SplitHostPort(strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/hook"))
+				if strings.Contains(tc.allow, "localhost") {
+					url = "http://localhost:" + port + "/hook"
+				}
+				url += "?token=receiver-token-XYZ" // the receiver's own secret: never in the log
+				policy, err := safehttp.ParsePolicy([]string{strings.ReplaceAll(tc.allow, "{port}", port)})
+				if err != nil {
+					t.Fatal(err)
+				}
 				wh, err := db.WebhookCreate(ctx, &store.WebhookCreateParams{URL: url, Secret: rc.secret, Now: t0})
 				if err != nil {
 					t.Fatal(err)
@@ -144,7 +158,7 @@ func TestDispatcher(t *testing.T) {
 				clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
 				var tries []webhook.Try
 				var triesMu sync.Mutex
-				d, err := webhook.New(webhook.Options{Store: db, Holder: "n1", MaxTries: tc.maxTries, Backoff: time.Second,
+				d, err := webhook.New(webhook.Options{Store: db, Policy: policy, Holder: "n1", MaxTries: tc.maxTries, Backoff: time.Second,
 					MaxBackoff: 4 * time.Second, Timeout: 5 * time.Second, Now: clock,
 					OnTry: func(tr webhook.Try) { triesMu.Lock(); tries = append(tries, tr); triesMu.Unlock() }})
 				if err != nil {
@@ -190,14 +204,22 @@ func TestDispatcher(t *testing.T) {
 				if len(tries) != len(tc.wantTries) || tries[len(tries)-1].Result != map[string]string{store.DeliveryDelivered: "delivered", store.DeliveryFailed: "failed"}[tc.wantState] {
 					t.Errorf("OnTry heard %+v", tries)
 				}
-				if tc.statuses == nil {
-					if !strings.Contains(dl.LastError, "refused") {
-						t.Errorf("last error %q, want connection refused", dl.LastError)
+				if tc.wantError != "" && dl.LastError != tc.wantError {
+					t.Errorf("last error %q, want %q", dl.LastError, tc.wantError)
+				}
+				for _, tr := range dl.TryLog {
+					if strings.Contains(tr.Error, "XYZ") || strings.Contains(tr.Error, port) || strings.Contains(tr.Error, "127.") {
+						t.Errorf("try %d error %q leaks the URL or address", tr.TryNo, tr.Error)
 					}
-					return
 				}
 				rc.mu.Lock()
 				defer rc.mu.Unlock()
+				if tc.statuses == nil || tc.wantTries[0] == 0 {
+					if len(rc.got) != 0 {
+						t.Fatalf("receiver got %d requests, want none", len(rc.got))
+					}
+					return
+				}
 				if len(rc.got) != len(tc.wantTries) {
 					t.Fatalf("receiver got %d requests, want %d", len(rc.got), len(tc.wantTries))
 				}
@@ -288,6 +310,7 @@ func TestDispatcherTwoNodes(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer ts.Close()
+	allowLoopback, _ := safehttp.ParsePolicy([]string{"127.0.0.0/8"})
 	if _, err := db.WebhookCreate(ctx, &store.WebhookCreateParams{URL: ts.URL, Secret: "0123456789abcdef", Now: t0}); err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +320,7 @@ func TestDispatcherTwoNodes(t *testing.T) {
 	}
 	var nodes []*webhook.Dispatcher
 	for _, name := range []string{"n1", "n2"} {
-		d, err := webhook.New(webhook.Options{Store: db, Holder: name, Batch: 4})
+		d, err := webhook.New(webhook.Options{Store: db, Policy: allowLoopback, Holder: name, Batch: 4})
 		if err != nil {
 			t.Fatal(err)
 		}

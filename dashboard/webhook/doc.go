@@ -28,4 +28,13 @@
 // The timestamp is signed with the body so a receiver can refuse replays
 // (Verify allows 5 minutes by default). Redirects are not followed: a 3xx is
 // a failed try.
+//
+// # Targets
+//
+// Requests go through internal/safehttp: a receiver whose name or address
+// is loopback, link-local, private, unspecified or multicast is refused at
+// connect time (after DNS resolution) unless Options.Policy allows it. The
+// delivery log, which every role reads, records a class of each failure
+// ("connection failed", "timeout", "HTTP 5xx", "refused: loopback address
+// not allowed"): never the URL, the address or the receiver's answer.
 package webhook

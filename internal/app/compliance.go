@@ -66,7 +66,7 @@ func WireCompliance(ctx context.Context, db *store.DB, noGate bool, log *zap.Log
 			LoadScript: func(p string) (campaign.Script, error) { return host.Load(p) },
 			Transfers:  desk, Speak: host.SpeakText, Host: host}, nil
 	}
-	sg, err := compliance.NewStoreGate(ctx, db, compliance.StoreSourceOptions{Recent: recent})
+	sg, err := compliance.NewStoreGate(ctx, db, compliance.StoreSourceOptions{Recent: recent, Now: now})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/internal/safehttp"
 	"github.com/voxdial/voxdial/media"
 )
 
@@ -88,6 +90,7 @@ type RunnerConfig struct {
 	Poll             time.Duration `yaml:"poll"`               // how often an idle runner looks for work
 	RingTimeout      time.Duration `yaml:"ring_timeout"`       // CANCEL unanswered calls after this
 	RecordDir        string        `yaml:"record_dir"`         // record answered calls here; empty: no recording
+	DataDir          string        `yaml:"data_dir"`           // local state: the spool of call records parked while the store is down
 	NoComplianceGate bool          `yaml:"no_compliance_gate"` // demos and tests only
 }
 
@@ -98,6 +101,33 @@ type HTTPConfig struct {
 	TLSCert         string `yaml:"tls_cert"`
 	TLSKey          string `yaml:"tls_key"`
 	InsecureCookies bool   `yaml:"insecure_cookies"`
+	// AllowPrivate lists the private targets (CIDR, IP, IP:port or host:port) that
+	// outbound HTTP to user-given URLs (webhooks, agent queues) may reach; none by
+	// default (SECURITY.md).
+	AllowPrivate []string `yaml:"allow_private"`
+	// TrustedProxies are the reverse proxies (CIDR or IP) whose X-Forwarded-For
+	// names the dashboard's client (the login rate limit keys on it).
+	TrustedProxies []string `yaml:"trusted_proxies"`
+}
+
+// Outbound is the policy for user-given URLs: http.allow_private.
+func (h HTTPConfig) Outbound() (*safehttp.Policy, error) {
+	return safehttp.ParsePolicy(h.AllowPrivate)
+}
+
+// Proxies parses http.trusted_proxies.
+func (h HTTPConfig) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, e := range h.TrustedProxies {
+		if p, err := netip.ParsePrefix(e); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(e); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		} else {
+			return nil, fmt.Errorf("%q: want a CIDR or an IP address", e)
+		}
+	}
+	return out, nil
 }
 
 // HTTPOff is the http.listen value that turns the server off.
@@ -173,6 +203,18 @@ func Defaults() Config {
 	}
 }
 
+// DefaultDataDir is runner.data_dir's default: $XDG_STATE_HOME/voxdial, else
+// ~/.local/state/voxdial (a node's own state; not shared between nodes).
+func DefaultDataDir() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "voxdial")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "voxdial")
+	}
+	return "voxdial-data"
+}
+
 // fillDefaults puts the default into every key left at zero.
 func (c *Config) fillDefaults() {
 	d := Defaults()
@@ -206,6 +248,7 @@ func (c *Config) fillDefaults() {
 	dur(&c.Runner.NumberBusyRetry, d.Runner.NumberBusyRetry)
 	dur(&c.Runner.Poll, d.Runner.Poll)
 	dur(&c.Runner.RingTimeout, d.Runner.RingTimeout)
+	str(&c.Runner.DataDir, DefaultDataDir())
 	str(&c.HTTP.Listen, d.HTTP.Listen)
 	str(&c.HTTP.ScriptDir, d.HTTP.ScriptDir)
 	str(&c.Engines.ASR.Default, d.Engines.ASR.Default)
@@ -313,6 +356,12 @@ func (c *Config) Validate() error {
 		if err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if _, err := c.HTTP.Outbound(); err != nil {
+		add(c.errf("http.allow_private", "%v", err))
+	}
+	if _, err := c.HTTP.Proxies(); err != nil {
+		add(c.errf("http.trusted_proxies", "%v", err))
 	}
 	if _, err := netip.ParseAddrPort(c.SIP.Listen); err != nil {
 		add(c.errf("sip.listen", "%q: want IP:port", c.SIP.Listen))

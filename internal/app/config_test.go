@@ -140,7 +140,7 @@ func TestConfigPrecedence(t *testing.T) {
 	if err != nil || c.Validate() != nil {
 		t.Fatalf("defaults: %v", err)
 	}
-	if !reflect.DeepEqual(c.Runner, d.Runner) || c.HTTP != d.HTTP {
+	if !reflect.DeepEqual(c.Runner, d.Runner) || !reflect.DeepEqual(c.HTTP, d.HTTP) {
 		t.Errorf("defaults differ: %+v", c)
 	}
 }

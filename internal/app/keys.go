@@ -110,6 +110,7 @@ const EnvPrefix = "VOXDIAL_"
 var legacyEnv = map[string]string{
 	"store.url":         "VOXDIAL_DATABASE_URL",
 	"cluster.redis_url": "VOXDIAL_REDIS_URL",
+	"runner.data_dir":   "VOXDIAL_DATA_DIR",
 }
 
 // EnvName is the environment variable of the key at path: VOXDIAL_ and the

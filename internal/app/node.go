@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -183,7 +184,12 @@ func (n *Node) buildStore(ctx context.Context, hostOpts live.Options) error {
 		n.fanout = &compliance.RedisFanout{Client: n.rdb, Channel: cfg.Cluster.RedisPrefix + "dnc", DNC: n.comp.Store.DNC}
 		n.comp.OptOuts.Fanout = n.fanout
 	}
-	wo := webhook.Options{Store: db, Logger: n.log.Named("webhook")}
+	outbound, err := cfg.HTTP.Outbound()
+	if err != nil {
+		return &ConfigError{Err: fmt.Errorf("http.allow_private: %w", err)}
+	}
+	n.comp.Transfers.SetPolicy(outbound) // agent queue URLs come from campaign owners
+	wo := webhook.Options{Store: db, Policy: outbound, Logger: n.log.Named("webhook")}
 	if n.metrics != nil {
 		wo.OnTry = n.metrics.ObserveWebhookTry
 	}
@@ -247,8 +253,16 @@ func (n *Node) buildCluster(ctx context.Context) error {
 // buildHTTP makes the dashboard and binds its listener.
 func (n *Node) buildHTTP() error {
 	h := n.cfg.HTTP
+	outbound, err := h.Outbound()
+	if err != nil {
+		return &ConfigError{Err: fmt.Errorf("http.allow_private: %w", err)}
+	}
+	proxies, err := h.Proxies()
+	if err != nil {
+		return &ConfigError{Err: fmt.Errorf("http.trusted_proxies: %w", err)}
+	}
 	srv, err := dashboard.New(dashboard.Options{Store: n.db, ScriptDir: h.ScriptDir, RecordDir: n.cfg.Runner.RecordDir,
-		InsecureCookies: h.InsecureCookies, Logger: n.log.Named("http"), Feed: n.feed})
+		InsecureCookies: h.InsecureCookies, Logger: n.log.Named("http"), Feed: n.feed, Outbound: outbound, TrustedProxies: proxies, Now: n.opts.Now})
 	if err != nil {
 		return err
 	}
@@ -266,7 +280,7 @@ func (n *Node) buildHTTP() error {
 		scheme = "https"
 	}
 	n.httpURL = fmt.Sprintf("%s://%s/", scheme, ln.Addr())
-	n.hs = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	n.hs = srv.HTTPServer() // header and body read timeouts
 	return nil
 }
 
@@ -310,7 +324,8 @@ func (n *Node) buildRunner() error {
 	ro := campaign.RunnerOptions{
 		Store: n.db, Dialer: n.ua, Pacer: pacer, State: paceState, Logger: n.log.Named("runner"), Now: n.opts.Now,
 		MaxCalls: r.MaxCalls, MaxLegs: r.MaxLegs, DrainTimeout: r.DrainTimeout, RecordDir: r.RecordDir, LeaseFor: r.LeaseFor,
-		Rescue: r.RescueEvery, Poll: r.Poll, RingTimeout: r.RingTimeout, NumberBusyRetry: r.NumberBusyRetry,
+		SpoolDir: filepath.Join(r.DataDir, "spool"),
+		Rescue:   r.RescueEvery, Poll: r.Poll, RingTimeout: r.RingTimeout, NumberBusyRetry: r.NumberBusyRetry,
 		Gate: n.comp.Gate, LoadScript: n.comp.LoadScript, Transfers: n.comp.Transfers, Speak: n.comp.Speak, Numbers: n.numbers,
 		Trunk: func(name string) (*dialer.Trunk, error) {
 			trunkMu.Lock()

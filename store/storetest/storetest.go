@@ -32,6 +32,7 @@ func Exercise(t *testing.T, newDB func(t *testing.T) *store.DB) {
 		{"ContactLeaseDueConcurrent", testContactLeaseDueConcurrent},
 		{"ContactLeaseRescue", testContactLeaseRescue},
 		{"ContactLeaseExtendRelease", testContactLeaseExtendRelease},
+		{"ContactLeaseExtendSome", testContactLeaseExtendSome},
 		{"Attempt", testAttempt},
 		{"ContactRescheduleFinish", testContactRescheduleFinish},
 		{"CallEvent", testCallEvent},
@@ -510,6 +511,31 @@ func testContactLeaseRescue(t *testing.T, db *store.DB) {
 	}
 	if !found {
 		t.Fatalf("no lease_rescued event in %+v", evs)
+	}
+}
+
+// A holder extends only the leases of the contacts it names (those it still works): the
+// others run out and are rescued.
+func testContactLeaseExtendSome(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	c := newCampaign(t, db, "extend-some")
+	importN(t, db, c, 3)
+	got, _ := db.ContactLeaseDue(ctx, &store.ContactLeaseDueParams{CampaignID: c.ID, Holder: "n1", Limit: 3, LeaseFor: time.Minute, Now: t0})
+	if len(got) != 3 {
+		t.Fatalf("leased %d", len(got))
+	}
+	n, err := db.ContactLeaseExtend(ctx, &store.ContactLeaseExtendParams{Holder: "n1", ContactIDs: []int64{got[0].ID, got[2].ID},
+		Until: t0.Add(10 * time.Minute), Now: t0.Add(30 * time.Second)})
+	if err != nil || n != 2 {
+		t.Fatalf("extend two: %d %v", n, err)
+	}
+	if n, err := db.ContactLeaseExtend(ctx, &store.ContactLeaseExtendParams{Holder: "n1", ContactIDs: []int64{},
+		Until: t0.Add(10 * time.Minute), Now: t0.Add(30 * time.Second)}); err != nil || n != 0 {
+		t.Fatalf("extend none: %d %v", n, err)
+	}
+	ids, err := db.ContactLeaseRescue(ctx, &store.ContactLeaseRescueParams{Now: t0.Add(2 * time.Minute)})
+	if err != nil || len(ids) != 1 || ids[0] != got[1].ID {
+		t.Fatalf("rescued %v %v, want only the contact not extended (%d)", ids, err, got[1].ID)
 	}
 }
 

@@ -21,7 +21,12 @@
 // decoders ahead of a burst of calls. Recogniser timestamps are mapped back to
 // when the audio arrived (audioClock), so turn latency — the caller's end of
 // speech to the first RTP frame of the reply — stays honest when an overloaded
-// recogniser drops frames. Each call's turn latencies and answer-to-first-audio
+// recogniser drops frames. The recogniser hears the line continuously: the
+// dialer's call audio carries silence on the media clock where a caller's phone
+// sent nothing (DTX) or comfort noise, so a turn ends after end_of_turn whether
+// packets come or not; its stream starts with the silence before the answer,
+// and while it opens the newest two seconds are kept (an early answer is not
+// the audio dropped). Each call's turn latencies and answer-to-first-audio
 // go into its result and, with Options.Metrics, into Prometheus histograms.
 //
 // Failure behaviours: a speaker that cannot warm a script is logged and its

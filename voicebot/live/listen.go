@@ -21,12 +21,19 @@ import (
 //
 // The recogniser opens in the background (a decoder may have to be built, tens
 // of milliseconds on a busy machine) so that the bot's greeting is not held up
-// by it: audio until then is kept (up to earlyMax) and fed in once it is open,
-// and the latest grammar is applied then.
+// by it: the latest audio until then is kept (earlyMax, a pre-roll: whatever the
+// caller said last is there) and fed in once it is open, and the latest grammar
+// is applied then.
+//
+// The recogniser's stream starts with leadSilence, the silence on the line
+// before the answer: its voice-activity detector learns the line's floor from
+// what comes first, and a caller who speaks at once would otherwise teach it
+// that their voice is the floor and not be heard.
 type asrListener struct {
 	heard chan voicebot.Heard
 	log   *zap.Logger
 	base  time.Time // audio time zero: the answer
+	now   func() time.Time
 	done  chan struct{}
 	once  sync.Once
 
@@ -89,11 +96,17 @@ func (c *audioClock) at(d time.Duration) (time.Time, bool) {
 	return m.at.Add(time.Duration(s-m.samples) * time.Second / 8000), true
 }
 
-// earlyMax bounds the audio kept while the recogniser opens: 2 s at 8 kHz.
+// earlyMax bounds the audio kept while the recogniser opens: the last 2 s at 8 kHz.
 const earlyMax = 16000
 
-func newASRListener(ctx context.Context, eng asr.Engine, end time.Duration, base time.Time, log *zap.Logger) *asrListener {
-	l := &asrListener{heard: make(chan voicebot.Heard, 16), log: log, base: base, done: make(chan struct{})}
+// leadSilence is the silence before the answer that starts the recogniser's stream:
+// 100 ms at 8 kHz.
+const leadSilence = 800
+
+// newASRListener opens a recogniser on eng in the background. base is the answer
+// (audio time zero); now is the clock that stamps arriving audio (time.Now).
+func newASRListener(ctx context.Context, eng asr.Engine, end time.Duration, base time.Time, now func() time.Time, log *zap.Logger) *asrListener {
+	l := &asrListener{heard: make(chan voicebot.Heard, 16), log: log, base: base, now: now, done: make(chan struct{})}
 	go l.open(ctx, eng, end)
 	return l
 }
@@ -119,6 +132,9 @@ func (l *asrListener) open(ctx context.Context, eng asr.Engine, end time.Duratio
 	}
 	if l.hints != nil {
 		l.setGrammar(rec, *l.hints)
+	}
+	if rec.Write(make([]int16, leadSilence)) == nil {
+		l.clock.add(leadSilence, l.base)
 	}
 	if len(l.early) > 0 && rec.Write(l.early) == nil {
 		l.clock.add(len(l.early), l.lastEarly)
@@ -160,7 +176,7 @@ func (l *asrListener) arrival(d time.Duration) time.Time {
 	t, ok := l.clock.at(d)
 	l.mu.Unlock()
 	if !ok {
-		return l.base.Add(d)
+		return l.base.Add(d - leadSilence*time.Second/8000)
 	}
 	return t
 }
@@ -211,16 +227,21 @@ func (l *asrListener) Write(pcm []int16, _ time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.rec == nil {
-		if l.err == nil && len(l.early)+len(pcm) <= earlyMax {
-			l.early = append(l.early, pcm...)
-			l.lastEarly = time.Now()
+		if l.err == nil {
+			if drop := len(l.early) + len(pcm) - earlyMax; drop > 0 {
+				// Keep the newest: an answer spoken while a busy engine still opens
+				// must not be the audio that is lost.
+				l.early = append(l.early[:0], l.early[min(drop, len(l.early)):]...)
+			}
+			l.early = append(l.early, pcm[max(0, len(pcm)-earlyMax):]...)
+			l.lastEarly = l.now()
 		}
 		return
 	}
 	// Under the lock, so the clock and the recogniser see frames in one order;
 	// Write only queues.
 	if l.rec.Write(pcm) == nil {
-		l.clock.add(len(pcm), time.Now())
+		l.clock.add(len(pcm), l.now())
 	}
 }
 

@@ -379,7 +379,7 @@ func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[
 	}
 	var listener voicebot.Listener = deafListener{}
 	if eng != nil {
-		l := newASRListener(ctx, eng, bot.Settings.EndOfTurn, time.Now(), log)
+		l := newASRListener(ctx, eng, bot.Settings.EndOfTurn, time.Now(), time.Now, log)
 		defer l.Close()
 		tap.setASR(l.Write)
 		defer tap.setASR(nil)

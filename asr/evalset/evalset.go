@@ -1,11 +1,11 @@
-// Package asrtest generates the recognition test set: caller utterances for the example
+// Package evalset generates the recognition test set: caller utterances for the example
 // payment-reminder script's intents plus off-topic speech, synthesised by several local
 // voices and engines at two speeds, passed through the telephone channel (8 kHz G.711
 // µ-law) clean and with white noise at chosen signal-to-noise ratios. The unit tests
 // use a small slice of it and `voxdial bench asr` the whole, so both measure the same
 // thing. Audio is synthesised, not recorded: flite's output varies slightly run to
 // run, so figures move by a point or two between runs.
-package asrtest
+package evalset
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package compliance
+package compliancebench
 
 import (
 	"context"
@@ -6,10 +6,11 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"github.com/voxdial/voxdial/compliance"
 )
 
-// BenchOptions size a synthetic world for `voxdial bench gate` and the package benchmarks.
-type BenchOptions struct {
+type Options struct {
 	DNCNumbers       int // national DNC entries (default 5,000,000)
 	Contacts         int // distinct callees, each with a consent record (default 1,000,000)
 	HistoryFraction  float64
@@ -18,20 +19,19 @@ type BenchOptions struct {
 	Seed             uint64
 }
 
-// BenchWorld is a synthetic, realistic gate workload: a national DNC index, consents,
-// history and a set of attempts over US numbers during business hours.
-type BenchWorld struct {
-	Gate          *Gate
-	Memory        *Memory
-	DNC           *DNCIndex
-	Attempts      []Attempt
+type World struct {
+	Gate          *compliance.Gate
+	Memory        *compliance.Memory
+	DNC           *compliance.DNCIndex
+	Attempts      []compliance.Attempt
 	DNCBuildTime  time.Duration
 	DNCNumbers    uint64
 	DNCBytes      uint64
 	ConsentsCount int
 }
 
-// npas returns plausible geographic NPAs (N[0-8]X, no N11, no toll-free or 5XX/9XX specials).
+const allPurposes = compliance.PurposeSet(1<<compliance.Telemarketing | 1<<compliance.Informational | 1<<compliance.Collections)
+
 func benchNPAs() []uint64 {
 	var out []uint64
 	for n := uint64(201); n <= 989; n++ {
@@ -45,9 +45,7 @@ func benchNPAs() []uint64 {
 	return out
 }
 
-// NewBenchWorld builds the world; building the DNC index streams sorted batches, as an
-// import would.
-func NewBenchWorld(o BenchOptions) (*BenchWorld, error) {
+func New(o Options) (*World, error) {
 	if o.DNCNumbers == 0 {
 		o.DNCNumbers = 5_000_000
 	}
@@ -72,7 +70,7 @@ func NewBenchWorld(o BenchOptions) (*BenchWorld, error) {
 		return 1e10 + npa*1e7 + (200+rest/10_000)*1e4 + rest%10_000
 	}
 
-	w := &BenchWorld{Memory: NewMemory(), DNC: NewDNCIndex()}
+	w := &World{Memory: compliance.NewMemory(), DNC: compliance.NewDNCIndex()}
 	start := time.Now()
 	p := float64(o.DNCNumbers) / space
 	batch := make([]uint64, 0, 1<<20)
@@ -85,50 +83,50 @@ func NewBenchWorld(o BenchOptions) (*BenchWorld, error) {
 		}
 		batch = append(batch, numberAt(uint64(pos)))
 		if len(batch) == cap(batch) {
-			w.DNC.AddMany(ListNational, "", batch)
+			w.DNC.AddMany(compliance.ListNational, "", batch)
 			batch = batch[:0]
 		}
 	}
-	w.DNC.AddMany(ListNational, "", batch)
+	w.DNC.AddMany(compliance.ListNational, "", batch)
 	w.DNC.Optimize()
 	w.DNCBuildTime = time.Since(start)
 	w.DNCNumbers = w.DNC.Len()
 	w.DNCBytes = w.DNC.SizeInBytes()
 
 	day := time.Date(2026, 6, 10, 0, 0, 0, 0, time.UTC)
-	w.DNC.SetSnapshot(ListNational, day.AddDate(0, 0, -3))
+	w.DNC.SetSnapshot(compliance.ListNational, day.AddDate(0, 0, -3))
 	for i := 1; i <= 4; i++ {
 		id := "S" + strconv.Itoa(i)
 		cid := "+1212555000" + strconv.Itoa(i)
-		w.Memory.PutSeller(Seller{ID: id, CallerIDs: []string{cid}})
-		w.Memory.PutCampaign(Campaign{ID: "tm" + id, Seller: id, Purpose: Telemarketing, Voice: VoiceArtificial, Subject: "offer", CallerID: cid, Pacing: PacingPredictive,
-			Abandon30d: AbandonStats{LiveAnswers: 10000, Abandoned: 120}})
-		w.Memory.PutCampaign(Campaign{ID: "dc" + id, Seller: id, Purpose: Collections, Voice: VoiceArtificial, CallerID: cid, Pacing: PacingOneToOne})
+		w.Memory.PutSeller(compliance.Seller{ID: id, CallerIDs: []string{cid}})
+		w.Memory.PutCampaign(compliance.Campaign{ID: "tm" + id, Seller: id, Purpose: compliance.Telemarketing, Voice: compliance.VoiceArtificial, Subject: "offer", CallerID: cid, Pacing: compliance.PacingPredictive,
+			Abandon30d: compliance.AbandonStats{LiveAnswers: 10000, Abandoned: 120}})
+		w.Memory.PutCampaign(compliance.Campaign{ID: "dc" + id, Seller: id, Purpose: compliance.Collections, Voice: compliance.VoiceArtificial, CallerID: cid, Pacing: compliance.PacingOneToOne})
 	}
 	contacts := make([]uint64, o.Contacts)
 	for i := range contacts {
 		n := numberAt(uint64(rng.Float64() * space))
 		contacts[i] = n
 		seller := "S" + strconv.Itoa(1+i%4)
-		w.Memory.AddConsent(Consent{Number: n, Seller: seller, Kind: ConsentWritten, Scope: allPurposes, ArtificialVoice: true,
+		w.Memory.AddConsent(compliance.Consent{Number: n, Seller: seller, Kind: compliance.ConsentWritten, Scope: allPurposes, ArtificialVoice: true,
 			GivenAt: day.AddDate(-1, 0, 0), ID: "c" + strconv.Itoa(i)})
 		if i%5 == 0 {
-			w.Memory.PutContact(n, Contact{LineType: LineWireless})
+			w.Memory.PutContact(n, compliance.Contact{LineType: compliance.LineWireless})
 		}
 		if rng.Float64() < o.HistoryFraction {
 			for k := 0; k < o.HistoryPerNumber; k++ {
-				w.Memory.AddEvent(Event{Number: n, Seller: seller, Campaign: "tm" + seller, Subject: "offer",
-					At: day.Add(-time.Duration(rng.IntN(7*24*3600)) * time.Second), Outcome: OutcomeNoAnswer, DebtIDs: []string{"D" + strconv.Itoa(i)}})
+				w.Memory.AddEvent(compliance.Event{Number: n, Seller: seller, Campaign: "tm" + seller, Subject: "offer",
+					At: day.Add(-time.Duration(rng.IntN(7*24*3600)) * time.Second), Outcome: compliance.OutcomeNoAnswer, DebtIDs: []string{"D" + strconv.Itoa(i)}})
 			}
 		}
 	}
 	w.ConsentsCount = o.Contacts
-	g, err := NewGate(Options{Directory: w.Memory, Consents: w.Memory, History: w.Memory, DNC: w.DNC, Resolver: NewResolver(4 * o.Contacts)})
+	g, err := compliance.NewGate(compliance.Options{Directory: w.Memory, Consents: w.Memory, History: w.Memory, DNC: w.DNC, Resolver: compliance.NewResolver(4 * o.Contacts)})
 	if err != nil {
 		return nil, err
 	}
 	w.Gate = g
-	w.Attempts = make([]Attempt, o.Attempts)
+	w.Attempts = make([]compliance.Attempt, o.Attempts)
 	for i := range w.Attempts {
 		j := rng.IntN(len(contacts))
 		seller := "S" + strconv.Itoa(1+j%4)
@@ -140,14 +138,13 @@ func NewBenchWorld(o BenchOptions) (*BenchWorld, error) {
 		}
 		// 11:00–23:00 UTC: mostly inside the windows, some before or after.
 		at := day.Add(11*time.Hour + time.Duration(rng.IntN(12*3600))*time.Second)
-		w.Attempts[i] = Attempt{ID: strconv.Itoa(i), Number: FormatNumber(contacts[j]), Campaign: camp, At: at, DebtIDs: debts}
+		w.Attempts[i] = compliance.Attempt{ID: strconv.Itoa(i), Number: compliance.FormatNumber(contacts[j]), Campaign: camp, At: at, DebtIDs: debts}
 	}
 	return w, nil
 }
 
-// Warm resolves every attempt's number once (libphonenumber lookups are cached per number).
-func (w *BenchWorld) Warm(ctx context.Context) {
-	var d Decision
+func (w *World) Warm(ctx context.Context) {
+	var d compliance.Decision
 	for i := range w.Attempts {
 		w.Gate.CheckTo(ctx, &w.Attempts[i], &d)
 	}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/voxdial/voxdial/voicebot"
+	"github.com/voxdial/voxdial/voicebot/intent"
+)
+
+// printLintWarnings lists lint findings that do not stop a script.
+func printLintWarnings(w io.Writer, ws []voicebot.Problem) {
+	for _, p := range ws {
+		fmt.Fprintln(w, p.String())
+	}
+}
+
+type scriptEvalFlags struct {
+	set        string
+	highStakes []string
+	jsonOut    bool
+	// Spoken evaluation: the set is synthesised and recognised before it is classified.
+	audio  bool
+	voices []string
+	snrs   []float64
+	speeds []float64
+	limit  int
+}
+
+func newScriptEvalCmd() *cobra.Command {
+	f := &scriptEvalFlags{}
+	cmd := &cobra.Command{
+		Use:   "eval SCRIPT --set FILE",
+		Short: "Score the script's intent matching on a labelled set of utterances (text level)",
+		Long: `eval classifies every utterance of a labelled set ("intent | text" a line; "none"
+marks off-topic speech) with every intent of the script allowed, as the calls'
+classifier does, and reports the share routed right, routed wrong, routed to a wrong
+high-stakes intent, off-topic speech kept out (no_match), and calibration. The
+high-stakes intents are those the script marks high_stakes, or --high-stakes.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runScriptEval(cmd.Context(), args[0], f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().StringVar(&f.set, "set", "", "labelled utterances, one \"intent | text\" a line (required)")
+	cmd.Flags().StringSliceVar(&f.highStakes, "high-stakes", nil, "intents a wrong route to is costly (default: the script's high_stakes intents)")
+	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print the report as one JSON document")
+	cmd.Flags().BoolVar(&f.audio, "audio", false, "speak the set (text-to-speech, µ-law, noise) and recognise it with the grammar and the open-vocabulary paths first (en-US scripts)")
+	cmd.Flags().StringSliceVar(&f.voices, "voices", []string{"espeak:en-us+f3", "espeak:en", "flite:kal"}, "--audio: voices, engine:name (espeak, flite)")
+	cmd.Flags().Float64SliceVar(&f.snrs, "snr", []float64{0, 10}, "--audio: signal-to-noise ratios in dB (0 is clean)")
+	cmd.Flags().Float64SliceVar(&f.speeds, "speed", []float64{1}, "--audio: speaking speeds")
+	cmd.Flags().IntVar(&f.limit, "limit", 0, "use only the first N utterances of the set (0: all)")
+	return cmd
+}
+
+func runScriptEval(ctx context.Context, path string, f *scriptEvalFlags, stdout, stderr io.Writer) error {
+	if f.set == "" {
+		return usageErr("script eval: --set is required")
+	}
+	b, err := voicebot.LoadBot(path)
+	if err != nil {
+		return usageErr("script eval: %v", err)
+	}
+	file, err := os.Open(f.set)
+	if err != nil {
+		return usageErr("script eval: %v", err)
+	}
+	defer file.Close()
+	set, err := intent.ReadSet(file, f.set)
+	if err != nil {
+		return usageErr("script eval: %v", err)
+	}
+	known := map[string]bool{intent.OffTopic: true}
+	for _, in := range b.Intents {
+		known[in.Name] = true
+	}
+	for _, s := range set {
+		if !known[s.Intent] {
+			return usageErr("script eval: %s:%d: %q is not an intent of %s (nor %q)", f.set, s.Line, s.Intent, path, intent.OffTopic)
+		}
+	}
+	hs := f.highStakes
+	if hs == nil {
+		hs = b.HighStakes()
+	}
+	if f.limit > 0 && f.limit < len(set) {
+		set = set[:f.limit]
+	}
+	if f.audio {
+		return runScriptEvalAudio(ctx, b, set, hs, f, stdout, stderr)
+	}
+	rep := intent.Evaluate(b.Classifier(), set, hs)
+	if f.jsonOut {
+		if err := printJSON(stdout, rep); err != nil {
+			return failureErr(err)
+		}
+		return nil
+	}
+	fmt.Fprintf(stdout, "%s on %s: %d utterances (%d in domain, %d off-topic)\n", path, f.set, rep.Utterances, rep.InDomain, rep.OffTopic)
+	fmt.Fprintf(stdout, "  routed right        %5.1f %%  (%d)\n", 100*rep.RightRate, rep.Right)
+	fmt.Fprintf(stdout, "  routed wrong        %5d\n", rep.Wrong)
+	fmt.Fprintf(stdout, "  wrong high-stakes   %5.1f %%  (%d; %s)\n", 100*rep.WrongHighStakesRate, rep.WrongHighStakes, strings.Join(hs, ", "))
+	fmt.Fprintf(stdout, "  asked again (low)   %5d\n", rep.Low)
+	fmt.Fprintf(stdout, "  off-topic no_match  %5.1f %%  (%d)\n", 100*rep.OffTopicNoMatchRate, rep.OffTopicNoMatch)
+	fmt.Fprintf(stdout, "  score ≥ 0.95 right  %d of %d; calibration error %.3f\n", rep.SureRight, rep.Sure, rep.ECE)
+	for _, m := range rep.Misses {
+		fmt.Fprintf(stdout, "  miss %s:%d %q: want %s, got %s (%s %.3f)\n", f.set, m.Line, m.Text, m.Want, m.Got, m.Verdict, m.Score)
+	}
+	return nil
+}

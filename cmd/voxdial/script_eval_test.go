@@ -1,0 +1,44 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/voxdial/voxdial/voicebot/intent"
+)
+
+func TestScriptEval(t *testing.T) {
+	t.Parallel()
+	script := "../../voicebot/testdata/payment-reminder.en.yaml"
+	var out bytes.Buffer
+	f := &scriptEvalFlags{set: "../../voicebot/intent/testdata/en.heldout.txt", highStakes: []string{"opt_out", "agent"}, jsonOut: true}
+	if err := runScriptEval(context.Background(), script, f, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var rep intent.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if rep.InDomain < 120 || rep.RightRate < 0.9 || rep.OffTopicNoMatchRate < 0.9 {
+		t.Errorf("report %+v", rep)
+	}
+	// A label that is not an intent of the script names the file and line.
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(bad, []byte("# c\nyes | yes\nmaybe | perhaps\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := runScriptEval(context.Background(), script, &scriptEvalFlags{set: bad}, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "bad.txt:3") || exitCode(err) != 2 {
+		t.Errorf("err = %v", err)
+	}
+	if err := runScriptEval(context.Background(), script, &scriptEvalFlags{}, &out, io.Discard); err == nil || exitCode(err) != 2 {
+		t.Errorf("no --set: %v", err)
+	}
+}

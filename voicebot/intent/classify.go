@@ -1,0 +1,456 @@
+package intent
+
+import (
+	"math"
+	"slices"
+)
+
+// Intent is one intent the classifier can pick: a name and the phrases that express
+// it, as the script lists them.
+type Intent struct {
+	Name    string
+	Phrases []string
+	// MinConfidence is the calibrated score below which a match of this intent does not
+	// route (the caller is asked again). Zero takes Options.MinConfidence.
+	MinConfidence float64
+}
+
+// Options configure New. Zero values take the defaults.
+type Options struct {
+	// MinConfidence is the default routing threshold; default DefaultMinConfidence.
+	MinConfidence float64
+	// NoMatchBelow: a best score below this is no_match (off-topic), at or above it
+	// but under the intent's threshold it is low_confidence; default DefaultNoMatchBelow.
+	NoMatchBelow float64
+	// Model turns match features into a calibrated score; nil takes DefaultModel.
+	Model *Model
+}
+
+// Defaults for Options, chosen on the tuning sets (see eval_test.go and BENCHMARKS.md).
+const (
+	DefaultMinConfidence = 0.5
+	DefaultNoMatchBelow  = 0.3
+)
+
+// Verdict is what the classifier concluded about an utterance.
+type Verdict string
+
+// Verdicts.
+const (
+	VerdictMatch   Verdict = "match"          // route to Intent
+	VerdictLow     Verdict = "low_confidence" // some evidence for Intent, not enough to route
+	VerdictNoMatch Verdict = "no_match"       // nothing the caller said fits (off-topic)
+)
+
+// Result is the classifier's answer for one utterance.
+type Result struct {
+	Intent  string  `json:"intent,omitempty"` // best intent; empty when none has any evidence
+	Phrase  string  `json:"phrase,omitempty"` // the phrase that gave the evidence
+	Score   float64 `json:"score"`            // calibrated probability that Intent is right
+	Verdict Verdict `json:"verdict"`
+	// Exact: a listed phrase occurs as it is written (its own words, stemmed, in order,
+	// contiguous, not negated): "stop calling me", not "quit phoning me".
+	Exact bool `json:"exact,omitempty"`
+	// Flipped: the evidence is another intent's phrase, negated ("I don't need an
+	// agent"), counted for the script's negative answer.
+	Flipped  bool     `json:"flipped,omitempty"`
+	Features Features `json:"-"`
+}
+
+// Classifier matches utterances to intents on their words. It is built once per
+// script and is safe for concurrent use.
+type Classifier struct {
+	intents []compiled
+	neg     int // index of the negative-answer intent ("no", "不是"), -1 none
+	opts    Options
+}
+
+type compiled struct {
+	name    string
+	min     float64
+	phrases []cphrase
+}
+
+type cphrase struct {
+	raw     string
+	toks    []tok
+	weights []float64
+	total   float64
+	hasCue  bool
+	allStop bool
+}
+
+// New compiles intents; phrases that normalise to nothing are ignored.
+func New(intents []Intent, opts Options) *Classifier {
+	if opts.MinConfidence <= 0 {
+		opts.MinConfidence = DefaultMinConfidence
+	}
+	if opts.NoMatchBelow <= 0 {
+		opts.NoMatchBelow = DefaultNoMatchBelow
+	}
+	if opts.Model == nil {
+		opts.Model = DefaultModel()
+	}
+	c := &Classifier{neg: -1, opts: opts}
+	for _, in := range intents {
+		ci := compiled{name: in.Name, min: in.MinConfidence}
+		if ci.min <= 0 {
+			ci.min = opts.MinConfidence
+		}
+		for _, ph := range in.Phrases {
+			p, ok := compilePhrase(ph)
+			if !ok {
+				continue
+			}
+			if c.neg < 0 && isNegativeAnswer(p.toks) {
+				c.neg = len(c.intents)
+			}
+			ci.phrases = append(ci.phrases, p)
+		}
+		c.intents = append(c.intents, ci)
+	}
+	return c
+}
+
+func compilePhrase(ph string) (cphrase, bool) {
+	toks := analyse(ph)
+	toks = slices.DeleteFunc(toks, func(t tok) bool { return t.canon == "，" })
+	if len(toks) == 0 {
+		return cphrase{}, false
+	}
+	p := cphrase{raw: ph, toks: toks, weights: make([]float64, len(toks)), allStop: true}
+	for _, t := range toks {
+		if !t.stop {
+			p.allStop = false
+		}
+		if t.cue {
+			p.hasCue = true
+		}
+	}
+	for i, t := range toks {
+		w := 1.0
+		if t.stop && !p.allStop {
+			w = stopWeight
+		}
+		p.weights[i] = w
+		p.total += w
+	}
+	return p, true
+}
+
+// minCoverage is the least share of a phrase's weight an utterance must contain.
+const minCoverage = 0.5
+
+// stopWeight is what a function word weighs in a phrase, against 1 for a content word.
+const stopWeight = 0.25
+
+// isNegativeAnswer reports whether a phrase is a bare "no" ("no", "不", "不是", "不对").
+func isNegativeAnswer(toks []tok) bool {
+	var s string
+	for _, t := range toks {
+		s += t.canon + " "
+	}
+	switch s {
+	case "no ", "不 ", "不 是 ", "不 对 ":
+		return true
+	}
+	return false
+}
+
+// Features describe how the best intent matched; the Model turns them into a score.
+type Features struct {
+	Coverage   float64 // share of the phrase's weight found in the utterance
+	Weight     float64 // the matched weight, capped at 3, over 3
+	Explained  float64 // share of the utterance's content words the phrase accounts for
+	Margin     float64 // lead over the next intent, relative to the best
+	Exact      float64 // 1 when the phrase occurs as written
+	Flipped    float64 // 1 when a negated phrase of another intent counts for no
+	Unexplain  float64 // content words left unexplained, capped at 4, over 4
+	Contiguous float64 // 1 when the matched words are in order and adjacent
+	Question   float64 // 1 when the utterance asks something (who, what, 谁, 什么): seldom an answer
+	Initial    float64 // 1 when the match starts the utterance (answers come first: "是，…")
+}
+
+func (f Features) vector() [nFeatures]float64 {
+	return [nFeatures]float64{f.Coverage, f.Weight, f.Explained, f.Margin, f.Exact, f.Flipped, f.Unexplain, f.Contiguous, f.Question, f.Initial}
+}
+
+const nFeatures = 10
+
+type pmatch struct {
+	ok        bool
+	cov, w    float64
+	key       float64
+	used      []int
+	ordered   bool
+	contig    bool
+	literal   bool // every matched word is the phrase's own (no synonym, no near miss)
+	negated   bool
+	phrase    string
+	intent    int
+	flipped   bool
+	explained int
+}
+
+// Classify finds the intent of text among allowed (every intent when allowed is nil).
+func (c *Classifier) Classify(text string, allowed []string) Result {
+	u := analyse(text)
+	u = slices.DeleteFunc(u, func(t tok) bool { return t.canon == "，" })
+	if len(u) == 0 {
+		return Result{Verdict: VerdictNoMatch}
+	}
+	content := 0
+	question := false
+	for _, t := range u {
+		if !t.stop {
+			content++
+		}
+		if questionWords[t.word] {
+			question = true
+		}
+	}
+	best := make([]pmatch, len(c.intents)) // best evidence per intent, flips included
+	for i, in := range c.intents {
+		if allowed != nil && !slices.Contains(allowed, in.name) {
+			continue
+		}
+		for _, p := range in.phrases {
+			m := matchPhrase(p, u)
+			if !m.ok {
+				continue
+			}
+			m.intent, m.phrase = i, p.raw
+			if m.negated {
+				if c.neg < 0 || c.neg == i || (allowed != nil && !slices.Contains(allowed, c.intents[c.neg].name)) {
+					continue
+				}
+				m.intent, m.flipped = c.neg, true
+			}
+			m.explained = explained(m.used, u)
+			if better(m, best[m.intent]) {
+				best[m.intent] = m
+			}
+		}
+	}
+	var top, second pmatch
+	for _, m := range best {
+		switch {
+		case !m.ok:
+		case better(m, top):
+			top, second = m, top
+		case better(m, second):
+			second = m
+		}
+	}
+	if !top.ok {
+		return Result{Verdict: VerdictNoMatch}
+	}
+	f := Features{Coverage: top.cov, Weight: min(top.w, 3) / 3, Contiguous: b2f(top.ordered && top.contig), Question: b2f(question)}
+	if content > 0 {
+		f.Explained = float64(top.explained) / float64(content)
+		f.Unexplain = float64(min(content-top.explained, 4)) / 4
+	} else {
+		f.Explained = 1
+	}
+	if second.ok {
+		f.Margin = (top.key - second.key) / top.key
+	} else {
+		f.Margin = 1
+	}
+	f.Initial = b2f(slices.Min(top.used) == 0)
+	exact := top.cov == 1 && top.ordered && top.contig && top.literal && !top.flipped
+	f.Exact, f.Flipped = b2f(exact), b2f(top.flipped)
+	score := c.opts.Model.Score(f)
+	r := Result{Intent: c.intents[top.intent].name, Phrase: top.phrase, Score: round3(score), Exact: exact, Flipped: top.flipped, Features: f}
+	switch {
+	case score >= c.intents[top.intent].min:
+		r.Verdict = VerdictMatch
+	case score >= c.opts.NoMatchBelow:
+		r.Verdict = VerdictLow
+	default:
+		r.Verdict = VerdictNoMatch
+	}
+	return r
+}
+
+// MinConfidence is the routing threshold of the named intent (the default for an
+// unknown name).
+func (c *Classifier) MinConfidence(name string) float64 {
+	for _, in := range c.intents {
+		if in.name == name {
+			return in.min
+		}
+	}
+	return c.opts.MinConfidence
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
+
+// better orders matches: more matched weight times coverage, then coverage, then
+// words in order, then the earlier intent.
+func better(a, b pmatch) bool {
+	if !a.ok {
+		return false
+	}
+	if !b.ok {
+		return true
+	}
+	if math.Abs(a.key-b.key) > 1e-9 {
+		return a.key > b.key
+	}
+	if math.Abs(a.cov-b.cov) > 1e-9 {
+		return a.cov > b.cov
+	}
+	if a.contig != b.contig {
+		return a.contig
+	}
+	if a.flipped != b.flipped {
+		return !a.flipped
+	}
+	return a.intent < b.intent
+}
+
+// explained counts the utterance's content words a match used.
+func explained(used []int, u []tok) int {
+	n := 0
+	for _, j := range used {
+		if !u[j].stop {
+			n++
+		}
+	}
+	return n
+}
+
+// matchPhrase aligns a phrase's words with the utterance's, in any order (in order
+// preferred), and scores the alignment.
+func matchPhrase(p cphrase, u []tok) pmatch {
+	m := pmatch{ordered: true, contig: true, literal: true}
+	taken := uint64(0) // utterance positions used (utterances past 64 words match on their first 64)
+	last := -1
+	keyMatched := false
+	// The key words are the content words other than negation cues; a phrase with
+	// none ("not really", "没有") keys on its cue, one with no content word on all.
+	cueKeyed := !p.allStop
+	for _, pt := range p.toks {
+		if !pt.stop && !pt.cue {
+			cueKeyed = false
+		}
+	}
+	for i, pt := range p.toks {
+		j := -1
+		for k := last + 1; k < len(u) && k < 64; k++ {
+			if taken&(1<<k) == 0 && same(pt, u[k]) && negOK(p, pt, u[k]) {
+				j = k
+				break
+			}
+		}
+		if j < 0 {
+			for k := 0; k <= last && k < 64; k++ {
+				if taken&(1<<k) == 0 && same(pt, u[k]) && negOK(p, pt, u[k]) {
+					j = k
+					m.ordered = false
+					break
+				}
+			}
+		}
+		if j < 0 {
+			if len(m.used) > 0 {
+				m.contig = false
+			}
+			continue
+		}
+		if last >= 0 && j != last+1 {
+			m.contig = false
+		}
+		taken |= 1 << j
+		last = max(last, j)
+		if pt.stem != u[j].stem {
+			m.literal = false
+		}
+		m.used = append(m.used, j)
+		m.w += p.weights[i]
+		if p.allStop || (!pt.stop && (!pt.cue || cueKeyed)) {
+			keyMatched = true
+		}
+		if !p.hasCue && u[j].neg && (!pt.stop || p.allStop) {
+			m.negated = true
+		}
+	}
+	if len(m.used) < len(p.toks) {
+		m.contig = false
+	}
+	m.cov = m.w / p.total
+	m.key = m.w * m.cov
+	m.ok = keyMatched && m.cov >= minCoverage && (!p.allStop || len(m.used) == len(p.toks))
+	return m
+}
+
+// negOK: in a phrase that carries its own negation ("do not call"), a word the
+// phrase negates must be negated in the utterance too.
+func negOK(p cphrase, pt, ut tok) bool {
+	if !p.hasCue || pt.cue {
+		return true
+	}
+	return !pt.neg || ut.neg
+}
+
+// same compares words: the same concept, or (Latin words of six letters and more)
+// stems one edit apart, two from ten letters, as a recogniser's near misses are
+// (five-letter words one edit apart are too often other words: water, later).
+func same(a, b tok) bool {
+	if a.canon == b.canon {
+		return true
+	}
+	if a.cjk || b.cjk || a.cue || b.cue {
+		return false
+	}
+	n := min(len(a.stem), len(b.stem))
+	if n < 6 {
+		return false
+	}
+	tol := 1
+	if n >= 10 {
+		tol = 2
+	}
+	return levenshtein(a.stem, b.stem, tol) <= tol
+}
+
+// levenshtein is the edit distance of a and b in bytes (Latin words), giving up at
+// limit+1.
+func levenshtein(a, b string, limit int) int {
+	if d := len(a) - len(b); d > limit || -d > limit {
+		return limit + 1
+	}
+	var prevBuf, curBuf [32]int
+	if len(b)+1 > len(prevBuf) {
+		return limit + 1
+	}
+	prev, cur := prevBuf[:len(b)+1], curBuf[:len(b)+1]
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,161 @@
+package intent
+
+import (
+	"strings"
+	"testing"
+)
+
+func enClassifier(t testing.TB) *Classifier {
+	t.Helper()
+	return New(scriptIntents(t, "en"), Options{})
+}
+
+func TestNegation(t *testing.T) {
+	t.Parallel()
+	en := enClassifier(t)
+	zh := New(scriptIntents(t, "zh"), Options{})
+	cases := []struct {
+		c          *Classifier
+		text, want string
+		flipped    bool
+	}{
+		// A negated phrase is not that phrase: it flips to the negative answer.
+		{en, "i don't want an agent", "no", true},
+		{en, "i did not pay", "no", true},
+		{en, "that's not correct", "no", true},
+		{en, "i never paid it", "no", true},
+		{en, "i can't pay by then", "no", true},
+		{en, "absolutely not", "no", false},
+		// A phrase that carries its own negation still matches.
+		{en, "do not call me again", "opt_out", false},
+		{en, "never call me again", "opt_out", false},
+		{en, "now is not a good time", "later", false},
+		// The scope ends at a clause break.
+		{en, "no i already paid", "paid", false},
+		{en, "i haven't paid and i can't", "no", true},
+		{zh, "不要转人工", "no", true},
+		{zh, "不可以", "no", false}, // 不行 is a listed phrase: 行 reads 可以
+		{zh, "不要再打了", "opt_out", false},
+		{zh, "已经还了", "paid", false},
+	}
+	for _, c := range cases {
+		r := c.c.Classify(c.text, nil)
+		if r.Intent != c.want || r.Flipped != c.flipped {
+			t.Errorf("%q (%s): got %s flipped %v (%+v), want %s flipped %v", c.text, Normalize(c.text), r.Intent, r.Flipped, r, c.want, c.flipped)
+		}
+	}
+	// Without a negative-answer intent among the allowed ones, a negated phrase is void.
+	if r := en.Classify("i don't want an agent", []string{"agent", "yes"}); r.Intent != "" {
+		t.Errorf("negated agent with no 'no' allowed: %+v", r)
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"Don’t call me!":      "do not !call !me",
+		"I'm calling":         "i am call",
+		"stopped phoning":     "stop call",
+		"uh huh":              "yes",
+		"um, I already payed": "i already paid",
+		"representatives":     "agent",
+		"我已经还了":               "我 已 经 还 了",
+		"别再打了":                "不 !要 !再 !打 !了",
+		"ＹＥＳ":                 "yes",
+	} {
+		if got := Normalize(in); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestThresholds(t *testing.T) {
+	t.Parallel()
+	intents := scriptIntents(t, "en")
+	// A strict threshold on opt_out: a paraphrase scores under it and is not routed,
+	// while the listed phrase still is.
+	for i := range intents {
+		if intents[i].Name == "opt_out" {
+			intents[i].MinConfidence = 0.999
+		}
+	}
+	c := New(intents, Options{})
+	if got := c.MinConfidence("opt_out"); got != 0.999 {
+		t.Fatalf("MinConfidence(opt_out) = %v", got)
+	}
+	if got := c.MinConfidence("yes"); got != DefaultMinConfidence {
+		t.Fatalf("MinConfidence(yes) = %v", got)
+	}
+	r := c.Classify("i want you to stop phoning me about this", nil)
+	if r.Intent != "opt_out" || r.Verdict != VerdictLow {
+		t.Errorf("paraphrase under a strict threshold: %+v, want opt_out low_confidence", r)
+	}
+	if r := c.Classify("yes", nil); r.Verdict != VerdictMatch || r.Intent != "yes" || !r.Exact {
+		t.Errorf("yes: %+v", r)
+	}
+	// Off-topic speech is no_match, not forced into an intent.
+	for _, s := range []string{"", "what's the weather like", "the traffic was awful this morning"} {
+		if r := c.Classify(s, nil); r.Verdict != VerdictNoMatch {
+			t.Errorf("%q: %+v, want no_match", s, r)
+		}
+	}
+	// Restricted to the state's intents.
+	if r := c.Classify("yes i already paid", []string{"yes", "no"}); r.Intent != "yes" {
+		t.Errorf("restricted: %+v", r)
+	}
+}
+
+func TestScoreOneMeansExact(t *testing.T) {
+	t.Parallel()
+	c := enClassifier(t)
+	for _, s := range []string{"stop calling", "do not call", "real person", "already paid"} {
+		r := c.Classify(s, nil)
+		if !r.Exact || r.Score < 0.95 || r.Verdict != VerdictMatch {
+			t.Errorf("%q: %+v", s, r)
+		}
+	}
+	r := c.Classify("is this a real person or what", nil)
+	if r.Score >= 0.95 {
+		t.Errorf("a question scores %.3f", r.Score)
+	}
+}
+
+func TestReadSetErrors(t *testing.T) {
+	t.Parallel()
+	_, err := ReadSet(strings.NewReader("yes | ok\nno answer here\n"), "x.txt")
+	if err == nil || !strings.Contains(err.Error(), "x.txt:2") {
+		t.Errorf("err = %v, want x.txt:2", err)
+	}
+}
+
+func FuzzClassify(f *testing.F) {
+	c := New(scriptIntents(f, "en"), Options{})
+	z := New(scriptIntents(f, "zh"), Options{})
+	for _, s := range []string{"yes", "don't call", "不要再打了", "ｎｏ", "i'm not", "'", "n't", "$", "uh huh uh huh"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, cl := range []*Classifier{c, z} {
+			r := cl.Classify(s, nil)
+			if r.Score < 0 || r.Score > 1 || (r.Verdict == VerdictMatch && r.Intent == "") {
+				t.Fatalf("%q: %+v", s, r)
+			}
+		}
+	})
+}
+
+func BenchmarkClassify(b *testing.B) {
+	for _, lang := range []string{"en", "zh"} {
+		c := New(scriptIntents(b, lang), Options{})
+		text := "i want you to stop phoning me about this bill"
+		if lang == "zh" {
+			text = "我已经在网上还过了，别再打了"
+		}
+		b.Run(lang, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Classify(text, nil)
+			}
+		})
+	}
+}

@@ -1,0 +1,32 @@
+// Package intent matches what a caller said to a script's intents on the words, so that
+// answers phrased as people say them ("I want you to stop phoning me") route like the
+// phrases the script lists ("stop calling"), and negated ones ("I don't need an agent")
+// do not.
+//
+// Text is normalised (case, full-width forms, contractions, hesitations), multi-word
+// expressions are folded ("uh huh" is yes, "call back" is call later, "no one" is a
+// negated person), English words are stemmed (calling, called → call) and synonyms
+// folded into one concept (phone, ring, call); Mandarin is rewritten word by word into
+// the same concepts (客服, 真人 → 人工) and then compared character by character.
+//
+// A phrase matches when enough of its weight is found among the utterance's words
+// (content words weigh 1, function words ¼), in any order. Negation: a cue (not, never,
+// n't, 不, 别, 没) governs the next two content words (three characters in Mandarin), not
+// past a clause break ("and", "but", "，"). A phrase without its own cue whose words
+// are governed by one does not match its intent; it counts instead for the script's
+// negative answer (the intent listing "no" or "不是"), or is void when that intent is
+// not listened for. A phrase with its own cue ("do not call", "不要再打") needs the
+// negation in the utterance.
+//
+// The best match's features (coverage of the phrase, matched weight, share of the
+// utterance explained, lead over the next intent, exact order, a question, position)
+// go through a logistic Model fitted on the tuning sets (testdata/*.tune.txt), so the
+// score is a calibrated probability that the intent is right: a routed score ≥ 0.95
+// was right every time on the held-out sets (testdata/*.heldout.txt, never fitted
+// on). Each intent has a routing threshold (MinConfidence); a best score under it is
+// low_confidence (ask again), and under Options.NoMatchBelow it is no_match
+// (off-topic).
+//
+// The classifier reads no clock and keeps no state between calls; one is built per
+// script and shared by every call.
+package intent

@@ -1,0 +1,179 @@
+package intent
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// OffTopic is the label of utterances that belong to no intent.
+const OffTopic = "none"
+
+// Labelled is one utterance of an evaluation set with the intent it means.
+type Labelled struct {
+	Intent string // OffTopic for speech that fits no intent
+	Text   string
+	Line   int
+}
+
+// ReadSet reads an evaluation set: one "intent | text" a line; blank lines and lines
+// starting with # are skipped. name is used in errors.
+func ReadSet(r io.Reader, name string) ([]Labelled, error) {
+	var out []Labelled
+	sc := bufio.NewScanner(r)
+	line := 0
+	for sc.Scan() {
+		line++
+		s := strings.TrimSpace(sc.Text())
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		label, text, ok := strings.Cut(s, "|")
+		label, text = strings.TrimSpace(label), strings.TrimSpace(text)
+		if !ok || label == "" || text == "" {
+			return nil, fmt.Errorf("%s:%d: want \"intent | text\", got %q", name, line, s)
+		}
+		out = append(out, Labelled{Intent: label, Text: text, Line: line})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return out, nil
+}
+
+// Report is the outcome of an evaluation (text level: every intent allowed at once,
+// which is harder than a state that listens for a few).
+type Report struct {
+	Utterances int `json:"utterances"`
+	InDomain   int `json:"in_domain"`
+	OffTopic   int `json:"off_topic"`
+	// Right: in-domain utterances routed to their intent. Wrong: utterances (off-topic
+	// included) routed to another intent. Low: not routed, asked again.
+	Right int `json:"right"`
+	Wrong int `json:"wrong"`
+	Low   int `json:"low_confidence"`
+	// WrongHighStakes: utterances routed to a high-stakes intent they do not mean.
+	WrongHighStakes int `json:"wrong_high_stakes"`
+	// OffTopicNoMatch: off-topic utterances classified no_match (not even low).
+	OffTopicNoMatch int `json:"off_topic_no_match"`
+	// Sure: routed with score ≥ 0.95; SureRight: of those, right.
+	Sure      int `json:"sure"`
+	SureRight int `json:"sure_right"`
+	// Calibration error: mean |score − accuracy| over ten score bins, weighted.
+	ECE float64 `json:"ece"`
+
+	RightRate           float64 `json:"right_rate"`             // Right / InDomain
+	WrongHighStakesRate float64 `json:"wrong_high_stakes_rate"` // WrongHighStakes / Utterances
+	OffTopicNoMatchRate float64 `json:"off_topic_no_match_rate"`
+	Misses              []Miss  `json:"misses,omitempty"`
+}
+
+// Miss is one utterance the classifier did not route to its label.
+type Miss struct {
+	Line    int     `json:"line"`
+	Text    string  `json:"text"`
+	Want    string  `json:"want"`
+	Got     string  `json:"got"`
+	Verdict Verdict `json:"verdict"`
+	Score   float64 `json:"score"`
+}
+
+// Evaluate classifies every utterance with every intent allowed and scores the result.
+// highStakes names the intents a wrong route to is costly.
+func Evaluate(c *Classifier, set []Labelled, highStakes []string) Report {
+	var rep Report
+	var bins [10]struct {
+		n, right int
+		score    float64
+	}
+	for _, s := range set {
+		rep.Utterances++
+		r := c.Classify(s.Text, nil)
+		if s.Intent == OffTopic {
+			rep.OffTopic++
+			if r.Verdict == VerdictNoMatch {
+				rep.OffTopicNoMatch++
+			}
+		} else {
+			rep.InDomain++
+		}
+		routed := r.Verdict == VerdictMatch
+		right := r.Intent == s.Intent
+		switch {
+		case routed && right:
+			rep.Right++
+		case routed:
+			rep.Wrong++
+			if slices.Contains(highStakes, r.Intent) {
+				rep.WrongHighStakes++
+			}
+		case r.Verdict == VerdictLow:
+			rep.Low++
+		}
+		if routed && r.Score >= 0.95 {
+			rep.Sure++
+			if right {
+				rep.SureRight++
+			}
+		}
+		if r.Intent != "" {
+			b := min(int(r.Score*10), 9)
+			bins[b].n++
+			bins[b].score += r.Score
+			if right {
+				bins[b].right++
+			}
+		}
+		if !(routed && right) && !(s.Intent == OffTopic && r.Verdict == VerdictNoMatch) {
+			got := r.Intent
+			if got == "" {
+				got = "-"
+			}
+			rep.Misses = append(rep.Misses, Miss{Line: s.Line, Text: s.Text, Want: s.Intent, Got: got, Verdict: r.Verdict, Score: r.Score})
+		}
+	}
+	total := 0
+	for _, b := range bins {
+		total += b.n
+	}
+	for _, b := range bins {
+		if b.n > 0 {
+			acc := float64(b.right) / float64(b.n)
+			mean := b.score / float64(b.n)
+			rep.ECE += float64(b.n) / float64(total) * abs(mean-acc)
+		}
+	}
+	rep.ECE = round3(rep.ECE)
+	if rep.InDomain > 0 {
+		rep.RightRate = round3(float64(rep.Right) / float64(rep.InDomain))
+	}
+	if rep.Utterances > 0 {
+		rep.WrongHighStakesRate = round3(float64(rep.WrongHighStakes) / float64(rep.Utterances))
+	}
+	if rep.OffTopic > 0 {
+		rep.OffTopicNoMatchRate = round3(float64(rep.OffTopicNoMatch) / float64(rep.OffTopic))
+	}
+	return rep
+}
+
+func abs(f float64) float64 {
+	if f < 0 {
+		return -f
+	}
+	return f
+}
+
+// Samples labels the best intent of every utterance of set, for Fit.
+func Samples(c *Classifier, set []Labelled) []Sample {
+	var out []Sample
+	for _, s := range set {
+		r := c.Classify(s.Text, nil)
+		if r.Intent == "" {
+			continue
+		}
+		out = append(out, Sample{F: r.Features, Right: r.Intent == s.Intent})
+	}
+	return out
+}

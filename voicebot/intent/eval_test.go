@@ -1,0 +1,112 @@
+package intent
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// scriptIntents reads the intents of an example script (the intent package does not
+// depend on voicebot, which parses scripts for real).
+func scriptIntents(t testing.TB, lang string) []Intent {
+	t.Helper()
+	data, err := os.ReadFile("../testdata/payment-reminder." + lang + ".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Intents yaml.Node `yaml:"intents"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var out []Intent
+	for i := 0; i+1 < len(doc.Intents.Content); i += 2 {
+		var v struct {
+			Phrases       []string `yaml:"phrases"`
+			MinConfidence float64  `yaml:"min_confidence"`
+		}
+		if err := doc.Intents.Content[i+1].Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, Intent{Name: doc.Intents.Content[i].Value, Phrases: v.Phrases, MinConfidence: v.MinConfidence})
+	}
+	return out
+}
+
+func readSet(t testing.TB, name string) []Labelled {
+	t.Helper()
+	f, err := os.Open("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	set, err := ReadSet(f, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// highStakes are the example scripts' intents whose branches act for good: an opt-out,
+// a transfer, a claim of payment.
+var highStakes = []string{"opt_out", "agent", "paid"}
+
+// TestHeldOut asserts the text-level targets on the held-out sets, which nothing was
+// fitted on: ≥ 90 % of answers routed right, ≤ 1 % of utterances routed to a wrong
+// high-stakes intent, ≥ 90 % of off-topic speech no_match, and calibration (routed
+// with a score ≥ 0.95 means right ≥ 98 % of the time).
+func TestHeldOut(t *testing.T) {
+	t.Parallel()
+	for _, lang := range []string{"en", "zh"} {
+		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
+			c := New(scriptIntents(t, lang), Options{})
+			rep := Evaluate(c, readSet(t, lang+".heldout.txt"), highStakes)
+			out, _ := json.Marshal(rep)
+			t.Logf("%s", out)
+			if rep.RightRate < 0.90 {
+				t.Errorf("routed right %.3f, want ≥ 0.90", rep.RightRate)
+			}
+			if rep.WrongHighStakesRate > 0.01 {
+				t.Errorf("wrong high-stakes %.3f, want ≤ 0.01", rep.WrongHighStakesRate)
+			}
+			if rep.OffTopicNoMatchRate < 0.90 {
+				t.Errorf("off-topic no_match %.3f, want ≥ 0.90", rep.OffTopicNoMatchRate)
+			}
+			if rep.Sure == 0 || float64(rep.SureRight) < 0.98*float64(rep.Sure) {
+				t.Errorf("score ≥ 0.95 right %d of %d, want ≥ 98 %%", rep.SureRight, rep.Sure)
+			}
+			if rep.ECE > 0.05 {
+				t.Errorf("calibration error %.3f, want ≤ 0.05", rep.ECE)
+			}
+		})
+	}
+}
+
+// tuneSamples are the labelled matches of both tuning sets, what DefaultModel is fitted on.
+func tuneSamples(t testing.TB) []Sample {
+	var out []Sample
+	for _, lang := range []string{"en", "zh"} {
+		c := New(scriptIntents(t, lang), Options{})
+		out = append(out, Samples(c, readSet(t, lang+".tune.txt"))...)
+	}
+	return out
+}
+
+func TestFitDefaultModel(t *testing.T) {
+	t.Parallel()
+	got := Fit(tuneSamples(t))
+	want := DefaultModel()
+	for i := range got.W {
+		if d := got.W[i] - want.W[i]; d > 0.01 || d < -0.01 {
+			t.Errorf("DefaultModel is stale; refit on the tuning sets gives:\n%#v", *got)
+			return
+		}
+	}
+	if d := got.B - want.B; d > 0.01 || d < -0.01 {
+		t.Errorf("DefaultModel is stale; refit on the tuning sets gives:\n%#v", *got)
+	}
+}

@@ -1,0 +1,142 @@
+package intent
+
+// The tables below are the matcher's knowledge of how callers say things. They were
+// built from the tuning sets (testdata/*.tune.txt) and are read-only.
+
+// enContractions expands English contractions written with or without the apostrophe.
+var enContractions = map[string][]string{
+	"can't": {"can", "not"}, "cant": {"can", "not"}, "cannot": {"can", "not"}, "won't": {"will", "not"},
+	"wont": {"will", "not"}, "shan't": {"shall", "not"}, "ain't": {"is", "not"}, "aint": {"is", "not"},
+	"dont": {"do", "not"}, "doesnt": {"does", "not"}, "didnt": {"did", "not"}, "isnt": {"is", "not"},
+	"wasnt": {"was", "not"}, "arent": {"are", "not"}, "werent": {"were", "not"}, "havent": {"have", "not"},
+	"hasnt": {"has", "not"}, "hadnt": {"had", "not"}, "couldnt": {"could", "not"}, "wouldnt": {"would", "not"},
+	"shouldnt": {"should", "not"}, "im": {"i", "am"}, "ive": {"i", "have"}, "youre": {"you", "are"},
+	"thats": {"that", "is"}, "whats": {"what", "is"}, "theres": {"there", "is"}, "let's": {"let", "us"},
+	"its": {"it", "is"}, "it's": {"it", "is"}, "i'd": {"i", "would"}, "id": {"i", "would"},
+}
+
+// enSuffixes expand "'ll", "'re" and the like after the word they are attached to.
+var enSuffixes = []struct{ suffix, word string }{
+	{"n't", "not"}, {"'ll", "will"}, {"'re", "are"}, {"'ve", "have"}, {"'m", "am"}, {"'d", "would"}, {"'s", "is"},
+}
+
+// enPhrases rewrite word sequences (after contractions, before stemming) into what
+// they mean for the matcher: "uh huh" is a yes, "no one" a negated person, "call
+// back" a call later. Longer sequences are tried first.
+var enPhrases = map[string]string{
+	"uh huh": "yes", "mm hmm": "yes", "mhm": "yes", "mmhm": "yes", "mm hm": "yes", "uh hum": "yes",
+	"no problem": "yes", "no worries": "yes", "not a problem": "yes", "of course": "yes",
+	"go ahead": "yes", "sounds good": "yes", "all right": "yes", "that works": "yes",
+	"that is correct": "yes", "you got it": "yes", "you got him": "that is me", "you got her": "that is me",
+	"this is he": "that is me", "this is she": "that is me", "this is him": "that is me", "this is her": "that is me",
+	"that would be me": "that is me", "you are speaking to him": "that is me", "you are speaking to her": "that is me",
+	"right now": "now", "right away": "now", "at the moment": "now", "at this moment": "now",
+	"no more": "not", "no longer": "not", "not anymore": "not", "no one": "not person", "nobody": "not person",
+	"no body": "not person", "nothing": "not thing", "not at all": "no", "no way": "no", "no chance": "no",
+	"no thanks": "no", "no thank you": "no", "i am afraid not": "no", "afraid not": "no",
+	"wrong person": "wrong number", "have the wrong": "wrong number", "got the wrong": "wrong number",
+	"bad time": "not a good time", "not a great time": "not a good time", "not convenient": "not a good time",
+	"call back": "call later", "ring back": "call later", "phone back": "call later", "call again": "call later",
+	"try again": "call later", "try me again": "call later", "call me back": "call me later",
+	"another time": "later", "other time": "later", "some time else": "later", "in an hour": "later",
+	"this evening": "later", "in the afternoon": "later", "tomorrow morning": "later",
+	"can not talk": "busy", "in a meeting": "busy", "at work": "busy", "in the car": "busy",
+	"in the middle of something": "busy", "with a customer": "busy", "kind of busy": "busy", "a bit busy": "busy",
+	"put me through": "transfer", "hook me up": "transfer", "customer service": "agent", "customer support": "agent",
+	"human being": "human", "lose my number": "remove me", "delete my number": "remove my number",
+	"opt out": "remove me", "do not contact": "do not call", "take care of": "pay", "took care of": "paid",
+	"taken care of": "paid", "went through": "paid", "went out": "paid", "the full amount": "already",
+	"last week": "already", "last month": "already", "last friday": "already", "on monday": "already",
+	"in full": "already", "any more": "anymore", "payment": "paid",
+	"speak to": "talk", "speak with": "talk", "talk to": "talk", "talk with": "talk", "speak up": "louder",
+	"i will $": "yes", "i can $": "yes", "i will yes": "yes", "can do that": "yes", "can do it": "yes",
+	"absolutely not $": "no", "definitely not $": "no", "certainly not $": "no", "of course not $": "no",
+	"sure not $": "no", "unable": "not able", "incorrect": "not correct", "is that me $": "is that me",
+}
+
+// enCanon maps a word (or its stem) to the word the phrases are compared on: synonyms
+// become one concept.
+var enCanon = map[string]string{
+	"yeah": "yes", "yep": "yes", "yup": "yes", "ya": "yes", "yea": "yes", "sure": "yes", "ok": "yes",
+	"okay": "yes", "alright": "yes", "absolutely": "yes", "definitely": "yes", "certainly": "yes",
+	"indeed": "yes", "affirmative": "yes", "exactly": "yes", "aye": "yes", "right": "correct",
+	"nope": "no", "nah": "no", "negative": "no",
+	"human": "agent", "representative": "agent", "rep": "agent", "operator": "agent", "person": "agent",
+	"someone": "agent", "somebody": "agent", "anyone": "agent", "anybody": "agent", "manager": "agent",
+	"supervisor": "agent", "staff": "agent", "people": "agent",
+	"phone": "call", "ring": "call", "contact": "call", "dial": "call", "calls": "call",
+	"quit": "stop", "cease": "stop", "halt": "stop", "remove": "remove", "delete": "remove", "erase": "remove",
+	"unsubscribe": "remove", "settled": "paid", "cleared": "paid", "payed": "paid", "payment": "paid",
+	"sent": "paid", "made": "paid", "tomorrow": "later", "tonight": "later", "evening": "later",
+	"afternoon": "later", "driving": "busy", "occupied": "busy", "working": "busy", "meeting": "busy",
+	"yesterday": "already", "earlier": "already", "bill": "bill", "debt": "bill", "balance": "bill",
+	"chat": "talk", "connect": "agent", "transfer": "agent", "pay": "yes", "never": "not", "neither": "not", "nor": "not",
+	"without": "not", "hardly": "not",
+}
+
+// enStop are words that carry little of what an answer means; they weigh less in a
+// phrase and do not count against an utterance as unexplained words.
+var enStop = setOf("i", "me", "my", "mine", "you", "your", "we", "us", "our", "he", "him", "his", "she", "her",
+	"it", "they", "them", "this", "that", "these", "those", "a", "an", "the", "to", "of", "for", "in", "on",
+	"at", "by", "with", "from", "about", "is", "am", "are", "was", "were", "be", "been", "being", "do",
+	"does", "did", "have", "has", "had", "will", "would", "shall", "should", "can", "could", "may", "might",
+	"must", "please", "just", "really", "so", "well", "oh", "now", "then", "there", "here", "again", "ever",
+	"want", "need", "like", "get", "give", "let", "put", "talk", "going", "go", "think", "know", "some",
+	"any", "all", "more", "real", "live", "actual", "maybe", "sir", "ma'am", "maam", "dear", "thank",
+	"thanks", "very", "too", "also", "ok", "and", "or", "but", "if", "what", "up", "off", "out", "way",
+	"kind", "bit", "something", "thing", "one", "able", "gonna", "wanna", "yet", "still", "why")
+
+// enBreaks end a negation's scope: "I haven't paid and I can't" negates paid, not can.
+var enBreaks = setOf("but", "and", "so", "because", "though", "although", "however", "yes", "no")
+
+// questionWords mark an utterance that asks rather than answers.
+var questionWords = setOf("who", "what", "where", "when", "why", "how", "which", "whose", "谁", "什", "哪", "几", "怎", "吗")
+
+// fillers are hesitations, dropped everywhere.
+var fillers = setOf("um", "uh", "er", "erm", "hmm", "ah", "eh", "mm", "嗯", "呃", "额", "哦", "噢", "唉")
+
+// zhRewrite rewrites Mandarin words into the matcher's concepts before the text is split
+// into characters (Mandarin has no spaces, and synonyms are words). Longer keys are
+// tried first at each position.
+var zhRewrite = map[string]string{
+	"没问题": "好", "没错": "对", "没事": "好", "行": "可以", "能": "可以", "肯定": "可以",
+	"不了": "不可以", "不上": "不可以", "没法": "不可以", "没办法": "不可以", "做不到": "不可以", "不会": "不可以",
+	"打错": "打错", "找错人": "打错", "错人": "打错", "不认识": "打错", "没这个人": "没有这个人",
+	"晚些时候": "晚点", "晚些": "晚点", "稍后": "晚点", "等会儿": "晚点", "等会": "晚点", "等一下": "晚点",
+	"过会儿": "晚点", "过一会儿": "晚点", "一会儿": "晚点", "回头": "晚点", "改天": "晚点", "明天": "晚点",
+	"下午": "晚点", "晚上": "晚点", "下次": "晚点", "有空": "晚点",
+	"开车": "在忙", "开会": "在忙", "上班": "在忙", "有事": "在忙", "没空": "在忙", "没时间": "在忙", "忙着": "在忙",
+	"打电话": "打", "来电": "打", "联系": "打", "打过来": "打", "打来": "打", "骚扰": "打", "接到": "打", "电话": "打",
+	"烦":   "打",
+	"黑名单": "拉黑", "免打扰": "拉黑", "删掉": "拉黑", "删除": "拉黑", "删了": "拉黑", "去掉": "拉黑",
+	"打过去": "还", "转过去": "还", "转账": "还", "转了": "还了", "还清": "还了", "结清": "还了", "付清": "还了",
+	"还完": "还了", "还上了": "还了", "处理过": "还过", "付": "还", "缴费": "还", "缴": "还", "交": "还",
+	"还款": "还", "早就": "已经", "都": "已经", "上周": "已经", "昨天": "已经", "前天": "已经", "上个月": "已经",
+	"早": "已经", "已": "已经", "已经": "已经",
+	"客服": "人工", "真人": "人工", "工作人员": "人工", "人工服务": "人工", "跟人": "人工", "转接": "转",
+	"接通": "转", "换": "转", "叫": "找", "别": "不要", "未": "不", "勿": "不要",
+	"按时": "可以", "会": "可以", "嗯嗯": "是", "有没有": "有", "你好": "喂", "您好": "喂",
+	"对的": "对", "是的": "是", "好的": "好", "好吧": "好", "本人": "我",
+}
+
+// zhCues are the characters that negate what follows.
+var zhCues = setOf("不", "没", "别", "未", "勿", "莫")
+
+// zhStop are particles and pronouns that weigh little.
+var zhStop = setOf("了", "的", "吗", "呢", "吧", "啊", "呀", "嘛", "么", "我", "你", "他", "她", "们", "这",
+	"那", "个", "就", "要", "想", "给", "把", "跟", "和", "在", "再", "现", "请", "一", "下", "来", "说", "有",
+	"过", "也")
+
+// zhBreaks end a negation's scope.
+var zhBreaks = setOf("但", "可", "就", "，", "。")
+
+// cjkFold folds characters a Mandarin recogniser swaps for homophones.
+var cjkFold = map[rune]rune{'得': '的', '地': '的', '她': '他', '它': '他', '嘛': '吗', '么': '吗', '妳': '你'}
+
+func setOf(words ...string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[w] = true
+	}
+	return m
+}

@@ -1,0 +1,345 @@
+package intent
+
+import (
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// tok is one word of normalised text (one character for Mandarin).
+type tok struct {
+	word  string // the word as said (after contractions)
+	canon string // what phrases are compared on: stemmed, synonyms folded
+	stem  string // the stem before synonyms, for fuzzy comparison of misrecognised words
+	cue   bool   // a negation cue (not, never, 不, 别)
+	neg   bool   // inside a negation's scope
+	stop  bool   // a function word
+	cjk   bool
+}
+
+// negScope is how many content words after a cue it negates; negMaxWords bounds the
+// scope in words of any kind.
+const (
+	negScopeEn  = 2
+	negScopeZh  = 3
+	negMaxWords = 6
+)
+
+// analyse normalises text into tokens: lower case, width folded, contractions
+// expanded, hesitations dropped, multi-word expressions and synonyms folded, English
+// stemmed, Mandarin split into characters, and negation scopes marked.
+func analyse(text string) []tok {
+	var toks []tok
+	for _, run := range splitRuns(text) {
+		if run.cjk {
+			toks = append(toks, analyseZh(run.s)...)
+		} else {
+			toks = append(toks, analyseEn(run.s)...)
+		}
+	}
+	markNegation(toks)
+	return toks
+}
+
+type textRun struct {
+	s   string
+	cjk bool
+}
+
+// splitRuns splits text into Latin and CJK runs; punctuation inside a CJK run is kept
+// as a comma (it ends a negation's scope).
+func splitRuns(text string) []textRun {
+	var out []textRun
+	var b strings.Builder
+	cur := false
+	flush := func() {
+		if b.Len() > 0 {
+			out = append(out, textRun{s: b.String(), cjk: cur})
+			b.Reset()
+		}
+	}
+	for _, r := range text {
+		r = unicode.ToLower(foldWidth(r))
+		c := isCJK(r)
+		if c != cur && (c || unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			flush()
+			cur = c
+		}
+		if cur && !c {
+			if unicode.IsPunct(r) || unicode.IsSpace(r) {
+				b.WriteRune('，')
+			}
+			continue
+		}
+		b.WriteRune(r)
+	}
+	flush()
+	return out
+}
+
+func isCJK(r rune) bool {
+	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r)
+}
+
+// foldWidth maps full-width ASCII forms to ASCII and curly apostrophes to '.
+func foldWidth(r rune) rune {
+	switch {
+	case r == '，' || r == '。' || r == '？' || r == '！' || r == '、':
+		return '，'
+	case r >= 0xFF01 && r <= 0xFF5E:
+		return r - 0xFEE0
+	case r == 0x3000:
+		return ' '
+	case r == '\u2019' || r == '\u2018' || r == '\u02BC' || r == '`':
+		return '\''
+	}
+	return r
+}
+
+// enWords splits Latin text into words and expands contractions.
+func enWords(s string) []string {
+	var words []string
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool {
+		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '-')
+	}) {
+		w = strings.Trim(w, "'-")
+		if w == "" {
+			continue
+		}
+		if exp, ok := enContractions[w]; ok {
+			words = append(words, exp...)
+			continue
+		}
+		expanded := false
+		for _, sf := range enSuffixes {
+			if base, ok := strings.CutSuffix(w, sf.suffix); ok && base != "" {
+				words = append(words, base, sf.word)
+				expanded = true
+				break
+			}
+		}
+		if !expanded {
+			for _, part := range strings.Split(w, "-") {
+				if part != "" {
+					words = append(words, strings.ReplaceAll(part, "'", ""))
+				}
+			}
+		}
+	}
+	return words
+}
+
+// maxPhraseWords is the longest key of enPhrases, in words.
+const maxPhraseWords = 5
+
+func analyseEn(s string) []tok {
+	// "$" marks the end, for expressions that only count there ("i will $").
+	words := append(enWords(s), "$")
+	// Multi-word expressions, longest first, left to right.
+	var out []string
+	for i := 0; i < len(words); {
+		matched := false
+		for n := min(maxPhraseWords, len(words)-i); n >= 1; n-- {
+			if rep, ok := enPhrases[strings.Join(words[i:i+n], " ")]; ok {
+				out = append(out, strings.Fields(rep)...)
+				i += n
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			out = append(out, words[i])
+			i++
+		}
+	}
+	toks := make([]tok, 0, len(out))
+	for _, w := range out {
+		if w == "$" || fillers[w] {
+			continue
+		}
+		st := stem(w)
+		c := w
+		if v, ok := enCanon[w]; ok {
+			c = v
+		} else if v, ok := enCanonStem[st]; ok {
+			c = v
+		} else {
+			c = st
+		}
+		t := tok{word: w, canon: c, stem: st, cue: c == "not", stop: enStop[w] || enStop[c]}
+		if enBreaks[w] {
+			t.stop = t.stop || w != "yes" && w != "no"
+		}
+		toks = append(toks, t)
+	}
+	return toks
+}
+
+// enCanonStem is enCanon keyed by the stems of its words (phoned → phon → call).
+var enCanonStem = func() map[string]string {
+	m := make(map[string]string, len(enCanon))
+	for k, v := range enCanon {
+		m[stem(k)] = v
+	}
+	return m
+}()
+
+// zhKeys are zhRewrite's keys, longest first.
+var zhKeys = func() []string {
+	keys := make([]string, 0, len(zhRewrite))
+	for k := range zhRewrite {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if a, b := len([]rune(keys[i])), len([]rune(keys[j])); a != b {
+			return a > b
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
+}()
+
+func analyseZh(s string) []tok {
+	rs := []rune(s)
+	var b strings.Builder
+	for i := 0; i < len(rs); {
+		done := false
+		for _, k := range zhKeys {
+			kr := []rune(k)
+			if len(kr) <= len(rs)-i && string(rs[i:i+len(kr)]) == k {
+				b.WriteString(zhRewrite[k])
+				i += len(kr)
+				done = true
+				break
+			}
+		}
+		if !done {
+			b.WriteRune(rs[i])
+			i++
+		}
+	}
+	var toks []tok
+	rw := []rune(b.String())
+	for i, r := range rw {
+		// 好 before a word other than a particle is "very" (好热, 好吵), not "fine".
+		if r == '好' && i+1 < len(rw) && isCJK(rw[i+1]) && !strings.ContainsRune("的吧啊呀了好", rw[i+1]) {
+			r = '很'
+		}
+		if f, ok := cjkFold[r]; ok {
+			r = f
+		}
+		c := string(r)
+		if fillers[c] {
+			continue
+		}
+		if c == "，" {
+			toks = append(toks, tok{word: c, canon: c, stem: c, stop: true, cjk: true})
+			continue
+		}
+		if c == "未" {
+			c = "不"
+		}
+		toks = append(toks, tok{word: c, canon: c, stem: c, cue: zhCues[c], stop: zhStop[c], cjk: true})
+	}
+	return toks
+}
+
+// markNegation sets neg on the words a cue governs: the next few content words
+// (function words in between do not count, up to a hard limit), not past a clause
+// break.
+func markNegation(toks []tok) {
+	for i := range toks {
+		if !toks[i].cue {
+			continue
+		}
+		scope := negScopeEn
+		if toks[i].cjk {
+			scope = negScopeZh
+		}
+		content := 0
+		for j := i + 1; j < len(toks) && j <= i+negMaxWords && content < scope; j++ {
+			if toks[j].cue || isBreak(toks[j]) {
+				break
+			}
+			toks[j].neg = true
+			if !toks[j].stop {
+				content++
+			}
+		}
+	}
+}
+
+// isBreak: the word as said (not its concept: "pay" folds to yes but ends nothing).
+func isBreak(t tok) bool {
+	if t.cjk {
+		return zhBreaks[t.canon]
+	}
+	return enBreaks[t.word]
+}
+
+// stem is a small suffix-stripping English stemmer (a subset of Porter's steps): it
+// makes calling, called and calls one word, and leaves irregular forms (paid) alone.
+func stem(w string) string {
+	if len(w) <= 3 || !isASCIIWord(w) {
+		return w
+	}
+	switch {
+	case strings.HasSuffix(w, "ies") && len(w) > 4:
+		w = w[:len(w)-3] + "y"
+	case strings.HasSuffix(w, "sses"):
+		w = w[:len(w)-2]
+	case strings.HasSuffix(w, "ss") || strings.HasSuffix(w, "us") || strings.HasSuffix(w, "is"):
+	case strings.HasSuffix(w, "s") && len(w) > 4:
+		w = w[:len(w)-1]
+	}
+	for _, sf := range []string{"ingly", "edly", "ing", "ed"} {
+		if base, ok := strings.CutSuffix(w, sf); ok && len(base) >= 3 && hasVowel(base) {
+			w = undouble(base)
+			break
+		}
+	}
+	for _, sf := range []string{"ment", "ly"} {
+		if base, ok := strings.CutSuffix(w, sf); ok && len(base) >= 4 {
+			w = base
+			break
+		}
+	}
+	if len(w) > 4 && strings.HasSuffix(w, "e") {
+		w = w[:len(w)-1]
+	}
+	return w
+}
+
+func undouble(w string) string {
+	n := len(w)
+	if n >= 2 && w[n-1] == w[n-2] && !strings.ContainsRune("lsz", rune(w[n-1])) && !strings.ContainsRune("aeiou", rune(w[n-1])) {
+		return w[:n-1]
+	}
+	return w
+}
+
+func hasVowel(w string) bool { return strings.ContainsAny(w, "aeiouy") }
+
+func isASCIIWord(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] < 'a' || w[i] > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// Normalize returns text as the matcher sees it: its words after normalisation,
+// stemming and synonyms, negated ones marked with a leading "!".
+func Normalize(text string) string {
+	toks := analyse(text)
+	parts := make([]string, 0, len(toks))
+	for _, t := range toks {
+		s := t.canon
+		if t.neg {
+			s = "!" + s
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " ")
+}
