@@ -11,6 +11,7 @@ import (
 
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/numbers"
+	"github.com/voxdial/voxdial/outcome"
 	"github.com/voxdial/voxdial/store"
 )
 
@@ -98,14 +99,14 @@ func (a *attempt) due(now time.Time, loc *time.Location) bool {
 	if !p.Sched.Eligible(now, loc, p.Loc) {
 		next := p.Sched.NextEligible(now, loc, p.Loc)
 		if next.IsZero() {
-			a.finish(orDefault(ct.LastOutcome, "schedule_ended"), "schedule ended")
+			a.finish(orDefault(ct.LastOutcome, string(outcome.ScheduleEnded)), outcome.ScheduleEnded, "schedule ended")
 			return false
 		}
-		a.reschedule(next, "window")
+		a.reschedule(next, outcome.Window)
 		return false
 	}
 	if p.MaxAttempts > 0 && ct.Attempts >= p.MaxAttempts {
-		a.finish(orDefault(ct.LastOutcome, "max_attempts"), "max attempts")
+		a.finish(orDefault(ct.LastOutcome, string(outcome.MaxAttempts)), outcome.MaxAttempts, "max attempts")
 		return false
 	}
 	return true
@@ -117,7 +118,7 @@ func (a *attempt) acquire(now time.Time) (*Permit, bool) {
 	r := a.r
 	trunk, err := r.opts.Trunk(a.p.Trunk)
 	if err != nil {
-		a.reschedule(now.Add(5*time.Minute), "trunk_error")
+		a.reschedule(now.Add(5*time.Minute), outcome.TrunkError)
 		return nil, false
 	}
 	a.trunk = trunk
@@ -131,7 +132,7 @@ func (a *attempt) acquire(now time.Time) (*Permit, bool) {
 		if a.leaseCtx.Err() == nil {
 			a.log.Warn("pacer", zap.Error(err))
 			r.sharedDown("pacer", err)
-			a.reschedule(r.opts.Now().Add(r.opts.NumberErrorRetry), "pacer_error")
+			a.reschedule(r.opts.Now().Add(r.opts.NumberErrorRetry), outcome.PacerError)
 			return nil, false
 		}
 		a.release() // draining: not dialled, give it back
@@ -147,7 +148,7 @@ func (a *attempt) token(permit *Permit) bool {
 		if a.leaseCtx.Err() == nil {
 			a.log.Warn("pacer token", zap.Error(err))
 			r.sharedDown("pacer", err)
-			a.reschedule(r.opts.Now().Add(r.opts.NumberErrorRetry), "pacer_error")
+			a.reschedule(r.opts.Now().Add(r.opts.NumberErrorRetry), outcome.PacerError)
 			return false
 		}
 		a.release()
@@ -175,7 +176,7 @@ func (a *attempt) start() bool {
 		_ = a.lock.Forget(a.rec, a.callID) // never placed
 		a.log.Warn("start attempt: not calling", zap.Error(err))
 		if errors.Is(err, store.ErrLeaseLost) {
-			a.rep.Outcome = "lease_lost"
+			a.rep.Outcome = outcome.LeaseLost
 			a.report()
 			return false
 		}
@@ -228,21 +229,21 @@ func (a *attempt) report() {
 	}
 }
 
-// reschedule gives the contact a later attempt at at, for reason, and reports it.
-func (a *attempt) reschedule(at time.Time, reason string) {
+// reschedule gives the contact a later attempt at at, with outcome code, and reports it.
+func (a *attempt) reschedule(at time.Time, code outcome.Code) {
 	r := a.r
-	a.rep.Outcome, a.rep.Next = reason, at
+	a.rep.Outcome, a.rep.Next = code, at
 	if err := r.write(a.rec, spoolWrite{Reschedule: &store.ContactRescheduleParams{ContactID: a.ct.ID, Holder: r.opts.Holder,
-		NextAttemptAt: at, Reason: reason, Now: r.opts.Now()}}, a.log); err != nil && !errors.Is(err, errParked) {
+		NextAttemptAt: at, Reason: string(code), Now: r.opts.Now()}}, a.log); err != nil && !errors.Is(err, errParked) {
 		a.log.Warn("reschedule", zap.Error(err))
 	}
 	a.report()
 }
 
-// finish closes the contact with disposition, for reason, and reports it.
-func (a *attempt) finish(disposition, reason string) {
+// finish closes the contact with disposition, with outcome code and reason, and reports it.
+func (a *attempt) finish(disposition string, code outcome.Code, reason string) {
 	r := a.r
-	a.rep.Outcome, a.rep.Disposition, a.rep.Final = reason, disposition, true
+	a.rep.Outcome, a.rep.Reason, a.rep.Disposition, a.rep.Final = code, reason, disposition, true
 	if err := r.write(a.rec, spoolWrite{Finish: &store.ContactFinishParams{ContactID: a.ct.ID, Holder: r.opts.Holder,
 		Disposition: disposition, Reason: reason, Now: r.opts.Now()}}, a.log); err != nil && !errors.Is(err, errParked) {
 		a.log.Warn("finish contact", zap.Error(err))
@@ -253,7 +254,7 @@ func (a *attempt) finish(disposition, reason string) {
 // release gives the contact back undialled (draining) and reports it.
 func (a *attempt) release() {
 	r := a.r
-	a.rep.Outcome = "released"
+	a.rep.Outcome = outcome.Released
 	if err := r.write(a.rec, spoolWrite{Release: &store.ContactLeaseReleaseParams{Holder: r.opts.Holder,
 		ContactIDs: []int64{a.ct.ID}, Now: r.opts.Now()}}, a.log); err != nil && !errors.Is(err, errParked) {
 		a.log.Warn("release lease", zap.Error(err))

@@ -5,12 +5,13 @@ import (
 	"sync/atomic"
 
 	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/outcome"
 )
 
 // OutcomeCut is a call the runner itself ended at its drain deadline (SIGTERM): the call
 // was up, or still ringing, when this node had to stop. It is not the callee's outcome, so
 // it is retried (DefaultRetryPolicy: 5 minutes), never taken as completed.
-const OutcomeCut = "cut"
+const OutcomeCut = outcome.Cut
 
 // cutWatch notes whether the call was still going when the call context (the drain
 // deadline) ended.

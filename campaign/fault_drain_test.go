@@ -57,7 +57,7 @@ func TestFaultDrainCutsCalls(t *testing.T) {
 	}
 	for _, id := range cutIDs {
 		at := outcome[id]
-		if at == nil || at.Outcome != OutcomeCut {
+		if at == nil || at.Outcome != string(OutcomeCut) {
 			t.Fatalf("call %s hung up by the drain recorded as %+v; want outcome cut", id, at)
 		}
 		ct, err := db.ContactGet(t.Context(), &store.ContactGetParams{ID: at.ContactID})

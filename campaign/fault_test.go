@@ -74,7 +74,7 @@ func faultCampaign(t *testing.T, db *store.DB, b *clusterBundle, n, concurrent i
 	t.Helper()
 	ctx := context.Background()
 	retry := shortRetry()
-	retry.Outcomes[OutcomeCut] = Delay{D: 100 * time.Millisecond}
+	retry.Outcomes[string(OutcomeCut)] = Delay{D: 100 * time.Millisecond}
 	c, err := Create(ctx, db, CreateParams{Name: "fault", Script: b.script, Trunk: "sim", MaxAttempts: 3, MaxConcurrent: concurrent,
 		Retry: retry, Now: now})
 	if err != nil {

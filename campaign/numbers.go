@@ -10,6 +10,7 @@ import (
 
 	"github.com/voxdial/voxdial/compliance"
 	"github.com/voxdial/voxdial/numbers"
+	"github.com/voxdial/voxdial/outcome"
 )
 
 // NumberGuard keeps one call per number at a time across every campaign and node, and logs
@@ -31,15 +32,15 @@ func (a *attempt) lockNumber() (*numbers.Lock, bool) {
 		return l, true
 	case errors.Is(err, numbers.ErrBusy):
 		log.Debug("number busy: another call has it", zap.Duration("retry_in", r.opts.NumberBusyRetry))
-		reschedule(r.opts.Now().Add(r.opts.NumberBusyRetry), "number_busy")
+		reschedule(r.opts.Now().Add(r.opts.NumberBusyRetry), outcome.NumberBusy)
 	case ctx.Err() != nil:
 		release()
 	case errors.Is(err, numbers.ErrInvalidNumber):
-		finish("invalid_number", "not an E.164 number")
+		finish("invalid_number", outcome.InvalidNumber, "not an E.164 number")
 	default:
 		log.Error("number guard failed: not calling (fail closed)", zap.Error(err))
 		r.sharedDown("number guard", err)
-		reschedule(r.opts.Now().Add(r.opts.NumberErrorRetry), "number_error")
+		reschedule(r.opts.Now().Add(r.opts.NumberErrorRetry), outcome.NumberError)
 	}
 	return nil, false
 }
@@ -57,11 +58,11 @@ func (a *attempt) recordNumber(at time.Time) bool {
 		release()
 	case errors.Is(err, numbers.ErrLockLost):
 		log.Warn("number lock lost before the call: not calling", zap.Error(err))
-		reschedule(r.opts.Now().Add(r.opts.NumberBusyRetry), "number_busy")
+		reschedule(r.opts.Now().Add(r.opts.NumberBusyRetry), outcome.NumberBusy)
 	default:
 		log.Error("number guard failed: not calling (fail closed)", zap.Error(err))
 		r.sharedDown("number guard", err)
-		reschedule(r.opts.Now().Add(r.opts.NumberErrorRetry), "number_error")
+		reschedule(r.opts.Now().Add(r.opts.NumberErrorRetry), outcome.NumberError)
 	}
 	return false
 }

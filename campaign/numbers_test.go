@@ -43,7 +43,7 @@ func (r *reports) add(rep AttemptReport) {
 	if r.by == nil {
 		r.by = map[string]int{}
 	}
-	r.by[rep.Outcome]++
+	r.by[string(rep.Outcome)]++
 	r.all = append(r.all, rep)
 }
 

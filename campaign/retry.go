@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/voxdial/voxdial/outcome"
 )
 
 // Delay is how long to wait before the next attempt: a Go duration ("30m")
@@ -71,13 +73,15 @@ var TerminalDispositions = []string{"opted_out", "wrong_party", "invalid_number"
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{
 		Outcomes: map[string]Delay{
-			"busy": {D: 30 * time.Minute}, "no_answer": {D: 2 * time.Hour}, "voicemail": {NextDay: true},
-			"failed": {D: time.Hour}, "congestion": {D: 5 * time.Minute}, "rejected": {D: 2 * time.Hour},
-			"lost": {D: 5 * time.Minute}, OutcomeCut: {D: 5 * time.Minute}, OutcomeAbandoned: {D: AbandonRecall},
+			string(outcome.Busy): {D: 30 * time.Minute}, string(outcome.NoAnswer): {D: 2 * time.Hour},
+			string(outcome.Voicemail): {NextDay: true}, string(outcome.Failed): {D: time.Hour},
+			string(outcome.Congestion): {D: 5 * time.Minute}, string(outcome.Rejected): {D: 2 * time.Hour},
+			string(outcome.Lost): {D: 5 * time.Minute}, string(outcome.Cut): {D: 5 * time.Minute},
+			string(outcome.Abandoned): {D: AbandonRecall},
 		},
 		Dispositions: map[string]Delay{"voicemail_left": {NextDay: true}, "no_response": {D: 2 * time.Hour},
 			"transfer_abandoned": {D: time.Hour}},
-		Backoff:  map[string]float64{"congestion": 2},
+		Backoff:  map[string]float64{string(outcome.Congestion): 2},
 		MaxDelay: Duration(24 * time.Hour),
 	}
 }
@@ -162,15 +166,15 @@ func (p *RetryPolicy) Decide(f AttemptFacts) Decision {
 	switch {
 	case f.Disposition != "" && p.terminal(f.Disposition):
 		return Decision{Final: true, Disposition: f.Disposition, Reason: "terminal disposition"}
-	case f.Outcome == "invalid_number":
-		return Decision{Final: true, Disposition: "invalid_number", Reason: "terminal outcome"}
+	case outcome.Code(f.Outcome).Final(): // invalid_number
+		return Decision{Final: true, Disposition: f.Outcome, Reason: "terminal outcome"}
 	}
 	spent := f.MaxAttempts > 0 && f.Attempts >= f.MaxAttempts
 	final := func(reason string) Decision {
 		d := f.Disposition
 		if d == "" {
 			d = f.Outcome
-			if f.Outcome == "answered" {
+			if f.Outcome == string(outcome.Answered) {
 				d = "completed"
 			}
 		}
@@ -185,7 +189,7 @@ func (p *RetryPolicy) Decide(f AttemptFacts) Decision {
 	var delay Delay
 	var ok bool
 	key := f.Outcome
-	if f.Outcome == "answered" {
+	if f.Outcome == string(outcome.Answered) {
 		if f.Disposition == "" {
 			return final("answered")
 		}
@@ -200,7 +204,7 @@ func (p *RetryPolicy) Decide(f AttemptFacts) Decision {
 	if spent {
 		return final(fmt.Sprintf("max attempts (%d) reached", f.MaxAttempts))
 	}
-	if f.Outcome == OutcomeAbandoned && !delay.NextDay && delay.D < AbandonRecall {
+	if outcome.Code(f.Outcome) == OutcomeAbandoned && !delay.NextDay && delay.D < AbandonRecall {
 		delay.D = AbandonRecall // Ofcom: no re-call for 72 h after an abandoned call, whatever the policy says
 	}
 	if m := p.Backoff[key]; m > 1 && !delay.NextDay && f.Streak > 1 {

@@ -16,6 +16,7 @@ import (
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/numbers"
+	"github.com/voxdial/voxdial/outcome"
 	"github.com/voxdial/voxdial/store"
 )
 
@@ -116,9 +117,10 @@ type AttemptReport struct {
 	CampaignID  int64
 	ContactID   int64
 	Phone       string
-	Attempt     int    // 0 when no call was placed
-	CallID      string // SIP Call-ID
-	Outcome     string // dialer outcome, abandoned, or gate_block | gate_hold | window | released
+	Attempt     int          // 0 when no call was placed
+	CallID      string       // SIP Call-ID
+	Outcome     outcome.Code // the call's outcome, or what the runner did without a call (package outcome)
+	Reason      string       // why, in words ("" when the code says it all): the gate's reason, …
 	Disposition string
 	Final       bool
 	Next        time.Time
@@ -441,13 +443,13 @@ func (a *attempt) gate(req GateRequest) bool {
 	v, err := r.opts.Gate.Check(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil {
-			reschedule(req.At, "released")
+			reschedule(req.At, outcome.Released)
 			return false
 		}
 		log.Error("compliance gate failed: not calling (fail closed)", zap.String("stage", string(req.Stage)), zap.Error(err))
 		r.sharedDown("compliance gate", err)
 		r.event(rec, req, "gate_error", map[string]any{"stage": req.Stage, "error": err.Error()})
-		reschedule(r.opts.Now().Add(5*time.Minute), "gate_error")
+		reschedule(r.opts.Now().Add(5*time.Minute), outcome.GateError)
 		return false
 	}
 	data := map[string]any{"stage": req.Stage, "decision": v.Decision, "rules": v.RuleIDs, "reason": v.Reason}
@@ -456,13 +458,13 @@ func (a *attempt) gate(req GateRequest) bool {
 		return true
 	case v.Decision == GateBlock:
 		r.event(rec, req, "gate_block", data)
-		finish("compliance_blocked", "gate: "+v.Reason)
+		finish("compliance_blocked", outcome.GateBlock, v.Reason)
 		return false
 	case v.Decision == GateHold && v.Unavailable:
 		// A transient outage, not the contact: a minute, and no more leases until it is over.
 		r.sharedDown("compliance data", errors.New(v.Reason))
 		r.event(rec, req, "gate_hold", data)
-		reschedule(req.At.Add(r.opts.NumberErrorRetry), "gate_unavailable")
+		reschedule(req.At.Add(r.opts.NumberErrorRetry), outcome.GateUnavailable)
 		return false
 	default: // hold, or anything unknown: fail closed
 		next := v.NextEligible
@@ -470,7 +472,7 @@ func (a *attempt) gate(req GateRequest) bool {
 			next = req.At.Add(15 * time.Minute)
 		}
 		r.event(rec, req, "gate_hold", data)
-		reschedule(next, "gate_hold")
+		reschedule(next, outcome.GateHold)
 		return false
 	}
 }
@@ -566,25 +568,25 @@ func (a *attempt) call() dialer.Result {
 func (a *attempt) record(res dialer.Result) {
 	r, ctx, p, ct, att, rep, log := a.r, a.rec, a.p, a.ct, a.att, &a.rep, a.log
 	now := r.opts.Now()
-	outcome := string(res.Outcome)
+	outcome := res.Outcome
 	if res.Outcome == dialer.OutcomeAnswered && res.AMD != nil && res.AMD.Verdict == "machine" && res.Disposition == "" {
-		outcome = "voicemail"
+		outcome = OutcomeVoicemail
 	}
 	if res.Outcome == dialer.OutcomeAnswered && res.Disposition == DispositionAbandoned {
 		outcome = OutcomeAbandoned
 	}
 	streak := 1
-	if ct.LastOutcome == outcome {
+	if ct.LastOutcome == string(outcome) {
 		streak = ct.Streak + 1
 	}
-	facts := AttemptFacts{Outcome: outcome, Disposition: res.Disposition, Attempts: att.AttemptNo,
+	facts := AttemptFacts{Outcome: string(outcome), Disposition: res.Disposition, Attempts: att.AttemptNo,
 		MaxAttempts: p.MaxAttempts, Streak: streak, Now: now, CallbackAt: callbackAt(res, now)}
 	d := p.Retry.Decide(facts)
 	loc := r.zone(p, ct.TimeZone)
 	var next time.Time
 	if !d.Final {
 		if next = NextAttempt(d, now, p.Sched, loc, p.Loc); next.IsZero() {
-			d = Decision{Final: true, Disposition: orDefault(res.Disposition, outcome), Reason: "schedule ended"}
+			d = Decision{Final: true, Disposition: orDefault(res.Disposition, string(outcome)), Reason: "schedule ended"}
 		}
 	}
 	doc, _ := json.Marshal(res)
@@ -601,18 +603,20 @@ func (a *attempt) record(res dialer.Result) {
 		disp = d.Disposition
 	}
 	err := r.write(ctx, spoolWrite{AttemptFinish: &store.AttemptFinishParams{AttemptID: att.ID, ContactID: ct.ID, Holder: r.opts.Holder,
-		Outcome: outcome, SIPStatus: res.SIPStatus, Disposition: disp, HangupBy: res.HangupBy, AnsweredAt: answered,
+		Outcome: string(outcome), SIPStatus: res.SIPStatus, Disposition: disp, HangupBy: res.HangupBy, AnsweredAt: answered,
 		EndedAt: orNow(res.Timings.EndedAt, now), DurationMS: res.Timings.DurationMS, Result: doc, Transcript: transcript,
 		Final: d.Final, NextAttemptAt: next, RetryReason: d.Reason, Streak: streak, Now: now}}, log)
 	if err != nil && !errors.Is(err, errParked) {
 		log.Error("record attempt", zap.Error(err))
 	}
-	rep.Outcome, rep.Disposition, rep.Final, rep.Next = outcome, disp, d.Final, next
+	rep.Outcome, rep.Reason, rep.Disposition, rep.Final, rep.Next = outcome, res.Reason, disp, d.Final, next
 }
 
-// Outcome and disposition of a call answered when no bot slot was free.
+// The campaign's own outcomes (package outcome's table), and the disposition of a
+// call answered when no bot slot was free.
 const (
-	OutcomeAbandoned     = "abandoned"
+	OutcomeVoicemail     = outcome.Voicemail // answered, AMD said machine, no disposition set
+	OutcomeAbandoned     = outcome.Abandoned // answered when no bot slot was free
 	DispositionAbandoned = "abandoned"
 )
 

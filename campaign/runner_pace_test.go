@@ -245,7 +245,7 @@ func TestAdaptiveDialling(t *testing.T) {
 				if a.StartedAt.After(start) {
 					res.answered++
 				}
-			case OutcomeAbandoned:
+			case string(OutcomeAbandoned):
 				res.answered++
 				res.abandoned++
 				abandonedIDs[a.CallID] = true
@@ -297,7 +297,7 @@ func TestAdaptiveDialling(t *testing.T) {
 		byCall[cr.CallID] = cr
 	}
 	for _, a := range pred.atts {
-		if a.Outcome != OutcomeAbandoned {
+		if a.Outcome != string(OutcomeAbandoned) {
 			continue
 		}
 		var res dialer.Result
@@ -503,7 +503,7 @@ func TestOverdialTwoNodes(t *testing.T) {
 		switch a.Outcome {
 		case "answered":
 			live++
-		case OutcomeAbandoned:
+		case string(OutcomeAbandoned):
 			live++
 			abandoned++
 		}
@@ -570,7 +570,7 @@ func TestPredictiveAbandonBudget(t *testing.T) {
 		switch a.Outcome {
 		case "answered":
 			live++
-		case OutcomeAbandoned:
+		case string(OutcomeAbandoned):
 			live++
 			abandoned++
 		}

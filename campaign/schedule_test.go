@@ -120,11 +120,11 @@ func TestRetryPolicyDefaults(t *testing.T) {
 		t.Fatalf("callback at %s", got)
 	}
 	// No policy re-calls an abandoned call within 72 h (Ofcom).
-	short := RetryPolicy{Outcomes: map[string]Delay{OutcomeAbandoned: {D: time.Hour}}}
+	short := RetryPolicy{Outcomes: map[string]Delay{string(OutcomeAbandoned): {D: time.Hour}}}
 	if err := short.Compile(); err != nil {
 		t.Fatal(err)
 	}
-	if d := short.Decide(AttemptFacts{Outcome: OutcomeAbandoned, Attempts: 1, MaxAttempts: 5, Now: now}); d.Final || d.Delay.D != AbandonRecall {
+	if d := short.Decide(AttemptFacts{Outcome: string(OutcomeAbandoned), Attempts: 1, MaxAttempts: 5, Now: now}); d.Final || d.Delay.D != AbandonRecall {
 		t.Fatalf("abandoned with a 1h policy: %+v, want 72h", d)
 	}
 	vm := p.Decide(AttemptFacts{Outcome: "voicemail", Attempts: 1, MaxAttempts: 5})

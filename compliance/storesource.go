@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/voxdial/voxdial/outcome"
 	"github.com/voxdial/voxdial/store"
 )
 
@@ -300,30 +301,14 @@ func (s *StoreSource) Reassigned(ctx context.Context, number uint64, at time.Tim
 	return c, nil
 }
 
-// storeOutcome maps the attempts table's outcome (the dialer's) to the history's.
+// storeOutcome maps the attempts table's outcome to the history's class, as
+// the outcome table says (outcome.Info.History).
 func storeOutcome(e *store.HistoryEvent) Outcome {
 	if e.State == store.AttemptLost || e.State == store.AttemptDialing {
 		return OutcomeUnknown // may or may not have connected: counts as an attempt
 	}
-	switch e.Outcome {
-	case "answered":
-		return OutcomeAnswered
-	case "no_answer", "rejected":
-		return OutcomeNoAnswer
-	case "busy":
-		return OutcomeBusy
-	case "voicemail":
-		return OutcomeVoicemail
-	case "machine":
-		return OutcomeMachine
-	case "abandoned":
-		return OutcomeAbandoned
-	case "invalid_number", "congestion":
-		return OutcomeNotConnected
-	case "failed":
-		return OutcomeFailed
-	}
-	return OutcomeUnknown
+	o, _ := ParseOutcome(outcome.Code(e.Outcome).History())
+	return o // OutcomeUnknown for a code with no class
 }
 
 func eventOf(number uint64, e *store.HistoryEvent) Event {

@@ -237,7 +237,10 @@ type ReassignedCheck struct {
 	CheckedAt time.Time
 }
 
-// Outcome is how an earlier attempt ended.
+// Outcome is the class of an earlier attempt in the gate's history: the
+// compliance-check contract's names, coarser than the attempt's outcome code
+// (package outcome), which the outcome table maps onto a class (Info.History;
+// the store's attempts reach the gate through it, see storeOutcome).
 type Outcome uint8
 
 const (

@@ -116,6 +116,7 @@ func TestRoles(t *testing.T) {
 			{"GET", "/api/campaigns/" + c + "/attempts", nil, roles, 200},
 			{"GET", "/api/campaigns/" + c + "/series?bucket=10", nil, roles, 200},
 			{"GET", "/api/webhooks", nil, roles, 200},
+			{"GET", "/api/meta/outcomes", nil, roles, 200},
 			{"GET", "/api/attempts/" + a, nil, roles, 200},
 			{"GET", "/api/attempts/" + a + "/recording", nil, []string{store.RoleAdmin, store.RoleMarketing, store.RoleCompliance}, 200},
 			{"POST", "/api/campaigns/" + c + "/contacts", "phone,first_name,amount,due_date\n+14155550999,Zed,1,2026-12-01\n", owners, 200},

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"net/http"
-	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/dashboard/webhook"
+	"github.com/voxdial/voxdial/outcome"
 )
 
 // Metrics are the Prometheus metrics of a node. Event-derived series
@@ -78,7 +78,7 @@ func NewMetrics() *Metrics {
 		attemptsLost: prometheus.NewCounter(prometheus.CounterOpts{Name: "voxdial_lease_expiries_total",
 			Help: "Attempts closed as lost by a lease rescue (their node died or stalled), counted since this process started."}),
 		nodeAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "voxdial_node_attempts_total",
-			Help: "Contacts this node's runner worked, by outcome (dialer outcome, gate_block, gate_hold, window, released)."}, []string{"outcome"}),
+			Help: "Contacts this node's runner worked, by outcome (the outcome table's codes: dialer outcome, gate_block, gate_hold, window, released, …)."}, []string{"outcome"}),
 		logins:          prometheus.NewCounterVec(prometheus.CounterOpts{Name: "voxdial_dashboard_logins_total", Help: "Dashboard logins by result."}, []string{"result"}),
 		sseClients:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "voxdial_dashboard_sse_clients", Help: "Connected live-event streams."}),
 		eventsPublished: prometheus.NewCounter(prometheus.CounterOpts{Name: "voxdial_dashboard_events_total", Help: "Call events read from the event log."}),
@@ -166,24 +166,12 @@ func (m *Metrics) ObservePace(r campaign.PaceReport) {
 	}
 }
 
-// nodeOutcomes are the label values of voxdial_node_attempts_total: the
-// dialer's outcomes and what else the runner does with a contact.
-var nodeOutcomes = map[string]bool{
-	"answered": true, "busy": true, "no_answer": true, "rejected": true, "invalid_number": true, "congestion": true,
-	"failed": true, "voicemail": true, "abandoned": true, "gate_block": true, "gate_hold": true, "gate_error": true, "window": true,
-	"released": true, "pacer_error": true, "trunk_error": true, "lease_lost": true, "schedule_ended": true, "max_attempts": true,
-	"number_busy": true, "number_error": true,
-}
-
-// attemptLabel bounds the label: the runner's reasons may carry free text
-// ("gate: DNC_INTERNAL: …").
-func attemptLabel(outcome string) string {
-	if strings.HasPrefix(outcome, "gate: ") {
-		return "gate_block"
-	}
-	l := strings.ReplaceAll(outcome, " ", "_")
-	if nodeOutcomes[l] {
-		return l
+// attemptLabel bounds the label to the outcome table's codes ("other" for
+// anything else); text an older runner reported in place of a code ("gate:
+// DNC_INTERNAL: …", "schedule ended") maps to its code.
+func attemptLabel(code outcome.Code) string {
+	if c, _, ok := outcome.Parse(string(code)); ok {
+		return string(c)
 	}
 	return "other"
 }

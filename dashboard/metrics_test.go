@@ -8,13 +8,18 @@ import (
 
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/dashboard"
+	"github.com/voxdial/voxdial/outcome"
 )
 
-// TestObserveAttemptLabels: the runner's free-text reasons never become
-// label values (bounded cardinality).
+// TestObserveAttemptLabels: label values are the outcome table's codes; free
+// text (as older runners reported it) maps to its code or to "other", never
+// to a label of its own (bounded cardinality).
 func TestObserveAttemptLabels(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct{ outcome, label string }{
+	for _, tc := range []struct {
+		outcome outcome.Code
+		label   string
+	}{
 		{"answered", "answered"},
 		{"voicemail", "voicemail"},
 		{"gate: DNC_INTERNAL: number is on the internal do-not-call list (acme)", "gate_block"},
@@ -22,6 +27,8 @@ func TestObserveAttemptLabels(t *testing.T) {
 		{"schedule ended", "schedule_ended"},
 		{"max attempts", "max_attempts"},
 		{"released", "released"},
+		{outcome.NumberBusy, "number_busy"},
+		{outcome.Lost, "lost"},
 		{"something new", "other"},
 		{"", "other"},
 	} {

@@ -180,6 +180,7 @@ func (s *Server) routes() {
 	compliance := []string{store.RoleAdmin, store.RoleCompliance}
 	api := []route{
 		{"GET /api/me", all, s.handleMe},
+		{"GET /api/meta/outcomes", all, s.handleOutcomes},
 		{"POST /api/logout", all, s.handleLogout},
 		{"GET /api/campaigns", all, s.handleCampaignList},
 		{"POST /api/campaigns", owners, s.handleCampaignCreate},

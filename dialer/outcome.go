@@ -1,17 +1,21 @@
 package dialer
 
-// Outcome is how a call attempt ended, as the call contract names it.
-type Outcome string
+import "github.com/voxdial/voxdial/outcome"
+
+// Outcome is how a call attempt ended. The vocabulary is package outcome's (one
+// table for the dialer, the campaign, the gate and the dashboard); the dialer
+// re-exports the codes it produces.
+type Outcome = outcome.Code
 
 // Outcomes of a call attempt (docs/call-result.md, "Outcomes").
 const (
-	OutcomeAnswered      Outcome = "answered"
-	OutcomeBusy          Outcome = "busy"
-	OutcomeNoAnswer      Outcome = "no_answer"
-	OutcomeRejected      Outcome = "rejected"
-	OutcomeInvalidNumber Outcome = "invalid_number"
-	OutcomeCongestion    Outcome = "congestion"
-	OutcomeFailed        Outcome = "failed"
+	OutcomeAnswered      = outcome.Answered
+	OutcomeBusy          = outcome.Busy
+	OutcomeNoAnswer      = outcome.NoAnswer
+	OutcomeRejected      = outcome.Rejected
+	OutcomeInvalidNumber = outcome.InvalidNumber
+	OutcomeCongestion    = outcome.Congestion
+	OutcomeFailed        = outcome.Failed
 )
 
 // Classify maps a final SIP status of an INVITE to an outcome. cancelled says

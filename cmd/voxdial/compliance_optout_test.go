@@ -129,8 +129,8 @@ func TestOptOutBlocksOtherCampaignOfSeller(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := waitFinal(third)
-	if r.Attempt != 0 || r.Disposition != "compliance_blocked" || !strings.Contains(r.Outcome, "DNC_INTERNAL") ||
-		!strings.Contains(r.Outcome, "CONSENT_REVOKED") {
+	if r.Attempt != 0 || r.Disposition != "compliance_blocked" || r.Outcome != "gate_block" ||
+		!strings.Contains(r.Reason, "DNC_INTERNAL") || !strings.Contains(r.Reason, "CONSENT_REVOKED") {
 		t.Fatalf("third campaign: %+v", r)
 	}
 	n, err := compliance.VerifyStoreAudit(ctx, db)

@@ -159,7 +159,7 @@ func runDemoCampaign(ctx context.Context, f demoFlags, dbURL string, timeout tim
 	}
 	report := func(r campaign.AttemptReport) {
 		if r.Attempt == 0 && r.Disposition == "compliance_blocked" {
-			fmt.Fprintf(stderr, "  %s not called, blocked by the compliance %s\n", r.Phone, r.Outcome)
+			fmt.Fprintf(stderr, "  %s not called, blocked by the compliance gate: %s\n", r.Phone, r.Reason)
 		}
 		if r.Attempt > 0 {
 			next := "final: " + r.Disposition

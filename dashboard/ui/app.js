@@ -40,13 +40,13 @@ async function boot() {
     const f = new FormData(e.target);
     const r = await api('POST', '/api/login', {name: f.get('name'), password: f.get('password')});
     if (!r.ok) { $('#login-error').textContent = r.data.error || 'sign-in failed'; return; }
-    setMe(r.data); e.target.reset(); route();
+    setMe(r.data); e.target.reset(); await loadOutcomes(); route();
   });
   $('#logout').addEventListener('click', async () => { await api('POST', '/api/logout'); showLogin(); });
   window.addEventListener('hashchange', route);
   try {
     const r = await api('GET', '/api/me');
-    if (r.ok) { setMe(r.data); route(); } else showLogin();
+    if (r.ok) { setMe(r.data); await loadOutcomes(); route(); } else showLogin();
   } catch (_) { /* login shown */ }
 }
 
@@ -77,8 +77,17 @@ function route() {
 
 // ---------- charts (inline SVG) ----------
 
-const palette = {answered: '#1a7f37', voicemail: '#0b63c5', busy: '#d97706', no_answer: '#8c959f', rejected: '#b42318',
-  invalid_number: '#8250df', congestion: '#9a6700', failed: '#6e2a22', lost: '#57606a', started: '#0b63c5'};
+// Outcome colours and labels come from the one outcome table (GET /api/meta/outcomes),
+// loaded once after sign-in; keys that are not outcomes (gate rules) take the extra colours.
+const palette = {}, labels = {};
+let outcomesLoaded = null;
+function loadOutcomes() {
+  outcomesLoaded = outcomesLoaded || api('GET', '/api/meta/outcomes').then(r => {
+    if (!r.ok) { outcomesLoaded = null; return; }
+    for (const o of r.data.outcomes) { palette[o.code] = o.color; labels[o.code] = o.label; }
+  }, () => { outcomesLoaded = null; });
+  return outcomesLoaded;
+}
 const extra = ['#bf3989', '#1b7c83', '#953800', '#4c2889', '#116329', '#a40e26'];
 function color(k, i) { return palette[k] || extra[i % extra.length]; }
 
@@ -86,7 +95,7 @@ function color(k, i) { return palette[k] || extra[i % extra.length]; }
 function hbars(id, m, empty = 'none yet') {
   const entries = Object.entries(m || {}).sort((a, b) => b[1] - a[1]);
   const top = Math.max(1, ...entries.map(e => e[1]));
-  const rows = entries.map(([k, v], i) => `<tr data-key="${esc(k)}"><td>${esc(k)}</td><td class="num">${v}</td>
+  const rows = entries.map(([k, v], i) => `<tr data-key="${esc(k)}"><td title="${esc(labels[k] || '')}">${esc(k)}</td><td class="num">${v}</td>
     <td class="barcell"><svg viewBox="0 0 100 8" preserveAspectRatio="none" class="bar"><rect width="${(100 * v / top).toFixed(1)}" height="8" rx="2" fill="${color(k, i)}"/></svg></td></tr>`).join('');
   return `<table id="${id}" class="counts">${rows || `<tr><td class="muted">${esc(empty)}</td></tr>`}</table>`;
 }

@@ -195,7 +195,7 @@ mix:
 				switch a.Outcome {
 				case "answered":
 					run.Answered++
-				case campaign.OutcomeAbandoned:
+				case string(campaign.OutcomeAbandoned):
 					run.Answered++
 					run.Abandoned++
 					abandoned[a.CallID] = 0

@@ -106,6 +106,14 @@ try {
   await until(mia, 'an attempt', () => +document.querySelector('#kpi-attempts').textContent >= 1);
   await mia.waitForSelector('#events:has-text("attempt_started")');
   await until(mia, 'an answered call', () => /answered/.test(document.querySelector('#outcomes').textContent), null, 40000);
+  // Outcome colours come from the outcome table the API serves, not from a copy in app.js.
+  const colour = await mia.evaluate(async () => {
+    const d = await (await fetch('/api/meta/outcomes', {credentials: 'same-origin'})).json();
+    const want = d.outcomes.find(o => o.code === 'answered').color;
+    const got = document.querySelector('#outcomes tr[data-key="answered"] rect').getAttribute('fill');
+    return got === want ? '' : `answered bar is ${got}, the API says ${want}`;
+  });
+  if (colour) fail(colour);
   await until(mia, '3 final contacts', () => +document.querySelector('#kpi-final').textContent >= 3, null, 40000);
   await mia.waitForSelector('#live-chart rect');
   if (!/\d+%/.test(await mia.textContent('#kpi-answer'))) fail('answer rate: ' + (await mia.textContent('#kpi-answer')));
