@@ -71,7 +71,7 @@ func TestReportKeys(t *testing.T) {
 			"cache_static_prompts cache_warm_s cache_bytes cache_disk_bytes cache_hit_first_frame_ms cache_disk_hit_first_frame_ms", false},
 		{"tts engine", TTSEngine{}, "real_time_factor streams_per_core first_audio_latency_ms audio_s", true},
 		{"bot", &BotReport{FirstError: "x"}, "calls calls_completed failed concurrency cps_limit peak_concurrent_conversations " +
-			"dispositions dispositions_expected dispositions_wrong end_of_turn_ms turns turn_latency_ms turn_overhead_ms " +
+			"dispositions dispositions_expected dispositions_wrong dtx barge_in_calls barge_in_expected end_of_turn_ms turns turn_latency_ms turn_overhead_ms " +
 			"answer_to_first_audio_ms recognition_ms bot_reply_ms amd recognizer_warmup_s clock_lateness_ms first_error", false},
 		{"pacing", &PacingReport{UtilisationRatio: new(float64)}, "answer_rate_configured bots run_s talk_s seeded_live_answers runs utilisation_ratio", false},
 		{"pacing run", PacingRun{}, "mode calls answered abandoned abandon_rate bot_utilisation legs_per_bot peak_legs dial_ratio answer_rate abandon_msg_ms", true},
