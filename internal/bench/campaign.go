@@ -242,6 +242,11 @@ func Campaign(ctx context.Context, o CampaignOptions, progress io.Writer) (*Camp
 		wait(o.Duration)
 		rep.Common = m.common()
 		stmts := tr.stopStatements()
+		if cur, err := db.CampaignGet(ctx, &store.CampaignGetParams{ID: c.ID}); err == nil && cur.State == store.CampaignCompleted {
+			stop()
+			<-done
+			return usage("bench campaign: the campaign ran out of contacts before the end of the run: raise --contacts")
+		}
 		rep.Attempts, rep.NotPlaced = attempts.Load()-a0, notPlaced.Load()-np0
 		rep.Answered, rep.Failed = answered.Load()-an0, failed.Load()-f0
 		q, tx := tr.queries.Load()-q0, tr.begins.Load()-tx0
