@@ -62,6 +62,8 @@ type CampaignReport struct {
 	GateDecisionsPerSecond float64 `json:"gate_decisions_per_second"`
 	AuditRecordsPerSecond  float64 `json:"audit_records_per_second"`
 	AuditTransactions      int64   `json:"audit_transactions"`
+	// How long a gate decision took, its audit record's group commit included (ms).
+	GateDecisionMS Percentiles `json:"gate_decision_ms"`
 	// PostgreSQL only (nil on SQLite, which has no round trips): statements sent
 	// (BEGIN and COMMIT included) and transactions begun, per finished attempt, over
 	// every part of the node; and the statements that sent the most.
@@ -147,6 +149,7 @@ func Campaign(ctx context.Context, o CampaignOptions, progress io.Writer) (*Camp
 	}
 	now := callingHourClock(time.Now)
 	tr := &countingTracer{}
+	gateTimes := &timings{}
 	var (
 		c                    *store.Campaign
 		attempts, answered   atomic.Int64
@@ -193,7 +196,7 @@ func Campaign(ctx context.Context, o CampaignOptions, progress io.Writer) (*Camp
 			if cg, ok := ro.Gate.(*campaign.ComplianceGate); ok {
 				batcher, _ = cg.Audit.(*compliance.AuditBatcher)
 			}
-			ro.Gate = countingGate{ro.Gate, &decisions}
+			ro.Gate = countingGate{ro.Gate, &decisions, gateTimes}
 			prev := ro.OnAttempt
 			ro.OnAttempt = func(r campaign.AttemptReport) {
 				if prev != nil {
@@ -238,10 +241,12 @@ func Campaign(ctx context.Context, o CampaignOptions, progress io.Writer) (*Camp
 		a0, np0, an0, f0, d0, q0, tx0 := attempts.Load(), notPlaced.Load(), answered.Load(), failed.Load(), decisions.Load(), tr.queries.Load(), tr.begins.Load()
 		b0, r0 := batcher.Stats()
 		tr.startStatements()
+		gateTimes.on.Store(true)
 		m := startMeter()
 		wait(o.Duration)
 		rep.Common = m.common()
 		stmts := tr.stopStatements()
+		rep.GateDecisionMS = percentilesMS(gateTimes.stop(), 50, 95, 99)
 		if cur, err := db.CampaignGet(ctx, &store.CampaignGetParams{ID: c.ID}); err == nil && cur.State == store.CampaignCompleted {
 			stop()
 			<-done
@@ -358,15 +363,42 @@ func scratchDatabase(ctx context.Context, raw, dir string) (dbURL string, drop f
 	return u.String(), drop, nil
 }
 
-// countingGate counts the gate's decisions.
+// countingGate counts the gate's decisions and, while on, times them.
 type countingGate struct {
 	campaign.Gate
-	n *atomic.Int64
+	n     *atomic.Int64
+	times *timings
 }
 
 func (g countingGate) Check(ctx context.Context, req campaign.GateRequest) (campaign.GateVerdict, error) {
 	g.n.Add(1)
-	return g.Gate.Check(ctx, req)
+	start := time.Now()
+	v, err := g.Gate.Check(ctx, req)
+	g.times.add(time.Since(start))
+	return v, err
+}
+
+// timings collects durations while on.
+type timings struct {
+	on atomic.Bool
+	mu sync.Mutex
+	ds []time.Duration
+}
+
+func (t *timings) add(d time.Duration) {
+	if !t.on.Load() {
+		return
+	}
+	t.mu.Lock()
+	t.ds = append(t.ds, d)
+	t.mu.Unlock()
+}
+
+func (t *timings) stop() []time.Duration {
+	t.on.Store(false)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.ds
 }
 
 // countingTracer counts the statements the store sends to PostgreSQL (each a round

@@ -77,7 +77,7 @@ func TestReportKeys(t *testing.T) {
 		{"pacing run", PacingRun{}, "mode calls answered abandoned abandon_rate bot_utilisation legs_per_bot peak_legs dial_ratio answer_rate abandon_msg_ms", true},
 		{"campaign", &CampaignReport{RoundTripsPerAttempt: new(float64), TransactionsPerAttempt: new(float64), Statements: []StatementCount{{}}},
 			"backend contacts max_calls warmup_s talk_s attempts answered failed not_placed attempts_per_second cpu_ms_per_attempt " +
-				"gate_decisions_per_second audit_records_per_second audit_transactions round_trips_per_attempt transactions_per_attempt " +
+				"gate_decisions_per_second audit_records_per_second audit_transactions gate_decision_ms round_trips_per_attempt transactions_per_attempt " +
 				"statements audit_records_verified", false},
 		{"campaign statement", StatementCount{}, "sql per_attempt", true},
 	} {
