@@ -14,7 +14,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Whole-system benchmarks (one JSON object per run)",
 	}
-	cmd.AddCommand(newBenchCallsCmd(), newBenchGateCmd(), newBenchImportCmd(), newBenchMediaCmd(), newBenchASRCmd(), newBenchTTSCmd(), newBenchBotCmd(), newBenchPacingCmd())
+	cmd.AddCommand(newBenchCallsCmd(), newBenchGateCmd(), newBenchImportCmd(), newBenchMediaCmd(), newBenchASRCmd(), newBenchTTSCmd(), newBenchBotCmd(), newBenchPacingCmd(), newBenchCampaignCmd())
 	return cmd
 }
 

@@ -50,6 +50,9 @@ type Options struct {
 	// compliance gate loads it and the runner is built (the demo: its sample
 	// campaign, contacts, compliance records and dashboard login).
 	Prepare func(ctx context.Context, db *store.DB) error
+	// Store adjusts the store's options before it opens (`voxdial bench campaign`:
+	// a tracer counting round trips).
+	Store func(*store.Options)
 }
 
 // Node is one voxdial process's parts, built once from a Config: the store
@@ -141,7 +144,11 @@ func (n *Node) build(ctx context.Context) error {
 // dashboard, compliance and the webhook dispatcher.
 func (n *Node) buildStore(ctx context.Context, hostOpts live.Options) error {
 	cfg := n.cfg
-	db, err := store.Open(ctx, cfg.Store.URL, store.Options{Migrate: cfg.Store.Migrate})
+	so := store.Options{Migrate: cfg.Store.Migrate}
+	if n.opts.Store != nil {
+		n.opts.Store(&so)
+	}
+	db, err := store.Open(ctx, cfg.Store.URL, so)
 	if err != nil {
 		if errors.Is(err, store.ErrUnsupportedURL) {
 			return &ConfigError{Err: fmt.Errorf("store.url: %w", err)}

@@ -1,5 +1,6 @@
 // Package bench runs the whole-system benchmarks behind `voxdial bench`: calls, media,
-// gate (in memory and store-backed), import, asr, tts, bot and pacing. Each bench is a
+// gate (in memory and store-backed), import, asr, tts, bot, pacing and campaign (the whole
+// node built by internal/app). Each bench is a
 // function that takes an Options struct, writes progress and warnings to an io.Writer
 // and returns a typed report whose JSON keys are the ones `voxdial bench <x> --json`
 // prints (BENCHMARKS.md and scripts read them: renaming a key breaks them). Every report

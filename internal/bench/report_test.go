@@ -75,6 +75,11 @@ func TestReportKeys(t *testing.T) {
 			"answer_to_first_audio_ms recognition_ms bot_reply_ms amd recognizer_warmup_s clock_lateness_ms first_error", false},
 		{"pacing", &PacingReport{UtilisationRatio: new(float64)}, "answer_rate_configured bots run_s talk_s seeded_live_answers runs utilisation_ratio", false},
 		{"pacing run", PacingRun{}, "mode calls answered abandoned abandon_rate bot_utilisation legs_per_bot peak_legs dial_ratio answer_rate abandon_msg_ms", true},
+		{"campaign", &CampaignReport{RoundTripsPerAttempt: new(float64), TransactionsPerAttempt: new(float64), Statements: []StatementCount{{}}},
+			"backend contacts max_calls warmup_s talk_s attempts answered failed not_placed attempts_per_second cpu_ms_per_attempt " +
+				"gate_decisions_per_second audit_records_per_second audit_transactions gate_decision_ms round_trips_per_attempt transactions_per_attempt " +
+				"statements audit_records_verified", false},
+		{"campaign statement", StatementCount{}, "sql per_attempt", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := strings.Fields(tc.keys)
@@ -99,6 +104,7 @@ func TestReportOptionalKeysOmitted(t *testing.T) {
 		{"calls", &CallsReport{}, "cps_achieved first_error"},
 		{"bot", &BotReport{}, "first_error"},
 		{"pacing", &PacingReport{}, "utilisation_ratio"},
+		{"campaign", &CampaignReport{}, "round_trips_per_attempt transactions_per_attempt statements"},
 		{"gate-store phase", &GateStorePhase{}, "audit_transactions audit_records"},
 		{"import", &ImportReport{}, "stage_s merge_s db_backend_cpu_s rows_per_db_cpu_second"},
 		{"media", &MediaReport{}, "opus_rate opus_complexity"},
