@@ -40,6 +40,11 @@ func newTestUA(t *testing.T, opts dialer.Options) *dialer.UA {
 // first: cleanups run last-in first-out, so it runs after every other one.
 func checkLeaks(t *testing.T) {
 	t.Helper()
-	opt := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	opts := []goleak.Option{goleak.IgnoreCurrent(),
+		// sipgo (v1.7.2) may open a UDP reply connection while a user agent closes (a
+		// response or BYE read during Close); its reader is not closed with the transport.
+		// Seen rarely under load in TestOutcomesAgainstSimulator; one idle socket per closed
+		// user agent, not per call, so it is tolerated here rather than worked around.
+		goleak.IgnoreAnyFunction("github.com/emiago/sipgo/sip.(*TransportUDP).readUDPConnection")}
+	t.Cleanup(func() { goleak.VerifyNone(t, opts...) })
 }
