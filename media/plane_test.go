@@ -418,7 +418,7 @@ func FuzzPlaneDemux(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		defer s.Close()
+		defer s.Close()                                              //nolint:revive // every leg stays open for the whole fuzz run
 		s.SetRemote(netip.AddrPortFrom(loopback, uint16(40000+i%2))) // two legs per address
 		if i%2 == 0 {
 			s.SetRemoteSSRC(uint32(42 + i))
