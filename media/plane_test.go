@@ -119,8 +119,9 @@ func crossTalk(t *testing.T, a, b *Plane, legs int, announceSSRC bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for i := range legs {
-		go sa[i].Play(ctx, signature{uint16(2 * i)})
-		go sb[i].Play(ctx, signature{uint16(2*i + 1)})
+		// Play ends with ctx's error when the test cancels it.
+		go func() { _ = sa[i].Play(ctx, signature{uint16(2 * i)}) }()
+		go func() { _ = sb[i].Play(ctx, signature{uint16(2*i + 1)}) }()
 	}
 	waitFor(t, "every leg to hear 10 frames of its peer", func() bool {
 		for i := range legs {
@@ -476,7 +477,7 @@ func TestPlaneEchoFromSharedAddress(t *testing.T) {
 		s := newPlaneSession(t, a, checks[i].onAudio)
 		s.SetRemote(echo.LocalAddr().(*net.UDPAddr).AddrPort())
 		s.Start()
-		go s.Play(ctx, signature{uint16(100 + i)})
+		go func() { _ = s.Play(ctx, signature{uint16(100 + i)}) }() // ends with ctx's error
 	}
 	waitFor(t, "every leg to hear its echo", func() bool {
 		for _, c := range checks {
