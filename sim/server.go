@@ -196,7 +196,7 @@ func New(opts Options) (*Server, error) {
 	s.plane, err = media.NewPlane(media.PlaneOptions{IP: s.addr.Addr(), Ports: opts.RTP, Mode: opts.RTPMode, Logger: s.log.Named("media")})
 	if err != nil {
 		ua.Close()
-		s.closeSockets()
+		_ = s.closeSockets() // best effort: the setup error is the one to report
 		return nil, fmt.Errorf("sim media plane: %w", err)
 	}
 	return s, nil
