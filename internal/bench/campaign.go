@@ -249,7 +249,7 @@ func Campaign(ctx context.Context, o CampaignOptions, progress io.Writer) (*Camp
 		rep.GateDecisionMS = percentilesMS(gateTimes.stop(), 50, 95, 99)
 		if cur, err := db.CampaignGet(ctx, &store.CampaignGetParams{ID: c.ID}); err == nil && cur.State == store.CampaignCompleted {
 			stop()
-			_ = <-done // Run ends with the stop's error; running out of contacts is the one to report
+			<-done //nolint:errcheck // Run ends with the stop's error; running out of contacts is the one to report
 			return usage("bench campaign: the campaign ran out of contacts before the end of the run: raise --contacts")
 		}
 		rep.Attempts, rep.NotPlaced = attempts.Load()-a0, notPlaced.Load()-np0
