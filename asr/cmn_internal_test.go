@@ -55,9 +55,15 @@ func TestMeasureCMN(t *testing.T) {
 		if err := d.useGrammar(c.search, c.source); err != nil {
 			t.Fatal(err)
 		}
-		d.startUtt()
-		d.process(up.process(pcm))
-		d.endUtt()
+		if err := d.startUtt(); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.process(up.process(pcm)); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.endUtt(); err != nil {
+			t.Fatal(err)
+		}
 		up.close()
 		t.Logf("after %q: -cmninit %s", text, d.cmn())
 	}

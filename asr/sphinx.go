@@ -965,7 +965,7 @@ func (w *sphinxWorker) phoneLoopScore() (float64, error) {
 		return 0, err
 	}
 	if err := w.dec.process(w.utt[lo*320 : (hi+1)*320]); err != nil {
-		w.dec.endUtt()
+		_ = w.dec.endUtt() // best effort: the process error is the one to report
 		return 0, err
 	}
 	if err := w.dec.endUtt(); err != nil {

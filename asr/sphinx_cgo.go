@@ -246,13 +246,13 @@ func (d *decoder) useLM(name, path string) error {
 
 // lmUnigrams reads up to max unigrams of a language model with their log10
 // probabilities.
-func lmUnigrams(path string, max int) ([]unigram, error) {
+func lmUnigrams(path string, limit int) ([]unigram, error) {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
-	words := make([]*C.char, max)
-	logp := make([]C.double, max)
+	words := make([]*C.char, limit)
+	logp := make([]C.double, limit)
 	sphinxSetup.mu.Lock()
-	n := int(C.vx_lm_unigrams(cpath, &words[0], &logp[0], C.int(max)))
+	n := int(C.vx_lm_unigrams(cpath, &words[0], &logp[0], C.int(limit)))
 	sphinxSetup.mu.Unlock()
 	if n < 0 {
 		return nil, fmt.Errorf("read language model %s: %w", path, ErrEngine)

@@ -209,7 +209,9 @@ func TestImportErrorCap(t *testing.T) {
 func TestImportLarge(t *testing.T) {
 	n := 1_000_000
 	if v := os.Getenv("VOXDIAL_TEST_IMPORT_ROWS"); v != "" {
-		fmt.Sscan(v, &n)
+		if _, err := fmt.Sscan(v, &n); err != nil {
+			t.Fatalf("VOXDIAL_TEST_IMPORT_ROWS=%q: %v", v, err)
+		}
 	}
 	db := storetest.OpenPostgres(t)
 	c := mkCampaign(t, db, "large", "first_name", "amount")

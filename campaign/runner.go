@@ -305,7 +305,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		leased := 0
 		if !r.leasingPaused(ctx, now) {
-			leased = r.lease(ctx, now, &wg, callCtx)
+			leased = r.lease(ctx, callCtx, now, &wg)
 		}
 		next := r.opts.Poll
 		if leased > 0 {
@@ -320,7 +320,7 @@ func (r *Runner) Run(ctx context.Context) error {
 
 // lease takes due contacts of every running campaign, within this node's
 // free capacity and each campaign's concurrency, and starts a worker per contact.
-func (r *Runner) lease(ctx context.Context, now time.Time, wg *sync.WaitGroup, callCtx context.Context) int {
+func (r *Runner) lease(ctx, callCtx context.Context, now time.Time, wg *sync.WaitGroup) int {
 	cs, err := r.opts.Store.CampaignList(ctx, &store.CampaignListParams{States: []string{store.CampaignRunning}})
 	if err != nil {
 		if ctx.Err() == nil {

@@ -42,8 +42,13 @@ func TestSpoolTakeOverReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The process dies in the middle of appending a fourth (the lock goes with it).
-	f, _ := os.OpenFile(old.path, os.O_WRONLY|os.O_APPEND, 0)
-	f.WriteString(`{"event":{"CampaignID":`)
+	f, err := os.OpenFile(old.path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(`{"event":{"CampaignID":`); err != nil {
+		t.Fatal(err)
+	}
 	f.Close()
 	old.lock.Close()
 	old.f.Close()

@@ -48,14 +48,14 @@ func (b *AuditBatcher) Append(ctx context.Context, a *Attempt, d *Decision) erro
 		}
 	}
 	b.flushing = true
-	max := b.MaxBatch
-	if max <= 0 {
-		max = 512
+	limit := b.MaxBatch
+	if limit <= 0 {
+		limit = 512
 	}
 	// The writer: one caller's context must not fail the others' records.
 	wctx := context.WithoutCancel(ctx)
 	for len(b.queue) > 0 {
-		n := min(len(b.queue), max)
+		n := min(len(b.queue), limit)
 		batch := make([]*auditReq, n)
 		copy(batch, b.queue)
 		b.queue = append(b.queue[:0], b.queue[n:]...)

@@ -30,13 +30,3 @@ func FormatNumber(n uint64) string {
 	b[i] = '+'
 	return string(b[i:])
 }
-
-// numberDigits returns the number of decimal digits of n.
-func numberDigits(n uint64) int {
-	d := 1
-	for n >= 10 {
-		n /= 10
-		d++
-	}
-	return d
-}

@@ -12,10 +12,10 @@ type Week [7][]Window
 func hm(h, m int) int { return h*3600 + m*60 }
 
 // everyDay returns a week with the same window every day.
-func everyDay(open, close int) Week {
+func everyDay(from, to int) Week {
 	var w Week
 	for d := range w {
-		w[d] = []Window{{open, close}}
+		w[d] = []Window{{from, to}}
 	}
 	return w
 }

@@ -216,7 +216,7 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		secret, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || !strings.HasPrefix(secret, tokenPrefix) {
-			return nil, errors.New("Authorization: want Bearer vxd_…")
+			return nil, errors.New("authorization: want Bearer vxd_…")
 		}
 		t, err := s.db.TokenGet(r.Context(), &store.TokenGetParams{TokenHash: hashSecret(secret), Now: now})
 		if err != nil {

@@ -165,7 +165,7 @@ func TestBrowser(t *testing.T) {
 	runCtx, stopRunner := context.WithCancel(ctx)
 	runDone := make(chan error, 1)
 	go func() { runDone <- runner.Run(runCtx) }()
-	defer func() { stopRunner(); <-runDone }()
+	defer func() { stopRunner(); <-runDone }() //nolint:errcheck // Run ends with the cancel's error
 	var hookMu sync.Mutex
 	var hooks []webhook.Payload
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

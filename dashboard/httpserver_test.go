@@ -80,7 +80,7 @@ func TestHTTPServerTimeouts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go hs.Serve(ln)
+	go func() { _ = hs.Serve(ln) }() // returns http.ErrServerClosed at the cleanup's Close
 	t.Cleanup(func() { hs.Close() })
 	base := "http://" + ln.Addr().String()
 

@@ -59,7 +59,7 @@ func (t *Trunk) Validate() error {
 		return fmt.Errorf("trunk %q: uri is empty", t.Name)
 	}
 	if !strings.HasPrefix(raw, "sip:") && !strings.HasPrefix(raw, "sips:") {
-		return fmt.Errorf("trunk %q: uri %q must start with sip: or sips:", t.Name, raw)
+		return fmt.Errorf("trunk %q: uri %q must start with sip: or sips:", t.Name, raw) //nolint:revive,staticcheck // ends with the scheme it names ("sips:"), not punctuation
 	}
 	var u sip.Uri
 	if err := sip.ParseUri(raw, &u); err != nil {

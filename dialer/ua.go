@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"strconv"
 	"sync"
 	"time"
 
@@ -332,11 +331,4 @@ func headerTag(p sip.HeaderParams) string {
 	}
 	v, _ := p.Get("tag")
 	return v
-}
-
-func hostPortString(host string, port int) string {
-	if port == 0 {
-		return host
-	}
-	return net.JoinHostPort(host, strconv.Itoa(port))
 }

@@ -113,8 +113,6 @@ type AMD struct {
 	o     AMDOptions
 	vad   *VAD
 	tones *toneBank
-	frame [FrameSamples]int16
-	n     int
 	at0   time.Duration // media time of the first audio
 	begun bool
 	now   time.Duration // media time of the current frame's end, since at0

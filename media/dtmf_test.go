@@ -113,7 +113,9 @@ func TestReceiveDTMFMissingMarkerRedundantEnds(t *testing.T) {
 	seq := uint16(100)
 	send := func(ts uint32, ev DTMFEvent, marker bool) {
 		b := make([]byte, 4)
-		ev.MarshalTo(b)
+		if _, err := ev.MarshalTo(b); err != nil {
+			t.Fatal(err)
+		}
 		pkt := rtpPacket(t, testDTMFPT, seq, ts, 77, b)
 		if marker {
 			pkt[1] |= 0x80

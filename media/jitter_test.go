@@ -153,27 +153,6 @@ func TestMediaTimeTimestampWrap(t *testing.T) {
 	}
 }
 
-func containsInOrder(s, want string) bool {
-	i := 0
-	for j := 0; j < len(s) && i < len(want); j++ {
-		if s[j] == want[i] {
-			i++
-		}
-	}
-	return i == len(want)
-}
-
-func containsAny(s, chars string) bool {
-	for i := range len(s) {
-		for j := range len(chars) {
-			if s[i] == chars[j] {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // Whatever order, loss, duplication or SSRC changes the network produces, releases of
 // one stream go strictly forward, each pushed packet comes out at most once, and the
 // buffer never holds more than its ring.

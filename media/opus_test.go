@@ -122,7 +122,9 @@ func TestOpusRoundTrip(t *testing.T) {
 				}
 				if a := testing.AllocsPerRun(50, func() {
 					n, _ := enc.encode(pkt, src[:FrameSamples])
-					dec.decode(pcm, pkt[:n])
+					if _, err := dec.decode(pcm, pkt[:n]); err != nil {
+						t.Error(err)
+					}
 				}); a != 0 {
 					t.Errorf("encode+decode: %v allocs per frame", a)
 				}
@@ -182,7 +184,9 @@ func BenchmarkOpusFrame(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					n, _ := enc.encode(pkt, src)
-					dec.decode(pcm, pkt[:n])
+					if _, err := dec.decode(pcm, pkt[:n]); err != nil {
+						b.Fatal(err)
+					}
 				}
 			})
 		}

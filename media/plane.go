@@ -143,7 +143,7 @@ func NewPlane(opts PlaneOptions) (*Plane, error) {
 		case opts.Mode == SharedPorts && opts.PollReceive && polledAvailable:
 			ps, err := p.ports.listenPolled(opts.SocketBuffer)
 			if err != nil {
-				p.closeSockets()
+				_ = p.closeSockets() // best effort: the setup error is the one to report
 				return nil, fmt.Errorf("new plane: %w", err)
 			}
 			g.bc, g.local, g.polled = newPolledBatchConn(ps.fd, ps.v6), ps.local, true
@@ -151,14 +151,14 @@ func NewPlane(opts PlaneOptions) (*Plane, error) {
 		case opts.Mode == SharedPorts:
 			conn, err := p.ports.ListenRTP()
 			if err != nil {
-				p.closeSockets()
+				_ = p.closeSockets() // best effort: the setup error is the one to report
 				return nil, fmt.Errorf("new plane: %w", err)
 			}
 			setSocketBuffers(conn, opts.SocketBuffer)
 			g.conn = conn
 			g.local = conn.LocalAddr().(*net.UDPAddr).AddrPort()
 			if g.bc, err = newBatchConn(conn); err != nil {
-				p.closeSockets()
+				_ = p.closeSockets() // best effort: the setup error is the one to report
 				return nil, fmt.Errorf("new plane: %w", err)
 			}
 		}

@@ -119,8 +119,9 @@ func crossTalk(t *testing.T, a, b *Plane, legs int, announceSSRC bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for i := range legs {
-		go sa[i].Play(ctx, signature{uint16(2 * i)})
-		go sb[i].Play(ctx, signature{uint16(2*i + 1)})
+		// Play ends with ctx's error when the test cancels it.
+		go func() { _ = sa[i].Play(ctx, signature{uint16(2 * i)}) }()
+		go func() { _ = sb[i].Play(ctx, signature{uint16(2*i + 1)}) }()
 	}
 	waitFor(t, "every leg to hear 10 frames of its peer", func() bool {
 		for i := range legs {
@@ -418,7 +419,7 @@ func FuzzPlaneDemux(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		defer s.Close()
+		defer s.Close()                                              //nolint:revive // every leg stays open for the whole fuzz run
 		s.SetRemote(netip.AddrPortFrom(loopback, uint16(40000+i%2))) // two legs per address
 		if i%2 == 0 {
 			s.SetRemoteSSRC(uint32(42 + i))
@@ -476,7 +477,7 @@ func TestPlaneEchoFromSharedAddress(t *testing.T) {
 		s := newPlaneSession(t, a, checks[i].onAudio)
 		s.SetRemote(echo.LocalAddr().(*net.UDPAddr).AddrPort())
 		s.Start()
-		go s.Play(ctx, signature{uint16(100 + i)})
+		go func() { _ = s.Play(ctx, signature{uint16(100 + i)}) }() // ends with ctx's error
 	}
 	waitFor(t, "every leg to hear its echo", func() bool {
 		for _, c := range checks {

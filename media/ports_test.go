@@ -77,7 +77,7 @@ func TestPortAllocatorEphemeralEven(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
+		defer c.Close() //nolint:revive // the ports stay bound until the test ends, on purpose
 		if port := c.LocalAddr().(*net.UDPAddr).Port; port%2 != 0 {
 			t.Logf("odd port %d (allowed after %d tries)", port, ephemeralTries)
 		}
@@ -94,7 +94,7 @@ func TestPortAllocatorRotates(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ListenRTP: %v", err)
 		}
-		defer c.Close()
+		defer c.Close() //nolint:revive // the ports stay bound until the test ends, on purpose
 		port := c.LocalAddr().(*net.UDPAddr).Port
 		if port%2 != 0 || port < p || port > p+5 || seen[port] {
 			t.Errorf("port %d", port)

@@ -66,9 +66,6 @@ func newResampler(inRate, outRate int) *resampler {
 // maxResampleIn bounds one call's input: 120 ms at 48 kHz, Opus's longest frame.
 const maxResampleIn = 5760
 
-// outLen is how many samples process writes for n input samples.
-func (r *resampler) outLen(n int) int { return n * r.up / r.down }
-
 // process converts src into dst and returns the samples written (len(src)·up/down;
 // dst must hold that many, src at most maxResampleIn).
 func (r *resampler) process(dst, src []int16) int {

@@ -256,7 +256,9 @@ func TestSessionDTMFWire(t *testing.T) {
 	var events []DTMFEvent
 	var hdrs []rtp.Header
 	buf := make([]byte, 1500)
-	sink.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if err := sink.SetReadDeadline(time.Now().Add(3 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	for len(events) < 5 {
 		n, err := sink.Read(buf)
 		if err != nil {
@@ -268,7 +270,9 @@ func TestSessionDTMFWire(t *testing.T) {
 			continue
 		}
 		var ev DTMFEvent
-		ev.Unmarshal(buf[hn:n])
+		if err := ev.Unmarshal(buf[hn:n]); err != nil {
+			t.Fatalf("event %d: %v", len(events), err)
+		}
 		events = append(events, ev)
 		hdrs = append(hdrs, h)
 	}
@@ -450,7 +454,7 @@ func TestSessionCloseNoLeaks(t *testing.T) {
 		s.SetRemote(sessions[(i+1)%len(sessions)].LocalAddr())
 		s.Start()
 	}
-	go sessions[0].Play(context.Background(), Tone(440, time.Minute, 1000).Source())
+	go func() { _ = sessions[0].Play(context.Background(), Tone(440, time.Minute, 1000).Source()) }() // ends when the session closes
 	time.Sleep(100 * time.Millisecond)
 	for _, s := range sessions {
 		if err := s.Close(); err != nil {

@@ -77,7 +77,7 @@ func TestSessionSRTPOnTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	tone := Tone(1000, time.Second, 12000)
-	go s.Play(context.Background(), tone.Source())
+	go func() { _ = s.Play(context.Background(), tone.Source()) }() // ends when the session closes
 	s.Start()
 	dec, err := srtp.CreateContext(ka[:16], ka[16:], srtp.ProtectionProfileAes128CmHmacSha1_80)
 	if err != nil {

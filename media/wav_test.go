@@ -29,7 +29,7 @@ func wavBytes(format uint16, channels, rate, bits int, data []byte, extra ...[]b
 	}
 	chunk := func(id string, p []byte) {
 		b.WriteString(id)
-		binary.Write(&b, binary.LittleEndian, uint32(len(p)))
+		_ = binary.Write(&b, binary.LittleEndian, uint32(len(p))) // a bytes.Buffer never fails
 		b.Write(p)
 		if len(p)%2 == 1 {
 			b.WriteByte(0)
@@ -161,8 +161,13 @@ func TestReadWAVNamesFile(t *testing.T) {
 		t.Errorf("missing: %v", err)
 	}
 	good := filepath.Join(dir, "good.wav")
-	f, _ := os.Create(good)
-	WriteWAV(f, 8000, 1, Tone(1000, time.Second, 8000).Samples)
+	f, err := os.Create(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteWAV(f, 8000, 1, Tone(1000, time.Second, 8000).Samples); err != nil {
+		t.Fatal(err)
+	}
 	f.Close()
 	p, err := ReadWAV(good)
 	if err != nil || len(p.Samples) != 8000 || p.Duration() != time.Second {
@@ -249,10 +254,14 @@ func TestCorrelation(t *testing.T) {
 
 func FuzzDecodeWAV(f *testing.F) {
 	var b bytes.Buffer
-	WriteWAV(&b, 8000, 1, Tone(440, 10*time.Millisecond, 5000).Samples)
+	if err := WriteWAV(&b, 8000, 1, Tone(440, 10*time.Millisecond, 5000).Samples); err != nil {
+		f.Fatal(err)
+	}
 	f.Add(b.Bytes())
 	b.Reset()
-	WriteWAV(&b, 44100, 2, make([]int16, 64))
+	if err := WriteWAV(&b, 44100, 2, make([]int16, 64)); err != nil {
+		f.Fatal(err)
+	}
 	f.Add(b.Bytes())
 	f.Add(wavBytes(7, 1, 8000, 8, []byte{1, 2, 3}))
 	f.Add(wavBytes(3, 1, 8000, 32, []byte{0, 0, 0x80, 0x7f, 0, 0, 0xc0, 0x7f}))

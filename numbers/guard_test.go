@@ -308,7 +308,10 @@ func testRace(t *testing.T, node nodeFunc) {
 					return
 				}
 				n := holders.Add(1)
-				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				for p := peak.Load(); n > p; p = peak.Load() {
+					if peak.CompareAndSwap(p, n) {
+						break
+					}
 				}
 				wins.Add(1)
 				time.Sleep(time.Millisecond)

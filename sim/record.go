@@ -79,12 +79,12 @@ type callTable struct {
 	waiters  map[string][]chan struct{} // WaitCall before the INVITE arrived
 }
 
-func newCallTable(max int) *callTable {
+func newCallTable(limit int) *callTable {
 	return &callTable{
 		byID:    map[string]*call{},
 		dialogs: map[string]*call{},
 		waiters: map[string][]chan struct{}{},
-		max:     max,
+		max:     limit,
 	}
 }
 

@@ -140,7 +140,7 @@ func New(opts Options) (*Server, error) {
 	if opts.TLS != nil {
 		ln, err := tls.Listen("tcp", netip.AddrPortFrom(ap.Addr(), 0).String(), opts.TLS)
 		if err != nil {
-			s.closeSockets()
+			_ = s.closeSockets() // best effort: the setup error is the one to report
 			return nil, fmt.Errorf("sim listen tls %s: %w", ap.Addr(), err)
 		}
 		s.tlsLn = ln
@@ -156,7 +156,7 @@ func New(opts Options) (*Server, error) {
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(slog)),
 	)
 	if err != nil {
-		s.closeSockets()
+		_ = s.closeSockets() // best effort: the setup error is the one to report
 		return nil, fmt.Errorf("sim user agent: %w", err)
 	}
 	s.ua = ua
@@ -166,7 +166,7 @@ func New(opts Options) (*Server, error) {
 	}
 	if err != nil {
 		ua.Close()
-		s.closeSockets()
+		_ = s.closeSockets() // best effort: the setup error is the one to report
 		return nil, fmt.Errorf("sim sip server: %w", err)
 	}
 	s.dua = &sipgo.DialogUA{
@@ -196,7 +196,7 @@ func New(opts Options) (*Server, error) {
 	s.plane, err = media.NewPlane(media.PlaneOptions{IP: s.addr.Addr(), Ports: opts.RTP, Mode: opts.RTPMode, Logger: s.log.Named("media")})
 	if err != nil {
 		ua.Close()
-		s.closeSockets()
+		_ = s.closeSockets() // best effort: the setup error is the one to report
 		return nil, fmt.Errorf("sim media plane: %w", err)
 	}
 	return s, nil

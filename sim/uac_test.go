@@ -307,14 +307,6 @@ func (c *uacCall) received() []int16 {
 
 func (c *uacCall) callID() string { return c.dlg.InviteRequest.CallID().Value() }
 
-func (c *uacCall) rms() float64 {
-	n := c.samples.Load()
-	if n == 0 {
-		return 0
-	}
-	return math.Sqrt(float64(c.sumSq.Load()) / float64(n))
-}
-
 // hangup sends BYE (unless the simulator already did) and closes media.
 func (c *uacCall) hangup(ctx context.Context) error {
 	defer c.sess.Close()

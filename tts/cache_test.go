@@ -202,7 +202,9 @@ func TestCachePersistence(t *testing.T) {
 	}
 	data, _ := os.ReadFile(files[0])
 	data[len(data)/2] ^= 0xFF
-	os.WriteFile(files[0], data, 0o644)
+	if err := os.WriteFile(files[0], data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	c4, _ := NewCache(CacheOptions{Synthesizer: synth, Dir: dir})
 	if _, err := c4.Get(ctx, Request{Text: "persist me"}); err != nil {
 		t.Fatal(err)
@@ -538,7 +540,9 @@ func TestCacheDiskTempFiles(t *testing.T) {
 		}
 	}
 	long := time.Now().Add(-2 * staleTemp)
-	os.Chtimes(old, long, long)
+	if err := os.Chtimes(old, long, long); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := NewCache(CacheOptions{Synthesizer: &toneSynth{}, Dir: dir}); err != nil {
 		t.Fatal(err)
 	}

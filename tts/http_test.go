@@ -58,7 +58,9 @@ func TestHTTPAgainstFliteServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	var he httpError
-	json.NewDecoder(resp.Body).Decode(&he)
+	if err := json.NewDecoder(resp.Body).Decode(&he); err != nil {
+		t.Errorf("server's error body: %v", err)
+	}
 	resp.Body.Close()
 	if resp.StatusCode != 400 || he.Error.Code != "empty_text" {
 		t.Errorf("server: %d %+v", resp.StatusCode, he)
@@ -78,11 +80,11 @@ func TestHTTPSlowAndBrokenServers(t *testing.T) {
 	}{
 		{"stalls before headers", func(w http.ResponseWriter, r *http.Request) {
 			// Reading the body to EOF lets the server notice the client leaving.
-			io.Copy(io.Discard, r.Body)
+			_, _ = io.Copy(io.Discard, r.Body) // a failed read ends the same way: the client left
 			<-r.Context().Done()
 		}, "no response within"},
 		{"stalls after headers", func(w http.ResponseWriter, r *http.Request) {
-			io.Copy(io.Discard, r.Body)
+			_, _ = io.Copy(io.Discard, r.Body) // a failed read ends the same way: the client left
 			audioHeader(w)
 			w.(http.Flusher).Flush()
 			<-r.Context().Done()

@@ -18,9 +18,6 @@ const (
 	CodecL16  = "L16"
 )
 
-// frameDuration is the RTP packet time every cached frame covers.
-const frameDuration = 20 * time.Millisecond
-
 // Key identifies one synthesised prompt. Speed 0 and 1 are the same key.
 type Key struct {
 	Engine string

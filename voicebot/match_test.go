@@ -170,7 +170,7 @@ func llmServer(t *testing.T, answer func(text string) (status int, content strin
 			return
 		}
 		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]string{"role": "assistant", "content": content}}}})
+		_ = json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]string{"role": "assistant", "content": content}}}}) // a best-effort write to the response, as with w.Write
 	}))
 	t.Cleanup(srv.Close)
 	return srv, &calls

@@ -50,9 +50,15 @@ func TestLoadScriptResolvesPromptsAndAssets(t *testing.T) {
 	if err := media.WriteWAV(&fileWriter{&buf}, 8000, 1, media.Tone(440, 100*time.Millisecond, 1000).Samples); err != nil {
 		t.Fatal(err)
 	}
-	os.MkdirAll(filepath.Join(dir, "prompts"), 0o755)
-	os.WriteFile(filepath.Join(dir, "prompts", "p.wav"), []byte(buf.String()), 0o644)
-	os.WriteFile(filepath.Join(dir, "s.yaml"), []byte("steps:\n  - play: prompts/p.wav\n  - play: asset:goodbye.wav\n"), 0o644)
+	if err := os.MkdirAll(filepath.Join(dir, "prompts"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "prompts", "p.wav"), []byte(buf.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "s.yaml"), []byte("steps:\n  - play: prompts/p.wav\n  - play: asset:goodbye.wav\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	s, err := LoadScript(filepath.Join(dir, "s.yaml"))
 	if err != nil {
 		t.Fatal(err)

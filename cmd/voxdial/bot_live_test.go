@@ -118,7 +118,7 @@ func simCall(t *testing.T, far *sim.Server, to string) sim.CallRecord {
 	for _, c := range far.Calls() {
 		if strings.HasSuffix(to, c.To) || strings.HasSuffix(c.To, strings.TrimPrefix(to, "+")) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
+			defer cancel() //nolint:revive // this iteration returns: the loop never goes on
 			rec, err := far.WaitCall(ctx, c.CallID)
 			if err != nil {
 				t.Fatal(err)

@@ -82,14 +82,16 @@ func TestCallAnsweredBySimulatorWithRecording(t *testing.T) {
 	// Long listens: the simulated person (+15550100001) answers each prompt and
 	// hangs up after the third, well before the script would.
 	script := filepath.Join(t.TempDir(), "s.yaml")
-	os.WriteFile(script, []byte(`steps:
+	if err := os.WriteFile(script, []byte(`steps:
   - play: asset:hello.wav
   - listen: 10s
   - play: asset:thanks.wav
   - listen: 10s
   - play: asset:goodbye.wav
   - listen: 15s
-`), 0o644)
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	code, out, errOut := runCLI(t, "call", "--to", "+15550100001", "--trunk", "sip:"+far.Addr().String(),
 		"--script", script, "--record-dir", dir, "--var", "first_name=Ana", "--json", "--log-level", "warn")
 	if code != 0 {
@@ -154,9 +156,13 @@ func TestCallSIPpBusyAndRingOut(t *testing.T) {
 
 func TestCallBadInput(t *testing.T) {
 	script := filepath.Join(t.TempDir(), "bad.yaml")
-	os.WriteFile(script, []byte("name: x\nsteps:\n  - play: nowhere.wav\n  - send_dtmf: \"1x\"\n"), 0o644)
+	if err := os.WriteFile(script, []byte("name: x\nsteps:\n  - play: nowhere.wav\n  - send_dtmf: \"1x\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	botScript := filepath.Join(t.TempDir(), "bot.yaml")
-	os.WriteFile(botScript, []byte("name: bot\nstart: greet\nstates:\n  greet:\n    say: hi\n"), 0o644)
+	if err := os.WriteFile(botScript, []byte("name: bot\nstart: greet\nstates:\n  greet:\n    say: hi\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		args []string

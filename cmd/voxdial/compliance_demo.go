@@ -27,16 +27,16 @@ func demoClock(base func() time.Time) func() time.Time {
 	if err != nil {
 		return base
 	}
-	real := base()
-	l := real.In(ny)
+	now := base()
+	l := now.In(ny)
 	if l.Hour() >= 11 && l.Hour() < 17 {
 		return base
 	}
 	start := time.Date(l.Year(), l.Month(), l.Day(), 14, 0, 0, 0, ny)
-	if !start.After(real) {
+	if !start.After(now) {
 		start = start.AddDate(0, 0, 1)
 	}
-	offset := start.Sub(real)
+	offset := start.Sub(now)
 	return func() time.Time { return base().Add(offset) }
 }
 

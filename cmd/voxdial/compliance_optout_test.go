@@ -89,7 +89,7 @@ func TestOptOutBlocksOtherCampaignOfSeller(t *testing.T) {
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(runCtx) }()
-	defer func() { stop(); <-done }()
+	defer func() { stop(); <-done }() //nolint:errcheck // ends with the stop's error
 	waitFinal := func(c *store.Campaign) campaign.AttemptReport {
 		t.Helper()
 		for ctx.Err() == nil {

@@ -45,7 +45,7 @@ func TestDemoDashboard(t *testing.T) {
 		runCtx, stopNode := context.WithCancel(ctx)
 		ran := make(chan error, 1)
 		go func() { ran <- n.Run(runCtx, func(ctx context.Context) error { <-ctx.Done(); return nil }) }()
-		d := struct{ stop func() }{func() { stopNode(); <-ran; cleanup(); cleanupDB() }}
+		d := struct{ stop func() }{func() { stopNode(); <-ran; cleanup(); cleanupDB() }} //nolint:errcheck // the node ends with the stop's error
 		m := regexp.MustCompile(`dashboard: (http://\S+)  \(log in as "demo", password "(\S+)"\)`).FindStringSubmatch(out.String())
 		if m == nil {
 			d.stop()

@@ -195,7 +195,7 @@ func runDemoCampaign(ctx context.Context, f demoFlags, dbURL string, timeout tim
 				break wait
 			case <-deadline:
 				stopRunner()
-				<-done
+				<-done //nolint:errcheck // Run ends with the stop's error; the timeout is the one to report
 				return failureErr(fmt.Errorf("demo: campaign not finished after %s", timeout))
 			case <-tick.C:
 				cur, err := db.CampaignGet(ctx, &store.CampaignGetParams{ID: c.ID})

@@ -59,7 +59,9 @@ func TestScriptLint(t *testing.T) {
 	src, _ := os.ReadFile(enScript)
 	broken := strings.Replace(string(src), "exhausted: unreached", "exhausted: nowhere", 1)
 	broken = strings.Replace(broken, "{{amount | currency}}", "{{amount | money}}", 1)
-	os.WriteFile(bad, []byte(broken), 0o644)
+	if err := os.WriteFile(bad, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	code, out, errOut := runScriptCLI(t, "", "script", "lint", bad)
 	if code != 2 || out != "" || !strings.Contains(errOut, "bad.yaml:40: states.greet.listen.exhausted: \"nowhere\" is not a state") ||
 		!strings.Contains(errOut, "bad.yaml:43: states.reminder.say: {{amount | money}}: unknown filter") ||
@@ -84,7 +86,9 @@ func TestScriptLint(t *testing.T) {
 func TestScriptChat(t *testing.T) {
 	t.Parallel()
 	turns := filepath.Join(t.TempDir(), "turns.txt")
-	os.WriteFile(turns, []byte("# a caller who pays\nyes\n#silence\n#dtmf 1\n"), 0o644)
+	if err := os.WriteFile(turns, []byte("# a caller who pays\nyes\n#silence\n#dtmf 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	code, out, errOut := runScriptCLI(t, "", "script", "chat", enScript, "--var", "first_name=Ana", "--var", "amount=120.50",
 		"--var", "due_date=2026-12-01", "--input", turns, "--json")
 	if code != 0 {

@@ -31,7 +31,7 @@ func runSimCLI(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err == nil {
 		return exitOK
 	}
-	io.WriteString(stderr, "voxdial: "+err.Error()+"\n")
+	_, _ = io.WriteString(stderr, "voxdial: "+err.Error()+"\n") // best effort, as fmt.Fprint to a terminal
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code

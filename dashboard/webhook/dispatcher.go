@@ -110,13 +110,13 @@ func New(opts Options) (*Dispatcher, error) {
 }
 
 // Backoff is the wait after the n-th failed try (n ≥ 1): base·2^(n-1),
-// capped at max, before jitter.
-func Backoff(base, max time.Duration, n int) time.Duration {
+// capped at limit, before jitter.
+func Backoff(base, limit time.Duration, n int) time.Duration {
 	d := base
-	for i := 1; i < n && d < max; i++ {
+	for i := 1; i < n && d < limit; i++ {
 		d *= 2
 	}
-	return min(d, max)
+	return min(d, limit)
 }
 
 // Run enqueues and sends until ctx ends.

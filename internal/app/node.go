@@ -427,7 +427,7 @@ func (n *Node) Run(ctx context.Context, work func(context.Context) error) error 
 	}
 	web := newStage(ctx, fail)
 	if n.dash != nil {
-		n.startHTTP(web, workCtx)
+		n.startHTTP(workCtx, web)
 	}
 
 	werr := work(workCtx)
@@ -444,7 +444,7 @@ func (n *Node) Run(ctx context.Context, work func(context.Context) error) error 
 // startHTTP serves the dashboard in stage web. While work drains (its context
 // ended), /healthz answers 503; requests (SSE streams above all) end when the
 // stage stops, not with the signal.
-func (n *Node) startHTTP(web *stage, workCtx context.Context) {
+func (n *Node) startHTTP(workCtx context.Context, web *stage) {
 	h := n.cfg.HTTP
 	n.hs.BaseContext = func(net.Listener) context.Context { return web.ctx }
 	web.Go("dashboard live tail", func(ctx context.Context) error { n.dash.Run(ctx); return nil })

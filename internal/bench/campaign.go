@@ -249,7 +249,7 @@ func Campaign(ctx context.Context, o CampaignOptions, progress io.Writer) (*Camp
 		rep.GateDecisionMS = percentilesMS(gateTimes.stop(), 50, 95, 99)
 		if cur, err := db.CampaignGet(ctx, &store.CampaignGetParams{ID: c.ID}); err == nil && cur.State == store.CampaignCompleted {
 			stop()
-			<-done
+			<-done //nolint:errcheck // Run ends with the stop's error; running out of contacts is the one to report
 			return usage("bench campaign: the campaign ran out of contacts before the end of the run: raise --contacts")
 		}
 		rep.Attempts, rep.NotPlaced = attempts.Load()-a0, notPlaced.Load()-np0
@@ -314,16 +314,16 @@ func callingHourClock(base func() time.Time) func() time.Time {
 	if err != nil {
 		return base
 	}
-	real := base()
-	l := real.In(ny)
+	now := base()
+	l := now.In(ny)
 	if l.Hour() >= 11 && l.Hour() < 17 {
 		return base
 	}
 	start := time.Date(l.Year(), l.Month(), l.Day(), 14, 0, 0, 0, ny)
-	if !start.After(real) {
+	if !start.After(now) {
 		start = start.AddDate(0, 0, 1)
 	}
-	offset := start.Sub(real)
+	offset := start.Sub(now)
 	return func() time.Time { return base().Add(offset) }
 }
 

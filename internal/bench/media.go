@@ -316,7 +316,7 @@ func MediaPeer(ctx context.Context, mode string, stdin io.Reader, stdout io.Writ
 		s.SetRemote(addr)
 		s.SetRemoteSSRC(l.SSRC)
 		s.Start()
-		go s.Play(playCtx, &loopSource{pcm: voice, pos: (i * 1237) % len(voice.Samples)})
+		go func() { _ = s.Play(playCtx, &loopSource{pcm: voice, pos: (i * 1237) % len(voice.Samples)}) }() // ends with playCtx
 		if err := enc.Encode(peerLeg{Addr: s.LocalAddr().String(), SSRC: s.SSRC()}); err != nil {
 			return err
 		}
@@ -366,7 +366,7 @@ func Media(ctx context.Context, o MediaOptions, progress io.Writer) (*MediaRepor
 	}
 	side, err := newMediaSide(o.Mode, o.Groups, o.Legs, true, o.PollReceive)
 	if err != nil {
-		peer.wait()
+		_ = peer.wait() // best effort: the setup error is the one to report
 		return nil, err
 	}
 	defer side.close()
@@ -415,7 +415,7 @@ func Media(ctx context.Context, o MediaOptions, progress io.Writer) (*MediaRepor
 		s.SetRemote(addr)
 		s.SetRemoteSSRC(l.SSRC)
 		s.Start()
-		go s.Play(playCtx, &loopSource{pcm: prompt, pos: (i * 811) % len(prompt.Samples)})
+		go func() { _ = s.Play(playCtx, &loopSource{pcm: prompt, pos: (i * 811) % len(prompt.Samples)}) }() // ends with playCtx
 	}
 	if err := <-errc; err != nil {
 		return nil, err

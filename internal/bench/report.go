@@ -168,6 +168,9 @@ func rssBytes() uint64 {
 
 // storeMax raises m to v if v is larger (a running peak shared by workers).
 func storeMax(m *atomic.Int64, v int64) {
-	for old := m.Load(); v > old && !m.CompareAndSwap(old, v); old = m.Load() {
+	for old := m.Load(); v > old; old = m.Load() {
+		if m.CompareAndSwap(old, v) {
+			return
+		}
 	}
 }

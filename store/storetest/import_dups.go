@@ -24,7 +24,9 @@ func testContactImportDuplicates(t *testing.T, db *store.DB) {
 				continue
 			}
 			var line int
-			fmt.Sscan(f[0], &line)
+			if _, err := fmt.Sscan(f[0], &line); err != nil {
+				t.Fatalf("row %q: line: %v", r, err)
+			}
 			row := store.ContactRow{Line: line, Phone: "+1415555" + f[1]}
 			if len(f) > 2 {
 				row.ExternalID = f[2]

@@ -158,7 +158,7 @@ func analyseEn(s string) []tok {
 			continue
 		}
 		st := stem(w)
-		c := w
+		var c string
 		if v, ok := enCanon[w]; ok {
 			c = v
 		} else if v, ok := enCanonStem[st]; ok {
