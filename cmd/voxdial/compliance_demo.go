@@ -17,29 +17,6 @@ const demoSeller = "demo-seller"
 // shows the gate refusing it (DNC_INTERNAL).
 const demoDNC = "+12125550105"
 
-// demoClock returns the demo's clock on top of base (the real clock in the binary): base
-// when it reads a plausible calling hour for the sample contacts (11:00–17:00 in New York,
-// so 08:00–14:00 in Los Angeles), otherwise base moved to its next 14:00 in New York, so that
-// the calling-hours rules (Reg F 08:00–21:00 in every zone of the callee) let the demo calls
-// through at any hour.
-func demoClock(base func() time.Time) func() time.Time {
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		return base
-	}
-	now := base()
-	l := now.In(ny)
-	if l.Hour() >= 11 && l.Hour() < 17 {
-		return base
-	}
-	start := time.Date(l.Year(), l.Month(), l.Day(), 14, 0, 0, 0, ny)
-	if !start.After(now) {
-		start = start.AddDate(0, 0, 1)
-	}
-	offset := start.Sub(now)
-	return func() time.Time { return base().Add(offset) }
-}
-
 // seedDemoCompliance registers the demo seller and its caller id, a prior express consent
 // (collections, artificial voice) for every sample contact, and one internal do-not-call
 // entry.

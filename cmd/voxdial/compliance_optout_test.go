@@ -45,7 +45,7 @@ func TestOptOutBlocksOtherCampaignOfSeller(t *testing.T) {
 	trunk, _ := dialer.ParseTrunk("sip:" + far.Addr().String())
 	trunk.Name, trunk.CallerID = "sim", "+12125550000"
 
-	now := demoClock(testclock.Now)
+	now := app.CallingHourClock(testclock.Now)
 	if err := seedDemoCompliance(ctx, db, trunk.CallerID, now(), io.Discard); err != nil {
 		t.Fatal(err)
 	}

@@ -111,7 +111,7 @@ func runDemo(ctx context.Context, f demoFlags, stdout, stderr io.Writer) error {
 		return nodeErr(err)
 	}
 	log := n.Logger()
-	far, trunk, err := startLocalSim(ctx, sim.Options{Logger: log.Named("sim")})
+	far, trunk, err := sim.StartLocal(ctx, sim.Options{Logger: log.Named("sim")})
 	if err != nil {
 		n.Close()
 		return failureErr(err)

@@ -120,14 +120,14 @@ func runDemoCampaign(ctx context.Context, f demoFlags, dbURL string, timeout tim
 	if err != nil {
 		return failureErr(err)
 	}
-	far, trunk, err := startLocalSim(ctx, sim.Options{Profile: prof, Logger: log.Named("sim")})
+	far, trunk, err := sim.StartLocal(ctx, sim.Options{Profile: prof, Logger: log.Named("sim")})
 	if err != nil {
 		return failureErr(err)
 	}
 	defer far.Close()
 
 	name := "demo-" + time.Now().UTC().Format("20060102-150405")
-	now := demoClock(time.Now)
+	now := app.CallingHourClock(time.Now)
 	var c *store.Campaign
 	prepare := func(ctx context.Context, db *store.DB) error {
 		var err error

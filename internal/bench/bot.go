@@ -176,7 +176,7 @@ func Bot(ctx context.Context, o BotOptions, progress io.Writer) (*BotReport, err
 	if err != nil {
 		return nil, err
 	}
-	far, trunk, err := startLocalSim(ctx, sim.Options{Profile: prof, MaxRecords: 1})
+	far, trunk, err := sim.StartLocal(ctx, sim.Options{Profile: prof, MaxRecords: 1})
 	if err != nil {
 		return nil, err
 	}

@@ -248,22 +248,3 @@ func startDialer(ctx context.Context, ports media.PortRange) (*media.Plane, *dia
 	}
 	return plane, ua, func() { ua.Close(); plane.Close() }, nil
 }
-
-// startLocalSim starts the callee simulator on loopback and returns it with the trunk "sim"
-// that reaches it (caller ID +12125550000); the caller closes the simulator.
-func startLocalSim(ctx context.Context, opts sim.Options) (*sim.Server, *dialer.Trunk, error) {
-	far, err := sim.New(opts)
-	if err != nil {
-		return nil, nil, fmt.Errorf("simulator: %w", err)
-	}
-	if err := far.Start(ctx); err != nil {
-		return nil, nil, fmt.Errorf("simulator: %w", err)
-	}
-	trunk, err := dialer.ParseTrunk("sip:" + far.Addr().String())
-	if err != nil {
-		far.Close()
-		return nil, nil, err
-	}
-	trunk.Name, trunk.CallerID = "sim", "+12125550000"
-	return far, trunk, nil
-}

@@ -125,7 +125,7 @@ func Campaign(ctx context.Context, o CampaignOptions, progress io.Writer) (*Camp
 	if err != nil {
 		return nil, err
 	}
-	far, trunk, err := startLocalSim(ctx, sim.Options{Profile: prof, MaxRecords: 1})
+	far, trunk, err := sim.StartLocal(ctx, sim.Options{Profile: prof, MaxRecords: 1})
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func Campaign(ctx context.Context, o CampaignOptions, progress io.Writer) (*Camp
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	now := callingHourClock(time.Now)
+	now := app.CallingHourClock(time.Now)
 	tr := &countingTracer{}
 	gateTimes := &timings{}
 	var (
@@ -304,27 +304,6 @@ func campaignContacts(n int) (string, []string) {
 		b.WriteByte('\n')
 	}
 	return b.String(), nums
-}
-
-// callingHourClock is base when it reads 11:00–17:00 in New York, otherwise base moved
-// forward to the next 14:00 there, so the calling-hours rules let the bench's calls
-// through at any hour (never backward: the contacts become due as they are imported).
-func callingHourClock(base func() time.Time) func() time.Time {
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		return base
-	}
-	now := base()
-	l := now.In(ny)
-	if l.Hour() >= 11 && l.Hour() < 17 {
-		return base
-	}
-	start := time.Date(l.Year(), l.Month(), l.Day(), 14, 0, 0, 0, ny)
-	if !start.After(now) {
-		start = start.AddDate(0, 0, 1)
-	}
-	offset := start.Sub(now)
-	return func() time.Time { return base().Add(offset) }
 }
 
 // scratchDatabase makes the bench's database: a new PostgreSQL database on raw's server

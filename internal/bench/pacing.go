@@ -84,7 +84,7 @@ mix:
 	if err != nil {
 		return nil, err
 	}
-	far, trunk, err := startLocalSim(ctx, sim.Options{Profile: prof})
+	far, trunk, err := sim.StartLocal(ctx, sim.Options{Profile: prof})
 	if err != nil {
 		return nil, err
 	}

@@ -1,17 +1,17 @@
-package main
+package sim
 
 import (
 	"context"
 	"fmt"
 
 	"github.com/voxdial/voxdial/dialer"
-	"github.com/voxdial/voxdial/sim"
 )
 
-// startLocalSim starts the callee simulator on loopback and returns it with the trunk "sim"
-// that reaches it (caller ID +12125550000); the caller closes the simulator.
-func startLocalSim(ctx context.Context, opts sim.Options) (*sim.Server, *dialer.Trunk, error) {
-	far, err := sim.New(opts)
+// StartLocal starts a simulator on loopback and returns it with the trunk "sim" that
+// reaches it (caller ID +12125550000), for the demo and the benches; the caller closes
+// the simulator.
+func StartLocal(ctx context.Context, opts Options) (*Server, *dialer.Trunk, error) {
+	far, err := New(opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("simulator: %w", err)
 	}
