@@ -9,6 +9,7 @@ const $$ = (s, el = document) => [...el.querySelectorAll(s)];
 const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]));
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 let me = null, csrf = '', stream = null, timers = [];
+const screens = [];
 
 async function api(method, path, body, headers = {}) {
   const h = Object.assign({}, headers);
@@ -64,6 +65,9 @@ function route() {
   const h = location.hash || '#/campaigns';
   $$('header nav a').forEach(a => a.classList.toggle('on', h.startsWith(a.getAttribute('href'))));
   let m;
+  // Screens in their own files (ui/*.js) register with vox.screen; they are
+  // tried first, in registration order.
+  for (const sc of screens) if ((m = h.match(sc.re))) return sc.view(m);
   if ((m = h.match(/^#\/c\/(\d+)$/))) return viewCampaign(+m[1]);
   if ((m = h.match(/^#\/r\/(\d+)$/))) return viewResults(+m[1]);
   if ((m = h.match(/^#\/a\/(\d+)$/))) return viewAttempt(+m[1]);
@@ -707,3 +711,14 @@ async function viewWebhooks() {
 }
 
 boot();
+
+// ---------- the surface other screen files use ----------
+
+// window.vox is what ui/*.js screen files see: they register a route with
+// vox.screen(/^#\/name/, m => view(m)) and use the same helpers as this file.
+window.vox = {
+  $, $$, esc, api, can, isAdmin, time, clock, hbars, stacked, line, sum, pct, color,
+  screen: (re, view) => screens.push({re, view}),
+  every: (fn, ms) => timers.push(setInterval(fn, ms)),
+  setStream: s => { stream = s; },
+};

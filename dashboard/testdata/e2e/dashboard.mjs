@@ -2,6 +2,7 @@
 // embedded UI in headless Chromium against a live runner, compliance gate
 // and callee simulator. Usage: node dashboard.mjs '<JSON config>' (see the Go test).
 import { chromium } from 'playwright-core';
+import { existsSync, readdirSync } from 'node:fs';
 
 const cfg = JSON.parse(process.argv[2]);
 const U = cfg.users; // role → user name
@@ -15,8 +16,8 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-background-networking', '--headless', '--autoplay-policy=no-user-gesture-required'],
 });
 
-async function session(role) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+async function session(role, width = 1280) {
+  const ctx = await browser.newContext({ viewport: { width, height: width < 600 ? 844 : 800 } });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => fail(`${role}: page error: ${e.message}`));
   page.setDefaultTimeout(20000);
@@ -245,6 +246,16 @@ try {
   }, { id: campaignID, phone: cfg.dnc_number });
   if (codes.some((c) => c !== 403)) fail('manager API changes answered ' + JSON.stringify(codes));
   step('manager: read-only everywhere, API changes refused ' + JSON.stringify(codes));
+
+  // Further flows, one file each in flows/ (run in name order): each exports
+  // default async function (t) with t = {browser, cfg, pages, session, until, shot, fail, step, num, campaignID}.
+  const flowDir = new URL('./flows/', import.meta.url);
+  const names = existsSync(flowDir) ? readdirSync(flowDir).filter((n) => n.endsWith('.mjs')).sort() : [];
+  for (const n of names) {
+    step('flow ' + n);
+    const mod = await import(new URL(n, flowDir));
+    await mod.default({ browser, cfg, pages, session, until, shot, fail, step, num, campaignID });
+  }
 } catch (e) {
   fail(e.stack || String(e));
 } finally {
