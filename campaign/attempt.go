@@ -58,7 +58,7 @@ func (a *attempt) run() {
 		return
 	}
 	gateReq := GateRequest{Number: a.ct.Phone, TimeZone: a.ct.TimeZone, CampaignID: a.p.ID, Campaign: a.p.Name, Seller: a.p.Seller,
-		Purpose: a.p.Purpose, ContactID: a.ct.ID, Attempt: a.ct.Attempts + 1, At: now, Stage: StageLease}
+		Purpose: a.p.Purpose, ContactID: a.ct.ID, DebtIDs: a.ct.DebtIDs, DebtIDsKnown: true, Attempt: a.ct.Attempts + 1, At: now, Stage: StageLease}
 	if !a.gate(gateReq) {
 		return
 	}

@@ -32,9 +32,13 @@ type GateRequest struct {
 	Seller     string
 	Purpose    string
 	ContactID  int64
-	Attempt    int       // the attempt this would be (1 for the first)
-	At         time.Time // planned call time
-	Stage      GateStage
+	// DebtIDs are the debts the call is about, as the leased contact row has them
+	// (DebtIDsKnown: read with the contact, so the gate need not read them again).
+	DebtIDs      []string
+	DebtIDsKnown bool
+	Attempt      int       // the attempt this would be (1 for the first)
+	At           time.Time // planned call time
+	Stage        GateStage
 }
 
 // Decision of the gate.

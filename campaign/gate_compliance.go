@@ -32,8 +32,9 @@ type ComplianceAuditor interface {
 type ComplianceGate struct {
 	Gate  *compliance.Gate
 	Audit ComplianceAuditor // required
-	// DebtIDs returns the debts a contact's call is about (Reg F counts per debt); nil:
-	// none known, every earlier call of the seller counts (fail closed).
+	// DebtIDs returns the debts a contact's call is about (Reg F counts per debt) when the
+	// request does not carry them (GateRequest.DebtIDsKnown); nil: none known, every
+	// earlier call of the seller counts (fail closed).
 	DebtIDs func(ctx context.Context, contactID int64) ([]string, error)
 }
 
@@ -45,7 +46,9 @@ func (g *ComplianceGate) Check(ctx context.Context, req GateRequest) (GateVerdic
 		Campaign: strconv.FormatInt(req.CampaignID, 10),
 		At:       req.At,
 	}
-	if g.DebtIDs != nil && req.ContactID != 0 {
+	if req.DebtIDsKnown {
+		a.DebtIDs = req.DebtIDs
+	} else if g.DebtIDs != nil && req.ContactID != 0 {
 		ids, err := g.DebtIDs(ctx, req.ContactID)
 		if err != nil {
 			return GateVerdict{}, fmt.Errorf("compliance: %w", err)

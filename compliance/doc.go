@@ -79,6 +79,13 @@
 // have a register-blocked Bloom filter in front of their roaring bitmaps (one memory read
 // for the common "not listed" answer, ~0.75 bytes per number, answers stay exact).
 //
+// Over the store the cost is round trips, not cache misses: StoreSource implements
+// FactsAtSource, so a decision reads the number's contact facts, consents, EBRs,
+// Reassigned Numbers answer, history and refusals in one store request
+// (store.DB.NumberFactsGet: one pgx batch on PostgreSQL), with the campaign and seller
+// cached for a few seconds. A new fact a rule needs goes into that request (a query in
+// store/numberfacts.go, a field of NumberFacts), not into a read of its own.
+//
 // # Across nodes
 //
 // RedisFanout publishes each opt-out on Redis and applies the other nodes' to the local

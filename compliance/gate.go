@@ -27,7 +27,7 @@ type Gate struct {
 	hist          History
 	dnc           DNCLookup
 	res           *Resolver
-	facts         FactsSource     // non-nil when one source serves dir, cons and hist (fast path)
+	facts         factsFunc       // non-nil when one source serves dir, cons and hist (fast path)
 	dncPrefetch   dncPrefetcher   // non-nil when the DNC lookup can start its cache misses early
 	factsPrefetch factsPrefetcher // likewise for the facts source
 	cnLocs        []*time.Location
@@ -64,16 +64,22 @@ func NewGate(o Options) (*Gate, error) {
 	}
 	g := &Gate{packs: o.Packs, dir: o.Directory, cons: o.Consents, hist: o.History, dnc: o.DNC, res: o.Resolver,
 		cnLocs: []*time.Location{cn}, ukAMD: Cap{Max: 1, Within: o.Packs.UK.AMDRecall}, ukAbandon: Cap{Max: 1, Within: o.Packs.UK.AbandonRecall}}
-	if fs, ok := o.Directory.(FactsSource); ok && any(o.Consents) == any(o.Directory) && any(o.History) == any(o.Directory) {
-		g.facts = fs
+	if any(o.Consents) == any(o.Directory) && any(o.History) == any(o.Directory) {
+		switch fs := o.Directory.(type) {
+		case FactsAtSource:
+			g.facts = fs.NumberFactsAt
+		case FactsSource:
+			g.facts = func(ctx context.Context, n uint64, _ time.Time) (*NumberFacts, error) { return fs.NumberFacts(ctx, n) }
+			g.factsPrefetch, _ = fs.(factsPrefetcher)
+		}
 	}
 	g.dncPrefetch, _ = o.DNC.(dncPrefetcher)
-	if g.facts != nil {
-		g.factsPrefetch, _ = g.facts.(factsPrefetcher)
-	}
 	g.pool.New = func() any { return &eval{} }
 	return g, nil
 }
+
+// factsFunc reads a number's facts for a decision at a time.
+type factsFunc func(ctx context.Context, number uint64, at time.Time) (*NumberFacts, error)
 
 // dncPrefetcher is a DNC lookup that can begin reading a number's entries ahead of the
 // lookup itself (DNCIndex.Prefetch): with a registry-sized index the filter word is a
@@ -225,7 +231,7 @@ func (e *eval) run() {
 	}
 
 	if g.facts != nil {
-		f, err := g.facts.NumberFacts(e.ctx, num)
+		f, err := g.facts(e.ctx, num, e.at)
 		if err != nil {
 			e.dataError("number facts", err)
 			return

@@ -62,3 +62,13 @@ type FactsSource interface {
 	// stay unchanged while the caller uses it.
 	NumberFacts(ctx context.Context, number uint64) (*NumberFacts, error)
 }
+
+// FactsAtSource is FactsSource for a source that reads per decision (the store): it is
+// told the decision's time, so that it reads only the history the rules look at
+// (historyLookback before at) in one request instead of one per question.
+type FactsAtSource interface {
+	// NumberFactsAt returns the number's facts as of at (nil when nothing is known):
+	// History covers at least [at-32 days, at], Refusals everything up to at, Reassigned
+	// the newest answer checked at or before at.
+	NumberFactsAt(ctx context.Context, number uint64, at time.Time) (*NumberFacts, error)
+}

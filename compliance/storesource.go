@@ -212,14 +212,52 @@ func (s *StoreSource) Contact(ctx context.Context, number uint64) (*Contact, err
 	if err != nil {
 		return nil, err
 	}
+	return contactOf(f), nil
+}
+
+// contactOf converts the contacts table's facts (nil when it knows nothing).
+func contactOf(f *store.ContactFacts) *Contact {
 	if *f == (store.ContactFacts{}) {
-		return nil, nil
+		return nil
 	}
 	lt, ok := ParseLineType(f.LineType)
 	if !ok {
 		lt = LineUnknown // fail closed: treated as wireless where it matters
 	}
-	return &Contact{AddressTimezone: f.TimeZone, AddressRegion: f.Region, LineType: lt}, nil
+	return &Contact{AddressTimezone: f.TimeZone, AddressRegion: f.Region, LineType: lt}
+}
+
+// NumberFactsAt implements FactsAtSource: everything a decision reads about the number
+// in one store request (one round trip on PostgreSQL), with the cluster's recent attempts
+// merged into the history as Attempts does.
+func (s *StoreSource) NumberFactsAt(ctx context.Context, number uint64, at time.Time) (*NumberFacts, error) {
+	since := at.Add(-historyLookback)
+	r, err := s.db.NumberFactsGet(ctx, &store.NumberFactsParams{Phone: FormatNumber(number), Since: since, Until: at, At: at})
+	if err != nil {
+		return nil, err
+	}
+	f := &NumberFacts{Contact: contactOf(&r.Contact)}
+	for _, c := range r.Consents {
+		f.Consents = append(f.Consents, FromStoreConsent(c, number))
+	}
+	for _, b := range r.EBRs {
+		f.EBRs = append(f.EBRs, ebrOf(number, &b))
+	}
+	if r.Reassigned != nil {
+		f.Reassigned = []ReassignedCheck{reassignedOf(number, r.Reassigned)}
+	}
+	for i := range r.History {
+		f.History = append(f.History, eventOf(number, &r.History[i]))
+	}
+	if s.recent != nil {
+		if f.History, err = s.mergeRecent(ctx, number, since, at, r.History, f.History, 0); err != nil {
+			return nil, err
+		}
+	}
+	for i := range r.Refusals {
+		f.Refusals = append(f.Refusals, eventOf(number, &r.Refusals[i]))
+	}
+	return f, nil
 }
 
 // ConsentID names a consent record in decisions and audits: its id and record hash.
@@ -270,14 +308,18 @@ func (s *StoreSource) EBRs(ctx context.Context, number uint64, buf []EBR) ([]EBR
 	if err != nil {
 		return buf, err
 	}
-	for _, r := range rows {
-		k := EBRPurchase
-		if r.Kind == "inquiry" {
-			k = EBRInquiry
-		}
-		buf = append(buf, EBR{Number: number, Seller: r.Seller, Kind: k, At: r.At})
+	for i := range rows {
+		buf = append(buf, ebrOf(number, &rows[i]))
 	}
 	return buf, nil
+}
+
+func ebrOf(number uint64, r *store.EBR) EBR {
+	k := EBRPurchase
+	if r.Kind == "inquiry" {
+		k = EBRInquiry
+	}
+	return EBR{Number: number, Seller: r.Seller, Kind: k, At: r.At}
 }
 
 // Reassigned implements ConsentLedger.
@@ -289,6 +331,10 @@ func (s *StoreSource) Reassigned(ctx context.Context, number uint64, at time.Tim
 	if err != nil {
 		return ReassignedCheck{}, err
 	}
+	return reassignedOf(number, r), nil
+}
+
+func reassignedOf(number uint64, r *store.ReassignedCheck) ReassignedCheck {
 	c := ReassignedCheck{Number: number, CheckedAt: r.CheckedAt}
 	switch r.Answer {
 	case "yes":
@@ -298,7 +344,7 @@ func (s *StoreSource) Reassigned(ctx context.Context, number uint64, at time.Tim
 	default:
 		c.Answer = ReassignedNoData
 	}
-	return c, nil
+	return c
 }
 
 // storeOutcome maps the attempts table's outcome to the history's class, as

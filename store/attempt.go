@@ -230,11 +230,8 @@ func (db *DB) AttemptFinish(ctx context.Context, p *AttemptFinishParams) error {
 				return translate(err)
 			}
 		}
-		for i, t := range p.Transcript {
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO transcripts (attempt_id, turn_no, role, text, intent, dtmf, start_ms, end_ms)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), p.AttemptID, i, t.Role, t.Text, t.Intent, t.DTMF, t.StartMS, t.EndMS); err != nil {
-				return translate(err)
-			}
+		if err := db.insertTranscript(ctx, tx, p.AttemptID, p.Transcript); err != nil {
+			return err
 		}
 		data, _ := jsonObject(map[string]string{"outcome": p.Outcome, "disposition": p.Disposition})
 		ev = newEvent(campaignID, p.ContactID, p.AttemptID, "attempt_finished", data, evAt)
@@ -247,10 +244,11 @@ func (db *DB) AttemptFinish(ctx context.Context, p *AttemptFinishParams) error {
 	return nil
 }
 
-// attemptFinishPG is AttemptFinish on PostgreSQL: the attempt, the contact and the
-// event in one statement (each part only when the one before it matched), then the
-// retry and the transcript, in one transaction: three round trips for a final
-// attempt without transcript instead of five.
+// attemptFinishPG is AttemptFinish on PostgreSQL in one statement, so one round trip
+// on the call path instead of five (BEGIN, attempt, contact and event, retry, COMMIT).
+// The statement is atomic: it locks the contact if the holder still has its lease (l),
+// closes the attempt only then (a), and everything after only when the attempt closed,
+// so a lost lease or an attempt closed before changes nothing.
 func (db *DB) attemptFinishPG(ctx context.Context, p *AttemptFinishParams, evAt time.Time, result string) error {
 	now := db.ts(evAt)
 	state, disposition, next := ContactPending, p.Disposition, p.NextAttemptAt
@@ -263,50 +261,72 @@ func (db *DB) attemptFinishPG(ctx context.Context, p *AttemptFinishParams, evAt 
 		}
 	}
 	data, _ := jsonObject(map[string]string{"outcome": p.Outcome, "disposition": p.Disposition})
+	turns, err := transcriptJSON(p.Transcript)
+	if err != nil {
+		return fmt.Errorf("finish attempt %d: transcript: %w", p.AttemptID, err)
+	}
 	args := []any{p.Outcome, p.SIPStatus, p.Disposition, p.HangupBy, db.tsNull(p.AnsweredAt), db.ts(nowOr(p.EndedAt)),
 		p.DurationMS, result, p.AttemptID, p.ContactID, // $1–$10: the attempt
-		state, disposition, p.Streak, now, p.Holder, data} // $11–$16: the contact and the event
+		state, disposition, p.Streak, now, p.Holder, data, // $11–$16: the contact and the event
+		!p.Final, db.ts(next), p.RetryReason, turns} // $17–$20: the retry and the transcript
 	nextSet := ""
 	if !p.Final {
-		nextSet = `, next_attempt_at = $17`
-		args = append(args, db.ts(next))
+		nextSet = `, next_attempt_at = $18`
 	}
-	ev := newEvent(0, p.ContactID, p.AttemptID, "attempt_finished", data, evAt)
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		var campaignID, eventID sql.NullInt64
-		var leased bool
-		err := tx.QueryRowContext(ctx, `WITH a AS (
-				UPDATE attempts SET state = 'done', outcome = $1, sip_status = $2, disposition = $3,
-				hangup_by = $4, answered_at = $5, ended_at = $6, duration_ms = $7, result = $8
-				WHERE id = $9 AND contact_id = $10 AND state = 'dialing' RETURNING campaign_id),
-			c AS (UPDATE contacts SET state = $11, disposition = $12, last_outcome = $1, streak = $13, updated_at = $14,
-				lease_holder = NULL, lease_expires_at = NULL`+nextSet+`
-				WHERE id = $10 AND state = 'leased' AND lease_holder = $15 AND EXISTS (SELECT 1 FROM a) RETURNING id),
-			e AS (INSERT INTO call_events (campaign_id, contact_id, attempt_id, type, data, at)
-				SELECT a.campaign_id, $10, $9, 'attempt_finished', $16::jsonb, $14 FROM a, c RETURNING id)
-			SELECT (SELECT campaign_id FROM a), EXISTS (SELECT 1 FROM c), (SELECT id FROM e)`, args...).Scan(&campaignID, &leased, &eventID)
-		switch {
-		case err != nil:
-			return translate(err)
-		case !campaignID.Valid:
-			return ErrAttemptClosed
-		case !leased:
-			return ErrLeaseLost // the attempt's update rolls back with the transaction
-		}
-		ev.CampaignID, ev.ID = campaignID.Int64, eventID.Int64
-		if !p.Final {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO retry_schedule (campaign_id, contact_id, attempt_id, due_at, reason, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6)`, campaignID.Int64, p.ContactID, p.AttemptID, db.ts(next), p.RetryReason, now); err != nil {
-				return translate(err)
-			}
-		}
-		return db.insertTranscript(ctx, tx, p.AttemptID, p.Transcript)
-	})
+	var campaignID, eventID sql.NullInt64
+	var leased bool
+	var was sql.NullString
+	err = db.sql.QueryRowContext(ctx, `WITH l AS (
+			SELECT id FROM contacts WHERE id = $10 AND state = 'leased' AND lease_holder = $15 FOR UPDATE),
+		a AS (UPDATE attempts SET state = 'done', outcome = $1, sip_status = $2, disposition = $3,
+			hangup_by = $4, answered_at = $5, ended_at = $6, duration_ms = $7, result = $8
+			WHERE id = $9 AND contact_id = $10 AND state = 'dialing' AND EXISTS (SELECT 1 FROM l) RETURNING campaign_id),
+		c AS (UPDATE contacts SET state = $11, disposition = $12, last_outcome = $1, streak = $13, updated_at = $14,
+			lease_holder = NULL, lease_expires_at = NULL`+nextSet+`
+			WHERE id = $10 AND state = 'leased' AND lease_holder = $15 AND EXISTS (SELECT 1 FROM a) RETURNING id),
+		e AS (INSERT INTO call_events (campaign_id, contact_id, attempt_id, type, data, at)
+			SELECT a.campaign_id, $10, $9, 'attempt_finished', $16::jsonb, $14 FROM a, c RETURNING id),
+		r AS (INSERT INTO retry_schedule (campaign_id, contact_id, attempt_id, due_at, reason, created_at)
+			SELECT a.campaign_id, $10, $9, $18, $19, $14 FROM a, c WHERE $17 RETURNING id),
+		t AS (INSERT INTO transcripts (attempt_id, turn_no, role, text, intent, dtmf, start_ms, end_ms)
+			SELECT $9, x.turn_no, x.role, COALESCE(x.text, ''), COALESCE(x.intent, ''), COALESCE(x.dtmf, ''),
+				COALESCE(x.start_ms, 0), COALESCE(x.end_ms, 0)
+			FROM jsonb_to_recordset($20::jsonb) AS x(turn_no int, role text, text text, intent text, dtmf text, start_ms bigint, end_ms bigint), c
+			RETURNING turn_no)
+		SELECT (SELECT campaign_id FROM a), EXISTS (SELECT 1 FROM l), (SELECT state FROM attempts WHERE id = $9 AND contact_id = $10),
+			(SELECT id FROM e)`, args...).Scan(&campaignID, &leased, &was, &eventID)
+	switch {
+	case err != nil:
+		err = translate(err)
+	case campaignID.Valid:
+	case !was.Valid || was.String != AttemptDialing:
+		err = ErrAttemptClosed // finished before, or lost to a rescue (the snapshot's state)
+	case !leased:
+		err = ErrLeaseLost // nothing changed: the attempt stays dialling for the rescue
+	default:
+		err = ErrAttemptClosed
+	}
 	if err != nil {
 		return fmt.Errorf("finish attempt %d: %w", p.AttemptID, err)
 	}
+	ev := newEvent(campaignID.Int64, p.ContactID, p.AttemptID, "attempt_finished", data, evAt)
+	ev.ID = eventID.Int64
 	db.emit(ev)
 	return nil
+}
+
+// transcriptJSON is the transcript as the finish statement's jsonb_to_recordset reads it.
+func transcriptJSON(turns []TranscriptTurn) (string, error) {
+	type row struct {
+		N int `json:"turn_no"`
+		TranscriptTurn
+	}
+	rows := make([]row, len(turns))
+	for i, t := range turns {
+		rows[i] = row{i, t}
+	}
+	b, err := json.Marshal(rows)
+	return string(b), err
 }
 
 // insertTranscript adds an attempt's turns in one statement.

@@ -142,25 +142,17 @@ type ConsentListParams struct {
 
 // ConsentList lists the number's consents in id order.
 func (db *DB) ConsentList(ctx context.Context, p *ConsentListParams) ([]*Consent, error) {
-	q, args := `SELECT `+consentCols+` FROM consents WHERE phone_e164 = ?`, []any{p.Phone}
-	if p.Seller != "" {
-		q += ` AND seller = ?`
-		args = append(args, p.Seller)
-	}
-	rows, err := db.sql.QueryContext(ctx, db.q(q+` ORDER BY id`), args...)
-	if err != nil {
-		return nil, fmt.Errorf("list consents: %w", translate(err))
-	}
-	defer rows.Close()
 	var out []*Consent
-	for rows.Next() {
-		c, err := scanConsent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list consents: %w", err)
-		}
-		out = append(out, c)
+	var err error
+	if p.Seller == "" {
+		out, err = queryRows(ctx, db, scanConsents, consentsOfSQL, p.Phone)
+	} else {
+		out, err = queryRows(ctx, db, scanConsents, `SELECT `+consentCols+` FROM consents WHERE phone_e164 = ? AND seller = ? ORDER BY id`, p.Phone, p.Seller)
 	}
-	return out, translate(rows.Err())
+	if err != nil {
+		return nil, fmt.Errorf("list consents: %w", err)
+	}
+	return out, nil
 }
 
 // EBR is an established business relationship.
@@ -181,20 +173,11 @@ func (db *DB) EBRAdd(ctx context.Context, e *EBR) error {
 
 // EBRList lists a number's established business relationships.
 func (db *DB) EBRList(ctx context.Context, phone string) ([]EBR, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT phone_e164, seller, kind, at FROM ebrs WHERE phone_e164 = ? ORDER BY id`), phone)
+	out, err := queryRows(ctx, db, scanEBRs, ebrsOfSQL, phone)
 	if err != nil {
-		return nil, fmt.Errorf("list EBRs: %w", translate(err))
+		return nil, fmt.Errorf("list EBRs: %w", err)
 	}
-	defer rows.Close()
-	var out []EBR
-	for rows.Next() {
-		var e EBR
-		if err := rows.Scan(&e.Phone, &e.Seller, &e.Kind, timeCol{&e.At}); err != nil {
-			return nil, fmt.Errorf("list EBRs: %w", translate(err))
-		}
-		out = append(out, e)
-	}
-	return out, translate(rows.Err())
+	return out, nil
 }
 
 // ReassignedCheck is a Reassigned Numbers Database answer.
@@ -216,8 +199,7 @@ func (db *DB) ReassignedAdd(ctx context.Context, r *ReassignedCheck) error {
 // ReassignedLatest returns the newest answer checked at or before at (ErrNotFound: none).
 func (db *DB) ReassignedLatest(ctx context.Context, phone string, at time.Time) (*ReassignedCheck, error) {
 	var r ReassignedCheck
-	err := db.sql.QueryRowContext(ctx, db.q(`SELECT phone_e164, answer, checked_at FROM reassigned_checks
-		WHERE phone_e164 = ? AND checked_at <= ? ORDER BY checked_at DESC, id DESC LIMIT 1`), phone, db.ts(at)).
+	err := db.sql.QueryRowContext(ctx, db.q(reassignedAtSQL), phone, db.ts(at)).
 		Scan(&r.Phone, &r.Answer, timeCol{&r.CheckedAt})
 	if err != nil {
 		return nil, fmt.Errorf("reassigned check of %s: %w", phone, translate(err))

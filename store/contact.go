@@ -34,20 +34,22 @@ type Contact struct {
 	Disposition    string          `json:"disposition,omitempty"`
 	LastOutcome    string          `json:"last_outcome,omitempty"`
 	Streak         int             `json:"streak"` // consecutive attempts with LastOutcome
+	DebtIDs        []string        `json:"debt_ids,omitempty"` // the debts a collections call is about
 	CreatedAt      time.Time       `json:"created_at"`
 	UpdatedAt      time.Time       `json:"updated_at"`
 }
 
 const contactCols = `id, campaign_id, list_id, line, phone_e164, external_id, time_zone, variables, state, attempts,
-	next_attempt_at, lease_holder, lease_expires_at, disposition, last_outcome, streak, created_at, updated_at`
+	next_attempt_at, lease_holder, lease_expires_at, disposition, last_outcome, streak, debt_ids, created_at, updated_at`
 
 func scanContact(row interface{ Scan(...any) error }) (*Contact, error) {
 	var c Contact
 	var listID sql.NullInt64
-	var vars string
+	var vars, debts string
 	err := row.Scan(&c.ID, &c.CampaignID, &listID, &c.Line, &c.Phone, nullStr{&c.ExternalID}, &c.TimeZone,
 		nullStr{&vars}, &c.State, &c.Attempts, timeCol{&c.NextAttemptAt}, nullStr{&c.LeaseHolder},
-		timeCol{&c.LeaseExpiresAt}, &c.Disposition, &c.LastOutcome, &c.Streak, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+		timeCol{&c.LeaseExpiresAt}, &c.Disposition, &c.LastOutcome, &c.Streak, nullStr{&debts}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+	c.DebtIDs = splitIDs(debts)
 	if err != nil {
 		return nil, translate(err)
 	}

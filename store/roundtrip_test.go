@@ -23,6 +23,14 @@ func (s *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.Tra
 }
 func (s *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+// A batch is one round trip.
+func (s *statements) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	s.n.Add(1)
+	return ctx
+}
+func (s *statements) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (s *statements) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
 type oneRow struct {
 	r    store.ContactRow
 	done bool
@@ -37,7 +45,7 @@ func (o *oneRow) Row() *store.ContactRow { return &o.r }
 func (o *oneRow) Err() error             { return nil }
 
 // The call path's writes on PostgreSQL: an attempt starts in one round trip and a final
-// attempt without transcript finishes in three (BEGIN, one statement, COMMIT); audit
+// attempt finishes in one (a retry and a transcript included); audit
 // records go many to a statement.
 func TestCallPathRoundTrips(t *testing.T) {
 	ctx := context.Background()
@@ -75,7 +83,7 @@ func TestCallPathRoundTrips(t *testing.T) {
 		a, err = db.AttemptStart(ctx, &store.AttemptStartParams{ContactID: got[0].ID, Holder: "n1", CallID: "call-1", Now: now})
 		return err
 	})
-	count("AttemptFinish", 3, func() error {
+	count("AttemptFinish", 1, func() error {
 		return db.AttemptFinish(ctx, &store.AttemptFinishParams{AttemptID: a.ID, ContactID: got[0].ID, Holder: "n1",
 			Outcome: "answered", Disposition: "completed", EndedAt: now, Final: true, Now: now})
 	})
@@ -138,4 +146,149 @@ func TestAttemptFinishLeaseLostChangesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// A retried attempt with a transcript also finishes in one round trip on PostgreSQL, and
+// the statement writes the retry and every turn.
+func TestAttemptFinishRetryTranscriptOneRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	tr := &statements{}
+	db, err := store.Open(ctx, storetest.PostgresURL(t), store.Options{Migrate: true, Tracer: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
+	c, err := db.CampaignCreate(ctx, &store.CampaignCreateParams{Name: "rt2", Now: now, MaxAttempts: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ContactImport(ctx, &store.ContactImportParams{CampaignID: c.ID, ListName: "t",
+		Source: &oneRow{r: store.ContactRow{Phone: "+12125550102"}}, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.ContactLeaseDue(ctx, &store.ContactLeaseDueParams{CampaignID: c.ID, Holder: "n1", Now: now})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("lease: %v %v", got, err)
+	}
+	a, err := db.AttemptStart(ctx, &store.AttemptStartParams{ContactID: got[0].ID, Holder: "n1", CallID: "call-2", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	turns := []store.TranscriptTurn{{Role: "bot", Text: "Hello, is this Ann?", StartMS: 0, EndMS: 1500},
+		{Role: "caller", Text: "call me later", Intent: "callback", StartMS: 1800, EndMS: 2600}, {Role: "caller", DTMF: "1", StartMS: 3000, EndMS: 3000}}
+	before := tr.n.Load()
+	if err := db.AttemptFinish(ctx, &store.AttemptFinishParams{AttemptID: a.ID, ContactID: got[0].ID, Holder: "n1", Outcome: "answered",
+		Disposition: "callback", EndedAt: now, NextAttemptAt: now.Add(time.Hour), RetryReason: "callback", Transcript: turns, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	if n := tr.n.Load() - before; n != 1 {
+		t.Errorf("finish with retry and transcript: %d round trips, want 1", n)
+	}
+	tt, err := db.TranscriptGet(ctx, &store.TranscriptGetParams{AttemptID: a.ID})
+	if err != nil || len(tt) != 3 || tt[1].Intent != "callback" || tt[2].DTMF != "1" || tt[0].EndMS != 1500 {
+		t.Fatalf("transcript: %+v %v", tt, err)
+	}
+	cs, err := db.ContactList(ctx, &store.ContactListParams{CampaignID: c.ID})
+	if err != nil || len(cs) != 1 || cs[0].State != store.ContactPending || !cs[0].NextAttemptAt.Equal(now.Add(time.Hour)) || cs[0].LeaseHolder != "" {
+		t.Fatalf("contact after a retried finish: %+v %v", cs, err)
+	}
+	// Finishing it again is refused and changes nothing.
+	err = db.AttemptFinish(ctx, &store.AttemptFinishParams{AttemptID: a.ID, ContactID: got[0].ID, Holder: "n1", Outcome: "failed", EndedAt: now, Final: true, Now: now})
+	if !errors.Is(err, store.ErrAttemptClosed) {
+		t.Fatalf("second finish: %v, want ErrAttemptClosed", err)
+	}
+}
+
+// The gate's reads of one decision: one round trip on PostgreSQL, and the same facts as
+// the one-by-one reads on both backends.
+func TestNumberFactsGet(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
+		phone := "+12125550103"
+		c, err := db.CampaignCreate(ctx, &store.CampaignCreateParams{Name: "facts", Seller: "acme", Now: now, MaxAttempts: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ContactImport(ctx, &store.ContactImportParams{CampaignID: c.ID, ListName: "t",
+			Source: &oneRow{r: store.ContactRow{Phone: phone, TimeZone: "America/New_York", LineType: "wireless", Region: "US-NY", DebtIDs: []string{"d1", "d2"}}}, Now: now.Add(-72 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		cons := store.Consent{Phone: phone, Seller: "acme", Kind: "express", Scope: []string{"collections"}, GivenAt: now.AddDate(0, -1, 0), RecordedBy: "t"}
+		if _, err := db.ConsentAdd(ctx, &store.ConsentAddParams{Consents: []store.Consent{cons}, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.EBRAdd(ctx, &store.EBR{Phone: phone, Seller: "acme", Kind: "purchase", At: now.AddDate(0, -2, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range []store.ReassignedCheck{{Phone: phone, Answer: "no", CheckedAt: now.Add(-48 * time.Hour)}, {Phone: phone, Answer: "yes", CheckedAt: now.Add(time.Hour)}} {
+			if err := db.ReassignedAdd(ctx, &r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Two attempts: one finished with an opt-out two days ago, one still dialling now.
+		for i, disp := range []string{"opted_out", ""} {
+			at := now.Add(time.Duration(i-1) * 48 * time.Hour)
+			got, err := db.ContactLeaseDue(ctx, &store.ContactLeaseDueParams{CampaignID: c.ID, Holder: "n1", Now: at})
+			if err != nil || len(got) != 1 {
+				t.Fatalf("lease %d: %v %v", i, got, err)
+			}
+			a, err := db.AttemptStart(ctx, &store.AttemptStartParams{ContactID: got[0].ID, Holder: "n1", CallID: "facts-" + disp, Now: at})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if disp != "" {
+				if err := db.AttemptFinish(ctx, &store.AttemptFinishParams{AttemptID: a.ID, ContactID: got[0].ID, Holder: "n1", Outcome: "answered",
+					Disposition: disp, EndedAt: at, NextAttemptAt: at.Add(time.Hour), Now: at}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		p := &store.NumberFactsParams{Phone: phone, Since: now.Add(-24 * time.Hour), Until: now, At: now}
+		f, err := db.NumberFactsGet(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Contact != (store.ContactFacts{TimeZone: "America/New_York", LineType: "wireless", Region: "US-NY"}) {
+			t.Errorf("contact facts %+v", f.Contact)
+		}
+		if len(f.Consents) != 1 || f.Consents[0].Seller != "acme" || len(f.EBRs) != 1 || f.EBRs[0].Kind != "purchase" {
+			t.Errorf("consents %+v, EBRs %+v", f.Consents, f.EBRs)
+		}
+		if f.Reassigned == nil || f.Reassigned.Answer != "no" {
+			t.Errorf("reassigned as of now: %+v, want the answer checked before now (no)", f.Reassigned)
+		}
+		if len(f.History) != 1 || f.History[0].CallID != "facts-" || len(f.History[0].DebtIDs) != 2 {
+			t.Errorf("history of the last day: %+v, want the dialling attempt only", f.History)
+		}
+		if len(f.Refusals) != 1 || f.Refusals[0].Disposition != "opted_out" {
+			t.Errorf("refusals: %+v", f.Refusals)
+		}
+		// The one-by-one reads agree.
+		h, err := db.AttemptHistory(ctx, &store.AttemptHistoryParams{Phone: phone, Since: p.Since, Until: p.Until})
+		if err != nil || len(h) != len(f.History) || h[0].AttemptID != f.History[0].AttemptID || !h[0].StartedAt.Equal(f.History[0].StartedAt) {
+			t.Errorf("AttemptHistory %+v %v", h, err)
+		}
+		// Nothing known: empty facts, no error.
+		empty, err := db.NumberFactsGet(ctx, &store.NumberFactsParams{Phone: "+12125559999", Since: p.Since, Until: now, At: now})
+		if err != nil || empty.Reassigned != nil || len(empty.History)+len(empty.Consents)+len(empty.Refusals) != 0 {
+			t.Errorf("unknown number: %+v %v", empty, err)
+		}
+	})
+	ctx := context.Background()
+	tr := &statements{}
+	db, err := store.Open(ctx, storetest.PostgresURL(t), store.Options{Migrate: true, Tracer: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	before := tr.n.Load()
+	now := time.Now()
+	if _, err := db.NumberFactsGet(ctx, &store.NumberFactsParams{Phone: "+12125550104", Since: now.Add(-time.Hour), Until: now, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	if n := tr.n.Load() - before; n != 1 {
+		t.Errorf("NumberFactsGet: %d round trips, want 1", n)
+	}
 }

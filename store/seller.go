@@ -168,30 +168,9 @@ type ContactFacts struct {
 // ContactFactsGet returns the number's latest known address zone, line type and region
 // (empty strings when unknown; not an error).
 func (db *DB) ContactFactsGet(ctx context.Context, p *ContactZoneParams) (*ContactFacts, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT time_zone, line_type, region FROM contacts WHERE phone_e164 = ?
-		AND (time_zone <> '' OR line_type <> '' OR region <> '') ORDER BY id DESC LIMIT 16`), p.Phone)
+	f, err := queryRows(ctx, db, scanContactFacts, contactFactsSQL, p.Phone)
 	if err != nil {
-		return nil, fmt.Errorf("contact facts: %w", translate(err))
-	}
-	defer rows.Close()
-	var f ContactFacts
-	for rows.Next() {
-		var tz, lt, rg string
-		if err := rows.Scan(&tz, &lt, &rg); err != nil {
-			return nil, fmt.Errorf("contact facts: %w", translate(err))
-		}
-		if f.TimeZone == "" {
-			f.TimeZone = tz
-		}
-		if f.LineType == "" {
-			f.LineType = lt
-		}
-		if f.Region == "" {
-			f.Region = rg
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("contact facts: %w", translate(err))
+		return nil, fmt.Errorf("contact facts: %w", err)
 	}
 	return &f, nil
 }
@@ -259,35 +238,15 @@ type AttemptHistoryParams struct {
 
 // AttemptHistory lists a number's attempts in start order, over every campaign.
 func (db *DB) AttemptHistory(ctx context.Context, p *AttemptHistoryParams) ([]HistoryEvent, error) {
-	q := `SELECT a.id, a.campaign_id, c.seller, CASE WHEN c.subject = '' THEN c.name ELSE c.subject END,
-		a.started_at, a.answered_at, a.caller_id, a.state, a.outcome, a.disposition, COALESCE(ct.debt_ids, ''), a.call_id
-		FROM attempts a JOIN campaigns c ON c.id = a.campaign_id LEFT JOIN contacts ct ON ct.id = a.contact_id
-		WHERE a.phone_e164 = ? AND a.started_at <= ?`
-	args := []any{p.Phone, db.ts(p.Until)}
-	if p.OptedOut {
-		q += ` AND a.disposition = 'opted_out'`
-	} else {
-		q += ` AND a.started_at >= ?`
-		args = append(args, db.ts(p.Since))
-	}
-	rows, err := db.sql.QueryContext(ctx, db.q(q+` ORDER BY a.started_at, a.id`), args...)
-	if err != nil {
-		return nil, fmt.Errorf("attempt history: %w", translate(err))
-	}
-	defer rows.Close()
 	var out []HistoryEvent
-	for rows.Next() {
-		var e HistoryEvent
-		var debts string
-		if err := rows.Scan(&e.AttemptID, &e.CampaignID, &e.Seller, &e.Subject, timeCol{&e.StartedAt}, timeCol{&e.AnsweredAt},
-			&e.CallerID, &e.State, &e.Outcome, &e.Disposition, &debts, &e.CallID); err != nil {
-			return nil, fmt.Errorf("attempt history: %w", translate(err))
-		}
-		e.DebtIDs = splitIDs(debts)
-		out = append(out, e)
+	var err error
+	if p.OptedOut {
+		out, err = queryRows(ctx, db, scanHistory, historyOptedOutSQL, p.Phone, db.ts(p.Until))
+	} else {
+		out, err = queryRows(ctx, db, scanHistory, historySinceSQL, p.Phone, db.ts(p.Until), db.ts(p.Since))
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("attempt history: %w", translate(err))
+	if err != nil {
+		return nil, fmt.Errorf("attempt history: %w", err)
 	}
 	return out, nil
 }

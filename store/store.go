@@ -36,8 +36,9 @@ type Options struct {
 	// busy errors impossible.
 	MaxConns int
 	// Tracer, when set, sees every statement sent to PostgreSQL, BEGIN and COMMIT
-	// included (`voxdial bench campaign` counts round trips with it). Nil: none, at
-	// no cost. Ignored on SQLite, which has no round trips.
+	// included (`voxdial bench campaign` counts round trips with it); one that also
+	// implements pgx.BatchTracer sees batches (NumberFactsGet: one round trip). Nil:
+	// none, at no cost. Ignored on SQLite, which has no round trips.
 	Tracer pgx.QueryTracer
 }
 

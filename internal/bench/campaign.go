@@ -409,6 +409,13 @@ func (t *countingTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx
 
 func (t *countingTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+// A batch (the gate's reads of one decision) is one round trip, whatever it holds.
+func (t *countingTracer) TraceBatchStart(ctx context.Context, c *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return t.TraceQueryStart(ctx, c, pgx.TraceQueryStartData{SQL: "batch: number facts"})
+}
+func (t *countingTracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (t *countingTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
 func (t *countingTracer) startStatements() {
 	t.mu.Lock()
 	t.byStmt = map[string]int64{}
