@@ -33,7 +33,7 @@ type Contact struct {
 	LeaseExpiresAt time.Time       `json:"lease_expires_at,omitzero"`
 	Disposition    string          `json:"disposition,omitempty"`
 	LastOutcome    string          `json:"last_outcome,omitempty"`
-	Streak         int             `json:"streak"` // consecutive attempts with LastOutcome
+	Streak         int             `json:"streak"`             // consecutive attempts with LastOutcome
 	DebtIDs        []string        `json:"debt_ids,omitempty"` // the debts a collections call is about
 	CreatedAt      time.Time       `json:"created_at"`
 	UpdatedAt      time.Time       `json:"updated_at"`
