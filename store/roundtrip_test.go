@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -87,8 +88,8 @@ func TestCallPathRoundTrips(t *testing.T) {
 		return db.AttemptFinish(ctx, &store.AttemptFinishParams{AttemptID: a.ID, ContactID: got[0].ID, Holder: "n1",
 			Outcome: "answered", Disposition: "completed", EndedAt: now, Final: true, Now: now})
 	})
-	// BEGIN, lock, chain head (and the prune anchor on an empty log), one INSERT, COMMIT.
-	count("AuditAppend of 50", 6, func() error {
+	// BEGIN, lock and chain head in one pipeline; the INSERT and COMMIT in another.
+	count("AuditAppend of 50", 2, func() error {
 		return db.AuditAppend(ctx, &store.AuditAppendParams{N: 50, Seal: func(i int, seq int64, prev string) (*store.AuditRow, error) {
 			return &store.AuditRow{Seq: seq, DecidedAt: now, Phone: "+12125550100", Campaign: "1", Decision: "allow",
 				Record: "{}", Prev: prev, Hash: strings.Repeat("0", 63) + string(rune('a'+i%6))}, nil
@@ -290,5 +291,74 @@ func TestNumberFactsGet(t *testing.T) {
 	}
 	if n := tr.n.Load() - before; n != 1 {
 		t.Errorf("NumberFactsGet: %d round trips, want 1", n)
+	}
+}
+
+// Appenders on two nodes (two pools on one database) at once keep one chain: sequence
+// numbers without gaps or repeats, each record's prev the hash before it. A seal that
+// fails writes nothing and leaves the connection usable.
+func TestAuditAppendConcurrentChainPG(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.PostgresURL(t)
+	var nodes [2]*store.DB
+	for i := range nodes {
+		db, err := store.Open(ctx, url, store.Options{Migrate: i == 0, MaxConns: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		nodes[i] = db
+	}
+	now := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
+	seal := func(i int, seq int64, prev string) (*store.AuditRow, error) {
+		return &store.AuditRow{Seq: seq, DecidedAt: now, Phone: "+12125550100", Campaign: "1", Decision: "allow",
+			Record: "{}", Prev: prev, Hash: fmt.Sprintf("h%d-%s", seq, prev[:min(len(prev), 8)])}, nil
+	}
+	errc := make(chan error, 16)
+	for w := range 16 {
+		go func() {
+			var err error
+			for k := 0; k < 10 && err == nil; k++ {
+				err = nodes[w%2].AuditAppend(ctx, &store.AuditAppendParams{N: 1 + (w+k)%4, Seal: seal})
+			}
+			errc <- err
+		}()
+	}
+	for range 16 {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := errors.New("seal refused")
+	if err := nodes[0].AuditAppend(ctx, &store.AuditAppendParams{N: 3, Seal: func(i int, seq int64, prev string) (*store.AuditRow, error) {
+		if i == 2 {
+			return nil, bad
+		}
+		return seal(i, seq, prev)
+	}}); !errors.Is(err, bad) {
+		t.Fatalf("failing seal: %v", err)
+	}
+	if err := nodes[0].AuditAppend(ctx, &store.AuditAppendParams{N: 1, Seal: seal}); err != nil {
+		t.Fatalf("append after a failed one: %v", err)
+	}
+	rows, err := nodes[1].AuditList(ctx, &store.AuditListParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 1
+	for w := range 16 {
+		for k := range 10 {
+			want += 1 + (w+k)%4
+		}
+	}
+	if len(rows) != want {
+		t.Fatalf("%d records, want %d", len(rows), want)
+	}
+	prev := ""
+	for i, r := range rows {
+		if r.Seq != int64(i+1) || r.Prev != prev {
+			t.Fatalf("record %d: seq %d prev %q, want seq %d prev %q", i, r.Seq, r.Prev, i+1, prev)
+		}
+		prev = r.Hash
 	}
 }
