@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/voxdial/voxdial/outcome"
 	"github.com/voxdial/voxdial/store"
 )
@@ -29,6 +31,9 @@ type StoreSource struct {
 	mu        sync.Mutex
 	campaigns map[string]cached[*Campaign]
 	sellers   map[string]cached[*Seller]
+	// loads makes the decisions that find an entry expired wait for one read instead of
+	// each sending its own (hundreds at once on a busy node).
+	loads singleflight.Group
 }
 
 type cached[T any] struct {
@@ -112,13 +117,17 @@ func (s *StoreSource) Campaign(ctx context.Context, id string) (*Campaign, error
 		return c.v, c.err
 	}
 	s.mu.Unlock()
-	c, err := s.loadCampaign(ctx, id, now)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err // transient errors are not cached
-	}
-	s.mu.Lock()
-	s.campaigns[id] = cached[*Campaign]{c, err, now}
-	s.mu.Unlock()
+	v, err, _ := s.loads.Do("c"+id, func() (any, error) {
+		c, err := s.loadCampaign(ctx, id, now)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err // transient errors are not cached
+		}
+		s.mu.Lock()
+		s.campaigns[id] = cached[*Campaign]{c, err, now}
+		s.mu.Unlock()
+		return c, err
+	})
+	c, _ := v.(*Campaign)
 	return c, err
 }
 
@@ -193,16 +202,20 @@ func (s *StoreSource) Seller(ctx context.Context, id string) (*Seller, error) {
 		return c.v, c.err
 	}
 	s.mu.Unlock()
-	row, err := s.db.SellerGet(ctx, &store.SellerGetParams{ID: id})
-	var sl *Seller
-	if err == nil {
-		sl = &Seller{ID: row.ID, CallerIDs: row.CallerIDs, PlatformSuppression: row.PlatformSuppression}
-	} else if err = storeErr(err); !errors.Is(err, ErrNotFound) {
-		return nil, err
-	}
-	s.mu.Lock()
-	s.sellers[id] = cached[*Seller]{sl, err, now}
-	s.mu.Unlock()
+	v, err, _ := s.loads.Do("s"+id, func() (any, error) {
+		row, err := s.db.SellerGet(ctx, &store.SellerGetParams{ID: id})
+		var sl *Seller
+		if err == nil {
+			sl = &Seller{ID: row.ID, CallerIDs: row.CallerIDs, PlatformSuppression: row.PlatformSuppression}
+		} else if err = storeErr(err); !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		s.mu.Lock()
+		s.sellers[id] = cached[*Seller]{sl, err, now}
+		s.mu.Unlock()
+		return sl, err
+	})
+	sl, _ := v.(*Seller)
 	return sl, err
 }
 

@@ -392,7 +392,7 @@ type countingTracer struct {
 
 func (t *countingTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	t.queries.Add(1)
-	if len(d.SQL) >= 5 && strings.EqualFold(d.SQL[:5], "begin") {
+	if sql := strings.TrimPrefix(d.SQL, "batch: "); len(sql) >= 5 && strings.EqualFold(sql[:5], "begin") {
 		t.begins.Add(1)
 	}
 	if t.on.Load() {
@@ -409,9 +409,19 @@ func (t *countingTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx
 
 func (t *countingTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
-// A batch (the gate's reads of one decision) is one round trip, whatever it holds.
-func (t *countingTracer) TraceBatchStart(ctx context.Context, c *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	return t.TraceQueryStart(ctx, c, pgx.TraceQueryStartData{SQL: "batch: number facts"})
+// A batch (a pipeline: the gate's reads of one decision, an audit commit's halves) is one
+// round trip, whatever it holds; it is named by its first statements.
+func (t *countingTracer) TraceBatchStart(ctx context.Context, c *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
+	name := "batch:"
+	if d.Batch != nil {
+		for i, q := range d.Batch.QueuedQueries {
+			if i == 2 {
+				break
+			}
+			name += " " + q.SQL + ";"
+		}
+	}
+	return t.TraceQueryStart(ctx, c, pgx.TraceQueryStartData{SQL: name})
 }
 func (t *countingTracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
 func (t *countingTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
