@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/voxdial/voxdial/store"
+	"github.com/voxdial/voxdial/voicebot/field"
 )
 
 // ImportError is one problem with one row (or, with Line 1 and no rows
@@ -197,6 +198,7 @@ type header struct {
 	names    []string // header name per column
 	requires []int    // column index per required variable
 	reqNames []string
+	reqSpecs []field.Spec // the type of each required variable
 }
 
 func readHeader(rd *csvReader, file string, requires []string) (*header, error) {
@@ -251,7 +253,12 @@ func readHeader(rd *csvReader, file string, requires []string) (*header, error) 
 	if h.phone < 0 {
 		return nil, &FileError{file, ImportError{Line: 1, Field: "phone", Reason: "header: no phone column (one of " + strings.Join(phoneColumns, ", ") + ")"}}
 	}
-	for _, req := range requires {
+	for _, stored := range requires {
+		spec, err := field.Parse(stored)
+		if err != nil {
+			return nil, fmt.Errorf("campaign requires: %w", err)
+		}
+		req := spec.Name
 		j := -1
 		for i, v := range h.vars {
 			if v != "" && strings.EqualFold(v, req) {
@@ -263,6 +270,7 @@ func readHeader(rd *csvReader, file string, requires []string) (*header, error) 
 		}
 		h.requires = append(h.requires, j)
 		h.reqNames = append(h.reqNames, req)
+		h.reqSpecs = append(h.reqSpecs, spec)
 	}
 	return h, nil
 }
@@ -514,6 +522,16 @@ func (v *validator) row(r rawRow, errs *[]ImportError) (store.ContactRow, bool) 
 		if strings.TrimSpace(r.rec[col]) == "" {
 			*errs = append(*errs, ImportError{Line: r.line, Field: h.reqNames[i], Reason: "required by the script, but empty"})
 			ok = false
+			continue
+		}
+		if spec := h.reqSpecs[i]; spec.Type != field.Text && spec.Type != "" {
+			val, err := spec.Normalize(r.rec[col], field.Options{DayFirst: !v.phones.nanpRegion(), Phone: v.phoneField})
+			if err != nil {
+				*errs = append(*errs, ImportError{Line: r.line, Field: h.reqNames[i], Reason: fmt.Sprintf("%s: %v", spec.Type, err)})
+				ok = false
+				continue
+			}
+			r.rec[col] = val // the variables carry the normalised value
 		}
 	}
 	var facts store.ContactRow
@@ -564,6 +582,15 @@ func (v *validator) row(r rawRow, errs *[]ImportError) (store.ContactRow, bool) 
 	v.buf = append(v.buf, '}')
 	row.Variables = append([]byte(nil), v.buf...)
 	return row, true
+}
+
+// phoneField normalises a phone-typed contact field like the contact's own number.
+func (v *validator) phoneField(raw string) (string, error) {
+	e164, _, err := v.phones.normalize(raw)
+	if err != nil {
+		return "", errors.New(phoneReason(raw, err))
+	}
+	return e164, nil
 }
 
 func phoneReason(raw string, err error) string {

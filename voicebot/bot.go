@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/voxdial/voxdial/voicebot/field"
 	"github.com/voxdial/voxdial/voicebot/intent"
 )
 
@@ -16,7 +17,8 @@ type Bot struct {
 	Locale     string // BCP 47: en-US, zh-CN
 	Purpose    string // telemarketing | informational | collections | survey
 	Voice      string // engine voice; "default" picks the engine's own
-	Requires   []string
+	Requires   []string // the names of Fields
+	Fields     []field.Spec
 	Disclosure string
 	Settings   Settings
 	Start      string
