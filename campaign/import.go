@@ -27,12 +27,16 @@ type ImportError struct {
 // ImportReport is what an import did: the `voxdial campaign import --json`
 // document.
 type ImportReport struct {
-	Campaign      string        `json:"campaign"`
-	File          string        `json:"file"`
-	Rows          int           `json:"rows"`       // data rows read
-	Imported      int           `json:"imported"`   // new contacts
-	Duplicates    int           `json:"duplicates"` // rows folded into an earlier row or an existing contact
-	Rejected      int           `json:"rejected"`   // rows with at least one error, not imported
+	Campaign   string `json:"campaign"`
+	File       string `json:"file"`
+	Rows       int    `json:"rows"`       // data rows read
+	Imported   int    `json:"imported"`   // new contacts
+	Updated    int    `json:"updated"`    // rows that updated a contact already in the campaign
+	Duplicates int    `json:"duplicates"` // rows that repeat a number or external_id of an earlier row of the file
+	// DueAgainAt: in a recurring campaign, when the updated contacts are due
+	// again (the next run); zero otherwise.
+	DueAgainAt    time.Time     `json:"due_again_at,omitzero"`
+	Rejected      int           `json:"rejected"` // rows with at least one error, not imported
 	Errors        []ImportError `json:"errors"`
 	ErrorsOmitted int           `json:"errors_omitted"` // errors beyond MaxErrors, counted only
 	ListID        int64         `json:"list_id,omitempty"`
@@ -123,9 +127,11 @@ func fileReadError(file string, line int, err error) error {
 // Import streams a CSV file into the campaign. The file is read once, in
 // batches validated in parallel and handed in order to the store, which
 // imports them in one transaction (COPY on PostgreSQL): on any error
-// nothing is imported. Bad rows are reported and skipped; duplicates (same
-// number or external_id, in the file or already in the campaign) are
-// folded, the first row winning, so a re-import changes nothing.
+// nothing is imported. Bad rows are reported and skipped; duplicates within
+// the file (same number or external_id as an earlier row) are folded, the
+// first row winning. A row for a contact already in the campaign updates
+// its fields; in a recurring (cron) campaign it also makes it due again at
+// the next run (RecurAt): docs/campaign-lifecycle.md.
 // A *FileError (ErrBadFile) means the file as a whole is unusable.
 func Import(ctx context.Context, db *store.DB, r io.Reader, opts ImportOptions) (*ImportReport, error) {
 	start := time.Now()
@@ -151,6 +157,13 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, opts ImportOptions) 
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = DefaultMaxFileBytes
 	}
+	if err := Writable(c); err != nil {
+		return nil, err
+	}
+	recurAt, err := RecurAt(c, nowOr(opts.Now))
+	if err != nil {
+		return nil, err
+	}
 	requires := c.Requires
 	if opts.Requires != nil {
 		requires = opts.Requires
@@ -170,14 +183,17 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, opts ImportOptions) 
 	defer cancel()
 	src := newRowSource(ctx, rd, hdr, c.Region, opts, cr, rep)
 	res, err := db.ContactImport(ctx, &store.ContactImportParams{
-		CampaignID: c.ID, ListName: opts.File, Source: src, Now: opts.Now,
+		CampaignID: c.ID, ListName: opts.File, Source: src, Now: opts.Now, RecurAt: recurAt,
 	})
 	cancel()
 	src.wait()
 	if err != nil {
 		return nil, err
 	}
-	rep.Imported, rep.Duplicates, rep.ListID, rep.Store = res.Inserted, res.Duplicates, res.ListID, res
+	rep.Imported, rep.Updated, rep.Duplicates, rep.ListID, rep.Store = res.Inserted, res.Updated, res.Duplicates, res.ListID, res
+	if res.Updated > 0 {
+		rep.DueAgainAt = recurAt
+	}
 	rep.DurationMS = time.Since(start).Milliseconds()
 	if opts.Progress != nil {
 		opts.Progress(ImportProgress{Bytes: cr.n.Load(), Rows: rep.Rows, Done: true})
@@ -591,6 +607,13 @@ func (v *validator) phoneField(raw string) (string, error) {
 		return "", errors.New(phoneReason(raw, err))
 	}
 	return e164, nil
+}
+
+func nowOr(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
 }
 
 func phoneReason(raw string, err error) string {

@@ -18,27 +18,27 @@ const (
 
 // Contact is a row of contacts.
 type Contact struct {
-	ID             int64           `json:"id"`
-	CampaignID     int64           `json:"campaign_id"`
-	ListID         int64           `json:"list_id"`
-	Line           int             `json:"line"`  // line of the import file it came from
-	Phone          string          `json:"phone"` // E.164
-	ExternalID     string          `json:"external_id,omitempty"`
-	TimeZone       string          `json:"time_zone,omitempty"` // IANA zone; "" when unknown
-	Variables      json.RawMessage `json:"variables"`           // JSON object of strings
-	State          string          `json:"state"`
-	Attempts       int             `json:"attempts"`
+	ID         int64           `json:"id"`
+	CampaignID int64           `json:"campaign_id"`
+	ListID     int64           `json:"list_id"`
+	Line       int             `json:"line"`  // line of the import file it came from
+	Phone      string          `json:"phone"` // E.164
+	ExternalID string          `json:"external_id,omitempty"`
+	TimeZone   string          `json:"time_zone,omitempty"` // IANA zone; "" when unknown
+	Variables  json.RawMessage `json:"variables"`           // JSON object of strings
+	State      string          `json:"state"`
+	Attempts   int             `json:"attempts"`
 	// AttemptsBase: attempts made before the current cycle (a recycle or a
 	// recurring re-import starts one); CycleAttempts is what max attempts counts.
-	AttemptsBase   int             `json:"attempts_base,omitempty"`
-	NextAttemptAt  time.Time       `json:"next_attempt_at"`
-	LeaseHolder    string          `json:"lease_holder,omitempty"`
-	LeaseExpiresAt time.Time       `json:"lease_expires_at,omitzero"`
-	Disposition    string          `json:"disposition,omitempty"`
-	LastOutcome    string          `json:"last_outcome,omitempty"`
-	Streak         int             `json:"streak"` // consecutive attempts with LastOutcome
-	CreatedAt      time.Time       `json:"created_at"`
-	UpdatedAt      time.Time       `json:"updated_at"`
+	AttemptsBase   int       `json:"attempts_base,omitempty"`
+	NextAttemptAt  time.Time `json:"next_attempt_at"`
+	LeaseHolder    string    `json:"lease_holder,omitempty"`
+	LeaseExpiresAt time.Time `json:"lease_expires_at,omitzero"`
+	Disposition    string    `json:"disposition,omitempty"`
+	LastOutcome    string    `json:"last_outcome,omitempty"`
+	Streak         int       `json:"streak"` // consecutive attempts with LastOutcome
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 const contactCols = `id, campaign_id, list_id, line, phone_e164, external_id, time_zone, variables, state, attempts,

@@ -14,9 +14,9 @@ import (
 // read-only afterwards and may be shared by any number of concurrent calls.
 type Bot struct {
 	Name       string
-	Locale     string // BCP 47: en-US, zh-CN
-	Purpose    string // telemarketing | informational | collections | survey
-	Voice      string // engine voice; "default" picks the engine's own
+	Locale     string   // BCP 47: en-US, zh-CN
+	Purpose    string   // telemarketing | informational | collections | survey
+	Voice      string   // engine voice; "default" picks the engine's own
 	Requires   []string // the names of Fields
 	Fields     []field.Spec
 	Disclosure string
