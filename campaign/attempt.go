@@ -105,7 +105,7 @@ func (a *attempt) due(now time.Time, loc *time.Location) bool {
 		a.reschedule(next, outcome.Window)
 		return false
 	}
-	if p.MaxAttempts > 0 && ct.Attempts >= p.MaxAttempts {
+	if p.MaxAttempts > 0 && ct.CycleAttempts() >= p.MaxAttempts { // this cycle's (a recycle starts one)
 		a.finish(orDefault(ct.LastOutcome, string(outcome.MaxAttempts)), outcome.MaxAttempts, "max attempts")
 		return false
 	}

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/voxdial/voxdial/store"
+	"github.com/voxdial/voxdial/voicebot/field"
 )
 
 // ImportError is one problem with one row (or, with Line 1 and no rows
@@ -26,12 +27,16 @@ type ImportError struct {
 // ImportReport is what an import did: the `voxdial campaign import --json`
 // document.
 type ImportReport struct {
-	Campaign      string        `json:"campaign"`
-	File          string        `json:"file"`
-	Rows          int           `json:"rows"`       // data rows read
-	Imported      int           `json:"imported"`   // new contacts
-	Duplicates    int           `json:"duplicates"` // rows folded into an earlier row or an existing contact
-	Rejected      int           `json:"rejected"`   // rows with at least one error, not imported
+	Campaign   string `json:"campaign"`
+	File       string `json:"file"`
+	Rows       int    `json:"rows"`       // data rows read
+	Imported   int    `json:"imported"`   // new contacts
+	Updated    int    `json:"updated"`    // rows that updated a contact already in the campaign
+	Duplicates int    `json:"duplicates"` // rows that repeat a number or external_id of an earlier row of the file
+	// DueAgainAt: in a recurring campaign, when the updated contacts are due
+	// again (the next run); zero otherwise.
+	DueAgainAt    time.Time     `json:"due_again_at,omitzero"`
+	Rejected      int           `json:"rejected"` // rows with at least one error, not imported
 	Errors        []ImportError `json:"errors"`
 	ErrorsOmitted int           `json:"errors_omitted"` // errors beyond MaxErrors, counted only
 	ListID        int64         `json:"list_id,omitempty"`
@@ -122,9 +127,11 @@ func fileReadError(file string, line int, err error) error {
 // Import streams a CSV file into the campaign. The file is read once, in
 // batches validated in parallel and handed in order to the store, which
 // imports them in one transaction (COPY on PostgreSQL): on any error
-// nothing is imported. Bad rows are reported and skipped; duplicates (same
-// number or external_id, in the file or already in the campaign) are
-// folded, the first row winning, so a re-import changes nothing.
+// nothing is imported. Bad rows are reported and skipped; duplicates within
+// the file (same number or external_id as an earlier row) are folded, the
+// first row winning. A row for a contact already in the campaign updates
+// its fields; in a recurring (cron) campaign it also makes it due again at
+// the next run (RecurAt): docs/campaign-lifecycle.md.
 // A *FileError (ErrBadFile) means the file as a whole is unusable.
 func Import(ctx context.Context, db *store.DB, r io.Reader, opts ImportOptions) (*ImportReport, error) {
 	start := time.Now()
@@ -150,6 +157,13 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, opts ImportOptions) 
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = DefaultMaxFileBytes
 	}
+	if err := Writable(c); err != nil {
+		return nil, err
+	}
+	recurAt, err := RecurAt(c, nowOr(opts.Now))
+	if err != nil {
+		return nil, err
+	}
 	requires := c.Requires
 	if opts.Requires != nil {
 		requires = opts.Requires
@@ -169,14 +183,17 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, opts ImportOptions) 
 	defer cancel()
 	src := newRowSource(ctx, rd, hdr, c.Region, opts, cr, rep)
 	res, err := db.ContactImport(ctx, &store.ContactImportParams{
-		CampaignID: c.ID, ListName: opts.File, Source: src, Now: opts.Now,
+		CampaignID: c.ID, ListName: opts.File, Source: src, Now: opts.Now, RecurAt: recurAt,
 	})
 	cancel()
 	src.wait()
 	if err != nil {
 		return nil, err
 	}
-	rep.Imported, rep.Duplicates, rep.ListID, rep.Store = res.Inserted, res.Duplicates, res.ListID, res
+	rep.Imported, rep.Updated, rep.Duplicates, rep.ListID, rep.Store = res.Inserted, res.Updated, res.Duplicates, res.ListID, res
+	if res.Updated > 0 {
+		rep.DueAgainAt = recurAt
+	}
 	rep.DurationMS = time.Since(start).Milliseconds()
 	if opts.Progress != nil {
 		opts.Progress(ImportProgress{Bytes: cr.n.Load(), Rows: rep.Rows, Done: true})
@@ -197,6 +214,7 @@ type header struct {
 	names    []string // header name per column
 	requires []int    // column index per required variable
 	reqNames []string
+	reqSpecs []field.Spec // the type of each required variable
 }
 
 func readHeader(rd *csvReader, file string, requires []string) (*header, error) {
@@ -251,7 +269,12 @@ func readHeader(rd *csvReader, file string, requires []string) (*header, error) 
 	if h.phone < 0 {
 		return nil, &FileError{file, ImportError{Line: 1, Field: "phone", Reason: "header: no phone column (one of " + strings.Join(phoneColumns, ", ") + ")"}}
 	}
-	for _, req := range requires {
+	for _, stored := range requires {
+		spec, err := field.Parse(stored)
+		if err != nil {
+			return nil, fmt.Errorf("campaign requires: %w", err)
+		}
+		req := spec.Name
 		j := -1
 		for i, v := range h.vars {
 			if v != "" && strings.EqualFold(v, req) {
@@ -263,6 +286,7 @@ func readHeader(rd *csvReader, file string, requires []string) (*header, error) 
 		}
 		h.requires = append(h.requires, j)
 		h.reqNames = append(h.reqNames, req)
+		h.reqSpecs = append(h.reqSpecs, spec)
 	}
 	return h, nil
 }
@@ -514,6 +538,16 @@ func (v *validator) row(r rawRow, errs *[]ImportError) (store.ContactRow, bool) 
 		if strings.TrimSpace(r.rec[col]) == "" {
 			*errs = append(*errs, ImportError{Line: r.line, Field: h.reqNames[i], Reason: "required by the script, but empty"})
 			ok = false
+			continue
+		}
+		if spec := h.reqSpecs[i]; spec.Type != field.Text && spec.Type != "" {
+			val, err := spec.Normalize(r.rec[col], field.Options{DayFirst: !v.phones.nanpRegion(), Phone: v.phoneField})
+			if err != nil {
+				*errs = append(*errs, ImportError{Line: r.line, Field: h.reqNames[i], Reason: fmt.Sprintf("%s: %v", spec.Type, err)})
+				ok = false
+				continue
+			}
+			r.rec[col] = val // the variables carry the normalised value
 		}
 	}
 	var facts store.ContactRow
@@ -564,6 +598,22 @@ func (v *validator) row(r rawRow, errs *[]ImportError) (store.ContactRow, bool) 
 	v.buf = append(v.buf, '}')
 	row.Variables = append([]byte(nil), v.buf...)
 	return row, true
+}
+
+// phoneField normalises a phone-typed contact field like the contact's own number.
+func (v *validator) phoneField(raw string) (string, error) {
+	e164, _, err := v.phones.normalize(raw)
+	if err != nil {
+		return "", errors.New(phoneReason(raw, err))
+	}
+	return e164, nil
+}
+
+func nowOr(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
 }
 
 func phoneReason(raw string, err error) string {

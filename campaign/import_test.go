@@ -74,9 +74,10 @@ func TestImportExampleFile(t *testing.T) {
 		if json.Unmarshal(got["+14155550101"].Variables, &vars) != nil || vars["first_name"] != "Ana" || vars["surname"] != "Lopez" {
 			t.Fatalf("variables %s", got["+14155550101"].Variables)
 		}
-		// Re-import: nothing new, same rejections.
+		// Re-import: nothing new, the five contacts updated, the repeated row a
+		// duplicate of the file, same rejections.
 		rep2, err := Import(ctx, db, bytes.NewReader(data), ImportOptions{Campaign: c, File: "contacts.csv"})
-		if err != nil || rep2.Imported != 0 || rep2.Duplicates != 6 || rep2.Rejected != 2 {
+		if err != nil || rep2.Imported != 0 || rep2.Updated != 5 || rep2.Duplicates != 1 || rep2.Rejected != 2 || !rep2.DueAgainAt.IsZero() {
 			t.Fatalf("re-import %+v %v", rep2, err)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/voxdial/voxdial/store"
+	"github.com/voxdial/voxdial/voicebot/field"
 )
 
 // ErrInvalidCampaign wraps problems with a campaign's settings.
@@ -92,6 +93,14 @@ func Create(ctx context.Context, db *store.DB, p CreateParams) (*store.Campaign,
 			return nil, fmt.Errorf("%w: %v", ErrInvalidCampaign, err)
 		}
 	}
+	specs, err := field.ParseAll(requires)
+	if err != nil {
+		return nil, fmt.Errorf("%w: requires: %v", ErrInvalidCampaign, err)
+	}
+	requires = field.Strings(specs)
+	if err := checkSeller(ctx, db, p.Seller); err != nil {
+		return nil, err
+	}
 	sched, _ := json.Marshal(&p.Schedule)
 	retry, _ := json.Marshal(&p.Retry)
 	pace, _ := json.Marshal(&p.Pace)
@@ -100,6 +109,28 @@ func Create(ctx context.Context, db *store.DB, p CreateParams) (*store.Campaign,
 		Region: p.Region, TimeZone: p.TimeZone, Purpose: p.Purpose, Seller: p.Seller,
 		MaxAttempts: p.MaxAttempts, MaxConcurrent: p.MaxConcurrent, Schedule: sched, RetryPolicy: retry, Now: p.Now,
 	})
+}
+
+// ErrUnknownSeller: a campaign names a seller that is not registered (the
+// compliance gate would block every one of its contacts).
+var ErrUnknownSeller = errors.New("unknown seller")
+
+// checkSeller refuses a seller that is not registered: without its caller
+// IDs and lists the gate blocks every contact, and the campaign would
+// "complete" without a call.
+func checkSeller(ctx context.Context, db *store.DB, seller string) error {
+	if seller == "" {
+		return nil
+	}
+	_, err := db.SellerGet(ctx, &store.SellerGetParams{ID: seller})
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: %w: seller %q is not registered: register it first (voxdial compliance seller %s --caller-id …), or name a registered seller; "+
+			"with an unknown seller the compliance gate blocks every contact", ErrInvalidCampaign, ErrUnknownSeller, seller, seller)
+	}
+	if err != nil {
+		return fmt.Errorf("seller %q: %w", seller, err)
+	}
+	return nil
 }
 
 // Plan is a stored campaign with its settings compiled.

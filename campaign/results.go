@@ -113,6 +113,13 @@ var Verbs = []string{"start", "pause", "resume", "stop"}
 // counts the contacts a stop closed. A campaign not in a state the verb
 // starts from is store.ErrStateConflict.
 func Transition(ctx context.Context, db *store.DB, id int64, verb string, now time.Time) (c *store.Campaign, closed int, err error) {
+	cur, err := db.CampaignGet(ctx, &store.CampaignGetParams{ID: id})
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := Writable(cur); err != nil {
+		return cur, 0, err
+	}
 	switch verb {
 	case "start":
 		c, err = Start(ctx, db, id, now)

@@ -579,7 +579,7 @@ func (a *attempt) record(res dialer.Result) {
 	if ct.LastOutcome == string(outcome) {
 		streak = ct.Streak + 1
 	}
-	facts := AttemptFacts{Outcome: string(outcome), Disposition: res.Disposition, Attempts: att.AttemptNo,
+	facts := AttemptFacts{Outcome: string(outcome), Disposition: res.Disposition, Attempts: att.AttemptNo - ct.AttemptsBase,
 		MaxAttempts: p.MaxAttempts, Streak: streak, Now: now, CallbackAt: callbackAt(res, now)}
 	d := p.Retry.Decide(facts)
 	loc := r.zone(p, ct.TimeZone)

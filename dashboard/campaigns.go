@@ -27,6 +27,8 @@ type campaignDoc struct {
 	OwnerID       int64                `json:"owner_id,omitempty"`
 	CanManage     bool                 `json:"can_manage"`
 	Stats         *store.CampaignStats `json:"stats,omitempty"`
+	// GateSummary: why the compliance gate blocked contacts, in words (GET one campaign).
+	GateSummary *campaign.GateSummary `json:"gate_summary,omitempty"`
 }
 
 // newCampaignDoc shows c to p; b is its script binding (nil: none).
@@ -117,7 +119,14 @@ func (s *Server) handleCampaignList(w http.ResponseWriter, r *http.Request, p *p
 	if st := r.URL.Query().Get("state"); st != "" {
 		states = strings.Split(st, ",")
 	}
-	cs, err := s.db.CampaignList(r.Context(), &store.CampaignListParams{States: states})
+	archived := store.ArchivedHide // ?archived=1: the archived ones only; all: both
+	switch r.URL.Query().Get("archived") {
+	case "1", "true", "only":
+		archived = store.ArchivedOnly
+	case "all":
+		archived = store.ArchivedAll
+	}
+	cs, err := s.db.CampaignList(r.Context(), &store.CampaignListParams{States: states, Archived: archived})
 	if err != nil {
 		s.storeError(w, err)
 		return
@@ -209,7 +218,7 @@ type campaignScriptRequest struct {
 // required contact fields follow the script's.
 func (s *Server) handleCampaignScript(w http.ResponseWriter, r *http.Request, p *principal) {
 	c, owner, ok := s.loadCampaign(w, r)
-	if !ok || s.forbidUnlessManager(w, p, c, owner) {
+	if !ok || s.forbidUnlessManager(w, p, c, owner) || s.refuseArchived(w, c) {
 		return
 	}
 	var req campaignScriptRequest
@@ -285,6 +294,10 @@ func (s *Server) handleCampaignGet(w http.ResponseWriter, r *http.Request, p *pr
 	}
 	d := newCampaignDoc(p, c, owner, b)
 	d.Stats = st
+	if d.GateSummary, err = campaign.LoadGateSummary(r.Context(), s.db, c, st); err != nil {
+		s.storeError(w, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, d)
 }
 
@@ -294,6 +307,15 @@ func (s *Server) forbidUnlessManager(w http.ResponseWriter, p *principal, c *sto
 	}
 	writeError(w, http.StatusForbidden, "campaign %q is not yours to change (role %s)", c.Name, p.User.Role)
 	return true
+}
+
+// refuseArchived answers 409 for an archived (read-only) campaign.
+func (s *Server) refuseArchived(w http.ResponseWriter, c *store.Campaign) bool {
+	if err := campaign.Writable(c); err != nil {
+		s.storeError(w, err)
+		return true
+	}
+	return false
 }
 
 // handleContactsUpload imports a CSV (the raw body as text/csv, or the
@@ -395,7 +417,7 @@ func (s *Server) checkAgentsURL(w http.ResponseWriter, o campaign.PaceOptions) b
 // at its next look at the campaign.
 func (s *Server) handleCampaignPace(w http.ResponseWriter, r *http.Request, p *principal) {
 	c, owner, ok := s.loadCampaign(w, r)
-	if !ok || s.forbidUnlessManager(w, p, c, owner) {
+	if !ok || s.forbidUnlessManager(w, p, c, owner) || s.refuseArchived(w, c) {
 		return
 	}
 	var req campaignPaceRequest

@@ -46,10 +46,13 @@ type Campaign struct {
 	UpdatedAt  time.Time       `json:"updated_at"`
 	StartedAt  time.Time       `json:"started_at,omitzero"`
 	FinishedAt time.Time       `json:"finished_at,omitzero"`
+	// ArchivedAt is when the campaign was archived (zero: it is not): hidden from the
+	// default list and read-only, its results kept.
+	ArchivedAt time.Time `json:"archived_at,omitzero"`
 }
 
 const campaignCols = `id, name, state, script, trunk, caller_ids, requires, region, time_zone, purpose, seller,
-	max_attempts, max_concurrent, schedule, retry_policy, pacing, pace, created_at, updated_at, started_at, finished_at`
+	max_attempts, max_concurrent, schedule, retry_policy, pacing, pace, created_at, updated_at, started_at, finished_at, archived_at`
 
 func scanCampaign(row interface{ Scan(...any) error }) (*Campaign, error) {
 	var c Campaign
@@ -57,7 +60,7 @@ func scanCampaign(row interface{ Scan(...any) error }) (*Campaign, error) {
 	err := row.Scan(&c.ID, &c.Name, &c.State, &c.Script, &c.Trunk, nullStr{&callerIDs}, nullStr{&requires},
 		&c.Region, &c.TimeZone, &c.Purpose, &c.Seller, &c.MaxAttempts, &c.MaxConcurrent,
 		nullStr{&schedule}, nullStr{&retry}, &c.Pacing, nullStr{&pace}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt},
-		timeCol{&c.StartedAt}, timeCol{&c.FinishedAt})
+		timeCol{&c.StartedAt}, timeCol{&c.FinishedAt}, timeCol{&c.ArchivedAt})
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -220,14 +223,35 @@ func (db *DB) CampaignGet(ctx context.Context, p *CampaignGetParams) (*Campaign,
 // CampaignListParams filter CampaignList; empty States means all.
 type CampaignListParams struct {
 	States []string
+	// Archived: ArchivedHide (the default) leaves archived campaigns out,
+	// ArchivedOnly lists only them, ArchivedAll both.
+	Archived ArchivedFilter
 }
+
+// ArchivedFilter says which campaigns CampaignList shows by their archive flag.
+type ArchivedFilter int
+
+// The archive filters.
+const (
+	ArchivedHide ArchivedFilter = iota
+	ArchivedOnly
+	ArchivedAll
+)
 
 // CampaignList returns campaigns in id order.
 func (db *DB) CampaignList(ctx context.Context, p *CampaignListParams) ([]*Campaign, error) {
-	query := `SELECT ` + campaignCols + ` FROM campaigns`
+	query := `SELECT ` + campaignCols + ` FROM campaigns WHERE `
+	switch p.Archived {
+	case ArchivedOnly:
+		query += `archived_at IS NOT NULL`
+	case ArchivedAll:
+		query += `1 = 1`
+	default:
+		query += `archived_at IS NULL`
+	}
 	args := make([]any, 0, len(p.States))
 	if len(p.States) > 0 {
-		query += ` WHERE state IN (` + placeholders(len(p.States)) + `)`
+		query += ` AND state IN (` + placeholders(len(p.States)) + `)`
 		for _, s := range p.States {
 			args = append(args, s)
 		}
@@ -273,6 +297,8 @@ func (db *DB) CampaignStateSet(ctx context.Context, p *CampaignStateSetParams) (
 	case CampaignRunning:
 		set += `, started_at = COALESCE(started_at, ?)`
 		args = append(args, now)
+	case CampaignScheduled: // a recycled campaign runs again: not finished any more
+		set += `, finished_at = NULL`
 	case CampaignCompleted, CampaignStopped:
 		set += `, finished_at = ?`
 		args = append(args, now)

@@ -18,29 +18,35 @@ const (
 
 // Contact is a row of contacts.
 type Contact struct {
-	ID             int64           `json:"id"`
-	CampaignID     int64           `json:"campaign_id"`
-	ListID         int64           `json:"list_id"`
-	Line           int             `json:"line"`  // line of the import file it came from
-	Phone          string          `json:"phone"` // E.164
-	ExternalID     string          `json:"external_id,omitempty"`
-	TimeZone       string          `json:"time_zone,omitempty"` // IANA zone; "" when unknown
-	Variables      json.RawMessage `json:"variables"`           // JSON object of strings
-	State          string          `json:"state"`
-	Attempts       int             `json:"attempts"`
-	NextAttemptAt  time.Time       `json:"next_attempt_at"`
-	LeaseHolder    string          `json:"lease_holder,omitempty"`
-	LeaseExpiresAt time.Time       `json:"lease_expires_at,omitzero"`
-	Disposition    string          `json:"disposition,omitempty"`
-	LastOutcome    string          `json:"last_outcome,omitempty"`
-	Streak         int             `json:"streak"`             // consecutive attempts with LastOutcome
-	DebtIDs        []string        `json:"debt_ids,omitempty"` // the debts a collections call is about
-	CreatedAt      time.Time       `json:"created_at"`
-	UpdatedAt      time.Time       `json:"updated_at"`
+	ID         int64           `json:"id"`
+	CampaignID int64           `json:"campaign_id"`
+	ListID     int64           `json:"list_id"`
+	Line       int             `json:"line"`  // line of the import file it came from
+	Phone      string          `json:"phone"` // E.164
+	ExternalID string          `json:"external_id,omitempty"`
+	TimeZone   string          `json:"time_zone,omitempty"` // IANA zone; "" when unknown
+	Variables  json.RawMessage `json:"variables"`           // JSON object of strings
+	State      string          `json:"state"`
+	Attempts   int             `json:"attempts"`
+	// AttemptsBase: attempts made before the current cycle (a recycle or a
+	// recurring re-import starts one); CycleAttempts is what max attempts counts.
+	AttemptsBase   int       `json:"attempts_base,omitempty"`
+	NextAttemptAt  time.Time `json:"next_attempt_at"`
+	LeaseHolder    string    `json:"lease_holder,omitempty"`
+	LeaseExpiresAt time.Time `json:"lease_expires_at,omitzero"`
+	Disposition    string    `json:"disposition,omitempty"`
+	LastOutcome    string    `json:"last_outcome,omitempty"`
+	Streak         int       `json:"streak"`             // consecutive attempts with LastOutcome
+	DebtIDs        []string  `json:"debt_ids,omitempty"` // the debts a collections call is about
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 const contactCols = `id, campaign_id, list_id, line, phone_e164, external_id, time_zone, variables, state, attempts,
-	next_attempt_at, lease_holder, lease_expires_at, disposition, last_outcome, streak, debt_ids, created_at, updated_at`
+	next_attempt_at, lease_holder, lease_expires_at, disposition, last_outcome, streak, debt_ids, created_at, updated_at, attempts_base`
+
+// CycleAttempts are the attempts of the contact's current cycle.
+func (c *Contact) CycleAttempts() int { return c.Attempts - c.AttemptsBase }
 
 func scanContact(row interface{ Scan(...any) error }) (*Contact, error) {
 	var c Contact
@@ -48,7 +54,7 @@ func scanContact(row interface{ Scan(...any) error }) (*Contact, error) {
 	var vars, debts string
 	err := row.Scan(&c.ID, &c.CampaignID, &listID, &c.Line, &c.Phone, nullStr{&c.ExternalID}, &c.TimeZone,
 		nullStr{&vars}, &c.State, &c.Attempts, timeCol{&c.NextAttemptAt}, nullStr{&c.LeaseHolder},
-		timeCol{&c.LeaseExpiresAt}, &c.Disposition, &c.LastOutcome, &c.Streak, nullStr{&debts}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+		timeCol{&c.LeaseExpiresAt}, &c.Disposition, &c.LastOutcome, &c.Streak, nullStr{&debts}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &c.AttemptsBase)
 	c.DebtIDs = splitIDs(debts)
 	if err != nil {
 		return nil, translate(err)
@@ -104,6 +110,11 @@ type ContactImportParams struct {
 	ListName   string // recorded in contact_lists (e.g. the file name)
 	Source     ContactSource
 	Now        time.Time // created_at; contacts are due from this time
+	// RecurAt, when set (a recurring campaign), starts a new cycle for every
+	// contact a row updates: pending again from RecurAt, its attempts,
+	// streak, disposition and last outcome cleared (a contact on a call now
+	// only gets its fields). Zero: an update changes the fields only.
+	RecurAt time.Time
 	// FoldLimit bounds the in-process duplicate fold of a first import on
 	// PostgreSQL (numbers and ids held; default 4 Mi, about 40 MB): past
 	// it, the rest of the file takes the staging-table path. Tests set it
@@ -116,7 +127,8 @@ type ContactImportResult struct {
 	ListID     int64 `json:"list_id"`
 	Rows       int   `json:"rows"`       // rows the source gave
 	Inserted   int   `json:"inserted"`   // new contacts
-	Duplicates int   `json:"duplicates"` // rows folded into an earlier row or an existing contact
+	Updated    int   `json:"updated"`    // rows that updated a contact already in the campaign
+	Duplicates int   `json:"duplicates"` // rows folded into an earlier row of the same import
 	// Where the time went on PostgreSQL (zero on SQLite): the COPY streams
 	// (into contacts and/or the staging table), then the rest (moving staged
 	// rows into contacts); ServerPID is the backend that did it, for
@@ -127,9 +139,12 @@ type ContactImportResult struct {
 }
 
 // ContactImport inserts the source's rows in one transaction: all or
-// nothing. A row whose number or external_id is already in the campaign,
-// or appeared earlier in the same source, is a duplicate and is skipped
-// (the first one wins), so that re-importing a file changes nothing.
+// nothing. A row whose number (or, failing that, external_id) is already in
+// the campaign from an earlier import updates that contact: its variables,
+// zone and compliance facts, its line and list (and with RecurAt a new
+// cycle). A row whose number or external_id appeared earlier in the same
+// source is a duplicate and is skipped (the first one wins). The contact a
+// row updates keeps its number and external_id.
 func (db *DB) ContactImport(ctx context.Context, p *ContactImportParams) (*ContactImportResult, error) {
 	if p.CampaignID == 0 || p.Source == nil {
 		return nil, fmt.Errorf("import contacts: %w: CampaignID and Source are required", ErrInvalidParams)
@@ -149,7 +164,9 @@ func (db *DB) ContactImport(ctx context.Context, p *ContactImportParams) (*Conta
 }
 
 // contactImportSQLite inserts row by row with one prepared INSERT OR IGNORE
-// (SQLite's idiom; one transaction makes it fast).
+// (SQLite's idiom; one transaction makes it fast). A row that conflicts is
+// either a duplicate of an earlier row (the contact it meets carries this
+// import's list id) or an update of a contact from an earlier import.
 func (db *DB) contactImportSQLite(ctx context.Context, p *ContactImportParams, now time.Time) (*ContactImportResult, error) {
 	res := &ContactImportResult{}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -164,7 +181,51 @@ func (db *DB) contactImportSQLite(ctx context.Context, p *ContactImportParams, n
 			return translate(err)
 		}
 		defer stmt.Close()
+		byPhone, err := tx.PrepareContext(ctx, `SELECT id, COALESCE(list_id, 0) FROM contacts WHERE campaign_id = ? AND phone_e164 = ?`)
+		if err != nil {
+			return translate(err)
+		}
+		defer byPhone.Close()
+		byID, err := tx.PrepareContext(ctx, `SELECT id, COALESCE(list_id, 0) FROM contacts WHERE campaign_id = ? AND external_id = ?`)
+		if err != nil {
+			return translate(err)
+		}
+		defer byID.Close()
+		update, err := tx.PrepareContext(ctx, `UPDATE contacts SET list_id = ?, line = ?, time_zone = ?, variables = ?,
+			line_type = ?, region = ?, debt_ids = ?, updated_at = ?`+recurSet(p.RecurAt, "?")+` WHERE id = ?`)
+		if err != nil {
+			return translate(err)
+		}
+		defer update.Close()
 		ts := db.ts(now)
+		// apply updates the contact a row matched, unless this import already
+		// inserted or updated it (then the row is a duplicate).
+		apply := func(r *ContactRow, find *sql.Stmt, key string) (bool, error) {
+			var id, list int64
+			err := find.QueryRowContext(ctx, p.CampaignID, key).Scan(&id, &list)
+			if err == sql.ErrNoRows {
+				return false, nil
+			}
+			if err != nil {
+				return false, fmt.Errorf("line %d: %w", r.Line, translate(err))
+			}
+			if list == res.ListID {
+				return true, nil
+			}
+			args := []any{res.ListID, r.Line, r.TimeZone, varsOrEmpty(r.Variables), r.LineType, r.Region, strings.Join(r.DebtIDs, ","), ts}
+			if !p.RecurAt.IsZero() {
+				args = append(args, db.ts(p.RecurAt))
+			}
+			if _, err := update.ExecContext(ctx, append(args, id)...); err != nil {
+				return false, fmt.Errorf("line %d: %w", r.Line, translate(err))
+			}
+			res.Updated++
+			return true, nil
+		}
+		// Rows that met a contact by external_id only are decided after every
+		// number has had its turn (a number's match wins over an id's, as on
+		// PostgreSQL); there are few of them (a customer's new number).
+		var byIDOnly []ContactRow
 		for p.Source.Next() {
 			r := p.Source.Row()
 			res.Rows++
@@ -175,18 +236,57 @@ func (db *DB) contactImportSQLite(ctx context.Context, p *ContactImportParams, n
 			}
 			if n, _ := out.RowsAffected(); n == 1 {
 				res.Inserted++
+				continue
+			}
+			matched, err := apply(r, byPhone, r.Phone)
+			if err != nil {
+				return err
+			}
+			if !matched && r.ExternalID != "" {
+				c := *r
+				c.Variables = append([]byte(nil), r.Variables...)
+				c.DebtIDs = append([]string(nil), r.DebtIDs...)
+				byIDOnly = append(byIDOnly, c)
 			}
 		}
 		if err := p.Source.Err(); err != nil {
 			return err
 		}
-		res.Duplicates = res.Rows - res.Inserted
+		for i := range byIDOnly {
+			r := &byIDOnly[i]
+			var id, list int64
+			if err := byPhone.QueryRowContext(ctx, p.CampaignID, r.Phone).Scan(&id, &list); err == nil {
+				continue // a later row brought this number: this row is a duplicate
+			} else if err != sql.ErrNoRows {
+				return fmt.Errorf("line %d: %w", r.Line, translate(err))
+			}
+			if _, err := apply(r, byID, r.ExternalID); err != nil {
+				return err
+			}
+		}
+		res.Duplicates = res.Rows - res.Inserted - res.Updated
 		return db.listCount(ctx, tx, res)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// recurSet is the SET clause that starts a contact's new cycle of a recurring
+// campaign (due from the placeholder at; attempt numbers go on, the cycle's
+// count starts at 0), or "" without one. A contact on a
+// call now (leased) keeps its state: its attempt ends as it would have.
+func recurSet(recurAt time.Time, at string) string {
+	if recurAt.IsZero() {
+		return ""
+	}
+	fresh := func(col, v string) string {
+		return `, ` + col + ` = CASE WHEN state = 'leased' THEN ` + col + ` ELSE ` + v + ` END`
+	}
+	// next_attempt_at first: the CASEs read the old state.
+	return fresh("next_attempt_at", at) + fresh("attempts_base", "attempts") + fresh("streak", "0") +
+		fresh("disposition", "''") + fresh("last_outcome", "''") + fresh("state", "'pending'")
 }
 
 func varsOrEmpty(v []byte) []byte {
@@ -204,8 +304,8 @@ func (db *DB) listCreate(ctx context.Context, tx *sql.Tx, p *ContactImportParams
 }
 
 func (db *DB) listCount(ctx context.Context, tx *sql.Tx, res *ContactImportResult) error {
-	_, err := tx.ExecContext(ctx, db.q(`UPDATE contact_lists SET staged = ?, inserted = ?, duplicates = ? WHERE id = ?`),
-		res.Rows, res.Inserted, res.Duplicates, res.ListID)
+	_, err := tx.ExecContext(ctx, db.q(`UPDATE contact_lists SET staged = ?, inserted = ?, updated = ?, duplicates = ? WHERE id = ?`),
+		res.Rows, res.Inserted, res.Updated, res.Duplicates, res.ListID)
 	return translate(err)
 }
 

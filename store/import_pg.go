@@ -63,6 +63,7 @@ func (db *DB) contactImportPostgres(ctx context.Context, p *ContactImportParams,
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM contacts WHERE campaign_id = $1)`, p.CampaignID).Scan(&existing); err != nil {
 			return translate(err)
 		}
+		hadContacts := existing
 		start := time.Now()
 		rest := &copySource{src: p.Source}
 		if !existing {
@@ -88,10 +89,15 @@ func (db *DB) contactImportPostgres(ctx context.Context, p *ContactImportParams,
 				return err
 			}
 		}
-		res.Duplicates = res.Rows - res.Inserted
+		if hadContacts {
+			if err := importUpdate(ctx, tx, p, res, at); err != nil {
+				return err
+			}
+		}
+		res.Duplicates = res.Rows - res.Inserted - res.Updated
 		res.Merge = time.Since(start) - res.Stage
-		if _, err := tx.Exec(ctx, `UPDATE contact_lists SET staged = $1, inserted = $2, duplicates = $3 WHERE id = $4`,
-			res.Rows, res.Inserted, res.Duplicates, res.ListID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE contact_lists SET staged = $1, inserted = $2, updated = $3, duplicates = $4 WHERE id = $5`,
+			res.Rows, res.Inserted, res.Updated, res.Duplicates, res.ListID); err != nil {
 			return translate(err)
 		}
 		return translate(tx.Commit(ctx))
@@ -146,6 +152,38 @@ func (db *DB) importStaged(ctx context.Context, tx pgx.Tx, p *ContactImportParam
 		inserted += int(tag.RowsAffected())
 	}
 	res.Inserted += inserted
+	return nil
+}
+
+// importUpdate updates the contacts of earlier imports that staged rows name
+// (after the merge, so the contacts this import inserted carry its list id and
+// are left alone): first by number, each number's first row; then, for rows
+// whose number is not in the campaign, by external_id. A contact updated once
+// carries the list id, so a later row for it is a duplicate, as on SQLite.
+func importUpdate(ctx context.Context, tx pgx.Tx, p *ContactImportParams, res *ContactImportResult, at time.Time) error {
+	args := []any{p.CampaignID, res.ListID, at}
+	recur := ""
+	if !p.RecurAt.IsZero() {
+		args = append(args, p.RecurAt.UTC().Truncate(time.Millisecond))
+		recur = recurSet(p.RecurAt, "$4")
+	}
+	set := `SET list_id = $2, line = s.line, time_zone = s.time_zone, variables = s.variables, line_type = s.line_type,
+		region = s.region, debt_ids = s.debt_ids, updated_at = $3` + recur
+	byPhone := `UPDATE contacts c ` + set + `
+		FROM (SELECT DISTINCT ON (phone) * FROM contact_import_stage ORDER BY phone, line) s
+		WHERE c.campaign_id = $1 AND c.phone_e164 = s.phone AND c.list_id IS DISTINCT FROM $2`
+	byID := `UPDATE contacts c ` + set + `
+		FROM (SELECT DISTINCT ON (external_id) * FROM contact_import_stage st WHERE external_id IS NOT NULL
+			AND NOT EXISTS (SELECT 1 FROM contacts x WHERE x.campaign_id = $1 AND x.phone_e164 = st.phone)
+			ORDER BY external_id, line) s
+		WHERE c.campaign_id = $1 AND c.external_id = s.external_id AND c.list_id IS DISTINCT FROM $2`
+	for _, q := range []string{byPhone, byID} {
+		tag, err := tx.Exec(ctx, q, args...)
+		if err != nil {
+			return translate(err)
+		}
+		res.Updated += int(tag.RowsAffected())
+	}
 	return nil
 }
 

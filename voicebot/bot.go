@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/voxdial/voxdial/voicebot/field"
 	"github.com/voxdial/voxdial/voicebot/intent"
 )
 
@@ -13,10 +14,11 @@ import (
 // read-only afterwards and may be shared by any number of concurrent calls.
 type Bot struct {
 	Name       string
-	Locale     string // BCP 47: en-US, zh-CN
-	Purpose    string // telemarketing | informational | collections | survey
-	Voice      string // engine voice; "default" picks the engine's own
-	Requires   []string
+	Locale     string   // BCP 47: en-US, zh-CN
+	Purpose    string   // telemarketing | informational | collections | survey
+	Voice      string   // engine voice; "default" picks the engine's own
+	Requires   []string // the names of Fields
+	Fields     []field.Spec
 	Disclosure string
 	Settings   Settings
 	Start      string

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/voxdial/voxdial/voicebot/field"
 )
 
 // MaxScriptBytes bounds a script file: scripts are a few kilobytes, and the parser
@@ -245,6 +247,15 @@ func (p *parser) strings(n *yaml.Node, field string) []string {
 	return out
 }
 
+// requires reads the contact fields, plain names or typed (package field).
+func (p *parser) requires(n *yaml.Node) []field.Spec {
+	specs, issues := field.FromYAML(n)
+	for _, is := range issues {
+		p.ps = append(p.ps, Problem{File: p.file, Line: is.Line, Column: is.Column, Field: is.Field, Check: CheckBadValue, Message: is.Message})
+	}
+	return specs
+}
+
 // branches reads a mapping of key → state name.
 func (p *parser) branches(n *yaml.Node, field string) []Branch {
 	var out []Branch
@@ -313,7 +324,8 @@ func (p *parser) parse(data []byte) *Bot {
 		case "voice":
 			b.Voice = p.str(kv.val, "voice")
 		case "requires":
-			b.Requires = p.strings(kv.val, "requires")
+			b.Fields = p.requires(kv.val)
+			b.Requires = field.Names(b.Fields)
 		case "disclosure":
 			b.Disclosure = p.str(kv.val, "disclosure")
 		case "start":

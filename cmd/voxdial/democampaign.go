@@ -130,6 +130,11 @@ func runDemoCampaign(ctx context.Context, f demoFlags, dbURL string, timeout tim
 	now := app.CallingHourClock(time.Now)
 	var c *store.Campaign
 	prepare := func(ctx context.Context, db *store.DB) error {
+		// Before the campaign (its seller must be registered) and before the gate loads
+		// the store: the seller, consents and DNC entries.
+		if err := seedDemoCompliance(ctx, db, trunk.CallerID, now(), stderr); err != nil {
+			return failureErr(err)
+		}
 		var err error
 		c, err = campaign.Create(ctx, db, campaign.CreateParams{
 			Name: name, Script: "asset:payment-reminder.en.yaml", Trunk: "sim", Purpose: "collections", MaxAttempts: 2, MaxConcurrent: 10,
@@ -147,10 +152,6 @@ func runDemoCampaign(ctx context.Context, f demoFlags, dbURL string, timeout tim
 		fmt.Fprintln(stderr, "importing the sample contact file:")
 		if err := runImport(ctx, db, c, strings.NewReader(demoContacts), "sample-contacts.csv", int64(len(demoContacts)), 100, false, stderr, stderr); err != nil {
 			return err
-		}
-		// Before the gate loads the store: the seller, consents and DNC entries.
-		if err := seedDemoCompliance(ctx, db, trunk.CallerID, now(), stderr); err != nil {
-			return failureErr(err)
 		}
 		if _, err := campaign.Start(ctx, db, c.ID, now()); err != nil {
 			return failureErr(err)

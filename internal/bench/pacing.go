@@ -114,6 +114,10 @@ mix:
 	var prevID int64
 	runs := map[string]PacingRun{}
 	contacts := int(o.Duration.Seconds()*float64(o.Bots)*4) + 200
+	// A campaign's seller must be registered (campaign.Create refuses an unknown one).
+	if _, err := db.SellerPut(ctx, &store.SellerPutParams{ID: "Bench"}); err != nil {
+		return nil, err
+	}
 	for i, mode := range []string{campaign.PacingOneToOne, campaign.PacingPredictive} {
 		say("bench pacing: %s, %d bots, answer rate %.2f, %s\n", mode, o.Bots, o.AnswerRate, o.Duration)
 		c, err := campaign.Create(ctx, db, campaign.CreateParams{Name: "bench-" + mode, Script: script, Trunk: "sim",

@@ -40,35 +40,49 @@ func testContactImportDuplicates(t *testing.T, db *store.DB) {
 		before string // imported first ("" for none)
 		file   string
 		want   string // lines inserted from file, sorted
+		update string // lines that updated a contact of the earlier import, sorted
 	}{
-		{"no duplicates", "", "2 0001 A, 3 0002 B, 4 0003", "2 3 4"},
-		{"same number twice: first line wins", "", "2 0001 A, 3 0001 B, 4 0002", "2 4"},
-		{"same id twice: first line wins", "", "2 0001 A, 3 0002 A, 4 0003", "2 4"},
-		{"a duplicate does not block a later row", "", "2 0001 A, 3 0002 A, 4 0002 B, 5 0003 B", "2 4"},
-		{"chain of id and number duplicates", "", "2 0001 A, 3 0002 A, 4 0002 B, 5 0003 B, 6 0003 C, 7 0004 C", "2 4 6"},
-		{"rows without ids fold by number only", "", "2 0001, 3 0001, 4 0002, 5 0003 A", "2 4 5"},
-		{"number already in the campaign", "2 0001 A", "2 0001 Z, 3 0002 B", "3"},
-		{"id already in the campaign", "2 0001 A", "2 0009 A, 3 0002 B", "3"},
-		{"re-import of the same rows", "2 0001 A, 3 0002 B", "2 0001 A, 3 0002 B", ""},
-		{"existing, then a later row freed by a duplicate", "2 0005 X", "2 0005 A, 3 0006 A, 4 0007 B", "3 4"},
+		{"no duplicates", "", "2 0001 A, 3 0002 B, 4 0003", "2 3 4", ""},
+		{"same number twice: first line wins", "", "2 0001 A, 3 0001 B, 4 0002", "2 4", ""},
+		{"same id twice: first line wins", "", "2 0001 A, 3 0002 A, 4 0003", "2 4", ""},
+		{"a duplicate does not block a later row", "", "2 0001 A, 3 0002 A, 4 0002 B, 5 0003 B", "2 4", ""},
+		{"chain of id and number duplicates", "", "2 0001 A, 3 0002 A, 4 0002 B, 5 0003 B, 6 0003 C, 7 0004 C", "2 4 6", ""},
+		{"rows without ids fold by number only", "", "2 0001, 3 0001, 4 0002, 5 0003 A", "2 4 5", ""},
+		{"number already in the campaign", "2 0001 A", "2 0001 Z, 3 0002 B", "3", "2"},
+		{"id already in the campaign", "2 0001 A", "2 0009 A, 3 0002 B", "3", "2"},
+		{"re-import of the same rows", "2 0001 A, 3 0002 B", "2 0001 A, 3 0002 B", "", "2 3"},
+		{"an existing number twice in the file: the first row updates", "2 0001 A", "2 0001, 3 0001, 4 0002", "4", "2"},
+		{"the number wins over an earlier row with the id", "2 0001 A", "2 0002 A, 3 0001, 4 0003", "4", "3"},
+		{"an id match whose number a later row brings is a duplicate", "2 0001 A", "2 0002 A, 3 0002 B", "3", ""},
+		{"existing, then a later row freed by a duplicate", "2 0005 X", "2 0005 A, 3 0006 A, 4 0007 B", "3 4", "2"},
 	}
 	// FoldLimit 2 makes a first import on PostgreSQL leave its in-process
 	// fold after two entries and finish through the staging table.
 	for _, limit := range []int{0, 2} {
 		for i, tc := range tests {
 			t.Run(fmt.Sprintf("%s/fold-limit-%d", tc.name, limit), func(t *testing.T) {
-				testImportDups(t, db, fmt.Sprintf("dups-%d-%d", limit, i), parse(tc.before), parse(tc.file), tc.want, limit)
+				testImportDups(t, db, fmt.Sprintf("dups-%d-%d", limit, i), parse(tc.before), parse(tc.file), tc.want, tc.update, limit)
 			})
 		}
 	}
 }
 
-func testImportDups(t *testing.T, db *store.DB, name string, before, src []store.ContactRow, want string, limit int) {
+func testImportDups(t *testing.T, db *store.DB, name string, before, src []store.ContactRow, want, update string, limit int) {
 	ctx := context.Background()
 	c := newCampaign(t, db, name)
+	var firstList int64
 	if len(before) > 0 {
-		if _, err := db.ContactImport(ctx, &store.ContactImportParams{CampaignID: c.ID, Source: &rows{rs: before}, Now: t0}); err != nil {
+		res, err := db.ContactImport(ctx, &store.ContactImportParams{CampaignID: c.ID, Source: &rows{rs: before}, Now: t0})
+		if err != nil {
 			t.Fatal(err)
+		}
+		firstList = res.ListID
+	}
+	existing := map[int64]bool{}
+	if firstList != 0 {
+		cs, _ := db.ContactList(ctx, &store.ContactListParams{CampaignID: c.ID})
+		for _, ct := range cs {
+			existing[ct.ID] = true
 		}
 	}
 	res, err := db.ContactImport(ctx, &store.ContactImportParams{CampaignID: c.ID, Source: &rows{rs: src}, Now: t0, FoldLimit: limit})
@@ -79,17 +93,25 @@ func testImportDups(t *testing.T, db *store.DB, name string, before, src []store
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lines []int
+	var lines, updated []int
 	for _, ct := range cs {
-		if ct.ListID == res.ListID {
+		switch {
+		case ct.ListID == res.ListID && existing[ct.ID]:
+			updated = append(updated, ct.Line)
+		case ct.ListID == res.ListID:
 			lines = append(lines, ct.Line)
 		}
 	}
 	sort.Ints(lines)
+	sort.Ints(updated)
 	if got := strings.Trim(fmt.Sprint(lines), "[]"); got != want {
 		t.Fatalf("inserted lines %q, want %q", got, want)
 	}
-	if n := len(strings.Fields(want)); res.Inserted != n || res.Duplicates != len(src)-n || res.Rows != len(src) {
-		t.Fatalf("result %+v, want %d inserted of %d", res, n, len(src))
+	if got := strings.Trim(fmt.Sprint(updated), "[]"); got != update {
+		t.Fatalf("updated lines %q, want %q", got, update)
+	}
+	n, u := len(strings.Fields(want)), len(strings.Fields(update))
+	if res.Inserted != n || res.Updated != u || res.Duplicates != len(src)-n-u || res.Rows != len(src) {
+		t.Fatalf("result %+v, want %d inserted, %d updated of %d", res, n, u, len(src))
 	}
 }
