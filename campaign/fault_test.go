@@ -265,19 +265,19 @@ func TestFaultPostgresRestart(t *testing.T) {
 	// Outage 1: the node lives through it.
 	waitFor(t, 60*time.Second, "calls up", upAndRunning)
 	pg.Stop()
-	waitFor(t, 30*time.Second, "a record parked", func() (bool, string) { return a.runner.spool.pending() > 0, "" })
+	waitFor(t, 30*time.Second, "a record parked", func() (bool, string) { return a.runner.SpooledWrites() > 0, "" })
 	if n := spoolLines(t, spoolDir); n == 0 {
 		t.Fatal("a record is parked but the spool file is empty: it would not outlive the process")
 	}
 	pg.Start()
 	waitFor(t, 30*time.Second, "parked records written", func() (bool, string) {
-		return a.runner.spool.pending() == 0, fmt.Sprint(a.runner.spool.pending(), " parked")
+		return a.runner.SpooledWrites() == 0, fmt.Sprint(a.runner.SpooledWrites(), " parked")
 	})
 
 	// Outage 2: the node drains while the store is down.
 	waitFor(t, 60*time.Second, "calls up", upAndRunning)
 	pg.Stop()
-	waitFor(t, 30*time.Second, "a record parked", func() (bool, string) { return a.runner.spool.pending() > 0, "" })
+	waitFor(t, 30*time.Second, "a record parked", func() (bool, string) { return a.runner.SpooledWrites() > 0, "" })
 	if err := a.stopExpecting(t); err == nil {
 		t.Log("node A drained with the store down and released its leases anyway")
 	}

@@ -248,6 +248,15 @@ func (s *spool) park(w spoolWrite) error {
 	return nil
 }
 
+// SpooledWrites is how many attempt results wait on local disk for the store (0
+// without a data dir): the gauge an operator watches during a store outage.
+func (r *Runner) SpooledWrites() int {
+	if r.spool == nil {
+		return 0
+	}
+	return r.spool.pending()
+}
+
 // pending is how many writes wait for the store.
 func (s *spool) pending() int {
 	s.mu.Lock()

@@ -176,6 +176,15 @@ func attemptLabel(code outcome.Code) string {
 	return "other"
 }
 
+// WatchSpool exports the node's parked store writes (campaign.Runner.SpooledWrites) as
+// voxdial_node_spooled_writes: above zero, results are safe on local disk but not in
+// the store yet (it was unavailable), and the dashboard lags them.
+func (m *Metrics) WatchSpool(pending func() int) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "voxdial_node_spooled_writes",
+		Help: "Attempt results this node parked on local disk while the store was unavailable, waiting to be replayed."},
+		func() float64 { return float64(pending()) }))
+}
+
 // ObserveSynthesis records one prompt synthesis of this node; give it as
 // live.Options.OnSynthesize.
 func (m *Metrics) ObserveSynthesis(d time.Duration, err error) {

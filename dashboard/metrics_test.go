@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"io"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -70,6 +71,26 @@ func TestObservePace(t *testing.T) {
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// TestWatchSpool: the parked-writes gauge reads the runner's count at every scrape.
+func TestWatchSpool(t *testing.T) {
+	t.Parallel()
+	m := dashboard.NewMetrics()
+	n := 0
+	m.WatchSpool(func() int { return n })
+	scrape := func() string {
+		rec := httptest.NewRecorder()
+		m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		body, _ := io.ReadAll(rec.Body)
+		return string(body)
+	}
+	for _, want := range []int{0, 7, 0} {
+		n = want
+		if line := "voxdial_node_spooled_writes " + strconv.Itoa(want); !strings.Contains(scrape(), line+"\n") {
+			t.Fatalf("scrape lacks %q", line)
 		}
 	}
 }

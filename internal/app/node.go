@@ -359,6 +359,9 @@ func (n *Node) buildRunner() error {
 	}
 	var err error
 	n.runner, err = campaign.NewRunner(ro)
+	if err == nil && n.metrics != nil {
+		n.metrics.WatchSpool(n.runner.SpooledWrites)
+	}
 	return err
 }
 
