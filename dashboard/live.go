@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/voxdial/voxdial/outcome"
 	"github.com/voxdial/voxdial/store"
 )
 
@@ -206,7 +207,7 @@ func (l *Live) observe(ctx context.Context, e *store.CallEvent) {
 			l.m.gate.WithLabelValues(decision, r).Inc()
 		}
 	case "attempt_finished":
-		l.m.attempts.WithLabelValues(orDefault(data.Outcome, "unknown")).Inc()
+		l.m.attempts.WithLabelValues(attemptLabel(outcome.Code(data.Outcome))).Inc() // bounded: a code of the outcome table or "other"
 		if e.AttemptID == 0 {
 			return
 		}
