@@ -205,6 +205,7 @@ func TestAdaptiveDialling(t *testing.T) {
 	state := NewLocalPaceState(nil)
 	var oneID int64
 	measure := func(pacing string, prefix int) result {
+		registerSeller(t, db, "Acme")
 		c, err := Create(ctx, db, CreateParams{Name: "pace-" + pacing, Script: script, Trunk: "sim", MaxAttempts: 2, MaxConcurrent: 40,
 			Pacing: pacing, Seller: "Acme"})
 		if err != nil {
@@ -453,6 +454,7 @@ func TestOverdialTwoNodes(t *testing.T) {
 	dbs := openNodes(t, 2)
 	db1, db2 := dbs[0], dbs[1]
 	rdb, prefix := testRedis(t)
+	registerSeller(t, db1, "Acme")
 	c, err := Create(ctx, db1, CreateParams{Name: "overdial", Script: script, Trunk: "sim", MaxAttempts: 2, MaxConcurrent: 30,
 		Pacing: PacingPredictive, Seller: "Acme"})
 	if err != nil {
@@ -549,6 +551,7 @@ func TestPredictiveAbandonBudget(t *testing.T) {
 	b := setupClusterWith(t, "fast-fail", fastFailProfile, "talk.yaml", talkScript)
 	db := storetest.OpenPostgres(t)
 	ctx := context.Background()
+	registerSeller(t, db, "Acme")
 	c, err := Create(ctx, db, CreateParams{Name: "young", Script: b.script, Trunk: "sim", MaxAttempts: 1, MaxConcurrent: 40,
 		Pacing: PacingPredictive, Seller: "Acme"})
 	if err != nil {
@@ -582,5 +585,13 @@ func TestPredictiveAbandonBudget(t *testing.T) {
 	}
 	if limit := int(DefaultAbandonTarget*float64(live+seeded) + 1e-9); abandoned > limit {
 		t.Errorf("%d abandoned of %d live answers: over the %.0f %% target (%d)", abandoned, live+seeded, 100*DefaultAbandonTarget, limit)
+	}
+}
+
+// registerSeller registers a seller (with one caller ID) so that a campaign may name it.
+func registerSeller(t *testing.T, db *store.DB, id string) {
+	t.Helper()
+	if _, err := db.SellerPut(context.Background(), &store.SellerPutParams{ID: id, Name: id, CallerIDs: []string{"+12125550000"}, Now: time.Now()}); err != nil {
+		t.Fatal(err)
 	}
 }
