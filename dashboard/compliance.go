@@ -203,16 +203,16 @@ func (s *Server) handleConsentRevoke(w http.ResponseWriter, r *http.Request, p *
 
 // auditDoc is one gate decision of the audit trail.
 type auditDoc struct {
-	Seq       int64           `json:"seq"`
-	DecidedAt string          `json:"decided_at"`
-	Phone     string          `json:"phone"`
-	Campaign  string          `json:"campaign"`
+	Seq       int64  `json:"seq"`
+	DecidedAt string `json:"decided_at"`
+	Phone     string `json:"phone"`
+	Campaign  string `json:"campaign"`
 	// CampaignName is the campaign's name ("" when the id is no campaign of the store).
 	CampaignName string `json:"campaign_name"`
 	// Stage is when the gate was asked: lease (before a contact is leased for dialling)
 	// or invite (right before the INVITE); "" for decisions made outside a campaign.
-	Stage    string `json:"stage"`
-	Decision string `json:"decision"`
+	Stage     string          `json:"stage"`
+	Decision  string          `json:"decision"`
 	ConsentID string          `json:"consent_id,omitempty"`
 	Record    json.RawMessage `json:"record"`
 	Hash      string          `json:"hash"`

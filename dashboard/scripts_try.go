@@ -131,6 +131,7 @@ func (t *trySessions) end(user int64) bool {
 // tryDoc is the conversation so far.
 type tryDoc struct {
 	Name        string            `json:"name"`
+	Vars        map[string]string `json:"vars"` // the variables the conversation runs with
 	Turns       []voicebot.Turn   `json:"turns"`
 	State       string            `json:"state"`
 	Done        bool              `json:"done"` // the call ended: start again to go on
@@ -174,7 +175,7 @@ func (ts *trySession) replay(ctx context.Context) (tryDoc, error) {
 	if errors.Is(err, errAwaitInput) {
 		err = nil
 	}
-	d := tryDoc{Name: ts.name, Turns: res.Transcript, State: res.State, Done: done, Tags: res.Tags, Variables: res.Variables,
+	d := tryDoc{Name: ts.name, Vars: ts.vars, Turns: res.Transcript, State: res.State, Done: done, Tags: res.Tags, Variables: res.Variables,
 		CallerTurns: len(ts.input), MaxTurns: tryMaxTurns}
 	if done {
 		d.End, d.Disposition = res.End, res.Disposition
@@ -236,7 +237,18 @@ func (s *Server) handleTryStart(w http.ResponseWriter, r *http.Request, p *princ
 		writeError(w, http.StatusBadRequest, "script: %v", err)
 		return
 	}
-	ts := &trySession{name: name, bot: bot, vars: req.Vars}
+	// A variable the script requires and the request leaves out takes a sample value, so
+	// that a script can be tried before any contact exists.
+	vars := map[string]string{}
+	for k, v := range req.Vars {
+		vars[k] = v
+	}
+	for _, k := range bot.Requires {
+		if _, ok := vars[k]; !ok {
+			vars[k] = sampleValue(k, s.opts.Now())
+		}
+	}
+	ts := &trySession{name: name, bot: bot, vars: vars}
 	d, err := ts.replay(r.Context())
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "chat: %v", err)
@@ -300,4 +312,20 @@ func (s *Server) handleTryTurn(w http.ResponseWriter, r *http.Request, p *princi
 
 func (s *Server) handleTryEnd(w http.ResponseWriter, r *http.Request, p *principal) {
 	writeJSON(w, http.StatusOK, map[string]bool{"ended": s.tries.end(p.User.ID)})
+}
+
+// sampleValue is a stand-in for a contact field the caller did not give: a number for
+// amounts, a date for dates (filters such as currency and date read them), else the
+// name in brackets.
+func sampleValue(name string, now time.Time) string {
+	n := strings.ToLower(name)
+	for _, w := range []string{"amount", "balance", "total", "price", "sum", "due_amount"} {
+		if strings.Contains(n, w) {
+			return "100.00"
+		}
+	}
+	if strings.Contains(n, "date") || strings.HasSuffix(n, "_on") || strings.HasSuffix(n, "_day") {
+		return now.AddDate(0, 0, 7).Format(time.DateOnly)
+	}
+	return "[" + name + "]"
 }
