@@ -95,6 +95,8 @@
       const r = await api('POST', '/api/scripts/lint', {name: fileName(), source: src.value});
       if (!r.ok) { $('#lint-results').innerHTML = `<p class="error">${esc(r.data.error)}</p>`; return; }
       showProblems(r.data);
+      // The save's refusal is stale once the problems are fixed.
+      if (r.data.ok && $('#script-msg').className === 'error') msg($('#script-msg'), '', '');
     };
     let pending = null;
     src.addEventListener('input', () => { drawGutter(); clearTimeout(pending); pending = setTimeout(lint, 700); });
@@ -122,7 +124,7 @@
     const drawConv = c => {
       const turns = c.turns.map(t => {
         const what = t.text || (t.dtmf ? `[key ${t.dtmf}]` : t.event ? `[${t.event}]` : '');
-        const meta = [t.intent ? `intent <b>${esc(t.intent)}</b>` : '', `state ${esc(t.state)}`, t.branch ? `→ ${esc(t.branch)}` : ''].filter(Boolean).join(' · ');
+        const meta = [t.intent ? `intent <b>${esc(t.intent)}</b>` : '', `state ${esc(t.state)}`, t.branch ? `branch ${esc(t.branch)}` : ''].filter(Boolean).join(' · ');
         return `<div class="turn ${t.role === 'bot' ? 'bot' : 'caller'}" data-role="${esc(t.role)}" data-state="${esc(t.state)}" data-intent="${esc(t.intent || '')}">
           <span class="who">${t.role === 'bot' ? 'bot' : 'caller'}</span> ${esc(what)} <span class="muted meta">${meta}</span></div>`;
       }).join('');

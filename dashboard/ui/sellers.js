@@ -97,6 +97,8 @@
       $('#registry-submit').disabled = false;
       if (!res.ok) { m.className = 'error'; m.textContent = res.data.error; return; }
       await viewSellers();
+      const done = $('#registry-progress');
+      done.hidden = false; done.max = 1; done.value = 1;
       const c = res.data.copy;
       $('#registry-msg').className = 'ok';
       $('#registry-msg').textContent = `${c.list}${c.scope ? ' ' + c.scope : ''}: ${Number(c.numbers).toLocaleString()} numbers as of ${c.as_of} imported`;
