@@ -171,7 +171,7 @@ const sum = m => Object.values(m || {}).reduce((a, b) => a + b, 0);
 // run at …" (its state stays running between runs), with the run length.
 function stateBadge(c, id = '') {
   const at = id ? ` id="${id}"` : '', run = c.run;
-  if (run && !run.in_run && c.state === 'running') {
+  if (run && !run.in_run && (c.state === 'running' || c.state === 'scheduled')) {
     return `<span class="state scheduled"${at}>scheduled — next run at ${esc(time(run.next_run_at))} for ${esc(run.run_for.replace(/0s$/, '').replace(/h0m$/, 'h'))}</span>`;
   }
   if (run && run.in_run && c.state === 'running') {
