@@ -3,8 +3,8 @@
 // a fresh one fresh. Admin creates a user, changes its role, and creates a token that works
 // (shown once), then revokes it.
 export default async function (t) {
-  const { cfg, session, shot, fail, step } = t;
-  const cora = await session('compliance');
+  const { cfg, pages, session, shot, fail, step } = t;
+  const cora = pages.compliance || await session('compliance');
   await cora.goto(cfg.base + '/#/sellers');
   await cora.waitForSelector('#seller-form');
   await cora.fill('#seller-id', 'flowco');
@@ -52,10 +52,9 @@ export default async function (t) {
   if (!/3 numbers/.test(msg) || (await cora.$('#registry tr.stale[data-list="national"]')) || !/fresh/.test(freshRow)) fail('fresh copy: ' + msg + ' / ' + freshRow);
   await shot(cora, 'sellers');
   step('registry copy replaced: ' + freshRow.replace(/\s+/g, ' ').trim());
-  await cora.context().close();
 
   // Admin: a user, its role, a token.
-  const admin = await session('admin');
+  const admin = pages.admin || await session('admin');
   await admin.goto(cfg.base + '/#/users');
   await admin.waitForSelector('#users');
   await admin.fill('#user-add-name', 'flowuser');
@@ -89,5 +88,4 @@ export default async function (t) {
   me = await whoAmI(secret);
   if (me.status !== 401) fail('a revoked token answered ' + me.status);
   step('admin created flowuser (manager) and a token that worked until revoked');
-  await admin.context().close();
 }
