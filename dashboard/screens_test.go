@@ -278,7 +278,10 @@ func TestUserManagementAPI(t *testing.T) {
 // time; with one, that number's.
 func TestConsentRecentAPI(t *testing.T) {
 	t.Parallel()
-	db := storetestSQLite(t)
+	storetest.Backends(t, testConsentRecent)
+}
+
+func testConsentRecent(t *testing.T, db *store.DB) {
 	b := setupClock(t, db, func() time.Time { return consentNow })
 	for i := range 5 {
 		c := apiConsent(fmt.Sprintf("+1212555020%d", i))

@@ -218,7 +218,7 @@ func (s *Server) handleRegistryImport(w http.ResponseWriter, r *http.Request, p 
 	}
 	s.audit(r, p, "registry_import", l.String()+optSuffix(scope), map[string]any{"as_of": asOf, "numbers": sn.Numbers, "file": file})
 	docs := registryDocs([]*store.DNCSnapshot{sn}, s.opts.Now())
-	writeJSON(w, http.StatusCreated, map[string]any{"copy": docs[0], "lines_numbers": n, "bytes": cr.n,
+	writeJSON(w, http.StatusCreated, map[string]any{"copy": docs[0], "numbers_read": n, "bytes": cr.n,
 		"seconds": time.Since(start).Seconds()})
 }
 

@@ -53,6 +53,28 @@ export default async function (t) {
   await shot(cora, 'sellers');
   step('registry copy replaced: ' + freshRow.replace(/\s+/g, ' ').trim());
 
+  // Consent: the latest records show before any search; a consent recorded with an expiry
+  // lists it. Audit: each decision's stage (lease, invite) and campaign name.
+  await cora.goto(cfg.base + '/#/consent');
+  await cora.waitForSelector('#consent-title:has-text("Latest consents")');
+  const latest = await cora.$$eval('#consent-table tbody tr', (trs) => trs.length);
+  if (latest < 2) fail(`the consent ledger lists ${latest} rows before a search`);
+  await cora.fill('#consent-add input[name=phone]', '+14155550888');
+  await cora.fill('#consent-add input[name=seller]', cfg.seller);
+  await cora.fill('#consent-expires', '2030-01-31T12:00');
+  await cora.click('#consent-add-submit');
+  await cora.waitForSelector('#consent-msg.ok');
+  await cora.waitForSelector('#consent-title:has-text("+14155550888")');
+  const consentRow = await cora.textContent('#consent-table tbody tr');
+  if (!/2030/.test(consentRow)) fail('the consent row shows no expiry: ' + consentRow);
+  await cora.goto(cfg.base + '/#/audit');
+  await cora.waitForSelector('#audit-table td.stage');
+  const stages = await cora.$$eval('#audit-table td.stage', (tds) => [...new Set(tds.map((td) => td.textContent.trim()))]);
+  if (!stages.includes('lease') || !stages.includes('invite')) fail('audit stages: ' + JSON.stringify(stages));
+  const names = await cora.$$eval('#audit-table tbody tr td:nth-child(3)', (tds) => [...new Set(tds.map((td) => td.textContent.trim()))]);
+  if (names.some((n) => /^\d+$/.test(n))) fail('audit shows a campaign id instead of its name: ' + JSON.stringify(names));
+  step(`consent with expiry recorded (${latest} latest listed); audit stages ${stages.join(', ')}, campaigns ${names.join(', ')}`);
+
   // Admin: a user, its role, a token.
   const admin = pages.admin || await session('admin');
   await admin.goto(cfg.base + '/#/users');
