@@ -101,7 +101,7 @@
       done.hidden = false; done.max = 1; done.value = 1;
       const c = res.data.copy;
       $('#registry-msg').className = 'ok';
-      $('#registry-msg').textContent = `${c.list}${c.scope ? ' ' + c.scope : ''}: ${Number(c.numbers).toLocaleString()} numbers as of ${c.as_of} imported`;
+      $('#registry-msg').textContent = `${c.list}${c.scope ? ' ' + c.scope : ''}: ${Number(c.numbers).toLocaleString()} numbers as of ${c.as_of} imported from ${c.source}`;
     });
   }
 

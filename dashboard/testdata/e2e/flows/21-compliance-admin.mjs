@@ -31,7 +31,8 @@ export default async function (t) {
     if (asOf) await cora.fill('#registry-asof', asOf);
     await cora.setInputFiles('#registry-file', { name, mimeType: 'text/plain', buffer: Buffer.from(body) });
     await cora.click('#registry-submit');
-    await cora.waitForSelector('#registry-msg.ok, #registry-msg.error');
+    // Both the answer and a refusal name the file (the last upload's message may still show).
+    await cora.waitForSelector(`#registry-msg.ok:has-text("${name}"), #registry-msg.error:has-text("${name}")`);
     return cora.textContent('#registry-msg');
   };
   const old = new Date(Date.now() - 60 * 86400e3).toISOString().slice(0, 10);
