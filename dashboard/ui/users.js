@@ -10,12 +10,14 @@
       $('#view').innerHTML = '<div class="card"><h1>Users</h1><p class="muted">Users and API tokens are managed by an admin.</p></div>';
       return;
     }
-    const r = await api('GET', '/api/users');
+    const [r, who] = await Promise.all([api('GET', '/api/users'), api('GET', '/api/me')]);
     if (!r.ok) { $('#view').innerHTML = `<p class="error">${esc(r.data.error)}</p>`; return; }
+    // Your own role and access are another admin's to change (the API refuses it too).
+    const self = u => who.ok && who.data.user.id === u.id ? ' disabled title="another admin changes your own role and access"' : '';
     const rows = r.data.users.map(u => `<tr data-user="${esc(u.name)}" data-id="${u.id}"><td>${esc(u.name)}</td>
-      <td><select class="user-role" data-id="${u.id}" aria-label="role of ${esc(u.name)}">${roles.map(x => `<option${x === u.role ? ' selected' : ''}>${x}</option>`).join('')}</select></td>
+      <td><select class="user-role" data-id="${u.id}" aria-label="role of ${esc(u.name)}"${self(u)}>${roles.map(x => `<option${x === u.role ? ' selected' : ''}>${x}</option>`).join('')}</select></td>
       <td>${u.disabled ? '<span class="state paused">disabled</span>' : '<span class="state running">active</span>'}</td><td>${time(u.created_at)}</td>
-      <td class="actions"><button type="button" class="secondary user-toggle" data-id="${u.id}" data-disabled="${u.disabled}">${u.disabled ? 'Enable' : 'Disable'}</button>
+      <td class="actions"><button type="button" class="secondary user-toggle" data-id="${u.id}" data-disabled="${u.disabled}"${self(u)}>${u.disabled ? 'Enable' : 'Disable'}</button>
         <button type="button" class="secondary user-reset" data-id="${u.id}" data-name="${esc(u.name)}">Reset password</button>
         <button type="button" class="secondary user-tokens" data-id="${u.id}" data-name="${esc(u.name)}" data-safe>Tokens</button></td></tr>`).join('');
     $('#view').innerHTML = `<div class="card"><h1>Users</h1><p id="users-msg" role="status"></p>
