@@ -27,6 +27,7 @@ type campaignDoc struct {
 	OwnerID       int64                `json:"owner_id,omitempty"`
 	CanManage     bool                 `json:"can_manage"`
 	Stats         *store.CampaignStats `json:"stats,omitempty"`
+	Run           *campaignRun         `json:"run,omitempty"` // a recurring campaign's next (or current) run
 	// GateSummary: why the compliance gate blocked contacts, in words (GET one campaign).
 	GateSummary *campaign.GateSummary `json:"gate_summary,omitempty"`
 }
@@ -143,7 +144,9 @@ func (s *Server) handleCampaignList(w http.ResponseWriter, r *http.Request, p *p
 	}
 	out := make([]campaignDoc, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, newCampaignDoc(p, c, owners[c.ID], bindings[c.ID]))
+		d := newCampaignDoc(p, c, owners[c.ID], bindings[c.ID])
+		d.Run = runOf(c, s.opts.Now())
+		out = append(out, d)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"campaigns": out})
 }
@@ -294,6 +297,7 @@ func (s *Server) handleCampaignGet(w http.ResponseWriter, r *http.Request, p *pr
 	}
 	d := newCampaignDoc(p, c, owner, b)
 	d.Stats = st
+	d.Run = runOf(c, s.opts.Now())
 	if d.GateSummary, err = campaign.LoadGateSummary(r.Context(), s.db, c, st); err != nil {
 		s.storeError(w, err)
 		return

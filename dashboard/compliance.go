@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/voxdial/voxdial/compliance"
 	"github.com/voxdial/voxdial/store"
@@ -93,8 +95,27 @@ func (s *Server) handleDNCRemove(w http.ResponseWriter, r *http.Request, p *prin
 	writeJSON(w, http.StatusOK, map[string]bool{"removed": true})
 }
 
+// handleConsentList lists a number's consents (phone given), or else the newest records,
+// a page at a time (limit, default 50; before: the next page starts below this id).
 func (s *Server) handleConsentList(w http.ResponseWriter, r *http.Request, p *principal) {
-	cs, err := s.db.ConsentList(r.Context(), &store.ConsentListParams{Phone: r.URL.Query().Get("phone"), Seller: r.URL.Query().Get("seller")})
+	q := r.URL.Query()
+	var cs []*store.Consent
+	var err error
+	var next int64
+	if q.Get("phone") != "" {
+		cs, err = s.db.ConsentList(r.Context(), &store.ConsentListParams{Phone: q.Get("phone"), Seller: q.Get("seller")})
+	} else {
+		limit := int(queryInt(r, "limit", 50))
+		if limit <= 0 || limit > 500 {
+			writeError(w, http.StatusBadRequest, "limit %d: want 1 to 500", limit)
+			return
+		}
+		cs, err = s.db.ConsentRecent(r.Context(), &store.ConsentRecentParams{Seller: q.Get("seller"), BeforeID: queryInt(r, "before", 0), Limit: limit + 1})
+		if err == nil && len(cs) > limit {
+			cs = cs[:limit]
+			next = cs[limit-1].ID
+		}
+	}
 	if err != nil {
 		s.storeError(w, err)
 		return
@@ -107,7 +128,11 @@ func (s *Server) handleConsentList(w http.ResponseWriter, r *http.Request, p *pr
 			c.Phone, c.EvidenceIP, c.EvidenceText = mask(false, c.Phone), "", ""
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"consents": cs})
+	out := map[string]any{"consents": cs}
+	if next > 0 {
+		out["next_before"] = next
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // consentAddRequest is POST /api/consent: a consent as compliance.ConsentIntake reads it,
@@ -178,10 +203,15 @@ func (s *Server) handleConsentRevoke(w http.ResponseWriter, r *http.Request, p *
 
 // auditDoc is one gate decision of the audit trail.
 type auditDoc struct {
-	Seq       int64           `json:"seq"`
-	DecidedAt string          `json:"decided_at"`
-	Phone     string          `json:"phone"`
-	Campaign  string          `json:"campaign"`
+	Seq       int64  `json:"seq"`
+	DecidedAt string `json:"decided_at"`
+	Phone     string `json:"phone"`
+	Campaign  string `json:"campaign"`
+	// CampaignName is the campaign's name ("" when the id is no campaign of the store).
+	CampaignName string `json:"campaign_name"`
+	// Stage is when the gate was asked: lease (before a contact is leased for dialling)
+	// or invite (right before the INVITE); "" for decisions made outside a campaign.
+	Stage     string          `json:"stage"`
 	Decision  string          `json:"decision"`
 	ConsentID string          `json:"consent_id,omitempty"`
 	Record    json.RawMessage `json:"record"`
@@ -200,6 +230,12 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, p *principa
 		s.storeError(w, err)
 		return
 	}
+	names := map[string]string{}
+	if cs, err := s.db.CampaignList(r.Context(), &store.CampaignListParams{}); err == nil {
+		for _, c := range cs {
+			names[strconv.FormatInt(c.ID, 10)] = c.Name
+		}
+	}
 	full := p.fullNumbers()
 	out := make([]auditDoc, 0, len(rows))
 	for _, a := range rows {
@@ -211,7 +247,27 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, p *principa
 			rec = newRedactor(nil).json(rec)
 		}
 		out = append(out, auditDoc{Seq: a.Seq, DecidedAt: a.DecidedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00"), Phone: mask(full, a.Phone),
-			Campaign: a.Campaign, Decision: a.Decision, ConsentID: a.ConsentID, Record: rec, Hash: a.Hash})
+			Campaign: a.Campaign, CampaignName: names[a.Campaign], Stage: auditStage(rec), Decision: a.Decision, ConsentID: a.ConsentID, Record: rec, Hash: a.Hash})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"decisions": out})
+}
+
+// auditStage reads the gate stage from a record's attempt id: the campaign runner names
+// its attempts c<contact>-n<try>-<stage> (campaign.ComplianceGate).
+func auditStage(rec json.RawMessage) string {
+	var r struct {
+		AttemptID string `json:"attempt_id"`
+	}
+	if json.Unmarshal(rec, &r) != nil {
+		return ""
+	}
+	i := strings.LastIndexByte(r.AttemptID, '-')
+	if i < 0 || !strings.HasPrefix(r.AttemptID, "c") {
+		return ""
+	}
+	switch st := r.AttemptID[i+1:]; st {
+	case "lease", "invite":
+		return st
+	}
+	return ""
 }

@@ -42,4 +42,16 @@
 //
 // Logins are rate-limited per client address and per user name; a draining
 // node answers /healthz with 503 and "X-Voxdial-Draining: true".
+//
+// # Where to change things
+//
+// A new endpoint: a route in Server.routes (with the roles it admits), its
+// handler in the file of its subject (sellers.go: sellers and registry copies;
+// users.go and users_manage.go: users and tokens; scripts.go and scripts_try.go:
+// scripts, their text and "try it" sessions; compliance.go: DNC, consent,
+// audit), its entry in openapi.yaml (tests check every response against it),
+// and an API test. A new screen: ui/<name>.js registering vox.screen, a nav link
+// and a <script defer> tag in ui/index.html, a browser flow in
+// testdata/e2e/flows. The narrow-screen rules (menu button, tables that scroll)
+// are the @media block at the end of ui/app.css.
 package dashboard

@@ -145,7 +145,7 @@ func (s *Server) handleScriptList(w http.ResponseWriter, r *http.Request, p *pri
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	writeJSON(w, http.StatusOK, map[string]any{"scripts": out, "builtin": []string{"asset:hello.yaml"}})
+	writeJSON(w, http.StatusOK, map[string]any{"scripts": out, "builtin": append([]string{"asset:hello.yaml"}, voicebot.AssetScripts()...)})
 }
 
 // canChangeScript: an admin changes every script, the other campaign roles their own and

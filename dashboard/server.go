@@ -68,6 +68,7 @@ type Server struct {
 	mux      *http.ServeMux
 	limiter  *loginLimiter
 	streams  streamSlots
+	tries    trySessions
 	Metrics  *Metrics
 	Live     *Live
 	draining atomic.Bool
@@ -203,11 +204,23 @@ func (s *Server) routes() {
 		{"PUT /api/scripts/{name}", owners, s.handleScriptPut},
 		{"POST /api/scripts/lint", all, s.handleScriptLint},
 		{"POST /api/scripts/chat", all, s.handleScriptChat},
+		{"GET /api/scripts/{name}", all, s.handleScriptGet},
+		{"POST /api/scripts/try", all, s.handleTryStart},
+		{"POST /api/scripts/try/turn", all, s.handleTryTurn},
+		{"DELETE /api/scripts/try", all, s.handleTryEnd},
 		{"GET /api/events", all, s.handleEvents},
 		{"GET /api/users", admin, s.handleUserList},
 		{"POST /api/users", admin, s.handleUserCreate},
 		{"POST /api/users/{id}/disable", admin, s.handleUserDisable},
 		{"POST /api/users/{id}/tokens", admin, s.handleTokenCreate},
+		{"PATCH /api/users/{id}", admin, s.handleUserUpdate},
+		{"POST /api/users/{id}/password", admin, s.handlePasswordReset},
+		{"GET /api/users/{id}/tokens", admin, s.handleTokenList},
+		{"POST /api/users/{id}/tokens/{token}/revoke", admin, s.handleTokenRevoke},
+		{"GET /api/sellers", all, s.handleSellerList},
+		{"PUT /api/sellers/{id}", compliance, s.handleSellerPut},
+		{"GET /api/dnc/registry", all, s.handleRegistryList},
+		{"POST /api/dnc/registry", compliance, s.handleRegistryImport},
 		{"GET /api/admin-audit", []string{store.RoleAdmin, store.RoleCompliance}, s.handleAdminAudit},
 		{"GET /api/dnc", all, s.handleDNCList},
 		{"POST /api/dnc", compliance, s.handleDNCAdd},

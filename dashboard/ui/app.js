@@ -56,6 +56,7 @@ function setMe(d) {
   $('#login').hidden = true; $('#top').hidden = false; $('#login-error').textContent = '';
   $('#who').textContent = d.user.name + ' (' + d.user.role + ')';
   $('#nav-new').hidden = !can('campaigns.create');
+  $('#nav-users').hidden = !isAdmin();
 }
 
 function route() {
@@ -166,6 +167,18 @@ function median(xs) {
 }
 
 const sum = m => Object.values(m || {}).reduce((a, b) => a + b, 0);
+// stateBadge: a recurring campaign waiting for its next cron run reads "scheduled — next
+// run at …" (its state stays running between runs), with the run length.
+function stateBadge(c, id = '') {
+  const at = id ? ` id="${id}"` : '', run = c.run;
+  if (run && !run.in_run && (c.state === 'running' || c.state === 'scheduled')) {
+    return `<span class="state scheduled"${at}>scheduled — next run at ${esc(time(run.next_run_at))} for ${esc(run.run_for.replace(/0s$/, '').replace(/h0m$/, 'h'))}</span>`;
+  }
+  if (run && run.in_run && c.state === 'running') {
+    return `<span class="state running"${at}>running — this run ends at ${esc(clock(run.run_ends_at))}</span>`;
+  }
+  return `<span class="state ${esc(c.state)}"${at}>${esc(c.state)}</span>`;
+}
 const pct = (a, b) => b ? Math.round(100 * a / b) + '%' : '–';
 
 // ---------- campaigns ----------
@@ -173,7 +186,7 @@ const pct = (a, b) => b ? Math.round(100 * a / b) + '%' : '–';
 async function viewList() {
   const r = await api('GET', '/api/campaigns');
   const rows = r.data.campaigns.map(c => `<tr><td><a href="#/c/${c.id}">${esc(c.name)}</a></td>
-    <td><span class="state ${esc(c.state)}">${esc(c.state)}</span></td><td>${esc(c.purpose)}</td>
+    <td>${stateBadge(c)}</td><td>${esc(c.purpose)}</td>
     <td>${esc(c.script)}${c.script_version ? ' v' + c.script_version : ''}</td><td>${esc(c.trunk)}</td><td>${time(c.created_at)}</td><td><a href="#/r/${c.id}">results</a></td></tr>`).join('');
   $('#view').innerHTML = `<div class="card"><div class="row"><h1>Campaigns</h1>
     ${can('campaigns.create') ? '<a href="#/new" class="button">New campaign</a>' : ''}</div>
@@ -202,6 +215,7 @@ async function viewNew() {
     <label>End date <input name="end_date" type="date"></label>
     <label>Days <input name="days" placeholder="mon tue wed thu fri (empty: every day)"></label>
     <label>Recurring (cron) <input name="cron" placeholder="0 10 * * MON-FRI (optional)"></label>
+    <label>Run length (each cron run dials this long) <input name="run_for" id="wizard-run-for" placeholder="4h (default), e.g. 90m"></label>
     <label>Window start <input name="ws" placeholder="09:00"></label>
     <label>Window end <input name="we" placeholder="20:00"></label>
     <label>Required contact fields <input name="requires" placeholder="default: what the script uses"></label>
@@ -222,6 +236,10 @@ async function viewNew() {
     if (list('caller_ids').length) body.caller_ids = list('caller_ids');
     if (list('requires').length) body.requires = list('requires');
     for (const k of ['start_date', 'end_date', 'cron']) if (f.get(k)) body.schedule[k] = f.get(k);
+    if (f.get('run_for')) {
+      if (!f.get('cron')) { $('#create-error').textContent = 'run length: only for a recurring (cron) campaign'; return; }
+      body.schedule.run_for = String(f.get('run_for')).trim();
+    }
     if (list('days').length) body.schedule.days = list('days').map(d => d.toLowerCase());
     if (f.get('ws') && f.get('we')) body.schedule.window = {start: f.get('ws'), end: f.get('we')};
     body.pacing = f.get('pacing');
@@ -230,6 +248,7 @@ async function viewNew() {
     for (const k of ['agents_url', 'abandon_message']) if (f.get(k)) body.pace[k] = f.get(k);
     const r = await api('POST', '/api/campaigns', body);
     if (!r.ok) { $('#create-error').textContent = r.data.error; return; }
+    $('#create-error').textContent = '';
     $('#create').disabled = true;
     $$('.steps li')[1].classList.add('on');
     $('#step2').innerHTML = `<div class="card"><h2>Campaign “${esc(r.data.name)}” created. Upload contacts</h2>
@@ -305,7 +324,7 @@ async function viewCampaign(id) {
     });
     // The window ends now, or at the last event when the runner's clock is ahead (the demo's is).
     const rp = recent.data.points, end = Math.max(now, rp.length ? new Date(rp[rp.length - 1].t).getTime() : 0);
-    v.innerHTML = `<div class="card"><div class="row"><h1>${esc(k.name)}</h1><span class="state ${esc(k.state)}" id="state">${esc(k.state)}</span>
+    v.innerHTML = `<div class="card"><div class="row"><h1>${esc(k.name)}</h1>${stateBadge(k, 'state')}
       ${k.can_manage ? verbs.map(b => `<button class="secondary" data-verb="${b}">${b}</button>`).join('') : ''}
       <a href="#/r/${id}">Results and charts</a> <a href="/api/campaigns/${id}/results?format=csv" download>Export CSV</a>
       <span class="live muted" id="live-dot">live</span></div>
@@ -420,7 +439,7 @@ async function viewAttempt(id) {
     <div class="card"><h2>Recording</h2>${canPlay ? `<audio id="recording" controls preload="metadata" src="/api/attempts/${a.id}/recording"></audio>
       <a href="/api/attempts/${a.id}/recording" download>download</a>` : `<p class="muted" id="no-recording">${a.has_recording ? 'Not available to your role.' : 'No recording.'}</p>`}</div>
     <div class="cols"><div class="card"><h2>Transcript</h2><table id="transcript">${turns || '<tr><td class="muted">no transcript</td></tr>'}</table></div>
-    <div class="card"><h2>Timeline</h2><table id="timeline">${evs}</table></div></div>`;
+    <div class="card"><h2>Timeline</h2><table id="timeline">${evs || '<tr><td class="muted empty">No events.</td></tr>'}</table></div></div>`;
 }
 
 // ---------- compliance ----------
@@ -503,6 +522,7 @@ async function viewDNC() {
         (E164.test(p) ? phones : bad).push(E164.test(p) ? p : `line ${i + 1}: ${first.trim()}`);
       });
       const bar = $('#dnc-progress'), txt = $('#dnc-progress-text');
+      txt.className = 'muted'; txt.textContent = ''; // a new import: the last one's error goes
       bar.hidden = false; bar.max = Math.max(1, phones.length); bar.value = 0;
       let added = 0;
       for (let i = 0; i < phones.length; i += 200) {
@@ -532,6 +552,7 @@ async function viewConsent() {
       <label>Purposes <input name="scope" value="collections" placeholder="collections, informational"></label>
       <label>Source <input name="source" placeholder="web form, call recording, …"></label>
       <label>Given at <input name="given_at" type="datetime-local" required></label>
+      <label>Expires at (empty: does not expire) <input name="expires_at" id="consent-expires" type="datetime-local"></label>
       <label>Evidence (the notice shown) <input name="evidence_text"></label>
       <label class="inline"><input type="checkbox" name="artificial_voice" checked> covers artificial voice</label>
       <div><button type="submit" id="consent-add-submit">Record</button> <span id="consent-msg"></span></div></form></div>
@@ -541,18 +562,27 @@ async function viewConsent() {
       <button type="submit" id="consent-import">Import</button></form>
       <progress id="consent-progress" max="1" value="0" hidden></progress><p id="consent-progress-text" class="muted"></p>
       <table id="consent-errors"></table></div>` : ''}`;
-  const search = async () => {
+  // Without a number: the newest records, 50 a page (before: the next page's start).
+  const search = async (before = 0) => {
     const q = new URLSearchParams();
-    if ($('#consent-phone').value) q.set('phone', normalise($('#consent-phone').value));
+    const ph = $('#consent-phone').value ? normalise($('#consent-phone').value) : '';
+    if (ph) q.set('phone', ph);
     if ($('#consent-seller').value) q.set('seller', $('#consent-seller').value);
+    if (!ph && before) q.set('before', before);
     const r = await api('GET', '/api/consent?' + q);
     if (!r.ok) { $('#consent-results').innerHTML = `<p class="error">${esc(r.data.error)}</p>`; return; }
+    const now = Date.now();
     const rows = r.data.consents.map(c => `<tr><td>${esc(c.phone)}</td><td>${esc(c.seller)}</td><td>${esc(c.kind)}</td><td>${esc((c.scope || []).join(', '))}</td>
-      <td>${c.artificial_voice ? 'yes' : 'no'}</td><td>${time(c.given_at)}</td><td>${esc(c.source)}</td>
-      <td>${c.revoked_at ? `revoked ${time(c.revoked_at)} via ${esc(c.revoked_via)}` : 'active'}</td>
+      <td>${c.artificial_voice ? 'yes' : 'no'}</td><td>${time(c.given_at)}</td><td>${c.expires_at ? time(c.expires_at) : '<span class="muted">never</span>'}</td><td>${esc(c.source)}</td>
+      <td>${c.revoked_at ? `revoked ${time(c.revoked_at)} via ${esc(c.revoked_via)}` : c.expires_at && new Date(c.expires_at).getTime() <= now ? 'expired' : 'active'}</td>
       <td>${edit && !c.revoked_at ? `<button class="secondary consent-revoke" data-phone="${esc(c.phone)}" data-seller="${esc(c.seller)}">Revoke</button>` : ''}</td></tr>`).join('');
-    $('#consent-results').innerHTML = `<table id="consent-table"><thead><tr><th>Number</th><th>Seller</th><th>Kind</th><th>Purposes</th><th>AI voice</th>
-      <th>Given</th><th>Source</th><th>State</th><th></th></tr></thead><tbody>${rows || '<tr><td colspan="9" class="muted">no consent records</td></tr>'}</tbody></table>`;
+    const title = ph ? `Consents of ${esc(ph)}` : before ? 'Older consents' : 'Latest consents';
+    $('#consent-results').innerHTML = `<h2 id="consent-title">${title}</h2><table id="consent-table"><thead><tr><th>Number</th><th>Seller</th><th>Kind</th><th>Purposes</th><th>AI voice</th>
+      <th>Given</th><th>Expires</th><th>Source</th><th>State</th><th></th></tr></thead><tbody>${rows || `<tr><td colspan="10" class="muted empty">${ph ? 'No consent records for this number.' : 'No consent records yet.'}</td></tr>`}</tbody></table>
+      <div class="row">${before ? '<button type="button" class="secondary" id="consent-newest" data-safe>Newest</button>' : ''}
+        ${r.data.next_before ? `<button type="button" class="secondary" id="consent-older" data-safe data-before="${r.data.next_before}">Older</button>` : ''}</div>`;
+    if ($('#consent-older')) $('#consent-older').addEventListener('click', () => search(+$('#consent-older').dataset.before));
+    if ($('#consent-newest')) $('#consent-newest').addEventListener('click', () => search());
     $$('.consent-revoke').forEach(b => b.addEventListener('click', async () => {
       const r = await api('POST', '/api/consent/revoke', {phone: b.dataset.phone, seller: b.dataset.seller});
       if (!r.ok) alert(r.data.error);
@@ -569,6 +599,7 @@ async function viewConsent() {
       const body = {phone: normalise(f.get('phone')), seller: f.get('seller'), kind: f.get('kind'), source: f.get('source'),
         scope: String(f.get('scope')).split(/[\s,]+/).filter(Boolean), artificial_voice: !!f.get('artificial_voice'),
         evidence_text: f.get('evidence_text'), given_at: new Date(f.get('given_at')).toISOString()};
+      if (f.get('expires_at')) body.expires_at = new Date(f.get('expires_at')).toISOString();
       const r = await api('POST', '/api/consent', body);
       $('#consent-msg').className = r.ok ? 'ok' : 'error';
       $('#consent-msg').textContent = r.ok ? 'recorded' : r.data.error;
@@ -593,6 +624,7 @@ async function viewConsent() {
           artificial_voice: /^(1|true|yes)$/i.test(v('artificial_voice'))}});
       });
       const bar = $('#consent-progress'), txt = $('#consent-progress-text');
+      txt.className = 'muted'; txt.textContent = ''; $('#consent-errors').innerHTML = ''; // a new import: the last one's errors go
       bar.hidden = false; bar.max = Math.max(1, todo.length); bar.value = 0;
       let done = 0, ok = 0;
       const worker = async () => {
@@ -653,12 +685,15 @@ async function viewAudit(phone) {
     const verdict = !ph ? '' : !last ? `<p id="audit-verdict" class="muted">The gate never decided on ${esc(ph)}.</p>` :
       `<p id="audit-verdict" class="${last.decision === 'allow' ? 'ok' : 'error'}">Last decision for ${esc(last.phone)}: <b>${esc(last.decision)}</b>
        ${(last.record.rules || []).length ? 'by ' + esc(last.record.rules.join(', ')) : ''} — ${esc(last.record.reason || '')} (${time(last.decided_at)})</p>`;
-    const rows = ds.map(d => `<tr class="decision-${esc(d.decision)}"><td>${time(d.decided_at)}</td><td>${esc(d.phone)}</td><td>${esc(d.campaign)}</td>
+    const rows = ds.map(d => `<tr class="decision-${esc(d.decision)}"><td>${time(d.decided_at)}</td><td>${esc(d.phone)}</td>
+      <td>${d.campaign_name ? `<a href="#/c/${esc(d.campaign)}">${esc(d.campaign_name)}</a>` : esc(d.campaign)}</td>
+      <td class="stage" title="${d.stage === 'lease' ? 'asked before the contact was leased for dialling' : d.stage === 'invite' ? 'asked again right before the INVITE' : ''}">${esc(d.stage || '–')}</td>
       <td><span class="state ${d.decision === 'allow' ? 'running' : 'paused'}">${esc(d.decision)}</span></td>
       <td>${esc((d.record.rules || []).join(', '))}</td><td>${esc(d.record.reason || '')}</td>
       <td><details><summary>record</summary><pre>${esc(JSON.stringify(d.record, null, 1))}</pre></details></td></tr>`).join('');
-    $('#audit-results').innerHTML = `${verdict}<table id="audit-table"><thead><tr><th>Decided</th><th>Number</th><th>Campaign</th><th>Decision</th>
-      <th>Rules</th><th>Reason</th><th></th></tr></thead><tbody>${rows || '<tr><td colspan="7" class="muted">no decisions</td></tr>'}</tbody></table>`;
+    $('#audit-results').innerHTML = `${verdict}<p class="muted">The gate decides twice per call: at <b>lease</b> (before the contact is taken for dialling)
+      and at <b>invite</b> (right before the call is placed).</p><table id="audit-table"><thead><tr><th>Decided</th><th>Number</th><th>Campaign</th><th>Stage</th><th>Decision</th>
+      <th>Rules</th><th>Reason</th><th></th></tr></thead><tbody>${rows || '<tr><td colspan="8" class="muted empty">No gate decisions yet.</td></tr>'}</tbody></table>`;
   };
   $('#audit-search').addEventListener('submit', e => { e.preventDefault(); search(); });
   search();
