@@ -36,6 +36,10 @@ type Bot struct {
 	// without a confirm step).
 	Warnings Problems
 
+	// Knowledge entries, in file order, heard in every listening state (knowledge.go).
+	Knowledge []*Knowledge
+	knowledge *intent.Classifier // over the knowledge entries' phrases; nil without any
+
 	intentByName map[string]*Intent
 	matcher      *Matcher
 	classifier   *intent.Classifier // word-level, calibrated (voicebot/intent)
@@ -122,6 +126,11 @@ type Listen struct {
 	LowConfidence     string
 	LowConfidenceLine int
 	Timeout           time.Duration // overrides settings.no_input_timeout
+
+	// Capture reads a slot from the caller's answer (capture.go); nil: none.
+	Capture *Capture
+	// Retries, when set, overrides settings.max_retries for this state.
+	Retries *int
 }
 
 // Set records call outcome fields on entering a state.

@@ -283,9 +283,16 @@ func (p *Parser) Keys(keys string, today time.Time) (value string, ok bool) {
 func (p *Parser) WantsKeys() bool { return p.spec.Kind != YesNo && p.spec.Kind != Text }
 
 // KeysComplete reports whether keys already make a full value, so collection can stop
-// without waiting for #: a digits slot at max_digits.
+// without waiting for #: a digits slot at max_digits, a number slot with as many
+// keys as its max has digits (a 1-5 rating takes one key).
 func (p *Parser) KeysComplete(keys string) bool {
-	return p.spec.Kind == Digits && p.spec.MaxDigits > 0 && len(keys) >= p.spec.MaxDigits
+	switch {
+	case p.spec.Kind == Digits && p.spec.MaxDigits > 0:
+		return len(keys) >= p.spec.MaxDigits
+	case p.spec.Kind == Number && p.spec.HasMax && p.spec.Max >= 0 && p.spec.Max < 1e12:
+		return len(keys) >= len(strconv.FormatInt(int64(p.spec.Max), 10))
+	}
+	return false
 }
 
 func (p *Parser) digits(d string) (string, bool) {
