@@ -259,13 +259,15 @@ func LooksLikeQuestion(text string) bool {
 	return false
 }
 
-// captureOrAnswer is what a listening turn does before the state's intents route it
-// (decided says a global intent or a listed phrase said as written already won): a
-// question a knowledge entry answers is answered; otherwise the state's slot is
+// captureOrAnswer is what a listening turn does before the state's intents route it.
+// A listed phrase said as written has already won. A question a knowledge entry
+// answers at least as well as any intent is answered; otherwise, unless a global
+// intent routes (an opt-out is never taken for a slot value), the state's slot is
 // captured from the words; otherwise, when no intent routes, a knowledge entry may
 // still answer. ok is false when none of that applies.
-func (m *Machine) captureOrAnswer(acts []Action, turn *Turn, ev Event, decided, routed bool) ([]Action, bool) {
-	if decided {
+func (m *Machine) captureOrAnswer(acts []Action, turn *Turn, ev Event, u understood) ([]Action, bool) {
+	routed := u.verdict == intent.VerdictMatch
+	if routed && u.exact {
 		return acts, false
 	}
 	var k *Knowledge
@@ -274,8 +276,11 @@ func (m *Machine) captureOrAnswer(acts []Action, turn *Turn, ev Event, decided, 
 	if asked || !routed {
 		k, r = m.matchKnowledge(ev.Text)
 	}
-	if k != nil && asked {
+	if k != nil && asked && (!routed || r.Score >= u.match.Score) {
 		return m.answerKnowledge(acts, turn, k, r, ev.At), true
+	}
+	if routed && u.global != "" {
+		return acts, false
 	}
 	if c := m.cur.Listen.Capture; c != nil && c.parser != nil {
 		if c.Spec.Kind == capture.Text {

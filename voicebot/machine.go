@@ -656,7 +656,7 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 	m.noInput = 0
 	m.awaitReply, m.awaitRecog = ev.At, recognition(ev)
 	m.keys = "" // speech ends a key entry
-	if out, ok := m.captureOrAnswer(acts, turn, ev, routed && (u.exact || u.global != ""), routed); ok {
+	if out, ok := m.captureOrAnswer(acts, turn, ev, u); ok {
 		return out
 	}
 	if routed {
