@@ -37,21 +37,23 @@ type Attempt struct {
 	EndedAt     time.Time       `json:"ended_at,omitzero"`
 	DurationMS  int64           `json:"duration_ms"`
 	Result      json.RawMessage `json:"result"`
+	Captured    json.RawMessage `json:"captured"` // slot → value the bot captured (a JSON object; capture.go)
 }
 
 const attemptCols = `id, campaign_id, contact_id, attempt_no, holder, phone_e164, call_id, trunk, caller_id, state,
-	outcome, sip_status, disposition, hangup_by, started_at, answered_at, ended_at, duration_ms, result`
+	outcome, sip_status, disposition, hangup_by, started_at, answered_at, ended_at, duration_ms, result, captured`
 
 func scanAttempt(row interface{ Scan(...any) error }) (*Attempt, error) {
 	var a Attempt
-	var result string
+	var result, captured string
 	err := row.Scan(&a.ID, &a.CampaignID, &a.ContactID, &a.AttemptNo, &a.Holder, &a.Phone, &a.CallID, &a.Trunk,
 		&a.CallerID, &a.State, &a.Outcome, &a.SIPStatus, &a.Disposition, &a.HangupBy, timeCol{&a.StartedAt},
-		timeCol{&a.AnsweredAt}, timeCol{&a.EndedAt}, &a.DurationMS, nullStr{&result})
+		timeCol{&a.AnsweredAt}, timeCol{&a.EndedAt}, &a.DurationMS, nullStr{&result}, nullStr{&captured})
 	if err != nil {
 		return nil, translate(err)
 	}
 	a.Result = json.RawMessage(orJSON(result, "{}"))
+	a.Captured = json.RawMessage(orJSON(captured, "{}"))
 	return &a, nil
 }
 
@@ -163,6 +165,10 @@ type AttemptFinishParams struct {
 	DurationMS  int64
 	Result      json.RawMessage // the call result document
 	Transcript  []TranscriptTurn
+	// Captured is slot → value (a JSON object, nil when nothing was captured);
+	// Unanswered the caller's questions nothing answered (capture.go).
+	Captured   json.RawMessage
+	Unanswered []string
 	// The contact's next step: done (Final) with Disposition, or pending
 	// again from NextAttemptAt (RetryReason goes to retry_schedule).
 	Final         bool
@@ -236,6 +242,9 @@ func (db *DB) AttemptFinish(ctx context.Context, p *AttemptFinishParams) error {
 				return translate(err)
 			}
 		}
+		if err := db.insertCapture(ctx, tx, campaignID, p, evAt); err != nil {
+			return err
+		}
 		data, _ := jsonObject(map[string]string{"outcome": p.Outcome, "disposition": p.Disposition})
 		ev = newEvent(campaignID, p.ContactID, p.AttemptID, "attempt_finished", data, evAt)
 		return db.insertEvent(ctx, tx, ev)
@@ -299,6 +308,9 @@ func (db *DB) attemptFinishPG(ctx context.Context, p *AttemptFinishParams, evAt 
 				VALUES ($1, $2, $3, $4, $5, $6)`, campaignID.Int64, p.ContactID, p.AttemptID, db.ts(next), p.RetryReason, now); err != nil {
 				return translate(err)
 			}
+		}
+		if err := db.insertCapture(ctx, tx, campaignID.Int64, p, evAt); err != nil {
+			return err
 		}
 		return db.insertTranscript(ctx, tx, p.AttemptID, p.Transcript)
 	})
