@@ -181,6 +181,9 @@ func (m *Machine) maxRetries() int {
 // hold no valid value (the caller then takes the no_match path).
 func (m *Machine) captureSpeech(acts []Action, turn *Turn, text string, at time.Duration) ([]Action, bool) {
 	c := m.cur.Listen.Capture
+	if c.Spec.Kind == capture.YesNo && LooksLikeQuestion(text) {
+		return acts, false // "can I change the date?" answers no yes/no question
+	}
 	v, ok := c.parser.Parse(text, m.opts.Today)
 	if !ok {
 		return acts, false

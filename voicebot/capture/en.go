@@ -326,6 +326,9 @@ func enDigits(text string) string {
 	rep := 1
 	for i := 0; i < len(t) && b.Len() <= MaxLen; i++ {
 		w := t[i]
+		if i > 0 && (t[i-1] == "last" || t[i-1] == "first") {
+			continue // "the last four are …": a count, not a digit
+		}
 		switch w {
 		case "double":
 			rep = 2
@@ -666,6 +669,15 @@ func enTime(text string) (h, m int, ok bool) {
 		}
 		if hourLike && timeCue {
 			h = iv
+		}
+	}
+	if h < 0 {
+		// The answer to "what time?" may be the hour alone: "eleven".
+		for i := range t {
+			if v, n := enNumberAt(t, i); n > 0 && v == float64(int(v)) && v >= 1 && v <= 12 {
+				h = int(v)
+				break
+			}
 		}
 	}
 	if h < 0 || h > 23 {

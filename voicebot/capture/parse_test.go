@@ -52,12 +52,13 @@ func TestCaptureDigits(t *testing.T) {
 	run(t, Spec{Kind: Digits}, English, []tc{
 		{"four one two", "412"}, {"oh four one two", "0412"}, {"1234", "1234"}, {"12 34", "1234"},
 		{"double five seven", "557"}, {"my number is 5 5 5 0 1", "55501"}, {"twenty three", "23"},
+		{"the last four are six zero six four", "6064"},
 		{"hello", ""},
 	})
 	run(t, Spec{Kind: Digits, MinDigits: 4, MaxDigits: 4}, English, []tc{{"one two three four", "1234"}, {"one two three", ""}, {"one two three four five", ""}})
 	run(t, Spec{Kind: Digits}, Mandarin, []tc{
 		{"四一二", "412"}, {"幺三五", "135"}, {"零四一二", "0412"}, {"1234", "1234"}, {"我的号码是 5 5 0 1", "5501"},
-		{"二十三", "23"}, {"你好", ""},
+		{"二十三", "23"}, {"后四位是六零六四", "6064"}, {"你好", ""},
 	})
 }
 
@@ -115,7 +116,7 @@ func TestCaptureTime(t *testing.T) {
 		{"half past three", "15:30"}, {"quarter to four", "15:45"}, {"noon", "12:00"}, {"15:30", "15:30"},
 		{"ten in the morning", "10:00"}, {"10 a.m.", "10:00"}, {"nine p m", "21:00"}, {"three o'clock", "15:00"},
 		{"eleven thirty", "11:30"}, {"12 am", "00:00"}, {"three oh five", "15:05"}, {"around 4 in the afternoon", "16:00"},
-		{"whenever", ""}, {"yes", ""},
+		{"eleven", "11:00"}, {"two", "14:00"}, {"whenever", ""}, {"yes", ""},
 	})
 	run(t, Spec{Kind: Time}, Mandarin, []tc{
 		{"下午三点", "15:00"}, {"下午三点半", "15:30"}, {"三点", "15:00"}, {"上午十点", "10:00"}, {"上午十点一刻", "10:15"},

@@ -228,6 +228,10 @@ func zhDigits(text string) string {
 	rs := zhRunes(text)
 	for i := 0; i < len(rs) && b.Len() <= MaxLen; i++ {
 		r := rs[i]
+		if i+1 < len(rs) && rs[i+1] == '位' {
+			i++
+			continue // 后四位是…: a count, not a digit
+		}
 		if _, isUnit := zhUnitVal[r]; isUnit || (i+1 < len(rs) && zhUnitVal[rs[i+1]] != 0) {
 			// 二十三: a number, not digits one by one
 			if v, n := zhNumberAt(rs, i); n > 0 {
