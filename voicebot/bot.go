@@ -263,5 +263,6 @@ func (b *Bot) ListenHints(state string) Hints {
 	for _, br := range st.Listen.DTMF {
 		h.DTMF = append(h.DTMF, br.Key)
 	}
+	b.captureHints(st, &h)
 	return h
 }

@@ -295,3 +295,71 @@ func (m *Machine) captureOrAnswer(acts []Action, turn *Turn, ev Event, u underst
 	}
 	return acts, false
 }
+
+// Recogniser hints for captures and knowledge: a grammar recogniser only hears what
+// its hints list, so a listening state also lists the knowledge entries' phrases
+// ("knowledge:NAME") and, for its capture, sample answers of the slot's type
+// ("capture:SLOT"): weekdays and relative days for a date, yes and no, ratings.
+func (b *Bot) captureHints(st *State, h *Hints) {
+	for _, k := range b.Knowledge {
+		h.Intents["knowledge:"+k.Name] = k.Phrases
+	}
+	if c := st.Listen.Capture; c != nil {
+		if s := captureSamples(c.Spec.Kind, b.Locale); len(s) > 0 {
+			h.Intents["capture:"+c.Slot] = s
+		}
+	}
+}
+
+// CapturePhrases are the knowledge phrases and capture samples of the script: words
+// the recogniser's vocabulary needs beside the intents' phrases.
+func (b *Bot) CapturePhrases() []string {
+	var out []string
+	for _, k := range b.Knowledge {
+		out = append(out, k.Phrases...)
+	}
+	for _, name := range b.Order {
+		if st := b.States[name]; st.Listen != nil && st.Listen.Capture != nil {
+			out = append(out, captureSamples(st.Listen.Capture.Spec.Kind, b.Locale)...)
+		}
+	}
+	return out
+}
+
+func captureSamples(kind capture.Kind, locale string) []string {
+	zh := capture.LangOf(locale) == capture.Mandarin
+	var out []string
+	switch kind {
+	case capture.Date:
+		if zh {
+			out = []string{"今天", "明天", "后天"}
+			for _, d := range []string{"一", "二", "三", "四", "五", "六", "日"} {
+				out = append(out, "周"+d, "下周"+d)
+			}
+			for _, d := range []string{"一", "五", "十", "十五", "二十", "二十五", "三十"} {
+				out = append(out, d+"号")
+			}
+			return out
+		}
+		out = []string{"today", "tomorrow", "the day after tomorrow", "the first", "the fifth", "the tenth", "the fifteenth", "the twentieth", "the twenty fifth", "the thirtieth"}
+		for _, d := range []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"} {
+			out = append(out, d, "next "+d, "this "+d)
+		}
+	case capture.YesNo:
+		if zh {
+			return []string{"是", "是的", "可以", "好的", "会", "不", "不是", "不会", "不用", "不行"}
+		}
+		return []string{"yes", "yeah", "sure", "of course", "no", "nope", "no thanks"}
+	case capture.Number:
+		if zh {
+			return []string{"一分", "两分", "三分", "四分", "五分", "一", "二", "三", "四", "五"}
+		}
+		return []string{"one", "two", "three", "four", "five"}
+	case capture.Time:
+		if zh {
+			return []string{"上午九点", "上午十点", "上午十一点", "中午", "下午一点", "下午两点", "下午三点", "下午四点", "下午五点", "晚上六点", "晚上七点"}
+		}
+		return []string{"nine am", "ten am", "eleven am", "noon", "one pm", "two pm", "three pm", "four pm", "five pm", "six pm", "seven pm"}
+	}
+	return out
+}

@@ -527,5 +527,5 @@ func botPhrases(bot *voicebot.Bot) []string {
 	for _, in := range bot.Intents {
 		out = append(out, in.Phrases...)
 	}
-	return out
+	return append(out, bot.CapturePhrases()...)
 }
