@@ -45,10 +45,10 @@ func finishCaptured(t *testing.T, db *store.DB, campaignID int64, i int, survey 
 	}
 	captured := map[string]string{"pay_date": "2026-12-11"}
 	doc, _ := json.Marshal(map[string]any{"outcome": "answered", "survey": survey, "captured": captured})
-	cap, _ := json.Marshal(captured)
+	capDoc, _ := json.Marshal(captured)
 	if err := db.AttemptFinish(ctx, &store.AttemptFinishParams{AttemptID: a.ID, ContactID: got[0].ID, Holder: "n1",
 		Outcome: "answered", Disposition: "promise_to_pay", EndedAt: now, Final: true, Now: now, Result: doc,
-		Captured: cap, Unanswered: unanswered}); err != nil {
+		Captured: capDoc, Unanswered: unanswered}); err != nil {
 		t.Fatal(err)
 	}
 	return a.ID

@@ -133,43 +133,40 @@ func enNumberAt(t []string, i int) (val float64, n int) {
 	}
 	var total, cur int64
 	j := i
-	any := false
+	seen := false
 	for j < len(t) {
 		w := t[j]
 		if v, ok := unitWord(w, true); ok && w != "oh" {
-			if any && cur%100 != 0 && cur%10 != 0 {
+			if seen && cur%100 != 0 && cur%10 != 0 {
 				break // "twenty five three": two numbers
 			}
-			if any && cur%100 == 0 && cur%1000 != 0 && false {
-				break
-			}
-			if any && cur != 0 && cur%10 == 0 && cur%100 != 0 && v >= 10 {
+			if seen && cur != 0 && cur%10 == 0 && cur%100 != 0 && v >= 10 {
 				break // "twenty fifteen"
 			}
-			if any && cur != 0 && cur < 10 {
+			if seen && cur != 0 && cur < 10 {
 				break // "two three": digits, not a number
 			}
 			cur += int64(v)
-			any = true
+			seen = true
 			j++
 			continue
 		}
 		if v, ok := enTens[w]; ok {
-			if any && cur%100 != 0 {
+			if seen && cur%100 != 0 {
 				break
 			}
 			cur += int64(v)
-			any = true
+			seen = true
 			j++
 			continue
 		}
-		if w == "a" && j+1 < len(t) && (t[j+1] == "hundred" || t[j+1] == "thousand" || t[j+1] == "million") && !any {
+		if w == "a" && j+1 < len(t) && (t[j+1] == "hundred" || t[j+1] == "thousand" || t[j+1] == "million") && !seen {
 			cur = 1
-			any = true
+			seen = true
 			j++
 			continue
 		}
-		if w == "hundred" && any {
+		if w == "hundred" && seen {
 			if cur == 0 {
 				cur = 1
 			}
@@ -177,7 +174,7 @@ func enNumberAt(t []string, i int) (val float64, n int) {
 			j++
 			continue
 		}
-		if (w == "thousand" || w == "million") && any {
+		if (w == "thousand" || w == "million") && seen {
 			mul := int64(1000)
 			if w == "million" {
 				mul = 1e6
@@ -187,13 +184,13 @@ func enNumberAt(t []string, i int) (val float64, n int) {
 			j++
 			continue
 		}
-		if w == "and" && any && j+1 < len(t) && isNumberWord(t[j+1]) && (cur >= 100 || total > 0) {
+		if w == "and" && seen && j+1 < len(t) && isNumberWord(t[j+1]) && (cur >= 100 || total > 0) {
 			j++
 			continue
 		}
 		break
 	}
-	if !any {
+	if !seen {
 		return 0, 0
 	}
 	v := float64(total + cur)

@@ -60,7 +60,7 @@ func zhNum(rs []rune, i int, decimals bool) (val float64, n int) {
 	lastUnit := int64(0) // the unit just read, for 一百五 (= 150) and 一万五 (= 15000)
 	zero := false        // a 零 since the last unit: 一百零五 is 105
 	j := i
-	any := false
+	seen := false
 	digitsRun := 0 // consecutive bare digits (一二三 → 123)
 	for j < len(rs) {
 		r := rs[j]
@@ -71,19 +71,19 @@ func zhNum(rs []rune, i int, decimals bool) (val float64, n int) {
 				v = v*10 + int64(rs[k]-'0')
 				k++
 			}
-			if any && pending != 0 {
+			if seen && pending != 0 {
 				break
 			}
-			pending, any, lastUnit = v, true, 0
+			pending, seen, lastUnit = v, true, 0
 			j = k
 			digitsRun = 0
 			continue
 		}
 		if d, ok := zhDigitVal[r]; ok {
-			if r == '两' && any && pending != 0 {
+			if r == '两' && seen && pending != 0 {
 				break
 			}
-			if any && (pending != 0 || (digitsRun > 0 && lastUnit == 0)) && lastUnit == 0 {
+			if seen && (pending != 0 || (digitsRun > 0 && lastUnit == 0)) && lastUnit == 0 {
 				// digits said one by one: 一二三
 				pending = pending*10 + int64(d)
 				digitsRun++
@@ -94,7 +94,7 @@ func zhNum(rs []rune, i int, decimals bool) (val float64, n int) {
 				pending = int64(d)
 				digitsRun = 1
 			}
-			any = true
+			seen = true
 			j++
 			continue
 		}
@@ -102,15 +102,15 @@ func zhNum(rs []rune, i int, decimals bool) (val float64, n int) {
 			if pending == 0 && u == 10 {
 				pending = 1 // 十五
 			}
-			if pending == 0 && !any {
+			if pending == 0 && !seen {
 				break
 			}
 			section += pending * u
-			pending, lastUnit, zero, any, digitsRun = 0, u, false, true, 0
+			pending, lastUnit, zero, seen, digitsRun = 0, u, false, true, 0
 			j++
 			continue
 		}
-		if (r == '万' || r == '亿') && any {
+		if (r == '万' || r == '亿') && seen {
 			mul := int64(10000)
 			if r == '亿' {
 				mul = 1e8
@@ -122,7 +122,7 @@ func zhNum(rs []rune, i int, decimals bool) (val float64, n int) {
 		}
 		break
 	}
-	if !any {
+	if !seen {
 		return 0, 0
 	}
 	if pending != 0 && lastUnit >= 10 && !zero && digitsRun == 1 {
