@@ -4,10 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/voxdial/voxdial/dashboard/webhook"
 	"github.com/voxdial/voxdial/store"
 )
 
@@ -136,5 +141,57 @@ func TestSurveyAndUnanswered(t *testing.T) {
 		if r.Code != 200 || d.Attempt.Captured["pay_date"] != want || d.Attempt.Result.Captured["pay_date"] != want {
 			t.Errorf("%s: attempt %d captured %v / result %v, want %s", role, r.Code, d.Attempt.Captured, d.Attempt.Result.Captured, want)
 		}
+	}
+}
+
+// A webhook's call.finished payload carries the slots the bot captured (the attempt's
+// captured column) and the result's survey answers.
+func TestWebhookCarriesCaptured(t *testing.T) {
+	t.Parallel()
+	db := storetestSQLite(t)
+	b := setup(t, db)
+	var mu sync.Mutex
+	var bodies [][]byte
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, body)
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer recv.Close()
+	if r := b.do(store.RoleAdmin, "POST", "/api/webhooks", map[string]any{"url": recv.URL + "/hook"}); r.Code != 201 {
+		t.Fatalf("webhook = %d %s", r.Code, r.Body)
+	}
+	c, err := db.CampaignCreate(context.Background(), &store.CampaignCreateParams{Name: "hooked", Now: time.Now(), MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := finishCaptured(t, db, c.ID, 1, map[string]string{"Satisfaction (1-5)": "4"}, nil)
+	now := time.Now()
+	d, err := webhook.New(webhook.Options{Store: db, Policy: allowLoopback(t), Holder: "t", Backoff: time.Second, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != 1 {
+		t.Fatalf("%d deliveries", len(bodies))
+	}
+	var p struct {
+		Attempt struct {
+			ID       int64             `json:"id"`
+			Captured map[string]string `json:"captured"`
+			Result   struct {
+				Survey map[string]string `json:"survey"`
+			} `json:"result"`
+		} `json:"attempt"`
+	}
+	if err := json.Unmarshal(bodies[0], &p); err != nil || p.Attempt.ID != id || p.Attempt.Captured["pay_date"] != "2026-12-11" ||
+		p.Attempt.Result.Survey["Satisfaction (1-5)"] != "4" {
+		t.Errorf("payload %s: %v", bodies[0], err)
 	}
 }
