@@ -18,6 +18,7 @@ import (
 	"github.com/voxdial/voxdial/numbers"
 	"github.com/voxdial/voxdial/outcome"
 	"github.com/voxdial/voxdial/store"
+	"github.com/voxdial/voxdial/voicebot"
 )
 
 // Dialer places calls (a *dialer.UA).
@@ -505,6 +506,10 @@ func (a *attempt) call() dialer.Result {
 			return failed(dialer.OutcomeFailed, fmt.Errorf("contact %d variables: %w", ct.ID, err))
 		}
 	}
+	if _, ok := vars[voicebot.TimeZoneVar]; !ok {
+		// The bot reads captured dates ("next Friday") on the contact's calendar.
+		vars[voicebot.TimeZoneVar] = r.zone(p, ct.TimeZone).String()
+	}
 	run, err := script.Prepare(vars, &req)
 	if err != nil {
 		log.Warn("script", zap.Error(err))
@@ -602,9 +607,14 @@ func (a *attempt) record(res dialer.Result) {
 	if d.Final {
 		disp = d.Disposition
 	}
+	var captured json.RawMessage
+	if len(res.Captured) > 0 {
+		captured, _ = json.Marshal(res.Captured) // a map of strings always marshals
+	}
 	err := r.write(ctx, spoolWrite{AttemptFinish: &store.AttemptFinishParams{AttemptID: att.ID, ContactID: ct.ID, Holder: r.opts.Holder,
 		Outcome: string(outcome), SIPStatus: res.SIPStatus, Disposition: disp, HangupBy: res.HangupBy, AnsweredAt: answered,
 		EndedAt: orNow(res.Timings.EndedAt, now), DurationMS: res.Timings.DurationMS, Result: doc, Transcript: transcript,
+		Captured: captured, Unanswered: res.Unanswered,
 		Final: d.Final, NextAttemptAt: next, RetryReason: d.Reason, Streak: streak, Now: now}}, log)
 	if err != nil && !errors.Is(err, errParked) {
 		log.Error("record attempt", zap.Error(err))

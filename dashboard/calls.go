@@ -27,6 +27,7 @@ func (s *Server) attemptDoc(a *store.Attempt, full bool, red *redactor) attemptD
 		cp.Phone = mask(false, a.Phone)
 		cp.Trunk = redactTrunk(a.Trunk, false)
 		cp.Result = red.json(a.Result)
+		cp.Captured = redactCaptured(a.Captured)
 		d.Attempt = &cp
 	}
 	return d

@@ -122,6 +122,14 @@ func (r *redactor) walk(key string, v any) any {
 	case map[string]any:
 		delete(x, "variables")
 		delete(x, "recording")
+		if c, ok := x["captured"].(map[string]any); ok { // what the caller said: slot names only
+			for k := range c {
+				c[k] = "[captured]"
+			}
+		}
+		if v, ok := x["value"].(string); ok && v != "" { // a transcript turn's captured value
+			x["value"] = "[captured]"
+		}
 		for k, e := range x {
 			x[k] = r.walk(k, e)
 		}

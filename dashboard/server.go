@@ -198,6 +198,8 @@ func (s *Server) routes() {
 		{"GET /api/campaigns/{id}/results", all, s.handleCampaignResults},
 		{"GET /api/campaigns/{id}/attempts", all, s.handleAttemptList},
 		{"GET /api/campaigns/{id}/series", all, s.handleCampaignSeries},
+		{"GET /api/campaigns/{id}/survey", all, s.handleSurvey},
+		{"GET /api/campaigns/{id}/unanswered", owners, s.handleUnanswered},
 		{"GET /api/attempts/{id}", all, s.handleAttemptGet},
 		{"GET /api/attempts/{id}/recording", []string{store.RoleAdmin, store.RoleCompliance, store.RoleMarketing, store.RoleCollections}, s.handleRecording},
 		{"GET /api/scripts", all, s.handleScriptList},

@@ -33,6 +33,14 @@ type Result struct {
 	// RecordingError says why the call has no recording though one was asked for (the
 	// directory not writable, the disk full); the call itself went on.
 	RecordingError string `json:"recording_error,omitempty"`
+
+	// Capture and knowledge (voicebot/capture.go, voicebot/knowledge.go): slot → value
+	// captured from the caller, survey question → answer, the knowledge entries that
+	// answered, the caller's questions nothing answered.
+	Captured   map[string]string `json:"captured,omitempty"`
+	Survey     map[string]string `json:"survey,omitempty"`
+	Knowledge  []string          `json:"knowledge,omitempty"`
+	Unanswered []string          `json:"unanswered,omitempty"`
 }
 
 // Callback is the script's request to call again later; the campaign's
@@ -64,6 +72,9 @@ type Turn struct {
 	Branch     string   `json:"branch,omitempty"`     // "yes → reminder"
 	StartMS    int64    `json:"start_ms"`
 	EndMS      int64    `json:"end_ms"`
+	Slot       string   `json:"slot,omitempty"`      // the slot the turn filled, with Value
+	Value      string   `json:"value,omitempty"`     //
+	Knowledge  string   `json:"knowledge,omitempty"` // the knowledge entry asked / answered
 }
 
 // Timings of the call. Times are wall clock; the _ms figures are durations.

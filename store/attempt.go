@@ -37,21 +37,23 @@ type Attempt struct {
 	EndedAt     time.Time       `json:"ended_at,omitzero"`
 	DurationMS  int64           `json:"duration_ms"`
 	Result      json.RawMessage `json:"result"`
+	Captured    json.RawMessage `json:"captured"` // slot → value the bot captured (a JSON object; capture.go)
 }
 
 const attemptCols = `id, campaign_id, contact_id, attempt_no, holder, phone_e164, call_id, trunk, caller_id, state,
-	outcome, sip_status, disposition, hangup_by, started_at, answered_at, ended_at, duration_ms, result`
+	outcome, sip_status, disposition, hangup_by, started_at, answered_at, ended_at, duration_ms, result, captured`
 
 func scanAttempt(row interface{ Scan(...any) error }) (*Attempt, error) {
 	var a Attempt
-	var result string
+	var result, captured string
 	err := row.Scan(&a.ID, &a.CampaignID, &a.ContactID, &a.AttemptNo, &a.Holder, &a.Phone, &a.CallID, &a.Trunk,
 		&a.CallerID, &a.State, &a.Outcome, &a.SIPStatus, &a.Disposition, &a.HangupBy, timeCol{&a.StartedAt},
-		timeCol{&a.AnsweredAt}, timeCol{&a.EndedAt}, &a.DurationMS, nullStr{&result})
+		timeCol{&a.AnsweredAt}, timeCol{&a.EndedAt}, &a.DurationMS, nullStr{&result}, nullStr{&captured})
 	if err != nil {
 		return nil, translate(err)
 	}
 	a.Result = json.RawMessage(orJSON(result, "{}"))
+	a.Captured = json.RawMessage(orJSON(captured, "{}"))
 	return &a, nil
 }
 
@@ -163,6 +165,10 @@ type AttemptFinishParams struct {
 	DurationMS  int64
 	Result      json.RawMessage // the call result document
 	Transcript  []TranscriptTurn
+	// Captured is slot → value (a JSON object, nil when nothing was captured);
+	// Unanswered the caller's questions nothing answered (capture.go).
+	Captured   json.RawMessage
+	Unanswered []string
 	// The contact's next step: done (Final) with Disposition, or pending
 	// again from NextAttemptAt (RetryReason goes to retry_schedule).
 	Final         bool
@@ -233,6 +239,9 @@ func (db *DB) AttemptFinish(ctx context.Context, p *AttemptFinishParams) error {
 		if err := db.insertTranscript(ctx, tx, p.AttemptID, p.Transcript); err != nil {
 			return err
 		}
+		if err := db.insertCapture(ctx, tx, campaignID, p, evAt); err != nil {
+			return err
+		}
 		data, _ := jsonObject(map[string]string{"outcome": p.Outcome, "disposition": p.Disposition})
 		ev = newEvent(campaignID, p.ContactID, p.AttemptID, "attempt_finished", data, evAt)
 		return db.insertEvent(ctx, tx, ev)
@@ -265,10 +274,15 @@ func (db *DB) attemptFinishPG(ctx context.Context, p *AttemptFinishParams, evAt 
 	if err != nil {
 		return fmt.Errorf("finish attempt %d: transcript: %w", p.AttemptID, err)
 	}
+	captured, questions, err := captureArgs(p)
+	if err != nil {
+		return fmt.Errorf("finish attempt %d: %w", p.AttemptID, err)
+	}
 	args := []any{p.Outcome, p.SIPStatus, p.Disposition, p.HangupBy, db.tsNull(p.AnsweredAt), db.ts(nowOr(p.EndedAt)),
 		p.DurationMS, result, p.AttemptID, p.ContactID, // $1–$10: the attempt
 		state, disposition, p.Streak, now, p.Holder, data, // $11–$16: the contact and the event
-		!p.Final, db.ts(next), p.RetryReason, turns} // $17–$20: the retry and the transcript
+		!p.Final, db.ts(next), p.RetryReason, turns, // $17–$20: the retry and the transcript
+		captured, questions} // $21–$22: captured slots and unanswered questions (capture.go)
 	nextSet := ""
 	if !p.Final {
 		nextSet = `, next_attempt_at = $18`
@@ -279,7 +293,7 @@ func (db *DB) attemptFinishPG(ctx context.Context, p *AttemptFinishParams, evAt 
 	err = db.sql.QueryRowContext(ctx, `WITH l AS (
 			SELECT id FROM contacts WHERE id = $10 AND state = 'leased' AND lease_holder = $15 FOR UPDATE),
 		a AS (UPDATE attempts SET state = 'done', outcome = $1, sip_status = $2, disposition = $3,
-			hangup_by = $4, answered_at = $5, ended_at = $6, duration_ms = $7, result = $8
+			hangup_by = $4, answered_at = $5, ended_at = $6, duration_ms = $7, result = $8, captured = COALESCE($21::jsonb, captured)
 			WHERE id = $9 AND contact_id = $10 AND state = 'dialing' AND EXISTS (SELECT 1 FROM l) RETURNING campaign_id),
 		c AS (UPDATE contacts SET state = $11, disposition = $12, last_outcome = $1, streak = $13, updated_at = $14,
 			lease_holder = NULL, lease_expires_at = NULL`+nextSet+`
@@ -292,7 +306,10 @@ func (db *DB) attemptFinishPG(ctx context.Context, p *AttemptFinishParams, evAt 
 			SELECT $9, x.turn_no, x.role, COALESCE(x.text, ''), COALESCE(x.intent, ''), COALESCE(x.dtmf, ''),
 				COALESCE(x.start_ms, 0), COALESCE(x.end_ms, 0)
 			FROM jsonb_to_recordset($20::jsonb) AS x(turn_no int, role text, text text, intent text, dtmf text, start_ms bigint, end_ms bigint), c
-			RETURNING turn_no)
+			RETURNING turn_no),
+		q AS (INSERT INTO unanswered_questions (campaign_id, attempt_id, text, normalized, at)
+			SELECT a.campaign_id, $9, x.text, x.normalized, $14
+			FROM jsonb_to_recordset($22::jsonb) AS x(text text, normalized text), a, c RETURNING id)
 		SELECT (SELECT campaign_id FROM a), EXISTS (SELECT 1 FROM l), (SELECT state FROM attempts WHERE id = $9 AND contact_id = $10),
 			(SELECT id FROM e)`, args...).Scan(&campaignID, &leased, &was, &eventID)
 	switch {

@@ -38,6 +38,10 @@ type Bot struct {
 	// without a confirm step).
 	Warnings Problems
 
+	// Knowledge entries, in file order, heard in every listening state (knowledge.go).
+	Knowledge []*Knowledge
+	knowledge *intent.Classifier // over the knowledge entries' phrases; nil without any
+
 	intentByName map[string]*Intent
 	matcher      *Matcher
 	classifier   *intent.Classifier // word-level, calibrated (voicebot/intent)
@@ -124,6 +128,11 @@ type Listen struct {
 	LowConfidence     string
 	LowConfidenceLine int
 	Timeout           time.Duration // overrides settings.no_input_timeout
+
+	// Capture reads a slot from the caller's answer (capture.go); nil: none.
+	Capture *Capture
+	// Retries, when set, overrides settings.max_retries for this state.
+	Retries *int
 }
 
 // Set records call outcome fields on entering a state.
@@ -256,5 +265,6 @@ func (b *Bot) ListenHints(state string) Hints {
 	for _, br := range st.Listen.DTMF {
 		h.DTMF = append(h.DTMF, br.Key)
 	}
+	b.captureHints(st, &h)
 	return h
 }

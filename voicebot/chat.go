@@ -26,6 +26,9 @@ type ChatOptions struct {
 	Ask func()
 	// TransferFails makes every transfer fail, to exercise the transfer_failed path.
 	TransferFails bool
+	// Today is the call's local date, for captured dates (CallDate of the caller's
+	// clock); the zero value reads no relative date.
+	Today time.Time
 }
 
 // Chat runs the script as a text conversation, on a virtual clock: each input line is
@@ -44,7 +47,7 @@ type ChatOptions struct {
 // turn ends end_of_turn after the last word, and #silence waits out the timeout; so the
 // same input always gives the same result.
 func Chat(ctx context.Context, b *Bot, in io.Reader, opts ChatOptions) (Result, error) {
-	m, err := NewMachine(b, MachineOptions{Vars: opts.Vars, Classifier: opts.Classifier})
+	m, err := NewMachine(b, MachineOptions{Vars: opts.Vars, Classifier: opts.Classifier, Today: opts.Today})
 	if err != nil {
 		return Result{}, err
 	}
@@ -84,6 +87,24 @@ type chat struct {
 	pending []Event               // internal events in time order
 	sc      *bufio.Scanner
 	line    int
+	noted   int // transcript turns echoed for captures and knowledge
+}
+
+// echoNotes shows, in interactive mode, what the caller's turns captured and which
+// knowledge entry answered.
+func (c *chat) echoNotes() {
+	for ; c.noted < len(c.m.res.Transcript); c.noted++ {
+		t := c.m.res.Transcript[c.noted]
+		if t.Role != "caller" {
+			continue
+		}
+		if t.Slot != "" {
+			fmt.Fprintf(c.opts.Echo, "   [captured %s = %s]\n", t.Slot, t.Value)
+		}
+		if t.Knowledge != "" {
+			fmt.Fprintf(c.opts.Echo, "   [knowledge: %s]\n", t.Knowledge)
+		}
+	}
 }
 
 func (c *chat) schedule(ev Event) {
@@ -135,6 +156,7 @@ func (c *chat) do(ctx context.Context, acts []Action) {
 		switch a.Kind {
 		case ActSay:
 			if c.opts.Echo != nil {
+				c.echoNotes()
 				fmt.Fprintf(c.opts.Echo, "bot: %s\n", a.Prompt.Text)
 			}
 			c.do(ctx, c.m.Handle(ctx, Event{Kind: EvPlaybackStarted, Prompt: a.Prompt.ID, At: c.now}))
@@ -194,10 +216,16 @@ func (c *chat) turn(ctx context.Context, line string) error {
 	arg = strings.TrimSpace(arg)
 	switch strings.ToLower(cmd) {
 	case "dtmf":
-		if !validDTMF(arg) {
-			return fmt.Errorf("chat: input line %d: %w: #dtmf wants one key (0-9 * # A-D), got %q", c.line, ErrChatInput, arg)
+		// "#dtmf 1", or several keys pressed 200 ms apart: "#dtmf 0412#"
+		if arg == "" || len(arg) > 64 || strings.ContainsFunc(arg, func(r rune) bool { return !validDTMF(string(r)) }) {
+			return fmt.Errorf("chat: input line %d: %w: #dtmf wants keys (0-9 * # A-D), got %q", c.line, ErrChatInput, arg)
 		}
-		c.deliver(ctx, Event{Kind: EvDTMF, Digit: strings.ToUpper(arg), At: c.now + 200*time.Millisecond})
+		for _, k := range strings.ToUpper(arg) {
+			if c.m.Done() {
+				break
+			}
+			c.deliver(ctx, Event{Kind: EvDTMF, Digit: string(k), At: c.now + 200*time.Millisecond})
+		}
 	case "silence":
 		// Let time run until the bot reacts (stale timers fire to no effect).
 		for n := len(c.m.res.Transcript); len(c.m.res.Transcript) == n && !c.m.Done(); {

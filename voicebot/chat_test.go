@@ -197,7 +197,7 @@ func TestChatBadInputAndVars(t *testing.T) {
 		want  error
 		text  string
 	}{
-		{"#dtmf 12\n", enVars, ErrChatInput, "line 1"},
+		{"#dtmf 1x\n", enVars, ErrChatInput, "line 1"},
 		{"# comment\n\n#frobnicate\n", enVars, ErrChatInput, "line 3"},
 		{"yes\n", map[string]string{"first_name": "Ana"}, ErrMissingVariable, "amount, due_date"},
 		{"yes\n", map[string]string{"first_name": "Ana", "amount": "lots", "due_date": "2026-12-01"}, nil, "amount | currency"},

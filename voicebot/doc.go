@@ -53,6 +53,15 @@
 //	                                        ├── a key ──► the state's DTMF branch
 //	                                        └── a global intent said as written ──► its target
 //
+// Capture and knowledge (capture.go, knowledge.go): a listening state's listen.capture
+// reads a slot (package voicebot/capture parses it, on MachineOptions.Today, the call's
+// local date) into the call's variables and Result.Captured, re-prompting on an invalid
+// answer (listen.retries, then exhausted); the script's knowledge entries answer a
+// caller's question in any listening state, after which the state's question is asked
+// again (Machine.knowledgeReturn); a question nothing answered goes to Result.Unanswered.
+// To add a slot type, change voicebot/capture; to change the order in which a turn is
+// tried (intent, question, slot), captureOrAnswer in knowledge.go.
+//
 // Matcher, the older phrase matcher (normalised, fuzzy), stays for callers that want a
 // plain phrase match.
 //

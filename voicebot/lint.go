@@ -79,6 +79,9 @@ func Lint(data []byte, name string, opts LintOptions) (*Bot, Problems) {
 		b.Settings = b.Settings.withDefaults()
 		b.matcher = NewMatcher(b.Intents)
 		b.classifier, b.answers = newClassifiers(b.Intents, b.Locale)
+		if len(b.Knowledge) > 0 {
+			b.knowledge = newKnowledgeClassifier(b.Knowledge)
+		}
 	}
 	return b, ps
 }
@@ -87,8 +90,9 @@ type linter struct {
 	*parser
 	b        *Bot
 	policy   Policy
-	vars     map[string]bool // names a template may use
-	warnings Problems        // findings that do not stop the script
+	vars     map[string]bool   // names a template may use
+	warnings Problems          // findings that do not stop the script
+	surveys  map[string]string // survey question → state asking it
 }
 
 // warn records a finding that does not fail the lint.
@@ -127,6 +131,9 @@ func (l *linter) run() {
 			}
 		}
 	}
+	for _, s := range b.captureSlots() {
+		l.vars[s] = true // captured values may be spoken by later prompts
+	}
 	if b.Start != "" && b.States[b.Start] == nil && len(b.States) > 0 {
 		l.addLine(l.topLine("start"), "start", CheckUnknownState, "%q is not a state (have %s)", b.Start, strings.Join(b.Order, ", "))
 	}
@@ -144,6 +151,7 @@ func (l *linter) run() {
 	if b.Voicemail != nil {
 		l.state(b.Voicemail, "voicemail", true)
 	}
+	l.lintKnowledge()
 	l.graph()
 	l.compliance()
 }
@@ -270,8 +278,11 @@ func (l *linter) listen(st *State, ls *Listen, field string) {
 		}
 		l.target(br.Line, f, br.Target)
 	}
-	if len(ls.Intents) == 0 && len(ls.DTMF) == 0 {
-		l.addLine(ls.Line, field, CheckBadValue, "listens for nothing: give intents or dtmf")
+	if len(ls.Intents) == 0 && len(ls.DTMF) == 0 && ls.Capture == nil {
+		l.addLine(ls.Line, field, CheckBadValue, "listens for nothing: give intents, dtmf or capture")
+	}
+	if ls.Capture != nil {
+		l.lintCapture(st, ls.Capture, field)
 	}
 	if ls.NoInput != "" {
 		l.target(ls.NoInputLine, join(field, "no_input"), ls.NoInput)
@@ -341,6 +352,9 @@ func (b *Bot) edges(st *State) []string {
 		if ls.Exhausted != "" {
 			out = append(out, ls.Exhausted)
 		}
+		if ls.Capture != nil && ls.Capture.Next != "" {
+			out = append(out, ls.Capture.Next)
+		}
 	}
 	if st.Next != "" {
 		out = append(out, st.Next)
@@ -365,6 +379,9 @@ func (l *linter) graph() {
 			globalsAdded = true
 			for _, g := range b.Global {
 				next = append(next, g.Target)
+			}
+			for _, k := range b.Knowledge {
+				next = append(next, k.Next)
 			}
 		}
 		for _, n := range next {

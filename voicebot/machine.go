@@ -3,6 +3,7 @@ package voicebot
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -114,6 +115,12 @@ type Turn struct {
 	Branch  string `json:"branch,omitempty"`
 	StartMS int64  `json:"start_ms"`
 	EndMS   int64  `json:"end_ms"`
+	// Capture and knowledge (capture.go, knowledge.go): the slot a caller turn
+	// filled and its value; the knowledge entry a question matched (on the caller's
+	// turn) or a bot turn answers.
+	Slot      string `json:"slot,omitempty"`
+	Value     string `json:"value,omitempty"`
+	Knowledge string `json:"knowledge,omitempty"`
 }
 
 // Callback is a new attempt the script asked for.
@@ -144,6 +151,12 @@ type Result struct {
 	TurnRecognitionMS []int64 `json:"turn_recognition_ms"`
 	FirstAudioMS      *int64  `json:"first_audio_ms"`  // answer → first audio
 	Error             string  `json:"error,omitempty"` // what went wrong, when the runtime failed
+
+	// Capture and knowledge (capture.go, knowledge.go).
+	Captured   map[string]string `json:"captured,omitempty"`   // slot → value, the last valid answer of each
+	Survey     map[string]string `json:"survey,omitempty"`     // survey question → answer (captures with survey:)
+	Knowledge  []string          `json:"knowledge,omitempty"`  // knowledge entries that answered, in order
+	Unanswered []string          `json:"unanswered,omitempty"` // questions that matched nothing
 }
 
 // Who hung up.
@@ -163,6 +176,9 @@ type MachineOptions struct {
 	Classifier Classifier
 	// BeepWait bounds the wait for the end of a voicemail greeting; default 10s.
 	BeepWait time.Duration
+	// Today is the call's local date (in the contact's time zone), from the shell's
+	// clock: captured dates ("next Friday", 下周五) are read relative to it.
+	Today time.Time
 }
 
 // Classifier picks an intent for text among candidates (intent name → phrases). ok is
@@ -208,6 +224,10 @@ type Machine struct {
 	firstAudio bool
 	confirm    *pendingConfirm // a confirm question is out; nil otherwise
 
+	keys            string        // keys collected for a capture (capture.go)
+	keysAt          time.Duration // when the first of them came
+	knowledgeReturn string        // the state to enter once a knowledge answer is said
+
 	res Result
 }
 
@@ -222,7 +242,7 @@ func NewMachine(b *Bot, opts MachineOptions) (*Machine, error) {
 		opts.BeepWait = 10 * time.Second
 	}
 	vars := map[string]string{}
-	res := Result{Transcript: []Turn{}, Tags: []string{}, Variables: map[string]string{}, TurnLatencyMS: []int64{}, TurnRecognitionMS: []int64{}}
+	res := Result{Transcript: []Turn{}, Tags: []string{}, Variables: map[string]string{}, TurnLatencyMS: []int64{}, TurnRecognitionMS: []int64{}, Captured: map[string]string{}}
 	for k, v := range opts.Vars {
 		vars[k] = v
 		res.Variables[k] = v
@@ -252,6 +272,7 @@ func NewMachine(b *Bot, opts MachineOptions) (*Machine, error) {
 			}
 		}
 	}
+	captureProbe(b, probe)
 	all := append(slices.Clone(b.Order), "")
 	for _, name := range all {
 		st := b.Voicemail
@@ -283,6 +304,10 @@ func (m *Machine) Result() Result {
 	for k, v := range m.res.Variables {
 		r.Variables[k] = v
 	}
+	r.Captured = maps.Clone(m.res.Captured)
+	r.Survey = maps.Clone(m.res.Survey)
+	r.Knowledge = slices.Clone(m.res.Knowledge)
+	r.Unanswered = slices.Clone(m.res.Unanswered)
 	if m.cur != nil {
 		r.State = m.cur.Name
 	}
@@ -330,6 +355,9 @@ func (m *Machine) Handle(ctx context.Context, ev Event) []Action {
 		}
 		m.closeBotTurn(ev.At, "")
 		m.ph = phaseIdle
+		if m.knowledgeReturn != "" {
+			return m.afterKnowledge(ev.At)
+		}
 		return m.afterPrompt(nil, ev.At)
 	case EvSpeechStart:
 		return m.speechStart(ev)
@@ -403,6 +431,7 @@ func (m *Machine) enter(acts []Action, st *State, at time.Duration) []Action {
 		m.retries = 0
 	}
 	m.confirm = nil
+	m.keys, m.knowledgeReturn = "", ""
 	m.cur = st
 	m.noInput = 0
 	if s := st.Set; s != nil {
@@ -427,17 +456,18 @@ func (m *Machine) enter(acts []Action, st *State, at time.Duration) []Action {
 		m.res.Callback = &Callback{After: st.Callback, AfterS: int64(st.Callback / time.Second), Text: st.Callback.String()}
 		acts = append(acts, Action{Kind: ActCallback, After: st.Callback})
 	}
-	if st.say == nil {
+	say, raw := m.prompt(st)
+	if say == nil {
 		return m.afterPrompt(acts, at)
 	}
-	text, err := st.say.Render(m.bot.Locale, m.vars)
+	text, err := say.Render(m.bot.Locale, m.vars)
 	if err != nil { // NewMachine checked the contact's values; a set variable may still be odd
-		text = st.Say
+		text = raw
 	}
 	m.promptID++
 	p := Prompt{
 		ID: m.promptID, State: st.Name, Text: text, Locale: m.bot.Locale, Voice: m.bot.Voice,
-		Template: st.say.Inline(map[string]string{DisclosureVar: m.bot.Disclosure}), Vars: m.promptVars(st.say),
+		Template: say.Inline(map[string]string{DisclosureVar: m.bot.Disclosure}), Vars: m.promptVars(say),
 	}
 	m.ph = phasePlaying
 	m.res.Transcript = append(m.res.Transcript, Turn{Role: "bot", State: st.Name, Text: text, StartMS: ms(at), EndMS: ms(at)})
@@ -625,6 +655,10 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 	}
 	m.noInput = 0
 	m.awaitReply, m.awaitRecog = ev.At, recognition(ev)
+	m.keys = "" // speech ends a key entry
+	if out, ok := m.captureOrAnswer(acts, turn, ev, u); ok {
+		return out
+	}
 	if routed {
 		label, target := "global "+u.match.Intent, u.global
 		if u.global == "" {
@@ -643,6 +677,7 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 			return m.branch(acts, turn, label, target, ev.At)
 		}
 	}
+	m.noteUnanswered(ev.Text)
 	if u.verdict == intent.VerdictLow {
 		turn.Event = "low_confidence"
 		return m.branch(acts, turn, "low_confidence", m.cur.Listen.lowConfidenceTarget(m.cur.Name), ev.At)
@@ -679,6 +714,11 @@ func (m *Machine) dtmf(ev Event) []Action {
 	}
 	m.speechAt = -1
 	m.confirm = nil // a key answers the state's own question, not the confirm one
+	if m.cur.Listen.Capture != nil && (m.keys != "" || !slices.ContainsFunc(m.cur.Listen.DTMF, func(b Branch) bool { return strings.EqualFold(b.Key, ev.Digit) })) {
+		if out, ok := m.captureKey(acts, ev); ok {
+			return out
+		}
+	}
 	turn := m.callerTurn(Event{At: ev.At})
 	turn.DTMF = ev.Digit
 	m.noInput = 0
@@ -706,6 +746,9 @@ func (m *Machine) timerFired(ev Event) []Action {
 		}
 		m.noInput = 0
 		m.speechAt = -1
+		if m.keys != "" && m.confirm == nil {
+			return m.finishKeys(nil, ev.At) // a pause ends a key entry
+		}
 		turn := m.callerTurn(Event{At: ev.At})
 		turn.Event = "no_input"
 		m.awaitReply = -1 // silence is not a turn the bot replies to
@@ -729,7 +772,7 @@ func (m *Machine) timerFired(ev Event) []Action {
 func (m *Machine) branch(acts []Action, turn *Turn, label, target string, at time.Duration) []Action {
 	if target == m.cur.Name {
 		m.retries++
-		if m.retries > m.set.MaxRetries {
+		if m.retries > m.maxRetries() {
 			ex := ""
 			if m.cur.Listen != nil {
 				ex = m.cur.Listen.Exhausted

@@ -282,10 +282,10 @@ func contains(list []string, s string) bool {
 }
 
 var (
-	topKeys      = []string{"name", "locale", "purpose", "voice", "requires", "disclosure", "settings", "start", "global", "intents", "states", "voicemail"}
+	topKeys      = []string{"name", "locale", "purpose", "voice", "requires", "disclosure", "settings", "start", "global", "intents", "states", "voicemail", "knowledge"}
 	settingsKeys = []string{"no_input_timeout", "end_of_turn", "max_retries", "barge_in", "max_call"}
 	stateKeys    = []string{"say", "listen", "set", "callback", "transfer", "action", "hangup", "next"}
-	listenKeys   = []string{"intents", "dtmf", "no_input", "no_match", "low_confidence", "exhausted", "timeout"}
+	listenKeys   = []string{"intents", "dtmf", "no_input", "no_match", "low_confidence", "exhausted", "timeout", "capture", "retries"}
 	setKeys      = []string{"disposition", "tags", "variables"}
 	intentKeys   = []string{"phrases", "confirm", "min_confidence", "high_stakes"}
 )
@@ -366,6 +366,8 @@ func (p *parser) parse(data []byte) *Bot {
 				b.States[st.Name] = st
 				b.Order = append(b.Order, st.Name)
 			}
+		case "knowledge":
+			b.Knowledge = p.knowledge(kv.val)
 		case "voicemail":
 			st := p.state(kv.val, "voicemail")
 			st.Name, st.Line = "voicemail", kv.key.Line
@@ -469,6 +471,15 @@ func (p *parser) listen(n *yaml.Node, field string) *Listen {
 			l.Exhausted, l.ExhaustedLine = p.str(kv.val, f), line
 		case "timeout":
 			l.Timeout = p.positive(kv.val, f)
+		case "capture":
+			l.Capture = p.capture(kv.val, f, line)
+		case "retries":
+			n := p.integer(kv.val, f)
+			if n < 0 || n > 10 {
+				p.add(kv.val, f, CheckBadValue, "%d: want 0 to 10", n)
+				n = DefaultMaxRetries
+			}
+			l.Retries = &n
 		}
 	}
 	return l

@@ -107,15 +107,15 @@ func Run(ctx context.Context, leg BotLeg, opts RuntimeOptions) (Result, error) {
 	if opts.Speaker == nil || opts.Listener == nil {
 		return Result{}, ErrNoSpeaker
 	}
-	m, err := NewMachine(opts.Bot, MachineOptions{Vars: opts.Vars, Classifier: opts.Classifier})
+	if opts.AnsweredAt.IsZero() {
+		opts.AnsweredAt = time.Now()
+	}
+	m, err := NewMachine(opts.Bot, MachineOptions{Vars: opts.Vars, Classifier: opts.Classifier, Today: CallDate(opts.AnsweredAt, opts.Vars)})
 	if err != nil {
 		return Result{}, err
 	}
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
-	}
-	if opts.AnsweredAt.IsZero() {
-		opts.AnsweredAt = time.Now()
 	}
 	r := &runner{m: m, leg: leg, opts: opts, log: opts.Logger, zero: opts.AnsweredAt,
 		events: make(chan Event, 64), done: make(chan struct{})}

@@ -75,6 +75,7 @@ type chatFlags struct {
 	jsonOut, transferFails bool
 	llmURL, llmModel       string
 	llmTimeout             time.Duration
+	today                  string
 }
 
 func newScriptChatCmd() *cobra.Command {
@@ -109,6 +110,7 @@ matching when it fails or times out.`,
 	fl.StringVar(&f.llmURL, "llm-url", "", "OpenAI-compatible API base URL for the intent classifier (off when empty)")
 	fl.StringVar(&f.llmModel, "llm-model", "", "model name for the intent classifier")
 	fl.DurationVar(&f.llmTimeout, "llm-timeout", 1500*time.Millisecond, "intent classifier timeout per utterance")
+	fl.StringVar(&f.today, "today", "", "the call's local date (YYYY-MM-DD) for captured dates; default today in --var time_zone=ZONE (or the local zone)")
 	return cmd
 }
 
@@ -134,7 +136,14 @@ func runScriptChat(ctx context.Context, path string, f *chatFlags, stdin io.Read
 	if err != nil {
 		return usageErr("script chat: %v", err)
 	}
-	opts := voicebot.ChatOptions{Vars: vars, TransferFails: f.transferFails}
+	opts := voicebot.ChatOptions{Vars: vars, TransferFails: f.transferFails, Today: voicebot.CallDate(time.Now(), vars)}
+	if f.today != "" {
+		d, err := time.Parse("2006-01-02", f.today)
+		if err != nil {
+			return usageErr("script chat: --today %q: want YYYY-MM-DD", f.today)
+		}
+		opts.Today = d
+	}
 	if f.llmURL != "" {
 		c, err := voicebot.NewLLMClassifier(voicebot.LLMOptions{BaseURL: f.llmURL, Model: f.llmModel,
 			APIKey: os.Getenv("VOXDIAL_LLM_API_KEY"), Timeout: f.llmTimeout})
@@ -189,6 +198,16 @@ func printChat(w io.Writer, res voicebot.Result) {
 		if t.Intent != "" && t.Score != nil {
 			fmt.Fprintf(w, "  (%s %.2f)", t.Intent, *t.Score)
 		}
+		if t.Slot != "" {
+			fmt.Fprintf(w, "  [captured %s = %s]", t.Slot, t.Value)
+		}
+		if t.Knowledge != "" && t.Role == "caller" {
+			fmt.Fprintf(w, "  [knowledge %s", t.Knowledge)
+			if t.Score != nil {
+				fmt.Fprintf(w, " %.2f", *t.Score)
+			}
+			fmt.Fprint(w, "]")
+		}
 		if t.Branch != "" {
 			fmt.Fprintf(w, "  → %s", t.Branch)
 		}
@@ -205,6 +224,15 @@ func printChat(w io.Writer, res voicebot.Result) {
 		fmt.Fprintf(w, ", callback in %s", res.Callback.Text)
 	}
 	fmt.Fprintln(w)
+	if len(res.Captured) > 0 {
+		fmt.Fprintf(w, "captured: %s\n", voicebot.FormatCaptured(res.Captured))
+	}
+	if len(res.Knowledge) > 0 {
+		fmt.Fprintf(w, "knowledge answers: %s\n", strings.Join(res.Knowledge, ", "))
+	}
+	if len(res.Unanswered) > 0 {
+		fmt.Fprintf(w, "unanswered questions: %q\n", res.Unanswered)
+	}
 }
 
 // isTerminal reports whether r is a character device (an interactive terminal).

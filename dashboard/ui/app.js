@@ -10,6 +10,7 @@ const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({'&': '&amp;', '<': '
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 let me = null, csrf = '', stream = null, timers = [];
 const screens = [];
+const sections = []; // campaign-page sections from ui/*.js files (vox.campaignSection)
 
 async function api(method, path, body, headers = {}) {
   const h = Object.assign({}, headers);
@@ -349,6 +350,7 @@ async function viewCampaign(id) {
         <div class="card"><h2>Live events</h2><div class="log" id="events">${log.map(esc).join('<br>') || '<span class="muted">waiting…</span>'}</div></div>
       </div>
       ${k.can_manage ? `<div class="card"><h2>Upload contacts</h2>${uploadForm()}</div>` : ''}
+      <div id="c-extra">${$('#c-extra') ? $('#c-extra').innerHTML : ''}</div>
       <div class="card"><h2>Latest attempts</h2><table id="attempts"><thead><tr><th>#</th><th>Number</th><th>Try</th><th>State</th>
         <th>Outcome</th><th>Disposition</th><th>Started</th></tr></thead><tbody>${attempts || '<tr><td colspan="7" class="muted">none yet</td></tr>'}</tbody></table></div>`;
     v.querySelectorAll('[data-verb]').forEach(b => b.addEventListener('click', async () => {
@@ -357,6 +359,7 @@ async function viewCampaign(id) {
       render();
     }));
     if (k.can_manage) { $('#report').innerHTML = keepReport; bindUpload(id, render); }
+    sections.forEach(f => f(id, k, $('#c-extra')));
   };
   let pending = null;
   const soon = () => { if (!pending) pending = setTimeout(() => { pending = null; render(); }, 700); };
@@ -754,6 +757,7 @@ boot();
 window.vox = {
   $, $$, esc, api, can, isAdmin, time, clock, hbars, stacked, line, sum, pct, color,
   screen: (re, view) => screens.push({re, view}),
+  campaignSection: f => sections.push(f), // f(id, campaign, el) after each render of the campaign page
   every: (fn, ms) => timers.push(setInterval(fn, ms)),
   setStream: s => { stream = s; },
 };

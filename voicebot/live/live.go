@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -495,6 +497,8 @@ func FillResult(r *dialer.Result, res voicebot.Result) {
 	}
 	r.OptOut = res.OptOut
 	r.Transfer = res.Transfer
+	r.Captured, r.Survey = maps.Clone(res.Captured), maps.Clone(res.Survey)
+	r.Knowledge, r.Unanswered = slices.Clone(res.Knowledge), slices.Clone(res.Unanswered)
 	if res.Callback != nil {
 		r.Callback = &dialer.Callback{AfterS: int64(res.Callback.After / time.Second)}
 	}
@@ -511,7 +515,7 @@ func FillResult(r *dialer.Result, res voicebot.Result) {
 		r.Transcript = append(r.Transcript, dialer.Turn{
 			Role: t.Role, State: t.State, Text: t.Text, Intent: t.Intent, DTMF: t.DTMF, Score: t.Score,
 			Match: t.Match, Confidence: t.Confidence, Event: t.Event, Branch: t.Branch,
-			StartMS: t.StartMS, EndMS: t.EndMS,
+			StartMS: t.StartMS, EndMS: t.EndMS, Slot: t.Slot, Value: t.Value, Knowledge: t.Knowledge,
 		})
 	}
 }
@@ -523,5 +527,5 @@ func botPhrases(bot *voicebot.Bot) []string {
 	for _, in := range bot.Intents {
 		out = append(out, in.Phrases...)
 	}
-	return out
+	return append(out, bot.CapturePhrases()...)
 }

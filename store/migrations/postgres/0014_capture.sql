@@ -1,0 +1,16 @@
+-- Conversation intelligence. attempts.captured holds the slots a voice bot captured
+-- on the call (slot → value, a JSON object; the CSV export and the call's summary read
+-- it). unanswered_questions keeps the callers' questions no knowledge entry answered,
+-- per campaign, so that a script's author can add entries; `normalized` (lower case,
+-- punctuation and spaces folded) groups the same question asked in several calls.
+ALTER TABLE attempts ADD COLUMN captured jsonb NOT NULL DEFAULT '{}'::jsonb;
+
+CREATE TABLE unanswered_questions (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    campaign_id bigint NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+    attempt_id  bigint REFERENCES attempts (id) ON DELETE CASCADE,
+    text        text NOT NULL,
+    normalized  text NOT NULL,
+    at          timestamptz NOT NULL
+);
+CREATE INDEX unanswered_questions_campaign ON unanswered_questions (campaign_id, normalized);
