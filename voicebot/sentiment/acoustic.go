@@ -105,33 +105,54 @@ func (ac *Acoustic) pitch() float64 {
 	if e0 == 0 {
 		return 0
 	}
-	var rs [maxLag + 1]float64
-	bestLag, best := 0, 0.0
-	for lag := minLag; lag <= maxLag; lag++ {
+	// Lagged energies for every lag, sliding by one sample.
+	var e1s [maxLag + 2]float64
+	for lag := minLag; lag <= maxLag+1; lag++ {
 		if lag > minLag {
 			// window [frameLen-lag, 2·frameLen-lag): add the new first, drop the old last
 			in, out := x[frameLen-lag], x[2*frameLen-lag]
 			e1 += in*in - out*out
 		}
-		if e1 <= 0 {
-			continue
+		e1s[lag] = e1
+	}
+	win := x[frameLen : 2*frameLen]
+	corr := func(lag int) float64 {
+		if e1s[lag] <= 0 {
+			return 0
 		}
+		back := x[frameLen-lag : 2*frameLen-lag]
+		back = back[:len(win)]
 		var c float64
-		for i := frameLen; i < 2*frameLen; i++ {
-			c += x[i] * x[i-lag]
+		for i, v := range win {
+			c += v * back[i]
 		}
-		r := c / math.Sqrt(e0*e1)
-		rs[lag] = r
-		if r > best {
-			best, bestLag = r, lag
+		return c / math.Sqrt(e0*e1s[lag])
+	}
+	// Every other lag first (half the work), then the neighbours of the best.
+	var rs [maxLag + 2]float64
+	bestLag, best := 0, 0.0
+	for lag := minLag; lag <= maxLag; lag += 2 {
+		rs[lag] = corr(lag)
+		if rs[lag] > best {
+			best, bestLag = rs[lag], lag
 		}
 	}
 	// A period's multiples correlate nearly as well as the period: take the
 	// shortest lag that is a local peak within 15 % of the best.
-	for lag := minLag + 1; lag < bestLag; lag++ {
-		if rs[lag] >= 0.85*best && rs[lag] >= rs[lag-1] && rs[lag] >= rs[lag+1] {
+	for lag := minLag + 2; lag < bestLag; lag += 2 {
+		if rs[lag] >= 0.85*best && rs[lag] >= rs[lag-2] && rs[lag] >= rs[lag+2] {
 			bestLag = lag
 			break
+		}
+	}
+	if bestLag > 0 {
+		centre := bestLag
+		for _, lag := range [2]int{centre - 1, centre + 1} {
+			if lag >= minLag && lag <= maxLag {
+				if r := corr(lag); r > rs[centre] && r > best*0.85 {
+					bestLag, best = lag, max(best, r)
+				}
+			}
 		}
 	}
 	if best < voicedCorr || bestLag == 0 {
