@@ -144,6 +144,7 @@ func (l *linter) run() {
 	if b.Voicemail != nil {
 		l.state(b.Voicemail, "voicemail", true)
 	}
+	l.angerHook()
 	l.graph()
 	l.compliance()
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/voxdial/voxdial/voicebot/intent"
+	"github.com/voxdial/voxdial/voicebot/sentiment"
 )
 
 // EventKind says what happened on the call.
@@ -45,6 +46,12 @@ type Event struct {
 	// it is later than At (the end of speech) by the recogniser's end-of-turn wait
 	// and decoding. Zero means At.
 	Received time.Duration
+	// Arousal of an utterance's voice (0 … 1), when Voiced: the shell measured
+	// its audio (package sentiment). Failed: EvPlaybackDone of a prompt that
+	// could not be synthesised (nothing was said).
+	Arousal float64
+	Voiced  bool
+	Failed  bool
 }
 
 // ActionKind says what the Machine wants done.
@@ -114,6 +121,11 @@ type Turn struct {
 	Branch  string `json:"branch,omitempty"`
 	StartMS int64  `json:"start_ms"`
 	EndMS   int64  `json:"end_ms"`
+	// A caller turn's sentiment (anger.go): valence -1 … +1, anger 0 … 1 (words
+	// and voice), the voice's arousal 0 … 1 when measured.
+	Sentiment *float64 `json:"sentiment,omitempty"`
+	Anger     *float64 `json:"anger,omitempty"`
+	Arousal   *float64 `json:"arousal,omitempty"`
 }
 
 // Callback is a new attempt the script asked for.
@@ -144,6 +156,8 @@ type Result struct {
 	TurnRecognitionMS []int64 `json:"turn_recognition_ms"`
 	FirstAudioMS      *int64  `json:"first_audio_ms"`  // answer → first audio
 	Error             string  `json:"error,omitempty"` // what went wrong, when the runtime failed
+	// Sentiment sums up the caller's scored turns; nil when the caller said no words.
+	Sentiment *sentiment.Summary `json:"sentiment,omitempty"`
 }
 
 // Who hung up.
@@ -208,6 +222,10 @@ type Machine struct {
 	firstAudio bool
 	confirm    *pendingConfirm // a confirm question is out; nil otherwise
 
+	lang       sentiment.Lang // anger.go: the lexicon of the script's locale
+	apologised bool           // on_anger's apology was queued once
+	apology    bool           // … and goes before the next prompt
+
 	res Result
 }
 
@@ -269,7 +287,8 @@ func NewMachine(b *Bot, opts MachineOptions) (*Machine, error) {
 			return nil, fmt.Errorf("%s:%d: %s.say: %w", b.Path, st.SayLine, where, err)
 		}
 	}
-	return &Machine{bot: b, opts: opts, set: b.Settings, vars: vars, botTurn: -1, speechAt: -1, awaitReply: -1, res: res}, nil
+	return &Machine{bot: b, opts: opts, set: b.Settings, vars: vars, botTurn: -1, speechAt: -1, awaitReply: -1, res: res,
+		lang: sentiment.LangFor(b.Locale)}, nil
 }
 
 // Result is a copy of the result so far; final once Done.
@@ -279,6 +298,10 @@ func (m *Machine) Result() Result {
 	r.Tags = slices.Clone(m.res.Tags)
 	r.TurnLatencyMS = slices.Clone(m.res.TurnLatencyMS)
 	r.TurnRecognitionMS = slices.Clone(m.res.TurnRecognitionMS)
+	if m.res.Sentiment != nil {
+		s := m.res.Sentiment.Rounded()
+		r.Sentiment = &s
+	}
 	r.Variables = make(map[string]string, len(m.res.Variables))
 	for k, v := range m.res.Variables {
 		r.Variables[k] = v
@@ -328,7 +351,11 @@ func (m *Machine) Handle(ctx context.Context, ev Event) []Action {
 		if m.ph != phasePlaying || ev.Prompt != m.promptID {
 			return nil
 		}
-		m.closeBotTurn(ev.At, "")
+		if ev.Failed {
+			m.closeBotTurn(ev.At, "not_spoken")
+		} else {
+			m.closeBotTurn(ev.At, "")
+		}
 		m.ph = phaseIdle
 		return m.afterPrompt(nil, ev.At)
 	case EvSpeechStart:
@@ -435,12 +462,12 @@ func (m *Machine) enter(acts []Action, st *State, at time.Duration) []Action {
 		text = st.Say
 	}
 	m.promptID++
-	p := Prompt{
+	p := m.withApology(Prompt{
 		ID: m.promptID, State: st.Name, Text: text, Locale: m.bot.Locale, Voice: m.bot.Voice,
 		Template: st.say.Inline(map[string]string{DisclosureVar: m.bot.Disclosure}), Vars: m.promptVars(st.say),
-	}
+	})
 	m.ph = phasePlaying
-	m.res.Transcript = append(m.res.Transcript, Turn{Role: "bot", State: st.Name, Text: text, StartMS: ms(at), EndMS: ms(at)})
+	m.res.Transcript = append(m.res.Transcript, Turn{Role: "bot", State: st.Name, Text: p.Text, StartMS: ms(at), EndMS: ms(at)})
 	m.botTurn = len(m.res.Transcript) - 1
 	acts = append(acts, Action{Kind: ActSay, Prompt: p})
 	if st.Listen != nil {
@@ -601,6 +628,7 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 		}
 		return acts
 	}
+	anger := m.feel(turn, ev)
 	listening := m.ph == phaseListening
 	if listening && m.confirm != nil {
 		m.noInput = 0
@@ -625,6 +653,10 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 	}
 	m.noInput = 0
 	m.awaitReply, m.awaitRecog = ev.At, recognition(ev)
+	optOut := routed && u.global != "" && m.bot.States[u.global] != nil && m.bot.States[u.global].Action == ActionOptOut
+	if a, done := m.onAnger(acts, turn, anger, optOut, ev.At); done {
+		return a
+	}
 	if routed {
 		label, target := "global "+u.match.Intent, u.global
 		if u.global == "" {
