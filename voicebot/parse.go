@@ -271,7 +271,7 @@ func contains(list []string, s string) bool {
 }
 
 var (
-	topKeys      = []string{"name", "locale", "purpose", "voice", "requires", "disclosure", "settings", "start", "global", "intents", "states", "voicemail",
+	topKeys = []string{"name", "locale", "purpose", "voice", "requires", "disclosure", "settings", "start", "global", "intents", "states", "voicemail",
 		"on_anger", "inspection"} // the last two: anger.go
 	settingsKeys = []string{"no_input_timeout", "end_of_turn", "max_retries", "barge_in", "max_call"}
 	stateKeys    = []string{"say", "listen", "set", "callback", "transfer", "action", "hangup", "next"}
