@@ -605,7 +605,8 @@ func (a *attempt) record(res dialer.Result) {
 	err := r.write(ctx, spoolWrite{AttemptFinish: &store.AttemptFinishParams{AttemptID: att.ID, ContactID: ct.ID, Holder: r.opts.Holder,
 		Outcome: string(outcome), SIPStatus: res.SIPStatus, Disposition: disp, HangupBy: res.HangupBy, AnsweredAt: answered,
 		EndedAt: orNow(res.Timings.EndedAt, now), DurationMS: res.Timings.DurationMS, Result: doc, Transcript: transcript,
-		Final: d.Final, NextAttemptAt: next, RetryReason: d.Reason, Streak: streak, Now: now}}, log)
+		Final: d.Final, NextAttemptAt: next, RetryReason: d.Reason, Streak: streak, Now: now,
+		Quality: attemptQuality(&res)}}, log)
 	if err != nil && !errors.Is(err, errParked) {
 		log.Error("record attempt", zap.Error(err))
 	}

@@ -1,6 +1,11 @@
 package dialer
 
-import "time"
+import (
+	"time"
+
+	"github.com/voxdial/voxdial/voicebot/inspect"
+	"github.com/voxdial/voxdial/voicebot/sentiment"
+)
 
 // Result is what one call attempt produced, in the shape of the call contract
 // (docs/call-result.md). The bot fills disposition, tags, variables, transcript and
@@ -33,6 +38,11 @@ type Result struct {
 	// RecordingError says why the call has no recording though one was asked for (the
 	// directory not writable, the disk full); the call itself went on.
 	RecordingError string `json:"recording_error,omitempty"`
+
+	// Conversation intelligence (docs/inspection.md), filled by the voice bot:
+	// the caller's sentiment over the call, and the post-call inspection.
+	Sentiment  *sentiment.Summary `json:"sentiment,omitempty"`
+	Inspection *inspect.Report    `json:"inspection,omitempty"`
 }
 
 // Callback is the script's request to call again later; the campaign's
@@ -64,6 +74,10 @@ type Turn struct {
 	Branch     string   `json:"branch,omitempty"`     // "yes → reminder"
 	StartMS    int64    `json:"start_ms"`
 	EndMS      int64    `json:"end_ms"`
+	// A caller turn's sentiment: valence, anger (words and voice), the voice's arousal.
+	Sentiment *float64 `json:"sentiment,omitempty"`
+	Anger     *float64 `json:"anger,omitempty"`
+	Arousal   *float64 `json:"arousal,omitempty"`
 }
 
 // Timings of the call. Times are wall clock; the _ms figures are durations.

@@ -170,6 +170,8 @@ type AttemptFinishParams struct {
 	RetryReason   string
 	Streak        int // consecutive attempts with this outcome, including this one
 	Now           time.Time
+	// Quality is the call's sentiment and inspection (quality.go); nil: none.
+	Quality *AttemptQuality `json:",omitempty"`
 }
 
 // AttemptFinish records the attempt's result and the contact's next step in
@@ -236,6 +238,11 @@ func (db *DB) AttemptFinish(ctx context.Context, p *AttemptFinishParams) error {
 				return translate(err)
 			}
 		}
+		if p.Quality != nil {
+			if err := db.setQuality(ctx, tx, p.AttemptID, p.Quality); err != nil {
+				return err
+			}
+		}
 		data, _ := jsonObject(map[string]string{"outcome": p.Outcome, "disposition": p.Disposition})
 		ev = newEvent(campaignID, p.ContactID, p.AttemptID, "attempt_finished", data, evAt)
 		return db.insertEvent(ctx, tx, ev)
@@ -298,6 +305,11 @@ func (db *DB) attemptFinishPG(ctx context.Context, p *AttemptFinishParams, evAt 
 			if _, err := tx.ExecContext(ctx, `INSERT INTO retry_schedule (campaign_id, contact_id, attempt_id, due_at, reason, created_at)
 				VALUES ($1, $2, $3, $4, $5, $6)`, campaignID.Int64, p.ContactID, p.AttemptID, db.ts(next), p.RetryReason, now); err != nil {
 				return translate(err)
+			}
+		}
+		if p.Quality != nil {
+			if err := db.setQuality(ctx, tx, p.AttemptID, p.Quality); err != nil {
+				return err
 			}
 		}
 		return db.insertTranscript(ctx, tx, p.AttemptID, p.Transcript)
