@@ -17,7 +17,7 @@ var qualityTests = []struct {
 }
 
 func fp(v float64) *float64 { return &v }
-func bp(v bool) *bool        { return &v }
+func bp(v bool) *bool       { return &v }
 
 // testAttemptQuality: sentiment and inspection written with the attempt, the
 // failing calls listed, the campaign figures computed.
