@@ -56,6 +56,7 @@ function setMe(d) {
   $('#login').hidden = true; $('#top').hidden = false; $('#login-error').textContent = '';
   $('#who').textContent = d.user.name + ' (' + d.user.role + ')';
   $('#nav-new').hidden = !can('campaigns.create');
+  $('#nav-inspection').hidden = !can('inspection');
 }
 
 function route() {
