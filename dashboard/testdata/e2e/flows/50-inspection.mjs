@@ -2,7 +2,7 @@
 // the call whose disclosure the caller barged over (seeded by e2e_test.go with the
 // inspector's own report), reads its rule and offset, and opens the call; the
 // manager has no inspection screen and the API refuses them.
-export default async function ({ cfg, pages, session, shot, fail, step }) {
+export default async function ({ cfg, pages, shot, fail, step }) {
   const cora = pages.compliance;
   await cora.goto(cfg.base + '/#/campaigns');
   await cora.waitForSelector('#nav-inspection:not([hidden])');
@@ -39,11 +39,12 @@ export default async function ({ cfg, pages, session, shot, fail, step }) {
   await shot(cora, 'inspection-call-1280');
   step('compliance opened the failing call');
 
-  const narrow = await session('compliance', 390);
-  await narrow.goto(cfg.base + '/#/inspection');
-  await narrow.waitForSelector('#insp-table tr.insp-row');
-  await shot(narrow, 'inspection-390');
-  await narrow.context().close();
+  // The same screen at phone width (the same session, resized: a new login costs seconds).
+  await cora.setViewportSize({ width: 390, height: 844 });
+  await cora.goto(cfg.base + '/#/inspection');
+  await cora.waitForSelector('#insp-table tr.insp-row');
+  await shot(cora, 'inspection-390');
+  await cora.setViewportSize({ width: 1280, height: 800 });
 
   const max = pages.manager;
   await max.goto(cfg.base + '/#/campaigns');
