@@ -32,13 +32,15 @@
       if (rule) qs.set('rule', rule);
       const r = await api('GET', '/api/inspection?' + qs);
       if (!r.ok) { $('#insp-results').innerHTML = `<p class="error" id="insp-error">${esc(r.data.error)}</p>`; return; }
+      // At phone width the started time, number and details give way (class wide) to
+      // the call, its rule and offset.
       const rows = r.data.failures.map(f => `<tr class="insp-row" data-attempt="${f.attempt_id}">
-        <td><a href="#/a/${f.attempt_id}" class="insp-call">${f.attempt_id}</a></td><td>${time(f.started_at)}</td>
-        <td>${esc(f.campaign_name)}</td><td>${esc(f.phone)}</td>
+        <td><a href="#/a/${f.attempt_id}" class="insp-call">${f.attempt_id}</a></td>
         <td><span class="state paused insp-rule">${esc(f.rule)}</span></td><td class="num insp-offset">${secs(f.offset_ms)}</td>
-        <td><ul class="insp-failures">${(f.failures || []).map(x => `<li><b>${esc(x.rule)}</b> at ${secs(x.offset_ms)} (${esc(x.who)}): ${esc(x.detail)}</li>`).join('')}</ul></td></tr>`).join('');
-      $('#insp-results').innerHTML = `<table id="insp-table"><thead><tr><th>Call</th><th>Started</th><th>Campaign</th><th>Number</th>
-        <th>First failing rule</th><th>At</th><th>Every failure</th></tr></thead>
+        <td>${esc(f.campaign_name)}</td><td class="wide">${time(f.started_at)}</td><td class="wide">${esc(f.phone)}</td>
+        <td class="wide"><ul class="insp-failures">${(f.failures || []).map(x => `<li><b>${esc(x.rule)}</b> at ${secs(x.offset_ms)} (${esc(x.who)}): ${esc(x.detail)}</li>`).join('')}</ul></td></tr>`).join('');
+      $('#insp-results').innerHTML = `<table id="insp-table"><thead><tr><th>Call</th><th>First failing rule</th><th>At</th><th>Campaign</th>
+        <th class="wide">Started</th><th class="wide">Number</th><th class="wide">Every failure</th></tr></thead>
         <tbody>${rows || '<tr><td colspan="7" class="muted" id="insp-none">no failing calls</td></tr>'}</tbody></table>`;
       if (!campaign) { $('#insp-quality').innerHTML = ''; return; }
       const fq = await api('GET', `/api/campaigns/${campaign}/quality`);
