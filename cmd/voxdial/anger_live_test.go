@@ -125,8 +125,11 @@ func TestLiveAngerAndInspection(t *testing.T) {
 		if last.Role != "bot" || !strings.HasPrefix(last.Text, "I am sorry for the trouble") {
 			t.Errorf("last turn %+v", last)
 		}
+		// The greeting's disclosure fails only if the greeting was cut (on a loaded
+		// machine the callee may take a pause between its synthesised parts for the
+		// end of the bot's turn and answer over the rest: then the failure is right).
 		for _, f := range r.Inspection.Failures {
-			if f.Rule == inspect.RuleDisclosure {
+			if f.Rule == inspect.RuleDisclosure && r.Transcript[0].Event == "" {
 				t.Errorf("the greeting played in full, yet: %+v", f)
 			}
 		}
