@@ -106,8 +106,10 @@ func TestCampaignStoresQuality(t *testing.T) {
 		t.Fatalf("attempts %v %v", as, err)
 	}
 	var doc struct {
-		Sentiment  *struct{ OnAnger string `json:"on_anger"` } `json:"sentiment"`
-		Inspection *struct{ Pass bool }                         `json:"inspection"`
+		Sentiment *struct {
+			OnAnger string `json:"on_anger"`
+		} `json:"sentiment"`
+		Inspection *struct{ Pass bool } `json:"inspection"`
 	}
 	if err := json.Unmarshal(as[0].Result, &doc); err != nil || doc.Sentiment == nil || doc.Sentiment.OnAnger != "hangup" || doc.Inspection == nil {
 		t.Fatalf("stored result: %v %s", err, as[0].Result)
