@@ -615,7 +615,8 @@ func (a *attempt) record(res dialer.Result) {
 		Outcome: string(outcome), SIPStatus: res.SIPStatus, Disposition: disp, HangupBy: res.HangupBy, AnsweredAt: answered,
 		EndedAt: orNow(res.Timings.EndedAt, now), DurationMS: res.Timings.DurationMS, Result: doc, Transcript: transcript,
 		Captured: captured, Unanswered: res.Unanswered,
-		Final: d.Final, NextAttemptAt: next, RetryReason: d.Reason, Streak: streak, Now: now}}, log)
+		Final: d.Final, NextAttemptAt: next, RetryReason: d.Reason, Streak: streak, Now: now,
+		Quality: attemptQuality(&res)}}, log)
 	if err != nil && !errors.Is(err, errParked) {
 		log.Error("record attempt", zap.Error(err))
 	}

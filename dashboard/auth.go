@@ -257,11 +257,11 @@ type meDoc struct {
 func capabilities(role string) []string {
 	switch role {
 	case store.RoleAdmin:
-		return []string{"campaigns.create", "campaigns.manage_all", "scripts.upload", "recordings", "numbers.full", "dnc.edit", "consent.edit", "users.manage"}
+		return []string{"campaigns.create", "campaigns.manage_all", "scripts.upload", "recordings", "numbers.full", "dnc.edit", "consent.edit", "users.manage", "inspection"}
 	case store.RoleMarketing, store.RoleCollections:
 		return []string{"campaigns.create", "campaigns.manage_own", "scripts.upload", "recordings.own", "numbers.own"}
 	case store.RoleCompliance:
-		return []string{"recordings", "numbers.full", "dnc.edit", "consent.edit"}
+		return []string{"recordings", "numbers.full", "dnc.edit", "consent.edit", "inspection"}
 	}
 	return []string{}
 }

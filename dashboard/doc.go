@@ -40,6 +40,11 @@
 // tries. Charts over time come from GET /api/campaigns/{id}/series, which
 // counts the event log per bucket in the database.
 //
+// Conversation intelligence (inspection.go, ui/inspection.js): GET
+// /api/inspection lists calls that failed their post-call inspection (admin and
+// compliance), GET /api/campaigns/{id}/quality gives a campaign's sentiment and
+// inspection figures (docs/inspection.md).
+//
 // Logins are rate-limited per client address and per user name; a draining
 // node answers /healthz with 503 and "X-Voxdial-Draining: true".
 //

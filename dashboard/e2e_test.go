@@ -130,6 +130,7 @@ func TestBrowser(t *testing.T) {
 	// The far end, the runner (with the real compliance gate) and the webhook dispatcher.
 	far, trunkURI := startSim(t)
 	dncNumber := "+14155550199"
+	seedInspection(t, db, now()) // a call that failed its inspection, for flows/50-inspection.mjs
 	seedCompliance(t, db, now(), "+12125550000", "+14155550101", "+12125550102", "+13125550103", "+442079460104", "+8613800138005", dncNumber)
 	sg, err := compliance.NewStoreGate(ctx, db, compliance.StoreSourceOptions{Now: now})
 	if err != nil {

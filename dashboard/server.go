@@ -235,6 +235,9 @@ func (s *Server) routes() {
 		{"POST /api/webhooks", owners, s.handleWebhookCreate},
 		{"POST /api/webhooks/{id}/disable", owners, s.handleWebhookDisable},
 		{"GET /api/webhooks/{id}/deliveries", all, s.handleWebhookDeliveries},
+		// conversation intelligence (inspection.go)
+		{"GET /api/inspection", compliance, s.handleInspectionFailures},
+		{"GET /api/campaigns/{id}/quality", all, s.handleCampaignQuality},
 	}
 	for _, rt := range api {
 		s.mux.Handle(rt.pattern, s.authed(rt))

@@ -1,6 +1,11 @@
 package dialer
 
-import "time"
+import (
+	"time"
+
+	"github.com/voxdial/voxdial/voicebot/inspect"
+	"github.com/voxdial/voxdial/voicebot/sentiment"
+)
 
 // Result is what one call attempt produced, in the shape of the call contract
 // (docs/call-result.md). The bot fills disposition, tags, variables, transcript and
@@ -41,6 +46,10 @@ type Result struct {
 	Survey     map[string]string `json:"survey,omitempty"`
 	Knowledge  []string          `json:"knowledge,omitempty"`
 	Unanswered []string          `json:"unanswered,omitempty"`
+	// Conversation intelligence (docs/inspection.md), filled by the voice bot:
+	// the caller's sentiment over the call, and the post-call inspection.
+	Sentiment  *sentiment.Summary `json:"sentiment,omitempty"`
+	Inspection *inspect.Report    `json:"inspection,omitempty"`
 }
 
 // Callback is the script's request to call again later; the campaign's
@@ -75,6 +84,10 @@ type Turn struct {
 	Slot       string   `json:"slot,omitempty"`      // the slot the turn filled, with Value
 	Value      string   `json:"value,omitempty"`     //
 	Knowledge  string   `json:"knowledge,omitempty"` // the knowledge entry asked / answered
+	// A caller turn's sentiment: valence, anger (words and voice), the voice's arousal.
+	Sentiment *float64 `json:"sentiment,omitempty"`
+	Anger     *float64 `json:"anger,omitempty"`
+	Arousal   *float64 `json:"arousal,omitempty"`
 }
 
 // Timings of the call. Times are wall clock; the _ms figures are durations.

@@ -176,6 +176,8 @@ type AttemptFinishParams struct {
 	RetryReason   string
 	Streak        int // consecutive attempts with this outcome, including this one
 	Now           time.Time
+	// Quality is the call's sentiment and inspection (quality.go); nil: none.
+	Quality *AttemptQuality `json:",omitempty"`
 }
 
 // AttemptFinish records the attempt's result and the contact's next step in
@@ -242,6 +244,11 @@ func (db *DB) AttemptFinish(ctx context.Context, p *AttemptFinishParams) error {
 		if err := db.insertCapture(ctx, tx, campaignID, p, evAt); err != nil {
 			return err
 		}
+		if p.Quality != nil {
+			if err := db.setQuality(ctx, tx, p.AttemptID, p.Quality); err != nil {
+				return err
+			}
+		}
 		data, _ := jsonObject(map[string]string{"outcome": p.Outcome, "disposition": p.Disposition})
 		ev = newEvent(campaignID, p.ContactID, p.AttemptID, "attempt_finished", data, evAt)
 		return db.insertEvent(ctx, tx, ev)
@@ -287,13 +294,19 @@ func (db *DB) attemptFinishPG(ctx context.Context, p *AttemptFinishParams, evAt 
 	if !p.Final {
 		nextSet = `, next_attempt_at = $18`
 	}
+	qualitySet := ""
+	if p.Quality != nil { // $23–$30: sentiment and inspection (quality.go)
+		qualitySet = `, sentiment_mean = $23, sentiment_min = $24, sentiment_angry = $25, sentiment_arousal = $26,
+			inspection_pass = $27, inspection_rule = $28, inspection_offset_ms = $29, inspection_failures = $30::jsonb`
+		args = append(args, db.qualityArgs(p.Quality)...)
+	}
 	var campaignID, eventID sql.NullInt64
 	var leased bool
 	var was sql.NullString
 	err = db.sql.QueryRowContext(ctx, `WITH l AS (
 			SELECT id FROM contacts WHERE id = $10 AND state = 'leased' AND lease_holder = $15 FOR UPDATE),
 		a AS (UPDATE attempts SET state = 'done', outcome = $1, sip_status = $2, disposition = $3,
-			hangup_by = $4, answered_at = $5, ended_at = $6, duration_ms = $7, result = $8, captured = COALESCE($21::jsonb, captured)
+			hangup_by = $4, answered_at = $5, ended_at = $6, duration_ms = $7, result = $8, captured = COALESCE($21::jsonb, captured)`+qualitySet+`
 			WHERE id = $9 AND contact_id = $10 AND state = 'dialing' AND EXISTS (SELECT 1 FROM l) RETURNING campaign_id),
 		c AS (UPDATE contacts SET state = $11, disposition = $12, last_outcome = $1, streak = $13, updated_at = $14,
 			lease_holder = NULL, lease_expires_at = NULL`+nextSet+`

@@ -44,7 +44,9 @@
 // attempt they left open as "lost" — the call may or may not have been placed,
 // so it counts as an attempt but is never recorded twice. AttemptFinish closes
 // an attempt exactly once: a second call, or one after a rescue, fails with
-// ErrAttemptClosed and changes nothing.
+// ErrAttemptClosed and changes nothing. AttemptFinishParams.Quality writes the
+// call's sentiment and inspection verdict in the same transaction (quality.go,
+// which also lists failing inspections and computes a campaign's figures).
 //
 // # Migrations
 //

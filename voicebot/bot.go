@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/voxdial/voxdial/voicebot/field"
+	"github.com/voxdial/voxdial/voicebot/inspect"
 	"github.com/voxdial/voxdial/voicebot/intent"
 )
 
@@ -31,6 +32,10 @@ type Bot struct {
 	// Voicemail is what to do when answering-machine detection says machine; nil
 	// means hang up without a message.
 	Voicemail *State
+	// OnAnger is the script's on_anger hook (nil: none); Inspection its
+	// post-call inspection rules (nil: none). See anger.go.
+	OnAnger    *AngerHook
+	Inspection *inspect.Rules
 
 	Path string // where the script was read from, for messages
 

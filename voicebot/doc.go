@@ -61,6 +61,12 @@
 // again (Machine.knowledgeReturn); a question nothing answered goes to Result.Unanswered.
 // To add a slot type, change voicebot/capture; to change the order in which a turn is
 // tried (intent, question, slot), captureOrAnswer in knowledge.go.
+// Sentiment (anger.go): every caller turn with words is scored (voicebot/sentiment:
+// valence, anger from the words and the voice's arousal that the shell measured) into
+// the turn and Result.Sentiment; the script's on_anger hook, a synthetic state named
+// on_anger, apologises before the next prompt, transfers or hangs up when a listening
+// turn's anger reaches its threshold (an opt-out wins). The inspection: section is
+// parsed by voicebot/inspect into Bot.Inspection; voicebot/live runs it after the call.
 //
 // Matcher, the older phrase matcher (normalised, fuzzy), stays for callers that want a
 // plain phrase match.

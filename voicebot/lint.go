@@ -152,6 +152,7 @@ func (l *linter) run() {
 		l.state(b.Voicemail, "voicemail", true)
 	}
 	l.lintKnowledge()
+	l.angerHook()
 	l.graph()
 	l.compliance()
 }

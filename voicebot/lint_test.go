@@ -226,6 +226,7 @@ func FuzzLint(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte(lintBase))
+	f.Add([]byte(lintBase + "\non_anger: {action: hangup, say: bye, threshold: 0.7}\ninspection: {forbidden: [x], max_call: 1m, disclosure: off}\n"))
 	f.Add([]byte("states: [\n"))
 	f.Add([]byte("a: &x {b: *x}\n"))
 	f.Add([]byte("states:\n  a:\n    say: \"{{\"\n"))

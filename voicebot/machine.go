@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/voxdial/voxdial/voicebot/intent"
+	"github.com/voxdial/voxdial/voicebot/sentiment"
 )
 
 // EventKind says what happened on the call.
@@ -46,6 +47,12 @@ type Event struct {
 	// it is later than At (the end of speech) by the recogniser's end-of-turn wait
 	// and decoding. Zero means At.
 	Received time.Duration
+	// Arousal of an utterance's voice (0 … 1), when Voiced: the shell measured
+	// its audio (package sentiment). Failed: EvPlaybackDone of a prompt that
+	// could not be synthesised (nothing was said).
+	Arousal float64
+	Voiced  bool
+	Failed  bool
 }
 
 // ActionKind says what the Machine wants done.
@@ -121,6 +128,11 @@ type Turn struct {
 	Slot      string `json:"slot,omitempty"`
 	Value     string `json:"value,omitempty"`
 	Knowledge string `json:"knowledge,omitempty"`
+	// A caller turn's sentiment (anger.go): valence -1 … +1, anger 0 … 1 (words
+	// and voice), the voice's arousal 0 … 1 when measured.
+	Sentiment *float64 `json:"sentiment,omitempty"`
+	Anger     *float64 `json:"anger,omitempty"`
+	Arousal   *float64 `json:"arousal,omitempty"`
 }
 
 // Callback is a new attempt the script asked for.
@@ -157,6 +169,8 @@ type Result struct {
 	Survey     map[string]string `json:"survey,omitempty"`     // survey question → answer (captures with survey:)
 	Knowledge  []string          `json:"knowledge,omitempty"`  // knowledge entries that answered, in order
 	Unanswered []string          `json:"unanswered,omitempty"` // questions that matched nothing
+	// Sentiment sums up the caller's scored turns; nil when the caller said no words.
+	Sentiment *sentiment.Summary `json:"sentiment,omitempty"`
 }
 
 // Who hung up.
@@ -224,9 +238,12 @@ type Machine struct {
 	firstAudio bool
 	confirm    *pendingConfirm // a confirm question is out; nil otherwise
 
-	keys            string        // keys collected for a capture (capture.go)
-	keysAt          time.Duration // when the first of them came
-	knowledgeReturn string        // the state to enter once a knowledge answer is said
+	keys            string         // keys collected for a capture (capture.go)
+	keysAt          time.Duration  // when the first of them came
+	knowledgeReturn string         // the state to enter once a knowledge answer is said
+	lang            sentiment.Lang // anger.go: the lexicon of the script's locale
+	apologised      bool           // on_anger's apology was queued once
+	apology         bool           // … and goes before the next prompt
 
 	res Result
 }
@@ -290,7 +307,8 @@ func NewMachine(b *Bot, opts MachineOptions) (*Machine, error) {
 			return nil, fmt.Errorf("%s:%d: %s.say: %w", b.Path, st.SayLine, where, err)
 		}
 	}
-	return &Machine{bot: b, opts: opts, set: b.Settings, vars: vars, botTurn: -1, speechAt: -1, awaitReply: -1, res: res}, nil
+	return &Machine{bot: b, opts: opts, set: b.Settings, vars: vars, botTurn: -1, speechAt: -1, awaitReply: -1, res: res,
+		lang: sentiment.LangFor(b.Locale)}, nil
 }
 
 // Result is a copy of the result so far; final once Done.
@@ -300,6 +318,10 @@ func (m *Machine) Result() Result {
 	r.Tags = slices.Clone(m.res.Tags)
 	r.TurnLatencyMS = slices.Clone(m.res.TurnLatencyMS)
 	r.TurnRecognitionMS = slices.Clone(m.res.TurnRecognitionMS)
+	if m.res.Sentiment != nil {
+		s := m.res.Sentiment.Rounded()
+		r.Sentiment = &s
+	}
 	r.Variables = make(map[string]string, len(m.res.Variables))
 	for k, v := range m.res.Variables {
 		r.Variables[k] = v
@@ -353,7 +375,11 @@ func (m *Machine) Handle(ctx context.Context, ev Event) []Action {
 		if m.ph != phasePlaying || ev.Prompt != m.promptID {
 			return nil
 		}
-		m.closeBotTurn(ev.At, "")
+		if ev.Failed {
+			m.closeBotTurn(ev.At, "not_spoken")
+		} else {
+			m.closeBotTurn(ev.At, "")
+		}
 		m.ph = phaseIdle
 		if m.knowledgeReturn != "" {
 			return m.afterKnowledge(ev.At)
@@ -465,12 +491,12 @@ func (m *Machine) enter(acts []Action, st *State, at time.Duration) []Action {
 		text = raw
 	}
 	m.promptID++
-	p := Prompt{
+	p := m.withApology(Prompt{
 		ID: m.promptID, State: st.Name, Text: text, Locale: m.bot.Locale, Voice: m.bot.Voice,
 		Template: say.Inline(map[string]string{DisclosureVar: m.bot.Disclosure}), Vars: m.promptVars(say),
-	}
+	})
 	m.ph = phasePlaying
-	m.res.Transcript = append(m.res.Transcript, Turn{Role: "bot", State: st.Name, Text: text, StartMS: ms(at), EndMS: ms(at)})
+	m.res.Transcript = append(m.res.Transcript, Turn{Role: "bot", State: st.Name, Text: p.Text, StartMS: ms(at), EndMS: ms(at)})
 	m.botTurn = len(m.res.Transcript) - 1
 	acts = append(acts, Action{Kind: ActSay, Prompt: p})
 	if st.Listen != nil {
@@ -631,6 +657,7 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 		}
 		return acts
 	}
+	anger := m.feel(turn, ev)
 	listening := m.ph == phaseListening
 	if listening && m.confirm != nil {
 		m.noInput = 0
@@ -656,6 +683,10 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 	m.noInput = 0
 	m.awaitReply, m.awaitRecog = ev.At, recognition(ev)
 	m.keys = "" // speech ends a key entry
+	optOut := routed && u.global != "" && m.bot.States[u.global] != nil && m.bot.States[u.global].Action == ActionOptOut
+	if a, done := m.onAnger(acts, turn, anger, optOut, ev.At); done {
+		return a
+	}
 	if out, ok := m.captureOrAnswer(acts, turn, ev, u); ok {
 		return out
 	}

@@ -282,7 +282,8 @@ func contains(list []string, s string) bool {
 }
 
 var (
-	topKeys      = []string{"name", "locale", "purpose", "voice", "requires", "disclosure", "settings", "start", "global", "intents", "states", "voicemail", "knowledge"}
+	topKeys = []string{"name", "locale", "purpose", "voice", "requires", "disclosure", "settings", "start", "global", "intents", "states", "voicemail",
+		"knowledge", "on_anger", "inspection"} // knowledge: knowledge.go; on_anger, inspection: anger.go
 	settingsKeys = []string{"no_input_timeout", "end_of_turn", "max_retries", "barge_in", "max_call"}
 	stateKeys    = []string{"say", "listen", "set", "callback", "transfer", "action", "hangup", "next"}
 	listenKeys   = []string{"intents", "dtmf", "no_input", "no_match", "low_confidence", "exhausted", "timeout", "capture", "retries"}
@@ -311,6 +312,7 @@ func (p *parser) parse(data []byte) *Bot {
 	}
 	root := deref(doc.Content[0])
 	top := map[string]*yaml.Node{}
+	var inspection *yaml.Node
 	for _, kv := range p.mapping(root, "", topKeys) {
 		top[kv.key.Value] = kv.val
 		b.keyLines[kv.key.Value] = kv.key.Line
@@ -372,7 +374,14 @@ func (p *parser) parse(data []byte) *Bot {
 			st := p.state(kv.val, "voicemail")
 			st.Name, st.Line = "voicemail", kv.key.Line
 			b.Voicemail = st
+		case "on_anger":
+			b.OnAnger = p.onAnger(kv.val, kv.key.Line)
+		case "inspection":
+			inspection = kv.val
 		}
+	}
+	if inspection != nil { // after the loop: it reads the disclosure
+		b.Inspection = p.inspection(inspection, b.Disclosure)
 	}
 	if root.Kind != yaml.MappingNode {
 		return b

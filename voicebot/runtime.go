@@ -35,6 +35,10 @@ type Heard struct {
 	Text        string
 	Confidence  float64
 	At          time.Time // when the speech started or ended; zero means now
+	// Arousal of the turn's voice (0 … 1) when Voiced: its audio was measured
+	// (sentiment.Acoustic).
+	Arousal float64
+	Voiced  bool
 }
 
 // BotLeg is what the runtime needs from an answered call.
@@ -197,7 +201,8 @@ func (r *runner) pumps() {
 				if h.SpeechStart {
 					r.post(Event{Kind: EvSpeechStart, At: r.since(h.At)})
 				} else {
-					r.post(Event{Kind: EvUtterance, Text: h.Text, Confidence: h.Confidence, At: r.since(h.At), Received: r.since(time.Time{})})
+					r.post(Event{Kind: EvUtterance, Text: h.Text, Confidence: h.Confidence, At: r.since(h.At), Received: r.since(time.Time{}),
+						Arousal: h.Arousal, Voiced: h.Voiced})
 				}
 			case d, ok := <-dtmf:
 				if !ok {
@@ -301,7 +306,7 @@ func (r *runner) say(ctx context.Context, p Prompt) {
 	src, err := r.opts.Speaker.Speak(ctx, p)
 	if err != nil {
 		r.log.Error("prompt not spoken", zap.String("state", p.State), zap.Error(err))
-		ev := Event{Kind: EvPlaybackDone, Prompt: p.ID, At: r.since(time.Time{})}
+		ev := Event{Kind: EvPlaybackDone, Prompt: p.ID, At: r.since(time.Time{}), Failed: true}
 		r.wg.Add(1)
 		go func() { defer r.wg.Done(); r.post(ev) }()
 		return

@@ -58,6 +58,7 @@ function setMe(d) {
   $('#who').textContent = d.user.name + ' (' + d.user.role + ')';
   $('#nav-new').hidden = !can('campaigns.create');
   $('#nav-users').hidden = !isAdmin();
+  $('#nav-inspection').hidden = !can('inspection');
 }
 
 function route() {

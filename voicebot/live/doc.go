@@ -29,6 +29,11 @@
 // the audio dropped). Each call's turn latencies and answer-to-first-audio
 // go into its result and, with Options.Metrics, into Prometheus histograms.
 //
+// The caller's audio also feeds a sentiment.Acoustic beside the recogniser (level,
+// pitch, voicing per 20 ms frame, no allocation); each recognised turn carries its
+// span's arousal to the bot. After the hang-up, a script with inspection rules is
+// inspected (voicebot/inspect) over the call result (quality.go).
+//
 // Failure behaviours: a speaker that cannot warm a script is logged and its
 // calls synthesise on first use; a recogniser that cannot open leaves the call
 // hearing DTMF and silence only; a prompt that cannot be spoken is skipped.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/voicebot"
+	"github.com/voxdial/voxdial/voicebot/sentiment"
 )
 
 // asrListener turns a streaming recogniser into the bot's Listener: the
@@ -43,7 +44,8 @@ type asrListener struct {
 	lastEarly time.Time      // when the last of it arrived
 	hints     *voicebot.Hints
 	err       error
-	clock     audioClock // recogniser audio time → arrival time
+	clock     audioClock          // recogniser audio time → arrival time
+	voice     *sentiment.Acoustic // the caller's voice, frame by frame, for each turn's arousal
 }
 
 // audioClock maps the recogniser's audio time (samples it accepted) to when
@@ -106,7 +108,8 @@ const leadSilence = 800
 // newASRListener opens a recogniser on eng in the background. base is the answer
 // (audio time zero); now is the clock that stamps arriving audio (time.Now).
 func newASRListener(ctx context.Context, eng asr.Engine, end time.Duration, base time.Time, now func() time.Time, log *zap.Logger) *asrListener {
-	l := &asrListener{heard: make(chan voicebot.Heard, 16), log: log, base: base, now: now, done: make(chan struct{})}
+	l := &asrListener{heard: make(chan voicebot.Heard, 16), log: log, base: base, now: now, done: make(chan struct{}),
+		voice: sentiment.NewAcoustic()}
 	go l.open(ctx, eng, end)
 	return l
 }
@@ -159,6 +162,8 @@ func (l *asrListener) forward(rec asr.Recognizer) {
 				continue // noise the engine could not put into words: not a turn
 			}
 			h = voicebot.Heard{Text: r.Text, Confidence: r.Confidence, At: l.arrival(r.End)}
+			v := l.turnVoice(l.arrival(r.Start), h.At)
+			h.Arousal, h.Voiced = v.Arousal, v.Voiced
 		default:
 			continue
 		}
@@ -226,6 +231,7 @@ func (l *asrListener) Heard() <-chan voicebot.Heard { return l.heard }
 func (l *asrListener) Write(pcm []int16, _ time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.voice.Write(pcm, l.now())
 	if l.rec == nil {
 		if l.err == nil {
 			if drop := len(l.early) + len(pcm) - earlyMax; drop > 0 {

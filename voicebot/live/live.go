@@ -265,7 +265,9 @@ func (s *Script) Prepare(vars map[string]string, req *dialer.DialRequest) (func(
 		if s.host.opts.Transfers != nil {
 			admit = s.host.opts.Transfers(call.ID())
 		}
-		return finish(ctx, call, runBot(ctx, call, bot, vars, speaker, eng, classifier, s.host.opts.NoAMD, tap, optOut, admit, s.host.opts.Metrics, s.host.opts.OnResult, log))
+		err := finish(ctx, call, runBot(ctx, call, bot, vars, speaker, eng, classifier, s.host.opts.NoAMD, tap, optOut, admit, s.host.opts.Metrics, s.host.opts.OnResult, log))
+		inspectCall(call, bot) // after the hang-up: the call's length is known
+		return err
 	}, nil
 }
 
@@ -516,8 +518,10 @@ func FillResult(r *dialer.Result, res voicebot.Result) {
 			Role: t.Role, State: t.State, Text: t.Text, Intent: t.Intent, DTMF: t.DTMF, Score: t.Score,
 			Match: t.Match, Confidence: t.Confidence, Event: t.Event, Branch: t.Branch,
 			StartMS: t.StartMS, EndMS: t.EndMS, Slot: t.Slot, Value: t.Value, Knowledge: t.Knowledge,
+			Sentiment: t.Sentiment, Anger: t.Anger, Arousal: t.Arousal,
 		})
 	}
+	r.Sentiment = res.Sentiment
 }
 
 // botPhrases lists every phrase of the script's intents: the recogniser's
