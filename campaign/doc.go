@@ -2,9 +2,18 @@
 // how every contact gets worked to a disposition.
 //
 //   - Import streams a CSV file into a campaign: numbers normalised to E.164
-//     with the campaign's default region, duplicates folded, rows checked
-//     against the script's requires, a row-level error report (line, field,
-//     reason); good rows are imported in one transaction, bad rows reported.
+//     with the campaign's default region, duplicates within the file folded,
+//     rows checked against the script's requires and their types
+//     (voicebot/field: dates, amounts, enums … normalised), a row-level error
+//     report (line, field, reason); good rows are imported in one
+//     transaction, bad rows reported. A row for a contact already in the
+//     campaign updates it (and in a recurring campaign makes it due at the
+//     next run: RecurAt).
+//   - manage.go is the campaign's life after creation: Edit (what may change
+//     in which state), Clone, Archive (read-only: Writable), Recycle (final
+//     contacts due again, a new cycle: store.Contact.AttemptsBase) and the
+//     gate summary (why the gate blocked contacts, in words). Create refuses
+//     a seller that is not registered. docs/campaign-lifecycle.md.
 //   - Schedule and RetryPolicy say when a contact may be called (dates, days
 //     of the week, a daily window in the contact's local time, cron runs)
 //     and when it is called again after each outcome.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/voxdial/voxdial/sim"
 	"github.com/voxdial/voxdial/store"
 	"github.com/voxdial/voxdial/store/storetest"
 )
@@ -132,4 +133,23 @@ func TestImportRecurring(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestImportSimulatorNumbers: the simulator's documented example numbers import into a
+// campaign, so a test campaign can use them (README, "Simulator").
+func TestImportSimulatorNumbers(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	var csv strings.Builder
+	csv.WriteString("phone\n")
+	n := 0
+	for _, line := range strings.Split(string(sim.DefaultProfileYAML()), "\n") {
+		if f := strings.Fields(strings.TrimPrefix(line, "#")); strings.HasPrefix(line, "#") && len(f) > 1 && strings.HasPrefix(f[0], "+1") {
+			csv.WriteString(f[0] + "\n")
+			n++
+		}
+	}
+	rep, err := importString(t, db, mkCampaign(t, db, "sim-numbers"), csv.String())
+	if err != nil || n != 9 || rep.Imported != n || rep.Rejected != 0 {
+		t.Fatalf("%d documented numbers: %+v %v", n, rep, err)
+	}
 }

@@ -112,8 +112,22 @@ func Create(ctx context.Context, db *store.DB, p CreateParams) (*store.Campaign,
 }
 
 // ErrUnknownSeller: a campaign names a seller that is not registered (the
-// compliance gate would block every one of its contacts).
+// compliance gate would block every one of its contacts). The error is an
+// *UnknownSellerError, which matches ErrInvalidCampaign too.
 var ErrUnknownSeller = errors.New("unknown seller")
+
+// UnknownSellerError names the seller that is not registered.
+type UnknownSellerError struct{ Seller string }
+
+func (e *UnknownSellerError) Error() string {
+	return fmt.Sprintf("seller %q is not registered: register it first (voxdial compliance seller %s --caller-id …), "+
+		"or name a registered seller; with an unknown seller the compliance gate blocks every contact", e.Seller, e.Seller)
+}
+
+// Is matches ErrUnknownSeller and ErrInvalidCampaign.
+func (e *UnknownSellerError) Is(target error) bool {
+	return target == ErrUnknownSeller || target == ErrInvalidCampaign
+}
 
 // checkSeller refuses a seller that is not registered: without its caller
 // IDs and lists the gate blocks every contact, and the campaign would
@@ -124,8 +138,7 @@ func checkSeller(ctx context.Context, db *store.DB, seller string) error {
 	}
 	_, err := db.SellerGet(ctx, &store.SellerGetParams{ID: seller})
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%w: %w: seller %q is not registered: register it first (voxdial compliance seller %s --caller-id …), or name a registered seller; "+
-			"with an unknown seller the compliance gate blocks every contact", ErrInvalidCampaign, ErrUnknownSeller, seller, seller)
+		return &UnknownSellerError{Seller: seller}
 	}
 	if err != nil {
 		return fmt.Errorf("seller %q: %w", seller, err)

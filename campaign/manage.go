@@ -354,7 +354,7 @@ func LoadGateSummary(ctx context.Context, db *store.DB, c *store.Campaign, st *s
 		if what == "" {
 			what = "no reason recorded"
 		}
-		if r.Rule != "" {
+		if r.Rule != "" && !strings.HasPrefix(what, r.Rule) {
 			what = r.Rule + ": " + what
 		}
 		fmt.Fprintf(&b, " %d × %s.", r.Count, strings.TrimSuffix(what, "."))

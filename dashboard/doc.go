@@ -44,6 +44,13 @@
 // /api/inspection lists calls that failed their post-call inspection (admin and
 // compliance), GET /api/campaigns/{id}/quality gives a campaign's sentiment and
 // inspection figures (docs/inspection.md).
+// # A campaign's life
+//
+// lifecycle.go (with ui/lifecycle.js, the #/c/ID/manage and #/archived
+// screens) edits, clones, archives and recycles a campaign through package
+// campaign's Edit, Clone, Archive and Recycle: owners and admins only, an
+// archived campaign read-only (refuseArchived, 409). GET /api/campaigns/{id}
+// carries the gate summary (why the gate blocked contacts, in words).
 //
 // Logins are rate-limited per client address and per user name; a draining
 // node answers /healthz with 503 and "X-Voxdial-Draining: true".

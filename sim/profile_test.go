@@ -245,3 +245,33 @@ behaviours:
 		t.Errorf("default refer %q, want refuse", def.Refer)
 	}
 }
+
+// documentedNumbers are the example numbers of the default profile's header with the
+// word after them ("+12125550102  busy (486)" → +12125550102: busy).
+func documentedNumbers(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, line := range strings.Split(string(DefaultProfileYAML()), "\n") {
+		f := strings.Fields(strings.TrimPrefix(line, "#"))
+		if strings.HasPrefix(line, "#") && len(f) >= 2 && strings.HasPrefix(f[0], "+1212555") {
+			out[f[0]] = strings.TrimSuffix(f[1], ":")
+		}
+	}
+	if len(out) != 9 {
+		t.Fatalf("documented numbers: %v", out)
+	}
+	return out
+}
+
+// TestDefaultProfileDocumentedNumbers: the header's numbers take the behaviour it
+// names (the kinds: person, busy, ring out, …).
+func TestDefaultProfileDocumentedNumbers(t *testing.T) {
+	r := newRouter(DefaultProfile(), 1)
+	for num, word := range documentedNumbers(t) {
+		pl := r.pick(num)
+		kind := strings.ReplaceAll(string(pl.Kind), "_", " ")
+		if !strings.HasPrefix(pl.name, word) && !strings.HasPrefix(kind, word) {
+			t.Errorf("%s routes to %s (%s), the header says %s", num, pl.name, pl.Kind, word)
+		}
+	}
+}

@@ -11,8 +11,13 @@
 // (migrations/postgres, migrations/sqlite), the bulk import and the lease.
 //
 // The bulk import keeps one rule on both backends: rows are taken in file
-// order, and a row whose number or external_id is already in the campaign
-// (imported before, or by an earlier row) is a duplicate. SQLite runs one
+// order; a row whose number or external_id appeared on an earlier row is a
+// duplicate; a row whose number (else external_id) belongs to a contact of an
+// earlier import updates it (its fields, and with RecurAt a new cycle:
+// attempts_base = attempts, due again). A contact touched by an import carries
+// its list id, which is how a later row of the same import is told to be a
+// duplicate (SQLite, row by row) and how PostgreSQL's UPDATE … FROM the
+// staging table leaves the contacts it has just inserted alone. SQLite runs one
 // prepared INSERT OR IGNORE per row in one transaction. PostgreSQL, under a
 // per-campaign advisory lock, COPYs a first import into an empty campaign
 // straight into contacts, folding duplicates in process (importFold); rows

@@ -61,6 +61,23 @@ func TestLintBaseIsClean(t *testing.T) {
 	}
 }
 
+// TestLintTypedRequires: typed contact fields lint clean and are on the Bot.
+func TestLintTypedRequires(t *testing.T) {
+	src := mutate(map[int]string{4: "requires:\n  - first_name\n  - due_date: date\n  - amount: {type: amount, currency: USD}\n  - plan: {enum: [gold, silver]}"}, "")
+	b, err := ParseBot([]byte(src), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range b.Fields {
+		got = append(got, f.String())
+	}
+	if strings.Join(got, " ") != "first_name due_date:date amount:amount:USD plan:enum:gold|silver" ||
+		strings.Join(b.Requires, " ") != "first_name due_date amount plan" {
+		t.Fatalf("fields %v, requires %v", got, b.Requires)
+	}
+}
+
 func TestLintChecks(t *testing.T) {
 	t.Parallel()
 	type want struct {
@@ -106,6 +123,12 @@ func TestLintChecks(t *testing.T) {
 			[]want{{CheckDTMF, 17, "already mapped"}}},
 		{"dtmf duplicate key", map[int]string{17: `      dtmf: {"1": done, "1": greet}`}, "",
 			[]want{{CheckDTMF, 17, "duplicate key"}}},
+		{"typed field: unknown type", map[int]string{4: "requires: [first_name, {due_date: when}]"}, "",
+			[]want{{CheckBadValue, 4, `requires[1]: due_date: type "when"`}}},
+		{"typed field: enum without values", map[int]string{4: "requires:\n  - first_name\n  - plan: {enum: []}"}, "",
+			[]want{{CheckBadValue, 6, "plan: an enum lists its values"}}},
+		{"typed field: currency on a date", map[int]string{4: "requires:\n  - first_name\n  - due: {type: date, currency: USD}"}, "",
+			[]want{{CheckBadValue, 6, "currency is for amount fields"}}},
 		{"variable not in requires", map[int]string{14: `    say: "Hi {{last_name}}"`}, "",
 			[]want{{CheckUnknownVariable, 14, "{{last_name}} is not in requires"}}},
 		{"unknown filter", map[int]string{14: `    say: "Hi {{first_name | shout}}"`}, "",

@@ -35,7 +35,9 @@ func newCampaignCmd() *cobra.Command {
 		newCampaignStateCmd(db, "pause", "Stop dialling new contacts; live calls finish"),
 		newCampaignStateCmd(db, "resume", "Resume a paused campaign"),
 		newCampaignStateCmd(db, "stop", "End a campaign for good; pending contacts are closed as stopped"),
-		newCampaignResultsCmd(db), newCampaignImportCmd(db), newCampaignComplianceCmd(db), newCampaignPaceCmd(db))
+		newCampaignResultsCmd(db), newCampaignImportCmd(db), newCampaignComplianceCmd(db), newCampaignPaceCmd(db),
+		newCampaignRecycleCmd(db), newCampaignEditCmd(db), newCampaignCloneCmd(db),
+		newCampaignArchiveCmd(db, true), newCampaignArchiveCmd(db, false))
 	return cmd
 }
 
@@ -160,7 +162,7 @@ func newCampaignCreateCmd(db dbFunc) *cobra.Command {
 }
 
 func newCampaignListCmd(db dbFunc) *cobra.Command {
-	var jsonOut bool
+	var jsonOut, archived bool
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List campaigns",
@@ -171,7 +173,11 @@ func newCampaignListCmd(db dbFunc) *cobra.Command {
 				return err
 			}
 			defer d.Close()
-			cs, err := d.CampaignList(cmd.Context(), &store.CampaignListParams{})
+			filter := store.ArchivedHide
+			if archived {
+				filter = store.ArchivedOnly
+			}
+			cs, err := d.CampaignList(cmd.Context(), &store.CampaignListParams{Archived: filter})
 			if err != nil {
 				return failureErr(err)
 			}
@@ -190,6 +196,7 @@ func newCampaignListCmd(db dbFunc) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print one JSON document")
+	cmd.Flags().BoolVar(&archived, "archived", false, "list the archived campaigns")
 	return cmd
 }
 
@@ -209,14 +216,21 @@ func newCampaignShowCmd(db dbFunc) *cobra.Command {
 				if err != nil {
 					return failureErr(err)
 				}
+				gs, err := campaign.LoadGateSummary(cmd.Context(), d, c, st)
+				if err != nil {
+					return failureErr(err)
+				}
 				if jsonOut {
-					return printJSON(cmd.OutOrStdout(), map[string]any{"campaign": c, "stats": st, "pacing": pr})
+					return printJSON(cmd.OutOrStdout(), map[string]any{"campaign": c, "stats": st, "pacing": pr, "gate_summary": gs})
 				}
 				w := cmd.OutOrStdout()
 				fmt.Fprintf(w, "campaign %d %q: %s\n  script %s, trunk %s, region %s, zone %s, max attempts %d, max concurrent %d\n  schedule %s\n  retry %s\n",
 					c.ID, c.Name, c.State, c.Script, c.Trunk, c.Region, c.TimeZone, c.MaxAttempts, c.MaxConcurrent, c.Schedule, c.RetryPolicy)
 				fmt.Fprintf(w, "  contacts %d: %v; attempts %d (%d dialling)\n", st.Total, st.Contacts, st.Attempts, st.OpenAttempts)
 				printPacing(w, pr)
+				if gs != nil {
+					fmt.Fprintf(w, "  %s\n", gs.Text)
+				}
 				return nil
 			})
 		},
@@ -373,8 +387,11 @@ func runImport(ctx context.Context, d *store.DB, c *store.Campaign, r io.Reader,
 	if jsonOut {
 		return printJSON(stdout, rep)
 	}
-	fmt.Fprintf(stdout, "%s → %q: %d rows, %d imported, %d duplicates, %d rejected (%d ms)\n",
-		name, c.Name, rep.Rows, rep.Imported, rep.Duplicates, rep.Rejected, rep.DurationMS)
+	fmt.Fprintf(stdout, "%s → %q: %d rows, %d imported, %d updated, %d duplicates, %d rejected (%d ms)\n",
+		name, c.Name, rep.Rows, rep.Imported, rep.Updated, rep.Duplicates, rep.Rejected, rep.DurationMS)
+	if !rep.DueAgainAt.IsZero() {
+		fmt.Fprintf(stdout, "  the %d updated contacts are due again at the next run, %s\n", rep.Updated, rep.DueAgainAt.Format(time.RFC3339))
+	}
 	for _, e := range rep.Errors {
 		field := e.Field
 		if field == "" {

@@ -139,7 +139,7 @@ func runDemoCampaign(ctx context.Context, f demoFlags, dbURL string, timeout tim
 		c, err = campaign.Create(ctx, db, campaign.CreateParams{
 			Name: name, Script: "asset:payment-reminder.en.yaml", Trunk: "sim", Purpose: "collections", MaxAttempts: 2, MaxConcurrent: 10,
 			Seller: demoSeller, CallerIDs: []string{trunk.CallerID},
-			Requires: []string{"first_name", "amount", "due_date"},
+			Requires: []string{"first_name", "amount:amount", "due_date:date"}, // typed: checked at import, never at call time
 			Retry: campaign.RetryPolicy{Outcomes: map[string]campaign.Delay{ // demo time: seconds, not hours
 				"busy": {D: 3 * time.Second}, "no_answer": {D: 3 * time.Second}, "voicemail": {D: 3 * time.Second},
 				"failed": {D: 3 * time.Second}, "congestion": {D: 2 * time.Second}, "rejected": {D: 3 * time.Second}},

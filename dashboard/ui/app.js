@@ -191,7 +191,7 @@ async function viewList() {
     <td>${stateBadge(c)}</td><td>${esc(c.purpose)}</td>
     <td>${esc(c.script)}${c.script_version ? ' v' + c.script_version : ''}</td><td>${esc(c.trunk)}</td><td>${time(c.created_at)}</td><td><a href="#/r/${c.id}">results</a></td></tr>`).join('');
   $('#view').innerHTML = `<div class="card"><div class="row"><h1>Campaigns</h1>
-    ${can('campaigns.create') ? '<a href="#/new" class="button">New campaign</a>' : ''}</div>
+    ${can('campaigns.create') ? '<a href="#/new" class="button">New campaign</a>' : ''} <a href="#/archived" id="archived-link">Archived</a></div>
     <table id="campaigns"><thead><tr><th>Name</th><th>State</th><th>Purpose</th><th>Script</th><th>Trunk</th><th>Created</th><th></th></tr></thead>
     <tbody>${rows || '<tr><td colspan="7" class="muted">No campaigns yet.</td></tr>'}</tbody></table></div>`;
 }
@@ -290,7 +290,7 @@ function reportHTML(r) {
   if (!d || d.rows === undefined && !d.errors) return `<p class="error">${esc(d && d.error || 'upload failed')}</p>`;
   const errs = (d.errors || []).map(e => `<tr><td>${e.line}</td><td>${esc(e.field || '-')}</td><td>${esc(e.reason)}</td></tr>`).join('');
   return `<p id="report-summary" class="${r.ok ? 'ok' : 'error'}">${esc(d.file)}: ${d.rows || 0} rows, ${d.imported || 0} imported,
-    ${d.duplicates || 0} duplicates, ${d.rejected || 0} rejected${d.errors_omitted ? ` (${d.errors_omitted} more errors not listed)` : ''}</p>
+    ${d.updated || 0} updated, ${d.duplicates || 0} duplicates, ${d.rejected || 0} rejected${d.errors_omitted ? ` (${d.errors_omitted} more errors not listed)` : ''}${d.due_again_at ? `; updated contacts due again ${time(d.due_again_at)}` : ''}</p>
     ${errs ? `<table id="report-errors"><thead><tr><th>Line</th><th>Field</th><th>Reason</th></tr></thead><tbody>${errs}</tbody></table>` : ''}`;
 }
 
@@ -329,8 +329,10 @@ async function viewCampaign(id) {
     v.innerHTML = `<div class="card"><div class="row"><h1>${esc(k.name)}</h1>${stateBadge(k, 'state')}
       ${k.can_manage ? verbs.map(b => `<button class="secondary" data-verb="${b}">${b}</button>`).join('') : ''}
       <a href="#/r/${id}">Results and charts</a> <a href="/api/campaigns/${id}/results?format=csv" download>Export CSV</a>
+      <a href="#/c/${id}/manage" id="manage">${k.can_manage ? 'Edit · recycle · clone · archive' : 'Details'}</a>
       <span class="live muted" id="live-dot">live</span></div>
-      <p class="muted">${esc(k.purpose)} · script ${esc(k.script)}${k.script_version ? ' v' + k.script_version : ''} · trunk ${esc(k.trunk || '-')} · max ${k.max_concurrent} concurrent · max ${k.max_attempts} attempts · pacing ${esc(k.pacing || "one_to_one")}</p></div>
+      <p class="muted">${esc(k.purpose)} · script ${esc(k.script)}${k.script_version ? ' v' + k.script_version : ''} · trunk ${esc(k.trunk || '-')} · max ${k.max_concurrent} concurrent · max ${k.max_attempts} attempts · pacing ${esc(k.pacing || "one_to_one")}</p>
+      ${k.gate_summary ? `<p class="${k.gate_summary.all ? 'error' : 'muted'}" id="gate-summary">${esc(k.gate_summary.text)}</p>` : ''}</div>
       <div class="grid">
         <div class="kpi"><b id="kpi-active">${st.open_attempts}</b><span>active calls</span></div>
         <div class="kpi"><b id="kpi-cps">${(starts.length / 10).toFixed(1)}</b><span>calls/s (10 s)</span></div>
