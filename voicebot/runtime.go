@@ -34,7 +34,14 @@ type Heard struct {
 	SpeechStart bool // the caller started speaking (no text yet)
 	Text        string
 	Confidence  float64
-	At          time.Time // when the speech started or ended; zero means now
+	// Unintelligible: speech the recogniser heard but would not put into words it
+	// trusts (its rejection refused the phrase a grammar forced); Text is empty. The
+	// bot takes it as a turn that matched nothing (no_match), not as silence.
+	Unintelligible bool
+	// Open: the words come from an open-vocabulary search, not a grammar; the bot
+	// routes an intent that acts for good on them only when it is sure.
+	Open bool
+	At   time.Time // when the speech started or ended; zero means now
 }
 
 // BotLeg is what the runtime needs from an answered call.
@@ -197,7 +204,7 @@ func (r *runner) pumps() {
 				if h.SpeechStart {
 					r.post(Event{Kind: EvSpeechStart, At: r.since(h.At)})
 				} else {
-					r.post(Event{Kind: EvUtterance, Text: h.Text, Confidence: h.Confidence, At: r.since(h.At), Received: r.since(time.Time{})})
+					r.post(Event{Kind: EvUtterance, Text: h.Text, Confidence: h.Confidence, Unintelligible: h.Unintelligible, Open: h.Open, At: r.since(h.At), Received: r.since(time.Time{})})
 				}
 			case d, ok := <-dtmf:
 				if !ok {

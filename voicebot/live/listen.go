@@ -155,10 +155,16 @@ func (l *asrListener) forward(rec asr.Recognizer) {
 		case asr.KindSpeechStart:
 			h = voicebot.Heard{SpeechStart: true, At: l.arrival(r.Start)}
 		case asr.KindFinal:
+			if r.Rejected {
+				// The grammar forced a phrase its rejection refused: speech, but no
+				// words to route on (a no_match turn, not the forced phrase).
+				h = voicebot.Heard{Unintelligible: true, At: l.arrival(r.End)}
+				break
+			}
 			if r.Text == "" {
 				continue // noise the engine could not put into words: not a turn
 			}
-			h = voicebot.Heard{Text: r.Text, Confidence: r.Confidence, At: l.arrival(r.End)}
+			h = voicebot.Heard{Text: r.Text, Confidence: r.Confidence, Open: r.Open, At: l.arrival(r.End)}
 		default:
 			continue
 		}
