@@ -38,8 +38,9 @@ type Heard struct {
 	// trusts (its rejection refused the phrase a grammar forced); Text is empty. The
 	// bot takes it as a turn that matched nothing (no_match), not as silence.
 	Unintelligible bool
-	// Open: the words come from an open-vocabulary search, not a grammar; the bot
-	// routes an intent that acts for good on them only when it is sure.
+	// Open: words the recogniser does not vouch for — an open-vocabulary search's, or
+	// a phrase a grammar forced and its rejection refused; the bot never routes an
+	// intent that acts for good (an opt-out, a transfer) on them alone.
 	Open bool
 	At   time.Time // when the speech started or ended; zero means now
 }

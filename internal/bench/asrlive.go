@@ -569,6 +569,12 @@ func livePlan(o ASRLiveOptions) ([]liveItem, error) {
 			items = append(items, base, dtx, barge, n20, n10)
 		}
 	}
+	if !o.Quick {
+		// A fixed shuffle, so that --limit keeps a sample of every intent and
+		// condition rather than the first sentences of the file.
+		rng := rand.New(rand.NewPCG(1, 0x6c697665))
+		rng.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
+	}
 	if o.Limit > 0 && o.Limit < len(items) {
 		items = items[:o.Limit]
 	}

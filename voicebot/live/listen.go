@@ -156,9 +156,11 @@ func (l *asrListener) forward(rec asr.Recognizer) {
 			h = voicebot.Heard{SpeechStart: true, At: l.arrival(r.Start)}
 		case asr.KindFinal:
 			if r.Rejected {
-				// The grammar forced a phrase its rejection refused: speech, but no
-				// words to route on (a no_match turn, not the forced phrase).
-				h = voicebot.Heard{Unintelligible: true, At: l.arrival(r.End)}
+				// The grammar forced a phrase its rejection refused. With no phrase at
+				// all it is speech without words (a no_match turn); with one, the phrase
+				// is a guess the bot may route an ordinary intent on but never an
+				// opt-out or a transfer (like open-vocabulary words).
+				h = voicebot.Heard{Text: r.Text, Open: true, Unintelligible: r.Text == "", At: l.arrival(r.End)}
 				break
 			}
 			if r.Text == "" {
