@@ -29,6 +29,13 @@
 // the audio dropped). Each call's turn latencies and answer-to-first-audio
 // go into its result and, with Options.Metrics, into Prometheus histograms.
 //
+// Trust in words: the listener passes a grammar's refused guess and an
+// open-vocabulary search's words (asr.Result Rejected, Open) as Heard.Open, which the
+// bot routes for ordinary intents but never for an opt-out or a transfer; speech no
+// grammar path fitted is Heard.Unintelligible, a no_match turn. The embedded
+// recogniser with the open-vocabulary path (asr.Dual) is built by
+// internal/app.NewSphinxEngine when `engines.asr.open_vocabulary` says so.
+//
 // Failure behaviours: a speaker that cannot warm a script is logged and its
 // calls synthesise on first use; a recogniser that cannot open leaves the call
 // hearing DTMF and silence only; a prompt that cannot be spoken is skipped.
