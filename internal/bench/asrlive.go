@@ -202,7 +202,7 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	say("bench asr --live: synthesising %d callers' sentences\n", len(items))
 	synthStart := time.Now()
 	pcms, err := liveAudio(ctx, items, dir)
@@ -268,7 +268,7 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 
 	say("bench asr --live: %d calls, %d at a time (open vocabulary %v)\n", len(items), o.Concurrency, open)
 	m := startMeter()
-	cpu0, wall0 := ProcessCPU(), time.Now()
+	cpu0 := ProcessCPU()
 	outcomes := make([]liveOutcome, len(items))
 	sched := newCallSchedule(len(items), o.CPS)
 	var (
@@ -311,7 +311,6 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 		return nil, err
 	}
 	cpu := ProcessCPU() - cpu0
-	_ = wall0
 	for i := range overhead {
 		overhead[i] -= endOfTurn
 	}
@@ -786,7 +785,7 @@ func liveRecognizerCost(ctx context.Context, bot *voicebot.Bot, open bool, items
 		return 0, err
 	}
 	if c, ok := eng.(interface{ Close() error }); ok {
-		defer c.Close()
+		defer func() { _ = c.Close() }()
 	}
 	h := bot.ListenHints("reminder")
 	g := &asr.Grammar{Name: "cost-reminder"}
