@@ -49,6 +49,14 @@ type Result struct {
 	Intent string
 	// Confidence in [0, 1]; engines estimate it differently, compare within one engine.
 	Confidence float64
+	// Rejected: a grammar search heard speech, forced it into the phrase in Text, and
+	// its own rejection check refused that phrase (off-topic or unclear speech). Text is
+	// then what the grammar forced, not what was said: a listener must not route on it.
+	Rejected bool
+	// Open: the text came from an open-vocabulary search (asr.Dual's open engine) that
+	// writes down any words, phrases of the state's included, from a model leaning
+	// towards them: a listener trusts its "stop calling" less than a grammar's.
+	Open bool
 	// Start and End bound the utterance, measured in audio written since the recogniser
 	// was created (so they line up with the call's media clock, not wall time).
 	Start, End time.Duration

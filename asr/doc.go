@@ -52,6 +52,14 @@
 // Finals and DTMF are never dropped; partials are when the reader falls behind. Close,
 // or the end of the recogniser's context, stops the worker and closes Results.
 //
+// Trust: a final the grammar forced and its rejection refused carries Rejected (Text
+// is the forced phrase, a guess; empty when no grammar path fitted the speech at all);
+// one whose words came from an open-vocabulary search carries Open. Listeners must not
+// act for good on either (voicebot/live routes ordinary intents on them, never an
+// opt-out or a transfer). Dual (grammar + SearchLM, `engines.asr.open_vocabulary`)
+// sends a grammar phrase at or above its MinConfidence at once, without waiting for
+// the slower open search of the same utterance, and otherwise the open search's words.
+//
 // Intents come from the grammar: an embedded engine decodes only the grammar's
 // phrases; network engines and SearchLM transcribe freely and Grammar.MatchIntent finds
 // the longest phrase in the text. Either way the voice bot routes on the text through

@@ -17,8 +17,21 @@ type Dual struct {
 	Primary, Open Engine
 	// MinConfidence is the primary confidence that keeps its result; 0 keeps any
 	// intent the primary accepted (past its own rejection check), which is what
-	// "script eval --audio" measures as the combined path.
+	// "script eval --audio" measures as the combined path. The grammar's confidence
+	// is calibrated (the fitted probability that its phrase is right), so this is a
+	// probability: under it the open engine's words decide.
 	MinConfidence float64
+}
+
+// Close closes both engines (those that can be closed).
+func (d *Dual) Close() error {
+	var errs []error
+	for _, e := range []Engine{d.Primary, d.Open} {
+		if c, ok := e.(interface{ Close() error }); ok {
+			errs = append(errs, c.Close())
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Name implements Engine.
@@ -53,6 +66,7 @@ func (r *dualRec) merge() {
 	defer close(r.out)
 	pc, oc := r.p.Results(), r.o.Results()
 	var queue, of []Result
+	skip := 0 // open finals still to come of utterances already answered by the primary
 	for pc != nil || oc != nil {
 		select {
 		case res, ok := <-pc:
@@ -67,6 +81,10 @@ func (r *dualRec) merge() {
 				break
 			}
 			if res.Kind == KindFinal {
+				if skip > 0 {
+					skip--
+					break
+				}
 				of = append(of, res)
 			}
 		}
@@ -75,6 +93,18 @@ func (r *dualRec) merge() {
 			if head.Kind != KindFinal {
 				r.out <- head
 				queue = queue[1:]
+				continue
+			}
+			if r.keeps(head) {
+				// A confident grammar phrase is the answer: it goes out now, without
+				// waiting for the slower open search of the same utterance.
+				r.out <- head
+				queue = queue[1:]
+				if len(of) > 0 {
+					of = of[1:]
+				} else if oc != nil {
+					skip++
+				}
 				continue
 			}
 			if len(of) == 0 && oc != nil {
@@ -91,13 +121,17 @@ func (r *dualRec) merge() {
 	}
 }
 
+// keeps reports whether the primary's final stands whatever the open engine says.
+func (r *dualRec) keeps(p Result) bool { return p.Intent != "" && p.Confidence >= r.min }
+
 // choose picks one final for an utterance.
 func (r *dualRec) choose(p Result, o *Result) Result {
-	if o == nil || (p.Intent != "" && p.Confidence >= r.min) || o.Err != nil {
-		return p
+	if o == nil || r.keeps(p) || o.Err != nil || o.Text == "" {
+		return p // a rejected primary with no open words stays rejected (no_match)
 	}
 	res := *o
 	res.Start, res.End = p.Start, p.End
+	res.Open, res.Rejected = true, false
 	return res
 }
 

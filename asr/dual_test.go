@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 )
 
 // scripted is an engine whose recogniser emits fixed results and closes on Close.
@@ -83,4 +84,50 @@ func TestDualChoosesPerUtterance(t *testing.T) {
 	if d.Name() != "scripted+scripted" {
 		t.Errorf("name %q", d.Name())
 	}
+}
+
+// TestDualConfidentPrimaryDoesNotWait: a grammar phrase at or above MinConfidence goes
+// out before the open engine has finished the utterance, and that utterance's open
+// final, when it comes, is dropped (the next one pairs with the next utterance).
+func TestDualConfidentPrimaryDoesNotWait(t *testing.T) {
+	t.Parallel()
+	primary := &scripted{res: []Result{
+		{Kind: KindFinal, Text: "stop calling", Intent: "opt_out", Confidence: 0.95, End: 1},
+		{Kind: KindFinal, Text: "yes", Intent: "yes", Confidence: 0.1, End: 2},
+	}}
+	openRec := &scriptedRec{ch: make(chan Result, 4)}
+	d := &Dual{Primary: primary, Open: engineOf(openRec), MinConfidence: 0.9}
+	r, err := d.NewRecognizer(context.Background(), StreamOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	select {
+	case got := <-r.Results():
+		if got.Text != "stop calling" || got.Open {
+			t.Fatalf("first result %+v", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the confident grammar final waited for the open engine")
+	}
+	openRec.ch <- Result{Kind: KindFinal, Text: "stop calling please"} // the first utterance's: dropped
+	openRec.ch <- Result{Kind: KindFinal, Text: "yes i can pay"}
+	select {
+	case got := <-r.Results():
+		if got.Text != "yes i can pay" || !got.Open {
+			t.Fatalf("second result %+v, want the open words of the second utterance", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no second result")
+	}
+}
+
+// engineOf is an engine whose one recogniser is rec.
+type engineOf1 struct{ rec *scriptedRec }
+
+func engineOf(rec *scriptedRec) Engine { return engineOf1{rec} }
+
+func (e engineOf1) Name() string { return "one" }
+func (e engineOf1) NewRecognizer(context.Context, StreamOptions) (Recognizer, error) {
+	return e.rec, nil
 }

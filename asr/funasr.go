@@ -16,7 +16,9 @@ import (
 // (each a piece of text, accumulated) and {"mode": "2pass-offline", "text": ...,
 // "is_final": ...} when its VAD ends a sentence; {"is_speaking": false} flushes the
 // last sentence. The grammar's phrases are sent as hotwords (a bias, not a limit), so
-// intents come from matching the text.
+// intents come from matching the text. Hotwords travel in the opening message, so a
+// new grammar (the next listening state of a live call) opens a new connection:
+// at once when the caller is quiet, after the sentence's final otherwise.
 func NewFunASR(opts NetOptions) (Engine, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -57,6 +59,10 @@ func (*funasrProto) open(g *Grammar, rate int) []byte {
 	b, _ := json.Marshal(o)
 	return b
 }
+
+// reopenOnGrammar: hotwords are read from the opening message, so each listening
+// state's phrases reach the server on a connection of their own.
+func (*funasrProto) reopenOnGrammar() bool { return true }
 
 func (*funasrProto) end() ([]byte, bool) { return []byte(`{"is_speaking": false}`), true }
 

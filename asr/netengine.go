@@ -1,6 +1,7 @@
 package asr
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -146,7 +147,13 @@ type netWorker struct {
 	pending  []int16 // audio not yet sent (chunking)
 	partial  string
 	inSpeech bool
+	reopen   bool // the grammar changed mid-sentence: reconnect after its final
 }
+
+// reopener is a protocol whose opening message carries the state's phrases as a
+// bias the server applies per connection (FunASR's hotwords): a new grammar needs a
+// new connection.
+type reopener interface{ reopenOnGrammar() bool }
 
 type connEvent struct {
 	ev   netEvent
@@ -241,10 +248,23 @@ func (w *netWorker) run() {
 func (w *netWorker) handle(m msg) bool {
 	switch {
 	case m.grammar != nil:
+		old := w.grammar
 		w.grammar = m.grammar
 		m.reply <- nil
-		// The server's phrase list is set per connection: the next utterance's
-		// connection (after a final) uses it.
+		// The server's phrase list is set per connection, in its opening message.
+		// A protocol that biases by the state's phrases (FunASR's hotwords) opens a
+		// new connection when they change — at once when the caller is quiet (the
+		// audio since the last final is replayed), after the current sentence's
+		// final otherwise — so every listening state is heard with its own phrases.
+		// Others keep the connection; their next one uses the new grammar.
+		if p, ok := w.e.proto.(reopener); ok && p.reopenOnGrammar() && w.conn != nil &&
+			!bytes.Equal(w.e.proto.open(old, w.e.opts.SampleRate), w.e.proto.open(m.grammar, w.e.opts.SampleRate)) {
+			if w.inSpeech {
+				w.reopen = true
+			} else if !w.reconnect() {
+				return false
+			}
+		}
 	case m.dtmf != 0:
 		if len(w.utt) > 0 || w.inSpeech {
 			if !w.endUtterance() {
@@ -355,6 +375,10 @@ func (w *netWorker) onEvent(ce connEvent) bool {
 		return w.reconnect()
 	}
 	w.deliver(ce.ev)
+	if ce.ev.final && w.reopen {
+		w.reopen = false
+		return w.reconnect()
+	}
 	return true
 }
 

@@ -849,6 +849,11 @@ func (w *sphinxWorker) endUtterance(cause error) {
 	if res.Intent != "" && cause == nil && !w.eng.opts.NoRejection && w.eng.opts.Search != SearchLM {
 		w.reject(&res)
 	}
+	if text == "" && cause == nil && w.eng.opts.Search == SearchGrammar && w.loudFrames() >= minUnfitFrames {
+		// Speech no path of the grammar could fit at all: off-topic or unclear, a
+		// turn that matched nothing (not noise to ignore).
+		res.Rejected = true
+	}
 	res.Kind = KindFinal
 	res.Text = text
 	res.Start = samplesToDuration(w.uttStart)
@@ -858,6 +863,21 @@ func (w *sphinxWorker) endUtterance(cause error) {
 	if w.next != nil {
 		w.cur, w.next = w.next, nil
 	}
+}
+
+// minUnfitFrames is the loud speech (20 ms VAD frames: 300 ms) above which an
+// utterance the grammar could not decode at all counts as rejected speech rather
+// than a noise burst.
+const minUnfitFrames = 15
+
+func (w *sphinxWorker) loudFrames() int {
+	n := 0
+	for _, l := range w.loud {
+		if l {
+			n++
+		}
+	}
+	return n
 }
 
 // reject applies the rejection check to a result that matched an intent, and sets its
@@ -873,7 +893,7 @@ func (w *sphinxWorker) reject(res *Result) {
 		o.DebugScores(res.Intent, f[:], z)
 	}
 	if z < o.MinScore {
-		res.Intent, res.Confidence = "", 0
+		res.Intent, res.Confidence, res.Rejected = "", 0, true
 		return
 	}
 	res.Confidence = 1 / (1 + math.Exp(-z))
@@ -884,7 +904,7 @@ func (w *sphinxWorker) reject(res *Result) {
 			return // keep the grammar's answer rather than lose the turn
 		}
 		if llr < o.MinPhoneLoopScore {
-			res.Intent, res.Confidence = "", 0
+			res.Intent, res.Confidence, res.Rejected = "", 0, true
 		}
 	}
 }

@@ -228,7 +228,7 @@ type Turn struct {
 	Text  string `yaml:"text"`
 	Voice string `yaml:"voice"`
 	// OverBot starts the turn this long after the bot starts speaking instead of
-	// after it stops: the caller talks over the prompt (barge-in).
+	// after it stops: the caller talks over the prompt (barge-in), or hangs up on it.
 	OverBot  Duration `yaml:"over_bot"`
 	DTMF     string   `yaml:"dtmf"`     // digits sent as RFC 4733 events
 	Silence  Duration `yaml:"silence"`  // stay quiet this long
@@ -593,8 +593,8 @@ func (b *Behaviour) validate(perr perrFunc, path []string, isDefaults bool) erro
 		if t.Voice != "" && t.Text == "" {
 			return perr(append(tpath, "voice"), "only for a text turn")
 		}
-		if t.OverBot != 0 && t.Say == "" && t.Text == "" && t.DTMF == "" {
-			return perr(append(tpath, "over_bot"), "only for a turn that speaks or presses keys")
+		if t.OverBot != 0 && t.Say == "" && t.Text == "" && t.DTMF == "" && !t.Hangup {
+			return perr(append(tpath, "over_bot"), "only for a turn that speaks, presses keys or hangs up")
 		}
 		if t.DTMF != "" {
 			n++

@@ -167,6 +167,23 @@ func (b *Bot) Matcher() *Matcher { return b.matcher }
 // route on.
 func (b *Bot) Classifier() *intent.Classifier { return b.classifier }
 
+// actsForGood reports whether routing intent does something that cannot be taken
+// back: the script marks it high_stakes, or it is a global intent leading to an
+// opt-out or a transfer.
+func (b *Bot) actsForGood(name string) bool {
+	if in := b.intentByName[name]; in != nil && in.HighStakes {
+		return true
+	}
+	for _, g := range b.Global {
+		if g.Key == name {
+			if st := b.States[g.Target]; st != nil && (st.Action == ActionOptOut || st.Transfer != "") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // HighStakes names the intents the script marks high_stakes.
 func (b *Bot) HighStakes() []string {
 	var out []string

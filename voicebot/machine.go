@@ -38,11 +38,15 @@ type Event struct {
 	Timer      int // EvTimer: the timer's ID
 	Text       string
 	Confidence float64
-	Digit      string
-	Verdict    string // human | machine | not_sure
-	OK         bool
-	Method     string // refer | bridge
-	Err        string
+	// Unintelligible (EvUtterance): speech without trusted words; it matches nothing.
+	Unintelligible bool
+	// Open (EvUtterance): the words come from an open-vocabulary search.
+	Open    bool
+	Digit   string
+	Verdict string // human | machine | not_sure
+	OK      bool
+	Method  string // refer | bridge
+	Err     string
 	// Received is when the shell got the event (since answer); for an utterance
 	// it is later than At (the end of speech) by the recogniser's end-of-turn wait
 	// and decoding. Zero means At.
@@ -650,7 +654,7 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 		m.ph = phaseListening
 	}
 	turn := m.callerTurn(ev)
-	if strings.TrimSpace(ev.Text) == "" {
+	if strings.TrimSpace(ev.Text) == "" && !ev.Unintelligible {
 		turn.Event = "noise"
 		if m.ph == phaseListening {
 			return m.armNoInput(acts)
@@ -666,7 +670,21 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 	}
 	// Outside a listening turn only an opt-out is honoured (compliance: a request to
 	// stop calling is never ignored); anything else said over a prompt is noted.
-	u := m.understand(ctx, ev.Text, listening)
+	u := understood{verdict: intent.VerdictNoMatch}
+	if !ev.Unintelligible {
+		u = m.understand(ctx, ev.Text, listening)
+	}
+	if ev.Open && u.verdict == intent.VerdictMatch && m.bot.actsForGood(u.match.Intent) {
+		// Words from an open-vocabulary search lean towards the state's phrases and
+		// write them where they were not said (a "human" heard in "no it isn't"): an
+		// intent that acts for good (an opt-out, a transfer, one marked high_stakes)
+		// is never routed on them alone — its confirm question is asked, or the state
+		// asks again (low_confidence), and a repeat the grammar hears routes.
+		if in := m.bot.intentByName[u.match.Intent]; in == nil || in.Confirm == "" {
+			u.verdict = intent.VerdictLow
+		}
+		u.exact = false
+	}
 	if u.match.Intent != "" {
 		s := u.match.Score
 		turn.Intent, turn.Score, turn.Match = u.match.Intent, &s, u.match.Source

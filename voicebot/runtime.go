@@ -34,7 +34,15 @@ type Heard struct {
 	SpeechStart bool // the caller started speaking (no text yet)
 	Text        string
 	Confidence  float64
-	At          time.Time // when the speech started or ended; zero means now
+	// Unintelligible: speech the recogniser heard but would not put into words it
+	// trusts (its rejection refused the phrase a grammar forced); Text is empty. The
+	// bot takes it as a turn that matched nothing (no_match), not as silence.
+	Unintelligible bool
+	// Open: words the recogniser does not vouch for — an open-vocabulary search's, or
+	// a phrase a grammar forced and its rejection refused; the bot never routes an
+	// intent that acts for good (an opt-out, a transfer) on them alone.
+	Open bool
+	At   time.Time // when the speech started or ended; zero means now
 	// Arousal of the turn's voice (0 … 1) when Voiced: its audio was measured
 	// (sentiment.Acoustic).
 	Arousal float64
@@ -201,8 +209,8 @@ func (r *runner) pumps() {
 				if h.SpeechStart {
 					r.post(Event{Kind: EvSpeechStart, At: r.since(h.At)})
 				} else {
-					r.post(Event{Kind: EvUtterance, Text: h.Text, Confidence: h.Confidence, At: r.since(h.At), Received: r.since(time.Time{}),
-						Arousal: h.Arousal, Voiced: h.Voiced})
+					r.post(Event{Kind: EvUtterance, Text: h.Text, Confidence: h.Confidence, Unintelligible: h.Unintelligible, Open: h.Open,
+						At: r.since(h.At), Received: r.since(time.Time{}), Arousal: h.Arousal, Voiced: h.Voiced})
 				}
 			case d, ok := <-dtmf:
 				if !ok {

@@ -183,7 +183,15 @@ func Generate(ctx context.Context, opts Options) ([]Utterance, error) {
 		case "flite":
 			s, err = tts.NewFlite(tts.FliteOptions{})
 		case "espeak":
-			s, err = tts.NewESpeak(tts.ESpeakOptions{})
+			// Every espeak-ng voice the options name (accents and variants such as
+			// en-gb-scotland or en-us+f3), not only the engine's usual ones.
+			var names []string
+			for _, w := range opts.Voices {
+				if w.Engine == "espeak" {
+					names = append(names, w.Name)
+				}
+			}
+			s, err = tts.NewESpeak(tts.ESpeakOptions{DefaultVoice: names[0], Voices: names})
 		default:
 			err = fmt.Errorf("unknown engine %q", v.Engine)
 		}

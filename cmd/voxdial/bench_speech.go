@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,13 @@ type benchASRFlags struct {
 	paced     time.Duration
 	phoneLoop bool
 	jsonOut   bool
+	// --live
+	live        bool
+	quick       bool
+	split       string
+	concurrency int
+	openVocab   string
+	limit       int
 }
 
 // newBenchASRCmd measures the embedded recogniser: accuracy on the generated test set
@@ -33,7 +41,20 @@ utterance with the embedded pocketsphinx engine against the reminder state's gra
 and reports intent accuracy and off-topic false accepts per condition. It then runs
 --streams recognisers fed in real time (20 ms frames on a shared tick) for --paced and
 reports CPU, streams per core, memory per stream and end-of-speech-to-final latency.
---set small uses two voices, one speed and clean/10 dB (a quick check).`,
+--set small uses two voices, one speed and clean/10 dB (a quick check).
+
+--live places real calls of the reference script (payment-reminder.en.yaml) instead,
+to the in-process simulator over SIP/RTP on loopback, through the same dialer and
+voice-bot host serve uses. Each caller presses 1 over the greeting and answers the
+reminder question with one sentence of the script's evaluation sets
+(voicebot/intent/testdata: en.heldout.txt, never tuned on, or en.tune.txt), spoken by
+a flite or espeak-ng voice (held-out voices: flite rms/kal, espeak-ng en-us+f3,
+en-gb-x-rp, en-029; tuning voices: flite slt/awb, espeak-ng en-us, en-gb-scotland) at
+0.8–1.3× speed, clean, with pink or babble noise at 20 or 10 dB, with silence
+suppression (DTX) or over the question (barge-in). It reports per condition the
+right-branch rate, wrong high-stakes routes, off-topic → no_match, heard rate, barge-in,
+turn overhead and recognisers per core. --quick is a fixed subset of the held-out
+split (about 25 calls, under a minute).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runBenchASR(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -45,10 +66,19 @@ reports CPU, streams per core, memory per stream and end-of-speech-to-final late
 	fl.DurationVar(&f.paced, "paced", 20*time.Second, "length of the paced phase")
 	fl.BoolVar(&f.phoneLoop, "phone-loop", false, "add the phone-loop rejection pass (a second decode of every matched utterance)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print one JSON object")
+	fl.BoolVar(&f.live, "live", false, "evaluate on live calls to the simulator (see above)")
+	fl.BoolVar(&f.quick, "quick", false, "--live: the quick subset (held-out, under a minute)")
+	fl.StringVar(&f.split, "split", "held-out", "--live: held-out, tuning or all")
+	fl.IntVar(&f.concurrency, "concurrency", 0, "--live: calls at once (default 4; --quick 16)")
+	fl.StringVar(&f.openVocab, "open-vocabulary", "auto", "--live: auto, off (grammar only) or on (grammar + open vocabulary per utterance)")
+	fl.IntVar(&f.limit, "limit", 0, "--live: place only the first N calls of the plan")
 	return cmd
 }
 
 func runBenchASR(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer) error {
+	if f.live {
+		return runBenchASRLive(ctx, f, stdout, stderr)
+	}
 	rep, err := bench.ASR(ctx, bench.ASROptions{Set: f.set, Streams: f.streams, Paced: f.paced, PhoneLoop: f.phoneLoop}, stderr)
 	if err != nil {
 		return benchErr(err)
@@ -104,5 +134,32 @@ func runBenchTTS(ctx context.Context, f *benchTTSFlags, stdout, stderr io.Writer
 		fmt.Fprintf(stdout, "%-14s %+v\n", k, v)
 	}
 	fmt.Fprintf(stdout, "cache hit first frame %v, disk hit %v\n", rep.CacheHitFirstFrameMS, rep.CacheDiskHitFirstFrameMS)
+	return nil
+}
+
+func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer) error {
+	conc := f.concurrency
+	if conc == 0 && f.quick {
+		conc = 16
+	}
+	rep, err := bench.ASRLive(ctx, bench.ASRLiveOptions{Quick: f.quick, Split: f.split, Concurrency: conc,
+		OpenVocabulary: f.openVocab, Limit: f.limit}, stderr)
+	if err != nil {
+		return benchErr(err)
+	}
+	if f.jsonOut {
+		return printJSON(stdout, rep)
+	}
+	keys := make([]string, 0, len(rep.ByCondition))
+	for k := range rep.ByCondition {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		c := rep.ByCondition[k]
+		fmt.Fprintf(stdout, "%-24s calls %4d  right %5.1f %%  wrong high-stakes %4.1f %%  off-topic no_match %5.1f %%  heard %5.1f %%\n",
+			k, c.Calls, 100*c.RightRate, 100*c.WrongHighStakesRate, 100*c.OffTopicNoMatchRate, 100*c.HeardRate)
+	}
+	fmt.Fprintf(stdout, "turn overhead %v ms, recognisers per core %.1f\n", rep.TurnOverheadMS, rep.RecognizersPerCore)
 	return nil
 }

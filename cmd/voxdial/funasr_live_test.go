@@ -394,6 +394,45 @@ func TestCallZhFunASR(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	checkSpokenPaid(t, r, asrSrv, "是的→yes 已经还了→paid")
+	// Each listening state's phrases reached the server as FunASR hotwords: the
+	// greeting's (yes/no and the global ones) and then the reminder's (paid).
+	hot := asrSrv.hotwords()
+	state := func(want ...string) bool {
+		for _, h := range hot {
+			ok := true
+			for _, w := range want {
+				ok = ok && h[w] > 0
+			}
+			if ok {
+				return true
+			}
+		}
+		return false
+	}
+	if !state("是的", "不是", "转人工", "别再打了") || !state("已经还了", "晚点再打", "是的", "别再打了") {
+		t.Fatalf("hotwords the server received: %v", hot)
+	}
+}
+
+// hotwords are the hotword lists the server received, one per connection
+// opening that carried any.
+func (s *funasrServer) hotwords() []map[string]float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []map[string]float64
+	for _, o := range s.opens {
+		raw, ok := o["hotwords"].(string)
+		if !ok {
+			continue
+		}
+		var h map[string]float64
+		if err := json.Unmarshal([]byte(raw), &h); err != nil {
+			s.t.Errorf("hotwords %q: %v", raw, err)
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
 }
 
 // TestServeZhFunASR: `voxdial serve --config` (a child process) runs a zh-CN

@@ -148,6 +148,13 @@ type EngineConfig struct {
 	Default string                  `yaml:"default"` // engine name
 	URL     string                  `yaml:"url"`     // server of the default engine, for network engines
 	Locales map[string]EngineChoice `yaml:"locales"` // BCP 47 locale → engine
+	// OpenVocabulary (engines.asr only): auto | off | on. On, the embedded
+	// recogniser of English scripts runs the state's grammar and an open-vocabulary
+	// search (a language model biased to the state's phrases) side by side and takes,
+	// per utterance, the grammar's phrase when its calibrated confidence is high and
+	// the open search's words otherwise (asr.Dual). auto ("" too) is what measured
+	// best (OpenVocabularyDefault; docs/measured-facts.md).
+	OpenVocabulary string `yaml:"open_vocabulary"`
 }
 
 // EngineChoice is the engine for one locale.
@@ -448,6 +455,14 @@ func (c *Config) Validate() error {
 	}
 	add(c.validateEngine("engines.asr", c.Engines.ASR, asrEngines))
 	add(c.validateEngine("engines.tts", c.Engines.TTS, ttsEngines))
+	switch c.Engines.ASR.OpenVocabulary {
+	case "", OpenVocabularyAuto, OpenVocabularyOff, OpenVocabularyOn:
+	default:
+		add(c.errf("engines.asr.open_vocabulary", "%q: want auto, off or on", c.Engines.ASR.OpenVocabulary))
+	}
+	if c.Engines.TTS.OpenVocabulary != "" {
+		add(c.errf("engines.tts.open_vocabulary", "a recogniser setting: it belongs under engines.asr"))
+	}
 	add(c.validateClassifier())
 	if _, err := zapcore.ParseLevel(c.Log.Level); err != nil {
 		add(c.errf("log.level", "%q: want debug, info, warn or error", c.Log.Level))

@@ -177,6 +177,8 @@ func TestConfigErrors(t *testing.T) {
 		{"embedded engine with url", "engines: {tts: {default: flite, url: 'http://x'}}\n", nil, []string{"engines.tts.default", "takes no url"}},
 		{"wrong scheme", "engines: {asr: {locales: {zh-CN: {engine: funasr, url: 'http://x:1'}}}}\n", nil, []string{"engines.asr.locales.zh-CN.engine", "ws or wss"}},
 		{"bad locale", "engines: {tts: {locales: {'zh_CN!': {engine: espeak}}}}\n", nil, []string{"not a BCP 47 locale"}},
+		{"open vocabulary value", "engines: {asr: {open_vocabulary: maybe}}\n", nil, []string{"engines.asr.open_vocabulary", "maybe", "auto, off or on"}},
+		{"open vocabulary under tts", "engines: {tts: {open_vocabulary: 'on'}}\n", nil, []string{"engines.tts.open_vocabulary", "under engines.asr"}},
 		{"classifier model", "engines: {classifier: {url: 'http://127.0.0.1:8000/v1'}}\n", nil, []string{"engines.classifier.model", "required"}},
 		{"env names variable", "", map[string]string{"VOXDIAL_RUNNER_MAX_CALLS": "lots"}, []string{"env VOXDIAL_RUNNER_MAX_CALLS", "not an integer"}},
 		{"env value checked", "", map[string]string{"VOXDIAL_RTP_MODE": "multicast"}, []string{"env VOXDIAL_RTP_MODE", "rtp.mode"}},
@@ -294,5 +296,36 @@ func TestHostOptions(t *testing.T) {
 		if !errors.As(err, &ce) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want a ConfigError naming %s", name, err, c.want)
 		}
+	}
+}
+
+// TestOpenVocabularySwitch: engines.asr.open_vocabulary turns the open-vocabulary
+// path on or off for English scripts only; auto follows OpenVocabularyDefault.
+func TestOpenVocabularySwitch(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		setting, locale string
+		want            bool
+	}{
+		{"on", "en-US", true}, {"on", "en-GB", true}, {"on", "zh-CN", false},
+		{"off", "en-US", false}, {"", "en-US", OpenVocabularyDefault}, {"auto", "en-US", OpenVocabularyDefault},
+	} {
+		if got := (EngineConfig{Default: EnginePocketsphinx, OpenVocabulary: c.setting}).OpenVocabularyFor(c.locale); got != c.want {
+			t.Errorf("open_vocabulary %q, locale %s: %v, want %v", c.setting, c.locale, got, c.want)
+		}
+	}
+	c, err := load(t, "engines: {asr: {open_vocabulary: 'on'}}\n", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := HostOptions(c.Engines, liveOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Engines("en-US").NewRecognizer == nil {
+		t.Error("open_vocabulary on: English scripts keep the host's grammar-only recogniser")
+	}
+	if opts.Engines("zh-CN").NewRecognizer != nil {
+		t.Error("open_vocabulary on reached a Mandarin script")
 	}
 }

@@ -91,6 +91,10 @@ func HostOptions(e EnginesConfig, opts live.Options) (live.Options, error) {
 		sp := e.SpeechFor(locale)
 		var le live.LocaleEngines
 		switch c := sp.ASR; c.Engine {
+		case EnginePocketsphinx:
+			if e.ASR.OpenVocabularyFor(locale) {
+				le.NewRecognizer = func(vocab []string) (asr.Engine, error) { return NewSphinxEngine(vocab, true) }
+			}
 		case EngineVosk, EngineFunASR:
 			le.NewRecognizer = func([]string) (asr.Engine, error) {
 				no := asr.NetOptions{URL: c.URL, HTTPClient: newEngineClient(c.URL), Logger: log.Named(c.Engine)}
@@ -236,3 +240,59 @@ type ConfigError struct{ Err error }
 
 func (e *ConfigError) Error() string { return e.Err.Error() }
 func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Open-vocabulary settings (engines.asr.open_vocabulary).
+const (
+	OpenVocabularyAuto = "auto"
+	OpenVocabularyOff  = "off"
+	OpenVocabularyOn   = "on"
+)
+
+// OpenVocabularyDefault is what auto means: whether the grammar plus the
+// open-vocabulary search beat the grammar alone on the held-out live evaluation
+// (`voxdial bench asr --live`, docs/measured-facts.md). They did not: 400 held-out
+// calls each, grammar only 22.0 % right, 1.0 % wrong high-stakes, 100 % heard with
+// DTX; with the open path 15.5 %, 0 %, and 49 % heard (its decode came after the
+// no-input time on the loaded 2-core machine, 14.7 recognisers per core).
+const OpenVocabularyDefault = false
+
+// OpenVocabularyMinConfidence is the grammar confidence (its calibrated
+// probability of the right phrase) under which the open search's words decide
+// the utterance; chosen on the tuning split only.
+const OpenVocabularyMinConfidence = 0.9
+
+// OpenVocabularyFor reports whether a script of locale gets the open-vocabulary
+// path: asked for (on, or auto meaning OpenVocabularyDefault) and an English
+// script (the general language model is en-US).
+func (e EngineConfig) OpenVocabularyFor(locale string) bool {
+	on := OpenVocabularyDefault
+	switch e.OpenVocabulary {
+	case OpenVocabularyOn:
+		on = true
+	case OpenVocabularyOff:
+		on = false
+	}
+	lang, _, _ := strings.Cut(strings.ToLower(locale), "-")
+	return on && (lang == "en" || lang == "")
+}
+
+// NewSphinxEngine is the embedded recogniser of a script vocabulary: the
+// state's grammar alone, or (open) the grammar and the open-vocabulary search
+// chosen per utterance by the grammar's calibrated confidence (asr.Dual). Both
+// live calls (HostOptions) and `voxdial bench asr --live` build it here.
+func NewSphinxEngine(vocab []string, open bool) (asr.Engine, error) {
+	gram, err := asr.NewSphinx(asr.SphinxOptions{Vocabulary: vocab})
+	if err != nil || !open {
+		return gram, err
+	}
+	// Batch decoding like the grammar's (each utterance once it ended): streaming
+	// the open search (decoding as the caller speaks) was tried to take its CPU off
+	// the end of the turn, and lost most utterances (no final within the no-input
+	// time) on a loaded machine.
+	lm, err := asr.NewSphinx(asr.SphinxOptions{Vocabulary: vocab, Search: asr.SearchLM})
+	if err != nil {
+		_ = gram.Close()
+		return nil, err
+	}
+	return &asr.Dual{Primary: gram, Open: lm, MinConfidence: OpenVocabularyMinConfidence}, nil
+}

@@ -1,6 +1,8 @@
 // Package bench runs the whole-system benchmarks behind `voxdial bench`: calls, media,
 // gate (in memory and store-backed), import, asr, tts, bot, pacing and campaign (the whole
-// node built by internal/app). Each bench is a
+// node built by internal/app). asr --live (asrlive.go) evaluates recognition on live
+// calls to the simulator: its callers, voices, noise and conditions are at the top of
+// that file, and the floors TestASRLiveQuick holds are the quick set's. Each bench is a
 // function that takes an Options struct, writes progress and warnings to an io.Writer
 // and returns a typed report whose JSON keys are the ones `voxdial bench <x> --json`
 // prints (BENCHMARKS.md and scripts read them: renaming a key breaks them). Every report

@@ -33,6 +33,12 @@
 // pitch, voicing per 20 ms frame, no allocation); each recognised turn carries its
 // span's arousal to the bot. After the hang-up, a script with inspection rules is
 // inspected (voicebot/inspect) over the call result (quality.go).
+// Trust in words: the listener passes a grammar's refused guess and an
+// open-vocabulary search's words (asr.Result Rejected, Open) as Heard.Open, which the
+// bot routes for ordinary intents but never for an opt-out or a transfer; speech no
+// grammar path fitted is Heard.Unintelligible, a no_match turn. The embedded
+// recogniser with the open-vocabulary path (asr.Dual) is built by
+// internal/app.NewSphinxEngine when `engines.asr.open_vocabulary` says so.
 //
 // Failure behaviours: a speaker that cannot warm a script is logged and its
 // calls synthesise on first use; a recogniser that cannot open leaves the call

@@ -158,10 +158,18 @@ func (l *asrListener) forward(rec asr.Recognizer) {
 		case asr.KindSpeechStart:
 			h = voicebot.Heard{SpeechStart: true, At: l.arrival(r.Start)}
 		case asr.KindFinal:
+			if r.Rejected {
+				// The grammar forced a phrase its rejection refused. With no phrase at
+				// all it is speech without words (a no_match turn); with one, the phrase
+				// is a guess the bot may route an ordinary intent on but never an
+				// opt-out or a transfer (like open-vocabulary words).
+				h = voicebot.Heard{Text: r.Text, Open: true, Unintelligible: r.Text == "", At: l.arrival(r.End)}
+				break
+			}
 			if r.Text == "" {
 				continue // noise the engine could not put into words: not a turn
 			}
-			h = voicebot.Heard{Text: r.Text, Confidence: r.Confidence, At: l.arrival(r.End)}
+			h = voicebot.Heard{Text: r.Text, Confidence: r.Confidence, Open: r.Open, At: l.arrival(r.End)}
 			v := l.turnVoice(l.arrival(r.Start), h.At)
 			h.Arousal, h.Voiced = v.Arousal, v.Voiced
 		default:

@@ -225,6 +225,9 @@ func (h *Host) warm(bot *voicebot.Bot) {
 // IsBot reports whether this is a full voice-bot script (states, intents).
 func (s *Script) IsBot() bool { return s.script.Bot != nil }
 
+// Bot is the voice-bot script (nil for a step script); read-only.
+func (s *Script) Bot() *voicebot.Bot { return s.script.Bot }
+
 // Prepare checks vars against the script (a voice-bot script's `requires`),
 // readies the speaker, and sets req.OnAudio so that the callee's audio reaches
 // the bot. The returned function runs the script once the call is answered;

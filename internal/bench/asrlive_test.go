@@ -1,0 +1,78 @@
+package bench
+
+import (
+	"context"
+	"io"
+	"testing"
+
+	"github.com/voxdial/voxdial/asr"
+	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/tts"
+)
+
+// TestASRLiveQuick runs `voxdial bench asr --live --quick` (live calls to the
+// simulator over SIP/RTP on loopback, the default recogniser) and holds its floors:
+// every sentence said after the question over a line with silence suppression is
+// heard, every sentence said over the question stops it and is heard, no sentence
+// reaches a high-stakes intent (opt-out, transfer) it did not ask for, every call
+// reaches the question, and some sentences route right. (Off-topic → no_match is
+// reported, not held: the grammar's refused guesses route ordinary intents.)
+func TestASRLiveQuick(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: about 25 live calls with speech")
+	}
+	if !asr.SphinxBuiltIn || !tts.FliteBuiltIn {
+		t.Skip("needs pocketsphinx and flite (cgo)")
+	}
+	rep, err := ASRLive(context.Background(), ASRLiveOptions{Quick: true, Concurrency: 16}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := rep.ByCondition["all"]
+	if all == nil || all.Calls < 20 || rep.Mode != "quick" || rep.Split != "held-out" {
+		t.Fatalf("report %+v", rep)
+	}
+	if all.NotReached != 0 {
+		t.Errorf("%d calls never reached the question (first error %q)", all.NotReached, rep.FirstError)
+	}
+	if d := rep.ByCondition["dtx"]; d == nil || d.Calls == 0 || d.Heard != d.Calls {
+		t.Errorf("DTX: %+v, want every sentence heard", d)
+	}
+	if b := rep.ByCondition["barge-in"]; b == nil || b.Calls == 0 || b.BargeInStopped != b.Calls || b.Heard != b.Calls {
+		t.Errorf("barge-in: %+v, want every sentence to stop the question and be heard", b)
+	}
+	if all.WrongHighStakes != 0 {
+		t.Errorf("%d sentences routed to a high-stakes intent they did not ask for: %v", all.WrongHighStakes, rep.Misses)
+	}
+	if all.OffTopic == 0 || all.InDomain == 0 || all.Right == 0 {
+		t.Errorf("off-topic %d, in-domain %d, right %d: the plan or the routing is broken", all.OffTopic, all.InDomain, all.Right)
+	}
+	if rep.TurnOverheadMS["p50"] <= 0 || rep.RecognizersPerCore <= 0 {
+		t.Errorf("turn overhead %v, recognisers per core %v", rep.TurnOverheadMS, rep.RecognizersPerCore)
+	}
+}
+
+// readOutcome reads the sentence's branch from a transcript.
+func TestReadOutcome(t *testing.T) {
+	t.Parallel()
+	greet := []dialer.Turn{{Role: "bot", State: "greet", Event: "barge_in"}, {Role: "caller", State: "greet", DTMF: "1", Branch: "1 → reminder"}}
+	for _, c := range []struct {
+		name    string
+		turns   []dialer.Turn
+		verdict string
+		routed  string
+		heard   bool
+	}{
+		{"routed", []dialer.Turn{{Role: "bot", State: "reminder"}, {Role: "caller", State: "reminder", Text: "already paid", Branch: "paid → already_paid"}}, "match", "paid", true},
+		{"global", []dialer.Turn{{Role: "bot", State: "reminder"}, {Role: "caller", State: "reminder", Text: "stop calling", Branch: "global opt_out → opt_out"}}, "match", "opt_out", true},
+		{"confirm", []dialer.Turn{{Role: "bot", State: "reminder"}, {Role: "caller", State: "reminder", Text: "quit it", Branch: "global opt_out → confirm"}}, "confirm", "opt_out", true},
+		{"rejected", []dialer.Turn{{Role: "bot", State: "reminder"}, {Role: "caller", State: "reminder", Event: "no_match", Branch: "no_match → reminder"}}, "no_match", "", true},
+		{"silence", []dialer.Turn{{Role: "bot", State: "reminder"}, {Role: "caller", State: "reminder", Event: "no_input", Branch: "no_input → reminder"}}, "no_input", "", false},
+		{"never reached", nil, "", "", false},
+	} {
+		oc := readOutcome(append(append([]dialer.Turn{}, greet...), c.turns...))
+		if oc.verdict != c.verdict || oc.routed != c.routed || oc.heard != c.heard {
+			t.Errorf("%s: %+v, want %s %q heard %v", c.name, oc, c.verdict, c.routed, c.heard)
+		}
+	}
+}
