@@ -33,6 +33,9 @@ type Result struct {
 	// RecordingError says why the call has no recording though one was asked for (the
 	// directory not writable, the disk full); the call itself went on.
 	RecordingError string `json:"recording_error,omitempty"`
+
+	// Insight is the post-call grade and summary (insight.go); nil until analysed.
+	Insight *Insight `json:"insight,omitempty"`
 }
 
 // Callback is the script's request to call again later; the campaign's

@@ -30,6 +30,10 @@ type Bot struct {
 	// means hang up without a message.
 	Voicemail *State
 
+	// After the call (aftercall.go): how the call is graded and what is sent afterwards.
+	Grading   *Grading // nil: the built-in rules of the purpose
+	FollowUps []FollowUp
+
 	Path string // where the script was read from, for messages
 
 	// Warnings are lint findings that do not stop the script (a high-stakes intent

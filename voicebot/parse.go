@@ -271,7 +271,8 @@ func contains(list []string, s string) bool {
 }
 
 var (
-	topKeys      = []string{"name", "locale", "purpose", "voice", "requires", "disclosure", "settings", "start", "global", "intents", "states", "voicemail"}
+	topKeys = []string{"name", "locale", "purpose", "voice", "requires", "disclosure", "settings", "start", "global", "intents", "states", "voicemail",
+		"grading", "follow_ups"} // after the call: aftercall.go
 	settingsKeys = []string{"no_input_timeout", "end_of_turn", "max_retries", "barge_in", "max_call"}
 	stateKeys    = []string{"say", "listen", "set", "callback", "transfer", "action", "hangup", "next"}
 	listenKeys   = []string{"intents", "dtmf", "no_input", "no_match", "low_confidence", "exhausted", "timeout"}
@@ -358,6 +359,11 @@ func (p *parser) parse(data []byte) *Bot {
 			st := p.state(kv.val, "voicemail")
 			st.Name, st.Line = "voicemail", kv.key.Line
 			b.Voicemail = st
+		// After the call (aftercall.go).
+		case "grading":
+			b.Grading = p.grading(kv.val, kv.key.Line)
+		case "follow_ups":
+			b.FollowUps = p.followUps(kv.val)
 		}
 	}
 	if root.Kind != yaml.MappingNode {
