@@ -86,6 +86,9 @@ type FollowUpEnqueueParams struct {
 	TimeZone                         string // the contact's, for the gate's local time
 	NotBefore                        time.Time
 	Now                              time.Time
+	// Failed, when set, stores the follow-up as failed with this reason (it could not be
+	// rendered) and logs it as rejected: it is shown, never sent.
+	Failed string
 }
 
 // FollowUpEnqueue queues follow-ups (state pending, a "queued" log line each), in one
@@ -108,13 +111,17 @@ func (db *DB) FollowUpEnqueue(ctx context.Context, ps []*FollowUpEnqueueParams) 
 			if ch == "" {
 				ch = "sms"
 			}
+			state, event, detail := FollowUpPending, FollowUpEventQueued, "due "+next.UTC().Format(time.RFC3339)
+			if p.Failed != "" {
+				state, event, detail = FollowUpFailed, FollowUpEventRejected, p.Failed
+			}
 			var id int64
 			err := tx.QueryRowContext(ctx, db.q(`INSERT INTO follow_ups (campaign_id, contact_id, attempt_id, call_id, name, channel,
-				to_number, body, time_zone, state, tries, next_try_at, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+				to_number, body, time_zone, state, tries, next_try_at, last_error, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
 				ON CONFLICT (attempt_id, name) DO NOTHING RETURNING id`),
-				p.CampaignID, p.ContactID, p.AttemptID, p.CallID, p.Name, ch, p.To, p.Body, p.TimeZone,
-				db.ts(next), db.ts(now), db.ts(now)).Scan(&id)
+				p.CampaignID, p.ContactID, p.AttemptID, p.CallID, p.Name, ch, p.To, p.Body, p.TimeZone, state,
+				db.ts(next), p.Failed, db.ts(now), db.ts(now)).Scan(&id)
 			if translate(err) == ErrNotFound {
 				continue // already queued
 			}
@@ -122,7 +129,7 @@ func (db *DB) FollowUpEnqueue(ctx context.Context, ps []*FollowUpEnqueueParams) 
 				return translate(err)
 			}
 			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO follow_up_events (follow_up_id, at, event, status, detail)
-				VALUES (?, ?, 'queued', 0, ?)`), id, db.ts(now), "due "+next.UTC().Format(time.RFC3339)); err != nil {
+				VALUES (?, ?, ?, 0, ?)`), id, db.ts(now), event, detail); err != nil {
 				return translate(err)
 			}
 			added++
