@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/voxdial/voxdial/voicebot"
 )
@@ -111,7 +112,7 @@ func match(r *voicebot.GradeRule, f *Facts) (bool, []string) {
 		}
 	}
 	if !bound(f.CallerTurns, r.MinTurns, r.MaxTurns) || !bound(f.BargeIns, r.MinBargeIns, r.MaxBargeIns) ||
-		!bound(int(f.Talk.Milliseconds()), int(r.MinTalk.Milliseconds()), int(r.MaxTalk.Milliseconds())) {
+		!bound(f.Talk, r.MinTalk, r.MaxTalk) {
 		return false, nil
 	}
 	if r.MinTurns >= 0 || r.MaxTurns >= 0 {
@@ -130,6 +131,6 @@ func match(r *voicebot.GradeRule, f *Facts) (bool, []string) {
 }
 
 // bound checks min ≤ v ≤ max where a negative bound is not set.
-func bound(v, lo, hi int) bool {
+func bound[T int | time.Duration](v, lo, hi T) bool {
 	return (lo < 0 || v >= lo) && (hi < 0 || v <= hi)
 }
