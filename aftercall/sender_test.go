@@ -65,8 +65,8 @@ func (g *smsGateway) sent() []string {
 // manualClock is a clock a test sets.
 type manualClock struct{ t atomic.Int64 }
 
-func (c *manualClock) now() time.Time       { return time.Unix(0, c.t.Load()) }
-func (c *manualClock) set(t time.Time)      { c.t.Store(t.UnixNano()) }
+func (c *manualClock) now() time.Time      { return time.Unix(0, c.t.Load()) }
+func (c *manualClock) set(t time.Time)     { c.t.Store(t.UnixNano()) }
 func (c *manualClock) add(d time.Duration) { c.t.Add(int64(d)) }
 
 // smsWorld is a compliance gate in memory with a consent for each number, a campaign "id".
