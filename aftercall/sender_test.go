@@ -2,6 +2,7 @@ package aftercall
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -191,4 +192,44 @@ func TestSender(t *testing.T) {
 			t.Fatalf("gateway asked %d times", n)
 		}
 	})
+}
+
+// jsonGatewayServer is a local gateway of the generic JSON form.
+type jsonGatewayServer struct {
+	*httptest.Server
+	mu       sync.Mutex
+	statuses []int
+	accepted []jsonSMS
+}
+
+type jsonSMS struct{ To, From, Body, Reference string }
+
+func newSMSGatewayJSON(t *testing.T, statuses []int) *jsonGatewayServer {
+	g := &jsonGatewayServer{statuses: statuses}
+	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m jsonSMS
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			w.WriteHeader(400)
+			return
+		}
+		g.mu.Lock()
+		status := 200
+		if len(g.statuses) > 0 {
+			status, g.statuses = g.statuses[0], g.statuses[1:]
+		}
+		if status == 200 {
+			g.accepted = append(g.accepted, m)
+		}
+		g.mu.Unlock()
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"id":%q}`, m.Reference)
+	}))
+	t.Cleanup(g.Close)
+	return g
+}
+
+func (g *jsonGatewayServer) sent() []jsonSMS {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]jsonSMS(nil), g.accepted...)
 }
