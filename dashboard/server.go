@@ -215,6 +215,7 @@ func (s *Server) routes() {
 		{"POST /api/webhooks", owners, s.handleWebhookCreate},
 		{"POST /api/webhooks/{id}/disable", owners, s.handleWebhookDisable},
 		{"GET /api/webhooks/{id}/deliveries", all, s.handleWebhookDeliveries},
+		{"GET /api/follow-ups", all, s.handleFollowUpList}, // followups.go
 	}
 	for _, rt := range api {
 		s.mux.Handle(rt.pattern, s.authed(rt))
