@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap/zaptest"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/voxdial/voxdial/aftercall"
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/compliance"
 	"github.com/voxdial/voxdial/dashboard"
@@ -158,7 +159,8 @@ func TestBrowser(t *testing.T) {
 		},
 		MaxCalls: 10, Poll: 100 * time.Millisecond, RingTimeout: 2 * time.Second, DrainTimeout: 5 * time.Second, RecordDir: rec,
 		Now: now, Logger: log.Named("runner"), OnAttempt: srv.Metrics.ObserveAttempt,
-		LoadScript: func(p string) (campaign.Script, error) { return host.Load(p) }, Speak: host.SpeakText})
+		LoadScript: func(p string) (campaign.Script, error) { return host.Load(p) }, Speak: host.SpeakText,
+		AfterCall: aftercall.New(aftercall.Options{Store: db, Logger: log.Named("aftercall")})})
 	if err != nil {
 		t.Fatal(err)
 	}
