@@ -228,6 +228,13 @@ func TestBrowser(t *testing.T) {
 	for _, p := range hooks {
 		if p.Event != webhook.EventCallFinished || p.Attempt == nil || p.Campaign.Name == "" {
 			t.Errorf("webhook payload %+v", p)
+			continue
+		}
+		var res struct { // the post-call grade and summary travel with the result (package aftercall)
+			Insight *struct{ Grade, Summary string } `json:"insight"`
+		}
+		if err := json.Unmarshal(p.Attempt.Result, &res); err != nil || res.Insight == nil || res.Insight.Grade == "" || res.Insight.Summary == "" {
+			t.Errorf("webhook payload without the call's insight: %s", p.Attempt.Result)
 		}
 	}
 }
