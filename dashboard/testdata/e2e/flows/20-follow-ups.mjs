@@ -7,18 +7,18 @@ export default async function (t) {
     step(`follow-ups at ${width} px`);
     const page = await session('admin', width);
     await page.goto(`${cfg.base}/#/r/${campaignID}`);
-    await until(page, 'an attempt link', () => document.querySelector('#attempts tbody tr a'));
+    await until(page, 'an attempt link', () => !!document.querySelector('#attempts tbody tr a'));
     const href = await page.$eval('#attempts tbody tr a', (a) => a.getAttribute('href'));
     await page.goto(`${cfg.base}/${href}`);
     await until(page, 'the insight card', () => {
       const g = document.querySelector('#insight-grade');
       const s = document.querySelector('#insight-summary');
-      return g && /^[ABCD]$/.test(g.textContent) && s && s.textContent.includes('Next step') &&
-        (document.querySelector('#call-follow-ups') || document.querySelector('#call-follow-ups-none'));
+      return !!(g && /^[ABCD]$/.test(g.textContent) && s && s.textContent.includes('Next step') &&
+        (document.querySelector('#call-follow-ups') || document.querySelector('#call-follow-ups-none')));
     });
     await shot(page, `call-insight-${width}`);
     await page.goto(`${cfg.base}/#/follow-ups`);
-    await until(page, 'the follow-up list', () => document.querySelector('#follow-ups') || document.querySelector('#follow-ups-none'));
+    await until(page, 'the follow-up list', () => !!(document.querySelector('#follow-ups') || document.querySelector('#follow-ups-none')));
     await page.goto(`${cfg.base}/#/follow-ups?state=failed`);
     await until(page, 'the failed tab', () => document.querySelector('#fu-tabs a.on')?.textContent === 'failed');
     await shot(page, `follow-ups-${width}`);
