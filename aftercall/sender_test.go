@@ -3,6 +3,7 @@ package aftercall
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -232,4 +233,48 @@ func (g *jsonGatewayServer) sent() []jsonSMS {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return append([]jsonSMS(nil), g.accepted...)
+}
+
+// TestSenderRestart: the queue is the store: a text leased by a node that died is sent by
+// another once the lease expires, and a sender started later finds what was queued.
+func TestSenderRestart(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clock := &manualClock{}
+		clock.set(time.Date(2026, 3, 10, 18, 0, 0, 0, time.UTC)) // 14:00 in New York
+		c, err := db.CampaignCreate(ctx, &store.CampaignCreateParams{Name: "restart", Script: "x.yaml", Trunk: "t", Now: clock.now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const to = "+12125550111"
+		if _, err := db.FollowUpEnqueue(ctx, []*store.FollowUpEnqueueParams{{CampaignID: c.ID, ContactID: 1, AttemptID: 1, Name: "a",
+			To: to, Body: "hi", Now: clock.now()}}); err != nil {
+			t.Fatal(err)
+		}
+		// A node leases it and dies before sending.
+		if got, err := db.FollowUpLeaseDue(ctx, &store.FollowUpLeaseDueParams{Holder: "dead", LeaseFor: time.Minute, Now: clock.now()}); err != nil || len(got) != 1 {
+			t.Fatalf("lease: %v %v", got, err)
+		}
+		gw := newSMSGatewayJSON(t, nil)
+		g, _ := NewGateway(GatewayOptions{URL: gw.URL})
+		snd, err := NewSender(SenderOptions{Store: db, Gateway: g, Gate: smsGate(t, c.ID, to), Holder: "new", Now: clock.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := snd.Tick(ctx); err != nil || n != 0 {
+			t.Fatalf("leased by the dead node, yet taken: %d %v", n, err)
+		}
+		clock.add(time.Minute)
+		if n, err := snd.Tick(ctx); err != nil || n != 1 {
+			t.Fatalf("after the lease expired: %d %v", n, err)
+		}
+		// The dead node's record comes too late: its lease is lost.
+		err = db.FollowUpRecord(ctx, &store.FollowUpRecordParams{ID: 1, Holder: "dead", Event: store.FollowUpEventSent, State: store.FollowUpSent})
+		if !errors.Is(err, store.ErrLeaseLost) {
+			t.Fatalf("late record: %v", err)
+		}
+		if s := gw.sent(); len(s) != 1 || s[0].To != to || s[0].Reference != "fu-1" {
+			t.Fatalf("sent %+v", s)
+		}
+	})
 }
