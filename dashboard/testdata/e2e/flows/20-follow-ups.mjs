@@ -6,7 +6,7 @@ export default async function (t) {
   for (const width of [1280, 390]) {
     step(`follow-ups at ${width} px`);
     const page = await session('admin', width);
-    await page.goto(`${cfg.base}/#/r/${campaignID}`);
+    await page.goto(`${cfg.base}/#/c/${campaignID}`);
     await until(page, 'an attempt link', () => !!document.querySelector('#attempts tbody tr a'));
     const href = await page.$eval('#attempts tbody tr a', (a) => a.getAttribute('href'));
     await page.goto(`${cfg.base}/${href}`);
