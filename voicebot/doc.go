@@ -53,6 +53,11 @@
 //	                                        ├── a key ──► the state's DTMF branch
 //	                                        └── a global intent said as written ──► its target
 //
+// After the call: the `grading:` and `follow_ups:` sections are parsed and linted in
+// aftercall.go (Bot.Grading, Bot.FollowUps) and evaluated by package aftercall; LLMChat
+// (llmchat.go) is the free-text client over the classifier's LLMOptions that it uses for
+// LLM summaries.
+//
 // Matcher, the older phrase matcher (normalised, fuzzy), stays for callers that want a
 // plain phrase match.
 //
