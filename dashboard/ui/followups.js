@@ -26,7 +26,7 @@
     card.id = 'insight';
     card.innerHTML = ins ? `<h2>Lead grade <span id="insight-grade" class="grade grade-${esc(ins.grade)}">${esc(ins.grade)}</span></h2>
       <p id="insight-summary">${esc(ins.summary)}</p>
-      <p class="muted">Next step: ${esc(ins.next_step)} · summary by ${esc(ins.summary_source)} · grade by ${esc(ins.grade_rule)}:
+      <p class="muted">summary by ${esc(ins.summary_source)} · grade by ${esc(ins.grade_rule)}:
         ${esc((ins.grade_reasons || []).join(', '))}</p>` : '<h2>Lead grade</h2><p class="muted" id="insight-none">Not analysed.</p>';
     const r = await api('GET', `/api/follow-ups?attempt=${a.id}`);
     const fus = r.ok ? r.data.follow_ups : [];
