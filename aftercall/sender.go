@@ -19,13 +19,22 @@ type SMSGate interface {
 	CheckSMS(ctx context.Context, a compliance.SMSAttempt) compliance.Decision
 }
 
+// SMSAudit records the gate's decisions (a *compliance.StoreAudit: the hash-chained audit
+// log, with the attempt id "fu-<follow-up id>").
+type SMSAudit interface {
+	Append(ctx context.Context, a *compliance.Attempt, d *compliance.Decision) error
+}
+
 // SenderOptions configure a Sender.
 type SenderOptions struct {
 	Store   *store.DB // required
 	Gateway Gateway   // required
 	Gate    SMSGate   // required: every text passes the compliance gate
-	From    string    // the sender number or id the gateway sends from
-	Holder  string    // lease holder name (required; the node's)
+	// Audit, when set, records every decision before it is acted on; a text whose
+	// decision cannot be recorded is not sent (tried again in a minute).
+	Audit  SMSAudit
+	From   string // the sender number or id the gateway sends from
+	Holder string // lease holder name (required; the node's)
 	// MaxTries is how many gateway tries a follow-up gets (default 6); Backoff the wait
 	// after the first failed try, doubled after each (default 30s, at most MaxBackoff, 1h).
 	MaxTries   int
@@ -123,8 +132,18 @@ func (s *Sender) handle(ctx context.Context, f *store.FollowUp) {
 	log := s.log.With(zap.Int64("follow_up", f.ID), zap.String("to", dialer.MaskNumber(f.To)))
 	now := s.o.Now()
 	rec := store.FollowUpRecordParams{ID: f.ID, Holder: s.o.Holder, At: now}
-	d := s.o.Gate.CheckSMS(ctx, compliance.SMSAttempt{ID: "fu-" + strconv.FormatInt(f.ID, 10), Number: f.To,
-		Campaign: strconv.FormatInt(f.CampaignID, 10), TimeZone: f.TimeZone, At: now})
+	sa := compliance.SMSAttempt{ID: "fu-" + strconv.FormatInt(f.ID, 10), Number: f.To,
+		Campaign: strconv.FormatInt(f.CampaignID, 10), TimeZone: f.TimeZone, At: now}
+	d := s.o.Gate.CheckSMS(ctx, sa)
+	if s.o.Audit != nil {
+		if err := s.o.Audit.Append(ctx, &compliance.Attempt{ID: sa.ID, Number: sa.Number, Campaign: sa.Campaign, At: now}, &d); err != nil {
+			rec.Event, rec.State, rec.NextTryAt = store.FollowUpEventBlocked, store.FollowUpPending, now.Add(time.Minute)
+			rec.Detail = "the gate's decision could not be audited: " + err.Error()
+			log.Warn("follow-up held: audit", zap.Error(err))
+			s.record(ctx, rec, log)
+			return
+		}
+	}
 	if d.Verdict != compliance.Allow {
 		rec.Event = store.FollowUpEventBlocked
 		rec.Detail = d.Rules.String() + ": " + d.Reason()

@@ -124,7 +124,7 @@ func TestSender(t *testing.T) {
 			t.Fatal(err)
 		}
 		snd, err := NewSender(SenderOptions{Store: db, Gateway: g, Gate: smsGate(t, c.ID, retry, refused, flaky, night), From: "+12125550000",
-			Holder: "n1", MaxTries: 3, Backoff: time.Minute, Now: clock.now})
+			Audit: &compliance.StoreAudit{DB: db, Now: clock.now}, Holder: "n1", MaxTries: 3, Backoff: time.Minute, Now: clock.now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,6 +185,20 @@ func TestSender(t *testing.T) {
 			if f.To == retry && (f.Log[1].Status != 503 || f.Log[2].Status != 429 || f.GatewayID == "" || f.Tries != 3) {
 				t.Errorf("retry log %+v %+v, gateway id %q, tries %d", f.Log[1], f.Log[2], f.GatewayID, f.Tries)
 			}
+		}
+		// Every decision is in the audit log: one per gate check (3+1+3+1 tries, 2 for the late text).
+		audit, err := db.AuditList(ctx, &store.AuditListParams{})
+		if err != nil || len(audit) != 10 {
+			t.Fatalf("audit: %d records, %v", len(audit), err)
+		}
+		blocks := 0
+		for _, a := range audit {
+			if a.Decision == "block" {
+				blocks++
+			}
+		}
+		if blocks != 2 {
+			t.Fatalf("audit: %d blocks, want 2 (no consent, quiet hours)", blocks)
 		}
 		if got := gw.sent(); len(got) != 2 {
 			t.Fatalf("gateway accepted %v", got)

@@ -96,7 +96,7 @@ func (n *Node) buildAfterCall(outbound *safehttp.Policy) error {
 	if err != nil {
 		return &ConfigError{Err: fmt.Errorf("aftercall.sms: %w", err)}
 	}
-	n.sms, err = aftercall.NewSender(aftercall.SenderOptions{Store: n.db, Gateway: gw, Gate: n.comp.Store.Gate, From: a.SMS.From,
+	n.sms, err = aftercall.NewSender(aftercall.SenderOptions{Store: n.db, Gateway: gw, Gate: n.comp.Store.Gate, Audit: n.comp.Store.Audit, From: a.SMS.From,
 		Holder: smsHolder(), MaxTries: a.SMS.MaxTries, Backoff: a.SMS.Backoff, Now: n.opts.Now, Logger: n.log.Named("sms")})
 	return err
 }
