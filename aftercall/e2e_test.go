@@ -133,7 +133,9 @@ func TestFollowUpEndToEnd(t *testing.T) {
 	go func() { done <- runner.Run(rctx) }()
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			t.Errorf("runner: %v", err)
+		}
 		ua.Close()
 	})
 	var r campaign.AttemptReport
