@@ -98,6 +98,10 @@
 // attempt early goes through reschedule, finish or release: they write the store the
 // outage-proof way (write: retried, then spooled) and report the attempt (OnAttempt).
 //
+// After each recorded call the runner hands the result to RunnerOptions.AfterCall
+// (aftercall.go; package aftercall grades, summarises and queues follow-up texts):
+// Analyze before the record, so result.insight is stored, FollowUp after it.
+//
 // The runner does not pick a script host: RunnerOptions.LoadScript (required)
 // and Speak come from the caller — internal/app wires a voicebot/live host with
 // the configured speech engines — so this package builds without the speech

@@ -92,6 +92,9 @@ type RunnerOptions struct {
 	Logger          *zap.Logger
 	// OnAttempt, when set, is called after each attempt is recorded (tests, metrics).
 	OnAttempt func(AttemptReport)
+	// AfterCall, when set, grades and summarises each call and queues its follow-ups
+	// (aftercall.go; package aftercall).
+	AfterCall AfterCall
 	// Numbers keeps one call per number at a time and logs attempts per number (numbers.NewRedis
 	// for a cluster); default an in-process numbers.Guard of this runner.
 	Numbers NumberGuard
@@ -594,6 +597,11 @@ func (a *attempt) record(res dialer.Result) {
 			d = Decision{Final: true, Disposition: orDefault(res.Disposition, string(outcome)), Reason: "schedule ended"}
 		}
 	}
+	var info *AfterCallInfo // grade, summary and follow-ups (aftercall.go)
+	if r.opts.AfterCall != nil {
+		info = a.afterCallInfo(string(outcome), now)
+		r.opts.AfterCall.Analyze(ctx, info, &res)
+	}
 	doc, _ := json.Marshal(res)
 	var answered time.Time
 	if res.Timings.AnsweredAt != nil {
@@ -619,6 +627,9 @@ func (a *attempt) record(res dialer.Result) {
 		Quality: attemptQuality(&res)}}, log)
 	if err != nil && !errors.Is(err, errParked) {
 		log.Error("record attempt", zap.Error(err))
+	}
+	if info != nil {
+		r.opts.AfterCall.FollowUp(ctx, info, &res)
 	}
 	rep.Outcome, rep.Reason, rep.Disposition, rep.Final, rep.Next = outcome, res.Reason, disp, d.Final, next
 }

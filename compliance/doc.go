@@ -99,6 +99,9 @@
 //
 // CheckStream implements `voxdial compliance check` (docs/compliance-check.md).
 //
+// CheckSMS (sms.go) decides follow-up texts (package aftercall): consent, opt-outs and the
+// SMS quiet hours of RulePacks.SMS; it shares the rule table and the Decision type.
+//
 // # Adding a rule
 //
 //  1. Add its RuleID constant in rules.go, before numRules (the order is the order decisions

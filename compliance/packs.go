@@ -119,6 +119,7 @@ type RulePacks struct {
 	UK                UKPack
 	FR                FRPack
 	CN                CNPack
+	SMS               SMSPack // follow-up texts (sms.go)
 }
 
 // Holiday calendars. Sources are the state codes named per calendar; ⚠ marks the secondary
@@ -285,6 +286,10 @@ func DefaultRulePacks() *RulePacks {
 			DCHours:              Schedule{Week: everyDay(hm(8, 0), hm(22, 0))},
 			DCDailyConversations: Cap{Max: 3, Days: 1},
 			PlatformCaps:         []Cap{{Max: 5, Within: 24 * time.Hour}, {Max: 3, Within: 5 * time.Minute}},
+		},
+		SMS: SMSPack{
+			Hours:  Schedule{Week: federal},
+			Source: "policy: quiet hours 21:00–08:00 at the recipient; 47 CFR 64.1200(c)(1) (texts are calls under the TCPA)",
 		},
 	}
 	return p

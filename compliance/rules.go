@@ -52,6 +52,9 @@ const (
 	DataUnavailable    // a data source failed: fail closed
 	CampaignUnknown    // the attempt names a campaign the gate does not know
 	NumberInvalid      // the number is not E.164
+	// Text messages (sms.go): the after-call follow-ups.
+	SMSConsentRequired // a follow-up text needs the recipient's consent
+	SMSQuietHours      // no follow-up text during the recipient's quiet hours
 	numRules
 )
 
@@ -126,6 +129,8 @@ var rules = [numRules]ruleMeta{
 	DataUnavailable:        {"DATA_UNAVAILABLE", kindCampaign, "a data source the decision needs failed (fail closed)"},
 	CampaignUnknown:        {"CAMPAIGN_UNKNOWN", kindCampaign, "the attempt names a campaign the gate does not know"},
 	NumberInvalid:          {"NUMBER_INVALID", kindBlock, "the number is not E.164"},
+	SMSConsentRequired:     {"SMS_CONSENT_REQUIRED", kindBlock, "a follow-up text needs the recipient's consent for the purpose"},
+	SMSQuietHours:          {"SMS_QUIET_HOURS", kindTime, "inside the recipient's quiet hours for texts (21:00–08:00 local)"},
 }
 
 // ruleSetOf collects the rules of one kind.

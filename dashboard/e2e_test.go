@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap/zaptest"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/voxdial/voxdial/aftercall"
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/compliance"
 	"github.com/voxdial/voxdial/dashboard"
@@ -159,7 +160,8 @@ func TestBrowser(t *testing.T) {
 		},
 		MaxCalls: 10, Poll: 100 * time.Millisecond, RingTimeout: 2 * time.Second, DrainTimeout: 5 * time.Second, RecordDir: rec,
 		Now: now, Logger: log.Named("runner"), OnAttempt: srv.Metrics.ObserveAttempt,
-		LoadScript: func(p string) (campaign.Script, error) { return host.Load(p) }, Speak: host.SpeakText})
+		LoadScript: func(p string) (campaign.Script, error) { return host.Load(p) }, Speak: host.SpeakText,
+		AfterCall: aftercall.New(aftercall.Options{Store: db, Logger: log.Named("aftercall")})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,6 +229,13 @@ func TestBrowser(t *testing.T) {
 	for _, p := range hooks {
 		if p.Event != webhook.EventCallFinished || p.Attempt == nil || p.Campaign.Name == "" {
 			t.Errorf("webhook payload %+v", p)
+			continue
+		}
+		var res struct { // the post-call grade and summary travel with the result (package aftercall)
+			Insight *struct{ Grade, Summary string } `json:"insight"`
+		}
+		if err := json.Unmarshal(p.Attempt.Result, &res); err != nil || res.Insight == nil || res.Insight.Grade == "" || res.Insight.Summary == "" {
+			t.Errorf("webhook payload without the call's insight: %s", p.Attempt.Result)
 		}
 	}
 }

@@ -238,6 +238,7 @@ func (s *Server) routes() {
 		// conversation intelligence (inspection.go)
 		{"GET /api/inspection", compliance, s.handleInspectionFailures},
 		{"GET /api/campaigns/{id}/quality", all, s.handleCampaignQuality},
+		{"GET /api/follow-ups", all, s.handleFollowUpList}, // followups.go
 	}
 	for _, rt := range api {
 		s.mux.Handle(rt.pattern, s.authed(rt))

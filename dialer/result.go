@@ -50,6 +50,8 @@ type Result struct {
 	// the caller's sentiment over the call, and the post-call inspection.
 	Sentiment  *sentiment.Summary `json:"sentiment,omitempty"`
 	Inspection *inspect.Report    `json:"inspection,omitempty"`
+	// Insight is the post-call grade and summary (insight.go); nil until analysed.
+	Insight *Insight `json:"insight,omitempty"`
 }
 
 // Callback is the script's request to call again later; the campaign's

@@ -27,6 +27,10 @@
 // checks: both cost more than the inserts themselves). Times are timestamptz on PostgreSQL
 // and Unix milliseconds on SQLite; both are truncated to the millisecond.
 //
+// Follow-up texts after calls (followup.go, migration 0016: follow_ups and their log,
+// follow_up_events) are queued, leased and recorded like webhook deliveries, so the queue
+// survives restarts and is shared by the nodes.
+//
 // Methods are named noun-then-verb and take a *Params struct, so adding a
 // field never changes a signature (ContactLeaseDue(ctx, *ContactLeaseDueParams)).
 // Errors from pgx and SQLite never leave the package: they are translated to

@@ -37,6 +37,10 @@ type Bot struct {
 	OnAnger    *AngerHook
 	Inspection *inspect.Rules
 
+	// After the call (aftercall.go): how the call is graded and what is sent afterwards.
+	Grading   *Grading // nil: the built-in rules of the purpose
+	FollowUps []FollowUp
+
 	Path string // where the script was read from, for messages
 
 	// Warnings are lint findings that do not stop the script (a high-stakes intent

@@ -67,6 +67,10 @@
 // on_anger, apologises before the next prompt, transfers or hangs up when a listening
 // turn's anger reaches its threshold (an opt-out wins). The inspection: section is
 // parsed by voicebot/inspect into Bot.Inspection; voicebot/live runs it after the call.
+// After the call: the `grading:` and `follow_ups:` sections are parsed and linted in
+// aftercall.go (Bot.Grading, Bot.FollowUps) and evaluated by package aftercall; LLMChat
+// (llmchat.go) is the free-text client over the classifier's LLMOptions that it uses for
+// LLM summaries.
 //
 // Matcher, the older phrase matcher (normalised, fuzzy), stays for callers that want a
 // plain phrase match.

@@ -283,7 +283,8 @@ func contains(list []string, s string) bool {
 
 var (
 	topKeys = []string{"name", "locale", "purpose", "voice", "requires", "disclosure", "settings", "start", "global", "intents", "states", "voicemail",
-		"knowledge", "on_anger", "inspection"} // knowledge: knowledge.go; on_anger, inspection: anger.go
+		"knowledge", "on_anger", "inspection", // knowledge: knowledge.go; on_anger, inspection: anger.go
+		"grading", "follow_ups"} // after the call: aftercall.go
 	settingsKeys = []string{"no_input_timeout", "end_of_turn", "max_retries", "barge_in", "max_call"}
 	stateKeys    = []string{"say", "listen", "set", "callback", "transfer", "action", "hangup", "next"}
 	listenKeys   = []string{"intents", "dtmf", "no_input", "no_match", "low_confidence", "exhausted", "timeout", "capture", "retries"}
@@ -378,6 +379,11 @@ func (p *parser) parse(data []byte) *Bot {
 			b.OnAnger = p.onAnger(kv.val, kv.key.Line)
 		case "inspection":
 			inspection = kv.val
+		// After the call (aftercall.go).
+		case "grading":
+			b.Grading = p.grading(kv.val, kv.key.Line)
+		case "follow_ups":
+			b.FollowUps = p.followUps(kv.val)
 		}
 	}
 	if inspection != nil { // after the loop: it reads the disclosure

@@ -11,6 +11,7 @@ const E164 = /^\+[1-9][0-9]{6,14}$/;
 let me = null, csrf = '', stream = null, timers = [];
 const screens = [];
 const sections = []; // campaign-page sections from ui/*.js files (vox.campaignSection)
+const attemptHooks = []; // vox.onAttempt: screen files add to the call page
 
 async function api(method, path, body, headers = {}) {
   const h = Object.assign({}, headers);
@@ -446,6 +447,7 @@ async function viewAttempt(id) {
       <a href="/api/attempts/${a.id}/recording" download>download</a>` : `<p class="muted" id="no-recording">${a.has_recording ? 'Not available to your role.' : 'No recording.'}</p>`}</div>
     <div class="cols"><div class="card"><h2>Transcript</h2><table id="transcript">${turns || '<tr><td class="muted">no transcript</td></tr>'}</table></div>
     <div class="card"><h2>Timeline</h2><table id="timeline">${evs || '<tr><td class="muted empty">No events.</td></tr>'}</table></div></div>`;
+  for (const f of attemptHooks) f(a, res);
 }
 
 // ---------- compliance ----------
@@ -761,6 +763,7 @@ window.vox = {
   $, $$, esc, api, can, isAdmin, time, clock, hbars, stacked, line, sum, pct, color,
   screen: (re, view) => screens.push({re, view}),
   campaignSection: f => sections.push(f), // f(id, campaign, el) after each render of the campaign page
+  onAttempt: f => attemptHooks.push(f), // f(attempt, result) after the call page renders
   every: (fn, ms) => timers.push(setInterval(fn, ms)),
   setStream: s => { stream = s; },
 };

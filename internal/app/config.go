@@ -40,6 +40,8 @@ type Config struct {
 	HTTP    HTTPConfig      `yaml:"http"`
 	Engines EnginesConfig   `yaml:"engines"`
 	Log     LogConfig       `yaml:"log"`
+	// AfterCall: grades, summaries and follow-up texts (aftercall.go).
+	AfterCall AfterCallConfig `yaml:"aftercall"`
 
 	// origin says where each key's value came from ("config FILE line N",
 	// "env NAME", "flag --x"), so that errors point at what to fix.
@@ -464,6 +466,7 @@ func (c *Config) Validate() error {
 		add(c.errf("engines.tts.open_vocabulary", "a recogniser setting: it belongs under engines.asr"))
 	}
 	add(c.validateClassifier())
+	add(c.validateAfterCall())
 	if _, err := zapcore.ParseLevel(c.Log.Level); err != nil {
 		add(c.errf("log.level", "%q: want debug, info, warn or error", c.Log.Level))
 	}

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/voxdial/voxdial/aftercall"
 	"github.com/voxdial/voxdial/campaign"
 	"github.com/voxdial/voxdial/compliance"
 	"github.com/voxdial/voxdial/dashboard"
@@ -77,6 +78,8 @@ type Node struct {
 	ua        *dialer.UA
 	runner    *campaign.Runner
 	hooks     *webhook.Dispatcher
+	after     *aftercall.Analyzer // grades, summaries, follow-ups (aftercall.go)
+	sms       *aftercall.Sender   // nil without aftercall.sms.gateway
 	dash      *dashboard.Server
 	hs        *http.Server
 	ln        net.Listener
@@ -203,7 +206,7 @@ func (n *Node) buildStore(ctx context.Context, hostOpts live.Options) error {
 	if n.hooks, err = webhook.New(wo); err != nil {
 		return err
 	}
-	return nil
+	return n.buildAfterCall(outbound)
 }
 
 // buildCluster connects to Redis when cluster.redis_url is set and builds the
@@ -354,6 +357,9 @@ func (n *Node) buildRunner() error {
 	if n.metrics != nil {
 		ro.OnAttempt, ro.OnPace = n.metrics.ObserveAttempt, n.metrics.ObservePace
 	}
+	if n.after != nil {
+		ro.AfterCall = n.after
+	}
 	if n.opts.Runner != nil {
 		n.opts.Runner(&ro)
 	}
@@ -427,6 +433,9 @@ func (n *Node) Run(ctx context.Context, work func(context.Context) error) error 
 	delivery := newStage(ctx, fail)
 	if n.hooks != nil {
 		delivery.Go("webhooks", func(ctx context.Context) error { n.hooks.Run(ctx); return nil }) // pending deliveries survive in the store
+	}
+	if n.sms != nil {
+		delivery.Go("follow-up texts", n.sms.Run) // queued texts survive in the store
 	}
 	web := newStage(ctx, fail)
 	if n.dash != nil {
