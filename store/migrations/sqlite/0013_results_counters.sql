@@ -121,3 +121,7 @@ CREATE INDEX import_jobs_campaign ON import_jobs (campaign_id, id);
 
 -- Calls in progress per campaign, counted without reading its finished attempts.
 CREATE INDEX attempts_open_campaign ON attempts (campaign_id) WHERE state = 'dialing';
+
+-- A campaign's contacts in id order (the results pages' cursor): SQLite keeps the rowid
+-- at the end of every index, so this is (campaign_id, id).
+CREATE INDEX contacts_campaign_id ON contacts (campaign_id);
