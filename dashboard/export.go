@@ -76,12 +76,12 @@ func (s *Server) handleResultsCSV(w http.ResponseWriter, r *http.Request, p *pri
 		}
 		for _, e := range page {
 			var res struct {
-				Tags      []string          `json:"tags"`
-				Variables map[string]any    `json:"variables"`
-				Captured  map[string]any    `json:"captured"`
-				Reason    string            `json:"reason"`
-				SIPStatus int               `json:"sip_status"`
-				SIPReason string            `json:"sip_reason"`
+				Tags      []string       `json:"tags"`
+				Variables map[string]any `json:"variables"`
+				Captured  map[string]any `json:"captured"`
+				Reason    string         `json:"reason"`
+				SIPStatus int            `json:"sip_status"`
+				SIPReason string         `json:"sip_reason"`
 			}
 			_ = json.Unmarshal(e.LastResult, &res)
 			reason := res.Reason
