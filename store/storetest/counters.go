@@ -149,6 +149,11 @@ func testCountersMatchRecount(t *testing.T, db *store.DB) {
 	}
 	cs = cs[1:]
 	check(99)
+	// Stopping closes every pending contact in one statement.
+	if _, err := db.ContactFinishPending(ctx, &store.ContactFinishPendingParams{CampaignID: cs[0].ID, Disposition: "stopped", Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	check(100)
 }
 
 func testContactPageSearch(t *testing.T, db *store.DB) {

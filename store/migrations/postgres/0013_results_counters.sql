@@ -28,8 +28,8 @@ CREATE TABLE campaign_counters (
 CREATE INDEX campaign_counters_day ON campaign_counters (day, campaign_id);
 
 -- campaign_contact_counters: contacts per campaign, final (state done, by
--- disposition) or not (disposition ''), kept by triggers on insert, delete and on the
--- updates that enter or leave done (the lease's own updates do not fire it).
+-- disposition) or not (disposition ''), kept by statement-level triggers on insert,
+-- update and delete (the lease's updates count nothing: no contact enters or leaves done).
 CREATE TABLE campaign_contact_counters (
     campaign_id bigint NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
     shard       smallint NOT NULL,
@@ -109,21 +109,29 @@ $$;
 CREATE TRIGGER contacts_uncount AFTER DELETE ON contacts REFERENCING OLD TABLE AS gone
     FOR EACH STATEMENT EXECUTE FUNCTION contact_counters_delete();
 
-CREATE FUNCTION contact_counters_move() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Updates per statement too: a stopped campaign closes all its pending contacts in
+-- one UPDATE, and a row trigger would update the same few counter rows once per
+-- contact in one transaction (each update a new row version the next must walk past).
+-- Only contacts that enter or leave done, or change final disposition, count.
+CREATE FUNCTION contact_counters_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE campaign_contact_counters SET contacts = contacts - 1
-    WHERE campaign_id = OLD.campaign_id AND shard = OLD.id % 8 AND done = (OLD.state = 'done')
-        AND disposition = CASE WHEN OLD.state = 'done' THEN OLD.disposition ELSE '' END;
     INSERT INTO campaign_contact_counters AS k (campaign_id, shard, done, disposition, contacts)
-    VALUES (NEW.campaign_id, NEW.id % 8, NEW.state = 'done', CASE WHEN NEW.state = 'done' THEN NEW.disposition ELSE '' END, 1)
-    ON CONFLICT (campaign_id, shard, done, disposition) DO UPDATE SET contacts = k.contacts + 1;
+    SELECT d.campaign_id, d.shard, d.done, d.disposition, sum(d.n) FROM (
+        SELECT o.campaign_id, (o.id % 8)::smallint AS shard, o.state = 'done' AS done,
+            CASE WHEN o.state = 'done' THEN o.disposition ELSE '' END AS disposition, -1 AS n,
+            a.campaign_id AS new_campaign_id, a.id % 8 AS new_shard, a.state = 'done' AS new_done,
+            CASE WHEN a.state = 'done' THEN a.disposition ELSE '' END AS new_disposition
+        FROM before_rows o JOIN after_rows a ON a.id = o.id
+        WHERE (o.state = 'done') <> (a.state = 'done') OR (a.state = 'done' AND o.disposition <> a.disposition)
+    ) m CROSS JOIN LATERAL (VALUES (m.campaign_id, m.shard, m.done, m.disposition, m.n),
+        (m.new_campaign_id, m.new_shard::smallint, m.new_done, m.new_disposition, 1)) AS d(campaign_id, shard, done, disposition, n)
+    GROUP BY 1, 2, 3, 4 HAVING sum(d.n) <> 0
+    ON CONFLICT (campaign_id, shard, done, disposition) DO UPDATE SET contacts = k.contacts + excluded.contacts;
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER contacts_recount AFTER UPDATE OF state, disposition ON contacts
-    FOR EACH ROW WHEN ((OLD.state = 'done') <> (NEW.state = 'done')
-        OR (NEW.state = 'done' AND OLD.disposition <> NEW.disposition))
-    EXECUTE FUNCTION contact_counters_move();
+CREATE TRIGGER contacts_recount AFTER UPDATE ON contacts REFERENCING OLD TABLE AS before_rows NEW TABLE AS after_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION contact_counters_update();
 
 -- Backfill.
 INSERT INTO campaign_counters (campaign_id, day, shard, outcome, disposition, attempts, first_attempts, answered, human, talk_ms)
