@@ -210,7 +210,7 @@ func TestBrowser(t *testing.T) {
 	cfg, _ := json.Marshal(map[string]any{"consent_csv": consentCSV, "base": ts.URL, "password": password, "users": users, "csv": csv, "dnc_csv": dncCSV,
 		"bulk_dnc": bulk, "dnc_number": dncNumber, "trunk": trunkURI, "seller": browserSeller, "caller_id": "+12125550000",
 		"hook_url": recv.URL + "/voxdial", "shots": shots})
-	cctx, ccancel := context.WithTimeout(ctx, 3*time.Minute)
+	cctx, ccancel := context.WithTimeout(ctx, 6*time.Minute) // the main flow and every flows/*.mjs, on a busy machine
 	defer ccancel()
 	out, err := exec.CommandContext(cctx, "node", filepath.Join(e2e, "dashboard.mjs"), string(cfg)).CombinedOutput()
 	t.Logf("node:\n%s", out)
