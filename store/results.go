@@ -380,3 +380,18 @@ func (db *DB) GoalSet(ctx context.Context, campaignID int64, dispositions []stri
 	}
 	return nil
 }
+
+// AbandonCountsDays is AbandonCounts read from the counters: the attempts that ended on
+// the UTC days from Since's day on (whole days, so up to a day more than Since itself),
+// without reading the attempts. For the 30-day figures a page shows; the gate keeps
+// the exact window of AbandonCounts.
+func (db *DB) AbandonCountsDays(ctx context.Context, p *AbandonCountsParams) (live, abandoned int64, err error) {
+	err = db.sql.QueryRowContext(ctx, db.q(`SELECT
+		COALESCE(SUM(CASE WHEN outcome IN ('answered', 'abandoned') THEN attempts ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN outcome = 'abandoned' OR disposition = 'abandoned' THEN attempts ELSE 0 END), 0)
+		FROM campaign_counters WHERE campaign_id = ? AND day >= ?`), p.CampaignID, Day(p.Since)).Scan(&live, &abandoned)
+	if err != nil {
+		return 0, 0, fmt.Errorf("abandon counts of campaign %d: %w", p.CampaignID, translate(err))
+	}
+	return live, abandoned, nil
+}

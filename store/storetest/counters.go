@@ -135,6 +135,13 @@ func testCountersMatchRecount(t *testing.T, db *store.DB) {
 		}
 		check(round)
 	}
+	for _, c := range cs { // over every day, the counters' abandonment is the exact one
+		l1, a1, err1 := db.AbandonCounts(ctx, &store.AbandonCountsParams{CampaignID: c.ID, Since: t0.Add(-48 * time.Hour)})
+		l2, a2, err2 := db.AbandonCountsDays(ctx, &store.AbandonCountsParams{CampaignID: c.ID, Since: t0.Add(-48 * time.Hour)})
+		if err1 != nil || err2 != nil || l1 != l2 || a1 != a2 || l1 == 0 {
+			t.Fatalf("abandon counts: exact %d/%d %v, from the counters %d/%d %v", a1, l1, err1, a2, l2, err2)
+		}
+	}
 	c, _, err := db.CountersRecount(ctx, cs[0].ID)
 	if err != nil || c.Attempts < 20 || c.Outcomes["lost"] == 0 || c.Human == 0 || c.Answered <= c.Human || c.Goal == 0 {
 		t.Fatalf("the random campaign did not cover the cases: %+v %v", c, err)
