@@ -19,7 +19,7 @@ import (
 )
 
 // BenchmarkResultsAPI times the HTTP responses a manager's screens ask for over a
-// campaign of $VOXDIAL_BENCH_ATTEMPTS (default 1,000,000) finished attempts on 400,000
+// campaign of $VOXDIAL_BENCH_ATTEMPTS (default 1,000,000; $VOXDIAL_BENCH_BACKEND=sqlite or postgres for one backend) finished attempts on 400,000
 // contacts over 30 days (storetest.GenerateBigCampaign), on SQLite and PostgreSQL: the
 // results endpoint (counts, dispositions, outcomes, pacing), the report (funnel, days),
 // the overview over a week, the campaign list with key figures and the first page of
@@ -31,6 +31,9 @@ func BenchmarkResultsAPI(b *testing.B) {
 	}
 	end := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	for _, backend := range []string{"sqlite", "postgres"} {
+		if only := os.Getenv("VOXDIAL_BENCH_BACKEND"); only != "" && only != backend {
+			continue
+		}
 		g := storetest.GenerateBigCampaign(b, backend, n, end)
 		b.Logf("%s: %d attempts on %d contacts generated in %s; closing them (counted by the triggers) took %s (%.1f µs an attempt)",
 			backend, n, g.Contacts, g.Took.Round(time.Millisecond), g.CountDur.Round(time.Millisecond),

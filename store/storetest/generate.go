@@ -40,7 +40,7 @@ func GenerateBigCampaign(tb testing.TB, backend string, attempts int, end time.T
 		if db, err = store.Open(ctx, "sqlite:"+path, store.Options{Migrate: true}); err != nil {
 			tb.Fatal(err)
 		}
-		raw, err = sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
+		raw, err = sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)&_pragma=temp_store(2)")
 	} else {
 		u := PostgresURL(tb)
 		if db, err = store.Open(ctx, u, store.Options{Migrate: true}); err != nil {
