@@ -141,13 +141,13 @@ func parseRange(w http.ResponseWriter, r *http.Request) (dateRange, bool) {
 }
 
 // pageBounds reads ?offset= and ?limit= (1..max, default def); bad values are 400.
-func pageBounds(w http.ResponseWriter, r *http.Request, def, max int) (offset, limit int, ok bool) {
+func pageBounds(w http.ResponseWriter, r *http.Request, def, most int) (offset, limit int, ok bool) {
 	q := r.URL.Query()
 	limit, offset = def, 0
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > max {
-			writeError(w, http.StatusBadRequest, "limit: %q is not a number from 1 to %d", v, max)
+		if err != nil || n < 1 || n > most {
+			writeError(w, http.StatusBadRequest, "limit: %q is not a number from 1 to %d", v, most)
 			return 0, 0, false
 		}
 		limit = n
