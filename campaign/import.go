@@ -47,9 +47,10 @@ type ImportReport struct {
 
 // ImportProgress is reported while an import runs.
 type ImportProgress struct {
-	Bytes int64 // read so far
-	Rows  int   // rows validated so far
-	Done  bool
+	Bytes    int64 // read so far
+	Rows     int   // rows validated so far
+	Rejected int   // of which rejected (bad rows), so far
+	Done     bool
 }
 
 // ImportOptions configure Import.
@@ -196,7 +197,7 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, opts ImportOptions) 
 	}
 	rep.DurationMS = time.Since(start).Milliseconds()
 	if opts.Progress != nil {
-		opts.Progress(ImportProgress{Bytes: cr.n.Load(), Rows: rep.Rows, Done: true})
+		opts.Progress(ImportProgress{Bytes: cr.n.Load(), Rows: rep.Rows, Rejected: rep.Rejected, Done: true})
 	}
 	return rep, nil
 }
@@ -448,7 +449,7 @@ func (s *rowSource) progress(final bool) {
 	}
 	if now := time.Now(); now.Sub(s.lastProg) >= s.opts.ProgressEvery {
 		s.lastProg = now
-		s.opts.Progress(ImportProgress{Bytes: s.cr.n.Load(), Rows: s.rep.Rows})
+		s.opts.Progress(ImportProgress{Bytes: s.cr.n.Load(), Rows: s.rep.Rows, Rejected: s.rep.Rejected})
 	}
 }
 

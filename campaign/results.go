@@ -43,7 +43,9 @@ type RateWindow struct {
 	Rate      float64 `json:"rate"`
 }
 
-// LoadPacing reads a campaign's pacing results at now.
+// LoadPacing reads a campaign's pacing results at now. The 30-day abandonment comes from
+// the store's day counters (the UTC days since now-30d, without reading the attempts:
+// a results page of a million-attempt campaign stays fast); the 24-hour one is exact.
 func LoadPacing(ctx context.Context, d *store.DB, c *store.Campaign, now time.Time) (*PacingResults, error) {
 	opts, err := ParsePaceOptions(c.Pace)
 	if err != nil {
@@ -54,7 +56,7 @@ func LoadPacing(ctx context.Context, d *store.DB, c *store.Campaign, now time.Ti
 		f     func(context.Context, *store.AbandonCountsParams) (int64, int64, error)
 		since time.Duration
 		dst   *RateWindow
-	}{{d.AbandonCounts, 24 * time.Hour, &pr.Abandon24h}, {d.AbandonCounts, 30 * 24 * time.Hour, &pr.Abandon30d},
+	}{{d.AbandonCounts, 24 * time.Hour, &pr.Abandon24h}, {d.AbandonCountsDays, 30 * 24 * time.Hour, &pr.Abandon30d},
 		{d.TransferCounts, 24 * time.Hour, &pr.Transfers24h}, {d.TransferCounts, 30 * 24 * time.Hour, &pr.Transfers30d}} {
 		total, ab, err := q.f(ctx, &store.AbandonCountsParams{CampaignID: c.ID, Since: now.Add(-q.since)})
 		if err != nil {

@@ -289,7 +289,7 @@ func TestCampaignFlow(t *testing.T) {
 			t.Errorf("manager results not masked: %s", r.Body)
 		}
 		r = b.do(store.RoleManager, "GET", fmt.Sprintf("/api/campaigns/%d/results?format=csv", c.ID), nil)
-		if r.Code != 200 || !strings.HasPrefix(string(r.Body), "phone,external_id,state,disposition,attempts,last_outcome\n") ||
+		if r.Code != 200 || !strings.HasPrefix(string(r.Body), "phone,external_id,state,disposition,disposition_text,goal,attempts,last_outcome,last_outcome_text,last_reason,tags,amount,due_date,first_name,surname\n") ||
 			!strings.Contains(r.Header.Get("Content-Disposition"), "reminders-results.csv") || strings.Contains(string(r.Body), "+14155550101") {
 			t.Errorf("csv = %d %q", r.Code, r.Body)
 		}

@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"encoding/csv"
 	"errors"
 	"io"
 	"mime"
@@ -30,6 +29,8 @@ type campaignDoc struct {
 	Run           *campaignRun         `json:"run,omitempty"` // a recurring campaign's next (or current) run
 	// GateSummary: why the compliance gate blocked contacts, in words (GET one campaign).
 	GateSummary *campaign.GateSummary `json:"gate_summary,omitempty"`
+	// Figures are the key figures over every day (the campaign list; from the counters).
+	Figures *figures `json:"figures,omitempty"`
 }
 
 // newCampaignDoc shows c to p; b is its script binding (nil: none).
@@ -142,10 +143,22 @@ func (s *Server) handleCampaignList(w http.ResponseWriter, r *http.Request, p *p
 		s.storeError(w, err)
 		return
 	}
+	counts, err := s.db.CampaignCounters(r.Context(), &store.CountersParams{})
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	contacts, err := s.db.CampaignContactCounts(r.Context(), nil)
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
 	out := make([]campaignDoc, 0, len(cs))
 	for _, c := range cs {
 		d := newCampaignDoc(p, c, owners[c.ID], bindings[c.ID])
 		d.Run = runOf(c, s.opts.Now())
+		f := newFigures(counts[c.ID], contacts[c.ID])
+		d.Figures = &f
 		out = append(out, d)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"campaigns": out})
@@ -360,7 +373,17 @@ func (s *Server) handleContactsUpload(w http.ResponseWriter, r *http.Request, p 
 	}
 	name = filepath.Base(name)
 	maxErrors := int(queryInt(r, "max_errors", 1000))
-	rep, err := campaign.Import(r.Context(), s.db, body, campaign.ImportOptions{Campaign: c, File: name, MaxErrors: maxErrors, Now: s.opts.Now()})
+	job, err := s.db.ImportJobCreate(r.Context(), &store.ImportJob{CampaignID: c.ID, File: name, BytesTotal: max(r.ContentLength, 0),
+		CreatedBy: p.User.Name, StartedAt: s.opts.Now()})
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	s.imports.start(job)
+	w.Header().Set("X-Voxdial-Import-Job", strconv.FormatInt(job.ID, 10))
+	rep, err := campaign.Import(r.Context(), s.db, body, campaign.ImportOptions{Campaign: c, File: name, MaxErrors: maxErrors, Now: s.opts.Now(),
+		Progress: func(pr campaign.ImportProgress) { s.imports.progress(job.ID, pr) }})
+	s.finishImport(r, job, rep, err)
 	var fe *campaign.FileError
 	if errors.As(err, &fe) {
 		writeJSON(w, http.StatusBadRequest, &campaign.ImportReport{Campaign: c.Name, File: name, Errors: []campaign.ImportError{fe.ImportError}})
@@ -448,16 +471,20 @@ func (s *Server) handleCampaignPace(w http.ResponseWriter, r *http.Request, p *p
 	writeJSON(w, http.StatusOK, map[string]any{"campaign": newCampaignDoc(p, nc, owner, b), "pacing": pr})
 }
 
-// handleCampaignResults is the per-disposition results; ?contacts=1 adds a
-// row per contact, ?format=csv exports those rows.
+// handleCampaignResults is the per-disposition results; ?contacts=1 adds a row per
+// contact (every one: the dashboard pages through /contacts instead), ?format=csv
+// streams the export (handleResultsCSV).
 func (s *Server) handleCampaignResults(w http.ResponseWriter, r *http.Request, p *principal) {
 	c, owner, ok := s.loadCampaign(w, r)
 	if !ok {
 		return
 	}
 	q := r.URL.Query()
-	asCSV := q.Get("format") == "csv"
-	rows := asCSV || q.Get("contacts") == "1" || q.Get("contacts") == "true"
+	if q.Get("format") == "csv" {
+		s.handleResultsCSV(w, r, p, c, owner)
+		return
+	}
+	rows := q.Get("contacts") == "1" || q.Get("contacts") == "true"
 	res, err := campaign.LoadResults(r.Context(), s.db, c, rows, s.opts.Now())
 	if err != nil {
 		s.storeError(w, err)
@@ -467,18 +494,7 @@ func (s *Server) handleCampaignResults(w http.ResponseWriter, r *http.Request, p
 	for i := range res.Rows {
 		res.Rows[i].Phone = mask(full, res.Rows[i].Phone)
 	}
-	if !asCSV {
-		writeJSON(w, http.StatusOK, res)
-		return
-	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+safeFileName(c.Name)+`-results.csv"`)
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"phone", "external_id", "state", "disposition", "attempts", "last_outcome"})
-	for _, row := range res.Rows {
-		_ = cw.Write(csvRow(row.Phone, row.ExternalID, row.State, row.Disposition, strconv.Itoa(row.Attempts), row.LastOutcome))
-	}
-	cw.Flush()
+	writeJSON(w, http.StatusOK, res)
 }
 
 func safeFileName(s string) string {

@@ -51,6 +51,15 @@
 // campaign's Edit, Clone, Archive and Recycle: owners and admins only, an
 // archived campaign read-only (refuseArchived, 409). GET /api/campaigns/{id}
 // carries the gate summary (why the gate blocked contacts, in words).
+// # Results
+//
+// results.go serves the managers' screens (overview, report and funnel, comparison,
+// search by number, a contact's history, pages of contacts, the goal) from the store's
+// pre-aggregated counters; export.go streams the CSV export page by page; imports.go
+// records contact uploads as import jobs and keeps a running one's progress in memory.
+// Definitions (answered, human, goal) are in docs/results.md: to add a key figure, add
+// it to figures in results.go (and to the counters in store migration 0013 if it needs a
+// new count). The UI of these screens is ui/results.js.
 //
 // Logins are rate-limited per client address and per user name; a draining
 // node answers /healthz with 503 and "X-Voxdial-Draining: true".

@@ -69,6 +69,7 @@ type Server struct {
 	limiter  *loginLimiter
 	streams  streamSlots
 	tries    trySessions
+	imports  importProgress // this node's running contact uploads
 	Metrics  *Metrics
 	Live     *Live
 	draining atomic.Bool
@@ -110,7 +111,8 @@ func New(opts Options) (*Server, error) {
 		opts.Now = time.Now
 	}
 	s := &Server{opts: opts, db: opts.Store, log: opts.Logger, mux: http.NewServeMux(),
-		limiter: newLoginLimiter(opts.LoginLimit, opts.LoginWindow, opts.Now), streams: streamSlots{perUser: map[int64]int{}}}
+		limiter: newLoginLimiter(opts.LoginLimit, opts.LoginWindow, opts.Now), streams: streamSlots{perUser: map[int64]int{}},
+		imports: importProgress{running: map[int64]*store.ImportJob{}}}
 	s.Metrics = NewMetrics()
 	s.Live = newLive(s.db, s.Metrics, opts.Poll, opts.Now, s.log, opts.Feed)
 	s.routes()
@@ -200,6 +202,16 @@ func (s *Server) routes() {
 		{"GET /api/campaigns/{id}/series", all, s.handleCampaignSeries},
 		{"GET /api/campaigns/{id}/survey", all, s.handleSurvey},
 		{"GET /api/campaigns/{id}/unanswered", owners, s.handleUnanswered},
+		{"GET /api/campaigns/{id}/report", all, s.handleCampaignReport},
+		{"GET /api/campaigns/{id}/contacts", all, s.handleContactPage},
+		{"GET /api/campaigns/{id}/goal", all, s.handleGoalGet},
+		{"PUT /api/campaigns/{id}/goal", owners, s.handleGoalPut},
+		{"GET /api/campaigns/{id}/imports", all, s.handleImportList},
+		{"GET /api/imports/{id}", all, s.handleImportGet},
+		{"GET /api/overview", all, s.handleOverview},
+		{"GET /api/compare", all, s.handleCompare},
+		{"GET /api/search", all, s.handleSearch},
+		{"GET /api/contacts/{id}/history", all, s.handleContactHistory},
 		{"GET /api/attempts/{id}", all, s.handleAttemptGet},
 		{"GET /api/attempts/{id}/recording", []string{store.RoleAdmin, store.RoleCompliance, store.RoleMarketing, store.RoleCollections}, s.handleRecording},
 		{"GET /api/scripts", all, s.handleScriptList},

@@ -333,47 +333,56 @@ type CampaignStats struct {
 	Total        int            `json:"total"`         // contacts
 }
 
-// CampaignStatsGet counts a campaign's contacts and attempts.
+// CampaignStatsGet reads a campaign's counts from the pre-aggregated counters (see
+// results.go) and the calls and leases open now (partial indexes): no scan of the
+// campaign's attempts or contacts.
 func (db *DB) CampaignStatsGet(ctx context.Context, p *CampaignGetParams) (*CampaignStats, error) {
 	st := &CampaignStats{Contacts: map[string]int{}, Dispositions: map[string]int{}, Outcomes: map[string]int{}}
-	count := func(query string, f func(k string, n int)) error {
-		rows, err := db.sql.QueryContext(ctx, db.q(query), p.ID)
-		if err != nil {
-			return translate(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var k string
-			var n int
-			if err := rows.Scan(&k, &n); err != nil {
-				return translate(err)
-			}
-			f(k, n)
-		}
-		return translate(rows.Err())
-	}
-	err := count(`SELECT state, count(*) FROM contacts WHERE campaign_id = ? GROUP BY state`, func(k string, n int) {
-		st.Contacts[k] = n
-		st.Total += n
-	})
-	if err == nil {
-		err = count(`SELECT disposition, count(*) FROM contacts WHERE campaign_id = ? AND state = 'done' GROUP BY disposition`,
-			func(k string, n int) { st.Dispositions[k] = n })
-	}
-	if err == nil {
-		err = count(`SELECT CASE WHEN state = 'dialing' THEN 'dialing' WHEN state = 'lost' THEN 'lost' ELSE outcome END, count(*)
-			FROM attempts WHERE campaign_id = ? GROUP BY 1`, func(k string, n int) {
-			st.Attempts += n
-			if k == "dialing" {
-				st.OpenAttempts += n
-				return
-			}
-			st.Outcomes[k] = n
-		})
-	}
+	cc, err := db.CampaignContactCounts(ctx, []int64{p.ID})
 	if err != nil {
 		return nil, fmt.Errorf("campaign %d stats: %w", p.ID, err)
 	}
+	ac, err := db.CampaignCounters(ctx, &CountersParams{CampaignIDs: []int64{p.ID}})
+	if err != nil {
+		return nil, fmt.Errorf("campaign %d stats: %w", p.ID, err)
+	}
+	var leased int
+	// On SQLite "+campaign_id" keeps the planner on the small partial index of leased
+	// contacts instead of the campaign's whole range.
+	leasedQ := `SELECT count(*) FROM contacts WHERE state = 'leased' AND campaign_id = ?`
+	if db.backend == SQLite {
+		leasedQ = `SELECT count(*) FROM contacts WHERE state = 'leased' AND +campaign_id = ?`
+	}
+	if err := db.sql.QueryRowContext(ctx, db.q(leasedQ),
+		p.ID).Scan(&leased); err != nil {
+		return nil, fmt.Errorf("campaign %d stats: %w", p.ID, translate(err))
+	}
+	if err := db.sql.QueryRowContext(ctx, db.q(`SELECT count(*) FROM attempts WHERE state = 'dialing' AND campaign_id = ?`),
+		p.ID).Scan(&st.OpenAttempts); err != nil {
+		return nil, fmt.Errorf("campaign %d stats: %w", p.ID, translate(err))
+	}
+	if c := cc[p.ID]; c != nil {
+		st.Total = int(c.Total)
+		if c.Done > 0 {
+			st.Contacts[ContactDone] = int(c.Done)
+		}
+		if open := int(c.Total-c.Done) - leased; open > 0 {
+			st.Contacts[ContactPending] = open
+		}
+		for k, n := range c.Dispositions {
+			st.Dispositions[k] = int(n)
+		}
+	}
+	if leased > 0 {
+		st.Contacts[ContactLeased] = leased
+	}
+	if a := ac[p.ID]; a != nil {
+		st.Attempts = int(a.Attempts)
+		for k, n := range a.Outcomes {
+			st.Outcomes[k] = int(n)
+		}
+	}
+	st.Attempts += st.OpenAttempts
 	return st, nil
 }
 

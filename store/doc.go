@@ -57,6 +57,16 @@
 // call's sentiment and inspection verdict in the same transaction (quality.go,
 // which also lists failing inspections and computes a campaign's figures).
 //
+// # Results counters
+//
+// Migration 0013 keeps campaign_counters (finished attempts per campaign, UTC day,
+// outcome and disposition, with answered, human and talk time) and
+// campaign_contact_counters (contacts per campaign, final or not, by disposition) by
+// triggers, inside the statements that close attempts and change contacts: results
+// never scan attempts (results.go; CampaignStatsGet reads them too). A new count goes
+// in both tables' triggers, in the backfill and in CountersRecount, which the
+// conformance suite compares with the counters.
+//
 // # Migrations
 //
 // Versioned SQL files are embedded in the binary (migrations/<backend>/NNNN_name.sql,

@@ -126,6 +126,10 @@ func parseURL(raw string) (Backend, string, error) {
 		}
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Add("_pragma", "foreign_keys(1)")
+		// Statement journals in memory: a statement over many rows whose triggers write
+		// (the results counters, migration 0013) otherwise spills its journal to a temp
+		// file and waits on the disk (measured: 2 ms a row instead of 55 µs).
+		q.Add("_pragma", "temp_store(2)")
 		if path != ":memory:" {
 			q.Add("_pragma", "journal_mode(WAL)")
 			q.Add("_pragma", "synchronous(NORMAL)")

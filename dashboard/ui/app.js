@@ -73,7 +73,6 @@ function route() {
   // tried first, in registration order.
   for (const sc of screens) if ((m = h.match(sc.re))) return sc.view(m);
   if ((m = h.match(/^#\/c\/(\d+)$/))) return viewCampaign(+m[1]);
-  if ((m = h.match(/^#\/r\/(\d+)$/))) return viewResults(+m[1]);
   if ((m = h.match(/^#\/a\/(\d+)$/))) return viewAttempt(+m[1]);
   if (h === '#/new') return viewNew();
   if (h.startsWith('#/dnc')) return viewDNC();
@@ -188,13 +187,15 @@ const pct = (a, b) => b ? Math.round(100 * a / b) + '%' : '–';
 
 async function viewList() {
   const r = await api('GET', '/api/campaigns');
+  const fig = f => f ? `<td class="num">${f.attempts}</td><td class="num">${pct(f.answered, f.attempts)}</td><td class="num">${pct(f.goal, f.human)}</td><td class="num">${f.opt_outs}</td>` : '<td></td><td></td><td></td><td></td>';
   const rows = r.data.campaigns.map(c => `<tr><td><a href="#/c/${c.id}">${esc(c.name)}</a></td>
-    <td>${stateBadge(c)}</td><td>${esc(c.purpose)}</td>
+    <td>${stateBadge(c)}</td>${fig(c.figures)}<td>${esc(c.purpose)}</td>
     <td>${esc(c.script)}${c.script_version ? ' v' + c.script_version : ''}</td><td>${esc(c.trunk)}</td><td>${time(c.created_at)}</td><td><a href="#/r/${c.id}">results</a></td></tr>`).join('');
   $('#view').innerHTML = `<div class="card"><div class="row"><h1>Campaigns</h1>
     ${can('campaigns.create') ? '<a href="#/new" class="button">New campaign</a>' : ''} <a href="#/archived" id="archived-link">Archived</a></div>
-    <table id="campaigns"><thead><tr><th>Name</th><th>State</th><th>Purpose</th><th>Script</th><th>Trunk</th><th>Created</th><th></th></tr></thead>
-    <tbody>${rows || '<tr><td colspan="7" class="muted">No campaigns yet.</td></tr>'}</tbody></table></div>`;
+    <div class="scroll"><table id="campaigns"><thead><tr><th>Name</th><th>State</th><th>Attempts</th><th>Answer rate</th><th>Goal rate</th><th>Opt-outs</th><th>Purpose</th><th>Script</th><th>Trunk</th><th>Created</th><th></th></tr></thead>
+    <tbody>${rows || `<tr><td colspan="11" class="muted">No campaigns yet.${can('campaigns.create') ? ' <a href="#/new">Create the first one</a>.' : ''}</td></tr>`}</tbody></table></div>
+    <p class="muted">Figures over every day; the <a href="#/overview">overview</a> takes a date range. Goal rate: the goal reached of the people answered.</p></div>`;
 }
 
 async function viewNew() {
@@ -278,11 +279,12 @@ function bindUpload(id, after) {
     const file = $('#csv').files[0];
     if (!file) return;
     $('#upload-submit').disabled = true;
-    $('#report').innerHTML = '<p class="muted">Importing…</p>';
-    const r = await api('POST', `/api/campaigns/${id}/contacts?file=${encodeURIComponent(file.name)}`, file, {'Content-Type': 'text/csv'});
-    $('#upload-submit').disabled = false;
-    $('#report').innerHTML = reportHTML(r);
-    if (after) after();
+    // ui/results.js: XHR upload progress, then the import job's rows read and rejected so far.
+    window.vox.upload(id, file, r => {
+      if ($('#upload-submit')) $('#upload-submit').disabled = false;
+      if ($('#report')) $('#report').innerHTML = reportHTML(r);
+      if (after) after();
+    });
   });
 }
 
@@ -316,6 +318,7 @@ async function viewCampaign(id) {
       <td>${clock(a.started_at)}</td></tr>`).join('');
     const v = $('#view');
     const keepReport = $('#report') ? $('#report').innerHTML : '';
+    const keepImports = $('#imports') ? $('#imports').innerHTML : '';
     const gate = all.data.gate || {};
     // Voice-bot latency and tags from the attempts' results (the last 1000).
     const turns = [], first = [], tags = {};
@@ -355,6 +358,7 @@ async function viewCampaign(id) {
       </div>
       ${k.can_manage ? `<div class="card"><h2>Upload contacts</h2>${uploadForm()}</div>` : ''}
       <div id="c-extra">${$('#c-extra') ? $('#c-extra').innerHTML : ''}</div>
+      <div class="card"><h2>Uploads</h2><div id="imports">${keepImports}</div></div>
       <div class="card"><h2>Latest attempts</h2><table id="attempts"><thead><tr><th>#</th><th>Number</th><th>Try</th><th>State</th>
         <th>Outcome</th><th>Disposition</th><th>Started</th></tr></thead><tbody>${attempts || '<tr><td colspan="7" class="muted">none yet</td></tr>'}</tbody></table></div>`;
     v.querySelectorAll('[data-verb]').forEach(b => b.addEventListener('click', async () => {
@@ -364,6 +368,7 @@ async function viewCampaign(id) {
     }));
     if (k.can_manage) { $('#report').innerHTML = keepReport; bindUpload(id, render); }
     sections.forEach(f => f(id, k, $('#c-extra')));
+    window.vox.importsCard(id);
   };
   let pending = null;
   const soon = () => { if (!pending) pending = setTimeout(() => { pending = null; render(); }, 700); };
@@ -379,39 +384,6 @@ async function viewCampaign(id) {
   };
   ['attempt_started', 'attempt_finished', 'gate_block', 'gate_hold', 'gate_error', 'campaign_start', 'campaign_pause',
     'campaign_resume', 'campaign_stop'].forEach(t => stream.addEventListener(t, onEvent));
-}
-
-// niceBucket picks a bucket width giving at most ~60 columns over span seconds.
-function niceBucket(span) {
-  for (const b of [10, 30, 60, 300, 900, 3600, 21600, 86400]) if (span / b <= 60) return b;
-  return 86400;
-}
-
-async function viewResults(id) {
-  const c = await api('GET', `/api/campaigns/${id}`);
-  if (!c.ok) { $('#view').innerHTML = `<p class="error">${esc(c.data.error)}</p>`; return; }
-  const span = (Date.now() - new Date(c.data.created_at).getTime()) / 1000;
-  const bucket = niceBucket(span);
-  const [s, res] = await Promise.all([api('GET', `/api/campaigns/${id}/series?bucket=${bucket}`), api('GET', `/api/campaigns/${id}/results?contacts=1`)]);
-  const raw = s.data.points;
-  const pts = raw.length ? fill(raw, bucket, new Date(raw[0].t).getTime(), new Date(raw[raw.length - 1].t).getTime()) : raw;
-  const rate = pts.map(p => { const f = sum(p.finished); return {t: p.t, v: f ? 100 * (p.finished.answered || 0) / f : null}; });
-  const r = res.data;
-  const rows = (r.rows || []).slice(0, 500).map(x => `<tr><td>${esc(x.phone)}</td><td>${esc(x.external_id)}</td><td>${esc(x.state)}</td>
-    <td>${esc(x.disposition)}</td><td>${x.attempts}</td><td>${esc(x.last_outcome)}</td></tr>`).join('');
-  $('#view').innerHTML = `<div class="card"><div class="row"><h1>Results: ${esc(c.data.name)}</h1>
-      <span class="state ${esc(r.state)}">${esc(r.state)}</span><a href="#/c/${id}">Live view</a>
-      <a id="export-csv" href="/api/campaigns/${id}/results?format=csv" download>Export CSV</a></div>
-    <p id="results-summary">${r.contacts} contacts, ${r.final} final, ${r.pending} pending, ${r.attempts} attempts,
-      answer rate ${pct((r.outcomes || {}).answered || 0, sum(r.outcomes))} · one column = ${bucket >= 3600 ? bucket / 3600 + ' h' : bucket >= 60 ? bucket / 60 + ' min' : bucket + ' s'}</p></div>
-    <div class="card"><h2>Calls over time, by outcome</h2>${stacked('chart-outcomes', pts, p => p.finished, {title: 'calls by outcome'})}</div>
-    <div class="cols"><div class="card"><h2>Answer rate over time</h2>${line('chart-answer', rate, {title: 'answer rate'})}</div>
-      <div class="card"><h2>Gate blocks and holds over time</h2>${stacked('chart-gate', pts, p => p.gate, {height: 140, title: 'gate decisions'})}</div></div>
-    <div class="cols"><div class="card"><h2>Dispositions</h2>${hbars('res-dispositions', r.dispositions)}</div>
-      <div class="card"><h2>Outcomes</h2>${hbars('res-outcomes', r.outcomes)}</div></div>
-    <div class="card"><h2>Contacts</h2><table id="result-rows"><thead><tr><th>Number</th><th>External ID</th><th>State</th><th>Disposition</th>
-      <th>Attempts</th><th>Last outcome</th></tr></thead><tbody>${rows || '<tr><td colspan="6" class="muted">no contacts</td></tr>'}</tbody></table>
-      ${(r.rows || []).length > 500 ? '<p class="muted">First 500 shown; the CSV export has them all.</p>' : ''}</div>`;
 }
 
 async function viewAttempt(id) {
@@ -760,7 +732,8 @@ boot();
 // window.vox is what ui/*.js screen files see: they register a route with
 // vox.screen(/^#\/name/, m => view(m)) and use the same helpers as this file.
 window.vox = {
-  $, $$, esc, api, can, isAdmin, time, clock, hbars, stacked, line, sum, pct, color,
+  $, $$, esc, api, can, isAdmin, time, clock, hbars, stacked, line, sum, pct, color, fill,
+  csrf: () => csrf, ready: () => !!me,
   screen: (re, view) => screens.push({re, view}),
   campaignSection: f => sections.push(f), // f(id, campaign, el) after each render of the campaign page
   onAttempt: f => attemptHooks.push(f), // f(attempt, result) after the call page renders

@@ -47,6 +47,7 @@ func Exercise(t *testing.T, newDB func(t *testing.T) *store.DB) {
 	tests = append(tests, webhookTests...)
 	tests = append(tests, paceTests...)
 	tests = append(tests, qualityTests...)
+	tests = append(tests, resultsTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

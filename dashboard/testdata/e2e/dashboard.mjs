@@ -146,7 +146,7 @@ try {
   await mia.waitForSelector('#chart-outcomes rect');
   await mia.waitForSelector('#res-dispositions tr[data-key]');
   const csvText = await mia.evaluate(async (href) => (await fetch(href)).text(), await mia.getAttribute('#export-csv', 'href'));
-  if (!csvText.startsWith('phone,external_id,state,disposition,attempts,last_outcome') || csvText.trim().split('\n').length !== 6) fail('CSV export: ' + csvText);
+  if (!csvText.startsWith('phone,external_id,state,disposition,disposition_text,goal,attempts,last_outcome,last_outcome_text,last_reason,tags') || csvText.trim().split('\n').length !== 6) fail('CSV export: ' + csvText);
   await shot(mia, 'results');
   step('results and CSV export checked');
 
