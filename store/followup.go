@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 )
@@ -154,46 +153,11 @@ type FollowUpLeaseDueParams struct {
 // expired, in (next_try_at, id) order, in one statement (FOR UPDATE SKIP LOCKED on
 // PostgreSQL), like WebhookDeliveryLeaseDue: a sender that dies leaves leases that expire.
 func (db *DB) FollowUpLeaseDue(ctx context.Context, p *FollowUpLeaseDueParams) ([]*FollowUp, error) {
-	if p.Holder == "" {
-		return nil, fmt.Errorf("lease follow-ups: %w: Holder is required", ErrInvalidParams)
-	}
-	limit := p.Limit
-	if limit <= 0 {
-		limit = 10
-	}
-	leaseFor := p.LeaseFor
-	if leaseFor <= 0 {
-		leaseFor = time.Minute
-	}
-	now := nowOr(p.Now)
-	var query string
-	if db.backend == Postgres {
-		query = `WITH due AS (
-			SELECT id FROM follow_ups
-			WHERE state = 'pending' AND next_try_at <= $1 AND (lease_expires_at IS NULL OR lease_expires_at <= $1)
-			ORDER BY next_try_at, id LIMIT $2
-			FOR UPDATE SKIP LOCKED)
-		UPDATE follow_ups f SET lease_holder = $3, lease_expires_at = $4, updated_at = $1
-		FROM due WHERE f.id = due.id
-		RETURNING ` + prefixCols("f.", followUpCols)
-	} else {
-		query = `UPDATE follow_ups SET lease_holder = ?3, lease_expires_at = ?4, updated_at = ?1
-		WHERE id IN (
-			SELECT id FROM follow_ups
-			WHERE state = 'pending' AND next_try_at <= ?1 AND (lease_expires_at IS NULL OR lease_expires_at <= ?1)
-			ORDER BY next_try_at, id LIMIT ?2)
-		RETURNING ` + followUpCols
-	}
-	out, err := scanFollowUps(db.sql.QueryContext(ctx, query, db.ts(now), limit, p.Holder, db.ts(now.Add(leaseFor))))
+	out, err := scanFollowUps(db.leaseOutbox(ctx, "follow_ups", followUpCols, outboxLease{Holder: p.Holder, Limit: p.Limit, LeaseFor: p.LeaseFor, Now: p.Now}))
 	if err != nil {
 		return nil, fmt.Errorf("lease follow-ups: %w", err)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].NextTryAt.Equal(out[j].NextTryAt) {
-			return out[i].NextTryAt.Before(out[j].NextTryAt)
-		}
-		return out[i].ID < out[j].ID
-	})
+	sortDue(out, func(x *FollowUp) (time.Time, int64) { return x.NextTryAt, x.ID })
 	return out, nil
 }
 

@@ -57,18 +57,7 @@ func TestCallPathRoundTrips(t *testing.T) {
 	}
 	defer db.Close()
 	now := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
-	c, err := db.CampaignCreate(ctx, &store.CampaignCreateParams{Name: "rt", Now: now, MaxAttempts: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ContactImport(ctx, &store.ContactImportParams{CampaignID: c.ID, ListName: "t",
-		Source: &oneRow{r: store.ContactRow{Phone: "+12125550100"}}, Now: now}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := db.ContactLeaseDue(ctx, &store.ContactLeaseDueParams{CampaignID: c.ID, Holder: "n1", Now: now})
-	if err != nil || len(got) != 1 {
-		t.Fatalf("lease: %v %v", got, err)
-	}
+	_, got := leasedContact(t, db, "rt", "+12125550100", 1, now)
 	count := func(name string, want int64, f func() error) {
 		t.Helper()
 		before := tr.n.Load()
@@ -103,18 +92,7 @@ func TestAttemptFinishLeaseLostChangesNothing(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		now := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
-		c, err := db.CampaignCreate(ctx, &store.CampaignCreateParams{Name: "lost", Now: now, MaxAttempts: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.ContactImport(ctx, &store.ContactImportParams{CampaignID: c.ID, ListName: "t",
-			Source: &oneRow{r: store.ContactRow{Phone: "+12125550101"}}, Now: now}); err != nil {
-			t.Fatal(err)
-		}
-		got, err := db.ContactLeaseDue(ctx, &store.ContactLeaseDueParams{CampaignID: c.ID, Holder: "n1", Now: now})
-		if err != nil || len(got) != 1 {
-			t.Fatalf("lease: %v %v", got, err)
-		}
+		c, got := leasedContact(t, db, "lost", "+12125550101", 1, now)
 		a, err := db.AttemptStart(ctx, &store.AttemptStartParams{ContactID: got[0].ID, Holder: "n1", CallID: "call-lost", Now: now})
 		if err != nil {
 			t.Fatal(err)
@@ -160,18 +138,7 @@ func TestAttemptFinishRetryTranscriptOneRoundTrip(t *testing.T) {
 	}
 	defer db.Close()
 	now := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
-	c, err := db.CampaignCreate(ctx, &store.CampaignCreateParams{Name: "rt2", Now: now, MaxAttempts: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ContactImport(ctx, &store.ContactImportParams{CampaignID: c.ID, ListName: "t",
-		Source: &oneRow{r: store.ContactRow{Phone: "+12125550102"}}, Now: now}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := db.ContactLeaseDue(ctx, &store.ContactLeaseDueParams{CampaignID: c.ID, Holder: "n1", Now: now})
-	if err != nil || len(got) != 1 {
-		t.Fatalf("lease: %v %v", got, err)
-	}
+	c, got := leasedContact(t, db, "rt2", "+12125550102", 3, now)
 	a, err := db.AttemptStart(ctx, &store.AttemptStartParams{ContactID: got[0].ID, Holder: "n1", CallID: "call-2", Now: now})
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +273,7 @@ func TestAuditAppendConcurrentChainPG(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer db.Close()
+		t.Cleanup(func() { db.Close() })
 		nodes[i] = db
 	}
 	now := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
@@ -361,4 +328,23 @@ func TestAuditAppendConcurrentChainPG(t *testing.T) {
 		}
 		prev = r.Hash
 	}
+}
+
+// leasedContact creates a campaign with one contact and leases it to holder n1.
+func leasedContact(t *testing.T, db *store.DB, name, phone string, maxAttempts int, now time.Time) (*store.Campaign, []*store.Contact) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := db.CampaignCreate(ctx, &store.CampaignCreateParams{Name: name, Now: now, MaxAttempts: maxAttempts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ContactImport(ctx, &store.ContactImportParams{CampaignID: c.ID, ListName: "t",
+		Source: &oneRow{r: store.ContactRow{Phone: phone}}, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.ContactLeaseDue(ctx, &store.ContactLeaseDueParams{CampaignID: c.ID, Holder: "n1", Now: now})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("lease: %v %v", got, err)
+	}
+	return c, got
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 )
@@ -289,46 +288,11 @@ type WebhookDeliveryLeaseDueParams struct {
 // and whose lease (if any) expired, in (next_try_at, id) order, in one
 // statement (FOR UPDATE SKIP LOCKED on PostgreSQL), like ContactLeaseDue.
 func (db *DB) WebhookDeliveryLeaseDue(ctx context.Context, p *WebhookDeliveryLeaseDueParams) ([]*WebhookDelivery, error) {
-	if p.Holder == "" {
-		return nil, fmt.Errorf("lease webhook deliveries: %w: Holder is required", ErrInvalidParams)
-	}
-	limit := p.Limit
-	if limit <= 0 {
-		limit = 10
-	}
-	leaseFor := p.LeaseFor
-	if leaseFor <= 0 {
-		leaseFor = time.Minute
-	}
-	now := nowOr(p.Now)
-	var query string
-	if db.backend == Postgres {
-		query = `WITH due AS (
-			SELECT id FROM webhook_deliveries
-			WHERE state = 'pending' AND next_try_at <= $1 AND (lease_expires_at IS NULL OR lease_expires_at <= $1)
-			ORDER BY next_try_at, id LIMIT $2
-			FOR UPDATE SKIP LOCKED)
-		UPDATE webhook_deliveries d SET lease_holder = $3, lease_expires_at = $4, updated_at = $1
-		FROM due WHERE d.id = due.id
-		RETURNING ` + prefixCols("d.", deliveryCols)
-	} else {
-		query = `UPDATE webhook_deliveries SET lease_holder = ?3, lease_expires_at = ?4, updated_at = ?1
-		WHERE id IN (
-			SELECT id FROM webhook_deliveries
-			WHERE state = 'pending' AND next_try_at <= ?1 AND (lease_expires_at IS NULL OR lease_expires_at <= ?1)
-			ORDER BY next_try_at, id LIMIT ?2)
-		RETURNING ` + deliveryCols
-	}
-	out, err := scanDeliveries(db.sql.QueryContext(ctx, query, db.ts(now), limit, p.Holder, db.ts(now.Add(leaseFor))))
+	out, err := scanDeliveries(db.leaseOutbox(ctx, "webhook_deliveries", deliveryCols, outboxLease{Holder: p.Holder, Limit: p.Limit, LeaseFor: p.LeaseFor, Now: p.Now}))
 	if err != nil {
 		return nil, fmt.Errorf("lease webhook deliveries: %w", err)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].NextTryAt.Equal(out[j].NextTryAt) {
-			return out[i].NextTryAt.Before(out[j].NextTryAt)
-		}
-		return out[i].ID < out[j].ID
-	})
+	sortDue(out, func(x *WebhookDelivery) (time.Time, int64) { return x.NextTryAt, x.ID })
 	return out, nil
 }
 

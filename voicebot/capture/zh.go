@@ -38,14 +38,6 @@ func zhDigit(r rune) (int, bool) {
 	return v, ok
 }
 
-func isZhNumRune(r rune) bool {
-	if _, ok := zhDigit(r); ok {
-		return true
-	}
-	_, ok := zhUnitVal[r]
-	return ok || r == '万' || r == '亿'
-}
-
 // zhNumberAt reads a number at rs[i]: Chinese numerals (一百二十五, 两千, 一万五,
 // 一百零五), Arabic digits (125, 3千), with a decimal part after 点 or '.'. n is
 // how many runes it used (0: none). Digits said one by one (一二三) read as a
