@@ -86,6 +86,10 @@ func TestFollowUpEndToEnd(t *testing.T) {
 	if err := os.WriteFile(script, append(ref, afterCallYAML...), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The campaign names a registered seller (creation refuses an unknown one).
+	if _, err := db.SellerPut(ctx, &store.SellerPutParams{ID: "acme", Name: "Acme Lending", CallerIDs: []string{"+12125550000"}, Now: clock.now()}); err != nil {
+		t.Fatal(err)
+	}
 	c, err := campaign.Create(ctx, db, campaign.CreateParams{Name: "fu-e2e", Script: script, Trunk: "sim", MaxAttempts: 1,
 		Purpose: "collections", Seller: "acme", TimeZone: "America/New_York"})
 	if err != nil {
