@@ -301,7 +301,7 @@ function reportHTML(r) {
 // live event (SSE) and every 5 s; calls/s from the live stream.
 async function viewCampaign(id) {
   const starts = [];
-  let log = [];
+  let log = [], rendered = false;
   const render = async () => {
     const since = new Date(Date.now() - 10 * 60 * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
     const [c, att, recent, all] = await Promise.all([api('GET', `/api/campaigns/${id}`), api('GET', `/api/campaigns/${id}/attempts?limit=1000`),
@@ -317,8 +317,10 @@ async function viewCampaign(id) {
       <td>${esc(a.phone)}</td><td>${a.attempt_no}</td><td>${esc(a.state)}</td><td>${esc(a.outcome)}</td><td>${esc(a.disposition)}</td>
       <td>${clock(a.started_at)}</td></tr>`).join('');
     const v = $('#view');
-    const keepReport = $('#report') ? $('#report').innerHTML : '';
-    const keepImports = $('#imports') ? $('#imports').innerHTML : '';
+    // Kept across this page's re-renders only: the page before may be another campaign's.
+    const keepReport = rendered && $('#report') ? $('#report').innerHTML : '';
+    const keepImports = rendered && $('#imports') ? $('#imports').innerHTML : '';
+    rendered = true;
     const gate = all.data.gate || {};
     // Voice-bot latency and tags from the attempts' results (the last 1000).
     const turns = [], first = [], tags = {};
