@@ -26,7 +26,10 @@ var quietSlog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func TestMain(m *testing.M) {
 	sip.SetDefaultLogger(quietSlog)
-	goleak.VerifyTestMain(m)
+	// sipgo (v1.7.2) may open a UDP reply connection while a user agent closes (a
+	// response read during Close) and leaves its reader running: one idle socket per
+	// closed user agent, seen under load; tolerated as in package dialer's tests.
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/emiago/sipgo/sip.(*TransportUDP).readUDPConnection"))
 }
 
 // testProfile is quick: short gaps, short waits, short ringing.
