@@ -93,6 +93,7 @@
     };
     const lint = async () => {
       const r = await api('POST', '/api/scripts/lint', {name: fileName(), source: src.value});
+      if (!$('#lint-results')) return; // the editor was left while the lint was on its way
       if (!r.ok) { $('#lint-results').innerHTML = `<p class="error">${esc(r.data.error)}</p>`; return; }
       showProblems(r.data);
       // The save's refusal is stale once the problems are fixed.

@@ -18,6 +18,8 @@ export default async function ({ cfg, pages, session, until, shot, fail, step, n
   if (b.status !== 201) fail('create campaign b: ' + JSON.stringify(b));
   const idB = b.data.id;
   await mia.goto(`${cfg.base}/#/c/${idB}`);
+  // The page before (another campaign's, with its own upload form) stays until this one renders.
+  await mia.waitForSelector('#view h1:has-text("browser-campaign-b")');
   await mia.waitForSelector('#csv');
   await mia.setInputFiles('#csv', cfg.csv);
   await mia.click('#upload-submit');
