@@ -71,7 +71,10 @@ export default async function ({ cfg, pages, session, until, shot, fail, step, n
     const shown = await page.textContent('#number-table tbody tr');
     if (shown.includes(cfg.dnc_number) || !/\*/.test(shown)) fail('search shows the number unmasked: ' + shown);
     await shot(page, 'manager-search' + sfx);
-    await page.click('#number-table a[href^="#/contact/"]');
+    // The number is in the first campaign and in its copy (flows/10-lifecycle.mjs): open the
+    // first campaign's contact, the one the gate decided on.
+    const row = page.locator('#number-table tbody tr', { hasText: /browser-campaign(?!-)/ }).first();
+    await row.locator('a[href^="#/contact/"]').click();
     await page.waitForSelector('#contact-history tr.hist-gate');
     const gate = await page.$$eval('#contact-history tr.hist-gate', trs => trs.map(tr => tr.textContent.replace(/\s+/g, ' ')));
     if (!gate.some(t => /compliance gate blocked/.test(t) && /DNC/.test(t))) fail('history lacks the block in words: ' + JSON.stringify(gate));
