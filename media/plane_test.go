@@ -166,7 +166,11 @@ func TestPlaneNoCrossTalkPolledReceive(t *testing.T) {
 		}
 	}
 	crossTalk(t, a, b, 200, true)
-	if st := a.Stats(); st.Legs != 200 || st.Ambiguous != 0 || st.Unknown != 0 {
+	// Unknown is not asserted (as in the shared-sockets test): a datagram from outside
+	// the test (another package's RTP on a recycled loopback port while CI runs packages
+	// side by side) is counted there and dropped, as it should be; a leg whose own
+	// packets were not matched would not hear its peer, which crossTalk checks.
+	if st := a.Stats(); st.Legs != 200 || st.Ambiguous != 0 {
 		t.Errorf("plane a stats %+v", st)
 	}
 	for _, ap := range a.SharedAddrs() {
