@@ -53,7 +53,7 @@ type Result struct {
 	// its own rejection check refused that phrase (off-topic or unclear speech). Text is
 	// then what the grammar forced, not what was said: a listener must not route on it.
 	Rejected bool
-	// Open: the text came from an open-vocabulary search (asr.Dual's open engine) that
+	// Open: the text came from an open-vocabulary search (SearchLM, the OpenFallback pass, or asr.Dual's open engine) that
 	// writes down any words, phrases of the state's included, from a model leaning
 	// towards them: a listener trusts its "stop calling" less than a grammar's.
 	Open bool

@@ -55,10 +55,13 @@
 // Trust: a final the grammar forced and its rejection refused carries Rejected (Text
 // is the forced phrase, a guess; empty when no grammar path fitted the speech at all);
 // one whose words came from an open-vocabulary search carries Open. Listeners must not
-// act for good on either (voicebot/live routes ordinary intents on them, never an
-// opt-out or a transfer). Dual (grammar + SearchLM, `engines.asr.open_vocabulary`)
-// sends a grammar phrase at or above its MinConfidence at once, without waiting for
-// the slower open search of the same utterance, and otherwise the open search's words.
+// act for good on either (voicebot/live routes ordinary intents on them, and asks an
+// opt-out's or a transfer's confirm question rather than acting). With OpenFallback
+// (`engines.asr.open_vocabulary`) the grammar decodes every utterance and the open
+// search (the state's trigram of how callers answer, SphinxOptions.Corpus) decodes
+// again, on the same decoder and buffered audio, only those the grammar rejected or
+// doubted; its words come out as Open. Dual runs two engines side by side instead
+// (a network engine beside the grammar, say).
 //
 // Intents come from the grammar: an embedded engine decodes only the grammar's
 // phrases; network engines and SearchLM transcribe freely and Grammar.MatchIntent finds

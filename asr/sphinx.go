@@ -3,6 +3,7 @@ package asr
 import (
 	"bufio"
 	"context"
+	_ "embed"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -18,6 +19,12 @@ import (
 
 	"go.uber.org/zap"
 )
+
+// telephonyMLLR is the channel transform of SphinxOptions.ChannelAdaptation, made by
+// `voxdial bench asr --adapt DIR` (asr/adapt) from the tuning split only.
+//
+//go:embed telephony.mllr
+var telephonyMLLR []byte
 
 // Defaults for the Debian pocketsphinx-en-us package.
 const (
@@ -70,6 +77,26 @@ type SphinxOptions struct {
 	// (0: 0.3). SearchLM only.
 	LMWords int
 	LMBias  float64
+	// Corpus, with SearchLM, lists sentences as callers answer (a domain's tuning
+	// sentences, never those measured on): each state's model becomes a trigram of
+	// the corpus and the state's phrases (each DomainPhraseWeight times, 0: 4) with
+	// DomainGeneralMass (0: 0.05) of the general words for unseen speech
+	// (sphinx_domain.go). Words the dictionary cannot pronounce are skipped.
+	Corpus             []string
+	DomainPhraseWeight int
+	DomainGeneralMass  float64
+	// OpenFallback (SearchGrammar, batch decoding) decodes an utterance a second time,
+	// on the same decoder and the same buffered audio, with the state's language model
+	// (as SearchLM builds it, Corpus included) when the grammar rejected it or accepted
+	// it with a confidence under OpenFallbackBelow (0: 0.9). The result is then the
+	// open search's words (Result.Open). Turns the grammar is sure of cost the grammar
+	// alone; only doubtful ones pay for the second pass.
+	OpenFallback      bool
+	OpenFallbackBelow float64
+	// ChannelAdaptation applies the telephone-channel transform (telephony.mllr, a
+	// global MLLR of the model's means fitted by asr/adapt on the tuning voices and
+	// sentences through µ-law and this front end) to every decoder.
+	ChannelAdaptation bool
 	// WorkDir receives the telephony copy of the model and the trimmed dictionary;
 	// "" makes a temporary directory, removed by Close.
 	WorkDir string
@@ -219,6 +246,12 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 	if opts.LMBias <= 0 || opts.LMBias >= 1 {
 		opts.LMBias = defaultLMBias
 	}
+	if opts.DomainPhraseWeight <= 0 {
+		opts.DomainPhraseWeight = defaultDomainPhraseWeight
+	}
+	if opts.DomainGeneralMass <= 0 || opts.DomainGeneralMass >= 1 {
+		opts.DomainGeneralMass = defaultDomainGeneralMass
+	}
 	if opts.CMNInit == "" {
 		opts.CMNInit = TelephonyCMNInit
 	}
@@ -243,6 +276,12 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
+	if opts.OpenFallback && opts.Streaming {
+		return nil, fmt.Errorf("new sphinx: the open fallback needs batch decoding (Streaming off): %w", ErrEngine)
+	}
+	if opts.OpenFallbackBelow <= 0 {
+		opts.OpenFallbackBelow = 0.9
+	}
 	s := &Sphinx{opts: opts, log: opts.Logger, freed: make(chan struct{}, 1)}
 	quietSphinx()
 	dir := opts.WorkDir
@@ -263,8 +302,20 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 		return nil, fmt.Errorf("new sphinx: %w", err)
 	}
 	s.dict = filepath.Join(dir, "voxdial.dict")
+	if opts.ChannelAdaptation {
+		path := filepath.Join(dir, "telephony.mllr")
+		if err := os.WriteFile(path, telephonyMLLR, 0o644); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("new sphinx: %w", err)
+		}
+		args := map[string]string{"-mllr": path}
+		for k, v := range s.opts.Args {
+			args[k] = v
+		}
+		s.opts.Args = args
+	}
 	vocab := opts.Vocabulary
-	if opts.Search == SearchLM {
+	if opts.Search == SearchLM || opts.OpenFallback {
 		if err := s.loadGeneralVocab(); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("new sphinx: %w", err)
@@ -272,6 +323,13 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 		vocab = slices.Clone(vocab)
 		for _, u := range s.general {
 			vocab = append(vocab, u.word)
+		}
+		for _, line := range opts.Corpus {
+			for _, w := range Words(line) {
+				if s.lexicon[w] != nil {
+					vocab = append(vocab, w)
+				}
+			}
 		}
 	}
 	if err := s.writeDict(vocab); err != nil {
@@ -495,6 +553,8 @@ type compiled struct {
 	search string // search name: grammar name + content hash
 	source string // JSGF text or keyphrase file contents
 	words  map[string][]string
+	// lmSearch and lmPath: the state's language model for the open fallback pass.
+	lmSearch, lmPath string
 }
 
 func (s *Sphinx) compile(g *Grammar) (*compiled, error) {
@@ -512,6 +572,17 @@ func (s *Sphinx) compile(g *Grammar) (*compiled, error) {
 	c := &compiled{g: g, words: words}
 	if len(g.Intents) == 0 {
 		return c, nil // DTMF only
+	}
+	if s.opts.OpenFallback && s.opts.Search == SearchGrammar {
+		h := fnv.New64a()
+		h.Write([]byte(jsgf(g, -1)))
+		c.lmSearch = fmt.Sprintf("%s-lm-%x", g.Name, h.Sum64())
+		lc := &compiled{g: g, search: c.lmSearch}
+		path, err := s.stateLM(lc, filepath.Dir(s.dict))
+		if err != nil {
+			return nil, err
+		}
+		c.lmPath = path
 	}
 	switch s.opts.Search {
 	case SearchLM:
@@ -854,6 +925,18 @@ func (w *sphinxWorker) endUtterance(cause error) {
 		// turn that matched nothing (not noise to ignore).
 		res.Rejected = true
 	}
+	if cause == nil && w.cur != nil && w.cur.lmSearch != "" && (res.Intent == "" || res.Confidence < w.eng.opts.OpenFallbackBelow) &&
+		w.loudFrames() >= minFallbackFrames {
+		if open, err := w.openPass(); err != nil {
+			w.st.log.Warn("sphinx open pass", zap.Error(err))
+		} else if open != "" {
+			text = open
+			res = Result{Text: open, Open: true, Intent: w.cur.g.MatchIntent(open)}
+			if res.Intent != "" {
+				res.Confidence = openExactConfidence
+			}
+		}
+	}
 	res.Kind = KindFinal
 	res.Text = text
 	res.Start = samplesToDuration(w.uttStart)
@@ -863,6 +946,35 @@ func (w *sphinxWorker) endUtterance(cause error) {
 	if w.next != nil {
 		w.cur, w.next = w.next, nil
 	}
+}
+
+// minFallbackFrames (20 ms VAD frames: 200 ms) is the loud speech below which an
+// utterance is not worth a second, open decode: a cough or a click.
+const minFallbackFrames = 10
+
+// openExactConfidence is the confidence given to an open-pass transcript that holds a
+// listed phrase as it is; the bot's classifier decides the rest on the words.
+const openExactConfidence = 0.6
+
+// openPass decodes the buffered utterance again with the state's language model and
+// returns its words.
+func (w *sphinxWorker) openPass() (string, error) {
+	c := w.cur
+	if err := w.dec.useLM(c.lmSearch, c.lmPath); err != nil {
+		return "", err
+	}
+	if err := w.dec.startUtt(); err != nil {
+		return "", err
+	}
+	if err := w.dec.processUtt(w.utt); err != nil {
+		_ = w.dec.endUtt() // best effort: the process error is the one to report
+		return "", err
+	}
+	if err := w.dec.endUtt(); err != nil {
+		return "", err
+	}
+	text, _ := w.interpret()
+	return text, nil
 }
 
 // minUnfitFrames is the loud speech (20 ms VAD frames: 300 ms) above which an

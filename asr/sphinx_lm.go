@@ -53,7 +53,13 @@ func (s *Sphinx) loadGeneralVocab() error {
 
 // stateLM writes the grammar's biased model and returns its path.
 func (s *Sphinx) stateLM(c *compiled, dir string) (string, error) {
-	text := stateARPA(s.general, c.g, s.opts.LMBias)
+	var text string
+	if len(s.opts.Corpus) > 0 {
+		known := func(w string) bool { return s.lexicon[w] != nil }
+		text = domainARPA(s.general, s.opts.Corpus, c.g, s.opts.DomainPhraseWeight, s.opts.DomainGeneralMass, known)
+	} else {
+		text = stateARPA(s.general, c.g, s.opts.LMBias)
+	}
 	path := filepath.Join(dir, c.search+".arpa")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		return "", fmt.Errorf("grammar %s: %w", c.g.Name, err)

@@ -300,6 +300,7 @@ type Outcome struct {
 	Text       string
 	Finals     int
 	Confidence float64
+	Open       bool // the text is an open-vocabulary transcript (Result.Open)
 }
 
 // Recognize feeds u to a new recogniser in 20 ms frames as fast as the engine takes
@@ -316,10 +317,10 @@ func Recognize(ctx context.Context, eng asr.Engine, g *asr.Grammar, u Utterance)
 			if res.Kind == asr.KindFinal {
 				o.Finals++
 				if o.Intent == "" && res.Intent != "" {
-					o.Intent, o.Text, o.Confidence = res.Intent, res.Text, res.Confidence
+					o.Intent, o.Text, o.Confidence, o.Open = res.Intent, res.Text, res.Confidence, res.Open
 				}
 				if o.Text == "" {
-					o.Text = res.Text
+					o.Text, o.Open = res.Text, res.Open
 				}
 			}
 		}

@@ -19,12 +19,14 @@ type benchASRFlags struct {
 	phoneLoop bool
 	jsonOut   bool
 	// --live
-	live        bool
-	quick       bool
-	split       string
-	concurrency int
-	openVocab   string
-	limit       int
+	live         bool
+	quick        bool
+	split        string
+	concurrency  int
+	openVocab    string
+	limit        int
+	adapt        string
+	channelAdapt string
 }
 
 // newBenchASRCmd measures the embedded recogniser: accuracy on the generated test set
@@ -72,12 +74,21 @@ split (about 25 calls, under a minute).`,
 	fl.IntVar(&f.concurrency, "concurrency", 0, "--live: calls at once (default 4; --quick 16)")
 	fl.StringVar(&f.openVocab, "open-vocabulary", "auto", "--live: auto, off (grammar only) or on (grammar + open vocabulary per utterance)")
 	fl.IntVar(&f.limit, "limit", 0, "--live: place only the first N calls of the plan")
+	fl.StringVar(&f.channelAdapt, "channel-adaptation", "auto", "--live: auto, off or on (the telephone-channel transform, asr/telephony.mllr)")
+	fl.StringVar(&f.adapt, "adapt", "", "fit the telephone-channel transform (MLLR, needs sphinxtrain) on the tuning split into this directory")
 	return cmd
 }
 
 func runBenchASR(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer) error {
 	if f.live {
 		return runBenchASRLive(ctx, f, stdout, stderr)
+	}
+	if f.adapt != "" {
+		rep, err := bench.ASRAdapt(ctx, f.adapt, []float64{1.0, 1.2}, []float64{0, 20}, stderr)
+		if err != nil {
+			return benchErr(err)
+		}
+		return printJSON(stdout, rep)
 	}
 	rep, err := bench.ASR(ctx, bench.ASROptions{Set: f.set, Streams: f.streams, Paced: f.paced, PhoneLoop: f.phoneLoop}, stderr)
 	if err != nil {
@@ -143,7 +154,7 @@ func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Wr
 		conc = 16
 	}
 	rep, err := bench.ASRLive(ctx, bench.ASRLiveOptions{Quick: f.quick, Split: f.split, Concurrency: conc,
-		OpenVocabulary: f.openVocab, Limit: f.limit}, stderr)
+		OpenVocabulary: f.openVocab, ChannelAdaptation: f.channelAdapt, Limit: f.limit}, stderr)
 	if err != nil {
 		return benchErr(err)
 	}

@@ -25,11 +25,14 @@ type scriptEvalFlags struct {
 	highStakes []string
 	jsonOut    bool
 	// Spoken evaluation: the set is synthesised and recognised before it is classified.
-	audio  bool
-	voices []string
-	snrs   []float64
-	speeds []float64
-	limit  int
+	audio             bool
+	voices            []string
+	snrs              []float64
+	speeds            []float64
+	corpus            string
+	channelAdaptation bool
+	verbose           bool
+	limit             int
 }
 
 func newScriptEvalCmd() *cobra.Command {
@@ -54,6 +57,9 @@ high-stakes intents are those the script marks high_stakes, or --high-stakes.`,
 	cmd.Flags().StringSliceVar(&f.voices, "voices", []string{"espeak:en-us+f3", "espeak:en", "flite:kal"}, "--audio: voices, engine:name (espeak, flite)")
 	cmd.Flags().Float64SliceVar(&f.snrs, "snr", []float64{0, 10}, "--audio: signal-to-noise ratios in dB (0 is clean)")
 	cmd.Flags().Float64SliceVar(&f.speeds, "speed", []float64{1}, "--audio: speaking speeds")
+	cmd.Flags().StringVar(&f.corpus, "corpus", "", "--audio: sentences of the open search's language model, one a line (a labelled set is read as its texts; default: the tuning sentences)")
+	cmd.Flags().BoolVar(&f.channelAdaptation, "channel-adaptation", false, "--audio: apply the telephone-channel transform (asr/telephony.mllr)")
+	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "--audio: print every utterance's transcripts to stderr")
 	cmd.Flags().IntVar(&f.limit, "limit", 0, "use only the first N utterances of the set (0: all)")
 	return cmd
 }

@@ -4,17 +4,19 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/asr/evalset"
+	"github.com/voxdial/voxdial/internal/app"
 	"github.com/voxdial/voxdial/internal/bench"
 	"github.com/voxdial/voxdial/voicebot"
 	"github.com/voxdial/voxdial/voicebot/intent"
 )
 
-// audioEval is the spoken evaluation's report: per path (grammar, lm, combined) and
+// audioEval is the spoken evaluation's report: per path (grammar, lm, fallback) and
 // per SNR, the text-level report of what the recogniser wrote down.
 type audioEval struct {
 	Utterances int                                 `json:"utterances"`
@@ -24,11 +26,11 @@ type audioEval struct {
 }
 
 // runScriptEvalAudio speaks every utterance of the set with each voice, speed and
-// SNR, recognises it twice — the state grammar (the script's phrases, with the fitted
-// rejection) and the open-vocabulary search (a small language model of the general
-// model's frequent words biased to the phrases) — and classifies each transcript. The
-// combined path takes, per utterance, the grammar's transcript when its phrase passed
-// rejection with the classifier routing it, else the open-vocabulary transcript.
+// SNR, recognises it three ways — the state grammar (the script's phrases, with the
+// fitted rejection), the open-vocabulary search alone (a trigram of how callers answer,
+// the phrases, and a few general words), and the live engine's fallback (the grammar,
+// then the open search on the utterances the grammar doubts) — and classifies each
+// transcript.
 func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Labelled, hs []string, f *scriptEvalFlags, stdout, stderr io.Writer) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -55,18 +57,41 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	if err != nil {
 		return failureErr(err)
 	}
-	gram, err := asr.NewSphinx(asr.SphinxOptions{Vocabulary: vocab})
-	if err != nil {
-		return failureErr(err)
+	corpus := intent.AnswerCorpus("en")
+	if f.corpus != "" {
+		data, err := os.ReadFile(f.corpus)
+		if err != nil {
+			return usageErr("script eval: --corpus: %v", err)
+		}
+		corpus = nil
+		for _, line := range strings.Split(string(data), "\n") {
+			if _, text, ok := strings.Cut(line, "|"); ok {
+				line = text // a labelled set ("intent | text") is read as its texts
+			}
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				corpus = append(corpus, line)
+			}
+		}
 	}
-	defer gram.Close()
-	lm, err := asr.NewSphinx(asr.SphinxOptions{Vocabulary: vocab, Search: asr.SearchLM})
-	if err != nil {
-		return failureErr(err)
+	// The three paths: the grammar alone; the open search alone (the same language
+	// model as the fallback's); and the live engine (app.NewSphinxEngine with open
+	// vocabulary: the grammar, and the open search on the utterances it doubts).
+	gro := asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: f.channelAdaptation}
+	lmo := gro
+	lmo.Search, lmo.Corpus, lmo.LMWords, lmo.DomainGeneralMass = asr.SearchLM, corpus, app.OpenLMWords, app.OpenGeneralMass
+	fbo := lmo
+	fbo.Search, fbo.OpenFallback, fbo.OpenFallbackBelow = asr.SearchGrammar, true, app.OpenVocabularyMinConfidence
+	engines := make([]*asr.Sphinx, 3)
+	for i, o := range []asr.SphinxOptions{gro, lmo, fbo} {
+		e, err := asr.NewSphinx(o)
+		if err != nil {
+			return failureErr(err)
+		}
+		defer e.Close()
+		engines[i] = e
 	}
-	defer lm.Close()
 	c := b.Classifier()
-	type row struct{ grammar, lm, combined []intent.Labelled }
+	type row struct{ grammar, lm, fallback []intent.Labelled }
 	bySNR := map[string]*row{}
 	var audioS float64
 	cpu := map[string]time.Duration{}
@@ -84,38 +109,38 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 			r = &row{}
 			bySNR[key] = r
 		}
-		t0 := bench.ProcessCPU()
-		og, err := evalset.Recognize(ctx, gram, g, u)
-		if err != nil {
-			return failureErr(err)
-		}
-		t1 := bench.ProcessCPU()
-		ol, err := evalset.Recognize(ctx, lm, g, u)
-		if err != nil {
-			return failureErr(err)
-		}
-		cpu["grammar"] += t1 - t0
-		cpu["lm"] += bench.ProcessCPU() - t1
-		gtext := ""
-		if og.Intent != "" {
-			gtext = og.Text
-		}
 		label := u.Intent
 		if label == "" {
 			label = intent.OffTopic
 		}
-		r.grammar = append(r.grammar, intent.Labelled{Intent: label, Text: gtext, Line: i + 1})
-		r.lm = append(r.lm, intent.Labelled{Intent: label, Text: ol.Text, Line: i + 1})
-		combined := ol.Text
-		if gtext != "" && c.Classify(gtext, nil).Verdict == intent.VerdictMatch {
-			combined = gtext
+		var outs [3]evalset.Outcome
+		for k, path := range []string{"grammar", "lm", "fallback"} {
+			t0 := bench.ProcessCPU()
+			o, err := evalset.Recognize(ctx, engines[k], g, u)
+			if err != nil {
+				return failureErr(err)
+			}
+			cpu[path] += bench.ProcessCPU() - t0
+			outs[k] = o
 		}
-		r.combined = append(r.combined, intent.Labelled{Intent: label, Text: combined, Line: i + 1})
+		// A grammar phrase its rejection refused is no words; open words always count.
+		text := func(o evalset.Outcome) string {
+			if o.Intent == "" && !o.Open {
+				return ""
+			}
+			return o.Text
+		}
+		r.grammar = append(r.grammar, intent.Labelled{Intent: label, Text: text(outs[0]), Line: i + 1})
+		r.lm = append(r.lm, intent.Labelled{Intent: label, Text: outs[1].Text, Line: i + 1})
+		r.fallback = append(r.fallback, intent.Labelled{Intent: label, Text: text(outs[2]), Line: i + 1})
+		if f.verbose {
+			fmt.Fprintf(stderr, "%s %s %s %q: grammar %q, lm %q, fallback %q\n", u.Voice, key, label, u.Text, text(outs[0]), outs[1].Text, text(outs[2]))
+		}
 	}
 	rep := audioEval{Utterances: len(us), Voices: f.voices, Paths: map[string]map[string]intent.Report{}, CPUSeconds: map[string]float64{}}
 	for path, pick := range map[string]func(*row) []intent.Labelled{
 		"grammar": func(r *row) []intent.Labelled { return r.grammar }, "lm": func(r *row) []intent.Labelled { return r.lm },
-		"combined": func(r *row) []intent.Labelled { return r.combined },
+		"fallback": func(r *row) []intent.Labelled { return r.fallback },
 	} {
 		rep.Paths[path] = map[string]intent.Report{}
 		for key, r := range bySNR {
@@ -125,14 +150,13 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		}
 		rep.CPUSeconds[path] = cpu[path].Seconds() / max(audioS, 1)
 	}
-	rep.CPUSeconds["combined"] = rep.CPUSeconds["grammar"] + rep.CPUSeconds["lm"]
 	if f.jsonOut {
 		if err := printJSON(stdout, rep); err != nil {
 			return failureErr(err)
 		}
 		return nil
 	}
-	for _, path := range []string{"grammar", "lm", "combined"} {
+	for _, path := range []string{"grammar", "lm", "fallback"} {
 		for key, ev := range rep.Paths[path] {
 			fmt.Fprintf(stdout, "%-8s %-6s right %5.1f %%  wrong high-stakes %4.1f %%  off-topic no_match %5.1f %%\n",
 				path, key, 100*ev.RightRate, 100*ev.WrongHighStakesRate, 100*ev.OffTopicNoMatchRate)

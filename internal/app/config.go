@@ -151,12 +151,18 @@ type EngineConfig struct {
 	URL     string                  `yaml:"url"`     // server of the default engine, for network engines
 	Locales map[string]EngineChoice `yaml:"locales"` // BCP 47 locale → engine
 	// OpenVocabulary (engines.asr only): auto | off | on. On, the embedded
-	// recogniser of English scripts runs the state's grammar and an open-vocabulary
-	// search (a language model biased to the state's phrases) side by side and takes,
-	// per utterance, the grammar's phrase when its calibrated confidence is high and
-	// the open search's words otherwise (asr.Dual). auto ("" too) is what measured
-	// best (OpenVocabularyDefault; docs/measured-facts.md).
+	// recogniser of English scripts decodes each utterance with the state's grammar
+	// and, when the grammar rejected it or its calibrated confidence is under
+	// OpenVocabularyMinConfidence, once more with an open-vocabulary language model
+	// (how callers answer, the state's phrases, a few general words), whose words
+	// the bot's classifier reads (asr.SphinxOptions.OpenFallback). auto ("" too) is
+	// what measured best (OpenVocabularyDefault; docs/measured-facts.md).
 	OpenVocabulary string `yaml:"open_vocabulary"`
+	// ChannelAdaptation (engines.asr only): auto | off | on. On, the embedded
+	// recogniser applies the telephone-channel transform (asr/telephony.mllr: an
+	// MLLR of the acoustic model's means fitted on the tuning voices and sentences
+	// through µ-law). auto ("" too) is ChannelAdaptationDefault.
+	ChannelAdaptation string `yaml:"channel_adaptation"`
 }
 
 // EngineChoice is the engine for one locale.
@@ -461,6 +467,14 @@ func (c *Config) Validate() error {
 	case "", OpenVocabularyAuto, OpenVocabularyOff, OpenVocabularyOn:
 	default:
 		add(c.errf("engines.asr.open_vocabulary", "%q: want auto, off or on", c.Engines.ASR.OpenVocabulary))
+	}
+	switch c.Engines.ASR.ChannelAdaptation {
+	case "", OpenVocabularyAuto, OpenVocabularyOff, OpenVocabularyOn:
+	default:
+		add(c.errf("engines.asr.channel_adaptation", "%q: want auto, off or on", c.Engines.ASR.ChannelAdaptation))
+	}
+	if c.Engines.TTS.ChannelAdaptation != "" {
+		add(c.errf("engines.tts.channel_adaptation", "a recogniser setting: it belongs under engines.asr"))
 	}
 	if c.Engines.TTS.OpenVocabulary != "" {
 		add(c.errf("engines.tts.open_vocabulary", "a recogniser setting: it belongs under engines.asr"))

@@ -179,6 +179,8 @@ func TestConfigErrors(t *testing.T) {
 		{"bad locale", "engines: {tts: {locales: {'zh_CN!': {engine: espeak}}}}\n", nil, []string{"not a BCP 47 locale"}},
 		{"open vocabulary value", "engines: {asr: {open_vocabulary: maybe}}\n", nil, []string{"engines.asr.open_vocabulary", "maybe", "auto, off or on"}},
 		{"open vocabulary under tts", "engines: {tts: {open_vocabulary: 'on'}}\n", nil, []string{"engines.tts.open_vocabulary", "under engines.asr"}},
+		{"channel adaptation value", "engines: {asr: {channel_adaptation: always}}\n", nil, []string{"engines.asr.channel_adaptation", "always", "auto, off or on"}},
+		{"channel adaptation under tts", "engines: {tts: {channel_adaptation: 'on'}}\n", nil, []string{"engines.tts.channel_adaptation", "under engines.asr"}},
 		{"classifier model", "engines: {classifier: {url: 'http://127.0.0.1:8000/v1'}}\n", nil, []string{"engines.classifier.model", "required"}},
 		{"env names variable", "", map[string]string{"VOXDIAL_RUNNER_MAX_CALLS": "lots"}, []string{"env VOXDIAL_RUNNER_MAX_CALLS", "not an integer"}},
 		{"env value checked", "", map[string]string{"VOXDIAL_RTP_MODE": "multicast"}, []string{"env VOXDIAL_RTP_MODE", "rtp.mode"}},
@@ -235,14 +237,23 @@ func TestHostOptions(t *testing.T) {
 	allVosk.ASR = EngineConfig{Default: EngineVosk, URL: "ws://127.0.0.1:2"}
 	allVosk.TTS = EngineConfig{Default: EngineESpeak}
 	type want struct{ asr, tts string } // "" = the host's own
+	// English scripts get their own embedded recogniser when the channel transform
+	// is on by default (the host's own has none).
+	enSphinx := want{}
+	if ChannelAdaptationDefault || OpenVocabularyDefault {
+		enSphinx = want{asr: "sphinx"}
+	}
+	noAdapt := Defaults().Engines
+	noAdapt.ASR.ChannelAdaptation, noAdapt.ASR.OpenVocabulary = OpenVocabularyOff, OpenVocabularyOff
 	for name, c := range map[string]struct {
 		e     EnginesConfig
 		byLoc map[string]want
 		llm   map[string]bool
 	}{
-		"defaults":  {Defaults().Engines, map[string]want{"en-US": {}, "zh-CN": {}}, nil},
-		"zh funasr": {zhFunASR, map[string]want{"en-US": {}, "zh-CN": {asr: "funasr"}, "zh-TW": {}}, nil},
-		"zh http tts, classifier": {zhHTTP, map[string]want{"en-US": {}, "zh-CN": {asr: "funasr", tts: "http http://127.0.0.1:1"}, "zh-TW": {tts: "http http://127.0.0.1:1"}},
+		"defaults":       {Defaults().Engines, map[string]want{"en-US": enSphinx, "zh-CN": {}}, nil},
+		"grammar, as is": {noAdapt, map[string]want{"en-US": {}, "zh-CN": {}}, nil},
+		"zh funasr":      {zhFunASR, map[string]want{"en-US": enSphinx, "zh-CN": {asr: "funasr"}, "zh-TW": {}}, nil},
+		"zh http tts, classifier": {zhHTTP, map[string]want{"en-US": enSphinx, "zh-CN": {asr: "funasr", tts: "http http://127.0.0.1:1"}, "zh-TW": {tts: "http http://127.0.0.1:1"}},
 			map[string]bool{"en-US": true, "zh-CN": true, "zh-TW": true}},
 		"vosk, espeak": {allVosk, map[string]want{"en-US": {asr: "vosk", tts: "espeak"}, "zh-CN": {asr: "vosk"}}, nil},
 	} {

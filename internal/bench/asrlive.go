@@ -62,6 +62,8 @@ type ASRLiveOptions struct {
 	Concurrency int
 	// OpenVocabulary: auto (app.OpenVocabularyDefault), off or on.
 	OpenVocabulary string
+	// ChannelAdaptation: auto (app.ChannelAdaptationDefault), off or on.
+	ChannelAdaptation string
 	// CPS is new calls per second at most (0: 4): callers whose questions end at the
 	// same instant would measure a burst no campaign makes.
 	CPS float64
@@ -104,13 +106,20 @@ type ASRLiveCondition struct {
 	Right     int     `json:"right"`
 	RightRate float64 `json:"right_rate"`
 	// WrongHighStakes: sentences (off-topic included) routed to a high-stakes intent
-	// that was not theirs, over all calls.
+	// that was not theirs without a confirm question, over all calls. WrongConfirm:
+	// those that got the wrong intent's confirm question instead (nothing done
+	// unless the caller says yes to it).
 	WrongHighStakes     int     `json:"wrong_high_stakes"`
 	WrongHighStakesRate float64 `json:"wrong_high_stakes_rate"`
+	WrongConfirm        int     `json:"wrong_confirm"`
 	Wrong               int     `json:"wrong"`
 	OffTopic            int     `json:"off_topic"`
 	OffTopicNoMatch     int     `json:"off_topic_no_match"`
 	OffTopicNoMatchRate float64 `json:"off_topic_no_match_rate"`
+	// OffTopicNotRouted: off-topic sentences routed nowhere — no_match, or the
+	// low-confidence re-prompt (the caller hears the question again either way).
+	OffTopicNotRouted     int     `json:"off_topic_not_routed"`
+	OffTopicNotRoutedRate float64 `json:"off_topic_not_routed_rate"`
 	// Heard: the sentence became a caller turn (words, or speech the recogniser
 	// would not put into words), not silence.
 	Heard         int     `json:"heard"`
@@ -128,14 +137,15 @@ type ASRLiveCondition struct {
 // ASRLiveReport is `voxdial bench asr --live --json`.
 type ASRLiveReport struct {
 	Common
-	Mode           string   `json:"mode"` // quick | full
-	Split          string   `json:"split"`
-	OpenVocabulary bool     `json:"open_vocabulary"`
-	Engine         string   `json:"engine"`
-	Concurrency    int      `json:"concurrency"`
-	Calls          int      `json:"calls"`
-	TuningVoices   []string `json:"tuning_voices"`
-	HeldOutVoices  []string `json:"held_out_voices"`
+	Mode              string   `json:"mode"` // quick | full
+	Split             string   `json:"split"`
+	OpenVocabulary    bool     `json:"open_vocabulary"`
+	ChannelAdaptation bool     `json:"channel_adaptation"`
+	Engine            string   `json:"engine"`
+	Concurrency       int      `json:"concurrency"`
+	Calls             int      `json:"calls"`
+	TuningVoices      []string `json:"tuning_voices"`
+	HeldOutVoices     []string `json:"held_out_voices"`
 	// Sentences: the evaluation sets the callers read (voicebot/intent/testdata):
 	// en.tune.txt is the tuning split, en.heldout.txt the held-out one.
 	Sentences  map[string]string `json:"sentences"`
@@ -194,6 +204,16 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 	default:
 		return nil, usage("--open-vocabulary %q: want auto, off or on", o.OpenVocabulary)
 	}
+	adapt := app.ChannelAdaptationDefault
+	switch o.ChannelAdaptation {
+	case "", app.OpenVocabularyAuto:
+	case app.OpenVocabularyOn:
+		adapt = true
+	case app.OpenVocabularyOff:
+		adapt = false
+	default:
+		return nil, usage("--channel-adaptation %q: want auto, off or on", o.ChannelAdaptation)
+	}
 	items, err := livePlan(o)
 	if err != nil {
 		return nil, err
@@ -227,7 +247,7 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 	host := live.NewHost(live.Options{
 		NoAMD: true, // answering-machine detection is not what is measured here
 		NewRecognizer: func(vocab []string) (asr.Engine, error) {
-			return app.NewSphinxEngine(vocab, open)
+			return app.NewSphinxEngine(vocab, open, adapt)
 		},
 		OnResult: func(_ string, res voicebot.Result) {
 			recogMu.Lock()
@@ -315,7 +335,7 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 		overhead[i] -= endOfTurn
 	}
 	rep := &ASRLiveReport{
-		Mode: "full", Split: o.Split, OpenVocabulary: open, Engine: "pocketsphinx grammar",
+		Mode: "full", Split: o.Split, OpenVocabulary: open, ChannelAdaptation: adapt, Engine: "pocketsphinx grammar",
 		Concurrency: o.Concurrency, Calls: len(items),
 		Sentences:   map[string]string{"tuning": "voicebot/intent/testdata/en.tune.txt", "held-out": "voicebot/intent/testdata/en.heldout.txt"},
 		HighStakes:  hs,
@@ -328,7 +348,7 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 		rep.Mode = "quick"
 	}
 	if open {
-		rep.Engine = "pocketsphinx grammar + open vocabulary (asr.Dual)"
+		rep.Engine = "pocketsphinx grammar + open-vocabulary second pass"
 	}
 	for _, v := range liveTuningVoices {
 		rep.TuningVoices = append(rep.TuningVoices, v.String())
@@ -371,7 +391,7 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 	}
 	rep.Common = m.common()
 	say("bench asr --live: measuring the recogniser's own cost\n")
-	rep.RecognizersPerCore, err = liveRecognizerCost(ctx, bot, open, items, pcms)
+	rep.RecognizersPerCore, err = liveRecognizerCost(ctx, bot, open, adapt, items, pcms)
 	if err != nil {
 		return nil, err
 	}
@@ -408,6 +428,9 @@ func (c *ASRLiveCondition) add(it liveItem, oc liveOutcome, hs []string) {
 		if oc.verdict == "no_match" || oc.verdict == "none" {
 			c.OffTopicNoMatch++
 		}
+		if oc.routed == "" {
+			c.OffTopicNotRouted++
+		}
 	} else {
 		c.InDomain++
 		if oc.routed == it.Intent {
@@ -416,7 +439,11 @@ func (c *ASRLiveCondition) add(it liveItem, oc liveOutcome, hs []string) {
 	}
 	if oc.routed != "" && oc.routed != it.Intent {
 		c.Wrong++
-		if slices.Contains(hs, oc.routed) {
+		switch {
+		case !slices.Contains(hs, oc.routed):
+		case oc.verdict == "confirm":
+			c.WrongConfirm++ // asked, not acted on: the caller's "no" keeps the state
+		default:
 			c.WrongHighStakes++
 		}
 	}
@@ -433,6 +460,7 @@ func (c *ASRLiveCondition) rates() {
 	}
 	if c.OffTopic > 0 {
 		c.OffTopicNoMatchRate = round3(float64(c.OffTopicNoMatch) / float64(c.OffTopic))
+		c.OffTopicNotRoutedRate = round3(float64(c.OffTopicNotRouted) / float64(c.OffTopic))
 	}
 }
 
@@ -775,12 +803,12 @@ func babbleTrack(ctx context.Context) ([]int16, error) {
 // liveRecognizerCost decodes the calls' audio (up to 60 sentences) with the same
 // engine the calls used, one at a time as fast as it goes: audio seconds per CPU
 // second is how many real-time recognisers one core carries.
-func liveRecognizerCost(ctx context.Context, bot *voicebot.Bot, open bool, items []liveItem, pcms [][]int16) (float64, error) {
+func liveRecognizerCost(ctx context.Context, bot *voicebot.Bot, open, adapt bool, items []liveItem, pcms [][]int16) (float64, error) {
 	var vocab []string
 	for _, in := range bot.Intents {
 		vocab = append(vocab, in.Phrases...)
 	}
-	eng, err := app.NewSphinxEngine(vocab, open)
+	eng, err := app.NewSphinxEngine(vocab, open, adapt)
 	if err != nil {
 		return 0, err
 	}

@@ -314,6 +314,12 @@ func better(a, b pmatch) bool {
 	if a.flipped != b.flipped {
 		return !a.flipped
 	}
+	if a.literal != b.literal {
+		// "representative" matches both the phrase "representative" (as written)
+		// and "agent" (a synonym): the phrase as written is the evidence, so the
+		// match is exact and a confirm question is not needed.
+		return a.literal
+	}
 	return a.intent < b.intent
 }
 

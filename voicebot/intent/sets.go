@@ -28,3 +28,18 @@ func Set(lang, split string) ([]Labelled, error) {
 	}
 	return ReadSet(bytes.NewReader(data), name)
 }
+
+// AnswerCorpus is how callers answer, for the recogniser's language model: the texts
+// of the language's tuning split ("en", "zh"), off-topic sentences included. The
+// held-out split never goes into it, so the held-out figures stay blind to it.
+func AnswerCorpus(lang string) []string {
+	set, err := Set(lang, SplitTuning)
+	if err != nil {
+		return nil
+	}
+	out := make([]string, 0, len(set))
+	for _, s := range set {
+		out = append(out, s.Text)
+	}
+	return out
+}

@@ -37,8 +37,8 @@
 // open-vocabulary search's words (asr.Result Rejected, Open) as Heard.Open, which the
 // bot routes for ordinary intents but never for an opt-out or a transfer; speech no
 // grammar path fitted is Heard.Unintelligible, a no_match turn. The embedded
-// recogniser with the open-vocabulary path (asr.Dual) is built by
-// internal/app.NewSphinxEngine when `engines.asr.open_vocabulary` says so.
+// recogniser with the open-vocabulary second pass (asr.SphinxOptions.OpenFallback) is
+// built by internal/app.NewSphinxEngine when `engines.asr.open_vocabulary` says so.
 //
 // Failure behaviours: a speaker that cannot warm a script is logged and its
 // calls synthesise on first use; a recogniser that cannot open leaves the call

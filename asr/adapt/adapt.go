@@ -1,0 +1,204 @@
+package adapt
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/voxdial/voxdial/asr"
+)
+
+// ErrNoTrainer means sphinxtrain is not installed (Debian: apt-get install
+// sphinxtrain sphinxbase-utils pocketsphinx).
+var ErrNoTrainer = errors.New("sphinxtrain tools not found (apt-get install sphinxtrain sphinxbase-utils pocketsphinx)")
+
+// Utterance is one adaptation sentence as the decoder hears it.
+type Utterance struct {
+	ID     string
+	Text   string
+	PCM16k []int16
+}
+
+// Options locates the model and the tools; zero values take Debian's paths.
+type Options struct {
+	ModelDir string // asr.DefaultSphinxModel
+	Dict     string // asr.DefaultSphinxDict
+	WorkDir  string // required: receives features, accumulators and the transform
+	ToolDir  string // /usr/lib/sphinxtrain
+	Log      io.Writer
+}
+
+// Fit writes the utterances, computes their features, accumulates statistics against
+// the model (bw) and solves one global MLLR mean transform (mllr_solve). It returns
+// the transform's path and how many utterances it used (those whose words the
+// dictionary knows).
+func Fit(ctx context.Context, utts []Utterance, o Options) (string, int, error) {
+	if o.ModelDir == "" {
+		o.ModelDir = asr.DefaultSphinxModel
+	}
+	if o.Dict == "" {
+		o.Dict = asr.DefaultSphinxDict
+	}
+	if o.ToolDir == "" {
+		o.ToolDir = "/usr/lib/sphinxtrain"
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.WorkDir == "" {
+		return "", 0, errors.New("adapt: no work directory")
+	}
+	tools := map[string]string{}
+	for _, t := range []string{"bw", "mllr_solve"} {
+		p := filepath.Join(o.ToolDir, t)
+		if _, err := os.Stat(p); err != nil {
+			return "", 0, fmt.Errorf("adapt: %s: %w", p, ErrNoTrainer)
+		}
+		tools[t] = p
+	}
+	for _, t := range []string{"sphinx_fe", "pocketsphinx_mdef_convert"} {
+		p, err := exec.LookPath(t)
+		if err != nil {
+			return "", 0, fmt.Errorf("adapt: %s: %w", t, ErrNoTrainer)
+		}
+		tools[t] = p
+	}
+	known, err := dictWords(o.Dict)
+	if err != nil {
+		return "", 0, err
+	}
+	wd := o.WorkDir
+	for _, d := range []string{"wav", "model", "accum"} {
+		if err := os.MkdirAll(filepath.Join(wd, d), 0o755); err != nil {
+			return "", 0, fmt.Errorf("adapt: %w", err)
+		}
+	}
+	var ids, trans strings.Builder
+	used := 0
+	for _, u := range utts {
+		ws := asr.Words(u.Text)
+		ok := len(ws) > 0
+		for _, w := range ws {
+			ok = ok && known[w]
+		}
+		if !ok {
+			continue
+		}
+		if err := writeWAV(filepath.Join(wd, "wav", u.ID+".wav"), u.PCM16k); err != nil {
+			return "", 0, err
+		}
+		fmt.Fprintf(&ids, "wav/%s\n", u.ID)
+		fmt.Fprintf(&trans, "<s> %s </s> (%s)\n", strings.Join(ws, " "), u.ID)
+		used++
+	}
+	if used == 0 {
+		return "", 0, errors.New("adapt: no utterance whose words the dictionary knows")
+	}
+	ctl, lsn := filepath.Join(wd, "adapt.fileids"), filepath.Join(wd, "adapt.transcription")
+	if err := os.WriteFile(ctl, []byte(ids.String()), 0o644); err != nil {
+		return "", 0, fmt.Errorf("adapt: %w", err)
+	}
+	if err := os.WriteFile(lsn, []byte(trans.String()), 0o644); err != nil {
+		return "", 0, fmt.Errorf("adapt: %w", err)
+	}
+	run := func(name string, args ...string) error {
+		fmt.Fprintf(o.Log, "adapt: %s %s\n", filepath.Base(name), strings.Join(args, " "))
+		cmd := exec.CommandContext(ctx, name, args...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			tail := string(out)
+			if len(tail) > 2000 {
+				tail = tail[len(tail)-2000:]
+			}
+			return fmt.Errorf("adapt: %s: %w\n%s", filepath.Base(name), err, tail)
+		}
+		return nil
+	}
+	if err := run(tools["sphinx_fe"], "-argfile", filepath.Join(o.ModelDir, "feat.params"), "-samprate", "16000",
+		"-c", ctl, "-di", wd, "-do", wd, "-ei", "wav", "-eo", "mfc", "-mswav", "yes"); err != nil {
+		return "", 0, err
+	}
+	model := filepath.Join(wd, "model")
+	entries, err := os.ReadDir(o.ModelDir)
+	if err != nil {
+		return "", 0, fmt.Errorf("adapt: %w", err)
+	}
+	for _, e := range entries {
+		link := filepath.Join(model, e.Name())
+		_ = os.Remove(link)
+		if err := os.Symlink(filepath.Join(o.ModelDir, e.Name()), link); err != nil {
+			return "", 0, fmt.Errorf("adapt: %w", err)
+		}
+	}
+	mdef := filepath.Join(model, "mdef.txt")
+	if err := run(tools["pocketsphinx_mdef_convert"], "-text", filepath.Join(o.ModelDir, "mdef"), mdef); err != nil {
+		return "", 0, err
+	}
+	if _, err := os.Stat(filepath.Join(o.ModelDir, "mixture_weights")); err != nil {
+		_ = os.Remove(filepath.Join(model, "mixture_weights"))
+		if err := SendumpToMixw(filepath.Join(o.ModelDir, "sendump"), filepath.Join(model, "mixture_weights")); err != nil {
+			return "", 0, err
+		}
+	}
+	if err := run(tools["bw"], "-hmmdir", model, "-moddeffn", mdef, "-ts2cbfn", ".ptm.", "-feat", "1s_c_d_dd",
+		"-svspec", "0-12/13-25/26-38", "-cmn", "batch", "-agc", "none", "-dictfn", o.Dict,
+		"-ctlfn", ctl, "-lsnfn", lsn, "-cepdir", wd, "-accumdir", filepath.Join(wd, "accum")); err != nil {
+		return "", 0, err
+	}
+	out := filepath.Join(wd, "mllr_matrix")
+	if err := run(tools["mllr_solve"], "-meanfn", filepath.Join(o.ModelDir, "means"), "-varfn", filepath.Join(o.ModelDir, "variances"),
+		"-outmllrfn", out, "-accumdir", filepath.Join(wd, "accum")); err != nil {
+		return "", 0, err
+	}
+	return out, used, nil
+}
+
+func dictWords(path string) (map[string]bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("adapt: dictionary: %w", err)
+	}
+	defer f.Close()
+	out := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		w, _, _ := strings.Cut(sc.Text(), " ")
+		if i := strings.IndexByte(w, '('); i > 0 {
+			w = w[:i]
+		}
+		out[w] = true
+	}
+	return out, sc.Err()
+}
+
+// writeWAV writes 16 kHz mono 16-bit PCM.
+func writeWAV(path string, pcm []int16) error {
+	n := uint32(2 * len(pcm))
+	b := make([]byte, 0, 44+n)
+	b = append(b, "RIFF"...)
+	b = binary.LittleEndian.AppendUint32(b, 36+n)
+	b = append(b, "WAVEfmt "...)
+	b = binary.LittleEndian.AppendUint32(b, 16)
+	b = binary.LittleEndian.AppendUint16(b, 1)
+	b = binary.LittleEndian.AppendUint16(b, 1)
+	b = binary.LittleEndian.AppendUint32(b, 16000)
+	b = binary.LittleEndian.AppendUint32(b, 32000)
+	b = binary.LittleEndian.AppendUint16(b, 2)
+	b = binary.LittleEndian.AppendUint16(b, 16)
+	b = append(b, "data"...)
+	b = binary.LittleEndian.AppendUint32(b, n)
+	for _, s := range pcm {
+		b = binary.LittleEndian.AppendUint16(b, uint16(s))
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("adapt: %w", err)
+	}
+	return nil
+}

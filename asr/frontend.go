@@ -1,0 +1,25 @@
+package asr
+
+// FrontEnd16k is what the embedded recogniser's decoder hears of a whole 8 kHz
+// utterance with the default options: noise suppression on 20 ms frames, comfort
+// noise, then 8 → 16 kHz. The channel adaptation (asr/adapt) fits its transform on
+// exactly this audio.
+func FrontEnd16k(pcm8k []int16) ([]int16, error) {
+	up, err := newUpsampler()
+	if err != nil {
+		return nil, err
+	}
+	defer up.close()
+	dn := newDenoiser(-15)
+	defer dn.close()
+	w := &sphinxWorker{}
+	pcm := append([]int16(nil), pcm8k...)
+	out := make([]int16, 0, 2*len(pcm)+64)
+	for i := 0; i < len(pcm); i += 160 {
+		fr := pcm[i:min(i+160, len(pcm))]
+		dn.process(fr)
+		w.addNoise(fr, defaultComfortNoise)
+		out = append(out, up.process(fr)...)
+	}
+	return out, nil
+}
