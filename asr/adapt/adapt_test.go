@@ -1,0 +1,80 @@
+package adapt_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/voxdial/voxdial/asr"
+	"github.com/voxdial/voxdial/asr/adapt"
+	"github.com/voxdial/voxdial/asr/evalset"
+)
+
+// TestFit runs the whole fit with Debian's sphinxtrain on a few sentences: features,
+// Baum-Welch statistics against the model, and an MLLR transform pocketsphinx reads
+// (a decoder built with it still recognises a phrase).
+func TestFit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	phrases := []evalset.Labeled{{Text: "i already paid"}, {Text: "please stop calling me"}, {Text: "yes that's me"}, {Text: "call me back later"}}
+	us, err := evalset.Generate(ctx, evalset.Options{Phrases: phrases, Voices: []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var utts []adapt.Utterance
+	for i, u := range us {
+		pcm, err := asr.FrontEnd16k(u.PCM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pcm) < 2*len(u.PCM)-320 { // the resampler keeps back its filter delay
+			t.Fatalf("front end gave %d samples for %d at 8 kHz", len(pcm), len(u.PCM))
+		}
+		utts = append(utts, adapt.Utterance{ID: "t" + strconv.Itoa(i), Text: u.Text, PCM16k: pcm})
+	}
+	// A sentence with a word the dictionary lacks is left out, not fatal.
+	utts = append(utts, adapt.Utterance{ID: "bad", Text: "zzqxv", PCM16k: utts[0].PCM16k})
+	dir := t.TempDir()
+	matrix, n, err := adapt.Fit(ctx, utts, adapt.Options{WorkDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(us) {
+		t.Errorf("used %d utterances, want %d (the unknown word's left out)", n, len(us))
+	}
+	data, err := os.ReadFile(matrix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// mllr_solve's text format: class count, stream count, then per stream its
+	// dimension and the matrix rows.
+	f := strings.Fields(string(data))
+	if len(f) < 3 || f[0] != "1" || f[1] != "3" || f[2] != "13" {
+		t.Fatalf("transform starts %q", f[:min(len(f), 3)])
+	}
+	eng, err := asr.NewSphinx(asr.SphinxOptions{Vocabulary: []string{"already paid", "stop calling"}, Args: map[string]string{"-mllr": matrix}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	g := &asr.Grammar{Name: "adapt-test", Intents: []asr.Intent{{Name: "paid", Phrases: []string{"already paid"}}, {Name: "opt_out", Phrases: []string{"stop calling"}}}}
+	o, err := evalset.Recognize(ctx, eng, g, us[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Intent != "paid" {
+		t.Errorf("with the transform %q → %+v", us[0].Text, o)
+	}
+}
+
+func TestFitNamesMissingTools(t *testing.T) {
+	t.Parallel()
+	_, _, err := adapt.Fit(context.Background(), nil, adapt.Options{WorkDir: t.TempDir(), ToolDir: filepath.Join(t.TempDir(), "none")})
+	if !errors.Is(err, adapt.ErrNoTrainer) || !strings.Contains(err.Error(), "bw") {
+		t.Errorf("err = %v, want ErrNoTrainer naming bw", err)
+	}
+}
