@@ -32,6 +32,7 @@ type scriptEvalFlags struct {
 	corpus            string
 	channelAdaptation bool
 	verbose           bool
+	sphinxArgs        map[string]string
 	limit             int
 }
 
@@ -59,6 +60,7 @@ high-stakes intents are those the script marks high_stakes, or --high-stakes.`,
 	cmd.Flags().Float64SliceVar(&f.speeds, "speed", []float64{1}, "--audio: speaking speeds")
 	cmd.Flags().StringVar(&f.corpus, "corpus", "", "--audio: sentences of the open search's language model, one a line (a labelled set is read as its texts; default: the tuning sentences)")
 	cmd.Flags().BoolVar(&f.channelAdaptation, "channel-adaptation", false, "--audio: apply the telephone-channel transform (asr/telephony.mllr)")
+	cmd.Flags().StringToStringVar(&f.sphinxArgs, "sphinx-arg", nil, "--audio: extra pocketsphinx settings for the open search, for tuning (-fwdflat=no)")
 	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "--audio: print every utterance's transcripts to stderr")
 	cmd.Flags().IntVar(&f.limit, "limit", 0, "use only the first N utterances of the set (0: all)")
 	return cmd

@@ -79,6 +79,9 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	gro := asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: f.channelAdaptation}
 	lmo := gro
 	lmo.Search, lmo.Corpus, lmo.LMWords, lmo.DomainGeneralMass = asr.SearchLM, corpus, app.OpenLMWords, app.OpenGeneralMass
+	if len(f.sphinxArgs) > 0 {
+		lmo.Args = f.sphinxArgs
+	}
 	fbo := lmo
 	fbo.Search, fbo.OpenFallback, fbo.OpenFallbackBelow = asr.SearchGrammar, true, app.OpenVocabularyMinConfidence
 	engines := make([]*asr.Sphinx, 3)

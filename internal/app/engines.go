@@ -251,12 +251,13 @@ const (
 )
 
 // OpenVocabularyDefault is what auto means: whether the grammar plus the
-// open-vocabulary search beat the grammar alone on the held-out live evaluation
-// (`voxdial bench asr --live`, docs/measured-facts.md). They did not: 400 held-out
-// calls each, grammar only 22.0 % right, 1.0 % wrong high-stakes, 100 % heard with
-// DTX; with the open path 15.5 %, 0 %, and 49 % heard (its decode came after the
-// no-input time on the loaded 2-core machine, 14.7 recognisers per core).
-const OpenVocabularyDefault = false
+// open-vocabulary second pass beat the grammar alone on the held-out live
+// evaluation (`voxdial bench asr --live`, docs/measured-facts.md). They do: the
+// same 200 held-out calls, grammar only (channel transform on) routed 20–25 %
+// right against 60 % with the second pass, with fewer wrong high-stakes routes and
+// most off-topic speech kept out; the cost is CPU (about a fifth of the
+// recognisers per core) — `off` is the choice for capacity over understanding.
+const OpenVocabularyDefault = true
 
 // OpenVocabularyMinConfidence is the grammar confidence (its calibrated
 // probability of the right phrase) under which the open search's words decide
