@@ -722,13 +722,13 @@ type sphinxWorker struct {
 	dn          *denoiser
 	spec        *speculation // this utterance decoded ahead, while its end-silence ran
 	quiet       int          // quiet frames since the utterance's last loud one
-	noise       uint64  // comfort-noise generator state
-	loudHist    []bool  // loudness of the frames in the preroll
-	uncovered   float64 // share of loud frames outside phrase words, last interpret
-	loud        []bool  // VAD loudness per 20 ms frame of this utterance (preroll included)
-	utt         []int16 // this utterance's 16 kHz audio, for the rejection pass
-	samples     int64   // 8 kHz samples seen
-	preroll     []int16 // last preroll of 16 kHz audio while not in an utterance
+	noise       uint64       // comfort-noise generator state
+	loudHist    []bool       // loudness of the frames in the preroll
+	uncovered   float64      // share of loud frames outside phrase words, last interpret
+	loud        []bool       // VAD loudness per 20 ms frame of this utterance (preroll included)
+	utt         []int16      // this utterance's 16 kHz audio, for the rejection pass
+	samples     int64        // 8 kHz samples seen
+	preroll     []int16      // last preroll of 16 kHz audio while not in an utterance
 	uttStart    int64
 	lastSpeech  int64
 	lastPartial int64
