@@ -463,15 +463,10 @@ func (c *Config) Validate() error {
 	}
 	add(c.validateEngine("engines.asr", c.Engines.ASR, asrEngines))
 	add(c.validateEngine("engines.tts", c.Engines.TTS, ttsEngines))
-	switch c.Engines.ASR.OpenVocabulary {
-	case "", OpenVocabularyAuto, OpenVocabularyOff, OpenVocabularyOn:
-	default:
-		add(c.errf("engines.asr.open_vocabulary", "%q: want auto, off or on", c.Engines.ASR.OpenVocabulary))
-	}
-	switch c.Engines.ASR.ChannelAdaptation {
-	case "", OpenVocabularyAuto, OpenVocabularyOff, OpenVocabularyOn:
-	default:
-		add(c.errf("engines.asr.channel_adaptation", "%q: want auto, off or on", c.Engines.ASR.ChannelAdaptation))
+	for _, kv := range [][2]string{{"engines.asr.open_vocabulary", c.Engines.ASR.OpenVocabulary}, {"engines.asr.channel_adaptation", c.Engines.ASR.ChannelAdaptation}} {
+		if _, ok := AutoOffOn(kv[1], false); !ok {
+			add(c.errf(kv[0], "%q: want auto, off or on", kv[1]))
+		}
 	}
 	if c.Engines.TTS.ChannelAdaptation != "" {
 		add(c.errf("engines.tts.channel_adaptation", "a recogniser setting: it belongs under engines.asr"))

@@ -268,13 +268,7 @@ const OpenVocabularyMinConfidence = 0.9
 // path: asked for (on, or auto meaning OpenVocabularyDefault) and an English
 // script (the general language model is en-US).
 func (e EngineConfig) OpenVocabularyFor(locale string) bool {
-	on := OpenVocabularyDefault
-	switch e.OpenVocabulary {
-	case OpenVocabularyOn:
-		on = true
-	case OpenVocabularyOff:
-		on = false
-	}
+	on, _ := AutoOffOn(e.OpenVocabulary, OpenVocabularyDefault)
 	return on && englishLocale(locale)
 }
 
@@ -291,13 +285,22 @@ const ChannelAdaptationDefault = true
 // ChannelAdaptationOn reports whether the embedded recogniser applies the
 // telephone-channel transform.
 func (e EngineConfig) ChannelAdaptationOn() bool {
-	switch e.ChannelAdaptation {
+	on, _ := AutoOffOn(e.ChannelAdaptation, ChannelAdaptationDefault)
+	return on
+}
+
+// AutoOffOn reads an auto | off | on setting ("" is auto, which means def); ok is
+// false for any other value.
+func AutoOffOn(v string, def bool) (on, ok bool) {
+	switch v {
+	case "", OpenVocabularyAuto:
+		return def, true
 	case OpenVocabularyOn:
-		return true
+		return true, true
 	case OpenVocabularyOff:
-		return false
+		return false, true
 	}
-	return ChannelAdaptationDefault
+	return def, false
 }
 
 // NewSphinxEngine is the embedded recogniser of a script vocabulary: the

@@ -194,24 +194,12 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 	if o.CPS <= 0 {
 		o.CPS = 4
 	}
-	open := app.OpenVocabularyDefault
-	switch o.OpenVocabulary {
-	case "", app.OpenVocabularyAuto:
-	case app.OpenVocabularyOn:
-		open = true
-	case app.OpenVocabularyOff:
-		open = false
-	default:
+	open, ok := app.AutoOffOn(o.OpenVocabulary, app.OpenVocabularyDefault)
+	if !ok {
 		return nil, usage("--open-vocabulary %q: want auto, off or on", o.OpenVocabulary)
 	}
-	adapt := app.ChannelAdaptationDefault
-	switch o.ChannelAdaptation {
-	case "", app.OpenVocabularyAuto:
-	case app.OpenVocabularyOn:
-		adapt = true
-	case app.OpenVocabularyOff:
-		adapt = false
-	default:
+	adapt, ok := app.AutoOffOn(o.ChannelAdaptation, app.ChannelAdaptationDefault)
+	if !ok {
 		return nil, usage("--channel-adaptation %q: want auto, off or on", o.ChannelAdaptation)
 	}
 	items, err := livePlan(o)
