@@ -50,8 +50,9 @@ func SendumpToMixw(src, dst string) error {
 	if _, err := readStr(); err != nil { // title
 		return fmt.Errorf("sendump %s: %w", src, err)
 	}
+	// The header's model_count and mixture_count are read again after it (the
+	// matrix's own sizes), so only these settings are kept from it.
 	shift, features, clusters := 10, 0, 0
-	var models, mixtures int
 	for {
 		h, err := readStr()
 		if err != nil {
@@ -63,10 +64,6 @@ func SendumpToMixw(src, dst string) error {
 		k, v, _ := strings.Cut(h, " ")
 		n, _ := strconv.Atoi(strings.TrimSpace(v))
 		switch k {
-		case "mixture_count":
-			mixtures = n
-		case "model_count":
-			models = n
 		case "mixw_shift":
 			shift = n
 		case "feature_count":
@@ -86,7 +83,7 @@ func SendumpToMixw(src, dst string) error {
 	if err != nil {
 		return fmt.Errorf("sendump %s: %w", src, err)
 	}
-	models, mixtures = int(m), int(s) // densities per feature, senones
+	models, mixtures := int(m), int(s) // densities per feature, senones
 	if features <= 0 || models <= 0 || mixtures <= 0 {
 		return fmt.Errorf("sendump %s: bad sizes (features %d, densities %d, senones %d)", src, features, models, mixtures)
 	}

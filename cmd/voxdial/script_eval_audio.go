@@ -84,14 +84,18 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	}
 	fbo := lmo
 	fbo.Search, fbo.OpenFallback, fbo.OpenFallbackBelow = asr.SearchGrammar, true, app.OpenVocabularyMinConfidence
-	engines := make([]*asr.Sphinx, 3)
-	for i, o := range []asr.SphinxOptions{gro, lmo, fbo} {
+	engines := make([]*asr.Sphinx, 0, 3)
+	defer func() {
+		for _, e := range engines {
+			e.Close()
+		}
+	}()
+	for _, o := range []asr.SphinxOptions{gro, lmo, fbo} {
 		e, err := asr.NewSphinx(o)
 		if err != nil {
 			return failureErr(err)
 		}
-		defer e.Close()
-		engines[i] = e
+		engines = append(engines, e)
 	}
 	c := b.Classifier()
 	type row struct{ grammar, lm, fallback []intent.Labelled }
