@@ -55,7 +55,14 @@ type Live struct {
 	seen    map[int64]struct{}
 	seenQ   []int64 // seen's ids, oldest first, to forget them in order (a ring of seenIDs)
 	seenAt  int
+	// ready is closed once Run has subscribed to the feed (or tried) and finished its
+	// first poll: from then on events arrive by the feed until the next poll.
+	ready     chan struct{}
+	readyOnce sync.Once
 }
+
+// Ready is closed once Run has followed the feed and polled once.
+func (l *Live) Ready() <-chan struct{} { return l.ready }
 
 type subscriber struct {
 	campaign int64 // 0: all
@@ -64,7 +71,7 @@ type subscriber struct {
 
 func newLive(db *store.DB, m *Metrics, poll time.Duration, now func() time.Time, log *zap.Logger, feed LiveFeed) *Live {
 	return &Live{db: db, m: m, poll: poll, now: now, log: log, feed: feed, subs: map[*subscriber]struct{}{},
-		seen: make(map[int64]struct{}, seenIDs)}
+		seen: make(map[int64]struct{}, seenIDs), ready: make(chan struct{})}
 }
 
 // Run polls, and follows the feed when there is one, until ctx ends. A feed that cannot be
@@ -98,6 +105,7 @@ func (l *Live) Run(ctx context.Context) {
 		if err := l.Poll(ctx); err != nil && ctx.Err() == nil {
 			l.log.Warn("live events", zap.Error(err))
 		}
+		l.readyOnce.Do(func() { close(l.ready) })
 		select {
 		case <-ctx.Done():
 			return

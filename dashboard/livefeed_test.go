@@ -32,6 +32,13 @@ func TestLiveFeed(t *testing.T) {
 		done := make(chan struct{})
 		go func() { srv.Run(ctx); close(done) }()
 		defer func() { cancel(); <-done }()
+		// Run's first poll must be over before the test's events: one it made while they
+		// were appended would bring them before the feed (as the poll's copies).
+		select {
+		case <-srv.Live.Ready():
+		case <-time.After(30 * time.Second):
+			t.Fatal("the live tail never became ready")
+		}
 		ch, unsub := srv.Live.Subscribe(0)
 		defer unsub()
 		c, err := db.CampaignCreate(ctx, &store.CampaignCreateParams{Name: "feed"})
