@@ -12,13 +12,13 @@ func FrontEnd16k(pcm8k []int16) ([]int16, error) {
 	defer up.close()
 	dn := newDenoiser(-15)
 	defer dn.close()
-	w := &sphinxWorker{}
+	var noise uint64
 	pcm := append([]int16(nil), pcm8k...)
 	out := make([]int16, 0, 2*len(pcm)+64)
 	for i := 0; i < len(pcm); i += 160 {
 		fr := pcm[i:min(i+160, len(pcm))]
 		dn.process(fr)
-		w.addNoise(fr, defaultComfortNoise)
+		addNoise(&noise, fr, defaultComfortNoise)
 		out = append(out, up.process(fr)...)
 	}
 	return out, nil

@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -215,6 +216,7 @@ type Sphinx struct {
 	general []unigram           // SearchLM: the general model's words each state's model keeps
 
 	mu      sync.Mutex
+	lms     map[string]bool // state models written (their paths): each once per engine
 	idle    []*decoder
 	live    int
 	freed   chan struct{} // signalled when a decoder is released (MaxDecoders)
@@ -302,15 +304,13 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 		return nil, fmt.Errorf("new sphinx: %w", err)
 	}
 	s.dict = filepath.Join(dir, "voxdial.dict")
+	// Our own settings; Args given by the caller win over them.
+	args := map[string]string{}
 	if opts.Search == SearchLM || opts.OpenFallback {
 		// The language-model search's second (flat-lexicon) pass: on the tuning split
 		// it cost a third of the open search's CPU and changed nothing (65.8 % right
 		// clean, 46.7 % at 10 dB with it; 65.1 % and 49.6 % without).
-		args := map[string]string{"-fwdflat": "no"}
-		for k, v := range s.opts.Args {
-			args[k] = v
-		}
-		s.opts.Args = args
+		args["-fwdflat"] = "no"
 	}
 	if opts.ChannelAdaptation {
 		path := filepath.Join(dir, "telephony.mllr")
@@ -318,12 +318,10 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 			s.Close()
 			return nil, fmt.Errorf("new sphinx: %w", err)
 		}
-		args := map[string]string{"-mllr": path}
-		for k, v := range s.opts.Args {
-			args[k] = v
-		}
-		s.opts.Args = args
+		args["-mllr"] = path
 	}
+	maps.Copy(args, opts.Args)
+	s.opts.Args = args
 	vocab := opts.Vocabulary
 	if opts.Search == SearchLM || opts.OpenFallback {
 		if err := s.loadGeneralVocab(); err != nil {
@@ -584,26 +582,15 @@ func (s *Sphinx) compile(g *Grammar) (*compiled, error) {
 		return c, nil // DTMF only
 	}
 	if s.opts.OpenFallback && s.opts.Search == SearchGrammar {
-		h := fnv.New64a()
-		h.Write([]byte(jsgf(g, -1)))
-		c.lmSearch = fmt.Sprintf("%s-lm-%x", g.Name, h.Sum64())
-		lc := &compiled{g: g, search: c.lmSearch}
-		path, err := s.stateLM(lc, filepath.Dir(s.dict))
-		if err != nil {
+		if c.lmSearch, c.lmPath, err = s.stateLM(g); err != nil {
 			return nil, err
 		}
-		c.lmPath = path
 	}
 	switch s.opts.Search {
 	case SearchLM:
-		h := fnv.New64a()
-		h.Write([]byte(jsgf(g, -1)))
-		c.search = fmt.Sprintf("%s-lm-%x", g.Name, h.Sum64())
-		path, err := s.stateLM(c, filepath.Dir(s.dict))
-		if err != nil {
+		if c.search, c.source, err = s.stateLM(g); err != nil {
 			return nil, err
 		}
-		c.source = path
 		return c, nil
 	case SearchKeywords:
 		c.source = keyphraseFile(g)
@@ -799,7 +786,7 @@ func (w *sphinxWorker) frame(pcm []int16) {
 		w.dn.process(pcm)
 	}
 	if cn := w.eng.opts.ComfortNoise; cn > 0 {
-		w.addNoise(pcm, cn)
+		addNoise(&w.noise, pcm, cn)
 	}
 	up := w.up.process(pcm)
 	if loud {
@@ -876,8 +863,8 @@ func (w *sphinxWorker) frame(pcm []int16) {
 
 // addNoise adds white noise of the given RMS (uniform, from a xorshift generator:
 // cheap, allocation-free and deterministic per stream).
-func (w *sphinxWorker) addNoise(pcm []int16, rms float64) {
-	x := w.noise
+func addNoise(state *uint64, pcm []int16, rms float64) {
+	x := *state
 	if x == 0 {
 		x = 0x9E3779B97F4A7C15
 	}
@@ -890,7 +877,7 @@ func (w *sphinxWorker) addNoise(pcm []int16, rms float64) {
 		u := float64(x>>11)/(1<<53)*2 - 1
 		pcm[i] = int16(max(-32768, min(32767, float64(s)+u*a)))
 	}
-	w.noise = x
+	*state = x
 }
 
 func (w *sphinxWorker) startUtterance() error {

@@ -163,10 +163,9 @@ func domainARPA(general []unigram, corpus []string, g *Grammar, phraseWeight int
 		sort.Strings(out)
 		return out
 	}
-	uni := keys(p1)
 	var b strings.Builder
 	hasStart := p1["<s>"] > 0
-	n1 := len(uni)
+	n1 := len(p1)
 	if !hasStart {
 		n1++
 	}
@@ -174,25 +173,22 @@ func domainARPA(general []unigram, corpus []string, g *Grammar, phraseWeight int
 	if !hasStart {
 		fmt.Fprintf(&b, "-99 <s> %.4f\n", lg(bow1["<s>"]))
 	}
-	for _, w := range uni {
-		if bw, ok := bow1[w]; ok {
-			fmt.Fprintf(&b, "%.4f %s %.4f\n", lg(p1[w]), w, lg(bw))
-		} else {
-			fmt.Fprintf(&b, "%.4f %s\n", lg(p1[w]), w)
+	// section lists the n-grams of one order with their histories' backoff weights
+	// (bows nil: the highest order has none).
+	section := func(ps, bows map[string]float64) {
+		for _, k := range keys(ps) {
+			if bw, ok := bows[k]; ok {
+				fmt.Fprintf(&b, "%.4f %s %.4f\n", lg(ps[k]), k, lg(bw))
+			} else {
+				fmt.Fprintf(&b, "%.4f %s\n", lg(ps[k]), k)
+			}
 		}
 	}
+	section(p1, bow1)
 	b.WriteString("\n\\2-grams:\n")
-	for _, k := range keys(p2) {
-		if bw, ok := bow2[k]; ok {
-			fmt.Fprintf(&b, "%.4f %s %.4f\n", lg(p2[k]), k, lg(bw))
-		} else {
-			fmt.Fprintf(&b, "%.4f %s\n", lg(p2[k]), k)
-		}
-	}
+	section(p2, bow2)
 	b.WriteString("\n\\3-grams:\n")
-	for _, k := range keys(p3) {
-		fmt.Fprintf(&b, "%.4f %s\n", lg(p3[k]), k)
-	}
+	section(p3, nil)
 	b.WriteString("\n\\end\\\n")
 	return b.String()
 }

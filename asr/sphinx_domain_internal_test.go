@@ -3,6 +3,7 @@ package asr
 import (
 	"bufio"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -102,5 +103,40 @@ func TestDomainARPA(t *testing.T) {
 	// General words keep a share for speech the corpus has not seen.
 	if p := m.p(nil, "please"); p <= 0 {
 		t.Errorf("P(please) = %g", p)
+	}
+}
+
+// TestStateLMWrittenOnce: every call of a script compiles the same states; the state's
+// model is built and written the first time only (another call's decoder may be
+// reading it), and a different grammar gets its own.
+func TestStateLMWrittenOnce(t *testing.T) {
+	t.Parallel()
+	s, err := NewSphinx(SphinxOptions{Vocabulary: []string{"yes", "stop calling"}, OpenFallback: true, Corpus: []string{"yes that's me", "please stop calling me"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	g := &Grammar{Name: "once", Intents: []Intent{{Name: "yes", Phrases: []string{"yes"}}}}
+	search, path, err := s.stateLM(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatalf("the first compile wrote no model: %v", err)
+	}
+	search2, path2, err := s.stateLM(g)
+	if err != nil || search2 != search || path2 != path {
+		t.Fatalf("second compile: %q %q %v, want %q %q", search2, path2, err, search, path)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the second compile wrote the model again (stat: %v)", err)
+	}
+	other := &Grammar{Name: "once", Intents: []Intent{{Name: "opt_out", Phrases: []string{"stop calling"}}}}
+	search3, path3, err := s.stateLM(other)
+	if err != nil || search3 == search {
+		t.Fatalf("another grammar: %q %v", search3, err)
+	}
+	if data, err := os.ReadFile(path3); err != nil || !strings.Contains(string(data), "stop calling") {
+		t.Errorf("another grammar's model: %v\n%s", err, data)
 	}
 }

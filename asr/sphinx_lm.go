@@ -2,6 +2,7 @@ package asr
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
 	"os"
 	"path/filepath"
@@ -51,20 +52,51 @@ func (s *Sphinx) loadGeneralVocab() error {
 	return nil
 }
 
-// stateLM writes the grammar's biased model and returns its path.
-func (s *Sphinx) stateLM(c *compiled, dir string) (string, error) {
+// stateLM returns the search name of the grammar's language model (SearchLM, or the
+// open fallback pass) and the path of its ARPA file, written the first time the
+// grammar is seen: every call of a script compiles the same states, and a decoder
+// reads a search's file once. The file appears whole (written aside, then renamed),
+// as another call's decoder may be reading it.
+func (s *Sphinx) stateLM(g *Grammar) (search, path string, err error) {
+	h := fnv.New64a()
+	h.Write([]byte(jsgf(g, -1)))
+	search = fmt.Sprintf("%s-lm-%x", g.Name, h.Sum64())
+	path = filepath.Join(filepath.Dir(s.dict), search+".arpa")
+	s.mu.Lock()
+	done := s.lms[path]
+	s.mu.Unlock()
+	if done {
+		return search, path, nil
+	}
 	var text string
 	if len(s.opts.Corpus) > 0 {
 		known := func(w string) bool { return s.lexicon[w] != nil }
-		text = domainARPA(s.general, s.opts.Corpus, c.g, s.opts.DomainPhraseWeight, s.opts.DomainGeneralMass, known)
+		text = domainARPA(s.general, s.opts.Corpus, g, s.opts.DomainPhraseWeight, s.opts.DomainGeneralMass, known)
 	} else {
-		text = stateARPA(s.general, c.g, s.opts.LMBias)
+		text = stateARPA(s.general, g, s.opts.LMBias)
 	}
-	path := filepath.Join(dir, c.search+".arpa")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		return "", fmt.Errorf("grammar %s: %w", c.g.Name, err)
+	tmp, err := os.CreateTemp(filepath.Dir(path), search+".*.tmp")
+	if err != nil {
+		return "", "", fmt.Errorf("grammar %s: %w", g.Name, err)
 	}
-	return path, nil
+	_, err = tmp.WriteString(text)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		return "", "", fmt.Errorf("grammar %s: %w", g.Name, err)
+	}
+	s.mu.Lock()
+	if s.lms == nil {
+		s.lms = map[string]bool{}
+	}
+	s.lms[path] = true
+	s.mu.Unlock()
+	return search, path, nil
 }
 
 // stateARPA is a bigram model: unigrams = general words (mass 1−bias) ∪ phrase words
