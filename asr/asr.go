@@ -57,6 +57,13 @@ type Result struct {
 	// writes down any words, phrases of the state's included, from a model leaning
 	// towards them: a listener trusts its "stop calling" less than a grammar's.
 	Open bool
+	// Alternatives, for an open-vocabulary result, are the search's best readings of
+	// the utterance (its lattice's N best paths, which need not include Text), best
+	// first, each with its share of their probability (the shares sum to 1): a
+	// listener that acts on meaning adds up the readings that mean the same ("yes",
+	// "yep", "yeah") and hesitates when they disagree. Confidence is then the mean
+	// posterior probability of Text's words.
+	Alternatives []Alternative
 	// Start and End bound the utterance, measured in audio written since the recogniser
 	// was created (so they line up with the call's media clock, not wall time).
 	Start, End time.Duration
@@ -64,6 +71,12 @@ type Result struct {
 	// Err, on a final result, says the utterance was cut short (engine failure or
 	// disconnect): Text holds whatever had been recognised.
 	Err error
+}
+
+// Alternative is one reading of an utterance and its share of the probability.
+type Alternative struct {
+	Text   string  `json:"text"`
+	Weight float64 `json:"weight"`
 }
 
 // Recognizer is one caller's audio stream, usually one per call.

@@ -3,6 +3,7 @@ package asr_test
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -55,6 +56,23 @@ func TestSphinxOpenFallback(t *testing.T) {
 			}
 			if words < 2 {
 				t.Errorf("%q → %q: the open pass wrote down %d of its content words", u.Text, o.Text, words)
+			}
+			// Its readings: shares summing to 1, best first.
+			if len(o.Alternatives) < 2 {
+				t.Fatalf("%q: %d readings, want the lattice's several", u.Text, len(o.Alternatives))
+			}
+			sum := 0.0
+			for i, a := range o.Alternatives {
+				sum += a.Weight
+				if a.Weight <= 0 || (i > 0 && a.Weight > o.Alternatives[i-1].Weight) {
+					t.Errorf("reading %d %+v: weights not positive and descending", i, a)
+				}
+			}
+			if math.Abs(sum-1) > 1e-9 {
+				t.Errorf("readings %+v: shares sum to %v", o.Alternatives, sum)
+			}
+			if o.Confidence <= 0 || o.Confidence > 1 {
+				t.Errorf("word confidence %v, want in (0, 1]", o.Confidence)
 			}
 		}
 	}

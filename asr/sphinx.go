@@ -2,6 +2,7 @@ package asr
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	_ "embed"
 	"fmt"
@@ -996,6 +997,9 @@ func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 	if res.Intent != "" && cause == nil && !w.eng.opts.NoRejection && w.eng.opts.Search != SearchLM {
 		w.reject(&res)
 	}
+	if w.eng.opts.Search == SearchLM && text != "" && cause == nil {
+		res.Open, res.Confidence, res.Alternatives = true, w.wordConfidence(), w.alternatives()
+	}
 	if text == "" && cause == nil && w.eng.opts.Search == SearchGrammar && w.loudFrames() >= minUnfitFrames {
 		// Speech no path of the grammar could fit at all: off-topic or unclear, a
 		// turn that matched nothing (not noise to ignore).
@@ -1003,14 +1007,11 @@ func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 	}
 	if cause == nil && w.cur != nil && w.cur.lmSearch != "" && (res.Intent == "" || res.Confidence < w.eng.opts.OpenFallbackBelow) &&
 		w.loudFrames() >= minFallbackFrames {
-		if open, err := w.openPass(); err != nil {
+		if open, conf, err := w.openPass(); err != nil {
 			w.st.log.Warn("sphinx open pass", zap.Error(err))
 		} else if open != "" {
 			text = open
-			res = Result{Text: open, Open: true, Intent: w.cur.g.MatchIntent(open)}
-			if res.Intent != "" {
-				res.Confidence = openExactConfidence
-			}
+			res = Result{Text: open, Open: true, Intent: w.cur.g.MatchIntent(open), Confidence: conf, Alternatives: w.alternatives()}
 		}
 	}
 	return text, res, cause
@@ -1020,29 +1021,82 @@ func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 // utterance is not worth a second, open decode: a cough or a click.
 const minFallbackFrames = 10
 
-// openExactConfidence is the confidence given to an open-pass transcript that holds a
-// listed phrase as it is; the bot's classifier decides the rest on the words.
-const openExactConfidence = 0.6
-
 // openPass decodes the buffered utterance again with the state's language model and
 // returns its words.
-func (w *sphinxWorker) openPass() (string, error) {
+func (w *sphinxWorker) openPass() (string, float64, error) {
 	c := w.cur
 	if err := w.dec.useLM(c.lmSearch, c.lmPath); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	if err := w.dec.startUtt(); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	if err := w.dec.processUtt(w.utt); err != nil {
 		_ = w.dec.endUtt() // best effort: the process error is the one to report
-		return "", err
+		return "", 0, err
 	}
 	if err := w.dec.endUtt(); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	text, _ := w.interpret()
-	return text, nil
+	return text, w.wordConfidence(), nil
+}
+
+// alternatives reads the utterance's best readings from its lattice and gives each its
+// share of their probability.
+func (w *sphinxWorker) alternatives() []Alternative {
+	hs, sc := w.dec.nbest(nbestPaths)
+	if len(hs) == 0 {
+		return nil
+	}
+	top := slices.Max(sc)
+	var out []Alternative
+	total := 0.0
+	for i, h := range hs {
+		wt := math.Exp((sc[i] - top) * nbestScale)
+		total += wt
+		j := slices.IndexFunc(out, func(a Alternative) bool { return a.Text == h })
+		if j < 0 {
+			out = append(out, Alternative{Text: h, Weight: wt})
+		} else {
+			out[j].Weight += wt
+		}
+	}
+	for i := range out {
+		out[i].Weight /= total
+	}
+	slices.SortStableFunc(out, func(a, b Alternative) int { return cmp.Compare(b.Weight, a.Weight) })
+	return out
+}
+
+// nbestPaths is how many paths the A* search reads (duplicates that differ only in
+// timing or pronunciation included); nbestScale turns their score differences
+// (pocketsphinx's scaled log units) into weights. The scale was chosen on the tuning
+// split (docs/measured-facts.md): flatter weights separate right from wrong readings
+// better than the acoustic model's sharp ones.
+const (
+	nbestPaths = 40
+	nbestScale = 0.002
+)
+
+// wordConfidence is the mean posterior probability of the best path's words (fillers
+// and silences left out), read from the utterance's lattice: how sure the open search
+// is of the words it wrote.
+func (w *sphinxWorker) wordConfidence() float64 {
+	segs := w.dec.segments()
+	post := w.dec.posteriors()
+	sum, n := 0.0, 0
+	for i, seg := range segs {
+		if i >= len(post) || strings.HasPrefix(seg.word, "<") || strings.HasPrefix(seg.word, "[") || seg.word == "(NULL)" {
+			continue
+		}
+		sum += post[i]
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
 }
 
 // minUnfitFrames is the loud speech (20 ms VAD frames: 300 ms) above which an

@@ -10,6 +10,7 @@ package asr
 #include <sphinxbase/err.h>
 #include <sphinxbase/feat.h>
 #include <sphinxbase/ngram_model.h>
+#include <ps_lattice.h>
 
 // vx_lm_unigrams reads a language model and fills words and log10 probabilities of
 // its first max unigrams (in word-id order) into the arrays; it returns how many, or
@@ -53,6 +54,60 @@ static int vx_cmn(ps_decoder_t *ps, float *out, int n) {
 	int k = f->cmn_struct->veclen < n ? f->cmn_struct->veclen : n;
 	for (int i = 0; i < k; i++) out[i] = (float)f->cmn_struct->cmn_mean[i];
 	return k;
+}
+
+// vx_word_conf fills out with a confidence for each word of the best path: the summed
+// posterior of the lattice's nodes of the same word that span the word's middle frame
+// (a word's mass is split over many nodes that differ only in their start frame, so
+// one node's posterior understates it). It returns how many words, 0 without a lattice.
+static int vx_word_conf(ps_decoder_t *ps, double *out, int max) {
+	ps_get_prob(ps); // computes the lattice's posteriors once per utterance
+	ps_lattice_t *dag = ps_get_lattice(ps);
+	if (dag == NULL) return 0;
+	logmath_t *lmath = ps_lattice_get_logmath(dag);
+	int n = 0;
+	for (ps_seg_t *seg = ps_seg_iter(ps); seg != NULL; seg = ps_seg_next(seg)) {
+		if (n == max) { ps_seg_free(seg); break; }
+		int sf, ef;
+		ps_seg_frames(seg, &sf, &ef);
+		const char *w = ps_seg_word(seg);
+		size_t wl = strcspn(w, "(");
+		int mid = (sf + ef) / 2;
+		double sum = 0;
+		for (ps_latnode_iter_t *it = ps_latnode_iter(dag); it != NULL; it = ps_latnode_iter_next(it)) {
+			ps_latnode_t *nd = ps_latnode_iter_node(it);
+			int16 fef, lef;
+			int start = ps_latnode_times(nd, &fef, &lef);
+			if (start > mid || lef < mid) continue;
+			const char *b = ps_latnode_baseword(dag, nd);
+			if (strlen(b) != wl || strncmp(b, w, wl) != 0) continue;
+			ps_latlink_t *best;
+			sum += logmath_exp(lmath, ps_latnode_prob(dag, nd, &best));
+		}
+		out[n++] = sum > 1 ? 1 : sum;
+	}
+	return n;
+}
+
+// vx_nbest fills hyps (strdup'd: the caller frees them) and their path scores (natural
+// log) with up to max of the utterance's best word sequences, best first, read from its
+// lattice by A*. It returns how many.
+static int vx_nbest(ps_decoder_t *ps, char **hyps, double *scores, int max) {
+	ps_get_lattice(ps);
+	int n = 0;
+	ps_nbest_t *nb = ps_nbest(ps);
+	while (nb != NULL && n < max) {
+		int32 sc;
+		const char *h = ps_nbest_hyp(nb, &sc);
+		if (h != NULL) {
+			hyps[n] = strdup(h);
+			scores[n] = (double)sc;
+			n++;
+		}
+		nb = ps_nbest_next(nb); // frees itself at the end
+	}
+	if (nb != NULL) ps_nbest_free(nb);
+	return n;
 }
 
 static double vx_exp(ps_decoder_t *ps, int32 v) { return logmath_exp(ps_get_logmath(ps), v); }
@@ -337,6 +392,33 @@ func (d *decoder) segments() []segment {
 		out = append(out, segment{word: w, start: int(sf), end: int(ef), ascr: int32(ascr)})
 	}
 	return out
+}
+
+// posteriors returns the posterior probability of each word of the best path (fillers
+// included), from the utterance's lattice; call it after endUtt. nil when the decoder
+// kept no lattice.
+func (d *decoder) posteriors() []float64 {
+	var buf [64]C.double
+	n := int(C.vx_word_conf(d.ps, &buf[0], C.int(len(buf))))
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = float64(buf[i])
+	}
+	return out
+}
+
+// nbest returns up to max of the utterance's best word sequences (as the hypothesis
+// spells them) with their path scores (natural log), best first; call it after endUtt.
+func (d *decoder) nbest(max int) (hyps []string, scores []float64) {
+	hs := make([]*C.char, max)
+	sc := make([]C.double, max)
+	n := int(C.vx_nbest(d.ps, &hs[0], &sc[0], C.int(max)))
+	for i := range n {
+		hyps = append(hyps, C.GoString(hs[i]))
+		scores = append(scores, float64(sc[i]))
+		C.free(unsafe.Pointer(hs[i]))
+	}
+	return hyps, scores
 }
 
 // cmn returns the live cepstral mean as a -cmninit string.

@@ -45,6 +45,8 @@ func (*decoder) endUtt() error                      { return sphinxBuiltIn() }
 func (*decoder) hyp() (string, int32)               { return "", 0 }
 func (*decoder) segments() []segment                { return nil }
 func (*decoder) cmn() string                        { return "" }
+func (*decoder) posteriors() []float64              { return nil }
+func (*decoder) nbest(int) ([]string, []float64)    { return nil, nil }
 
 // lmUnigrams needs pocketsphinx's language-model reader.
 func lmUnigrams(string, int) ([]unigram, error) { return nil, sphinxBuiltIn() }

@@ -41,12 +41,15 @@ type Event struct {
 	// Unintelligible (EvUtterance): speech without trusted words; it matches nothing.
 	Unintelligible bool
 	// Open (EvUtterance): the words come from an open-vocabulary search.
-	Open    bool
-	Digit   string
-	Verdict string // human | machine | not_sure
-	OK      bool
-	Method  string // refer | bridge
-	Err     string
+	Open bool
+	// Readings (EvUtterance, Open): the search's best readings with their shares;
+	// Confidence is then its confidence in the words.
+	Readings []intent.Reading
+	Digit    string
+	Verdict  string // human | machine | not_sure
+	OK       bool
+	Method   string // refer | bridge
+	Err      string
 	// Received is when the shell got the event (since answer); for an utterance
 	// it is later than At (the end of speech) by the recogniser's end-of-turn wait
 	// and decoding. Zero means At.
@@ -672,7 +675,11 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 	// stop calling is never ignored); anything else said over a prompt is noted.
 	u := understood{verdict: intent.VerdictNoMatch}
 	if !ev.Unintelligible {
-		u = m.understand(ctx, ev.Text, listening)
+		var h *intent.Heard
+		if ev.Open && len(ev.Readings) > 0 {
+			h = &intent.Heard{Readings: ev.Readings, WordConfidence: ev.Confidence}
+		}
+		u = m.understand(ctx, ev.Text, h, listening)
 	}
 	if ev.Open && u.verdict == intent.VerdictMatch && m.bot.actsForGood(u.match.Intent) {
 		// Words from an open-vocabulary search lean towards the state's phrases and

@@ -2,8 +2,11 @@ package voicebot
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/voxdial/voxdial/voicebot/intent"
 )
 
 // driveToReminder starts a machine of b and answers the greeting with "yes"; every
@@ -78,6 +81,33 @@ func TestOpenVocabularyHighStakes(t *testing.T) {
 			handle(c.ev)
 			if got := lastBranch(m); got != c.want {
 				t.Errorf("branch %q, want %q (transcript %+v)", got, c.want, m.Result().Transcript)
+			}
+		})
+	}
+}
+
+// TestOpenReadings: open words are weighed with the search's other readings and its
+// doubt about the words (intent.ClassifyHeard): the same words route when the readings
+// agree and the words are sure, and are asked again when the readings disagree.
+func TestOpenReadings(t *testing.T) {
+	t.Parallel()
+	const text = "i already paid that"
+	for _, c := range []struct {
+		name     string
+		words    float64
+		readings []intent.Reading
+		want     string
+	}{
+		{"agreeing readings route", 0.9, []intent.Reading{{Text: text, Weight: 0.6}, {Text: "i already paid", Weight: 0.4}}, "paid → already_paid"},
+		{"disagreeing readings re-prompt", 0.1, []intent.Reading{{Text: text, Weight: 0.1}, {Text: "call me later", Weight: 0.5}, {Text: "the weather is nice", Weight: 0.4}}, "→ reminder"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			m, handle := driveToReminder(t, loadExample(t, "en"))
+			handle(Event{Kind: EvUtterance, Text: text, Open: true, Confidence: c.words, Readings: c.readings})
+			got := lastBranch(m)
+			if !strings.HasSuffix(got, c.want) || (c.want == "→ reminder" && strings.HasPrefix(got, "paid")) {
+				t.Errorf("branch %q, want … %q (transcript %+v)", got, c.want, m.Result().Transcript)
 			}
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/voxdial/voxdial/media"
+	"github.com/voxdial/voxdial/voicebot/intent"
 )
 
 // Speaker turns a prompt into audio (through the tts prompt cache on a live call).
@@ -42,7 +43,10 @@ type Heard struct {
 	// a phrase a grammar forced and its rejection refused; the bot never routes an
 	// intent that acts for good (an opt-out, a transfer) on them alone.
 	Open bool
-	At   time.Time // when the speech started or ended; zero means now
+	// Readings, with Open: the search's best readings and their shares (Text's among
+	// them), Confidence its confidence in Text's words.
+	Readings []intent.Reading
+	At       time.Time // when the speech started or ended; zero means now
 	// Arousal of the turn's voice (0 … 1) when Voiced: its audio was measured
 	// (sentiment.Acoustic).
 	Arousal float64
@@ -209,7 +213,7 @@ func (r *runner) pumps() {
 				if h.SpeechStart {
 					r.post(Event{Kind: EvSpeechStart, At: r.since(h.At)})
 				} else {
-					r.post(Event{Kind: EvUtterance, Text: h.Text, Confidence: h.Confidence, Unintelligible: h.Unintelligible, Open: h.Open,
+					r.post(Event{Kind: EvUtterance, Text: h.Text, Confidence: h.Confidence, Unintelligible: h.Unintelligible, Open: h.Open, Readings: h.Readings,
 						At: r.since(h.At), Received: r.since(time.Time{}), Arousal: h.Arousal, Voiced: h.Voiced})
 				}
 			case d, ok := <-dtmf:

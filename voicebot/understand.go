@@ -58,7 +58,9 @@ type understood struct {
 // state's own. A global intent said as a listed phrase takes precedence; then any
 // listed phrase; otherwise the Classifier (an LLM, when configured) is asked, and on
 // its failure, or without one, the word-level classifier's calibrated verdict stands.
-func (m *Machine) understand(ctx context.Context, text string, local bool) understood {
+// h, for words an open-vocabulary search wrote, carries its other readings and doubt:
+// the score then weighs them too (intent.ClassifyHeard).
+func (m *Machine) understand(ctx context.Context, text string, h *intent.Heard, local bool) understood {
 	globals := m.candidates(nil, false)
 	allowed := slices.Clone(globals)
 	if local && m.cur.Listen != nil {
@@ -79,11 +81,11 @@ func (m *Machine) understand(ctx context.Context, text string, local bool) under
 		return u
 	}
 	if len(globals) > 0 {
-		if g := m.bot.classifier.Classify(text, globals); g.Exact && g.Verdict == intent.VerdictMatch {
+		if g := m.bot.classifier.ClassifyHeard(text, h, globals); g.Exact && g.Verdict == intent.VerdictMatch {
 			return toU(g)
 		}
 	}
-	r := m.bot.classifier.Classify(text, nonNil(allowed))
+	r := m.bot.classifier.ClassifyHeard(text, h, nonNil(allowed))
 	if r.Exact && r.Verdict == intent.VerdictMatch {
 		return toU(r)
 	}

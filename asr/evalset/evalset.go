@@ -301,6 +301,8 @@ type Outcome struct {
 	Finals     int
 	Confidence float64
 	Open       bool // the text is an open-vocabulary transcript (Result.Open)
+	// Alternatives are the open search's other readings (Result.Alternatives).
+	Alternatives []asr.Alternative
 }
 
 // Recognize feeds u to a new recogniser in 20 ms frames as fast as the engine takes
@@ -317,10 +319,10 @@ func Recognize(ctx context.Context, eng asr.Engine, g *asr.Grammar, u Utterance)
 			if res.Kind == asr.KindFinal {
 				o.Finals++
 				if o.Intent == "" && res.Intent != "" {
-					o.Intent, o.Text, o.Confidence, o.Open = res.Intent, res.Text, res.Confidence, res.Open
+					o.Intent, o.Text, o.Confidence, o.Open, o.Alternatives = res.Intent, res.Text, res.Confidence, res.Open, res.Alternatives
 				}
 				if o.Text == "" {
-					o.Text, o.Open = res.Text, res.Open
+					o.Text, o.Confidence, o.Open, o.Alternatives = res.Text, res.Confidence, res.Open, res.Alternatives
 				}
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -99,6 +100,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	}
 	c := b.Classifier()
 	type row struct{ grammar, lm, fallback []intent.Labelled }
+	var spoken []intent.SpokenSample
 	bySNR := map[string]*row{}
 	var audioS float64
 	cpu := map[string]time.Duration{}
@@ -137,12 +139,36 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 			}
 			return o.Text
 		}
-		r.grammar = append(r.grammar, intent.Labelled{Intent: label, Text: text(outs[0]), Line: i + 1})
-		r.lm = append(r.lm, intent.Labelled{Intent: label, Text: outs[1].Text, Line: i + 1})
-		r.fallback = append(r.fallback, intent.Labelled{Intent: label, Text: text(outs[2]), Line: i + 1})
-		if f.verbose {
-			fmt.Fprintf(stderr, "%s %s %s %q: grammar %q, lm %q, fallback %q\n", u.Voice, key, label, u.Text, text(outs[0]), outs[1].Text, text(outs[2]))
+		// Open words carry the search's readings and doubt, as on a call.
+		heard := func(o evalset.Outcome) *intent.Heard {
+			if !o.Open || len(o.Alternatives) == 0 {
+				return nil
+			}
+			h := &intent.Heard{WordConfidence: o.Confidence}
+			for _, a := range o.Alternatives {
+				h.Readings = append(h.Readings, intent.Reading{Text: a.Text, Weight: a.Weight})
+			}
+			return h
 		}
+		r.grammar = append(r.grammar, intent.Labelled{Intent: label, Text: text(outs[0]), Line: i + 1})
+		r.lm = append(r.lm, intent.Labelled{Intent: label, Text: outs[1].Text, Line: i + 1, Heard: heard(outs[1])})
+		r.fallback = append(r.fallback, intent.Labelled{Intent: label, Text: text(outs[2]), Line: i + 1, Heard: heard(outs[2])})
+		if s, ok := c.SpokenSampleOf(text(outs[2]), heard(outs[2]), label); ok {
+			spoken = append(spoken, s)
+		}
+		if f.verbose {
+			say := func(o evalset.Outcome) string {
+				r := c.ClassifyHeard(text(o), heard(o), nil)
+				return fmt.Sprintf("%q (words %.2f, %d readings) → %s %s %.2f", text(o), o.Confidence, len(o.Alternatives), r.Intent, r.Verdict, r.Score)
+			}
+			fmt.Fprintf(stderr, "%s %s %s %q: grammar %s, lm %s, fallback %s\n", u.Voice, key, label, u.Text, say(outs[0]), say(outs[1]), say(outs[2]))
+		}
+	}
+	if f.spokenSamples != "" {
+		if err := writeSpokenSamples(f.spokenSamples, spoken); err != nil {
+			return failureErr(err)
+		}
+		fmt.Fprintf(stderr, "script eval: %d open readings with an intent written to %s\n", len(spoken), f.spokenSamples)
 	}
 	rep := audioEval{Utterances: len(us), Voices: f.voices, Paths: map[string]map[string]intent.Report{}, CPUSeconds: map[string]float64{}}
 	for path, pick := range map[string]func(*row) []intent.Labelled{
@@ -168,6 +194,27 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 			fmt.Fprintf(stdout, "%-8s %-6s right %5.1f %%  wrong high-stakes %4.1f %%  off-topic no_match %5.1f %%\n",
 				path, key, 100*ev.RightRate, 100*ev.WrongHighStakesRate, 100*ev.OffTopicNoMatchRate)
 		}
+	}
+	return nil
+}
+
+// writeSpokenSamples writes the samples to path (atomically: a partial file is never
+// left under the name).
+func writeSpokenSamples(path string, samples []intent.SpokenSample) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".spoken-*")
+	if err != nil {
+		return fmt.Errorf("--spoken-samples: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := intent.WriteSpokenSamples(tmp, samples); err != nil {
+		tmp.Close()
+		return fmt.Errorf("--spoken-samples %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("--spoken-samples %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("--spoken-samples: %w", err)
 	}
 	return nil
 }

@@ -29,37 +29,57 @@ type Sample struct {
 // Fit fits a Model to samples by gradient descent on the L2-regularised log loss. It
 // is deterministic: the same samples give the same model.
 func Fit(samples []Sample) *Model {
+	xs := make([][]float64, len(samples))
+	ys := make([]bool, len(samples))
+	for i, s := range samples {
+		v := s.F.vector()
+		xs[i], ys[i] = v[:], s.Right
+	}
 	m := &Model{}
-	if len(samples) == 0 {
-		return m
+	w, b := fitLogistic(xs, ys, nFeatures)
+	copy(m.W[:], w)
+	m.B = b
+	return m
+}
+
+// fitLogistic fits σ(w·x + b) to the labels by gradient descent on the L2-regularised
+// log loss (deterministic).
+func fitLogistic(xs [][]float64, ys []bool, dim int) ([]float64, float64) {
+	w := make([]float64, dim)
+	b := 0.0
+	if len(xs) == 0 {
+		return w, b
 	}
 	const (
 		rate   = 0.5
 		lambda = 1e-3
 		epochs = 4000
 	)
-	n := float64(len(samples))
+	n := float64(len(xs))
+	gw := make([]float64, dim)
 	for range epochs {
-		var gw [nFeatures]float64
+		clear(gw)
 		gb := 0.0
-		for _, s := range samples {
-			v := s.F.vector()
-			y := 0.0
-			if s.Right {
-				y = 1
+		for k, x := range xs {
+			z := b
+			for i, xi := range x {
+				z += w[i] * xi
 			}
-			d := m.Score(s.F) - y
-			for i, x := range v {
-				gw[i] += d * x
+			d := 1 / (1 + math.Exp(-z))
+			if ys[k] {
+				d--
+			}
+			for i, xi := range x {
+				gw[i] += d * xi
 			}
 			gb += d
 		}
-		for i := range m.W {
-			m.W[i] -= rate * (gw[i]/n + lambda*m.W[i])
+		for i := range w {
+			w[i] -= rate * (gw[i]/n + lambda*w[i])
 		}
-		m.B -= rate * gb / n
+		b -= rate * gb / n
 	}
-	return m
+	return w, b
 }
 
 // DefaultModel is the model fitted on testdata/en.tune.txt and testdata/zh.tune.txt

@@ -24,6 +24,9 @@ type Options struct {
 	NoMatchBelow float64
 	// Model turns match features into a calibrated score; nil takes DefaultModel.
 	Model *Model
+	// Spoken scores an intent read from a recogniser's words (ClassifyHeard); nil
+	// takes DefaultSpokenModel.
+	Spoken *SpokenModel
 }
 
 // Defaults for Options, chosen on the tuning sets (see eval_test.go and BENCHMARKS.md).
@@ -55,6 +58,8 @@ type Result struct {
 	// agent"), counted for the script's negative answer.
 	Flipped  bool     `json:"flipped,omitempty"`
 	Features Features `json:"-"`
+	// Spoken: the score weighs the recogniser's doubt too (ClassifyHeard).
+	Spoken *SpokenFeatures `json:"-"`
 }
 
 // Classifier matches utterances to intents on their words. It is built once per
@@ -90,6 +95,9 @@ func New(intents []Intent, opts Options) *Classifier {
 	}
 	if opts.Model == nil {
 		opts.Model = DefaultModel()
+	}
+	if opts.Spoken == nil {
+		opts.Spoken = DefaultSpokenModel()
 	}
 	c := &Classifier{neg: -1, opts: opts}
 	for _, in := range intents {
@@ -262,15 +270,19 @@ func (c *Classifier) Classify(text string, allowed []string) Result {
 	f.Exact, f.Flipped = b2f(exact), b2f(top.flipped)
 	score := c.opts.Model.Score(f)
 	r := Result{Intent: c.intents[top.intent].name, Phrase: top.phrase, Score: round3(score), Exact: exact, Flipped: top.flipped, Features: f}
-	switch {
-	case score >= c.intents[top.intent].min:
-		r.Verdict = VerdictMatch
-	case score >= c.opts.NoMatchBelow:
-		r.Verdict = VerdictLow
-	default:
-		r.Verdict = VerdictNoMatch
-	}
+	r.Verdict = c.verdict(r.Intent, score)
 	return r
+}
+
+// verdict is what a score of the named intent concludes.
+func (c *Classifier) verdict(name string, score float64) Verdict {
+	switch {
+	case score >= c.MinConfidence(name):
+		return VerdictMatch
+	case score >= c.opts.NoMatchBelow:
+		return VerdictLow
+	}
+	return VerdictNoMatch
 }
 
 // MinConfidence is the routing threshold of the named intent (the default for an

@@ -16,6 +16,8 @@ type Labelled struct {
 	Intent string // OffTopic for speech that fits no intent
 	Text   string
 	Line   int
+	// Heard, for words a recogniser wrote, is its readings and doubt (ClassifyHeard).
+	Heard *Heard
 }
 
 // ReadSet reads an evaluation set: one "intent | text" a line; blank lines and lines
@@ -90,7 +92,7 @@ func Evaluate(c *Classifier, set []Labelled, highStakes []string) Report {
 	}
 	for _, s := range set {
 		rep.Utterances++
-		r := c.Classify(s.Text, nil)
+		r := c.ClassifyHeard(s.Text, s.Heard, nil)
 		if s.Intent == OffTopic {
 			rep.OffTopic++
 			if r.Verdict == VerdictNoMatch {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/voicebot"
+	"github.com/voxdial/voxdial/voicebot/intent"
 	"github.com/voxdial/voxdial/voicebot/sentiment"
 )
 
@@ -170,6 +171,9 @@ func (l *asrListener) forward(rec asr.Recognizer) {
 				continue // noise the engine could not put into words: not a turn
 			}
 			h = voicebot.Heard{Text: r.Text, Confidence: r.Confidence, Open: r.Open, At: l.arrival(r.End)}
+			for _, a := range r.Alternatives {
+				h.Readings = append(h.Readings, intent.Reading{Text: a.Text, Weight: a.Weight})
+			}
 			v := l.turnVoice(l.arrival(r.Start), h.At)
 			h.Arousal, h.Voiced = v.Arousal, v.Voiced
 		default:

@@ -1,0 +1,175 @@
+package intent
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Reading is one reading of a spoken utterance by an open-vocabulary recogniser, with
+// its share of the probability among the readings it found.
+type Reading struct {
+	Text   string
+	Weight float64
+}
+
+// Heard is what an open-vocabulary recogniser says about its words beyond the words:
+// the other readings it found nearly as likely ("yes speaking", "yep speaking") and
+// how sure it is of the best reading's words.
+type Heard struct {
+	Readings []Reading
+	// WordConfidence is the mean posterior probability of the best reading's words.
+	WordConfidence float64
+}
+
+// SpokenFeatures describe how far an intent read from recognised words can be trusted.
+// The text-level score is calibrated on what callers say; on what a recogniser wrote
+// down it is overconfident (a misheard "i can't do that" is a perfect "no"), so the
+// recogniser's own doubt joins it.
+type SpokenFeatures struct {
+	Text  float64 // the text-level score as log-odds, within ±6
+	Agree float64 // share of the readings the classifier routes to the same intent
+	Words float64 // the recogniser's word confidence
+}
+
+func (f SpokenFeatures) vector() []float64 { return []float64{f.Text, f.Agree, f.Words} }
+
+const nSpoken = 3
+
+// SpokenModel is a logistic model over SpokenFeatures, fitted on recognised speech of
+// the tuning split (FitSpoken) so that a score of s is right about s of the time.
+type SpokenModel struct {
+	W [nSpoken]float64
+	B float64
+}
+
+// Score is the calibrated probability that the intent read from the words is right.
+func (m *SpokenModel) Score(f SpokenFeatures) float64 {
+	z := m.B
+	for i, x := range f.vector() {
+		z += m.W[i] * x
+	}
+	return 1 / (1 + math.Exp(-z))
+}
+
+// SpokenSample is one labelled intent read from recognised speech, for FitSpoken.
+type SpokenSample struct {
+	F     SpokenFeatures
+	Right bool
+}
+
+// FitSpoken fits a SpokenModel (deterministic: the same samples give the same model).
+func FitSpoken(samples []SpokenSample) *SpokenModel {
+	xs := make([][]float64, len(samples))
+	ys := make([]bool, len(samples))
+	for i, s := range samples {
+		xs[i], ys[i] = s.F.vector(), s.Right
+	}
+	w, b := fitLogistic(xs, ys, nSpoken)
+	m := &SpokenModel{B: b}
+	copy(m.W[:], w)
+	return m
+}
+
+// DefaultSpokenModel is fitted on testdata/en.spoken.tsv (TestFitDefaultSpokenModel
+// refits it and fails when these weights are stale).
+func DefaultSpokenModel() *SpokenModel {
+	return &SpokenModel{W: [nSpoken]float64{0.3849, 2.5978, 1.3884}, B: -3.3265}
+}
+
+// ClassifyHeard classifies text, the best reading of a spoken utterance, and when h
+// holds the recogniser's readings, scores the intent on the words and on the
+// recogniser's doubt together (Options.Spoken): readings that mean the same add up
+// ("yes speaking", "yep speaking"), readings that disagree ("i can do that", "i can't
+// do that") and words the recogniser is unsure of lower the score, and the verdict
+// follows the score. Without readings it is Classify.
+func (c *Classifier) ClassifyHeard(text string, h *Heard, allowed []string) Result {
+	r := c.Classify(text, allowed)
+	if h == nil || len(h.Readings) == 0 || r.Intent == "" {
+		return r
+	}
+	f := c.spokenFeatures(r, text, h, allowed)
+	score := c.opts.Spoken.Score(f)
+	r.Score = round3(score)
+	r.Spoken = &f
+	r.Verdict = c.verdict(r.Intent, score)
+	return r
+}
+
+func (c *Classifier) spokenFeatures(r Result, text string, h *Heard, allowed []string) SpokenFeatures {
+	agree, total := 0.0, 0.0
+	for _, rd := range h.Readings {
+		total += rd.Weight
+		o := r
+		if rd.Text != text {
+			o = c.Classify(rd.Text, allowed)
+		}
+		if o.Intent == r.Intent && o.Verdict == VerdictMatch {
+			agree += rd.Weight
+		}
+	}
+	if total > 0 {
+		agree /= total
+	}
+	s := min(max(r.Score, 0.0025), 0.9975)
+	return SpokenFeatures{Text: math.Log(s / (1 - s)), Agree: agree, Words: h.WordConfidence}
+}
+
+// SpokenSampleOf labels the intent read from a spoken utterance, for FitSpoken; ok is
+// false when the words hold no intent at all (nothing to trust or doubt).
+func (c *Classifier) SpokenSampleOf(text string, h *Heard, label string) (SpokenSample, bool) {
+	r := c.Classify(text, nil)
+	if h == nil || len(h.Readings) == 0 || r.Intent == "" {
+		return SpokenSample{}, false
+	}
+	return SpokenSample{F: c.spokenFeatures(r, text, h, nil), Right: r.Intent == label}, true
+}
+
+// WriteSpokenSamples writes samples as tab-separated lines: right (1/0), text log-odds,
+// agreement, word confidence.
+func WriteSpokenSamples(w io.Writer, samples []SpokenSample) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, "# right\ttext_logodds\tagree\twords")
+	for _, s := range samples {
+		r := 0
+		if s.Right {
+			r = 1
+		}
+		fmt.Fprintf(bw, "%d\t%.4f\t%.4f\t%.4f\n", r, s.F.Text, s.F.Agree, s.F.Words)
+	}
+	return bw.Flush()
+}
+
+// ReadSpokenSamples reads what WriteSpokenSamples wrote; name is used in errors.
+func ReadSpokenSamples(r io.Reader, name string) ([]SpokenSample, error) {
+	var out []SpokenSample
+	sc := bufio.NewScanner(r)
+	line := 0
+	for sc.Scan() {
+		line++
+		t := strings.TrimSpace(sc.Text())
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		fs := strings.Split(t, "\t")
+		if len(fs) != 4 || (fs[0] != "0" && fs[0] != "1") {
+			return nil, fmt.Errorf("%s:%d: want right (0/1), text log-odds, agreement, word confidence, tab-separated: %q", name, line, t)
+		}
+		var v [3]float64
+		for i := range v {
+			x, err := strconv.ParseFloat(fs[i+1], 64)
+			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, fmt.Errorf("%s:%d: field %d: not a number: %q", name, line, i+2, fs[i+1])
+			}
+			v[i] = x
+		}
+		out = append(out, SpokenSample{F: SpokenFeatures{Text: v[0], Agree: v[1], Words: v[2]}, Right: fs[0] == "1"})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,173 @@
+package intent
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"strings"
+	"testing"
+)
+
+func readSpokenSamples(t *testing.T) []SpokenSample {
+	t.Helper()
+	f, err := os.Open("testdata/en.spoken.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := ReadSpokenSamples(f, "en.spoken.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s) < 500 {
+		t.Fatalf("%d samples, want the tuning split's spoken readings (> 500)", len(s))
+	}
+	return s
+}
+
+// TestFitDefaultSpokenModel: DefaultSpokenModel is what FitSpoken makes of the
+// recognised tuning split (`voxdial script eval … --audio --spoken-samples`).
+func TestFitDefaultSpokenModel(t *testing.T) {
+	t.Parallel()
+	got := FitSpoken(readSpokenSamples(t))
+	want := DefaultSpokenModel()
+	stale := math.Abs(got.B-want.B) > 0.01
+	for i := range got.W {
+		stale = stale || math.Abs(got.W[i]-want.W[i]) > 0.01
+	}
+	if stale {
+		t.Errorf("DefaultSpokenModel is stale; refit on testdata/en.spoken.tsv gives:\n%#v", *got)
+	}
+}
+
+// TestSpokenCalibration: on the samples it was fitted on, the spoken model's scores
+// mean what they say (within 0.1 a bin), where the text score alone claims far more
+// than the recogniser's words deliver, and they tell right readings from wrong ones
+// (a constant score would be calibrated too, and useless).
+func TestSpokenCalibration(t *testing.T) {
+	t.Parallel()
+	samples := readSpokenSamples(t)
+	m := DefaultSpokenModel()
+	ece := func(score func(SpokenFeatures) float64) float64 {
+		var bins [10]struct{ n, right, sum float64 }
+		for _, s := range samples {
+			p := score(s.F)
+			b := &bins[min(int(p*10), 9)]
+			b.n++
+			b.sum += p
+			if s.Right {
+				b.right++
+			}
+		}
+		e := 0.0
+		for _, b := range bins {
+			if b.n > 0 {
+				e += b.n / float64(len(samples)) * math.Abs(b.sum/b.n-b.right/b.n)
+			}
+		}
+		return e
+	}
+	spoken := ece(m.Score)
+	text := ece(func(f SpokenFeatures) float64 { return 1 / (1 + math.Exp(-f.Text)) })
+	t.Logf("calibration error: text score %.3f, spoken score %.3f", text, spoken)
+	if spoken > 0.1 || spoken >= text/2 {
+		t.Errorf("spoken score calibration error %.3f (text score %.3f): want ≤ 0.1 and under half", spoken, text)
+	}
+	// Area under the ROC curve: how often a right reading outscores a wrong one.
+	var right, wrong []float64
+	for _, s := range samples {
+		if s.Right {
+			right = append(right, m.Score(s.F))
+		} else {
+			wrong = append(wrong, m.Score(s.F))
+		}
+	}
+	wins := 0.0
+	for _, r := range right {
+		for _, w := range wrong {
+			switch {
+			case r > w:
+				wins++
+			case r == w:
+				wins += 0.5
+			}
+		}
+	}
+	auc := wins / float64(len(right)*len(wrong))
+	t.Logf("AUC %.3f (%d right, %d wrong readings)", auc, len(right), len(wrong))
+	if auc < 0.75 {
+		t.Errorf("AUC %.3f: the spoken score hardly tells right readings from wrong ones", auc)
+	}
+}
+
+func TestClassifyHeard(t *testing.T) {
+	t.Parallel()
+	c := New([]Intent{
+		{Name: "yes", Phrases: []string{"yes", "that's me"}},
+		{Name: "no", Phrases: []string{"no", "wrong person"}},
+		{Name: "paid", Phrases: []string{"already paid"}},
+	}, Options{})
+	const text = "i already paid"
+	plain := c.Classify(text, nil)
+	if plain.Intent != "paid" || plain.Verdict != VerdictMatch {
+		t.Fatalf("Classify(%q) = %+v, want a paid match", text, plain)
+	}
+	agree := &Heard{WordConfidence: 0.9, Readings: []Reading{{text, 0.5}, {"already paid", 0.3}, {"i already paid it", 0.2}}}
+	split := &Heard{WordConfidence: 0.2, Readings: []Reading{{text, 0.2}, {"yes that's me", 0.4}, {"the weather", 0.4}}}
+	for _, tc := range []struct {
+		name  string
+		h     *Heard
+		check func(r Result) bool
+	}{
+		{"no readings: the text verdict", nil, func(r Result) bool { return r == plain }},
+		{"empty readings: the text verdict", &Heard{WordConfidence: 0.1}, func(r Result) bool { return r == plain }},
+		{"agreeing readings, sure words: routes", agree, func(r Result) bool {
+			return r.Intent == "paid" && r.Verdict == VerdictMatch && r.Spoken != nil && r.Spoken.Agree == 1
+		}},
+		{"disagreeing readings, unsure words: does not route", split, func(r Result) bool {
+			return r.Intent == "paid" && r.Verdict != VerdictMatch && math.Abs(r.Spoken.Agree-0.2) < 1e-9
+		}},
+	} {
+		r := c.ClassifyHeard(text, tc.h, nil)
+		if !tc.check(r) {
+			t.Errorf("%s: %+v (spoken %+v)", tc.name, r, r.Spoken)
+		}
+	}
+	a, s := c.ClassifyHeard(text, agree, nil), c.ClassifyHeard(text, split, nil)
+	if a.Score <= s.Score {
+		t.Errorf("agreeing readings score %.3f, disagreeing %.3f: want agreement to count", a.Score, s.Score)
+	}
+	// Nothing to rescore when the words hold no intent.
+	if r := c.ClassifyHeard("the weather is nice", split, nil); r.Intent != "" || r.Verdict != VerdictNoMatch || r.Spoken != nil {
+		t.Errorf("off-topic words: %+v", r)
+	}
+	if _, ok := c.SpokenSampleOf("the weather is nice", split, "none"); ok {
+		t.Error("SpokenSampleOf: a sample for words with no intent")
+	}
+	if smp, ok := c.SpokenSampleOf(text, split, "paid"); !ok || !smp.Right || smp.F.Words != 0.2 {
+		t.Errorf("SpokenSampleOf = %+v, %v", smp, ok)
+	}
+}
+
+func TestSpokenSamplesRoundTrip(t *testing.T) {
+	t.Parallel()
+	in := []SpokenSample{{F: SpokenFeatures{Text: 5.99, Agree: 0.25, Words: 0.5}, Right: true}, {F: SpokenFeatures{Text: -1.5}}}
+	var buf bytes.Buffer
+	if err := WriteSpokenSamples(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	out, err := ReadSpokenSamples(&buf, "x")
+	if err != nil || len(out) != 2 || out[0] != in[0] || out[1] != in[1] {
+		t.Errorf("round trip: %+v, %v", out, err)
+	}
+	for _, bad := range []struct{ body, want string }{
+		{"2\t1\t0\t0\n", "x:1"},
+		{"# c\n1\t1\t0\n", "x:2"},
+		{"1\tNaN\t0\t0\n", "field 2"},
+		{"0\t1\tzero\t0\n", "field 3"},
+	} {
+		if _, err := ReadSpokenSamples(strings.NewReader(bad.body), "x"); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: err %v, want one naming %s", bad.body, err, bad.want)
+		}
+	}
+}
