@@ -89,9 +89,9 @@ static int vx_word_conf(ps_decoder_t *ps, double *out, int max) {
 	return n;
 }
 
-// vx_nbest fills hyps (strdup'd: the caller frees them) and their path scores (natural
-// log) with up to max of the utterance's best word sequences, best first, read from its
-// lattice by A*. It returns how many.
+// vx_nbest fills hyps (strdup'd: the caller frees them) and their path scores with up to
+// max of the utterance's best word sequences, read from its lattice by A*. It returns
+// how many.
 static int vx_nbest(ps_decoder_t *ps, char **hyps, double *scores, int max) {
 	ps_get_lattice(ps);
 	int n = 0;
@@ -407,12 +407,13 @@ func (d *decoder) posteriors() []float64 {
 	return out
 }
 
-// nbest returns up to max of the utterance's best word sequences (as the hypothesis
-// spells them) with their path scores (natural log), best first; call it after endUtt.
-func (d *decoder) nbest(max int) (hyps []string, scores []float64) {
-	hs := make([]*C.char, max)
-	sc := make([]C.double, max)
-	n := int(C.vx_nbest(d.ps, &hs[0], &sc[0], C.int(max)))
+// nbest returns up to n of the utterance's best word sequences (as the hypothesis
+// spells them) with their path scores (pocketsphinx's scaled log units), in the order
+// the A* search finds them; call it after endUtt.
+func (d *decoder) nbest(n int) (hyps []string, scores []float64) {
+	hs := make([]*C.char, n)
+	sc := make([]C.double, n)
+	n = int(C.vx_nbest(d.ps, &hs[0], &sc[0], C.int(n)))
 	for i := range n {
 		hyps = append(hyps, C.GoString(hs[i]))
 		scores = append(scores, float64(sc[i]))

@@ -112,7 +112,10 @@ type ASRLiveCondition struct {
 	WrongHighStakes     int     `json:"wrong_high_stakes"`
 	WrongHighStakesRate float64 `json:"wrong_high_stakes_rate"`
 	WrongConfirm        int     `json:"wrong_confirm"`
+	// Wrong: sentences (off-topic included) routed to, or asked to confirm, an intent
+	// not theirs, over all calls.
 	Wrong               int     `json:"wrong"`
+	WrongRate           float64 `json:"wrong_rate"`
 	OffTopic            int     `json:"off_topic"`
 	OffTopicNoMatch     int     `json:"off_topic_no_match"`
 	OffTopicNoMatchRate float64 `json:"off_topic_no_match_rate"`
@@ -444,6 +447,7 @@ func (c *ASRLiveCondition) rates() {
 	}
 	if n > 0 {
 		c.WrongHighStakesRate = round3(float64(c.WrongHighStakes) / float64(n))
+		c.WrongRate = round3(float64(c.Wrong) / float64(n))
 		c.HeardRate = round3(float64(c.Heard) / float64(n))
 	}
 	if c.OffTopic > 0 {

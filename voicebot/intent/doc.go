@@ -27,6 +27,13 @@
 // low_confidence (ask again), and under Options.NoMatchBelow it is no_match
 // (off-topic).
 //
+// That calibration holds for what callers say, not for what a recogniser wrote down:
+// a misheard "i can't do that" is a perfect "no". ClassifyHeard scores words from an
+// open-vocabulary search with the search's own doubt as well — the share of its
+// N-best readings that read the same intent and its word confidence — through a
+// SpokenModel fitted on recognised speech of the tuning split
+// (testdata/en.spoken.tsv), and the verdict follows that score.
+//
 // The classifier reads no clock and keeps no state between calls; one is built per
 // script and shared by every call.
 package intent

@@ -171,3 +171,18 @@ func TestSpokenSamplesRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkClassifyHeard is the per-turn cost of scoring open words with 40 readings
+// (the recogniser's N-best), each classified.
+func BenchmarkClassifyHeard(b *testing.B) {
+	c := New(scriptIntents(b, "en"), Options{})
+	words := []string{"i", "already", "paid", "it", "last", "week", "the", "bill", "that", "yes"}
+	h := &Heard{WordConfidence: 0.6}
+	for i := range 40 {
+		h.Readings = append(h.Readings, Reading{Text: strings.Join(words[:4+i%6], " ") + " " + words[i%len(words)], Weight: 1.0 / 40})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.ClassifyHeard("i already paid it last week", h, nil)
+	}
+}
