@@ -309,8 +309,9 @@ func AutoOffOn(v string, def bool) (on, ok bool) {
 // (asr.SphinxOptions.OpenFallback): an utterance the grammar rejected, or accepted
 // with a confidence under OpenVocabularyMinConfidence, is decoded again on the same
 // buffered audio with the state's language model — a trigram of how callers answer
-// (intent.AnswerCorpus: the tuning sentences, never the held-out ones) and the
-// state's phrases, with a small share of the general model's 300 most frequent
+// (intent.AnswerCorpus: the tuning sentences, never the held-out ones), the
+// classifier's lexicon (intent.LexiconCorpus: the words and phrases it understands)
+// and the state's phrases, with a small share of the general model's 300 most frequent
 // words — and its words go to the bot's classifier. Turns the grammar is sure of
 // cost the grammar alone. Both live calls (HostOptions) and `voxdial bench asr
 // --live` build it here.
@@ -320,7 +321,7 @@ func NewSphinxEngine(vocab []string, open, adapt bool) (asr.Engine, error) {
 	}
 	return asr.NewSphinx(asr.SphinxOptions{
 		Vocabulary: vocab, ChannelAdaptation: adapt, OpenFallback: true, OpenFallbackBelow: OpenVocabularyMinConfidence,
-		Corpus: intent.AnswerCorpus("en"), LMWords: OpenLMWords, DomainGeneralMass: OpenGeneralMass,
+		Corpus: append(intent.AnswerCorpus("en"), intent.LexiconCorpus("en")...), LMWords: OpenLMWords, DomainGeneralMass: OpenGeneralMass,
 	})
 }
 

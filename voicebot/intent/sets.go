@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 )
 
 // The evaluation sets of the example scripts, embedded so that `voxdial bench asr
@@ -42,4 +45,22 @@ func AnswerCorpus(lang string) []string {
 		out = append(out, s.Text)
 	}
 	return out
+}
+
+// LexiconCorpus is what the classifier understands beyond the tuning sentences, as
+// lines for the recogniser's language model: the lexicon's phrases ("lose my number",
+// "in a meeting") and the words it folds into concepts ("unsubscribe", "manager"). A
+// recogniser that cannot write a word down can never route on it, however well the
+// classifier knows it. Sorted, so the model built from it is the same every time.
+func LexiconCorpus(lang string) []string {
+	if lang != "en" {
+		return nil
+	}
+	var out []string
+	for _, p := range slices.Sorted(maps.Keys(enPhrases)) {
+		if !strings.Contains(p, "$") { // anchored rewrites, not phrases
+			out = append(out, p)
+		}
+	}
+	return append(out, slices.Sorted(maps.Keys(enCanon))...)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -184,5 +185,26 @@ func BenchmarkClassifyHeard(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		c.ClassifyHeard("i already paid it last week", h, nil)
+	}
+}
+
+func TestLexiconCorpus(t *testing.T) {
+	t.Parallel()
+	en := LexiconCorpus("en")
+	for _, want := range []string{"in a meeting", "lose my number", "manager", "unsubscribe"} {
+		if !slices.Contains(en, want) {
+			t.Errorf("LexiconCorpus(en) lacks %q", want)
+		}
+	}
+	for _, l := range en {
+		if strings.Contains(l, "$") || strings.TrimSpace(l) != l || l == "" {
+			t.Errorf("line %q: not a phrase for a language model", l)
+		}
+	}
+	if !slices.Equal(en, LexiconCorpus("en")) {
+		t.Error("LexiconCorpus is not the same twice: the model built from it would change between runs")
+	}
+	if zh := LexiconCorpus("zh"); zh != nil {
+		t.Errorf("LexiconCorpus(zh) = %d lines, want none (Mandarin is recognised by a server)", len(zh))
 	}
 }

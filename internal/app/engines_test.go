@@ -1,0 +1,54 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/voxdial/voxdial/asr"
+	"github.com/voxdial/voxdial/asr/evalset"
+	"github.com/voxdial/voxdial/voicebot/intent"
+)
+
+// TestOpenEngineHearsLexiconWords: the open pass can write down words the classifier
+// understands that no tuning sentence holds ("meeting", "manager"); before the
+// lexicon went into its language model it could not, and such answers were lost
+// whatever the classifier knew.
+func TestOpenEngineHearsLexiconWords(t *testing.T) {
+	t.Parallel()
+	if !asr.SphinxBuiltIn {
+		t.Fatal("this build has no pocketsphinx (cgo)")
+	}
+	for _, w := range []string{"meeting", "manager", "driving"} {
+		for _, s := range intent.AnswerCorpus("en") {
+			if strings.Contains(" "+s+" ", " "+w+" ") {
+				t.Fatalf("%q is in a tuning sentence (%q): the test would not show the lexicon's part", w, s)
+			}
+		}
+	}
+	ctx := context.Background()
+	vocab := []string{"yes", "no", "stop calling", "remove me", "agent", "human", "already paid", "call me later"}
+	eng, err := NewSphinxEngine(vocab, true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = eng.(interface{ Close() error }).Close() }()
+	us, err := evalset.Generate(ctx, evalset.Options{
+		Phrases: []evalset.Labeled{{Text: "i am in a meeting", Intent: "later"}, {Text: "let me talk to your manager", Intent: "agent"}, {Text: "i am driving", Intent: "later"}},
+		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &asr.Grammar{Name: "lexicon-test", Intents: []asr.Intent{{Name: "all", Phrases: vocab}}}
+	for _, u := range us {
+		o, err := evalset.Recognize(ctx, eng, g, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"i am in a meeting": "meeting", "let me talk to your manager": "manager", "i am driving": "driving"}[u.Text]
+		if !strings.Contains(o.Text, want) {
+			t.Errorf("%q → %q (open %v): %q not written down", u.Text, o.Text, o.Open, want)
+		}
+	}
+}
