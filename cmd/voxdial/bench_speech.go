@@ -22,6 +22,7 @@ type benchASRFlags struct {
 	live         bool
 	quick        bool
 	split        string
+	sentences    string
 	concurrency  int
 	openVocab    string
 	limit        int
@@ -71,6 +72,7 @@ split (about 25 calls, under a minute).`,
 	fl.BoolVar(&f.live, "live", false, "evaluate on live calls to the simulator (see above)")
 	fl.BoolVar(&f.quick, "quick", false, "--live: the quick subset (held-out, under a minute)")
 	fl.StringVar(&f.split, "split", "held-out", "--live: held-out, tuning or all")
+	fl.StringVar(&f.sentences, "sentences", "", "--live: a labelled set (\"intent | text\" a line) the held-out voices read instead of the embedded held-out sentences")
 	fl.IntVar(&f.concurrency, "concurrency", 0, "--live: calls at once (default 4; --quick 16)")
 	fl.StringVar(&f.openVocab, "open-vocabulary", "auto", "--live: auto, off (grammar only) or on (grammar + open vocabulary per utterance)")
 	fl.IntVar(&f.limit, "limit", 0, "--live: place only the first N calls of the plan")
@@ -153,7 +155,7 @@ func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Wr
 	if conc == 0 && f.quick {
 		conc = 16
 	}
-	rep, err := bench.ASRLive(ctx, bench.ASRLiveOptions{Quick: f.quick, Split: f.split, Concurrency: conc,
+	rep, err := bench.ASRLive(ctx, bench.ASRLiveOptions{Quick: f.quick, Split: f.split, Sentences: f.sentences, Concurrency: conc,
 		OpenVocabulary: f.openVocab, ChannelAdaptation: f.channelAdapt, Limit: f.limit}, stderr)
 	if err != nil {
 		return benchErr(err)

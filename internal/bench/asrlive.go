@@ -67,6 +67,11 @@ type ASRLiveOptions struct {
 	// CPS is new calls per second at most (0: 4): callers whose questions end at the
 	// same instant would measure a burst no campaign makes.
 	CPS float64
+	// Sentences, when set, is a labelled set ("intent | text" a line, as
+	// voicebot/intent/testdata) read instead of the embedded held-out sentences, spoken
+	// by the held-out voices: a set written blind to everything the recogniser and
+	// the classifier were built from measures them fairly.
+	Sentences string
 	// Limit, when > 0, keeps the first Limit calls of the plan (development runs).
 	Limit    int
 	RTPPorts media.PortRange
@@ -338,6 +343,9 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 	if o.Quick {
 		rep.Mode = "quick"
 	}
+	if o.Sentences != "" {
+		rep.Sentences["held-out"] = o.Sentences
+	}
 	if open {
 		rep.Engine = "pocketsphinx grammar + open-vocabulary second pass"
 	}
@@ -553,6 +561,9 @@ func livePlan(o ASRLiveOptions) ([]liveItem, error) {
 	var items []liveItem
 	for _, sp := range splits {
 		set, err := intent.Set("en", sp.name)
+		if sp.heldOut && o.Sentences != "" {
+			set, err = readLiveSentences(o.Sentences)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -598,6 +609,30 @@ func livePlan(o ASRLiveOptions) ([]liveItem, error) {
 		items = items[:o.Limit]
 	}
 	return items, nil
+}
+
+// readLiveSentences reads a labelled set for --sentences; its intents must be the
+// example script's (or none, off-topic).
+func readLiveSentences(path string) ([]intent.Labelled, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--sentences: %w", err)
+	}
+	defer f.Close()
+	set, err := intent.ReadSet(f, path)
+	if err != nil {
+		return nil, fmt.Errorf("--sentences: %w", err)
+	}
+	known := []string{"yes", "no", "later", "paid", "agent", "opt_out", intent.OffTopic}
+	for _, s := range set {
+		if !slices.Contains(known, s.Intent) {
+			return nil, fmt.Errorf("--sentences: %s:%d: intent %q is not one of the script's (%s)", path, s.Line, s.Intent, strings.Join(known, ", "))
+		}
+	}
+	if len(set) == 0 {
+		return nil, fmt.Errorf("--sentences: %s: no sentences", path)
+	}
+	return set, nil
 }
 
 // quickSentences is the quick subset: per intent its first three sentences, and

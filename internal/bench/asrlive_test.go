@@ -3,6 +3,9 @@ package bench
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/voxdial/voxdial/asr"
@@ -74,5 +77,39 @@ func TestReadOutcome(t *testing.T) {
 		if oc.verdict != c.verdict || oc.routed != c.routed || oc.heard != c.heard {
 			t.Errorf("%s: %+v, want %s %q heard %v", c.name, oc, c.verdict, c.routed, c.heard)
 		}
+	}
+}
+
+// TestLivePlanSentences: --sentences replaces the held-out sentences (spoken by the
+// held-out voices, five conditions each); a line whose intent the script does not
+// have is refused with its file and line.
+func TestLivePlanSentences(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "blind.txt")
+	if err := os.WriteFile(good, []byte("# blind\nyes | yeah go on\nnone | is it raining there\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	items, err := livePlan(ASRLiveOptions{Split: "held-out", Sentences: good})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 10 {
+		t.Fatalf("%d calls, want 2 sentences × 5 conditions", len(items))
+	}
+	for _, it := range items {
+		if !it.HeldOut || (it.Text != "yeah go on" && it.Text != "is it raining there") {
+			t.Errorf("call %+v: not a held-out voice reading the file's sentence", it)
+		}
+	}
+	bad := filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(bad, []byte("yes | fine\nrefund | give my money back\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := livePlan(ASRLiveOptions{Split: "held-out", Sentences: bad}); err == nil || !strings.Contains(err.Error(), "bad.txt:2") || !strings.Contains(err.Error(), "refund") {
+		t.Errorf("err = %v, want one naming bad.txt:2 and the intent", err)
+	}
+	if _, err := livePlan(ASRLiveOptions{Split: "held-out", Sentences: filepath.Join(dir, "missing.txt")}); err == nil || !strings.Contains(err.Error(), "missing.txt") {
+		t.Errorf("missing file: err = %v", err)
 	}
 }
