@@ -54,8 +54,9 @@ func readSet(t testing.TB, name string) []Labelled {
 // a transfer, a claim of payment.
 var highStakes = []string{"opt_out", "agent", "paid"}
 
-// TestHeldOut asserts the text-level targets on the held-out sets, which nothing was
-// fitted on: ≥ 90 % of answers routed right, ≤ 1 % of utterances routed to a wrong
+// TestHeldOut asserts the text-level targets on the held-out sets, which the
+// calibration was not fitted on (the lexicon, though, was written with them in view:
+// TestBlind has the honest figures): ≥ 90 % of answers routed right, ≤ 1 % of utterances routed to a wrong
 // high-stakes intent, ≥ 90 % of off-topic speech no_match, and calibration (routed
 // with a score ≥ 0.95 means right ≥ 98 % of the time).
 func TestHeldOut(t *testing.T) {
@@ -81,6 +82,43 @@ func TestHeldOut(t *testing.T) {
 			}
 			if rep.ECE > 0.05 {
 				t.Errorf("calibration error %.3f, want ≤ 0.05", rep.ECE)
+			}
+		})
+	}
+}
+
+// TestBlind holds the floors on the blind sets (testdata/*.blind.txt: written from the
+// intents' descriptions by a writer who saw neither the lexicon nor the other sets).
+// They are the honest text-level figures: the held-out sets score higher (en 100 %
+// against 82.8 %, zh 97.5 % against 84.4 %) because the lexicon was written with
+// them in view. Nothing may be tuned on the blind sets; a failure here is a
+// regression to understand, not a set to fit.
+func TestBlind(t *testing.T) {
+	t.Parallel()
+	for _, lang := range []string{"en", "zh"} {
+		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
+			c := New(scriptIntents(t, lang), Options{})
+			rep := Evaluate(c, readSet(t, lang+".blind.txt"), highStakes)
+			out, _ := json.Marshal(rep)
+			t.Logf("%s", out)
+			if rep.Utterances != 210 {
+				t.Fatalf("%d utterances, want the set's 210", rep.Utterances)
+			}
+			if rep.RightRate < 0.80 {
+				t.Errorf("routed right %.3f, want ≥ 0.80", rep.RightRate)
+			}
+			if rep.WrongHighStakesRate > 0.01 {
+				t.Errorf("wrong high-stakes %.3f, want ≤ 0.01", rep.WrongHighStakesRate)
+			}
+			if rep.OffTopicNoMatchRate < 0.85 {
+				t.Errorf("off-topic no_match %.3f, want ≥ 0.85", rep.OffTopicNoMatchRate)
+			}
+			if rep.Sure == 0 || float64(rep.SureRight) < 0.95*float64(rep.Sure) {
+				t.Errorf("score ≥ 0.95 right %d of %d, want ≥ 95 %%", rep.SureRight, rep.Sure)
+			}
+			if rep.ECE > 0.07 {
+				t.Errorf("calibration error %.3f, want ≤ 0.07", rep.ECE)
 			}
 		})
 	}
