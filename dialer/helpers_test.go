@@ -2,9 +2,12 @@ package dialer_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/voxdial/voxdial/dialer"
@@ -18,7 +21,7 @@ func newTestUA(t *testing.T, opts dialer.Options) *dialer.UA {
 	ctx, cancel := context.WithCancel(context.Background())
 	clock.Start(ctx)
 	if opts.Logger == nil {
-		opts.Logger = zaptest.NewLogger(t)
+		opts.Logger = testLogger(t)
 	}
 	opts.Clock = clock
 	ua, err := dialer.NewUA(opts)
@@ -34,6 +37,51 @@ func newTestUA(t *testing.T, opts dialer.Options) *dialer.UA {
 		cancel()
 	})
 	return ua
+}
+
+// testLogger logs to t until the test's cleanups run and drops what comes later:
+// sipgo's connection goroutines may log "connection was closed" after Close has
+// returned, and a log to a finished test panics.
+func testLogger(t *testing.T) *zap.Logger {
+	g := &untilDone{}
+	t.Cleanup(func() {
+		g.mu.Lock()
+		g.done = true
+		g.mu.Unlock()
+	})
+	return zaptest.NewLogger(t, zaptest.WrapOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+		return &gatedCore{Core: c, g: g}
+	})))
+}
+
+type untilDone struct {
+	mu   sync.RWMutex
+	done bool
+}
+
+type gatedCore struct {
+	zapcore.Core
+	g *untilDone
+}
+
+func (c *gatedCore) With(fs []zapcore.Field) zapcore.Core {
+	return &gatedCore{Core: c.Core.With(fs), g: c.g}
+}
+
+func (c *gatedCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if c.Enabled(e.Level) {
+		return ce.AddCore(e, c)
+	}
+	return ce
+}
+
+func (c *gatedCore) Write(e zapcore.Entry, fs []zapcore.Field) error {
+	c.g.mu.RLock()
+	defer c.g.mu.RUnlock()
+	if c.g.done {
+		return nil
+	}
+	return c.Core.Write(e, fs)
 }
 
 // checkLeaks fails the test if it leaves goroutines behind. Register it

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/sim"
@@ -91,7 +89,7 @@ func setupWith(t *testing.T, profile string, opts dialer.Options) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := zaptest.NewLogger(t)
+	log := testLogger(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	far, err := sim.New(sim.Options{Profile: prof, Logger: log.Named("sim")})
 	if err != nil {

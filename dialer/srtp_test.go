@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/sim"
@@ -53,7 +51,7 @@ func tlsSim(t *testing.T, opts sim.Options) (*sim.Server, *dialer.UA) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.Profile, opts.Logger = prof, zaptest.NewLogger(t).Named("sim")
+	opts.Profile, opts.Logger = prof, testLogger(t).Named("sim")
 	opts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	far, err := sim.New(opts)
 	if err != nil {

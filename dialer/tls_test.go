@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/sim"
@@ -53,7 +51,7 @@ func TestTLSTransport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := zaptest.NewLogger(t)
+	log := testLogger(t)
 	far, err := sim.New(sim.Options{Profile: prof, Logger: log, TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
 	if err != nil {
 		t.Fatal(err)
