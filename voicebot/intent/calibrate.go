@@ -12,9 +12,14 @@ type Model struct {
 // Score is the calibrated probability that the best intent is right.
 func (m *Model) Score(f Features) float64 {
 	v := f.vector()
-	z := m.B
-	for i, x := range v {
-		z += m.W[i] * x
+	return logistic(m.W[:], m.B, v[:])
+}
+
+// logistic is σ(w·x + b).
+func logistic(w []float64, b float64, x []float64) float64 {
+	z := b
+	for i, xi := range x {
+		z += w[i] * xi
 	}
 	return 1 / (1 + math.Exp(-z))
 }
@@ -61,11 +66,7 @@ func fitLogistic(xs [][]float64, ys []bool, dim int) ([]float64, float64) {
 		clear(gw)
 		gb := 0.0
 		for k, x := range xs {
-			z := b
-			for i, xi := range x {
-				z += w[i] * xi
-			}
-			d := 1 / (1 + math.Exp(-z))
+			d := logistic(w, b, x)
 			if ys[k] {
 				d--
 			}

@@ -48,11 +48,7 @@ type SpokenModel struct {
 
 // Score is the calibrated probability that the intent read from the words is right.
 func (m *SpokenModel) Score(f SpokenFeatures) float64 {
-	z := m.B
-	for i, x := range f.vector() {
-		z += m.W[i] * x
-	}
-	return 1 / (1 + math.Exp(-z))
+	return logistic(m.W[:], m.B, f.vector())
 }
 
 // SpokenSample is one labelled intent read from recognised speech, for FitSpoken.
