@@ -90,4 +90,10 @@ func TestSphinxSpeculationVoidedBySpeech(t *testing.T) {
 			t.Errorf("%s: finals %+v, want one: opt_out", c.name, finals)
 		}
 	}
+	// The work behind it: the first utterance decoded ahead twice (the pause's decode
+	// voided by the second word), the second once; every decode was ahead.
+	want := asr.SphinxStats{Utterances: 2, Decodes: 3, Speculations: 3, Voided: 1}
+	if st := eng.Stats(); st != want {
+		t.Errorf("stats %+v, want %+v", st, want)
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -223,6 +224,29 @@ type Sphinx struct {
 	freed   chan struct{} // signalled when a decoder is released (MaxDecoders)
 	closed  bool
 	created int
+
+	stats sphinxCounters
+}
+
+// SphinxStats count an engine's decoding work since it was created: how much of it the
+// second pass and decoding ahead cost.
+type SphinxStats struct {
+	Utterances   int64 `json:"utterances"`   // final results of utterances with speech
+	Decodes      int64 `json:"decodes"`      // grammar (or single-search) decodes
+	OpenPasses   int64 `json:"open_passes"`  // second, open-vocabulary decodes
+	Speculations int64 `json:"speculations"` // decodes ahead of the end of turn
+	Voided       int64 `json:"voided"`       // of those, voided by speech that came back
+}
+
+type sphinxCounters struct {
+	utterances, decodes, openPasses, speculations, voided atomic.Int64
+}
+
+// Stats reports the engine's decoding work so far.
+func (s *Sphinx) Stats() SphinxStats {
+	c := &s.stats
+	return SphinxStats{Utterances: c.utterances.Load(), Decodes: c.decodes.Load(), OpenPasses: c.openPasses.Load(),
+		Speculations: c.speculations.Load(), Voided: c.voided.Load()}
 }
 
 // NewSphinx prepares the telephony model copy and the trimmed dictionary and builds one
@@ -935,6 +959,7 @@ func (w *sphinxWorker) endUtterance(cause error) {
 		text, res, cause = w.decode(cause)
 	}
 	w.spec, w.quiet = nil, 0
+	w.eng.stats.utterances.Add(1)
 	res.Kind = KindFinal
 	res.Text = text
 	res.Start = samplesToDuration(w.uttStart)
@@ -967,6 +992,7 @@ const (
 // decoder idle, inUtt kept): its end takes the speculation, and speech that comes
 // back first voids it and reopens the decoder (resume).
 func (w *sphinxWorker) speculate() {
+	w.eng.stats.speculations.Add(1)
 	text, res, cause := w.decode(nil)
 	w.spec = &speculation{text: text, res: res, cause: cause}
 	w.dec.inUtt = true
@@ -975,6 +1001,7 @@ func (w *sphinxWorker) speculate() {
 // resume voids a speculation: the caller spoke again, so the utterance will be
 // decoded whole at its real end.
 func (w *sphinxWorker) resume() {
+	w.eng.stats.voided.Add(1)
 	w.spec = nil
 	w.dec.inUtt = false
 	if err := w.startUtterance(); err != nil {
@@ -986,6 +1013,7 @@ func (w *sphinxWorker) resume() {
 // decode runs the utterance's passes (batch: the whole buffered utterance) and
 // returns its text and result; the decoder's utterance is ended.
 func (w *sphinxWorker) decode(cause error) (string, Result, error) {
+	w.eng.stats.decodes.Add(1)
 	if !w.eng.opts.Streaming && cause == nil {
 		cause = w.dec.processUtt(w.utt)
 	}
@@ -1024,6 +1052,7 @@ const minFallbackFrames = 10
 // openPass decodes the buffered utterance again with the state's language model and
 // returns its words.
 func (w *sphinxWorker) openPass() (string, float64, error) {
+	w.eng.stats.openPasses.Add(1)
 	c := w.cur
 	if err := w.dec.useLM(c.lmSearch, c.lmPath); err != nil {
 		return "", 0, err

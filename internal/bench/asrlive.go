@@ -169,6 +169,10 @@ type ASRLiveReport struct {
 	// RecognizersPerCore: the recogniser alone (one per call) decoding the calls'
 	// sentences as fast as it goes, audio seconds per CPU second.
 	RecognizersPerCore float64 `json:"recognizers_per_core"`
+	// RecognizerWork counts the decodes behind RecognizersPerCore (the warm-up
+	// utterance included): how often the second pass ran and decoding ahead was
+	// voided.
+	RecognizerWork *asr.SphinxStats `json:"recognizer_work,omitempty"`
 	// CallsPerCore: call seconds per CPU second of this whole process (both ends of
 	// every call: SIP, RTP, prompts, simulated callers and recognition).
 	CallsPerCore float64  `json:"calls_per_core"`
@@ -390,7 +394,7 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 	}
 	rep.Common = m.common()
 	say("bench asr --live: measuring the recogniser's own cost\n")
-	rep.RecognizersPerCore, err = liveRecognizerCost(ctx, bot, open, adapt, items, pcms)
+	rep.RecognizersPerCore, rep.RecognizerWork, err = liveRecognizerCost(ctx, bot, open, adapt, items, pcms)
 	if err != nil {
 		return nil, err
 	}
@@ -830,14 +834,14 @@ func babbleTrack(ctx context.Context) ([]int16, error) {
 // liveRecognizerCost decodes the calls' audio (up to 60 sentences) with the same
 // engine the calls used, one at a time as fast as it goes: audio seconds per CPU
 // second is how many real-time recognisers one core carries.
-func liveRecognizerCost(ctx context.Context, bot *voicebot.Bot, open, adapt bool, items []liveItem, pcms [][]int16) (float64, error) {
+func liveRecognizerCost(ctx context.Context, bot *voicebot.Bot, open, adapt bool, items []liveItem, pcms [][]int16) (float64, *asr.SphinxStats, error) {
 	var vocab []string
 	for _, in := range bot.Intents {
 		vocab = append(vocab, in.Phrases...)
 	}
 	eng, err := app.NewSphinxEngine(vocab, open, adapt)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if c, ok := eng.(interface{ Close() error }); ok {
 		defer func() { _ = c.Close() }()
@@ -854,7 +858,7 @@ func liveRecognizerCost(ctx context.Context, bot *voicebot.Bot, open, adapt bool
 	}
 	// One warm-up utterance (grammar compilation), then the measured ones.
 	if _, err := evalset.Recognize(ctx, eng, g, evalset.Utterance{PCM: pcms[0]}); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	var audio float64
 	cpu0 := ProcessCPU()
@@ -863,13 +867,18 @@ func liveRecognizerCost(ctx context.Context, bot *voicebot.Bot, open, adapt bool
 			break
 		}
 		if _, err := evalset.Recognize(ctx, eng, g, evalset.Utterance{PCM: pcms[i]}); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		audio += float64(len(pcms[i])) / media.SampleRate
 	}
 	cpu := (ProcessCPU() - cpu0).Seconds()
-	if cpu <= 0 {
-		return 0, nil
+	var work *asr.SphinxStats
+	if st, ok := eng.(interface{ Stats() asr.SphinxStats }); ok {
+		w := st.Stats()
+		work = &w
 	}
-	return round3(audio / cpu), nil
+	if cpu <= 0 {
+		return 0, work, nil
+	}
+	return round3(audio / cpu), work, nil
 }
