@@ -41,8 +41,9 @@ func TestOpenEngineHearsLexiconWords(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := &asr.Grammar{Name: "lexicon-test", Intents: []asr.Intent{{Name: "all", Phrases: vocab}}}
-	// The decoder dithers its input, so one word in three may go either way from run
-	// to run; without the lexicon none of the three is ever written down.
+	// The decoder dithers its input from sphinxbase's process-wide random generator,
+	// which parallel tests' decoders draw from too, so one word in three may go either
+	// way from run to run; without the lexicon none of the three is written down.
 	heard := 0
 	for _, u := range us {
 		o, err := evalset.Recognize(ctx, eng, g, u)
