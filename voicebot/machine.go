@@ -691,13 +691,6 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 			u.verdict = intent.VerdictLow
 		}
 		u.exact = false
-	} else if ev.Open && u.verdict == intent.VerdictLow && m.bot.actsForGood(u.match.Intent) {
-		// Doubtful words that read as an opt-out or a transfer: its confirm question
-		// is asked rather than the state's question again (a caller who wants the
-		// calls to stop is asked about that, not made to repeat it).
-		if in := m.bot.intentByName[u.match.Intent]; in != nil && in.Confirm != "" {
-			u.verdict, u.exact, u.global = intent.VerdictMatch, false, m.globalTarget(u.match.Intent)
-		}
 	}
 	if u.match.Intent != "" {
 		s := u.match.Score

@@ -111,28 +111,4 @@ func TestOpenReadings(t *testing.T) {
 			}
 		})
 	}
-	// Doubtful words that read as an opt-out ask its confirm question when the script
-	// has one, and the state's question again when it has none.
-	const stop = "please stop calling me"
-	doubt := []intent.Reading{{Text: stop, Weight: 0.35}, {Text: "please call me later", Weight: 0.35}, {Text: "the weather is nice", Weight: 0.3}}
-	for _, c := range []struct {
-		name string
-		bot  *Bot
-		want string
-	}{
-		{"doubted opt-out asks its confirm question", confirmBot(t), "global opt_out → confirm"},
-		{"doubted opt-out without a confirm question re-prompts", loadExample(t, "en"), "low_confidence → reminder"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			m, handle := driveToReminder(t, c.bot)
-			handle(Event{Kind: EvUtterance, Text: stop, Open: true, Confidence: 0.3, Readings: doubt})
-			if r := m.bot.classifier.ClassifyHeard(stop, &intent.Heard{Readings: doubt, WordConfidence: 0.3}, nil); r.Verdict != intent.VerdictLow {
-				t.Fatalf("the readings give %+v: want a low_confidence opt_out for this test", r)
-			}
-			if got := lastBranch(m); got != c.want {
-				t.Errorf("branch %q, want %q (transcript %+v)", got, c.want, m.Result().Transcript)
-			}
-		})
-	}
 }
