@@ -232,7 +232,7 @@ type Sphinx struct {
 // second pass and decoding ahead cost.
 type SphinxStats struct {
 	Utterances   int64 `json:"utterances"`   // final results of utterances with speech
-	Decodes      int64 `json:"decodes"`      // grammar (or single-search) decodes
+	Decodes      int64 `json:"decodes"`      // first-pass decodes, ahead of or at the end of turn
 	OpenPasses   int64 `json:"open_passes"`  // second, open-vocabulary decodes
 	Speculations int64 `json:"speculations"` // decodes ahead of the end of turn
 	Voided       int64 `json:"voided"`       // of those, voided by speech that came back
