@@ -81,8 +81,11 @@ func (m *Machine) understand(ctx context.Context, text string, h *intent.Heard, 
 		return u
 	}
 	if len(globals) > 0 {
-		if g := m.bot.classifier.ClassifyHeard(text, h, globals); g.Exact && g.Verdict == intent.VerdictMatch {
-			return toU(g)
+		// Exactness is the words' alone: the readings are weighed only when it matters.
+		if g := m.bot.classifier.Classify(text, globals); g.Exact {
+			if g = m.bot.classifier.ClassifyHeard(text, h, globals); g.Verdict == intent.VerdictMatch {
+				return toU(g)
+			}
 		}
 	}
 	r := m.bot.classifier.ClassifyHeard(text, h, nonNil(allowed))

@@ -151,9 +151,10 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 			return h
 		}
 		r.grammar = append(r.grammar, intent.Labelled{Intent: label, Text: text(outs[0]), Line: i + 1})
-		r.lm = append(r.lm, intent.Labelled{Intent: label, Text: outs[1].Text, Line: i + 1, Heard: heard(outs[1])})
-		r.fallback = append(r.fallback, intent.Labelled{Intent: label, Text: text(outs[2]), Line: i + 1, Heard: heard(outs[2])})
-		if s, ok := c.SpokenSampleOf(text(outs[2]), heard(outs[2]), label); ok {
+		lmHeard, fbHeard := heard(outs[1]), heard(outs[2])
+		r.lm = append(r.lm, intent.Labelled{Intent: label, Text: outs[1].Text, Line: i + 1, Heard: lmHeard})
+		r.fallback = append(r.fallback, intent.Labelled{Intent: label, Text: text(outs[2]), Line: i + 1, Heard: fbHeard})
+		if s, ok := c.SpokenSampleOf(text(outs[2]), fbHeard, label); ok {
 			spoken = append(spoken, s)
 		}
 		if f.verbose {
