@@ -17,9 +17,9 @@ import (
 func TestSphinxSpeculationVoidedBySpeech(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	// No rejection: its score near the threshold moves with the decoder's dither, which
-	// draws from sphinxbase's process-wide generator shared with parallel tests (once
-	// it refused "stop calling" in CI); what is tested is which phrase is decoded.
+	// No rejection: "stop calling" scores near the rejection threshold for this voice
+	// (once, under sphinxbase's shared dither, it was refused in CI); what is tested is
+	// which phrase is decoded.
 	eng, err := asr.NewSphinx(asr.SphinxOptions{Vocabulary: []string{"stop", "stop calling"}, NoRejection: true})
 	if err != nil {
 		t.Fatal(err)

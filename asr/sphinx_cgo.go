@@ -141,6 +141,39 @@ type decoder struct {
 	searches map[string]bool // grammar searches already compiled in this decoder
 	words    map[string]bool // words added beyond the dictionary file
 	inUtt    bool
+	dither   dither  // our own dither, restarted with each utterance
+	scratch  []int16 // dithered copy of the samples fed (the caller's buffer is decoded again)
+}
+
+// dither adds sphinxbase's dither (+1 to a sample with probability 1/4) from a
+// generator of the decoder's own, restarted at each utterance. sphinxbase's "-dither"
+// draws from one process-wide generator that concurrent decoders share (and race
+// on), so the same audio decoded twice could read differently; ours makes a decode a
+// function of its audio alone. Same distribution as sphinxbase's, so the acoustic
+// transform and the spoken model fitted with sphinxbase's dither still hold.
+type dither struct{ state uint64 }
+
+// ditherSeed is any fixed non-zero state: every utterance starts from it.
+const ditherSeed = 0x9E3779B97F4A7C15
+
+func (g *dither) reset() { g.state = ditherSeed }
+
+// apply writes in plus dither to out (len(out) == len(in)).
+func (g *dither) apply(out, in []int16) {
+	x := g.state
+	for i, v := range in {
+		// xorshift64*: cheap, and its top bits are well mixed.
+		x ^= x >> 12
+		x ^= x << 25
+		x ^= x >> 27
+		if (x*0x2545F4914F6CDD1D)>>62 == 0 { // top two bits zero: probability 1/4
+			if v < 32767 {
+				v++
+			}
+		}
+		out[i] = v
+	}
+	g.state = x
 }
 
 // beams are pocketsphinx's pruning widths (log-probability ratios). The defaults
@@ -165,7 +198,7 @@ func quietSphinx() { sphinxSetup.quiet.Do(func() { C.vx_quiet() }) }
 // ours.
 func newDecoder(hmmDir, dictPath string, wip float64, args map[string]string) (*decoder, error) {
 	set := map[string]string{
-		"-hmm": hmmDir, "-dict": dictPath, "-samprate": "16000", "-dither": "yes", "-seed": "1",
+		"-hmm": hmmDir, "-dict": dictPath, "-samprate": "16000", "-dither": "no",
 		"-beam": sphinxBeam, "-wbeam": sphinxWBeam, "-pbeam": sphinxPBeam,
 		"-wip": strconv.FormatFloat(wip, 'g', -1, 64), "-allphone_ci": "yes",
 	}
@@ -333,6 +366,7 @@ func (d *decoder) startUtt() error {
 		return fmt.Errorf("pocketsphinx start utterance: %w", ErrEngine)
 	}
 	d.inUtt = true
+	d.dither.reset()
 	return nil
 }
 
@@ -350,7 +384,12 @@ func (d *decoder) processRaw(pcm16k []int16, full bool) error {
 	if full {
 		f = 1
 	}
-	if C.ps_process_raw(d.ps, (*C.int16)(unsafe.Pointer(&pcm16k[0])), C.size_t(len(pcm16k)), 0, f) < 0 {
+	if cap(d.scratch) < len(pcm16k) {
+		d.scratch = make([]int16, len(pcm16k), 2*len(pcm16k))
+	}
+	buf := d.scratch[:len(pcm16k)]
+	d.dither.apply(buf, pcm16k)
+	if C.ps_process_raw(d.ps, (*C.int16)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), 0, f) < 0 {
 		return fmt.Errorf("pocketsphinx process: %w", ErrEngine)
 	}
 	return nil
