@@ -83,6 +83,9 @@ type cphrase struct {
 	total   float64
 	hasCue  bool
 	allStop bool
+	// shared[i]: toks[i] is a key word (content, not a negation cue) that a phrase of
+	// another intent has too ("call" in "call back" and in "stop calling").
+	shared []bool
 }
 
 // New compiles intents; phrases that normalise to nothing are ignored.
@@ -117,7 +120,38 @@ func New(intents []Intent, opts Options) *Classifier {
 		}
 		c.intents = append(c.intents, ci)
 	}
+	c.markShared()
 	return c
+}
+
+// markShared marks the key words that phrases of more than one intent use: such a
+// word alone is evidence for none of them ("calling" is neither "call back" nor
+// "stop calling").
+func (c *Classifier) markShared() {
+	owner := map[string]int{} // key word → its intent, -1 when several
+	for i, in := range c.intents {
+		for _, p := range in.phrases {
+			for _, t := range p.toks {
+				if t.stop || t.cue {
+					continue
+				}
+				if o, ok := owner[t.canon]; ok && o != i {
+					owner[t.canon] = -1
+				} else if !ok {
+					owner[t.canon] = i
+				}
+			}
+		}
+	}
+	for i := range c.intents {
+		for k := range c.intents[i].phrases {
+			p := &c.intents[i].phrases[k]
+			p.shared = make([]bool, len(p.toks))
+			for j, t := range p.toks {
+				p.shared[j] = !t.stop && !t.cue && owner[t.canon] == -1
+			}
+		}
+	}
 }
 
 func compilePhrase(ph string) (cphrase, bool) {
@@ -198,10 +232,21 @@ type pmatch struct {
 	intent    int
 	flipped   bool
 	explained int
+	// ambiguous: the only key words matched are ones another intent's phrases have too,
+	// and the phrase's other words are missing. Such a match is a competitor (it
+	// lowers the margin of the best), never the best.
+	ambiguous bool
 }
 
 // Classify finds the intent of text among allowed (every intent when allowed is nil).
 func (c *Classifier) Classify(text string, allowed []string) Result {
+	return c.classify(text, allowed, true)
+}
+
+// classify is Classify; with veto false an ambiguous match (a key word other intents
+// share, the rest of its phrase missing) may be the best, as it could before the
+// veto: the model is fitted on those candidates too (see Samples).
+func (c *Classifier) classify(text string, allowed []string, veto bool) Result {
 	u := analyse(text)
 	u = slices.DeleteFunc(u, func(t tok) bool { return t.canon == "，" })
 	if len(u) == 0 {
@@ -217,7 +262,8 @@ func (c *Classifier) Classify(text string, allowed []string) Result {
 			question = true
 		}
 	}
-	best := make([]pmatch, len(c.intents)) // best evidence per intent, flips included
+	best := make([]pmatch, len(c.intents))  // best evidence per intent, flips included
+	rival := make([]pmatch, len(c.intents)) // the same, ambiguous matches included
 	for i, in := range c.intents {
 		if allowed != nil && !slices.Contains(allowed, in.name) {
 			continue
@@ -235,23 +281,27 @@ func (c *Classifier) Classify(text string, allowed []string) Result {
 				m.intent, m.flipped = c.neg, true
 			}
 			m.explained = explained(m.used, u)
-			if better(m, best[m.intent]) {
+			if better(m, rival[m.intent]) {
+				rival[m.intent] = m
+			}
+			if (!m.ambiguous || !veto) && better(m, best[m.intent]) {
 				best[m.intent] = m
 			}
 		}
 	}
 	var top, second pmatch
 	for _, m := range best {
-		switch {
-		case !m.ok:
-		case better(m, top):
-			top, second = m, top
-		case better(m, second):
-			second = m
+		if better(m, top) {
+			top = m
 		}
 	}
 	if !top.ok {
 		return Result{Verdict: VerdictNoMatch}
+	}
+	for i, m := range rival {
+		if i != top.intent && better(m, second) {
+			second = m
+		}
 	}
 	f := Features{Coverage: top.cov, Weight: min(top.w, 3) / 3, Contiguous: b2f(top.ordered && top.contig), Question: b2f(question)}
 	if content > 0 {
@@ -261,7 +311,9 @@ func (c *Classifier) Classify(text string, allowed []string) Result {
 		f.Explained = 1
 	}
 	if second.ok {
-		f.Margin = (top.key - second.key) / top.key
+		// An ambiguous rival can outweigh the best ("stop calling" half heard beside a
+		// weak "later"): no lead at all.
+		f.Margin = max(0, (top.key-second.key)/top.key)
 	} else {
 		f.Margin = 1
 	}
@@ -353,6 +405,9 @@ func matchPhrase(p cphrase, u []tok) pmatch {
 	taken := uint64(0) // utterance positions used (utterances past 64 words match on their first 64)
 	last := -1
 	keyMatched := false
+	specific := false // a matched key word no other intent's phrase has
+	hasKey := false   // the phrase has key words (content words other than cues)
+	nonStop, nonStopMatched := 0, 0
 	// The key words are the content words other than negation cues; a phrase with
 	// none ("not really", "没有") keys on its cue, one with no content word on all.
 	cueKeyed := !p.allStop
@@ -397,6 +452,12 @@ func matchPhrase(p cphrase, u []tok) pmatch {
 		if p.allStop || (!pt.stop && (!pt.cue || cueKeyed)) {
 			keyMatched = true
 		}
+		if !pt.stop && !pt.cue && (p.shared == nil || !p.shared[i]) {
+			specific = true
+		}
+		if !pt.stop {
+			nonStopMatched++
+		}
 		if !p.hasCue && u[j].neg && (!pt.stop || p.allStop) {
 			m.negated = true
 		}
@@ -406,6 +467,15 @@ func matchPhrase(p cphrase, u []tok) pmatch {
 	}
 	m.cov = m.w / p.total
 	m.key = m.w * m.cov
+	for _, pt := range p.toks {
+		hasKey = hasKey || (!pt.stop && !pt.cue)
+		if !pt.stop {
+			nonStop++
+		}
+	}
+	// Words another intent claims too are evidence only with the rest of the phrase's
+	// content words and cues.
+	m.ambiguous = hasKey && !specific && nonStopMatched < nonStop
 	m.ok = keyMatched && m.cov >= minCoverage && (!p.allStop || len(m.used) == len(p.toks))
 	return m
 }

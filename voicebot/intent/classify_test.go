@@ -120,6 +120,48 @@ func TestScoreOneMeansExact(t *testing.T) {
 	}
 }
 
+// TestSharedWordIsNoEvidence: a key word that phrases of two intents have ("call" in
+// "call back" and in "stop calling") is evidence for neither unless the rest of the
+// phrase's words are there too; the match still counts against the best's margin.
+func TestSharedWordIsNoEvidence(t *testing.T) {
+	t.Parallel()
+	c := enClassifier(t)
+	local := []string{"yes", "no", "later", "paid"} // the reminder state's own intents
+	cases := []struct {
+		text    string
+		allowed []string
+		want    string // "" no intent routed
+	}{
+		{"calling", nil, ""},
+		{"that's calling", nil, ""},     // "stop calling" misheard, over a prompt
+		{"that's calling", local, ""},   // the same with the global intents apart
+		{"call me", local, ""},          // "call me later" without its "later"
+		{"stop", nil, "opt_out"},        // "stop" is opt_out's alone
+		{"later", local, "later"},       // "later" is later's alone
+		{"call me later", nil, "later"}, // the whole phrase
+		{"don't call me", nil, "opt_out"},
+		{"never call me again", nil, "opt_out"}, // the cue and the shared word: the phrase's non-stop words all there
+	}
+	for _, tc := range cases {
+		r := c.Classify(tc.text, tc.allowed)
+		got := r.Intent
+		if r.Verdict != VerdictMatch {
+			got = ""
+		}
+		if got != tc.want {
+			t.Errorf("%q among %v: routed %q (%+v), want %q", tc.text, tc.allowed, got, r, tc.want)
+		}
+	}
+	// The half match of "stop calling" in "call me later" is a rival: the margin is not 1.
+	if r := c.Classify("call me later", nil); r.Features.Margin >= 1 {
+		t.Errorf("\"call me later\": margin %.2f, want the shared word's rival counted", r.Features.Margin)
+	}
+	// Samples (what the model is fitted on) see the match before the veto.
+	if s := Samples(c, []Labelled{{Intent: "none", Text: "who's calling"}}); len(s) != 1 || s[0].Right {
+		t.Errorf("samples of an ambiguous wrong match: %+v", s)
+	}
+}
+
 func TestReadSetErrors(t *testing.T) {
 	t.Parallel()
 	_, err := ReadSet(strings.NewReader("yes | ok\nno answer here\n"), "x.txt")

@@ -16,7 +16,10 @@
 // are governed by one does not match its intent; it counts instead for the script's
 // negative answer (the intent listing "no" or "不是"), or is void when that intent is
 // not listened for. A phrase with its own cue ("do not call", "不要再打") needs the
-// negation in the utterance.
+// negation in the utterance. A key word that phrases of two intents share ("call" in
+// "call back" and "stop calling") is no evidence on its own: such a half match never
+// wins ("that's calling", a misheard "stop calling", is not a request to call later),
+// though it still narrows the winner's lead.
 //
 // The best match's features (coverage of the phrase, matched weight, share of the
 // utterance explained, lead over the next intent, exact order, a question, position)

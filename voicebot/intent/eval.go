@@ -168,10 +168,16 @@ func abs(f float64) float64 {
 }
 
 // Samples labels the best intent of every utterance of set, for Fit.
+//
+// The best match is taken before the veto of ambiguous matches ("calling" half
+// matching both "call back" and "stop calling"): the veto only ever removes wrong
+// routes of this kind from the tuning sets, and fitting without them leaves the
+// model surer of every other match (its margin weight, learnt mostly from them,
+// falls from 1.2 to 0.2); with them it stays on the cautious side.
 func Samples(c *Classifier, set []Labelled) []Sample {
 	var out []Sample
 	for _, s := range set {
-		r := c.Classify(s.Text, nil)
+		r := c.classify(s.Text, nil, false)
 		if r.Intent == "" {
 			continue
 		}
