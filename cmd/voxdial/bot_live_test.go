@@ -86,7 +86,10 @@ type liveResult struct {
 	HangupBy    string   `json:"hangup_by"`
 	Tags        []string `json:"tags"`
 	Transcript  []liveTurn
-	Timings     struct {
+	// Media is kept raw: a failing live test prints it (late and concealed frames tell
+	// a starved machine from a misheard answer).
+	Media   json.RawMessage `json:"media"`
+	Timings struct {
 		AnswerToFirstAudioMS *int64  `json:"answer_to_first_audio_ms"`
 		TurnLatencyMS        []int64 `json:"turn_latency_ms"`
 	} `json:"timings"`
@@ -222,7 +225,7 @@ func TestLiveBotBargeInOnTheWire(t *testing.T) {
 	const to = "+15550100201"
 	r := callBot(t, far, to, enScript, enVarsArgs...)
 	if r.Disposition != "opted_out" {
-		t.Fatalf("disposition %q; transcript %+v", r.Disposition, r.Transcript)
+		t.Fatalf("disposition %q; transcript %+v; media %s", r.Disposition, r.Transcript, r.Media)
 	}
 	rec := simCall(t, far, to)
 	if len(rec.Spoken) != 2 {
