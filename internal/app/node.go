@@ -190,6 +190,11 @@ func (n *Node) buildStore(ctx context.Context, hostOpts live.Options) error {
 		return err
 	}
 	n.host = n.comp.Host
+	if n.metrics != nil {
+		if err := n.metrics.Registry().Register(n.host.Collector()); err != nil {
+			return fmt.Errorf("speech recognition metrics: %w", err)
+		}
+	}
 	if n.rdb != nil && n.comp.Store != nil {
 		n.fanout = &compliance.RedisFanout{Client: n.rdb, Channel: cfg.Cluster.RedisPrefix + "dnc", DNC: n.comp.Store.DNC}
 		n.comp.OptOuts.Fanout = n.fanout

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"sort"
@@ -47,6 +48,7 @@ type asrListener struct {
 	err       error
 	clock     audioClock          // recogniser audio time → arrival time
 	voice     *sentiment.Acoustic // the caller's voice, frame by frame, for each turn's arousal
+	dropped   int64               // frames the recogniser refused (asr.ErrOverrun)
 }
 
 // audioClock maps the recogniser's audio time (samples it accepted) to when
@@ -258,9 +260,19 @@ func (l *asrListener) Write(pcm []int16, _ time.Duration) {
 	}
 	// Under the lock, so the clock and the recogniser see frames in one order;
 	// Write only queues.
-	if l.rec.Write(pcm) == nil {
+	switch err := l.rec.Write(pcm); {
+	case err == nil:
 		l.clock.add(len(pcm), l.now())
+	case errors.Is(err, asr.ErrOverrun):
+		l.dropped++
 	}
+}
+
+// Dropped is how many frames the recogniser dropped, behind by more than its queue.
+func (l *asrListener) Dropped() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.dropped
 }
 
 func (l *asrListener) Close() {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -118,6 +119,13 @@ type Host struct {
 	asrOnce sync.Once
 	asr     asr.Engine
 
+	// engines are the recognisers made so far by locale ("" the shared one), for
+	// the work counters (Collector); under mu.
+	engines map[string]asr.Engine
+	// framesDropped counts caller audio frames recognisers dropped, behind by more
+	// than their queue.
+	framesDropped atomic.Int64
+
 	locales map[string]*localeState // by lower-case locale; under mu
 }
 
@@ -149,7 +157,8 @@ func NewHost(opts Options) *Host {
 			return asr.NewSphinx(asr.SphinxOptions{Vocabulary: vocab})
 		}
 	}
-	return &Host{opts: opts, log: opts.Logger, scripts: map[string]*voicebot.Script{}, locales: map[string]*localeState{}}
+	return &Host{opts: opts, log: opts.Logger, scripts: map[string]*voicebot.Script{}, locales: map[string]*localeState{},
+		engines: map[string]asr.Engine{}}
 }
 
 // locale is the engines of a locale, asked of Options.Engines once.
@@ -268,7 +277,7 @@ func (s *Script) Prepare(vars map[string]string, req *dialer.DialRequest) (func(
 		if s.host.opts.Transfers != nil {
 			admit = s.host.opts.Transfers(call.ID())
 		}
-		err := finish(ctx, call, runBot(ctx, call, bot, vars, speaker, eng, classifier, s.host.opts.NoAMD, tap, optOut, admit, s.host.opts.Metrics, s.host.opts.OnResult, log))
+		err := finish(ctx, call, runBot(ctx, call, bot, vars, speaker, eng, classifier, s.host.opts.NoAMD, tap, optOut, admit, s.host.opts.Metrics, &s.host.framesDropped, s.host.opts.OnResult, log))
 		inspectCall(call, bot) // after the hang-up: the call's length is known
 		return err
 	}, nil
@@ -287,6 +296,7 @@ func (h *Host) recognizer(bot *voicebot.Bot) asr.Engine {
 				return
 			}
 			ls.asr = eng
+			h.keepEngine(bot.Locale, eng)
 		})
 		return ls.asr
 	}
@@ -297,8 +307,16 @@ func (h *Host) recognizer(bot *voicebot.Bot) asr.Engine {
 			return
 		}
 		h.asr = eng
+		h.keepEngine("", eng)
 	})
 	return h.asr
+}
+
+// keepEngine records a recogniser made for locale ("" the shared one) for Collector.
+func (h *Host) keepEngine(locale string, eng asr.Engine) {
+	h.mu.Lock()
+	h.engines[strings.ToLower(locale)] = eng
+	h.mu.Unlock()
 }
 
 // SpeakText synthesises text with the host's speaker (through its prompt
@@ -436,7 +454,7 @@ func watchDTMF(ctx context.Context, call *dialer.Call) <-chan string {
 
 // runBot drives an answered call with a full voice-bot script and records the
 // bot's result in the call's result.
-func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[string]string, speaker voicebot.Speaker, eng asr.Engine, classifier voicebot.Classifier, noAMD bool, tap *audioTap, optOut voicebot.OptOuter, admit TransferAdmitter, metrics *Metrics, onResult func(string, voicebot.Result), log *zap.Logger) error {
+func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[string]string, speaker voicebot.Speaker, eng asr.Engine, classifier voicebot.Classifier, noAMD bool, tap *audioTap, optOut voicebot.OptOuter, admit TransferAdmitter, metrics *Metrics, dropped *atomic.Int64, onResult func(string, voicebot.Result), log *zap.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	log = log.With(zap.String("call_id", call.ID()))
@@ -474,6 +492,14 @@ func runBot(ctx context.Context, call *dialer.Call, bot *voicebot.Bot, vars map[
 	if eng != nil {
 		l := newASRListener(ctx, eng, bot.Settings.EndOfTurn, time.Now(), time.Now, log)
 		defer l.Close()
+		defer func() {
+			if n := l.Dropped(); n > 0 {
+				dropped.Add(n)
+				// Words may be lost with them: the machine is short of CPU for this load.
+				log.Warn("the recogniser fell behind and dropped caller audio", zap.Int64("frames", n),
+					zap.Duration("audio", time.Duration(n)*media.FrameDuration))
+			}
+		}()
 		tap.setASR(l.Write)
 		defer tap.setASR(nil)
 		listener = l

@@ -1,10 +1,12 @@
 package live
 
 import (
+	"maps"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/voicebot"
 )
 
@@ -42,4 +44,67 @@ func (m *Metrics) observe(res voicebot.Result) {
 	if res.FirstAudioMS != nil {
 		m.firstAudio.Observe((time.Duration(*res.FirstAudioMS) * time.Millisecond).Seconds())
 	}
+}
+
+// engineWork is what a recogniser that counts its decoding work reports (asr.Sphinx).
+type engineWork interface{ Stats() asr.SphinxStats }
+
+// hostCollector reports the recognisers' work counters at scrape time: engines are
+// made on first use, so the set of locales grows as scripts are met.
+type hostCollector struct {
+	h                                           *Host
+	utterances, decodes, ahead, voided, dropped *prometheus.Desc
+}
+
+// Collector is a Prometheus collector of the host's speech recognition work: the
+// utterances finished, decodes by pass (a paraphrase costs two), decodes started
+// ahead of the end of turn and voided, and caller audio dropped because a
+// recogniser fell behind (the machine is short of CPU for the load).
+func (h *Host) Collector() prometheus.Collector {
+	loc := []string{"locale"}
+	return &hostCollector{h: h,
+		utterances: prometheus.NewDesc("voxdial_asr_utterances_total",
+			"Caller utterances with speech the recognisers finished, by script locale (default: the shared recogniser).", loc, nil),
+		decodes: prometheus.NewDesc("voxdial_asr_decodes_total",
+			"Decodes by pass: first (the state's search, ahead of the end of turn or at it) and open (the open-vocabulary second pass, for words the grammar cannot hold).",
+			[]string{"locale", "pass"}, nil),
+		ahead: prometheus.NewDesc("voxdial_asr_decodes_ahead_total",
+			"Grammar decodes started in a pause before the end of turn (their result is ready when the turn ends).", loc, nil),
+		voided: prometheus.NewDesc("voxdial_asr_decodes_ahead_voided_total",
+			"Decodes ahead voided because the caller spoke again: work spent for nothing.", loc, nil),
+		dropped: prometheus.NewDesc("voxdial_asr_frames_dropped_total",
+			"Caller audio frames (20 ms) a recogniser dropped, more than a second behind: words may be lost; add CPU or lower runner.max_calls.", nil, nil),
+	}
+}
+
+func (c *hostCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.utterances, c.decodes, c.ahead, c.voided, c.dropped} {
+		ch <- d
+	}
+}
+
+func (c *hostCollector) Collect(ch chan<- prometheus.Metric) {
+	c.h.mu.Lock()
+	engines := make(map[string]asr.Engine, len(c.h.engines))
+	maps.Copy(engines, c.h.engines)
+	c.h.mu.Unlock()
+	for locale, eng := range engines {
+		w, ok := eng.(engineWork)
+		if !ok {
+			continue
+		}
+		if locale == "" {
+			locale = "default"
+		}
+		st := w.Stats()
+		counter := func(d *prometheus.Desc, v int64, labels ...string) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+		}
+		counter(c.utterances, st.Utterances, locale)
+		counter(c.decodes, st.Decodes, locale, "first")
+		counter(c.decodes, st.OpenPasses, locale, "open")
+		counter(c.ahead, st.Speculations, locale)
+		counter(c.voided, st.Voided, locale)
+	}
+	ch <- prometheus.MustNewConstMetric(c.dropped, prometheus.CounterValue, float64(c.h.framesDropped.Load()))
 }
