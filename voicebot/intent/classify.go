@@ -27,6 +27,11 @@ type Options struct {
 	// Spoken scores an intent read from a recogniser's words (ClassifyHeard); nil
 	// takes DefaultSpokenModel.
 	Spoken *SpokenModel
+	// SharedWordsCount lets a half match on a key word other entries share win (it
+	// is vetoed by default: "calling" is neither "call back" nor "stop calling").
+	// For many entries about one subject (a script's knowledge questions all say
+	// "pay"), where the margin over the next entry tells them apart.
+	SharedWordsCount bool
 }
 
 // Defaults for Options, chosen on the tuning sets (see eval_test.go and BENCHMARKS.md).
@@ -240,7 +245,7 @@ type pmatch struct {
 
 // Classify finds the intent of text among allowed (every intent when allowed is nil).
 func (c *Classifier) Classify(text string, allowed []string) Result {
-	return c.classify(text, allowed, true)
+	return c.classify(text, allowed, !c.opts.SharedWordsCount)
 }
 
 // classify is Classify; with veto false an ambiguous match (a key word other intents
