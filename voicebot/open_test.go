@@ -13,7 +13,12 @@ import (
 // prompt is played to its end at once.
 func driveToReminder(t *testing.T, b *Bot) (*Machine, func(Event) []Action) {
 	t.Helper()
-	m, err := NewMachine(b, MachineOptions{Vars: enVars})
+	return driveToReminderWith(t, b, MachineOptions{Vars: enVars})
+}
+
+func driveToReminderWith(t *testing.T, b *Bot, opts MachineOptions) (*Machine, func(Event) []Action) {
+	t.Helper()
+	m, err := NewMachine(b, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +113,50 @@ func TestOpenReadings(t *testing.T) {
 			got := lastBranch(m)
 			if !strings.HasSuffix(got, c.want) || (c.want == "→ reminder" && strings.HasPrefix(got, "paid")) {
 				t.Errorf("branch %q, want … %q (transcript %+v)", got, c.want, m.Result().Transcript)
+			}
+		})
+	}
+}
+
+// sureLLM is a classifier (an LLM's place) that reads every utterance as one intent,
+// sure of it.
+type sureLLM struct{ intent string }
+
+func (c sureLLM) Classify(context.Context, string, map[string][]string) (Match, bool, error) {
+	return Match{Intent: c.intent, Score: 0.95, Source: "llm"}, true, nil
+}
+
+// TestLLMOpenWordsWeighDoubt: an LLM classifier sees only the best reading of open
+// words; its answer is weighed by how well the words were heard (their confidence):
+// well-heard words route, doubtful ones are asked again, and typed or grammar words
+// keep the model's own confidence.
+func TestLLMOpenWordsWeighDoubt(t *testing.T) {
+	t.Parallel()
+	const text = "could you ring tomorrow evening"
+	readings := []intent.Reading{{Text: text, Weight: 0.7}, {Text: "could you bring tomorrow evening", Weight: 0.3}}
+	for _, c := range []struct {
+		name     string
+		ev       Event
+		want     string
+		min, max float64 // the turn's score
+	}{
+		{"heard well: routed", Event{Kind: EvUtterance, Text: text, Open: true, Confidence: 0.9, Readings: readings}, "later → callback", 0.5, 0.95},
+		{"heard doubtfully: asked again", Event{Kind: EvUtterance, Text: text, Open: true, Confidence: 0.05, Readings: readings}, "low_confidence → reminder", 0, 0.5},
+		{"not open words: the model's confidence", Event{Kind: EvUtterance, Text: text}, "later → callback", 0.95, 0.95},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			m, handle := driveToReminderWith(t, loadExample(t, "en"), MachineOptions{Vars: enVars, Classifier: sureLLM{"later"}})
+			handle(c.ev)
+			tr := m.Result().Transcript
+			var turn *Turn
+			for i := range tr {
+				if tr[i].Role == "caller" && tr[i].Text == text {
+					turn = &tr[i]
+				}
+			}
+			if got := lastBranch(m); got != c.want || turn == nil || turn.Score == nil || *turn.Score < c.min || *turn.Score > c.max {
+				t.Errorf("branch %q (want %q), turn %+v (score want in [%.2f, %.2f])", got, c.want, turn, c.min, c.max)
 			}
 		})
 	}

@@ -108,6 +108,15 @@ func (m *Machine) understand(ctx context.Context, text string, h *intent.Heard, 
 				if cm.Source == "" {
 					cm.Source = "llm"
 				}
+				if h == nil {
+					return understood{match: cm, global: m.globalTarget(cm.Intent), verdict: intent.VerdictMatch}
+				}
+				// Open words: the model read the best reading only; how well the words
+				// were heard weighs in, and doubtful words are asked again.
+				cm.Score = m.bot.classifier.ScoreBestReading(cm.Score, h)
+				if cm.Score < m.bot.classifier.MinConfidence(cm.Intent) {
+					return understood{match: cm, verdict: intent.VerdictLow}
+				}
 				return understood{match: cm, global: m.globalTarget(cm.Intent), verdict: intent.VerdictMatch}
 			}
 		}

@@ -27,6 +27,9 @@ type Options struct {
 	// Spoken scores an intent read from a recogniser's words (ClassifyHeard); nil
 	// takes DefaultSpokenModel.
 	Spoken *SpokenModel
+	// BestReading scores the answer of a classifier that saw only the best reading
+	// (ScoreBestReading); nil takes DefaultBestReadingModel.
+	BestReading *SpokenModel
 	// SharedWordsCount lets a half match on a key word other entries share win (it
 	// is vetoed by default: "calling" is neither "call back" nor "stop calling").
 	// For many entries about one subject (a script's knowledge questions all say
@@ -106,6 +109,9 @@ func New(intents []Intent, opts Options) *Classifier {
 	}
 	if opts.Spoken == nil {
 		opts.Spoken = DefaultSpokenModel()
+	}
+	if opts.BestReading == nil {
+		opts.BestReading = DefaultBestReadingModel()
 	}
 	c := &Classifier{neg: -1, opts: opts}
 	for _, in := range intents {

@@ -41,6 +41,21 @@ func TestFitDefaultSpokenModel(t *testing.T) {
 	}
 }
 
+// TestFitDefaultBestReadingModel: DefaultBestReadingModel is what FitBestReading makes
+// of the same samples; it has no weight on the agreement it cannot know.
+func TestFitDefaultBestReadingModel(t *testing.T) {
+	t.Parallel()
+	got := FitBestReading(readSpokenSamples(t))
+	want := DefaultBestReadingModel()
+	stale := math.Abs(got.B-want.B) > 0.01
+	for i := range got.W {
+		stale = stale || math.Abs(got.W[i]-want.W[i]) > 0.01
+	}
+	if stale || want.W[0] != 0 || want.W[1] != 0 {
+		t.Errorf("DefaultBestReadingModel is stale; refit on testdata/en.spoken.tsv gives:\n%#v", *got)
+	}
+}
+
 // TestSpokenCalibration: on the samples it was fitted on, the spoken model's scores
 // mean what they say (within 0.1 a bin), where the text score alone claims far more
 // than the recogniser's words deliver, and they tell right readings from wrong ones
@@ -49,43 +64,66 @@ func TestSpokenCalibration(t *testing.T) {
 	t.Parallel()
 	samples := readSpokenSamples(t)
 	m := DefaultSpokenModel()
-	ece := func(score func(SpokenFeatures) float64) float64 {
-		var bins [10]struct{ n, right, sum float64 }
-		for _, s := range samples {
-			p := score(s.F)
-			b := &bins[min(int(p*10), 9)]
-			b.n++
-			b.sum += p
-			if s.Right {
-				b.right++
-			}
-		}
-		e := 0.0
-		for _, b := range bins {
-			if b.n > 0 {
-				e += b.n / float64(len(samples)) * math.Abs(b.sum/b.n-b.right/b.n)
-			}
-		}
-		return e
-	}
-	spoken := ece(m.Score)
-	text := ece(func(f SpokenFeatures) float64 { return 1 / (1 + math.Exp(-f.Text)) })
+	spoken := spokenECE(samples, m.Score)
+	text := spokenECE(samples, func(f SpokenFeatures) float64 { return 1 / (1 + math.Exp(-f.Text)) })
 	t.Logf("calibration error: text score %.3f, spoken score %.3f", text, spoken)
 	if spoken > 0.1 || spoken >= text/2 {
 		t.Errorf("spoken score calibration error %.3f (text score %.3f): want ≤ 0.1 and under half", spoken, text)
 	}
-	// Area under the ROC curve: how often a right reading outscores a wrong one.
-	var right, wrong []float64
+	auc, right, wrong := spokenAUC(samples, m.Score)
+	t.Logf("AUC %.3f (%d right, %d wrong readings)", auc, right, wrong)
+	if auc < 0.75 {
+		t.Errorf("AUC %.3f: the spoken score hardly tells right readings from wrong ones", auc)
+	}
+	// The best-reading model (how often words are heard well enough, for an LLM's
+	// answer): calibrated too, and telling right from wrong on the word confidence,
+	// though less well than with the readings' agreement.
+	best := DefaultBestReadingModel()
+	bestScore := func(f SpokenFeatures) float64 { return best.Score(SpokenFeatures{Words: f.Words}) }
+	bece := spokenECE(samples, bestScore)
+	bauc, _, _ := spokenAUC(samples, bestScore)
+	t.Logf("best reading only: calibration error %.3f, AUC %.3f", bece, bauc)
+	if bece > 0.1 || bauc < 0.6 || bauc >= auc {
+		t.Errorf("best-reading model: calibration error %.3f (want ≤ 0.1), AUC %.3f (want ≥ 0.6, under the full model's %.3f)", bece, bauc, auc)
+	}
+}
+
+// spokenECE is the calibration error of score on samples: mean |score − accuracy| over
+// ten score bins, weighted by their size.
+func spokenECE(samples []SpokenSample, score func(SpokenFeatures) float64) float64 {
+	var bins [10]struct{ n, right, sum float64 }
+	for _, s := range samples {
+		p := score(s.F)
+		b := &bins[min(int(p*10), 9)]
+		b.n++
+		b.sum += p
+		if s.Right {
+			b.right++
+		}
+	}
+	e := 0.0
+	for _, b := range bins {
+		if b.n > 0 {
+			e += b.n / float64(len(samples)) * math.Abs(b.sum/b.n-b.right/b.n)
+		}
+	}
+	return e
+}
+
+// spokenAUC is the area under the ROC curve: how often a right reading outscores a
+// wrong one.
+func spokenAUC(samples []SpokenSample, score func(SpokenFeatures) float64) (auc float64, right, wrong int) {
+	var rs, ws []float64
 	for _, s := range samples {
 		if s.Right {
-			right = append(right, m.Score(s.F))
+			rs = append(rs, score(s.F))
 		} else {
-			wrong = append(wrong, m.Score(s.F))
+			ws = append(ws, score(s.F))
 		}
 	}
 	wins := 0.0
-	for _, r := range right {
-		for _, w := range wrong {
+	for _, r := range rs {
+		for _, w := range ws {
 			switch {
 			case r > w:
 				wins++
@@ -94,11 +132,7 @@ func TestSpokenCalibration(t *testing.T) {
 			}
 		}
 	}
-	auc := wins / float64(len(right)*len(wrong))
-	t.Logf("AUC %.3f (%d right, %d wrong readings)", auc, len(right), len(wrong))
-	if auc < 0.75 {
-		t.Errorf("AUC %.3f: the spoken score hardly tells right readings from wrong ones", auc)
-	}
+	return wins / float64(len(rs)*len(ws)), len(rs), len(ws)
 }
 
 func TestClassifyHeard(t *testing.T) {
