@@ -23,6 +23,7 @@ type benchASRFlags struct {
 	quick        bool
 	split        string
 	sentences    string
+	peer         string
 	concurrency  int
 	openVocab    string
 	limit        int
@@ -57,7 +58,13 @@ en-gb-x-rp, en-029; tuning voices: flite slt/awb, espeak-ng en-us, en-gb-scotlan
 suppression (DTX) or over the question (barge-in). It reports per condition the
 right-branch rate, wrong high-stakes routes, off-topic → no_match, heard rate, barge-in,
 turn overhead and recognisers per core. --quick is a fixed subset of the held-out
-split (about 25 calls, under a minute).`,
+split (about 25 calls, under a minute).
+
+--peer sipp puts SIPp (Debian sip-tester), an independent SIP/RTP stack, at the far
+end instead of the simulator: one SIPp process per call answers, sends the key 1 over
+the greeting (RFC 2833) and streams the sentence (µ-law) 3 s later, over the reminder
+question, then waits for the bot's BYE. SIPp does not listen, so there is no DTX and
+no answer after the question; the conditions are sipp-clean and sipp-<noise>-<SNR>.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runBenchASR(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -72,6 +79,7 @@ split (about 25 calls, under a minute).`,
 	fl.BoolVar(&f.live, "live", false, "evaluate on live calls to the simulator (see above)")
 	fl.BoolVar(&f.quick, "quick", false, "--live: the quick subset (held-out, under a minute)")
 	fl.StringVar(&f.split, "split", "held-out", "--live: held-out, tuning or all")
+	fl.StringVar(&f.peer, "peer", "sim", "--live: the far end: sim (the simulator, which listens) or sipp (a SIPp process per call, on a timetable: the sentence over the question)")
 	fl.StringVar(&f.sentences, "sentences", "", "--live: a labelled set (\"intent | text\" a line) the held-out voices read instead of the embedded held-out sentences")
 	fl.IntVar(&f.concurrency, "concurrency", 0, "--live: calls at once (default 4; --quick 16)")
 	fl.StringVar(&f.openVocab, "open-vocabulary", "auto", "--live: auto, off (grammar only) or on (grammar + open vocabulary per utterance)")
@@ -156,7 +164,7 @@ func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Wr
 		conc = 16
 	}
 	rep, err := bench.ASRLive(ctx, bench.ASRLiveOptions{Quick: f.quick, Split: f.split, Sentences: f.sentences, Concurrency: conc,
-		OpenVocabulary: f.openVocab, ChannelAdaptation: f.channelAdapt, Limit: f.limit}, stderr)
+		OpenVocabulary: f.openVocab, ChannelAdaptation: f.channelAdapt, Limit: f.limit, Peer: f.peer}, stderr)
 	if err != nil {
 		return benchErr(err)
 	}

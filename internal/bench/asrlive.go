@@ -73,7 +73,12 @@ type ASRLiveOptions struct {
 	// the classifier were built from measures them fairly.
 	Sentences string
 	// Limit, when > 0, keeps the first Limit calls of the plan (development runs).
-	Limit    int
+	Limit int
+	// Peer is the far end: "sim" (default, the in-process simulator, which listens
+	// and answers after the question, with or without DTX) or "sipp" (a SIPp process
+	// per call, an independent SIP/RTP stack on a timetable: the key over the
+	// greeting, the sentence over the question; see asrsipp.go).
+	Peer     string
 	RTPPorts media.PortRange
 }
 
@@ -87,10 +92,18 @@ type liveItem struct {
 	DTX          sim.DTX
 	BargeIn      bool
 	HeldOut      bool
+	SIPp         bool // the far end is SIPp: the sentence over the question, no DTX
 	wav          string
 }
 
 func (it liveItem) condition() string {
+	if it.SIPp {
+		c := "sipp-clean"
+		if it.Noise != noiseClean {
+			c = fmt.Sprintf("sipp-%s-%gdB", it.Noise, it.SNR)
+		}
+		return c
+	}
 	switch {
 	case it.BargeIn:
 		return "barge-in"
@@ -146,6 +159,7 @@ type ASRLiveCondition struct {
 type ASRLiveReport struct {
 	Common
 	Mode              string   `json:"mode"` // quick | full
+	Peer              string   `json:"peer"` // sim | sipp: the far end
 	Split             string   `json:"split"`
 	OpenVocabulary    bool     `json:"open_vocabulary"`
 	ChannelAdaptation bool     `json:"channel_adaptation"`
@@ -218,6 +232,22 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 	if err != nil {
 		return nil, err
 	}
+	sipp := false
+	switch o.Peer {
+	case "", "sim":
+	case "sipp":
+		if err := sippAvailable(); err != nil {
+			return nil, err
+		}
+		sipp = true
+		for i := range items {
+			// SIPp keeps to a timetable: every sentence over the question, the
+			// line's noise as planned, no silence suppression.
+			items[i].SIPp, items[i].DTX, items[i].BargeIn = true, sim.DTXOff, false
+		}
+	default:
+		return nil, usage("--peer %q: want sim or sipp", o.Peer)
+	}
 	dir, err := os.MkdirTemp("", "voxdial-asrlive-")
 	if err != nil {
 		return nil, err
@@ -230,15 +260,19 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 		return nil, err
 	}
 	synthS := time.Since(synthStart).Seconds()
-	prof, err := liveProfile(items, dir)
-	if err != nil {
-		return nil, err
+	var trunk *dialer.Trunk
+	if !sipp {
+		prof, err := liveProfile(items, dir)
+		if err != nil {
+			return nil, err
+		}
+		far, simTrunk, err := sim.StartLocal(ctx, sim.Options{Profile: prof, MaxRecords: 1})
+		if err != nil {
+			return nil, err
+		}
+		defer far.Close()
+		trunk = simTrunk
 	}
-	far, trunk, err := sim.StartLocal(ctx, sim.Options{Profile: prof, MaxRecords: 1})
-	if err != nil {
-		return nil, err
-	}
-	defer far.Close()
 
 	var (
 		recogMu sync.Mutex
@@ -309,7 +343,17 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 					return
 				}
 				i := int(i64) - 1 // take counts from 1
-				oc, lat, dur, err := liveCall(ctx, script, ua, trunk, i)
+				var (
+					oc  liveOutcome
+					lat []time.Duration
+					dur time.Duration
+					err error
+				)
+				if sipp {
+					oc, lat, dur, err = sippCall(ctx, script, ua, filepath.Join(dir, fmt.Sprintf("sipp%d", i)), pcms[i], i)
+				} else {
+					oc, lat, dur, err = liveCall(ctx, script, ua, trunk, i)
+				}
 				mu.Lock()
 				outcomes[i] = oc
 				overhead = append(overhead, lat...)
@@ -346,6 +390,10 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 	}
 	if o.Quick {
 		rep.Mode = "quick"
+	}
+	rep.Peer = "sim"
+	if sipp {
+		rep.Peer = "sipp"
 	}
 	if o.Sentences != "" {
 		rep.Sentences["held-out"] = o.Sentences
@@ -417,7 +465,7 @@ func (c *ASRLiveCondition) add(it liveItem, oc liveOutcome, hs []string) {
 	if oc.heard {
 		c.Heard++
 	}
-	if it.BargeIn && oc.stopped {
+	if (it.BargeIn || it.SIPp) && oc.stopped { // SIPp always says its sentence over the question
 		c.BargeInStopped++
 	}
 	switch oc.verdict {

@@ -56,6 +56,45 @@ func TestASRLiveQuick(t *testing.T) {
 }
 
 // readOutcome reads the sentence's branch from a transcript.
+// TestASRLiveSIPp: with SIPp at the far end (a process per call, an independent SIP
+// and RTP stack), every call reaches the question, the key over the greeting comes
+// through as RFC 2833, and every sentence streamed over the question stops it and is
+// heard.
+func TestASRLiveSIPp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: live calls with speech")
+	}
+	if !asr.SphinxBuiltIn || !tts.FliteBuiltIn {
+		t.Skip("needs pocketsphinx and flite (cgo)")
+	}
+	if err := sippAvailable(); err != nil {
+		if os.Getenv("VOXDIAL_SKIP_INTEROP") == "1" {
+			t.Skip(err)
+		}
+		t.Fatal(err, "(or set VOXDIAL_SKIP_INTEROP=1)")
+	}
+	t.Parallel()
+	rep, err := ASRLive(context.Background(), ASRLiveOptions{Quick: true, Limit: 3, Concurrency: 3, Peer: "sipp"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := rep.ByCondition["all"]
+	if rep.Peer != "sipp" || all == nil || all.Calls != 3 || all.NotReached != 0 || rep.FirstError != "" {
+		t.Fatalf("report: peer %q, all %+v, first error %q", rep.Peer, all, rep.FirstError)
+	}
+	if all.Heard != all.Calls || all.BargeInStopped != all.Calls {
+		t.Errorf("heard %d, question stopped %d of %d calls: %v", all.Heard, all.BargeInStopped, all.Calls, rep.Misses)
+	}
+	for _, k := range []string{"dtx", "barge-in", "clean"} {
+		if rep.ByCondition[k] != nil {
+			t.Errorf("condition %q with SIPp: want sipp-… conditions only", k)
+		}
+	}
+	if _, err := ASRLive(context.Background(), ASRLiveOptions{Peer: "asterisk"}, io.Discard); err == nil || !strings.Contains(err.Error(), "--peer") {
+		t.Errorf("unknown peer: %v", err)
+	}
+}
+
 func TestReadOutcome(t *testing.T) {
 	t.Parallel()
 	greet := []dialer.Turn{{Role: "bot", State: "greet", Event: "barge_in"}, {Role: "caller", State: "greet", DTMF: "1", Branch: "1 → reminder"}}
