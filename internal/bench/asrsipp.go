@@ -232,16 +232,28 @@ func sippCall(ctx context.Context, script *live.Script, ua *dialer.UA, dir strin
 	if err != nil {
 		return liveOutcome{}, nil, 0, err
 	}
-	// The bot ends every branch of the reminder within a minute (a goodbye, or two
-	// re-prompts unanswered); this bounds a call that does not.
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	// SIPp hangs up only when the bot does; the branch is decided within the end of
+	// turn and a reply's start after the sentence, so the call ends (our BYE) a few
+	// seconds after it, as the simulator's callers hang up once the bot replies.
+	end := sippAnswerAfterKey + time.Duration(len(pcm))*time.Second/media.SampleRate + sippHangUpAfter
+	ctx, cancel := context.WithTimeout(ctx, sippDialBound+end)
 	defer cancel()
 	oc, lat, dur, err := liveCall(ctx, script, ua, trunk, i)
+	if errors.Is(err, context.DeadlineExceeded) && oc.reached {
+		err = nil // our hang-up, after the sentence's branch
+	}
 	if err != nil {
 		err = fmt.Errorf("%w (sipp: %s)", err, lastLines(callee.out.String(), 5))
 	}
 	return oc, lat, dur, err
 }
+
+// sippHangUpAfter is how long after its sentence a SIPp call is ended: the end of
+// turn (700 ms), the decode and the reply's first words, with room to spare.
+const sippHangUpAfter = 5 * time.Second
+
+// sippDialBound covers the INVITE, the answer and the greeting until the key.
+const sippDialBound = 2 * time.Second
 
 // lastLines is the last n lines of s.
 func lastLines(s string, n int) string {
