@@ -63,7 +63,7 @@ func TestReportKeys(t *testing.T) {
 		{"media compare", &MediaCompareReport{}, "legs_requested legs_established packets_sent " +
 			"packets_received packets_lost send_lateness_ms frames_skipped rss_bytes rss_baseline_bytes rss_bytes_per_leg " +
 			"allocs_per_packet mode poll_receive codec packets_expected_per_side vad_speech_starts demux_unknown peer compare", false},
-		{"asr live", &ASRLiveReport{Misses: []string{"x"}, FirstError: "x", RecognizerWork: &asr.SphinxStats{}}, "mode split open_vocabulary channel_adaptation engine concurrency calls tuning_voices " +
+		{"asr live", &ASRLiveReport{Misses: []string{"x"}, FirstError: "x", RecognizerWork: &asr.SphinxStats{}}, "mode peer split open_vocabulary channel_adaptation engine concurrency calls tuning_voices " +
 			"held_out_voices sentences high_stakes by_condition turn_overhead_ms recognition_ms end_of_turn_ms recognizers_per_core recognizer_work " +
 			"calls_per_core synthesis_s misses first_error", false},
 		{"asr live condition", &ASRLiveCondition{}, "calls in_domain right right_rate wrong_high_stakes wrong_high_stakes_rate " +
