@@ -27,8 +27,10 @@ func NewPortAllocator(ip netip.Addr, r PortRange) *PortAllocator {
 	return &PortAllocator{ip: ip, r: r}
 }
 
-// ephemeralTries bounds the search for an even OS-chosen port.
-const ephemeralTries = 8
+// ephemeralTries bounds the search for an even OS-chosen port. Eight let an odd
+// port through about once in 250 binds (seen in CI); each try only holds a socket
+// until the search ends, so 32 cost nothing and make it about once in 4 billion.
+const ephemeralTries = 32
 
 // ListenRTP binds an even port (RTP convention: RTCP would take the odd one above).
 // With a zero range it asks the OS, retrying a few times for an even port before

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/internal/freeport"
 	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/voicebot/live"
 )
@@ -114,11 +115,11 @@ func startSIPpCallee(ctx context.Context, dir string, pcm []int16) (*sippCallee,
 	if err := os.WriteFile(filepath.Join(dir, "answer.wav"), mulawWAV(pcm), 0o644); err != nil {
 		return nil, err
 	}
-	port, err := freeUDPPort()
+	port, err := freeport.UDP()
 	if err != nil {
 		return nil, err
 	}
-	mport, err := freeRTPPorts()
+	mport, err := freeport.RTP()
 	if err != nil {
 		return nil, err
 	}
@@ -181,44 +182,6 @@ func mulawWAV(pcm []int16) []byte {
 	le(uint32(len(data)))
 	b.Write(data)
 	return b.Bytes()
-}
-
-func freeUDPPort() (int, error) {
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port, nil
-}
-
-// freeRTPPorts is an even port p with p..p+3 free (SIPp uses the media port and the
-// one two above it).
-func freeRTPPorts() (int, error) {
-	for range 50 {
-		p, err := freeUDPPort()
-		if err != nil {
-			return 0, err
-		}
-		p &^= 1
-		var held []net.PacketConn
-		ok := true
-		for d := range 4 {
-			c, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(p+d))
-			if err != nil {
-				ok = false
-				break
-			}
-			held = append(held, c)
-		}
-		for _, c := range held {
-			c.Close()
-		}
-		if ok {
-			return p, nil
-		}
-	}
-	return 0, errors.New("no free block of 4 UDP ports for SIPp's media")
 }
 
 // sippCall places call i to a SIPp far end of its own that says pcm over the question.

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/voxdial/voxdial/internal/freeport"
 )
 
 // Peer is one running SIPp scenario.
@@ -106,37 +108,20 @@ func (p *Peer) Messages() string {
 // port 0 and report it back.
 func FreeUDPPort(t *testing.T) int {
 	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	p, err := freeport.UDP()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
+	return p
 }
 
 // FreeRTPPort is an even UDP port p with p..p+3 free (SIPp uses the media
 // port and the one two above it).
 func FreeRTPPort(t *testing.T) int {
 	t.Helper()
-	for range 50 {
-		p := FreeUDPPort(t) &^ 1
-		var held []net.PacketConn
-		ok := true
-		for d := range 4 {
-			c, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(p+d))
-			if err != nil {
-				ok = false
-				break
-			}
-			held = append(held, c)
-		}
-		for _, c := range held {
-			c.Close()
-		}
-		if ok {
-			return p
-		}
+	p, err := freeport.RTP()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free block of 4 UDP ports")
-	return 0
+	return p
 }
