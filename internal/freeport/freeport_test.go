@@ -17,11 +17,17 @@ func TestFreePorts(t *testing.T) {
 	if err != nil || r%2 != 0 {
 		t.Fatalf("RTP: %d, %v", r, err)
 	}
+	var held []net.PacketConn
+	t.Cleanup(func() {
+		for _, c := range held {
+			c.Close()
+		}
+	})
 	for d := range 4 {
 		c, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(r+d))
 		if err != nil {
 			t.Fatalf("port %d of the block: %v", r+d, err)
 		}
-		defer c.Close()
+		held = append(held, c)
 	}
 }
