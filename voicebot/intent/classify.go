@@ -91,6 +91,8 @@ type cphrase struct {
 	total   float64
 	hasCue  bool
 	allStop bool
+	hasKey  bool // a content word other than a negation cue
+	nonStop int  // words that are not function words (content words and cues)
 	// shared[i]: toks[i] is a key word (content, not a negation cue) that a phrase of
 	// another intent has too ("call" in "call back" and in "stop calling").
 	shared []bool
@@ -175,6 +177,8 @@ func compilePhrase(ph string) (cphrase, bool) {
 	for _, t := range toks {
 		if !t.stop {
 			p.allStop = false
+			p.nonStop++
+			p.hasKey = p.hasKey || !t.cue
 		}
 		if t.cue {
 			p.hasCue = true
@@ -417,8 +421,7 @@ func matchPhrase(p cphrase, u []tok) pmatch {
 	last := -1
 	keyMatched := false
 	specific := false // a matched key word no other intent's phrase has
-	hasKey := false   // the phrase has key words (content words other than cues)
-	nonStop, nonStopMatched := 0, 0
+	nonStopMatched := 0
 	// The key words are the content words other than negation cues; a phrase with
 	// none ("not really", "没有") keys on its cue, one with no content word on all.
 	cueKeyed := !p.allStop
@@ -478,15 +481,9 @@ func matchPhrase(p cphrase, u []tok) pmatch {
 	}
 	m.cov = m.w / p.total
 	m.key = m.w * m.cov
-	for _, pt := range p.toks {
-		hasKey = hasKey || (!pt.stop && !pt.cue)
-		if !pt.stop {
-			nonStop++
-		}
-	}
 	// Words another intent claims too are evidence only with the rest of the phrase's
 	// content words and cues.
-	m.ambiguous = hasKey && !specific && nonStopMatched < nonStop
+	m.ambiguous = p.hasKey && !specific && nonStopMatched < p.nonStop
 	m.ok = keyMatched && m.cov >= minCoverage && (!p.allStop || len(m.used) == len(p.toks))
 	return m
 }
