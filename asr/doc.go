@@ -40,8 +40,8 @@
 //
 // # Streaming model
 //
-// Every engine shares one shape: Write copies a frame into a bounded queue (one
-// second) and returns at once, so the media receive goroutine never waits on a
+// Every engine shares one shape: Write copies a frame into a bounded queue (three
+// seconds) and returns at once, so the media receive goroutine never waits on a
 // decoder; when the queue is full the frame is dropped with ErrOverrun. One worker
 // goroutine per recogniser owns the engine state (a pocketsphinx decoder, a
 // websocket) and emits results in order:

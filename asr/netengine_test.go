@@ -367,9 +367,9 @@ func TestNetServerGone(t *testing.T) {
 	f.srv.Listener.Close()
 	overruns, closed := 0, false
 	// Bursts: while the worker is stuck in its reconnect backoff (≥ 50 ms) the
-	// one-second queue fills and the rest of a burst is refused at once.
+	// three-second queue (150 frames) fills and the rest of a burst is refused at once.
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline) && !closed && overruns == 0; {
-		for range 60 {
+		for range 160 {
 			switch err := r.Write(pcm[:160]); {
 			case errors.Is(err, asr.ErrOverrun):
 				overruns++

@@ -9,10 +9,13 @@ import (
 	"go.uber.org/zap"
 )
 
-// queueFrames bounds the audio waiting for an engine: 50 frames, one second. A
-// recogniser further behind than that is not keeping up, and dropping audio (with
-// ErrOverrun) is better than letting latency grow without bound.
-const queueFrames = 50
+// queueFrames bounds the audio waiting for an engine: 150 frames, three seconds. A
+// batch decoder takes no audio while it decodes a whole utterance (both passes), and
+// on a starved machine that can take over a second (idle, the slowest turn measured
+// 316 ms): one second of queue was too little margin, and a frame dropped there is a
+// word lost. A recogniser further behind than three seconds is not keeping up, and
+// dropping audio (with ErrOverrun) is better than letting latency grow without bound.
+const queueFrames = 150
 
 // msg is one item of a stream's input queue: audio, or a control message.
 type msg struct {

@@ -28,6 +28,8 @@ type benchASRFlags struct {
 	openVocab    string
 	limit        int
 	adapt        string
+	adaptSet     string
+	adaptSNR     []float64
 	channelAdapt string
 }
 
@@ -86,6 +88,8 @@ no answer after the question; the conditions are sipp-clean and sipp-<noise>-<SN
 	fl.IntVar(&f.limit, "limit", 0, "--live: place only the first N calls of the plan")
 	fl.StringVar(&f.channelAdapt, "channel-adaptation", "auto", "--live: auto, off or on (the telephone-channel transform, asr/telephony.mllr)")
 	fl.StringVar(&f.adapt, "adapt", "", "fit the telephone-channel transform (MLLR, needs sphinxtrain) on the tuning split into this directory")
+	fl.StringVar(&f.adaptSet, "adapt-set", "", "--adapt: fit on this labelled set (\"intent | text\" a line; part of the tuning split, to check the transform on the rest) instead of en.tune.txt")
+	fl.Float64SliceVar(&f.adaptSNR, "adapt-snr", []float64{0, 20}, "--adapt: signal-to-noise ratios of the fitting audio in dB (0 is clean; white noise)")
 	return cmd
 }
 
@@ -94,7 +98,7 @@ func runBenchASR(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer
 		return runBenchASRLive(ctx, f, stdout, stderr)
 	}
 	if f.adapt != "" {
-		rep, err := bench.ASRAdapt(ctx, f.adapt, []float64{1.0, 1.2}, []float64{0, 20}, stderr)
+		rep, err := bench.ASRAdapt(ctx, f.adapt, f.adaptSet, []float64{1.0, 1.2}, f.adaptSNR, stderr)
 		if err != nil {
 			return benchErr(err)
 		}

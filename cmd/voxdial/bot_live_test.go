@@ -88,8 +88,11 @@ type liveResult struct {
 	Transcript  []liveTurn
 	// Media is kept raw: a failing live test prints it (late and concealed frames tell
 	// a starved machine from a misheard answer).
-	Media   json.RawMessage `json:"media"`
-	Timings struct {
+	Media json.RawMessage `json:"media"`
+	// Warnings is the call's stderr at --log-level warn (a recogniser that dropped
+	// audio says so there), printed with the media stats.
+	Warnings string `json:"-"`
+	Timings  struct {
 		AnswerToFirstAudioMS *int64  `json:"answer_to_first_audio_ms"`
 		TurnLatencyMS        []int64 `json:"turn_latency_ms"`
 	} `json:"timings"`
@@ -109,6 +112,7 @@ func callBot(t *testing.T, far *sim.Server, to, script string, vars ...string) l
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
+	r.Warnings = errOut
 	if r.Outcome != "answered" || r.Timings.AnswerToFirstAudioMS == nil {
 		t.Fatalf("outcome %s, answer_to_first_audio_ms %v\n%s", r.Outcome, r.Timings.AnswerToFirstAudioMS, out)
 	}
@@ -225,7 +229,7 @@ func TestLiveBotBargeInOnTheWire(t *testing.T) {
 	const to = "+15550100201"
 	r := callBot(t, far, to, enScript, enVarsArgs...)
 	if r.Disposition != "opted_out" {
-		t.Fatalf("disposition %q; transcript %+v; media %s", r.Disposition, r.Transcript, r.Media)
+		t.Fatalf("disposition %q; transcript %+v; media %s; warnings:\n%s", r.Disposition, r.Transcript, r.Media, r.Warnings)
 	}
 	rec := simCall(t, far, to)
 	if len(rec.Spoken) != 2 {

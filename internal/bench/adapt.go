@@ -25,10 +25,20 @@ type AdaptReport struct {
 
 // ASRAdapt fits the telephone-channel MLLR transform (asr/adapt) on the tuning split
 // only: the English tuning sentences (en.tune.txt) spoken by the tuning voices, never
-// a held-out voice or sentence, clean and at 20 dB SNR, through µ-law and the
-// recogniser's front end. dir receives the work files and dir/mllr_matrix.
-func ASRAdapt(ctx context.Context, dir string, speeds, snrs []float64, log io.Writer) (*AdaptReport, error) {
-	set, err := intent.Set("en", intent.SplitTuning)
+// a held-out voice or sentence, at the given speeds and SNRs (0: clean; white noise),
+// through µ-law and the recogniser's front end. dir receives the work files and
+// dir/mllr_matrix. sentences, when set, is a labelled set read instead of en.tune.txt:
+// half of the tuning split, to check a transform on the other half.
+func ASRAdapt(ctx context.Context, dir, sentences string, speeds, snrs []float64, log io.Writer) (*AdaptReport, error) {
+	name := "voicebot/intent/testdata/en.tune.txt"
+	var set []intent.Labelled
+	var err error
+	if sentences != "" {
+		name = sentences
+		set, err = readScriptSet("--adapt-set", sentences)
+	} else {
+		set, err = intent.Set("en", intent.SplitTuning)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +71,7 @@ func ASRAdapt(ctx context.Context, dir string, speeds, snrs []float64, log io.Wr
 	if err != nil {
 		return nil, err
 	}
-	rep := &AdaptReport{Matrix: m, Utterances: n, Speeds: speeds, SNRs: snrs, Sentences: "voicebot/intent/testdata/en.tune.txt"}
+	rep := &AdaptReport{Matrix: m, Utterances: n, Speeds: speeds, SNRs: snrs, Sentences: name}
 	for _, v := range liveTuningVoices {
 		rep.Voices = append(rep.Voices, v.String())
 	}

@@ -614,7 +614,7 @@ func livePlan(o ASRLiveOptions) ([]liveItem, error) {
 	for _, sp := range splits {
 		set, err := intent.Set("en", sp.name)
 		if sp.heldOut && o.Sentences != "" {
-			set, err = readLiveSentences(o.Sentences)
+			set, err = readScriptSet("--sentences", o.Sentences)
 		}
 		if err != nil {
 			return nil, err
@@ -663,26 +663,26 @@ func livePlan(o ASRLiveOptions) ([]liveItem, error) {
 	return items, nil
 }
 
-// readLiveSentences reads a labelled set for --sentences; its intents must be the
-// example script's (or none, off-topic).
-func readLiveSentences(path string) ([]intent.Labelled, error) {
+// readScriptSet reads a labelled set given with flag (--sentences, --adapt-set); its
+// intents must be the example script's (or none, off-topic).
+func readScriptSet(flag, path string) ([]intent.Labelled, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("--sentences: %w", err)
+		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
 	defer f.Close()
 	set, err := intent.ReadSet(f, path)
 	if err != nil {
-		return nil, fmt.Errorf("--sentences: %w", err)
+		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
 	known := []string{"yes", "no", "later", "paid", "agent", "opt_out", intent.OffTopic}
 	for _, s := range set {
 		if !slices.Contains(known, s.Intent) {
-			return nil, fmt.Errorf("--sentences: %s:%d: intent %q is not one of the script's (%s)", path, s.Line, s.Intent, strings.Join(known, ", "))
+			return nil, fmt.Errorf("%s: %s:%d: intent %q is not one of the script's (%s)", flag, path, s.Line, s.Intent, strings.Join(known, ", "))
 		}
 	}
 	if len(set) == 0 {
-		return nil, fmt.Errorf("--sentences: %s: no sentences", path)
+		return nil, fmt.Errorf("%s: %s: no sentences", flag, path)
 	}
 	return set, nil
 }

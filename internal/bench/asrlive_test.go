@@ -152,3 +152,26 @@ func TestLivePlanSentences(t *testing.T) {
 		t.Errorf("missing file: err = %v", err)
 	}
 }
+
+// TestAdaptSetIsChecked: a fitting set given with --adapt-set is read before anything
+// is synthesised, and a bad one is refused naming the flag, the file and the line.
+func TestAdaptSetIsChecked(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "half.txt")
+	if err := os.WriteFile(bad, []byte("yes | yes please\nmaybe | who knows\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{bad, "--adapt-set: " + bad + `:2: intent "maybe"`},
+		{filepath.Join(dir, "missing.txt"), "--adapt-set: open " + filepath.Join(dir, "missing.txt")},
+	} {
+		_, err := ASRAdapt(context.Background(), filepath.Join(dir, "work"), tc.path, []float64{1}, []float64{0}, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ASRAdapt(%s): %v, want an error containing %q", tc.path, err, tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "work")); !os.IsNotExist(err) {
+		t.Errorf("a refused set left a work directory (%v)", err)
+	}
+}

@@ -73,7 +73,7 @@ func (h *Host) Collector() prometheus.Collector {
 		voided: prometheus.NewDesc("voxdial_asr_decodes_ahead_voided_total",
 			"Decodes ahead voided because the caller spoke again: work spent for nothing.", loc, nil),
 		dropped: prometheus.NewDesc("voxdial_asr_frames_dropped_total",
-			"Caller audio frames (20 ms) a recogniser dropped, more than a second behind: words may be lost; add CPU or lower runner.max_calls.", nil, nil),
+			"Caller audio frames (20 ms) a recogniser dropped, more than three seconds behind: words may be lost; add CPU or lower runner.max_calls.", nil, nil),
 	}
 }
 

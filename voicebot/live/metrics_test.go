@@ -53,7 +53,7 @@ func TestHostCollector(t *testing.T) {
 # TYPE voxdial_asr_decodes_total counter
 voxdial_asr_decodes_total{locale="default",pass="first"} ` + itoa(stats.Decodes) + `
 voxdial_asr_decodes_total{locale="default",pass="open"} ` + itoa(stats.OpenPasses) + `
-# HELP voxdial_asr_frames_dropped_total Caller audio frames (20 ms) a recogniser dropped, more than a second behind: words may be lost; add CPU or lower runner.max_calls.
+# HELP voxdial_asr_frames_dropped_total Caller audio frames (20 ms) a recogniser dropped, more than three seconds behind: words may be lost; add CPU or lower runner.max_calls.
 # TYPE voxdial_asr_frames_dropped_total counter
 voxdial_asr_frames_dropped_total 3
 `
