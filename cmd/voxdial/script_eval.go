@@ -59,7 +59,7 @@ high-stakes intents are those the script marks high_stakes, or --high-stakes.`,
 	cmd.Flags().StringSliceVar(&f.voices, "voices", []string{"espeak:en-us+f3", "espeak:en", "flite:kal"}, "--audio: voices, engine:name (espeak, flite)")
 	cmd.Flags().Float64SliceVar(&f.snrs, "snr", []float64{0, 10}, "--audio: signal-to-noise ratios in dB (0 is clean)")
 	cmd.Flags().Float64SliceVar(&f.speeds, "speed", []float64{1}, "--audio: speaking speeds")
-	cmd.Flags().StringVar(&f.corpus, "corpus", "", "--audio: sentences of the open search's language model, one a line (a labelled set is read as its texts; default: the tuning sentences)")
+	cmd.Flags().StringVar(&f.corpus, "corpus", "", "--audio: sentences of the open search's language model, one a line (a labelled set is read as its texts; default: the live engine's — the tuning sentences, the lexicon and voicebot/intent/testdata/en.aside.txt)")
 	cmd.Flags().BoolVar(&f.channelAdaptation, "channel-adaptation", false, "--audio: apply the telephone-channel transform (asr/telephony.mllr)")
 	cmd.Flags().StringToStringVar(&f.sphinxArgs, "sphinx-arg", nil, "--audio: extra pocketsphinx settings for the open search, for tuning (-fwdflat=no)")
 	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "--audio: print every utterance's transcripts to stderr")

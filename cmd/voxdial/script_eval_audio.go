@@ -58,7 +58,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	if err != nil {
 		return failureErr(err)
 	}
-	corpus := intent.AnswerCorpus("en")
+	corpus := app.OpenCorpus()
 	if f.corpus != "" {
 		data, err := os.ReadFile(f.corpus)
 		if err != nil {

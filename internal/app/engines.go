@@ -308,10 +308,8 @@ func AutoOffOn(v string, def bool) (on, ok bool) {
 // state's grammar alone, or (open) the grammar with an open-vocabulary second pass
 // (asr.SphinxOptions.OpenFallback): an utterance the grammar rejected, or accepted
 // with a confidence under OpenVocabularyMinConfidence, is decoded again on the same
-// buffered audio with the state's language model — a trigram of how callers answer
-// (intent.AnswerCorpus: the tuning sentences, never the held-out ones), the
-// classifier's lexicon (intent.LexiconCorpus: the words and phrases it understands)
-// and the state's phrases, with a small share of the general model's 300 most frequent
+// buffered audio with the state's language model — a trigram of OpenCorpus and the
+// state's phrases, with a small share of the general model's 300 most frequent
 // words — and its words go to the bot's classifier. Turns the grammar is sure of
 // cost the grammar alone. Both live calls (HostOptions) and `voxdial bench asr
 // --live` build it here.
@@ -321,8 +319,19 @@ func NewSphinxEngine(vocab []string, open, adapt bool) (asr.Engine, error) {
 	}
 	return asr.NewSphinx(asr.SphinxOptions{
 		Vocabulary: vocab, ChannelAdaptation: adapt, OpenFallback: true, OpenFallbackBelow: OpenVocabularyMinConfidence,
-		Corpus: append(intent.AnswerCorpus("en"), intent.LexiconCorpus("en")...), LMWords: OpenLMWords, DomainGeneralMass: OpenGeneralMass,
+		Corpus: OpenCorpus(), LMWords: OpenLMWords, DomainGeneralMass: OpenGeneralMass,
 	})
+}
+
+// OpenCorpus is the English open pass's corpus: how callers answer
+// (intent.AnswerCorpus: the tuning sentences, never the held-out or blind ones), the
+// classifier's lexicon (intent.LexiconCorpus: the words and phrases it understands)
+// and everyday speech that answers nothing (intent.AsideCorpus), so that off-topic
+// speech is written down as its own words rather than an answer's.
+func OpenCorpus() []string {
+	out := intent.AnswerCorpus("en")
+	out = append(out, intent.LexiconCorpus("en")...)
+	return append(out, intent.AsideCorpus("en")...)
 }
 
 // The open pass's language model: the general words it keeps and their share.

@@ -60,3 +60,61 @@ func TestOpenEngineHearsLexiconWords(t *testing.T) {
 		t.Errorf("%d of 3 lexicon words written down, want at least 2", heard)
 	}
 }
+
+// TestOpenEngineHearsAsides: the open pass can write down everyday words no answer and
+// no lexicon line holds ("printer", "fishing", "dishwasher"), from the aside corpus:
+// off-topic speech comes out as its own words, which the classifier leaves unrouted,
+// not as the nearest answer's.
+func TestOpenEngineHearsAsides(t *testing.T) {
+	t.Parallel()
+	if !asr.SphinxBuiltIn {
+		t.Fatal("this build has no pocketsphinx (cgo)")
+	}
+	want := map[string]string{"the printer is out of ink": "printer", "we went fishing at the lake": "fishing", "the dishwasher is broken": "dishwasher"}
+	answers := append(intent.AnswerCorpus("en"), intent.LexiconCorpus("en")...)
+	for _, w := range want {
+		for _, s := range answers {
+			if strings.Contains(" "+s+" ", " "+w+" ") {
+				t.Fatalf("%q is in an answer or lexicon line (%q): the test would not show the asides' part", w, s)
+			}
+		}
+	}
+	ctx := context.Background()
+	vocab := []string{"yes", "no", "stop calling", "remove me", "agent", "human", "already paid", "call me later"}
+	eng, err := NewSphinxEngine(vocab, true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = eng.(interface{ Close() error }).Close() }()
+	var phrases []evalset.Labeled
+	for text := range want {
+		phrases = append(phrases, evalset.Labeled{Text: text})
+	}
+	us, err := evalset.Generate(ctx, evalset.Options{Phrases: phrases, Voices: []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &asr.Grammar{Name: "aside-test", Intents: []asr.Intent{{Name: "all", Phrases: vocab}}}
+	c := intent.New([]intent.Intent{
+		{Name: "yes", Phrases: []string{"yes", "yeah", "sure", "correct"}}, {Name: "no", Phrases: []string{"no", "not really"}},
+		{Name: "later", Phrases: []string{"call me later", "busy right now"}}, {Name: "paid", Phrases: []string{"already paid"}},
+		{Name: "agent", Phrases: []string{"agent", "human"}}, {Name: "opt_out", Phrases: []string{"stop calling", "remove me"}},
+	}, intent.Options{})
+	heard := 0
+	for _, u := range us {
+		o, err := evalset.Recognize(ctx, eng, g, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%q → %q (open %v)", u.Text, o.Text, o.Open)
+		if strings.Contains(o.Text, want[u.Text]) {
+			heard++
+			if m := c.Classify(o.Text, nil); m.Verdict == intent.VerdictMatch {
+				t.Errorf("%q heard as %q was routed to %s (%.2f)", u.Text, o.Text, m.Intent, m.Score)
+			}
+		}
+	}
+	if heard < 2 {
+		t.Errorf("%d of 3 aside words written down, want at least 2", heard)
+	}
+}

@@ -12,7 +12,7 @@ import (
 // The evaluation sets of the example scripts, embedded so that `voxdial bench asr
 // --live` speaks the same sentences the text evaluation reads.
 //
-//go:embed testdata/en.tune.txt testdata/en.heldout.txt testdata/zh.tune.txt testdata/zh.heldout.txt
+//go:embed testdata/en.tune.txt testdata/en.heldout.txt testdata/zh.tune.txt testdata/zh.heldout.txt testdata/en.aside.txt
 var setFS embed.FS
 
 // Splits of an evaluation set: tuning (the lexicon and the calibration were fitted on
@@ -39,6 +39,25 @@ func Set(lang, split string) ([]Labelled, error) {
 // held-out split never goes into it, so the held-out figures stay blind to it.
 func AnswerCorpus(lang string) []string {
 	set, err := Set(lang, SplitTuning)
+	if err != nil {
+		return nil
+	}
+	out := make([]string, 0, len(set))
+	for _, s := range set {
+		out = append(out, s.Text)
+	}
+	return out
+}
+
+// AsideCorpus is everyday speech that answers nothing (testdata/en.aside.txt: home,
+// errands, line trouble, questions about the caller), for the recogniser's language
+// model: with only answers in it, off-topic speech is written down as the nearest
+// answer's words and sometimes routed. Never an evaluation set; English only.
+func AsideCorpus(lang string) []string {
+	if lang != "en" {
+		return nil
+	}
+	set, err := Set(lang, "aside")
 	if err != nil {
 		return nil
 	}

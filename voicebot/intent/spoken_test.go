@@ -2,6 +2,7 @@ package intent
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"slices"
@@ -239,5 +240,46 @@ func TestLexiconCorpus(t *testing.T) {
 	}
 	if zh := LexiconCorpus("zh"); zh != nil {
 		t.Errorf("LexiconCorpus(zh) = %d lines, want none (Mandarin is recognised by a server)", len(zh))
+	}
+}
+
+// TestAsideCorpus: the asides are off-topic lines, and none of them is a sentence of
+// an evaluation set (a set measured on must stay out of the recogniser's model).
+func TestAsideCorpus(t *testing.T) {
+	t.Parallel()
+	en := AsideCorpus("en")
+	if len(en) < 40 {
+		t.Fatalf("AsideCorpus(en) has %d lines, want the file's 51", len(en))
+	}
+	set, err := Set("en", "aside")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range set {
+		if s.Intent != OffTopic {
+			t.Errorf("en.aside.txt:%d: %q is labelled %q: asides answer nothing (none)", s.Line, s.Text, s.Intent)
+		}
+	}
+	measured := map[string]string{}
+	for _, f := range []string{"testdata/en.tune.txt", "testdata/en.heldout.txt", "testdata/en.blind.txt"} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := ReadSet(bytes.NewReader(data), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range s {
+			measured[strings.Join(strings.Fields(strings.ToLower(l.Text)), " ")] = fmt.Sprintf("%s:%d", f, l.Line)
+		}
+	}
+	for _, l := range en {
+		if at, ok := measured[strings.Join(strings.Fields(strings.ToLower(l)), " ")]; ok {
+			t.Errorf("aside %q is also %s", l, at)
+		}
+	}
+	if zh := AsideCorpus("zh"); zh != nil {
+		t.Errorf("AsideCorpus(zh) = %d lines, want none", len(zh))
 	}
 }
