@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -19,20 +21,9 @@ func TestOpenEngineHearsLexiconWords(t *testing.T) {
 	if !asr.SphinxBuiltIn {
 		t.Fatal("this build has no pocketsphinx (cgo)")
 	}
-	for _, w := range []string{"meeting", "manager", "driving"} {
-		for _, s := range intent.AnswerCorpus("en") {
-			if strings.Contains(" "+s+" ", " "+w+" ") {
-				t.Fatalf("%q is in a tuning sentence (%q): the test would not show the lexicon's part", w, s)
-			}
-		}
-	}
+	requireUnseen(t, []string{"meeting", "manager", "driving"}, intent.AnswerCorpus("en"), "a tuning sentence")
 	ctx := context.Background()
-	vocab := []string{"yes", "no", "stop calling", "remove me", "agent", "human", "already paid", "call me later"}
-	eng, err := NewSphinxEngine(vocab, true, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = eng.(interface{ Close() error }).Close() }()
+	eng := openTestEngine(t)
 	us, err := evalset.Generate(ctx, evalset.Options{
 		Phrases: []evalset.Labeled{{Text: "i am in a meeting", Intent: "later"}, {Text: "let me talk to your manager", Intent: "agent"}, {Text: "i am driving", Intent: "later"}},
 		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
@@ -40,7 +31,7 @@ func TestOpenEngineHearsLexiconWords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &asr.Grammar{Name: "lexicon-test", Intents: []asr.Intent{{Name: "all", Phrases: vocab}}}
+	g := &asr.Grammar{Name: "lexicon-test", Intents: []asr.Intent{{Name: "all", Phrases: openTestVocab}}}
 	// Decodes are deterministic (the decoder's own dither), but this voice's
 	// "meeting" comes out as other words with or without the lexicon: two of three
 	// are written down with it, none without.
@@ -71,21 +62,9 @@ func TestOpenEngineHearsAsides(t *testing.T) {
 		t.Fatal("this build has no pocketsphinx (cgo)")
 	}
 	want := map[string]string{"the printer is out of ink": "printer", "we went fishing at the lake": "fishing", "the dishwasher is broken": "dishwasher"}
-	answers := append(intent.AnswerCorpus("en"), intent.LexiconCorpus("en")...)
-	for _, w := range want {
-		for _, s := range answers {
-			if strings.Contains(" "+s+" ", " "+w+" ") {
-				t.Fatalf("%q is in an answer or lexicon line (%q): the test would not show the asides' part", w, s)
-			}
-		}
-	}
+	requireUnseen(t, slices.Collect(maps.Values(want)), append(intent.AnswerCorpus("en"), intent.LexiconCorpus("en")...), "an answer or lexicon line")
 	ctx := context.Background()
-	vocab := []string{"yes", "no", "stop calling", "remove me", "agent", "human", "already paid", "call me later"}
-	eng, err := NewSphinxEngine(vocab, true, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = eng.(interface{ Close() error }).Close() }()
+	eng := openTestEngine(t)
 	var phrases []evalset.Labeled
 	for text := range want {
 		phrases = append(phrases, evalset.Labeled{Text: text})
@@ -94,7 +73,7 @@ func TestOpenEngineHearsAsides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &asr.Grammar{Name: "aside-test", Intents: []asr.Intent{{Name: "all", Phrases: vocab}}}
+	g := &asr.Grammar{Name: "aside-test", Intents: []asr.Intent{{Name: "all", Phrases: openTestVocab}}}
 	c := intent.New([]intent.Intent{
 		{Name: "yes", Phrases: []string{"yes", "yeah", "sure", "correct"}}, {Name: "no", Phrases: []string{"no", "not really"}},
 		{Name: "later", Phrases: []string{"call me later", "busy right now"}}, {Name: "paid", Phrases: []string{"already paid"}},
@@ -116,5 +95,33 @@ func TestOpenEngineHearsAsides(t *testing.T) {
 	}
 	if heard < 2 {
 		t.Errorf("%d of 3 aside words written down, want at least 2", heard)
+	}
+}
+
+// openTestVocab is the grammar of the open-engine tests.
+var openTestVocab = []string{"yes", "no", "stop calling", "remove me", "agent", "human", "already paid", "call me later"}
+
+// openTestEngine is the live calls' English engine (open pass, channel transform) over
+// openTestVocab, closed at the test's end.
+func openTestEngine(t *testing.T) asr.Engine {
+	t.Helper()
+	eng, err := NewSphinxEngine(openTestVocab, true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = eng.(interface{ Close() error }).Close() })
+	return eng
+}
+
+// requireUnseen stops the test when one of words is already in lines: the test would
+// not show the part of the corpus it is about.
+func requireUnseen(t *testing.T, words, lines []string, what string) {
+	t.Helper()
+	for _, w := range words {
+		for _, s := range lines {
+			if strings.Contains(" "+s+" ", " "+w+" ") {
+				t.Fatalf("%q is in %s (%q): the test would not show what it is about", w, what, s)
+			}
+		}
 	}
 }

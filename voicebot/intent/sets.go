@@ -37,8 +37,11 @@ func Set(lang, split string) ([]Labelled, error) {
 // AnswerCorpus is how callers answer, for the recogniser's language model: the texts
 // of the language's tuning split ("en", "zh"), off-topic sentences included. The
 // held-out split never goes into it, so the held-out figures stay blind to it.
-func AnswerCorpus(lang string) []string {
-	set, err := Set(lang, SplitTuning)
+func AnswerCorpus(lang string) []string { return setTexts(lang, SplitTuning) }
+
+// setTexts is the texts of an embedded set, nil when there is none.
+func setTexts(lang, split string) []string {
+	set, err := Set(lang, split)
 	if err != nil {
 		return nil
 	}
@@ -57,15 +60,7 @@ func AsideCorpus(lang string) []string {
 	if lang != "en" {
 		return nil
 	}
-	set, err := Set(lang, "aside")
-	if err != nil {
-		return nil
-	}
-	out := make([]string, 0, len(set))
-	for _, s := range set {
-		out = append(out, s.Text)
-	}
-	return out
+	return setTexts(lang, "aside")
 }
 
 // LexiconCorpus is what the classifier understands beyond the tuning sentences, as
