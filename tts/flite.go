@@ -26,12 +26,16 @@ static cst_voice *vx_register(int which) {
 	return NULL;
 }
 
+void vx_rand_reset(void); // flite_rand.c
+
 // vx_synth synthesises text with a shared voice. Per-request settings go on the
 // utterance's own features, which flite consults before the voice's (utt_init links
-// the voice features as a fallback), so the shared voice is never written.
+// the voice features as a fallback), so the shared voice is never written. The
+// thread's rand() restarts first: the same request gives the same samples.
 static cst_wave *vx_synth(const char *text, cst_voice *v, float stretch) {
 	cst_utterance *u = new_utterance();
 	cst_wave *w;
+	vx_rand_reset();
 	utt_set_input_text(u, text);
 	if (stretch > 0) feat_set_float(u->features, "duration_stretch", stretch);
 	if (flite_do_synth(u, v, utt_synth) == NULL) {

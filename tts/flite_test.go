@@ -3,6 +3,7 @@ package tts
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -143,4 +144,32 @@ func TestSentences(t *testing.T) {
 			t.Errorf("%d: got %q want %q", i, got[i], want[i])
 		}
 	}
+}
+
+// TestFliteIsAFunctionOfItsRequest: the same request gives the same samples, however
+// many syntheses ran before it or run beside it. flite's voices draw from rand(), and
+// with glibc's one process-wide generator the second synthesis of a text already
+// differed from the first (and with syntheses at once, from run to run).
+func TestFliteIsAFunctionOfItsRequest(t *testing.T) {
+	t.Parallel()
+	f := newFlite(t)
+	texts := []string{"we went fishing at the lake", "stop calling me", "i already paid it last week"}
+	want := make([][]int16, len(texts))
+	for i, text := range texts {
+		want[i] = synthAll(t, f, Request{Text: text, Voice: "slt", Rate: 8000})
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for k := range 2 * len(texts) {
+				i := (g + k) % len(texts)
+				got := synthAll(t, f, Request{Text: texts[i], Voice: "slt", Rate: 8000})
+				if !slices.Equal(got, want[i]) {
+					t.Errorf("goroutine %d: %q came out differently (%d samples, first synthesis %d)", g, texts[i], len(got), len(want[i]))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -89,7 +89,7 @@ no answer after the question; the conditions are sipp-clean and sipp-<noise>-<SN
 	fl.StringVar(&f.channelAdapt, "channel-adaptation", "auto", "--live: auto, off or on (the telephone-channel transform, asr/telephony.mllr)")
 	fl.StringVar(&f.adapt, "adapt", "", "fit the telephone-channel transform (MLLR, needs sphinxtrain) on the tuning split into this directory")
 	fl.StringVar(&f.adaptSet, "adapt-set", "", "--adapt: fit on this labelled set (\"intent | text\" a line; part of the tuning split, to check the transform on the rest) instead of en.tune.txt")
-	fl.Float64SliceVar(&f.adaptSNR, "adapt-snr", []float64{0, 20, 10}, "--adapt: signal-to-noise ratios of the fitting audio in dB (0 is clean; white noise)")
+	fl.Float64SliceVar(&f.adaptSNR, "adapt-snr", []float64{0, 20}, "--adapt: signal-to-noise ratios of the fitting audio in dB (0 is clean; white noise)")
 	return cmd
 }
 

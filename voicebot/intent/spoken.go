@@ -73,7 +73,7 @@ func FitSpoken(samples []SpokenSample) *SpokenModel {
 // DefaultSpokenModel is fitted on testdata/en.spoken.tsv (TestFitDefaultSpokenModel
 // refits it and fails when these weights are stale).
 func DefaultSpokenModel() *SpokenModel {
-	return &SpokenModel{W: [nSpoken]float64{0.4966, 2.7774, 2.1533}, B: -3.5630}
+	return &SpokenModel{W: [nSpoken]float64{0.4092, 2.5237, 1.8919}, B: -2.9785}
 }
 
 // FitBestReading fits the model of how often words a recogniser wrote down are
@@ -94,7 +94,7 @@ func FitBestReading(samples []SpokenSample) *SpokenModel {
 // DefaultBestReadingModel is FitBestReading of testdata/en.spoken.tsv
 // (TestFitDefaultBestReadingModel refits it).
 func DefaultBestReadingModel() *SpokenModel {
-	return &SpokenModel{W: [nSpoken]float64{0, 0, 3.1030}, B: -0.1672}
+	return &SpokenModel{W: [nSpoken]float64{0, 0, 2.8625}, B: -0.1173}
 }
 
 // ScoreBestReading weighs the recogniser's doubt into the answer of a classifier that
