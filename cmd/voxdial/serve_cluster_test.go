@@ -95,10 +95,10 @@ func TestServeCluster(t *testing.T) {
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	httpA := freeAddr(t)
+	httpA, httpB := freeAddr(t), freeAddr(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
-	for _, http := range []string{httpA, freeAddr(t)} {
+	for _, http := range []string{httpA, httpB} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -141,6 +141,21 @@ func TestServeCluster(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("node A's dashboard did not come up: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Node B serves HTTP just before its runner starts: wait for it too, or a slow start
+	// (a loaded CI machine) lets node A take every attempt and the stream can show only A.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		res, err := http.Get("http://" + httpB + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node B did not come up: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
