@@ -92,7 +92,11 @@ func TestCampaignStoresQuality(t *testing.T) {
 		t.Fatal("no final attempt")
 	}
 	if r.Disposition != "ended_angry" {
-		t.Fatalf("report %+v", r)
+		as, err := db.AttemptList(ctx, &store.AttemptListParams{CampaignID: c.ID})
+		if err == nil && len(as) == 1 {
+			t.Fatalf("report %+v\nstored result %s", r, as[0].Result)
+		}
+		t.Fatalf("report %+v (attempts %v %v)", r, as, err)
 	}
 	q, err := db.CampaignQualityGet(ctx, c.ID)
 	if err != nil {

@@ -23,7 +23,9 @@ behaviours:
   angry:
     kind: person
     answer_after: 50ms
-    turns: [{text: "Correct."}, {text: "This is ridiculous. You people are useless."}]
+    # The complaint is said twice: a turn lost on a starved machine (the recogniser
+    # cut it short) gets the re-prompt's answer instead of ending the call unheard.
+    turns: [{text: "Correct."}, {text: "This is ridiculous. You people are useless."}, {text: "This is ridiculous. You people are useless."}]
     after_turns: wait
   barges_in:
     kind: person
