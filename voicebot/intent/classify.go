@@ -168,7 +168,7 @@ func (c *Classifier) markShared() {
 }
 
 func compilePhrase(ph string) (cphrase, bool) {
-	toks := analyse(ph)
+	toks := analysePhrase(ph)
 	toks = slices.DeleteFunc(toks, func(t tok) bool { return t.canon == "，" })
 	if len(toks) == 0 {
 		return cphrase{}, false

@@ -201,3 +201,37 @@ func BenchmarkClassify(b *testing.B) {
 		})
 	}
 }
+
+// TestAsidesAreNotAnswers: everyday asides that carry an answer's word route
+// nowhere — "someone" is an agent only when the caller asks for one, and asking the
+// bot to say it again is no refusal — while the requests still route.
+func TestAsidesAreNotAnswers(t *testing.T) {
+	t.Parallel()
+	en := enClassifier(t)
+	cases := []struct{ text, want string }{
+		{"hold on someone is at the door", ""},
+		{"somebody is ringing the doorbell", ""},
+		{"hello hello is anyone there", ""},
+		{"sorry i didn't catch that", ""},
+		{"i can't hear you", ""},
+		{"could you say that again", ""},
+		{"i didn't quite catch that", ""},
+		{"can i speak to somebody", "agent"},
+		{"get me someone real", "agent"},
+		{"is there anyone i can talk to", "agent"},
+		{"put me through to someone", "agent"},
+		{"i don't have the money", "no"},
+		{"i can't afford it", "no"},
+		{"i didn't pay", "no"},
+	}
+	for _, c := range cases {
+		r := en.Classify(c.text, nil)
+		got := r.Intent
+		if r.Verdict == VerdictNoMatch {
+			got = ""
+		}
+		if got != c.want {
+			t.Errorf("%q: got %q (%s %.3f, phrase %q), want %q", c.text, got, r.Verdict, r.Score, r.Phrase, c.want)
+		}
+	}
+}

@@ -52,6 +52,11 @@ var enPhrases = map[string]string{
 	"i will $": "yes", "i can $": "yes", "i will yes": "yes", "can do that": "yes", "can do it": "yes",
 	"absolutely not $": "no", "definitely not $": "no", "certainly not $": "no", "of course not $": "no",
 	"sure not $": "no", "unable": "not able", "incorrect": "not correct", "is that me $": "is that me",
+	// Asking the bot to say it again answers nothing, and its "not" is no refusal.
+	"did not catch": "pardon", "did not quite catch": "pardon", "did not hear": "pardon", "can not hear": "pardon",
+	"could not hear": "pardon", "can hardly hear": "pardon", "did not understand": "pardon",
+	"do not understand": "pardon", "did not get that": "pardon", "say that again": "pardon",
+	"come again": "pardon", "repeat that": "pardon",
 }
 
 // enCanon maps a word (or its stem) to the word the phrases are compared on: synonyms
@@ -73,6 +78,15 @@ var enCanon = map[string]string{
 	"chat": "talk", "connect": "agent", "transfer": "agent", "pay": "yes", "never": "not", "neither": "not", "nor": "not",
 	"without": "not", "hardly": "not",
 }
+
+// enPeople are the pronouns that mean an agent only in a request (unaskedPeople), and
+// enPeopleAsk the words (or concepts) that make one: talking, wanting, being put
+// through, a real person. Built from the tuning sets' agent requests and asides.
+var (
+	enPeople    = setOf("someone", "somebody", "anyone", "anybody")
+	enPeopleAsk = setOf("talk", "speak", "want", "need", "like", "rather", "get", "give", "put", "transfer",
+		"connect", "press", "line", "help", "discuss", "word", "real", "actual", "live")
+)
 
 // enStop are words that carry little of what an answer means; they weigh less in a
 // phrase and do not count against an utterance as unexplained words.

@@ -29,6 +29,16 @@ const (
 // expanded, hesitations dropped, multi-word expressions and synonyms folded, English
 // stemmed, Mandarin split into characters, and negation scopes marked.
 func analyse(text string) []tok {
+	toks := analyseAny(text)
+	unaskedPeople(toks)
+	return toks
+}
+
+// analysePhrase is analyse for a script's phrase: what a caller says to the intent,
+// so its words keep their meaning without the utterance's context rules.
+func analysePhrase(text string) []tok { return analyseAny(text) }
+
+func analyseAny(text string) []tok {
 	var toks []tok
 	for _, run := range splitRuns(text) {
 		if run.cjk {
@@ -39,6 +49,23 @@ func analyse(text string) []tok {
 	}
 	markNegation(toks)
 	return toks
+}
+
+// unaskedPeople keeps "someone", "anybody" and the like from meaning an agent when
+// the utterance asks for no one: "someone's at the door" and "hello, is anyone there"
+// are asides, "can I talk to someone" and "get me somebody" are requests. Without a
+// request word the pronoun is a content word of its own, which no phrase explains.
+func unaskedPeople(toks []tok) {
+	for _, t := range toks {
+		if enPeopleAsk[t.word] || enPeopleAsk[t.canon] || (t.canon == "agent" && !enPeople[t.word]) {
+			return
+		}
+	}
+	for i := range toks {
+		if enPeople[toks[i].word] {
+			toks[i].canon = toks[i].stem
+		}
+	}
 }
 
 type textRun struct {
