@@ -83,8 +83,15 @@ func fitLogistic(xs [][]float64, ys []bool, dim int) ([]float64, float64) {
 	return w, b
 }
 
-// DefaultModel is the model fitted on testdata/en.tune.txt and testdata/zh.tune.txt
-// (TestFitDefaultModel refits it and fails when these weights are stale).
+// DefaultModel is the calibration of English utterances, fitted on
+// testdata/en.tune.txt, and DefaultModelZh that of Chinese ones, fitted on
+// testdata/zh.tune.txt (TestFitDefaultModel refits both and fails when these weights
+// are stale). One model for both let the larger set fit it to its language.
 func DefaultModel() *Model {
-	return &Model{W: [nFeatures]float64{1.2411, 1.4911, 1.4811, 1.1864, -0.0935, 0.4783, -2.0629, 0.8551, -2.8689, 2.3025}, B: -0.6720}
+	return &Model{W: [nFeatures]float64{1.2741, 0.9519, 1.2103, 2.0637, 0.1239, 0.4563, -1.2489, 1.2502, -2.6196, 0.9879}, B: -0.8386}
+}
+
+// DefaultModelZh: see DefaultModel.
+func DefaultModelZh() *Model {
+	return &Model{W: [nFeatures]float64{0.5619, 1.5891, 2.2141, 0.5171, 0.6937, 0.0000, -2.6400, 0.6937, -3.7759, 1.5545}, B: 0.2027}
 }

@@ -22,7 +22,9 @@ type Options struct {
 	// NoMatchBelow: a best score below this is no_match (off-topic), at or above it
 	// but under the intent's threshold it is low_confidence; default DefaultNoMatchBelow.
 	NoMatchBelow float64
-	// Model turns match features into a calibrated score; nil takes DefaultModel.
+	// Model turns match features into a calibrated score; nil takes the language's:
+	// DefaultModel for English, DefaultModelZh for an utterance in Chinese characters
+	// (the features mean different things for words and for characters).
 	Model *Model
 	// Spoken scores an intent read from a recogniser's words (ClassifyHeard); nil
 	// takes DefaultSpokenModel.
@@ -76,6 +78,7 @@ type Classifier struct {
 	intents []compiled
 	neg     int // index of the negative-answer intent ("no", "不是"), -1 none
 	opts    Options
+	en, zh  *Model // the default calibrations (Options.Model nil)
 }
 
 type compiled struct {
@@ -106,16 +109,13 @@ func New(intents []Intent, opts Options) *Classifier {
 	if opts.NoMatchBelow <= 0 {
 		opts.NoMatchBelow = DefaultNoMatchBelow
 	}
-	if opts.Model == nil {
-		opts.Model = DefaultModel()
-	}
 	if opts.Spoken == nil {
 		opts.Spoken = DefaultSpokenModel()
 	}
 	if opts.BestReading == nil {
 		opts.BestReading = DefaultBestReadingModel()
 	}
-	c := &Classifier{neg: -1, opts: opts}
+	c := &Classifier{neg: -1, opts: opts, en: DefaultModel(), zh: DefaultModelZh()}
 	for _, in := range intents {
 		ci := compiled{name: in.Name, min: in.MinConfidence}
 		if ci.min <= 0 {
@@ -335,10 +335,21 @@ func (c *Classifier) classify(text string, allowed []string, veto bool) Result {
 	f.Initial = b2f(slices.Min(top.used) == 0)
 	exact := top.cov == 1 && top.ordered && top.contig && top.literal && !top.flipped
 	f.Exact, f.Flipped = b2f(exact), b2f(top.flipped)
-	score := c.opts.Model.Score(f)
+	score := c.model(u).Score(f)
 	r := Result{Intent: c.intents[top.intent].name, Phrase: top.phrase, Score: round3(score), Exact: exact, Flipped: top.flipped, Features: f}
 	r.Verdict = c.verdict(r.Intent, score)
 	return r
+}
+
+// model is the calibration for utterance u: the caller's, else its language's.
+func (c *Classifier) model(u []tok) *Model {
+	switch {
+	case c.opts.Model != nil:
+		return c.opts.Model
+	case slices.ContainsFunc(u, func(t tok) bool { return t.cjk }):
+		return c.zh
+	}
+	return c.en
 }
 
 // verdict is what a score of the named intent concludes.

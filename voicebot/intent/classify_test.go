@@ -1,6 +1,7 @@
 package intent
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -233,5 +234,30 @@ func TestAsidesAreNotAnswers(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%q: got %q (%s %.3f, phrase %q), want %q", c.text, got, r.Verdict, r.Score, r.Phrase, c.want)
 		}
+	}
+}
+
+// TestModelPerLanguage: an utterance is scored by its language's calibration, and a
+// model given in Options serves both.
+func TestModelPerLanguage(t *testing.T) {
+	t.Parallel()
+	en, zh := enClassifier(t), New(scriptIntents(t, "zh"), Options{})
+	for _, c := range []struct {
+		c     *Classifier
+		text  string
+		model *Model
+	}{
+		{en, "i already paid it last week", DefaultModel()},
+		{zh, "我已经还了", DefaultModelZh()},
+	} {
+		r := c.c.Classify(c.text, nil)
+		if r.Intent == "" || math.Abs(r.Score-round3(c.model.Score(r.Features))) > 1e-9 {
+			t.Errorf("%q: score %.3f, want its language's %.3f", c.text, r.Score, c.model.Score(r.Features))
+		}
+	}
+	flat := &Model{B: 0}
+	r := New(scriptIntents(t, "zh"), Options{Model: flat}).Classify("我已经还了", nil)
+	if r.Score != 0.5 {
+		t.Errorf("Options.Model: score %.3f, want the given model's 0.5", r.Score)
 	}
 }

@@ -23,10 +23,11 @@
 //
 // The best match's features (coverage of the phrase, matched weight, share of the
 // utterance explained, lead over the next intent, exact order, a question, position)
-// go through a logistic Model fitted on the tuning sets (testdata/*.tune.txt), so the
-// score is a calibrated probability that the intent is right: a routed score ≥ 0.95
-// was right every time on the held-out sets (testdata/*.heldout.txt, never fitted
-// on). Each intent has a routing threshold (MinConfidence); a best score under it is
+// go through a logistic Model fitted on the language's tuning set
+// (testdata/en.tune.txt, testdata/zh.tune.txt: one model per language, as the
+// features of words and of characters mean different things), so the score is a
+// calibrated probability that the intent is right: a routed score ≥ 0.95 was right
+// 220 times of 221 on the held-out sets (testdata/*.heldout.txt, never fitted on). Each intent has a routing threshold (MinConfidence); a best score under it is
 // low_confidence (ask again), and under Options.NoMatchBelow it is no_match
 // (off-topic).
 //

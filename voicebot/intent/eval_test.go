@@ -2,6 +2,7 @@ package intent
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"testing"
 
@@ -112,27 +113,23 @@ func checkSet(t *testing.T, split string, f floors) {
 	}
 }
 
-// tuneSamples are the labelled matches of both tuning sets, what DefaultModel is fitted on.
-func tuneSamples(t testing.TB) []Sample {
-	var out []Sample
-	for _, lang := range []string{"en", "zh"} {
-		c := New(scriptIntents(t, lang), Options{})
-		out = append(out, Samples(c, readSet(t, lang+".tune.txt"))...)
-	}
-	return out
+// tuneSamples are the labelled matches of a language's tuning set, what its default
+// model is fitted on.
+func tuneSamples(t testing.TB, lang string) []Sample {
+	c := New(scriptIntents(t, lang), Options{})
+	return Samples(c, readSet(t, lang+".tune.txt"))
 }
 
 func TestFitDefaultModel(t *testing.T) {
 	t.Parallel()
-	got := Fit(tuneSamples(t))
-	want := DefaultModel()
-	for i := range got.W {
-		if d := got.W[i] - want.W[i]; d > 0.01 || d < -0.01 {
-			t.Errorf("DefaultModel is stale; refit on the tuning sets gives:\n%#v", *got)
-			return
+	for lang, want := range map[string]*Model{"en": DefaultModel(), "zh": DefaultModelZh()} {
+		got := Fit(tuneSamples(t, lang))
+		stale := math.Abs(got.B-want.B) > 0.01
+		for i := range got.W {
+			stale = stale || math.Abs(got.W[i]-want.W[i]) > 0.01
 		}
-	}
-	if d := got.B - want.B; d > 0.01 || d < -0.01 {
-		t.Errorf("DefaultModel is stale; refit on the tuning sets gives:\n%#v", *got)
+		if stale {
+			t.Errorf("the %s model is stale; refit on its tuning set gives:\n%#v", lang, *got)
+		}
 	}
 }

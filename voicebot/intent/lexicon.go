@@ -53,6 +53,8 @@ var enPhrases = map[string]string{
 	"absolutely not $": "no", "definitely not $": "no", "certainly not $": "no", "of course not $": "no",
 	"sure not $": "no", "unable": "not able", "incorrect": "not correct", "is that me $": "is that me",
 	// Asking the bot to say it again answers nothing, and its "not" is no refusal.
+	"next week": "later", "next month": "later", "get it done": "yes", "no way i can": "no",
+	"i am short": "no", "a bit short": "no", "bit short": "no",
 	"did not catch": "pardon", "did not quite catch": "pardon", "did not hear": "pardon", "can not hear": "pardon",
 	"could not hear": "pardon", "can hardly hear": "pardon", "did not understand": "pardon",
 	"do not understand": "pardon", "did not get that": "pardon", "say that again": "pardon",
@@ -64,7 +66,7 @@ var enPhrases = map[string]string{
 var enCanon = map[string]string{
 	"yeah": "yes", "yep": "yes", "yup": "yes", "ya": "yes", "yea": "yes", "sure": "yes", "ok": "yes",
 	"okay": "yes", "alright": "yes", "absolutely": "yes", "definitely": "yes", "certainly": "yes",
-	"indeed": "yes", "affirmative": "yes", "exactly": "yes", "aye": "yes", "right": "correct",
+	"indeed": "yes", "fine": "yes", "manage": "yes", "affirmative": "yes", "exactly": "yes", "aye": "yes", "right": "correct",
 	"nope": "no", "nah": "no", "negative": "no",
 	"human": "agent", "representative": "agent", "rep": "agent", "operator": "agent", "person": "agent",
 	"someone": "agent", "somebody": "agent", "anyone": "agent", "anybody": "agent", "manager": "agent",
