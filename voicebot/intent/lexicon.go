@@ -53,7 +53,7 @@ var enPhrases = map[string]string{
 	"absolutely not $": "no", "definitely not $": "no", "certainly not $": "no", "of course not $": "no",
 	"sure not $": "no", "unable": "not able", "incorrect": "not correct", "is that me $": "is that me",
 	// Asking the bot to say it again answers nothing, and its "not" is no refusal.
-	"next week": "later", "next month": "later", "get it done": "yes", "no way i can": "no",
+	"me next week": "me later", "me next month": "me later", "back next week": "back later", "get it done": "yes", "no way i can": "no",
 	"i am short": "no", "a bit short": "no", "bit short": "no",
 	"did not catch": "pardon", "did not quite catch": "pardon", "did not hear": "pardon", "can not hear": "pardon",
 	"could not hear": "pardon", "can hardly hear": "pardon", "did not understand": "pardon",
