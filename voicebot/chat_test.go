@@ -42,6 +42,8 @@ var enChats = []chatCase{
 	{"unreached", "#silence\n#silence\n#silence\n", "no_response", "hangup", false, false, false},
 	{"unreached-no-match", "hello?\n#silence\nwho is this\n", "no_response", "hangup", false, false, false},
 	{"greet-retry-then-yes", "#silence\nhmm what\nyes\n#dtmf 1\n", "promise_to_pay", "hangup", false, false, false},
+	// Two requests to hear the question again are free; the third counts as a retry.
+	{"repeat-on-request", "sorry what?\ncan you say that again please\npardon?\nyes\n#dtmf 1\n", "promise_to_pay", "hangup", false, false, false},
 	{"opt-out-global", "yes\nno, stop calling me\n", "opted_out", "hangup", true, false, false},
 	{"opt-out-dtmf", "#dtmf 9\n", "opted_out", "hangup", true, false, false},
 	{"opt-out-over-goodbye", "yes\nyes\n", "promise_to_pay", "hangup", false, false, false},
@@ -52,6 +54,7 @@ var enChats = []chatCase{
 
 var zhChats = []chatCase{
 	{"promise", "是的\n可以\n", "promise_to_pay", "hangup", false, false, false},
+	{"repeat-on-request", "你说什么？\n是的\n可以\n", "promise_to_pay", "hangup", false, false, false},
 	{"paid", "对\n我已经还了\n", "claims_paid", "hangup", false, false, false},
 	{"paid-homophone", "我是\n以经还过了\n", "claims_paid", "hangup", false, false, false},
 	{"callback", "是\n我现在不方便\n", "callback_requested", "hangup", false, false, true},

@@ -121,8 +121,9 @@ type Turn struct {
 	Score      *float64 `json:"score,omitempty"`      // intent match score
 	Match      string   `json:"match,omitempty"`      // phrase | llm: what matched the intent
 	Confidence float64  `json:"confidence,omitempty"` // the recogniser's confidence
-	// Event names a turn without words: no_input, no_match, hangup, barge_in (a bot
-	// turn the caller interrupted), voicemail, max_call.
+	// Event names a turn without words: no_input, no_match, repeat (the caller asked
+	// to hear the question again), hangup, barge_in (a bot turn the caller
+	// interrupted), voicemail, max_call.
 	Event string `json:"event,omitempty"`
 	// Branch is where the turn sent the call: "yes → reminder", "no_input → greet",
 	// "exhausted → unreached", "global opt_out → opt_out".
@@ -232,6 +233,7 @@ type Machine struct {
 	voicemail bool
 	ph        phase
 	retries   int
+	repeats   int // questions repeated on request in this state (free of retries)
 
 	promptID   int
 	botTurn    int // index of the current bot turn in the transcript, -1 none
@@ -461,7 +463,7 @@ func (m *Machine) enter(acts []Action, st *State, at time.Duration) []Action {
 		m.ph = phaseIdle
 	}
 	if m.cur == nil || m.cur.Name != st.Name {
-		m.retries = 0
+		m.retries, m.repeats = 0, 0
 	}
 	m.confirm = nil
 	m.keys, m.knowledgeReturn = "", ""
@@ -733,6 +735,14 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 			return m.branch(acts, turn, label, target, ev.At)
 		}
 	}
+	if m.repeats < maxFreeRepeats && intent.AsksToRepeat(ev.Text) {
+		// "Sorry, what?": the caller did not hear the question. Saying it again is
+		// the answer, and it is no failed attempt to count towards exhausted.
+		m.repeats++
+		turn.Event = "repeat"
+		turn.Branch = "repeat → " + m.cur.Name
+		return m.enter(acts, m.cur, ev.At)
+	}
 	m.noteUnanswered(ev.Text)
 	if u.verdict == intent.VerdictLow {
 		turn.Event = "low_confidence"
@@ -822,6 +832,10 @@ func (m *Machine) timerFired(ev Event) []Action {
 	}
 	return nil
 }
+
+// maxFreeRepeats bounds the questions a state repeats on request without counting
+// them as retries: a caller who keeps asking is then handled as any other no_match.
+const maxFreeRepeats = 2
 
 // branch records where a turn goes and goes there; a move to the same state is a
 // re-prompt, and when re-prompts exceed max_retries the exhausted branch is taken.
