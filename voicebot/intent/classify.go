@@ -29,6 +29,9 @@ type Options struct {
 	// Spoken scores an intent read from a recogniser's words (ClassifyHeard); nil
 	// takes DefaultSpokenModel.
 	Spoken *SpokenModel
+	// HeardMinConfidence is the least spoken score (ClassifyHeard) that routes, over
+	// the intent's own threshold; default DefaultHeardMinConfidence.
+	HeardMinConfidence float64
 	// BestReading scores the answer of a classifier that saw only the best reading
 	// (ScoreBestReading); nil takes DefaultBestReadingModel.
 	BestReading *SpokenModel
@@ -43,6 +46,14 @@ type Options struct {
 const (
 	DefaultMinConfidence = 0.5
 	DefaultNoMatchBelow  = 0.3
+	// DefaultHeardMinConfidence: a recogniser's words route only from 0.6. The spoken
+	// score is calibrated, so words scored 0.5–0.6 are wrong almost half the time,
+	// and asking again gives the caller another chance where a wrong route does not.
+	// On the tuning resources (tenth session; a tuning-split half and the held-out
+	// sentences, spoken by the tuning voices) 0.6 against 0.5 routed 16 and 11 fewer
+	// answers right clean for 9 and 4 fewer wrong, and 21 and 20 fewer right at 10 dB
+	// for 17 fewer wrong each.
+	DefaultHeardMinConfidence = 0.6
 )
 
 // Verdict is what the classifier concluded about an utterance.
@@ -108,6 +119,9 @@ func New(intents []Intent, opts Options) *Classifier {
 	}
 	if opts.NoMatchBelow <= 0 {
 		opts.NoMatchBelow = DefaultNoMatchBelow
+	}
+	if opts.HeardMinConfidence <= 0 {
+		opts.HeardMinConfidence = DefaultHeardMinConfidence
 	}
 	if opts.Spoken == nil {
 		opts.Spoken = DefaultSpokenModel()

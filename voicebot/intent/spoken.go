@@ -114,7 +114,8 @@ func (c *Classifier) ScoreBestReading(confidence float64, h *Heard) float64 {
 // recogniser's doubt together (Options.Spoken): readings that mean the same add up
 // ("yes speaking", "yep speaking"), readings that disagree ("i can do that", "i can't
 // do that") and words the recogniser is unsure of lower the score, and the verdict
-// follows the score. Without readings it is Classify.
+// follows the score, which routes from Options.HeardMinConfidence only. Without
+// readings it is Classify.
 func (c *Classifier) ClassifyHeard(text string, h *Heard, allowed []string) Result {
 	r := c.Classify(text, allowed)
 	if h == nil || len(h.Readings) == 0 || r.Intent == "" {
@@ -125,6 +126,9 @@ func (c *Classifier) ClassifyHeard(text string, h *Heard, allowed []string) Resu
 	r.Score = round3(score)
 	r.Spoken = &f
 	r.Verdict = c.verdict(r.Intent, score)
+	if r.Verdict == VerdictMatch && score < c.opts.HeardMinConfidence {
+		r.Verdict = VerdictLow
+	}
 	return r
 }
 

@@ -287,3 +287,26 @@ func TestAsideCorpus(t *testing.T) {
 		t.Errorf("AsideCorpus(zh) = %d lines, want none", len(zh))
 	}
 }
+
+// TestHeardWordsRouteFromTheirOwnFloor: a recogniser's words scored between the
+// intent's threshold and Options.HeardMinConfidence ask again; typed text with the
+// same words routes, and a lower floor lets the words route too.
+func TestHeardWordsRouteFromTheirOwnFloor(t *testing.T) {
+	t.Parallel()
+	intents := []Intent{{Name: "paid", Phrases: []string{"already paid"}}, {Name: "no", Phrases: []string{"no"}}}
+	h := &Heard{WordConfidence: 0.1, Readings: []Reading{{"i already paid", 0.2}, {"the weather", 0.8}}}
+	c := New(intents, Options{})
+	r := c.ClassifyHeard("i already paid", h, nil)
+	if r.Score < DefaultMinConfidence || r.Score >= DefaultHeardMinConfidence {
+		t.Fatalf("the case needs a spoken score in [%.2f, %.2f): %+v", DefaultMinConfidence, DefaultHeardMinConfidence, r)
+	}
+	if r.Verdict != VerdictLow {
+		t.Errorf("heard at %.3f: %s, want low_confidence", r.Score, r.Verdict)
+	}
+	if typed := c.Classify("i already paid", nil); typed.Verdict != VerdictMatch {
+		t.Errorf("typed: %+v", typed)
+	}
+	if r := New(intents, Options{HeardMinConfidence: 0.5}).ClassifyHeard("i already paid", h, nil); r.Verdict != VerdictMatch {
+		t.Errorf("floor 0.5: %+v", r)
+	}
+}
