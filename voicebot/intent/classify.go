@@ -51,9 +51,9 @@ const (
 	// and asking again gives the caller another chance where a wrong route does not.
 	// On the tuning resources (tenth session; a tuning-split half and the held-out
 	// sentences, spoken by the tuning voices, the open pass deciding under grammar
-	// confidence 0.95) 0.6 against 0.5 routed 16 and 11 fewer
-	// answers right clean for 9 and 4 fewer wrong, and 21 and 20 fewer right at 10 dB
-	// for 17 fewer wrong each.
+	// confidence 0.95) 0.6 against 0.5 routed 16 and 11 fewer answers right clean
+	// for 9 and 4 fewer wrong, and 21 and 20 fewer right at 10 dB for 17 fewer
+	// wrong each.
 	DefaultHeardMinConfidence = 0.6
 )
 
