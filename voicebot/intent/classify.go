@@ -183,7 +183,7 @@ func (c *Classifier) markShared() {
 }
 
 func compilePhrase(ph string) (cphrase, bool) {
-	toks := analysePhrase(ph)
+	toks := analyseAny(ph)
 	toks = slices.DeleteFunc(toks, func(t tok) bool { return t.canon == "，" })
 	if len(toks) == 0 {
 		return cphrase{}, false

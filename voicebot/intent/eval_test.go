@@ -2,7 +2,6 @@ package intent
 
 import (
 	"encoding/json"
-	"math"
 	"os"
 	"testing"
 
@@ -124,11 +123,7 @@ func TestFitDefaultModel(t *testing.T) {
 	t.Parallel()
 	for lang, want := range map[string]*Model{"en": DefaultModel(), "zh": DefaultModelZh()} {
 		got := Fit(tuneSamples(t, lang))
-		stale := math.Abs(got.B-want.B) > 0.01
-		for i := range got.W {
-			stale = stale || math.Abs(got.W[i]-want.W[i]) > 0.01
-		}
-		if stale {
+		if stale(got.W[:], want.W[:], got.B, want.B) {
 			t.Errorf("the %s model is stale; refit on its tuning set gives:\n%#v", lang, *got)
 		}
 	}

@@ -48,12 +48,15 @@ func TestFitDefaultBestReadingModel(t *testing.T) {
 }
 
 // staleSpoken: a refit differs from the shipped weights by more than rounding.
-func staleSpoken(got, want *SpokenModel) bool {
-	stale := math.Abs(got.B-want.B) > 0.01
-	for i := range got.W {
-		stale = stale || math.Abs(got.W[i]-want.W[i]) > 0.01
+func staleSpoken(got, want *SpokenModel) bool { return stale(got.W[:], want.W[:], got.B, want.B) }
+
+// stale: refitted weights differ from the shipped ones by more than rounding.
+func stale(got, want []float64, gotB, wantB float64) bool {
+	s := math.Abs(gotB-wantB) > 0.01
+	for i := range got {
+		s = s || math.Abs(got[i]-want[i]) > 0.01
 	}
-	return stale
+	return s
 }
 
 // TestSpokenCalibration: on the samples it was fitted on, the spoken model's scores

@@ -34,10 +34,8 @@ func analyse(text string) []tok {
 	return toks
 }
 
-// analysePhrase is analyse for a script's phrase: what a caller says to the intent,
-// so its words keep their meaning without the utterance's context rules.
-func analysePhrase(text string) []tok { return analyseAny(text) }
-
+// analyseAny is analyse without the utterance's context rules: a script's phrase is
+// what a caller says to the intent, so its words keep their meaning.
 func analyseAny(text string) []tok {
 	var toks []tok
 	for _, run := range splitRuns(text) {
