@@ -35,11 +35,23 @@ type Options struct {
 	Log      io.Writer
 }
 
+// Fitted is what Fit wrote.
+type Fitted struct {
+	// MLLR is the global mean transform (pocketsphinx -mllr).
+	MLLR string
+	// Means and Variances are the model's Gaussians moved by MAP adaptation
+	// (pocketsphinx -mean, -var): each Gaussian by as much as the adaptation audio
+	// saw of it, where the one global transform moves all of them alike.
+	Means, Variances string
+	// Utterances is how many were used: those whose words the dictionary knows.
+	Utterances int
+}
+
 // Fit writes the utterances, computes their features, accumulates statistics against
-// the model (bw) and solves one global MLLR mean transform (mllr_solve). It returns
-// the transform's path and how many utterances it used (those whose words the
-// dictionary knows).
-func Fit(ctx context.Context, utts []Utterance, o Options) (string, int, error) {
+// the model (bw), solves one global MLLR mean transform (mllr_solve) and MAP-adapts
+// the model's means and variances (map_adapt) from the same statistics.
+func Fit(ctx context.Context, utts []Utterance, o Options) (Fitted, error) {
+	var none Fitted
 	if o.ModelDir == "" {
 		o.ModelDir = asr.DefaultSphinxModel
 	}
@@ -53,31 +65,31 @@ func Fit(ctx context.Context, utts []Utterance, o Options) (string, int, error) 
 		o.Log = io.Discard
 	}
 	if o.WorkDir == "" {
-		return "", 0, errors.New("adapt: no work directory")
+		return none, errors.New("adapt: no work directory")
 	}
 	tools := map[string]string{}
-	for _, t := range []string{"bw", "mllr_solve"} {
+	for _, t := range []string{"bw", "mllr_solve", "map_adapt"} {
 		p := filepath.Join(o.ToolDir, t)
 		if _, err := os.Stat(p); err != nil {
-			return "", 0, fmt.Errorf("adapt: %s: %w", p, ErrNoTrainer)
+			return none, fmt.Errorf("adapt: %s: %w", p, ErrNoTrainer)
 		}
 		tools[t] = p
 	}
 	for _, t := range []string{"sphinx_fe", "pocketsphinx_mdef_convert"} {
 		p, err := exec.LookPath(t)
 		if err != nil {
-			return "", 0, fmt.Errorf("adapt: %s: %w", t, ErrNoTrainer)
+			return none, fmt.Errorf("adapt: %s: %w", t, ErrNoTrainer)
 		}
 		tools[t] = p
 	}
 	known, err := dictWords(o.Dict)
 	if err != nil {
-		return "", 0, err
+		return none, err
 	}
 	wd := o.WorkDir
 	for _, d := range []string{"wav", "model", "accum"} {
 		if err := os.MkdirAll(filepath.Join(wd, d), 0o755); err != nil {
-			return "", 0, fmt.Errorf("adapt: %w", err)
+			return none, fmt.Errorf("adapt: %w", err)
 		}
 	}
 	var ids, trans strings.Builder
@@ -92,21 +104,21 @@ func Fit(ctx context.Context, utts []Utterance, o Options) (string, int, error) 
 			continue
 		}
 		if err := writeWAV(filepath.Join(wd, "wav", u.ID+".wav"), u.PCM16k); err != nil {
-			return "", 0, err
+			return none, err
 		}
 		fmt.Fprintf(&ids, "wav/%s\n", u.ID)
 		fmt.Fprintf(&trans, "<s> %s </s> (%s)\n", strings.Join(ws, " "), u.ID)
 		used++
 	}
 	if used == 0 {
-		return "", 0, errors.New("adapt: no utterance whose words the dictionary knows")
+		return none, errors.New("adapt: no utterance whose words the dictionary knows")
 	}
 	ctl, lsn := filepath.Join(wd, "adapt.fileids"), filepath.Join(wd, "adapt.transcription")
 	if err := os.WriteFile(ctl, []byte(ids.String()), 0o644); err != nil {
-		return "", 0, fmt.Errorf("adapt: %w", err)
+		return none, fmt.Errorf("adapt: %w", err)
 	}
 	if err := os.WriteFile(lsn, []byte(trans.String()), 0o644); err != nil {
-		return "", 0, fmt.Errorf("adapt: %w", err)
+		return none, fmt.Errorf("adapt: %w", err)
 	}
 	run := func(name string, args ...string) error {
 		fmt.Fprintf(o.Log, "adapt: %s %s\n", filepath.Base(name), strings.Join(args, " "))
@@ -123,41 +135,48 @@ func Fit(ctx context.Context, utts []Utterance, o Options) (string, int, error) 
 	}
 	if err := run(tools["sphinx_fe"], "-argfile", filepath.Join(o.ModelDir, "feat.params"), "-samprate", "16000",
 		"-c", ctl, "-di", wd, "-do", wd, "-ei", "wav", "-eo", "mfc", "-mswav", "yes"); err != nil {
-		return "", 0, err
+		return none, err
 	}
 	model := filepath.Join(wd, "model")
 	entries, err := os.ReadDir(o.ModelDir)
 	if err != nil {
-		return "", 0, fmt.Errorf("adapt: %w", err)
+		return none, fmt.Errorf("adapt: %w", err)
 	}
 	for _, e := range entries {
 		link := filepath.Join(model, e.Name())
 		_ = os.Remove(link)
 		if err := os.Symlink(filepath.Join(o.ModelDir, e.Name()), link); err != nil {
-			return "", 0, fmt.Errorf("adapt: %w", err)
+			return none, fmt.Errorf("adapt: %w", err)
 		}
 	}
 	mdef := filepath.Join(model, "mdef.txt")
 	if err := run(tools["pocketsphinx_mdef_convert"], "-text", filepath.Join(o.ModelDir, "mdef"), mdef); err != nil {
-		return "", 0, err
+		return none, err
 	}
 	if _, err := os.Stat(filepath.Join(o.ModelDir, "mixture_weights")); err != nil {
 		_ = os.Remove(filepath.Join(model, "mixture_weights"))
 		if err := SendumpToMixw(filepath.Join(o.ModelDir, "sendump"), filepath.Join(model, "mixture_weights")); err != nil {
-			return "", 0, err
+			return none, err
 		}
 	}
 	if err := run(tools["bw"], "-hmmdir", model, "-moddeffn", mdef, "-ts2cbfn", ".ptm.", "-feat", "1s_c_d_dd",
 		"-svspec", "0-12/13-25/26-38", "-cmn", "batch", "-agc", "none", "-dictfn", o.Dict,
 		"-ctlfn", ctl, "-lsnfn", lsn, "-cepdir", wd, "-accumdir", filepath.Join(wd, "accum")); err != nil {
-		return "", 0, err
+		return none, err
 	}
 	out := filepath.Join(wd, "mllr_matrix")
 	if err := run(tools["mllr_solve"], "-meanfn", filepath.Join(o.ModelDir, "means"), "-varfn", filepath.Join(o.ModelDir, "variances"),
 		"-outmllrfn", out, "-accumdir", filepath.Join(wd, "accum")); err != nil {
-		return "", 0, err
+		return none, err
 	}
-	return out, used, nil
+	f := Fitted{MLLR: out, Means: filepath.Join(wd, "means"), Variances: filepath.Join(wd, "variances"), Utterances: used}
+	if err := run(tools["map_adapt"], "-moddeffn", mdef, "-ts2cbfn", ".ptm.", "-meanfn", filepath.Join(o.ModelDir, "means"),
+		"-varfn", filepath.Join(o.ModelDir, "variances"), "-mixwfn", filepath.Join(model, "mixture_weights"),
+		"-tmatfn", filepath.Join(o.ModelDir, "transition_matrices"), "-accumdir", filepath.Join(wd, "accum"),
+		"-mapmeanfn", f.Means, "-mapvarfn", f.Variances); err != nil {
+		return none, err
+	}
+	return f, nil
 }
 
 func dictWords(path string) (map[string]bool, error) {

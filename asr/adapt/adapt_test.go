@@ -39,14 +39,14 @@ func TestFit(t *testing.T) {
 	// A sentence with a word the dictionary lacks is left out, not fatal.
 	utts = append(utts, adapt.Utterance{ID: "bad", Text: "zzqxv", PCM16k: utts[0].PCM16k})
 	dir := t.TempDir()
-	matrix, n, err := adapt.Fit(ctx, utts, adapt.Options{WorkDir: dir})
+	fit, err := adapt.Fit(ctx, utts, adapt.Options{WorkDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != len(us) {
-		t.Errorf("used %d utterances, want %d (the unknown word's left out)", n, len(us))
+	if fit.Utterances != len(us) {
+		t.Errorf("used %d utterances, want %d (the unknown word's left out)", fit.Utterances, len(us))
 	}
-	data, err := os.ReadFile(matrix)
+	data, err := os.ReadFile(fit.MLLR)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,24 +56,47 @@ func TestFit(t *testing.T) {
 	if len(f) < 3 || f[0] != "1" || f[1] != "3" || f[2] != "13" {
 		t.Fatalf("transform starts %q", f[:min(len(f), 3)])
 	}
-	eng, err := asr.NewSphinx(asr.SphinxOptions{Vocabulary: []string{"already paid", "stop calling"}, Args: map[string]string{"-mllr": matrix}})
+	// The MAP-adapted Gaussians: the model's shape (42 codebooks × 3 streams × 128
+	// densities, as Debian's means file), moved.
+	orig, err := os.ReadFile(filepath.Join(asr.DefaultSphinxModel, "means"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer eng.Close()
+	for _, p := range []string{fit.Means, fit.Variances} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) != len(orig) {
+			t.Errorf("%s: %d bytes, want %d (the model's shape)", p, len(b), len(orig))
+		}
+	}
+	if b, _ := os.ReadFile(fit.Means); string(b) == string(orig) {
+		t.Error("MAP means are the model's own: nothing was adapted")
+	}
 	g := &asr.Grammar{Name: "adapt-test", Intents: []asr.Intent{{Name: "paid", Phrases: []string{"already paid"}}, {Name: "opt_out", Phrases: []string{"stop calling"}}}}
-	o, err := evalset.Recognize(ctx, eng, g, us[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if o.Intent != "paid" {
-		t.Errorf("with the transform %q → %+v", us[0].Text, o)
+	for name, args := range map[string]map[string]string{
+		"transform": {"-mllr": fit.MLLR},
+		"map":       {"-mean": fit.Means, "-var": fit.Variances},
+	} {
+		eng, err := asr.NewSphinx(asr.SphinxOptions{Vocabulary: []string{"already paid", "stop calling"}, Args: args})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := evalset.Recognize(ctx, eng, g, us[0])
+		eng.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Intent != "paid" {
+			t.Errorf("with the %s %q → %+v", name, us[0].Text, o)
+		}
 	}
 }
 
 func TestFitNamesMissingTools(t *testing.T) {
 	t.Parallel()
-	_, _, err := adapt.Fit(context.Background(), nil, adapt.Options{WorkDir: t.TempDir(), ToolDir: filepath.Join(t.TempDir(), "none")})
+	_, err := adapt.Fit(context.Background(), nil, adapt.Options{WorkDir: t.TempDir(), ToolDir: filepath.Join(t.TempDir(), "none")})
 	if !errors.Is(err, adapt.ErrNoTrainer) || !strings.Contains(err.Error(), "bw") {
 		t.Errorf("err = %v, want ErrNoTrainer naming bw", err)
 	}

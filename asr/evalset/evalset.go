@@ -13,6 +13,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/voxdial/voxdial/asr"
@@ -122,6 +123,15 @@ type Voice struct {
 }
 
 func (v Voice) String() string { return v.Engine + "/" + v.Name }
+
+// ParseVoice reads "engine:name" (engine espeak or flite).
+func ParseVoice(s string) (Voice, error) {
+	eng, name, ok := strings.Cut(s, ":")
+	if !ok || name == "" || (eng != "espeak" && eng != "flite") {
+		return Voice{}, fmt.Errorf("voice %q: want engine:name, engine espeak or flite", s)
+	}
+	return Voice{Engine: eng, Name: name}, nil
+}
 
 // Voices are the local speakers: four flite voices (two clustergen, two diphone) and
 // espeak-ng, a formant synthesiser that sounds nothing like them.

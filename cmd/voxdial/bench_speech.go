@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/voxdial/voxdial/asr/evalset"
 	"github.com/voxdial/voxdial/internal/bench"
 )
 
@@ -30,6 +31,7 @@ type benchASRFlags struct {
 	adapt        string
 	adaptSet     string
 	adaptSNR     []float64
+	adaptVoices  []string
 	channelAdapt string
 }
 
@@ -89,6 +91,7 @@ no answer after the question; the conditions are sipp-clean and sipp-<noise>-<SN
 	fl.StringVar(&f.channelAdapt, "channel-adaptation", "auto", "--live: auto, off or on (the telephone-channel transform, asr/telephony.mllr)")
 	fl.StringVar(&f.adapt, "adapt", "", "fit the telephone-channel transform (MLLR, needs sphinxtrain) on the tuning split into this directory")
 	fl.StringVar(&f.adaptSet, "adapt-set", "", "--adapt: fit on this labelled set (\"intent | text\" a line; part of the tuning split, to check the transform on the rest) instead of en.tune.txt")
+	fl.StringSliceVar(&f.adaptVoices, "adapt-voices", nil, "--adapt: tuning voices to fit on, engine:name (default: all four; a subset checks the fit on a tuning voice it did not hear)")
 	fl.Float64SliceVar(&f.adaptSNR, "adapt-snr", []float64{0, 20}, "--adapt: signal-to-noise ratios of the fitting audio in dB (0 is clean; white noise)")
 	return cmd
 }
@@ -98,7 +101,15 @@ func runBenchASR(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer
 		return runBenchASRLive(ctx, f, stdout, stderr)
 	}
 	if f.adapt != "" {
-		rep, err := bench.ASRAdapt(ctx, f.adapt, f.adaptSet, []float64{1.0, 1.2}, f.adaptSNR, stderr)
+		o := bench.AdaptOptions{Dir: f.adapt, Sentences: f.adaptSet, Speeds: []float64{1.0, 1.2}, SNRs: f.adaptSNR}
+		for _, s := range f.adaptVoices {
+			v, err := evalset.ParseVoice(s)
+			if err != nil {
+				return usageErr("bench asr: --adapt-voices: %v", err)
+			}
+			o.Voices = append(o.Voices, v)
+		}
+		rep, err := bench.ASRAdapt(ctx, o, stderr)
 		if err != nil {
 			return benchErr(err)
 		}

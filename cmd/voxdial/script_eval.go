@@ -33,6 +33,7 @@ type scriptEvalFlags struct {
 	channelAdaptation bool
 	verbose           bool
 	sphinxArgs        map[string]string
+	modelDir          string
 	spokenSamples     string
 	limit             int
 }
@@ -62,6 +63,7 @@ high-stakes intents are those the script marks high_stakes, or --high-stakes.`,
 	cmd.Flags().StringVar(&f.corpus, "corpus", "", "--audio: sentences of the open search's language model, one a line (a labelled set is read as its texts; default: the live engine's — the tuning sentences, the lexicon and voicebot/intent/testdata/en.aside.txt)")
 	cmd.Flags().BoolVar(&f.channelAdaptation, "channel-adaptation", false, "--audio: apply the telephone-channel transform (asr/telephony.mllr)")
 	cmd.Flags().StringToStringVar(&f.sphinxArgs, "sphinx-arg", nil, "--audio: extra pocketsphinx settings for the open search, for tuning (-fwdflat=no)")
+	cmd.Flags().StringVar(&f.modelDir, "model-dir", "", "--audio: acoustic model directory of every path, for tuning (default: Debian's en-US model)")
 	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "--audio: print every utterance's transcripts to stderr")
 	cmd.Flags().StringVar(&f.spokenSamples, "spoken-samples", "", "--audio: write the live engine's open readings as samples for intent.FitSpoken to this file (tab-separated)")
 	cmd.Flags().IntVar(&f.limit, "limit", 0, "use only the first N utterances of the set (0: all)")

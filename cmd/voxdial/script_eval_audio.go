@@ -38,11 +38,11 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	}
 	var voices []evalset.Voice
 	for _, v := range f.voices {
-		eng, name, ok := strings.Cut(v, ":")
-		if !ok || (eng != "espeak" && eng != "flite") {
-			return usageErr("script eval: --voices %q: want engine:name, engine espeak or flite", v)
+		voice, err := evalset.ParseVoice(v)
+		if err != nil {
+			return usageErr("script eval: --voices: %v", err)
 		}
-		voices = append(voices, evalset.Voice{Engine: eng, Name: name})
+		voices = append(voices, voice)
 	}
 	g := &asr.Grammar{Name: "eval"}
 	var vocab []string
@@ -77,7 +77,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	// The three paths: the grammar alone; the open search alone (the same language
 	// model as the fallback's); and the live engine (app.NewSphinxEngine with open
 	// vocabulary: the grammar, and the open search on the utterances it doubts).
-	gro := asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: f.channelAdaptation}
+	gro := asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: f.channelAdaptation, ModelDir: f.modelDir}
 	lmo := gro
 	lmo.Search, lmo.Corpus, lmo.LMWords, lmo.DomainGeneralMass = asr.SearchLM, corpus, app.OpenLMWords, app.OpenGeneralMass
 	if len(f.sphinxArgs) > 0 {

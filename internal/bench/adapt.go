@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/asr/adapt"
@@ -13,9 +14,11 @@ import (
 	"github.com/voxdial/voxdial/voicebot/intent"
 )
 
-// AdaptReport says what the channel transform was fitted on.
+// AdaptReport says what the channel transform and the adapted model were fitted on.
 type AdaptReport struct {
 	Matrix     string    `json:"matrix"`
+	Means      string    `json:"means"`
+	Variances  string    `json:"variances"`
 	Utterances int       `json:"utterances"`
 	Voices     []string  `json:"voices"`
 	Speeds     []float64 `json:"speeds"`
@@ -23,13 +26,36 @@ type AdaptReport struct {
 	Sentences  string    `json:"sentences"`
 }
 
-// ASRAdapt fits the telephone-channel MLLR transform (asr/adapt) on the tuning split
-// only: the English tuning sentences (en.tune.txt) spoken by the tuning voices, never
-// a held-out voice or sentence, at the given speeds and SNRs (0: clean; white noise),
-// through µ-law and the recogniser's front end. dir receives the work files and
-// dir/mllr_matrix. sentences, when set, is a labelled set read instead of en.tune.txt:
-// half of the tuning split, to check a transform on the other half.
-func ASRAdapt(ctx context.Context, dir, sentences string, speeds, snrs []float64, log io.Writer) (*AdaptReport, error) {
+// AdaptOptions says what to fit the channel adaptation on.
+type AdaptOptions struct {
+	// Dir receives the work files, Dir/mllr_matrix (the transform) and Dir/means,
+	// Dir/variances (the MAP-adapted model).
+	Dir string
+	// Sentences, when set, is a labelled set read instead of en.tune.txt: half of the
+	// tuning split, to check the adaptation on the other half.
+	Sentences string
+	// Voices default to the tuning voices; a subset of them checks the adaptation on
+	// a tuning voice it did not hear. A held-out voice is refused.
+	Voices []evalset.Voice
+	Speeds []float64
+	SNRs   []float64 // 0: clean; white noise
+}
+
+// ASRAdapt fits the telephone-channel adaptation (asr/adapt: a global MLLR transform
+// and MAP-adapted means and variances) on the tuning split only: the English tuning
+// sentences (en.tune.txt) spoken by the tuning voices, never a held-out voice or
+// sentence, through µ-law and the recogniser's front end.
+func ASRAdapt(ctx context.Context, o AdaptOptions, log io.Writer) (*AdaptReport, error) {
+	dir, sentences, speeds, snrs := o.Dir, o.Sentences, o.Speeds, o.SNRs
+	voices := o.Voices
+	if len(voices) == 0 {
+		voices = liveTuningVoices
+	}
+	for _, v := range voices {
+		if slices.Contains(liveHeldOutVoices, v) {
+			return nil, usage("--adapt-voices: %s is a held-out voice: the figures' voices are never fitted on", v)
+		}
+	}
 	name := "voicebot/intent/testdata/en.tune.txt"
 	var set []intent.Labelled
 	var err error
@@ -53,8 +79,8 @@ func ASRAdapt(ctx context.Context, dir, sentences string, speeds, snrs []float64
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("adapt: %w", err)
 	}
-	fmt.Fprintf(log, "adapt: speaking %d tuning sentences with %d voices\n", len(phrases), len(liveTuningVoices))
-	us, err := evalset.Generate(ctx, evalset.Options{Phrases: phrases, Voices: liveTuningVoices, Speeds: speeds, SNRs: snrs, Seed: 7})
+	fmt.Fprintf(log, "adapt: speaking %d tuning sentences with %d voices\n", len(phrases), len(voices))
+	us, err := evalset.Generate(ctx, evalset.Options{Phrases: phrases, Voices: voices, Speeds: speeds, SNRs: snrs, Seed: 7})
 	if err != nil {
 		return nil, err
 	}
@@ -67,12 +93,12 @@ func ASRAdapt(ctx context.Context, dir, sentences string, speeds, snrs []float64
 		utts = append(utts, adapt.Utterance{ID: fmt.Sprintf("u%05d", i), Text: u.Text, PCM16k: pcm})
 	}
 	fmt.Fprintf(log, "adapt: %d utterances; fitting\n", len(utts))
-	m, n, err := adapt.Fit(ctx, utts, adapt.Options{WorkDir: filepath.Clean(dir), Log: log})
+	fit, err := adapt.Fit(ctx, utts, adapt.Options{WorkDir: filepath.Clean(dir), Log: log})
 	if err != nil {
 		return nil, err
 	}
-	rep := &AdaptReport{Matrix: m, Utterances: n, Speeds: speeds, SNRs: snrs, Sentences: name}
-	for _, v := range liveTuningVoices {
+	rep := &AdaptReport{Matrix: fit.MLLR, Means: fit.Means, Variances: fit.Variances, Utterances: fit.Utterances, Speeds: speeds, SNRs: snrs, Sentences: name}
+	for _, v := range voices {
 		rep.Voices = append(rep.Voices, v.String())
 	}
 	return rep, nil

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/voxdial/voxdial/asr"
+	"github.com/voxdial/voxdial/asr/evalset"
 	"github.com/voxdial/voxdial/dialer"
 	"github.com/voxdial/voxdial/tts"
 )
@@ -166,10 +167,15 @@ func TestAdaptSetIsChecked(t *testing.T) {
 		{bad, "--adapt-set: " + bad + `:2: intent "maybe"`},
 		{filepath.Join(dir, "missing.txt"), "--adapt-set: open " + filepath.Join(dir, "missing.txt")},
 	} {
-		_, err := ASRAdapt(context.Background(), filepath.Join(dir, "work"), tc.path, []float64{1}, []float64{0}, io.Discard)
+		_, err := ASRAdapt(context.Background(), AdaptOptions{Dir: filepath.Join(dir, "work"), Sentences: tc.path, Speeds: []float64{1}, SNRs: []float64{0}}, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ASRAdapt(%s): %v, want an error containing %q", tc.path, err, tc.want)
 		}
+	}
+	// A held-out voice is never fitted on.
+	_, err := ASRAdapt(context.Background(), AdaptOptions{Dir: filepath.Join(dir, "work"), Voices: []evalset.Voice{{Engine: "flite", Name: "kal"}}}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "flite/kal is a held-out voice") {
+		t.Errorf("ASRAdapt(held-out voice): %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "work")); !os.IsNotExist(err) {
 		t.Errorf("a refused set left a work directory (%v)", err)
