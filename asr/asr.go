@@ -64,6 +64,12 @@ type Result struct {
 	// "yep", "yeah") and hesitates when they disagree. Confidence is then the mean
 	// posterior probability of Text's words.
 	Alternatives []Alternative
+	// Grammar, on a result whose words an open pass wrote over a grammar match it
+	// doubted (SphinxOptions.OpenFallback), is that match. A listener that finds no
+	// answer in the open words may still take the grammar's, as doubtfully as it takes
+	// open words: open words that read nothing ("that calling" for "stop calling") are
+	// no reason to drop a phrase the grammar heard at 0.9.
+	Grammar *GrammarMatch
 	// Start and End bound the utterance, measured in audio written since the recogniser
 	// was created (so they line up with the call's media clock, not wall time).
 	Start, End time.Duration
@@ -71,6 +77,13 @@ type Result struct {
 	// Err, on a final result, says the utterance was cut short (engine failure or
 	// disconnect): Text holds whatever had been recognised.
 	Err error
+}
+
+// GrammarMatch is a grammar phrase, its intent and its confidence.
+type GrammarMatch struct {
+	Text       string  `json:"text"`
+	Intent     string  `json:"intent"`
+	Confidence float64 `json:"confidence"`
 }
 
 // Alternative is one reading of an utterance and its share of the probability.

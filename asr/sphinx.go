@@ -23,11 +23,16 @@ import (
 	"go.uber.org/zap"
 )
 
-// telephonyMLLR is the channel transform of SphinxOptions.ChannelAdaptation, made by
-// `voxdial bench asr --adapt DIR` (asr/adapt) from the tuning split only.
-//
-//go:embed telephony.mllr
-var telephonyMLLR []byte
+// telephonyMeans and telephonyVariances are the en-US model's Gaussians adapted to
+// the telephone channel (SphinxOptions.ChannelAdaptation), made by `voxdial bench asr
+// --adapt DIR` (asr/adapt: a global MLLR transform, then MAP) from the tuning split
+// only.
+var (
+	//go:embed telephony/means
+	telephonyMeans []byte
+	//go:embed telephony/variances
+	telephonyVariances []byte
+)
 
 // Defaults for the Debian pocketsphinx-en-us package.
 const (
@@ -96,9 +101,10 @@ type SphinxOptions struct {
 	// alone; only doubtful ones pay for the second pass.
 	OpenFallback      bool
 	OpenFallbackBelow float64
-	// ChannelAdaptation applies the telephone-channel transform (telephony.mllr, a
-	// global MLLR of the model's means fitted by asr/adapt on the tuning voices and
-	// sentences through µ-law and this front end) to every decoder.
+	// ChannelAdaptation decodes with the model's Gaussians adapted to the telephone
+	// channel (asr/telephony: a global MLLR of the means, then MAP of means and
+	// variances, fitted by asr/adapt on the tuning voices and sentences through µ-law
+	// and this front end). Only Debian's en-US model has them.
 	ChannelAdaptation bool
 	// WorkDir receives the telephony copy of the model and the trimmed dictionary;
 	// "" makes a temporary directory, removed by Close.
@@ -338,12 +344,10 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 		args["-fwdflat"] = "no"
 	}
 	if opts.ChannelAdaptation {
-		path := filepath.Join(dir, "telephony.mllr")
-		if err := os.WriteFile(path, telephonyMLLR, 0o644); err != nil {
+		if err := s.useTelephonyGaussians(dir, args); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("new sphinx: %w", err)
 		}
-		args["-mllr"] = path
 	}
 	maps.Copy(args, opts.Args)
 	s.opts.Args = args
@@ -419,6 +423,31 @@ func telephonyModel(src, dst, cmninit string, batch bool) (string, error) {
 		return "", fmt.Errorf("telephony model: %w", err)
 	}
 	return dst, nil
+}
+
+// useTelephonyGaussians writes the adapted means and variances into dir and points
+// the decoders at them. They were fitted to Debian's en-US model: a model whose
+// Gaussians are shaped otherwise is refused rather than decoded with the wrong ones.
+func (s *Sphinx) useTelephonyGaussians(dir string, args map[string]string) error {
+	for _, f := range []struct {
+		name, arg string
+		data      []byte
+	}{{"means", "-mean", telephonyMeans}, {"variances", "-var", telephonyVariances}} {
+		own, err := os.Stat(filepath.Join(s.opts.ModelDir, f.name))
+		if err != nil {
+			return fmt.Errorf("channel adaptation: %w", err)
+		}
+		if own.Size() != int64(len(f.data)) {
+			return fmt.Errorf("channel adaptation: fitted to Debian's en-US model (%d-byte %s); %s has %d bytes: set channel_adaptation off for another model",
+				len(f.data), f.name, filepath.Join(s.opts.ModelDir, f.name), own.Size())
+		}
+		path := filepath.Join(dir, "telephony."+f.name)
+		if err := os.WriteFile(path, f.data, 0o644); err != nil {
+			return fmt.Errorf("channel adaptation: %w", err)
+		}
+		args[f.arg] = path
+	}
+	return nil
 }
 
 // loadLexicon reads a CMU dictionary ("word PH ON ES", alternates as "word(2) ...").
@@ -1038,8 +1067,12 @@ func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 		if open, conf, err := w.openPass(); err != nil {
 			w.st.log.Warn("sphinx open pass", zap.Error(err))
 		} else if open != "" {
+			var gm *GrammarMatch
+			if res.Intent != "" {
+				gm = &GrammarMatch{Text: text, Intent: res.Intent, Confidence: res.Confidence}
+			}
 			text = open
-			res = Result{Text: open, Open: true, Intent: w.cur.g.MatchIntent(open), Confidence: conf, Alternatives: w.alternatives()}
+			res = Result{Text: open, Open: true, Intent: w.cur.g.MatchIntent(open), Confidence: conf, Alternatives: w.alternatives(), Grammar: gm}
 		}
 	}
 	return text, res, cause

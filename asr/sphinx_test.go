@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -364,4 +367,37 @@ func TestSphinxBadArgs(t *testing.T) {
 			t.Errorf("args %v: %v, want ErrEngine", args, err)
 		}
 	}
+}
+
+// TestSphinxChannelAdaptationNeedsItsModel: the adapted Gaussians were fitted to
+// Debian's en-US model; another model (here its copy with a means file of another
+// shape) is refused with an error that names the file and the setting, and the
+// Debian model decodes with them.
+func TestSphinxChannelAdaptationNeedsItsModel(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	entries, err := os.ReadDir(asr.DefaultSphinxModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() == "means" {
+			continue
+		}
+		if err := os.Symlink(filepath.Join(asr.DefaultSphinxModel, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "means"), []byte("s3\nendhdr\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = asr.NewSphinx(asr.SphinxOptions{Vocabulary: []string{"yes"}, ModelDir: dir, ChannelAdaptation: true})
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "means")) || !strings.Contains(err.Error(), "channel_adaptation off") {
+		t.Errorf("another model's shape: %v", err)
+	}
+	eng, err := asr.NewSphinx(asr.SphinxOptions{Vocabulary: []string{"yes"}, ChannelAdaptation: true})
+	if err != nil {
+		t.Fatalf("Debian's model: %v", err)
+	}
+	eng.Close()
 }

@@ -45,11 +45,14 @@ type Event struct {
 	// Readings (EvUtterance, Open): the search's best readings with their shares;
 	// Confidence is then its confidence in the words.
 	Readings []intent.Reading
-	Digit    string
-	Verdict  string // human | machine | not_sure
-	OK       bool
-	Method   string // refer | bridge
-	Err      string
+	// Grammar (EvUtterance, Open): the grammar match the open words replaced; the
+	// bot takes it when they hold no intent (intent.Heard.Grammar).
+	Grammar *intent.GrammarReading
+	Digit   string
+	Verdict string // human | machine | not_sure
+	OK      bool
+	Method  string // refer | bridge
+	Err     string
 	// Received is when the shell got the event (since answer); for an utterance
 	// it is later than At (the end of speech) by the recogniser's end-of-turn wait
 	// and decoding. Zero means At.
@@ -678,8 +681,8 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 	u := understood{verdict: intent.VerdictNoMatch}
 	if !ev.Unintelligible {
 		var h *intent.Heard
-		if ev.Open && len(ev.Readings) > 0 {
-			h = &intent.Heard{Readings: ev.Readings, WordConfidence: ev.Confidence}
+		if ev.Open && (len(ev.Readings) > 0 || ev.Grammar != nil) {
+			h = &intent.Heard{Readings: ev.Readings, WordConfidence: ev.Confidence, Grammar: ev.Grammar}
 		}
 		u = m.understand(ctx, ev.Text, h, listening)
 	}

@@ -46,7 +46,9 @@ type Heard struct {
 	// Readings, with Open: the search's best readings and their shares (Text's among
 	// them), Confidence its confidence in Text's words.
 	Readings []intent.Reading
-	At       time.Time // when the speech started or ended; zero means now
+	// Grammar, with Open: the grammar match the open words replaced (asr.Result.Grammar).
+	Grammar *intent.GrammarReading
+	At      time.Time // when the speech started or ended; zero means now
 	// Arousal of the turn's voice (0 … 1) when Voiced: its audio was measured
 	// (sentiment.Acoustic).
 	Arousal float64
@@ -213,7 +215,7 @@ func (r *runner) pumps() {
 				if h.SpeechStart {
 					r.post(Event{Kind: EvSpeechStart, At: r.since(h.At)})
 				} else {
-					r.post(Event{Kind: EvUtterance, Text: h.Text, Confidence: h.Confidence, Unintelligible: h.Unintelligible, Open: h.Open, Readings: h.Readings,
+					r.post(Event{Kind: EvUtterance, Text: h.Text, Confidence: h.Confidence, Unintelligible: h.Unintelligible, Open: h.Open, Readings: h.Readings, Grammar: h.Grammar,
 						At: r.since(h.At), Received: r.since(time.Time{}), Arousal: h.Arousal, Voiced: h.Voiced})
 				}
 			case d, ok := <-dtmf:

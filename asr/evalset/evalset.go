@@ -313,6 +313,8 @@ type Outcome struct {
 	Open       bool // the text is an open-vocabulary transcript (Result.Open)
 	// Alternatives are the open search's other readings (Result.Alternatives).
 	Alternatives []asr.Alternative
+	// Grammar is the grammar match the open words replaced (Result.Grammar).
+	Grammar *asr.GrammarMatch
 }
 
 // Recognize feeds u to a new recogniser in 20 ms frames as fast as the engine takes
@@ -329,10 +331,10 @@ func Recognize(ctx context.Context, eng asr.Engine, g *asr.Grammar, u Utterance)
 			if res.Kind == asr.KindFinal {
 				o.Finals++
 				if o.Intent == "" && res.Intent != "" {
-					o.Intent, o.Text, o.Confidence, o.Open, o.Alternatives = res.Intent, res.Text, res.Confidence, res.Open, res.Alternatives
+					o.Intent, o.Text, o.Confidence, o.Open, o.Alternatives, o.Grammar = res.Intent, res.Text, res.Confidence, res.Open, res.Alternatives, res.Grammar
 				}
 				if o.Text == "" {
-					o.Text, o.Confidence, o.Open, o.Alternatives = res.Text, res.Confidence, res.Open, res.Alternatives
+					o.Text, o.Confidence, o.Open, o.Alternatives, o.Grammar = res.Text, res.Confidence, res.Open, res.Alternatives, res.Grammar
 				}
 			}
 		}

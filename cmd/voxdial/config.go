@@ -132,7 +132,7 @@ func addEngineFlags(b *configFlags) {
 	b.String("asr-url", "engines.asr.url", "", "the recogniser's server, ws://… (vosk, funasr)", func(c *app.Config, v string) { c.Engines.ASR.URL = v })
 	b.String("asr-open-vocabulary", "engines.asr.open_vocabulary", "", "pocketsphinx, English scripts: auto, off (the state's grammar only) or on (grammar and open-vocabulary search, chosen per utterance)",
 		func(c *app.Config, v string) { c.Engines.ASR.OpenVocabulary = v })
-	b.String("asr-channel-adaptation", "engines.asr.channel_adaptation", "", "pocketsphinx, English scripts: auto, off or on (the telephone-channel transform of the acoustic model)",
+	b.String("asr-channel-adaptation", "engines.asr.channel_adaptation", "", "pocketsphinx, English scripts: auto, off or on (the acoustic model adapted to the telephone channel)",
 		func(c *app.Config, v string) { c.Engines.ASR.ChannelAdaptation = v })
 	b.engineLocales("asr-locale", "engines.asr.locales", "recogniser of one script locale, LOCALE=ENGINE[,URL] (repeatable), e.g. zh-CN=funasr,ws://127.0.0.1:10095",
 		func(c *app.Config) *map[string]app.EngineChoice { return &c.Engines.ASR.Locales })

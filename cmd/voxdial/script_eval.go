@@ -34,6 +34,8 @@ type scriptEvalFlags struct {
 	verbose           bool
 	sphinxArgs        map[string]string
 	modelDir          string
+	fallbackBelow     float64
+	grammarKeep       float64
 	spokenSamples     string
 	limit             int
 }
@@ -61,9 +63,11 @@ high-stakes intents are those the script marks high_stakes, or --high-stakes.`,
 	cmd.Flags().Float64SliceVar(&f.snrs, "snr", []float64{0, 10}, "--audio: signal-to-noise ratios in dB (0 is clean)")
 	cmd.Flags().Float64SliceVar(&f.speeds, "speed", []float64{1}, "--audio: speaking speeds")
 	cmd.Flags().StringVar(&f.corpus, "corpus", "", "--audio: sentences of the open search's language model, one a line (a labelled set is read as its texts; default: the live engine's — the tuning sentences, the lexicon and voicebot/intent/testdata/en.aside.txt)")
-	cmd.Flags().BoolVar(&f.channelAdaptation, "channel-adaptation", false, "--audio: apply the telephone-channel transform (asr/telephony.mllr)")
+	cmd.Flags().BoolVar(&f.channelAdaptation, "channel-adaptation", false, "--audio: decode with the acoustic model adapted to the telephone channel (asr/telephony)")
 	cmd.Flags().StringToStringVar(&f.sphinxArgs, "sphinx-arg", nil, "--audio: extra pocketsphinx settings for the open search, for tuning (-fwdflat=no)")
 	cmd.Flags().StringVar(&f.modelDir, "model-dir", "", "--audio: acoustic model directory of every path, for tuning (default: Debian's en-US model)")
+	cmd.Flags().Float64Var(&f.fallbackBelow, "fallback-below", 0, "--audio: grammar confidence under which the live engine decodes the open words, for tuning (0: the engine's default)")
+	cmd.Flags().Float64Var(&f.grammarKeep, "grammar-keep", 0, "--audio: least grammar confidence kept when the open words that replaced it hold no intent, for tuning (0: the classifier's default; negative: never)")
 	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "--audio: print every utterance's transcripts to stderr")
 	cmd.Flags().StringVar(&f.spokenSamples, "spoken-samples", "", "--audio: write the live engine's open readings as samples for intent.FitSpoken to this file (tab-separated)")
 	cmd.Flags().IntVar(&f.limit, "limit", 0, "use only the first N utterances of the set (0: all)")

@@ -85,6 +85,9 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	}
 	fbo := lmo
 	fbo.Search, fbo.OpenFallback, fbo.OpenFallbackBelow = asr.SearchGrammar, true, app.OpenVocabularyMinConfidence
+	if f.fallbackBelow > 0 {
+		fbo.OpenFallbackBelow = f.fallbackBelow
+	}
 	engines := make([]*asr.Sphinx, 0, 3)
 	defer func() {
 		for _, e := range engines {
@@ -99,6 +102,13 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		engines = append(engines, e)
 	}
 	c := b.Classifier()
+	if f.grammarKeep != 0 {
+		ins := make([]intent.Intent, 0, len(b.Intents))
+		for _, in := range b.Intents {
+			ins = append(ins, intent.Intent{Name: in.Name, Phrases: in.Phrases, MinConfidence: in.MinConfidence})
+		}
+		c = intent.New(ins, intent.Options{GrammarKeepMinConfidence: f.grammarKeep})
+	}
 	type row struct{ grammar, lm, fallback []intent.Labelled }
 	var spoken []intent.SpokenSample
 	bySNR := map[string]*row{}
@@ -141,10 +151,13 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		}
 		// Open words carry the search's readings and doubt, as on a call.
 		heard := func(o evalset.Outcome) *intent.Heard {
-			if !o.Open || len(o.Alternatives) == 0 {
+			if !o.Open || (len(o.Alternatives) == 0 && o.Grammar == nil) {
 				return nil
 			}
 			h := &intent.Heard{WordConfidence: o.Confidence}
+			if g := o.Grammar; g != nil {
+				h.Grammar = &intent.GrammarReading{Text: g.Text, Intent: g.Intent, Confidence: g.Confidence}
+			}
 			for _, a := range o.Alternatives {
 				h.Readings = append(h.Readings, intent.Reading{Text: a.Text, Weight: a.Weight})
 			}

@@ -159,9 +159,10 @@ type EngineConfig struct {
 	// what measured best (OpenVocabularyDefault; docs/measured-facts.md).
 	OpenVocabulary string `yaml:"open_vocabulary"`
 	// ChannelAdaptation (engines.asr only): auto | off | on. On, the embedded
-	// recogniser applies the telephone-channel transform (asr/telephony.mllr: an
-	// MLLR of the acoustic model's means fitted on the tuning voices and sentences
-	// through µ-law). auto ("" too) is ChannelAdaptationDefault.
+	// recogniser decodes with the acoustic model adapted to the telephone channel
+	// (asr/telephony: an MLLR of the means, then MAP of means and variances, fitted on
+	// the tuning voices and sentences through µ-law). auto ("" too) is
+	// ChannelAdaptationDefault.
 	ChannelAdaptation string `yaml:"channel_adaptation"`
 }
 

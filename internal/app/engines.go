@@ -287,8 +287,8 @@ func englishLocale(locale string) bool {
 // ChannelAdaptationDefault is what engines.asr.channel_adaptation auto means.
 const ChannelAdaptationDefault = true
 
-// ChannelAdaptationOn reports whether the embedded recogniser applies the
-// telephone-channel transform.
+// ChannelAdaptationOn reports whether the embedded recogniser decodes with the
+// acoustic model adapted to the telephone channel.
 func (e EngineConfig) ChannelAdaptationOn() bool {
 	on, _ := AutoOffOn(e.ChannelAdaptation, ChannelAdaptationDefault)
 	return on

@@ -14,7 +14,7 @@ import (
 	"github.com/voxdial/voxdial/voicebot/intent"
 )
 
-// AdaptReport says what the channel transform and the adapted model were fitted on.
+// AdaptReport says what the channel adaptation was fitted on and where it is.
 type AdaptReport struct {
 	Matrix     string    `json:"matrix"`
 	Means      string    `json:"means"`

@@ -32,6 +32,10 @@ type Options struct {
 	// HeardMinConfidence is the least spoken score (ClassifyHeard) that routes, over
 	// the intent's own threshold; default DefaultHeardMinConfidence.
 	HeardMinConfidence float64
+	// GrammarKeepMinConfidence is the least grammar confidence at which a grammar
+	// match the open words replaced (Heard.Grammar) is kept when those words hold no
+	// intent; default DefaultGrammarKeepMinConfidence, negative never.
+	GrammarKeepMinConfidence float64
 	// BestReading scores the answer of a classifier that saw only the best reading
 	// (ScoreBestReading); nil takes DefaultBestReadingModel.
 	BestReading *SpokenModel
@@ -55,6 +59,8 @@ const (
 	// for 9 and 4 fewer wrong, and 21 and 20 fewer right at 10 dB for 17 fewer
 	// wrong each.
 	DefaultHeardMinConfidence = 0.6
+	// DefaultGrammarKeepMinConfidence: see Options.GrammarKeepMinConfidence.
+	DefaultGrammarKeepMinConfidence = 0.9
 )
 
 // Verdict is what the classifier concluded about an utterance.
@@ -123,6 +129,12 @@ func New(intents []Intent, opts Options) *Classifier {
 	}
 	if opts.HeardMinConfidence <= 0 {
 		opts.HeardMinConfidence = DefaultHeardMinConfidence
+	}
+	switch {
+	case opts.GrammarKeepMinConfidence == 0:
+		opts.GrammarKeepMinConfidence = DefaultGrammarKeepMinConfidence
+	case opts.GrammarKeepMinConfidence < 0:
+		opts.GrammarKeepMinConfidence = 2 // never
 	}
 	if opts.Spoken == nil {
 		opts.Spoken = DefaultSpokenModel()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -23,6 +24,17 @@ type Heard struct {
 	Readings []Reading
 	// WordConfidence is the mean posterior probability of the best reading's words.
 	WordConfidence float64
+	// Grammar is the grammar's match the open words replaced (the recogniser doubted
+	// it): taken when the open words hold no intent at all, at its own confidence
+	// from Options.GrammarKeepMinConfidence.
+	Grammar *GrammarReading
+}
+
+// GrammarReading is a grammar phrase, its intent and the grammar's calibrated
+// confidence in it.
+type GrammarReading struct {
+	Text, Intent string
+	Confidence   float64
 }
 
 // SpokenFeatures describe how far an intent read from recognised words can be trusted.
@@ -116,7 +128,30 @@ func (c *Classifier) ScoreBestReading(confidence float64, h *Heard) float64 {
 // do that") and words the recogniser is unsure of lower the score, and the verdict
 // follows the score, which routes from Options.HeardMinConfidence only. Without
 // readings it is Classify.
+//
+// When the words hold no intent and h carries the grammar match they replaced, that
+// match is the result, scored at the grammar's confidence: open words that read
+// nothing ("that calling", "there it") are no evidence against a phrase the grammar
+// heard ("stop calling", "correct").
 func (c *Classifier) ClassifyHeard(text string, h *Heard, allowed []string) Result {
+	r := c.classifyHeard(text, h, allowed)
+	if h == nil || h.Grammar == nil || r.Intent != "" {
+		return r
+	}
+	g := h.Grammar
+	if g.Confidence < c.opts.GrammarKeepMinConfidence || (allowed != nil && !slices.Contains(allowed, g.Intent)) {
+		return r
+	}
+	kept := c.Classify(g.Text, []string{g.Intent})
+	if kept.Intent != g.Intent {
+		return r
+	}
+	kept.Score, kept.Exact, kept.Spoken = round3(g.Confidence), false, nil
+	kept.Verdict = c.verdict(g.Intent, g.Confidence)
+	return kept
+}
+
+func (c *Classifier) classifyHeard(text string, h *Heard, allowed []string) Result {
 	r := c.Classify(text, allowed)
 	if h == nil || len(h.Readings) == 0 || r.Intent == "" {
 		return r

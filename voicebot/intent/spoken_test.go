@@ -313,3 +313,47 @@ func TestHeardWordsRouteFromTheirOwnFloor(t *testing.T) {
 		t.Errorf("floor 0.5: %+v", r)
 	}
 }
+
+// TestGrammarKeptWhenOpenWordsHoldNone: a grammar match the open words replaced is
+// the result when those words hold no intent (at the grammar's confidence, from
+// Options.GrammarKeepMinConfidence, among the allowed intents); open words that hold
+// an intent decide.
+func TestGrammarKeptWhenOpenWordsHoldNone(t *testing.T) {
+	t.Parallel()
+	intents := []Intent{
+		{Name: "opt_out", Phrases: []string{"stop calling"}},
+		{Name: "paid", Phrases: []string{"already paid"}, MinConfidence: 0.8},
+		{Name: "yes", Phrases: []string{"yes", "correct"}},
+	}
+	c := New(intents, Options{GrammarKeepMinConfidence: 0.5})
+	stop := &GrammarReading{Text: "stop calling", Intent: "opt_out", Confidence: 0.92}
+	readings := []Reading{{"the car link", 0.7}, {"that car link", 0.3}}
+	for _, tc := range []struct {
+		name    string
+		c       *Classifier
+		text    string
+		h       *Heard
+		allowed []string
+		want    string
+		verdict Verdict
+		score   float64
+	}{
+		{"open words read nothing: the grammar's match", c, "the car link", &Heard{WordConfidence: 0.4, Readings: readings, Grammar: stop}, nil, "opt_out", VerdictMatch, 0.92},
+		{"without readings too", c, "there it", &Heard{Grammar: &GrammarReading{Text: "correct", Intent: "yes", Confidence: 0.7}}, nil, "yes", VerdictMatch, 0.7},
+		{"under the intent's own threshold: asked again", c, "there it", &Heard{Grammar: &GrammarReading{Text: "already paid", Intent: "paid", Confidence: 0.6}}, nil, "paid", VerdictLow, 0.6},
+		{"under the keep floor: no match", c, "the car link", &Heard{Readings: readings, Grammar: &GrammarReading{Text: "stop calling", Intent: "opt_out", Confidence: 0.4}}, nil, "", VerdictNoMatch, 0},
+		{"not an allowed intent: no match", c, "the car link", &Heard{Readings: readings, Grammar: stop}, []string{"yes", "paid"}, "", VerdictNoMatch, 0},
+		{"open words with an intent decide", c, "i already paid", &Heard{WordConfidence: 0.9, Readings: []Reading{{"i already paid", 1}}, Grammar: stop}, nil, "paid", VerdictMatch, -1},
+		{"the default floor: only a grammar match the open pass barely doubted", New(intents, Options{}), "there it", &Heard{Grammar: &GrammarReading{Text: "correct", Intent: "yes", Confidence: 0.7}}, nil, "", VerdictNoMatch, 0},
+		{"the default floor, kept", New(intents, Options{}), "the car link", &Heard{Readings: readings, Grammar: stop}, nil, "opt_out", VerdictMatch, 0.92},
+		{"keeping switched off", New(intents, Options{GrammarKeepMinConfidence: -1}), "the car link", &Heard{Readings: readings, Grammar: stop}, nil, "", VerdictNoMatch, 0},
+	} {
+		r := tc.c.ClassifyHeard(tc.text, tc.h, tc.allowed)
+		if r.Intent != tc.want || r.Verdict != tc.verdict || (tc.score >= 0 && r.Score != tc.score) {
+			t.Errorf("%s: %+v, want %q %s %.2f", tc.name, r, tc.want, tc.verdict, tc.score)
+		}
+		if r.Intent != "" && r.Exact && tc.h.Grammar != nil && r.Intent == tc.h.Grammar.Intent && tc.text != tc.h.Grammar.Text {
+			t.Errorf("%s: a kept grammar match is not exact (the caller's words were not heard as written)", tc.name)
+		}
+	}
+}

@@ -176,6 +176,9 @@ func (l *asrListener) forward(rec asr.Recognizer) {
 			for _, a := range r.Alternatives {
 				h.Readings = append(h.Readings, intent.Reading{Text: a.Text, Weight: a.Weight})
 			}
+			if g := r.Grammar; g != nil {
+				h.Grammar = &intent.GrammarReading{Text: g.Text, Intent: g.Intent, Confidence: g.Confidence}
+			}
 			v := l.turnVoice(l.arrival(r.Start), h.At)
 			h.Arousal, h.Voiced = v.Arousal, v.Voiced
 		default:
