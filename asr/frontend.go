@@ -2,8 +2,8 @@ package asr
 
 // FrontEnd16k is what the embedded recogniser's decoder hears of a whole 8 kHz
 // utterance with the default options: noise suppression on 20 ms frames, comfort
-// noise, then 8 → 16 kHz. The channel adaptation (asr/adapt) fits its transform on
-// exactly this audio.
+// noise, then 8 → 16 kHz. The channel adaptation (asr/adapt) is fitted on exactly
+// this audio.
 func FrontEnd16k(pcm8k []int16) ([]int16, error) {
 	up, err := newUpsampler()
 	if err != nil {

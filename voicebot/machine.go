@@ -686,12 +686,15 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 		}
 		u = m.understand(ctx, ev.Text, h, listening)
 	}
-	if ev.Open && u.verdict == intent.VerdictMatch && m.bot.actsForGood(u.match.Intent) {
+	if ev.Open && !u.grammar && u.verdict == intent.VerdictMatch && m.bot.actsForGood(u.match.Intent) {
 		// Words from an open-vocabulary search lean towards the state's phrases and
 		// write them where they were not said (a "human" heard in "no it isn't"): an
 		// intent that acts for good (an opt-out, a transfer, one marked high_stakes)
 		// is never routed on them alone — its confirm question is asked, or the state
-		// asks again (low_confidence), and a repeat the grammar hears routes.
+		// asks again (low_confidence), and a repeat the grammar hears routes. A
+		// grammar match kept because the open words held no intent is the grammar's:
+		// it routes as the grammar's (its confirm question, if any, is asked: it was
+		// not heard exactly as written).
 		if in := m.bot.intentByName[u.match.Intent]; in == nil || in.Confirm == "" {
 			u.verdict = intent.VerdictLow
 		}

@@ -79,13 +79,13 @@ func TestOpenVocabularyHighStakes(t *testing.T) {
 		{"open paid routes", loadExample(t, "en"), Event{Kind: EvUtterance, Text: "i already paid that", Open: true}, "paid → already_paid"},
 		{"open opt-out asks its confirm question", confirmBot(t), Event{Kind: EvUtterance, Text: "stop calling", Open: true}, "global opt_out → confirm"},
 		{"rejected speech is no_match", loadExample(t, "en"), Event{Kind: EvUtterance, Unintelligible: true}, "no_match → reminder"},
-		// Open words that read nothing leave the grammar's doubted match standing, as
-		// doubtfully as open words: an ordinary intent routes, an opt-out is never
-		// acted on without its confirm question.
+		// Open words that read nothing leave the grammar's match standing, as the
+		// grammar's: it routes, an opt-out too — with its confirm question when the
+		// script has one, since it was not heard exactly.
 		{"open words read nothing: the grammar's match routes", loadExample(t, "en"),
 			Event{Kind: EvUtterance, Text: "the car link", Open: true, Grammar: &intent.GrammarReading{Text: "call back", Intent: "later", Confidence: 0.92}}, "later → callback"},
-		{"open words read nothing: the grammar's opt-out re-prompts", loadExample(t, "en"),
-			Event{Kind: EvUtterance, Text: "that calling", Open: true, Grammar: &intent.GrammarReading{Text: "stop calling", Intent: "opt_out", Confidence: 0.92}}, "low_confidence → reminder"},
+		{"open words read nothing: the grammar's opt-out is the grammar's", loadExample(t, "en"),
+			Event{Kind: EvUtterance, Text: "that calling", Open: true, Grammar: &intent.GrammarReading{Text: "stop calling", Intent: "opt_out", Confidence: 0.92}}, "global opt_out → opt_out"},
 		{"open words read nothing: the grammar's opt-out asks its confirm question", confirmBot(t),
 			Event{Kind: EvUtterance, Text: "that calling", Open: true, Grammar: &intent.GrammarReading{Text: "stop calling", Intent: "opt_out", Confidence: 0.92}}, "global opt_out → confirm"},
 		{"open words read nothing, the grammar barely heard it: no_match", loadExample(t, "en"),

@@ -52,6 +52,9 @@ type understood struct {
 	global  string // the target state when the intent is global
 	verdict intent.Verdict
 	exact   bool // a listed phrase, as written
+	// grammar: the recogniser's grammar heard it (the open words that replaced its
+	// match held no intent): trusted as the grammar's, not as open words.
+	grammar bool
 }
 
 // understand finds the intent of text among the global intents and (local) the
@@ -71,7 +74,7 @@ func (m *Machine) understand(ctx context.Context, text string, h *intent.Heard, 
 		}
 	}
 	toU := func(r intent.Result) understood {
-		u := understood{verdict: r.Verdict, exact: r.Exact}
+		u := understood{verdict: r.Verdict, exact: r.Exact, grammar: r.Grammar}
 		if r.Intent != "" {
 			u.match = Match{Intent: r.Intent, Phrase: r.Phrase, Score: r.Score, Source: "phrase"}
 			if r.Verdict == intent.VerdictMatch {

@@ -146,7 +146,7 @@ func (c *Classifier) ClassifyHeard(text string, h *Heard, allowed []string) Resu
 	if kept.Intent != g.Intent {
 		return r
 	}
-	kept.Score, kept.Exact, kept.Spoken = round3(g.Confidence), false, nil
+	kept.Score, kept.Exact, kept.Spoken, kept.Grammar = round3(g.Confidence), false, nil, true
 	kept.Verdict = c.verdict(g.Intent, g.Confidence)
 	return kept
 }

@@ -355,5 +355,8 @@ func TestGrammarKeptWhenOpenWordsHoldNone(t *testing.T) {
 		if r.Intent != "" && r.Exact && tc.h.Grammar != nil && r.Intent == tc.h.Grammar.Intent && tc.text != tc.h.Grammar.Text {
 			t.Errorf("%s: a kept grammar match is not exact (the caller's words were not heard as written)", tc.name)
 		}
+		if kept := r.Intent != "" && tc.c.Classify(tc.text, tc.allowed).Intent == ""; r.Grammar != kept {
+			t.Errorf("%s: Grammar = %v, want %v (set only on a kept grammar match)", tc.name, r.Grammar, kept)
+		}
 	}
 }

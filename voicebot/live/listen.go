@@ -154,8 +154,12 @@ func (l *asrListener) open(ctx context.Context, eng asr.Engine, end time.Duratio
 func (l *asrListener) forward(rec asr.Recognizer) {
 	defer close(l.heard)
 	for r := range rec.Results() {
-		l.log.Debug("recognised", zap.Stringer("kind", r.Kind), zap.String("text", r.Text), zap.String("intent", r.Intent),
-			zap.Float64("confidence", r.Confidence), zap.Duration("start", r.Start), zap.Duration("end", r.End))
+		fields := []zap.Field{zap.Stringer("kind", r.Kind), zap.String("text", r.Text), zap.String("intent", r.Intent),
+			zap.Float64("confidence", r.Confidence), zap.Bool("open", r.Open), zap.Bool("rejected", r.Rejected), zap.Duration("start", r.Start), zap.Duration("end", r.End)}
+		if g := r.Grammar; g != nil {
+			fields = append(fields, zap.String("grammar_text", g.Text), zap.String("grammar_intent", g.Intent), zap.Float64("grammar_confidence", g.Confidence))
+		}
+		l.log.Debug("recognised", fields...)
 		var h voicebot.Heard
 		switch r.Kind {
 		case asr.KindSpeechStart:
