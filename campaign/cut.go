@@ -32,6 +32,10 @@ func watchCut(ctx context.Context, call *dialer.Call) *cutWatch {
 	return w
 }
 
+// mark says the drain ended the call (the runner saw it stop the script, or found the
+// call still up at the deadline).
+func (w *cutWatch) mark() { w.cut.Store(true) }
+
 // result is the call's result, its outcome cut when the drain ended it.
 func (w *cutWatch) result(res dialer.Result) dialer.Result {
 	if w.cut.Load() {

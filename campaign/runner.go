@@ -553,8 +553,15 @@ func (a *attempt) call() dialer.Result {
 				xfer.answeredAt = *setup.Timings.AnsweredAt
 				xfer.mu.Unlock()
 			}
-			if err := run(ctx, call); err != nil && ctx.Err() == nil {
-				log.Warn("script stopped", zap.Error(err))
+			if err := run(ctx, call); err != nil {
+				if ctx.Err() != nil {
+					// Stopped by the drain deadline. Said here, not only by the watch:
+					// its check runs on a goroutine of its own, which a loaded machine
+					// may schedule after the script has already hung up.
+					cut.mark()
+				} else {
+					log.Warn("script stopped", zap.Error(err))
+				}
 			}
 			select {
 			case <-call.Done():
@@ -566,6 +573,11 @@ func (a *attempt) call() dialer.Result {
 	select {
 	case <-call.Done():
 	case <-ctx.Done():
+		select {
+		case <-call.Done():
+		default:
+			cut.mark()
+		}
 		_ = call.Hangup(context.WithoutCancel(ctx))
 		<-call.Done()
 	}
