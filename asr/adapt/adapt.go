@@ -147,16 +147,8 @@ func Fit(ctx context.Context, utts []Utterance, o Options) (Fitted, error) {
 		return none, err
 	}
 	model := filepath.Join(wd, "model")
-	entries, err := os.ReadDir(o.ModelDir)
-	if err != nil {
-		return none, fmt.Errorf("adapt: %w", err)
-	}
-	for _, e := range entries {
-		link := filepath.Join(model, e.Name())
-		_ = os.Remove(link)
-		if err := os.Symlink(filepath.Join(o.ModelDir, e.Name()), link); err != nil {
-			return none, fmt.Errorf("adapt: %w", err)
-		}
+	if err := linkModel(model, o.ModelDir, ""); err != nil {
+		return none, err
 	}
 	mdef := filepath.Join(model, "mdef.txt")
 	if err := run(tools["pocketsphinx_mdef_convert"], "-text", filepath.Join(o.ModelDir, "mdef"), mdef); err != nil {
@@ -168,9 +160,16 @@ func Fit(ctx context.Context, utts []Utterance, o Options) (Fitted, error) {
 			return none, err
 		}
 	}
-	if err := run(tools["bw"], "-hmmdir", model, "-moddeffn", mdef, "-ts2cbfn", ".ptm.", "-feat", "1s_c_d_dd",
-		"-svspec", "0-12/13-25/26-38", "-cmn", "batch", "-agc", "none", "-dictfn", o.Dict,
-		"-ctlfn", ctl, "-lsnfn", lsn, "-cepdir", wd, "-accumdir", filepath.Join(wd, "accum")); err != nil {
+	// bw gathers the statistics of the utterances against the model in hmmdir.
+	bw := func(hmmdir, accum string) error {
+		if err := os.MkdirAll(accum, 0o755); err != nil {
+			return fmt.Errorf("adapt: %w", err)
+		}
+		return run(tools["bw"], "-hmmdir", hmmdir, "-moddeffn", mdef, "-ts2cbfn", ".ptm.", "-feat", "1s_c_d_dd",
+			"-svspec", "0-12/13-25/26-38", "-cmn", "batch", "-agc", "none", "-dictfn", o.Dict,
+			"-ctlfn", ctl, "-lsnfn", lsn, "-cepdir", wd, "-accumdir", accum)
+	}
+	if err := bw(model, filepath.Join(wd, "accum")); err != nil {
 		return none, err
 	}
 	out := filepath.Join(wd, "mllr_matrix")
@@ -185,34 +184,15 @@ func Fit(ctx context.Context, utts []Utterance, o Options) (Fitted, error) {
 	// them: with Bayesian updating alone the model learnt the tuning voices and lost
 	// answers of a voice it had not heard (docs/measured-facts.md).
 	moved := filepath.Join(wd, "model-mllr")
-	if err := os.MkdirAll(moved, 0o755); err != nil {
-		return none, fmt.Errorf("adapt: %w", err)
-	}
-	for _, e := range entries {
-		if e.Name() == "means" {
-			continue
-		}
-		link := filepath.Join(moved, e.Name())
-		_ = os.Remove(link)
-		if err := os.Symlink(filepath.Join(model, e.Name()), link); err != nil {
-			return none, fmt.Errorf("adapt: %w", err)
-		}
-	}
-	_ = os.Remove(filepath.Join(moved, "mixture_weights"))
-	if err := os.Symlink(filepath.Join(model, "mixture_weights"), filepath.Join(moved, "mixture_weights")); err != nil {
-		return none, fmt.Errorf("adapt: %w", err)
+	if err := linkModel(moved, model, "means"); err != nil {
+		return none, err
 	}
 	movedMeans := filepath.Join(moved, "means")
 	if err := run(tools["mllr_transform"], "-inmeanfn", filepath.Join(o.ModelDir, "means"), "-outmeanfn", movedMeans, "-mllrmat", out); err != nil {
 		return none, err
 	}
 	accum2 := filepath.Join(wd, "accum-mllr")
-	if err := os.MkdirAll(accum2, 0o755); err != nil {
-		return none, fmt.Errorf("adapt: %w", err)
-	}
-	if err := run(tools["bw"], "-hmmdir", moved, "-moddeffn", mdef, "-ts2cbfn", ".ptm.", "-feat", "1s_c_d_dd",
-		"-svspec", "0-12/13-25/26-38", "-cmn", "batch", "-agc", "none", "-dictfn", o.Dict,
-		"-ctlfn", ctl, "-lsnfn", lsn, "-cepdir", wd, "-accumdir", accum2); err != nil {
+	if err := bw(moved, accum2); err != nil {
 		return none, err
 	}
 	tau := o.Tau
@@ -227,6 +207,29 @@ func Fit(ctx context.Context, utts []Utterance, o Options) (Fitted, error) {
 		return none, err
 	}
 	return f, nil
+}
+
+// linkModel fills dst with links to every file of the model directory src but skip
+// (replacing links left by an earlier fit).
+func linkModel(dst, src, skip string) error {
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return fmt.Errorf("adapt: %w", err)
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return fmt.Errorf("adapt: %w", err)
+	}
+	for _, e := range entries {
+		if e.Name() == skip {
+			continue
+		}
+		link := filepath.Join(dst, e.Name())
+		_ = os.Remove(link)
+		if err := os.Symlink(filepath.Join(src, e.Name()), link); err != nil {
+			return fmt.Errorf("adapt: %w", err)
+		}
+	}
+	return nil
 }
 
 func dictWords(path string) (map[string]bool, error) {
