@@ -166,8 +166,11 @@ type SphinxOptions struct {
 	// MaxDecoders bounds live decoders (each ~3 MB); 0 means no bound. NewRecognizer
 	// waits for a free one.
 	MaxDecoders int
+	// Rejection is the grammar's rejection score; nil means the one fitted for the
+	// model in use (TelephonyRejection with ChannelAdaptation, else DebianRejection).
+	Rejection *RejectionModel
 	// DebugScores, if set, receives each matched utterance's rejection features (in
-	// the order of rejectionWeights) and its score, for refitting the weights.
+	// the order of RejectionModel) and its score, for refitting the weights.
 	DebugScores func(intent string, features []float64, score float64)
 	// Args are extra pocketsphinx settings ("-remove_noise": "no"), for tuning; they
 	// override the engine's own. Feature settings belong to the model's feat.params.
@@ -189,17 +192,19 @@ const (
 	defaultComfortNoise = 100
 )
 
-// rejectionWeights and rejectionBias: a logistic regression fitted (batch CMN, comfort
-// noise on) on the test set's tuning split — voices flite slt/awb and espeak-ng, the
-// held-out sentences excluded (evalset.HeldOut) — with the target "the forced phrase is
-// the right intent". Features, in order: uncovered share of loud frames, speech span
-// per phone (10 ms frames)/10, phrase acoustic score per frame/10, ln(speech span in
-// 20 ms frames + 1), phrase phones/5. Refit them (SphinxOptions.DebugScores dumps the
-// features) whenever the front end changes. Read-only.
-var (
-	rejectionWeights = [...]float64{-2.421, -3.142, 1.828, -0.893, -0.550}
-	rejectionBias    = 15.393
-)
+// DebianRejection is the rejection score of Debian's en-US model: fitted (batch
+// CMN, comfort noise on) on the test set's tuning split — voices flite slt/awb and
+// espeak-ng, the held-out sentences excluded (evalset.HeldOut) — with the target "the
+// forced phrase is the right intent". Refit (SphinxOptions.DebugScores dumps the
+// features; `voxdial script eval --rejection-samples`, `voxdial bench asr
+// --fit-rejection`) whenever the front end or the model changes.
+func DebianRejection() RejectionModel {
+	return RejectionModel{W: [RejectionFeatures]float64{-2.421, -3.142, 1.828, -0.893, -0.550}, B: 15.393}
+}
+
+// TelephonyRejection is the rejection score of the telephone-adapted model
+// (ChannelAdaptation). Not refitted yet: Debian's.
+func TelephonyRejection() RejectionModel { return DebianRejection() }
 
 // garbagePhones are the model's context-independent phones; each becomes a one-phone
 // dictionary word "ph_xx" for the garbage loop.
@@ -296,6 +301,13 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 	}
 	if opts.MinScore == 0 {
 		opts.MinScore = defaultMinScore
+	}
+	if opts.Rejection == nil {
+		m := DebianRejection()
+		if opts.ChannelAdaptation {
+			m = TelephonyRejection()
+		}
+		opts.Rejection = &m
 	}
 	if opts.ComfortNoise == 0 {
 		opts.ComfortNoise = defaultComfortNoise
@@ -1181,10 +1193,7 @@ func (w *sphinxWorker) loudFrames() int {
 func (w *sphinxWorker) reject(res *Result) {
 	o := w.eng.opts
 	f := w.rejectionFeatures()
-	z := rejectionBias
-	for i, x := range f {
-		z += rejectionWeights[i] * x
-	}
+	z := o.Rejection.LogOdds(f)
 	if o.DebugScores != nil {
 		o.DebugScores(res.Intent, f[:], z)
 	}
@@ -1206,8 +1215,8 @@ func (w *sphinxWorker) reject(res *Result) {
 }
 
 // rejectionFeatures measures how well the decoded phrase fits the utterance (see
-// rejectionWeights). It reads the decoder's best path, so call it after endUtt.
-func (w *sphinxWorker) rejectionFeatures() [len(rejectionWeights)]float64 {
+// RejectionModel). It reads the decoder's best path, so call it after endUtt.
+func (w *sphinxWorker) rejectionFeatures() [RejectionFeatures]float64 {
 	first, last := -1, 0
 	for i, l := range w.loud {
 		if l {

@@ -1,7 +1,7 @@
 // Package evalset generates the recognition test set: caller utterances for the example
 // payment-reminder script's intents plus off-topic speech, synthesised by several local
 // voices and engines at two speeds, passed through the telephone channel (8 kHz G.711
-// µ-law) clean and with white noise at chosen signal-to-noise ratios. The unit tests
+// µ-law) clean and with white, pink or babble noise at chosen signal-to-noise ratios. The unit tests
 // use a small slice of it and `voxdial bench asr` the whole, so both measure the same
 // thing. Audio is synthesised, not recorded: flite's output varies slightly run to
 // run, so figures move by a point or two between runs.
@@ -143,7 +143,41 @@ type Utterance struct {
 	Voice Voice
 	Speed float64
 	SNR   float64 // dB; 0 means clean
+	Noise Noise   // the kind of noise at SNR; "" when clean
 	PCM   []int16
+}
+
+// Noise is the kind of background noise mixed under the speech.
+type Noise string
+
+const (
+	// NoiseWhite is Gaussian white noise: hiss.
+	NoiseWhite Noise = "white"
+	// NoisePink is 1/f noise: a street, a fan, a car — more of its power low, where
+	// speech is.
+	NoisePink Noise = "pink"
+	// NoiseBabble is other people talking (Options.Babble): the hardest, since it is
+	// speech.
+	NoiseBabble Noise = "babble"
+)
+
+// ParseNoise reads "white", "pink" or "babble".
+func ParseNoise(s string) (Noise, error) {
+	switch n := Noise(strings.TrimSpace(s)); n {
+	case NoiseWhite, NoisePink, NoiseBabble:
+		return n, nil
+	}
+	return "", fmt.Errorf("noise %q: want white, pink or babble", s)
+}
+
+// Condition names the utterance's line: "snr=clean", "snr=10dB" (white noise, as
+// before the other kinds existed) or "snr=10dB-pink".
+func (u Utterance) Condition() string {
+	k := SNRKey(u.SNR)
+	if u.SNR != 0 && u.Noise != "" && u.Noise != NoiseWhite {
+		k += "-" + string(u.Noise)
+	}
+	return k
 }
 
 // Options selects the slice of the test set to generate.
@@ -153,6 +187,11 @@ type Options struct {
 	Speeds  []float64 // nil means 1.0 and 1.3
 	SNRs    []float64 // nil means clean, 20 dB and 10 dB (0 is clean)
 	Seed    uint64    // noise seed
+	// Noise is the kind of noise at the SNRs; "" means white.
+	Noise Noise
+	// Babble is the crowd NoiseBabble mixes in (BabbleTrack makes one); each
+	// utterance hears it from a different offset.
+	Babble []int16
 	// Parallelism bounds concurrent syntheses; 0 means 2.
 	Parallelism int
 }
@@ -181,6 +220,15 @@ func Generate(ctx context.Context, opts Options) ([]Utterance, error) {
 	}
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = 2
+	}
+	if opts.Noise == "" {
+		opts.Noise = NoiseWhite
+	}
+	if _, err := ParseNoise(string(opts.Noise)); err != nil {
+		return nil, fmt.Errorf("test set: %w", err)
+	}
+	if opts.Noise == NoiseBabble && len(opts.Babble) == 0 {
+		return nil, fmt.Errorf("test set: babble noise needs a babble track (BabbleTrack)")
 	}
 	engines := map[string]tts.Synthesizer{}
 	for _, v := range opts.Voices {
@@ -258,11 +306,19 @@ func Generate(ctx context.Context, opts Options) ([]Utterance, error) {
 		padded = append(padded, speech...)
 		padded = append(padded, make([]int16, tailSilence*8)...)
 		for _, snr := range opts.SNRs {
-			pcm := padded
+			pcm, noise := padded, Noise("")
 			if snr != 0 {
-				pcm = AddNoise(padded, media.RMS(speech), snr, rng)
+				noise = opts.Noise
+				switch noise {
+				case NoiseWhite:
+					pcm = AddNoise(padded, media.RMS(speech), snr, rng)
+				case NoisePink:
+					pcm = MixNoise(padded, PinkNoise(len(padded), opts.Seed<<20+uint64(len(out))), media.RMS(speech), snr)
+				case NoiseBabble:
+					pcm = MixNoise(padded, Loop(opts.Babble, len(out)*7919, len(padded)), media.RMS(speech), snr)
+				}
 			}
-			out = append(out, Utterance{Labeled: j.p, Voice: j.v, Speed: j.speed, SNR: snr, PCM: MuLaw(pcm)})
+			out = append(out, Utterance{Labeled: j.p, Voice: j.v, Speed: j.speed, SNR: snr, Noise: noise, PCM: MuLaw(pcm)})
 		}
 	}
 	return out, nil
@@ -293,6 +349,84 @@ func AddNoise(pcm []int16, speechRMS, snrDB float64, rng *rand.Rand) []int16 {
 		out[i] = int16(max(-32768, min(32767, math.Round(v))))
 	}
 	return out
+}
+
+// MixNoise adds noise scaled to snrDB under speechRMS (the level of the speech itself)
+// over the whole utterance, its silences too: the line is noisy throughout.
+func MixNoise(pcm, noise []int16, speechRMS, snrDB float64) []int16 {
+	nr := media.RMS(noise)
+	if nr == 0 {
+		return pcm
+	}
+	g := speechRMS / math.Pow(10, snrDB/20) / nr
+	out := make([]int16, len(pcm))
+	for i, s := range pcm {
+		out[i] = int16(max(-32768, min(32767, math.Round(float64(s)+g*float64(noise[i])))))
+	}
+	return out
+}
+
+// Loop is n samples of track from offset off on, wrapping round.
+func Loop(track []int16, off, n int) []int16 {
+	out := make([]int16, n)
+	if len(track) == 0 {
+		return out
+	}
+	off %= len(track)
+	for j := range out {
+		out[j] = track[(off+j)%len(track)]
+	}
+	return out
+}
+
+// PinkNoise is deterministic 1/f noise (Paul Kellet's filter over Gaussian noise).
+func PinkNoise(n int, seed uint64) []int16 {
+	rng := rand.New(rand.NewPCG(seed, 0x70696e6b))
+	var b0, b1, b2, b3, b4, b5, b6 float64
+	out := make([]int16, n)
+	for i := range out {
+		w := rng.NormFloat64()
+		b0 = 0.99886*b0 + w*0.0555179
+		b1 = 0.99332*b1 + w*0.0750759
+		b2 = 0.96900*b2 + w*0.1538520
+		b3 = 0.86650*b3 + w*0.3104856
+		b4 = 0.55000*b4 + w*0.5329522
+		b5 = -0.7616*b5 - w*0.0168980
+		v := b0 + b1 + b2 + b3 + b4 + b5 + b6 + w*0.5362
+		b6 = w * 0.115926
+		out[i] = int16(max(-32768, min(32767, v*1000)))
+	}
+	return out
+}
+
+// BabbleTrack is voices talking at once, each the sentences in a different order
+// and from a different offset, seconds long (8 kHz).
+func BabbleTrack(ctx context.Context, voices []Voice, sentences []string, seconds int) ([]int16, error) {
+	phrases := make([]Labeled, len(sentences))
+	for i, s := range sentences {
+		phrases[i] = Labeled{Text: s}
+	}
+	length := seconds * media.SampleRate
+	track := make([]float64, length)
+	for vi, v := range voices {
+		us, err := Generate(ctx, Options{Phrases: phrases, Voices: []Voice{v}, Speeds: []float64{1}, SNRs: []float64{0}})
+		if err != nil {
+			return nil, fmt.Errorf("babble: %w", err)
+		}
+		var talker []int16
+		for k := range us {
+			talker = append(talker, us[(k+vi)%len(us)].PCM...)
+		}
+		off := vi * len(talker) / len(voices)
+		for j := range track {
+			track[j] += float64(talker[(off+j)%len(talker)])
+		}
+	}
+	out := make([]int16, length)
+	for j, v := range track {
+		out[j] = int16(max(-32768, min(32767, v/2)))
+	}
+	return out, nil
 }
 
 // MuLaw passes audio through G.711 µ-law, as a phone call would.
@@ -398,7 +532,7 @@ func (s *Score) Add(u Utterance, o Outcome) {
 	if HeldOut(u) {
 		split = "split=held-out"
 	}
-	keys := []string{SNRKey(u.SNR), "voice=" + u.Voice.String(), fmt.Sprintf("speed=%g", u.Speed), split}
+	keys := []string{u.Condition(), "voice=" + u.Voice.String(), fmt.Sprintf("speed=%g", u.Speed), split}
 	tallies := []*Tally{&s.All}
 	for _, k := range keys {
 		if s.By[k] == nil {
@@ -420,7 +554,7 @@ func (s *Score) Add(u Utterance, o Outcome) {
 		}
 	}
 	if o.Intent != u.Intent {
-		s.Misses = append(s.Misses, fmt.Sprintf("%q (%s x%g %s) → %q (heard %q)", u.Text, u.Voice, u.Speed, SNRKey(u.SNR), o.Intent, o.Text))
+		s.Misses = append(s.Misses, fmt.Sprintf("%q (%s x%g %s) → %q (heard %q)", u.Text, u.Voice, u.Speed, u.Condition(), o.Intent, o.Text))
 	}
 }
 

@@ -32,6 +32,8 @@ type benchASRFlags struct {
 	adaptSet     string
 	adaptSNR     []float64
 	adaptVoices  []string
+	adaptNoise   []string
+	fitRejection []string
 	channelAdapt string
 }
 
@@ -93,12 +95,21 @@ no answer after the question; the conditions are sipp-clean and sipp-<noise>-<SN
 	fl.StringVar(&f.adaptSet, "adapt-set", "", "--adapt: fit on this labelled set (\"intent | text\" a line; part of the tuning split, to check the transform on the rest) instead of en.tune.txt")
 	fl.StringSliceVar(&f.adaptVoices, "adapt-voices", nil, "--adapt: tuning voices to fit on, engine:name (default: all four; a subset checks the fit on a tuning voice it did not hear)")
 	fl.Float64SliceVar(&f.adaptSNR, "adapt-snr", []float64{0, 20}, "--adapt: signal-to-noise ratios of the fitting audio in dB (0 is clean; white noise)")
+	fl.StringSliceVar(&f.adaptNoise, "adapt-noise", nil, "--adapt: also fit on the audio with coloured noise, kind:dB (pink:10, babble:10; the babble is tuning voices)")
+	fl.StringSliceVar(&f.fitRejection, "fit-rejection", nil, "fit the grammar's rejection model on samples files (script eval --rejection-samples) and print it with its calibration")
 	return cmd
 }
 
 func runBenchASR(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer) error {
 	if f.live {
 		return runBenchASRLive(ctx, f, stdout, stderr)
+	}
+	if len(f.fitRejection) > 0 {
+		rep, err := bench.FitRejection(f.fitRejection)
+		if err != nil {
+			return benchErr(err)
+		}
+		return printJSON(stdout, rep)
 	}
 	if f.adapt != "" {
 		o := bench.AdaptOptions{Dir: f.adapt, Sentences: f.adaptSet, Speeds: []float64{1.0, 1.2}, SNRs: f.adaptSNR}
@@ -108,6 +119,13 @@ func runBenchASR(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer
 				return usageErr("bench asr: --adapt-voices: %v", err)
 			}
 			o.Voices = append(o.Voices, v)
+		}
+		for _, s := range f.adaptNoise {
+			n, err := bench.ParseAdaptNoise(s)
+			if err != nil {
+				return usageErr("bench asr: --adapt-noise: %v", err)
+			}
+			o.Noisy = append(o.Noisy, n)
 		}
 		rep, err := bench.ASRAdapt(ctx, o, stderr)
 		if err != nil {

@@ -28,6 +28,8 @@ type scriptEvalFlags struct {
 	audio             bool
 	voices            []string
 	snrs              []float64
+	noise             string
+	paths             []string
 	speeds            []float64
 	corpus            string
 	channelAdaptation bool
@@ -35,6 +37,8 @@ type scriptEvalFlags struct {
 	sphinxArgs        map[string]string
 	modelDir          string
 	fallbackBelow     float64
+	rejection         string
+	rejectionSamples  string
 	grammarKeep       float64
 	spokenSamples     string
 	limit             int
@@ -61,12 +65,16 @@ high-stakes intents are those the script marks high_stakes, or --high-stakes.`,
 	cmd.Flags().BoolVar(&f.audio, "audio", false, "speak the set (text-to-speech, µ-law, noise) and recognise it with the grammar and the open-vocabulary paths first (en-US scripts)")
 	cmd.Flags().StringSliceVar(&f.voices, "voices", []string{"espeak:en-us+f3", "espeak:en", "flite:kal"}, "--audio: voices, engine:name (espeak, flite)")
 	cmd.Flags().Float64SliceVar(&f.snrs, "snr", []float64{0, 10}, "--audio: signal-to-noise ratios in dB (0 is clean)")
+	cmd.Flags().StringVar(&f.noise, "noise", "white", "--audio: the kind of noise at the SNRs: white, pink or babble (a crowd of the tuning voices)")
+	cmd.Flags().StringSliceVar(&f.paths, "paths", []string{"grammar", "lm", "fallback"}, "--audio: the recognition paths to run (fallback is the live engine's; fewer is faster)")
 	cmd.Flags().Float64SliceVar(&f.speeds, "speed", []float64{1}, "--audio: speaking speeds")
 	cmd.Flags().StringVar(&f.corpus, "corpus", "", "--audio: sentences of the open search's language model, one a line (a labelled set is read as its texts; default: the live engine's — the tuning sentences, the lexicon and voicebot/intent/testdata/en.aside.txt)")
 	cmd.Flags().BoolVar(&f.channelAdaptation, "channel-adaptation", false, "--audio: decode with the acoustic model adapted to the telephone channel (asr/telephony)")
 	cmd.Flags().StringToStringVar(&f.sphinxArgs, "sphinx-arg", nil, "--audio: extra pocketsphinx settings for the open search, for tuning (-fwdflat=no)")
 	cmd.Flags().StringVar(&f.modelDir, "model-dir", "", "--audio: acoustic model directory of every path, for tuning (default: Debian's en-US model)")
 	cmd.Flags().Float64Var(&f.fallbackBelow, "fallback-below", 0, "--audio: grammar confidence under which the live engine decodes the open words, for tuning (0: the engine's default)")
+	cmd.Flags().StringVar(&f.rejection, "rejection", "", "--audio: the grammar's rejection model, w1,w2,w3,w4,w5,bias (bench asr --fit-rejection prints one), for tuning (default: the model's own)")
+	cmd.Flags().StringVar(&f.rejectionSamples, "rejection-samples", "", "--audio: write each grammar match's rejection features and whether its intent was right to this file, for bench asr --fit-rejection (the live engine's path; the grammar's without it)")
 	cmd.Flags().Float64Var(&f.grammarKeep, "grammar-keep", 0, "--audio: least grammar confidence kept when the open words that replaced it hold no intent, for tuning (0: the classifier's default; negative: never)")
 	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "--audio: print every utterance's transcripts to stderr")
 	cmd.Flags().StringVar(&f.spokenSamples, "spoken-samples", "", "--audio: write the live engine's open readings as samples for intent.FitSpoken to this file (tab-separated)")

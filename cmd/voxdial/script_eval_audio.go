@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +27,21 @@ type audioEval struct {
 	Paths      map[string]map[string]intent.Report `json:"paths"` // path → snr key → report
 	CPUSeconds map[string]float64                  `json:"cpu_seconds_per_audio_second"`
 }
+
+// evalBabbleVoices and evalBabbleSentences are --noise babble's crowd: tuning voices
+// only, saying sentences in no evaluation set.
+var (
+	evalBabbleVoices = []evalset.Voice{{Engine: "flite", Name: "slt"}, {Engine: "flite", Name: "awb"},
+		{Engine: "espeak", Name: "en-us"}, {Engine: "espeak", Name: "en-gb-scotland"}}
+	evalBabbleSentences = []string{
+		"the bus was full so we walked home",
+		"there is a new cafe next to the station",
+		"he plays the piano every evening",
+		"we are going camping in the mountains",
+		"the printer on the second floor is broken",
+		"my aunt makes the best apple pie",
+	}
+)
 
 // runScriptEvalAudio speaks every utterance of the set with each voice, speed and
 // SNR, recognises it three ways — the state grammar (the script's phrases, with the
@@ -54,7 +71,41 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	for i, s := range set {
 		phrases[i] = evalset.Labeled{Text: s.Text, Intent: s.Intent}
 	}
-	us, err := evalset.Generate(ctx, evalset.Options{Phrases: phrases, Voices: voices, Speeds: f.speeds, SNRs: f.snrs, Seed: 1})
+	noise, err := evalset.ParseNoise(f.noise)
+	if err != nil {
+		return usageErr("script eval: --noise: %v", err)
+	}
+	allPaths := []string{"grammar", "lm", "fallback"}
+	run := map[string]bool{}
+	for _, p := range f.paths {
+		if !slices.Contains(allPaths, p) {
+			return usageErr("script eval: --paths: %q: want grammar, lm or fallback", p)
+		}
+		run[p] = true
+	}
+	if len(run) == 0 {
+		return usageErr("script eval: --paths: name at least one of grammar, lm, fallback")
+	}
+	var rejection *asr.RejectionModel
+	if f.rejection != "" {
+		m, err := asr.ParseRejectionModel(f.rejection)
+		if err != nil {
+			return usageErr("script eval: --rejection: %v", err)
+		}
+		rejection = &m
+	}
+	if f.rejectionSamples != "" && !run["fallback"] && !run["grammar"] {
+		return usageErr("script eval: --rejection-samples needs the grammar or fallback path")
+	}
+	var babble []int16
+	if noise == evalset.NoiseBabble {
+		// The tuning voices' crowd, saying what neither the figures' crowd nor the
+		// adaptation's says.
+		if babble, err = evalset.BabbleTrack(ctx, evalBabbleVoices, evalBabbleSentences, 12); err != nil {
+			return failureErr(err)
+		}
+	}
+	us, err := evalset.Generate(ctx, evalset.Options{Phrases: phrases, Voices: voices, Speeds: f.speeds, SNRs: f.snrs, Seed: 1, Noise: noise, Babble: babble})
 	if err != nil {
 		return failureErr(err)
 	}
@@ -77,7 +128,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	// The three paths: the grammar alone; the open search alone (the same language
 	// model as the fallback's); and the live engine (app.NewSphinxEngine with open
 	// vocabulary: the grammar, and the open search on the utterances it doubts).
-	gro := asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: f.channelAdaptation, ModelDir: f.modelDir}
+	gro := asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: f.channelAdaptation, ModelDir: f.modelDir, Rejection: rejection}
 	lmo := gro
 	lmo.Search, lmo.Corpus, lmo.LMWords, lmo.DomainGeneralMass = asr.SearchLM, corpus, app.OpenLMWords, app.OpenGeneralMass
 	if len(f.sphinxArgs) > 0 {
@@ -87,6 +138,25 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	fbo.Search, fbo.OpenFallback, fbo.OpenFallbackBelow = asr.SearchGrammar, true, app.OpenVocabularyMinConfidence
 	if f.fallbackBelow > 0 {
 		fbo.OpenFallbackBelow = f.fallbackBelow
+	}
+	// The grammar match of the path that records (the live engine's, else the
+	// grammar's) for --rejection-samples: reset before each utterance.
+	var match struct {
+		intent string
+		f      []float64
+	}
+	var samples *rejectionSampleFile
+	if f.rejectionSamples != "" {
+		debug := func(in string, feats []float64, _ float64) { match.intent, match.f = in, slices.Clone(feats) }
+		if run["fallback"] {
+			fbo.DebugScores = debug
+		} else {
+			gro.DebugScores = debug
+		}
+		if samples, err = newRejectionSampleFile(f.rejectionSamples); err != nil {
+			return usageErr("script eval: %v", err)
+		}
+		defer samples.abort()
 	}
 	engines := make([]*asr.Sphinx, 0, 3)
 	defer func() {
@@ -122,7 +192,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 			fmt.Fprintf(stderr, "script eval: %d of %d utterances recognised\n", i, len(us))
 		}
 		audioS += float64(len(u.PCM)) / 8000
-		key := evalset.SNRKey(u.SNR)
+		key := u.Condition()
 		r := bySNR[key]
 		if r == nil {
 			r = &row{}
@@ -133,7 +203,11 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 			label = intent.OffTopic
 		}
 		var outs [3]evalset.Outcome
-		for k, path := range []string{"grammar", "lm", "fallback"} {
+		match.intent, match.f = "", nil
+		for k, path := range allPaths {
+			if !run[path] {
+				continue
+			}
 			t0 := bench.ProcessCPU()
 			o, err := evalset.Recognize(ctx, engines[k], g, u)
 			if err != nil {
@@ -163,6 +237,9 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 			}
 			return h
 		}
+		if samples != nil && match.f != nil {
+			samples.add(match.intent == u.Intent, match.f, u)
+		}
 		r.grammar = append(r.grammar, intent.Labelled{Intent: label, Text: text(outs[0]), Line: i + 1})
 		lmHeard, fbHeard := heard(outs[1]), heard(outs[2])
 		r.lm = append(r.lm, intent.Labelled{Intent: label, Text: outs[1].Text, Line: i + 1, Heard: lmHeard})
@@ -184,11 +261,21 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		}
 		fmt.Fprintf(stderr, "script eval: %d open readings with an intent written to %s\n", len(spoken), f.spokenSamples)
 	}
+	if samples != nil {
+		n, err := samples.commit()
+		if err != nil {
+			return failureErr(err)
+		}
+		fmt.Fprintf(stderr, "script eval: %d grammar matches written to %s\n", n, f.rejectionSamples)
+	}
 	rep := audioEval{Utterances: len(us), Voices: f.voices, Paths: map[string]map[string]intent.Report{}, CPUSeconds: map[string]float64{}}
 	for path, pick := range map[string]func(*row) []intent.Labelled{
 		"grammar": func(r *row) []intent.Labelled { return r.grammar }, "lm": func(r *row) []intent.Labelled { return r.lm },
 		"fallback": func(r *row) []intent.Labelled { return r.fallback },
 	} {
+		if !run[path] {
+			continue
+		}
 		rep.Paths[path] = map[string]intent.Report{}
 		for key, r := range bySNR {
 			ev := intent.Evaluate(c, pick(r), hs)
@@ -203,7 +290,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		}
 		return nil
 	}
-	for _, path := range []string{"grammar", "lm", "fallback"} {
+	for _, path := range allPaths {
 		for key, ev := range rep.Paths[path] {
 			fmt.Fprintf(stdout, "%-8s %-6s right %5.1f %%  wrong high-stakes %4.1f %%  off-topic no_match %5.1f %%\n",
 				path, key, 100*ev.RightRate, 100*ev.WrongHighStakesRate, 100*ev.OffTopicNoMatchRate)
@@ -231,4 +318,63 @@ func writeSpokenSamples(path string, samples []intent.SpokenSample) error {
 		return fmt.Errorf("--spoken-samples: %w", err)
 	}
 	return nil
+}
+
+// rejectionSampleFile collects --rejection-samples in a temporary file beside the
+// target and renames it into place on commit: a run cut short leaves nothing half
+// written under the name.
+type rejectionSampleFile struct {
+	path string
+	tmp  *os.File
+	w    *bufio.Writer
+	n    int
+	err  error
+}
+
+func newRejectionSampleFile(path string) (*rejectionSampleFile, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".rejection-*")
+	if err != nil {
+		return nil, fmt.Errorf("--rejection-samples: %w", err)
+	}
+	return &rejectionSampleFile{path: path, tmp: tmp, w: bufio.NewWriter(tmp)}, nil
+}
+
+func (s *rejectionSampleFile) add(right bool, feats []float64, u evalset.Utterance) {
+	if s.err != nil || len(feats) != asr.RejectionFeatures {
+		return
+	}
+	r := asr.RejectionSample{Right: right}
+	copy(r.Features[:], feats)
+	label := u.Intent
+	if label == "" {
+		label = intent.OffTopic
+	}
+	s.err = asr.WriteRejectionSample(s.w, r, fmt.Sprintf("%s %s %s %q", u.Voice, u.Condition(), label, u.Text))
+	s.n++
+}
+
+func (s *rejectionSampleFile) commit() (int, error) {
+	err := s.err
+	if ferr := s.w.Flush(); err == nil {
+		err = ferr
+	}
+	if cerr := s.tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(s.tmp.Name(), s.path)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("--rejection-samples %s: %w", s.path, err)
+	}
+	s.tmp = nil
+	return s.n, nil
+}
+
+// abort removes the temporary file unless commit renamed it.
+func (s *rejectionSampleFile) abort() {
+	if s.tmp != nil {
+		_ = s.tmp.Close()
+		_ = os.Remove(s.tmp.Name())
+	}
 }

@@ -42,3 +42,29 @@ func TestScriptEval(t *testing.T) {
 		t.Errorf("no --set: %v", err)
 	}
 }
+
+// TestScriptEvalAudioFlags: bad tuning flags of the spoken evaluation are refused
+// before anything is synthesised, naming the flag.
+func TestScriptEvalAudioFlags(t *testing.T) {
+	t.Parallel()
+	script := "../../voicebot/testdata/payment-reminder.en.yaml"
+	set := "../../voicebot/intent/testdata/en.heldout.txt"
+	all := []string{"grammar", "lm", "fallback"}
+	for _, c := range []struct {
+		f    scriptEvalFlags
+		want string
+	}{
+		{scriptEvalFlags{noise: "brown", paths: all}, "--noise"},
+		{scriptEvalFlags{noise: "pink", paths: []string{"grammar", "neural"}}, "--paths: \"neural\""},
+		{scriptEvalFlags{noise: "pink", paths: nil}, "--paths"},
+		{scriptEvalFlags{noise: "pink", paths: []string{"lm"}, rejectionSamples: filepath.Join(t.TempDir(), "s")}, "--rejection-samples needs"},
+		{scriptEvalFlags{noise: "pink", paths: all, rejection: "1,2,3"}, "--rejection"},
+	} {
+		f := c.f
+		f.set, f.audio, f.voices, f.snrs, f.speeds = set, true, []string{"flite:slt"}, []float64{0}, []float64{1}
+		err := runScriptEval(context.Background(), script, &f, io.Discard, io.Discard)
+		if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: err = %v, want a usage error naming %q", c.f, err, c.want)
+		}
+	}
+}

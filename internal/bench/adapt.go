@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/asr/adapt"
@@ -23,6 +25,7 @@ type AdaptReport struct {
 	Voices     []string  `json:"voices"`
 	Speeds     []float64 `json:"speeds"`
 	SNRs       []float64 `json:"snrs"`
+	Noisy      []string  `json:"noisy,omitempty"`
 	Sentences  string    `json:"sentences"`
 }
 
@@ -39,6 +42,45 @@ type AdaptOptions struct {
 	Voices []evalset.Voice
 	Speeds []float64
 	SNRs   []float64 // 0: clean; white noise
+	// Noisy adds audio with coloured noise: pink, or babble made of the tuning
+	// voices saying adaptBabbleSentences (not the figures' crowd).
+	Noisy []AdaptNoise
+}
+
+// AdaptNoise is one noisy condition of the fitting audio.
+type AdaptNoise struct {
+	Noise evalset.Noise
+	SNR   float64
+}
+
+func (n AdaptNoise) String() string { return fmt.Sprintf("%s:%g", n.Noise, n.SNR) }
+
+// ParseAdaptNoise reads "pink:10" or "babble:15".
+func ParseAdaptNoise(s string) (AdaptNoise, error) {
+	kind, db, ok := strings.Cut(s, ":")
+	if !ok {
+		return AdaptNoise{}, fmt.Errorf("%q: want kind:dB, e.g. pink:10", s)
+	}
+	n, err := evalset.ParseNoise(kind)
+	if err != nil {
+		return AdaptNoise{}, fmt.Errorf("%q: %w", s, err)
+	}
+	snr, err := strconv.ParseFloat(db, 64)
+	if err != nil || snr <= 0 || snr > 60 {
+		return AdaptNoise{}, fmt.Errorf("%q: the signal-to-noise ratio must be a number of dB above 0 and at most 60", s)
+	}
+	return AdaptNoise{Noise: n, SNR: snr}, nil
+}
+
+// adaptBabbleSentences are the crowd of the fitting audio: in no sentence set, and
+// not the figures' crowd (babbleSentences).
+var adaptBabbleSentences = []string{
+	"the garden needs water after the long dry week",
+	"my brother moved to a small town in the north",
+	"we ordered pizza and watched an old movie",
+	"the library closes early on public holidays",
+	"her flight was delayed by two hours",
+	"the shop on the corner sells fresh bread",
 }
 
 // ASRAdapt fits the telephone-channel adaptation (asr/adapt: a global MLLR transform
@@ -84,6 +126,21 @@ func ASRAdapt(ctx context.Context, o AdaptOptions, log io.Writer) (*AdaptReport,
 	if err != nil {
 		return nil, err
 	}
+	var babble []int16
+	for i, n := range o.Noisy {
+		if n.Noise == evalset.NoiseBabble && babble == nil {
+			if babble, err = evalset.BabbleTrack(ctx, liveTuningVoices, adaptBabbleSentences, 12); err != nil {
+				return nil, err
+			}
+		}
+		fmt.Fprintf(log, "adapt: the same with %s noise at %g dB\n", n.Noise, n.SNR)
+		more, err := evalset.Generate(ctx, evalset.Options{Phrases: phrases, Voices: voices, Speeds: speeds, SNRs: []float64{n.SNR},
+			Noise: n.Noise, Babble: babble, Seed: 8 + uint64(i)})
+		if err != nil {
+			return nil, err
+		}
+		us = append(us, more...)
+	}
 	utts := make([]adapt.Utterance, 0, len(us))
 	for i, u := range us {
 		pcm, err := asr.FrontEnd16k(u.PCM)
@@ -98,6 +155,9 @@ func ASRAdapt(ctx context.Context, o AdaptOptions, log io.Writer) (*AdaptReport,
 		return nil, err
 	}
 	rep := &AdaptReport{Matrix: fit.MLLR, Means: fit.Means, Variances: fit.Variances, Utterances: fit.Utterances, Speeds: speeds, SNRs: snrs, Sentences: name}
+	for _, n := range o.Noisy {
+		rep.Noisy = append(rep.Noisy, n.String())
+	}
 	for _, v := range voices {
 		rep.Voices = append(rep.Voices, v.String())
 	}

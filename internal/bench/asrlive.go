@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -771,14 +770,9 @@ func liveAudio(ctx context.Context, items []liveItem, dir string) ([][]int16, er
 		pcm := clean[i]
 		switch it.Noise {
 		case noisePink:
-			pcm = mixNoise(pcm, pinkNoise(len(pcm), uint64(i)), it.SNR)
+			pcm = evalset.MixNoise(pcm, evalset.PinkNoise(len(pcm), uint64(i)), speechRMS, it.SNR)
 		case noiseBabble:
-			off := (i * 7919) % len(babble)
-			n := make([]int16, len(pcm))
-			for j := range n {
-				n[j] = babble[(off+j)%len(babble)]
-			}
-			pcm = mixNoise(pcm, n, it.SNR)
+			pcm = evalset.MixNoise(pcm, evalset.Loop(babble, i*7919, len(pcm)), speechRMS, it.SNR)
 		}
 		out[i] = pcm
 		name := fmt.Sprintf("c%d.wav", i)
@@ -801,41 +795,6 @@ func liveAudio(ctx context.Context, items []liveItem, dir string) ([][]int16, er
 // speechRMS is the level evalset normalises speech to.
 const speechRMS = 3000
 
-// mixNoise adds noise scaled to snrDB under the speech level, over the whole
-// utterance (its silences too: the line is noisy throughout).
-func mixNoise(pcm, noise []int16, snrDB float64) []int16 {
-	nr := media.RMS(noise)
-	if nr == 0 {
-		return pcm
-	}
-	g := speechRMS / math.Pow(10, snrDB/20) / nr
-	out := make([]int16, len(pcm))
-	for i, s := range pcm {
-		out[i] = int16(max(-32768, min(32767, math.Round(float64(s)+g*float64(noise[i])))))
-	}
-	return out
-}
-
-// pinkNoise is deterministic 1/f noise (Paul Kellet's filter over Gaussian noise).
-func pinkNoise(n int, seed uint64) []int16 {
-	rng := rand.New(rand.NewPCG(seed, 0x70696e6b))
-	var b0, b1, b2, b3, b4, b5, b6 float64
-	out := make([]int16, n)
-	for i := range out {
-		w := rng.NormFloat64()
-		b0 = 0.99886*b0 + w*0.0555179
-		b1 = 0.99332*b1 + w*0.0750759
-		b2 = 0.96900*b2 + w*0.1538520
-		b3 = 0.86650*b3 + w*0.3104856
-		b4 = 0.55000*b4 + w*0.5329522
-		b5 = -0.7616*b5 - w*0.0168980
-		v := b0 + b1 + b2 + b3 + b4 + b5 + b6 + w*0.5362
-		b6 = w * 0.115926
-		out[i] = int16(max(-32768, min(32767, v*1000)))
-	}
-	return out
-}
-
 // babbleSentences are what the crowd behind the caller says: none of them is in
 // the evaluation sets.
 var babbleSentences = []string{
@@ -848,35 +807,12 @@ var babbleSentences = []string{
 }
 
 // babbleTrack is six voices talking at once, each its sentences in a different
-// order and offset, about twelve seconds long.
+// order and offset, about twelve seconds long. Some are held-out voices: they are
+// the crowd behind the caller, never the caller.
 func babbleTrack(ctx context.Context) ([]int16, error) {
 	voices := []evalset.Voice{{Engine: "flite", Name: "slt"}, {Engine: "flite", Name: "kal"}, {Engine: "flite", Name: "awb"},
 		{Engine: "espeak", Name: "en-us"}, {Engine: "espeak", Name: "en-gb"}, {Engine: "flite", Name: "rms"}}
-	phrases := make([]evalset.Labeled, len(babbleSentences))
-	for i, s := range babbleSentences {
-		phrases[i] = evalset.Labeled{Text: s}
-	}
-	const length = 12 * media.SampleRate
-	track := make([]float64, length)
-	for vi, v := range voices {
-		us, err := evalset.Generate(ctx, evalset.Options{Phrases: phrases, Voices: []evalset.Voice{v}, Speeds: []float64{1}, SNRs: []float64{0}})
-		if err != nil {
-			return nil, fmt.Errorf("babble: %w", err)
-		}
-		var talker []int16
-		for k := range us {
-			talker = append(talker, us[(k+vi)%len(us)].PCM...)
-		}
-		off := vi * len(talker) / len(voices)
-		for j := range track {
-			track[j] += float64(talker[(off+j)%len(talker)])
-		}
-	}
-	out := make([]int16, length)
-	for j, v := range track {
-		out[j] = int16(max(-32768, min(32767, v/2)))
-	}
-	return out, nil
+	return evalset.BabbleTrack(ctx, voices, babbleSentences, 12)
 }
 
 // liveRecognizerCost decodes the calls' audio (up to 60 sentences) with the same
