@@ -40,6 +40,7 @@ type scriptEvalFlags struct {
 	rejection         string
 	rejectionSamples  string
 	grammarKeep       float64
+	spokenModel       string
 	spokenSamples     string
 	limit             int
 }
@@ -75,6 +76,7 @@ high-stakes intents are those the script marks high_stakes, or --high-stakes.`,
 	cmd.Flags().Float64Var(&f.fallbackBelow, "fallback-below", 0, "--audio: grammar confidence under which the live engine decodes the open words, for tuning (0: the engine's default)")
 	cmd.Flags().StringVar(&f.rejection, "rejection", "", "--audio: the grammar's rejection model, w1,w2,w3,w4,w5,bias (bench asr --fit-rejection prints one), for tuning (default: the model's own)")
 	cmd.Flags().StringVar(&f.rejectionSamples, "rejection-samples", "", "--audio: write each grammar match's rejection features and whether its intent was right to this file, for bench asr --fit-rejection (the live engine's path; the grammar's without it)")
+	cmd.Flags().StringVar(&f.spokenModel, "spoken-model", "", "--audio: the classifier's model of recognised words, text,agree,words,bias, for tuning (default: intent.DefaultSpokenModel)")
 	cmd.Flags().Float64Var(&f.grammarKeep, "grammar-keep", 0, "--audio: least grammar confidence kept when the open words that replaced it hold no intent, for tuning (0: the classifier's default; negative: never)")
 	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "--audio: print every utterance's transcripts to stderr")
 	cmd.Flags().StringVar(&f.spokenSamples, "spoken-samples", "", "--audio: write the live engine's open readings as samples for intent.FitSpoken to this file (tab-separated)")

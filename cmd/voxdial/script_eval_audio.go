@@ -86,6 +86,12 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	if len(run) == 0 {
 		return usageErr("script eval: --paths: name at least one of grammar, lm, fallback")
 	}
+	var spokenModel *intent.SpokenModel
+	if f.spokenModel != "" {
+		if spokenModel, err = intent.ParseSpokenModel(f.spokenModel); err != nil {
+			return usageErr("script eval: --spoken-model: %v", err)
+		}
+	}
 	var rejection *asr.RejectionModel
 	if f.rejection != "" {
 		m, err := asr.ParseRejectionModel(f.rejection)
@@ -172,12 +178,12 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		engines = append(engines, e)
 	}
 	c := b.Classifier()
-	if f.grammarKeep != 0 {
+	if f.grammarKeep != 0 || spokenModel != nil {
 		ins := make([]intent.Intent, 0, len(b.Intents))
 		for _, in := range b.Intents {
 			ins = append(ins, intent.Intent{Name: in.Name, Phrases: in.Phrases, MinConfidence: in.MinConfidence})
 		}
-		c = intent.New(ins, intent.Options{GrammarKeepMinConfidence: f.grammarKeep})
+		c = intent.New(ins, intent.Options{GrammarKeepMinConfidence: f.grammarKeep, Spoken: spokenModel})
 	}
 	type row struct{ grammar, lm, fallback []intent.Labelled }
 	var spoken []intent.SpokenSample

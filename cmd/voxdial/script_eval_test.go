@@ -59,6 +59,7 @@ func TestScriptEvalAudioFlags(t *testing.T) {
 		{scriptEvalFlags{noise: "pink", paths: nil}, "--paths"},
 		{scriptEvalFlags{noise: "pink", paths: []string{"lm"}, rejectionSamples: filepath.Join(t.TempDir(), "s")}, "--rejection-samples needs"},
 		{scriptEvalFlags{noise: "pink", paths: all, rejection: "1,2,3"}, "--rejection"},
+		{scriptEvalFlags{noise: "pink", paths: all, spokenModel: "1,2"}, "--spoken-model"},
 	} {
 		f := c.f
 		f.set, f.audio, f.voices, f.snrs, f.speeds = set, true, []string{"flite:slt"}, []float64{0}, []float64{1}

@@ -82,6 +82,33 @@ func FitSpoken(samples []SpokenSample) *SpokenModel {
 	return m
 }
 
+// String is the model as ParseSpokenModel reads it: the weights of the text score,
+// the agreement and the word confidence, then the bias.
+func (m SpokenModel) String() string {
+	return fmt.Sprintf("%.4f,%.4f,%.4f,%.4f", m.W[0], m.W[1], m.W[2], m.B)
+}
+
+// ParseSpokenModel reads "text,agree,words,bias" (a tuning flag's value).
+func ParseSpokenModel(s string) (*SpokenModel, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != nSpoken+1 {
+		return nil, fmt.Errorf("spoken model %q: want %d weights and a bias, comma-separated", s, nSpoken)
+	}
+	m := &SpokenModel{}
+	for i, p := range parts {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("spoken model %q: item %d (%q) is not a number", s, i+1, p)
+		}
+		if i < nSpoken {
+			m.W[i] = v
+		} else {
+			m.B = v
+		}
+	}
+	return m, nil
+}
+
 // DefaultSpokenModel is fitted on testdata/en.spoken.tsv (TestFitDefaultSpokenModel
 // refits it and fails when these weights are stale).
 func DefaultSpokenModel() *SpokenModel {

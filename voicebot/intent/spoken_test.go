@@ -360,3 +360,17 @@ func TestGrammarKeptWhenOpenWordsHoldNone(t *testing.T) {
 		}
 	}
 }
+
+func TestSpokenModelString(t *testing.T) {
+	t.Parallel()
+	m := DefaultSpokenModel()
+	back, err := ParseSpokenModel(m.String())
+	if err != nil || *back != *m {
+		t.Fatalf("%s → %+v, %v", m, back, err)
+	}
+	for _, bad := range []string{"", "1,2,3", "1,2,x,4", "1,2,3,4,5", "1,Inf,3,4"} {
+		if _, err := ParseSpokenModel(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
