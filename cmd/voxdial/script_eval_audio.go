@@ -103,6 +103,16 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	if f.rejectionSamples != "" && !run["fallback"] && !run["grammar"] {
 		return usageErr("script eval: --rejection-samples needs the grammar or fallback path")
 	}
+	// The samples files are written at the end: a directory that is not there fails
+	// now, not after the whole run.
+	for flag, path := range map[string]string{"--rejection-samples": f.rejectionSamples, "--spoken-samples": f.spokenSamples} {
+		if path == "" {
+			continue
+		}
+		if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
+			return usageErr("script eval: %s %s: its directory is not there", flag, path)
+		}
+	}
 	var babble []int16
 	if noise == evalset.NoiseBabble {
 		// The tuning voices' crowd, saying what neither the figures' crowd nor the
@@ -151,7 +161,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		intent string
 		f      []float64
 	}
-	var samples *rejectionSampleFile
+	var rejections []rejectionSample
 	if f.rejectionSamples != "" {
 		debug := func(in string, feats []float64, _ float64) { match.intent, match.f = in, slices.Clone(feats) }
 		if run["fallback"] {
@@ -159,10 +169,6 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		} else {
 			gro.DebugScores = debug
 		}
-		if samples, err = newRejectionSampleFile(f.rejectionSamples); err != nil {
-			return usageErr("script eval: %v", err)
-		}
-		defer samples.abort()
 	}
 	engines := make([]*asr.Sphinx, 0, 3)
 	defer func() {
@@ -243,8 +249,10 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 			}
 			return h
 		}
-		if samples != nil && match.f != nil {
-			samples.add(match.intent == u.Intent, match.f, u)
+		if f.rejectionSamples != "" {
+			if r, ok := newRejectionSample(match.intent == u.Intent, match.f, u); ok {
+				rejections = append(rejections, r)
+			}
 		}
 		r.grammar = append(r.grammar, intent.Labelled{Intent: label, Text: text(outs[0]), Line: i + 1})
 		lmHeard, fbHeard := heard(outs[1]), heard(outs[2])
@@ -262,17 +270,24 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		}
 	}
 	if f.spokenSamples != "" {
-		if err := writeSpokenSamples(f.spokenSamples, spoken); err != nil {
+		if err := writeAtomic(f.spokenSamples, "--spoken-samples", func(w io.Writer) error { return intent.WriteSpokenSamples(w, spoken) }); err != nil {
 			return failureErr(err)
 		}
 		fmt.Fprintf(stderr, "script eval: %d open readings with an intent written to %s\n", len(spoken), f.spokenSamples)
 	}
-	if samples != nil {
-		n, err := samples.commit()
+	if f.rejectionSamples != "" {
+		err := writeAtomic(f.rejectionSamples, "--rejection-samples", func(w io.Writer) error {
+			for _, r := range rejections {
+				if err := asr.WriteRejectionSample(w, r.RejectionSample, r.note); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 		if err != nil {
 			return failureErr(err)
 		}
-		fmt.Fprintf(stderr, "script eval: %d grammar matches written to %s\n", n, f.rejectionSamples)
+		fmt.Fprintf(stderr, "script eval: %d grammar matches written to %s\n", len(rejections), f.rejectionSamples)
 	}
 	rep := audioEval{Utterances: len(us), Voices: f.voices, Paths: map[string]map[string]intent.Report{}, CPUSeconds: map[string]float64{}}
 	for path, pick := range map[string]func(*row) []intent.Labelled{
@@ -305,82 +320,48 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	return nil
 }
 
-// writeSpokenSamples writes the samples to path (atomically: a partial file is never
-// left under the name).
-func writeSpokenSamples(path string, samples []intent.SpokenSample) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".spoken-*")
+// writeAtomic writes a file through write into a temporary file beside path and
+// renames it into place: a run cut short leaves nothing half written under the name.
+// flag names the option in errors.
+func writeAtomic(path, flag string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".samples-*")
 	if err != nil {
-		return fmt.Errorf("--spoken-samples: %w", err)
+		return fmt.Errorf("%s: %w", flag, err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := intent.WriteSpokenSamples(tmp, samples); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--spoken-samples %s: %w", path, err)
+	w := bufio.NewWriter(tmp)
+	err = write(w)
+	if err == nil {
+		err = w.Flush()
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("--spoken-samples %s: %w", path, err)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("--spoken-samples: %w", err)
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", flag, path, err)
 	}
 	return nil
 }
 
-// rejectionSampleFile collects --rejection-samples in a temporary file beside the
-// target and renames it into place on commit: a run cut short leaves nothing half
-// written under the name.
-type rejectionSampleFile struct {
-	path string
-	tmp  *os.File
-	w    *bufio.Writer
-	n    int
-	err  error
+// rejectionSample is one grammar match for --rejection-samples and where it came from.
+type rejectionSample struct {
+	asr.RejectionSample
+	note string
 }
 
-func newRejectionSampleFile(path string) (*rejectionSampleFile, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".rejection-*")
-	if err != nil {
-		return nil, fmt.Errorf("--rejection-samples: %w", err)
+func newRejectionSample(right bool, feats []float64, u evalset.Utterance) (rejectionSample, bool) {
+	if len(feats) != asr.RejectionFeatures {
+		return rejectionSample{}, false
 	}
-	return &rejectionSampleFile{path: path, tmp: tmp, w: bufio.NewWriter(tmp)}, nil
-}
-
-func (s *rejectionSampleFile) add(right bool, feats []float64, u evalset.Utterance) {
-	if s.err != nil || len(feats) != asr.RejectionFeatures {
-		return
-	}
-	r := asr.RejectionSample{Right: right}
+	r := rejectionSample{RejectionSample: asr.RejectionSample{Right: right}}
 	copy(r.Features[:], feats)
 	label := u.Intent
 	if label == "" {
 		label = intent.OffTopic
 	}
-	s.err = asr.WriteRejectionSample(s.w, r, fmt.Sprintf("%s %s %s %q", u.Voice, u.Condition(), label, u.Text))
-	s.n++
-}
-
-func (s *rejectionSampleFile) commit() (int, error) {
-	err := s.err
-	if ferr := s.w.Flush(); err == nil {
-		err = ferr
-	}
-	if cerr := s.tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(s.tmp.Name(), s.path)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("--rejection-samples %s: %w", s.path, err)
-	}
-	s.tmp = nil
-	return s.n, nil
-}
-
-// abort removes the temporary file unless commit renamed it.
-func (s *rejectionSampleFile) abort() {
-	if s.tmp != nil {
-		_ = s.tmp.Close()
-		_ = os.Remove(s.tmp.Name())
-	}
+	r.note = fmt.Sprintf("%s %s %s %q", u.Voice, u.Condition(), label, u.Text)
+	return r, true
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/voicebot/intent"
 )
 
@@ -60,6 +61,8 @@ func TestScriptEvalAudioFlags(t *testing.T) {
 		{scriptEvalFlags{noise: "pink", paths: []string{"lm"}, rejectionSamples: filepath.Join(t.TempDir(), "s")}, "--rejection-samples needs"},
 		{scriptEvalFlags{noise: "pink", paths: all, rejection: "1,2,3"}, "--rejection"},
 		{scriptEvalFlags{noise: "pink", paths: all, spokenModel: "1,2"}, "--spoken-model"},
+		{scriptEvalFlags{noise: "pink", paths: all, rejectionSamples: "/nonexistent-dir/s.tsv"}, "--rejection-samples /nonexistent-dir/s.tsv: its directory"},
+		{scriptEvalFlags{noise: "pink", paths: all, spokenSamples: "/nonexistent-dir/s.tsv"}, "--spoken-samples"},
 	} {
 		f := c.f
 		f.set, f.audio, f.voices, f.snrs, f.speeds = set, true, []string{"flite:slt"}, []float64{0}, []float64{1}
@@ -67,5 +70,60 @@ func TestScriptEvalAudioFlags(t *testing.T) {
 		if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: err = %v, want a usage error naming %q", c.f, err, c.want)
 		}
+	}
+}
+
+// TestScriptEvalSamplesFiles: a spoken evaluation writes the grammar's rejection
+// samples and the open readings as files the fitting tools read back.
+func TestScriptEvalSamplesFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	set := filepath.Join(dir, "set.txt")
+	if err := os.WriteFile(set, []byte("opt_out | stop calling\nyes | yes\nno | i don't think so\nnone | the weather is nice today\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := &scriptEvalFlags{set: set, audio: true, voices: []string{"flite:slt"}, snrs: []float64{0, 10}, speeds: []float64{1},
+		noise: "pink", paths: []string{"fallback"}, jsonOut: true,
+		rejectionSamples: filepath.Join(dir, "rejection.tsv"), spokenSamples: filepath.Join(dir, "spoken.tsv")}
+	var out bytes.Buffer
+	if err := runScriptEval(context.Background(), "../../voicebot/testdata/payment-reminder.en.yaml", f, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var rep audioEval
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rep.Paths["fallback"]["snr=10dB-pink"]; !ok || len(rep.Paths) != 1 {
+		t.Errorf("paths %v: want the fallback path only, with a pink 10 dB condition", rep.Paths)
+	}
+	rf, err := os.Open(f.rejectionSamples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Close()
+	rs, err := asr.ReadRejectionSamples(rf, "rejection.tsv")
+	if err != nil || len(rs) == 0 {
+		t.Fatalf("rejection samples: %d, %v", len(rs), err)
+	}
+	right := 0
+	for _, r := range rs {
+		if r.Right {
+			right++
+		}
+	}
+	if right == 0 {
+		t.Errorf("%d grammar matches, none right: a clean \"stop calling\" should be", len(rs))
+	}
+	sf, err := os.Open(f.spokenSamples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sf.Close()
+	if _, err := intent.ReadSpokenSamples(sf, "spoken.tsv"); err != nil {
+		t.Error(err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, ".samples-*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }
