@@ -28,20 +28,16 @@ type audioEval struct {
 	CPUSeconds map[string]float64                  `json:"cpu_seconds_per_audio_second"`
 }
 
-// evalBabbleVoices and evalBabbleSentences are --noise babble's crowd: tuning voices
-// only, saying sentences in no evaluation set.
-var (
-	evalBabbleVoices = []evalset.Voice{{Engine: "flite", Name: "slt"}, {Engine: "flite", Name: "awb"},
-		{Engine: "espeak", Name: "en-us"}, {Engine: "espeak", Name: "en-gb-scotland"}}
-	evalBabbleSentences = []string{
-		"the bus was full so we walked home",
-		"there is a new cafe next to the station",
-		"he plays the piano every evening",
-		"we are going camping in the mountains",
-		"the printer on the second floor is broken",
-		"my aunt makes the best apple pie",
-	}
-)
+// evalBabbleSentences are what --noise babble's crowd (the tuning voices) says: in no
+// evaluation set, and neither the live bench's crowd nor the adaptation's.
+var evalBabbleSentences = []string{
+	"the bus was full so we walked home",
+	"there is a new cafe next to the station",
+	"he plays the piano every evening",
+	"we are going camping in the mountains",
+	"the printer on the second floor is broken",
+	"my aunt makes the best apple pie",
+}
 
 // runScriptEvalAudio speaks every utterance of the set with each voice, speed and
 // SNR, recognises it three ways — the state grammar (the script's phrases, with the
@@ -117,7 +113,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	if noise == evalset.NoiseBabble {
 		// The tuning voices' crowd, saying what neither the figures' crowd nor the
 		// adaptation's says.
-		if babble, err = evalset.BabbleTrack(ctx, evalBabbleVoices, evalBabbleSentences, 12); err != nil {
+		if babble, err = evalset.BabbleTrack(ctx, bench.TuningVoices(), evalBabbleSentences, 12); err != nil {
 			return failureErr(err)
 		}
 	}

@@ -47,6 +47,11 @@ type AdaptOptions struct {
 	Noisy []AdaptNoise
 }
 
+// TuningVoices are the voices tuning may use (a copy): the live bench's tuning split,
+// the adaptation's audio, and crowds of tuning tools. The held-out voices are never
+// among them.
+func TuningVoices() []evalset.Voice { return slices.Clone(liveTuningVoices) }
+
 // AdaptNoise is one noisy condition of the fitting audio.
 type AdaptNoise struct {
 	Noise evalset.Noise
