@@ -24,6 +24,9 @@ import (
 // Labeled is a phrase and the intent it expresses ("" for off-topic speech).
 type Labeled struct {
 	Text, Intent string
+	// Recording is a WAV file of a person saying Text, which the Recorded voice
+	// plays instead of a synthesiser; "" for none.
+	Recording string
 }
 
 // Intents are the example script's (payment-reminder.en.yaml) intents and phrases.
@@ -104,31 +107,43 @@ func Phrases() []Labeled {
 	var out []Labeled
 	for _, in := range Intents {
 		for _, p := range in.Phrases {
-			out = append(out, Labeled{p, in.Name})
+			out = append(out, Labeled{Text: p, Intent: in.Name})
 		}
 	}
 	for _, s := range OffTopic {
-		out = append(out, Labeled{s, ""})
+		out = append(out, Labeled{Text: s})
 	}
 	for _, s := range HeldOutOffTopic {
-		out = append(out, Labeled{s, ""})
+		out = append(out, Labeled{Text: s})
 	}
 	return out
 }
 
-// Voice is one synthetic speaker.
+// Voice is one speaker: a synthetic voice, or Recorded.
 type Voice struct {
-	Engine string // "flite" or "espeak"
+	Engine string // "flite", "espeak" or "recorded"
 	Name   string
 }
 
-func (v Voice) String() string { return v.Engine + "/" + v.Name }
+// Recorded is the voice of the phrases' own recordings (Labeled.Recording): people,
+// where a set has them, instead of a synthesiser. Recordings play at their own speed.
+var Recorded = Voice{Engine: "recorded"}
 
-// ParseVoice reads "engine:name" (engine espeak or flite).
+func (v Voice) String() string {
+	if v.Name == "" {
+		return v.Engine
+	}
+	return v.Engine + "/" + v.Name
+}
+
+// ParseVoice reads "engine:name" (engine espeak or flite) or "recorded".
 func ParseVoice(s string) (Voice, error) {
+	if s == Recorded.Engine {
+		return Recorded, nil
+	}
 	eng, name, ok := strings.Cut(s, ":")
 	if !ok || name == "" || (eng != "espeak" && eng != "flite") {
-		return Voice{}, fmt.Errorf("voice %q: want engine:name, engine espeak or flite", s)
+		return Voice{}, fmt.Errorf("voice %q: want engine:name, engine espeak or flite, or recorded", s)
 	}
 	return Voice{Engine: eng, Name: name}, nil
 }
@@ -238,6 +253,8 @@ func Generate(ctx context.Context, opts Options) ([]Utterance, error) {
 		var s tts.Synthesizer
 		var err error
 		switch v.Engine {
+		case Recorded.Engine:
+			continue
 		case "flite":
 			s, err = tts.NewFlite(tts.FliteOptions{})
 		case "espeak":
@@ -267,6 +284,13 @@ func Generate(ctx context.Context, opts Options) ([]Utterance, error) {
 	var jobs []job
 	for _, p := range opts.Phrases {
 		for _, v := range opts.Voices {
+			if v == Recorded {
+				if p.Recording == "" {
+					return nil, fmt.Errorf("test set: %q has no recording for the recorded voice", p.Text)
+				}
+				jobs = append(jobs, job{len(jobs), p, v, 1})
+				continue
+			}
 			for _, sp := range opts.Speeds {
 				jobs = append(jobs, job{len(jobs), p, v, sp})
 			}
@@ -281,6 +305,19 @@ func Generate(ctx context.Context, opts Options) ([]Utterance, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
+			if j.v == Recorded {
+				rec, err := media.ReadWAV(j.p.Recording)
+				if err != nil {
+					errs[j.i] = fmt.Errorf("recording of %q: %w", j.p.Text, err)
+					return
+				}
+				if media.RMS(rec.Samples) == 0 {
+					errs[j.i] = fmt.Errorf("recording of %q: %s is silent", j.p.Text, j.p.Recording)
+					return
+				}
+				clean[j.i] = rec.Samples
+				return
+			}
 			var pcm []int16
 			err := engines[j.v.Engine].Synthesize(ctx, tts.Request{Text: j.p.Text, Voice: j.v.Name, Rate: 8000, Speed: j.speed},
 				func(p []int16) error { pcm = append(pcm, p...); return nil })

@@ -3,6 +3,8 @@ package evalset_test
 import (
 	"context"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -123,4 +125,70 @@ func scale(pcm []int16, g float64) []int16 {
 		out[i] = int16(max(-32768, min(32767, float64(s)*g)))
 	}
 	return out
+}
+
+// TestGenerateRecorded: the recorded voice plays each phrase's own WAV file (any
+// rate, resampled to 8 kHz) once, at its own speed, under the noise asked; a phrase
+// without a recording, a missing file and a silent one are refused by name.
+func TestGenerateRecorded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	// A 16 kHz recording: 0.5 s of a 440 Hz tone.
+	tone := make([]int16, 8000)
+	for i := range tone {
+		tone[i] = int16(8000 * math.Sin(2*math.Pi*440*float64(i)/16000))
+	}
+	writeWAV(t, filepath.Join(dir, "tone.wav"), 16000, tone)
+	writeWAV(t, filepath.Join(dir, "silent.wav"), 8000, make([]int16, 4000))
+
+	if v, err := evalset.ParseVoice("recorded"); err != nil || v != evalset.Recorded || v.String() != "recorded" {
+		t.Fatalf("ParseVoice(recorded) = %v, %v", v, err)
+	}
+	voices := []evalset.Voice{evalset.Recorded}
+	us, err := evalset.Generate(ctx, evalset.Options{
+		Phrases: []evalset.Labeled{{Text: "a tone", Recording: filepath.Join(dir, "tone.wav")}},
+		Voices:  voices, Speeds: []float64{0.8, 1.3}, SNRs: []float64{0, 10}, Noise: evalset.NoisePink,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(us) != 2 || us[0].Speed != 1 || us[0].Voice != evalset.Recorded || us[1].Condition() != "snr=10dB-pink" {
+		t.Fatalf("utterances: %d, speed %v, voice %v, second %q", len(us), us[0].Speed, us[0].Voice, us[1].Condition())
+	}
+	// 0.8 s lead, the tone at 8 kHz (4,000 samples), 1 s tail.
+	if want := 800*8 + 4000 + 1000*8; len(us[0].PCM) != want {
+		t.Errorf("clean utterance: %d samples, want %d", len(us[0].PCM), want)
+	}
+	if mid := media.RMS(us[0].PCM[6400+1000 : 6400+3000]); mid < 1000 {
+		t.Errorf("the recording is not where it belongs: RMS %.0f", mid)
+	}
+
+	for _, c := range []struct {
+		phrase evalset.Labeled
+		want   string
+	}{
+		{evalset.Labeled{Text: "no file"}, `"no file" has no recording`},
+		{evalset.Labeled{Text: "gone", Recording: filepath.Join(dir, "gone.wav")}, "gone.wav"},
+		{evalset.Labeled{Text: "hush", Recording: filepath.Join(dir, "silent.wav")}, "silent.wav is silent"},
+	} {
+		_, err := evalset.Generate(ctx, evalset.Options{Phrases: []evalset.Labeled{c.phrase}, Voices: voices, SNRs: []float64{0}})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err = %v, want %q", c.phrase.Text, err, c.want)
+		}
+	}
+}
+
+func writeWAV(t *testing.T, path string, rate int, pcm []int16) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := media.WriteWAV(f, rate, 1, pcm); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 }

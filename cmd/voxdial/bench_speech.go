@@ -24,6 +24,7 @@ type benchASRFlags struct {
 	quick        bool
 	split        string
 	sentences    string
+	recordings   string
 	peer         string
 	concurrency  int
 	openVocab    string
@@ -86,7 +87,8 @@ no answer after the question; the conditions are sipp-clean and sipp-<noise>-<SN
 	fl.BoolVar(&f.quick, "quick", false, "--live: the quick subset (held-out, under a minute)")
 	fl.StringVar(&f.split, "split", "held-out", "--live: held-out, tuning or all")
 	fl.StringVar(&f.peer, "peer", "sim", "--live: the far end: sim (the simulator, which listens) or sipp (a SIPp process per call, on a timetable: the sentence over the question)")
-	fl.StringVar(&f.sentences, "sentences", "", "--live: a labelled set (\"intent | text\" a line) the held-out voices read instead of the embedded held-out sentences")
+	fl.StringVar(&f.sentences, "sentences", "", "--live: a labelled set (\"intent | text\" a line) the held-out voices read instead of the embedded held-out sentences; a line's recording (a third field, a WAV file) is played instead")
+	fl.StringVar(&f.recordings, "recordings", "", "--live: directory the --sentences recordings are named in (default: the set file's)")
 	fl.IntVar(&f.concurrency, "concurrency", 0, "--live: calls at once (default 4; --quick 16)")
 	fl.StringVar(&f.openVocab, "open-vocabulary", "auto", "--live: auto, off (grammar only) or on (grammar + open vocabulary per utterance)")
 	fl.IntVar(&f.limit, "limit", 0, "--live: place only the first N calls of the plan")
@@ -196,7 +198,7 @@ func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Wr
 	if conc == 0 && f.quick {
 		conc = 16
 	}
-	rep, err := bench.ASRLive(ctx, bench.ASRLiveOptions{Quick: f.quick, Split: f.split, Sentences: f.sentences, Concurrency: conc,
+	rep, err := bench.ASRLive(ctx, bench.ASRLiveOptions{Quick: f.quick, Split: f.split, Sentences: f.sentences, Recordings: f.recordings, Concurrency: conc,
 		OpenVocabulary: f.openVocab, ChannelAdaptation: f.channelAdapt, Limit: f.limit, Peer: f.peer}, stderr)
 	if err != nil {
 		return benchErr(err)

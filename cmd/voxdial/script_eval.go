@@ -27,6 +27,7 @@ type scriptEvalFlags struct {
 	// Spoken evaluation: the set is synthesised and recognised before it is classified.
 	audio             bool
 	voices            []string
+	recordings        string
 	snrs              []float64
 	noise             string
 	paths             []string
@@ -54,7 +55,12 @@ func newScriptEvalCmd() *cobra.Command {
 marks off-topic speech) with every intent of the script allowed, as the calls'
 classifier does, and reports the share routed right, routed wrong, routed to a wrong
 high-stakes intent, off-topic speech kept out (no_match), and calibration. The
-high-stakes intents are those the script marks high_stakes, or --high-stakes.`,
+high-stakes intents are those the script marks high_stakes, or --high-stakes.
+
+--audio speaks the set first (synthetic voices) and recognises it. A line may name a
+recording of the utterance as a third field ("none | hold on a second | hold.wav");
+--voices recorded plays those recordings instead — real callers' answers, or any
+person's voice — under the same noise conditions.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScriptEval(cmd.Context(), args[0], f, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -64,7 +70,8 @@ high-stakes intents are those the script marks high_stakes, or --high-stakes.`,
 	cmd.Flags().StringSliceVar(&f.highStakes, "high-stakes", nil, "intents a wrong route to is costly (default: the script's high_stakes intents)")
 	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print the report as one JSON document")
 	cmd.Flags().BoolVar(&f.audio, "audio", false, "speak the set (text-to-speech, µ-law, noise) and recognise it with the grammar and the open-vocabulary paths first (en-US scripts)")
-	cmd.Flags().StringSliceVar(&f.voices, "voices", []string{"espeak:en-us+f3", "espeak:en", "flite:kal"}, "--audio: voices, engine:name (espeak, flite)")
+	cmd.Flags().StringSliceVar(&f.voices, "voices", []string{"espeak:en-us+f3", "espeak:en", "flite:kal"}, "--audio: voices, engine:name (espeak, flite), or recorded: the set's own recordings (a third field, a WAV file, on every line)")
+	cmd.Flags().StringVar(&f.recordings, "recordings", "", "--audio: directory the set's recordings are named in (default: the set file's)")
 	cmd.Flags().Float64SliceVar(&f.snrs, "snr", []float64{0, 10}, "--audio: signal-to-noise ratios in dB (0 is clean)")
 	cmd.Flags().StringVar(&f.noise, "noise", "white", "--audio: the kind of noise at the SNRs: white, pink or babble (a crowd of the tuning voices)")
 	cmd.Flags().StringSliceVar(&f.paths, "paths", []string{"grammar", "lm", "fallback"}, "--audio: the recognition paths to run (fallback is the live engine's; fewer is faster)")

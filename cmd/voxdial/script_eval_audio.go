@@ -63,9 +63,28 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		g.Intents = append(g.Intents, asr.Intent{Name: in.Name, Phrases: in.Phrases})
 		vocab = append(vocab, in.Phrases...)
 	}
+	recorded := slices.Contains(voices, evalset.Recorded)
 	phrases := make([]evalset.Labeled, len(set))
 	for i, s := range set {
 		phrases[i] = evalset.Labeled{Text: s.Text, Intent: s.Intent}
+		if !recorded {
+			continue
+		}
+		if s.Recording == "" {
+			return usageErr("script eval: %s:%d: no recording (third field) for --voices recorded", f.set, s.Line)
+		}
+		rec := s.Recording
+		if !filepath.IsAbs(rec) {
+			dir := f.recordings
+			if dir == "" {
+				dir = filepath.Dir(f.set)
+			}
+			rec = filepath.Join(dir, rec)
+		}
+		if st, err := os.Stat(rec); err != nil || !st.Mode().IsRegular() {
+			return usageErr("script eval: %s:%d: recording %s: not a readable file", f.set, s.Line, rec)
+		}
+		phrases[i].Recording = rec
 	}
 	noise, err := evalset.ParseNoise(f.noise)
 	if err != nil {

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/voxdial/voxdial/asr"
+	"github.com/voxdial/voxdial/media"
+	"github.com/voxdial/voxdial/tts"
 	"github.com/voxdial/voxdial/voicebot/intent"
 )
 
@@ -125,5 +127,73 @@ func TestScriptEvalSamplesFiles(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(dir, ".samples-*"))
 	if len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// TestScriptEvalRecorded: --voices recorded plays the set's own recordings (its third
+// field, named relative to the set's directory or to --recordings) through the live
+// engine; a line without one, or a recording that is not there, is a usage error
+// naming the line.
+func TestScriptEvalRecorded(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// The recordings: a person would have said these; a flite voice records them here.
+	fl, err := tts.NewFlite(tts.FliteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"stop.wav": "please stop calling me", "yes.wav": "yes that's fine"} {
+		var pcm []int16
+		err := fl.Synthesize(context.Background(), tts.Request{Text: text, Voice: "awb", Rate: 16000, Speed: 1},
+			func(p []int16) error { pcm = append(pcm, p...); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := media.WriteWAV(&b, 16000, 1, pcm); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set := filepath.Join(dir, "set.txt")
+	if err := os.WriteFile(set, []byte("opt_out | please stop calling me | stop.wav\nyes | yes that's fine | "+filepath.Join(dir, "yes.wav")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	script := "../../voicebot/testdata/payment-reminder.en.yaml"
+	f := &scriptEvalFlags{set: set, audio: true, voices: []string{"recorded"}, snrs: []float64{0}, speeds: []float64{1, 1.3},
+		noise: "white", paths: []string{"fallback"}, jsonOut: true}
+	var out bytes.Buffer
+	if err := runScriptEval(context.Background(), script, f, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var rep audioEval
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	clean := rep.Paths["fallback"]["snr=clean"]
+	// Once each (recordings have one speed), both heard as their intent (silence or
+	// the wrong file would be no_match): routed, or asked again as doubtful.
+	if clean.Utterances != 2 || clean.Wrong != 0 || clean.Right < 1 || clean.Right+clean.Low != 2 {
+		t.Errorf("recorded: %+v, want 2 utterances heard as their intents", clean)
+	}
+
+	for _, c := range []struct {
+		lines, recordings, want string
+	}{
+		{"yes | yes | yes.wav\nno | no\n", "", "set.txt:2: no recording"},
+		{"yes | yes | gone.wav\n", "", "set.txt:1: recording " + filepath.Join(dir, "gone.wav")},
+		{"yes | yes | yes.wav\n", "/nonexistent-dir", "recording /nonexistent-dir/yes.wav"},
+	} {
+		if err := os.WriteFile(set, []byte(c.lines), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f := &scriptEvalFlags{set: set, audio: true, voices: []string{"recorded"}, recordings: c.recordings, snrs: []float64{0},
+			speeds: []float64{1}, noise: "white", paths: []string{"fallback"}}
+		err := runScriptEval(context.Background(), script, f, io.Discard, io.Discard)
+		if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err = %v, want a usage error naming %q", c.lines, err, c.want)
+		}
 	}
 }

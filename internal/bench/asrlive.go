@@ -69,8 +69,12 @@ type ASRLiveOptions struct {
 	// Sentences, when set, is a labelled set ("intent | text" a line, as
 	// voicebot/intent/testdata) read instead of the embedded held-out sentences, spoken
 	// by the held-out voices: a set written blind to everything the recogniser and
-	// the classifier were built from measures them fairly.
+	// the classifier were built from measures them fairly. A line with a recording
+	// (a third field: a WAV file) is played from it instead: a person's voice.
 	Sentences string
+	// Recordings is the directory the sentences' recordings are named in (default:
+	// the Sentences file's).
+	Recordings string
 	// Limit, when > 0, keeps the first Limit calls of the plan (development runs).
 	Limit int
 	// Peer is the far end: "sim" (default, the in-process simulator, which listens
@@ -92,7 +96,10 @@ type liveItem struct {
 	BargeIn      bool
 	HeldOut      bool
 	SIPp         bool // the far end is SIPp: the sentence over the question, no DTX
-	wav          string
+	// Recording is the WAV file the caller plays (Voice is evalset.Recorded); "" to
+	// synthesise.
+	Recording string
+	wav       string
 }
 
 func (it liveItem) condition() string {
@@ -169,8 +176,11 @@ type ASRLiveReport struct {
 	HeldOutVoices     []string `json:"held_out_voices"`
 	// Sentences: the evaluation sets the callers read (voicebot/intent/testdata):
 	// en.tune.txt is the tuning split, en.heldout.txt the held-out one.
-	Sentences  map[string]string `json:"sentences"`
-	HighStakes []string          `json:"high_stakes"`
+	Sentences map[string]string `json:"sentences"`
+	// Recordings: where the held-out sentences' recordings were played from (the
+	// "recorded" voice), when they have any.
+	Recordings string   `json:"recordings,omitempty"`
+	HighStakes []string `json:"high_stakes"`
 	// ByCondition: clean, pink-20dB, babble-20dB, pink-10dB, babble-10dB, dtx,
 	// barge-in, each split (held-out/…, tuning/…), and all.
 	ByCondition map[string]*ASRLiveCondition `json:"by_condition"`
@@ -406,6 +416,17 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 	for _, v := range liveHeldOutVoices {
 		rep.HeldOutVoices = append(rep.HeldOutVoices, v.String())
 	}
+	for _, it := range items {
+		if it.Recording != "" {
+			// People's recordings, never tuned on, in place of some held-out voices.
+			rep.HeldOutVoices = append(rep.HeldOutVoices, evalset.Recorded.String())
+			rep.Recordings = o.Recordings
+			if rep.Recordings == "" {
+				rep.Recordings = filepath.Dir(o.Sentences)
+			}
+			break
+		}
+	}
 	for i, it := range items {
 		oc := outcomes[i]
 		split := "tuning"
@@ -625,6 +646,13 @@ func livePlan(o ASRLiveOptions) ([]liveItem, error) {
 			v := sp.voices[i%len(sp.voices)]
 			speed := liveSpeeds[i%len(liveSpeeds)]
 			base := liveItem{Text: s.Text, Intent: s.Intent, Voice: v, Speed: speed, Noise: noiseClean, DTX: sim.DTXOff, HeldOut: sp.heldOut}
+			if s.Recording != "" {
+				rec, err := recordingPath(o, s)
+				if err != nil {
+					return nil, err
+				}
+				base.Voice, base.Speed, base.Recording = evalset.Recorded, 1, rec
+			}
 			if o.Quick {
 				// One call each, the conditions taking turns.
 				switch i % 4 {
@@ -660,6 +688,24 @@ func livePlan(o ASRLiveOptions) ([]liveItem, error) {
 		items = items[:o.Limit]
 	}
 	return items, nil
+}
+
+// recordingPath is where the sentence's recording is: absolute, or in
+// o.Recordings (default: the sentences file's directory). A file that is not there
+// is refused before any call, naming the line.
+func recordingPath(o ASRLiveOptions, s intent.Labelled) (string, error) {
+	rec := s.Recording
+	if !filepath.IsAbs(rec) {
+		dir := o.Recordings
+		if dir == "" {
+			dir = filepath.Dir(o.Sentences)
+		}
+		rec = filepath.Join(dir, rec)
+	}
+	if st, err := os.Stat(rec); err != nil || !st.Mode().IsRegular() {
+		return "", usage("--sentences: %s:%d: recording %s: not a readable file", o.Sentences, s.Line, rec)
+	}
+	return rec, nil
 }
 
 // readScriptSet reads a labelled set given with flag (--sentences, --adapt-set); its
@@ -747,10 +793,11 @@ func liveAudio(ctx context.Context, items []liveItem, dir string) ([][]int16, er
 	for _, k := range keys {
 		var phrases []evalset.Labeled
 		seen := map[string]int{}
+		key := func(it liveItem) string { return it.Text + "\x00" + it.Recording }
 		for _, i := range groups[k] {
-			if _, ok := seen[items[i].Text]; !ok {
-				seen[items[i].Text] = len(phrases)
-				phrases = append(phrases, evalset.Labeled{Text: items[i].Text})
+			if _, ok := seen[key(items[i])]; !ok {
+				seen[key(items[i])] = len(phrases)
+				phrases = append(phrases, evalset.Labeled{Text: items[i].Text, Recording: items[i].Recording})
 			}
 		}
 		us, err := evalset.Generate(ctx, evalset.Options{Phrases: phrases, Voices: []evalset.Voice{k.v}, Speeds: []float64{k.speed}, SNRs: []float64{0}})
@@ -758,7 +805,7 @@ func liveAudio(ctx context.Context, items []liveItem, dir string) ([][]int16, er
 			return nil, err
 		}
 		for _, i := range groups[k] {
-			clean[i] = us[seen[items[i].Text]].PCM
+			clean[i] = us[seen[key(items[i])]].PCM
 		}
 	}
 	babble, err := babbleTrack(ctx)

@@ -5,13 +5,17 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/asr/evalset"
 	"github.com/voxdial/voxdial/dialer"
+	"github.com/voxdial/voxdial/media"
 	"github.com/voxdial/voxdial/tts"
+	"github.com/voxdial/voxdial/voicebot/intent"
 )
 
 // TestASRLiveQuick runs `voxdial bench asr --live --quick` (live calls to the
@@ -152,6 +156,38 @@ func TestLivePlanSentences(t *testing.T) {
 	if _, err := livePlan(ASRLiveOptions{Split: "held-out", Sentences: filepath.Join(dir, "missing.txt")}); err == nil || !strings.Contains(err.Error(), "missing.txt") {
 		t.Errorf("missing file: err = %v", err)
 	}
+
+	// A line with a recording is played from it (the recorded voice, its own speed),
+	// named relative to --recordings or the set's directory; one without is spoken.
+	recs := filepath.Join(dir, "recs")
+	if err := os.Mkdir(recs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{filepath.Join(dir, "hello.wav"), filepath.Join(recs, "hello.wav")} {
+		if err := os.WriteFile(name, []byte("RIFF"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mixed := filepath.Join(dir, "mixed.txt")
+	if err := os.WriteFile(mixed, []byte("none | hello | hello.wav\nyes | yeah go on\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ recordings, want string }{{"", filepath.Join(dir, "hello.wav")}, {recs, filepath.Join(recs, "hello.wav")}} {
+		items, err := livePlan(ASRLiveOptions{Split: "held-out", Sentences: mixed, Recordings: c.recordings})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			recorded := it.Voice == evalset.Recorded && it.Speed == 1 && it.Recording == c.want
+			if (it.Text == "hello") != recorded || (it.Text != "hello" && it.Recording != "") {
+				t.Errorf("--recordings %q: call %+v", c.recordings, it)
+			}
+		}
+	}
+	if _, err := livePlan(ASRLiveOptions{Split: "held-out", Sentences: mixed, Recordings: filepath.Join(dir, "nowhere")}); err == nil ||
+		!strings.Contains(err.Error(), "mixed.txt:1: recording "+filepath.Join(dir, "nowhere", "hello.wav")) {
+		t.Errorf("missing recording: err = %v", err)
+	}
 }
 
 // TestAdaptSetIsChecked: a fitting set given with --adapt-set is read before anything
@@ -179,5 +215,108 @@ func TestAdaptSetIsChecked(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "work")); !os.IsNotExist(err) {
 		t.Errorf("a refused set left a work directory (%v)", err)
+	}
+}
+
+// TestASRLiveRecorded: sentences with recordings are played from them on live calls
+// (the recorded voice, every condition), heard and routed like spoken ones.
+func TestASRLiveRecorded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: 10 live calls with speech")
+	}
+	if !asr.SphinxBuiltIn || !tts.FliteBuiltIn {
+		t.Skip("needs pocketsphinx and flite (cgo)")
+	}
+	dir := t.TempDir()
+	fl, err := tts.NewFlite(tts.FliteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"stop.wav": "please stop calling me", "rain.wav": "is it raining over there"} {
+		var pcm []int16
+		err := fl.Synthesize(context.Background(), tts.Request{Text: text, Voice: "slt", Rate: 8000, Speed: 1},
+			func(p []int16) error { pcm = append(pcm, p...); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := media.WriteWAV(f, 8000, 1, pcm); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set := filepath.Join(dir, "set.txt")
+	if err := os.WriteFile(set, []byte("opt_out | please stop calling me | stop.wav\nnone | is it raining over there | rain.wav\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ASRLive(context.Background(), ASRLiveOptions{Sentences: set, Concurrency: 10}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := rep.ByCondition["all"]
+	if all == nil || all.Calls != 10 || all.NotReached != 0 || all.Heard != 10 {
+		t.Fatalf("all: %+v (first error %q), want 10 calls reaching the question, every sentence heard", all, rep.FirstError)
+	}
+	if rep.Recordings != dir || !slices.Contains(rep.HeldOutVoices, "recorded") {
+		t.Errorf("report: recordings %q, held-out voices %v", rep.Recordings, rep.HeldOutVoices)
+	}
+	if b := rep.ByCondition["barge-in"]; b == nil || b.BargeInStopped != b.Calls {
+		t.Errorf("barge-in: %+v, want the recording over the question to stop it", b)
+	}
+	// The recording's words come through: its calls route to opt_out or, where the
+	// recogniser doubts them, are heard as "please stop …" (which lines do varies
+	// with the live timing of the decode).
+	heard := all.Right
+	for _, m := range rep.Misses {
+		if strings.HasPrefix(m, `opt_out "please stop calling me"`) && strings.Contains(m, `(heard "please stop`) {
+			heard++
+		}
+	}
+	if all.InDomain != 5 || heard < 3 {
+		t.Errorf("all: %+v, want the recorded \"please stop calling me\" heard on most lines; misses %q", all, rep.Misses)
+	}
+	if all.WrongHighStakes != 0 {
+		t.Errorf("%d wrong high-stakes routes: %v", all.WrongHighStakes, rep.Misses)
+	}
+}
+
+// HumanRecordings is where Debian's asterisk-core-sounds-en-wav (scripts/install-deps
+// --test) puts the recordings of voicebot/intent/testdata/en.human.txt.
+const humanRecordings = "/usr/share/asterisk/sounds/en_US_f_Allison"
+
+// TestHumanSetRecordings: every line of the human-voice set names a recording the
+// package installs, a readable WAV file of speech no longer than a caller's turn, so
+// the set's figures are over what the file says.
+func TestHumanSetRecordings(t *testing.T) {
+	t.Parallel()
+	set, err := readScriptSet("--sentences", "../../voicebot/intent/testdata/en.human.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := 0
+	for _, s := range set {
+		if s.Intent != intent.OffTopic {
+			in++
+		}
+		if s.Recording == "" {
+			t.Errorf("line %d: no recording", s.Line)
+			continue
+		}
+		p, err := media.ReadWAV(filepath.Join(humanRecordings, s.Recording))
+		if err != nil {
+			t.Errorf("line %d: %v", s.Line, err)
+			continue
+		}
+		if d := p.Duration(); d < 200*time.Millisecond || d > 6*time.Second || media.RMS(p.Samples) < 100 {
+			t.Errorf("line %d: %s lasts %v at RMS %.0f: not a caller's turn of speech", s.Line, s.Recording, d, media.RMS(p.Samples))
+		}
+	}
+	if len(set) < 300 || in != 3 {
+		t.Errorf("%d lines, %d in domain: want the 315 of the file, 3 answers", len(set), in)
 	}
 }

@@ -2,6 +2,7 @@ package intent
 
 import (
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -163,11 +164,30 @@ func TestSharedWordIsNoEvidence(t *testing.T) {
 	}
 }
 
+func TestReadSet(t *testing.T) {
+	t.Parallel()
+	set, err := ReadSet(strings.NewReader("# comment\nyes | ok\n\nnone | hold on | rec/hold-on.wav\n"), "x.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Labelled{{Intent: "yes", Text: "ok", Line: 2}, {Intent: "none", Text: "hold on", Line: 4, Recording: "rec/hold-on.wav"}}
+	if !reflect.DeepEqual(set, want) {
+		t.Errorf("set = %+v, want %+v", set, want)
+	}
+}
+
 func TestReadSetErrors(t *testing.T) {
 	t.Parallel()
-	_, err := ReadSet(strings.NewReader("yes | ok\nno answer here\n"), "x.txt")
-	if err == nil || !strings.Contains(err.Error(), "x.txt:2") {
-		t.Errorf("err = %v, want x.txt:2", err)
+	for _, tc := range []struct{ in, want string }{
+		{"yes | ok\nno answer here\n", "x.txt:2: want"},
+		{"yes | ok | a.wav | b.wav\n", "x.txt:1: want"},
+		{"yes | | a.wav\n", "x.txt:1: want"},
+		{"yes | ok |\n", "x.txt:1: the recording (third field) is empty"},
+	} {
+		_, err := ReadSet(strings.NewReader(tc.in), "x.txt")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err = %v, want %q", tc.in, err, tc.want)
+		}
 	}
 }
 

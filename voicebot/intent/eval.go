@@ -16,12 +16,16 @@ type Labelled struct {
 	Intent string // OffTopic for speech that fits no intent
 	Text   string
 	Line   int
+	// Recording is the audio file of a person saying Text (a third field), for
+	// evaluations that play recordings instead of synthesising; "" for none.
+	Recording string
 	// Heard, for words a recogniser wrote, is its readings and doubt (ClassifyHeard).
 	Heard *Heard
 }
 
-// ReadSet reads an evaluation set: one "intent | text" a line; blank lines and lines
-// starting with # are skipped. name is used in errors.
+// ReadSet reads an evaluation set: one "intent | text" a line, or "intent | text |
+// recording" where a recording of the text exists (a path, as the file gives it);
+// blank lines and lines starting with # are skipped. name is used in errors.
 func ReadSet(r io.Reader, name string) ([]Labelled, error) {
 	var out []Labelled
 	sc := bufio.NewScanner(r)
@@ -32,12 +36,21 @@ func ReadSet(r io.Reader, name string) ([]Labelled, error) {
 		if s == "" || strings.HasPrefix(s, "#") {
 			continue
 		}
-		label, text, ok := strings.Cut(s, "|")
-		label, text = strings.TrimSpace(label), strings.TrimSpace(text)
-		if !ok || label == "" || text == "" {
-			return nil, fmt.Errorf("%s:%d: want \"intent | text\", got %q", name, line, s)
+		fields := strings.Split(s, "|")
+		for i := range fields {
+			fields[i] = strings.TrimSpace(fields[i])
 		}
-		out = append(out, Labelled{Intent: label, Text: text, Line: line})
+		if len(fields) < 2 || len(fields) > 3 || fields[0] == "" || fields[1] == "" {
+			return nil, fmt.Errorf("%s:%d: want \"intent | text\" or \"intent | text | recording\", got %q", name, line, s)
+		}
+		l := Labelled{Intent: fields[0], Text: fields[1], Line: line}
+		if len(fields) == 3 {
+			if fields[2] == "" {
+				return nil, fmt.Errorf("%s:%d: the recording (third field) is empty", name, line)
+			}
+			l.Recording = fields[2]
+		}
+		out = append(out, l)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
