@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,7 +26,10 @@ type audioEval struct {
 	Utterances int                                 `json:"utterances"`
 	Voices     []string                            `json:"voices"`
 	Paths      map[string]map[string]intent.Report `json:"paths"` // path → snr key → report
-	CPUSeconds map[string]float64                  `json:"cpu_seconds_per_audio_second"`
+	// ByVoice: path → voice → snr key → report, when there is more than one voice
+	// (a person's recordings against synthetic voices saying the same sentences).
+	ByVoice    map[string]map[string]map[string]intent.Report `json:"by_voice,omitempty"`
+	CPUSeconds map[string]float64                             `json:"cpu_seconds_per_audio_second"`
 }
 
 // evalBabbleSentences are what --noise babble's crowd (the tuning voices) says: in no
@@ -209,6 +213,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	type row struct{ grammar, lm, fallback []intent.Labelled }
 	var spoken []intent.SpokenSample
 	bySNR := map[string]*row{}
+	byVoice := map[string]map[string]*row{} // voice → snr key
 	var audioS float64
 	cpu := map[string]time.Duration{}
 	for i, u := range us {
@@ -224,6 +229,15 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		if r == nil {
 			r = &row{}
 			bySNR[key] = r
+		}
+		vk := u.Voice.String()
+		if byVoice[vk] == nil {
+			byVoice[vk] = map[string]*row{}
+		}
+		vr := byVoice[vk][key]
+		if vr == nil {
+			vr = &row{}
+			byVoice[vk][key] = vr
 		}
 		label := u.Intent
 		if label == "" {
@@ -273,6 +287,8 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		lmHeard, fbHeard := heard(outs[1]), heard(outs[2])
 		r.lm = append(r.lm, intent.Labelled{Intent: label, Text: outs[1].Text, Line: i + 1, Heard: lmHeard})
 		r.fallback = append(r.fallback, intent.Labelled{Intent: label, Text: text(outs[2]), Line: i + 1, Heard: fbHeard})
+		n := len(r.grammar) - 1
+		vr.grammar, vr.lm, vr.fallback = append(vr.grammar, r.grammar[n]), append(vr.lm, r.lm[n]), append(vr.fallback, r.fallback[n])
 		if s, ok := c.SpokenSampleOf(text(outs[2]), fbHeard, label); ok {
 			spoken = append(spoken, s)
 		}
@@ -318,6 +334,20 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 			ev.Misses = nil
 			rep.Paths[path][key] = ev
 		}
+		if len(byVoice) > 1 {
+			if rep.ByVoice == nil {
+				rep.ByVoice = map[string]map[string]map[string]intent.Report{}
+			}
+			rep.ByVoice[path] = map[string]map[string]intent.Report{}
+			for v, keys := range byVoice {
+				rep.ByVoice[path][v] = map[string]intent.Report{}
+				for key, r := range keys {
+					ev := intent.Evaluate(c, pick(r), hs)
+					ev.Misses = nil
+					rep.ByVoice[path][v][key] = ev
+				}
+			}
+		}
 		rep.CPUSeconds[path] = cpu[path].Seconds() / max(audioS, 1)
 	}
 	if f.jsonOut {
@@ -330,6 +360,13 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		for key, ev := range rep.Paths[path] {
 			fmt.Fprintf(stdout, "%-8s %-6s right %5.1f %%  wrong high-stakes %4.1f %%  off-topic no_match %5.1f %%\n",
 				path, key, 100*ev.RightRate, 100*ev.WrongHighStakesRate, 100*ev.OffTopicNoMatchRate)
+		}
+		voices := slices.Sorted(maps.Keys(rep.ByVoice[path]))
+		for _, v := range voices {
+			for key, ev := range rep.ByVoice[path][v] {
+				fmt.Fprintf(stdout, "%-8s %-6s %-20s right %5.1f %%  wrong high-stakes %4.1f %%  off-topic no_match %5.1f %%\n",
+					path, key, v, 100*ev.RightRate, 100*ev.WrongHighStakesRate, 100*ev.OffTopicNoMatchRate)
+			}
 		}
 	}
 	return nil

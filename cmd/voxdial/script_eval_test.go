@@ -162,7 +162,7 @@ func TestScriptEvalRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	script := "../../voicebot/testdata/payment-reminder.en.yaml"
-	f := &scriptEvalFlags{set: set, audio: true, voices: []string{"recorded"}, snrs: []float64{0}, speeds: []float64{1, 1.3},
+	f := &scriptEvalFlags{set: set, audio: true, voices: []string{"recorded", "flite:slt"}, snrs: []float64{0}, speeds: []float64{1, 1.3},
 		noise: "white", paths: []string{"fallback"}, jsonOut: true}
 	var out bytes.Buffer
 	if err := runScriptEval(context.Background(), script, f, &out, io.Discard); err != nil {
@@ -172,9 +172,16 @@ func TestScriptEvalRecorded(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatal(err)
 	}
-	clean := rep.Paths["fallback"]["snr=clean"]
-	// Once each (recordings have one speed), both heard as their intent (silence or
-	// the wrong file would be no_match): routed, or asked again as doubtful.
+	// Per voice: the recordings once each (they have one speed), slt at both speeds.
+	if n := rep.Paths["fallback"]["snr=clean"].Utterances; n != 6 {
+		t.Errorf("%d utterances, want 2 recorded + 4 synthesised", n)
+	}
+	if slt := rep.ByVoice["fallback"]["flite/slt"]["snr=clean"]; slt.Utterances != 4 {
+		t.Errorf("flite/slt: %+v, want 4 utterances", slt)
+	}
+	clean := rep.ByVoice["fallback"]["recorded"]["snr=clean"]
+	// Both heard as their intent (silence or the wrong file would be no_match):
+	// routed, or asked again as doubtful.
 	if clean.Utterances != 2 || clean.Wrong != 0 || clean.Right < 1 || clean.Right+clean.Low != 2 {
 		t.Errorf("recorded: %+v, want 2 utterances heard as their intents", clean)
 	}
