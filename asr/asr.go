@@ -126,6 +126,10 @@ type Engine interface {
 }
 
 // StreamOptions configures one recogniser.
+// DefaultMaxUtterance is where a recogniser ends an utterance that has not ended by
+// itself (voicebot.MaxCallerTurn waits for it).
+const DefaultMaxUtterance = 15 * time.Second
+
 type StreamOptions struct {
 	// Grammar is the first listening state's intents; nil listens for DTMF only (for
 	// embedded engines) or transcribes freely (network engines).
@@ -133,7 +137,7 @@ type StreamOptions struct {
 	// EndSilence is the trailing silence that ends an utterance (the script's
 	// end_of_turn); 0 means 700 ms.
 	EndSilence time.Duration
-	// MaxUtterance forces an end of utterance; 0 means 15 s.
+	// MaxUtterance forces an end of utterance; 0 means DefaultMaxUtterance.
 	MaxUtterance time.Duration
 	// PartialEvery is how often partial hypotheses are produced; 0 means 300 ms,
 	// negative disables partials.
@@ -145,7 +149,7 @@ func (o StreamOptions) withDefaults() StreamOptions {
 		o.EndSilence = 700 * time.Millisecond
 	}
 	if o.MaxUtterance <= 0 {
-		o.MaxUtterance = 15 * time.Second
+		o.MaxUtterance = DefaultMaxUtterance
 	}
 	if o.PartialEvery == 0 {
 		o.PartialEvery = 300 * time.Millisecond

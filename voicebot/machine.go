@@ -631,11 +631,23 @@ func (m *Machine) speechStart(ev Event) []Action {
 	}
 	if m.ph == phaseListening {
 		// The caller is talking: no-input waits for the end of the turn, with a
-		// fresh timer in case the recogniser never delivers one.
+		// fresh timer in case the recogniser never delivers one. It outlasts the
+		// longest turn a recogniser delivers: a caller who talks for longer than the
+		// no-input timeout is not silent (the timer had cut every answer over ~5 s).
 		acts = m.armNoInput(acts)
+		a := &acts[len(acts)-1]
+		a.After = max(a.After, MaxCallerTurn+m.set.EndOfTurn+turnDecodeSlack)
 	}
 	return acts
 }
+
+// MaxCallerTurn is the longest caller turn the recognisers deliver as one: they end
+// an utterance there (asr.StreamOptions.MaxUtterance's default).
+const MaxCallerTurn = 15 * time.Second
+
+// turnDecodeSlack is the time a recogniser may take, after a turn's end of turn,
+// to deliver it on a loaded machine.
+const turnDecodeSlack = 3 * time.Second
 
 func (m *Machine) callerTurn(ev Event) *Turn {
 	start := ev.At

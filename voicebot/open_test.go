@@ -172,3 +172,28 @@ func TestLLMOpenWordsWeighDoubt(t *testing.T) {
 		})
 	}
 }
+
+// TestLongTurnIsNotSilence: a caller who talks for longer than the no-input timeout
+// is heard: speech start re-arms no-input for longer than the longest turn a
+// recogniser delivers, and the turn routes when it ends (it had been cut as
+// no_input after 6 s of talking).
+func TestLongTurnIsNotSilence(t *testing.T) {
+	t.Parallel()
+	b := loadExample(t, "en")
+	m, handle := driveToReminder(t, b)
+	acts := handle(Event{Kind: EvSpeechStart})
+	var timer *Action
+	for i := range acts {
+		if acts[i].Kind == ActStartTimer {
+			timer = &acts[i]
+		}
+	}
+	if timer == nil || timer.After < MaxCallerTurn+b.Settings.EndOfTurn {
+		t.Fatalf("speech start: actions %+v, want a no-input timer beyond %v", acts, MaxCallerTurn)
+	}
+	// Eight seconds later the turn ends: it is the caller's answer.
+	handle(Event{Kind: EvUtterance, Text: "i already paid", At: 30 * time.Second})
+	if got := lastBranch(m); got != "paid → already_paid" {
+		t.Errorf("long turn: branch %q, want paid → already_paid", got)
+	}
+}

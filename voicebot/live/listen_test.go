@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/voxdial/voxdial/asr"
+	"github.com/voxdial/voxdial/voicebot"
 )
 
 // The audio clock maps recogniser time to arrival time, and frames the recogniser
@@ -148,5 +149,14 @@ func TestListenerPreRoll(t *testing.T) {
 	want := t0.Add(130 * 20 * time.Millisecond)
 	if d := h.At.Sub(want); h.Text != "no" || d < -100*time.Millisecond || d > 100*time.Millisecond {
 		t.Fatalf("heard %q at %v after the answer, want %v (±100 ms)", h.Text, h.At.Sub(t0), want.Sub(t0))
+	}
+}
+
+// TestNoInputOutlastsTheLongestTurn: the bot's no-input timer, re-armed when the
+// caller starts talking, waits at least as long as the recognisers let one turn run.
+func TestNoInputOutlastsTheLongestTurn(t *testing.T) {
+	t.Parallel()
+	if voicebot.MaxCallerTurn < asr.DefaultMaxUtterance {
+		t.Errorf("voicebot.MaxCallerTurn %v < asr.DefaultMaxUtterance %v: a long answer would be cut as no_input", voicebot.MaxCallerTurn, asr.DefaultMaxUtterance)
 	}
 }
