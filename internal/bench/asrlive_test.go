@@ -219,10 +219,11 @@ func TestAdaptSetIsChecked(t *testing.T) {
 }
 
 // TestASRLiveRecorded: sentences with recordings are played from them on live calls
-// (the recorded voice, every condition), heard and routed like spoken ones.
+// (the recorded voice, every condition), heard and routed like spoken ones — an
+// eight-second answer too, which outlasts the no-input timeout.
 func TestASRLiveRecorded(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short: 10 live calls with speech")
+		t.Skip("-short: 15 live calls with speech")
 	}
 	if !asr.SphinxBuiltIn || !tts.FliteBuiltIn {
 		t.Skip("needs pocketsphinx and flite (cgo)")
@@ -232,7 +233,7 @@ func TestASRLiveRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, text := range map[string]string{"stop.wav": "please stop calling me", "rain.wav": "is it raining over there"} {
+	for name, text := range map[string]string{"stop.wav": "please stop calling me", "rain.wav": "is it raining over there", "long.wav": longAside} {
 		var pcm []int16
 		err := fl.Synthesize(context.Background(), tts.Request{Text: text, Voice: "slt", Rate: 8000, Speed: 1},
 			func(p []int16) error { pcm = append(pcm, p...); return nil })
@@ -251,21 +252,21 @@ func TestASRLiveRecorded(t *testing.T) {
 		}
 	}
 	set := filepath.Join(dir, "set.txt")
-	if err := os.WriteFile(set, []byte("opt_out | please stop calling me | stop.wav\nnone | is it raining over there | rain.wav\n"), 0o644); err != nil {
+	if err := os.WriteFile(set, []byte("opt_out | please stop calling me | stop.wav\nnone | is it raining over there | rain.wav\nnone | "+longAside+" | long.wav\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := ASRLive(context.Background(), ASRLiveOptions{Sentences: set, Concurrency: 10}, io.Discard)
+	rep, err := ASRLive(context.Background(), ASRLiveOptions{Sentences: set, Concurrency: 15}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	all := rep.ByCondition["all"]
-	if all == nil || all.Calls != 10 || all.NotReached != 0 || all.Heard != 10 {
-		t.Fatalf("all: %+v (first error %q), want 10 calls reaching the question, every sentence heard", all, rep.FirstError)
+	if all == nil || all.Calls != 15 || all.NotReached != 0 || all.Heard != 15 {
+		t.Fatalf("all: %+v (first error %q), want 15 calls reaching the question, every sentence heard; misses %q", all, rep.FirstError, rep.Misses)
 	}
 	if rep.Recordings != dir || !slices.Contains(rep.HeldOutVoices, "recorded") {
 		t.Errorf("report: recordings %q, held-out voices %v", rep.Recordings, rep.HeldOutVoices)
 	}
-	if b := rep.ByCondition["barge-in"]; b == nil || b.BargeInStopped != b.Calls {
+	if b := rep.ByCondition["barge-in"]; b == nil || b.Calls != 3 || b.BargeInStopped != b.Calls {
 		t.Errorf("barge-in: %+v, want the recording over the question to stop it", b)
 	}
 	// The recording's words come through: its calls route to opt_out or, where the
@@ -320,3 +321,7 @@ func TestHumanSetRecordings(t *testing.T) {
 		t.Errorf("%d lines, %d in domain: want the 315 of the file, 3 answers", len(set), in)
 	}
 }
+
+// longAside is an eight-second answer (flite slt): longer than the script's 6 s
+// no-input timeout.
+const longAside = "hold on a second, i am just walking into the kitchen, the children are making a lot of noise in here and i can hardly hear a word you are saying to me"
