@@ -28,13 +28,17 @@ const (
 )
 
 // ReadWAV decodes the WAV file at path into 8 kHz mono.
-func ReadWAV(path string) (*PCM, error) {
+func ReadWAV(path string) (*PCM, error) { return ReadWAVChannel(path, -1) }
+
+// ReadWAVChannel decodes one channel (0 the first; -1 all, averaged) of the WAV
+// file at path into 8 kHz: a call recording's right channel is the far end alone.
+func ReadWAVChannel(path string, channel int) (*PCM, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read wav: %w", err)
 	}
 	defer f.Close()
-	p, err := DecodeWAV(bufio.NewReader(f))
+	p, err := decodeWAV(bufio.NewReader(f), channel)
 	if err != nil {
 		return nil, fmt.Errorf("read wav %s: %w", path, err)
 	}
@@ -53,7 +57,18 @@ type wavFormat struct {
 // any channel count (averaged to mono) and any rate (resampled to 8 kHz). A data chunk
 // whose declared size runs past the end of the input (a recorder that never patched
 // its header) is read to EOF.
-func DecodeWAV(r io.Reader) (*PCM, error) {
+func DecodeWAV(r io.Reader) (*PCM, error) { return decodeWAV(r, -1) }
+
+// DecodeWAVChannel is DecodeWAV of one channel (0 the first) instead of their
+// average; a channel the file does not have is ErrUnsupportedWAV.
+func DecodeWAVChannel(r io.Reader, channel int) (*PCM, error) {
+	if channel < 0 {
+		return nil, fmt.Errorf("channel %d: %w", channel, ErrUnsupportedWAV)
+	}
+	return decodeWAV(r, channel)
+}
+
+func decodeWAV(r io.Reader, channel int) (*PCM, error) {
 	var hdr [12]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return nil, fmt.Errorf("riff header: %w: %w", ErrInvalidWAV, err)
@@ -83,11 +98,14 @@ func DecodeWAV(r io.Reader) (*PCM, error) {
 			if fm == nil {
 				return nil, fmt.Errorf("data chunk before fmt chunk: %w", ErrInvalidWAV)
 			}
+			if channel >= fm.channels {
+				return nil, fmt.Errorf("channel %d of a %d-channel file: %w", channel, fm.channels, ErrUnsupportedWAV)
+			}
 			data, err := io.ReadAll(io.LimitReader(r, size))
 			if err != nil {
 				return nil, fmt.Errorf("data chunk: %w", err)
 			}
-			mono := fm.toMono(data)
+			mono := fm.toMono(data, channel)
 			return &PCM{Samples: resampleTo8k(mono, fm.rate)}, nil
 		default:
 			if _, err := io.CopyN(io.Discard, r, size+size&1); err != nil {
@@ -149,14 +167,18 @@ func readFmt(r io.Reader, size int64) (*wavFormat, error) {
 	return f, nil
 }
 
-// toMono converts whole frames of data to linear 16-bit, averaging channels; a partial
-// trailing frame is dropped.
-func (f *wavFormat) toMono(data []byte) []int16 {
+// toMono converts whole frames of data to linear 16-bit, averaging channels (or
+// taking channel alone, when ≥ 0); a partial trailing frame is dropped.
+func (f *wavFormat) toMono(data []byte, channel int) []int16 {
 	bps := f.bits / 8
 	frames := len(data) / f.blockAlign
 	out := make([]int16, frames)
 	for i := range frames {
 		frame := data[i*f.blockAlign:]
+		if channel >= 0 {
+			out[i] = f.sample(frame[channel*bps:])
+			continue
+		}
 		var sum int32
 		for c := range f.channels {
 			sum += int32(f.sample(frame[c*bps:]))

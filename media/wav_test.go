@@ -313,3 +313,32 @@ func slicesEqual(a, b []int16) bool {
 	}
 	return true
 }
+
+// TestDecodeWAVChannel: one channel of a stereo file comes out alone (a call
+// recording's right channel is the far end); a channel the file lacks is refused.
+func TestDecodeWAVChannel(t *testing.T) {
+	t.Parallel()
+	// Interleaved stereo: left 1000, right -2000, three frames.
+	data := le16([]int16{1000, -2000, 1000, -2000, 1000, -2000})
+	raw := wavBytes(1, 2, 8000, 16, data)
+	for _, c := range []struct {
+		ch   int
+		want int16
+	}{{0, 1000}, {1, -2000}} {
+		p, err := DecodeWAVChannel(bytes.NewReader(raw), c.ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Samples) != 3 || p.Samples[0] != c.want || p.Samples[2] != c.want {
+			t.Errorf("channel %d: %v, want three samples of %d", c.ch, p.Samples, c.want)
+		}
+	}
+	if p, err := DecodeWAV(bytes.NewReader(raw)); err != nil || p.Samples[0] != -500 {
+		t.Errorf("both channels: %v, %v; want their average -500", p, err)
+	}
+	for _, ch := range []int{2, -1} {
+		if _, err := DecodeWAVChannel(bytes.NewReader(raw), ch); !errors.Is(err, ErrUnsupportedWAV) {
+			t.Errorf("channel %d: err = %v, want ErrUnsupportedWAV", ch, err)
+		}
+	}
+}
