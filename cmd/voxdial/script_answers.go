@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -100,20 +101,35 @@ func runScriptAnswers(paths []string, f *scriptAnswersFlags, stdout, stderr io.W
 		calls++
 		turns = append(turns, ts...)
 	}
-	err := writeAtomic(set, "--out", func(w io.Writer) error {
-		fmt.Fprintf(w, "# Caller answers cut from %d recorded calls by voxdial script answers.\n", calls)
-		fmt.Fprintln(w, "# Each line is the bot's guess: correct the intent (none: answers nothing) and the")
-		fmt.Fprintln(w, "# text to what the caller meant and said, then: script eval SCRIPT --set THIS --audio --voices recorded")
-		for _, t := range turns {
-			fmt.Fprintf(w, "\n# %s\n%s | %s | %s\n", t.note, t.label, t.text, t.file)
-		}
-		return nil
-	})
+	err := writeAtomic(set, "--out", func(w io.Writer) error { return writeAnswers(w, calls, turns) })
 	if err != nil {
 		return failureErr(err)
 	}
 	fmt.Fprintf(stdout, "%d answers from %d calls: %s\n", len(turns), calls, set)
 	return nil
+}
+
+// writeAnswers writes the labelled set of the answers cut from calls.
+func writeAnswers(w io.Writer, calls int, turns []answerTurn) error {
+	fmt.Fprintf(w, "# Caller answers cut from %d recorded calls by voxdial script answers.\n", calls)
+	fmt.Fprintln(w, "# Each line is the bot's guess: correct the intent (none: answers nothing) and the")
+	fmt.Fprintln(w, "# text to what the caller meant and said, then: script eval SCRIPT --set THIS --audio --voices recorded")
+	for _, t := range turns {
+		if _, err := fmt.Fprintf(w, "\n# %s\n%s | %s | %s\n", t.note, t.label, t.text, t.file); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// oneLine keeps s on one line of the set, out of its field separators.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if r == '|' || unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)), " ")
 }
 
 // readResults reads the call results in path: one JSON object, several in a row, or
@@ -123,6 +139,11 @@ func readResults(path string) ([]dialer.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseResults(data, path)
+}
+
+// parseResults is readResults of data read from path.
+func parseResults(data []byte, path string) ([]dialer.Result, error) {
 	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '[' {
 		var rs []dialer.Result
 		if err := json.Unmarshal(t, &rs); err != nil {
@@ -196,15 +217,15 @@ func cutAnswers(r dialer.Result, from string, f *scriptAnswersFlags) ([]answerTu
 		if t.Intent != "" {
 			label = t.Intent
 		}
-		switch label {
+		switch label = oneLine(label); label {
 		case "", "no_match", "low_confidence", "repeat", "exhausted":
 			label = intent.OffTopic
 		}
-		text := strings.TrimSpace(strings.ReplaceAll(t.Text, "|", " "))
+		text := oneLine(t.Text)
 		if text == "" {
 			text = "?" // speech the recogniser put into no words: write what was said
 		}
-		note := fmt.Sprintf("call %s turn %d, state %s, %d–%d ms: branch %q", r.CallID, i, t.State, t.StartMS, t.EndMS, t.Branch)
+		note := oneLine(fmt.Sprintf("call %s turn %d, state %s, %d–%d ms: branch %q", r.CallID, i, t.State, t.StartMS, t.EndMS, t.Branch))
 		if t.Score != nil {
 			note += fmt.Sprintf(", score %.2f", *t.Score)
 		}
@@ -216,7 +237,7 @@ func cutAnswers(r dialer.Result, from string, f *scriptAnswersFlags) ([]answerTu
 // safeName keeps a call ID usable as a file name.
 func safeName(id string) string {
 	return strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == 0 || r == '|' {
+		if r == '/' || r == '\\' || r == '|' || r == '#' || unicode.IsControl(r) || unicode.IsSpace(r) {
 			return '_'
 		}
 		return r

@@ -113,3 +113,66 @@ func TestScriptAnswersFromRecordedCall(t *testing.T) {
 		t.Errorf("missing recording: exit %d, %q", code, errOut)
 	}
 }
+
+// FuzzScriptAnswers: any call result, however its times and turns are forged, is cut
+// from a recording without a panic or a write outside --out.
+func FuzzScriptAnswers(f *testing.F) {
+	dir := f.TempDir()
+	wav := filepath.Join(dir, "rec.wav")
+	stereo := make([]int16, 2*8000) // one second
+	for i := range stereo {
+		stereo[i] = int16(i%200 - 100)
+	}
+	var b bytes.Buffer
+	if err := media.WriteWAV(&b, 8000, 2, stereo); err != nil {
+		f.Fatal(err)
+	}
+	if err := os.WriteFile(wav, b.Bytes(), 0o600); err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{
+		`{"call_id":"a","recording":"x","timings":{"invite_at":"2026-12-05T10:00:00Z","answered_at":"2026-12-05T10:00:00.5Z"},"transcript":[{"role":"caller","text":"yes","start_ms":100,"end_ms":400,"branch":"yes → promise"}]}`,
+		`[{"call_id":"../../b","recording":"x","timings":{"invite_at":"2026-12-05T10:00:00Z","answered_at":"2026-12-05T09:00:00Z"},"transcript":[{"role":"caller","text":"a|b","start_ms":-9000000000,"end_ms":9000000000}]}]`,
+		`{"call_id":"c"} {"call_id":"d","recording":"x"}`,
+		"{\"call_id\":\"e\\n#x | y\",\"recording\":\"x\",\"timings\":{\"invite_at\":\"2026-12-05T10:00:00Z\",\"answered_at\":\"2026-12-05T10:00:00Z\"},\"transcript\":[{\"role\":\"caller\",\"text\":\"a\\nb | c\",\"intent\":\"x\\ny\",\"start_ms\":1,\"end_ms\":900}]}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rs, err := parseResults(data, "fuzz.json")
+		if err != nil {
+			return
+		}
+		out := t.TempDir()
+		var all []answerTurn
+		for _, r := range rs {
+			if r.Recording != "" {
+				r.Recording = wav
+			}
+			turns, err := cutAnswers(r, "fuzz.json", &scriptAnswersFlags{out: out, margin: 300e6})
+			if err != nil {
+				continue
+			}
+			for _, a := range turns {
+				if filepath.Dir(filepath.Join(out, a.file)) != out {
+					t.Fatalf("answer %+v escapes --out", a)
+				}
+			}
+			all = append(all, turns...)
+		}
+		// The drafted set reads back line for line.
+		var b bytes.Buffer
+		if err := writeAnswers(&b, len(rs), all); err != nil {
+			t.Fatal(err)
+		}
+		set, err := intent.ReadSet(&b, "answers.txt")
+		if err != nil || len(set) != len(all) {
+			t.Fatalf("drafted set: %d lines for %d answers, %v\n%s", len(set), len(all), err, b.String())
+		}
+		for i, l := range set {
+			if l.Recording != all[i].file || l.Intent != all[i].label {
+				t.Fatalf("line %d: %+v, want %+v", i, l, all[i])
+			}
+		}
+	})
+}
