@@ -74,19 +74,9 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		if !recorded {
 			continue
 		}
-		if s.Recording == "" {
-			return usageErr("script eval: %s:%d: no recording (third field) for --voices recorded", f.set, s.Line)
-		}
-		rec := s.Recording
-		if !filepath.IsAbs(rec) {
-			dir := f.recordings
-			if dir == "" {
-				dir = filepath.Dir(f.set)
-			}
-			rec = filepath.Join(dir, rec)
-		}
-		if st, err := os.Stat(rec); err != nil || !st.Mode().IsRegular() {
-			return usageErr("script eval: %s:%d: recording %s: not a readable file", f.set, s.Line, rec)
+		rec, err := s.FindRecording(f.set, f.recordings)
+		if err != nil {
+			return usageErr("script eval: --voices recorded: %v", err)
 		}
 		phrases[i].Recording = rec
 	}

@@ -647,9 +647,10 @@ func livePlan(o ASRLiveOptions) ([]liveItem, error) {
 			speed := liveSpeeds[i%len(liveSpeeds)]
 			base := liveItem{Text: s.Text, Intent: s.Intent, Voice: v, Speed: speed, Noise: noiseClean, DTX: sim.DTXOff, HeldOut: sp.heldOut}
 			if s.Recording != "" {
-				rec, err := recordingPath(o, s)
+				// A file that is not there is refused before any call.
+				rec, err := s.FindRecording(o.Sentences, o.Recordings)
 				if err != nil {
-					return nil, err
+					return nil, usage("--sentences: %v", err)
 				}
 				base.Voice, base.Speed, base.Recording = evalset.Recorded, 1, rec
 			}
@@ -688,24 +689,6 @@ func livePlan(o ASRLiveOptions) ([]liveItem, error) {
 		items = items[:o.Limit]
 	}
 	return items, nil
-}
-
-// recordingPath is where the sentence's recording is: absolute, or in
-// o.Recordings (default: the sentences file's directory). A file that is not there
-// is refused before any call, naming the line.
-func recordingPath(o ASRLiveOptions, s intent.Labelled) (string, error) {
-	rec := s.Recording
-	if !filepath.IsAbs(rec) {
-		dir := o.Recordings
-		if dir == "" {
-			dir = filepath.Dir(o.Sentences)
-		}
-		rec = filepath.Join(dir, rec)
-	}
-	if st, err := os.Stat(rec); err != nil || !st.Mode().IsRegular() {
-		return "", usage("--sentences: %s:%d: recording %s: not a readable file", o.Sentences, s.Line, rec)
-	}
-	return rec, nil
 }
 
 // readScriptSet reads a labelled set given with flag (--sentences, --adapt-set); its

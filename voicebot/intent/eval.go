@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -21,6 +23,26 @@ type Labelled struct {
 	Recording string
 	// Heard, for words a recogniser wrote, is its readings and doubt (ClassifyHeard).
 	Heard *Heard
+}
+
+// FindRecording is where l's recording is: the path itself when absolute, else in
+// dir, or, when dir is "", beside the set file setPath. A recording that is not a
+// regular file is an error naming the set's line.
+func (l Labelled) FindRecording(setPath, dir string) (string, error) {
+	rec := l.Recording
+	if rec == "" {
+		return "", fmt.Errorf("%s:%d: no recording (third field)", setPath, l.Line)
+	}
+	if !filepath.IsAbs(rec) {
+		if dir == "" {
+			dir = filepath.Dir(setPath)
+		}
+		rec = filepath.Join(dir, rec)
+	}
+	if st, err := os.Stat(rec); err != nil || !st.Mode().IsRegular() {
+		return "", fmt.Errorf("%s:%d: recording %s: not a readable file", setPath, l.Line, rec)
+	}
+	return rec, nil
 }
 
 // ReadSet reads an evaluation set: one "intent | text" a line, or "intent | text |
