@@ -353,7 +353,8 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		}
 		voices := slices.Sorted(maps.Keys(rep.ByVoice[path]))
 		for _, v := range voices {
-			for key, ev := range rep.ByVoice[path][v] {
+			for _, key := range slices.Sorted(maps.Keys(rep.ByVoice[path][v])) {
+				ev := rep.ByVoice[path][v][key]
 				fmt.Fprintf(stdout, "%-8s %-6s %-20s right %5.1f %%  wrong high-stakes %4.1f %%  off-topic no_match %5.1f %%\n",
 					path, key, v, 100*ev.RightRate, 100*ev.WrongHighStakesRate, 100*ev.OffTopicNoMatchRate)
 			}
