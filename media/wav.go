@@ -274,6 +274,27 @@ func resampleTo8k(in []int16, rate int) []int16 {
 	return out
 }
 
+// WriteWAVFile writes samples as a 16-bit PCM WAV file at path (created or
+// truncated), buffered; a write or close error names the path.
+func WriteWAVFile(path string, rate, channels int, samples []int16) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write wav: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	err = WriteWAV(w, rate, channels, samples)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write wav %s: %w", path, err)
+	}
+	return nil
+}
+
 // WriteWAV writes samples as a 16-bit PCM WAV at rate Hz; with channels > 1 the samples
 // are interleaved frames.
 func WriteWAV(w io.Writer, rate int, channels int, samples []int16) error {

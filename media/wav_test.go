@@ -342,3 +342,25 @@ func TestDecodeWAVChannel(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteWAVFile: the file reads back as written; a path that cannot be created is
+// an error naming it.
+func TestWriteWAVFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "a.wav")
+	in := []int16{0, 1000, -1000, 32767, -32768}
+	if err := WriteWAVFile(path, 8000, 1, in); err != nil {
+		t.Fatal(err)
+	}
+	p, err := ReadWAV(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Samples) != len(in) || p.Samples[3] != 32767 || p.Samples[4] != -32768 {
+		t.Errorf("read back %v, want %v", p.Samples, in)
+	}
+	bad := filepath.Join(t.TempDir(), "missing", "a.wav")
+	if err := WriteWAVFile(bad, 8000, 1, in); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("err = %v, want one naming %s", err, bad)
+	}
+}

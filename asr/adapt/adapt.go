@@ -3,7 +3,6 @@ package adapt
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/voxdial/voxdial/asr"
+	"github.com/voxdial/voxdial/media"
 )
 
 // ErrNoTrainer means sphinxtrain is not installed (Debian: apt-get install
@@ -112,7 +112,7 @@ func Fit(ctx context.Context, utts []Utterance, o Options) (Fitted, error) {
 		if !ok {
 			continue
 		}
-		if err := writeWAV(filepath.Join(wd, "wav", u.ID+".wav"), u.PCM16k); err != nil {
+		if err := media.WriteWAVFile(filepath.Join(wd, "wav", u.ID+".wav"), 16000, 1, u.PCM16k); err != nil {
 			return none, err
 		}
 		fmt.Fprintf(&ids, "wav/%s\n", u.ID)
@@ -248,29 +248,4 @@ func dictWords(path string) (map[string]bool, error) {
 		out[w] = true
 	}
 	return out, sc.Err()
-}
-
-// writeWAV writes 16 kHz mono 16-bit PCM.
-func writeWAV(path string, pcm []int16) error {
-	n := uint32(2 * len(pcm))
-	b := make([]byte, 0, 44+n)
-	b = append(b, "RIFF"...)
-	b = binary.LittleEndian.AppendUint32(b, 36+n)
-	b = append(b, "WAVEfmt "...)
-	b = binary.LittleEndian.AppendUint32(b, 16)
-	b = binary.LittleEndian.AppendUint16(b, 1)
-	b = binary.LittleEndian.AppendUint16(b, 1)
-	b = binary.LittleEndian.AppendUint32(b, 16000)
-	b = binary.LittleEndian.AppendUint32(b, 32000)
-	b = binary.LittleEndian.AppendUint16(b, 2)
-	b = binary.LittleEndian.AppendUint16(b, 16)
-	b = append(b, "data"...)
-	b = binary.LittleEndian.AppendUint32(b, n)
-	for _, s := range pcm {
-		b = binary.LittleEndian.AppendUint16(b, uint16(s))
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		return fmt.Errorf("adapt: %w", err)
-	}
-	return nil
 }

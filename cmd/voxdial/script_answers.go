@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -209,7 +208,7 @@ func cutAnswers(r dialer.Result, from string, f *scriptAnswersFlags) ([]answerTu
 			return nil, fmt.Errorf("turn %d (%d–%d ms) is past the recording's end (%v)", i, t.StartMS, t.EndMS, rec.Duration())
 		}
 		name := fmt.Sprintf("%s-%d.wav", safeName(r.CallID), i)
-		if err := writeWAVFile(filepath.Join(f.out, name), rec.Samples[lo:hi]); err != nil {
+		if err := media.WriteWAVFile(filepath.Join(f.out, name), media.SampleRate, 1, rec.Samples[lo:hi]); err != nil {
 			return nil, err
 		}
 		label, _, _ := strings.Cut(t.Branch, " → ")
@@ -242,23 +241,4 @@ func safeName(id string) string {
 		}
 		return r
 	}, id)
-}
-
-func writeWAVFile(path string, pcm []int16) error {
-	file, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(file)
-	err = media.WriteWAV(w, media.SampleRate, 1, pcm)
-	if err == nil {
-		err = w.Flush()
-	}
-	if cerr := file.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

@@ -806,15 +806,7 @@ func liveAudio(ctx context.Context, items []liveItem, dir string) ([][]int16, er
 		}
 		out[i] = pcm
 		name := fmt.Sprintf("c%d.wav", i)
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			return nil, err
-		}
-		err = media.WriteWAV(f, media.SampleRate, 1, pcm)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := media.WriteWAVFile(filepath.Join(dir, name), media.SampleRate, 1, pcm); err != nil {
 			return nil, err
 		}
 		items[i].wav = name
