@@ -3,7 +3,6 @@ package evalset_test
 import (
 	"context"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -181,14 +180,7 @@ func TestGenerateRecorded(t *testing.T) {
 
 func writeWAV(t *testing.T, path string, rate int, pcm []int16) {
 	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := media.WriteWAV(f, rate, 1, pcm); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	if err := media.WriteWAVFile(path, rate, 1, pcm); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -123,11 +123,7 @@ func FuzzScriptAnswers(f *testing.F) {
 	for i := range stereo {
 		stereo[i] = int16(i%200 - 100)
 	}
-	var b bytes.Buffer
-	if err := media.WriteWAV(&b, 8000, 2, stereo); err != nil {
-		f.Fatal(err)
-	}
-	if err := os.WriteFile(wav, b.Bytes(), 0o600); err != nil {
+	if err := media.WriteWAVFile(wav, 8000, 2, stereo); err != nil {
 		f.Fatal(err)
 	}
 	for _, s := range []string{

@@ -149,11 +149,7 @@ func TestScriptEvalRecorded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var b bytes.Buffer
-		if err := media.WriteWAV(&b, 16000, 1, pcm); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o600); err != nil {
+		if err := media.WriteWAVFile(filepath.Join(dir, name), 16000, 1, pcm); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -240,14 +240,7 @@ func TestASRLiveRecorded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := media.WriteWAV(f, 8000, 1, pcm); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.Close(); err != nil {
+		if err := media.WriteWAVFile(filepath.Join(dir, name), 8000, 1, pcm); err != nil {
 			t.Fatal(err)
 		}
 	}
