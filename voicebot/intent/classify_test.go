@@ -244,6 +244,22 @@ func TestAsidesAreNotAnswers(t *testing.T) {
 		{"i don't have the money", "no"},
 		{"i can't afford it", "no"},
 		{"i didn't pay", "no"},
+		// A person's title in a sentence about something else asks for no one; a
+		// short one, or one with a request word, still does.
+		{"the operator at the hotel was lovely", ""},
+		{"my agent handles all my bills", ""},
+		{"the supervisor at the depot said it's on its way", ""},
+		{"operator please", "agent"},
+		{"a human please", "agent"},
+		{"the manager please", "agent"},
+		{"let me speak to the manager of the branch", "agent"},
+		// Part of a phrase among three or more words it does not explain is none.
+		{"the rain finally stopped last night", ""},
+		{"we took the later train into town", ""},
+		{"stop", "opt_out"},
+		{"just stop it", "opt_out"},
+		{"stop ringing me every single day", "opt_out"}, // the whole phrase, however many words round it
+		{"please call back after lunch", "later"},
 	}
 	for _, c := range cases {
 		r := en.Classify(c.text, nil)

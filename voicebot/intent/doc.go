@@ -19,7 +19,11 @@
 // negation in the utterance. A key word that phrases of two intents share ("call" in
 // "call back" and "stop calling") is no evidence on its own: such a half match never
 // wins ("that's calling", a misheard "stop calling", is not a request to call later),
-// though it still narrows the winner's lead.
+// though it still narrows the winner's lead. Part of a phrase amid three or more words
+// it does not explain is no evidence either ("the rain finally stopped last night" is
+// not "stop calling"), and a person's title in a sentence that asks for no one ("the
+// operator at the hotel was lovely") is not a request for an agent
+// (testdata/en.decoy.txt holds such sentences).
 //
 // The best match's features (coverage of the phrase, matched weight, share of the
 // utterance explained, lead over the next intent, exact order, a question, position)

@@ -15,6 +15,10 @@ type tok struct {
 	neg   bool   // inside a negation's scope
 	stop  bool   // a function word
 	cjk   bool
+	// inert: a word kept from meaning its concept by its context (a person's title
+	// in a sentence that asks for no one); it matches no phrase, not even by a near
+	// miss of its stem.
+	inert bool
 }
 
 // negScope is how many content words after a cue it negates; negMaxWords bounds the
@@ -54,14 +58,26 @@ func analyseAny(text string) []tok {
 // are asides, "can I talk to someone" and "get me somebody" are requests. Without a
 // request word the pronoun is a content word of its own, which no phrase explains.
 func unaskedPeople(toks []tok) {
+	other := 0 // content words that are not people
+	noun := false
 	for _, t := range toks {
-		if enPeopleAsk[t.word] || enPeopleAsk[t.canon] || (t.canon == "agent" && !enPeople[t.word]) {
+		if enPeopleAsk[t.word] || enPeopleAsk[t.canon] {
 			return
 		}
+		switch {
+		case t.canon == "agent" && !enPeople[t.word]:
+			noun = true
+		case !t.stop && !t.cue:
+			other++
+		}
 	}
+	// A person's title in a sentence about something else ("the operator at the
+	// hotel was lovely", "my agent handles the bills") asks for no one either; a
+	// request without a request word is short ("operator", "a human please").
+	mute := !noun || other >= 2
 	for i := range toks {
-		if enPeople[toks[i].word] {
-			toks[i].canon = toks[i].stem
+		if enPeople[toks[i].word] || (mute && toks[i].canon == "agent") {
+			toks[i].canon, toks[i].inert = toks[i].stem, true
 		}
 	}
 }
