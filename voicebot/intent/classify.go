@@ -338,17 +338,16 @@ func (c *Classifier) classify(text string, allowed []string, veto bool) Result {
 				m.intent, m.flipped = c.neg, true
 			}
 			m.explained = explained(m.used, u)
-			if words && m.cov < 1 && content-m.explained >= strayWords {
-				// Part of a phrase in a sentence about something else: "the rain
-				// finally stopped" is not "stop calling", "the later train is
-				// cheaper" not "call back later". (Words, not characters: a
-				// Mandarin answer leaves many characters unexplained.)
-				continue
-			}
+			// Part of a phrase in a sentence about something else is no evidence
+			// either ("the rain finally stopped" is not "stop calling", "we took
+			// the later train" not "call back later"), though, like an ambiguous
+			// match, it narrows the lead of another intent's. Words, not
+			// characters: a Mandarin answer leaves many characters unexplained.
+			stray := words && m.cov < 1 && content-m.explained >= strayWords
 			if better(m, rival[m.intent]) {
 				rival[m.intent] = m
 			}
-			if (!m.ambiguous || !veto) && better(m, best[m.intent]) {
+			if !stray && (!m.ambiguous || !veto) && better(m, best[m.intent]) {
 				best[m.intent] = m
 			}
 		}

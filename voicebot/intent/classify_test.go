@@ -271,6 +271,11 @@ func TestAsidesAreNotAnswers(t *testing.T) {
 			t.Errorf("%q: got %q (%s %.3f, phrase %q), want %q", c.text, got, r.Verdict, r.Score, r.Phrase, c.want)
 		}
 	}
+	// The stray part of a phrase is no evidence, but it still narrows another
+	// intent's lead, as a shared word does: dropping it would make that intent surer.
+	if r := en.Classify("no the rain finally stopped last night", nil); r.Intent != "no" || r.Features.Margin >= 1 {
+		t.Errorf("\"no\" beside a stray \"stopped\": %s, margin %.2f, want no with the rival counted", r.Intent, r.Features.Margin)
+	}
 }
 
 // TestModelPerLanguage: an utterance is scored by its language's calibration, and a
