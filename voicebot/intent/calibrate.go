@@ -1,6 +1,10 @@
 package intent
 
-import "math"
+import (
+	"errors"
+	"fmt"
+	"math"
+)
 
 // Model is a logistic model over Features: Score = σ(W·f + B). Fitted on the tuning
 // sets so that a score of s means the intent is right about s of the time.
@@ -83,6 +87,37 @@ func fitLogistic(xs [][]float64, ys []bool, dim int) ([]float64, float64) {
 	return w, b
 }
 
+// ModelWeights is how many numbers a Model is written as (Weights, ModelFromWeights):
+// one weight per feature, then the bias.
+const ModelWeights = nFeatures + 1
+
+// Weights is the model as a script's settings.calibration lists it: one weight per
+// feature, in Features order, then the bias, each rounded to four decimals.
+func (m *Model) Weights() []float64 {
+	out := make([]float64, 0, ModelWeights)
+	for _, w := range m.W {
+		out = append(out, math.Round(w*1e4)/1e4)
+	}
+	return append(out, math.Round(m.B*1e4)/1e4)
+}
+
+// ModelFromWeights reads Weights back. It refuses the wrong count and numbers that
+// are not finite, naming the item.
+func ModelFromWeights(v []float64) (*Model, error) {
+	if len(v) != ModelWeights {
+		return nil, fmt.Errorf("%d numbers, want %d (%d weights and a bias)", len(v), ModelWeights, nFeatures)
+	}
+	m := &Model{}
+	for i, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("item %d is not a finite number", i+1)
+		}
+	}
+	copy(m.W[:], v[:nFeatures])
+	m.B = v[nFeatures]
+	return m, nil
+}
+
 // DefaultModel is the calibration of English utterances, fitted on
 // testdata/en.tune.txt, and DefaultModelZh that of Chinese ones, fitted on
 // testdata/zh.tune.txt (TestFitDefaultModel refits both and fails when these weights
@@ -94,4 +129,67 @@ func DefaultModel() *Model {
 // DefaultModelZh: see DefaultModel.
 func DefaultModelZh() *Model {
 	return &Model{W: [nFeatures]float64{0.5619, 1.5891, 2.2141, 0.5171, 0.6937, 0.0000, -2.6400, 0.6937, -3.7759, 1.5545}, B: 0.2027}
+}
+
+// Least a labelled set must give Calibrate: matches (utterances the classifier finds
+// some intent in) and, of those, wrong ones — a calibration fitted on right matches
+// alone would call every match right.
+const (
+	MinCalibrationMatches = 20
+	MinCalibrationWrong   = 3
+)
+
+// ErrTooFewMatches: the set is too small, or too clean, to calibrate on.
+var ErrTooFewMatches = errors.New("too few labelled matches to calibrate on")
+
+// CalibrationReport is what Calibrate found.
+type CalibrationReport struct {
+	Utterances   int `json:"utterances"`
+	Matches      int `json:"matches"`       // utterances the classifier found an intent in: the samples
+	MatchesRight int `json:"matches_right"` // of those, the labelled intent
+	// Shipped: the calibration in use (the script's, else the language's default) on
+	// the whole set. Fitted: the set in two folds (odd and even utterances), each
+	// scored by a calibration fitted on the other fold — what the new calibration
+	// does on answers it was not fitted on.
+	Shipped Report `json:"shipped"`
+	Fitted  Report `json:"fitted"`
+	// Calibration: the model fitted on the whole set, as settings.calibration lists it.
+	Calibration []float64 `json:"calibration"`
+}
+
+// Calibrate fits the classifier's calibration to a labelled set of one script's
+// intents — what its own callers say (`voxdial script answers` drafts such a set from
+// recorded calls) — so that a score means how often that script's routes are right
+// for them. opts are the script's (its current calibration in opts.Model, if any).
+func Calibrate(intents []Intent, opts Options, set []Labelled, highStakes []string) (CalibrationReport, error) {
+	rep := CalibrationReport{Utterances: len(set)}
+	c := New(intents, opts)
+	all := Samples(c, set)
+	for _, s := range all {
+		if s.Right {
+			rep.MatchesRight++
+		}
+	}
+	rep.Matches = len(all)
+	if wrong := rep.Matches - rep.MatchesRight; rep.Matches < MinCalibrationMatches || wrong < MinCalibrationWrong {
+		return rep, fmt.Errorf("%w: %d matches, %d of them wrong; want at least %d, %d wrong (label more answers, off-topic ones too)",
+			ErrTooFewMatches, rep.Matches, wrong, MinCalibrationMatches, MinCalibrationWrong)
+	}
+	rep.Shipped = Evaluate(c, set, highStakes)
+	var folds [2]*Classifier
+	for k := range folds {
+		var train []Labelled
+		for i, s := range set {
+			if i%2 != k {
+				train = append(train, s)
+			}
+		}
+		o := opts
+		o.Model = Fit(Samples(c, train))
+		folds[k] = New(intents, o)
+	}
+	rep.Fitted = evaluate(func(i int) *Classifier { return folds[i%2] }, set, highStakes)
+	rep.Shipped.Misses, rep.Fitted.Misses = nil, nil
+	rep.Calibration = Fit(all).Weights()
+	return rep, nil
 }

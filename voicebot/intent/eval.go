@@ -120,14 +120,20 @@ type Miss struct {
 // Evaluate classifies every utterance with every intent allowed and scores the result.
 // highStakes names the intents a wrong route to is costly.
 func Evaluate(c *Classifier, set []Labelled, highStakes []string) Report {
+	return evaluate(func(int) *Classifier { return c }, set, highStakes)
+}
+
+// evaluate is Evaluate with the classifier of each utterance (by its index in set)
+// chosen by pick: a fold's model, for a cross-validated score.
+func evaluate(pick func(i int) *Classifier, set []Labelled, highStakes []string) Report {
 	var rep Report
 	var bins [10]struct {
 		n, right int
 		score    float64
 	}
-	for _, s := range set {
+	for i, s := range set {
 		rep.Utterances++
-		r := c.ClassifyHeard(s.Text, s.Heard, nil)
+		r := pick(i).ClassifyHeard(s.Text, s.Heard, nil)
 		if s.Intent == OffTopic {
 			rep.OffTopic++
 			if r.Verdict == VerdictNoMatch {

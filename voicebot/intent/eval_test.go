@@ -2,6 +2,8 @@ package intent
 
 import (
 	"encoding/json"
+	"errors"
+	"math"
 	"os"
 	"testing"
 
@@ -146,6 +148,66 @@ func TestFitDefaultModel(t *testing.T) {
 		got := Fit(tuneSamples(t, lang))
 		if stale(got.W[:], want.W[:], got.B, want.B) {
 			t.Errorf("the %s model is stale; refit on its tuning set gives:\n%#v", lang, *got)
+		}
+	}
+}
+
+// TestCalibrate: fitted on a script's labelled answers, the calibration repairs a
+// miscalibrated one on folds it was not fitted on, comes back as the weights a script
+// lists, and refuses a set too small or too clean to fit.
+func TestCalibrate(t *testing.T) {
+	t.Parallel()
+	intents := scriptIntents(t, "en")
+	set := readSet(t, "en.tune.txt")
+	// A stale calibration that doubts every match (0.27: no_match, the bot deaf).
+	doubt := &Model{B: -1}
+	rep, err := Calibrate(intents, Options{Model: doubt}, set, highStakes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Utterances != len(set) || rep.Matches < MinCalibrationMatches || rep.Matches == rep.MatchesRight {
+		t.Fatalf("report %+v", rep)
+	}
+	if rep.Shipped.Right != 0 || rep.Fitted.RightRate < 0.9 {
+		t.Errorf("routed right: %d with the doubting calibration, %.3f fitted on the other fold; want 0 and ≥ 0.9", rep.Shipped.Right, rep.Fitted.RightRate)
+	}
+	if rep.Shipped.ECE < 0.3 || rep.Fitted.ECE > 0.05 {
+		t.Errorf("calibration error: doubting %.3f, fitted on the other fold %.3f", rep.Shipped.ECE, rep.Fitted.ECE)
+	}
+	m, err := ModelFromWeights(rep.Calibration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Fit(Samples(New(intents, Options{}), set))
+	if stale(m.W[:], want.W[:], m.B, want.B) {
+		t.Errorf("weights %v do not read back as the fit %+v", rep.Calibration, *want)
+	}
+	if rep.Shipped.Misses != nil || rep.Fitted.Misses != nil {
+		t.Error("a calibration report lists misses")
+	}
+	// The tuning set's own calibration is the default model: fitting on it again
+	// gives it back.
+	if d := DefaultModel(); stale(m.W[:], d.W[:], m.B, d.B) {
+		t.Errorf("fitted on en.tune.txt: %v, want the default %+v", rep.Calibration, *d)
+	}
+
+	few := set[:8]
+	if _, err := Calibrate(intents, Options{}, few, highStakes); !errors.Is(err, ErrTooFewMatches) {
+		t.Errorf("8 answers: %v", err)
+	}
+	var clean []Labelled
+	for _, s := range set {
+		if s.Intent != OffTopic {
+			clean = append(clean, s)
+		}
+	}
+	if _, err := Calibrate(intents, Options{}, clean[:60], highStakes); !errors.Is(err, ErrTooFewMatches) {
+		t.Errorf("60 answers all routed right: %v", err)
+	}
+
+	for _, bad := range [][]float64{nil, make([]float64, ModelWeights-1), append(make([]float64, ModelWeights-1), math.NaN())} {
+		if _, err := ModelFromWeights(bad); err == nil {
+			t.Errorf("ModelFromWeights(%v) accepted", bad)
 		}
 	}
 }
