@@ -67,6 +67,10 @@ type Settings struct {
 	MaxRetries     int           // no_input/no_match re-prompts per state before exhausted; default 2
 	BargeIn        bool          // caller speech stops bot playback
 	MaxCall        time.Duration // hard cap on an answered call; default 4m
+	// Calibration is the classifier's calibration fitted on this script's callers
+	// (`voxdial script calibrate` prints it): one weight per match feature, then the
+	// bias. Nil: the language's default.
+	Calibration []float64
 }
 
 // Defaults for Settings fields left at zero.

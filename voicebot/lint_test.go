@@ -91,6 +91,12 @@ func TestLintChecks(t *testing.T) {
 		extra string
 		want  []want
 	}{
+		{"calibration of the wrong length", nil, "settings:\n  calibration: [1, 2]\n",
+			[]want{{CheckBadValue, 28, "settings.calibration: 2 numbers, want 11"}}},
+		{"calibration item not a number", nil, "settings:\n  calibration: [1, x, 3]\n",
+			[]want{{CheckSyntax, 28, "settings.calibration[1]: want a number"}}},
+		{"calibration not a list", nil, "settings:\n  calibration: 0.5\n",
+			[]want{{CheckSyntax, 28, "want a list of 11 numbers"}}},
 		{"unknown state in a branch", map[int]string{16: "      intents: {yes: nowhere, no: done}"}, "",
 			[]want{{CheckUnknownState, 16, `"nowhere" is not a state`}}},
 		{"missing start state", map[int]string{5: "start: hello"}, "",

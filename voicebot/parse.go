@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/voxdial/voxdial/voicebot/field"
+	"github.com/voxdial/voxdial/voicebot/intent"
 )
 
 // MaxScriptBytes bounds a script file: scripts are a few kilobytes, and the parser
@@ -285,7 +287,7 @@ var (
 	topKeys = []string{"name", "locale", "purpose", "voice", "requires", "disclosure", "settings", "start", "global", "intents", "states", "voicemail",
 		"knowledge", "on_anger", "inspection", // knowledge: knowledge.go; on_anger, inspection: anger.go
 		"grading", "follow_ups"} // after the call: aftercall.go
-	settingsKeys = []string{"no_input_timeout", "end_of_turn", "max_retries", "barge_in", "max_call"}
+	settingsKeys = []string{"no_input_timeout", "end_of_turn", "max_retries", "barge_in", "max_call", "calibration"}
 	stateKeys    = []string{"say", "listen", "set", "callback", "transfer", "action", "hangup", "next"}
 	listenKeys   = []string{"intents", "dtmf", "no_input", "no_match", "low_confidence", "exhausted", "timeout", "capture", "retries"}
 	setKeys      = []string{"disposition", "tags", "variables"}
@@ -418,8 +420,33 @@ func (p *parser) settings(n *yaml.Node, s *Settings) {
 			}
 		case "barge_in":
 			s.BargeIn = p.boolean(kv.val, field)
+		case "calibration":
+			s.Calibration = p.calibration(kv.val, field)
 		}
 	}
+}
+
+// calibration reads the classifier's calibration: intent.ModelWeights numbers.
+func (p *parser) calibration(n *yaml.Node, field string) []float64 {
+	if n.Kind != yaml.SequenceNode {
+		p.add(n, field, CheckSyntax, "want a list of %d numbers (voxdial script calibrate prints it), got %s", intent.ModelWeights, kindName(n))
+		return nil
+	}
+	out := make([]float64, 0, len(n.Content))
+	for i, c := range n.Content {
+		c = deref(c)
+		v, err := strconv.ParseFloat(c.Value, 64)
+		if c.Kind != yaml.ScalarNode || err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			p.add(c, fmt.Sprintf("%s[%d]", field, i), CheckSyntax, "want a number, got %s", kindName(c))
+			return nil
+		}
+		out = append(out, v)
+	}
+	if _, err := intent.ModelFromWeights(out); err != nil {
+		p.add(n, field, CheckBadValue, "%v, as voxdial script calibrate prints them", err)
+		return nil
+	}
+	return out
 }
 
 func (p *parser) positive(n *yaml.Node, field string) time.Duration {

@@ -9,14 +9,32 @@ import (
 	"github.com/voxdial/voxdial/voicebot/intent"
 )
 
-// newClassifiers builds the script's word-level classifier and the one for answers to
-// a confirm question (in the script's language).
-func newClassifiers(intents []*Intent, locale string) (*intent.Classifier, *intent.Classifier) {
+// newClassifiers builds the script's word-level classifier (with the script's own
+// calibration, if it has one) and the one for answers to a confirm question (in the
+// script's language).
+func newClassifiers(intents []*Intent, locale string, calibration []float64) (*intent.Classifier, *intent.Classifier) {
+	return intent.New(ClassifierIntents(intents), ClassifierOptions(calibration)), intent.New(confirmAnswers(locale), intent.Options{})
+}
+
+// ClassifierIntents are a script's intents as the classifier takes them.
+func ClassifierIntents(intents []*Intent) []intent.Intent {
 	in := make([]intent.Intent, 0, len(intents))
 	for _, it := range intents {
 		in = append(in, intent.Intent{Name: it.Name, Phrases: it.Phrases, MinConfidence: it.MinConfidence})
 	}
-	return intent.New(in, intent.Options{}), intent.New(confirmAnswers(locale), intent.Options{})
+	return in
+}
+
+// ClassifierOptions are the classifier's options for a script's settings.calibration
+// (nil: the language's default calibration). The parser has checked the weights.
+func ClassifierOptions(calibration []float64) intent.Options {
+	var o intent.Options
+	if calibration != nil {
+		if m, err := intent.ModelFromWeights(calibration); err == nil {
+			o.Model = m
+		}
+	}
+	return o
 }
 
 // confirmAnswers are the answers to "Just to confirm, …?" in the script's language

@@ -217,3 +217,23 @@ func TestConfirmHintsOneLanguage(t *testing.T) {
 		t.Errorf("hints %+v", h)
 	}
 }
+
+// TestScriptCalibration: a script's settings.calibration is the classifier's: one
+// that doubts everything keeps a plain "yes" from routing, which the language's
+// default routes for certain.
+func TestScriptCalibration(t *testing.T) {
+	t.Parallel()
+	doubt := "settings:\n  calibration: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -5]\n"
+	for _, tc := range []struct {
+		src  string
+		want intent.Verdict
+	}{{lintBase, intent.VerdictMatch}, {lintBase + doubt, intent.VerdictNoMatch}} {
+		b, err := ParseBot([]byte(tc.src), "t.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := b.Classifier().Classify("yes", nil); r.Intent != "yes" && tc.want == intent.VerdictMatch || r.Verdict != tc.want {
+			t.Errorf("calibration %v: \"yes\" → %s %s %.3f, want %s", b.Settings.Calibration, r.Intent, r.Verdict, r.Score, tc.want)
+		}
+	}
+}

@@ -19,7 +19,7 @@ func newScriptCmd() *cobra.Command {
 		Use:   "script",
 		Short: "Check voice-bot scripts and try them as text conversations",
 	}
-	cmd.AddCommand(newScriptLintCmd(), newScriptChatCmd(), newScriptEvalCmd(), newScriptAnswersCmd())
+	cmd.AddCommand(newScriptLintCmd(), newScriptChatCmd(), newScriptEvalCmd(), newScriptAnswersCmd(), newScriptCalibrateCmd())
 	return cmd
 }
 

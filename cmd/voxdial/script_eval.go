@@ -91,22 +91,21 @@ person's voice — under the same noise conditions.`,
 	return cmd
 }
 
-func runScriptEval(ctx context.Context, path string, f *scriptEvalFlags, stdout, stderr io.Writer) error {
-	if f.set == "" {
-		return usageErr("script eval: --set is required")
-	}
-	b, err := voicebot.LoadBot(path)
+// loadScriptSet loads a script and a labelled set of its intents; any problem is a
+// usage error naming the file (and the set's line).
+func loadScriptSet(name, scriptPath, setPath string) (*voicebot.Bot, []intent.Labelled, error) {
+	b, err := voicebot.LoadBot(scriptPath)
 	if err != nil {
-		return usageErr("script eval: %v", err)
+		return nil, nil, usageErr("%s: %v", name, err)
 	}
-	file, err := os.Open(f.set)
+	file, err := os.Open(setPath)
 	if err != nil {
-		return usageErr("script eval: %v", err)
+		return nil, nil, usageErr("%s: %v", name, err)
 	}
 	defer file.Close()
-	set, err := intent.ReadSet(file, f.set)
+	set, err := intent.ReadSet(file, setPath)
 	if err != nil {
-		return usageErr("script eval: %v", err)
+		return nil, nil, usageErr("%s: %v", name, err)
 	}
 	known := map[string]bool{intent.OffTopic: true}
 	for _, in := range b.Intents {
@@ -114,8 +113,19 @@ func runScriptEval(ctx context.Context, path string, f *scriptEvalFlags, stdout,
 	}
 	for _, s := range set {
 		if !known[s.Intent] {
-			return usageErr("script eval: %s:%d: %q is not an intent of %s (nor %q)", f.set, s.Line, s.Intent, path, intent.OffTopic)
+			return nil, nil, usageErr("%s: %s:%d: %q is not an intent of %s (nor %q)", name, setPath, s.Line, s.Intent, scriptPath, intent.OffTopic)
 		}
+	}
+	return b, set, nil
+}
+
+func runScriptEval(ctx context.Context, path string, f *scriptEvalFlags, stdout, stderr io.Writer) error {
+	if f.set == "" {
+		return usageErr("script eval: --set is required")
+	}
+	b, set, err := loadScriptSet("script eval", path, f.set)
+	if err != nil {
+		return err
 	}
 	hs := f.highStakes
 	if hs == nil {

@@ -194,11 +194,9 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	}
 	c := b.Classifier()
 	if f.grammarKeep != 0 || spokenModel != nil {
-		ins := make([]intent.Intent, 0, len(b.Intents))
-		for _, in := range b.Intents {
-			ins = append(ins, intent.Intent{Name: in.Name, Phrases: in.Phrases, MinConfidence: in.MinConfidence})
-		}
-		c = intent.New(ins, intent.Options{GrammarKeepMinConfidence: f.grammarKeep, Spoken: spokenModel})
+		o := voicebot.ClassifierOptions(b.Settings.Calibration)
+		o.GrammarKeepMinConfidence, o.Spoken = f.grammarKeep, spokenModel
+		c = intent.New(voicebot.ClassifierIntents(b.Intents), o)
 	}
 	type row struct{ grammar, lm, fallback []intent.Labelled }
 	var spoken []intent.SpokenSample
