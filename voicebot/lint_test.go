@@ -256,6 +256,8 @@ func FuzzLint(f *testing.F) {
 	}
 	f.Add([]byte(lintBase))
 	f.Add([]byte(lintBase + "\non_anger: {action: hangup, say: bye, threshold: 0.7}\ninspection: {forbidden: [x], max_call: 1m, disclosure: off}\n"))
+	f.Add([]byte(lintBase + "settings:\n  calibration: [1, 0.5, -2, 3e2, 0, 0, 0, 0, 0, 1, -0.8]\n"))
+	f.Add([]byte(lintBase + "settings:\n  calibration: [1, .nan, *x, {a: 1}]\n"))
 	f.Add([]byte("states: [\n"))
 	f.Add([]byte("a: &x {b: *x}\n"))
 	f.Add([]byte("states:\n  a:\n    say: \"{{\"\n"))
