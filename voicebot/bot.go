@@ -71,6 +71,11 @@ type Settings struct {
 	// (`voxdial script calibrate` prints it): one weight per match feature, then the
 	// bias. Nil: the language's default.
 	Calibration []float64
+	// SpokenCalibration is the score of recognised words fitted on this script's
+	// callers' recorded answers (`voxdial script calibrate --spoken-samples`): the
+	// weights of the text score, the readings' agreement and the word confidence,
+	// then the bias. Nil: the shipped one.
+	SpokenCalibration []float64
 }
 
 // Defaults for Settings fields left at zero.

@@ -97,6 +97,8 @@ func TestLintChecks(t *testing.T) {
 			[]want{{CheckSyntax, 28, "settings.calibration[1]: want a number"}}},
 		{"calibration not a list", nil, "settings:\n  calibration: 0.5\n",
 			[]want{{CheckSyntax, 28, "want a list of 11 numbers"}}},
+		{"spoken calibration of the wrong length", nil, "settings:\n  spoken_calibration: [1, 2, 3, 4, 5]\n",
+			[]want{{CheckBadValue, 28, "settings.spoken_calibration: 5 numbers, want 4"}}},
 		{"unknown state in a branch", map[int]string{16: "      intents: {yes: nowhere, no: done}"}, "",
 			[]want{{CheckUnknownState, 16, `"nowhere" is not a state`}}},
 		{"missing start state", map[int]string{5: "start: hello"}, "",

@@ -287,7 +287,7 @@ var (
 	topKeys = []string{"name", "locale", "purpose", "voice", "requires", "disclosure", "settings", "start", "global", "intents", "states", "voicemail",
 		"knowledge", "on_anger", "inspection", // knowledge: knowledge.go; on_anger, inspection: anger.go
 		"grading", "follow_ups"} // after the call: aftercall.go
-	settingsKeys = []string{"no_input_timeout", "end_of_turn", "max_retries", "barge_in", "max_call", "calibration"}
+	settingsKeys = []string{"no_input_timeout", "end_of_turn", "max_retries", "barge_in", "max_call", "calibration", "spoken_calibration"}
 	stateKeys    = []string{"say", "listen", "set", "callback", "transfer", "action", "hangup", "next"}
 	listenKeys   = []string{"intents", "dtmf", "no_input", "no_match", "low_confidence", "exhausted", "timeout", "capture", "retries"}
 	setKeys      = []string{"disposition", "tags", "variables"}
@@ -421,15 +421,24 @@ func (p *parser) settings(n *yaml.Node, s *Settings) {
 		case "barge_in":
 			s.BargeIn = p.boolean(kv.val, field)
 		case "calibration":
-			s.Calibration = p.calibration(kv.val, field)
+			s.Calibration = p.calibration(kv.val, field, intent.ModelWeights, func(v []float64) error {
+				_, err := intent.ModelFromWeights(v)
+				return err
+			})
+		case "spoken_calibration":
+			s.SpokenCalibration = p.calibration(kv.val, field, intent.SpokenModelWeights, func(v []float64) error {
+				_, err := intent.SpokenModelFromWeights(v)
+				return err
+			})
 		}
 	}
 }
 
-// calibration reads the classifier's calibration: intent.ModelWeights numbers.
-func (p *parser) calibration(n *yaml.Node, field string) []float64 {
+// calibration reads one of the classifier's calibrations: count numbers, as
+// `voxdial script calibrate` prints them, that check accepts.
+func (p *parser) calibration(n *yaml.Node, field string, count int, check func([]float64) error) []float64 {
 	if n.Kind != yaml.SequenceNode {
-		p.add(n, field, CheckSyntax, "want a list of %d numbers (voxdial script calibrate prints it), got %s", intent.ModelWeights, kindName(n))
+		p.add(n, field, CheckSyntax, "want a list of %d numbers (voxdial script calibrate prints it), got %s", count, kindName(n))
 		return nil
 	}
 	out := make([]float64, 0, len(n.Content))
@@ -442,7 +451,7 @@ func (p *parser) calibration(n *yaml.Node, field string) []float64 {
 		}
 		out = append(out, v)
 	}
-	if _, err := intent.ModelFromWeights(out); err != nil {
+	if err := check(out); err != nil {
 		p.add(n, field, CheckBadValue, "%v, as voxdial script calibrate prints them", err)
 		return nil
 	}

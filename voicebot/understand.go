@@ -12,8 +12,8 @@ import (
 // newClassifiers builds the script's word-level classifier (with the script's own
 // calibration, if it has one) and the one for answers to a confirm question (in the
 // script's language).
-func newClassifiers(intents []*Intent, locale string, calibration []float64) (*intent.Classifier, *intent.Classifier) {
-	return intent.New(ClassifierIntents(intents), ClassifierOptions(calibration)), intent.New(confirmAnswers(locale), intent.Options{})
+func newClassifiers(intents []*Intent, locale string, s Settings) (*intent.Classifier, *intent.Classifier) {
+	return intent.New(ClassifierIntents(intents), ClassifierOptions(s)), intent.New(confirmAnswers(locale), intent.Options{})
 }
 
 // ClassifierIntents are a script's intents as the classifier takes them.
@@ -25,13 +25,19 @@ func ClassifierIntents(intents []*Intent) []intent.Intent {
 	return in
 }
 
-// ClassifierOptions are the classifier's options for a script's settings.calibration
-// (nil: the language's default calibration). The parser has checked the weights.
-func ClassifierOptions(calibration []float64) intent.Options {
+// ClassifierOptions are the classifier's options for a script's settings: its
+// calibration and spoken_calibration (nil: the shipped ones). The parser has checked
+// the weights.
+func ClassifierOptions(s Settings) intent.Options {
 	var o intent.Options
-	if calibration != nil {
-		if m, err := intent.ModelFromWeights(calibration); err == nil {
+	if s.Calibration != nil {
+		if m, err := intent.ModelFromWeights(s.Calibration); err == nil {
 			o.Model = m
+		}
+	}
+	if s.SpokenCalibration != nil {
+		if m, err := intent.SpokenModelFromWeights(s.SpokenCalibration); err == nil {
+			o.Spoken = m
 		}
 	}
 	return o

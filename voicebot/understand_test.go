@@ -237,3 +237,23 @@ func TestScriptCalibration(t *testing.T) {
 		}
 	}
 }
+
+// TestScriptSpokenCalibration: a script's settings.spoken_calibration scores the
+// recogniser's words: one that doubts everything keeps heard words from routing that
+// the shipped one routes.
+func TestScriptSpokenCalibration(t *testing.T) {
+	t.Parallel()
+	heard := &intent.Heard{WordConfidence: 0.9, Readings: []intent.Reading{{Text: "yes", Weight: 0.9}, {Text: "yes yes", Weight: 0.1}}}
+	for _, tc := range []struct {
+		extra string
+		want  intent.Verdict
+	}{{"", intent.VerdictMatch}, {"settings:\n  spoken_calibration: [0, 0, 0, -5]\n", intent.VerdictNoMatch}} {
+		b, err := ParseBot([]byte(lintBase+tc.extra), "t.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := b.Classifier().ClassifyHeard("yes", heard, nil); r.Verdict != tc.want {
+			t.Errorf("spoken calibration %v: heard \"yes\" → %s %s %.3f, want %s", b.Settings.SpokenCalibration, r.Intent, r.Verdict, r.Score, tc.want)
+		}
+	}
+}

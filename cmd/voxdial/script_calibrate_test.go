@@ -55,9 +55,13 @@ func TestScriptCalibrate(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("calibrate exit %d: %s", code, errOut)
 	}
-	var rep calibrateReport
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+	var full calibrateReport
+	if err := json.Unmarshal([]byte(out), &full); err != nil {
 		t.Fatal(err)
+	}
+	rep := full.Text
+	if rep == nil || full.Spoken != nil {
+		t.Fatalf("report %s: want the words' calibration alone", out)
 	}
 	if rep.InUse != "script" || !rep.Better || rep.Shipped.Right != 0 || rep.Fitted.RightRate < 0.9 || len(rep.Calibration) != 11 {
 		t.Fatalf("report: in use %s, better %v, right %d → %.3f, calibration %v", rep.InUse, rep.Better, rep.Shipped.Right, rep.Fitted.RightRate, rep.Calibration)
@@ -96,12 +100,19 @@ func TestScriptCalibrateErrors(t *testing.T) {
 	if err := os.WriteFile(unknown, []byte("yes | yes\nmaybe | perhaps\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	tinyTSV := filepath.Join(dir, "tiny.tsv")
+	if err := os.WriteFile(tinyTSV, []byte("1\t4.5\t0.9\t0.6\n0\t-1\t0.2\t0.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	script := "../../voicebot/assets/payment-reminder.en.yaml"
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{script}, "--set is required"},
+		{[]string{script}, "--set or --spoken-samples is required"},
+		{[]string{script, "--spoken-samples", filepath.Join(dir, "absent.tsv")}, "absent.tsv"},
+		{[]string{script, "--spoken-samples", few}, "few.txt:1: want right (0/1)"},
+		{[]string{script, "--spoken-samples", tinyTSV}, "tiny.tsv: too few labelled matches"},
 		{[]string{script, "--set", filepath.Join(dir, "absent.txt")}, "absent.txt"},
 		{[]string{script, "--set", unknown}, `unknown.txt:2: "maybe" is not an intent`},
 		{[]string{script, "--set", few}, "few.txt: too few labelled matches"},
@@ -148,5 +159,39 @@ func TestLiveCallUsesScriptCalibration(t *testing.T) {
 	}
 	if r.Outcome != "answered" || heard == 0 || r.Disposition == "promise_to_pay" {
 		t.Fatalf("outcome %s, %d caller turns heard, disposition %q; transcript %+v", r.Outcome, heard, r.Disposition, r.Transcript)
+	}
+}
+
+// TestScriptCalibrateSpoken: the recognised words' calibration from the binary, on
+// the spoken samples shipped with the classifier (recognised answers of the tuning
+// split): fitted on them, its line pasted into the script lints, and a script whose
+// spoken calibration doubts everything is told the fitted one is better.
+func TestScriptCalibrateSpoken(t *testing.T) {
+	t.Parallel()
+	samples := "../../voicebot/intent/testdata/en.spoken.tsv"
+	stale := calibratedScript(t, "  spoken_calibration: [0, 0, 0, -4]\n")
+	code, out, errOut := runCLI(t, "script", "calibrate", stale, "--spoken-samples", samples, "--json")
+	if code != 0 {
+		t.Fatalf("calibrate exit %d: %s", code, errOut)
+	}
+	var full calibrateReport
+	if err := json.Unmarshal([]byte(out), &full); err != nil {
+		t.Fatal(err)
+	}
+	sp := full.Spoken
+	if full.Text != nil || sp == nil || sp.InUse != "script" || !sp.Better || sp.Samples < 500 || sp.InUseECE < 0.3 || sp.FittedECE > 0.06 || len(sp.Calibration) != 4 {
+		t.Fatalf("report %s", out)
+	}
+	code, out, errOut = runCLI(t, "script", "calibrate", stale, "--spoken-samples", samples, "--set", "../../voicebot/intent/testdata/en.tune.txt")
+	if code != 0 {
+		t.Fatalf("calibrate exit %d: %s", code, errOut)
+	}
+	lines := regexp.MustCompile(`(?m)^  (spoken_)?calibration: \[[^\]]+\].*$`).FindAllString(out, -1)
+	if len(lines) != 2 {
+		t.Fatalf("want both lines to paste:\n%s", out)
+	}
+	fixed := calibratedScript(t, lines[0]+"\n"+lines[1]+"\n")
+	if code, _, errOut := runCLI(t, "script", "lint", fixed); code != 0 {
+		t.Fatalf("the pasted lines do not lint: %s", errOut)
 	}
 }

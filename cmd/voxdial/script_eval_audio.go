@@ -194,8 +194,11 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	}
 	c := b.Classifier()
 	if f.grammarKeep != 0 || spokenModel != nil {
-		o := voicebot.ClassifierOptions(b.Settings.Calibration)
-		o.GrammarKeepMinConfidence, o.Spoken = f.grammarKeep, spokenModel
+		o := voicebot.ClassifierOptions(b.Settings)
+		o.GrammarKeepMinConfidence = f.grammarKeep
+		if spokenModel != nil {
+			o.Spoken = spokenModel
+		}
 		c = intent.New(voicebot.ClassifierIntents(b.Intents), o)
 	}
 	type row struct{ grammar, lm, fallback []intent.Labelled }

@@ -268,3 +268,105 @@ func ReadSpokenSamples(r io.Reader, name string) ([]SpokenSample, error) {
 	}
 	return out, nil
 }
+
+// SpokenModelWeights is how many numbers a SpokenModel is written as (Weights,
+// SpokenModelFromWeights): the weights of the text score, the agreement and the word
+// confidence, then the bias.
+const SpokenModelWeights = nSpoken + 1
+
+// Weights is the model as a script's settings.spoken_calibration lists it, each
+// rounded to four decimals.
+func (m *SpokenModel) Weights() []float64 {
+	out := make([]float64, 0, SpokenModelWeights)
+	for _, w := range m.W {
+		out = append(out, math.Round(w*1e4)/1e4)
+	}
+	return append(out, math.Round(m.B*1e4)/1e4)
+}
+
+// SpokenModelFromWeights reads Weights back, refusing the wrong count and numbers
+// that are not finite.
+func SpokenModelFromWeights(v []float64) (*SpokenModel, error) {
+	if len(v) != SpokenModelWeights {
+		return nil, fmt.Errorf("%d numbers, want %d (%d weights and a bias)", len(v), SpokenModelWeights, nSpoken)
+	}
+	for i, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("item %d is not a finite number", i+1)
+		}
+	}
+	m := &SpokenModel{B: v[nSpoken]}
+	copy(m.W[:], v[:nSpoken])
+	return m, nil
+}
+
+// SpokenCalibrationReport is what CalibrateSpoken found.
+type SpokenCalibrationReport struct {
+	Samples int `json:"samples"` // recognised utterances whose words held an intent
+	Right   int `json:"right"`   // of those, the labelled intent
+	// InUseECE: the calibration error of the spoken score in use on every sample;
+	// FittedECE: of the fitted model on samples it was not fitted on (two folds, odd
+	// and even samples, each scored by a fit on the other).
+	InUseECE  float64 `json:"in_use_ece"`
+	FittedECE float64 `json:"fitted_ece"`
+	// Calibration: the model fitted on every sample, as settings.spoken_calibration
+	// lists it.
+	Calibration []float64 `json:"spoken_calibration"`
+}
+
+// CalibrateSpoken fits the score of recognised words (ClassifyHeard) on samples of a
+// script's own callers' recognised answers (`voxdial script eval --audio --voices
+// recorded --spoken-samples`), as Calibrate does for the words alone.
+func CalibrateSpoken(samples []SpokenSample, inUse *SpokenModel) (SpokenCalibrationReport, error) {
+	rep := SpokenCalibrationReport{Samples: len(samples)}
+	for _, s := range samples {
+		if s.Right {
+			rep.Right++
+		}
+	}
+	if wrong := rep.Samples - rep.Right; rep.Samples < MinCalibrationMatches || wrong < MinCalibrationWrong {
+		return rep, fmt.Errorf("%w: %d samples, %d of them wrong; want at least %d, %d wrong (label more answers, off-topic ones too)",
+			ErrTooFewMatches, rep.Samples, wrong, MinCalibrationMatches, MinCalibrationWrong)
+	}
+	if inUse == nil {
+		inUse = DefaultSpokenModel()
+	}
+	var folds [2][]SpokenSample
+	for i, s := range samples {
+		folds[i%2] = append(folds[i%2], s)
+	}
+	models := [2]*SpokenModel{FitSpoken(folds[1]), FitSpoken(folds[0])} // fold k is scored by the fit on the other
+	scores := make([]float64, len(samples))
+	used := make([]float64, len(samples))
+	for i, s := range samples {
+		scores[i] = models[i%2].Score(s.F)
+		used[i] = inUse.Score(s.F)
+	}
+	rep.InUseECE, rep.FittedECE = round3(calibrationError(used, samples)), round3(calibrationError(scores, samples))
+	rep.Calibration = FitSpoken(samples).Weights()
+	return rep, nil
+}
+
+// calibrationError is the mean |score − accuracy| over ten score bins, weighted by
+// the bins' samples.
+func calibrationError(scores []float64, samples []SpokenSample) float64 {
+	var bins [10]struct {
+		n, right int
+		sum      float64
+	}
+	for i, s := range scores {
+		b := &bins[min(int(s*10), 9)]
+		b.n++
+		b.sum += s
+		if samples[i].Right {
+			b.right++
+		}
+	}
+	e := 0.0
+	for _, b := range bins {
+		if b.n > 0 {
+			e += float64(b.n) / float64(len(scores)) * math.Abs(b.sum/float64(b.n)-float64(b.right)/float64(b.n))
+		}
+	}
+	return e
+}

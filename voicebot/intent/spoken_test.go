@@ -2,6 +2,7 @@ package intent
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -371,6 +372,42 @@ func TestSpokenModelString(t *testing.T) {
 	for _, bad := range []string{"", "1,2,3", "1,2,x,4", "1,2,3,4,5", "1,Inf,3,4"} {
 		if _, err := ParseSpokenModel(bad); err == nil {
 			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+// TestCalibrateSpoken: fitted on recognised answers, the spoken calibration repairs a
+// stale one on samples it was not fitted on, gives back the shipped model on the
+// samples that model was fitted on, and refuses too few samples or bad weights.
+func TestCalibrateSpoken(t *testing.T) {
+	t.Parallel()
+	samples := readSpokenSamples(t)
+	rep, err := CalibrateSpoken(samples, &SpokenModel{B: -4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Samples != len(samples) || rep.Right == 0 || rep.Right == rep.Samples {
+		t.Fatalf("report %+v", rep)
+	}
+	if rep.InUseECE < 0.3 || rep.FittedECE > 0.06 {
+		t.Errorf("calibration error: stale %.3f, fitted on the other fold %.3f", rep.InUseECE, rep.FittedECE)
+	}
+	m, err := SpokenModelFromWeights(rep.Calibration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if staleSpoken(m, DefaultSpokenModel()) {
+		t.Errorf("fitted on en.spoken.tsv: %v, want the shipped %+v", rep.Calibration, *DefaultSpokenModel())
+	}
+	if def, err := CalibrateSpoken(samples, nil); err != nil || def.InUseECE > 0.06 {
+		t.Errorf("the shipped model on its own samples: %+v, %v", def, err)
+	}
+	if _, err := CalibrateSpoken(samples[:10], nil); !errors.Is(err, ErrTooFewMatches) {
+		t.Errorf("10 samples: %v", err)
+	}
+	for _, bad := range [][]float64{{1, 2, 3}, {1, 2, 3, math.Inf(1)}} {
+		if _, err := SpokenModelFromWeights(bad); err == nil {
+			t.Errorf("SpokenModelFromWeights(%v) accepted", bad)
 		}
 	}
 }
