@@ -93,29 +93,41 @@ const ModelWeights = nFeatures + 1
 
 // Weights is the model as a script's settings.calibration lists it: one weight per
 // feature, in Features order, then the bias, each rounded to four decimals.
-func (m *Model) Weights() []float64 {
-	out := make([]float64, 0, ModelWeights)
-	for _, w := range m.W {
-		out = append(out, math.Round(w*1e4)/1e4)
-	}
-	return append(out, math.Round(m.B*1e4)/1e4)
-}
+func (m *Model) Weights() []float64 { return roundedWeights(m.W[:], m.B) }
 
 // ModelFromWeights reads Weights back. It refuses the wrong count and numbers that
 // are not finite, naming the item.
 func ModelFromWeights(v []float64) (*Model, error) {
-	if len(v) != ModelWeights {
-		return nil, fmt.Errorf("%d numbers, want %d (%d weights and a bias)", len(v), ModelWeights, nFeatures)
-	}
 	m := &Model{}
+	b, err := readWeights(v, m.W[:])
+	if err != nil {
+		return nil, err
+	}
+	m.B = b
+	return m, nil
+}
+
+// roundedWeights lists a logistic model's weights, then its bias, to four decimals.
+func roundedWeights(w []float64, b float64) []float64 {
+	out := make([]float64, 0, len(w)+1)
+	for _, x := range w {
+		out = append(out, math.Round(x*1e4)/1e4)
+	}
+	return append(out, math.Round(b*1e4)/1e4)
+}
+
+// readWeights reads what roundedWeights wrote into w, returning the bias.
+func readWeights(v, w []float64) (float64, error) {
+	if len(v) != len(w)+1 {
+		return 0, fmt.Errorf("%d numbers, want %d (%d weights and a bias)", len(v), len(w)+1, len(w))
+	}
 	for i, x := range v {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, fmt.Errorf("item %d is not a finite number", i+1)
+			return 0, fmt.Errorf("item %d is not a finite number", i+1)
 		}
 	}
-	copy(m.W[:], v[:nFeatures])
-	m.B = v[nFeatures]
-	return m, nil
+	copy(w, v)
+	return v[len(w)], nil
 }
 
 // DefaultModel is the calibration of English utterances, fitted on

@@ -276,27 +276,17 @@ const SpokenModelWeights = nSpoken + 1
 
 // Weights is the model as a script's settings.spoken_calibration lists it, each
 // rounded to four decimals.
-func (m *SpokenModel) Weights() []float64 {
-	out := make([]float64, 0, SpokenModelWeights)
-	for _, w := range m.W {
-		out = append(out, math.Round(w*1e4)/1e4)
-	}
-	return append(out, math.Round(m.B*1e4)/1e4)
-}
+func (m *SpokenModel) Weights() []float64 { return roundedWeights(m.W[:], m.B) }
 
 // SpokenModelFromWeights reads Weights back, refusing the wrong count and numbers
 // that are not finite.
 func SpokenModelFromWeights(v []float64) (*SpokenModel, error) {
-	if len(v) != SpokenModelWeights {
-		return nil, fmt.Errorf("%d numbers, want %d (%d weights and a bias)", len(v), SpokenModelWeights, nSpoken)
+	m := &SpokenModel{}
+	b, err := readWeights(v, m.W[:])
+	if err != nil {
+		return nil, err
 	}
-	for i, x := range v {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, fmt.Errorf("item %d is not a finite number", i+1)
-		}
-	}
-	m := &SpokenModel{B: v[nSpoken]}
-	copy(m.W[:], v[:nSpoken])
+	m.B = b
 	return m, nil
 }
 
