@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -153,7 +154,9 @@ type Runner struct {
 	draining bool
 	live     map[int64]struct{} // contacts being worked now (their leases are extended)
 
-	spool      *spool // store writes parked while the store is unavailable
+	// spool parks store writes while the store is unavailable. Atomic: Run sets it
+	// while the metrics endpoint may already read its gauge (SpooledWrites).
+	spool      atomic.Pointer[spool]
 	replayAt   time.Time
 	replayWait time.Duration
 	outage     outage
@@ -236,10 +239,11 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 		}
 	}
 	log := opts.Logger.With(zap.String("holder", opts.Holder))
-	return &Runner{opts: opts, log: log, state: opts.State,
+	r := &Runner{opts: opts, log: log, state: opts.State,
 		byCamp: map[int64]int{}, paces: map[int64]*campPace{}, plans: map[int64]*Plan{}, scripts: map[string]Script{},
-		zones: map[string]*time.Location{}, wake: make(chan struct{}, 1), live: map[int64]struct{}{},
-		spool: &spool{log: log}}, nil
+		zones: map[string]*time.Location{}, wake: make(chan struct{}, 1), live: map[int64]struct{}{}}
+	r.spool.Store(&spool{log: log})
+	return r, nil
 }
 
 // Holder is the name this runner leases under.
@@ -260,7 +264,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("campaign runner: %w", err)
 	}
-	r.spool = sp
+	r.spool.Store(sp)
 	defer sp.close()
 	r.checkRecordDir()
 	callCtx, hangupAll := context.WithCancel(context.WithoutCancel(ctx))
@@ -315,7 +319,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		if leased > 0 {
 			next = 10 * time.Millisecond // more may be due
 		}
-		if r.spool.pending() > 0 {
+		if r.spool.Load().pending() > 0 {
 			next = min(next, max(r.replayAt.Sub(now), 10*time.Millisecond))
 		}
 		timer.Reset(next)
@@ -730,10 +734,10 @@ func (r *Runner) drain(wg *sync.WaitGroup, hangupAll context.CancelFunc) error {
 	defer cancel()
 	// Records parked during a store outage: one more try now; what is left stays in the
 	// spool file for the next start.
-	if r.spool.pending() > 0 {
+	if r.spool.Load().pending() > 0 {
 		r.replayAt = time.Time{}
 		r.replaySpool(ctx, r.opts.Now())
-		if n := r.spool.pending(); n > 0 {
+		if n := r.spool.Load().pending(); n > 0 {
 			r.log.Error("drain: store writes still parked; replayed at the next start", zap.Int("writes", n),
 				zap.String("spool_dir", r.opts.SpoolDir))
 		}

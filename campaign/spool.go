@@ -251,10 +251,11 @@ func (s *spool) park(w spoolWrite) error {
 // SpooledWrites is how many attempt results wait on local disk for the store (0
 // without a data dir): the gauge an operator watches during a store outage.
 func (r *Runner) SpooledWrites() int {
-	if r.spool == nil {
+	sp := r.spool.Load()
+	if sp == nil {
 		return 0
 	}
-	return r.spool.pending()
+	return sp.pending()
 }
 
 // pending is how many writes wait for the store.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/voxdial/voxdial/store"
@@ -94,5 +95,44 @@ func TestSpoolTakeOverReplay(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(live.path); len(b) != 0 {
 		t.Fatalf("spool not emptied after the replay: %q", b)
+	}
+}
+
+// The spooled-writes gauge is read by the metrics endpoint from the moment a node
+// serves HTTP, which can be before its runner's Run has opened the spool: under -race
+// the read and Run's setting of the spool must not race (they did: the serve tests
+// failed in CI on it).
+func TestSpooledWritesWhileRunStarts(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenSQLite(t)
+	b := setupCluster(t)
+	log := zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel))
+	stop := make(chan struct{})
+	read := make(chan int)
+	var n *testNode
+	started := make(chan struct{})
+	go func() {
+		<-started
+		reads := 0
+		for {
+			select {
+			case <-stop:
+				read <- reads
+				return
+			default:
+				if n.runner.SpooledWrites() != 0 {
+					t.Error("writes spooled with the store up")
+				}
+				reads++
+			}
+		}
+	}()
+	n = b.startNode(t, "node-gauge", db, NewLocalPacer(nil), newDecisionLog(), TrunkLimits{CPS: 5, Channels: 1}, log, nil,
+		func(o *RunnerOptions) { o.SpoolDir = t.TempDir() })
+	close(started)
+	time.Sleep(200 * time.Millisecond)
+	close(stop)
+	if reads := <-read; reads == 0 {
+		t.Fatal("the gauge was never read")
 	}
 }

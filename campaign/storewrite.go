@@ -57,7 +57,7 @@ func (r *Runner) write(ctx context.Context, w spoolWrite, log *zap.Logger) error
 		}
 		r.storeDown(err)
 		if time.Now().Add(wait).After(deadline) || ctx.Err() != nil {
-			if perr := r.spool.park(w); perr != nil {
+			if perr := r.spool.Load().park(w); perr != nil {
 				log.Error("store write lost: the store is unavailable and the spool failed", zap.String("op", w.op()),
 					zap.NamedError("store_error", err), zap.Error(perr))
 				return fmt.Errorf("%s: %w (spool: %v)", w.op(), err, perr)
@@ -84,10 +84,10 @@ func (r *Runner) write(ctx context.Context, w spoolWrite, log *zap.Logger) error
 // It runs from the loop before any lease is extended, rescued or taken, so that the
 // records of calls that ended during an outage land before anything else touches them.
 func (r *Runner) replaySpool(ctx context.Context, now time.Time) {
-	if r.spool.pending() == 0 || now.Before(r.replayAt) {
+	if r.spool.Load().pending() == 0 || now.Before(r.replayAt) {
 		return
 	}
-	applied, left, err := r.spool.replay(ctx, r.opts.Store)
+	applied, left, err := r.spool.Load().replay(ctx, r.opts.Store)
 	if applied > 0 {
 		r.log.Info("parked store writes replayed", zap.Int("writes", applied), zap.Int("left", left))
 	}
@@ -120,7 +120,7 @@ func (r *Runner) extendIDs() []int64 {
 		ids[id] = struct{}{}
 	}
 	r.mu.Unlock()
-	r.spool.contacts(ids)
+	r.spool.Load().contacts(ids)
 	out := make([]int64, 0, len(ids))
 	for id := range ids {
 		out = append(out, id)
