@@ -172,6 +172,10 @@ func runScriptCalibrate(path string, f *scriptCalibrateFlags, stdout io.Writer) 
 		lines = append(lines, calibrationLine("spoken_calibration", sp.Calibration, "--spoken-samples", f.spokenSamples))
 	}
 	fmt.Fprintf(stdout, "To use the fitted calibration, put this under the script's settings:\n\n%s", strings.Join(lines, ""))
+	if out.Text != nil && out.Spoken != nil {
+		// A spoken sample holds the words' score as it was when it was recorded.
+		fmt.Fprintf(stdout, "\nThe spoken samples carry the words' scores of the calibration in use when script eval\nwrote them: after pasting the new calibration, write them again and refit spoken_calibration.\n")
+	}
 	return nil
 }
 
