@@ -11,18 +11,18 @@ import (
 // our calls, keep-alives, and a refusal for anything else (we do not take
 // inbound calls).
 func (u *UA) registerHandlers() {
-	u.srv.OnBye(u.onBye)
-	u.srv.OnInvite(u.onInvite)
+	u.srv.OnBye(u.served(u.onBye))
+	u.srv.OnInvite(u.served(u.onInvite))
 	u.srv.OnAck(func(*sip.Request, sip.ServerTransaction) {}) // ACK of our re-INVITE answers
-	u.srv.OnOptions(u.onOptions)
-	u.srv.OnInfo(u.onInfo)
-	u.srv.OnNotify(func(req *sip.Request, tx sip.ServerTransaction) {
+	u.srv.OnOptions(u.served(u.onOptions))
+	u.srv.OnInfo(u.served(u.onInfo))
+	u.srv.OnNotify(u.served(func(req *sip.Request, tx sip.ServerTransaction) {
 		if u.lookup(req) == nil { // REFER progress comes inside the call's dialog
 			respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
 			return
 		}
 		respond(tx, req, 200, "OK", nil)
-	})
+	}))
 }
 
 func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string, body []byte, hdrs ...sip.Header) {

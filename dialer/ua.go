@@ -73,6 +73,12 @@ type UA struct {
 
 	wg        sync.WaitGroup
 	closeOnce sync.Once
+	// Requests from the far end are served on the SIP stack's goroutines; Close
+	// waits for those running and turns later ones away, so that nothing of this UA
+	// (its logger included) runs after Close returns.
+	handlersMu     sync.Mutex
+	handlersClosed bool
+	handlers       sync.WaitGroup
 }
 
 // dialogUA pairs a sipgo client with the dialog helper of one transport.
@@ -234,6 +240,9 @@ func (u *UA) Close() error {
 			_ = c.Hangup(ctx)
 		}
 		cancel()
+		u.handlersMu.Lock()
+		u.handlersClosed = true
+		u.handlersMu.Unlock()
 		if u.srv != nil {
 			err = errors.Join(err, u.srv.Close())
 		}
@@ -241,9 +250,26 @@ func (u *UA) Close() error {
 			err = errors.Join(err, u.ua.Close())
 		}
 		u.closeSockets()
+		u.handlers.Wait()
 		u.wg.Wait()
 	})
 	return err
+}
+
+// served wraps a request handler so that Close waits for it and, once closing,
+// turns the request away unanswered (the far end's retransmissions find no one).
+func (u *UA) served(h func(*sip.Request, sip.ServerTransaction)) func(*sip.Request, sip.ServerTransaction) {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		u.handlersMu.Lock()
+		if u.handlersClosed {
+			u.handlersMu.Unlock()
+			return
+		}
+		u.handlers.Add(1)
+		u.handlersMu.Unlock()
+		defer u.handlers.Done()
+		h(req, tx)
+	}
 }
 
 // endpoint hands out a leg's media endpoint. The UA's own plane is made at the first
