@@ -5,28 +5,44 @@ import (
 	"testing"
 )
 
-// A callee who answers the payment reminder by voice ("Yes, speaking.", then
-// "Yes, I can pay by then.") reaches promise_to_pay through speech
-// recognition on a live SIP/RTP call: no keys pressed.
-func TestLiveCallUnderstandsSpeech(t *testing.T) {
-	far := startSim(t) // default profile: +15550100001 speaks yes.wav, then pay.wav
-	code, out, errOut := runCLI(t, "call", "--to", "+15550100001", "--trunk", "sip:"+far.Addr().String(),
-		"--script", "asset:payment-reminder.en.yaml", "--var", "first_name=Ana", "--var", "amount=120.50",
+// reminderCall is what the tests read of a live call's result.
+type reminderCall struct {
+	Outcome     string `json:"outcome"`
+	Disposition string `json:"disposition"`
+	DTMF        string `json:"dtmf"`
+	AMD         *struct {
+		Verdict   string `json:"verdict"`
+		DecidedMS int64  `json:"decided_ms"`
+	} `json:"amd"`
+	Transcript []struct {
+		Role, State, Text, Intent, Event, Branch string
+	} `json:"transcript"`
+}
+
+// callReminder places a live call (SIP/RTP) from the binary to a number of the
+// simulator with a payment-reminder script for Ana and decodes its result.
+func callReminder(t *testing.T, to, script string) reminderCall {
+	t.Helper()
+	far := startSim(t)
+	code, out, errOut := runCLI(t, "call", "--to", to, "--trunk", "sip:"+far.Addr().String(),
+		"--script", script, "--var", "first_name=Ana", "--var", "amount=120.50",
 		"--var", "due_date=2026-12-01", "--json", "--log-level", "warn")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var r struct {
-		Outcome     string `json:"outcome"`
-		Disposition string `json:"disposition"`
-		DTMF        string `json:"dtmf"`
-		Transcript  []struct {
-			Role, State, Text, Intent, Branch string
-		} `json:"transcript"`
-	}
+	var r reminderCall
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
+	return r
+}
+
+// A callee who answers the payment reminder by voice ("Yes, speaking.", then
+// "Yes, I can pay by then.") reaches promise_to_pay through speech
+// recognition on a live SIP/RTP call: no keys pressed.
+func TestLiveCallUnderstandsSpeech(t *testing.T) {
+	// default profile: +15550100001 speaks yes.wav, then pay.wav
+	r := callReminder(t, "+15550100001", "asset:payment-reminder.en.yaml")
 	if r.Outcome != "answered" || r.Disposition != "promise_to_pay" || r.DTMF != "" {
 		t.Fatalf("outcome %s disposition %q dtmf %q; transcript %+v", r.Outcome, r.Disposition, r.DTMF, r.Transcript)
 	}
@@ -44,23 +60,8 @@ func TestLiveCallUnderstandsSpeech(t *testing.T) {
 // A voicemail box (greeting, beep) is detected as a machine and gets the
 // script's voicemail branch after the beep.
 func TestLiveCallVoicemailBranch(t *testing.T) {
-	far := startSim(t) // default profile: +15550100004 is a voicemail box
-	code, out, errOut := runCLI(t, "call", "--to", "+15550100004", "--trunk", "sip:"+far.Addr().String(),
-		"--script", "asset:payment-reminder.en.yaml", "--var", "first_name=Ana", "--var", "amount=120.50",
-		"--var", "due_date=2026-12-01", "--json", "--log-level", "warn")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
-	var r struct {
-		Disposition string `json:"disposition"`
-		AMD         *struct {
-			Verdict   string `json:"verdict"`
-			DecidedMS int64  `json:"decided_ms"`
-		} `json:"amd"`
-	}
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatal(err)
-	}
+	// default profile: +15550100004 is a voicemail box
+	r := callReminder(t, "+15550100004", "asset:payment-reminder.en.yaml")
 	if r.AMD == nil || r.AMD.Verdict != "machine" || r.Disposition != "voicemail_left" {
 		t.Fatalf("amd %+v disposition %q", r.AMD, r.Disposition)
 	}

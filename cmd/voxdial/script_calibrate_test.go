@@ -130,23 +130,7 @@ func TestScriptCalibrateErrors(t *testing.T) {
 // speaking." and "Yes, I can pay by then." reach promise_to_pay with the shipped one
 // (TestLiveCallUnderstandsSpeech) and route nowhere with one that doubts everything.
 func TestLiveCallUsesScriptCalibration(t *testing.T) {
-	far := startSim(t)
-	code, out, errOut := runCLI(t, "call", "--to", "+15550100001", "--trunk", "sip:"+far.Addr().String(),
-		"--script", calibratedScript(t, doubting), "--var", "first_name=Ana", "--var", "amount=120.50",
-		"--var", "due_date=2026-12-01", "--json", "--log-level", "warn")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
-	var r struct {
-		Outcome     string `json:"outcome"`
-		Disposition string `json:"disposition"`
-		Transcript  []struct {
-			Role, Text, Intent, Event, Branch string
-		} `json:"transcript"`
-	}
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatal(err)
-	}
+	r := callReminder(t, "+15550100001", calibratedScript(t, doubting))
 	heard := 0
 	for _, turn := range r.Transcript {
 		if turn.Role != "caller" || turn.Text == "" {
