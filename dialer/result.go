@@ -126,4 +126,7 @@ type MediaStats struct {
 	RTTMS             *float64 `json:"rtt_ms"`              // round trip from RTCP; null until known
 	RTCPSent          uint64   `json:"rtcp_sent"`
 	RTCPReceived      uint64   `json:"rtcp_received"`
+	// ClockStalls: 20 ms ticks on which our media clock ran more than a frame late
+	// (this machine was short of CPU): audio went out late and may have gaps.
+	ClockStalls uint64 `json:"clock_stalls"`
 }

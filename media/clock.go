@@ -17,9 +17,12 @@ type Clock interface {
 
 // Ticker is one leg's per-frame work. Tick runs on the clock goroutine and must not
 // block: a slow Tick delays every leg sharing its slot. now is the scheduled deadline
-// (exactly 20 ms apart for a given ticker), not the wall clock at the call.
+// (exactly 20 ms apart for a given ticker), not the wall clock at the call. behind is
+// the worst lateness of the clock's deadlines over the last period: after a stall (CPU
+// starvation, a GC pause) the clock fires the missed deadlines back to back or skips
+// them, and the receive side may not yet have read the packets that arrived meanwhile.
 type Ticker interface {
-	Tick(now time.Time)
+	Tick(now time.Time, behind time.Duration)
 }
 
 // ClockOptions configures NewClock. Zero values take defaults.
@@ -168,6 +171,10 @@ func (c *SharedClock) run(ctx context.Context, done chan struct{}) {
 	defer timer.Stop()
 	start := time.Now()
 	k := int64(len(c.slots))
+	// behind is the worst lateness of the deadlines in the last period: after a stall
+	// every slot hears of it once, whether its own deadlines fired late or were skipped.
+	var behind time.Duration
+	var behindUntil time.Time
 	for n := int64(0); ; n++ {
 		dl := c.deadline(start, n)
 		if d := time.Until(dl); d > 0 {
@@ -187,6 +194,7 @@ func (c *SharedClock) run(ctx context.Context, done chan struct{}) {
 			runtime.Gosched()
 		}
 		late := time.Since(dl)
+		stall := late
 		if late > maxCatchUp {
 			// Skip whole periods so each ticker keeps its phase.
 			skip := int64(late/c.period) * k
@@ -195,11 +203,17 @@ func (c *SharedClock) run(ctx context.Context, done chan struct{}) {
 			dl = c.deadline(start, n)
 			late = time.Since(dl)
 		}
+		if !dl.Before(behindUntil) {
+			behind = 0
+		}
+		if stall > behind {
+			behind, behindUntil = stall, dl.Add(c.period)
+		}
 		c.record(late)
 		s := &c.slots[n%k]
 		s.mu.Lock()
 		for _, e := range s.entries {
-			e.t.Tick(dl)
+			e.t.Tick(dl, behind)
 		}
 		if c.after != nil {
 			c.after()

@@ -15,7 +15,7 @@ type countTicker struct {
 	gaps []time.Duration
 }
 
-func (c *countTicker) Tick(now time.Time) {
+func (c *countTicker) Tick(now time.Time, _ time.Duration) {
 	c.n.Add(1)
 	c.mu.Lock()
 	if !c.last.IsZero() {
@@ -120,4 +120,52 @@ func TestClockDeadlinesDoNotDrift(t *testing.T) {
 			t.Errorf("slots %d: deadline after 10,000 periods %v, want %v (drift %v)", slots, last, want, last.Sub(want))
 		}
 	}
+}
+
+// stallTicker blocks the clock goroutine once (a stalled process) and records what
+// the clock says about being behind on the ticks that follow.
+type stallTicker struct {
+	mu     sync.Mutex
+	n      int
+	behind []time.Duration
+}
+
+func (s *stallTicker) Tick(_ time.Time, behind time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	s.behind = append(s.behind, behind)
+	if s.n == 5 {
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// After a stall the clock fires the missed deadlines (or skips them) and says how far
+// behind it is until it sleeps again: the sessions' silence fill waits on that.
+func TestClockSaysWhenBehind(t *testing.T) {
+	t.Parallel()
+	c := NewClock(ClockOptions{Slots: 2})
+	st := &stallTicker{}
+	defer c.Register(st)()
+	c.Start(context.Background())
+	defer c.Stop()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		st.mu.Lock()
+		b := append([]time.Duration(nil), st.behind...)
+		st.mu.Unlock()
+		if len(b) > 6 {
+			if b[5] < 200*time.Millisecond {
+				t.Fatalf("the tick after a 250 ms stall says behind %v; all: %v", b[5], b)
+			}
+			// Back on time later (the machine may be loaded: any tick will do).
+			for _, x := range b[6:] {
+				if x < stallBehind {
+					return
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the clock never said it was on time again")
 }

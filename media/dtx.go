@@ -194,7 +194,19 @@ type fillState struct {
 	offset time.Duration
 	frames uint64 // silence frames made up (Stats.SilenceFrames)
 	zero   [FrameSamples]int16
+	// stalls counts ticks that made up nothing because the clock was behind
+	// (fillSilence); 0 once a tick has run on time.
+	stalls int
 }
+
+const (
+	// stallBehind is how late a clock may be and the receive side still be trusted to
+	// have read what arrived: normal lateness is a few milliseconds (p99 1.6-3.9 ms).
+	stallBehind = FrameDuration
+	// maxStallTicks bounds the wait for a clock that stays behind: after half a
+	// second silence is made up anyway, or a DTX caller's turn would never end.
+	maxStallTicks = 25
+)
 
 // deliver hands one frame of received audio to OnAudio and the recorder. With
 // ContinuousAudio, a gap before it (the far end sent nothing) is filled with silence
@@ -234,9 +246,24 @@ func (s *Session) fillTo(t time.Duration) {
 // delivered as silence. now is the tick's deadline, read on the timeline of the last
 // packet (fillState.offset); the holdback (the jitter buffer's wait plus a frame)
 // leaves time for packets in flight.
-func (s *Session) fillSilence(now time.Time) {
+//
+// Not while the clock is behind (a stalled process catching up): packets that arrived
+// during the stall may still wait unread in the socket, and silence made up for their
+// media time would reach the recogniser before them — a gap inside a word ("stop"
+// heard as "staff"). Nothing waits for the first tick on time either, so the receive
+// side has had a period to read; maxStallTicks keeps a clock that stays behind from
+// holding the silence back for ever.
+func (s *Session) fillSilence(now time.Time, behind time.Duration) {
 	s.rxMu.Lock()
 	defer s.rxMu.Unlock()
+	switch fs := &s.fill; {
+	case behind > stallBehind && fs.stalls < maxStallTicks:
+		fs.stalls++
+		return
+	case behind <= stallBehind && fs.stalls > 0:
+		fs.stalls = 0
+		return
+	}
 	hold := 2 * FrameDuration
 	if s.jb != nil {
 		hold = FrameDuration + time.Duration(s.jb.target)*FrameDuration

@@ -138,7 +138,7 @@ func (d *dtxFeed) packet(pt uint8, seq uint16, i int, payload []byte) {
 // tickTo runs the clock's ticks up to media time end.
 func tickTo(s *Session, from, end time.Duration) {
 	for at := from; at <= end; at += FrameDuration {
-		s.tick(s.start.Add(at))
+		s.tick(s.start.Add(at), 0)
 	}
 }
 
@@ -259,7 +259,7 @@ func TestSilenceFillBounded(t *testing.T) {
 	s, heard := dtxSession(t, nil)
 	d := newDTXFeed(t, s)
 	d.packet(0, 1, 0, d.tone)
-	s.tick(s.start.Add(10 * time.Second))
+	s.tick(s.start.Add(10*time.Second), 0)
 	h := *heard
 	if len(h) != 1+maxFillFrames {
 		t.Fatalf("one tick after a 10 s stall delivered %d frames", len(h)-1)
@@ -283,7 +283,7 @@ func TestSilencePathNoAllocs(t *testing.T) {
 		s.handlePacket(cn, d.from, s.start.Add(at))
 		for range 10 {
 			at += FrameDuration
-			s.tick(s.start.Add(at))
+			s.tick(s.start.Add(at), 0)
 		}
 	}
 	*heard = make([]heardFrame, 0, 10000)
@@ -308,7 +308,7 @@ func dtxSent(t *testing.T, o DTXOptions) []rtp.Packet {
 	s.mu.Unlock()
 	now := s.start
 	for range 50 { // 1 s: 200 ms tone, 500 ms silence, 200 ms tone, 100 ms nothing
-		s.tick(now)
+		s.tick(now, 0)
 		now = now.Add(FrameDuration)
 	}
 	var out []rtp.Packet
@@ -408,7 +408,7 @@ func TestSilenceAfterLateFirstPacket(t *testing.T) {
 	}
 	for i := 11; i < 30; i++ { // then on time: frame i at i·20 ms
 		send(i, time.Duration(i)*FrameDuration)
-		s.tick(s.start.Add(time.Duration(i) * FrameDuration))
+		s.tick(s.start.Add(time.Duration(i)*FrameDuration), 0)
 	}
 	hold := FrameDuration + time.Duration(s.jb.target)*FrameDuration
 	lastArrival := 29 * FrameDuration
@@ -424,5 +424,87 @@ func TestSilenceAfterLateFirstPacket(t *testing.T) {
 	if last < 0 || h[last].at != 200*time.Millisecond+29*FrameDuration || last == len(h)-1 {
 		t.Fatalf("no silence %v after the last packet arrived (holdback %v): it waits on the first packet's delay; frames %+v",
 			2*FrameDuration+hold, hold, h[max(0, len(h)-3):])
+	}
+}
+
+// A stalled process (CPU starvation, a GC pause) fires the missed clock deadlines
+// back to back before its receive side reads the packets that arrived meanwhile.
+// Silence made up on those ticks would reach the recogniser before the speech it
+// stands in for: a gap inside a word. The clock says it is behind; the session waits.
+func TestNoSilenceMadeUpWhileClockBehind(t *testing.T) {
+	const stalled = 15 // frames 10-24: 300 ms
+	for _, tc := range []struct {
+		name   string
+		behind time.Duration // what the clock says on the catch-up ticks
+		gap    bool          // silence heard inside the speech
+	}{
+		{"clock says it is behind", 300 * time.Millisecond, false},
+		{"a little late is on time", stallBehind, true},
+		{"clock not consulted", 0, true}, // what happened before: "stop" heard as "staff"
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, heard := dtxSession(t, nil)
+			d := newDTXFeed(t, s)
+			for i := range 10 {
+				d.packet(0, uint16(i), i, d.tone)
+				s.tick(s.start.Add(time.Duration(i)*FrameDuration), 0)
+			}
+			for i := 10; i < 10+stalled; i++ { // catch-up ticks; the packets wait unread
+				s.tick(s.start.Add(time.Duration(i)*FrameDuration), tc.behind)
+			}
+			for i := 10; i < 10+stalled; i++ { // then the receive side reads them
+				pkt := rtpPacket(t, 0, uint16(i), uint32(1000+i*FrameSamples), 42, d.tone)
+				s.handlePacket(pkt, d.from, s.start.Add(time.Duration(10+stalled)*FrameDuration))
+			}
+			for i := 10 + stalled; i < 40; i++ { // on time again
+				d.packet(0, uint16(i), i, d.tone)
+				s.tick(s.start.Add(time.Duration(i)*FrameDuration), 0)
+			}
+			silent := 0
+			for _, f := range *heard {
+				if f.rms == 0 {
+					silent++
+				}
+			}
+			if gap := silent > 0; gap != tc.gap {
+				t.Fatalf("%d frames of silence inside 40 frames of speech (want a gap: %v); stats %+v", silent, tc.gap, s.Stats())
+			}
+			wantStalls := uint64(0)
+			if tc.behind > stallBehind {
+				wantStalls = stalled
+			}
+			if st := s.Stats(); st.ClockStalls != wantStalls {
+				t.Errorf("clock stalls %d, want %d", st.ClockStalls, wantStalls)
+			}
+			if !tc.gap {
+				checkContinuous(t, *heard)
+				if len(*heard) != 40 {
+					t.Fatalf("heard %d frames, want the 40 sent", len(*heard))
+				}
+			}
+		})
+	}
+}
+
+// A clock that stays behind must not hold silence back for ever: a DTX caller's turn
+// has to end. After maxStallTicks, silence comes on every tick.
+func TestSilenceWhileClockStaysBehind(t *testing.T) {
+	s, heard := dtxSession(t, nil)
+	d := newDTXFeed(t, s)
+	for i := range 10 {
+		d.packet(0, uint16(i), i, d.tone)
+		s.tick(s.start.Add(time.Duration(i)*FrameDuration), 0)
+	}
+	end := 10 + maxStallTicks + 25
+	for i := 10; i <= end; i++ { // the far end is in DTX, the clock always 30 ms late
+		s.tick(s.start.Add(time.Duration(i)*FrameDuration), 30*time.Millisecond)
+	}
+	h := *heard // the wait is skipped ahead (maxFillFrames), not replayed: no continuity check
+	hold := FrameDuration + time.Duration(s.jb.target)*FrameDuration
+	if last := h[len(h)-1].at + FrameDuration; last < time.Duration(end)*FrameDuration-hold-FrameDuration {
+		t.Fatalf("silence up to %v at media time %v: still held back", last, time.Duration(end)*FrameDuration)
+	}
+	if s.Stats().SilenceFrames == 0 {
+		t.Fatal("no silence made up")
 	}
 }

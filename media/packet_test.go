@@ -26,7 +26,7 @@ func TestSendPathNoAllocs(t *testing.T) {
 	s.plays = append(s.plays, &playback{src: src, done: make(chan error, 1)})
 	s.mu.Unlock()
 	now := time.Now()
-	tick := func() { s.tick(now); now = now.Add(FrameDuration) }
+	tick := func() { s.tick(now, 0); now = now.Add(FrameDuration) }
 	tick() // first tick sets up state
 	if a := testing.AllocsPerRun(200, tick); a != 0 {
 		t.Errorf("tick (read playback, encode, marshal, send): %v allocs, want 0", a)
@@ -78,7 +78,7 @@ func BenchmarkSendPacket(b *testing.B) {
 	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {
-		s.tick(now)
+		s.tick(now, 0)
 		now = now.Add(FrameDuration)
 	}
 }
@@ -196,7 +196,7 @@ func TestJitterPathNoAllocs(t *testing.T) {
 		pkt[4], pkt[5], pkt[6], pkt[7] = byte(ts>>24), byte(ts>>16), byte(ts>>8), byte(ts)
 		s.handlePacket(pkt, from, now)
 		now = now.Add(FrameDuration)
-		s.tick(now)
+		s.tick(now, 0)
 	}
 	for range 5 {
 		step() // latch, prebuffer

@@ -281,7 +281,7 @@ func TestPlaneBatchedPathsNoAllocs(t *testing.T) {
 	now := time.Now()
 	round := func() {
 		for range batchSize {
-			a.tick(now)
+			a.tick(now, 0)
 			now = now.Add(FrameDuration)
 		}
 		ga.flush()
@@ -328,7 +328,7 @@ func TestPlanePolledReceiveNoAllocs(t *testing.T) {
 	now := time.Now()
 	round := func() {
 		for range batchSize {
-			a.tick(now)
+			a.tick(now, 0)
 			now = now.Add(FrameDuration)
 		}
 		ga.flush()
@@ -355,7 +355,7 @@ func BenchmarkPlaneSendBatched(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		a.tick(now)
+		a.tick(now, 0)
 		now = now.Add(FrameDuration)
 		if i++; i%batchSize == 0 {
 			g.flush()
@@ -377,7 +377,7 @@ func BenchmarkPlaneReceiveBatched(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		for range batchSize {
-			a.tick(now)
+			a.tick(now, 0)
 			now = now.Add(FrameDuration)
 		}
 		ga.flush()

@@ -63,7 +63,7 @@ func TestEncodedPromptOtherCodecAndNoAllocs(t *testing.T) {
 		s.plays = append(s.plays, &playback{src: ep.Source(), done: make(chan error, 1)})
 		s.mu.Unlock()
 		now := time.Now()
-		tick := func() { s.tick(now); now = now.Add(FrameDuration) }
+		tick := func() { s.tick(now, 0); now = now.Add(FrameDuration) }
 		tick()
 		if a := testing.AllocsPerRun(100, tick); a != 0 {
 			t.Errorf("%s: %v allocs per frame", c.Name, a)
@@ -89,7 +89,7 @@ func BenchmarkSendOpusFrame(b *testing.B) {
 			now := time.Now()
 			b.ReportAllocs()
 			for b.Loop() {
-				s.tick(now)
+				s.tick(now, 0)
 				now = now.Add(FrameDuration)
 			}
 		})

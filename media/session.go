@@ -76,6 +76,10 @@ type Stats struct {
 	ComfortNoisePackets uint64
 	ComfortNoiseLevel   uint8
 	SilenceFrames       uint64
+	// ClockStalls counts ticks on which the media clock ran more than a frame behind:
+	// the process was starved of CPU (or paused), so what it sent went out late or
+	// with a gap, and silence for the far end waited for the packets to be read.
+	ClockStalls uint64
 }
 
 const (
@@ -151,6 +155,7 @@ type Session struct {
 	dtx  atomic.Pointer[DTXOptions]
 
 	cnRecv, silenceFrames atomic.Uint64
+	clockStalls           atomic.Uint64
 	cnLevel               atomic.Uint32
 
 	sent, sentBytes, recv, recvBytes, lost, invalid, sendErrs atomic.Uint64
@@ -249,7 +254,7 @@ type dtmfJob struct {
 // sessionTicker keeps Tick off Session's exported API.
 type sessionTicker struct{ s *Session }
 
-func (t sessionTicker) Tick(now time.Time) { t.s.tick(now) }
+func (t sessionTicker) Tick(now time.Time, behind time.Duration) { t.s.tick(now, behind) }
 
 // NewSession prepares a session on opts.Conn; nothing is sent or read before Start.
 func NewSession(opts SessionOptions) (*Session, error) {
@@ -536,6 +541,7 @@ func (s *Session) Stats() Stats {
 		st.LatePackets, st.DuplicatePackets, st.ConcealedFrames = js.Late, js.Duplicates, js.Concealed
 	}
 	st.ComfortNoisePackets, st.ComfortNoiseLevel, st.SilenceFrames = s.cnRecv.Load(), uint8(s.cnLevel.Load()), s.silenceFrames.Load()
+	st.ClockStalls = s.clockStalls.Load()
 	return st
 }
 
@@ -564,7 +570,7 @@ func (l *logLimiter) allow(now time.Time) bool {
 
 // ---- send path (clock goroutine) ----
 
-func (s *Session) tick(now time.Time) {
+func (s *Session) tick(now time.Time, behind time.Duration) {
 	tx := &s.tx
 	// Frame index since start: derived from the deadline so the RTP timestamp follows
 	// wall time across hold, DTMF and clock stalls (skipped frames advance it too).
@@ -575,8 +581,11 @@ func (s *Session) tick(now time.Time) {
 		tx.frame += max(1, int64((now.Sub(tx.lastNow)+FrameDuration/2)/FrameDuration))
 	}
 	tx.lastNow = now
+	if behind > stallBehind {
+		s.clockStalls.Add(1)
+	}
 	if s.cont {
-		s.fillSilence(now)
+		s.fillSilence(now, behind)
 	}
 	codec := s.codec.Load()
 	ts := tx.ts0 + uint32(tx.frame)*codec.tsPerFrame()

@@ -178,7 +178,7 @@ func TestSRTPPathsNoAllocs(t *testing.T) {
 	s.plays = append(s.plays, &playback{src: Tone(440, time.Minute, 8000).Source(), done: make(chan error, 1)})
 	s.mu.Unlock()
 	now := time.Now()
-	tick := func() { s.tick(now); now = now.Add(FrameDuration) }
+	tick := func() { s.tick(now, 0); now = now.Add(FrameDuration) }
 	tick()
 	if a := testing.AllocsPerRun(200, tick); a != 0 {
 		t.Errorf("send with SRTP: %v allocs, want 0", a)
@@ -231,7 +231,7 @@ func BenchmarkSendPacketSRTP(b *testing.B) {
 	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {
-		s.tick(now)
+		s.tick(now, 0)
 		now = now.Add(FrameDuration)
 	}
 }

@@ -587,10 +587,11 @@ func (c *call) converse(ctx context.Context) (hangup bool) {
 			log.Debug("say", zap.String("wav", t.Say), zap.String("text", t.Text), zap.Bool("bot_silent", res == waitTimeout))
 			start := time.Now()
 			before := c.listen.lastSpeech.Load()
+			stalls := c.sess.Stats().ClockStalls
 			if err := c.sess.Play(ctx, t.audio.Source()); err != nil {
 				return false
 			}
-			c.recordSpoken(i, start, t.onset, before)
+			c.recordSpoken(i, start, t.onset, before, c.sess.Stats().ClockStalls-stalls)
 		case t.DTMF != "":
 			log.Debug("dtmf", zap.String("digits", t.DTMF))
 			if err := c.sess.SendDTMF(ctx, t.DTMF, DefaultDTMFTone); err != nil {
@@ -641,8 +642,8 @@ func (c *call) converse(ctx context.Context) (hangup bool) {
 
 // recordSpoken notes when turn i's speech reached the wire and the last bot
 // speech heard after that (a bot that stops for barge-in goes quiet early).
-func (c *call) recordSpoken(i int, start time.Time, onset time.Duration, before int64) {
-	tr := TurnRecord{Turn: i, SpeechAt: start.Add(onset), EndedAt: time.Now()}
+func (c *call) recordSpoken(i int, start time.Time, onset time.Duration, before int64, stalls uint64) {
+	tr := TurnRecord{Turn: i, SpeechAt: start.Add(onset), EndedAt: time.Now(), ClockStalls: stalls}
 	if before != 0 {
 		tr.BotSpeechBeforeAt = c.listen.base.Add(time.Duration(before))
 	}

@@ -65,6 +65,10 @@ type TurnRecord struct {
 	// BotSpeechBeforeAt is the last frame of bot speech received before this turn
 	// began playing (zero when none since the wait for the turn began).
 	BotSpeechBeforeAt time.Time `json:"bot_speech_before_at,omitzero"`
+	// ClockStalls counts the simulator's media-clock ticks that ran more than a frame
+	// late while this turn played (its machine was short of CPU): the turn's audio
+	// went out with gaps, and what the bot heard is not what the voice said.
+	ClockStalls uint64 `json:"clock_stalls,omitempty"`
 }
 
 // callTable holds calls by Call-ID (for records) and by dialog ID (for

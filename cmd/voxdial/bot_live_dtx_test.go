@@ -73,7 +73,7 @@ func TestLiveBotHearsDTXCallers(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			r := callBot(t, far, c.to, enScript, enVarsArgs...)
+			r, rec := callBotHearing(t, far, c.to, enScript, c.disposition, enVarsArgs...)
 			t.Logf("turn latency %v ms (end_of_turn 700 ms)", r.Timings.TurnLatencyMS)
 			var intents []string
 			bargeIn := false
@@ -93,7 +93,6 @@ func TestLiveBotHearsDTXCallers(t *testing.T) {
 			if c.disposition == "opted_out" && !r.OptOut {
 				t.Errorf("opted_out without the opt-out action: %+v", r)
 			}
-			rec := simCall(t, far, c.to)
 			if rec.TurnsDone != len(c.answered) {
 				t.Errorf("the simulator performed %d turns, want %d", rec.TurnsDone, len(c.answered))
 			}

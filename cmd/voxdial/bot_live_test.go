@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,6 +120,62 @@ func callBot(t *testing.T, far *sim.Server, to, script string, vars ...string) l
 	return r
 }
 
+// callBotHearing places a live call whose callee speaks (callBot) and expects it to
+// end in disposition want. On a machine starved of CPU a media clock can stall for
+// more than a frame while the callee speaks — the simulator's (its voice goes out with
+// a gap) or voxdial's — and the bot then hears something the voice did not say. Each
+// side counts such ticks; a wrong disposition on a call where either did is placed
+// once more (logged), and a second wrong one fails like any other. The simulator's
+// record of the call kept is returned with it.
+func callBotHearing(t *testing.T, far *sim.Server, to, script, want string, vars ...string) (liveResult, sim.CallRecord) {
+	t.Helper()
+	for try := 1; ; try++ {
+		r := callBot(t, far, to, script, vars...)
+		rec := simCallByID(t, far, r.CallID)
+		if r.Disposition == want || try == 2 {
+			return r, rec
+		}
+		var m struct {
+			ClockStalls uint64 `json:"clock_stalls"`
+		}
+		_ = json.Unmarshal(r.Media, &m)
+		why := stalledVoice(rec, m.ClockStalls)
+		if why == "" {
+			return r, rec
+		}
+		t.Logf("disposition %q, not %q, on a call where %s: placing it again", r.Disposition, want, why)
+	}
+}
+
+// stalledVoice says why a live call's audio may not have been what the simulated
+// callee said ("" when neither media clock stalled): the simulator's clock during a
+// spoken turn, or voxdial's (botStalls, from its media stats) during the call.
+func stalledVoice(rec sim.CallRecord, botStalls uint64) string {
+	var n uint64
+	for _, tr := range rec.Spoken {
+		n += tr.ClockStalls
+	}
+	switch {
+	case n > 0:
+		return fmt.Sprintf("the simulator's media clock stalled on %d ticks while the callee spoke", n)
+	case botStalls > 0:
+		return fmt.Sprintf("voxdial's media clock stalled on %d ticks", botStalls)
+	}
+	return ""
+}
+
+// simCallByID is the simulator's record of the call with SIP Call-ID id, once ended.
+func simCallByID(t *testing.T, far *sim.Server, id string) sim.CallRecord {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rec, err := far.WaitCall(ctx, id)
+	if err != nil {
+		t.Fatalf("the simulator's record of call %s: %v", id, err)
+	}
+	return rec
+}
+
 // simCall is the simulator's record of the one call to number to.
 func simCall(t *testing.T, far *sim.Server, to string) sim.CallRecord {
 	t.Helper()
@@ -206,11 +263,11 @@ func TestLiveBotOutcomes(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			r := callBot(t, far, c.to, c.script, enVarsArgs...)
+			r, rec := callBotHearing(t, far, c.to, c.script, c.disposition, enVarsArgs...)
 			if r.Disposition != c.disposition {
 				t.Fatalf("disposition %q, want %q; transcript %+v", r.Disposition, c.disposition, r.Transcript)
 			}
-			c.check(t, r, simCall(t, far, c.to))
+			c.check(t, r, rec)
 		})
 	}
 }
@@ -227,11 +284,10 @@ func TestLiveBotBargeInOnTheWire(t *testing.T) {
 	t.Parallel()
 	far := startLiveBotSim(t)
 	const to = "+15550100201"
-	r := callBot(t, far, to, enScript, enVarsArgs...)
+	r, rec := callBotHearing(t, far, to, enScript, "opted_out", enVarsArgs...)
 	if r.Disposition != "opted_out" {
-		t.Fatalf("disposition %q; transcript %+v; media %s; warnings:\n%s", r.Disposition, r.Transcript, r.Media, r.Warnings)
+		t.Fatalf("disposition %q; transcript %+v; media %s; simulator's turns %+v; warnings:\n%s", r.Disposition, r.Transcript, r.Media, rec.Spoken, r.Warnings)
 	}
-	rec := simCall(t, far, to)
 	if len(rec.Spoken) != 2 {
 		t.Fatalf("spoken turns %+v", rec.Spoken)
 	}

@@ -130,7 +130,7 @@ func TestScriptCalibrateErrors(t *testing.T) {
 // speaking." and "Yes, I can pay by then." reach promise_to_pay with the shipped one
 // (TestLiveCallUnderstandsSpeech) and route nowhere with one that doubts everything.
 func TestLiveCallUsesScriptCalibration(t *testing.T) {
-	r := callReminder(t, "+15550100001", calibratedScript(t, doubting))
+	r := callReminder(t, "+15550100001", calibratedScript(t, doubting), "")
 	heard := 0
 	for _, turn := range r.Transcript {
 		if turn.Role != "caller" || turn.Text == "" {
