@@ -146,7 +146,8 @@ func TestClockSaysWhenBehind(t *testing.T) {
 	t.Parallel()
 	c := NewClock(ClockOptions{Slots: 2})
 	st := &stallTicker{}
-	defer c.Register(st)()
+	unregister := c.Register(st)
+	defer unregister()
 	c.Start(context.Background())
 	defer c.Stop()
 	deadline := time.Now().Add(5 * time.Second)
