@@ -346,6 +346,10 @@ func (c *Classifier) classify(text string, allowed []string, veto bool) Result {
 			// match, it narrows the lead of another intent's. Words, not
 			// characters: a Mandarin answer leaves many characters unexplained.
 			stray := words && m.cov < 1 && content-m.explained >= strayWords
+			// A phrase whose word was said in another sense ("already paid" in "I
+			// got paid yesterday": wages, "yesterday" read as "already") was not
+			// said: its other words are no evidence.
+			stray = stray || (m.cov < 1 && saidOtherwise(p, u))
 			if better(m, rival[m.intent]) {
 				rival[m.intent] = m
 			}
@@ -476,6 +480,22 @@ func explained(used []int, u []tok) int {
 
 // matchPhrase aligns a phrase's words with the utterance's, in any order (in order
 // preferred), and scores the alignment.
+// saidOtherwise reports whether a word of phrase p occurs in u in another sense
+// (inert): the phrase was not said, whatever else of it was.
+func saidOtherwise(p cphrase, u []tok) bool {
+	for _, ut := range u {
+		if !ut.inert {
+			continue
+		}
+		for _, pt := range p.toks {
+			if pt.canon == ut.sense {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func matchPhrase(p cphrase, u []tok) pmatch {
 	m := pmatch{ordered: true, contig: true, literal: true}
 	taken := uint64(0) // utterance positions used (utterances past 64 words match on their first 64)

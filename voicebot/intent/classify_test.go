@@ -260,6 +260,24 @@ func TestAsidesAreNotAnswers(t *testing.T) {
 		{"just stop it", "opt_out"},
 		{"stop ringing me every single day", "opt_out"}, // the whole phrase, however many words round it
 		{"please call back after lunch", "later"},
+		// Being paid (wages) is not having paid: the caller's income, not the debt.
+		{"i get paid on the fifteenth", ""},
+		{"when i get paid", ""},
+		{"i'm getting paid on friday", ""},
+		{"i got paid yesterday", ""},
+		{"we don't get paid until next month", ""},
+		{"i get paid on the fifteenth so no", "no"},
+		{"it got paid last week", "paid"},
+		{"i paid it already", "paid"},
+		{"that's been paid", "paid"},
+		// Part of the amount is no promise to pay it; a payment plan is asked for, not paid.
+		{"i can pay part of it", ""},
+		{"i can only pay some of it", ""},
+		{"can i pay half now and half next week", ""},
+		{"can we set up a payment plan", ""},
+		{"yes i can pay", "yes"},
+		{"i can pay it all", "yes"},
+		{"i'm at work can you call after five", "later"},
 	}
 	for _, c := range cases {
 		r := en.Classify(c.text, nil)

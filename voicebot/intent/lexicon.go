@@ -48,6 +48,9 @@ var enPhrases = map[string]string{
 	"taken care of": "paid", "went through": "paid", "went out": "paid", "the full amount": "already",
 	"last week": "already", "last month": "already", "last friday": "already", "on monday": "already",
 	"in full": "already", "any more": "anymore", "payment": "paid",
+	// A payment plan is asked for, not a payment made: "plan" is in no phrase.
+	"payment plan": "plan", "payment plans": "plan", "payment arrangement": "plan", "payment arrangements": "plan",
+	"call me after": "call me later", "call after": "call later",
 	"speak to": "talk", "speak with": "talk", "talk to": "talk", "talk with": "talk", "speak up": "louder",
 	"i will $": "yes", "i can $": "yes", "i will yes": "yes", "can do that": "yes", "can do it": "yes",
 	"absolutely not $": "no", "definitely not $": "no", "certainly not $": "no", "of course not $": "no",

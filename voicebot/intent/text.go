@@ -1,6 +1,7 @@
 package intent
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -17,8 +18,9 @@ type tok struct {
 	cjk   bool
 	// inert: a word kept from meaning its concept by its context (a person's title
 	// in a sentence that asks for no one); it matches no phrase, not even by a near
-	// miss of its stem.
+	// miss of its stem. sense is the concept it would have meant.
 	inert bool
+	sense string
 }
 
 // negScope is how many content words after a cue it negates; negMaxWords bounds the
@@ -35,8 +37,51 @@ const (
 func analyse(text string) []tok {
 	toks := analyseAny(text)
 	unaskedPeople(toks)
+	wagesPaid(toks)
+	partPaid(toks)
 	return toks
 }
+
+// partPaid keeps "I can pay" from being a yes when only part is offered: "I can pay
+// half", "I can only pay some of it" promise less than the amount due. Such an
+// answer routes nowhere (asked again) rather than to a promise to pay.
+func partPaid(toks []tok) {
+	part := slices.ContainsFunc(toks, func(t tok) bool { return !t.cjk && enPart[t.word] })
+	if !part {
+		return
+	}
+	for i := range toks {
+		if !toks[i].cjk && (toks[i].word == "pay" || toks[i].word == "paying") {
+			toks[i].mute()
+		}
+	}
+}
+
+// enPart are the words of a part payment.
+var enPart = setOf("half", "part", "some", "portion", "partial", "partially", "piece", "chunk", "little", "bit", "installment", "installments", "instalment", "instalments")
+
+// wagesPaid keeps "paid" from meaning the debt is paid when the caller is the one
+// paid: "when I get paid", "I'm getting paid Friday", "I got paid yesterday" speak of
+// wages. "Get paid" is always wages; "got paid" only after a person ("it got paid" is
+// the bill).
+func wagesPaid(toks []tok) {
+	for i := 1; i < len(toks); i++ {
+		if toks[i].cjk || (toks[i].word != "paid" && toks[i].word != "payed") {
+			continue
+		}
+		switch prev := toks[i-1].word; {
+		case prev == "get" || prev == "gets" || prev == "getting",
+			prev == "got" && i >= 2 && enPersons[toks[i-2].word]:
+			toks[i].mute()
+		}
+	}
+}
+
+// mute makes t inert: its concept is kept in sense, for the phrases that word is in.
+func (t *tok) mute() { t.sense, t.canon, t.inert = t.canon, t.stem, true }
+
+// enPersons are the subjects that make "got paid" wages.
+var enPersons = map[string]bool{"i": true, "we": true, "he": true, "she": true, "they": true, "you": true}
 
 // analyseAny is analyse without the utterance's context rules: a script's phrase is
 // what a caller says to the intent, so its words keep their meaning.
@@ -77,7 +122,7 @@ func unaskedPeople(toks []tok) {
 	mute := !noun || other >= 2
 	for i := range toks {
 		if enPeople[toks[i].word] || (mute && toks[i].canon == "agent") {
-			toks[i].canon, toks[i].inert = toks[i].stem, true
+			toks[i].mute()
 		}
 	}
 }
