@@ -278,6 +278,18 @@ func TestAsidesAreNotAnswers(t *testing.T) {
 		{"yes i can pay", "yes"},
 		{"i can pay it all", "yes"},
 		{"i'm at work can you call after five", "later"},
+		// Someone who answers for the person is not the person: "this is her" must not
+		// read as "that is me" (the bot would tell them about the debt).
+		{"this is her husband", "no"},
+		{"no this is her sister", "no"},
+		{"this is her daughter can i take a message", "no"},
+		{"i'm ana's mother", "no"},
+		{"her husband speaking", "no"},
+		{"it's his son", "no"},
+		{"i'm the babysitter", "no"},
+		{"yes this is her", "yes"},
+		{"this is she", "yes"},
+		{"yes my husband handles the bills", "yes"},
 	}
 	for _, c := range cases {
 		r := en.Classify(c.text, nil)
@@ -293,6 +305,38 @@ func TestAsidesAreNotAnswers(t *testing.T) {
 	// intent's lead, as a shared word does: dropping it would make that intent surer.
 	if r := en.Classify("no the rain finally stopped last night", nil); r.Intent != "no" || r.Features.Margin >= 1 {
 		t.Errorf("\"no\" beside a stray \"stopped\": %s, margin %.2f, want no with the rival counted", r.Intent, r.Features.Margin)
+	}
+}
+
+// TestSomeoneElseAnswersZh: in Mandarin too, a speaker who names themself the
+// person's relation or carer is not the person ("我是他老婆" is not "我是").
+func TestSomeoneElseAnswersZh(t *testing.T) {
+	t.Parallel()
+	zh := New(scriptIntents(t, "zh"), Options{})
+	for _, c := range []struct{ text, want string }{
+		{"我是他老婆", "no"},
+		{"他不在，我是他妻子", "no"},
+		{"这是她女儿", "no"},
+		{"他妈妈，有什么事", "no"},
+		{"我是他朋友，他不在", "no"},
+		{"是我", "yes"},
+		{"我是他本人", "yes"},
+		{"是的，我是王先生", "yes"},
+	} {
+		r := zh.Classify(c.text, nil)
+		got := r.Intent
+		if r.Verdict == VerdictNoMatch {
+			got = ""
+		}
+		if got != c.want {
+			t.Errorf("%q: got %q (%s %.3f, phrase %q), want %q", c.text, got, r.Verdict, r.Score, r.Phrase, c.want)
+		}
+	}
+	// The speaker's own relations are left alone.
+	for _, s := range []string{"我让我老婆去还", "我跟我妈说一下"} {
+		if got := zhSomeoneElse(s); got != s {
+			t.Errorf("zhSomeoneElse(%q) = %q", s, got)
+		}
 	}
 }
 

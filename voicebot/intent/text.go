@@ -1,6 +1,7 @@
 package intent
 
 import (
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -220,7 +221,7 @@ const maxPhraseWords = 5
 
 func analyseEn(s string) []tok {
 	// "$" marks the end, for expressions that only count there ("i will $").
-	words := append(enWords(s), "$")
+	words := someoneElse(append(enWords(s), "$"))
 	// Multi-word expressions, longest first, left to right.
 	var out []string
 	for i := 0; i < len(words); {
@@ -261,6 +262,74 @@ func analyseEn(s string) []tok {
 	return toks
 }
 
+// someoneElse rewrites a speaker who says they are the person's relation or carer
+// ("this is her husband", "I'm Ana's mother", "her daughter speaking") as "that is
+// not me": whoever it is, it is not the person called, and "this is her" must not
+// read as "that is me" (the bot would tell a third party about the debt). Words of
+// the speaker's own relations ("my husband pays the bills") are left alone.
+func someoneElse(words []string) []string {
+	for i := 1; i < len(words); i++ {
+		if !enRelations[words[i]] {
+			continue
+		}
+		// Whose: her/his/their, the, or a name's "'s" (split into "is").
+		from := i - 1
+		switch w := words[i-1]; {
+		case w == "her" || w == "his" || w == "their" || w == "the":
+		case w == "is" && i >= 2 && !enStop[words[i-2]] && !enIdentity[words[i-2]]:
+			from = i - 2
+		default:
+			continue
+		}
+		// Who says so: "this is", "I am", "it is" just before, or nothing (the start).
+		start := -1
+		switch {
+		case from == 0 && words[from] != "the":
+			start = 0
+		case from >= 2 && words[from-1] == "is" && enIdentity[words[from-2]],
+			from >= 2 && words[from-2] == "i" && words[from-1] == "am":
+			start = from - 2
+		}
+		if start < 0 {
+			continue
+		}
+		end := i + 1
+		if end < len(words) && (words[end] == "speaking" || words[end] == "here") {
+			end++
+		}
+		out := append(append(append([]string(nil), words[:start]...), "that", "is", "not", "me"), words[end:]...)
+		return someoneElse(out)
+	}
+	return words
+}
+
+// zhRelation is a speaker naming themself the person's relation or carer ("我是他老婆",
+// "这是她儿子", "他妈妈"): someoneElse for Mandarin.
+var zhRelation = regexp.MustCompile(`(我是|我就是|这是|我|^|，)[他她]的?(老婆|妻子|老公|丈夫|爱人|太太|先生|媳妇|对象|女朋友|男朋友|` +
+	`儿子|女儿|孩子|妈妈|母亲|妈|爸爸|父亲|爸|哥哥|姐姐|弟弟|妹妹|家人|亲戚|奶奶|爷爷|外婆|外公|姥姥|姥爷|孙子|孙女|` +
+	`舅舅|叔叔|阿姨|朋友|同事|室友|邻居|秘书|助理|保姆|律师)`)
+
+// zhSomeoneElse rewrites such a speaker as "不是我" (not me), keeping a comma before it.
+func zhSomeoneElse(s string) string {
+	return zhRelation.ReplaceAllStringFunc(s, func(m string) string {
+		if strings.HasPrefix(m, "，") {
+			return "，不是我"
+		}
+		return "不是我"
+	})
+}
+
+// enIdentity are the subjects of "X is …" that name the speaker ("this is her husband").
+var enIdentity = setOf("this", "that", "it")
+
+// enRelations are who answers a person's phone for them.
+var enRelations = setOf("husband", "wife", "partner", "spouse", "boyfriend", "girlfriend", "fiance", "fiancee",
+	"son", "daughter", "mother", "father", "mom", "mum", "dad", "parent", "sister", "brother", "aunt", "uncle",
+	"cousin", "niece", "nephew", "grandson", "granddaughter", "grandmother", "grandfather", "grandma", "grandpa",
+	"stepson", "stepdaughter", "stepmother", "stepfather", "roommate", "flatmate", "housemate", "friend",
+	"neighbor", "neighbour", "assistant", "secretary", "caregiver", "carer", "nurse", "lawyer", "attorney",
+	"colleague", "coworker", "landlord", "guardian", "relative", "babysitter", "nanny")
+
 // enCanonStem is enCanon keyed by the stems of its words (phoned → phon → call).
 var enCanonStem = func() map[string]string {
 	m := make(map[string]string, len(enCanon))
@@ -286,7 +355,7 @@ var zhKeys = func() []string {
 }()
 
 func analyseZh(s string) []tok {
-	rs := []rune(s)
+	rs := []rune(zhSomeoneElse(s))
 	var b strings.Builder
 	for i := 0; i < len(rs); {
 		done := false
