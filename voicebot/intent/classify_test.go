@@ -290,6 +290,14 @@ func TestAsidesAreNotAnswers(t *testing.T) {
 		{"yes this is her", "yes"},
 		{"this is she", "yes"},
 		{"yes my husband handles the bills", "yes"},
+		// Consent is revoked by any reasonable means.
+		{"i never want to hear from you again", "opt_out"},
+		{"don't bother me again", "opt_out"},
+		{"this is harassment", "opt_out"},
+		{"stop harassing me", "opt_out"},
+		{"why do you people keep calling me", "opt_out"},
+		{"i'm going to report you", "opt_out"},
+		{"i'm not interested", "no"},
 	}
 	for _, c := range cases {
 		r := en.Classify(c.text, nil)

@@ -51,6 +51,12 @@ var enPhrases = map[string]string{
 	// A payment plan is asked for, not a payment made: "plan" is in no phrase.
 	"payment plan": "plan", "payment plans": "plan", "payment arrangement": "plan", "payment arrangements": "plan",
 	"call me after": "call me later", "call after": "call later",
+	// Consent is revoked by any reasonable means: not wanting to hear from us again, a
+	// complaint about the calls (as 投诉你们 is in Mandarin).
+	"hear from you again": "call me again", "hear from you people again": "call me again",
+	"bother me again": "call me again", "this is harassment": "stop calling", "harassing me": "stop calling",
+	"stop harassing": "stop calling", "keep calling": "stop calling", "keep calling me": "stop calling",
+	"report you": "stop calling",
 	"speak to": "talk", "speak with": "talk", "talk to": "talk", "talk with": "talk", "speak up": "louder",
 	"i will $": "yes", "i can $": "yes", "i will yes": "yes", "can do that": "yes", "can do it": "yes",
 	"absolutely not $": "no", "definitely not $": "no", "certainly not $": "no", "of course not $": "no",
