@@ -57,7 +57,7 @@ var enPhrases = map[string]string{
 	"bother me again": "call me again", "this is harassment": "stop calling", "harassing me": "stop calling",
 	"stop harassing": "stop calling", "keep calling": "stop calling", "keep calling me": "stop calling",
 	"report you": "stop calling",
-	"speak to": "talk", "speak with": "talk", "talk to": "talk", "talk with": "talk", "speak up": "louder",
+	"speak to":   "talk", "speak with": "talk", "talk to": "talk", "talk with": "talk", "speak up": "louder",
 	"i will $": "yes", "i can $": "yes", "i will yes": "yes", "can do that": "yes", "can do it": "yes",
 	"absolutely not $": "no", "definitely not $": "no", "certainly not $": "no", "of course not $": "no",
 	"sure not $": "no", "unable": "not able", "incorrect": "not correct", "is that me $": "is that me",
