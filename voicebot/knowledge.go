@@ -8,6 +8,7 @@ package voicebot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -31,11 +32,16 @@ type Knowledge struct {
 	NextLine int
 	// MinConfidence is the score a match needs (0: the intent default).
 	MinConfidence float64
+	// States, when set, are the listening states the entry answers in; empty: all.
+	// An answer about the person's account waits for the state after the caller
+	// has said who they are (lint's third_party check).
+	States     []string
+	StatesLine int
 
 	answer *Template
 }
 
-var knowledgeKeys = []string{"phrases", "answer", "next", "min_confidence"}
+var knowledgeKeys = []string{"phrases", "answer", "next", "min_confidence", "states"}
 
 func (p *parser) knowledge(n *yaml.Node) []*Knowledge {
 	var out []*Knowledge
@@ -53,6 +59,8 @@ func (p *parser) knowledge(n *yaml.Node) []*Knowledge {
 				k.Next, k.NextLine = p.str(f.val, ff), f.key.Line
 			case "min_confidence":
 				k.MinConfidence = p.fraction(f.val, ff)
+			case "states":
+				k.States, k.StatesLine = p.strings(f.val, ff), f.key.Line
 			}
 		}
 		out = append(out, k)
@@ -76,7 +84,7 @@ func (l *linter) lintKnowledge() {
 			intentOf[Normalize(ph)] = in.Name
 		}
 	}
-	entryOf := map[string]string{}
+	entryOf := map[string][]*Knowledge{}
 	var ins []intent.Intent
 	for _, in := range b.Intents {
 		ins = append(ins, intent.Intent{Name: in.Name, Phrases: in.Phrases})
@@ -105,6 +113,15 @@ func (l *linter) lintKnowledge() {
 		if k.Next != "" {
 			l.target(k.NextLine, join(f, "next"), k.Next)
 		}
+		for i, name := range k.States {
+			sf := fmt.Sprintf("%s.states[%d]", f, i)
+			switch st := b.States[name]; {
+			case st == nil:
+				l.addLine(k.StatesLine, sf, CheckUnknownState, "%q is not a state (have %s)", name, strings.Join(b.Order, ", "))
+			case st.Listen == nil:
+				l.addLine(k.StatesLine, sf, CheckBadValue, "state %q does not listen: no question is heard there", name)
+			}
+		}
 		for i, ph := range k.Phrases {
 			pf := fmt.Sprintf("%s.phrases[%d]", f, i)
 			norm := Normalize(ph)
@@ -117,10 +134,12 @@ func (l *linter) lintKnowledge() {
 			} else if r := ic.Classify(ph, nil); r.Verdict == intent.VerdictMatch && r.Score >= knowledgeOverlapScore {
 				l.warn(k.Line, pf, CheckKnowledgeOverlap, "phrase %q reads as intent %q (score %.2f, from %q): the question may be taken for that answer", ph, r.Intent, r.Score, r.Phrase)
 			}
-			if other, ok := entryOf[norm]; ok && other != k.Name {
-				l.addLine(k.Line, pf, CheckKnowledgeOverlap, "phrase %q also belongs to knowledge entry %q", ph, other)
+			for _, other := range entryOf[norm] {
+				if other != k && k.sharesState(other) {
+					l.addLine(k.Line, pf, CheckKnowledgeOverlap, "phrase %q also belongs to knowledge entry %q", ph, other.Name)
+				}
 			}
-			entryOf[norm] = k.Name
+			entryOf[norm] = append(entryOf[norm], k)
 		}
 	}
 	// Entries too close to each other: one's phrase reads as the other's.
@@ -129,7 +148,8 @@ func (l *linter) lintKnowledge() {
 		for _, k := range b.Knowledge {
 			for i, ph := range k.Phrases {
 				r := kc.Classify(ph, nil)
-				if r.Intent != "" && r.Intent != k.Name && r.Verdict == intent.VerdictMatch && r.Score >= knowledgeOverlapScore {
+				if r.Intent != "" && r.Intent != k.Name && r.Verdict == intent.VerdictMatch && r.Score >= knowledgeOverlapScore &&
+					k.sharesState(b.KnowledgeEntry(r.Intent)) {
 					l.warn(k.Line, fmt.Sprintf("knowledge.%s.phrases[%d]", k.Name, i), CheckKnowledgeOverlap,
 						"phrase %q reads as knowledge entry %q (score %.2f)", ph, r.Intent, r.Score)
 				}
@@ -158,12 +178,44 @@ func (b *Bot) KnowledgeEntry(name string) *Knowledge {
 	return nil
 }
 
-// matchKnowledge finds the knowledge entry a caller's words ask for (nil: none).
+// answersIn reports whether the entry answers questions asked in state.
+func (k *Knowledge) answersIn(state string) bool {
+	return len(k.States) == 0 || slices.Contains(k.States, state)
+}
+
+// sharesState reports whether k and o answer in some state alike (an entry without
+// states answers in all): only then may the same question not be both of theirs.
+func (k *Knowledge) sharesState(o *Knowledge) bool {
+	if o == nil || len(k.States) == 0 || len(o.States) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(k.States, o.answersIn)
+}
+
+// knowledgeIn is the names of the entries that answer in state; nil when all do.
+func (b *Bot) knowledgeIn(state string) []string {
+	var names []string
+	all := true
+	for _, k := range b.Knowledge {
+		if k.answersIn(state) {
+			names = append(names, k.Name)
+		} else {
+			all = false
+		}
+	}
+	if all {
+		return nil
+	}
+	return append(names, "") // never nil: an empty list allows no entry
+}
+
+// matchKnowledge finds the knowledge entry a caller's words ask for (nil: none),
+// among the entries that answer in the current state.
 func (m *Machine) matchKnowledge(text string) (*Knowledge, intent.Result) {
 	if m.bot.knowledge == nil {
 		return nil, intent.Result{}
 	}
-	r := m.bot.knowledge.Classify(text, nil)
+	r := m.bot.knowledge.Classify(text, m.bot.knowledgeIn(m.cur.Name))
 	if r.Verdict != intent.VerdictMatch {
 		return nil, r
 	}

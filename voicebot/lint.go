@@ -33,6 +33,11 @@ type StartRequirements struct {
 	// global intent that reaches an opt-out state), and the opt-out state must end the
 	// call rather than transfer or ask again.
 	OptOutAnywhere bool
+	// PrivateUntilIdentified: whoever answers hears the start of the call, so until
+	// the first listening state has heard who it is, the bot speaks of the person by
+	// name only: no other contact variable (the amount, the due date) in the prompts
+	// up to it or in the knowledge answers given there (a warning, third_party).
+	PrivateUntilIdentified bool
 	// Rules names the rules behind the requirements, for messages ("US-3", "CN-5").
 	Rules []string
 }
@@ -53,7 +58,7 @@ func (DefaultPolicy) StartRequirements(purpose, locale string) StartRequirements
 	case "telemarketing":
 		r = StartRequirements{Disclosure: true, OptOutOffer: true, OptOutAnywhere: true, Rules: []string{"US-3", "US-4", "US-9"}}
 	case "collections":
-		r = StartRequirements{Disclosure: true, OptOutAnywhere: true, Rules: []string{"US-3", "US-9"}}
+		r = StartRequirements{Disclosure: true, OptOutAnywhere: true, PrivateUntilIdentified: true, Rules: []string{"US-3", "US-9"}}
 	}
 	if zh {
 		r.Disclosure = true
@@ -489,6 +494,61 @@ func (l *linter) compliance() {
 				"purpose %s needs an opt-out offered at the start, by key and by voice, in the first listening state (%s)", b.Purpose, rules)
 		}
 	}
+	if req.PrivateUntilIdentified && start != nil {
+		l.privateUntilIdentified(start)
+	}
+}
+
+// privateUntilIdentified warns about contact variables other than the person's name
+// spoken before the caller can have said who they are: in the prompts from the start
+// up to the first listening state, and in the knowledge answers given there (Reg F
+// 1006.6(d): nothing about the debt to a third party).
+func (l *linter) privateUntilIdentified(start *State) {
+	b := l.b
+	contact := map[string]bool{}
+	for _, r := range b.Requires {
+		contact[r] = !isNameVar(r)
+	}
+	private := func(t *Template) []string {
+		var out []string
+		if t != nil {
+			for _, v := range t.Vars() {
+				if contact[v.Var] && !slices.Contains(out, v.Var) {
+					out = append(out, v.Var)
+				}
+			}
+		}
+		return out
+	}
+	st := start
+	for seen := map[string]bool{}; st != nil && !seen[st.Name]; st = b.States[st.Next] {
+		seen[st.Name] = true
+		if vs := private(st.say); len(vs) > 0 {
+			l.warn(st.SayLine, join("states", st.Name)+".say", CheckThirdParty,
+				"speaks {{%s}} before the caller has said who they are: whoever answers hears it (purpose %s, Reg F 1006.6(d)); say it after the identity question",
+				strings.Join(vs, "}}, {{"), b.Purpose)
+		}
+		if st.listens() {
+			break
+		}
+	}
+	if st == nil || st.Listen == nil {
+		return
+	}
+	for _, k := range b.Knowledge {
+		if vs := private(k.answer); len(vs) > 0 && k.answersIn(st.Name) {
+			l.warn(k.AnswerLine, join("knowledge", k.Name)+".answer", CheckThirdParty,
+				"speaks {{%s}} and is answered in %s, before the caller has said who they are: whoever answers may ask (purpose %s, Reg F 1006.6(d)); list the states it answers in with states: [...]",
+				strings.Join(vs, "}}, {{"), st.Name, b.Purpose)
+		}
+	}
+}
+
+// isNameVar reports whether a contact variable is the person's name, which the bot
+// must say to ask for them (first_name, last_name, name, surname).
+func isNameVar(v string) bool {
+	v = strings.ToLower(v)
+	return strings.Contains(v, "name") || v == "surname"
 }
 
 func speaksDisclosure(st *State, disclosure string) bool {

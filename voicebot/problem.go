@@ -86,6 +86,9 @@ const (
 	CheckVoicemail       = "voicemail"        // the voicemail branch listens or transfers
 	CheckPhraseConflict  = "phrase_conflict"  // one phrase belongs to two intents
 	CheckNoConfirm       = "no_confirm"       // warning: a high-stakes intent routes without a confirm question
+	// CheckThirdParty (a warning): a collections script speaks contact data other than
+	// the person's name before the caller has said who they are.
+	CheckThirdParty = "third_party"
 	// CheckKnowledgeOverlap: a knowledge phrase is also an intent's or another entry's
 	// (a problem), or reads as one with a high score (a warning).
 	CheckKnowledgeOverlap = "knowledge_overlap"

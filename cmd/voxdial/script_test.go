@@ -150,3 +150,52 @@ func TestScriptLintTooLarge(t *testing.T) {
 		t.Errorf("exit %d\nstderr %s", code, errOut)
 	}
 }
+
+// TestScriptLintThirdParty: from the binary, a collections script whose knowledge
+// answer about the debt is given in the identity question's state lints with a
+// third_party warning naming the entry and the state (exit 0: a warning); the shipped
+// capture script, which keeps that answer for later states, has none.
+func TestScriptLintThirdParty(t *testing.T) {
+	t.Parallel()
+	capture := "../../voicebot/testdata/payment-capture.en.yaml"
+	code, out, errOut := runScriptCLI(t, "", "script", "lint", capture)
+	if code != 0 || strings.Contains(out+errOut, "third_party") || strings.Contains(out+errOut, "before the caller has said who they are") {
+		t.Fatalf("shipped capture script: exit %d\n%s%s", code, out, errOut)
+	}
+	src, err := os.ReadFile(capture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every entry answers everywhere: drop the states lists.
+	var kept []string
+	for _, line := range strings.Split(string(src), "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "states: [") {
+			kept = append(kept, line)
+		}
+	}
+	open := strings.Replace(strings.Join(kept, "\n"), "why_calling_greet:", "why_calling_at_greet:", 1)
+	// The greet entry now overlaps why_calling everywhere: give it phrases of its own.
+	open = strings.Replace(open, `["why are you calling", "what is this about", "what is this call about"]
+    answer: "It is a personal`, `["who is it for"]
+    answer: "It is a personal`, 1)
+	f := filepath.Join(t.TempDir(), "open.yaml")
+	if err := os.WriteFile(f, []byte(open), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = runScriptCLI(t, "", "script", "lint", f)
+	if code != 0 || !strings.Contains(out+errOut, "warning: knowledge.why_calling.answer: speaks {{amount}}, {{due_date}} and is answered in greet") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = runScriptCLI(t, "", "script", "lint", "--json", f)
+	var rep voicebot.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || !rep.OK {
+		t.Fatalf("--json: exit %d %v\n%s", code, err, out)
+	}
+	found := false
+	for _, w := range rep.Warnings {
+		found = found || (w.Check == voicebot.CheckThirdParty && w.Field == "knowledge.why_calling.answer" && w.Line > 0)
+	}
+	if !found {
+		t.Errorf("--json warnings %+v: want third_party on knowledge.why_calling.answer", rep.Warnings)
+	}
+}
