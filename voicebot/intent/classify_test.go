@@ -298,6 +298,12 @@ func TestAsidesAreNotAnswers(t *testing.T) {
 		{"why do you people keep calling me", "opt_out"},
 		{"i'm going to report you", "opt_out"},
 		{"i'm not interested", "no"},
+		{"i guess so", "yes"},
+		{"please do", "yes"},
+		{"that would help", "yes"},
+		{"go on then", "yes"},
+		{"please don't call anymore", "opt_out"},
+		{"that would not help", "no"},
 	}
 	for _, c := range cases {
 		r := en.Classify(c.text, nil)

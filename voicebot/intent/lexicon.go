@@ -57,7 +57,12 @@ var enPhrases = map[string]string{
 	"bother me again": "call me again", "this is harassment": "stop calling", "harassing me": "stop calling",
 	"stop harassing": "stop calling", "keep calling": "stop calling", "keep calling me": "stop calling",
 	"report you": "stop calling",
-	"speak to":   "talk", "speak with": "talk", "talk to": "talk", "talk with": "talk", "speak up": "louder",
+	// Yes said softly, or as thanks for the offer ("please do" only at the end: "please
+	// do not call" is an opt-out).
+	"i guess so": "yes", "i suppose so": "yes", "please do $": "yes", "go on then": "yes",
+	"that would help": "yes", "that would be great": "yes", "that would be helpful": "yes",
+	"that would be good": "yes", "that would be nice": "yes",
+	"speak to": "talk", "speak with": "talk", "talk to": "talk", "talk with": "talk", "speak up": "louder",
 	"i will $": "yes", "i can $": "yes", "i will yes": "yes", "can do that": "yes", "can do it": "yes",
 	"absolutely not $": "no", "definitely not $": "no", "certainly not $": "no", "of course not $": "no",
 	"sure not $": "no", "unable": "not able", "incorrect": "not correct", "is that me $": "is that me",
