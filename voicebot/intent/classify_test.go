@@ -296,6 +296,8 @@ func TestAsidesAreNotAnswers(t *testing.T) {
 		{"this is harassment", "opt_out"},
 		{"stop harassing me", "opt_out"},
 		{"why do you people keep calling me", "opt_out"},
+		{"you keep calling me", "opt_out"},
+		{"you can keep calling me i'll pay", "yes"},
 		{"i'm going to report you", "opt_out"},
 		{"i'm not interested", "no"},
 		{"i guess so", "yes"},

@@ -55,8 +55,9 @@ var enPhrases = map[string]string{
 	// complaint about the calls (as 投诉你们 is in Mandarin).
 	"hear from you again": "call me again", "hear from you people again": "call me again",
 	"bother me again": "call me again", "this is harassment": "stop calling", "harassing me": "stop calling",
-	"stop harassing": "stop calling", "keep calling": "stop calling", "keep calling me": "stop calling",
-	"report you": "stop calling",
+	"stop harassing": "stop calling", "you keep calling": "stop calling", "you people keep calling": "stop calling",
+	"you guys keep calling": "stop calling",
+	"report you":            "stop calling",
 	// Yes said softly, or as thanks for the offer ("please do" only at the end: "please
 	// do not call" is an opt-out).
 	"i guess so": "yes", "i suppose so": "yes", "please do $": "yes", "go on then": "yes",
