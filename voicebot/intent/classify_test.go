@@ -338,6 +338,14 @@ func TestSomeoneElseAnswersZh(t *testing.T) {
 		{"是我", "yes"},
 		{"我是他本人", "yes"},
 		{"是的，我是王先生", "yes"},
+		// Wages and part payments, as in English.
+		{"我发工资了再还", ""},
+		{"我只能先还一部分", ""},
+		{"我只能还一半", ""},
+		{"我已经转账了", "paid"},
+		{"我能还", "yes"},
+		{"我一点钱都没有", "no"},
+		{"明天再还", "later"}, // as before: tomorrow is later
 	} {
 		r := zh.Classify(c.text, nil)
 		got := r.Intent

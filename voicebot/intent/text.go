@@ -309,15 +309,25 @@ var zhRelation = regexp.MustCompile(`(我是|我就是|这是|我|^|，)[他她]
 	`儿子|女儿|孩子|妈妈|母亲|妈|爸爸|父亲|爸|哥哥|姐姐|弟弟|妹妹|家人|亲戚|奶奶|爷爷|外婆|外公|姥姥|姥爷|孙子|孙女|` +
 	`舅舅|叔叔|阿姨|朋友|同事|室友|邻居|秘书|助理|保姆|律师)`)
 
-// zhSomeoneElse rewrites such a speaker as "不是我" (not me), keeping a comma before it.
+// zhSomeoneElse rewrites such a speaker as "不是我" (not me), keeping a comma before it,
+// and, like wagesPaid and partPaid, takes the payment out of wages and part payments.
 func zhSomeoneElse(s string) string {
-	return zhRelation.ReplaceAllStringFunc(s, func(m string) string {
+	s = zhRelation.ReplaceAllStringFunc(s, func(m string) string {
 		if strings.HasPrefix(m, "，") {
 			return "，不是我"
 		}
 		return "不是我"
 	})
+	return zhPart.ReplaceAllString(zhWages.ReplaceAllString(s, "薪"), "部分")
 }
+
+// zhWages is the caller's salary and a payment put off until it comes ("发工资了再还":
+// not paid, and no promise for the due date either): "薪" is in no phrase. ("一点" is
+// not a part payment: it is one o'clock too.)
+var zhWages = regexp.MustCompile(`(发工资|发薪水?|工资|薪水)了?(再|才|就)?(还|付|交)?`)
+
+// zhPart is a part payment ("只能还一半", "先还一部分"): no promise of the amount due.
+var zhPart = regexp.MustCompile(`(只能|只可以|只够)?(先)?(还|付|交)?(一部分|一半|部分)`)
 
 // enIdentity are the subjects of "X is …" that name the speaker ("this is her husband").
 var enIdentity = setOf("this", "that", "it")
