@@ -304,6 +304,8 @@ func TestAsidesAreNotAnswers(t *testing.T) {
 		{"please do", "yes"},
 		{"that would help", "yes"},
 		{"go on then", "yes"},
+		{"i wouldn't say no", "yes"},
+		{"i don't see why not", "yes"},
 		{"please don't call anymore", "opt_out"},
 		{"that would not help", "no"},
 	}

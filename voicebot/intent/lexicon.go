@@ -63,6 +63,7 @@ var enPhrases = map[string]string{
 	"i guess so": "yes", "i suppose so": "yes", "please do $": "yes", "go on then": "yes",
 	"that would help": "yes", "that would be great": "yes", "that would be helpful": "yes",
 	"that would be good": "yes", "that would be nice": "yes",
+	"would not say no": "yes", "do not see why not": "yes", "can not see why not": "yes",
 	"speak to": "talk", "speak with": "talk", "talk to": "talk", "talk with": "talk", "speak up": "louder",
 	"i will $": "yes", "i can $": "yes", "i will yes": "yes", "can do that": "yes", "can do it": "yes",
 	"absolutely not $": "no", "definitely not $": "no", "certainly not $": "no", "of course not $": "no",
