@@ -74,9 +74,15 @@ func LexiconCorpus(lang string) []string {
 	}
 	var out []string
 	for _, p := range slices.Sorted(maps.Keys(enPhrases)) {
-		if !strings.Contains(p, "$") { // anchored rewrites, not phrases
+		if !strings.Contains(p, "$") && !enUnspoken[p] { // anchored rewrites are not phrases
 			out = append(out, p)
 		}
 	}
-	return append(out, slices.Sorted(maps.Keys(enCanon))...)
+	out = append(out, slices.Sorted(maps.Keys(enCanon))...)
+	// Who answers for the person (someoneElse): the relation words in the sentences
+	// they come in, so that "this is her husband" is not written as "this is her".
+	for _, r := range []string{"brother", "daughter", "father", "friend", "husband", "mother", "partner", "sister", "son", "wife"} {
+		out = append(out, "this is her "+r, "this is his "+r)
+	}
+	return out
 }
