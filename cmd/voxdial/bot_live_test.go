@@ -60,12 +60,21 @@ behaviours:
     answer_after: 50ms
     turns: [{silence: 2s}]
     after_turns: hangup
+  # Someone else answers for the person: the bot must not speak of the debt. (kal: a
+  # voice the recogniser was not tuned on; slt's "This is her husband." is heard as
+  # "the fifty happening", which re-prompts: also no debt spoken, but no answer.)
+  someone_else:
+    kind: person
+    answer_after: 50ms
+    turns: [{text: "This is her husband.", voice: kal}]
+    after_turns: wait
 routes:
   - {match: '0100201$', behaviour: opts_out_mid_prompt}
   - {match: '0100202$', behaviour: agent_refer}
   - {match: '0100203$', behaviour: agent_bridge}
   - {match: '0100204$', behaviour: silent}
   - {match: '0100205$', behaviour: keys}
+  - {match: '0100206$', behaviour: someone_else}
   - {match: '^collections$', behaviour: agent}
 `
 
@@ -247,6 +256,16 @@ func TestLiveBotOutcomes(t *testing.T) {
 			}
 			if !agent {
 				t.Error("no bridged leg reached the agent")
+			}
+		}},
+		{"a relative answers", "+15550100206", enScript, "wrong_party", func(t *testing.T, r liveResult, _ sim.CallRecord) {
+			for _, turn := range r.Transcript {
+				if turn.Role == "bot" && (turn.State == "reminder" || strings.Contains(turn.Text, "twenty")) {
+					t.Errorf("the debt spoken to a third party: %+v", turn)
+				}
+				if turn.Role == "caller" && turn.Intent != "no" {
+					t.Errorf("caller turn %+v, want \"no\" (not the person)", turn)
+				}
 			}
 		}},
 		{"no_response", "+15550100204", quick, "no_response", func(t *testing.T, r liveResult, rec sim.CallRecord) {
