@@ -229,7 +229,7 @@ func BenchmarkClassify(b *testing.B) {
 func TestAsidesAreNotAnswers(t *testing.T) {
 	t.Parallel()
 	en := enClassifier(t)
-	cases := []struct{ text, want string }{
+	cases := []route{
 		{"hold on someone is at the door", ""},
 		{"somebody is ringing the doorbell", ""},
 		{"hello hello is anyone there", ""},
@@ -309,20 +309,29 @@ func TestAsidesAreNotAnswers(t *testing.T) {
 		{"please don't call anymore", "opt_out"},
 		{"that would not help", "no"},
 	}
-	for _, c := range cases {
-		r := en.Classify(c.text, nil)
-		got := r.Intent
-		if r.Verdict == VerdictNoMatch {
-			got = ""
-		}
-		if got != c.want {
-			t.Errorf("%q: got %q (%s %.3f, phrase %q), want %q", c.text, got, r.Verdict, r.Score, r.Phrase, c.want)
-		}
-	}
+	checkRoutes(t, en, cases)
 	// The stray part of a phrase is no evidence, but it still narrows another
 	// intent's lead, as a shared word does: dropping it would make that intent surer.
 	if r := en.Classify("no the rain finally stopped last night", nil); r.Intent != "no" || r.Features.Margin >= 1 {
 		t.Errorf("\"no\" beside a stray \"stopped\": %s, margin %.2f, want no with the rival counted", r.Intent, r.Features.Margin)
+	}
+}
+
+// route is an utterance and the intent it must reach ("": no_match).
+type route struct{ text, want string }
+
+// checkRoutes classifies each utterance and reports those that reach another intent.
+func checkRoutes(t *testing.T, c *Classifier, routes []route) {
+	t.Helper()
+	for _, rt := range routes {
+		r := c.Classify(rt.text, nil)
+		got := r.Intent
+		if r.Verdict == VerdictNoMatch {
+			got = ""
+		}
+		if got != rt.want {
+			t.Errorf("%q: got %q (%s %.3f, phrase %q), want %q", rt.text, got, r.Verdict, r.Score, r.Phrase, rt.want)
+		}
 	}
 }
 
@@ -331,7 +340,7 @@ func TestAsidesAreNotAnswers(t *testing.T) {
 func TestSomeoneElseAnswersZh(t *testing.T) {
 	t.Parallel()
 	zh := New(scriptIntents(t, "zh"), Options{})
-	for _, c := range []struct{ text, want string }{
+	checkRoutes(t, zh, []route{
 		{"我是他老婆", "no"},
 		{"他不在，我是他妻子", "no"},
 		{"这是她女儿", "no"},
@@ -348,16 +357,7 @@ func TestSomeoneElseAnswersZh(t *testing.T) {
 		{"我能还", "yes"},
 		{"我一点钱都没有", "no"},
 		{"明天再还", "later"}, // as before: tomorrow is later
-	} {
-		r := zh.Classify(c.text, nil)
-		got := r.Intent
-		if r.Verdict == VerdictNoMatch {
-			got = ""
-		}
-		if got != c.want {
-			t.Errorf("%q: got %q (%s %.3f, phrase %q), want %q", c.text, got, r.Verdict, r.Score, r.Phrase, c.want)
-		}
-	}
+	})
 	// The speaker's own relations are left alone.
 	for _, s := range []string{"我让我老婆去还", "我跟我妈说一下"} {
 		if got := zhSomeoneElse(s); got != s {
