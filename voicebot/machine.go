@@ -231,6 +231,8 @@ type Machine struct {
 	opts MachineOptions
 	set  Settings
 	vars map[string]string // contact vars + {{disclosure}} + variables set by states
+	// names reads the contact's name in an answer as "her" (names.go); nil: none.
+	names *nameReader
 
 	cur       *State
 	voicemail bool
@@ -320,7 +322,7 @@ func NewMachine(b *Bot, opts MachineOptions) (*Machine, error) {
 		}
 	}
 	return &Machine{bot: b, opts: opts, set: b.Settings, vars: vars, botTurn: -1, speechAt: -1, awaitReply: -1, res: res,
-		lang: sentiment.LangFor(b.Locale)}, nil
+		lang: sentiment.LangFor(b.Locale), names: newNameReader(vars)}, nil
 }
 
 // Result is a copy of the result so far; final once Done.

@@ -88,6 +88,7 @@ type understood struct {
 // h, for words an open-vocabulary search wrote, carries its other readings and doubt:
 // the score then weighs them too (intent.ClassifyHeard).
 func (m *Machine) understand(ctx context.Context, text string, h *intent.Heard, local bool) understood {
+	text, h = m.names.read(text), m.names.readHeard(h)
 	globals := m.candidates(nil, false)
 	allowed := slices.Clone(globals)
 	if local && m.cur.Listen != nil {

@@ -508,3 +508,7 @@ func Normalize(text string) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// IsRelation reports whether word names a relation or carer of a person ("husband",
+// "mother", "nurse"): who may answer a person's phone for them.
+func IsRelation(word string) bool { return enRelations[word] }
