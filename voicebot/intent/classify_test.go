@@ -278,6 +278,9 @@ func TestAsidesAreNotAnswers(t *testing.T) {
 		{"yes i can pay", "yes"},
 		{"i can pay it all", "yes"},
 		{"i'm at work can you call after five", "later"},
+		{"can i call you back", "later"},
+		{"bad timing", "later"},
+		{"don't call me back", "opt_out"},
 		// Someone who answers for the person is not the person: "this is her" must not
 		// read as "that is me" (the bot would tell them about the debt).
 		{"this is her husband", "no"},
