@@ -360,6 +360,9 @@ func TestSomeoneElseAnswersZh(t *testing.T) {
 		{"我能还", "yes"},
 		{"我一点钱都没有", "no"},
 		{"明天再还", "later"}, // as before: tomorrow is later
+		{"我不想跟机器说话", "agent"},
+		{"再打我就报警了", "opt_out"},
+		{"过两天吧", "later"},
 	})
 	// The speaker's own relations are left alone.
 	for _, s := range []string{"我让我老婆去还", "我跟我妈说一下"} {

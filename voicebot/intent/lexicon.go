@@ -161,6 +161,10 @@ var zhRewrite = map[string]string{
 	"接通": "转", "换": "转", "叫": "找", "别": "不要", "未": "不", "勿": "不要",
 	"按时": "可以", "会": "可以", "嗯嗯": "是", "有没有": "有", "你好": "喂", "您好": "喂",
 	"对的": "对", "是的": "是", "好的": "好", "好吧": "好", "本人": "我",
+	// Not wanting the machine is asking for a person; threatening the police is a
+	// complaint about the calls (an opt-out, like 投诉你们); in a few days is later.
+	"不想跟机器说话": "找人工", "不想跟机器人说话": "找人工", "不要机器人": "找人工", "不跟机器说": "找人工",
+	"报警": "投诉你们", "过两天": "晚点", "过几天": "晚点",
 }
 
 // zhCues are the characters that negate what follows.
