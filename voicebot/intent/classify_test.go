@@ -366,8 +366,8 @@ func TestSomeoneElseAnswersZh(t *testing.T) {
 	})
 	// The speaker's own relations are left alone.
 	for _, s := range []string{"我让我老婆去还", "我跟我妈说一下"} {
-		if got := zhSomeoneElse(s); got != s {
-			t.Errorf("zhSomeoneElse(%q) = %q", s, got)
+		if got := zhContext(s); got != s {
+			t.Errorf("zhContext(%q) = %q", s, got)
 		}
 	}
 }

@@ -82,7 +82,7 @@ func wagesPaid(toks []tok) {
 func (t *tok) mute() { t.sense, t.canon, t.inert = t.canon, t.stem, true }
 
 // enPersons are the subjects that make "got paid" wages.
-var enPersons = map[string]bool{"i": true, "we": true, "he": true, "she": true, "they": true, "you": true}
+var enPersons = setOf("i", "we", "he", "she", "they", "you")
 
 // analyseAny is analyse without the utterance's context rules: a script's phrase is
 // what a caller says to the intent, so its words keep their meaning.
@@ -309,9 +309,10 @@ var zhRelation = regexp.MustCompile(`(我是|我就是|这是|我|^|，)[他她]
 	`儿子|女儿|孩子|妈妈|母亲|妈|爸爸|父亲|爸|哥哥|姐姐|弟弟|妹妹|家人|亲戚|奶奶|爷爷|外婆|外公|姥姥|姥爷|孙子|孙女|` +
 	`舅舅|叔叔|阿姨|朋友|同事|室友|邻居|秘书|助理|保姆|律师)`)
 
-// zhSomeoneElse rewrites such a speaker as "不是我" (not me), keeping a comma before it,
-// and, like wagesPaid and partPaid, takes the payment out of wages and part payments.
-func zhSomeoneElse(s string) string {
+// zhContext is Mandarin's context rules, on the text before it is split: a relation
+// or carer speaking is "不是我" (not me; a comma before it kept), and, like wagesPaid
+// and partPaid, wages and part payments lose their payment.
+func zhContext(s string) string {
 	s = zhRelation.ReplaceAllStringFunc(s, func(m string) string {
 		if strings.HasPrefix(m, "，") {
 			return "，不是我"
@@ -365,7 +366,7 @@ var zhKeys = func() []string {
 }()
 
 func analyseZh(s string) []tok {
-	rs := []rune(zhSomeoneElse(s))
+	rs := []rune(zhContext(s))
 	var b strings.Builder
 	for i := 0; i < len(rs); {
 		done := false
