@@ -135,6 +135,15 @@ func (d *dtxFeed) packet(pt uint8, seq uint16, i int, payload []byte) {
 	d.s.handlePacket(pkt, d.from, d.s.start.Add(time.Duration(i)*FrameDuration))
 }
 
+// talk delivers frames from to to-1 of tone (sequence number = frame index), each on
+// time and followed by its clock tick.
+func (d *dtxFeed) talk(from, to int) {
+	for i := from; i < to; i++ {
+		d.packet(0, uint16(i), i, d.tone)
+		d.s.tick(d.s.start.Add(time.Duration(i)*FrameDuration), 0)
+	}
+}
+
 // tickTo runs the clock's ticks up to media time end.
 func tickTo(s *Session, from, end time.Duration) {
 	for at := from; at <= end; at += FrameDuration {
@@ -445,10 +454,7 @@ func TestNoSilenceMadeUpWhileClockBehind(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s, heard := dtxSession(t, nil)
 			d := newDTXFeed(t, s)
-			for i := range 10 {
-				d.packet(0, uint16(i), i, d.tone)
-				s.tick(s.start.Add(time.Duration(i)*FrameDuration), 0)
-			}
+			d.talk(0, 10)
 			for i := 10; i < 10+stalled; i++ { // catch-up ticks; the packets wait unread
 				s.tick(s.start.Add(time.Duration(i)*FrameDuration), tc.behind)
 			}
@@ -456,10 +462,7 @@ func TestNoSilenceMadeUpWhileClockBehind(t *testing.T) {
 				pkt := rtpPacket(t, 0, uint16(i), uint32(1000+i*FrameSamples), 42, d.tone)
 				s.handlePacket(pkt, d.from, s.start.Add(time.Duration(10+stalled)*FrameDuration))
 			}
-			for i := 10 + stalled; i < 40; i++ { // on time again
-				d.packet(0, uint16(i), i, d.tone)
-				s.tick(s.start.Add(time.Duration(i)*FrameDuration), 0)
-			}
+			d.talk(10+stalled, 40) // on time again
 			silent := 0
 			for _, f := range *heard {
 				if f.rms == 0 {
@@ -491,10 +494,7 @@ func TestNoSilenceMadeUpWhileClockBehind(t *testing.T) {
 func TestSilenceWhileClockStaysBehind(t *testing.T) {
 	s, heard := dtxSession(t, nil)
 	d := newDTXFeed(t, s)
-	for i := range 10 {
-		d.packet(0, uint16(i), i, d.tone)
-		s.tick(s.start.Add(time.Duration(i)*FrameDuration), 0)
-	}
+	d.talk(0, 10)
 	end := 10 + maxStallTicks + 25
 	for i := 10; i <= end; i++ { // the far end is in DTX, the clock always 30 ms late
 		s.tick(s.start.Add(time.Duration(i)*FrameDuration), 30*time.Millisecond)
