@@ -138,21 +138,35 @@ func callBot(t *testing.T, far *sim.Server, to, script string, vars ...string) l
 // record of the call kept is returned with it.
 func callBotHearing(t *testing.T, far *sim.Server, to, script, want string, vars ...string) (liveResult, sim.CallRecord) {
 	t.Helper()
-	for try := 1; ; try++ {
-		r := callBot(t, far, to, script, vars...)
-		rec := simCallByID(t, far, r.CallID)
-		if r.Disposition == want || try == 2 {
-			return r, rec
-		}
+	var r liveResult
+	rec := placeHeard(t, far, want, func() (string, string, uint64) {
+		r = callBot(t, far, to, script, vars...)
 		var m struct {
 			ClockStalls uint64 `json:"clock_stalls"`
 		}
 		_ = json.Unmarshal(r.Media, &m)
-		why := stalledVoice(rec, m.ClockStalls)
-		if why == "" {
-			return r, rec
+		return r.Disposition, r.CallID, m.ClockStalls
+	})
+	return r, rec
+}
+
+// placeHeard places a call with place (its disposition, SIP Call-ID and voxdial's
+// clock stalls) and, when it does not end in want ("" takes any) on a call where a
+// media clock stalled (stalledVoice), once more. It returns the simulator's record of
+// the call kept.
+func placeHeard(t *testing.T, far *sim.Server, want string, place func() (disposition, callID string, botStalls uint64)) sim.CallRecord {
+	t.Helper()
+	for try := 1; ; try++ {
+		disposition, id, stalls := place()
+		rec := simCallByID(t, far, id)
+		if want == "" || disposition == want || try == 2 {
+			return rec
 		}
-		t.Logf("disposition %q, not %q, on a call where %s: placing it again", r.Disposition, want, why)
+		why := stalledVoice(rec, stalls)
+		if why == "" {
+			return rec
+		}
+		t.Logf("disposition %q, not %q, on a call where %s: placing it again", disposition, want, why)
 	}
 }
 

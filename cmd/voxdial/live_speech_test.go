@@ -30,26 +30,21 @@ type reminderCall struct {
 func callReminder(t *testing.T, to, script, want string) reminderCall {
 	t.Helper()
 	far := startSim(t)
-	for try := 1; ; try++ {
+	var r reminderCall
+	placeHeard(t, far, want, func() (string, string, uint64) {
 		code, out, errOut := runCLI(t, "call", "--to", to, "--trunk", "sip:"+far.Addr().String(),
 			"--script", script, "--var", "first_name=Ana", "--var", "amount=120.50",
 			"--var", "due_date=2026-12-01", "--json", "--log-level", "warn")
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
-		var r reminderCall
+		r = reminderCall{}
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatal(err)
 		}
-		if want == "" || r.Disposition == want || try == 2 {
-			return r
-		}
-		why := stalledVoice(simCallByID(t, far, r.CallID), r.Media.ClockStalls)
-		if why == "" {
-			return r
-		}
-		t.Logf("disposition %q, not %q, on a call where %s: placing it again", r.Disposition, want, why)
-	}
+		return r.Disposition, r.CallID, r.Media.ClockStalls
+	})
+	return r
 }
 
 // A callee who answers the payment reminder by voice ("Yes, speaking.", then
