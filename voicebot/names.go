@@ -16,12 +16,14 @@ import (
 // left alone: a name may be a word too ("Will", "May").
 
 // nameReader rewrites one call's contact names; nil when the call has none in Latin
-// letters.
+// letters. Its patterns are compiled on the first answer that holds a name: a call
+// is set up per answered leg, and most never hear the name.
 type nameReader struct {
+	names                          []string // lower case
 	whose, identity, yes, here, to *regexp.Regexp
 }
 
-// newNameReader builds the patterns for the name variables' values (isNameVar).
+// newNameReader keeps the name variables' values (isNameVar).
 func newNameReader(vars map[string]string) *nameReader {
 	var names []string
 	for k, v := range vars {
@@ -30,30 +32,52 @@ func newNameReader(vars map[string]string) *nameReader {
 		}
 		for _, w := range strings.Fields(strings.ToLower(v)) {
 			if strings.IndexFunc(w, func(r rune) bool { return !unicode.IsLetter(r) || r > unicode.MaxLatin1 }) < 0 {
-				names = append(names, regexp.QuoteMeta(w))
+				names = append(names, w)
 			}
 		}
 	}
 	if len(names) == 0 {
 		return nil
 	}
-	name := `(?:` + strings.Join(names, "|") + `)`
-	return &nameReader{
-		whose:    regexp.MustCompile(`(?i)\b` + name + `(?:'s|’s|s)\s+([a-z]+)`),
-		identity: regexp.MustCompile(`(?i)\b(?:this is|it is|it's|its|i am|i'm|im)\s+` + name + `\b`),
-		yes:      regexp.MustCompile(`(?i)\b(yes|yeah|yep)[,.!]?\s+` + name + `\b`),
-		here:     regexp.MustCompile(`(?i)(^\s*|[,.!]\s*|\b(?:yes|yeah|yep)[,.!]?\s+)` + name + `[,.!]?\s+(?:here|speaking)\b`),
-		to:       regexp.MustCompile(`(?i)\b(speaking to|talking to|speaking with|talking with)\s+` + name + `\b`),
+	return &nameReader{names: names}
+}
+
+// mentioned reports whether text holds one of the names (as a substring: the
+// patterns decide the rest).
+func (n *nameReader) mentioned(text string) bool {
+	lower := strings.ToLower(text)
+	for _, w := range n.names {
+		if strings.Contains(lower, w) {
+			return true
+		}
 	}
+	return false
+}
+
+func (n *nameReader) compile() {
+	if n.whose != nil {
+		return
+	}
+	quoted := make([]string, len(n.names))
+	for i, w := range n.names {
+		quoted[i] = regexp.QuoteMeta(w)
+	}
+	name := `(?:` + strings.Join(quoted, "|") + `)`
+	n.whose = regexp.MustCompile(`(?i)\b` + name + `(?:'s|’s|s)\s+([a-z]+)`)
+	n.identity = regexp.MustCompile(`(?i)\b(?:this is|it is|it's|its|i am|i'm|im)\s+` + name + `\b`)
+	n.yes = regexp.MustCompile(`(?i)\b(yes|yeah|yep)[,.!]?\s+` + name + `\b`)
+	n.here = regexp.MustCompile(`(?i)(^\s*|[,.!]\s*|\b(?:yes|yeah|yep)[,.!]?\s+)` + name + `[,.!]?\s+(?:here|speaking)\b`)
+	n.to = regexp.MustCompile(`(?i)\b(speaking to|talking to|speaking with|talking with)\s+` + name + `\b`)
 }
 
 // read rewrites text; a nil reader leaves it as it is. The relation first ("this is
 // Ana's mother" is her mother, not Ana), then the speaker naming themself ("that is
 // me").
 func (n *nameReader) read(text string) string {
-	if n == nil || text == "" {
+	if n == nil || !n.mentioned(text) {
 		return text
 	}
+	n.compile()
 	text = n.whose.ReplaceAllStringFunc(text, func(m string) string {
 		sub := n.whose.FindStringSubmatch(m)
 		if !intent.IsRelation(strings.ToLower(sub[1])) {

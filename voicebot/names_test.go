@@ -33,6 +33,10 @@ func TestNameReader(t *testing.T) {
 			t.Errorf("read(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
+	lazy := newNameReader(map[string]string{"first_name": "Ana"})
+	if lazy.read("yes I can pay") != "yes I can pay" || lazy.whose != nil {
+		t.Error("patterns compiled for an answer without the name")
+	}
 	if newNameReader(map[string]string{"surname": "王"}) != nil {
 		t.Error("a name in Han characters: no reader (Mandarin names are read by their own rules)")
 	}
