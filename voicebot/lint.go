@@ -472,11 +472,8 @@ func (l *linter) compliance() {
 		}
 	}
 	if req.OptOutOffer && start != nil {
-		first := start
-		for seen := map[string]bool{}; first != nil && !first.listens() && first.Next != "" && !seen[first.Name]; {
-			seen[first.Name] = true
-			first = b.States[first.Next]
-		}
+		opening := b.opening(start)
+		first := opening[len(opening)-1]
 		key, voice := false, false
 		if first != nil && first.Listen != nil {
 			for _, br := range first.Listen.DTMF {
@@ -520,19 +517,16 @@ func (l *linter) privateUntilIdentified(start *State) {
 		}
 		return out
 	}
-	st := start
-	for seen := map[string]bool{}; st != nil && !seen[st.Name]; st = b.States[st.Next] {
-		seen[st.Name] = true
+	opening := b.opening(start)
+	for _, st := range opening {
 		if vs := private(st.say); len(vs) > 0 {
 			l.warn(st.SayLine, join("states", st.Name)+".say", CheckThirdParty,
 				"speaks {{%s}} before the caller has said who they are: whoever answers hears it (purpose %s, Reg F 1006.6(d)); say it after the identity question",
 				strings.Join(vs, "}}, {{"), b.Purpose)
 		}
-		if st.listens() {
-			break
-		}
 	}
-	if st == nil || st.Listen == nil {
+	st := opening[len(opening)-1]
+	if st.Listen == nil {
 		return
 	}
 	for _, k := range b.Knowledge {
@@ -542,6 +536,22 @@ func (l *linter) privateUntilIdentified(start *State) {
 				strings.Join(vs, "}}, {{"), st.Name, b.Purpose)
 		}
 	}
+}
+
+// opening is the states a call passes through from start (not nil) along next up to
+// the first one that listens, included; a chain that never listens ends where it
+// stops or comes round again.
+func (b *Bot) opening(start *State) []*State {
+	out := []*State{start}
+	seen := map[string]bool{start.Name: true}
+	for st := start; !st.listens() && st.Next != ""; {
+		if st = b.States[st.Next]; st == nil || seen[st.Name] {
+			break
+		}
+		seen[st.Name] = true
+		out = append(out, st)
+	}
+	return out
 }
 
 // isNameVar reports whether a contact variable is the person's name, which the bot
