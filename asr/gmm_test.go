@@ -1,0 +1,120 @@
+//go:build cgo
+
+package asr_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/voxdial/voxdial/asr"
+	"github.com/voxdial/voxdial/asr/evalset"
+	"github.com/voxdial/voxdial/asr/internal/gmm"
+	"github.com/voxdial/voxdial/media"
+)
+
+// gmmEngine is the live engine's configuration (grammar, then the open pass on
+// doubt, the telephone model), so both Gaussian scorings are compared on the
+// model and searches calls use.
+func gmmEngine(t testing.TB) (*asr.Sphinx, *asr.Grammar) {
+	t.Helper()
+	corpus := []string{"i already paid", "i paid it last week", "please stop calling me", "yes that's me", "call me later", "can you call me tomorrow"}
+	eng := newSphinx(t, asr.SphinxOptions{
+		Vocabulary: []string{"yes", "no", "stop calling", "already paid", "call me later"}, OpenFallback: true,
+		Corpus: corpus, LMWords: 300, ChannelAdaptation: true,
+	})
+	g := &asr.Grammar{Name: "gmm-test", Intents: []asr.Intent{
+		{Name: "yes", Phrases: []string{"yes"}}, {Name: "no", Phrases: []string{"no"}}, {Name: "opt_out", Phrases: []string{"stop calling"}},
+		{Name: "paid", Phrases: []string{"already paid"}}, {Name: "later", Phrases: []string{"call me later"}},
+	}}
+	return eng, g
+}
+
+// TestGMMScoringIsUpstreams: the vectorised Gaussian scoring (asr/internal/gmm)
+// decodes every utterance exactly as pocketsphinx's own does — the same words,
+// confidence, grammar match and open readings with their shares — clean and in
+// noise, grammar and open pass alike; and it is the one decoders use unless
+// VOXDIAL_GMM_REFERENCE=1. Not parallel: the frame counters are the process's,
+// and parallel tests wait while this one runs.
+func TestGMMScoringIsUpstreams(t *testing.T) {
+	ctx := context.Background()
+	us, err := evalset.Generate(ctx, evalset.Options{
+		Phrases: []evalset.Labeled{
+			{Text: "yes", Intent: "yes"}, {Text: "stop calling", Intent: "opt_out"},
+			{Text: "i paid the bill last week", Intent: "paid"}, {Text: "can you ring me tomorrow", Intent: "later"},
+			{Text: "the weather is nice today"},
+		},
+		Voices: []evalset.Voice{{Engine: "flite", Name: "slt"}, {Engine: "espeak", Name: "en-us"}},
+		Speeds: []float64{1}, SNRs: []float64{0, 10},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	decodeAll := func(label string) ([]evalset.Outcome, uint64, uint64) {
+		eng, g := gmmEngine(t)
+		f0, r0 := gmm.Frames()
+		var outs []evalset.Outcome
+		for _, u := range us {
+			o, err := evalset.Recognize(ctx, eng, g, u)
+			if err != nil {
+				t.Fatalf("%s: %v", label, err)
+			}
+			outs = append(outs, o)
+		}
+		f1, r1 := gmm.Frames()
+		return outs, f1 - f0, r1 - r0
+	}
+	fast, fastFrames, refDuringFast := decodeAll("vectorised")
+	t.Setenv("VOXDIAL_GMM_REFERENCE", "1")
+	ref, fastDuringRef, refFrames := decodeAll("upstream")
+
+	if fastFrames == 0 || refDuringFast != 0 {
+		t.Errorf("default decoders scored %d frames vectorised and %d as upstream: want all vectorised", fastFrames, refDuringFast)
+	}
+	if refFrames == 0 || fastDuringRef != 0 {
+		t.Errorf("with VOXDIAL_GMM_REFERENCE=1: %d frames as upstream, %d vectorised: want all as upstream", refFrames, fastDuringRef)
+	}
+	if fastFrames != refFrames {
+		t.Errorf("frames scored: %d vectorised, %d upstream: the same decodes should score the same frames", fastFrames, refFrames)
+	}
+	open := 0
+	for i, u := range us {
+		if fast[i].Open {
+			open++
+		}
+		if !reflect.DeepEqual(fast[i], ref[i]) {
+			t.Errorf("%s %q (snr %v): vectorised scoring decoded\n%+v\nupstream's\n%+v", u.Voice, u.Text, u.SNR, fast[i], ref[i])
+		}
+	}
+	if open == 0 {
+		t.Errorf("no utterance reached the open pass: its search went unchecked")
+	}
+}
+
+// BenchmarkSphinxGMM decodes one paraphrase (grammar, then the open pass) with each
+// Gaussian scoring: the ratio of the two is what the vectorised scoring saves.
+//
+//	go test ./asr -run '^$' -bench SphinxGMM -benchmem -count 5
+func BenchmarkSphinxGMM(b *testing.B) {
+	ctx := context.Background()
+	us, err := evalset.Generate(ctx, evalset.Options{
+		Phrases: []evalset.Labeled{{Text: "i paid the bill last week", Intent: "paid"}},
+		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{10},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, env string }{{"vectorised", ""}, {"upstream", "1"}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.Setenv("VOXDIAL_GMM_REFERENCE", c.env)
+			eng, g := gmmEngine(b)
+			audio := float64(len(us[0].PCM)) / media.SampleRate
+			for b.Loop() {
+				if _, err := evalset.Recognize(ctx, eng, g, us[0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(audio*float64(b.N)/b.Elapsed().Seconds(), "audio-s/s")
+		})
+	}
+}

@@ -1,0 +1,32 @@
+// Package gmm replaces the Gaussian mixture scoring of pocketsphinx's
+// phonetically-tied models (the en-US model Debian ships) inside the recogniser.
+//
+// Three quarters of a decoder's CPU went to scoring Gaussians (ptm_mgau.c): for
+// every 10 ms frame, each active codebook's 128 Gaussians are tried one by one,
+// each abandoned early once it cannot enter the top four, and every active
+// senone then reads its mixture weights through three pointer loads. This
+// package holds that file as Debian 12 builds it (pocketsphinx 5prealpha,
+// 0.8+5prealpha+1-15, with Debian's avoid-underflow patch) with two changes:
+// an active codebook's Gaussians are all scored in one pass eight at a time
+// (AVX2 when the CPU has it, SSE2 otherwise) from dimension-major copies of the
+// means and precisions, and the senone scores read each codebook's top-N
+// mixture-weight rows through pointers gathered once per frame.
+//
+// The scores are the same, bit for bit: the same float operations in the same
+// order (no fused multiply-add), the same top-N in the same order, the same
+// integer log-additions. So the words, scores, lattices and N-best lists of
+// every decode are unchanged; only the time differs (BENCHMARKS.md). Setting
+// VOXDIAL_GMM_REFERENCE=1 in a process's environment makes the decoders it
+// creates afterwards score as upstream does; the tests decode with both and
+// compare.
+//
+// Linking: the asr package links libpocketsphinx.a (Debian's
+// libpocketsphinx-dev) statically; this package's ptm_mgau.c defines the
+// four functions of upstream's ptm_mgau.o (ptm_mgau_init, _frame_eval,
+// _mllr_transform, _free), so the linker never takes that member from the
+// archive. The headers in upstream/ are pocketsphinx's internal headers of the
+// same version, unchanged except ptm_mgau.h (the fields the new scoring keeps);
+// the structures they describe must match the archive's, which is why
+// scripts/install-deps installs Debian 12's libpocketsphinx-dev and nothing
+// else. upstream/LICENSE is pocketsphinx's licence.
+package gmm
