@@ -523,6 +523,8 @@ ptm_mgau_senone_eval_reference(ptm_mgau_t *s, int16 *senone_scores,
                                uint8 *senone_active, int32 n_senone_active,
                                int compall);
 
+#define VX_MAX_TOPN 8
+
 static int
 ptm_mgau_senone_eval(ptm_mgau_t *s, int16 *senone_scores,
                      uint8 *senone_active, int32 n_senone_active,
@@ -534,7 +536,7 @@ ptm_mgau_senone_eval(ptm_mgau_t *s, int16 *senone_scores,
     uint8 **rows;
     int32 *score;
 
-    if (s->reference || s->mixw_cb)
+    if (s->reference || s->mixw_cb || topn_n > VX_MAX_TOPN)
         return ptm_mgau_senone_eval_reference(s, senone_scores, senone_active,
                                               n_senone_active, compall);
     __atomic_add_fetch(&vx_frames_fast, 1, __ATOMIC_RELAXED);
@@ -582,16 +584,22 @@ ptm_mgau_senone_eval(ptm_mgau_t *s, int16 *senone_scores,
         sc = score + cb * n_feat * topn_n;
         ascore = 0;
         for (f = 0; f < n_feat; ++f, r += topn_n, sc += topn_n) {
-            int fden = r[0][sen] + sc[0];
+            int x[VX_MAX_TOPN], fden;
+            /* All loads first: only the log-additions depend on each other. */
+#pragma GCC unroll 8
+            for (j = 0; j < topn_n; ++j)
+                x[j] = r[j][sen] + sc[j];
+            fden = x[0];
+#pragma GCC unroll 8
             for (j = 1; j < topn_n; ++j) {
-                /* fast_logmath_add(lmath_8b, fden, x) */
-                int x = r[j][sen] + sc[j], d, lo;
-                if (fden > x) {
-                    d = fden - x;
-                    lo = x;
+                /* fast_logmath_add(lmath_8b, fden, x[j]) */
+                int d, lo;
+                if (fden > x[j]) {
+                    d = fden - x[j];
+                    lo = x[j];
                 }
                 else {
-                    d = x - fden;
+                    d = x[j] - fden;
                     lo = fden;
                 }
                 fden = lo - t8[d];
