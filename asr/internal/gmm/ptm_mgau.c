@@ -72,6 +72,8 @@
 /* Local headers */
 #include "upstream/tied_mgau_common.h"
 #include "upstream/ptm_mgau.h"
+#include <float.h>
+#include <immintrin.h>
 
 /* voxdial: no fused multiply-add anywhere in this file (a build with
  * -march=haswell would otherwise fuse the scalar path's and the scores would
@@ -330,15 +332,6 @@ vx_soa_build(ptm_mgau_t *s)
         }                                                               \
     }
 
-__attribute__((target("avx2"), optimize("O3", "fp-contract=off")))
-static void
-vx_score_all_avx2(const float *restrict m, const float *restrict v,
-                  const float *restrict det, const float *restrict z,
-                  int len, int n, float *restrict out)
-{
-    VX_SCORE_ALL
-}
-
 __attribute__((optimize("O3", "fp-contract=off")))
 static void
 vx_score_all_sse2(const float *restrict m, const float *restrict v,
@@ -346,6 +339,49 @@ vx_score_all_sse2(const float *restrict m, const float *restrict v,
                   int len, int n, float *restrict out)
 {
     VX_SCORE_ALL
+}
+
+#define VX_MASK_WORDS 8
+
+/* AVX2: scores eight codewords at a time, the running sum in a register
+ * (the operations of VX_SCORE_ALL, in its order), and marks (bit cw of mask)
+ * the codewords that can be in the top-N once every codeword is in: those at
+ * or above the smallest of the eight lane maxima. Eight distinct codewords
+ * score at least that, so nothing below it survives; and a codeword that is
+ * inserted and later pushed out changes neither the set nor the order the
+ * others end in (it only pushes out codewords worse than itself). n: a
+ * multiple of 8, at most 64 * VX_MASK_WORDS. */
+__attribute__((target("avx2")))
+static void
+vx_score_mark_avx2(const float *restrict m, const float *restrict v,
+                   const float *restrict det, const float *restrict z,
+                   int len, int n, float *restrict out, uint64 *mask)
+{
+    __m256 mx = _mm256_set1_ps(-FLT_MAX), lo;
+    __m128 h;
+    int j, k;
+
+    for (k = 0; k < n; k += 8) {
+        __m256 d = _mm256_loadu_ps(det + k);
+        for (j = 0; j < len; ++j) {
+            __m256 diff = _mm256_sub_ps(_mm256_set1_ps(z[j]),
+                                        _mm256_loadu_ps(m + j * n + k));
+            __m256 sq = _mm256_mul_ps(diff, diff);
+            __m256 c = _mm256_mul_ps(sq, _mm256_loadu_ps(v + j * n + k));
+            d = _mm256_sub_ps(d, c);
+        }
+        _mm256_storeu_ps(out + k, d);
+        mx = _mm256_max_ps(mx, d);
+    }
+    h = _mm_min_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
+    h = _mm_min_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_min_ss(h, _mm_shuffle_ps(h, h, 1));
+    lo = _mm256_broadcastss_ps(h);
+    for (k = 0; k < n; k += 8) {
+        uint64 bits = (uint32)_mm256_movemask_ps(
+            _mm256_cmp_ps(_mm256_loadu_ps(out + k), lo, _CMP_GE_OQ));
+        mask[k / 64] |= bits << (k % 64);
+    }
 }
 
 /* eval_topn, then eval_cb, for one active codebook and feature, read from
@@ -359,9 +395,12 @@ vx_eval_cb(ptm_mgau_t *s, int cb, int feat, mfcc_t *z, int avx2)
     float *sc = s->scores;
     mfcc_t thresh;
 
-    if (avx2)
-        vx_score_all_avx2(s->soa_mean + off, s->soa_var + off,
-                          s->g->det[cb][feat], z, s->g->featlen[feat], n, sc);
+    uint64 mask[VX_MASK_WORDS] = {0};
+    int fast = avx2 && n % 8 == 0 && n <= 64 * VX_MASK_WORDS && s->max_topn <= 8;
+
+    if (fast)
+        vx_score_mark_avx2(s->soa_mean + off, s->soa_var + off,
+                           s->g->det[cb][feat], z, s->g->featlen[feat], n, sc, mask);
     else
         vx_score_all_sse2(s->soa_mean + off, s->soa_var + off,
                           s->g->det[cb][feat], z, s->g->featlen[feat], n, sc);
@@ -371,6 +410,27 @@ vx_eval_cb(ptm_mgau_t *s, int cb, int feat, mfcc_t *z, int avx2)
     for (i = 0; i < s->max_topn; i++)
         insertion_sort_topn(topn, i, clamp_score(sc[topn[i].cw]));
     thresh = (mfcc_t)worst->score;
+    if (fast) {
+        int w;
+        for (w = 0; w < (n + 63) / 64; ++w) {
+            uint64 bits = mask[w];
+            while (bits) {
+                ptm_topn_t *cur;
+                cw = w * 64 + __builtin_ctzll(bits);
+                bits &= bits - 1;
+                if (sc[cw] < thresh)
+                    continue;
+                for (i = 0; i < s->max_topn; i++)
+                    if (topn[i].cw == cw)
+                        break;
+                if (i < s->max_topn)
+                    continue;
+                insertion_sort_cb(&cur, worst, best, cw, clamp_score(sc[cw]));
+                thresh = (mfcc_t)worst->score;
+            }
+        }
+        return best->score;
+    }
     for (cw = 0; cw < n; ++cw) {
         ptm_topn_t *cur;
         /* Most blocks of eight hold nothing that beats the worst of the
