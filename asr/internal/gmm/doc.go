@@ -8,9 +8,11 @@
 // package holds that file as Debian 12 builds it (pocketsphinx 5prealpha,
 // 0.8+5prealpha+1-15, with Debian's avoid-underflow patch) with two changes:
 // an active codebook's Gaussians are all scored in one pass eight at a time
-// (AVX2 when the CPU has it, SSE2 otherwise) from dimension-major copies of the
-// means and precisions, and the senone scores read each codebook's top-N
-// mixture-weight rows through pointers gathered once per frame.
+// (AVX2 when the CPU has it, SSE2 otherwise) from the means and precisions laid
+// out dimension-major (in place, on a decoder's first frame: no second copy of
+// the model), visiting only the codewords that can enter the top four; and the
+// senone scores read each codebook's top-N mixture-weight rows through pointers
+// gathered once per frame.
 //
 // The scores are the same, bit for bit: the same float operations in the same
 // order (no fused multiply-add), the same top-N in the same order, the same

@@ -42,10 +42,12 @@
  * Debian 12 builds it (0.8+5prealpha+1-15, its avoid-underflow patch applied),
  * linked into voxdial in place of the copy in libpocketsphinx.a. The scores it
  * computes are the same, bit for bit; what changed is how (see "voxdial:" below):
- * an active codebook's Gaussians are all scored in one vectorised pass instead of
- * one by one with early exit, and a senone's mixture weights are read through
- * row pointers gathered once per frame. VOXDIAL_GMM_REFERENCE=1 in the
- * environment of a process makes decoders created after it score as upstream does.
+ * on the first frame the Gaussians are laid out dimension-major in place; an
+ * active codebook's Gaussians are then all scored in one vectorised pass instead
+ * of one by one with early exit, only the codewords that can enter the top-N are
+ * visited, and a senone's mixture weights are read through row pointers gathered
+ * once per frame. VOXDIAL_GMM_REFERENCE=1 in the environment of a process makes
+ * decoders created after it score as upstream does.
  */
 
 /* System headers */
@@ -270,46 +272,61 @@ clamp_score(mfcc_t d)
     return (int32)d;
 }
 
+/* Turns each codebook's and feature's Gaussians between upstream's layout
+ * (codeword-major: mean[cw * len + j]) and dimension-major (mean[j * n + cw]),
+ * in place, so one pass scores every codeword of a codebook with SIMD without
+ * a second copy of the model (1.6 MB per decoder). Only the vectorised path
+ * reads the dimension-major layout; a transform turns it back first. */
 static void
-vx_soa_free(ptm_mgau_t *s)
+vx_transpose(ptm_mgau_t *s, int to_dim_major)
 {
-    ckd_free(s->soa_mean);
-    ckd_free(s->soa_var);
-    ckd_free(s->soa_off);
-    ckd_free(s->scores);
-    s->soa_mean = s->soa_var = s->scores = NULL;
-    s->soa_off = NULL;
+    int cb, f, cw, j, n = s->g->n_density, maxlen = 0;
+    float *tmp;
+
+    for (f = 0; f < s->g->n_feat; ++f)
+        if (s->g->featlen[f] > maxlen)
+            maxlen = s->g->featlen[f];
+    tmp = ckd_calloc((size_t)n * maxlen, sizeof(float));
+    for (cb = 0; cb < s->g->n_mgau; ++cb)
+        for (f = 0; f < s->g->n_feat; ++f) {
+            int len = s->g->featlen[f], k;
+            float *blocks[2] = {s->g->mean[cb][f][0], s->g->var[cb][f][0]};
+            for (k = 0; k < 2; ++k) {
+                float *b = blocks[k];
+                for (cw = 0; cw < n; ++cw)
+                    for (j = 0; j < len; ++j) {
+                        if (to_dim_major)
+                            tmp[j * n + cw] = b[cw * len + j];
+                        else
+                            tmp[cw * len + j] = b[j * n + cw];
+                    }
+                memcpy(b, tmp, (size_t)n * len * sizeof(float));
+            }
+        }
+    ckd_free(tmp);
+    s->dim_major = to_dim_major;
 }
 
-/* Dimension-major copies of the means and precisions (m[j * n_density + cw]),
- * so one pass scores every codeword of a codebook with SIMD. Built on the
- * first frame and again after a transform changes the Gaussians. */
+/* eval_topn on the dimension-major layout: the previous frame's top-N
+ * codewords rescored, the same operations in the same order. */
 static void
-vx_soa_build(ptm_mgau_t *s)
+vx_eval_topn(ptm_mgau_t *s, int cb, int feat, mfcc_t *z)
 {
-    int cb, f, cw, j, n = s->g->n_density, n_feat = s->g->n_feat;
-    int32 total = 0;
+    ptm_topn_t *topn = s->f->topn[cb][feat];
+    int i, j, n = s->g->n_density, len = s->g->featlen[feat];
+    const float *m = s->g->mean[cb][feat][0], *v = s->g->var[cb][feat][0];
 
-    s->soa_off = ckd_calloc(s->g->n_mgau * n_feat, sizeof(*s->soa_off));
-    for (cb = 0; cb < s->g->n_mgau; ++cb)
-        for (f = 0; f < n_feat; ++f) {
-            s->soa_off[cb * n_feat + f] = total;
-            total += s->g->featlen[f] * n;
+    for (i = 0; i < s->max_topn; i++) {
+        int cw = topn[i].cw;
+        mfcc_t d = s->g->det[cb][feat][cw];
+        for (j = 0; j < len; ++j) {
+            mfcc_t diff = z[j] - m[j * n + cw];
+            mfcc_t sq = diff * diff;
+            mfcc_t c = sq * v[j * n + cw];
+            d = d - c;
         }
-    s->soa_mean = ckd_calloc(total, sizeof(float));
-    s->soa_var = ckd_calloc(total, sizeof(float));
-    s->scores = ckd_calloc(n, sizeof(float));
-    for (cb = 0; cb < s->g->n_mgau; ++cb)
-        for (f = 0; f < n_feat; ++f) {
-            int len = s->g->featlen[f];
-            float *m = s->soa_mean + s->soa_off[cb * n_feat + f];
-            float *v = s->soa_var + s->soa_off[cb * n_feat + f];
-            for (cw = 0; cw < n; ++cw)
-                for (j = 0; j < len; ++j) {
-                    m[j * n + cw] = s->g->mean[cb][f][0][cw * len + j];
-                    v[j * n + cw] = s->g->var[cb][f][0][cw * len + j];
-                }
-        }
+        insertion_sort_topn(topn, i, clamp_score(d));
+    }
 }
 
 /* Every codeword's density: the operations of eval_topn and eval_cb in the
@@ -391,7 +408,6 @@ vx_eval_cb(ptm_mgau_t *s, int cb, int feat, mfcc_t *z, int avx2)
 {
     ptm_topn_t *topn, *worst, *best;
     int i, cw, n = s->g->n_density;
-    int32 off = s->soa_off[cb * s->g->n_feat + feat];
     float *sc = s->scores;
     mfcc_t thresh;
 
@@ -399,10 +415,10 @@ vx_eval_cb(ptm_mgau_t *s, int cb, int feat, mfcc_t *z, int avx2)
     int fast = avx2 && n % 8 == 0 && n <= 64 * VX_MASK_WORDS && s->max_topn <= 8;
 
     if (fast)
-        vx_score_mark_avx2(s->soa_mean + off, s->soa_var + off,
+        vx_score_mark_avx2(s->g->mean[cb][feat][0], s->g->var[cb][feat][0],
                            s->g->det[cb][feat], z, s->g->featlen[feat], n, sc, mask);
     else
-        vx_score_all_sse2(s->soa_mean + off, s->soa_var + off,
+        vx_score_all_sse2(s->g->mean[cb][feat][0], s->g->var[cb][feat][0],
                           s->g->det[cb][feat], z, s->g->featlen[feat], n, sc);
 
     best = topn = s->f->topn[cb][feat];
@@ -471,15 +487,17 @@ ptm_mgau_codebook_eval(ptm_mgau_t *s, mfcc_t **z, int frame)
      * previous frame's top-N rescored, as upstream. */
     if (!s->reference && s->ds_ratio == 1) {
         int avx2 = __builtin_cpu_supports("avx2");
-        if (s->soa_mean == NULL)
-            vx_soa_build(s);
+        if (!s->dim_major)
+            vx_transpose(s, 1);
+        if (s->scores == NULL)
+            s->scores = ckd_calloc(s->g->n_density, sizeof(*s->scores));
         for (i = 0; i < s->g->n_mgau; ++i) {
             int active = bitvec_is_set(s->f->mgau_active, i);
             for (j = 0; j < s->g->n_feat; ++j) {
                 if (active)
                     vx_eval_cb(s, i, j, z[j], avx2);
                 else
-                    eval_topn(s, i, j, z[j]);
+                    vx_eval_topn(s, i, j, z[j]);
             }
         }
         return 0;
@@ -1240,7 +1258,8 @@ ptm_mgau_mllr_transform(ps_mgau_t *ps,
                             ps_mllr_t *mllr)
 {
     ptm_mgau_t *s = (ptm_mgau_t *)ps;
-    vx_soa_free(s); /* voxdial: rebuilt from the transformed Gaussians */
+    if (s->dim_major) /* voxdial: the transform reads upstream's layout */
+        vx_transpose(s, 0);
     return gauden_mllr_transform(s->g, mllr, s->config);
 }
 
@@ -1266,7 +1285,7 @@ ptm_mgau_free(ps_mgau_t *ps)
 	bitvec_free(s->hist[i].mgau_active);
     }
     ckd_free(s->hist);
-    vx_soa_free(s); /* voxdial */
+    ckd_free(s->scores); /* voxdial */
     ckd_free(s->rows);
     ckd_free(s->rowscore);
 

@@ -88,9 +88,7 @@ struct ptm_mgau_s {
 
     /* voxdial: what the vectorised scoring keeps (ptm_mgau.c). */
     int reference;   /* score as upstream does (VOXDIAL_GMM_REFERENCE) */
-    float *soa_mean; /* means, dimension-major per codebook and feature */
-    float *soa_var;  /* precisions, likewise */
-    int32 *soa_off;  /* [cb * n_feat + f]: offset into soa_mean, soa_var */
+    int dim_major;   /* g->mean, g->var hold mean[j * n_density + cw] */
     float *scores;   /* n_density: one codebook's scores */
     uint8 **rows;    /* [(cb * n_feat + f) * max_topn + j]: mixture-weight row */
     int32 *rowscore; /* the top-N score beside each row */
