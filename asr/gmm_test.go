@@ -33,7 +33,8 @@ func gmmEngine(t testing.TB) (*asr.Sphinx, *asr.Grammar) {
 // TestGMMScoringIsUpstreams: the vectorised Gaussian scoring (asr/internal/gmm)
 // decodes every utterance exactly as pocketsphinx's own does — the same words,
 // confidence, grammar match and open readings with their shares — clean and in
-// noise, grammar and open pass alike; and it is the one decoders use unless
+// noise, grammar and open pass alike, with AVX2 and with the portable loops
+// other CPUs run; and it is the one decoders use unless
 // VOXDIAL_GMM_REFERENCE=1. Not parallel: the frame counters are the process's,
 // and parallel tests wait while this one runs.
 func TestGMMScoringIsUpstreams(t *testing.T) {
@@ -65,6 +66,9 @@ func TestGMMScoringIsUpstreams(t *testing.T) {
 		return outs, f1 - f0, r1 - r0
 	}
 	fast, fastFrames, refDuringFast := decodeAll("vectorised")
+	// The loops CPUs without AVX2 run, on this one.
+	t.Setenv("VOXDIAL_GMM_REFERENCE", "portable")
+	portable, portableFrames, _ := decodeAll("portable")
 	t.Setenv("VOXDIAL_GMM_REFERENCE", "1")
 	ref, fastDuringRef, refFrames := decodeAll("upstream")
 
@@ -74,8 +78,8 @@ func TestGMMScoringIsUpstreams(t *testing.T) {
 	if refFrames == 0 || fastDuringRef != 0 {
 		t.Errorf("with VOXDIAL_GMM_REFERENCE=1: %d frames as upstream, %d vectorised: want all as upstream", refFrames, fastDuringRef)
 	}
-	if fastFrames != refFrames {
-		t.Errorf("frames scored: %d vectorised, %d upstream: the same decodes should score the same frames", fastFrames, refFrames)
+	if fastFrames != refFrames || portableFrames != refFrames {
+		t.Errorf("frames scored: %d vectorised, %d portable, %d upstream: the same decodes should score the same frames", fastFrames, portableFrames, refFrames)
 	}
 	open := 0
 	for i, u := range us {
@@ -84,6 +88,9 @@ func TestGMMScoringIsUpstreams(t *testing.T) {
 		}
 		if !reflect.DeepEqual(fast[i], ref[i]) {
 			t.Errorf("%s %q (snr %v): vectorised scoring decoded\n%+v\nupstream's\n%+v", u.Voice, u.Text, u.SNR, fast[i], ref[i])
+		}
+		if !reflect.DeepEqual(portable[i], ref[i]) {
+			t.Errorf("%s %q (snr %v): the portable loops decoded\n%+v\nupstream's\n%+v", u.Voice, u.Text, u.SNR, portable[i], ref[i])
 		}
 	}
 	if open == 0 {

@@ -8,19 +8,21 @@
 // package holds that file as Debian 12 builds it (pocketsphinx 5prealpha,
 // 0.8+5prealpha+1-15, with Debian's avoid-underflow patch) with two changes:
 // an active codebook's Gaussians are all scored in one pass eight at a time
-// (AVX2 when the CPU has it, SSE2 otherwise) from the means and precisions laid
-// out dimension-major (in place, on a decoder's first frame: no second copy of
-// the model), visiting only the codewords that can enter the top four; and the
-// senone scores read each codebook's top-N mixture-weight rows through pointers
-// gathered once per frame.
+// (AVX2 when the CPU has it; elsewhere loops the compiler vectorises) from the
+// means and precisions laid out dimension-major (in place, on a decoder's first
+// frame: no second copy of the model), visiting only the codewords that can
+// enter the top four; and the senone scores read each codebook's top-N
+// mixture-weight rows through pointers gathered once per frame.
 //
 // The scores are the same, bit for bit: the same float operations in the same
 // order (no fused multiply-add), the same top-N in the same order, the same
 // integer log-additions. So the words, scores, lattices and N-best lists of
 // every decode are unchanged; only the time differs (BENCHMARKS.md). Setting
 // VOXDIAL_GMM_REFERENCE=1 in a process's environment makes the decoders it
-// creates afterwards score as upstream does; the tests decode with both and
-// compare.
+// creates afterwards score as upstream does (=portable: this package's loops
+// without the AVX2 code, as CPUs without it and other architectures run
+// them); the tests decode all three ways and compare. A senone's scores are
+// normalised sixteen at a time as well.
 //
 // Linking: the asr package links libpocketsphinx.a (Debian's
 // libpocketsphinx-dev) statically; this package's ptm_mgau.c defines the

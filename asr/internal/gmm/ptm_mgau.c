@@ -75,7 +75,16 @@
 #include "upstream/tied_mgau_common.h"
 #include "upstream/ptm_mgau.h"
 #include <float.h>
+/* voxdial: AVX2 code on x86-64 (chosen at run time); elsewhere the portable
+ * loops, which the compiler vectorises for the target's own SIMD. */
+#if defined(__x86_64__)
 #include <immintrin.h>
+#define VX_AVX2 1
+#define vx_have_avx2() __builtin_cpu_supports("avx2")
+#else
+#define VX_AVX2 0
+#define vx_have_avx2() 0
+#endif
 
 /* voxdial: no fused multiply-add anywhere in this file (a build with
  * -march=haswell would otherwise fuse the scalar path's and the scores would
@@ -351,7 +360,7 @@ vx_eval_topn(ptm_mgau_t *s, int cb, int feat, mfcc_t *z)
 
 __attribute__((optimize("O3", "fp-contract=off")))
 static void
-vx_score_all_sse2(const float *restrict m, const float *restrict v,
+vx_score_all_generic(const float *restrict m, const float *restrict v,
                   const float *restrict det, const float *restrict z,
                   int len, int n, float *restrict out)
 {
@@ -368,6 +377,7 @@ vx_score_all_sse2(const float *restrict m, const float *restrict v,
  * inserted and later pushed out changes neither the set nor the order the
  * others end in (it only pushes out codewords worse than itself). n: a
  * multiple of 8, at most 64 * VX_MASK_WORDS. */
+#if VX_AVX2
 __attribute__((target("avx2")))
 static void
 vx_score_mark_avx2(const float *restrict m, const float *restrict v,
@@ -400,6 +410,7 @@ vx_score_mark_avx2(const float *restrict m, const float *restrict v,
         mask[k / 64] |= bits << (k % 64);
     }
 }
+#endif
 
 /* eval_topn, then eval_cb, for one active codebook and feature, read from
  * the scores of all its codewords: the same top-N in the same order. */
@@ -414,12 +425,14 @@ vx_eval_cb(ptm_mgau_t *s, int cb, int feat, mfcc_t *z, int avx2)
     uint64 mask[VX_MASK_WORDS] = {0};
     int fast = avx2 && n % 8 == 0 && n <= 64 * VX_MASK_WORDS && s->max_topn <= 8;
 
+#if VX_AVX2
     if (fast)
         vx_score_mark_avx2(s->g->mean[cb][feat][0], s->g->var[cb][feat][0],
                            s->g->det[cb][feat], z, s->g->featlen[feat], n, sc, mask);
     else
-        vx_score_all_sse2(s->g->mean[cb][feat][0], s->g->var[cb][feat][0],
-                          s->g->det[cb][feat], z, s->g->featlen[feat], n, sc);
+#endif
+        vx_score_all_generic(s->g->mean[cb][feat][0], s->g->var[cb][feat][0],
+                             s->g->det[cb][feat], z, s->g->featlen[feat], n, sc);
 
     best = topn = s->f->topn[cb][feat];
     worst = topn + (s->max_topn - 1);
@@ -486,7 +499,7 @@ ptm_mgau_codebook_eval(ptm_mgau_t *s, mfcc_t **z, int frame)
      * from scoring all its codewords at once; an inactive one's is the
      * previous frame's top-N rescored, as upstream. */
     if (!s->reference && s->ds_ratio == 1) {
-        int avx2 = __builtin_cpu_supports("avx2");
+        int avx2 = !s->portable && vx_have_avx2();
         if (!s->dim_major)
             vx_transpose(s, 1);
         if (s->scores == NULL)
@@ -603,6 +616,30 @@ ptm_mgau_senone_eval_reference(ptm_mgau_t *s, int16 *senone_scores,
 
 #define VX_MAX_TOPN 8
 
+/* senone_scores[i] -= best for every senone, sixteen at a time: int16
+ * arithmetic wraps as upstream's int16 store of the int difference does. */
+#define VX_NORMALIZE                                                    \
+    int16 b = (int16)best;                                              \
+    int i;                                                              \
+    for (i = 0; i < n; ++i)                                             \
+        sc[i] = (int16)(sc[i] - b);
+
+#if VX_AVX2
+__attribute__((target("avx2"), optimize("O3")))
+static void
+vx_normalize_avx2(int16 *restrict sc, int n, int best)
+{
+    VX_NORMALIZE
+}
+#endif
+
+__attribute__((optimize("O3")))
+static void
+vx_normalize_generic(int16 *restrict sc, int n, int best)
+{
+    VX_NORMALIZE
+}
+
 static int
 ptm_mgau_senone_eval(ptm_mgau_t *s, int16 *senone_scores,
                      uint8 *senone_active, int32 n_senone_active,
@@ -610,6 +647,7 @@ ptm_mgau_senone_eval(ptm_mgau_t *s, int16 *senone_scores,
 {
     int i, lastsen, bestscore, cb, f, j;
     int n_feat = s->g->n_feat, topn_n = s->max_topn;
+    int x[VX_MAX_TOPN] = {0}; /* one feature's top-N terms */
     uint8 const *t8;
     uint8 **rows;
     int32 *score;
@@ -662,7 +700,7 @@ ptm_mgau_senone_eval(ptm_mgau_t *s, int16 *senone_scores,
         sc = score + cb * n_feat * topn_n;
         ascore = 0;
         for (f = 0; f < n_feat; ++f, r += topn_n, sc += topn_n) {
-            int x[VX_MAX_TOPN], fden;
+            int fden;
             /* All loads first: only the log-additions depend on each other. */
 #pragma GCC unroll 8
             for (j = 0; j < topn_n; ++j)
@@ -688,8 +726,12 @@ ptm_mgau_senone_eval(ptm_mgau_t *s, int16 *senone_scores,
             bestscore = ascore;
         senone_scores[sen] = ascore;
     }
-    for (i = 0; i < s->n_sen; ++i)
-        senone_scores[i] -= bestscore;
+#if VX_AVX2
+    if (!s->portable && vx_have_avx2())
+        vx_normalize_avx2(senone_scores, s->n_sen, bestscore);
+    else
+#endif
+        vx_normalize_generic(senone_scores, s->n_sen, bestscore);
     return 0;
 }
 
@@ -1206,8 +1248,13 @@ ptm_mgau_init(acmod_t *acmod, bin_mdef_t *mdef)
     }
     s->ds_ratio = cmd_ln_int32_r(s->config, "-ds");
     /* voxdial: upstream's scoring when asked (tests compare the two) */
-    s->reference = getenv("VOXDIAL_GMM_REFERENCE") != NULL
-        && strcmp(getenv("VOXDIAL_GMM_REFERENCE"), "1") == 0;
+    {
+        /* voxdial: "1" scores as upstream; "portable", with this file's
+         * loops but not its AVX2 code (tests compare all three). */
+        const char *ref = getenv("VOXDIAL_GMM_REFERENCE");
+        s->reference = ref != NULL && strcmp(ref, "1") == 0;
+        s->portable = ref != NULL && strcmp(ref, "portable") == 0;
+    }
     s->max_topn = cmd_ln_int32_r(s->config, "-topn");
     E_INFO("Maximum top-N: %d\n", s->max_topn);
 

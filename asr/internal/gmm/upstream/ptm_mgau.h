@@ -87,7 +87,8 @@ struct ptm_mgau_s {
     logmath_t *lmath;
 
     /* voxdial: what the vectorised scoring keeps (ptm_mgau.c). */
-    int reference;   /* score as upstream does (VOXDIAL_GMM_REFERENCE) */
+    int reference;   /* score as upstream does (VOXDIAL_GMM_REFERENCE=1) */
+    int portable;    /* no AVX2 code (VOXDIAL_GMM_REFERENCE=portable) */
     int dim_major;   /* g->mean, g->var hold mean[j * n_density + cw] */
     float *scores;   /* n_density: one codebook's scores */
     uint8 **rows;    /* [(cb * n_feat + f) * max_topn + j]: mixture-weight row */
