@@ -369,14 +369,10 @@ vx_score_all_generic(const float *restrict m, const float *restrict v,
 
 #define VX_MASK_WORDS 8
 
-/* AVX2: scores eight codewords at a time, the running sum in a register
- * (the operations of VX_SCORE_ALL, in its order), and marks (bit cw of mask)
- * the codewords that can be in the top-N once every codeword is in: those at
- * or above the smallest of the eight lane maxima. Eight distinct codewords
- * score at least that, so nothing below it survives; and a codeword that is
- * inserted and later pushed out changes neither the set nor the order the
- * others end in (it only pushes out codewords worse than itself). n: a
- * multiple of 8, at most 64 * VX_MASK_WORDS. */
+/* AVX2: vx_score_all_generic and vx_mark_generic (below) in one: eight
+ * codewords at a time, the running sum in a register (the operations of
+ * VX_SCORE_ALL, in its order). n: a multiple of 8, at most
+ * 64 * VX_MASK_WORDS. */
 #if VX_AVX2
 __attribute__((target("avx2")))
 static void
@@ -412,79 +408,77 @@ vx_score_mark_avx2(const float *restrict m, const float *restrict v,
 }
 #endif
 
+/* Marks (bit cw of mask) the codewords that can be in the top-N once every
+ * codeword is in: those at or above the least of the eight lane maxima.
+ * Eight distinct codewords score at least that, so nothing below it
+ * survives (top-N <= 8); and a codeword that is inserted and later pushed
+ * out changes neither the set nor the order the others end in (it only
+ * pushes out codewords worse than itself). n: a multiple of 8. */
+__attribute__((optimize("O3")))
+static void
+vx_mark_generic(const float *restrict out, int n, uint64 *mask)
+{
+    float lane[8], lo;
+    int k, l;
+
+    for (l = 0; l < 8; ++l)
+        lane[l] = out[l];
+    for (k = 8; k < n; k += 8)
+        for (l = 0; l < 8; ++l)
+            lane[l] = out[k + l] > lane[l] ? out[k + l] : lane[l];
+    lo = lane[0];
+    for (l = 1; l < 8; ++l)
+        lo = lane[l] < lo ? lane[l] : lo;
+    for (k = 0; k < n; ++k)
+        if (out[k] >= lo)
+            mask[k / 64] |= (uint64)1 << (k % 64);
+}
+
 /* eval_topn, then eval_cb, for one active codebook and feature, read from
  * the scores of all its codewords: the same top-N in the same order. */
 static int
 vx_eval_cb(ptm_mgau_t *s, int cb, int feat, mfcc_t *z, int avx2)
 {
-    ptm_topn_t *topn, *worst, *best;
-    int i, cw, n = s->g->n_density;
+    ptm_topn_t *topn = s->f->topn[cb][feat], *worst = topn + (s->max_topn - 1);
+    int i, w, n = s->g->n_density;
     float *sc = s->scores;
+    uint64 mask[VX_MASK_WORDS] = {0};
     mfcc_t thresh;
 
-    uint64 mask[VX_MASK_WORDS] = {0};
-    int fast = avx2 && n % 8 == 0 && n <= 64 * VX_MASK_WORDS && s->max_topn <= 8;
-
 #if VX_AVX2
-    if (fast)
+    if (avx2)
         vx_score_mark_avx2(s->g->mean[cb][feat][0], s->g->var[cb][feat][0],
                            s->g->det[cb][feat], z, s->g->featlen[feat], n, sc, mask);
     else
 #endif
+    {
         vx_score_all_generic(s->g->mean[cb][feat][0], s->g->var[cb][feat][0],
                              s->g->det[cb][feat], z, s->g->featlen[feat], n, sc);
+        vx_mark_generic(sc, n, mask);
+    }
+    (void)avx2;
 
-    best = topn = s->f->topn[cb][feat];
-    worst = topn + (s->max_topn - 1);
     for (i = 0; i < s->max_topn; i++)
         insertion_sort_topn(topn, i, clamp_score(sc[topn[i].cw]));
     thresh = (mfcc_t)worst->score;
-    if (fast) {
-        int w;
-        for (w = 0; w < (n + 63) / 64; ++w) {
-            uint64 bits = mask[w];
-            while (bits) {
-                ptm_topn_t *cur;
-                cw = w * 64 + __builtin_ctzll(bits);
-                bits &= bits - 1;
-                if (sc[cw] < thresh)
-                    continue;
-                for (i = 0; i < s->max_topn; i++)
-                    if (topn[i].cw == cw)
-                        break;
-                if (i < s->max_topn)
-                    continue;
-                insertion_sort_cb(&cur, worst, best, cw, clamp_score(sc[cw]));
-                thresh = (mfcc_t)worst->score;
-            }
-        }
-        return best->score;
-    }
-    for (cw = 0; cw < n; ++cw) {
-        ptm_topn_t *cur;
-        /* Most blocks of eight hold nothing that beats the worst of the
-         * top-N (it only rises as the scan goes). */
-        if ((cw & 7) == 0 && cw + 8 <= n) {
-            const float *b = sc + cw;
-            float mx = b[0];
-            for (i = 1; i < 8; i++)
-                mx = b[i] > mx ? b[i] : mx;
-            if (mx < thresh) {
-                cw += 7;
+    for (w = 0; w < n / 64 + (n % 64 != 0); ++w) {
+        uint64 bits = mask[w];
+        while (bits) {
+            ptm_topn_t *cur;
+            int cw = w * 64 + __builtin_ctzll(bits);
+            bits &= bits - 1;
+            if (sc[cw] < thresh)
                 continue;
-            }
+            for (i = 0; i < s->max_topn; i++)
+                if (topn[i].cw == cw)
+                    break;
+            if (i < s->max_topn)
+                continue; /* already there */
+            insertion_sort_cb(&cur, worst, topn, cw, clamp_score(sc[cw]));
+            thresh = (mfcc_t)worst->score;
         }
-        if (sc[cw] < thresh)
-            continue;
-        for (i = 0; i < s->max_topn; i++)
-            if (topn[i].cw == cw)
-                break;
-        if (i < s->max_topn)
-            continue;
-        insertion_sort_cb(&cur, worst, best, cw, clamp_score(sc[cw]));
-        thresh = (mfcc_t)worst->score;
     }
-    return best->score;
+    return topn[0].score;
 }
 
 /**
@@ -498,7 +492,7 @@ ptm_mgau_codebook_eval(ptm_mgau_t *s, mfcc_t **z, int frame)
     /* voxdial: without frame downsampling, an active codebook's top-N comes
      * from scoring all its codewords at once; an inactive one's is the
      * previous frame's top-N rescored, as upstream. */
-    if (!s->reference && s->ds_ratio == 1) {
+    if (s->vectorised) {
         int avx2 = !s->portable && vx_have_avx2();
         if (!s->dim_major)
             vx_transpose(s, 1);
@@ -1247,16 +1241,21 @@ ptm_mgau_init(acmod_t *acmod, bin_mdef_t *mdef)
         }
     }
     s->ds_ratio = cmd_ln_int32_r(s->config, "-ds");
-    /* voxdial: upstream's scoring when asked (tests compare the two) */
+    s->max_topn = cmd_ln_int32_r(s->config, "-topn");
+    E_INFO("Maximum top-N: %d\n", s->max_topn);
     {
         /* voxdial: "1" scores as upstream; "portable", with this file's
-         * loops but not its AVX2 code (tests compare all three). */
+         * loops but not its AVX2 code (tests compare all three). The
+         * vectorised codebook scoring takes models whose codebooks hold a
+         * multiple of 8 codewords (at most 64 * VX_MASK_WORDS), a top-N of
+         * at most 8 and no frame downsampling; others score as upstream. */
         const char *ref = getenv("VOXDIAL_GMM_REFERENCE");
         s->reference = ref != NULL && strcmp(ref, "1") == 0;
         s->portable = ref != NULL && strcmp(ref, "portable") == 0;
+        s->vectorised = !s->reference && s->ds_ratio == 1
+            && s->g->n_density % 8 == 0 && s->g->n_density <= 64 * VX_MASK_WORDS
+            && s->max_topn <= 8;
     }
-    s->max_topn = cmd_ln_int32_r(s->config, "-topn");
-    E_INFO("Maximum top-N: %d\n", s->max_topn);
 
     /* Assume mapping of senones to their base phones, though this
      * will become more flexible in the future. */

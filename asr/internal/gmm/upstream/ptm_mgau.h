@@ -89,6 +89,7 @@ struct ptm_mgau_s {
     /* voxdial: what the vectorised scoring keeps (ptm_mgau.c). */
     int reference;   /* score as upstream does (VOXDIAL_GMM_REFERENCE=1) */
     int portable;    /* no AVX2 code (VOXDIAL_GMM_REFERENCE=portable) */
+    int vectorised;  /* the vectorised codebook scoring applies (init) */
     int dim_major;   /* g->mean, g->var hold mean[j * n_density + cw] */
     float *scores;   /* n_density: one codebook's scores */
     uint8 **rows;    /* [(cb * n_feat + f) * max_topn + j]: mixture-weight row */
