@@ -256,7 +256,8 @@ const (
 // same 200 held-out calls (channel transform and confirm questions on) the grammar
 // alone routed 30.7 % right and asked 12.5 % wrong confirm questions, the second
 // pass 60.2 % and 1 %, and kept 68 % of off-topic speech out against 3 %; the cost
-// is CPU (≈ 25 recognisers per core against ≈ 90) — `off` is the choice for
+// is CPU (≈ 25 recognisers per core against ≈ 90 at the time; since the
+// vectorised Gaussian scoring, asr/internal/gmm, ≈ 50) — `off` is the choice for
 // capacity over understanding.
 const OpenVocabularyDefault = true
 
