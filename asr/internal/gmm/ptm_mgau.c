@@ -263,7 +263,7 @@ eval_cb(ptm_mgau_t *s, int cb, int feat, mfcc_t *z)
 }
 
 
-/* voxdial: frames scored by each path, for tests and the benchmark's report. */
+/* voxdial: frames scored by each path (process-wide; the tests read them). */
 static unsigned long long vx_frames_fast, vx_frames_reference;
 
 void
