@@ -31,7 +31,15 @@ func TestSessionSRTPRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, b := pair(t, nil, func(o *SessionOptions) { o.Recorder = rec })
+	// Keys and muxing before either side starts, as a call sets them from the SDP
+	// before media flows: set on running sessions, a report the first side sent
+	// protected could reach the second while it was still plain (one invalid
+	// packet, a CI failure).
+	clock := startClock(t)
+	a := newTestSession(t, clock, nil)
+	b := newTestSession(t, clock, func(o *SessionOptions) { o.Recorder = rec })
+	a.SetRemote(b.LocalAddr())
+	b.SetRemote(a.LocalAddr())
 	a.rtcp.every.Store(5)
 	b.rtcp.every.Store(5)
 	a.SetRTCPMux(true)
@@ -42,6 +50,8 @@ func TestSessionSRTPRoundTrip(t *testing.T) {
 	if err := b.SetSRTP(kb, ka); err != nil {
 		t.Fatal(err)
 	}
+	a.Start()
+	b.Start()
 	src := Tone(440, 900*time.Millisecond, 8000)
 	if err := a.Play(context.Background(), src.Source()); err != nil {
 		t.Fatal(err)
