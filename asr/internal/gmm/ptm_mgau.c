@@ -343,35 +343,33 @@ vx_eval_topn(ptm_mgau_t *s, int cb, int feat, mfcc_t *z)
  * fused multiply-add), so each score is the one upstream computes. Upstream
  * stops a codeword early once it cannot enter the top-N; scoring all 128 of
  * them eight at a time costs less than the branches. */
-#define VX_SCORE_ALL                                                    \
-    int j, k;                                                           \
-    for (k = 0; k < n; ++k)                                             \
-        out[k] = det[k];                                                \
-    for (j = 0; j < len; ++j) {                                         \
-        float zj = z[j];                                                \
-        const float *mj = m + j * n, *vj = v + j * n;                   \
-        for (k = 0; k < n; ++k) {                                       \
-            float diff = zj - mj[k];                                    \
-            float sq = diff * diff;                                     \
-            float c = sq * vj[k];                                       \
-            out[k] = out[k] - c;                                        \
-        }                                                               \
-    }
-
 __attribute__((optimize("O3", "fp-contract=off")))
 static void
 vx_score_all_generic(const float *restrict m, const float *restrict v,
                   const float *restrict det, const float *restrict z,
                   int len, int n, float *restrict out)
 {
-    VX_SCORE_ALL
+    int j, k;
+
+    for (k = 0; k < n; ++k)
+        out[k] = det[k];
+    for (j = 0; j < len; ++j) {
+        float zj = z[j];
+        const float *mj = m + j * n, *vj = v + j * n;
+        for (k = 0; k < n; ++k) {
+            float diff = zj - mj[k];
+            float sq = diff * diff;
+            float c = sq * vj[k];
+            out[k] = out[k] - c;
+        }
+    }
 }
 
 #define VX_MASK_WORDS 8
 
 /* AVX2: vx_score_all_generic and vx_mark_generic (below) in one: eight
  * codewords at a time, the running sum in a register (the operations of
- * VX_SCORE_ALL, in its order). n: a multiple of 8, at most
+ * vx_score_all_generic, in its order). n: a multiple of 8, at most
  * 64 * VX_MASK_WORDS. */
 #if VX_AVX2
 __attribute__((target("avx2")))
