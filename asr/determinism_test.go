@@ -60,3 +60,57 @@ func TestSphinxDecodeIsAFunctionOfItsAudio(t *testing.T) {
 		}
 	}
 }
+
+// TestSphinxDecodeForgetsThePreviousOne: one pooled decoder decodes an utterance,
+// then other speech (noisy, another voice), then the first utterance again — and
+// reads it exactly as it did the first time, whichever pass runs first. The front
+// end's noise tracking (-remove_noise) carried over from the decoder's last
+// utterance into the next, so what a pooled decoder had decoded before (another
+// call, or the utterance's other pass) moved the words and readings of the next.
+func TestSphinxDecodeForgetsThePreviousOne(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	corpus := []string{"i already paid", "i paid it last week", "please stop calling me", "yes that's me", "call me later"}
+	us, err := evalset.Generate(ctx, evalset.Options{
+		Phrases: []evalset.Labeled{{Text: "i paid the bill last week", Intent: "paid"}, {Text: "hold on the kettle is boiling over", Intent: ""}},
+		Voices:  []evalset.Voice{{Engine: "espeak", Name: "en-us"}, {Engine: "flite", Name: "awb"}}, Speeds: []float64{1}, SNRs: []float64{10},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		holds func(string) bool
+	}{{"grammar first", nil}, {"open words first", func(string) bool { return true }}} {
+		t.Run(c.name, func(t *testing.T) {
+			eng, err := asr.NewSphinx(asr.SphinxOptions{Vocabulary: []string{"yes", "stop calling", "already paid"}, OpenFallback: true,
+				Corpus: corpus, LMWords: 300, MaxDecoders: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer eng.Close()
+			g := &asr.Grammar{Name: "forget-test", Holds: c.holds, Intents: []asr.Intent{
+				{Name: "yes", Phrases: []string{"yes"}}, {Name: "opt_out", Phrases: []string{"stop calling"}}, {Name: "paid", Phrases: []string{"already paid"}},
+			}}
+			first, err := evalset.Recognize(ctx, eng, g, us[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !first.Open || len(first.Alternatives) < 2 {
+				t.Fatalf("want an open reading with several alternatives: %+v", first)
+			}
+			for _, u := range us[1:] {
+				if _, err := evalset.Recognize(ctx, eng, g, u); err != nil {
+					t.Fatal(err)
+				}
+				again, err := evalset.Recognize(ctx, eng, g, us[0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(again, first) {
+					t.Errorf("after %q (%s), the first utterance reads\n%+v\nnot\n%+v", u.Text, u.Voice, again, first)
+				}
+			}
+		})
+	}
+}

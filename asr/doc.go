@@ -60,8 +60,14 @@
 // (`engines.asr.open_vocabulary`) the grammar decodes every utterance and the open
 // search (the state's trigram of how callers answer, SphinxOptions.Corpus) decodes
 // again, on the same decoder and buffered audio, only those the grammar rejected or
-// doubted; its words come out as Open. Dual runs two engines side by side instead
-// (a network engine beside the grammar, say).
+// doubted; its words come out as Open. When the grammar carries Holds (the voice bot's
+// classifier: do these words hold an intent?), the order turns round: the open search
+// decodes every utterance and the grammar only those whose words hold none — the one
+// case where its match is used (Result.Grammar) — which spares a grammar pass on most
+// utterances. Each utterance starts the decoder's front end afresh (its noise
+// tracking), so a decode depends on its audio only, not on the pass or call the
+// decoder served before. Dual runs two engines side by side instead (a network engine
+// beside the grammar, say).
 //
 // Intents come from the grammar: an embedded engine decodes only the grammar's
 // phrases; network engines and SearchLM transcribe freely and Grammar.MatchIntent finds

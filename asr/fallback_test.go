@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -83,5 +84,78 @@ func TestSphinxOpenFallbackNeedsBatch(t *testing.T) {
 	_, err := asr.NewSphinx(asr.SphinxOptions{OpenFallback: true, Streaming: true})
 	if !errors.Is(err, asr.ErrEngine) || !strings.Contains(err.Error(), "batch") {
 		t.Errorf("err = %v, want ErrEngine naming batch decoding", err)
+	}
+}
+
+// TestSphinxOpenWordsFirst: when the listener says which open words hold an intent
+// (Grammar.Holds), the open words are decoded first and the grammar only for words
+// that hold none: a paraphrase costs one pass, not two, and reads as it does after
+// the grammar's; speech whose words hold nothing still gets the grammar's reading
+// (its match rides along as Result.Grammar, or stands when sure).
+func TestSphinxOpenWordsFirst(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	corpus := []string{"i already paid", "i paid it last week", "please stop calling me", "yes that's me", "call me later"}
+	us, err := evalset.Generate(ctx, evalset.Options{
+		Phrases: []evalset.Labeled{{Text: "i paid the bill last week", Intent: "paid"}, {Text: "yes", Intent: "yes"}, {Text: "stop calling", Intent: "opt_out"}},
+		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	intents := []asr.Intent{{Name: "yes", Phrases: []string{"yes"}}, {Name: "opt_out", Phrases: []string{"stop calling"}}, {Name: "paid", Phrases: []string{"already paid"}}}
+	newEngine := func() *asr.Sphinx {
+		return newSphinx(t, asr.SphinxOptions{Vocabulary: []string{"yes", "stop calling", "already paid"}, OpenFallback: true, Corpus: corpus, LMWords: 300})
+	}
+	// Reference: the grammar on every utterance.
+	ref := newEngine()
+	refG := &asr.Grammar{Name: "open-first-ref", Intents: intents}
+	var want []evalset.Outcome
+	for _, u := range us {
+		o, err := evalset.Recognize(ctx, ref, refG, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, o)
+	}
+	if st := ref.Stats(); st.GrammarPasses != st.Decodes {
+		t.Fatalf("without Holds every decode is a grammar pass: %+v", st)
+	}
+
+	// Words that mention paying hold an intent; nothing else does.
+	holds := func(text string) bool { return strings.Contains(text, "paid") }
+	eng := newEngine()
+	g := &asr.Grammar{Name: "open-first", Intents: intents, Holds: holds}
+	for i, u := range us {
+		before := eng.Stats()
+		o, err := evalset.Recognize(ctx, eng, g, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := eng.Stats()
+		passes := after.GrammarPasses - before.GrammarPasses
+		t.Logf("%q → %q (open %v, grammar %+v); %d grammar passes", u.Text, o.Text, o.Open, o.Grammar, passes)
+		switch {
+		case u.Intent == "paid":
+			if passes != 0 || !o.Open || o.Grammar != nil || !holds(o.Text) {
+				t.Errorf("%q: want its open words alone, no grammar pass: %+v, %d passes", u.Text, o, passes)
+			}
+			// The same words and readings the open pass gives after the grammar's.
+			if o.Text != want[i].Text || !reflect.DeepEqual(o.Alternatives, want[i].Alternatives) {
+				t.Errorf("%q: open words first read %q %v, after the grammar %q %v", u.Text, o.Text, o.Alternatives, want[i].Text, want[i].Alternatives)
+			}
+		default:
+			// "yes", "stop calling": the open words hold nothing here, so the grammar
+			// decodes them too, and its answer is the one the engine gave before.
+			if passes != 1 {
+				t.Errorf("%q: %d grammar passes, want 1", u.Text, passes)
+			}
+			if !reflect.DeepEqual(o, want[i]) {
+				t.Errorf("%q: open words first\n%+v\nthe grammar first\n%+v", u.Text, o, want[i])
+			}
+			if o.Intent != u.Intent {
+				t.Errorf("%q: intent %q", u.Text, o.Intent)
+			}
+		}
 	}
 }

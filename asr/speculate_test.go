@@ -94,8 +94,9 @@ func TestSphinxSpeculationVoidedBySpeech(t *testing.T) {
 		}
 	}
 	// The work behind it: the first utterance decoded ahead twice (the pause's decode
-	// voided by the second word), the second once; every decode was ahead.
-	want := asr.SphinxStats{Utterances: 2, Decodes: 3, Speculations: 3, Voided: 1}
+	// voided by the second word), the second once; every decode was ahead, each a
+	// grammar pass (no open pass here).
+	want := asr.SphinxStats{Utterances: 2, Decodes: 3, Speculations: 3, Voided: 1, GrammarPasses: 3}
 	if st := eng.Stats(); st != want {
 		t.Errorf("stats %+v, want %+v", st, want)
 	}

@@ -250,17 +250,20 @@ type SphinxStats struct {
 	OpenPasses   int64 `json:"open_passes"`  // second, open-vocabulary decodes
 	Speculations int64 `json:"speculations"` // decodes ahead of the end of turn
 	Voided       int64 `json:"voided"`       // of those, voided by speech that came back
+	// GrammarPasses: decodes with the state's grammar (every decode, unless the
+	// grammar says how to tell open words that hold an intent: Grammar.Holds).
+	GrammarPasses int64 `json:"grammar_passes"`
 }
 
 type sphinxCounters struct {
-	utterances, decodes, openPasses, speculations, voided atomic.Int64
+	utterances, decodes, openPasses, speculations, voided, grammarPasses atomic.Int64
 }
 
 // Stats reports the engine's decoding work so far.
 func (s *Sphinx) Stats() SphinxStats {
 	c := &s.stats
 	return SphinxStats{Utterances: c.utterances.Load(), Decodes: c.decodes.Load(), OpenPasses: c.openPasses.Load(),
-		Speculations: c.speculations.Load(), Voided: c.voided.Load()}
+		Speculations: c.speculations.Load(), Voided: c.voided.Load(), GrammarPasses: c.grammarPasses.Load()}
 }
 
 // NewSphinx prepares the telephony model copy and the trimmed dictionary and builds one
@@ -759,6 +762,9 @@ func (s *Sphinx) NewRecognizer(ctx context.Context, opts StreamOptions) (Recogni
 	}
 	w := &sphinxWorker{dn: dn, eng: s, dec: d, up: up, st: r, opts: opts, cur: c,
 		vad: newEnergyVAD(int(opts.EndSilence / (20 * time.Millisecond)))}
+	if opts.Grammar != nil {
+		w.holds = opts.Grammar.Holds
+	}
 	go w.run()
 	return r, nil
 }
@@ -773,7 +779,9 @@ type sphinxWorker struct {
 	opts StreamOptions
 	cur  *compiled
 	next *compiled // grammar to apply at the next utterance
-	vad  energyVAD
+	// holds and nextHolds: the Grammar.Holds of cur and next.
+	holds, nextHolds func(string) bool
+	vad              energyVAD
 
 	dn          *denoiser
 	spec        *speculation // this utterance decoded ahead, while its end-silence ran
@@ -826,9 +834,9 @@ func (w *sphinxWorker) handle(m msg) bool {
 		}
 		m.reply <- nil
 		if w.dec.inUtt {
-			w.next = c
+			w.next, w.nextHolds = c, m.grammar.Holds
 		} else {
-			w.cur = c
+			w.cur, w.holds = c, m.grammar.Holds
 		}
 	case m.dtmf != 0:
 		if w.dec.inUtt {
@@ -1011,7 +1019,7 @@ func (w *sphinxWorker) endUtterance(cause error) {
 	res.Err = cause
 	w.st.emit(res, true)
 	if w.next != nil {
-		w.cur, w.next = w.next, nil
+		w.cur, w.holds, w.next, w.nextHolds = w.next, w.nextHolds, nil, nil
 	}
 }
 
@@ -1058,6 +1066,10 @@ func (w *sphinxWorker) resume() {
 // returns its text and result; the decoder's utterance is ended.
 func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 	w.eng.stats.decodes.Add(1)
+	if cause == nil && w.openFirst() {
+		return w.decodeOpenFirst()
+	}
+	w.eng.stats.grammarPasses.Add(1)
 	if !w.eng.opts.Streaming && cause == nil {
 		cause = w.dec.processUtt(w.utt)
 	}
@@ -1091,6 +1103,64 @@ func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 		}
 	}
 	return text, res, cause
+}
+
+// openFirst: the open words are decoded first and the grammar only on demand — a
+// batch decode with an open pass whose listener says which words hold an intent.
+func (w *sphinxWorker) openFirst() bool {
+	return w.holds != nil && !w.eng.opts.Streaming && w.eng.opts.Search == SearchGrammar &&
+		w.cur != nil && w.cur.lmSearch != "" && w.loudFrames() >= minFallbackFrames
+}
+
+// decodeOpenFirst decodes the utterance with the state's language model and, only
+// when its words hold no intent (Grammar.Holds), with the grammar too. The result is
+// decode's but for utterances the grammar alone would have decided (a match from
+// OpenFallbackBelow) whose open words hold an intent: those are decided by the open
+// words. Everywhere else the grammar's result is only used when the open words hold
+// no intent (it stands, Result.Grammar), so the grammar pass — a fifth of the CPU of
+// the two — is spent only there.
+func (w *sphinxWorker) decodeOpenFirst() (string, Result, error) {
+	// The utterance was opened on the grammar's search and given no audio (batch).
+	if err := w.dec.endUtt(); err != nil {
+		return "", Result{}, err
+	}
+	open, conf, err := w.openPass()
+	if err != nil {
+		return "", Result{}, err
+	}
+	var alts []Alternative
+	if open != "" {
+		alts = w.alternatives()
+		if w.holds(open) {
+			return open, Result{Text: open, Open: true, Intent: w.cur.g.MatchIntent(open), Confidence: conf, Alternatives: alts}, nil
+		}
+	}
+	w.eng.stats.grammarPasses.Add(1)
+	if err := w.startUtterance(); err != nil {
+		return "", Result{}, err
+	}
+	if err := w.dec.processUtt(w.utt); err != nil {
+		_ = w.dec.endUtt() // best effort: the process error is the one to report
+		return "", Result{}, err
+	}
+	if err := w.dec.endUtt(); err != nil {
+		return "", Result{}, err
+	}
+	text, res := w.interpret()
+	if res.Intent != "" && !w.eng.opts.NoRejection {
+		w.reject(&res)
+	}
+	if text == "" && w.loudFrames() >= minUnfitFrames {
+		res.Rejected = true
+	}
+	if open == "" || (res.Intent != "" && res.Confidence >= w.eng.opts.OpenFallbackBelow) {
+		return text, res, nil
+	}
+	var gm *GrammarMatch
+	if res.Intent != "" {
+		gm = &GrammarMatch{Text: text, Intent: res.Intent, Confidence: res.Confidence}
+	}
+	return open, Result{Text: open, Open: true, Intent: w.cur.g.MatchIntent(open), Confidence: conf, Alternatives: alts, Grammar: gm}, nil
 }
 
 // minFallbackFrames (20 ms VAD frames: 200 ms) is the loud speech below which an

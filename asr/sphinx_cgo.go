@@ -368,6 +368,11 @@ func (d *decoder) useKeyphrases(name, keyfile string) error {
 }
 
 func (d *decoder) startUtt() error {
+	// A new stream for every utterance: the front end's noise tracking
+	// (-remove_noise) starts from the utterance's own first frames, not from where
+	// the decoder's last utterance — another call's, or this one's other pass —
+	// left it, so a decode is a function of its audio.
+	C.ps_start_stream(d.ps)
 	if C.ps_start_utt(d.ps) < 0 {
 		return fmt.Errorf("pocketsphinx start utterance: %w", ErrEngine)
 	}

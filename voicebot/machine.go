@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/voxdial/voxdial/voicebot/intent"
@@ -112,6 +113,10 @@ type Hints struct {
 	State   string
 	Intents map[string][]string // intent → phrases, the state's and the global ones
 	DTMF    []string
+	// Holds, when set, says whether a recogniser's open words hold an intent the
+	// bot would route on (asr.Grammar.Holds): only words that hold none need the
+	// grammar's reading too. May be called from the recogniser's goroutine.
+	Holds func(text string) bool
 }
 
 // Turn is one entry of the transcript.
@@ -237,8 +242,12 @@ type Machine struct {
 	cur       *State
 	voicemail bool
 	ph        phase
-	retries   int
-	repeats   int // questions repeated on request in this state (free of retries)
+	// hearsAll: after the last step, speech would be taken as an answer to the
+	// state (listening, or a prompt barge-in interrupts); else only a global intent
+	// counts. Read by Hints.Holds on the recogniser's goroutine.
+	hearsAll atomic.Bool
+	retries  int
+	repeats  int // questions repeated on request in this state (free of retries)
 
 	promptID   int
 	botTurn    int // index of the current bot turn in the transcript, -1 none
@@ -366,6 +375,7 @@ func (m *Machine) State() string {
 
 // Start begins the script at the answer of the call (At is normally 0).
 func (m *Machine) Start(at time.Duration) []Action {
+	defer m.noteHearing()
 	var acts []Action
 	m.maxCall = m.timer()
 	acts = append(acts, Action{Kind: ActStartTimer, Timer: m.maxCall, After: m.set.MaxCall})
@@ -379,6 +389,7 @@ func (m *Machine) timer() int {
 
 // Handle feeds one event and returns what to do. ctx bounds a Classifier call.
 func (m *Machine) Handle(ctx context.Context, ev Event) []Action {
+	defer m.noteHearing()
 	if m.ph == phaseEnded {
 		return nil
 	}
@@ -539,12 +550,62 @@ func sortedKeys(mp map[string]string) []string {
 	return keys
 }
 
-func (m *Machine) hints(st *State) Hints { return m.bot.ListenHints(st.Name) }
+func (m *Machine) hints(st *State) Hints {
+	h := m.bot.ListenHints(st.Name)
+	if h.Intents != nil && m.opts.Classifier == nil {
+		// With a model classifier the words' own verdict is only its fallback: the
+		// grammar's reading is always wanted then.
+		h.Holds = m.holds(st)
+	}
+	return h
+}
+
+// holds is Hints.Holds for a listening state: whether open words hold an intent
+// understand would find — among the global intents and the state's when speech is
+// taken as an answer (hearsAll), among the global ones alone over a prompt that is
+// not (where an opt-out the grammar heard must still be honoured). Exactly then the
+// grammar's reading of the words is never used (intent.ClassifyHeard keeps it only
+// for words that hold no intent).
+func (m *Machine) holds(st *State) func(string) bool {
+	all, globals, names, hearsAll := m.bot.wordsHold(st, true), m.bot.wordsHold(nil, false), m.names, &m.hearsAll
+	return func(text string) bool {
+		text = names.read(text)
+		if hearsAll.Load() {
+			return all(text)
+		}
+		return globals(text)
+	}
+}
+
+// WordsHold is a listening state's Hints.Holds while a call listens there (without
+// the contact's names): whether open words hold one of its intents or a global one.
+// For tools that recognise a state's answers outside a call; nil for a state that
+// does not listen.
+func (b *Bot) WordsHold(state string) func(string) bool {
+	st := b.States[state]
+	if st == nil || st.Listen == nil {
+		return nil
+	}
+	return b.wordsHold(st, true)
+}
+
+func (b *Bot) wordsHold(st *State, local bool) func(string) bool {
+	c, allowed := b.classifier, nonNil(b.candidates(st, local))
+	return func(text string) bool { return c.Classify(text, allowed).Intent != "" }
+}
+
+// noteHearing records after each step whether speech would be taken as an answer.
+func (m *Machine) noteHearing() {
+	m.hearsAll.Store(m.ph == phaseListening || (m.interruptible() && m.set.BargeIn))
+}
 
 // candidates are the intents that can fire in st: the global ones, then (local) its own.
-func (m *Machine) candidates(st *State, local bool) []string {
+func (m *Machine) candidates(st *State, local bool) []string { return m.bot.candidates(st, local) }
+
+// candidates are the global intents, and with local the state's own.
+func (b *Bot) candidates(st *State, local bool) []string {
 	var out []string
-	for _, g := range m.bot.Global {
+	for _, g := range b.Global {
 		out = append(out, g.Key)
 	}
 	if local && st != nil && st.Listen != nil {

@@ -3,6 +3,7 @@ package voicebot
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/voxdial/voxdial/voicebot/intent"
@@ -20,6 +21,7 @@ import (
 // is set up per answered leg, and most never hear the name.
 type nameReader struct {
 	names                          []string // lower case
+	once                           sync.Once
 	whose, identity, yes, here, to *regexp.Regexp
 }
 
@@ -54,10 +56,11 @@ func (n *nameReader) mentioned(text string) bool {
 	return false
 }
 
-func (n *nameReader) compile() {
-	if n.whose != nil {
-		return
-	}
+// compile is safe for concurrent use: the recogniser's goroutine reads names too
+// (Hints.Holds).
+func (n *nameReader) compile() { n.once.Do(n.build) }
+
+func (n *nameReader) build() {
 	quoted := make([]string, len(n.names))
 	for i, w := range n.names {
 		quoted[i] = regexp.QuoteMeta(w)

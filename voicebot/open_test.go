@@ -197,3 +197,80 @@ func TestLongTurnIsNotSilence(t *testing.T) {
 		t.Errorf("long turn: branch %q, want paid → already_paid", got)
 	}
 }
+
+// TestHintsSayWhichOpenWordsHoldAnIntent: a listening state's hints tell the
+// recogniser which open words hold an intent (Hints.Holds) — exactly the words whose
+// grammar reading understand would never use: the state's and the global intents
+// while speech is an answer, the global ones alone over a prompt speech cannot
+// interrupt (an opt-out the grammar heard there must still count), with the
+// contact's name read as the classifier does. A model classifier gets none.
+func TestHintsSayWhichOpenWordsHoldAnIntent(t *testing.T) {
+	t.Parallel()
+	check := func(t *testing.T, h Hints, want map[string]bool) {
+		t.Helper()
+		if h.Holds == nil {
+			t.Fatalf("%s: no Holds", h.State)
+		}
+		for text, w := range want {
+			if got := h.Holds(text); got != w {
+				t.Errorf("%s: Holds(%q) = %v, want %v", h.State, text, got, w)
+			}
+		}
+	}
+	t.Run("listening", func(t *testing.T) {
+		m, _ := driveToReminder(t, loadExample(t, "en"))
+		check(t, m.hints(m.cur), map[string]bool{
+			"i already paid that": true, "please stop calling me": true, "can you call me next week": true,
+			"hold on the kettle is boiling over": false, "the weather is nice": false,
+		})
+	})
+	t.Run("over a prompt that cannot be interrupted", func(t *testing.T) {
+		b := loadExample(t, "en")
+		b.Settings.BargeIn = false
+		m, err := NewMachine(b, MachineOptions{Vars: enVars})
+		if err != nil {
+			t.Fatal(err)
+		}
+		acts := m.Start(0)
+		var say *Prompt
+		for i := range acts {
+			if acts[i].Kind == ActSay {
+				say = &acts[i].Prompt
+			}
+		}
+		m.Handle(context.Background(), Event{Kind: EvPlaybackStarted, Prompt: say.ID, At: time.Second})
+		h := m.hints(m.cur)
+		check(t, h, map[string]bool{"yes that's me": false, "please stop calling me": true})
+		m.Handle(context.Background(), Event{Kind: EvPlaybackDone, Prompt: say.ID, At: 2 * time.Second})
+		check(t, h, map[string]bool{"yes that's me": true, "please stop calling me": true})
+	})
+	t.Run("the contact's name", func(t *testing.T) {
+		for _, c := range []struct {
+			vars map[string]string
+			want bool
+		}{{enVars, true}, {map[string]string{"first_name": "Maria", "amount": "120.50", "due_date": "2026-12-01"}, false}} {
+			m, err := NewMachine(loadExample(t, "en"), MachineOptions{Vars: c.vars})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Start(0) // greet, whose prompt barge-in interrupts: speech is an answer
+			check(t, m.hints(m.cur), map[string]bool{"ana here": c.want})
+		}
+	})
+	t.Run("model classifier", func(t *testing.T) {
+		m, err := NewMachine(loadExample(t, "en"), MachineOptions{Vars: enVars, Classifier: stubClassifier{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Start(0)
+		if h := m.hints(m.cur); h.Holds != nil {
+			t.Error("a model classifier decides on words itself: the grammar's reading is always wanted")
+		}
+	})
+}
+
+type stubClassifier struct{}
+
+func (stubClassifier) Classify(context.Context, string, map[string][]string) (Match, bool, error) {
+	return Match{}, false, nil
+}

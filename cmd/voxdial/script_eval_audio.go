@@ -193,6 +193,9 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		engines = append(engines, e)
 	}
 	c := b.Classifier()
+	if f.openFirst {
+		g.Holds = func(text string) bool { return c.Classify(text, nil).Intent != "" }
+	}
 	if f.grammarKeep != 0 || spokenModel != nil {
 		o := voicebot.ClassifierOptions(b.Settings)
 		o.GrammarKeepMinConfidence = f.grammarKeep

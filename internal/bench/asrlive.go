@@ -853,7 +853,8 @@ func liveRecognizerCost(ctx context.Context, bot *voicebot.Bot, open, adapt bool
 		defer func() { _ = c.Close() }()
 	}
 	h := bot.ListenHints("reminder")
-	g := &asr.Grammar{Name: "cost-reminder"}
+	// As on a call: the grammar decodes only open words that hold no intent.
+	g := &asr.Grammar{Name: "cost-reminder", Holds: bot.WordsHold("reminder")}
 	names := make([]string, 0, len(h.Intents))
 	for n := range h.Intents {
 		names = append(names, n)

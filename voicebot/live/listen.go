@@ -242,6 +242,7 @@ func grammarFor(h voicebot.Hints) *asr.Grammar {
 		fmt.Fprintf(sum, "%s=%q;", name, h.Intents[name])
 	}
 	g.Name = fmt.Sprintf("%s-%x", h.State, sum.Sum64())
+	g.Holds = h.Holds
 	return g
 }
 

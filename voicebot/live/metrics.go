@@ -57,7 +57,7 @@ type hostCollector struct {
 }
 
 // Collector is a Prometheus collector of the host's speech recognition work: the
-// utterances finished, decodes by pass (a paraphrase costs two), decodes started
+// utterances finished, decodes by pass (grammar, open), decodes started
 // ahead of the end of turn and voided, and caller audio dropped because a
 // recogniser fell behind (the machine is short of CPU for the load).
 func (h *Host) Collector() prometheus.Collector {
@@ -66,7 +66,7 @@ func (h *Host) Collector() prometheus.Collector {
 		utterances: prometheus.NewDesc("voxdial_asr_utterances_total",
 			"Caller utterances with speech the recognisers finished, by script locale (default: the shared recogniser).", loc, nil),
 		decodes: prometheus.NewDesc("voxdial_asr_decodes_total",
-			"Decodes by pass: first (the state's search, ahead of the end of turn or at it) and open (the open-vocabulary second pass, for words the grammar cannot hold).",
+			"Decodes by pass: grammar (the state's phrases) and open (the state's language model, for words the grammar cannot hold); with an open pass, the grammar decodes only words that hold no intent.",
 			[]string{"locale", "pass"}, nil),
 		ahead: prometheus.NewDesc("voxdial_asr_decodes_ahead_total",
 			"Grammar decodes started in a pause before the end of turn (their result is ready when the turn ends).", loc, nil),
@@ -101,7 +101,7 @@ func (c *hostCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
 		}
 		counter(c.utterances, st.Utterances, locale)
-		counter(c.decodes, st.Decodes, locale, "first")
+		counter(c.decodes, st.GrammarPasses, locale, "grammar")
 		counter(c.decodes, st.OpenPasses, locale, "open")
 		counter(c.ahead, st.Speculations, locale)
 		counter(c.voided, st.Voided, locale)

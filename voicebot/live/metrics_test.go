@@ -49,9 +49,9 @@ func TestHostCollector(t *testing.T) {
 		t.Fatalf("warming decoded %d times, want one per listening state (3)", stats.Decodes)
 	}
 	want := `
-# HELP voxdial_asr_decodes_total Decodes by pass: first (the state's search, ahead of the end of turn or at it) and open (the open-vocabulary second pass, for words the grammar cannot hold).
+# HELP voxdial_asr_decodes_total Decodes by pass: grammar (the state's phrases) and open (the state's language model, for words the grammar cannot hold); with an open pass, the grammar decodes only words that hold no intent.
 # TYPE voxdial_asr_decodes_total counter
-voxdial_asr_decodes_total{locale="default",pass="first"} ` + itoa(stats.Decodes) + `
+voxdial_asr_decodes_total{locale="default",pass="grammar"} ` + itoa(stats.GrammarPasses) + `
 voxdial_asr_decodes_total{locale="default",pass="open"} ` + itoa(stats.OpenPasses) + `
 # HELP voxdial_asr_frames_dropped_total Caller audio frames (20 ms) a recogniser dropped, more than three seconds behind: words may be lost; add CPU or lower runner.max_calls.
 # TYPE voxdial_asr_frames_dropped_total counter
