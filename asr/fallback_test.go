@@ -159,3 +159,44 @@ func TestSphinxOpenWordsFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestSphinxLMWeightIsTheOpenSearchs: SphinxOptions.LMWeight weighs the open
+// search's language model — its readings of a paraphrase change — and leaves the
+// grammar's search as it was (its rejection was fitted at pocketsphinx's 6.5): the
+// grammar's answer to an exact phrase is the same, confidence included.
+func TestSphinxLMWeightIsTheOpenSearchs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	corpus := []string{"i already paid", "i paid it last week", "please stop calling me", "yes that's me", "call me later"}
+	us, err := evalset.Generate(ctx, evalset.Options{
+		Phrases: []evalset.Labeled{{Text: "stop calling", Intent: "opt_out"}, {Text: "i paid the bill last week", Intent: "paid"}},
+		Voices:  []evalset.Voice{{Engine: "espeak", Name: "en-us"}}, Speeds: []float64{1}, SNRs: []float64{10},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &asr.Grammar{Name: "lw-test", Intents: []asr.Intent{
+		{Name: "yes", Phrases: []string{"yes"}}, {Name: "opt_out", Phrases: []string{"stop calling"}}, {Name: "paid", Phrases: []string{"already paid"}},
+	}}
+	var outs [2][]evalset.Outcome
+	for i, lw := range []float64{0, 10} {
+		eng := newSphinx(t, asr.SphinxOptions{Vocabulary: []string{"yes", "stop calling", "already paid"}, OpenFallback: true,
+			Corpus: corpus, LMWords: 300, LMWeight: lw})
+		for _, u := range us {
+			o, err := evalset.Recognize(ctx, eng, g, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			outs[i] = append(outs[i], o)
+		}
+	}
+	if o := outs[0][0]; o.Open || o.Intent != "opt_out" {
+		t.Fatalf("want the grammar's own answer to %q: %+v", us[0].Text, o)
+	}
+	if !reflect.DeepEqual(outs[0][0], outs[1][0]) {
+		t.Errorf("the grammar's answer moved with the open search's weight:\n%+v\n%+v", outs[0][0], outs[1][0])
+	}
+	if a, b := outs[0][1], outs[1][1]; !a.Open || !b.Open || reflect.DeepEqual(a.Alternatives, b.Alternatives) {
+		t.Errorf("the open readings of %q did not move with the weight:\n%+v\n%+v", us[1].Text, a, b)
+	}
+}

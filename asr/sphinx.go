@@ -93,6 +93,10 @@ type SphinxOptions struct {
 	Corpus             []string
 	DomainPhraseWeight int
 	DomainGeneralMass  float64
+	// LMWeight is the language-model weight of the state's language model (SearchLM
+	// and the open pass; 0: pocketsphinx's 6.5). The grammar's search keeps 6.5: its
+	// rejection was fitted there.
+	LMWeight float64
 	// OpenFallback (SearchGrammar, batch decoding) decodes an utterance a second time,
 	// on the same decoder and the same buffered audio, with the state's language model
 	// (as SearchLM builds it, Corpus included) when the grammar rejected it or accepted
@@ -964,7 +968,7 @@ func (w *sphinxWorker) startUtterance() error {
 	var err error
 	switch w.eng.opts.Search {
 	case SearchLM:
-		err = w.dec.useLM(w.cur.search, w.cur.source)
+		err = w.dec.useLM(w.cur.search, w.cur.source, w.eng.opts.LMWeight)
 	case SearchKeywords:
 		err = w.dec.useKeyphrases(w.cur.search, w.cur.source)
 	default:
@@ -1172,7 +1176,7 @@ const minFallbackFrames = 10
 func (w *sphinxWorker) openPass() (string, float64, error) {
 	w.eng.stats.openPasses.Add(1)
 	c := w.cur
-	if err := w.dec.useLM(c.lmSearch, c.lmPath); err != nil {
+	if err := w.dec.useLM(c.lmSearch, c.lmPath, w.eng.opts.LMWeight); err != nil {
 		return "", 0, err
 	}
 	if err := w.dec.startUtt(); err != nil {

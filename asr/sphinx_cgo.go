@@ -49,6 +49,19 @@ static ps_decoder_t *vx_new(int argc, char **argv) {
 
 static void vx_quiet(void) { err_set_logfp(NULL); }
 
+// vx_set_lm_file loads a language-model search with its own language weight (lw > 0):
+// pocketsphinx reads -lw from the decoder's configuration when it builds a search
+// (the model's weights, the lattice's weight ratios), so it is set for the build and
+// restored after, and the decoder's other searches keep theirs.
+static int vx_set_lm_file(ps_decoder_t *ps, const char *name, const char *path, double lw) {
+	cmd_ln_t *config = ps_get_config(ps);
+	double old = cmd_ln_float32_r(config, "-lw");
+	if (lw > 0) cmd_ln_set_float32_r(config, "-lw", lw);
+	int rc = ps_set_lm_file(ps, name, path);
+	cmd_ln_set_float32_r(config, "-lw", old);
+	return rc;
+}
+
 // vx_cmn copies the live cepstral mean (13 values) into out; for measuring cmninit.
 static int vx_cmn(ps_decoder_t *ps, float *out, int n) {
 	feat_t *f = ps_get_feat(ps);
@@ -331,10 +344,11 @@ func (d *decoder) pathScoreWindow(lo, hi int) int64 {
 	return int64(sum)
 }
 
-// useLM loads (once per decoder) and activates an n-gram language model search.
-func (d *decoder) useLM(name, path string) error {
+// useLM loads (once per decoder) and activates an n-gram language model search,
+// weighted by lw (0: the decoder's -lw).
+func (d *decoder) useLM(name, path string, lw float64) error {
 	return d.useSearch(name, path, func(cname, cbody *C.char) C.int {
-		return C.ps_set_lm_file(d.ps, cname, cbody)
+		return C.vx_set_lm_file(d.ps, cname, cbody, C.double(lw))
 	}, func() error { return fmt.Errorf("pocketsphinx language model %s: %w", path, ErrEngine) })
 }
 

@@ -155,7 +155,10 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	// vocabulary: the grammar, and the open search on the utterances it doubts).
 	gro := asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: f.channelAdaptation, ModelDir: f.modelDir, Rejection: rejection}
 	lmo := gro
-	lmo.Search, lmo.Corpus, lmo.LMWords, lmo.DomainGeneralMass = asr.SearchLM, corpus, app.OpenLMWords, app.OpenGeneralMass
+	lmo.Search, lmo.Corpus, lmo.LMWords, lmo.DomainGeneralMass, lmo.LMWeight = asr.SearchLM, corpus, app.OpenLMWords, app.OpenGeneralMass, app.OpenLMWeight
+	if f.lmWeight > 0 {
+		lmo.LMWeight = f.lmWeight
+	}
 	if len(f.sphinxArgs) > 0 {
 		lmo.Args = f.sphinxArgs
 	}
