@@ -93,10 +93,11 @@ type SphinxOptions struct {
 	Corpus             []string
 	DomainPhraseWeight int
 	DomainGeneralMass  float64
-	// LMWeight is the language-model weight of the state's language model (SearchLM
-	// and the open pass; 0: pocketsphinx's 6.5). The grammar's search keeps 6.5: its
-	// rejection was fitted there.
-	LMWeight float64
+	// LMWeight and LMWordBeam are the language-model weight and word beam of the
+	// state's language-model search (SearchLM and the open pass; 0: pocketsphinx's
+	// 6.5 and the engine's 1e-24). The grammar's search keeps those: its rejection
+	// was fitted there.
+	LMWeight, LMWordBeam float64
 	// OpenFallback (SearchGrammar, batch decoding) decodes an utterance a second time,
 	// on the same decoder and the same buffered audio, with the state's language model
 	// (as SearchLM builds it, Corpus included) when the grammar rejected it or accepted
@@ -968,7 +969,7 @@ func (w *sphinxWorker) startUtterance() error {
 	var err error
 	switch w.eng.opts.Search {
 	case SearchLM:
-		err = w.dec.useLM(w.cur.search, w.cur.source, w.eng.opts.LMWeight)
+		err = w.dec.useLM(w.cur.search, w.cur.source, w.eng.opts.LMWeight, w.eng.opts.LMWordBeam)
 	case SearchKeywords:
 		err = w.dec.useKeyphrases(w.cur.search, w.cur.source)
 	default:
@@ -1176,7 +1177,7 @@ const minFallbackFrames = 10
 func (w *sphinxWorker) openPass() (string, float64, error) {
 	w.eng.stats.openPasses.Add(1)
 	c := w.cur
-	if err := w.dec.useLM(c.lmSearch, c.lmPath, w.eng.opts.LMWeight); err != nil {
+	if err := w.dec.useLM(c.lmSearch, c.lmPath, w.eng.opts.LMWeight, w.eng.opts.LMWordBeam); err != nil {
 		return "", 0, err
 	}
 	if err := w.dec.startUtt(); err != nil {

@@ -49,16 +49,19 @@ static ps_decoder_t *vx_new(int argc, char **argv) {
 
 static void vx_quiet(void) { err_set_logfp(NULL); }
 
-// vx_set_lm_file loads a language-model search with its own language weight (lw > 0):
-// pocketsphinx reads -lw from the decoder's configuration when it builds a search
-// (the model's weights, the lattice's weight ratios), so it is set for the build and
-// restored after, and the decoder's other searches keep theirs.
-static int vx_set_lm_file(ps_decoder_t *ps, const char *name, const char *path, double lw) {
+// vx_set_lm_file loads a language-model search with its own language weight (lw > 0)
+// and word beam (wbeam > 0): pocketsphinx reads -lw and -wbeam from the decoder's
+// configuration when it builds a search (the model's weights, the lattice's weight
+// ratios, the beams), so they are set for the build and restored after, and the
+// decoder's other searches keep theirs.
+static int vx_set_lm_file(ps_decoder_t *ps, const char *name, const char *path, double lw, double wbeam) {
 	cmd_ln_t *config = ps_get_config(ps);
-	double old = cmd_ln_float32_r(config, "-lw");
+	double oldLW = cmd_ln_float32_r(config, "-lw"), oldWBeam = cmd_ln_float64_r(config, "-wbeam");
 	if (lw > 0) cmd_ln_set_float32_r(config, "-lw", lw);
+	if (wbeam > 0) cmd_ln_set_float64_r(config, "-wbeam", wbeam);
 	int rc = ps_set_lm_file(ps, name, path);
-	cmd_ln_set_float32_r(config, "-lw", old);
+	cmd_ln_set_float32_r(config, "-lw", oldLW);
+	cmd_ln_set_float64_r(config, "-wbeam", oldWBeam);
 	return rc;
 }
 
@@ -345,10 +348,10 @@ func (d *decoder) pathScoreWindow(lo, hi int) int64 {
 }
 
 // useLM loads (once per decoder) and activates an n-gram language model search,
-// weighted by lw (0: the decoder's -lw).
-func (d *decoder) useLM(name, path string, lw float64) error {
+// weighted by lw with word beam wbeam (0: the decoder's -lw, -wbeam).
+func (d *decoder) useLM(name, path string, lw, wbeam float64) error {
 	return d.useSearch(name, path, func(cname, cbody *C.char) C.int {
-		return C.vx_set_lm_file(d.ps, cname, cbody, C.double(lw))
+		return C.vx_set_lm_file(d.ps, cname, cbody, C.double(lw), C.double(wbeam))
 	}, func() error { return fmt.Errorf("pocketsphinx language model %s: %w", path, ErrEngine) })
 }
 

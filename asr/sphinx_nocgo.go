@@ -30,23 +30,23 @@ func newDecoder(string, string, float64, map[string]string) (*decoder, error) {
 	return nil, sphinxBuiltIn()
 }
 
-func (*decoder) free()                               {}
-func (*decoder) addWord(string, string, bool) error  { return sphinxBuiltIn() }
-func (*decoder) useGrammar(string, string) error     { return sphinxBuiltIn() }
-func (*decoder) useAllphone(string) error            { return sphinxBuiltIn() }
-func (*decoder) useLM(string, string, float64) error { return sphinxBuiltIn() }
-func (*decoder) pathScore() (int64, int)             { return 0, 0 }
-func (*decoder) pathScoreWindow(int, int) int64      { return 0 }
-func (*decoder) useKeyphrases(string, string) error  { return sphinxBuiltIn() }
-func (*decoder) startUtt() error                     { return sphinxBuiltIn() }
-func (*decoder) process([]int16) error               { return sphinxBuiltIn() }
-func (*decoder) processUtt([]int16) error            { return sphinxBuiltIn() }
-func (*decoder) endUtt() error                       { return sphinxBuiltIn() }
-func (*decoder) hyp() (string, int32)                { return "", 0 }
-func (*decoder) segments() []segment                 { return nil }
-func (*decoder) cmn() string                         { return "" }
-func (*decoder) posteriors() []float64               { return nil }
-func (*decoder) nbest(int) ([]string, []float64)     { return nil, nil }
+func (*decoder) free()                                        {}
+func (*decoder) addWord(string, string, bool) error           { return sphinxBuiltIn() }
+func (*decoder) useGrammar(string, string) error              { return sphinxBuiltIn() }
+func (*decoder) useAllphone(string) error                     { return sphinxBuiltIn() }
+func (*decoder) useLM(string, string, float64, float64) error { return sphinxBuiltIn() }
+func (*decoder) pathScore() (int64, int)                      { return 0, 0 }
+func (*decoder) pathScoreWindow(int, int) int64               { return 0 }
+func (*decoder) useKeyphrases(string, string) error           { return sphinxBuiltIn() }
+func (*decoder) startUtt() error                              { return sphinxBuiltIn() }
+func (*decoder) process([]int16) error                        { return sphinxBuiltIn() }
+func (*decoder) processUtt([]int16) error                     { return sphinxBuiltIn() }
+func (*decoder) endUtt() error                                { return sphinxBuiltIn() }
+func (*decoder) hyp() (string, int32)                         { return "", 0 }
+func (*decoder) segments() []segment                          { return nil }
+func (*decoder) cmn() string                                  { return "" }
+func (*decoder) posteriors() []float64                        { return nil }
+func (*decoder) nbest(int) ([]string, []float64)              { return nil, nil }
 
 // lmUnigrams needs pocketsphinx's language-model reader.
 func lmUnigrams(string, int) ([]unigram, error) { return nil, sphinxBuiltIn() }

@@ -155,7 +155,8 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	// vocabulary: the grammar, and the open search on the utterances it doubts).
 	gro := asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: f.channelAdaptation, ModelDir: f.modelDir, Rejection: rejection}
 	lmo := gro
-	lmo.Search, lmo.Corpus, lmo.LMWords, lmo.DomainGeneralMass, lmo.LMWeight = asr.SearchLM, corpus, app.OpenLMWords, app.OpenGeneralMass, app.OpenLMWeight
+	lmo.Search, lmo.Corpus, lmo.LMWords, lmo.DomainGeneralMass = asr.SearchLM, corpus, app.OpenLMWords, app.OpenGeneralMass
+	lmo.LMWeight, lmo.LMWordBeam = app.OpenLMWeight, app.OpenLMWordBeam
 	if f.lmWeight > 0 {
 		lmo.LMWeight = f.lmWeight
 	}
