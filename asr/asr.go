@@ -172,10 +172,10 @@ type Grammar struct {
 	Intents []Intent
 	// DTMF maps keys to intents ("1" → "yes").
 	DTMF map[string]string
-	// Holds, when set, says whether a recogniser's open words hold an intent for
-	// the listener (its classifier). An engine with an open pass then decodes the
-	// open words first and the grammar only when they hold none — the one case
-	// where the grammar's match is still used — instead of the grammar on every
+	// Holds, when set, says whether a recogniser's open words hold an intent the
+	// listener routes on them (its classifier). An engine with an open pass then
+	// decodes the open words first and the grammar only when they hold none — where
+	// the grammar's reading is still used — instead of the grammar on every
 	// utterance. Not part of what engines compile and cache by Name.
 	Holds func(text string) bool
 }

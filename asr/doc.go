@@ -61,10 +61,10 @@
 // search (the state's trigram of how callers answer, SphinxOptions.Corpus) decodes
 // again, on the same decoder and buffered audio, only those the grammar rejected or
 // doubted; its words come out as Open. When the grammar carries Holds (the voice bot's
-// classifier: do these words hold an intent?), the order turns round: the open search
-// decodes every utterance and the grammar only those whose words hold none — the one
-// case where its match is used (Result.Grammar) — which spares a grammar pass on most
-// utterances. Each utterance starts the decoder's front end afresh (its noise
+// classifier: do these words hold an intent it routes on them?), the order turns round:
+// the open search decodes every utterance and the grammar only those whose words hold
+// none — where its match is used (Result.Grammar, or the grammar's own result when
+// sure) — which spares a grammar pass on most utterances. Each utterance starts the decoder's front end afresh (its noise
 // tracking), so a decode depends on its audio only, not on the pass or call the
 // decoder served before. Dual runs two engines side by side instead (a network engine
 // beside the grammar, say).

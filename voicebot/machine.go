@@ -114,8 +114,9 @@ type Hints struct {
 	Intents map[string][]string // intent → phrases, the state's and the global ones
 	DTMF    []string
 	// Holds, when set, says whether a recogniser's open words hold an intent the
-	// bot would route on (asr.Grammar.Holds): only words that hold none need the
-	// grammar's reading too. May be called from the recogniser's goroutine.
+	// bot would route on them (asr.Grammar.Holds; not one that acts for good): only
+	// other words need the grammar's reading too. May be called from the
+	// recogniser's goroutine.
 	Holds func(text string) bool
 }
 
@@ -561,11 +562,12 @@ func (m *Machine) hints(st *State) Hints {
 }
 
 // holds is Hints.Holds for a listening state: whether open words hold an intent
-// understand would find — among the global intents and the state's when speech is
-// taken as an answer (hearsAll), among the global ones alone over a prompt that is
-// not (where an opt-out the grammar heard must still be honoured). Exactly then the
-// grammar's reading of the words is never used (intent.ClassifyHeard keeps it only
-// for words that hold no intent).
+// understand would find and may route on them — among the global intents and the
+// state's when speech is taken as an answer (hearsAll), among the global ones alone
+// over a prompt that is not (where an opt-out the grammar heard must still be
+// honoured) — and one that does not act for good (those route only on a confirm
+// question or the grammar's own reading). Then the grammar's reading of the words is
+// never used (intent.ClassifyHeard keeps it only for words that hold no intent).
 func (m *Machine) holds(st *State) func(string) bool {
 	all, globals, names, hearsAll := m.bot.wordsHold(st, true), m.bot.wordsHold(nil, false), m.names, &m.hearsAll
 	return func(text string) bool {
@@ -578,7 +580,8 @@ func (m *Machine) holds(st *State) func(string) bool {
 }
 
 // WordsHold is a listening state's Hints.Holds while a call listens there (without
-// the contact's names): whether open words hold one of its intents or a global one.
+// the contact's names): whether open words hold one of its intents or a global one
+// that does not act for good.
 // For tools that recognise a state's answers outside a call; nil for a state that
 // does not listen.
 func (b *Bot) WordsHold(state string) func(string) bool {
@@ -591,7 +594,13 @@ func (b *Bot) WordsHold(state string) func(string) bool {
 
 func (b *Bot) wordsHold(st *State, local bool) func(string) bool {
 	c, allowed := b.classifier, nonNil(b.candidates(st, local))
-	return func(text string) bool { return c.Classify(text, allowed).Intent != "" }
+	return func(text string) bool {
+		// An intent that acts for good never routes on open words alone (utterance):
+		// the grammar's reading is wanted for it — a phrase the grammar is sure of
+		// routes as the grammar's.
+		r := c.Classify(text, allowed)
+		return r.Intent != "" && !b.actsForGood(r.Intent)
+	}
 }
 
 // noteHearing records after each step whether speech would be taken as an answer.

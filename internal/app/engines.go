@@ -321,7 +321,8 @@ func AutoOffOn(v string, def bool) (on, ok bool) {
 // words — and its words go to the bot's classifier. On calls the bot says which
 // open words hold an intent (asr.Grammar.Holds), and the order turns round: the
 // open search decodes every turn, the grammar only turns whose words hold none
-// (the one case its match is used). Both live calls (HostOptions) and `voxdial
+// (where its match is used) or an opt-out or transfer (which routes on the grammar's
+// reading, never on open words alone). Both live calls (HostOptions) and `voxdial
 // bench asr --live` build it here.
 func NewSphinxEngine(vocab []string, open, adapt bool) (asr.Engine, error) {
 	if !open {
