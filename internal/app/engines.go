@@ -361,7 +361,8 @@ const (
 // 10 dB 250 -> 262 of 508, wrong 33 -> 36 and 47 -> 52) and cost a fifth less CPU,
 // but on live calls with the blind set they routed 58 and 59 of 400 wrong against
 // 39 (right 177 -> 180, 179): a stronger language model writes short answers ("no",
-// "not really") where they were not said. Not kept.
+// "not really") where they were not said. Not kept for now — this build's own run
+// routed 52 wrong, so paired runs must settle what the weight costs.
 const (
 	OpenLMWeight   = 6.5
 	OpenLMWordBeam = 1e-24
