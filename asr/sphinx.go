@@ -1082,6 +1082,22 @@ func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 	if cause == nil {
 		cause = err
 	}
+	text, res := w.reading(cause)
+	if cause == nil && w.cur != nil && w.cur.lmSearch != "" && (res.Intent == "" || res.Confidence < w.eng.opts.OpenFallbackBelow) &&
+		w.loudFrames() >= minFallbackFrames {
+		if open, conf, err := w.openPass(); err != nil {
+			w.st.log.Warn("sphinx open pass", zap.Error(err))
+		} else if open != "" {
+			text, res = open, w.openResult(open, conf, w.alternatives(), text, res)
+		}
+	}
+	return text, res, cause
+}
+
+// reading interprets the utterance the decoder just ended with the state's own
+// search (cause: its decode's error): the grammar's match with its rejection
+// applied, speech no grammar path fitted marked Rejected, or SearchLM's words.
+func (w *sphinxWorker) reading(cause error) (string, Result) {
 	text, res := w.interpret()
 	if res.Intent != "" && cause == nil && !w.eng.opts.NoRejection && w.eng.opts.Search != SearchLM {
 		w.reject(&res)
@@ -1094,20 +1110,17 @@ func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 		// turn that matched nothing (not noise to ignore).
 		res.Rejected = true
 	}
-	if cause == nil && w.cur != nil && w.cur.lmSearch != "" && (res.Intent == "" || res.Confidence < w.eng.opts.OpenFallbackBelow) &&
-		w.loudFrames() >= minFallbackFrames {
-		if open, conf, err := w.openPass(); err != nil {
-			w.st.log.Warn("sphinx open pass", zap.Error(err))
-		} else if open != "" {
-			var gm *GrammarMatch
-			if res.Intent != "" {
-				gm = &GrammarMatch{Text: text, Intent: res.Intent, Confidence: res.Confidence}
-			}
-			text = open
-			res = Result{Text: open, Open: true, Intent: w.cur.g.MatchIntent(open), Confidence: conf, Alternatives: w.alternatives(), Grammar: gm}
-		}
+	return text, res
+}
+
+// openResult is the result of open words (with their confidence and readings); a
+// grammar match the grammar's reading (gtext, g) holds rides along as Result.Grammar.
+func (w *sphinxWorker) openResult(open string, conf float64, alts []Alternative, gtext string, g Result) Result {
+	var gm *GrammarMatch
+	if g.Intent != "" {
+		gm = &GrammarMatch{Text: gtext, Intent: g.Intent, Confidence: g.Confidence}
 	}
-	return text, res, cause
+	return Result{Text: open, Open: true, Intent: w.cur.g.MatchIntent(open), Confidence: conf, Alternatives: alts, Grammar: gm}
 }
 
 // openFirst: the open words are decoded first and the grammar only on demand — a
@@ -1137,7 +1150,7 @@ func (w *sphinxWorker) decodeOpenFirst() (string, Result, error) {
 	if open != "" {
 		alts = w.alternatives()
 		if w.holds(open) {
-			return open, Result{Text: open, Open: true, Intent: w.cur.g.MatchIntent(open), Confidence: conf, Alternatives: alts}, nil
+			return open, w.openResult(open, conf, alts, "", Result{}), nil
 		}
 	}
 	w.eng.stats.grammarPasses.Add(1)
@@ -1151,21 +1164,11 @@ func (w *sphinxWorker) decodeOpenFirst() (string, Result, error) {
 	if err := w.dec.endUtt(); err != nil {
 		return "", Result{}, err
 	}
-	text, res := w.interpret()
-	if res.Intent != "" && !w.eng.opts.NoRejection {
-		w.reject(&res)
-	}
-	if text == "" && w.loudFrames() >= minUnfitFrames {
-		res.Rejected = true
-	}
+	text, res := w.reading(nil)
 	if open == "" || (res.Intent != "" && res.Confidence >= w.eng.opts.OpenFallbackBelow) {
 		return text, res, nil
 	}
-	var gm *GrammarMatch
-	if res.Intent != "" {
-		gm = &GrammarMatch{Text: text, Intent: res.Intent, Confidence: res.Confidence}
-	}
-	return open, Result{Text: open, Open: true, Intent: w.cur.g.MatchIntent(open), Confidence: conf, Alternatives: alts, Grammar: gm}, nil
+	return open, w.openResult(open, conf, alts, text, res), nil
 }
 
 // minFallbackFrames (20 ms VAD frames: 200 ms) is the loud speech below which an
