@@ -569,7 +569,7 @@ func (m *Machine) hints(st *State) Hints {
 // question or the grammar's own reading). Then the grammar's reading of the words is
 // never used (intent.ClassifyHeard keeps it only for words that hold no intent).
 func (m *Machine) holds(st *State) func(string) bool {
-	all, globals, names, hearsAll := m.bot.wordsHold(st, true), m.bot.wordsHold(nil, false), m.names, &m.hearsAll
+	all, globals, names, hearsAll := m.bot.wordsHold(st, true), m.bot.wordsHold(st, false), m.names, &m.hearsAll
 	return func(text string) bool {
 		text = names.read(text)
 		if hearsAll.Load() {
@@ -592,14 +592,48 @@ func (b *Bot) WordsHold(state string) func(string) bool {
 	return b.wordsHold(st, true)
 }
 
+// wordsHold is Holds among the global intents and, with local, st's own; st's
+// grammar is the one that decodes when the words do not hold.
 func (b *Bot) wordsHold(st *State, local bool) func(string) bool {
-	c, allowed := b.classifier, nonNil(b.candidates(st, local))
+	var phrases map[string][]string
+	if st != nil {
+		phrases = b.ListenHints(st.Name).Intents
+	}
+	return b.holdsAmong(nonNil(b.candidates(st, local)), phrases)
+}
+
+// WordsHoldAnywhere is Holds among all the script's intents, for a grammar of all
+// their phrases: tools that recognise answers outside a state (script eval).
+func (b *Bot) WordsHoldAnywhere() func(string) bool {
+	phrases := map[string][]string{}
+	for _, in := range b.Intents {
+		phrases[in.Name] = in.Phrases
+	}
+	return b.holdsAmong(nil, phrases)
+}
+
+// holdsAmong says whether open words hold one of allowed (nil: any intent) that the
+// bot may route on them, for a grammar of phrases.
+func (b *Bot) holdsAmong(allowed []string, phrases map[string][]string) func(string) bool {
+	c := b.classifier
+	// The grammar is sure of an utterance only when one of its phrases covers it:
+	// open words longer than its longest phrase, and one word the open search may
+	// have added, have no such phrase.
+	covers := 1
+	for _, ps := range phrases {
+		for _, p := range ps {
+			covers = max(covers, len(strings.Fields(p))+1)
+		}
+	}
 	return func(text string) bool {
-		// An intent that acts for good never routes on open words alone (utterance):
-		// the grammar's reading is wanted for it — a phrase the grammar is sure of
-		// routes as the grammar's.
 		r := c.Classify(text, allowed)
-		return r.Intent != "" && !b.actsForGood(r.Intent)
+		if r.Intent == "" {
+			return false
+		}
+		// An intent that acts for good never routes on open words alone (utterance):
+		// the grammar's reading is wanted for it where the grammar can be sure — a
+		// phrase it is sure of routes as the grammar's.
+		return !b.actsForGood(r.Intent) || len(strings.Fields(text)) > covers
 	}
 }
 

@@ -198,7 +198,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	}
 	c := b.Classifier()
 	if f.openFirst {
-		g.Holds = func(text string) bool { return c.Classify(text, nil).Intent != "" }
+		g.Holds = b.WordsHoldAnywhere()
 	}
 	if f.grammarKeep != 0 || spokenModel != nil {
 		o := voicebot.ClassifierOptions(b.Settings)
