@@ -231,8 +231,8 @@ func TestHintsSayWhichOpenWordsHoldAnIntent(t *testing.T) {
 			// ("not a good time") and one more have no phrase that covers them; they
 			// route on the open words (the confirm question).
 			"i want you to stop calling me right now": true,
-			"can i talk to a real person please": true,
-			"stop calling me right now": false,
+			"can i talk to a real person please":      true,
+			"stop calling me right now":               false,
 		})
 	})
 	t.Run("over a prompt that cannot be interrupted", func(t *testing.T) {
