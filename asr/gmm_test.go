@@ -98,6 +98,54 @@ func TestGMMScoringIsUpstreams(t *testing.T) {
 	}
 }
 
+// TestGMMSenoneScoresAreUpstreams: frame by frame, every codebook's top-N
+// codewords and every senone score the vectorised scoring computes — with AVX2
+// (eight senones of a codebook at a time) and in the portable loops — equal
+// pocketsphinx's own (VOXDIAL_GMM_CHECK=1 scores each frame both ways and
+// compares), on the grammar's and the open pass's searches, clean and in
+// noise. Not parallel: the counters are the process's.
+func TestGMMSenoneScoresAreUpstreams(t *testing.T) {
+	ctx := context.Background()
+	us, err := evalset.Generate(ctx, evalset.Options{
+		Phrases: []evalset.Labeled{{Text: "i paid the bill last week", Intent: "paid"}, {Text: "the weather is nice today"}},
+		Voices: []evalset.Voice{{Engine: "flite", Name: "slt"}, {Engine: "espeak", Name: "en-us"}},
+		Speeds: []float64{1}, SNRs: []float64{0, 10},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("VOXDIAL_GMM_CHECK", "1")
+	for _, c := range []struct{ name, env string }{{"vectorised", ""}, {"portable", "portable"}} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("VOXDIAL_GMM_REFERENCE", c.env)
+			c0 := gmm.Checked()
+			eng, g := gmmEngine(t)
+			for _, u := range us {
+				if _, err := evalset.Recognize(ctx, eng, g, u); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c1 := gmm.Checked()
+			if c1.SenoneFrames == c0.SenoneFrames || c1.TopNFrames == c0.TopNFrames {
+				t.Fatal("no frame was compared")
+			}
+			if d := c1.TopNDiffer - c0.TopNDiffer; d != 0 {
+				t.Errorf("%d of %d frames' top-N codewords differ from upstream's", d, c1.TopNFrames-c0.TopNFrames)
+			}
+			if d := c1.SenoneDiffer - c0.SenoneDiffer; d != 0 {
+				t.Errorf("%d of %d frames' senone scores differ from upstream's", d, c1.SenoneFrames-c0.SenoneFrames)
+			}
+			switch grouped := c1.Grouped - c0.Grouped; {
+			case c.env == "" && gmm.AVX2() && grouped == 0:
+				t.Error("no senones were scored eight at a time: the AVX2 path went unchecked")
+			case c.env == "portable" && grouped != 0:
+				t.Errorf("the portable loops scored %d senones with AVX2", grouped)
+			}
+			t.Logf("%d frames compared, %d senones scored eight at a time", c1.SenoneFrames-c0.SenoneFrames, c1.Grouped-c0.Grouped)
+		})
+	}
+}
+
 // BenchmarkSphinxGMM decodes one paraphrase (grammar, then the open pass) with each
 // Gaussian scoring: the ratio of the two is what the vectorised scoring saves.
 //

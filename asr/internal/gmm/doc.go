@@ -6,13 +6,18 @@
 // each abandoned early once it cannot enter the top four, and every active
 // senone then reads its mixture weights through three pointer loads. This
 // package holds that file as Debian 12 builds it (pocketsphinx 5prealpha,
-// 0.8+5prealpha+1-15, with Debian's avoid-underflow patch) with two changes:
+// 0.8+5prealpha+1-15, with Debian's avoid-underflow patch) with these changes:
 // an active codebook's Gaussians are all scored in one pass eight at a time
 // (AVX2 when the CPU has it; elsewhere loops the compiler vectorises) from the
 // means and precisions laid out dimension-major (in place, on a decoder's first
 // frame: no second copy of the model), visiting only the codewords that can
-// enter the top four; and the senone scores read each codebook's top-N
-// mixture-weight rows through pointers gathered once per frame.
+// enter the top four (at or above the fourth best of the eight lanes' maxima,
+// less one for the integer ranking's ties); and the senone scores read each
+// codebook's top-N mixture-weight rows through pointers gathered once per
+// frame, with AVX2 eight senones of one codebook at a time (a codebook's
+// senones lie in two runs of the model's numbering: its context-independent
+// ones and its context-dependent ones), the log-add table looked up in
+// registers.
 //
 // The scores are the same, bit for bit: the same float operations in the same
 // order (no fused multiply-add), the same top-N in the same order, the same
@@ -22,7 +27,10 @@
 // creates afterwards score as upstream does (=portable: this package's loops
 // without the AVX2 code, as CPUs without it and other architectures run
 // them); the tests decode all three ways and compare. A senone's scores are
-// normalised sixteen at a time as well.
+// normalised sixteen at a time as well. With VOXDIAL_GMM_CHECK=1 decoders
+// also compute every frame's top-N codewords and senone scores as upstream
+// does and count the frames where they differ (Checked; for tests: it costs
+// two transpositions of the model a frame).
 //
 // Linking: the asr package links libpocketsphinx.a (Debian's
 // libpocketsphinx-dev) statically; this package's ptm_mgau.c defines the

@@ -7,6 +7,9 @@ package gmm
 #cgo CFLAGS: -I/usr/include/pocketsphinx
 #cgo LDFLAGS: -l:libpocketsphinx.a -lm
 void vx_gmm_frames(unsigned long long *fast, unsigned long long *reference);
+void vx_gmm_check(unsigned long long *frames, unsigned long long *differ, unsigned long long *grouped,
+	unsigned long long *cb_frames, unsigned long long *cb_differ);
+int vx_gmm_avx2(void);
 */
 import "C"
 
@@ -17,3 +20,26 @@ func Frames() (fast, reference uint64) {
 	C.vx_gmm_frames(&f, &r)
 	return uint64(f), uint64(r)
 }
+
+// Check counts what decoders created while VOXDIAL_GMM_CHECK=1 was set in the
+// process's environment compared with upstream's scoring, frame by frame.
+type Check struct {
+	// TopNFrames: frames whose top-N codewords were also found as upstream
+	// finds them; TopNDiffer: those where the two differed.
+	TopNFrames, TopNDiffer uint64
+	// SenoneFrames: frames whose senone scores were also computed as upstream
+	// computes them; SenoneDiffer: those where the two differed.
+	SenoneFrames, SenoneDiffer uint64
+	// Grouped: senones scored eight at a time (AVX2).
+	Grouped uint64
+}
+
+// Checked reports the process's Check so far.
+func Checked() Check {
+	var f, d, g, cf, cd C.ulonglong
+	C.vx_gmm_check(&f, &d, &g, &cf, &cd)
+	return Check{TopNFrames: uint64(cf), TopNDiffer: uint64(cd), SenoneFrames: uint64(f), SenoneDiffer: uint64(d), Grouped: uint64(g)}
+}
+
+// AVX2 reports whether this CPU runs the AVX2 code.
+func AVX2() bool { return C.vx_gmm_avx2() != 0 }

@@ -273,6 +273,32 @@ vx_gmm_frames(unsigned long long *fast, unsigned long long *reference)
     *reference = __atomic_load_n(&vx_frames_reference, __ATOMIC_RELAXED);
 }
 
+/* voxdial: with VOXDIAL_GMM_CHECK=1, decoders created afterwards also score
+ * every frame's codebooks and senones as upstream does and compare (tests):
+ * frames whose senone scores were compared and differed, senones scored
+ * eight at a time, frames whose top-N codewords were compared and
+ * differed. */
+static unsigned long long vx_check_frames, vx_check_differ, vx_group_senones,
+    vx_check_cb_frames, vx_check_cb_differ;
+
+void
+vx_gmm_check(unsigned long long *frames, unsigned long long *differ,
+             unsigned long long *grouped, unsigned long long *cb_frames,
+             unsigned long long *cb_differ)
+{
+    *frames = __atomic_load_n(&vx_check_frames, __ATOMIC_RELAXED);
+    *differ = __atomic_load_n(&vx_check_differ, __ATOMIC_RELAXED);
+    *grouped = __atomic_load_n(&vx_group_senones, __ATOMIC_RELAXED);
+    *cb_frames = __atomic_load_n(&vx_check_cb_frames, __ATOMIC_RELAXED);
+    *cb_differ = __atomic_load_n(&vx_check_cb_differ, __ATOMIC_RELAXED);
+}
+
+int
+vx_gmm_avx2(void)
+{
+    return vx_have_avx2();
+}
+
 static int32
 clamp_score(mfcc_t d)
 {
@@ -367,6 +393,25 @@ vx_score_all_generic(const float *restrict m, const float *restrict v,
 
 #define VX_MASK_WORDS 8
 
+/* The least score a codeword may have and still end in the top-N, from the
+ * eight lane maxima (1 <= topn <= 8): their topn-th largest, L, is scored by
+ * topn distinct codewords, so the top-N's worst score is at least L; and as
+ * the top-N ranks by clamp_score (truncated towards zero), a codeword whose
+ * integer score ties with L's may enter it too: anything from
+ * clamp_score(L) - 1 on is kept. */
+static float
+vx_topn_floor(float lane[8], int topn)
+{
+    int i, j;
+    for (i = 1; i < 8; ++i) {   /* insertion sort, largest first */
+        float x = lane[i];
+        for (j = i; j > 0 && lane[j - 1] < x; --j)
+            lane[j] = lane[j - 1];
+        lane[j] = x;
+    }
+    return (float)clamp_score(lane[topn - 1]) - 1.0f;
+}
+
 /* AVX2: vx_score_all_generic and vx_mark_generic (below) in one: eight
  * codewords at a time, the running sum in a register (the operations of
  * vx_score_all_generic, in its order). n: a multiple of 8, at most
@@ -376,10 +421,11 @@ __attribute__((target("avx2")))
 static void
 vx_score_mark_avx2(const float *restrict m, const float *restrict v,
                    const float *restrict det, const float *restrict z,
-                   int len, int n, float *restrict out, uint64 *mask)
+                   int len, int n, float *restrict out, uint64 *mask,
+                   int topn)
 {
     __m256 mx = _mm256_set1_ps(-FLT_MAX), lo;
-    __m128 h;
+    float lane[8];
     int j, k;
 
     for (k = 0; k < n; k += 8) {
@@ -394,10 +440,8 @@ vx_score_mark_avx2(const float *restrict m, const float *restrict v,
         _mm256_storeu_ps(out + k, d);
         mx = _mm256_max_ps(mx, d);
     }
-    h = _mm_min_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
-    h = _mm_min_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_min_ss(h, _mm_shuffle_ps(h, h, 1));
-    lo = _mm256_broadcastss_ps(h);
+    _mm256_storeu_ps(lane, mx);
+    lo = _mm256_set1_ps(vx_topn_floor(lane, topn));
     for (k = 0; k < n; k += 8) {
         uint64 bits = (uint32)_mm256_movemask_ps(
             _mm256_cmp_ps(_mm256_loadu_ps(out + k), lo, _CMP_GE_OQ));
@@ -407,14 +451,13 @@ vx_score_mark_avx2(const float *restrict m, const float *restrict v,
 #endif
 
 /* Marks (bit cw of mask) the codewords that can be in the top-N once every
- * codeword is in: those at or above the least of the eight lane maxima.
- * Eight distinct codewords score at least that, so nothing below it
- * survives (top-N <= 8); and a codeword that is inserted and later pushed
+ * codeword is in: those at or above vx_topn_floor of the eight lane
+ * maxima. A codeword that is inserted and later pushed
  * out changes neither the set nor the order the others end in (it only
  * pushes out codewords worse than itself). n: a multiple of 8. */
 __attribute__((optimize("O3")))
 static void
-vx_mark_generic(const float *restrict out, int n, uint64 *mask)
+vx_mark_generic(const float *restrict out, int n, uint64 *mask, int topn)
 {
     float lane[8], lo;
     int k, l;
@@ -424,9 +467,7 @@ vx_mark_generic(const float *restrict out, int n, uint64 *mask)
     for (k = 8; k < n; k += 8)
         for (l = 0; l < 8; ++l)
             lane[l] = out[k + l] > lane[l] ? out[k + l] : lane[l];
-    lo = lane[0];
-    for (l = 1; l < 8; ++l)
-        lo = lane[l] < lo ? lane[l] : lo;
+    lo = vx_topn_floor(lane, topn);
     for (k = 0; k < n; ++k)
         if (out[k] >= lo)
             mask[k / 64] |= (uint64)1 << (k % 64);
@@ -446,13 +487,14 @@ vx_eval_cb(ptm_mgau_t *s, int cb, int feat, mfcc_t *z, int avx2)
 #if VX_AVX2
     if (avx2)
         vx_score_mark_avx2(s->g->mean[cb][feat][0], s->g->var[cb][feat][0],
-                           s->g->det[cb][feat], z, s->g->featlen[feat], n, sc, mask);
+                           s->g->det[cb][feat], z, s->g->featlen[feat], n, sc, mask,
+                           s->max_topn);
     else
 #endif
     {
         vx_score_all_generic(s->g->mean[cb][feat][0], s->g->var[cb][feat][0],
                              s->g->det[cb][feat], z, s->g->featlen[feat], n, sc);
-        vx_mark_generic(sc, n, mask);
+        vx_mark_generic(sc, n, mask, s->max_topn);
     }
     (void)avx2;
 
@@ -492,10 +534,18 @@ ptm_mgau_codebook_eval(ptm_mgau_t *s, mfcc_t **z, int frame)
      * previous frame's top-N rescored, as upstream. */
     if (s->vectorised) {
         int avx2 = !s->portable && vx_have_avx2();
+        size_t nt = (size_t)s->g->n_mgau * s->g->n_feat * s->max_topn;
+        ptm_topn_t *topn = s->f->topn[0][0];
         if (!s->dim_major)
             vx_transpose(s, 1);
         if (s->scores == NULL)
             s->scores = ckd_calloc(s->g->n_density, sizeof(*s->scores));
+        if (s->check) {
+            /* The previous frame's top-N, for upstream's turn below. */
+            if (s->checktopn == NULL)
+                s->checktopn = ckd_calloc(2 * nt, sizeof(*s->checktopn));
+            memcpy(s->checktopn, topn, nt * sizeof(*topn));
+        }
         for (i = 0; i < s->g->n_mgau; ++i) {
             int active = bitvec_is_set(s->f->mgau_active, i);
             for (j = 0; j < s->g->n_feat; ++j) {
@@ -504,6 +554,26 @@ ptm_mgau_codebook_eval(ptm_mgau_t *s, mfcc_t **z, int frame)
                 else
                     vx_eval_topn(s, i, j, z[j]);
             }
+        }
+        if (s->check) {
+            /* Upstream's top-N from the same start, in upstream's layout. */
+            ptm_topn_t *fast = s->checktopn + nt;
+            memcpy(fast, topn, nt * sizeof(*topn));
+            memcpy(topn, s->checktopn, nt * sizeof(*topn));
+            vx_transpose(s, 0);
+            for (i = 0; i < s->g->n_mgau; ++i)
+                for (j = 0; j < s->g->n_feat; ++j)
+                    eval_topn(s, i, j, z[j]);
+            for (i = 0; i < s->g->n_mgau; ++i) {
+                if (bitvec_is_clear(s->f->mgau_active, i))
+                    continue;
+                for (j = 0; j < s->g->n_feat; ++j)
+                    eval_cb(s, i, j, z[j]);
+            }
+            vx_transpose(s, 1);
+            __atomic_add_fetch(&vx_check_cb_frames, 1, __ATOMIC_RELAXED);
+            if (memcmp(fast, topn, nt * sizeof(*topn)) != 0)
+                __atomic_add_fetch(&vx_check_cb_differ, 1, __ATOMIC_RELAXED);
         }
         return 0;
     }
@@ -607,6 +677,7 @@ ptm_mgau_senone_eval_reference(ptm_mgau_t *s, int16 *senone_scores,
                                int compall);
 
 #define VX_MAX_TOPN 8
+#define VX_LUT 512
 
 /* senone_scores[i] -= best for every senone, sixteen at a time: int16
  * arithmetic wraps as upstream's int16 store of the int difference does. */
@@ -632,15 +703,132 @@ vx_normalize_generic(int16 *restrict sc, int n, int best)
     VX_NORMALIZE
 }
 
+/* One senone's score from its codebook's top-N rows (r, sc: n_feat * topn_n
+ * of each): upstream's terms and log-additions in upstream's order.
+ * fast_logmath_add(lmath_8b, a, b) is min(a, b) - table[|a - b|]; lut is
+ * that table as int32 (|a - b| stays under 256 here — terms are at most
+ * MAX_NEG_MIXW + MAX_NEG_ASCR — and the table never has fewer entries). */
+static inline int
+vx_senone_score(uint8 *const *r, int32 const *sc, int sen, int n_feat,
+                int topn_n, int32 const *lut)
+{
+    int x[VX_MAX_TOPN] = {0}; /* one feature's top-N terms */
+    int ascore = 0, f, j;
+
+    for (f = 0; f < n_feat; ++f, r += topn_n, sc += topn_n) {
+        int fden;
+        /* All loads first: only the log-additions depend on each other. */
+#pragma GCC unroll 8
+        for (j = 0; j < topn_n; ++j)
+            x[j] = r[j][sen] + sc[j];
+        fden = x[0];
+#pragma GCC unroll 8
+        for (j = 1; j < topn_n; ++j) {
+            int d, lo;
+            if (fden > x[j]) {
+                d = fden - x[j];
+                lo = x[j];
+            }
+            else {
+                d = x[j] - fden;
+                lo = fden;
+            }
+            fden = lo - lut[d];
+        }
+        ascore += fden;
+    }
+    return ascore;
+}
+
+#if VX_AVX2
+/* lut[d] for eight d (0 <= d < 256) from the table's first 32 entries (t0,
+ * t1: entries 0-15 and 16-31 in both halves), the rest being zero
+ * (s->lut32): two in-register byte shuffles instead of a gather. */
+__attribute__((target("avx2")))
+static inline __m256i
+vx_lut_avx2(__m256i d, __m256i t0, __m256i t1)
+{
+    __m256i m = _mm256_set1_epi32(0xff);
+    __m256i r0 = _mm256_and_si256(_mm256_shuffle_epi8(t0, d), m);
+    __m256i r1 = _mm256_and_si256(_mm256_shuffle_epi8(t1, d), m);
+    __m256i lt16 = _mm256_cmpgt_epi32(_mm256_set1_epi32(16), d);
+    __m256i lt32 = _mm256_cmpgt_epi32(_mm256_set1_epi32(32), d);
+    return _mm256_and_si256(_mm256_blendv_epi8(r1, r0, lt16), lt32);
+}
+
+/* One term's mixture weights for eight senones of row r: from one 16-byte
+ * load when they lie within 16 senones (ix: their offsets from sens[0]),
+ * else a four-byte gather ending at each (so nothing past the row's end is
+ * read; sens[0] >= 3). */
+#define VX_WEIGHTS(r)                                                       \
+    (near ? _mm256_cvtepu8_epi32(_mm_shuffle_epi8(                          \
+                _mm_loadu_si128((__m128i const *)((r) + s0)), ix))          \
+          : _mm256_srli_epi32(                                              \
+                _mm256_i32gather_epi32((int const *)((r) - 3), sv, 1), 24))
+
+/* fast_logmath_add for eight lanes: min(a, b) - lut[|a - b|]. */
+#define VX_LOGADD(a, b)                                                     \
+    _mm256_sub_epi32(_mm256_min_epi32(a, b),                               \
+                     vx_lut_avx2(_mm256_abs_epi32(_mm256_sub_epi32(a, b)),  \
+                                 t0, t1))
+
+/* vx_senone_score for eight senones of one codebook (sens: ascending, each
+ * at least 3, each under n_sen) with a top-N of four, eight lanes at a
+ * time, the log-add table's nonzero entries among its first 32. Stores the
+ * scores and returns the least of best and them. */
+__attribute__((target("avx2")))
+static int
+vx_senone_group_avx2(uint8 *const *r, int32 const *sc, int32 const *sens,
+                     int n_feat, int n_sen, uint8 const *lut32,
+                     int16 *senone_scores, int best)
+{
+    __m256i sv = _mm256_loadu_si256((__m256i const *)sens);
+    __m256i acc = _mm256_setzero_si256(), mn;
+    __m256i t0 = _mm256_broadcastsi128_si256(_mm_loadu_si128((__m128i const *)lut32));
+    __m256i t1 = _mm256_broadcastsi128_si256(_mm_loadu_si128((__m128i const *)(lut32 + 16)));
+    __m128i ix = _mm_set1_epi8((char)0x80);
+    int32 out[8];
+    int f, l, s0 = sens[0];
+    int near = sens[7] - s0 < 16 && s0 + 16 <= n_sen;
+
+    if (near) {
+        uint8 b[16];
+        for (l = 0; l < 16; ++l)
+            b[l] = l < 8 ? (uint8)(sens[l] - s0) : 0x80;
+        ix = _mm_loadu_si128((__m128i const *)b);
+    }
+    for (f = 0; f < n_feat; ++f, r += 4, sc += 4) {
+        __m256i x0 = _mm256_add_epi32(VX_WEIGHTS(r[0]), _mm256_set1_epi32(sc[0]));
+        __m256i x1 = _mm256_add_epi32(VX_WEIGHTS(r[1]), _mm256_set1_epi32(sc[1]));
+        __m256i x2 = _mm256_add_epi32(VX_WEIGHTS(r[2]), _mm256_set1_epi32(sc[2]));
+        __m256i x3 = _mm256_add_epi32(VX_WEIGHTS(r[3]), _mm256_set1_epi32(sc[3]));
+        __m256i fden = VX_LOGADD(x0, x1);
+        fden = VX_LOGADD(fden, x2);
+        fden = VX_LOGADD(fden, x3);
+        acc = _mm256_add_epi32(acc, fden);
+    }
+    _mm256_storeu_si256((__m256i *)out, acc);
+    mn = _mm256_min_epi32(acc, _mm256_shuffle_epi32(acc, 0x4e));
+    mn = _mm256_min_epi32(mn, _mm256_shuffle_epi32(mn, 0xb1));
+    mn = _mm256_min_epi32(mn, _mm256_permute2x128_si256(mn, mn, 1));
+    for (l = 0; l < 8; ++l)
+        senone_scores[sens[l]] = (int16)out[l];
+    l = _mm256_cvtsi256_si32(mn);
+    return l < best ? l : best;
+}
+#undef VX_WEIGHTS
+#undef VX_LOGADD
+#endif
+
 static int
 ptm_mgau_senone_eval(ptm_mgau_t *s, int16 *senone_scores,
                      uint8 *senone_active, int32 n_senone_active,
                      int compall)
 {
-    int i, lastsen, bestscore, cb, f, j;
+    int i, lastsen, bestscore, cb, f, j, avx2 = 0;
     int n_feat = s->g->n_feat, topn_n = s->max_topn;
-    int x[VX_MAX_TOPN] = {0}; /* one feature's top-N terms */
-    uint8 const *t8;
+    int32 const *lut = s->lut;
+    int32 *sens = s->sens;
     uint8 **rows;
     int32 *score;
 
@@ -648,7 +836,9 @@ ptm_mgau_senone_eval(ptm_mgau_t *s, int16 *senone_scores,
         return ptm_mgau_senone_eval_reference(s, senone_scores, senone_active,
                                               n_senone_active, compall);
     __atomic_add_fetch(&vx_frames_fast, 1, __ATOMIC_RELAXED);
-    t8 = (uint8 const *)LOGMATH_TABLE(s->lmath_8b)->table;
+#if VX_AVX2
+    avx2 = topn_n == 4 && s->lut32 != NULL && !s->portable && vx_have_avx2();
+#endif
     if (s->rows == NULL) {
         s->rows = ckd_calloc(s->g->n_mgau * n_feat * topn_n, sizeof(*s->rows));
         s->rowscore = ckd_calloc(s->g->n_mgau * n_feat * topn_n,
@@ -667,56 +857,55 @@ ptm_mgau_senone_eval(ptm_mgau_t *s, int16 *senone_scores,
     memset(senone_scores, 0, s->n_sen * sizeof(*senone_scores));
     if (compall)
         n_senone_active = s->n_sen;
-    bestscore = 0x7fffffff;
     for (lastsen = i = 0; i < n_senone_active; ++i) {
-        int sen, ascore;
-        uint8 **r;
-        int32 *sc;
+        int sen = compall ? i : senone_active[i] + lastsen;
+        sens[i] = lastsen = sen;
+    }
+    bestscore = 0x7fffffff;
+    for (i = 0; i < n_senone_active;) {
+        int sen = sens[i], ascore, k;
 
-        if (compall)
-            sen = i;
-        else
-            sen = senone_active[i] + lastsen;
-        lastsen = sen;
         cb = s->sen2cb[sen];
-
+        k = cb * n_feat * topn_n;
+#if VX_AVX2
+        /* Up to eight in one run share the codebook's rows: nothing to look
+         * up per lane but the weights themselves. Fewer than eight fill the
+         * other lanes with the last one again (the same score, stored
+         * twice). */
+        if (avx2 && sen >= 3 && bitvec_is_set(s->f->mgau_active, cb)) {
+            int32 const *g = sens + i;
+            int32 pad[8];
+            int m = 1, run = s->runid[sen];
+            while (m < 8 && i + m < n_senone_active && s->runid[sens[i + m]] == run)
+                ++m;
+            if (m < 8) {
+                int l;
+                for (l = 0; l < 8; ++l)
+                    pad[l] = g[l < m ? l : m - 1];
+                g = pad;
+            }
+            bestscore = vx_senone_group_avx2(rows + k, score + k, g,
+                                             n_feat, s->n_sen, s->lut32,
+                                             senone_scores, bestscore);
+            if (s->check)
+                __atomic_add_fetch(&vx_group_senones, m, __ATOMIC_RELAXED);
+            i += m;
+            continue;
+        }
+#endif
         if (bitvec_is_clear(s->f->mgau_active, cb)) {
             /* As upstream: a pruned codebook's top-N scores are the worst. */
             for (f = 0; f < n_feat; ++f)
                 for (j = 0; j < topn_n; ++j) {
                     s->f->topn[cb][f][j].score = MAX_NEG_ASCR;
-                    score[(cb * n_feat + f) * topn_n + j] = MAX_NEG_ASCR;
+                    score[k + f * topn_n + j] = MAX_NEG_ASCR;
                 }
         }
-        r = rows + cb * n_feat * topn_n;
-        sc = score + cb * n_feat * topn_n;
-        ascore = 0;
-        for (f = 0; f < n_feat; ++f, r += topn_n, sc += topn_n) {
-            int fden;
-            /* All loads first: only the log-additions depend on each other. */
-#pragma GCC unroll 8
-            for (j = 0; j < topn_n; ++j)
-                x[j] = r[j][sen] + sc[j];
-            fden = x[0];
-#pragma GCC unroll 8
-            for (j = 1; j < topn_n; ++j) {
-                /* fast_logmath_add(lmath_8b, fden, x[j]) */
-                int d, lo;
-                if (fden > x[j]) {
-                    d = fden - x[j];
-                    lo = x[j];
-                }
-                else {
-                    d = x[j] - fden;
-                    lo = fden;
-                }
-                fden = lo - t8[d];
-            }
-            ascore += fden;
-        }
+        ascore = vx_senone_score(rows + k, score + k, sen, n_feat, topn_n, lut);
         if (ascore < bestscore)
             bestscore = ascore;
         senone_scores[sen] = ascore;
+        ++i;
     }
 #if VX_AVX2
     if (!s->portable && vx_have_avx2())
@@ -724,6 +913,16 @@ ptm_mgau_senone_eval(ptm_mgau_t *s, int16 *senone_scores,
     else
 #endif
         vx_normalize_generic(senone_scores, s->n_sen, bestscore);
+    if (s->check) {
+        if (s->checkbuf == NULL)
+            s->checkbuf = ckd_calloc(s->n_sen, sizeof(*s->checkbuf));
+        ptm_mgau_senone_eval_reference(s, s->checkbuf, senone_active,
+                                       n_senone_active, compall);
+        __atomic_sub_fetch(&vx_frames_reference, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&vx_check_frames, 1, __ATOMIC_RELAXED);
+        if (memcmp(s->checkbuf, senone_scores, s->n_sen * sizeof(*senone_scores)) != 0)
+            __atomic_add_fetch(&vx_check_differ, 1, __ATOMIC_RELAXED);
+    }
     return 0;
 }
 
@@ -1250,6 +1449,8 @@ ptm_mgau_init(acmod_t *acmod, bin_mdef_t *mdef)
         const char *ref = getenv("VOXDIAL_GMM_REFERENCE");
         s->reference = ref != NULL && strcmp(ref, "1") == 0;
         s->portable = ref != NULL && strcmp(ref, "portable") == 0;
+        ref = getenv("VOXDIAL_GMM_CHECK");
+        s->check = ref != NULL && strcmp(ref, "1") == 0;
         s->vectorised = !s->reference && s->ds_ratio == 1
             && s->g->n_density % 8 == 0 && s->g->n_density <= 64 * VX_MASK_WORDS
             && s->max_topn <= 8;
@@ -1260,6 +1461,29 @@ ptm_mgau_init(acmod_t *acmod, bin_mdef_t *mdef)
     s->sen2cb = ckd_calloc(s->n_sen, sizeof(*s->sen2cb));
     for (i = 0; i < s->n_sen; ++i)
         s->sen2cb[i] = bin_mdef_sen2cimap(acmod->mdef, i);
+    /* voxdial: a codebook's senones lie in a few runs (its context-independent
+     * ones, then its context-dependent ones): eight active senones in one run
+     * share their codebook's top-N rows (ptm_mgau_senone_eval). */
+    s->runid = ckd_calloc(s->n_sen, sizeof(*s->runid));
+    for (i = 1; i < s->n_sen; ++i)
+        s->runid[i] = s->runid[i - 1] + (s->sen2cb[i] != s->sen2cb[i - 1]);
+    s->sens = ckd_calloc(s->n_sen, sizeof(*s->sens));
+    {
+        logadd_t *t = LOGMATH_TABLE(s->lmath_8b);
+        uint32 k, n = t->table_size < VX_LUT ? t->table_size : VX_LUT;
+        s->lut = ckd_calloc(VX_LUT, sizeof(*s->lut));
+        for (k = 0; k < n; ++k)
+            s->lut[k] = ((uint8 const *)t->table)[k];
+        /* Its nonzero entries (log(1 + b^-d) rounded) end well before 32:
+         * then eight lanes look them up in registers. */
+        for (k = 32; k < VX_LUT && s->lut[k] == 0; ++k)
+            ;
+        if (k == VX_LUT) {
+            s->lut32 = ckd_calloc(32, 1);
+            for (k = 0; k < 32; ++k)
+                s->lut32[k] = (uint8)s->lut[k];
+        }
+    }
 
     /* Allocate fast-match history buffers.  We need enough for the
      * phoneme lookahead window, plus the current frame, plus one for
@@ -1332,6 +1556,12 @@ ptm_mgau_free(ps_mgau_t *ps)
     ckd_free(s->scores); /* voxdial */
     ckd_free(s->rows);
     ckd_free(s->rowscore);
+    ckd_free(s->lut);
+    ckd_free(s->sens);
+    ckd_free(s->runid);
+    ckd_free(s->checkbuf);
+    ckd_free(s->checktopn);
+    ckd_free(s->lut32);
 
     gauden_free(s->g);
     ckd_free(s);

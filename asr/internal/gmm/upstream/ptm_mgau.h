@@ -94,6 +94,13 @@ struct ptm_mgau_s {
     float *scores;   /* n_density: one codebook's scores */
     uint8 **rows;    /* [(cb * n_feat + f) * max_topn + j]: mixture-weight row */
     int32 *rowscore; /* the top-N score beside each row */
+    int32 *lut;      /* VX_LUT: lmath_8b's log-add table as int32, zero-padded */
+    uint8 *lut32;    /* lut's first 32 entries when the rest are zero, else NULL */
+    int32 *sens;     /* n_sen: this frame's active senones, decoded */
+    int16 *runid;    /* n_sen: which run of one codebook's senones a senone is in */
+    int check;       /* also score as upstream and compare (VOXDIAL_GMM_CHECK=1) */
+    int16 *checkbuf; /* n_sen: upstream's scores of the frame, when check */
+    ptm_topn_t *checktopn; /* two frames' top-N, when check */
 };
 
 ps_mgau_t *ptm_mgau_init(acmod_t *acmod, bin_mdef_t *mdef);
