@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/voxdial/voxdial/internal/app"
 	"io"
 	"sort"
 	"time"
@@ -36,6 +37,8 @@ type benchASRFlags struct {
 	adaptNoise   []string
 	fitRejection []string
 	channelAdapt string
+	lmWeight     float64
+	lmWordBeam   float64
 }
 
 // newBenchASRCmd measures the embedded recogniser: accuracy on the generated test set
@@ -92,6 +95,8 @@ no answer after the question; the conditions are sipp-clean and sipp-<noise>-<SN
 	fl.IntVar(&f.concurrency, "concurrency", 0, "--live: calls at once (default 4; --quick 16)")
 	fl.StringVar(&f.openVocab, "open-vocabulary", "auto", "--live: auto, off (grammar only) or on (grammar + open vocabulary per utterance)")
 	fl.IntVar(&f.limit, "limit", 0, "--live: place only the first N calls of the plan")
+	fl.Float64Var(&f.lmWeight, "lm-weight", 0, "--live: the open pass's language-model weight, for tuning (default: the engine's)")
+	fl.Float64Var(&f.lmWordBeam, "lm-word-beam", 0, "--live: the open pass's word beam, for tuning (default: the engine's)")
 	fl.StringVar(&f.channelAdapt, "channel-adaptation", "auto", "--live: auto, off or on (the acoustic model adapted to the telephone channel, asr/telephony)")
 	fl.StringVar(&f.adapt, "adapt", "", "fit the telephone-channel adaptation (MLLR, then MAP; needs sphinxtrain) on the tuning split into this directory")
 	fl.StringVar(&f.adaptSet, "adapt-set", "", "--adapt: fit on this labelled set (\"intent | text\" a line; part of the tuning split, to check the transform on the rest) instead of en.tune.txt")
@@ -194,12 +199,19 @@ func runBenchTTS(ctx context.Context, f *benchTTSFlags, stdout, stderr io.Writer
 }
 
 func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer) error {
+	if f.lmWeight < 0 {
+		return usageErr("bench asr: --lm-weight %g: want a positive weight", f.lmWeight)
+	}
+	if f.lmWordBeam < 0 || f.lmWordBeam >= 1 {
+		return usageErr("bench asr: --lm-word-beam %g: want a beam between 0 and 1, such as 1e-24", f.lmWordBeam)
+	}
 	conc := f.concurrency
 	if conc == 0 && f.quick {
 		conc = 16
 	}
 	rep, err := bench.ASRLive(ctx, bench.ASRLiveOptions{Quick: f.quick, Split: f.split, Sentences: f.sentences, Recordings: f.recordings, Concurrency: conc,
-		OpenVocabulary: f.openVocab, ChannelAdaptation: f.channelAdapt, Limit: f.limit, Peer: f.peer}, stderr)
+		OpenVocabulary: f.openVocab, ChannelAdaptation: f.channelAdapt, Limit: f.limit, Peer: f.peer,
+		OpenSearch: app.OpenSearch{LMWeight: f.lmWeight, LMWordBeam: f.lmWordBeam}}, stderr)
 	if err != nil {
 		return benchErr(err)
 	}

@@ -325,12 +325,30 @@ func AutoOffOn(v string, def bool) (on, ok bool) {
 // reading, never on open words alone). Both live calls (HostOptions) and `voxdial
 // bench asr --live` build it here.
 func NewSphinxEngine(vocab []string, open, adapt bool) (asr.Engine, error) {
+	return NewSphinxEngineTuned(vocab, open, adapt, OpenSearch{})
+}
+
+// OpenSearch overrides the open pass's language-model weight and word beam
+// (zero: OpenLMWeight, OpenLMWordBeam), for tuning runs (`bench asr --live
+// --lm-weight`).
+type OpenSearch struct {
+	LMWeight, LMWordBeam float64
+}
+
+// NewSphinxEngineTuned is NewSphinxEngine with the open search's settings.
+func NewSphinxEngineTuned(vocab []string, open, adapt bool, t OpenSearch) (asr.Engine, error) {
 	if !open {
 		return asr.NewSphinx(asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: adapt})
 	}
+	if t.LMWeight == 0 {
+		t.LMWeight = OpenLMWeight
+	}
+	if t.LMWordBeam == 0 {
+		t.LMWordBeam = OpenLMWordBeam
+	}
 	return asr.NewSphinx(asr.SphinxOptions{
 		Vocabulary: vocab, ChannelAdaptation: adapt, OpenFallback: true, OpenFallbackBelow: OpenVocabularyMinConfidence,
-		Corpus: OpenCorpus(), LMWords: OpenLMWords, DomainGeneralMass: OpenGeneralMass, LMWeight: OpenLMWeight, LMWordBeam: OpenLMWordBeam,
+		Corpus: OpenCorpus(), LMWords: OpenLMWords, DomainGeneralMass: OpenGeneralMass, LMWeight: t.LMWeight, LMWordBeam: t.LMWordBeam,
 	})
 }
 

@@ -83,6 +83,8 @@ type ASRLiveOptions struct {
 	// greeting, the sentence over the question; see asrsipp.go).
 	Peer     string
 	RTPPorts media.PortRange
+	// OpenSearch overrides the open pass's weight and word beam (tuning runs).
+	OpenSearch app.OpenSearch
 }
 
 // liveItem is one call: who says what, how, over which line.
@@ -290,7 +292,7 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 	host := live.NewHost(live.Options{
 		NoAMD: true, // answering-machine detection is not what is measured here
 		NewRecognizer: func(vocab []string) (asr.Engine, error) {
-			return app.NewSphinxEngine(vocab, open, adapt)
+			return app.NewSphinxEngineTuned(vocab, open, adapt, o.OpenSearch)
 		},
 		OnResult: func(_ string, res voicebot.Result) {
 			recogMu.Lock()
@@ -462,7 +464,7 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 	}
 	rep.Common = m.common()
 	say("bench asr --live: measuring the recogniser's own cost\n")
-	rep.RecognizersPerCore, rep.RecognizerWork, err = liveRecognizerCost(ctx, bot, open, adapt, items, pcms)
+	rep.RecognizersPerCore, rep.RecognizerWork, err = liveRecognizerCost(ctx, bot, open, adapt, o.OpenSearch, items, pcms)
 	if err != nil {
 		return nil, err
 	}
@@ -840,12 +842,12 @@ func babbleTrack(ctx context.Context) ([]int16, error) {
 // liveRecognizerCost decodes the calls' audio (up to 60 sentences) with the same
 // engine the calls used, one at a time as fast as it goes: audio seconds per CPU
 // second is how many real-time recognisers one core carries.
-func liveRecognizerCost(ctx context.Context, bot *voicebot.Bot, open, adapt bool, items []liveItem, pcms [][]int16) (float64, *asr.SphinxStats, error) {
+func liveRecognizerCost(ctx context.Context, bot *voicebot.Bot, open, adapt bool, tune app.OpenSearch, items []liveItem, pcms [][]int16) (float64, *asr.SphinxStats, error) {
 	var vocab []string
 	for _, in := range bot.Intents {
 		vocab = append(vocab, in.Phrases...)
 	}
-	eng, err := app.NewSphinxEngine(vocab, open, adapt)
+	eng, err := app.NewSphinxEngineTuned(vocab, open, adapt, tune)
 	if err != nil {
 		return 0, nil, err
 	}
