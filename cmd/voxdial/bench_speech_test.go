@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -57,6 +58,25 @@ func TestBenchASRKeys(t *testing.T) {
 	for _, k := range []string{"intent_accuracy", "off_topic_false_accepts", "accuracy_by_condition", "real_time_factor", "streams_per_core", "memory_per_stream_bytes", "final_latency_ms"} {
 		if _, ok := r[k]; !ok {
 			t.Errorf("missing key %q", k)
+		}
+	}
+}
+
+// TestBenchASRLiveTuningFlags: a weight or a word beam the open search cannot
+// take is refused before any call is placed, naming the flag.
+func TestBenchASRLiveTuningFlags(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--lm-weight", "-1"}, "--lm-weight -1: want a positive weight"},
+		{[]string{"--lm-word-beam", "2"}, "--lm-word-beam 2: want a beam between 0 and 1"},
+		{[]string{"--lm-word-beam", "-1e-20"}, "--lm-word-beam -1e-20: want a beam between 0 and 1"},
+	} {
+		code, out, errOut := runCLI(t, append([]string{"bench", "asr", "--live"}, c.args...)...)
+		if code != exitUsage || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, want %d and %q: %s\n%s", c.args, code, exitUsage, c.want, errOut, out)
 		}
 	}
 }
