@@ -108,8 +108,8 @@ func TestGMMSenoneScoresAreUpstreams(t *testing.T) {
 	ctx := context.Background()
 	us, err := evalset.Generate(ctx, evalset.Options{
 		Phrases: []evalset.Labeled{{Text: "i paid the bill last week", Intent: "paid"}, {Text: "the weather is nice today"}},
-		Voices: []evalset.Voice{{Engine: "flite", Name: "slt"}, {Engine: "espeak", Name: "en-us"}},
-		Speeds: []float64{1}, SNRs: []float64{0, 10},
+		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}, {Engine: "espeak", Name: "en-us"}},
+		Speeds:  []float64{1}, SNRs: []float64{0, 10},
 	})
 	if err != nil {
 		t.Fatal(err)
