@@ -114,8 +114,9 @@ type Hints struct {
 	Intents map[string][]string // intent → phrases, the state's and the global ones
 	DTMF    []string
 	// Holds, when set, says whether a recogniser's open words hold an intent the
-	// bot would route on them (asr.Grammar.Holds; not one that acts for good): only
-	// other words need the grammar's reading too. May be called from the
+	// bot would route on them (asr.Grammar.Holds; not one that acts for good,
+	// unless the words are longer than any phrase of the grammar could cover):
+	// only other words need the grammar's reading too. May be called from the
 	// recogniser's goroutine.
 	Holds func(text string) bool
 }
@@ -566,8 +567,9 @@ func (m *Machine) hints(st *State) Hints {
 // state's when speech is taken as an answer (hearsAll), among the global ones alone
 // over a prompt that is not (where an opt-out the grammar heard must still be
 // honoured) — and one that does not act for good (those route only on a confirm
-// question or the grammar's own reading). Then the grammar's reading of the words is
-// never used (intent.ClassifyHeard keeps it only for words that hold no intent).
+// question or the grammar's own reading, wanted where one of its phrases could cover
+// the words). Then the grammar's reading of the words is never used
+// (intent.ClassifyHeard keeps it only for words that hold no intent).
 func (m *Machine) holds(st *State) func(string) bool {
 	all, globals, names, hearsAll := m.bot.wordsHold(st, true), m.bot.wordsHold(st, false), m.names, &m.hearsAll
 	return func(text string) bool {
@@ -581,7 +583,8 @@ func (m *Machine) holds(st *State) func(string) bool {
 
 // WordsHold is a listening state's Hints.Holds while a call listens there (without
 // the contact's names): whether open words hold one of its intents or a global one
-// that does not act for good.
+// that does not act for good (or does, in more words than the state's grammar
+// could cover).
 // For tools that recognise a state's answers outside a call; nil for a state that
 // does not listen.
 func (b *Bot) WordsHold(state string) func(string) bool {
