@@ -377,10 +377,12 @@ const (
 // Weight 8 and beam 1e-20 (the open search alone) routed more answers right on the
 // tuning split (half B2 spoken by the four tuning voices: clean 394 -> 407, pink
 // 10 dB 250 -> 262 of 508, wrong 33 -> 36 and 47 -> 52) and cost a fifth less CPU,
-// but on live calls with the blind set they routed 58 and 59 of 400 wrong against
-// 39 (right 177 -> 180, 179): a stronger language model writes short answers ("no",
-// "not really") where they were not said. Not kept for now — this build's own run
-// routed 52 wrong, so paired runs must settle what the weight costs.
+// but on live calls with the blind set they route more answers wrong: 58, 59 and
+// 59 of 400 in three runs against 39, 52, 44 and 48 with these values (the last
+// two alternated with the third, the same build: right 170/179/170): a stronger
+// language model writes the corpus's short answers ("no", "not really",
+// "certainly") where they were not said. `bench asr --live --lm-weight
+// --lm-word-beam` reruns the comparison.
 const (
 	OpenLMWeight   = 6.5
 	OpenLMWordBeam = 1e-24
