@@ -62,7 +62,7 @@ func TestSphinxSpeculationVoidedBySpeech(t *testing.T) {
 		}
 		return out
 	}
-	// EndSilence 1 s: the utterance is decoded ahead after 700 ms of quiet.
+	// EndSilence 1 s: the utterance is decoded ahead after 800 ms of quiet.
 	for _, c := range []struct {
 		name string
 		pcm  []int16
