@@ -521,6 +521,32 @@ vx_eval_cb(ptm_mgau_t *s, int cb, int feat, mfcc_t *z, int avx2)
     return topn[0].score;
 }
 
+/* Upstream's top-N search (the model in its own layout): the previous
+ * frame's top-N rescored, then every active codebook searched. */
+static void
+upstream_codebook_eval(ptm_mgau_t *s, mfcc_t **z, int frame)
+{
+    int i, j;
+
+    /* First evaluate top-N from previous frame. */
+    for (i = 0; i < s->g->n_mgau; ++i)
+        for (j = 0; j < s->g->n_feat; ++j)
+            eval_topn(s, i, j, z[j]);
+
+    /* If frame downsampling is in effect, possibly do nothing else. */
+    if (frame % s->ds_ratio)
+        return;
+
+    /* Evaluate remaining codebooks. */
+    for (i = 0; i < s->g->n_mgau; ++i) {
+        if (bitvec_is_clear(s->f->mgau_active, i))
+            continue;
+        for (j = 0; j < s->g->n_feat; ++j) {
+            eval_cb(s, i, j, z[j]);
+        }
+    }
+}
+
 /**
  * Compute top-N densities for active codebooks (and prune)
  */
@@ -561,15 +587,7 @@ ptm_mgau_codebook_eval(ptm_mgau_t *s, mfcc_t **z, int frame)
             memcpy(fast, topn, nt * sizeof(*topn));
             memcpy(topn, s->checktopn, nt * sizeof(*topn));
             vx_transpose(s, 0);
-            for (i = 0; i < s->g->n_mgau; ++i)
-                for (j = 0; j < s->g->n_feat; ++j)
-                    eval_topn(s, i, j, z[j]);
-            for (i = 0; i < s->g->n_mgau; ++i) {
-                if (bitvec_is_clear(s->f->mgau_active, i))
-                    continue;
-                for (j = 0; j < s->g->n_feat; ++j)
-                    eval_cb(s, i, j, z[j]);
-            }
+            upstream_codebook_eval(s, z, frame);
             vx_transpose(s, 1);
             __atomic_add_fetch(&vx_check_cb_frames, 1, __ATOMIC_RELAXED);
             if (memcmp(fast, topn, nt * sizeof(*topn)) != 0)
@@ -577,24 +595,7 @@ ptm_mgau_codebook_eval(ptm_mgau_t *s, mfcc_t **z, int frame)
         }
         return 0;
     }
-
-    /* First evaluate top-N from previous frame. */
-    for (i = 0; i < s->g->n_mgau; ++i)
-        for (j = 0; j < s->g->n_feat; ++j)
-            eval_topn(s, i, j, z[j]);
-
-    /* If frame downsampling is in effect, possibly do nothing else. */
-    if (frame % s->ds_ratio)
-        return 0;
-
-    /* Evaluate remaining codebooks. */
-    for (i = 0; i < s->g->n_mgau; ++i) {
-        if (bitvec_is_clear(s->f->mgau_active, i))
-            continue;
-        for (j = 0; j < s->g->n_feat; ++j) {
-            eval_cb(s, i, j, z[j]);
-        }
-    }
+    upstream_codebook_eval(s, z, frame);
     return 0;
 }
 
