@@ -175,8 +175,10 @@ type Grammar struct {
 	// Holds, when set, says whether a recogniser's open words hold an intent the
 	// listener routes on them (its classifier). An engine with an open pass then
 	// decodes the open words first and the grammar only when they hold none — where
-	// the grammar's reading is still used — instead of the grammar on every
-	// utterance. Not part of what engines compile and cache by Name.
+	// the grammar's reading is still used — and one of the grammar's phrases could
+	// cover them (open words longer than its longest phrase and one word never get a
+	// sure grammar reading), instead of the grammar on every utterance. Not part of
+	// what engines compile and cache by Name.
 	Holds func(text string) bool
 }
 

@@ -63,8 +63,9 @@
 // doubted; its words come out as Open. When the grammar carries Holds (the voice bot's
 // classifier: do these words hold an intent it routes on them?), the order turns round:
 // the open search decodes every utterance and the grammar only those whose words hold
-// none — where its match is used (Result.Grammar, or the grammar's own result when
-// sure) — which spares a grammar pass on most utterances. Each utterance starts the decoder's front end afresh (its noise
+// none and are no longer than one of its phrases could cover — where its match is used
+// (Result.Grammar, or the grammar's own result when sure) — which spares a grammar
+// pass on most utterances. Each utterance starts the decoder's front end afresh (its noise
 // tracking), so a decode depends on its audio only, not on the pass or call the
 // decoder served before. Dual runs two engines side by side instead (a network engine
 // beside the grammar, say).

@@ -640,6 +640,9 @@ type compiled struct {
 	words  map[string][]string
 	// lmSearch and lmPath: the state's language model for the open fallback pass.
 	lmSearch, lmPath string
+	// covers is the most open words one of the grammar's phrases could cover: its
+	// longest phrase and one word the open search may have added.
+	covers int
 }
 
 func (s *Sphinx) compile(g *Grammar) (*compiled, error) {
@@ -654,7 +657,10 @@ func (s *Sphinx) compile(g *Grammar) (*compiled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("grammar %s: %w", g.Name, err)
 	}
-	c := &compiled{g: g, words: words}
+	c := &compiled{g: g, words: words, covers: 1}
+	for _, p := range all {
+		c.covers = max(c.covers, len(strings.Fields(p))+1)
+	}
 	if len(g.Intents) == 0 {
 		return c, nil // DTMF only
 	}
@@ -1136,7 +1142,8 @@ func (w *sphinxWorker) openFirst() bool {
 }
 
 // decodeOpenFirst decodes the utterance with the state's language model and, only
-// when its words hold no intent (Grammar.Holds), with the grammar too. The result is
+// when its words hold no intent (Grammar.Holds) and one of the grammar's phrases
+// could cover them, with the grammar too. The result is
 // decode's but for utterances the grammar alone would have decided (a match from
 // OpenFallbackBelow) whose open words hold an intent: those are decided by the open
 // words. Everywhere else the grammar's result is only used when the open words hold
@@ -1154,7 +1161,7 @@ func (w *sphinxWorker) decodeOpenFirst() (string, Result, error) {
 	var alts []Alternative
 	if open != "" {
 		alts = w.alternatives()
-		if w.holds(open) {
+		if w.beyondPhrases(open) || w.holds(open) {
 			return open, w.openResult(open, conf, alts, "", Result{}), nil
 		}
 	}
@@ -1174,6 +1181,16 @@ func (w *sphinxWorker) decodeOpenFirst() (string, Result, error) {
 		return text, res, nil
 	}
 	return open, w.openResult(open, conf, alts, text, res), nil
+}
+
+// beyondPhrases says whether open words are more than any of the grammar's phrases
+// could cover. The grammar's reading of words that hold no intent counts only when
+// it is sure (OpenFallbackBelow), and it is that sure only when one of its phrases
+// covers the utterance: on the voice bot's tuning split it reached 0.85 on none of
+// the 160 open readings of five words or more, of a longest phrase of four. Such
+// words go without the grammar pass, whatever they hold.
+func (w *sphinxWorker) beyondPhrases(open string) bool {
+	return len(strings.Fields(open)) > w.cur.covers
 }
 
 // minFallbackFrames (20 ms VAD frames: 200 ms) is the loud speech below which an

@@ -114,9 +114,9 @@ type Hints struct {
 	Intents map[string][]string // intent → phrases, the state's and the global ones
 	DTMF    []string
 	// Holds, when set, says whether a recogniser's open words hold an intent the
-	// bot would route on them (asr.Grammar.Holds; not one that acts for good), or
-	// are longer than any phrase of the grammar could cover: only other words need
-	// the grammar's reading too. May be called from the recogniser's goroutine.
+	// bot would route on them (asr.Grammar.Holds; not one that acts for good): only
+	// other words need the grammar's reading too. May be called from the
+	// recogniser's goroutine.
 	Holds func(text string) bool
 }
 
@@ -566,9 +566,8 @@ func (m *Machine) hints(st *State) Hints {
 // state's when speech is taken as an answer (hearsAll), among the global ones alone
 // over a prompt that is not (where an opt-out the grammar heard must still be
 // honoured) — and one that does not act for good (those route only on a confirm
-// question or the grammar's own reading) — or are longer than any of the grammar's
-// phrases could cover. Then the grammar's reading of the words is never used
-// (intent.ClassifyHeard keeps it only for words that hold no intent, from 0.85).
+// question or the grammar's own reading). Then the grammar's reading of the words is
+// never used (intent.ClassifyHeard keeps it only for words that hold no intent).
 func (m *Machine) holds(st *State) func(string) bool {
 	all, globals, names, hearsAll := m.bot.wordsHold(st, true), m.bot.wordsHold(st, false), m.names, &m.hearsAll
 	return func(text string) bool {
@@ -582,8 +581,7 @@ func (m *Machine) holds(st *State) func(string) bool {
 
 // WordsHold is a listening state's Hints.Holds while a call listens there (without
 // the contact's names): whether open words hold one of its intents or a global one
-// that does not act for good, or are more words than the state's grammar could
-// cover.
+// that does not act for good.
 // For tools that recognise a state's answers outside a call; nil for a state that
 // does not listen.
 func (b *Bot) WordsHold(state string) func(string) bool {
@@ -594,49 +592,24 @@ func (b *Bot) WordsHold(state string) func(string) bool {
 	return b.wordsHold(st, true)
 }
 
-// wordsHold is Holds among the global intents and, with local, st's own; st's
-// grammar is the one that decodes when the words do not hold.
+// wordsHold is Holds among the global intents and, with local, st's own.
 func (b *Bot) wordsHold(st *State, local bool) func(string) bool {
-	var phrases map[string][]string
-	if st != nil {
-		phrases = b.ListenHints(st.Name).Intents
-	}
-	return b.holdsAmong(nonNil(b.candidates(st, local)), phrases)
+	return b.holdsAmong(nonNil(b.candidates(st, local)))
 }
 
 // WordsHoldAnywhere is Holds among all the script's intents, for a grammar of all
 // their phrases: tools that recognise answers outside a state (script eval).
-func (b *Bot) WordsHoldAnywhere() func(string) bool {
-	phrases := map[string][]string{}
-	for _, in := range b.Intents {
-		phrases[in.Name] = in.Phrases
-	}
-	return b.holdsAmong(nil, phrases)
-}
+func (b *Bot) WordsHoldAnywhere() func(string) bool { return b.holdsAmong(nil) }
 
 // holdsAmong says whether open words hold one of allowed (nil: any intent) that the
-// bot may route on them, for a grammar of phrases — or are words whose grammar
-// reading would not be used anyway.
-func (b *Bot) holdsAmong(allowed []string, phrases map[string][]string) func(string) bool {
+// bot may route on them.
+func (b *Bot) holdsAmong(allowed []string) func(string) bool {
 	c := b.classifier
-	// The grammar's reading counts only from 0.85 (intent.ClassifyHeard), and the
-	// grammar is that sure of an utterance only when one of its phrases covers it:
-	// open words longer than its longest phrase, and one word the open search may
-	// have added, have no such phrase (on the tuning split it reached 0.85 on none of
-	// the 160 open readings of five words or more, of a longest phrase of four).
-	covers := 1
-	for _, ps := range phrases {
-		for _, p := range ps {
-			covers = max(covers, len(strings.Fields(p))+1)
-		}
-	}
 	return func(text string) bool {
-		if len(strings.Fields(text)) > covers {
-			return true
-		}
 		// An intent that acts for good never routes on open words alone (utterance):
 		// the grammar's reading is wanted for it — a phrase it is sure of routes as
-		// the grammar's.
+		// the grammar's. (Words longer than any phrase could cover, which it is never
+		// sure of, the recogniser does not ask about: asr.Grammar.Holds.)
 		r := c.Classify(text, allowed)
 		return r.Intent != "" && !b.actsForGood(r.Intent)
 	}
