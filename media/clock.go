@@ -55,10 +55,10 @@ const (
 	maxCatchUp = 100 * time.Millisecond
 )
 
-// SharedClock is a Clock with one goroutine for all its tickers. Measured on our 2-vCPU
-// VM, 5,000 time.Ticker goroutines cost 0.31-0.38 cores in timers alone with p99 lateness
-// up to 20 ms; one shared clock cost 0.04-0.06 cores with p99 1.6-3.9 ms (see
-// docs/measured-facts.md).
+// SharedClock is a Clock with one goroutine for all its tickers, parked while it has
+// none. Measured on our 2-vCPU VM, 5,000 time.Ticker goroutines cost 0.31-0.38 cores
+// in timers alone with p99 lateness up to 20 ms; one shared clock cost 0.04-0.06 cores
+// with p99 1.6-3.9 ms (see docs/measured-facts.md).
 type SharedClock struct {
 	period  time.Duration
 	slotDur time.Duration
@@ -70,6 +70,10 @@ type SharedClock struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
 	stopped bool
+	// wake holds a token after a Register: the clock goroutine parks while no ticker
+	// is registered (an idle dialer's clocks would otherwise wake 500 times a second
+	// each, for nothing) and waits on it.
+	wake chan struct{}
 
 	ticks, skipped atomic.Uint64
 	maxLate        atomic.Int64
@@ -94,7 +98,8 @@ func NewClock(opts ClockOptions) *SharedClock {
 	if opts.Slots <= 0 {
 		opts.Slots = 10
 	}
-	c := &SharedClock{period: FrameDuration, slots: make([]clockSlot, opts.Slots), after: opts.AfterSlot, poll: opts.Poll}
+	c := &SharedClock{period: FrameDuration, slots: make([]clockSlot, opts.Slots), after: opts.AfterSlot, poll: opts.Poll,
+		wake: make(chan struct{}, 1)}
 	c.slotDur = c.period / time.Duration(opts.Slots)
 	return c
 }
@@ -114,6 +119,10 @@ func (c *SharedClock) Register(t Ticker) (unregister func()) {
 	s.entries = append(s.entries, e)
 	s.size.Store(int32(len(s.entries)))
 	s.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default: // a token is already waiting
+	}
 	return func() { c.unregister(e) }
 }
 
@@ -176,6 +185,15 @@ func (c *SharedClock) run(ctx context.Context, done chan struct{}) {
 	var behind time.Duration
 	var behindUntil time.Time
 	for n := int64(0); ; n++ {
+		if c.Len() == 0 {
+			// Nothing to tick: park until a Register, then start a fresh schedule
+			// (no ticker is left to keep its phase). A polled socket is not read
+			// meanwhile either: without a leg, what arrives there has nowhere to go.
+			if !c.park(ctx) {
+				return
+			}
+			start, n, behind, behindUntil = time.Now(), 0, 0, time.Time{}
+		}
 		dl := c.deadline(start, n)
 		if d := time.Until(dl); d > 0 {
 			timer.Reset(d)
@@ -222,6 +240,21 @@ func (c *SharedClock) run(ctx context.Context, done chan struct{}) {
 		if c.poll != nil {
 			c.poll()
 		}
+	}
+}
+
+// park waits until a ticker is registered (true) or ctx ends (false).
+func (c *SharedClock) park(ctx context.Context) bool {
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-c.wake:
+		}
+		if c.Len() > 0 {
+			return true
+		}
+		// A token of a ticker that left again: park on.
 	}
 }
 

@@ -70,6 +70,46 @@ func TestClockTicksEveryFrame(t *testing.T) {
 	}
 }
 
+// TestClockParksWithoutTickers: a clock with nothing to tick does not fire (an idle
+// dialer's clocks cost no wake-ups), starts again on the next Register with whole
+// frames between a ticker's deadlines, and parks again when the last one leaves.
+func TestClockParksWithoutTickers(t *testing.T) {
+	t.Parallel()
+	c := NewClock(ClockOptions{Slots: 4})
+	c.Start(context.Background())
+	defer c.Stop()
+	time.Sleep(100 * time.Millisecond)
+	if n := c.Lateness().Ticks; n != 0 {
+		t.Fatalf("%d slot firings with no ticker registered", n)
+	}
+	for round := range 2 {
+		tk := &countTicker{}
+		unreg := c.Register(tk)
+		deadline := time.Now().Add(5 * time.Second)
+		for tk.n.Load() < 5 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		unreg()
+		if tk.n.Load() < 5 {
+			t.Fatalf("round %d: a registered ticker ticked %d times in 5 s", round, tk.n.Load())
+		}
+		tk.mu.Lock()
+		for _, g := range tk.gaps {
+			if g != FrameDuration && g%FrameDuration != 0 {
+				t.Errorf("round %d: deadline gap %v is not whole frames", round, g)
+			}
+		}
+		tk.mu.Unlock()
+		// The clock finishes the slot it is in and parks: its firings stop.
+		time.Sleep(50 * time.Millisecond)
+		before := c.Lateness().Ticks
+		time.Sleep(100 * time.Millisecond)
+		if after := c.Lateness().Ticks; after != before {
+			t.Errorf("round %d: %d slot firings after the last ticker left", round, after-before)
+		}
+	}
+}
+
 func TestClockStopBeforeStart(t *testing.T) {
 	t.Parallel()
 	c := NewClock(ClockOptions{})
