@@ -140,9 +140,12 @@ type ASRLiveCondition struct {
 	WrongConfirm        int     `json:"wrong_confirm"`
 	// Wrong: sentences (off-topic included) routed to, or asked to confirm, an intent
 	// not theirs, over all calls.
-	Wrong               int     `json:"wrong"`
-	WrongRate           float64 `json:"wrong_rate"`
-	OffTopic            int     `json:"off_topic"`
+	Wrong     int     `json:"wrong"`
+	WrongRate float64 `json:"wrong_rate"`
+	OffTopic  int     `json:"off_topic"`
+	// OffTopicNoMatch: off-topic sentences that took no intent, as the text-level
+	// evaluation counts them: no_match, nothing acted on, or the bot's request-to-
+	// repeat turn ("can you repeat that": the question again, not a branch).
 	OffTopicNoMatch     int     `json:"off_topic_no_match"`
 	OffTopicNoMatchRate float64 `json:"off_topic_no_match_rate"`
 	// OffTopicNotRouted: off-topic sentences routed nowhere — no_match, or the
@@ -155,6 +158,10 @@ type ASRLiveCondition struct {
 	HeardRate     float64 `json:"heard_rate"`
 	LowConfidence int     `json:"low_confidence"`
 	Confirm       int     `json:"confirm"`
+	// Repeated: sentences the bot took as a request to say the question again (it
+	// did; no branch). Until the nineteenth session these counted as routed to a
+	// "repeat" intent, a wrong one.
+	Repeated int `json:"repeated"`
 	// BargeInStopped: the caller's speech over the question stopped it (barge-in
 	// conditions only).
 	BargeInStopped int `json:"barge_in_stopped,omitempty"`
@@ -211,7 +218,7 @@ type liveOutcome struct {
 	reached bool
 	heard   bool
 	routed  string // intent routed (or confirmed); "" for none
-	verdict string // match | confirm | low_confidence | no_match | none
+	verdict string // match | confirm | low_confidence | no_match | repeat | none
 	stopped bool   // the sentence stopped the prompt (barge-in)
 	text    string
 }
@@ -473,9 +480,14 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 
 func (oc liveOutcome) right(it liveItem) bool {
 	if it.Intent == intent.OffTopic {
-		return oc.verdict == "no_match" || oc.verdict == "none"
+		return oc.tookNoIntent()
 	}
 	return oc.routed == it.Intent
+}
+
+// tookNoIntent: the sentence routed nowhere and was not doubted (low confidence).
+func (oc liveOutcome) tookNoIntent() bool {
+	return oc.verdict == "no_match" || oc.verdict == "none" || oc.verdict == "repeat"
 }
 
 func (c *ASRLiveCondition) add(it liveItem, oc liveOutcome, hs []string) {
@@ -495,10 +507,12 @@ func (c *ASRLiveCondition) add(it liveItem, oc liveOutcome, hs []string) {
 		c.LowConfidence++
 	case "confirm":
 		c.Confirm++
+	case "repeat":
+		c.Repeated++
 	}
 	if it.Intent == intent.OffTopic {
 		c.OffTopic++
-		if oc.verdict == "no_match" || oc.verdict == "none" {
+		if oc.tookNoIntent() {
 			c.OffTopicNoMatch++
 		}
 		if oc.routed == "" {
@@ -602,6 +616,8 @@ func readOutcome(ts []dialer.Turn) liveOutcome {
 			continue // said over the prompt and not acted on: the next turn decides
 		case label == "no_match" || label == "low_confidence":
 			oc.verdict = label
+		case t.Event == "repeat":
+			oc.verdict = "repeat" // the question said again: no branch
 		case strings.HasPrefix(target, "confirm"):
 			oc.verdict, oc.routed = "confirm", label
 		default:

@@ -114,6 +114,7 @@ func TestReadOutcome(t *testing.T) {
 		{"global", []dialer.Turn{{Role: "bot", State: "reminder"}, {Role: "caller", State: "reminder", Text: "stop calling", Branch: "global opt_out → opt_out"}}, "match", "opt_out", true},
 		{"confirm", []dialer.Turn{{Role: "bot", State: "reminder"}, {Role: "caller", State: "reminder", Text: "quit it", Branch: "global opt_out → confirm"}}, "confirm", "opt_out", true},
 		{"rejected", []dialer.Turn{{Role: "bot", State: "reminder"}, {Role: "caller", State: "reminder", Event: "no_match", Branch: "no_match → reminder"}}, "no_match", "", true},
+		{"asked to repeat", []dialer.Turn{{Role: "bot", State: "reminder"}, {Role: "caller", State: "reminder", Text: "can you repeat that", Event: "repeat", Branch: "repeat → reminder"}}, "repeat", "", true},
 		{"silence", []dialer.Turn{{Role: "bot", State: "reminder"}, {Role: "caller", State: "reminder", Event: "no_input", Branch: "no_input → reminder"}}, "no_input", "", false},
 		{"never reached", nil, "", "", false},
 	} {
