@@ -58,6 +58,11 @@ func TestASRLiveQuick(t *testing.T) {
 	if rep.TurnOverheadMS["p50"] <= 0 || rep.RecognizersPerCore <= 0 {
 		t.Errorf("turn overhead %v, recognisers per core %v", rep.TurnOverheadMS, rep.RecognizersPerCore)
 	}
+	// The figure is the median round of the step.
+	rounds := slices.Sorted(slices.Values(rep.RecognizersPerCoreRounds))
+	if len(rounds) != liveCostRounds || rounds[len(rounds)/2] != rep.RecognizersPerCore {
+		t.Errorf("recognisers per core %v: want the median of %d rounds, got rounds %v", rep.RecognizersPerCore, liveCostRounds, rep.RecognizersPerCoreRounds)
+	}
 }
 
 // readOutcome reads the sentence's branch from a transcript.
