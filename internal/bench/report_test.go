@@ -63,11 +63,11 @@ func TestReportKeys(t *testing.T) {
 		{"media compare", &MediaCompareReport{}, "legs_requested legs_established packets_sent " +
 			"packets_received packets_lost send_lateness_ms frames_skipped rss_bytes rss_baseline_bytes rss_bytes_per_leg " +
 			"allocs_per_packet mode poll_receive codec packets_expected_per_side vad_speech_starts demux_unknown peer compare", false},
-		{"asr live", &ASRLiveReport{Misses: []string{"x"}, FirstError: "x", RecognizerWork: &asr.SphinxStats{}}, "mode peer split open_vocabulary channel_adaptation engine concurrency calls tuning_voices " +
-			"held_out_voices sentences high_stakes by_condition turn_overhead_ms recognition_ms end_of_turn_ms recognizers_per_core recognizer_work " +
+		{"asr live", &ASRLiveReport{Misses: []string{"x"}, FirstError: "x", RecognizerWork: &asr.SphinxStats{}, RecognizersPerCoreRounds: []float64{1}}, "mode peer split open_vocabulary channel_adaptation engine concurrency calls tuning_voices " +
+			"held_out_voices sentences high_stakes by_condition turn_overhead_ms recognition_ms end_of_turn_ms recognizers_per_core recognizers_per_core_rounds recognizer_work " +
 			"calls_per_core synthesis_s misses first_error", false},
 		{"asr live condition", &ASRLiveCondition{}, "calls in_domain right right_rate wrong_high_stakes wrong_high_stakes_rate " +
-			"off_topic off_topic_no_match off_topic_no_match_rate off_topic_not_routed off_topic_not_routed_rate wrong_confirm wrong wrong_rate heard heard_rate low_confidence confirm not_reached", true},
+			"off_topic off_topic_no_match off_topic_no_match_rate off_topic_not_routed off_topic_not_routed_rate wrong_confirm wrong wrong_rate heard heard_rate low_confidence confirm repeated not_reached", true},
 		{"asr", &ASRReport{ASRPaced: &ASRPaced{}, Score: &evalset.Score{}}, "engine phone_loop_rejection utterances audio_s synthesis_s " +
 			"intent_accuracy off_topic_false_accepts accuracy_by_condition decode_wall_s real_time_factor streams_per_core_batch " +
 			"paced_streams paced_cpu_cores paced_audio_s streams_per_core real_time_factor_per_stream memory_per_stream_bytes " +
