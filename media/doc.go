@@ -9,7 +9,8 @@
 // Sessions do not own timers or, by default, sockets. A Plane runs one clock goroutine
 // per P (GOMAXPROCS), each ticking its legs every 20 ms against drift-free deadlines
 // (start + n·20 ms, never time.Sleep(20ms) in a loop), with legs spread over phase
-// slots (10 by default, one every 2 ms) so their packets leave in small waves. In
+// slots (10 by default, one every 2 ms) so their packets leave in small waves; a clock
+// with no leg parks until one registers (an idle plane costs no wake-ups). In
 // SharedPorts mode (the default) each clock has one RTP socket: the ticks of a slot
 // queue their packets and the clock sends them with one sendmmsg after the slot; a
 // receive goroutine per socket reads batches of 64 with recvmmsg and hands each packet
