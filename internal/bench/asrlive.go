@@ -892,10 +892,7 @@ func liveRecognizerCost(ctx context.Context, bot *voicebot.Bot, open, adapt bool
 	for r := range liveCostRounds {
 		var audio float64
 		cpu0 := ProcessCPU()
-		for i := range items {
-			if i >= liveCostUtterances {
-				break
-			}
+		for i := range min(len(items), liveCostUtterances) {
 			if _, err := evalset.Recognize(ctx, eng, g, evalset.Utterance{PCM: pcms[i]}); err != nil {
 				return 0, nil, nil, err
 			}
