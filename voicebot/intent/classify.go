@@ -307,6 +307,12 @@ func (c *Classifier) Classify(text string, allowed []string) Result {
 func (c *Classifier) classify(text string, allowed []string, veto bool) Result {
 	u := analyse(text)
 	u = slices.DeleteFunc(u, func(t tok) bool { return t.canon == "，" })
+	return c.classifyToks(u, allowed, veto, true)
+}
+
+// classifyToks is classify on analysed words; with preface, an answer particle that
+// starts them may give way to the answer after it.
+func (c *Classifier) classifyToks(u []tok, allowed []string, veto, preface bool) Result {
 	if len(u) == 0 {
 		return Result{Verdict: VerdictNoMatch}
 	}
@@ -366,6 +372,17 @@ func (c *Classifier) classify(text string, allowed []string, veto bool) Result {
 	}
 	if !top.ok {
 		return Result{Verdict: VerdictNoMatch}
+	}
+	// An answer particle before another intent's answer is its preface: "yes, that's
+	// paid", "yes, let me speak to a person" say what the words after "yes" say. The
+	// particle's one word matches its phrase in full and outweighs a paraphrase that
+	// matches in part, so the rest is classified on its own, and routes when it
+	// would on its own. Words only: a Mandarin answer's tokens are characters, and a
+	// first character is no particle of its own ("好呀，到期我就还" promises).
+	if preface && words && len(u) > 1 && len(top.used) == 1 && top.used[0] == 0 && top.cov == 1 {
+		if r := c.classifyToks(u[1:], allowed, veto, false); r.Verdict == VerdictMatch && r.Intent != c.intents[top.intent].name {
+			return r
+		}
 	}
 	for i, m := range rival {
 		if i != top.intent && better(m, second) {

@@ -52,6 +52,39 @@ func TestNegation(t *testing.T) {
 	}
 }
 
+// TestAnswerParticlePreface: "yes" before another intent's answer is a preface; the
+// answer after it routes, where "yes" alone would have (its one word matches its
+// phrase in full and outweighed a paraphrase matched in part).
+func TestAnswerParticlePreface(t *testing.T) {
+	t.Parallel()
+	en := enClassifier(t)
+	zh := New(scriptIntents(t, "zh"), Options{})
+	cases := []struct {
+		c       *Classifier
+		text    string
+		allowed []string
+		want    string
+	}{
+		{en, "yes that's paid", nil, "paid"},
+		{en, "yes let me speak to a person", nil, "agent"},
+		{en, "yes can i talk to someone", nil, "agent"},
+		{en, "no call me later", nil, "later"},
+		// The same intent after the particle, or nothing that routes: the particle.
+		{en, "yes that's me", nil, "yes"},
+		{en, "yes i can pay", nil, "yes"},
+		{en, "yes the weather is nice", nil, "yes"},
+		// The state's intents only: what it cannot hear does not take the particle's place.
+		{en, "yes that's paid", []string{"yes", "no"}, "yes"},
+		// Characters are no words: the first one is no particle.
+		{zh, "好呀，到期我就还", nil, "yes"},
+	}
+	for _, c := range cases {
+		if r := c.c.Classify(c.text, c.allowed); r.Intent != c.want || r.Verdict != VerdictMatch {
+			t.Errorf("%q %v: got %s %s (%.3f), want %s", c.text, c.allowed, r.Intent, r.Verdict, r.Score, c.want)
+		}
+	}
+}
+
 func TestNormalize(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
