@@ -108,8 +108,9 @@ type SphinxOptions struct {
 	OpenFallbackBelow float64
 	// ChannelAdaptation decodes with the model's Gaussians adapted to the telephone
 	// channel (asr/telephony: a global MLLR of the means, then MAP of means and
-	// variances, fitted by asr/adapt on the tuning voices and sentences through µ-law
-	// and this front end). Only Debian's en-US model has them.
+	// variances, fitted by asr/adapt on the tuning sentences spoken by the fitting
+	// voices — the tuning voices and voices that only fit it — through µ-law and this
+	// front end). Only Debian's en-US model has them.
 	ChannelAdaptation bool
 	// WorkDir receives the telephony copy of the model and the trimmed dictionary;
 	// "" makes a temporary directory, removed by Close.

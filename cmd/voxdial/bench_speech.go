@@ -33,6 +33,8 @@ type benchASRFlags struct {
 	adapt        string
 	adaptSet     string
 	adaptSNR     []float64
+	adaptSpeeds  []float64
+	adaptTau     float64
 	adaptVoices  []string
 	adaptNoise   []string
 	fitRejection []string
@@ -100,7 +102,9 @@ no answer after the question; the conditions are sipp-clean and sipp-<noise>-<SN
 	fl.StringVar(&f.channelAdapt, "channel-adaptation", "auto", "--live: auto, off or on (the acoustic model adapted to the telephone channel, asr/telephony)")
 	fl.StringVar(&f.adapt, "adapt", "", "fit the telephone-channel adaptation (MLLR, then MAP; needs sphinxtrain) on the tuning split into this directory")
 	fl.StringVar(&f.adaptSet, "adapt-set", "", "--adapt: fit on this labelled set (\"intent | text\" a line; part of the tuning split, to check the transform on the rest) instead of en.tune.txt")
-	fl.StringSliceVar(&f.adaptVoices, "adapt-voices", nil, "--adapt: tuning voices to fit on, engine:name (default: all four; a subset checks the fit on a tuning voice it did not hear)")
+	fl.StringSliceVar(&f.adaptVoices, "adapt-voices", nil, "--adapt: voices to fit on, engine:name (default: the four tuning voices and the voices that only fit the adaptation; a subset checks the fit on a voice it did not hear)")
+	fl.Float64SliceVar(&f.adaptSpeeds, "adapt-speeds", []float64{1.0, 1.2}, "--adapt: speaking rates of the fitting audio (1 is the voice's own)")
+	fl.Float64Var(&f.adaptTau, "adapt-tau", 0, "--adapt: MAP's prior weight in frames, for tuning (default 400)")
 	fl.Float64SliceVar(&f.adaptSNR, "adapt-snr", []float64{0, 20}, "--adapt: signal-to-noise ratios of the fitting audio in dB (0 is clean; white noise)")
 	fl.StringSliceVar(&f.adaptNoise, "adapt-noise", nil, "--adapt: also fit on the audio with coloured noise, kind:dB (pink:10, babble:10; the babble is tuning voices)")
 	fl.StringSliceVar(&f.fitRejection, "fit-rejection", nil, "fit the grammar's rejection model on samples files (script eval --rejection-samples) and print it with its calibration")
@@ -119,7 +123,15 @@ func runBenchASR(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer
 		return printJSON(stdout, rep)
 	}
 	if f.adapt != "" {
-		o := bench.AdaptOptions{Dir: f.adapt, Sentences: f.adaptSet, Speeds: []float64{1.0, 1.2}, SNRs: f.adaptSNR}
+		o := bench.AdaptOptions{Dir: f.adapt, Sentences: f.adaptSet, Speeds: f.adaptSpeeds, SNRs: f.adaptSNR, Tau: f.adaptTau}
+		for _, sp := range f.adaptSpeeds {
+			if sp < 0.5 || sp > 2 {
+				return usageErr("bench asr: --adapt-speeds: %g: a speaking rate is from 0.5 to 2", sp)
+			}
+		}
+		if f.adaptTau < 0 {
+			return usageErr("bench asr: --adapt-tau: %g: a prior weight is 0 (the default) or more frames", f.adaptTau)
+		}
 		for _, s := range f.adaptVoices {
 			v, err := evalset.ParseVoice(s)
 			if err != nil {

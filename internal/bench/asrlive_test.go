@@ -219,8 +219,37 @@ func TestAdaptSetIsChecked(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "flite/kal is a held-out voice") {
 		t.Errorf("ASRAdapt(held-out voice): %v", err)
 	}
+	// Nor is a voice the fitting voices were chosen on.
+	_, err = ASRAdapt(context.Background(), AdaptOptions{Dir: filepath.Join(dir, "work"), Voices: []evalset.Voice{{Engine: "espeak", Name: "en-us-nyc"}}}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "espeak/en-us-nyc is a check voice") {
+		t.Errorf("ASRAdapt(check voice): %v", err)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "work")); !os.IsNotExist(err) {
 		t.Errorf("a refused set left a work directory (%v)", err)
+	}
+}
+
+// TestAdaptVoicesApart: the fitting, check and held-out voices are three sets with
+// nothing in common, and the fitting voices hold every tuning voice.
+func TestAdaptVoicesApart(t *testing.T) {
+	t.Parallel()
+	fit, check := FittingVoices(), CheckVoices()
+	seen := map[evalset.Voice]string{}
+	for name, vs := range map[string][]evalset.Voice{"fitting": fit, "check": check, "held-out": liveHeldOutVoices} {
+		for _, v := range vs {
+			if other, ok := seen[v]; ok {
+				t.Errorf("%s is a %s voice and a %s voice", v, name, other)
+			}
+			seen[v] = name
+		}
+	}
+	for _, v := range liveTuningVoices {
+		if !slices.Contains(fit, v) {
+			t.Errorf("tuning voice %s is not fitted on", v)
+		}
+	}
+	if len(fit) <= len(liveTuningVoices) || len(check) == 0 {
+		t.Errorf("%d fitting voices, %d check voices: want more than the tuning voices, and some to check on", len(fit), len(check))
 	}
 }
 
