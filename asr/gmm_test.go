@@ -173,3 +173,99 @@ func BenchmarkSphinxGMM(b *testing.B) {
 		})
 	}
 }
+
+// TestGMMCacheKeepsDecodes: a decoder's later pass over the same audio takes the
+// active codebooks' top-N from its earlier pass (asr/internal/gmm's cache)
+// instead of searching them again, and decodes exactly as without the cache
+// (VOXDIAL_GMM_CACHE=off) — words, confidence, grammar match and open readings —
+// with the grammar first and the open words first. Not parallel: the counters
+// are the process's.
+func TestGMMCacheKeepsDecodes(t *testing.T) {
+	ctx := context.Background()
+	us, err := evalset.Generate(ctx, evalset.Options{
+		Phrases: []evalset.Labeled{
+			{Text: "yes", Intent: "yes"}, {Text: "stop calling", Intent: "opt_out"},
+			{Text: "i paid the bill last week", Intent: "paid"}, {Text: "can you ring me tomorrow", Intent: "later"},
+			{Text: "my cat is hungry"},
+		},
+		Voices: []evalset.Voice{{Engine: "flite", Name: "awb"}, {Engine: "espeak", Name: "en-gb-scotland"}},
+		Speeds: []float64{1}, SNRs: []float64{0, 10},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	decodeAll := func(openFirst bool) ([]evalset.Outcome, uint64, uint64) {
+		eng, g := gmmEngine(t)
+		if openFirst {
+			g.Holds = func(string) bool { return false } // every decode reaches the grammar
+		}
+		h0, m0 := gmm.CacheCounts()
+		var outs []evalset.Outcome
+		for _, u := range us {
+			o, err := evalset.Recognize(ctx, eng, g, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			outs = append(outs, o)
+		}
+		h1, m1 := gmm.CacheCounts()
+		return outs, h1 - h0, m1 - m0
+	}
+	for _, openFirst := range []bool{false, true} {
+		t.Setenv("VOXDIAL_GMM_CACHE", "")
+		cached, hits, misses := decodeAll(openFirst)
+		t.Setenv("VOXDIAL_GMM_CACHE", "off")
+		plain, offHits, offMisses := decodeAll(openFirst)
+		if hits == 0 || misses == 0 {
+			t.Errorf("open first %v: %d codebooks taken from the cache, %d searched: want both", openFirst, hits, misses)
+		}
+		if offHits != 0 || offMisses != 0 {
+			t.Errorf("open first %v, VOXDIAL_GMM_CACHE=off: the cache was used (%d hits, %d misses)", openFirst, offHits, offMisses)
+		}
+		for i, u := range us {
+			if !reflect.DeepEqual(cached[i], plain[i]) {
+				t.Errorf("open first %v, %s %q (snr %v): with the cache\n%+v\nwithout\n%+v", openFirst, u.Voice, u.Text, u.SNR, cached[i], plain[i])
+			}
+		}
+		t.Logf("open first %v: %d codebook searches taken from the cache, %d made", openFirst, hits, misses)
+	}
+}
+
+// BenchmarkSphinxGMMCache decodes paraphrases with the open words first and the
+// grammar after them (every decode both passes, as when the open words hold no
+// intent), with the top-N cache and without: the ratio is what the grammar pass
+// saves by taking the open pass's Gaussian search.
+//
+//	go test ./asr -run '^$' -bench SphinxGMMCache -benchmem -count 5
+func BenchmarkSphinxGMMCache(b *testing.B) {
+	ctx := context.Background()
+	us, err := evalset.Generate(ctx, evalset.Options{
+		Phrases: []evalset.Labeled{
+			{Text: "i paid the bill last week", Intent: "paid"}, {Text: "the baby is crying"},
+			{Text: "can you ring me tomorrow", Intent: "later"},
+		},
+		Voices: []evalset.Voice{{Engine: "flite", Name: "slt"}, {Engine: "espeak", Name: "en-us"}}, Speeds: []float64{1}, SNRs: []float64{0, 10},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	audio := 0.0
+	for _, u := range us {
+		audio += float64(len(u.PCM)) / media.SampleRate
+	}
+	for _, c := range []struct{ name, env string }{{"cache", ""}, {"no-cache", "off"}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.Setenv("VOXDIAL_GMM_CACHE", c.env)
+			eng, g := gmmEngine(b)
+			g.Holds = func(string) bool { return false }
+			for b.Loop() {
+				for _, u := range us {
+					if _, err := evalset.Recognize(ctx, eng, g, u); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(audio*float64(b.N)/b.Elapsed().Seconds(), "audio-s/s")
+		})
+	}
+}

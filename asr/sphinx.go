@@ -1083,6 +1083,9 @@ func (w *sphinxWorker) resume() {
 // returns its text and result; the decoder's utterance is ended.
 func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 	w.eng.stats.decodes.Add(1)
+	// The passes below share their Gaussian scores (asr/internal/gmm), never an
+	// earlier decode's.
+	w.dec.resetScoreCache()
 	if cause == nil && w.openFirst() {
 		return w.decodeOpenFirst()
 	}

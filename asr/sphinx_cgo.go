@@ -143,7 +143,7 @@ import (
 
 	// pocketsphinx is linked statically (above) with its Gaussian scoring
 	// replaced by this package's: the same scores in a third of the time.
-	_ "github.com/voxdial/voxdial/asr/internal/gmm"
+	"github.com/voxdial/voxdial/asr/internal/gmm"
 )
 
 // sphinxSetup serialises the pocketsphinx calls that touch process-wide C state:
@@ -422,6 +422,10 @@ func (d *decoder) processRaw(pcm16k []int16, full bool) error {
 	}
 	return nil
 }
+
+// resetScoreCache forgets the Gaussian top-N kept from the decoder's last pass
+// (asr/internal/gmm): the next pass is over new audio.
+func (d *decoder) resetScoreCache() { gmm.ResetCache(unsafe.Pointer(d.ps)) }
 
 func (d *decoder) endUtt() error {
 	d.inUtt = false

@@ -32,6 +32,18 @@
 // does and count the frames where they differ (Checked; for tests: it costs
 // two transpositions of the model a frame).
 //
+// A decoder that decodes one utterance twice — the open words, then the
+// grammar over the same samples — computes the same features twice (the
+// front end restarted, batch CMN), so each frame's active codebooks have the
+// same top-N in both passes. Each frame's features and the top-N of the
+// codebooks searched in it are kept (before the per-frame normalisation,
+// which depends on the pass's active codebooks); a later pass whose frame has
+// the same features, bit for bit, takes them instead of searching. The asr
+// package empties the cache when a decode starts (ResetCache), so only the
+// passes of one decode share it and a decode's cost never depends on another
+// caller's. VOXDIAL_GMM_CACHE=off turns it off for decoders created
+// afterwards; CacheCounts counts what it took and what was searched.
+//
 // Linking: the asr package links libpocketsphinx.a (Debian's
 // libpocketsphinx-dev) statically; this package's ptm_mgau.c defines the
 // four functions of upstream's ptm_mgau.o (ptm_mgau_init, _frame_eval,

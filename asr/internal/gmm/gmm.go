@@ -10,8 +10,12 @@ void vx_gmm_frames(unsigned long long *fast, unsigned long long *reference);
 void vx_gmm_check(unsigned long long *frames, unsigned long long *differ, unsigned long long *grouped,
 	unsigned long long *cb_frames, unsigned long long *cb_differ);
 int vx_gmm_avx2(void);
+void vx_gmm_cache_counts(unsigned long long *hits, unsigned long long *misses);
+void vx_gmm_cache_reset(void *ps);
 */
 import "C"
+
+import "unsafe"
 
 // Frames reports how many frames this process's decoders have scored so far
 // with the vectorised scoring and with upstream's (VOXDIAL_GMM_REFERENCE=1).
@@ -43,3 +47,15 @@ func Checked() Check {
 
 // AVX2 reports whether this CPU runs the AVX2 code.
 func AVX2() bool { return C.vx_gmm_avx2() != 0 }
+
+// CacheCounts reports how many active codebooks of a frame this process's
+// decoders took from the frame's last pass (hits) and searched (misses).
+func CacheCounts() (hits, misses uint64) {
+	var h, m C.ulonglong
+	C.vx_gmm_cache_counts(&h, &m)
+	return uint64(h), uint64(m)
+}
+
+// ResetCache empties the top-N cache of decoder ps (a ps_decoder_t): the audio
+// it decodes next is new.
+func ResetCache(ps unsafe.Pointer) { C.vx_gmm_cache_reset(ps) }

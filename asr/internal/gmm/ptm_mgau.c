@@ -521,6 +521,96 @@ vx_eval_cb(ptm_mgau_t *s, int cb, int feat, mfcc_t *z, int avx2)
     return topn[0].score;
 }
 
+/* voxdial: a decoder decodes an utterance more than once — the open words,
+ * then the grammar over the same audio (asr.sphinxWorker.decodeOpenFirst) —
+ * and each pass searched every active codebook of every frame again. Its
+ * features are the same bit for bit (the same samples, the same front end
+ * restarted, batch CMN), so an active codebook's top-N is too: the cache
+ * keeps each frame's features and the top-N of the codebooks searched in it,
+ * and a later pass whose frame has the same features takes them instead of
+ * searching. A frame with other features (another utterance, the shorter
+ * audio of a decode voided by more speech) replaces the entry. The top-N is
+ * taken before the per-frame normalisation, which depends on the pass's
+ * active codebooks. vx_gmm_cache_reset empties it when new audio starts, so
+ * a decode's cost never depends on an earlier utterance's. */
+#define VX_CACHE_MAX_FRAMES 6000 /* 60 s at 100 frames a second */
+
+static unsigned long long vx_cache_hits, vx_cache_misses;
+
+void
+vx_gmm_cache_counts(unsigned long long *hits, unsigned long long *misses)
+{
+    *hits = __atomic_load_n(&vx_cache_hits, __ATOMIC_RELAXED);
+    *misses = __atomic_load_n(&vx_cache_misses, __ATOMIC_RELAXED);
+}
+
+/* vx_cache_frame returns the cache slot of frame, its features checked
+ * (and the slot emptied when they differ), or -1 for no caching. */
+static int
+vx_cache_frame(ptm_mgau_t *s, mfcc_t **z, int frame)
+{
+    int j, off, same;
+    float *feat;
+
+    if (s->cache_off || frame < 0 || frame >= VX_CACHE_MAX_FRAMES)
+        return -1;
+    if (frame >= s->cache_cap) {
+        int cap = s->cache_cap ? s->cache_cap : 512;
+        size_t row = (size_t)s->g->n_mgau * s->g->n_feat * s->max_topn;
+        while (cap <= frame)
+            cap *= 2;
+        if (cap > VX_CACHE_MAX_FRAMES)
+            cap = VX_CACHE_MAX_FRAMES;
+        if (s->cache_flen == 0) {
+            for (j = 0; j < s->g->n_feat; ++j)
+                s->cache_flen += s->g->featlen[j];
+            s->cache_words = (s->g->n_mgau + 63) / 64;
+        }
+        s->cache_feat = ckd_realloc(s->cache_feat, (size_t)cap * s->cache_flen * sizeof(float));
+        s->cache_topn = ckd_realloc(s->cache_topn, (size_t)cap * row * sizeof(ptm_topn_t));
+        s->cache_have = ckd_realloc(s->cache_have, (size_t)cap * s->cache_words * sizeof(uint64));
+        s->cache_valid = ckd_realloc(s->cache_valid, (size_t)cap);
+        memset(s->cache_valid + s->cache_cap, 0, (size_t)(cap - s->cache_cap));
+        s->cache_cap = cap;
+    }
+    feat = s->cache_feat + (size_t)frame * s->cache_flen;
+    same = s->cache_valid[frame];
+    for (off = 0, j = 0; same && j < s->g->n_feat; off += s->g->featlen[j], ++j)
+        same = memcmp(feat + off, z[j], s->g->featlen[j] * sizeof(float)) == 0;
+    if (!same) {
+        for (off = 0, j = 0; j < s->g->n_feat; off += s->g->featlen[j], ++j)
+            memcpy(feat + off, z[j], s->g->featlen[j] * sizeof(float));
+        memset(s->cache_have + (size_t)frame * s->cache_words, 0, s->cache_words * sizeof(uint64));
+        s->cache_valid[frame] = 1;
+    }
+    return frame;
+}
+
+static int
+vx_cache_has(ptm_mgau_t *s, int cf, int cb)
+{
+    return (s->cache_have[(size_t)cf * s->cache_words + cb / 64] >> (cb % 64)) & 1;
+}
+
+static void
+vx_cache_clear(ptm_mgau_t *s)
+{
+    if (s->cache_valid != NULL)
+        memset(s->cache_valid, 0, (size_t)s->cache_cap);
+}
+
+/* vx_gmm_cache_reset empties the cache of ps's acoustic model (when it is
+ * this file's): the audio about to be decoded is new. */
+void
+vx_gmm_cache_reset(void *ps)
+{
+    ps_decoder_t *d = ps;
+    if (d == NULL || d->acmod == NULL || d->acmod->mgau == NULL
+        || d->acmod->mgau->vt != &ptm_mgau_funcs)
+        return;
+    vx_cache_clear((ptm_mgau_t *)d->acmod->mgau);
+}
+
 /* Upstream's top-N search (the model in its own layout): the previous
  * frame's top-N rescored, then every active codebook searched. */
 static void
@@ -572,13 +662,29 @@ ptm_mgau_codebook_eval(ptm_mgau_t *s, mfcc_t **z, int frame)
                 s->checktopn = ckd_calloc(2 * nt, sizeof(*s->checktopn));
             memcpy(s->checktopn, topn, nt * sizeof(*topn));
         }
+        int cf = s->check ? -1 : vx_cache_frame(s, z, frame);
+        size_t row = (size_t)s->g->n_feat * s->max_topn;
         for (i = 0; i < s->g->n_mgau; ++i) {
             int active = bitvec_is_set(s->f->mgau_active, i);
+            if (active && cf >= 0 && vx_cache_has(s, cf, i)) {
+                /* This pass's frame is the last pass's: its top-N, found by
+                 * the same search over the same features. */
+                memcpy(s->f->topn[i][0], s->cache_topn + ((size_t)cf * s->g->n_mgau + i) * row,
+                       row * sizeof(ptm_topn_t));
+                __atomic_add_fetch(&vx_cache_hits, 1, __ATOMIC_RELAXED);
+                continue;
+            }
             for (j = 0; j < s->g->n_feat; ++j) {
                 if (active)
                     vx_eval_cb(s, i, j, z[j], avx2);
                 else
                     vx_eval_topn(s, i, j, z[j]);
+            }
+            if (active && cf >= 0) {
+                memcpy(s->cache_topn + ((size_t)cf * s->g->n_mgau + i) * row, s->f->topn[i][0],
+                       row * sizeof(ptm_topn_t));
+                s->cache_have[(size_t)cf * s->cache_words + i / 64] |= 1ULL << (i % 64);
+                __atomic_add_fetch(&vx_cache_misses, 1, __ATOMIC_RELAXED);
             }
         }
         if (s->check) {
@@ -1452,6 +1558,8 @@ ptm_mgau_init(acmod_t *acmod, bin_mdef_t *mdef)
         s->portable = ref != NULL && strcmp(ref, "portable") == 0;
         ref = getenv("VOXDIAL_GMM_CHECK");
         s->check = ref != NULL && strcmp(ref, "1") == 0;
+        ref = getenv("VOXDIAL_GMM_CACHE");
+        s->cache_off = ref != NULL && strcmp(ref, "off") == 0;
         s->vectorised = !s->reference && s->ds_ratio == 1
             && s->g->n_density % 8 == 0 && s->g->n_density <= 64 * VX_MASK_WORDS
             && s->max_topn <= 8;
@@ -1529,6 +1637,7 @@ ptm_mgau_mllr_transform(ps_mgau_t *ps,
     ptm_mgau_t *s = (ptm_mgau_t *)ps;
     if (s->dim_major) /* voxdial: the transform reads upstream's layout */
         vx_transpose(s, 0);
+    vx_cache_clear(s); /* voxdial: new means, new top-N */
     return gauden_mllr_transform(s->g, mllr, s->config);
 }
 
@@ -1563,6 +1672,10 @@ ptm_mgau_free(ps_mgau_t *ps)
     ckd_free(s->checkbuf);
     ckd_free(s->checktopn);
     ckd_free(s->lut32);
+    ckd_free(s->cache_feat);
+    ckd_free(s->cache_topn);
+    ckd_free(s->cache_have);
+    ckd_free(s->cache_valid);
 
     gauden_free(s->g);
     ckd_free(s);

@@ -101,6 +101,17 @@ struct ptm_mgau_s {
     int check;       /* also score as upstream and compare (VOXDIAL_GMM_CHECK=1) */
     int16 *checkbuf; /* n_sen: upstream's scores of the frame, when check */
     ptm_topn_t *checktopn; /* two frames' top-N, when check */
+    /* voxdial: the active codebooks' top-N of each frame of the utterance,
+     * kept for the decoder's next pass over the same audio (ptm_mgau.c,
+     * vx_cache_*); off with VOXDIAL_GMM_CACHE=off. */
+    int cache_off;
+    int cache_cap;           /* frames held */
+    int cache_flen;          /* floats of one frame's features, all streams */
+    int cache_words;         /* 64-bit words of one frame's codebook bits */
+    float *cache_feat;       /* cache_cap * cache_flen: each frame's features */
+    ptm_topn_t *cache_topn;  /* cache_cap * n_mgau * n_feat * max_topn */
+    uint64 *cache_have;      /* cache_cap * cache_words: codebooks held */
+    uint8 *cache_valid;      /* cache_cap: the frame's features are held */
 };
 
 ps_mgau_t *ptm_mgau_init(acmod_t *acmod, bin_mdef_t *mdef);
