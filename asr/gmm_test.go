@@ -187,6 +187,8 @@ func TestGMMCacheKeepsDecodes(t *testing.T) {
 			{Text: "yes", Intent: "yes"}, {Text: "stop calling", Intent: "opt_out"},
 			{Text: "i paid the bill last week", Intent: "paid"}, {Text: "can you ring me tomorrow", Intent: "later"},
 			{Text: "my cat is hungry"},
+			// Long enough (over 4 s) that the cache grows past its first size.
+			{Text: "i already paid the whole bill last week so please stop calling me about it every single day", Intent: "paid"},
 		},
 		Voices: []evalset.Voice{{Engine: "flite", Name: "awb"}, {Engine: "espeak", Name: "en-gb-scotland"}},
 		Speeds: []float64{1}, SNRs: []float64{0, 10},

@@ -533,7 +533,11 @@ vx_eval_cb(ptm_mgau_t *s, int cb, int feat, mfcc_t *z, int avx2)
  * taken before the per-frame normalisation, which depends on the pass's
  * active codebooks. vx_gmm_cache_reset empties it when new audio starts, so
  * a decode's cost never depends on an earlier utterance's. */
-#define VX_CACHE_MAX_FRAMES 6000 /* 60 s at 100 frames a second */
+/* Frames held at most: the longest utterance the recogniser decodes (15 s)
+ * and its 300 ms pre-roll at 100 frames a second. A frame costs about 4 KB
+ * with the en-US model (42 codebooks, 3 streams, top 4): 1.4 MB for a 3 s
+ * answer, 6.7 MB at most, per decoder. */
+#define VX_CACHE_MAX_FRAMES 1600
 
 static unsigned long long vx_cache_hits, vx_cache_misses;
 
@@ -555,10 +559,12 @@ vx_cache_frame(ptm_mgau_t *s, mfcc_t **z, int frame)
     if (s->cache_off || frame < 0 || frame >= VX_CACHE_MAX_FRAMES)
         return -1;
     if (frame >= s->cache_cap) {
-        int cap = s->cache_cap ? s->cache_cap : 512;
+        /* A quarter more than this frame needs: an utterance's frames come
+         * one by one, and most answers are a few seconds long. */
+        int cap = frame + 1 + (frame + 1) / 4;
         size_t row = (size_t)s->g->n_mgau * s->g->n_feat * s->max_topn;
-        while (cap <= frame)
-            cap *= 2;
+        if (cap < 256)
+            cap = 256;
         if (cap > VX_CACHE_MAX_FRAMES)
             cap = VX_CACHE_MAX_FRAMES;
         if (s->cache_flen == 0) {
