@@ -62,12 +62,12 @@ func TestSphinxSpeculationVoidedBySpeech(t *testing.T) {
 		}
 		return out
 	}
-	// EndSilence 1 s: the utterance is decoded ahead after 800 ms of quiet.
+	// EndSilence 1 s: the utterance is decoded ahead after 900 ms of quiet.
 	for _, c := range []struct {
 		name string
 		pcm  []int16
 	}{
-		{"pause past the speculation point", cat(silence(300*time.Millisecond), trim(us[0].PCM), silence(850*time.Millisecond), trim(us[1].PCM), silence(1500*time.Millisecond))},
+		{"pause past the speculation point", cat(silence(300*time.Millisecond), trim(us[0].PCM), silence(950*time.Millisecond), trim(us[1].PCM), silence(1500*time.Millisecond))},
 		{"whole phrase, long silence after", cat(silence(300*time.Millisecond), trim(us[2].PCM), silence(1500*time.Millisecond))},
 	} {
 		r, err := eng.NewRecognizer(ctx, asr.StreamOptions{Grammar: g, PartialEvery: -1, EndSilence: time.Second})

@@ -1046,14 +1046,15 @@ type speculation struct {
 // utterance is decoded ahead (batch decoding only): endFrames − specLeadFrames, and
 // at least specMinFrames. The decode (both passes) then runs while the silence runs
 // out, not after it, which takes it off the turn's latency; a caller who speaks again
-// voids it and the utterance is decoded whole at its real end. A lead of 200 ms
-// (decoding ahead at 500 of 700 ms) rather than 300 ms: a pause of 400-500 ms inside
-// an answer no longer costs a voided decode (the live bench's 64 blind utterances: 7
-// voided of 71 decodes against 10 of 74), and on the tuning split (half B2, four
-// tuning voices) the routes hardly moved: clean 395 -> 391 right, 33 -> 35 wrong;
-// pink 10 dB 250 -> 260 right, 47 -> 42 wrong.
+// voids it and the utterance is decoded whole at its real end. A lead of 100 ms
+// (decoding ahead at 600 of 700 ms): a pause of up to 600 ms inside an answer costs
+// no voided decode (the live bench's 64 blind utterances: 3 voided of 67 decodes,
+// against 7 of 71 at 500 ms and 10 of 74 at 400 ms), the turn overhead stayed where
+// it was (p95 113-114 ms against 116-117 on the first 60 calls, p50 17-18 against
+// 11-13), and the routes hardly moved (the check voices' half B2: clean 266 -> 265
+// right, 33 wrong; pink 10 dB 185 -> 186 right, 36 -> 37 wrong).
 const (
-	specLeadFrames = 10 // 200 ms
+	specLeadFrames = 5  // 100 ms
 	specMinFrames  = 10 // 200 ms: shorter pauses are between words
 )
 
