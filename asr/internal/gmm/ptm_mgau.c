@@ -532,8 +532,9 @@ vx_eval_cb(ptm_mgau_t *s, int cb, int feat, mfcc_t *z, int avx2)
  * audio of a decode voided by more speech) replaces the entry. The top-N is
  * taken before the per-frame normalisation, which depends on the pass's
  * active codebooks. vx_gmm_cache_reset empties it when new audio starts, so
- * a decode's cost never depends on an earlier utterance's. */
-/* Frames held at most: the longest utterance the recogniser decodes (15 s)
+ * a decode's cost never depends on an earlier utterance's.
+ *
+ * Frames held at most: the longest utterance the recogniser decodes (15 s)
  * and its 300 ms pre-roll at 100 frames a second. A frame costs about 4 KB
  * with the en-US model (42 codebooks, 3 streams, top 4): 1.4 MB for a 3 s
  * answer, 6.7 MB at most, per decoder. */
@@ -670,6 +671,7 @@ ptm_mgau_codebook_eval(ptm_mgau_t *s, mfcc_t **z, int frame)
         }
         int cf = s->check ? -1 : vx_cache_frame(s, z, frame);
         size_t row = (size_t)s->g->n_feat * s->max_topn;
+        unsigned long long hits = 0, misses = 0; /* one atomic add a frame */
         for (i = 0; i < s->g->n_mgau; ++i) {
             int active = bitvec_is_set(s->f->mgau_active, i);
             if (active && cf >= 0 && vx_cache_has(s, cf, i)) {
@@ -677,7 +679,7 @@ ptm_mgau_codebook_eval(ptm_mgau_t *s, mfcc_t **z, int frame)
                  * the same search over the same features. */
                 memcpy(s->f->topn[i][0], s->cache_topn + ((size_t)cf * s->g->n_mgau + i) * row,
                        row * sizeof(ptm_topn_t));
-                __atomic_add_fetch(&vx_cache_hits, 1, __ATOMIC_RELAXED);
+                hits++;
                 continue;
             }
             for (j = 0; j < s->g->n_feat; ++j) {
@@ -690,9 +692,13 @@ ptm_mgau_codebook_eval(ptm_mgau_t *s, mfcc_t **z, int frame)
                 memcpy(s->cache_topn + ((size_t)cf * s->g->n_mgau + i) * row, s->f->topn[i][0],
                        row * sizeof(ptm_topn_t));
                 s->cache_have[(size_t)cf * s->cache_words + i / 64] |= 1ULL << (i % 64);
-                __atomic_add_fetch(&vx_cache_misses, 1, __ATOMIC_RELAXED);
+                misses++;
             }
         }
+        if (hits)
+            __atomic_add_fetch(&vx_cache_hits, hits, __ATOMIC_RELAXED);
+        if (misses)
+            __atomic_add_fetch(&vx_cache_misses, misses, __ATOMIC_RELAXED);
         if (s->check) {
             /* Upstream's top-N from the same start, in upstream's layout. */
             ptm_topn_t *fast = s->checktopn + nt;
