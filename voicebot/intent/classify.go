@@ -317,15 +317,12 @@ func (c *Classifier) classifyToks(u []tok, allowed []string, veto, preface bool)
 		return Result{Verdict: VerdictNoMatch}
 	}
 	content := 0
-	question := false
 	for _, t := range u {
 		if !t.stop {
 			content++
 		}
-		if questionWords[t.word] {
-			question = true
-		}
 	}
+	question := isQuestion(u)
 	words := !slices.ContainsFunc(u, func(t tok) bool { return t.cjk })
 	best := make([]pmatch, len(c.intents))  // best evidence per intent, flips included
 	rival := make([]pmatch, len(c.intents)) // the same, ambiguous matches included
@@ -411,6 +408,32 @@ func (c *Classifier) classifyToks(u []tok, allowed []string, veto, preface bool)
 	r.Verdict = c.verdict(r.Intent, score)
 	return r
 }
+
+// isQuestion reports whether u asks rather than answers. In Mandarin a question
+// word or particle anywhere asks (谁, 吗). In English a question word asks where it
+// opens or ends the utterance ("who's calling", "is this a person or what"), or a
+// verb opens it before its subject ("is this…", "are you…"); inside it, it mostly
+// opens a clause of an answer ("someone who can help", "call when I'm home"). Modal
+// openings ("can you call back", "could you…") and "is there…" ("is there someone I
+// can talk to") are requests, not questions.
+func isQuestion(u []tok) bool {
+	if len(u) == 0 {
+		return false
+	}
+	if u[0].cjk {
+		return slices.ContainsFunc(u, func(t tok) bool { return questionWords[t.word] })
+	}
+	if questionWords[u[0].word] || questionWords[u[len(u)-1].word] {
+		return true
+	}
+	return len(u) > 1 && enAskVerbs[u[0].word] && enSubjects[u[1].word]
+}
+
+// enAskVerbs open a question before its subject (enSubjects).
+var (
+	enAskVerbs = setOf("is", "are", "am", "was", "were")
+	enSubjects = setOf("this", "that", "it", "you", "i", "he", "she", "they")
+)
 
 // model is the calibration for utterance u: the caller's, else its language's.
 func (c *Classifier) model(u []tok) *Model {

@@ -429,3 +429,63 @@ func TestModelPerLanguage(t *testing.T) {
 		t.Errorf("Options.Model: score %.3f, want the given model's 0.5", r.Score)
 	}
 }
+
+// TestContextRules: words whose sense the sentence decides — "paid" after "will" is a
+// promise, paid for something else is no payment, a refusal of the machine asks for
+// a person, a question about the speaker or about how to pay asks — each with the
+// reading it must not take.
+func TestContextRules(t *testing.T) {
+	t.Parallel()
+	c := enClassifier(t)
+	for _, tc := range []struct {
+		text, want string // want "" : no intent routed
+	}{
+		{"i'll have it paid by friday", "yes"},
+		{"that'll be paid no bother", "yes"},
+		{"i won't have it paid by then", "no"},
+		{"i already paid it", "paid"},
+		{"i paid the bill last week", "paid"},
+		{"i paid for it yesterday", "paid"},
+		{"tell your dad i paid the window cleaner", ""},
+		{"i paid for parking earlier", ""},
+		{"i'm not talking to a robot", "agent"},
+		{"i don't want to talk to a machine", "agent"},
+		{"am i talking to a machine", ""},
+		{"is this a real person", ""},
+		{"are you a human", ""},
+		{"is there someone i can talk to", "agent"},
+		{"how can i pay", ""},
+		{"i can pay", "yes"},
+		{"i'm paying it on friday", "yes"},
+		{"not now please", "later"},
+		{"leave me alone", "opt_out"},
+		{"i did the bank transfer already", "paid"},
+		{"can i be transferred", "agent"},
+	} {
+		r := c.Classify(tc.text, nil)
+		got := r.Intent
+		if r.Verdict != VerdictMatch {
+			got = ""
+		}
+		if got != tc.want {
+			t.Errorf("%q: %s %q (%.3f), want %q", tc.text, r.Verdict, r.Intent, r.Score, tc.want)
+		}
+	}
+}
+
+// TestCanonStemIsStable: two words of the synonym table that share a stem and mean
+// different things ("pay" yes, "payed" paid) give the stem one concept, the same in
+// every process — before, the map's order chose, and a refit of the calibration gave
+// one of two models at random.
+func TestCanonStemIsStable(t *testing.T) {
+	t.Parallel()
+	if got := enCanonStem["pay"]; got != "yes" {
+		t.Errorf("stem pay → %q, want yes (the word that is its own stem)", got)
+	}
+	for k, v := range enCanon {
+		st := stem(k)
+		if o, ok := enCanon[st]; ok && enCanonStem[st] != o {
+			t.Errorf("stem %q of %q (%s) → %q, want its own word's %q", st, k, v, enCanonStem[st], o)
+		}
+	}
+}

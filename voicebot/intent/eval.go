@@ -216,9 +216,14 @@ func abs(f float64) float64 {
 // model surer of every other match (its margin weight, learnt mostly from them,
 // falls from 1.2 to 0.2); with them it stays on the cautious side.
 func Samples(c *Classifier, set []Labelled) []Sample {
+	// Whether an answer particle gives way to the answer after it reads a score: the
+	// language's own calibration decides it here, never the one being fitted or
+	// replaced, so the samples of a set are the same whatever calibration c has.
+	d := *c
+	d.opts.Model = nil
 	var out []Sample
 	for _, s := range set {
-		r := c.classify(s.Text, nil, false)
+		r := d.classify(s.Text, nil, false)
 		if r.Intent == "" {
 			continue
 		}

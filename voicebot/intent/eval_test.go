@@ -69,12 +69,56 @@ func TestHeldOut(t *testing.T) {
 // TestBlind holds the floors on the blind sets (testdata/*.blind.txt: written from the
 // intents' descriptions by a writer who saw neither the lexicon nor the other sets).
 // They are the honest text-level figures: the held-out sets score higher (en 100 %
-// against 82.8 %, zh 97.5 % against 84.4 %) because the lexicon was written with
+// against 92.8 %, zh 97.5 % against 84.4 %) because the lexicon was written with
 // them in view. Nothing may be tuned on the blind sets; a failure here is a
 // regression to understand, not a set to fit.
 func TestBlind(t *testing.T) {
 	t.Parallel()
 	checkSet(t, "blind", floors{n: 210, right: 0.80, offTopic: 0.85, sure: 0.95, ece: 0.07})
+}
+
+// TestBlind2 holds the floors on the second English blind set (testdata/en.blind2.txt,
+// written, like en.tune2.txt, from the intents' descriptions only, by another writer
+// who saw no set, lexicon or matcher), measured before and after the lexicon was
+// widened on en.tune2.txt: 83.3 % → 93.9 % right, off-topic no_match 70.0 % → 76.7 %,
+// wrong high-stakes 6 → 3 (BENCHMARKS.md, "Twenty-second session"). Its off-topic
+// lines are a third decoys, and three of them still reach a high-stakes intent — over
+// the 1 % the other sets hold, so its own ceiling here, a figure to bring down.
+func TestBlind2(t *testing.T) {
+	t.Parallel()
+	c := New(scriptIntents(t, "en"), Options{})
+	rep := Evaluate(c, readSet(t, "en.blind2.txt"), highStakes)
+	if rep.Utterances != 210 || rep.OffTopic != 30 {
+		t.Fatalf("%d utterances, %d off-topic: want the set's 210, 30", rep.Utterances, rep.OffTopic)
+	}
+	if rep.RightRate < 0.90 {
+		t.Errorf("routed right %.3f, want ≥ 0.90", rep.RightRate)
+	}
+	if rep.WrongHighStakes > 3 {
+		t.Errorf("%d routed to a wrong high-stakes intent, want ≤ 3", rep.WrongHighStakes)
+	}
+	if rep.OffTopicNoMatchRate < 0.75 {
+		t.Errorf("off-topic no_match %.3f, want ≥ 0.75", rep.OffTopicNoMatchRate)
+	}
+	if rep.Sure == 0 || float64(rep.SureRight) < 0.93*float64(rep.Sure) {
+		t.Errorf("score ≥ 0.95 right %d of %d, want ≥ 93 %%", rep.SureRight, rep.Sure)
+	}
+}
+
+// TestSecondTuningSet: the second tuning set is part of the English tuning split (the
+// calibration is fitted on it, the recogniser's model learns its sentences) and the
+// lexicon covers it as it covers the first.
+func TestSecondTuningSet(t *testing.T) {
+	t.Parallel()
+	tune := tuneSet(t, "en")
+	second := readSet(t, "en.tune2.txt")
+	if len(second) != 420 || len(tune) != len(readSet(t, "en.tune.txt"))+len(second) {
+		t.Fatalf("tuning split %d utterances, second set %d: want the second set's 420 in the split", len(tune), len(second))
+	}
+	rep := Evaluate(New(scriptIntents(t, "en"), Options{}), second, highStakes)
+	if rep.RightRate < 0.95 || rep.WrongHighStakes > 2 {
+		t.Errorf("second tuning set: right %.3f, wrong high-stakes %d; want ≥ 0.95, ≤ 2", rep.RightRate, rep.WrongHighStakes)
+	}
 }
 
 // TestDecoys holds the floor on testdata/en.decoy.txt: off-topic sentences that
@@ -139,7 +183,17 @@ func checkSet(t *testing.T, split string, f floors) {
 // model is fitted on.
 func tuneSamples(t testing.TB, lang string) []Sample {
 	c := New(scriptIntents(t, lang), Options{})
-	return Samples(c, readSet(t, lang+".tune.txt"))
+	return Samples(c, tuneSet(t, lang))
+}
+
+// tuneSet is a language's tuning split: every file of it.
+func tuneSet(t testing.TB, lang string) []Labelled {
+	t.Helper()
+	set, err := Set(lang, SplitTuning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
 }
 
 func TestFitDefaultModel(t *testing.T) {
@@ -158,7 +212,7 @@ func TestFitDefaultModel(t *testing.T) {
 func TestCalibrate(t *testing.T) {
 	t.Parallel()
 	intents := scriptIntents(t, "en")
-	set := readSet(t, "en.tune.txt")
+	set := tuneSet(t, "en")
 	// A stale calibration that doubts every match (0.27: no_match, the bot deaf).
 	doubt := &Model{B: -1}
 	rep, err := Calibrate(intents, Options{Model: doubt}, set, highStakes)
@@ -188,7 +242,7 @@ func TestCalibrate(t *testing.T) {
 	// The tuning set's own calibration is the default model: fitting on it again
 	// gives it back.
 	if d := DefaultModel(); stale(m.W[:], d.W[:], m.B, d.B) {
-		t.Errorf("fitted on en.tune.txt: %v, want the default %+v", rep.Calibration, *d)
+		t.Errorf("fitted on the en tuning split: %v, want the default %+v", rep.Calibration, *d)
 	}
 
 	few := set[:8]

@@ -7,7 +7,7 @@ package intent
 var enContractions = map[string][]string{
 	"can't": {"can", "not"}, "cant": {"can", "not"}, "cannot": {"can", "not"}, "won't": {"will", "not"},
 	"wont": {"will", "not"}, "shan't": {"shall", "not"}, "ain't": {"is", "not"}, "aint": {"is", "not"},
-	"dont": {"do", "not"}, "doesnt": {"does", "not"}, "didnt": {"did", "not"}, "isnt": {"is", "not"},
+	"dont": {"do", "not"}, "doh": {"do", "not"}, "doesnt": {"does", "not"}, "didnt": {"did", "not"}, "isnt": {"is", "not"},
 	"wasnt": {"was", "not"}, "arent": {"are", "not"}, "werent": {"were", "not"}, "havent": {"have", "not"},
 	"hasnt": {"has", "not"}, "hadnt": {"had", "not"}, "couldnt": {"could", "not"}, "wouldnt": {"would", "not"},
 	"shouldnt": {"should", "not"}, "im": {"i", "am"}, "ive": {"i", "have"}, "youre": {"you", "are"},
@@ -77,6 +77,59 @@ var enPhrases = map[string]string{
 	"could not hear": "pardon", "can hardly hear": "pardon", "did not understand": "pardon",
 	"do not understand": "pardon", "did not get that": "pardon", "say that again": "pardon",
 	"come again": "pardon", "repeat that": "pardon",
+	// From the second tuning set (testdata/en.tune2.txt): idioms of the six answers as
+	// people across the English-speaking world say them.
+	// Not now, and where the caller is instead.
+	"not now": "not a good time", "not right now": "not a good time", "now is not great": "not a good time",
+	"now is not good": "not a good time", "can not deal with this": "busy", "try me": "call me",
+	"try another time": "call later", "give me a bell": "call me", "give us a bell": "call me",
+	"give me a ring": "call me", "give us a ring": "call me", "give me a call": "call me", "give us a call": "call me",
+	"hit me up": "call me", "catch me": "call me", "next week": "later", "next time": "later", "the weekend": "later",
+	"another day": "later", "convenient time": "later", "more convenient": "later", "after work": "later",
+	"after lunch": "later", "after dinner": "later", "after school": "later", "after noon": "later",
+	"on the other line": "busy", "on the motorway": "busy", "on the highway": "busy", "on the freeway": "busy",
+	"in class": "busy", "in a lecture": "busy", "in the shower": "busy", "at the hospital": "busy",
+	"at the doctor": "busy", "at the doctors": "busy", "out and about": "busy", "about to board": "busy",
+	"in the middle of": "busy", "flat out": "busy", "on the phone": "busy", "gotta go": "busy",
+	"got to go": "busy", "have to go": "busy", "heading into": "busy", "heading out": "busy",
+	// Cannot pay, and no thanks.
+	"money is tight": "no", "cash is tight": "no", "a bit tight": "no", "money is short": "no",
+	"i am broke": "no", "flat broke": "no", "can not afford": "no", "pass on that": "no", "i will pass $": "no",
+	"give it a miss": "no", "not on time": "no", "not by then": "no",
+	// Yes in other words; a promise about the date.
+	"why not": "yes", "do not mind": "yes", "would not mind": "yes", "the very same": "that is me",
+	"that is grand": "yes", "no bother": "yes", "by then": "sure", "on time": "sure", "in time": "sure",
+	"by the due date": "sure", "before the deadline": "sure", "before the date": "sure", "before the due date": "sure",
+	// Paid, in other words.
+	"dealt with": "paid", "squared away": "paid", "all squared": "paid", "squared up": "paid",
+	"transferred": "paid", "bank transfer": "paid", "wire transfer": "paid", "went across": "paid",
+	"came out": "paid", "direct debit": "paid", "confirmation number": "paid", "up to date": "paid",
+	"it is done $": "paid", "it is all done": "paid", "already done": "paid", "put it through": "paid",
+	"dropped it off": "paid", "in person": "personally", "did it online": "paid", "done it online": "paid",
+	"did you not get": "already", "did not you get": "already", "did you not receive": "already",
+	"have you not received": "already", "you should have it": "already", "should have received": "already",
+	// A person, by the keypad or the desk.
+	"zero zero": "agent", "live one": "real person",
+	"customer care": "agent", "help desk": "agent",
+	// Stop calling: leave me alone, being fed up, threats, consent withdrawn.
+	"leave me alone": "stop calling", "leave me be": "stop calling", "leave us alone": "stop calling",
+	"sick of": "stop", "tired of": "stop", "fed up with": "stop", "enough with": "stop", "enough of": "stop",
+	"pack it in": "stop", "give over": "stop", "knock it off": "stop", "cut it out": "stop",
+	"calls to end": "calls to stop", "block this number": "stop calling", "block your number": "stop calling",
+	"block you": "stop calling", "my lawyer": "stop calling", "my solicitor": "stop calling", "my attorney": "stop calling",
+	"a complaint": "stop calling", "if you call again": "stop calling", "if you call me again": "stop calling",
+	"if you call once more": "stop calling", "no more calls": "stop calling", "no more phone calls": "stop calling",
+	"revoke consent": "stop calling", "revoke my consent": "stop calling", "withdraw consent": "stop calling",
+	"withdraw my consent": "stop calling", "sorted": "paid", "shopping": "busy", "be transferred": "transfer",
+	"get transferred": "transfer", "me after $": "me later", "after one": "later", "after two": "later",
+	"after three": "later", "after four": "later", "after five": "later", "after six": "later",
+	"after seven": "later", "after eight": "later", "after nine": "later", "after ten": "later",
+	// Words of those idioms in other senses: someone else stopped calling; calming down,
+	// property, how the number was found.
+	"settle down": "calm down", "settled down": "calm down", "settled in": "calm down",
+	"real estate": "property", "estate agent": "property broker", "travel agent": "travel broker",
+	"insurance agent": "insurance broker", "get my number": "find me", "get this number": "find me",
+	"got my number": "find me", "got this number": "find me",
 }
 
 // enUnspoken are enPhrases keys kept out of the recogniser's language model
@@ -107,6 +160,10 @@ var enCanon = map[string]string{
 	"yesterday": "already", "earlier": "already", "bill": "bill", "debt": "bill", "balance": "bill",
 	"chat": "talk", "connect": "agent", "transfer": "agent", "pay": "yes", "never": "not", "neither": "not", "nor": "not",
 	"without": "not", "hardly": "not",
+	"naw": "no", "skint": "no", "grand": "yes", "receipt": "paid", "autopay": "paid",
+	"advisor": "agent", "adviser": "agent", "boss": "agent", "robocall": "call", "robocalls": "call",
+	"wipe": "remove", "arvo": "later", "weekend": "later", "rn": "now", "mi": "me",
+	"cooking": "busy", "studying": "busy", "boarding": "busy", "lecture": "busy", "workout": "busy", "abroad": "busy",
 }
 
 // enPeople are the pronouns that mean an agent only in a request (unaskedPeople), and

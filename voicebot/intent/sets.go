@@ -12,7 +12,7 @@ import (
 // The evaluation sets of the example scripts, embedded so that `voxdial bench asr
 // --live` speaks the same sentences the text evaluation reads.
 //
-//go:embed testdata/en.tune.txt testdata/en.heldout.txt testdata/zh.tune.txt testdata/zh.heldout.txt testdata/en.aside.txt
+//go:embed testdata/en.tune.txt testdata/en.tune2.txt testdata/en.heldout.txt testdata/zh.tune.txt testdata/zh.heldout.txt testdata/en.aside.txt
 var setFS embed.FS
 
 // Splits of an evaluation set: tuning (the lexicon and the calibration were fitted on
@@ -24,14 +24,30 @@ const (
 	SplitHeldOut = "heldout"
 )
 
+// setParts are the files of a split made of more than one: English tuning is the
+// first set and a second, written later from the intents' descriptions only to widen
+// the lexicon (testdata/en.tune2.txt).
+var setParts = map[string][]string{"en." + SplitTuning: {"testdata/en.tune.txt", "testdata/en.tune2.txt"}}
+
 // Set is the embedded evaluation set of a language ("en", "zh") and split.
 func Set(lang, split string) ([]Labelled, error) {
-	name := fmt.Sprintf("testdata/%s.%s.txt", lang, split)
-	data, err := setFS.ReadFile(name)
-	if err != nil {
-		return nil, fmt.Errorf("evaluation set %s.%s: none embedded", lang, split)
+	names, ok := setParts[lang+"."+split]
+	if !ok {
+		names = []string{fmt.Sprintf("testdata/%s.%s.txt", lang, split)}
 	}
-	return ReadSet(bytes.NewReader(data), name)
+	var out []Labelled
+	for _, name := range names {
+		data, err := setFS.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("evaluation set %s.%s: none embedded", lang, split)
+		}
+		set, err := ReadSet(bytes.NewReader(data), name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, set...)
+	}
+	return out, nil
 }
 
 // AnswerCorpus is how callers answer, for the recogniser's language model: the texts

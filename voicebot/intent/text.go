@@ -1,6 +1,7 @@
 package intent
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -38,10 +39,101 @@ const (
 func analyse(text string) []tok {
 	toks := analyseAny(text)
 	unaskedPeople(toks)
+	botQuestion(toks)
 	wagesPaid(toks)
+	otherPaid(toks)
+	futurePaid(toks)
 	partPaid(toks)
+	askPay(toks)
+	noMachine(toks)
 	return toks
 }
+
+// futurePaid reads "paid" after "will" in the same clause as a promise, not a payment
+// made: "I'll have it paid by Friday", "that'll be paid", "I'll clear it in full" are
+// yeses to "will you be able to pay?". A negated one ("I won't have it paid") stays
+// negated, so it is a no.
+func futurePaid(toks []tok) {
+	will := false
+	for i := range toks {
+		t := &toks[i]
+		switch {
+		case t.cjk || isBreak(*t):
+			will = false
+		case t.word == "will" || t.word == "gonna":
+			will = true
+		case will && t.canon == "paid" && !t.inert:
+			t.canon, t.stem = "yes", "pay"
+		}
+	}
+}
+
+// otherPaid keeps "paid" from meaning the debt when the caller paid for something
+// else: "I paid for parking", "I paid the window cleaner" buy things; "I paid the
+// bill", "paid it", "paid for it" are the debt.
+func otherPaid(toks []tok) {
+	for i := 0; i+1 < len(toks); i++ {
+		if toks[i].cjk || (toks[i].word != "paid" && toks[i].word != "payed") {
+			continue
+		}
+		next := toks[i+1]
+		obj := -1 // the word paid for: after "for", or the noun after an article
+		switch {
+		case next.word == "for":
+			obj = i + 2
+		case enArticles[next.word]:
+			obj = i + 2
+			for obj < len(toks) && toks[obj].stop {
+				obj++
+			}
+		}
+		if obj < 0 || obj >= len(toks) {
+			continue
+		}
+		if o := toks[obj]; !o.cjk && !enDebtWords[o.word] && !enDebtWords[o.canon] {
+			toks[i].mute()
+		}
+	}
+}
+
+// enArticles open a noun phrase after "paid"; enDebtWords are what a caller pays
+// when paying us.
+var (
+	enArticles  = setOf("the", "a", "an", "his", "her", "their", "our", "those", "these")
+	enDebtWords = setOf("it", "this", "that", "bill", "amount", "full", "balance", "account", "loan", "invoice",
+		"card", "statement", "installment", "instalment", "payment", "paid", "whole", "lot", "rest", "money",
+		"arrears", "debt", "already", "acme", "finance", "sum", "total", "due", "outstanding")
+)
+
+// noMachine reads a refusal to talk to a machine ("I'm not talking to a robot", "I
+// don't talk to machines") as a request for a person, not as a no: the negation is
+// about the bot. A question ("am I talking to a machine?") asks, and is left alone.
+func noMachine(toks []tok) {
+	cue, machine := -1, -1
+	for i, t := range toks {
+		switch {
+		case t.cjk || questionWords[t.word]:
+			return
+		case t.cue && cue < 0:
+			cue = i
+		case enMachine[t.word] && cue >= 0 && machine < 0:
+			machine = i
+		}
+	}
+	if machine < 0 {
+		return
+	}
+	for i := cue; i < machine; i++ {
+		toks[i].neg, toks[i].stop = false, true
+		if toks[i].cue {
+			toks[i].cue, toks[i].canon = false, toks[i].word
+		}
+	}
+	toks[machine].canon, toks[machine].neg = "agent", false
+}
+
+// enMachine are the words for the bot a caller refuses.
+var enMachine = setOf("robot", "robots", "machine", "machines", "computer", "computers", "bot", "bots", "recording", "automated")
 
 // partPaid keeps "I can pay" from being a yes when only part is offered: "I can pay
 // half", "I can only pay some of it" promise less than the amount due. Such an
@@ -53,6 +145,19 @@ func partPaid(toks []tok) {
 	}
 	for i := range toks {
 		if !toks[i].cjk && (toks[i].word == "pay" || toks[i].word == "paying") {
+			toks[i].mute()
+		}
+	}
+}
+
+// askPay keeps a question about paying ("how can I pay?", "where do I pay?") from
+// being a promise to pay: it asks how, and the script's knowledge answers it.
+func askPay(toks []tok) {
+	if len(toks) == 0 || toks[0].cjk || !questionWords[toks[0].word] {
+		return
+	}
+	for i := range toks {
+		if toks[i].word == "pay" || toks[i].word == "paying" {
 			toks[i].mute()
 		}
 	}
@@ -127,6 +232,32 @@ func unaskedPeople(toks []tok) {
 		}
 	}
 }
+
+// botQuestion keeps a question about who is speaking ("is this a real person?",
+// "are you a human?", "is that the agent from the letting office?") from being a
+// request for an agent: it asks what the bot is, and asking again answers it better
+// than a transfer. A question that asks for one ("are you able to put me through to
+// a person?") still is.
+func botQuestion(toks []tok) {
+	if len(toks) < 2 || toks[0].cjk || !enAskVerbs[toks[0].word] || !enBotSubjects[toks[1].word] {
+		return
+	}
+	if slices.ContainsFunc(toks, func(t tok) bool { return enTransferAsk[t.word] || t.word == "transfer" }) {
+		return
+	}
+	for i := range toks {
+		if toks[i].canon == "agent" {
+			toks[i].mute()
+		}
+	}
+}
+
+// enBotSubjects are the subjects of a question about the speaker; enTransferAsk the
+// words that make such a question a request.
+var (
+	enBotSubjects = setOf("this", "that", "it", "you", "i")
+	enTransferAsk = setOf("put", "connect", "get", "give", "need", "want", "transfer", "through")
+)
 
 type textRun struct {
 	s   string
@@ -342,10 +473,16 @@ var enRelations = setOf("husband", "wife", "partner", "spouse", "boyfriend", "gi
 	"colleague", "coworker", "landlord", "guardian", "relative", "babysitter", "nanny")
 
 // enCanonStem is enCanon keyed by the stems of its words (phoned → phon → call).
+// Where two words share a stem and differ in concept ("pay" is yes, "payed" paid),
+// the word that is its own stem decides ("paying" is pay, a yes), else the first in
+// order: the same every run, whatever the map's order.
 var enCanonStem = func() map[string]string {
 	m := make(map[string]string, len(enCanon))
-	for k, v := range enCanon {
-		m[stem(k)] = v
+	for _, k := range slices.Sorted(maps.Keys(enCanon)) {
+		st := stem(k)
+		if _, ok := m[st]; !ok || k == st {
+			m[st] = enCanon[k]
+		}
 	}
 	return m
 }()
