@@ -77,37 +77,48 @@ func TestBlind(t *testing.T) {
 	checkSet(t, "blind", floors{n: 210, right: 0.80, offTopic: 0.85, sure: 0.95, ece: 0.07})
 }
 
-// TestBlind2 holds the floors on the second English blind set (testdata/en.blind2.txt,
-// written, like en.tune2.txt, from the intents' descriptions only, by another writer
-// who saw no set, lexicon or matcher), measured before and after the lexicon was
-// widened on en.tune2.txt: 83.3 % → 93.9 % right, off-topic no_match 70.0 % → 76.7 %,
-// wrong high-stakes 6 → 3 (BENCHMARKS.md, "Twenty-second session"). Its off-topic
-// lines are a third decoys, and three of them still reach a high-stakes intent — over
-// the 1 % the other sets hold, so its own ceiling here, a figure to bring down.
+// TestBlind2 holds the floors on the second blind sets (testdata/{en,zh}.blind2.txt,
+// written, like the *.tune2.txt sets, from the intents' descriptions only, by other
+// writers who saw no set, lexicon or matcher), measured before and after the lexicon
+// was widened on the *.tune2.txt sets: en 83.3 % → 93.9 % right, off-topic no_match
+// 70.0 % → 76.7 %, wrong high-stakes 6 → 3; zh 75.0 % → 85.6 %, 70.0 % → 80.0 %, 5 → 4
+// (BENCHMARKS.md, "Twenty-second session"). Their off-topic lines are a third decoys,
+// and a few still reach a high-stakes intent — over the 1 % the other sets hold, so
+// their own ceilings here, figures to bring down.
 func TestBlind2(t *testing.T) {
 	t.Parallel()
-	c := New(scriptIntents(t, "en"), Options{})
-	rep := Evaluate(c, readSet(t, "en.blind2.txt"), highStakes)
-	if rep.Utterances != 210 || rep.OffTopic != 30 {
-		t.Fatalf("%d utterances, %d off-topic: want the set's 210, 30", rep.Utterances, rep.OffTopic)
-	}
-	if rep.RightRate < 0.90 {
-		t.Errorf("routed right %.3f, want ≥ 0.90", rep.RightRate)
-	}
-	if rep.WrongHighStakes > 3 {
-		t.Errorf("%d routed to a wrong high-stakes intent, want ≤ 3", rep.WrongHighStakes)
-	}
-	if rep.OffTopicNoMatchRate < 0.75 {
-		t.Errorf("off-topic no_match %.3f, want ≥ 0.75", rep.OffTopicNoMatchRate)
-	}
-	if rep.Sure == 0 || float64(rep.SureRight) < 0.93*float64(rep.Sure) {
-		t.Errorf("score ≥ 0.95 right %d of %d, want ≥ 93 %%", rep.SureRight, rep.Sure)
+	for _, f := range []struct {
+		lang            string
+		right, offTopic float64
+		highStakes      int
+	}{{"en", 0.90, 0.75, 3}, {"zh", 0.83, 0.75, 4}} {
+		t.Run(f.lang, func(t *testing.T) {
+			t.Parallel()
+			c := New(scriptIntents(t, f.lang), Options{})
+			rep := Evaluate(c, readSet(t, f.lang+".blind2.txt"), highStakes)
+			if rep.Utterances != 210 || rep.OffTopic != 30 {
+				t.Fatalf("%d utterances, %d off-topic: want the set's 210, 30", rep.Utterances, rep.OffTopic)
+			}
+			if rep.RightRate < f.right {
+				t.Errorf("routed right %.3f, want ≥ %.2f", rep.RightRate, f.right)
+			}
+			if rep.WrongHighStakes > f.highStakes {
+				t.Errorf("%d routed to a wrong high-stakes intent, want ≤ %d", rep.WrongHighStakes, f.highStakes)
+			}
+			if rep.OffTopicNoMatchRate < f.offTopic {
+				t.Errorf("off-topic no_match %.3f, want ≥ %.2f", rep.OffTopicNoMatchRate, f.offTopic)
+			}
+			if rep.Sure == 0 || float64(rep.SureRight) < 0.93*float64(rep.Sure) {
+				t.Errorf("score ≥ 0.95 right %d of %d, want ≥ 93 %%", rep.SureRight, rep.Sure)
+			}
+		})
 	}
 }
 
-// TestSecondTuningSet: the second tuning set is part of the English tuning split (the
-// calibration is fitted on it, the recogniser's model learns its sentences) and the
-// lexicon covers it as it covers the first.
+// TestSecondTuningSet: English's second tuning set is part of its tuning split (the
+// calibration is fitted on it, the recogniser's model learns its sentences);
+// Mandarin's only widened the lexicon. The lexicon covers both as it covers the
+// first sets.
 func TestSecondTuningSet(t *testing.T) {
 	t.Parallel()
 	tune := tuneSet(t, "en")
@@ -115,9 +126,15 @@ func TestSecondTuningSet(t *testing.T) {
 	if len(second) != 420 || len(tune) != len(readSet(t, "en.tune.txt"))+len(second) {
 		t.Fatalf("tuning split %d utterances, second set %d: want the second set's 420 in the split", len(tune), len(second))
 	}
-	rep := Evaluate(New(scriptIntents(t, "en"), Options{}), second, highStakes)
-	if rep.RightRate < 0.95 || rep.WrongHighStakes > 2 {
-		t.Errorf("second tuning set: right %.3f, wrong high-stakes %d; want ≥ 0.95, ≤ 2", rep.RightRate, rep.WrongHighStakes)
+	for _, f := range []struct {
+		lang       string
+		right      float64
+		highStakes int
+	}{{"en", 0.95, 2}, {"zh", 0.93, 4}} {
+		rep := Evaluate(New(scriptIntents(t, f.lang), Options{}), readSet(t, f.lang+".tune2.txt"), highStakes)
+		if rep.RightRate < f.right || rep.WrongHighStakes > f.highStakes {
+			t.Errorf("%s second tuning set: right %.3f, wrong high-stakes %d; want ≥ %.2f, ≤ %d", f.lang, rep.RightRate, rep.WrongHighStakes, f.right, f.highStakes)
+		}
 	}
 }
 
@@ -134,11 +151,14 @@ func TestDecoys(t *testing.T) {
 	if rep.OffTopic != rep.Utterances || rep.Utterances < 120 {
 		t.Fatalf("%d utterances, %d off-topic: the decoys are all off-topic", rep.Utterances, rep.OffTopic)
 	}
-	if rep.OffTopicNoMatchRate < 0.65 {
-		t.Errorf("decoys no_match %.3f, want ≥ 0.65", rep.OffTopicNoMatchRate)
+	// 65.4 % and 13 before the context rules of the twenty-second session (paid,
+	// sent or made for something else, "stop" doing something else, a past
+	// "stopped" or "deleted").
+	if rep.OffTopicNoMatchRate < 0.70 {
+		t.Errorf("decoys no_match %.3f, want ≥ 0.70", rep.OffTopicNoMatchRate)
 	}
-	if rep.WrongHighStakes > 13 {
-		t.Errorf("%d decoys routed to a high-stakes intent, want ≤ 13", rep.WrongHighStakes)
+	if rep.WrongHighStakes > 6 {
+		t.Errorf("%d decoys routed to a high-stakes intent, want ≤ 6", rep.WrongHighStakes)
 	}
 }
 

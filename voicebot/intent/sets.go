@@ -26,8 +26,13 @@ const (
 
 // setParts are the files of a split made of more than one: English tuning is the
 // first set and a second, written later from the intents' descriptions only to widen
-// the lexicon (testdata/en.tune2.txt).
-var setParts = map[string][]string{"en." + SplitTuning: {"testdata/en.tune.txt", "testdata/en.tune2.txt"}}
+// the lexicon (testdata/en.tune2.txt). Mandarin's second set (testdata/zh.tune2.txt)
+// widened the lexicon but is not in the split: the calibration refitted on both let
+// more off-topic lines route on both (zh.tune.txt 95 → 85 %, zh.tune2.txt 70 → 66 %
+// no_match), so it stays fitted on the first.
+var setParts = map[string][]string{
+	"en." + SplitTuning: {"testdata/en.tune.txt", "testdata/en.tune2.txt"},
+}
 
 // Set is the embedded evaluation set of a language ("en", "zh") and split.
 func Set(lang, split string) ([]Labelled, error) {

@@ -42,7 +42,9 @@ func analyse(text string) []tok {
 	botQuestion(toks)
 	wagesPaid(toks)
 	otherPaid(toks)
+	otherSent(toks)
 	futurePaid(toks)
+	notOurStop(toks)
 	partPaid(toks)
 	askPay(toks)
 	noMachine(toks)
@@ -96,13 +98,71 @@ func otherPaid(toks []tok) {
 	}
 }
 
+// otherSent keeps "sent" and "made" from meaning a payment when what was sent or
+// made is something else: "I sent it already", "I made the payment", "the payment was
+// made" are payments, "I sent my mum some flowers", "we made pancakes" are not.
+func otherSent(toks []tok) {
+	for i, t := range toks {
+		if t.cjk || (t.word != "sent" && t.word != "made") {
+			continue
+		}
+		debt := false
+		for j := max(0, i-3); j < len(toks) && j <= i+3; j++ {
+			w := toks[j].word
+			if j == i || (enPronouns[w] && j != i+1) { // "sent it", not "made pancakes this morning"
+				continue
+			}
+			if enDebtWords[w] || enDebtWords[toks[j].canon] {
+				debt = true
+				break
+			}
+		}
+		if !debt {
+			toks[i].mute()
+		}
+	}
+}
+
+// notOurStop keeps "stop" and the words of removal from asking us to stop calling
+// when they speak of something else: "stop kicking your brother" stops another
+// doing; "the rain finally stopped", "your message has been deleted" tell of what
+// happened. A past form asks only beside a request ("I want to be removed", "I asked
+// to be taken off").
+func notOurStop(toks []tok) {
+	request := slices.ContainsFunc(toks, func(t tok) bool { return enStopAsk[t.word] })
+	for i, t := range toks {
+		switch {
+		case t.cjk:
+		case t.word == "stop" && i+1 < len(toks):
+			next := toks[i+1]
+			if strings.HasSuffix(next.word, "ing") && next.canon != "call" && !enPesterWords[next.word] {
+				toks[i].mute()
+			}
+		case enPastStop[t.word] && !request:
+			toks[i].mute()
+		}
+	}
+}
+
+var (
+	// enPastStop are past forms of stopping and removing; enStopAsk the words that
+	// make them a request.
+	enPastStop = setOf("stopped", "deleted", "removed", "erased", "blocked", "cancelled", "canceled")
+	enStopAsk  = setOf("want", "need", "get", "have", "please", "like", "asked", "ask", "told", "tell", "make",
+		"can", "could", "would", "will")
+	// enPesterWords are what a caller asks us to stop doing besides calling.
+	enPesterWords = setOf("bothering", "harassing", "hassling", "pestering", "texting", "messaging", "emailing", "chasing")
+)
+
 // enArticles open a noun phrase after "paid"; enDebtWords are what a caller pays
 // when paying us.
 var (
+	enPronouns  = setOf("it", "this", "that")
 	enArticles  = setOf("the", "a", "an", "his", "her", "their", "our", "those", "these")
 	enDebtWords = setOf("it", "this", "that", "bill", "amount", "full", "balance", "account", "loan", "invoice",
 		"card", "statement", "installment", "instalment", "payment", "paid", "whole", "lot", "rest", "money",
-		"arrears", "debt", "already", "acme", "finance", "sum", "total", "due", "outstanding")
+		"arrears", "debt", "already", "acme", "finance", "sum", "total", "due", "outstanding", "cheque", "check",
+		"transfer", "payments", "everything")
 )
 
 // noMachine reads a refusal to talk to a machine ("I'm not talking to a robot", "I
