@@ -205,6 +205,7 @@ func (c *Classifier) markShared() {
 
 func compilePhrase(ph string) (cphrase, bool) {
 	toks := analyseAny(ph)
+	askPay(toks) // a question phrase ("how can i pay") asks as the caller's question does
 	toks = slices.DeleteFunc(toks, func(t tok) bool { return t.canon == "，" })
 	if len(toks) == 0 {
 		return cphrase{}, false

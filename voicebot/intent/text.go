@@ -211,14 +211,16 @@ func partPaid(toks []tok) {
 }
 
 // askPay keeps a question about paying ("how can I pay?", "where do I pay?") from
-// being a promise to pay: it asks how, and the script's knowledge answers it.
+// being a promise to pay: "pay" there is the act asked about, not the yes it is in
+// an answer ("I can pay"). A script's knowledge phrases get the same reading
+// (compilePhrase), so "how can i pay" still finds the entry that answers it.
 func askPay(toks []tok) {
 	if len(toks) == 0 || toks[0].cjk || !questionWords[toks[0].word] {
 		return
 	}
 	for i := range toks {
 		if toks[i].word == "pay" || toks[i].word == "paying" {
-			toks[i].mute()
+			toks[i].canon = "pay"
 		}
 	}
 }
