@@ -184,7 +184,7 @@ type ASRLiveReport struct {
 	TuningVoices      []string `json:"tuning_voices"`
 	HeldOutVoices     []string `json:"held_out_voices"`
 	// Sentences: the evaluation sets the callers read (voicebot/intent/testdata):
-	// en.tune.txt is the tuning split, en.heldout.txt the held-out one.
+	// en.tune.txt with en.tune2.txt is the tuning split, en.heldout.txt the held-out one.
 	Sentences map[string]string `json:"sentences"`
 	// Recordings: where the held-out sentences' recordings were played from (the
 	// "recorded" voice), when they have any.
@@ -400,7 +400,7 @@ func ASRLive(ctx context.Context, o ASRLiveOptions, progress io.Writer) (*ASRLiv
 	rep := &ASRLiveReport{
 		Mode: "full", Split: o.Split, OpenVocabulary: open, ChannelAdaptation: adapt, Engine: "pocketsphinx grammar",
 		Concurrency: o.Concurrency, Calls: len(items),
-		Sentences:   map[string]string{"tuning": "voicebot/intent/testdata/en.tune.txt", "held-out": "voicebot/intent/testdata/en.heldout.txt"},
+		Sentences:   map[string]string{"tuning": "voicebot/intent/testdata/en.tune.txt + en.tune2.txt", "held-out": "voicebot/intent/testdata/en.heldout.txt"},
 		HighStakes:  hs,
 		ByCondition: map[string]*ASRLiveCondition{},
 		EndOfTurnMS: endOfTurn.Milliseconds(),
