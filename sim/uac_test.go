@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"net"
 	"net/netip"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -56,12 +60,45 @@ type uacCall struct {
 	recv       []int16
 }
 
-func newTestUAC(t testing.TB, target netip.AddrPort) *testUAC {
+// listenSIPPort binds the test UAC's UDP listener to a free port below the kernel's
+// ephemeral range. Its TCP requests leave from the same port number, and a port
+// from the ephemeral range can be taken by any outgoing TCP connection on the
+// machine in the meantime (tests of other packages run beside these): the dial
+// then failed with "bind: address already in use". Below the range only a
+// listener takes a port, and one that is free for TCP now stays free.
+func listenSIPPort(t testing.TB) *net.UDPConn {
 	t.Helper()
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if v, err := strconv.Atoi(f[0]); err == nil && v > 11000 {
+				low = v
+			}
+		}
+	}
+	for range 200 {
+		port := 10000 + rand.IntN(low-10000)
+		conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+		if err != nil {
+			continue
+		}
+		if l, err := net.Listen("tcp", conn.LocalAddr().String()); err == nil {
+			_ = l.Close()
+			return conn
+		}
+		_ = conn.Close()
+	}
+	// No free port there: an ephemeral one, as before.
 	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return conn
+}
+
+func newTestUAC(t testing.TB, target netip.AddrPort) *testUAC {
+	t.Helper()
+	conn := listenSIPPort(t)
 	laddr := conn.LocalAddr().(*net.UDPAddr)
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("test-uac"), sipgo.WithUserAgentHostname("127.0.0.1"),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(quietSlog)),
