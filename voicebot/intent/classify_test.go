@@ -484,6 +484,15 @@ func TestContextRules(t *testing.T) {
 			t.Errorf("%q: %s %q (%.3f), want %q", tc.text, r.Verdict, r.Intent, r.Score, tc.want)
 		}
 	}
+	// A threat or a complaint opts out only when it is about the calls.
+	for _, s := range []string{"my lawyer says i don't owe this", "i have a complaint about my bill"} {
+		if r := c.Classify(s, nil); r.Intent == "opt_out" {
+			t.Errorf("%q: %s opt_out (%.3f), want no opt-out", s, r.Verdict, r.Score)
+		}
+	}
+	if r := c.Classify("if you call again i'm contacting my lawyer", nil); r.Intent != "opt_out" || r.Verdict != VerdictMatch {
+		t.Errorf("a threat about the calls: %+v, want opt_out", r)
+	}
 }
 
 // TestCanonStemIsStable: two words of the synonym table that share a stem and mean

@@ -116,8 +116,9 @@ var enPhrases = map[string]string{
 	"sick of": "stop", "tired of": "stop", "fed up with": "stop", "enough with": "stop", "enough of": "stop",
 	"pack it in": "stop", "give over": "stop", "knock it off": "stop", "cut it out": "stop",
 	"calls to end": "calls to stop", "block this number": "stop calling", "block your number": "stop calling",
-	"block you": "stop calling", "my lawyer": "stop calling", "my solicitor": "stop calling", "my attorney": "stop calling",
-	"a complaint": "stop calling", "if you call again": "stop calling", "if you call me again": "stop calling",
+	// A threat counts when it is about the calls: "my lawyer" or "a complaint" alone
+	// may be about the bill ("my lawyer says I don't owe this").
+	"block you": "stop calling", "if you call again": "stop calling", "if you call me again": "stop calling",
 	"if you call once more": "stop calling", "no more calls": "stop calling", "no more phone calls": "stop calling",
 	"revoke consent": "stop calling", "revoke my consent": "stop calling", "withdraw consent": "stop calling",
 	"withdraw my consent": "stop calling", "sorted": "paid", "shopping": "busy", "be transferred": "transfer",
