@@ -3,6 +3,7 @@ package intent
 import (
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -484,14 +485,19 @@ func TestContextRules(t *testing.T) {
 			t.Errorf("%q: %s %q (%.3f), want %q", tc.text, r.Verdict, r.Intent, r.Score, tc.want)
 		}
 	}
-	// A threat or a complaint opts out only when it is about the calls.
-	for _, s := range []string{"my lawyer says i don't owe this", "i have a complaint about my bill"} {
-		if r := c.Classify(s, nil); r.Intent == "opt_out" {
-			t.Errorf("%q: %s opt_out (%.3f), want no opt-out", s, r.Verdict, r.Score)
+	// A threat, a complaint or being fed up opts out only when it is about the calls;
+	// something that came out or a receipt is a payment only when it is ours.
+	for _, s := range []string{"my lawyer says i don't owe this", "i have a complaint about my bill",
+		"i'm sick of this debt", "i'm fed up with the interest", "cut it out you two", "i've had enough of this",
+		"the sun came out", "can i set up a direct debit", "i got a receipt for the shoes"} {
+		if r := c.Classify(s, nil); r.Verdict == VerdictMatch && slices.Contains(highStakes, r.Intent) {
+			t.Errorf("%q: %s %s (%.3f), want no high-stakes route", s, r.Verdict, r.Intent, r.Score)
 		}
 	}
-	if r := c.Classify("if you call again i'm contacting my lawyer", nil); r.Intent != "opt_out" || r.Verdict != VerdictMatch {
-		t.Errorf("a threat about the calls: %+v, want opt_out", r)
+	for _, s := range []string{"if you call again i'm contacting my lawyer", "i'm sick of these calls", "pack it in with the phone calls", "give over ringing me"} {
+		if r := c.Classify(s, nil); r.Intent != "opt_out" || r.Verdict != VerdictMatch {
+			t.Errorf("%q: %s %s (%.3f), want opt_out", s, r.Verdict, r.Intent, r.Score)
+		}
 	}
 }
 
@@ -537,4 +543,17 @@ func TestZhColloquial(t *testing.T) {
 		{"人工智能现在真厉害啊", ""},
 		{"我在还书，图书馆快关门了", ""},
 	})
+}
+
+// TestPhraseKeysFit: a multi-word expression longer than the lookup's window would
+// never match.
+func TestPhraseKeysFit(t *testing.T) {
+	t.Parallel()
+	for _, m := range []map[string]string{enPhrases, enFedUpCalls} {
+		for k := range m {
+			if n := len(strings.Fields(k)); n > maxPhraseWords {
+				t.Errorf("%q: %d words, the lookup reads at most %d", k, n, maxPhraseWords)
+			}
+		}
+	}
 }

@@ -1,5 +1,7 @@
 package intent
 
+import "strings"
+
 // The tables below are the matcher's knowledge of how callers say things. They were
 // built from the tuning sets (testdata/*.tune.txt) and are read-only.
 
@@ -103,7 +105,8 @@ var enPhrases = map[string]string{
 	// Paid, in other words.
 	"dealt with": "paid", "squared away": "paid", "all squared": "paid", "squared up": "paid",
 	"transferred": "paid", "bank transfer": "paid", "wire transfer": "paid", "went across": "paid",
-	"came out": "paid", "direct debit": "paid", "confirmation number": "paid", "up to date": "paid",
+	"came out of my account": "paid", "it came out": "paid", "debit went out": "paid", "debit came out": "paid",
+	"confirmation number": "paid", "up to date": "paid",
 	"it is done $": "paid", "it is all done": "paid", "already done": "paid", "put it through": "paid",
 	"dropped it off": "paid", "in person": "personally", "did it online": "paid", "done it online": "paid",
 	"did you not get": "already", "did not you get": "already", "did you not receive": "already",
@@ -113,8 +116,8 @@ var enPhrases = map[string]string{
 	"customer care": "agent", "help desk": "agent",
 	// Stop calling: leave me alone, being fed up, threats, consent withdrawn.
 	"leave me alone": "stop calling", "leave me be": "stop calling", "leave us alone": "stop calling",
-	"sick of": "stop", "tired of": "stop", "fed up with": "stop", "enough with": "stop", "enough of": "stop",
-	"pack it in": "stop", "give over": "stop", "knock it off": "stop", "cut it out": "stop",
+	// Being fed up is an opt-out when it is the calls one is fed up with
+	// (enFedUpCalls); "I'm sick of this debt" is not.
 	"calls to end": "calls to stop", "block this number": "stop calling", "block your number": "stop calling",
 	// A threat counts when it is about the calls: "my lawyer" or "a complaint" alone
 	// may be about the bill ("my lawyer says I don't owe this").
@@ -132,6 +135,24 @@ var enPhrases = map[string]string{
 	"insurance agent": "insurance broker", "get my number": "find me", "get this number": "find me",
 	"got my number": "find me", "got this number": "find me",
 }
+
+// enFedUpCalls adds to enPhrases being fed up with the calls, and the idioms of
+// "stop" in front of them ("give over ringing me", "pack it in with the calls"), as
+// "stop calling": each only before the calls, as in other sentences they stop
+// something else ("cut it out, you two").
+var enFedUpCalls = func() map[string]string {
+	m := map[string]string{}
+	for _, fed := range []string{"sick of", "tired of", "fed up with", "enough with", "enough of",
+		"pack it in with", "give over", "knock it off with", "cut it out with"} {
+		for _, calls := range []string{"the calls", "these calls", "your calls", "the phone calls", "calling", "ringing",
+			"phoning", "you calling", "you ringing", "being called", "the robocalls", "robocalls", "calls"} {
+			if k := fed + " " + calls; len(strings.Fields(k)) <= maxPhraseWords {
+				m[k] = "stop calling"
+			}
+		}
+	}
+	return m
+}()
 
 // enUnspoken are enPhrases keys kept out of the recogniser's language model
 // (LexiconCorpus). The soft yeses cost 5 of 508 right answers at 10 dB on the tuning

@@ -72,18 +72,24 @@ func futurePaid(toks []tok) {
 
 // otherPaid keeps "paid" from meaning the debt when the caller paid for something
 // else: "I paid for parking", "I paid the window cleaner" buy things; "I paid the
-// bill", "paid it", "paid for it" are the debt.
+// bill", "paid it", "paid for it" are the debt. A receipt for something else ("a
+// receipt for the shoes") is no proof of payment either.
 func otherPaid(toks []tok) {
 	for i := 0; i+1 < len(toks); i++ {
-		if toks[i].cjk || (toks[i].word != "paid" && toks[i].word != "payed") {
+		if toks[i].cjk || (toks[i].word != "paid" && toks[i].word != "payed" && toks[i].word != "receipt") {
 			continue
 		}
 		next := toks[i+1]
 		obj := -1 // the word paid for: after "for", or the noun after an article
 		switch {
-		case next.word == "for":
+		case next.word == "for" && (i+2 >= len(toks) || !enPronouns[toks[i+2].word]):
 			obj = i + 2
-		case enArticles[next.word]:
+			for obj < len(toks) && toks[obj].stop && !enDebtWords[toks[obj].word] {
+				obj++
+			}
+		case next.word == "for":
+			// "paid for it": the debt.
+		case enArticles[next.word] && toks[i].word != "receipt":
 			obj = i + 2
 			for obj < len(toks) && toks[obj].stop {
 				obj++
@@ -409,8 +415,9 @@ func enWords(s string) []string {
 	return words
 }
 
-// maxPhraseWords is the longest key of enPhrases, in words.
-const maxPhraseWords = 5
+// maxPhraseWords bounds the keys of enPhrases and enFedUpCalls, in words
+// (TestPhraseKeysFit).
+const maxPhraseWords = 7
 
 func analyseEn(s string) []tok {
 	// "$" marks the end, for expressions that only count there ("i will $").
@@ -420,7 +427,12 @@ func analyseEn(s string) []tok {
 	for i := 0; i < len(words); {
 		matched := false
 		for n := min(maxPhraseWords, len(words)-i); n >= 1; n-- {
-			if rep, ok := enPhrases[strings.Join(words[i:i+n], " ")]; ok {
+			key := strings.Join(words[i:i+n], " ")
+			rep, ok := enPhrases[key]
+			if !ok {
+				rep, ok = enFedUpCalls[key]
+			}
+			if ok {
 				out = append(out, strings.Fields(rep)...)
 				i += n
 				matched = true
