@@ -140,7 +140,7 @@ func DefaultModel() *Model {
 
 // DefaultModelZh: see DefaultModel.
 func DefaultModelZh() *Model {
-	return &Model{W: [nFeatures]float64{0.5341, 1.6526, 2.2478, 0.5152, 0.6996, 0.0000, -2.6317, 0.6996, -3.7708, 1.4650}, B: 0.1734}
+	return &Model{W: [nFeatures]float64{0.5610, 1.6147, 2.2291, 0.4972, 0.7105, 0.0000, -2.6168, 0.7105, -3.7671, 1.4662}, B: 0.1689}
 }
 
 // Least a labelled set must give Calibrate: matches (utterances the classifier finds

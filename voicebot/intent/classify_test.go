@@ -543,6 +543,13 @@ func TestZhColloquial(t *testing.T) {
 		{"人工智能现在真厉害啊", ""},
 		{"我在还书，图书馆快关门了", ""},
 	})
+	// Leaving a group, a manager on leave, a report about a website, a file removed:
+	// the words of opting out and of a person, about something else.
+	for _, s := range []string{"我退出了那个群", "我们经理今天请假了", "我举报了一个诈骗网站", "把那个文件移除掉"} {
+		if r := c.Classify(s, nil); r.Verdict == VerdictMatch && slices.Contains(highStakes, r.Intent) {
+			t.Errorf("%q: %s %s (%.3f), want no high-stakes route", s, r.Verdict, r.Intent, r.Score)
+		}
+	}
 }
 
 // TestPhraseKeysFit: a multi-word expression longer than the lookup's window would
