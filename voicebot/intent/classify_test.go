@@ -376,6 +376,16 @@ func checkRoutes(t *testing.T, c *Classifier, routes []route) {
 	}
 }
 
+// checkNoHighStakes reports the sentences c routes to a high-stakes intent.
+func checkNoHighStakes(t *testing.T, c *Classifier, sentences []string) {
+	t.Helper()
+	for _, s := range sentences {
+		if r := c.Classify(s, nil); r.Verdict == VerdictMatch && slices.Contains(highStakes, r.Intent) {
+			t.Errorf("%q: %s %s (%.3f), want no high-stakes route", s, r.Verdict, r.Intent, r.Score)
+		}
+	}
+}
+
 // TestSomeoneElseAnswersZh: in Mandarin too, a speaker who names themself the
 // person's relation or carer is not the person ("我是他老婆" is not "我是").
 func TestSomeoneElseAnswersZh(t *testing.T) {
@@ -487,13 +497,9 @@ func TestContextRules(t *testing.T) {
 	}
 	// A threat, a complaint or being fed up opts out only when it is about the calls;
 	// something that came out or a receipt is a payment only when it is ours.
-	for _, s := range []string{"my lawyer says i don't owe this", "i have a complaint about my bill",
+	checkNoHighStakes(t, c, []string{"my lawyer says i don't owe this", "i have a complaint about my bill",
 		"i'm sick of this debt", "i'm fed up with the interest", "cut it out you two", "i've had enough of this",
-		"the sun came out", "can i set up a direct debit", "i got a receipt for the shoes"} {
-		if r := c.Classify(s, nil); r.Verdict == VerdictMatch && slices.Contains(highStakes, r.Intent) {
-			t.Errorf("%q: %s %s (%.3f), want no high-stakes route", s, r.Verdict, r.Intent, r.Score)
-		}
-	}
+		"the sun came out", "can i set up a direct debit", "i got a receipt for the shoes"})
 	for _, s := range []string{"if you call again i'm contacting my lawyer", "i'm sick of these calls", "pack it in with the phone calls", "give over ringing me"} {
 		if r := c.Classify(s, nil); r.Intent != "opt_out" || r.Verdict != VerdictMatch {
 			t.Errorf("%q: %s %s (%.3f), want opt_out", s, r.Verdict, r.Intent, r.Score)
@@ -545,11 +551,7 @@ func TestZhColloquial(t *testing.T) {
 	})
 	// Leaving a group, a manager on leave, a report about a website, a file removed:
 	// the words of opting out and of a person, about something else.
-	for _, s := range []string{"我退出了那个群", "我们经理今天请假了", "我举报了一个诈骗网站", "把那个文件移除掉"} {
-		if r := c.Classify(s, nil); r.Verdict == VerdictMatch && slices.Contains(highStakes, r.Intent) {
-			t.Errorf("%q: %s %s (%.3f), want no high-stakes route", s, r.Verdict, r.Intent, r.Score)
-		}
-	}
+	checkNoHighStakes(t, c, []string{"我退出了那个群", "我们经理今天请假了", "我举报了一个诈骗网站", "把那个文件移除掉"})
 }
 
 // TestPhraseKeysFit: a multi-word expression longer than the lookup's window would
