@@ -55,6 +55,17 @@ const (
 	TelephonyCMNInit = "43.57,23.46,-35.46,49.35,-19.44,2.40,9.86,-33.89,15.84,-16.61,3.31,9.69,-19.68"
 )
 
+// TelephonyWarp is the front end's frequency warp with the channel adaptation: the
+// filterbank reads a frequency f at f/1.10, as if every caller's vocal tract were a
+// tenth longer. Chosen on tuning voices only (BENCHMARKS.md, twenty-third session):
+// of warps 0.85–1.20 on half of en.tune2.txt (the other half the corpus), 1.10 routed
+// 249 of 360 clean answers of the four tuning voices right against 240 unwarped (31
+// wrong against 37), and on three check voices 180 against 178 clean and 96 against
+// 93 of 270 at pink 10 dB, with 26 wrong against 38 there and more off-topic lines
+// kept out (56 against 50 of 90). The adaptation (asr/telephony) was fitted on
+// unwarped features.
+const TelephonyWarp = 1.10
+
 // SearchMode selects how the embedded engine listens.
 type SearchMode uint8
 
@@ -112,6 +123,10 @@ type SphinxOptions struct {
 	// voices — the tuning voices and voices that only fit it — through µ-law and this
 	// front end). Only Debian's en-US model has them.
 	ChannelAdaptation bool
+	// Warp is the front end's frequency warp (pocketsphinx's inverse-linear warp: a
+	// frequency f is read at f/Warp) with ChannelAdaptation: 0 means TelephonyWarp,
+	// negative none. Without the adaptation there is no warp unless one is given.
+	Warp float64
 	// WorkDir receives the telephony copy of the model and the trimmed dictionary;
 	// "" makes a temporary directory, removed by Close.
 	WorkDir string
@@ -372,6 +387,12 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 			s.Close()
 			return nil, fmt.Errorf("new sphinx: %w", err)
 		}
+	}
+	if w := opts.Warp; w > 0 || (w == 0 && opts.ChannelAdaptation) {
+		if w == 0 {
+			w = TelephonyWarp
+		}
+		args["-warp_type"], args["-warp_params"] = "inverse_linear", strconv.FormatFloat(w, 'f', -1, 64)
 	}
 	maps.Copy(args, opts.Args)
 	s.opts.Args = args

@@ -40,6 +40,7 @@ type benchASRFlags struct {
 	fitRejection []string
 	channelAdapt string
 	lmWeight     float64
+	warp         float64
 	lmWordBeam   float64
 }
 
@@ -98,6 +99,7 @@ no answer after the question; the conditions are sipp-clean and sipp-<noise>-<SN
 	fl.StringVar(&f.openVocab, "open-vocabulary", "auto", "--live: auto, off (grammar only) or on (grammar + open vocabulary per utterance)")
 	fl.IntVar(&f.limit, "limit", 0, "--live: place only the first N calls of the plan")
 	fl.Float64Var(&f.lmWeight, "lm-weight", 0, "--live: the open pass's language-model weight, for tuning (default: the engine's)")
+	fl.Float64Var(&f.warp, "warp", 0, "--live: the front end's frequency warp with the channel adaptation, for tuning (default: the engine's, 1.1; negative: none)")
 	fl.Float64Var(&f.lmWordBeam, "lm-word-beam", 0, "--live: the open pass's word beam, for tuning (default: the engine's)")
 	fl.StringVar(&f.channelAdapt, "channel-adaptation", "auto", "--live: auto, off or on (the acoustic model adapted to the telephone channel, asr/telephony)")
 	fl.StringVar(&f.adapt, "adapt", "", "fit the telephone-channel adaptation (MLLR, then MAP; needs sphinxtrain) on the tuning split into this directory")
@@ -214,6 +216,9 @@ func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Wr
 	if f.lmWeight < 0 {
 		return usageErr("bench asr: --lm-weight %g: want a positive weight", f.lmWeight)
 	}
+	if f.warp > 0 && (f.warp < 0.7 || f.warp > 1.4) {
+		return usageErr("bench asr: --warp %g: want a warp between 0.7 and 1.4 (1 is none; negative turns it off)", f.warp)
+	}
 	if f.lmWordBeam < 0 || f.lmWordBeam >= 1 {
 		return usageErr("bench asr: --lm-word-beam %g: want a beam between 0 and 1, such as 1e-24", f.lmWordBeam)
 	}
@@ -223,7 +228,7 @@ func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Wr
 	}
 	rep, err := bench.ASRLive(ctx, bench.ASRLiveOptions{Quick: f.quick, Split: f.split, Sentences: f.sentences, Recordings: f.recordings, Concurrency: conc,
 		OpenVocabulary: f.openVocab, ChannelAdaptation: f.channelAdapt, Limit: f.limit, Peer: f.peer,
-		OpenSearch: app.OpenSearch{LMWeight: f.lmWeight, LMWordBeam: f.lmWordBeam}}, stderr)
+		OpenSearch: app.OpenSearch{LMWeight: f.lmWeight, LMWordBeam: f.lmWordBeam, Warp: f.warp}}, stderr)
 	if err != nil {
 		return benchErr(err)
 	}

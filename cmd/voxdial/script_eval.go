@@ -43,6 +43,7 @@ type scriptEvalFlags struct {
 	grammarKeep       float64
 	openFirst         bool
 	lmWeight          float64
+	warp              float64
 	spokenModel       string
 	spokenSamples     string
 	limit             int
@@ -89,6 +90,7 @@ person's voice — under the same noise conditions.`,
 	cmd.Flags().Float64Var(&f.grammarKeep, "grammar-keep", 0, "--audio: least grammar confidence kept when the open words that replaced it hold no intent, for tuning (0: the classifier's default; negative: never)")
 	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "--audio: print every utterance's transcripts to stderr")
 	cmd.Flags().StringVar(&f.spokenSamples, "spoken-samples", "", "--audio: write the live engine's open readings as samples for intent.FitSpoken to this file (tab-separated)")
+	cmd.Flags().Float64Var(&f.warp, "warp", 0, "--audio: the front end's frequency warp with --channel-adaptation, for tuning (0: the live engine's, 1.1; negative: none)")
 	cmd.Flags().Float64Var(&f.lmWeight, "lm-weight", 0, "--audio: the open search's language-model weight, for tuning (0: the live engine's)")
 	cmd.Flags().BoolVar(&f.openFirst, "open-first", false, "--audio: the live engine decodes the open words first and the grammar only when they hold no intent, for tuning")
 	cmd.Flags().IntVar(&f.limit, "limit", 0, "use only the first N utterances of the set (0: all)")

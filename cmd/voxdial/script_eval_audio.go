@@ -109,6 +109,9 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		}
 		rejection = &m
 	}
+	if f.warp > 0 && (f.warp < 0.7 || f.warp > 1.4) {
+		return usageErr("script eval: --warp %g: want a warp between 0.7 and 1.4 (1 is none; negative turns it off)", f.warp)
+	}
 	if f.rejectionSamples != "" && !run["fallback"] && !run["grammar"] {
 		return usageErr("script eval: --rejection-samples needs the grammar or fallback path")
 	}
@@ -153,7 +156,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	// The three paths: the grammar alone; the open search alone (the same language
 	// model as the fallback's); and the live engine (app.NewSphinxEngine with open
 	// vocabulary: the grammar, and the open search on the utterances it doubts).
-	gro := asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: f.channelAdaptation, ModelDir: f.modelDir, Rejection: rejection}
+	gro := asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: f.channelAdaptation, Warp: f.warp, ModelDir: f.modelDir, Rejection: rejection}
 	lmo := gro
 	lmo.Search, lmo.Corpus, lmo.LMWords, lmo.DomainGeneralMass = asr.SearchLM, corpus, app.OpenLMWords, app.OpenGeneralMass
 	lmo.LMWeight, lmo.LMWordBeam = app.OpenLMWeight, app.OpenLMWordBeam

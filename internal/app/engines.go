@@ -329,16 +329,18 @@ func NewSphinxEngine(vocab []string, open, adapt bool) (asr.Engine, error) {
 }
 
 // OpenSearch overrides the open pass's language-model weight and word beam
-// (zero: OpenLMWeight, OpenLMWordBeam), for tuning runs (`bench asr --live
-// --lm-weight`).
+// (zero: OpenLMWeight, OpenLMWordBeam) and the front end's frequency warp (zero:
+// asr.TelephonyWarp with the channel adaptation; negative: none), for tuning runs
+// (`bench asr --live --lm-weight --warp`).
 type OpenSearch struct {
 	LMWeight, LMWordBeam float64
+	Warp                 float64
 }
 
 // NewSphinxEngineTuned is NewSphinxEngine with the open search's settings.
 func NewSphinxEngineTuned(vocab []string, open, adapt bool, t OpenSearch) (asr.Engine, error) {
 	if !open {
-		return asr.NewSphinx(asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: adapt})
+		return asr.NewSphinx(asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: adapt, Warp: t.Warp})
 	}
 	if t.LMWeight == 0 {
 		t.LMWeight = OpenLMWeight
@@ -347,7 +349,7 @@ func NewSphinxEngineTuned(vocab []string, open, adapt bool, t OpenSearch) (asr.E
 		t.LMWordBeam = OpenLMWordBeam
 	}
 	return asr.NewSphinx(asr.SphinxOptions{
-		Vocabulary: vocab, ChannelAdaptation: adapt, OpenFallback: true, OpenFallbackBelow: OpenVocabularyMinConfidence,
+		Vocabulary: vocab, ChannelAdaptation: adapt, Warp: t.Warp, OpenFallback: true, OpenFallbackBelow: OpenVocabularyMinConfidence,
 		Corpus: OpenCorpus(), LMWords: OpenLMWords, DomainGeneralMass: OpenGeneralMass, LMWeight: t.LMWeight, LMWordBeam: t.LMWordBeam,
 	})
 }
