@@ -37,6 +37,10 @@ type Options struct {
 	// Tau is MAP's prior weight, in frames: a Gaussian moves halfway to what the
 	// audio showed of it once the audio held Tau frames of it; default DefaultTau.
 	Tau float64
+	// Warp is the front end's frequency warp the features are computed with
+	// (inverse linear, as the decoder's asr.SphinxOptions.Warp): the decoder that
+	// uses the fit must read the line the same way. 0 or negative: none.
+	Warp float64
 }
 
 // DefaultTau was chosen on the tuning split with one tuning voice left out of the
@@ -142,8 +146,12 @@ func Fit(ctx context.Context, utts []Utterance, o Options) (Fitted, error) {
 		}
 		return nil
 	}
-	if err := run(tools["sphinx_fe"], "-argfile", filepath.Join(o.ModelDir, "feat.params"), "-samprate", "16000",
-		"-c", ctl, "-di", wd, "-do", wd, "-ei", "wav", "-eo", "mfc", "-mswav", "yes"); err != nil {
+	feArgs := []string{"-argfile", filepath.Join(o.ModelDir, "feat.params"), "-samprate", "16000",
+		"-c", ctl, "-di", wd, "-do", wd, "-ei", "wav", "-eo", "mfc", "-mswav", "yes"}
+	if o.Warp > 0 {
+		feArgs = append(feArgs, "-warp_type", "inverse_linear", "-warp_params", strconv.FormatFloat(o.Warp, 'f', -1, 64))
+	}
+	if err := run(tools["sphinx_fe"], feArgs...); err != nil {
 		return none, err
 	}
 	model := filepath.Join(wd, "model")

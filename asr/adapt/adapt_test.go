@@ -101,3 +101,48 @@ func TestFitNamesMissingTools(t *testing.T) {
 		t.Errorf("err = %v, want ErrNoTrainer naming bw", err)
 	}
 }
+
+// TestFitWithWarp: the features are computed with the decoder's frequency warp, so
+// the fit learns the line as the warped decoder reads it — the same audio gives
+// other features than unwarped, and the fit still completes.
+func TestFitWithWarp(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	phrases := []evalset.Labeled{{Text: "i already paid"}, {Text: "please stop calling me"}, {Text: "yes that's me"}}
+	us, err := evalset.Generate(ctx, evalset.Options{Phrases: phrases, Voices: []evalset.Voice{{Engine: "espeak", Name: "en-us"}}, Speeds: []float64{1}, SNRs: []float64{0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var utts []adapt.Utterance
+	for i, u := range us {
+		pcm, err := asr.FrontEnd16k(u.PCM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		utts = append(utts, adapt.Utterance{ID: "w" + strconv.Itoa(i), Text: u.Text, PCM16k: pcm})
+	}
+	features := map[float64][]byte{}
+	for _, warp := range []float64{0, 1.1} {
+		dir := t.TempDir()
+		var log strings.Builder
+		if _, err := adapt.Fit(ctx, utts, adapt.Options{WorkDir: dir, Warp: warp, Log: &log}); err != nil {
+			t.Fatalf("warp %g: %v", warp, err)
+		}
+		if got := strings.Contains(log.String(), "-warp_params 1.1"); got != (warp > 0) {
+			t.Errorf("warp %g: sphinx_fe given -warp_params 1.1 = %v:\n%s", warp, got, log.String())
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "wav", "w0.mfc"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		features[warp] = b
+	}
+	// A header word, then 13 cepstra a frame; the frames' values must differ.
+	n := min(len(features[0]), len(features[1.1]))
+	if n < 4+13*4*10 {
+		t.Fatalf("features of %d and %d bytes: too short for an utterance", len(features[0]), len(features[1.1]))
+	}
+	if string(features[0][4:n]) == string(features[1.1][4:n]) {
+		t.Error("the warped features are the unwarped ones: the warp never reached the front end")
+	}
+}
