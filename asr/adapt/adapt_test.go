@@ -20,22 +20,7 @@ import (
 func TestFit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	phrases := []evalset.Labeled{{Text: "i already paid"}, {Text: "please stop calling me"}, {Text: "yes that's me"}, {Text: "call me back later"}}
-	us, err := evalset.Generate(ctx, evalset.Options{Phrases: phrases, Voices: []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var utts []adapt.Utterance
-	for i, u := range us {
-		pcm, err := asr.FrontEnd16k(u.PCM)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(pcm) < 2*len(u.PCM)-320 { // the resampler keeps back its filter delay
-			t.Fatalf("front end gave %d samples for %d at 8 kHz", len(pcm), len(u.PCM))
-		}
-		utts = append(utts, adapt.Utterance{ID: "t" + strconv.Itoa(i), Text: u.Text, PCM16k: pcm})
-	}
+	us, utts := spoken(t, evalset.Voice{Engine: "flite", Name: "slt"}, "t", "i already paid", "please stop calling me", "yes that's me", "call me back later")
 	// A sentence with a word the dictionary lacks is left out, not fatal.
 	utts = append(utts, adapt.Utterance{ID: "bad", Text: "zzqxv", PCM16k: utts[0].PCM16k})
 	dir := t.TempDir()
@@ -108,19 +93,7 @@ func TestFitNamesMissingTools(t *testing.T) {
 func TestFitWithWarp(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	phrases := []evalset.Labeled{{Text: "i already paid"}, {Text: "please stop calling me"}, {Text: "yes that's me"}}
-	us, err := evalset.Generate(ctx, evalset.Options{Phrases: phrases, Voices: []evalset.Voice{{Engine: "espeak", Name: "en-us"}}, Speeds: []float64{1}, SNRs: []float64{0}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var utts []adapt.Utterance
-	for i, u := range us {
-		pcm, err := asr.FrontEnd16k(u.PCM)
-		if err != nil {
-			t.Fatal(err)
-		}
-		utts = append(utts, adapt.Utterance{ID: "w" + strconv.Itoa(i), Text: u.Text, PCM16k: pcm})
-	}
+	_, utts := spoken(t, evalset.Voice{Engine: "espeak", Name: "en-us"}, "w", "i already paid", "please stop calling me", "yes that's me")
 	features := map[float64][]byte{}
 	for _, warp := range []float64{0, 1.1} {
 		dir := t.TempDir()
@@ -145,4 +118,30 @@ func TestFitWithWarp(t *testing.T) {
 	if string(features[0][4:n]) == string(features[1.1][4:n]) {
 		t.Error("the warped features are the unwarped ones: the warp never reached the front end")
 	}
+}
+
+// spoken has voice say the texts over the telephone front end: the utterances, and
+// the same as adaptation utterances (16 kHz) named prefix0, prefix1, ….
+func spoken(t *testing.T, voice evalset.Voice, prefix string, texts ...string) ([]evalset.Utterance, []adapt.Utterance) {
+	t.Helper()
+	var phrases []evalset.Labeled
+	for _, text := range texts {
+		phrases = append(phrases, evalset.Labeled{Text: text})
+	}
+	us, err := evalset.Generate(context.Background(), evalset.Options{Phrases: phrases, Voices: []evalset.Voice{voice}, Speeds: []float64{1}, SNRs: []float64{0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var utts []adapt.Utterance
+	for i, u := range us {
+		pcm, err := asr.FrontEnd16k(u.PCM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pcm) < 2*len(u.PCM)-320 { // the resampler keeps back its filter delay
+			t.Fatalf("front end gave %d samples for %d at 8 kHz", len(pcm), len(u.PCM))
+		}
+		utts = append(utts, adapt.Utterance{ID: prefix + strconv.Itoa(i), Text: u.Text, PCM16k: pcm})
+	}
+	return us, utts
 }
