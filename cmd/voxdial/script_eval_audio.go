@@ -109,7 +109,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		}
 		rejection = &m
 	}
-	if f.warp > 0 && (f.warp < 0.7 || f.warp > 1.4) {
+	if f.warp > 0 && !warpInRange(f.warp) {
 		return usageErr("script eval: --warp %g: want a warp between 0.7 and 1.4 (1 is none; negative turns it off)", f.warp)
 	}
 	if f.rejectionSamples != "" && !run["fallback"] && !run["grammar"] {
