@@ -62,7 +62,7 @@
         <div class="kpi"><b>${Math.round(t.talk_s / 60)}</b><span>talk minutes</span></div></div>
       <div class="card"><h2>Funnel, every campaign</h2>${t.attempts ? funnelSVG('overview-funnel', d.funnel) : '<p id="overview-funnel" class="muted">No calls in this date range.</p>'}</div>
       <div class="card"><div class="row"><h2>Campaigns</h2><button id="compare-go" class="secondary" data-safe disabled>Compare the two ticked</button></div>
-      <div class="scroll"><table id="overview-table"><thead><tr><th>Campaign</th><th>State</th><th>Attempts</th><th>Answer</th><th>Human</th><th>Goal rate</th><th>Goal</th><th>Opt-outs</th><th>Final/contacts</th></tr></thead>
+      <div class="scroll"><table id="overview-table" data-range="${esc(from)}/${esc(to)}"><thead><tr><th>Campaign</th><th>State</th><th>Attempts</th><th>Answer</th><th>Human</th><th>Goal rate</th><th>Goal</th><th>Opt-outs</th><th>Final/contacts</th></tr></thead>
       <tbody>${rows || `<tr><td colspan="9" class="muted">${empty}</td></tr>`}</tbody></table></div>
       ${pager('overview', offset, limit, d.total, link)}</div>`;
     bindRange('overview', 'overview');

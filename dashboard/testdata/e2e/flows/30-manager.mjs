@@ -48,6 +48,9 @@ export default async function ({ cfg, pages, session, until, shot, fail, step, n
     await page.fill('#overview-from', day);
     await page.fill('#overview-to', day);
     await page.click('#overview-apply');
+    // The default range's page stays until the chosen range's renders (its funnel too):
+    // wait for the table of that range, or the ticks below land on a page about to go.
+    await page.waitForSelector(`#overview-table[data-range="${day}/${day}"]`);
     await page.waitForSelector('#overview-funnel g[data-step="goal"]');
     if (!page.url().includes(`from=${day}`)) fail('the range is not in the URL: ' + page.url());
     const attempts = await num(page, '#ov-attempts');
