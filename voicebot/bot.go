@@ -151,6 +151,13 @@ type Listen struct {
 	Capture *Capture
 	// Retries, when set, overrides settings.max_retries for this state.
 	Retries *int
+	// Reprompt, when set, is said instead of the state's prompt on a re-prompt (a
+	// no_input, no_match, low_confidence or unconfirmed answer back to this state): a
+	// short "Sorry, I didn't catch that" rather than the whole greeting again. A
+	// request to repeat the question hears the prompt itself.
+	Reprompt     string
+	RepromptLine int
+	reprompt     *Template
 }
 
 // Set records call outcome fields on entering a state.
@@ -246,20 +253,31 @@ func (l *Listen) noMatchTarget(self string) string {
 	return self
 }
 
-// PromptTemplates lists the prompt of every state and of the voicemail branch as
-// Prompt.Template carries it ({{disclosure}} inlined, the call's variables as
-// slots), in file order, each once: what a prompt cache warms before dialling.
+// PromptTemplates lists the prompt of every state (then its re-prompt) and of the
+// voicemail branch as Prompt.Template carries it ({{disclosure}} inlined, the call's
+// variables as slots), in file order, each once: what a prompt cache warms before
+// dialling.
 func (b *Bot) PromptTemplates() []string {
 	var out []string
 	seen := map[string]bool{}
-	add := func(st *State) {
-		if st == nil || st.say == nil {
+	addT := func(t *Template) {
+		if t == nil {
 			return
 		}
-		t := st.say.Inline(map[string]string{DisclosureVar: b.Disclosure})
-		if !seen[t] {
-			seen[t] = true
-			out = append(out, t)
+		s := t.Inline(map[string]string{DisclosureVar: b.Disclosure})
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	add := func(st *State) {
+		if st == nil {
+			return
+		}
+		addT(st.say)
+		if st.Listen != nil {
+			t, _, _ := st.Listen.repromptTemplate()
+			addT(t)
 		}
 	}
 	for _, name := range b.Order {

@@ -119,17 +119,7 @@ func (l *linter) lintCapture(st *State, c *Capture, field string) {
 	}
 	l.target(orLine(c.NextLine, c.Line), join(f, "next"), c.Next)
 	if c.Reprompt != "" {
-		t, err := ParseTemplate(c.Reprompt)
-		if err != nil {
-			l.addLine(c.RepromptLine, join(f, "reprompt"), CheckTemplate, "%v", err)
-		} else {
-			c.reprompt = t
-			for _, v := range t.Vars() {
-				if v.Var != DisclosureVar && !l.vars[v.Var] {
-					l.addLine(c.RepromptLine, join(f, "reprompt"), CheckUnknownVariable, "{{%s}} is not in requires, set or captured", v.Var)
-				}
-			}
-		}
+		c.reprompt = l.reprompt(c.Reprompt, c.RepromptLine, join(f, "reprompt"))
 	}
 	if c.Survey != "" {
 		if other, dup := l.surveys[c.Survey]; dup {
@@ -258,12 +248,27 @@ func (m *Machine) finishKeys(acts []Action, at time.Duration) []Action {
 	return m.branch(acts, turn, "invalid "+c.Slot, m.cur.Listen.noMatchTarget(m.cur.Name), at)
 }
 
-// prompt is what entering st says: its reprompt on a capture's re-prompt.
+// prompt is what entering st says: its reprompt (the listen's or its capture's) on
+// a re-prompt.
 func (m *Machine) prompt(st *State) (*Template, string) {
-	if m.retries > 0 && st.Listen != nil && st.Listen.Capture != nil && st.Listen.Capture.reprompt != nil {
-		return st.Listen.Capture.reprompt, st.Listen.Capture.Reprompt
+	if m.retries > 0 && !m.asked && st.Listen != nil {
+		if t, raw, _ := st.Listen.repromptTemplate(); t != nil {
+			return t, raw
+		}
 	}
 	return st.say, st.Say
+}
+
+// repromptTemplate is the listen's re-prompt, else its capture's, as written and
+// its line (nil: none).
+func (ls *Listen) repromptTemplate() (*Template, string, int) {
+	switch {
+	case ls.reprompt != nil:
+		return ls.reprompt, ls.Reprompt, ls.RepromptLine
+	case ls.Capture != nil && ls.Capture.reprompt != nil:
+		return ls.Capture.reprompt, ls.Capture.Reprompt, ls.Capture.RepromptLine
+	}
+	return nil, "", 0
 }
 
 // FormatCaptured renders captured slots for chat output ("pay_date=2026-12-11").

@@ -290,6 +290,13 @@ func (l *linter) listen(st *State, ls *Listen, field string) {
 	if ls.Capture != nil {
 		l.lintCapture(st, ls.Capture, field)
 	}
+	if ls.Reprompt != "" {
+		f := join(field, "reprompt")
+		if ls.Capture != nil && ls.Capture.Reprompt != "" {
+			l.addLine(ls.RepromptLine, f, CheckBadValue, "the capture has its own reprompt (line %d): give one of the two", ls.Capture.RepromptLine)
+		}
+		ls.reprompt = l.reprompt(ls.Reprompt, ls.RepromptLine, f)
+	}
 	if ls.NoInput != "" {
 		l.target(ls.NoInputLine, join(field, "no_input"), ls.NoInput)
 	}
@@ -317,6 +324,31 @@ func (l *linter) listen(st *State, ls *Listen, field string) {
 		}
 		l.addLine(ls.Line, field, CheckRetriesExhaust, "%s, and when max_retries run out there is no exhausted branch", why)
 	}
+}
+
+// reprompt checks and compiles a re-prompt (listen.reprompt, capture.reprompt): the
+// variables a prompt may speak, captured ones included, and known filters.
+func (l *linter) reprompt(text string, line int, field string) *Template {
+	t, err := ParseTemplate(text)
+	if err != nil {
+		l.addLine(line, field, CheckTemplate, "%v", err)
+		return nil
+	}
+	filters := Filters()
+	for _, v := range t.Vars() {
+		switch {
+		case v.Var == DisclosureVar:
+			if l.b.Disclosure == "" {
+				l.addLine(line, field, CheckUnknownVariable, "{{disclosure}} but the script has no disclosure")
+			}
+		case !l.vars[v.Var]:
+			l.addLine(line, field, CheckUnknownVariable, "{{%s}} is not in requires, set or captured", v.Var)
+		}
+		if v.Filter != "" && !slices.Contains(filters, v.Filter) {
+			l.addLine(line, field, CheckUnknownFilter, "{{%s | %s}}: unknown filter (have %s)", v.Var, v.Filter, strings.Join(filters, ", "))
+		}
+	}
+	return t
 }
 
 // template checks a state's prompt and compiles it.
@@ -449,6 +481,13 @@ func (l *linter) compliance() {
 		case start != nil && !speaksDisclosure(start, b.Disclosure):
 			l.addLine(start.Line, join("states", start.Name)+".say", CheckDisclosure,
 				"the first prompt must speak the disclosure ({{disclosure}}) for purpose %s (%s)", b.Purpose, rules)
+		case start != nil && start.Listen != nil:
+			// A caller who answered over the first prompt cut the disclosure short;
+			// the re-prompt is then the call's only chance to say it.
+			if t, raw, line := start.Listen.repromptTemplate(); t != nil && !templateSpeaks(t, raw, b.Disclosure) {
+				l.addLine(line, join("states", start.Name)+".listen.reprompt", CheckDisclosure,
+					"the first prompt's re-prompt must speak the disclosure ({{disclosure}}) too: a caller who answered over the prompt has not heard it (purpose %s, %s)", b.Purpose, rules)
+			}
 		}
 	}
 	optOutStates := map[string]bool{}
@@ -529,6 +568,13 @@ func (l *linter) privateUntilIdentified(start *State) {
 	if st.Listen == nil {
 		return
 	}
+	if t, _, line := st.Listen.repromptTemplate(); t != nil {
+		if vs := private(t); len(vs) > 0 {
+			l.warn(line, join("states", st.Name)+".listen.reprompt", CheckThirdParty,
+				"speaks {{%s}} before the caller has said who they are: whoever answers hears it (purpose %s, Reg F 1006.6(d)); say it after the identity question",
+				strings.Join(vs, "}}, {{"), b.Purpose)
+		}
+	}
 	for _, k := range b.Knowledge {
 		if vs := private(k.answer); len(vs) > 0 && k.answersIn(st.Name) {
 			l.warn(k.AnswerLine, join("knowledge", k.Name)+".answer", CheckThirdParty,
@@ -562,14 +608,20 @@ func isNameVar(v string) bool {
 }
 
 func speaksDisclosure(st *State, disclosure string) bool {
-	if st.say != nil {
-		for _, v := range st.say.Vars() {
+	return templateSpeaks(st.say, st.Say, disclosure)
+}
+
+// templateSpeaks reports whether a prompt (compiled t, as written raw) speaks the
+// disclosure: {{disclosure}} or its words.
+func templateSpeaks(t *Template, raw, disclosure string) bool {
+	if t != nil {
+		for _, v := range t.Vars() {
 			if v.Var == DisclosureVar {
 				return true
 			}
 		}
 	}
-	return disclosure != "" && strings.Contains(st.Say, disclosure)
+	return disclosure != "" && strings.Contains(raw, disclosure)
 }
 
 func validTransferTarget(s string) bool {

@@ -248,7 +248,8 @@ type Machine struct {
 	// counts. Read by Hints.Holds on the recogniser's goroutine.
 	hearsAll atomic.Bool
 	retries  int
-	repeats  int // questions repeated on request in this state (free of retries)
+	repeats  int  // questions repeated on request in this state (free of retries)
+	asked    bool // the state's question is being repeated on request (prompt: not the reprompt)
 
 	promptID   int
 	botTurn    int // index of the current bot turn in the transcript, -1 none
@@ -843,6 +844,9 @@ func (m *Machine) utterance(ctx context.Context, ev Event) []Action {
 		m.repeats++
 		turn.Event = "repeat"
 		turn.Branch = "repeat → " + m.cur.Name
+		// The question itself, not the short re-prompt: it is what was not heard.
+		m.asked = true
+		defer func() { m.asked = false }()
 		return m.enter(acts, m.cur, ev.At)
 	}
 	m.noteUnanswered(ev.Text)

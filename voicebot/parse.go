@@ -289,7 +289,7 @@ var (
 		"grading", "follow_ups"} // after the call: aftercall.go
 	settingsKeys = []string{"no_input_timeout", "end_of_turn", "max_retries", "barge_in", "max_call", "calibration", "spoken_calibration"}
 	stateKeys    = []string{"say", "listen", "set", "callback", "transfer", "action", "hangup", "next"}
-	listenKeys   = []string{"intents", "dtmf", "no_input", "no_match", "low_confidence", "exhausted", "timeout", "capture", "retries"}
+	listenKeys   = []string{"intents", "dtmf", "no_input", "no_match", "low_confidence", "exhausted", "timeout", "capture", "retries", "reprompt"}
 	setKeys      = []string{"disposition", "tags", "variables"}
 	intentKeys   = []string{"phrases", "confirm", "min_confidence", "high_stakes"}
 )
@@ -524,6 +524,8 @@ func (p *parser) listen(n *yaml.Node, field string) *Listen {
 			l.Timeout = p.positive(kv.val, f)
 		case "capture":
 			l.Capture = p.capture(kv.val, f, line)
+		case "reprompt":
+			l.Reprompt, l.RepromptLine = p.str(kv.val, f), kv.val.Line
 		case "retries":
 			n := p.integer(kv.val, f)
 			if n < 0 || n > 10 {
