@@ -71,6 +71,13 @@ behaviours:
     answer_after: 50ms
     turns: [{text: "This is her husband.", voice: kal}, {text: "No, wrong person.", voice: kal}]
     after_turns: wait
+  # Presses a key the greeting does not take, then 2 (not the person): the script's
+  # short re-prompt comes between. Keys: the re-prompt, not recognition, is tested.
+  wrong_key_then_no:
+    kind: person
+    answer_after: 50ms
+    turns: [{dtmf: "5"}, {dtmf: "2"}]
+    after_turns: wait
 routes:
   - {match: '0100201$', behaviour: opts_out_mid_prompt}
   - {match: '0100202$', behaviour: agent_refer}
@@ -78,6 +85,7 @@ routes:
   - {match: '0100204$', behaviour: silent}
   - {match: '0100205$', behaviour: keys}
   - {match: '0100206$', behaviour: someone_else}
+  - {match: '0100207$', behaviour: wrong_key_then_no}
   - {match: '^collections$', behaviour: agent}
 `
 
@@ -242,6 +250,17 @@ func TestLiveBotOutcomes(t *testing.T) {
 	if err := os.WriteFile(quick, []byte(strings.Replace(string(data), "no_input_timeout: 6s", "no_input_timeout: 1s", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The greeting with a short re-prompt (listen.reprompt).
+	const sorry = "Sorry, I didn't catch that."
+	reprompted := filepath.Join(t.TempDir(), "reprompt.yaml")
+	withReprompt := strings.Replace(string(data), "      exhausted: unreached      # retries used up\n",
+		"      exhausted: unreached      # retries used up\n      reprompt: \""+sorry+" {{disclosure}} Am I speaking with {{first_name}}?\"\n", 1)
+	if withReprompt == string(data) {
+		t.Fatal("the reference script's greeting changed: no place for the reprompt")
+	}
+	if err := os.WriteFile(reprompted, []byte(withReprompt), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name, to, script, disposition string
 		check                         func(t *testing.T, r liveResult, rec sim.CallRecord)
@@ -297,6 +316,17 @@ func TestLiveBotOutcomes(t *testing.T) {
 			}
 			if len(routed) != 1 || !strings.HasPrefix(routed[0].Branch, "no → wrong_person") {
 				t.Errorf("routed caller turns %+v, want one \"no → wrong_person\"", routed)
+			}
+		}},
+		{"a wrong key gets the short re-prompt", "+15550100207", reprompted, "wrong_party", func(t *testing.T, r liveResult, _ sim.CallRecord) {
+			var said []string
+			for _, turn := range r.Transcript {
+				if turn.Role == "bot" && turn.State == "greet" {
+					said = append(said, turn.Text)
+				}
+			}
+			if len(said) != 2 || strings.HasPrefix(said[0], sorry) || !strings.HasPrefix(said[1], sorry) || !strings.Contains(said[1], "recorded line") {
+				t.Errorf("the greeting said %q: want the prompt, then the re-prompt (with the disclosure)", said)
 			}
 		}},
 		{"no_response", "+15550100204", quick, "no_response", func(t *testing.T, r liveResult, rec sim.CallRecord) {
