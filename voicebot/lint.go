@@ -334,6 +334,13 @@ func (l *linter) reprompt(text string, line int, field string) *Template {
 		l.addLine(line, field, CheckTemplate, "%v", err)
 		return nil
 	}
+	l.templateVars(t, line, field, "requires, set or captured")
+	return t
+}
+
+// templateVars checks the variables and filters a prompt speaks: known is where a
+// variable should have come from, for the message.
+func (l *linter) templateVars(t *Template, line int, field, known string) {
 	filters := Filters()
 	for _, v := range t.Vars() {
 		switch {
@@ -342,13 +349,12 @@ func (l *linter) reprompt(text string, line int, field string) *Template {
 				l.addLine(line, field, CheckUnknownVariable, "{{disclosure}} but the script has no disclosure")
 			}
 		case !l.vars[v.Var]:
-			l.addLine(line, field, CheckUnknownVariable, "{{%s}} is not in requires, set or captured", v.Var)
+			l.addLine(line, field, CheckUnknownVariable, "{{%s}} is not in %s", v.Var, known)
 		}
 		if v.Filter != "" && !slices.Contains(filters, v.Filter) {
 			l.addLine(line, field, CheckUnknownFilter, "{{%s | %s}}: unknown filter (have %s)", v.Var, v.Filter, strings.Join(filters, ", "))
 		}
 	}
-	return t
 }
 
 // template checks a state's prompt and compiles it.
@@ -360,20 +366,7 @@ func (l *linter) template(st *State, field string) {
 		return
 	}
 	st.say = t
-	filters := Filters()
-	for _, v := range t.Vars() {
-		switch {
-		case v.Var == DisclosureVar:
-			if l.b.Disclosure == "" {
-				l.addLine(st.SayLine, f, CheckUnknownVariable, "{{disclosure}} but the script has no disclosure")
-			}
-		case !l.vars[v.Var]:
-			l.addLine(st.SayLine, f, CheckUnknownVariable, "{{%s}} is not in requires (%s)", v.Var, strings.Join(l.b.Requires, ", "))
-		}
-		if v.Filter != "" && !slices.Contains(filters, v.Filter) {
-			l.addLine(st.SayLine, f, CheckUnknownFilter, "{{%s | %s}}: unknown filter (have %s)", v.Var, v.Filter, strings.Join(filters, ", "))
-		}
-	}
+	l.templateVars(t, st.SayLine, f, "requires ("+strings.Join(l.b.Requires, ", ")+")")
 }
 
 // edges lists the states st can move to (global intents excluded).
