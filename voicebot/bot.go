@@ -246,6 +246,18 @@ func (l *Listen) lowConfidenceTarget(self string) string {
 	return l.noMatchTarget(self)
 }
 
+// repromptTemplate is the listen's re-prompt, else its capture's, as written and
+// its line (nil: none).
+func (ls *Listen) repromptTemplate() (*Template, string, int) {
+	switch {
+	case ls.reprompt != nil:
+		return ls.reprompt, ls.Reprompt, ls.RepromptLine
+	case ls.Capture != nil && ls.Capture.reprompt != nil:
+		return ls.Capture.reprompt, ls.Capture.Reprompt, ls.Capture.RepromptLine
+	}
+	return nil, "", 0
+}
+
 func (l *Listen) noMatchTarget(self string) string {
 	if l.NoMatch != "" {
 		return l.NoMatch

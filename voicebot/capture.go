@@ -259,18 +259,6 @@ func (m *Machine) prompt(st *State) (*Template, string) {
 	return st.say, st.Say
 }
 
-// repromptTemplate is the listen's re-prompt, else its capture's, as written and
-// its line (nil: none).
-func (ls *Listen) repromptTemplate() (*Template, string, int) {
-	switch {
-	case ls.reprompt != nil:
-		return ls.reprompt, ls.Reprompt, ls.RepromptLine
-	case ls.Capture != nil && ls.Capture.reprompt != nil:
-		return ls.Capture.reprompt, ls.Capture.Reprompt, ls.Capture.RepromptLine
-	}
-	return nil, "", 0
-}
-
 // FormatCaptured renders captured slots for chat output ("pay_date=2026-12-11").
 func FormatCaptured(c map[string]string) string {
 	var parts []string

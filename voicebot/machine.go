@@ -321,15 +321,25 @@ func NewMachine(b *Bot, opts MachineOptions) (*Machine, error) {
 		if name != "" {
 			st = b.States[name]
 		}
-		if st == nil || st.say == nil {
+		if st == nil {
 			continue
 		}
-		if _, err := st.say.Render(b.Locale, probe); err != nil {
-			where := "voicemail"
-			if name != "" {
-				where = "states." + name
+		where := "voicemail"
+		if name != "" {
+			where = "states." + name
+		}
+		if st.say != nil {
+			if _, err := st.say.Render(b.Locale, probe); err != nil {
+				return nil, fmt.Errorf("%s:%d: %s.say: %w", b.Path, st.SayLine, where, err)
 			}
-			return nil, fmt.Errorf("%s:%d: %s.say: %w", b.Path, st.SayLine, where, err)
+		}
+		// A re-prompt that cannot be rendered would be spoken as written.
+		if st.Listen != nil {
+			if t, _, line := st.Listen.repromptTemplate(); t != nil {
+				if _, err := t.Render(b.Locale, probe); err != nil {
+					return nil, fmt.Errorf("%s:%d: %s.listen.reprompt: %w", b.Path, line, where, err)
+				}
+			}
 		}
 	}
 	return &Machine{bot: b, opts: opts, set: b.Settings, vars: vars, botTurn: -1, speechAt: -1, awaitReply: -1, res: res,

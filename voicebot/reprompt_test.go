@@ -93,3 +93,18 @@ func TestListenRepromptThirdParty(t *testing.T) {
 		t.Errorf("warnings %+v, problems %+v: want third_party at states.greet.listen.reprompt", rep.Warnings, rep.Problems)
 	}
 }
+
+// A re-prompt the contact's values cannot render stops the call before it starts,
+// naming the re-prompt, as a prompt does: never spoken as written.
+func TestListenRepromptRenderChecked(t *testing.T) {
+	src := repromptScript(`"Sorry. {{disclosure}} About {{amount | currency}}: is this {{first_name}}?"`)
+	src = strings.Replace(src, "requires: [first_name]", "requires: [first_name, amount]", 1)
+	b, ps := Lint([]byte(src), "r.yaml", LintOptions{})
+	if len(ps) > 0 {
+		t.Fatalf("lint: %v", ps)
+	}
+	_, err := Chat(context.Background(), b, strings.NewReader("yes\n"), ChatOptions{Vars: map[string]string{"first_name": "Ana", "amount": "lots"}})
+	if err == nil || !strings.Contains(err.Error(), "states.greet.listen.reprompt") {
+		t.Fatalf("err %v: want the re-prompt named", err)
+	}
+}
