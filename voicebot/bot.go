@@ -248,12 +248,12 @@ func (l *Listen) lowConfidenceTarget(self string) string {
 
 // repromptTemplate is the listen's re-prompt, else its capture's, as written and
 // its line (nil: none).
-func (ls *Listen) repromptTemplate() (*Template, string, int) {
+func (l *Listen) repromptTemplate() (*Template, string, int) {
 	switch {
-	case ls.reprompt != nil:
-		return ls.reprompt, ls.Reprompt, ls.RepromptLine
-	case ls.Capture != nil && ls.Capture.reprompt != nil:
-		return ls.Capture.reprompt, ls.Capture.Reprompt, ls.Capture.RepromptLine
+	case l.reprompt != nil:
+		return l.reprompt, l.Reprompt, l.RepromptLine
+	case l.Capture != nil && l.Capture.reprompt != nil:
+		return l.Capture.reprompt, l.Capture.Reprompt, l.Capture.RepromptLine
 	}
 	return nil, "", 0
 }
