@@ -246,16 +246,24 @@ func (l *Listen) lowConfidenceTarget(self string) string {
 	return l.noMatchTarget(self)
 }
 
-// repromptTemplate is the listen's re-prompt, else its capture's, as written and
-// its line (nil: none).
-func (l *Listen) repromptTemplate() (*Template, string, int) {
+// reprompt is a state's re-prompt: compiled, as written, its line and its field
+// under the state (listen.reprompt or listen.capture.reprompt).
+type reprompt struct {
+	t     *Template
+	raw   string
+	line  int
+	field string
+}
+
+// repromptOf is the listen's re-prompt, else its capture's (nil: none).
+func (l *Listen) repromptOf() *reprompt {
 	switch {
 	case l.reprompt != nil:
-		return l.reprompt, l.Reprompt, l.RepromptLine
+		return &reprompt{l.reprompt, l.Reprompt, l.RepromptLine, "listen.reprompt"}
 	case l.Capture != nil && l.Capture.reprompt != nil:
-		return l.Capture.reprompt, l.Capture.Reprompt, l.Capture.RepromptLine
+		return &reprompt{l.Capture.reprompt, l.Capture.Reprompt, l.Capture.RepromptLine, "listen.capture.reprompt"}
 	}
-	return nil, "", 0
+	return nil
 }
 
 func (l *Listen) noMatchTarget(self string) string {
@@ -288,8 +296,9 @@ func (b *Bot) PromptTemplates() []string {
 		}
 		addT(st.say)
 		if st.Listen != nil {
-			t, _, _ := st.Listen.repromptTemplate()
-			addT(t)
+			if r := st.Listen.repromptOf(); r != nil {
+				addT(r.t)
+			}
 		}
 	}
 	for _, name := range b.Order {

@@ -252,8 +252,8 @@ func (m *Machine) finishKeys(acts []Action, at time.Duration) []Action {
 // a re-prompt.
 func (m *Machine) prompt(st *State) (*Template, string) {
 	if m.retries > 0 && !m.asked && st.Listen != nil {
-		if t, raw, _ := st.Listen.repromptTemplate(); t != nil {
-			return t, raw
+		if r := st.Listen.repromptOf(); r != nil {
+			return r.t, r.raw
 		}
 	}
 	return st.say, st.Say

@@ -477,8 +477,8 @@ func (l *linter) compliance() {
 		case start != nil && start.Listen != nil:
 			// A caller who answered over the first prompt cut the disclosure short;
 			// the re-prompt is then the call's only chance to say it.
-			if t, raw, line := start.Listen.repromptTemplate(); t != nil && !templateSpeaks(t, raw, b.Disclosure) {
-				l.addLine(line, join("states", start.Name)+".listen.reprompt", CheckDisclosure,
+			if r := start.Listen.repromptOf(); r != nil && !templateSpeaks(r.t, r.raw, b.Disclosure) {
+				l.addLine(r.line, join(join("states", start.Name), r.field), CheckDisclosure,
 					"the first prompt's re-prompt must speak the disclosure ({{disclosure}}) too: a caller who answered over the prompt has not heard it (purpose %s, %s)", b.Purpose, rules)
 			}
 		}
@@ -561,9 +561,9 @@ func (l *linter) privateUntilIdentified(start *State) {
 	if st.Listen == nil {
 		return
 	}
-	if t, _, line := st.Listen.repromptTemplate(); t != nil {
-		if vs := private(t); len(vs) > 0 {
-			l.warn(line, join("states", st.Name)+".listen.reprompt", CheckThirdParty,
+	if r := st.Listen.repromptOf(); r != nil {
+		if vs := private(r.t); len(vs) > 0 {
+			l.warn(r.line, join(join("states", st.Name), r.field), CheckThirdParty,
 				"speaks {{%s}} before the caller has said who they are: whoever answers hears it (purpose %s, Reg F 1006.6(d)); say it after the identity question",
 				strings.Join(vs, "}}, {{"), b.Purpose)
 		}

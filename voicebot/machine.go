@@ -335,9 +335,9 @@ func NewMachine(b *Bot, opts MachineOptions) (*Machine, error) {
 		}
 		// A re-prompt that cannot be rendered would be spoken as written.
 		if st.Listen != nil {
-			if t, _, line := st.Listen.repromptTemplate(); t != nil {
-				if _, err := t.Render(b.Locale, probe); err != nil {
-					return nil, fmt.Errorf("%s:%d: %s.listen.reprompt: %w", b.Path, line, where, err)
+			if r := st.Listen.repromptOf(); r != nil {
+				if _, err := r.t.Render(b.Locale, probe); err != nil {
+					return nil, fmt.Errorf("%s:%d: %s.%s: %w", b.Path, r.line, where, r.field, err)
 				}
 			}
 		}
