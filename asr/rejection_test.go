@@ -154,3 +154,35 @@ func TestSphinxRejectionModelDecides(t *testing.T) {
 		t.Errorf("a model that doubts everything let %q through (%q)", o.Intent, o.Text)
 	}
 }
+
+// TestSphinxFrameRateKeepsCoverage: at another frame rate the words of a match cover
+// the same loud frames (the decoder's frames are mapped to the VAD's by time, not
+// counted as 10 ms), so a phrase said whole is not taken for half-covered speech.
+func TestSphinxFrameRateKeepsCoverage(t *testing.T) {
+	t.Parallel()
+	set, err := evalset.Generate(context.Background(), evalset.Options{
+		Phrases: []evalset.Labeled{{Text: "call me later", Intent: "later"}},
+		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uncovered := map[int]float64{}
+	for _, rate := range []int{100, 80} {
+		var feats [][]float64
+		debug := func(_ string, f []float64, _ float64) { feats = append(feats, f) }
+		eng := newSphinx(t, asr.SphinxOptions{FrameRate: rate, DebugScores: debug})
+		o, err := evalset.Recognize(context.Background(), eng, evalset.Grammar(), set[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Intent != "later" || len(feats) != 1 {
+			t.Fatalf("%d frames/s: %q (%q), features %v", rate, o.Intent, o.Text, feats)
+		}
+		uncovered[rate] = feats[0][0]
+		t.Logf("%d frames/s: uncovered %.3f", rate, feats[0][0])
+	}
+	if uncovered[80] > 0.15 || math.Abs(uncovered[80]-uncovered[100]) > 0.08 {
+		t.Errorf("loud frames the words leave uncovered: %.3f at 80 frames/s, %.3f at 100", uncovered[80], uncovered[100])
+	}
+}

@@ -68,6 +68,28 @@ const (
 // on unwarped features.
 const TelephonyWarp = 1.10
 
+// TelephonyFrameRate is the front end's frame rate with the channel adaptation:
+// pocketsphinx's own 100 until one is chosen on the tuning and check voices.
+const TelephonyFrameRate = 100
+
+// The decoder's frame rates: pocketsphinx's default, and the range SphinxOptions
+// accepts (a frame's shift must stay under its 25.6 ms window).
+const (
+	defaultFrameRate = 100
+	minFrameRate     = 50
+	maxFrameRate     = 200
+)
+
+// vadFrame is the 20 ms VAD frame a decoder frame (counted from an utterance's
+// first) falls in.
+func (s *Sphinx) vadFrame(k int) int { return k * vadFramesPerSecond / s.frate }
+
+// decoderFrame is the decoder frame a 20 ms VAD frame starts in.
+func (s *Sphinx) decoderFrame(v int) int { return v * s.frate / vadFramesPerSecond }
+
+// vadFramesPerSecond: the VAD's frames are 20 ms (media.FrameSamples at 8 kHz).
+const vadFramesPerSecond = 50
+
 // SearchMode selects how the embedded engine listens.
 type SearchMode uint8
 
@@ -129,6 +151,10 @@ type SphinxOptions struct {
 	// frequency f is read at f/Warp) with ChannelAdaptation: 0 means TelephonyWarp,
 	// negative none. Without the adaptation there is no warp unless one is given.
 	Warp float64
+	// FrameRate is how many feature frames a second the front end computes (the
+	// decoder's -frate) with ChannelAdaptation: 0 means TelephonyFrameRate, negative
+	// the model's own 100. Without the adaptation it is 100 unless one is given.
+	FrameRate int
 	// WorkDir receives the telephony copy of the model and the trimmed dictionary;
 	// "" makes a temporary directory, removed by Close.
 	WorkDir string
@@ -246,6 +272,7 @@ const garbagePrefix = "ph_"
 // use.
 type Sphinx struct {
 	opts    SphinxOptions
+	frate   int // feature frames a second (-frate)
 	hmmDir  string
 	dict    string
 	tmpDir  string
@@ -396,8 +423,23 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 		}
 		args["-warp_type"], args["-warp_params"] = "inverse_linear", strconv.FormatFloat(w, 'f', -1, 64)
 	}
+	if r := opts.FrameRate; r > 0 || (r == 0 && opts.ChannelAdaptation) {
+		if r == 0 {
+			r = TelephonyFrameRate
+		}
+		args["-frate"] = strconv.Itoa(r)
+	}
 	maps.Copy(args, opts.Args)
 	s.opts.Args = args
+	s.frate = defaultFrameRate
+	if v, ok := args["-frate"]; ok {
+		r, err := strconv.Atoi(v)
+		if err != nil || r < minFrameRate || r > maxFrameRate {
+			s.Close()
+			return nil, fmt.Errorf("new sphinx: -frate %q: want %d to %d frames a second: %w", v, minFrameRate, maxFrameRate, ErrEngine)
+		}
+		s.frate = r
+	}
 	vocab := opts.Vocabulary
 	if opts.Search == SearchLM || opts.OpenFallback {
 		if err := s.loadGeneralVocab(); err != nil {
@@ -1413,7 +1455,8 @@ func (w *sphinxWorker) phoneLoopScore() (float64, error) {
 	if hi < lo || (hi+1)*320 > len(w.utt) {
 		lo, hi = 0, len(w.utt)/320-1
 	}
-	g := w.dec.pathScoreWindow(2*lo, 2*hi+1)
+	dlo, dhi := w.eng.decoderFrame(lo), w.eng.decoderFrame(hi+1)-1
+	g := w.dec.pathScoreWindow(dlo, dhi)
 	if err := w.dec.useAllphone(w.eng.opts.PhoneLMPath); err != nil {
 		return 0, err
 	}
@@ -1428,7 +1471,7 @@ func (w *sphinxWorker) phoneLoopScore() (float64, error) {
 		return 0, err
 	}
 	a, _ := w.dec.pathScore()
-	return float64(g-a) / float64(max(1, 2*(hi-lo+1))), nil
+	return float64(g-a) / float64(max(1, dhi-dlo+1)), nil
 }
 
 // interpret turns the decoder's best path into text and intent, and measures the
@@ -1459,8 +1502,7 @@ func (w *sphinxWorker) interpret() (string, Result) {
 			word = word[:i]
 		}
 		words = append(words, word)
-		// Decoder frames are 10 ms, VAD frames 20 ms.
-		for f := max(0, (seg.start-origin)/2); f <= (seg.end-origin)/2 && f < len(covered); f++ {
+		for f := max(0, w.eng.vadFrame(seg.start-origin)); f <= w.eng.vadFrame(seg.end-origin) && f < len(covered); f++ {
 			covered[f] = true
 		}
 	}

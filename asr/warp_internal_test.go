@@ -1,6 +1,11 @@
 package asr
 
-import "testing"
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+)
 
 // TestWarpReachesTheDecoder: the channel adaptation's decoders read the line with
 // TelephonyWarp unless told otherwise; without the adaptation there is no warp but
@@ -33,5 +38,69 @@ func TestWarpReachesTheDecoder(t *testing.T) {
 				t.Errorf("-warp_type %q with -warp_params %q", typ, got)
 			}
 		})
+	}
+}
+
+// TestFrameRateReachesTheDecoder: the channel adaptation's decoders compute
+// TelephonyFrameRate frames a second unless told otherwise; without the adaptation
+// pocketsphinx's 100 but one given; a caller's own -frate still wins, and one out of
+// range is refused.
+func TestFrameRateReachesTheDecoder(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts SphinxOptions
+		arg  string // "" is no -frate argument
+		rate int
+	}{
+		{"adapted, default", SphinxOptions{ChannelAdaptation: true}, strconv.Itoa(TelephonyFrameRate), TelephonyFrameRate},
+		{"adapted, turned off", SphinxOptions{ChannelAdaptation: true, FrameRate: -1}, "", 100},
+		{"adapted, another rate", SphinxOptions{ChannelAdaptation: true, FrameRate: 90}, "90", 90},
+		{"Debian's model", SphinxOptions{}, "", 100},
+		{"Debian's model, a rate given", SphinxOptions{FrameRate: 90}, "90", 90},
+		{"caller's argument wins", SphinxOptions{ChannelAdaptation: true, Args: map[string]string{"-frate": "120"}}, "120", 120},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.Vocabulary = []string{"yes"}
+			s, err := NewSphinx(tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if got := s.opts.Args["-frate"]; got != tc.arg || s.frate != tc.rate {
+				t.Errorf("-frate %q, frame rate %d; want %q, %d", got, s.frate, tc.arg, tc.rate)
+			}
+		})
+	}
+	for _, bad := range []string{"abc", "20", "400"} {
+		if s, err := NewSphinx(SphinxOptions{Vocabulary: []string{"yes"}, Args: map[string]string{"-frate": bad}}); err == nil {
+			s.Close()
+			t.Errorf("-frate %q accepted", bad)
+		} else if !errors.Is(err, ErrEngine) || !strings.Contains(err.Error(), "-frate") {
+			t.Errorf("-frate %q: %v", bad, err)
+		}
+	}
+}
+
+// TestFrameMapping: decoder frames and the VAD's 20 ms frames line up in time at
+// any frame rate (the rejection's coverage and the phone loop's window use it).
+func TestFrameMapping(t *testing.T) {
+	for _, tc := range []struct {
+		rate       int
+		dec, vad   int // a decoder frame and the VAD frame it falls in
+		vadStarts  int // a VAD frame and its first decoder frame
+		decOfStart int
+	}{
+		{100, 7, 3, 3, 6},
+		{80, 7, 4, 3, 4}, // 87.5 ms is in the VAD frame at 80–100 ms
+		{80, 40, 25, 25, 40},
+		{125, 10, 4, 4, 10},
+	} {
+		s := &Sphinx{frate: tc.rate}
+		if got := s.vadFrame(tc.dec); got != tc.vad {
+			t.Errorf("%d frames/s: decoder frame %d in VAD frame %d, want %d", tc.rate, tc.dec, got, tc.vad)
+		}
+		if got := s.decoderFrame(tc.vadStarts); got != tc.decOfStart {
+			t.Errorf("%d frames/s: VAD frame %d starts at decoder frame %d, want %d", tc.rate, tc.vadStarts, got, tc.decOfStart)
+		}
 	}
 }

@@ -42,6 +42,7 @@ type benchASRFlags struct {
 	channelAdapt string
 	lmWeight     float64
 	warp         float64
+	frameRate    int
 	lmWordBeam   float64
 }
 
@@ -101,6 +102,7 @@ no answer after the question; the conditions are sipp-clean and sipp-<noise>-<SN
 	fl.IntVar(&f.limit, "limit", 0, "--live: place only the first N calls of the plan")
 	fl.Float64Var(&f.lmWeight, "lm-weight", 0, "--live: the open pass's language-model weight, for tuning (default: the engine's)")
 	fl.Float64Var(&f.warp, "warp", 0, "--live: the front end's frequency warp with the channel adaptation, for tuning (default: the engine's, 1.1; negative: none)")
+	fl.IntVar(&f.frameRate, "frame-rate", 0, "--live: the front end's frames a second with the channel adaptation, for tuning (default: the engine's, 80; negative: pocketsphinx's 100)")
 	fl.Float64Var(&f.lmWordBeam, "lm-word-beam", 0, "--live: the open pass's word beam, for tuning (default: the engine's)")
 	fl.StringVar(&f.channelAdapt, "channel-adaptation", "auto", "--live: auto, off or on (the acoustic model adapted to the telephone channel, asr/telephony)")
 	fl.StringVar(&f.adapt, "adapt", "", "fit the telephone-channel adaptation (MLLR, then MAP; needs sphinxtrain) on the tuning split into this directory")
@@ -224,6 +226,9 @@ func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Wr
 	if f.warp > 0 && !warpInRange(f.warp) {
 		return usageErr("bench asr: --warp %g: want a warp between 0.7 and 1.4 (1 is none; negative turns it off)", f.warp)
 	}
+	if f.frameRate > 0 && !frameRateInRange(f.frameRate) {
+		return usageErr("bench asr: --frame-rate %d: want 50 to 200 frames a second (negative: pocketsphinx's 100)", f.frameRate)
+	}
 	if f.lmWordBeam < 0 || f.lmWordBeam >= 1 {
 		return usageErr("bench asr: --lm-word-beam %g: want a beam between 0 and 1, such as 1e-24", f.lmWordBeam)
 	}
@@ -233,7 +238,7 @@ func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Wr
 	}
 	rep, err := bench.ASRLive(ctx, bench.ASRLiveOptions{Quick: f.quick, Split: f.split, Sentences: f.sentences, Recordings: f.recordings, Concurrency: conc,
 		OpenVocabulary: f.openVocab, ChannelAdaptation: f.channelAdapt, Limit: f.limit, Peer: f.peer,
-		OpenSearch: app.OpenSearch{LMWeight: f.lmWeight, LMWordBeam: f.lmWordBeam, Warp: f.warp}}, stderr)
+		OpenSearch: app.OpenSearch{LMWeight: f.lmWeight, LMWordBeam: f.lmWordBeam, Warp: f.warp, FrameRate: f.frameRate}}, stderr)
 	if err != nil {
 		return benchErr(err)
 	}
@@ -257,3 +262,7 @@ func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Wr
 // warpInRange: a frequency warp the tuning flags accept (--warp, --adapt-warp); the
 // useful ones lie near 1 (0.85–1.20 were tried).
 func warpInRange(w float64) bool { return w >= 0.7 && w <= 1.4 }
+
+// frameRateInRange: a frame rate the tuning flags accept (--frame-rate), as
+// asr.SphinxOptions.FrameRate does.
+func frameRateInRange(r int) bool { return r >= 50 && r <= 200 }

@@ -112,6 +112,9 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	if f.warp > 0 && !warpInRange(f.warp) {
 		return usageErr("script eval: --warp %g: want a warp between 0.7 and 1.4 (1 is none; negative turns it off)", f.warp)
 	}
+	if f.frameRate > 0 && !frameRateInRange(f.frameRate) {
+		return usageErr("script eval: --frame-rate %d: want 50 to 200 frames a second (negative: pocketsphinx's 100)", f.frameRate)
+	}
 	if f.rejectionSamples != "" && !run["fallback"] && !run["grammar"] {
 		return usageErr("script eval: --rejection-samples needs the grammar or fallback path")
 	}
@@ -156,7 +159,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	// The three paths: the grammar alone; the open search alone (the same language
 	// model as the fallback's); and the live engine (app.NewSphinxEngine with open
 	// vocabulary: the grammar, and the open search on the utterances it doubts).
-	gro := asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: f.channelAdaptation, Warp: f.warp, ModelDir: f.modelDir, Rejection: rejection}
+	gro := asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: f.channelAdaptation, Warp: f.warp, FrameRate: f.frameRate, ModelDir: f.modelDir, Rejection: rejection}
 	lmo := gro
 	lmo.Search, lmo.Corpus, lmo.LMWords, lmo.DomainGeneralMass = asr.SearchLM, corpus, app.OpenLMWords, app.OpenGeneralMass
 	lmo.LMWeight, lmo.LMWordBeam = app.OpenLMWeight, app.OpenLMWordBeam
