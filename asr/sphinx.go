@@ -70,9 +70,10 @@ const TelephonyWarp = 1.10
 
 // TelephonyFrameRate is the front end's frame rate with the channel adaptation: 80
 // frames a second (a 12.5 ms shift, the window still 25.6 ms) rather than
-// pocketsphinx's 100. The synthetic and telephone voices the bot meets speak
-// slower, by the model's clock, than the speech it was trained on; fewer frames a
-// phone reads them closer to it, and a fifth fewer frames cost a tenth less CPU.
+// pocketsphinx's 100. The synthetic voices the recogniser is measured with speak
+// slower, by the model's clock, than the speech it was trained on (slow speech was
+// where they lost most); fewer frames a phone read them closer to it, and a fifth
+// fewer frames cost about a tenth less CPU.
 // Chosen on tuning and check voices, never the blind sets (BENCHMARKS.md,
 // twenty-fifth session): on the whole tuning split spoken by the four tuning voices
 // (2,456 answers and 420 off-topic lines a condition) 1,781 right and 183 wrong
@@ -82,13 +83,15 @@ const TelephonyWarp = 1.10
 // The adaptation (asr/telephony) was fitted at 100.
 const TelephonyFrameRate = 80
 
-// The decoder's frame rates: pocketsphinx's default, and the range SphinxOptions
-// accepts (a frame's shift must stay under its 25.6 ms window).
+// MinFrameRate and MaxFrameRate bound the frame rates a Sphinx takes
+// (SphinxOptions.FrameRate, -frate): a frame's shift stays within its 25.6 ms window.
 const (
-	defaultFrameRate = 100
-	minFrameRate     = 50
-	maxFrameRate     = 200
+	MinFrameRate = 50
+	MaxFrameRate = 200
 )
+
+// defaultFrameRate is pocketsphinx's own.
+const defaultFrameRate = 100
 
 // vadFrame is the 20 ms VAD frame a decoder frame (counted from an utterance's
 // first) falls in.
@@ -444,9 +447,9 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 	s.frate = defaultFrameRate
 	if v, ok := args["-frate"]; ok {
 		r, err := strconv.Atoi(v)
-		if err != nil || r < minFrameRate || r > maxFrameRate {
+		if err != nil || r < MinFrameRate || r > MaxFrameRate {
 			s.Close()
-			return nil, fmt.Errorf("new sphinx: -frate %q: want %d to %d frames a second: %w", v, minFrameRate, maxFrameRate, ErrEngine)
+			return nil, fmt.Errorf("new sphinx: -frate %q: want %d to %d frames a second: %w", v, MinFrameRate, MaxFrameRate, ErrEngine)
 		}
 		s.frate = r
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/asr/evalset"
 	"github.com/voxdial/voxdial/internal/bench"
 )
@@ -227,7 +228,7 @@ func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Wr
 		return usageErr("bench asr: --warp %g: want a warp between 0.7 and 1.4 (1 is none; negative turns it off)", f.warp)
 	}
 	if f.frameRate > 0 && !frameRateInRange(f.frameRate) {
-		return usageErr("bench asr: --frame-rate %d: want 50 to 200 frames a second (negative: pocketsphinx's 100)", f.frameRate)
+		return usageErr("bench asr: --frame-rate %d: want %d to %d frames a second (negative: pocketsphinx's 100)", f.frameRate, asr.MinFrameRate, asr.MaxFrameRate)
 	}
 	if f.lmWordBeam < 0 || f.lmWordBeam >= 1 {
 		return usageErr("bench asr: --lm-word-beam %g: want a beam between 0 and 1, such as 1e-24", f.lmWordBeam)
@@ -265,4 +266,4 @@ func warpInRange(w float64) bool { return w >= 0.7 && w <= 1.4 }
 
 // frameRateInRange: a frame rate the tuning flags accept (--frame-rate), as
 // asr.SphinxOptions.FrameRate does.
-func frameRateInRange(r int) bool { return r >= 50 && r <= 200 }
+func frameRateInRange(r int) bool { return r >= asr.MinFrameRate && r <= asr.MaxFrameRate }

@@ -113,7 +113,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		return usageErr("script eval: --warp %g: want a warp between 0.7 and 1.4 (1 is none; negative turns it off)", f.warp)
 	}
 	if f.frameRate > 0 && !frameRateInRange(f.frameRate) {
-		return usageErr("script eval: --frame-rate %d: want 50 to 200 frames a second (negative: pocketsphinx's 100)", f.frameRate)
+		return usageErr("script eval: --frame-rate %d: want %d to %d frames a second (negative: pocketsphinx's 100)", f.frameRate, asr.MinFrameRate, asr.MaxFrameRate)
 	}
 	if f.rejectionSamples != "" && !run["fallback"] && !run["grammar"] {
 		return usageErr("script eval: --rejection-samples needs the grammar or fallback path")

@@ -65,6 +65,7 @@ func TestScriptEvalAudioFlags(t *testing.T) {
 		{scriptEvalFlags{noise: "pink", paths: all, spokenModel: "1,2"}, "--spoken-model"},
 		{scriptEvalFlags{noise: "pink", paths: all, rejectionSamples: "/nonexistent-dir/s.tsv"}, "--rejection-samples /nonexistent-dir/s.tsv: its directory"},
 		{scriptEvalFlags{noise: "pink", paths: all, spokenSamples: "/nonexistent-dir/s.tsv"}, "--spoken-samples"},
+		{scriptEvalFlags{noise: "pink", paths: all, frameRate: 40}, "--frame-rate 40: want 50 to 200"},
 	} {
 		f := c.f
 		f.set, f.audio, f.voices, f.snrs, f.speeds = set, true, []string{"flite:slt"}, []float64{0}, []float64{1}
