@@ -24,12 +24,7 @@ func TestWarpReachesTheDecoder(t *testing.T) {
 		{"caller's argument wins", SphinxOptions{ChannelAdaptation: true, Args: map[string]string{"-warp_params": "1.2"}}, "1.2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.opts.Vocabulary = []string{"yes"}
-			s, err := NewSphinx(tc.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s := sphinxSaying(t, tc.opts, "yes")
 			got := s.opts.Args["-warp_params"]
 			if got != tc.want {
 				t.Errorf("-warp_params %q, want %q", got, tc.want)
@@ -60,12 +55,7 @@ func TestFrameRateReachesTheDecoder(t *testing.T) {
 		{"caller's argument wins", SphinxOptions{ChannelAdaptation: true, Args: map[string]string{"-frate": "120"}}, "120", 120},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.opts.Vocabulary = []string{"yes"}
-			s, err := NewSphinx(tc.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s := sphinxSaying(t, tc.opts, "yes")
 			if got := s.opts.Args["-frate"]; got != tc.arg || s.frate != tc.rate {
 				t.Errorf("-frate %q, frame rate %d; want %q, %d", got, s.frate, tc.arg, tc.rate)
 			}
@@ -103,4 +93,16 @@ func TestFrameMapping(t *testing.T) {
 			t.Errorf("%d frames/s: VAD frame %d starts at decoder frame %d, want %d", tc.rate, tc.vadStarts, got, tc.decOfStart)
 		}
 	}
+}
+
+// sphinxSaying is an engine of opts knowing only words, closed when the test ends.
+func sphinxSaying(t *testing.T, opts SphinxOptions, words ...string) *Sphinx {
+	t.Helper()
+	opts.Vocabulary = words
+	s, err := NewSphinx(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
