@@ -92,7 +92,7 @@ person's voice — under the same noise conditions.`,
 	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "--audio: print every utterance's transcripts to stderr")
 	cmd.Flags().StringVar(&f.spokenSamples, "spoken-samples", "", "--audio: write the live engine's open readings as samples for intent.FitSpoken to this file (tab-separated)")
 	cmd.Flags().Float64Var(&f.warp, "warp", 0, "--audio: the front end's frequency warp with --channel-adaptation, for tuning (0: the live engine's, 1.1; negative: none)")
-	cmd.Flags().IntVar(&f.frameRate, "frame-rate", 0, "--audio: the front end's frames a second with --channel-adaptation, for tuning (0: the live engine's, 80; negative: pocketsphinx's 100)")
+	cmd.Flags().IntVar(&f.frameRate, "frame-rate", 0, "--audio: the front end's frames a second with --channel-adaptation, for tuning (0: the live engine's, pocketsphinx's 100)")
 	cmd.Flags().Float64Var(&f.lmWeight, "lm-weight", 0, "--audio: the open search's language-model weight, for tuning (0: the live engine's)")
 	cmd.Flags().BoolVar(&f.openFirst, "open-first", false, "--audio: the live engine decodes the open words first and the grammar only when they hold no intent, for tuning")
 	cmd.Flags().IntVar(&f.limit, "limit", 0, "use only the first N utterances of the set (0: all)")
