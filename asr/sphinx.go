@@ -73,9 +73,10 @@ const TelephonyWarp = 1.10
 // on the tuning and check voices for a tenth less CPU (BENCHMARKS.md, twenty-fifth
 // session: on the whole tuning split 1,781 / 183 right / wrong clean against 1,750 /
 // 189, 1,051 / 229 at pink 10 dB against 967 / 236) and as many on live blind calls,
-// but lone words lost: under a loaded test run, short answers ("Correct.", "Yes,
-// speaking.", a recorded "yes") fell under the routing threshold in three live tests
-// that pass at 100. It stays a tuning setting (SphinxOptions.FrameRate, --frame-rate).
+// but lone words lost ("correct" said by two tuning voices at 0.9× and 1.1×: one
+// under the routing threshold at 80, none at 100), and loaded live tests of short
+// answers failed more often. It stays a tuning setting (SphinxOptions.FrameRate,
+// --frame-rate).
 const TelephonyFrameRate = 100
 
 // MinFrameRate and MaxFrameRate bound the frame rates a Sphinx takes
