@@ -24,13 +24,10 @@ defaults:
   max_duration: 2m
 behaviours:
   # "stop calling" spoken 1.5 s into the reminder prompt (another state, barge-in).
-  # The greeting's answer is two words: a lone "Speaking." is read right but, on a
-  # loaded machine, sometimes scored under the 0.6 a recogniser's words need to
-  # route, and the greeting, not the reminder, is then what the opt-out interrupts.
   opts_out_mid_prompt:
     kind: person
     answer_after: 50ms
-    turns: [{text: "Yes, speaking."}, {text: "Stop calling.", over_bot: 1500ms}]
+    turns: [{text: "Speaking."}, {text: "Stop calling.", over_bot: 1500ms}]
     after_turns: wait
   # Asks for an agent; takes the REFER.
   agent_refer:
