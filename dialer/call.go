@@ -595,7 +595,7 @@ func mediaStats(st media.Stats) *MediaStats {
 		DuplicatePackets: st.DuplicatePackets, ConcealedFrames: st.ConcealedFrames,
 		RemotePacketsLost: st.RemoteLost, RemoteJitterMS: ms(st.RemoteJitter),
 		RTCPSent: st.RTCPSent, RTCPReceived: st.RTCPReceived, SRTP: st.SRTP, PacketsRejected: st.PacketsRejected,
-		ClockStalls: st.ClockStalls,
+		ClockStalls: st.ClockStalls, SilenceFrames: st.SilenceFrames, BehindSilence: st.BehindSilence,
 	}
 	if st.RTT > 0 {
 		rtt := ms(st.RTT)

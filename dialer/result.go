@@ -129,4 +129,9 @@ type MediaStats struct {
 	// ClockStalls: 20 ms ticks on which our media clock ran more than a frame late
 	// (this machine was short of CPU): audio went out late and may have gaps.
 	ClockStalls uint64 `json:"clock_stalls"`
+	// SilenceFrames: 20 ms frames of silence made up where no packet came (DTX pauses,
+	// lost packets); BehindSilence: frames that came after their time had been made up
+	// as silence (this process read them late), heard with a gap before them.
+	SilenceFrames uint64 `json:"silence_frames"`
+	BehindSilence uint64 `json:"behind_silence"`
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -39,6 +40,7 @@ type batchConn struct {
 	rbuf   [batchSize][rtpBufSize]byte
 	rn     int
 	rerr   error
+	readAt time.Time // when the last receive system call started
 	readFn func(fd uintptr) bool
 
 	// send half
@@ -131,6 +133,7 @@ func (b *batchConn) read() (int, error) {
 }
 
 func (b *batchConn) doRead(fd uintptr) bool {
+	b.readAt = time.Now()
 	n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.rhdr[0])), batchSize, unix.MSG_DONTWAIT, 0, 0)
 	switch errno {
 	case 0:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"time"
 )
 
 // batchConn without recvmmsg/sendmmsg: one datagram per system call, same API, still
@@ -15,10 +16,13 @@ type batchConn struct {
 	rbuf  [1][rtpBufSize]byte
 	rlen  int
 	rfrom netip.AddrPort
-	sbuf  [batchSize][rtpBufSize]byte
-	slen  [batchSize]int
-	sdst  [batchSize]netip.AddrPort
-	sn    int
+	// readAt: when the last datagram was read (no system call here says the socket is
+	// empty; without a kernel probe the reader's marks are all the clock has).
+	readAt time.Time
+	sbuf   [batchSize][rtpBufSize]byte
+	slen   [batchSize]int
+	sdst   [batchSize]netip.AddrPort
+	sn     int
 }
 
 func newBatchConn(c *net.UDPConn) (*batchConn, error) { return &batchConn{conn: c}, nil }
@@ -29,6 +33,7 @@ func (b *batchConn) read() (int, error) {
 		return 0, err
 	}
 	b.rlen = n
+	b.readAt = time.Now()
 	b.rfrom = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
 	return 1, nil
 }

@@ -197,6 +197,9 @@ type fillState struct {
 	// stalls counts ticks that made up nothing because the clock was behind
 	// (fillSilence); 0 once a tick has run on time.
 	stalls int
+	// waits counts ticks that made up nothing because the receive goroutine was
+	// behind; 0 once it is not.
+	waits int
 }
 
 const (
@@ -213,6 +216,9 @@ const (
 // first. Caller holds rxMu.
 func (s *Session) deliver(pcm []int16, at time.Duration) {
 	if s.cont {
+		if at < s.fill.covered {
+			s.behindSilence.Add(1)
+		}
 		s.fillTo(at)
 	}
 	if s.onAudio != nil {
@@ -271,6 +277,17 @@ func (s *Session) fillSilence(now time.Time, behind time.Duration) {
 	t := now.Sub(s.start) + s.fill.offset - hold
 	if t <= s.fill.covered {
 		return
+	}
+	// The clock is on time, but the receive goroutine may not be: silence waits while
+	// it has not read what arrived (rxWatch), as long as for a late clock.
+	if fs := &s.fill; s.ep != nil && s.ep.rxBehind(time.Now()) {
+		if fs.waits < maxStallTicks {
+			fs.waits++
+			s.rxWaits.Add(1)
+			return
+		}
+	} else {
+		fs.waits = 0
 	}
 	if s.jb != nil {
 		f := &s.po.f

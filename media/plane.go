@@ -100,6 +100,7 @@ type group struct {
 	conn   *net.UDPConn // shared mode with a reader goroutine
 	bc     *batchConn   // shared mode
 	polled bool         // bc is polled by the clock (PlaneOptions.PollReceive)
+	rx     *rxWatch     // the reader goroutine's progress (shared mode, not polled)
 	local  netip.AddrPort
 	legs   atomic.Int32
 
@@ -156,6 +157,7 @@ func NewPlane(opts PlaneOptions) (*Plane, error) {
 			}
 			setSocketBuffers(conn, opts.SocketBuffer)
 			g.conn = conn
+			g.rx = newRxWatch(newUnreadProbe(conn))
 			g.local = conn.LocalAddr().(*net.UDPAddr).AddrPort()
 			if g.bc, err = newBatchConn(conn); err != nil {
 				_ = p.closeSockets() // best effort: the setup error is the one to report
@@ -285,6 +287,7 @@ func (p *Plane) Endpoint() (*Endpoint, error) {
 			return nil, fmt.Errorf("plane endpoint: %w", err)
 		}
 		e.conn = conn
+		e.rx = newRxWatch(newUnreadProbe(conn))
 		e.local = conn.LocalAddr().(*net.UDPAddr).AddrPort()
 	}
 	g.legs.Add(1)
@@ -297,6 +300,7 @@ func (p *Plane) Endpoint() (*Endpoint, error) {
 type Endpoint struct {
 	g     *group       // nil for a bare socket given as SessionOptions.Conn
 	conn  *net.UDPConn // per-leg socket; nil in shared mode
+	rx    *rxWatch     // per-leg socket: its reader's progress
 	local netip.AddrPort
 
 	// demux state, guarded by g.mu (shared mode)
@@ -338,6 +342,18 @@ func (e *Endpoint) Close() error {
 		}
 	})
 	return e.closeErr
+}
+
+// rxBehind reports whether the leg's receive goroutine may not yet have dispatched
+// packets that arrived a frame or more ago (see rxWatch). Clock goroutine.
+func (e *Endpoint) rxBehind(now time.Time) bool {
+	switch {
+	case e.rx != nil:
+		return e.rx.behind(now)
+	case e.g != nil && e.g.rx != nil:
+		return e.g.rx.behind(now)
+	}
+	return false // polled: the clock itself read the socket after the last slot
 }
 
 func (e *Endpoint) clock() Clock {
@@ -487,7 +503,10 @@ func (g *group) readLoop() {
 			}
 			continue
 		}
+		g.rx.read()
 		g.dispatch(n, time.Now())
+		// A short batch emptied the socket: all that arrived before the read is out.
+		g.rx.dispatched(g.bc.readAt, n < batchSize)
 	}
 }
 

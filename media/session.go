@@ -76,6 +76,13 @@ type Stats struct {
 	ComfortNoisePackets uint64
 	ComfortNoiseLevel   uint8
 	SilenceFrames       uint64
+	// BehindSilence counts frames of received audio that reached OnAudio after silence
+	// had been made up for their media time: the receive side read them late (a
+	// starved process), and the consumer heard a gap the far end did not send.
+	BehindSilence uint64
+	// ReceiveWaits counts ticks on which made-up silence waited because the receive
+	// goroutine had not read what arrived (a starved process; see BehindSilence).
+	ReceiveWaits uint64
 	// ClockStalls counts ticks on which the media clock ran more than a frame behind:
 	// the process was starved of CPU (or paused), so what it sent went out late or
 	// with a gap, and silence for the far end waited for the packets to be read.
@@ -155,6 +162,8 @@ type Session struct {
 	dtx  atomic.Pointer[DTXOptions]
 
 	cnRecv, silenceFrames atomic.Uint64
+	behindSilence         atomic.Uint64
+	rxWaits               atomic.Uint64
 	clockStalls           atomic.Uint64
 	cnLevel               atomic.Uint32
 
@@ -264,7 +273,7 @@ func NewSession(opts SessionOptions) (*Session, error) {
 			clock = ep.clock() // the endpoint's sends must run on its group's clock goroutine
 		}
 	} else if opts.Conn != nil {
-		ep = &Endpoint{conn: opts.Conn}
+		ep = &Endpoint{conn: opts.Conn, rx: newRxWatch(newUnreadProbe(opts.Conn))}
 		if ua, ok := opts.Conn.LocalAddr().(*net.UDPAddr); ok {
 			ep.local = ua.AddrPort()
 		}
@@ -541,7 +550,7 @@ func (s *Session) Stats() Stats {
 		st.LatePackets, st.DuplicatePackets, st.ConcealedFrames = js.Late, js.Duplicates, js.Concealed
 	}
 	st.ComfortNoisePackets, st.ComfortNoiseLevel, st.SilenceFrames = s.cnRecv.Load(), uint8(s.cnLevel.Load()), s.silenceFrames.Load()
-	st.ClockStalls = s.clockStalls.Load()
+	st.ClockStalls, st.BehindSilence, st.ReceiveWaits = s.clockStalls.Load(), s.behindSilence.Load(), s.rxWaits.Load()
 	return st
 }
 
@@ -803,7 +812,14 @@ func (s *Session) readLoop() {
 			}
 			continue
 		}
-		s.handlePacket(s.rx.buf[:n], from, time.Now())
+		now := time.Now()
+		if w := s.ep.rx; w != nil {
+			w.read()
+			s.handlePacket(s.rx.buf[:n], from, now)
+			w.dispatched(now, false) // one datagram: whether more wait, the probe says
+			continue
+		}
+		s.handlePacket(s.rx.buf[:n], from, now)
 	}
 }
 

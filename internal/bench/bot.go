@@ -126,11 +126,15 @@ type BotReport struct {
 	Dispositions                map[string]int `json:"dispositions"`
 	DispositionsExpected        int64          `json:"dispositions_expected"`
 	DispositionsWrong           map[string]int `json:"dispositions_wrong"` // "expected→got"
-	DTX                         string         `json:"dtx"`
-	BargeInCalls                int64          `json:"barge_in_calls"`    // callers who answered over a prompt
-	BargeInExpected             int64          `json:"barge_in_expected"` // … and reached the expected disposition
-	EndOfTurnMS                 int64          `json:"end_of_turn_ms"`
-	Turns                       int            `json:"turns"`
+	// Misheard is each call that reached another disposition: what the bot heard and
+	// the leg's media figures (a starved machine shows in clock_stalls and
+	// behind_silence: the recogniser heard gaps the callee did not make).
+	Misheard        []BotMiss `json:"misheard,omitempty"`
+	DTX             string    `json:"dtx"`
+	BargeInCalls    int64     `json:"barge_in_calls"`    // callers who answered over a prompt
+	BargeInExpected int64     `json:"barge_in_expected"` // … and reached the expected disposition
+	EndOfTurnMS     int64     `json:"end_of_turn_ms"`
+	Turns           int       `json:"turns"`
 	// Caller's end of speech to the bot's first RTP frame of the reply, and the same
 	// minus the script's end_of_turn.
 	TurnLatencyMS        Percentiles `json:"turn_latency_ms"`
@@ -142,6 +146,15 @@ type BotReport struct {
 	RecognizerWarmupS    float64     `json:"recognizer_warmup_s"`
 	ClockLatenessMS      Lateness    `json:"clock_lateness_ms"`
 	FirstError           string      `json:"first_error,omitempty"`
+}
+
+// BotMiss is one call of BotReport.Misheard.
+type BotMiss struct {
+	To       string             `json:"to"`
+	Expected string             `json:"expected"`
+	Got      string             `json:"got"`
+	Heard    []string           `json:"heard"` // the caller's turns as recognised ("" for none)
+	Media    *dialer.MediaStats `json:"media,omitempty"`
 }
 
 // Failure is the run's verdict: an error when a call failed or reached another
@@ -252,6 +265,7 @@ func Bot(ctx context.Context, o BotOptions, progress io.Writer) (*BotReport, err
 		turns, overhead, firstAudio []time.Duration
 		dispositions                = map[string]int{}
 		wrong                       = map[string]int{} // "expected→got"
+		misheard                    []BotMiss
 		completed, correct          atomic.Int64
 		bargeIn, bargeInHeard       atomic.Int64
 		failed                      atomic.Int64
@@ -296,6 +310,13 @@ func Bot(ctx context.Context, o BotOptions, progress io.Writer) (*BotReport, err
 				dispositions[r.Disposition]++
 				if r.Disposition != expected {
 					wrong[expected+"→"+r.Disposition]++
+					miss := BotMiss{To: r.To, Expected: expected, Got: r.Disposition, Media: r.Media, Heard: []string{}}
+					for _, t := range r.Transcript {
+						if t.Role == "caller" {
+							miss.Heard = append(miss.Heard, t.Text)
+						}
+					}
+					misheard = append(misheard, miss)
 				}
 				for _, ms := range r.Timings.TurnLatencyMS {
 					d := time.Duration(ms) * time.Millisecond
@@ -336,6 +357,7 @@ func Bot(ctx context.Context, o BotOptions, progress io.Writer) (*BotReport, err
 		Dispositions:                dispositions,
 		DispositionsExpected:        correct.Load(),
 		DispositionsWrong:           wrong,
+		Misheard:                    misheard,
 		DTX:                         o.DTX,
 		BargeInCalls:                bargeIn.Load(),
 		BargeInExpected:             bargeInHeard.Load(),

@@ -1,0 +1,169 @@
+package media
+
+import (
+	"net"
+	"testing"
+	"time"
+)
+
+// The clock runs on time but the receive goroutine does not (a starved process: it
+// is runnable and not running, or holds a batch it has not dispatched). Silence made
+// up for the media time its unread packets cover would reach the recogniser before
+// them — a gap inside a word. The reader's marks and the kernel's queue say it is
+// behind; the session waits.
+func TestNoSilenceMadeUpWhileReceiveBehind(t *testing.T) {
+	const late = 15 // frames 10-24: 300 ms
+	for _, tc := range []struct {
+		name string
+		// behind makes the receive side late for frames 10-24 and returns how to
+		// read them afterwards.
+		behind func(t *testing.T, s *Session, d *dtxFeed) (catchUp func())
+		gap    bool // silence heard inside the speech
+	}{
+		{"packets wait in the socket", func(t *testing.T, s *Session, d *dtxFeed) func() {
+			c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(s.LocalAddr()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			for i := 10; i < 10+late; i++ {
+				if _, err := c.Write(rtpPacket(t, 0, uint16(i), uint32(1000+i*FrameSamples), 42, d.tone)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			waitQueued(t, s)
+			return func() {
+				buf := make([]byte, 1500)
+				for range late {
+					n, _, err := s.ep.conn.ReadFromUDPAddrPort(buf)
+					if err != nil {
+						t.Fatal(err)
+					}
+					s.handlePacket(buf[:n], d.from, s.start.Add((10+late)*FrameDuration))
+				}
+			}
+		}, false},
+		{"a batch read and not dispatched", func(t *testing.T, s *Session, d *dtxFeed) func() {
+			s.ep.rx.read()
+			return func() {
+				for i := 10; i < 10+late; i++ {
+					d.s.handlePacket(rtpPacket(t, 0, uint16(i), uint32(1000+i*FrameSamples), 42, d.tone), d.from, s.start.Add((10+late)*FrameDuration))
+				}
+				s.ep.rx.dispatched(time.Now(), true)
+			}
+		}, false},
+		{"no watch on the reader", func(t *testing.T, s *Session, d *dtxFeed) func() {
+			s.ep.rx = nil // what happened before: "speaking" heard as "the again"
+			return func() {
+				for i := 10; i < 10+late; i++ {
+					d.s.handlePacket(rtpPacket(t, 0, uint16(i), uint32(1000+i*FrameSamples), 42, d.tone), d.from, s.start.Add((10+late)*FrameDuration))
+				}
+			}
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, heard := dtxSession(t, nil)
+			s.ep.rx.base = time.Now().Add(-time.Second) // the reader last emptied the socket a second ago
+			d := newDTXFeed(t, s)
+			d.talk(0, 10)
+			catchUp := tc.behind(t, s, d)
+			for i := 10; i < 10+late; i++ { // the clock on time; the packets unread
+				s.tick(s.start.Add(time.Duration(i)*FrameDuration), 0)
+			}
+			catchUp()
+			d.talk(10+late, 40)
+			silent := 0
+			for _, f := range *heard {
+				if f.rms == 0 {
+					silent++
+				}
+			}
+			st := s.Stats()
+			if gap := silent > 0; gap != tc.gap || (st.BehindSilence > 0) != tc.gap {
+				t.Fatalf("%d frames of silence inside 40 frames of speech (want a gap: %v); stats %+v", silent, tc.gap, st)
+			}
+			if !tc.gap {
+				checkContinuous(t, *heard)
+				if len(*heard) != 40 || st.ReceiveWaits == 0 || st.ClockStalls != 0 {
+					t.Fatalf("heard %d frames, want the 40 sent; stats %+v", len(*heard), st)
+				}
+			}
+		})
+	}
+}
+
+// A receive side that stays behind must not hold silence back for ever (a DTX
+// caller's turn has to end): after maxStallTicks silence is made up anyway.
+func TestSilenceWhileReceiveStaysBehind(t *testing.T) {
+	s, heard := dtxSession(t, nil)
+	s.ep.rx.base = time.Now().Add(-time.Second)
+	d := newDTXFeed(t, s)
+	d.talk(0, 10)
+	s.ep.rx.read() // and never done
+	end := 10 + maxStallTicks + 25
+	tickTo(s, 10*FrameDuration, time.Duration(end)*FrameDuration)
+	silent := 0
+	for _, f := range (*heard)[10:] {
+		if f.rms != 0 {
+			t.Fatalf("sound in the silence: %+v", f)
+		}
+		silent++
+	}
+	if silent < 15 || s.Stats().ReceiveWaits != maxStallTicks {
+		t.Fatalf("%d frames of silence after %d ticks behind; stats %+v", silent, end-10, s.Stats())
+	}
+}
+
+// The watch itself, on a real socket: a datagram left in the kernel's queue is
+// "behind" once the reader has not emptied the socket for a frame, and not after it
+// is read; a reader that emptied the socket just now is never behind.
+func TestRxWatchOnSocket(t *testing.T) {
+	conn := listen(t)
+	defer conn.Close()
+	w := newRxWatch(newUnreadProbe(conn))
+	if w.probe == nil {
+		t.Skip("no kernel probe on this platform")
+	}
+	now := time.Now()
+	w.base = now.Add(-time.Second)
+	if w.behind(now) {
+		t.Fatal("behind with an empty socket")
+	}
+	c, err := net.DialUDP("udp", nil, conn.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !w.behind(now.Add(2 * time.Millisecond)) { // each probe is a millisecond on
+		now = now.Add(2 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatal("a queued datagram never seen")
+		}
+	}
+	w.dispatched(now, true) // emptied just now: the queue is not looked at
+	if w.behind(now.Add(rxSlack)) {
+		t.Fatal("behind right after emptying the socket")
+	}
+	if _, _, err := conn.ReadFromUDPAddrPort(make([]byte, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if w.behind(now.Add(time.Second)) {
+		t.Fatal("behind with the datagram read")
+	}
+}
+
+// waitQueued waits until the kernel holds a datagram for s's socket.
+func waitQueued(t *testing.T, s *Session) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !s.ep.rx.probe.pending() {
+		if time.Now().After(deadline) {
+			t.Fatal("the datagrams never reached the socket")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
