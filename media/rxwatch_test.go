@@ -1,9 +1,13 @@
 package media
 
 import (
+	"bytes"
+	"context"
 	"net"
 	"testing"
 	"time"
+
+	"github.com/pion/rtp"
 )
 
 // The clock runs on time but the receive goroutine does not (a starved process: it
@@ -165,5 +169,58 @@ func waitQueued(t *testing.T, s *Session) {
 			t.Fatal("the datagrams never reached the socket")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// The sending clock skips frames after a long stall. Inside a talkspurt the audio and
+// its timestamps go on where they were (the far end hears the words late but whole,
+// not with a hole that its receiver fills with silence); the time is made up in the
+// next silence, where a timestamp jump loses nothing.
+func TestStalledSenderKeepsTalkspurtWhole(t *testing.T) {
+	peer := listen(t)
+	defer peer.Close()
+	s := newTestSession(t, NewClock(ClockOptions{}), nil)
+	s.SetRemote(peer.LocalAddr().(*net.UDPAddr).AddrPort())
+	s.start = time.Unix(1_700_000_000, 0)
+	played := make(chan error, 1)
+	go func() { played <- s.Play(context.Background(), Tone(440, 10*FrameDuration, 8000).Source()) }()
+	waitFor(t, "the playback queued", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return len(s.plays) == 1 })
+	// Frames at 0-3, a 300 ms stall (deadlines 4-18 skipped), then 19-40.
+	ticks := []int{0, 1, 2, 3}
+	for i := 19; i <= 40; i++ {
+		ticks = append(ticks, i)
+	}
+	for _, i := range ticks {
+		s.tick(s.start.Add(time.Duration(i)*FrameDuration), 0)
+	}
+	if err := <-played; err != nil {
+		t.Fatal(err)
+	}
+	var ts []uint32
+	var loud []bool
+	buf := make([]byte, 1500)
+	for range ticks {
+		if err := peer.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		n, err := peer.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p rtp.Packet
+		if err := p.Unmarshal(buf[:n]); err != nil {
+			t.Fatal(err)
+		}
+		ts = append(ts, p.Timestamp-s.tx.ts0)
+		loud = append(loud, bytes.Count(p.Payload, []byte{PCMU.silenceByte()}) < len(p.Payload)/2)
+	}
+	for k := range 10 { // the ten frames of tone: consecutive timestamps
+		if !loud[k] || ts[k] != uint32(k*FrameSamples) {
+			t.Fatalf("tone frame %d: timestamp %d (loud %v), want %d; all %v", k, ts[k], loud[k], k*FrameSamples, ts)
+		}
+	}
+	// The first silent frame goes out at its own time (tick 25: frame 25).
+	if loud[10] || ts[10] != 25*FrameSamples {
+		t.Fatalf("first frame after the tone: timestamp %d (loud %v), want %d", ts[10], loud[10], 25*FrameSamples)
 	}
 }

@@ -181,6 +181,7 @@ type txState struct {
 	ts0     uint32
 	seq     uint16
 	frame   int64
+	lag     int64 // frames the talkspurt's timestamps run behind frame (skipped ticks)
 	lastNow time.Time
 	opus    *opusEncoder
 	opusFor *Codec         // the codec value opus was configured for
@@ -587,7 +588,15 @@ func (s *Session) tick(now time.Time, behind time.Duration) {
 		tx.frame = max(0, int64(now.Sub(s.start)/FrameDuration))
 		tx.ticked = true
 	} else {
-		tx.frame += max(1, int64((now.Sub(tx.lastNow)+FrameDuration/2)/FrameDuration))
+		step := max(1, int64((now.Sub(tx.lastNow)+FrameDuration/2)/FrameDuration))
+		tx.frame += step
+		if tx.talking {
+			// The clock skipped frames (a stall) inside a talkspurt: the audio goes on
+			// from where it was, its timestamps too, and the far end hears it late but
+			// whole rather than with a hole in a word. The time is made up in the next
+			// silence (lag back to 0: a timestamp jump where nothing is lost).
+			tx.lag += step - 1
+		}
 	}
 	tx.lastNow = now
 	if behind > stallBehind {
@@ -597,16 +606,16 @@ func (s *Session) tick(now time.Time, behind time.Duration) {
 		s.fillSilence(now, behind)
 	}
 	codec := s.codec.Load()
-	ts := tx.ts0 + uint32(tx.frame)*codec.tsPerFrame()
 
 	dst, ok := s.dest()
 	if !ok || s.hold.Load() {
-		tx.talking = false
+		tx.talking, tx.lag = false, 0
 		return
 	}
 	s.mu.Lock()
 	if len(s.dtmfJobs) > 0 {
-		n, handled := s.dtmfTick(s.dtmfJobs[0], ts, codec.ClockRate)
+		tx.lag = 0
+		n, handled := s.dtmfTick(s.dtmfJobs[0], tx.ts0+uint32(tx.frame)*codec.tsPerFrame(), codec.ClockRate)
 		if handled {
 			s.mu.Unlock()
 			tx.talking = false
@@ -618,7 +627,12 @@ func (s *Session) tick(now time.Time, behind time.Duration) {
 	}
 	n := s.readPlayback(tx.pcm[:])
 	s.mu.Unlock()
+	if n == 0 {
+		tx.lag = 0
+	}
+	ts := tx.ts0 + uint32(tx.frame-tx.lag)*codec.tsPerFrame()
 	if s.dtxSilence(now, dst, ts, n) {
+		tx.lag = 0 // nothing sent: the next talkspurt starts on time
 		return
 	}
 	tx.inDTX = false
@@ -630,7 +644,7 @@ func (s *Session) tick(now time.Time, behind time.Duration) {
 	}
 	s.maybeReport(now, dst, ts)
 	if s.rec != nil {
-		s.rec.WriteSent(time.Duration(tx.frame)*FrameDuration, tx.pcm[:])
+		s.rec.WriteSent(time.Duration(tx.frame-tx.lag)*FrameDuration, tx.pcm[:])
 	}
 }
 
