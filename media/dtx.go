@@ -197,6 +197,8 @@ type fillState struct {
 	// stalls counts ticks that made up nothing because the clock was behind
 	// (fillSilence); 0 once a tick has run on time.
 	stalls int
+	// behind: the last frame delivered came after silence made up for its time.
+	behind bool
 	// waits counts ticks that made up nothing because the receive goroutine was
 	// behind; 0 once it is not.
 	waits int
@@ -218,6 +220,14 @@ func (s *Session) deliver(pcm []int16, at time.Duration) {
 	if s.cont {
 		if at < s.fill.covered {
 			s.behindSilence.Add(1)
+			if s.jb != nil && !s.fill.behind {
+				// Silence was made up too early for this stream (a late burst, a
+				// stalled sender): hold it back longer from now on, as for a late packet.
+				s.jb.waitLonger()
+			}
+			s.fill.behind = true
+		} else {
+			s.fill.behind = false
 		}
 		s.fillTo(at)
 	}

@@ -152,9 +152,7 @@ func (j *jitterBuffer) push(seq uint16, ssrc uint32, pt uint8, payload []byte, a
 			return
 		}
 		j.late.Add(1)
-		j.bump = min(j.target+1, j.maxF) // we gave up too early: wait longer next time
-		j.relax = 0
-		j.retarget()
+		j.waitLonger() // we gave up too early
 		return
 	}
 	if !j.started && (j.count == 0 || ext < j.next) {
@@ -247,6 +245,14 @@ func (j *jitterBuffer) conceal(f *jbFrame) {
 	if n := &j.slots[j.next%jbSlots]; n.used && n.ext == j.next && !n.silence {
 		f.pt, f.fec = n.pt, n.payload
 	}
+}
+
+// waitLonger raises the late-packet allowance a frame above the current wait (relaxed
+// again after jbRelaxAfter frames on time).
+func (j *jitterBuffer) waitLonger() {
+	j.bump = min(j.target+1, j.maxF)
+	j.relax = 0
+	j.retarget()
 }
 
 func (j *jitterBuffer) retarget() {

@@ -86,6 +86,10 @@ func TestNoSilenceMadeUpWhileReceiveBehind(t *testing.T) {
 			if gap := silent > 0; gap != tc.gap || (st.BehindSilence > 0) != tc.gap {
 				t.Fatalf("%d frames of silence inside 40 frames of speech (want a gap: %v); stats %+v", silent, tc.gap, st)
 			}
+			if tc.gap && st.JitterDepth <= 2*FrameDuration {
+				// Silence was made up too early: the wait grows, as for a late packet.
+				t.Errorf("jitter depth %v after speech came behind made-up silence, want more than 40 ms", st.JitterDepth)
+			}
 			if !tc.gap {
 				checkContinuous(t, *heard)
 				if len(*heard) != 40 || st.ReceiveWaits == 0 || st.ClockStalls != 0 {

@@ -272,7 +272,8 @@ func TestLiveBotOutcomes(t *testing.T) {
 				optOut = optOut || (turn.Role == "caller" && turn.State == "reminder" && turn.Intent == "opt_out" && strings.HasPrefix(turn.Branch, "global opt_out"))
 			}
 			if !r.OptOut || !bargeIn || !optOut || r.HangupBy != "bot" {
-				t.Errorf("opt_out %v, reminder interrupted %v, global opt_out in reminder %v, hangup_by %s: %+v", r.OptOut, bargeIn, optOut, r.HangupBy, r.Transcript)
+				t.Errorf("opt_out %v, reminder interrupted %v, global opt_out in reminder %v, hangup_by %s: %+v; media %s; simulator's turns %+v",
+					r.OptOut, bargeIn, optOut, r.HangupBy, r.Transcript, r.Media, rec.Spoken)
 			}
 		}},
 		{"transferred by REFER", "+15550100202", enScript, "transferred", func(t *testing.T, r liveResult, rec sim.CallRecord) {

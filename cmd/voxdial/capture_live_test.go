@@ -88,15 +88,16 @@ func TestLiveCaptureAndKnowledge(t *testing.T) {
 		Transcript []struct {
 			Role, State, Text, Event, Branch, Knowledge, Slot, Value string
 		} `json:"transcript"`
+		Media json.RawMessage `json:"media"`
 	}
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	if r.Outcome != "answered" || !slices.Equal(r.Knowledge, []string{"hours"}) {
-		t.Fatalf("outcome %s knowledge %v; transcript %+v", r.Outcome, r.Knowledge, r.Transcript)
+		t.Fatalf("outcome %s knowledge %v; transcript %+v; media %s", r.Outcome, r.Knowledge, r.Transcript, r.Media)
 	}
 	if got := r.Captured["pay_date"]; got != before && got != after {
-		t.Fatalf("captured %v, want pay_date %s; transcript %+v", r.Captured, before, r.Transcript)
+		t.Fatalf("captured %v, want pay_date %s; transcript %+v; media %s", r.Captured, before, r.Transcript, r.Media)
 	}
 	// The bot asked, answered, asked again, then thanked.
 	var bot []string
