@@ -12,7 +12,14 @@ func TestBenchBotReportsContractKeys(t *testing.T) {
 		t.Skip("live calls speak whole prompts in real time")
 	}
 	t.Parallel()
-	_, out, errOut := runCLI(t, "bench", "bot", "--calls", "6", "--concurrency", "6", "--json")
+	type miss struct {
+		Expected, Got string
+		Heard         []string
+		Media         struct {
+			ClockStalls   uint64 `json:"clock_stalls"`
+			BehindSilence uint64 `json:"behind_silence"`
+		}
+	}
 	var r struct {
 		Calls                int                `json:"calls"`
 		CallsCompleted       int                `json:"calls_completed"`
@@ -28,9 +35,28 @@ func TestBenchBotReportsContractKeys(t *testing.T) {
 		GOMAXPROCS           int                `json:"gomaxprocs"`
 		DurationS            float64            `json:"duration_s"`
 		CPUCores             *float64           `json:"cpu_cores"`
+		Misheard             []miss             `json:"misheard"`
 	}
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatalf("not one JSON object: %v\n%s\n%s", err, out, errOut)
+	var out string
+	for try := 1; ; try++ {
+		var errOut string
+		_, out, errOut = runCLI(t, "bench", "bot", "--calls", "6", "--concurrency", "6", "--json")
+		r.Misheard = nil
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("not one JSON object: %v\n%s\n%s", err, out, errOut)
+		}
+		// Recognition on a machine this test shares with others may miss one call
+		// (below); more than one, each on a call whose media clock stalled or whose
+		// speech came behind made-up silence (the process starved: the bot heard
+		// holes the callee did not make), runs the bench once more.
+		starved := len(r.Misheard) > 1
+		for _, m := range r.Misheard {
+			starved = starved && (m.Media.ClockStalls > 0 || m.Media.BehindSilence > 0)
+		}
+		if try == 2 || !starved {
+			break
+		}
+		t.Logf("%d calls misheard on a starved machine: running the bench again: %+v", len(r.Misheard), r.Misheard)
 	}
 	if r.Calls != 6 || r.CallsCompleted != 6 || r.Failed != 0 || r.Concurrency != 6 || r.Peak < 2 {
 		t.Fatalf("calls %d completed %d failed %d concurrency %d peak %d\n%s", r.Calls, r.CallsCompleted, r.Failed, r.Concurrency, r.Peak, out)

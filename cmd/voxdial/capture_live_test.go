@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -73,15 +74,8 @@ func TestLiveCaptureAndKnowledge(t *testing.T) {
 		mon := d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
 		return mon.AddDate(0, 0, 11).Format("2006-01-02") // Friday of next week
 	}
-	before := nextFriday(time.Now())
-	args := []string{"call", "--to", "+15550100301", "--trunk", "sip:" + far.Addr().String(), "--script", script, "--json",
-		"--log-level", "warn", "--var", "first_name=Ana", "--var", "time_zone=" + zone}
-	code, out, errOut := runCLI(t, args...)
-	if code != 0 {
-		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
-	}
-	after := nextFriday(time.Now())
-	var r struct {
+	type result struct {
+		CallID     string            `json:"call_id"`
 		Outcome    string            `json:"outcome"`
 		Captured   map[string]string `json:"captured"`
 		Knowledge  []string          `json:"knowledge"`
@@ -90,14 +84,39 @@ func TestLiveCaptureAndKnowledge(t *testing.T) {
 		} `json:"transcript"`
 		Media json.RawMessage `json:"media"`
 	}
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	if r.Outcome != "answered" || !slices.Equal(r.Knowledge, []string{"hours"}) {
-		t.Fatalf("outcome %s knowledge %v; transcript %+v; media %s", r.Outcome, r.Knowledge, r.Transcript, r.Media)
-	}
-	if got := r.Captured["pay_date"]; got != before && got != after {
-		t.Fatalf("captured %v, want pay_date %s; transcript %+v; media %s", r.Captured, before, r.Transcript, r.Media)
+	var (
+		r     result
+		wrong string // what is wrong with the last call's result
+	)
+	// A result the callee's words should not give, on a call whose audio a starved
+	// machine did not carry in real time, is placed once more (placeHeard).
+	placeHeard(t, far, func() (string, string, json.RawMessage) {
+		before := nextFriday(time.Now())
+		args := []string{"call", "--to", "+15550100301", "--trunk", "sip:" + far.Addr().String(), "--script", script, "--json",
+			"--log-level", "warn", "--var", "first_name=Ana", "--var", "time_zone=" + zone}
+		code, out, errOut := runCLI(t, args...)
+		if code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+		}
+		after := nextFriday(time.Now())
+		r = result{}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		wrong = ""
+		switch got := r.Captured["pay_date"]; {
+		case r.Outcome != "answered" || !slices.Equal(r.Knowledge, []string{"hours"}):
+			wrong = fmt.Sprintf("outcome %s knowledge %v", r.Outcome, r.Knowledge)
+		case got != before && got != after:
+			wrong = fmt.Sprintf("captured %v, want pay_date %s", r.Captured, before)
+		}
+		if wrong != "" {
+			wrong += fmt.Sprintf("; transcript %+v; media %s", r.Transcript, r.Media)
+		}
+		return wrong, r.CallID, r.Media
+	})
+	if wrong != "" {
+		t.Fatal(wrong)
 	}
 	// The bot asked, answered, asked again, then thanked.
 	var bot []string
