@@ -10,13 +10,15 @@ import (
 	"github.com/pion/rtp"
 )
 
+// late: frames 10-24 (300 ms) reach the session late in these tests.
+const late = 15
+
 // The clock runs on time but the receive goroutine does not (a starved process: it
 // is runnable and not running, or holds a batch it has not dispatched). Silence made
 // up for the media time its unread packets cover would reach the recogniser before
 // them — a gap inside a word. The reader's marks and the kernel's queue say it is
 // behind; the session waits.
 func TestNoSilenceMadeUpWhileReceiveBehind(t *testing.T) {
-	const late = 15 // frames 10-24: 300 ms
 	for _, tc := range []struct {
 		name string
 		// behind makes the receive side late for frames 10-24 and returns how to
@@ -50,19 +52,13 @@ func TestNoSilenceMadeUpWhileReceiveBehind(t *testing.T) {
 		{"a batch read and not dispatched", func(t *testing.T, s *Session, d *dtxFeed) func() {
 			s.ep.rx.read()
 			return func() {
-				for i := 10; i < 10+late; i++ {
-					d.s.handlePacket(rtpPacket(t, 0, uint16(i), uint32(1000+i*FrameSamples), 42, d.tone), d.from, s.start.Add((10+late)*FrameDuration))
-				}
+				handleLate(t, s, d)
 				s.ep.rx.dispatched(time.Now(), true)
 			}
 		}, false},
 		{"no watch on the reader", func(t *testing.T, s *Session, d *dtxFeed) func() {
 			s.ep.rx = nil // what happened before: "speaking" heard as "the again"
-			return func() {
-				for i := 10; i < 10+late; i++ {
-					d.s.handlePacket(rtpPacket(t, 0, uint16(i), uint32(1000+i*FrameSamples), 42, d.tone), d.from, s.start.Add((10+late)*FrameDuration))
-				}
-			}
+			return func() { handleLate(t, s, d) }
 		}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,6 +148,11 @@ func TestRxWatchOnSocket(t *testing.T) {
 			t.Fatal("a queued datagram never seen")
 		}
 	}
+	// The probe runs on the clock goroutine of every leg that fills silence: it
+	// allocates nothing.
+	if n := testing.AllocsPerRun(100, func() { w.probe.pending() }); n != 0 {
+		t.Errorf("a probe allocates %v times", n)
+	}
 	w.dispatched(now, true) // emptied just now: the queue is not looked at
 	if w.behind(now.Add(rxSlack)) {
 		t.Fatal("behind right after emptying the socket")
@@ -161,6 +162,15 @@ func TestRxWatchOnSocket(t *testing.T) {
 	}
 	if w.behind(now.Add(time.Second)) {
 		t.Fatal("behind with the datagram read")
+	}
+}
+
+// handleLate hands frames 10 to 10+late-1 of d to s as the receive side reads them
+// late, once the last of them is due.
+func handleLate(t *testing.T, s *Session, d *dtxFeed) {
+	t.Helper()
+	for i := 10; i < 10+late; i++ {
+		s.handlePacket(rtpPacket(t, 0, uint16(i), uint32(1000+i*FrameSamples), 42, d.tone), d.from, s.start.Add((10+late)*FrameDuration))
 	}
 }
 

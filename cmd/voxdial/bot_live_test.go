@@ -147,12 +147,16 @@ func callBot(t *testing.T, far *sim.Server, to, script string, vars ...string) l
 // end in disposition want ("" takes any); see callBotHeard.
 func callBotHearing(t *testing.T, far *sim.Server, to, script, want string, vars ...string) (liveResult, sim.CallRecord) {
 	t.Helper()
-	return callBotHeard(t, far, to, script, func(r liveResult) string {
-		if want != "" && r.Disposition != want {
-			return fmt.Sprintf("disposition %q, not %q", r.Disposition, want)
-		}
-		return ""
-	}, vars...)
+	return callBotHeard(t, far, to, script, func(r liveResult) string { return wrongDisposition(r.Disposition, want) }, vars...)
+}
+
+// wrongDisposition says how disposition got misses want ("" when it does not, or
+// when want is "": any will do).
+func wrongDisposition(got, want string) string {
+	if want != "" && got != want {
+		return fmt.Sprintf("disposition %q, not %q", got, want)
+	}
+	return ""
 }
 
 // callBotHeard places a live call whose callee speaks (callBot); wrong says what is
@@ -376,8 +380,8 @@ func TestLiveBotOutcomes(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			r, rec := callBotHeard(t, far, c.to, c.script, func(r liveResult) string {
-				if r.Disposition != c.disposition {
-					return fmt.Sprintf("disposition %q, not %q", r.Disposition, c.disposition)
+				if w := wrongDisposition(r.Disposition, c.disposition); w != "" {
+					return w
 				}
 				if c.heard != nil {
 					return c.heard(r)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"testing"
 )
 
@@ -41,10 +40,7 @@ func callReminder(t *testing.T, to, script, want string) reminderCall {
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatal(err)
 		}
-		if want != "" && r.Disposition != want {
-			return fmt.Sprintf("disposition %q, not %q", r.Disposition, want), r.CallID, r.Media
-		}
-		return "", r.CallID, r.Media
+		return wrongDisposition(r.Disposition, want), r.CallID, r.Media
 	})
 	return r
 }
