@@ -21,7 +21,7 @@ func TestMeasureCMN(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	d, err := s.acquire(context.Background())
+	d, err := s.acquire(context.Background(), s.main)
 	if err != nil {
 		t.Fatal(err)
 	}

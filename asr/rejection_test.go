@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/asr/evalset"
@@ -184,5 +185,51 @@ func TestSphinxFrameRateKeepsCoverage(t *testing.T) {
 	}
 	if uncovered[80] > 0.15 || math.Abs(uncovered[80]-uncovered[100]) > 0.08 {
 		t.Errorf("loud frames the words leave uncovered: %.3f at 80 frames/s, %.3f at 100", uncovered[80], uncovered[100])
+	}
+}
+
+// TestSphinxShortUtteranceAtShortRate: an utterance with less loud speech than
+// ShortSpeech is decoded by a decoder of ShortFrameRate, lent for the decode and
+// returned; a longer one stays on the recogniser's own. The lent decoder's frames are
+// mapped to the VAD's at its own rate: the rejection's coverage of the short word is
+// what the engine at that rate alone measures.
+func TestSphinxShortUtteranceAtShortRate(t *testing.T) {
+	t.Parallel()
+	set, err := evalset.Generate(context.Background(), evalset.Options{
+		Phrases: []evalset.Labeled{{Text: "yes", Intent: "yes"}, {Text: "call me later", Intent: "later"}},
+		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var feats [][]float64
+	debug := func(_ string, f []float64, _ float64) { feats = append(feats, f) }
+	alone := newSphinx(t, asr.SphinxOptions{FrameRate: 100, DebugScores: debug})
+	if o, err := evalset.Recognize(context.Background(), alone, evalset.Grammar(), set[0]); err != nil || o.Intent != "yes" || len(feats) != 1 {
+		t.Fatalf("at 100 frames/s alone: %+v, %v, features %v", o, err, feats)
+	}
+	want := feats[0][0]
+
+	feats = nil
+	eng := newSphinx(t, asr.SphinxOptions{FrameRate: 80, ShortFrameRate: 100, ShortSpeech: 500 * time.Millisecond, DebugScores: debug})
+	for i, tc := range []struct {
+		intent string
+		short  int64 // short decodes after it
+	}{{"yes", 1}, {"later", 1}} {
+		o, err := evalset.Recognize(context.Background(), eng, evalset.Grammar(), set[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := eng.Stats()
+		t.Logf("%q: %q (%q), stats %+v", set[i].Text, o.Intent, o.Text, st)
+		if o.Intent != tc.intent || st.ShortDecodes != tc.short {
+			t.Errorf("%q: intent %q, %d short decodes; want %q, %d", set[i].Text, o.Intent, st.ShortDecodes, tc.intent, tc.short)
+		}
+	}
+	if len(feats) == 0 || feats[0][0] != want {
+		t.Errorf("short word's uncovered share %v, want %.3f as at 100 frames/s alone", feats, want)
+	}
+	if created, idle := eng.Decoders(); created != 2 || idle != 2 {
+		t.Errorf("decoders created %d, idle %d; want one of each rate, both returned", created, idle)
 	}
 }

@@ -79,6 +79,14 @@ const TelephonyWarp = 1.10
 // --frame-rate).
 const TelephonyFrameRate = 100
 
+// TelephonyShortFrameRate and TelephonyShortSpeech: with the channel adaptation, an
+// utterance with less than TelephonyShortSpeech of loud speech is decoded at
+// pocketsphinx's 100 frames a second, where lone words are surer.
+const (
+	TelephonyShortFrameRate = 100
+	TelephonyShortSpeech    = 800 * time.Millisecond
+)
+
 // MinFrameRate and MaxFrameRate bound the frame rates a Sphinx takes
 // (SphinxOptions.FrameRate, -frate): a frame's shift stays within its 25.6 ms window.
 const (
@@ -90,11 +98,12 @@ const (
 const defaultFrameRate = 100
 
 // vadFrame is the 20 ms VAD frame a decoder frame (counted from an utterance's
-// first) falls in.
-func (s *Sphinx) vadFrame(k int) int { return k * vadFramesPerSecond / s.frate }
+// first) falls in, at frate frames a second.
+func vadFrame(k, frate int) int { return k * vadFramesPerSecond / frate }
 
-// decoderFrame is the decoder frame a 20 ms VAD frame starts in.
-func (s *Sphinx) decoderFrame(v int) int { return v * s.frate / vadFramesPerSecond }
+// decoderFrame is the decoder frame a 20 ms VAD frame starts in, at frate frames a
+// second.
+func decoderFrame(v, frate int) int { return v * frate / vadFramesPerSecond }
 
 // vadFramesPerSecond: the VAD's frames are 20 ms (media.FrameSamples at 8 kHz).
 const vadFramesPerSecond = 50
@@ -164,6 +173,13 @@ type SphinxOptions struct {
 	// decoder's -frate) with ChannelAdaptation: 0 means TelephonyFrameRate, negative
 	// the model's own 100. Without the adaptation it is 100 unless one is given.
 	FrameRate int
+	// ShortFrameRate is the frame rate of utterances with less loud speech than
+	// ShortSpeech (batch decoding): a decoder of that rate is lent for the decode.
+	// With ChannelAdaptation 0 means TelephonyShortFrameRate and
+	// TelephonyShortSpeech; negative (or a rate equal to FrameRate's) turns it off.
+	// Without the adaptation it is off unless a rate is given.
+	ShortFrameRate int
+	ShortSpeech    time.Duration
 	// WorkDir receives the telephony copy of the model and the trimmed dictionary;
 	// "" makes a temporary directory, removed by Close.
 	WorkDir string
@@ -281,7 +297,6 @@ const garbagePrefix = "ph_"
 // use.
 type Sphinx struct {
 	opts    SphinxOptions
-	frate   int // feature frames a second (-frate)
 	hmmDir  string
 	dict    string
 	tmpDir  string
@@ -290,38 +305,51 @@ type Sphinx struct {
 	base    map[string]bool     // words in the trimmed dictionary file
 	general []unigram           // SearchLM: the general model's words each state's model keeps
 
-	mu      sync.Mutex
-	lms     map[string]bool // state models written (their paths): each once per engine
-	idle    []*decoder
-	live    int
-	freed   chan struct{} // signalled when a decoder is released (MaxDecoders)
-	closed  bool
-	created int
+	mu     sync.Mutex
+	lms    map[string]bool // state models written (their paths): each once per engine
+	main   *decoderPool    // every recogniser's own decoder
+	short  *decoderPool    // ShortFrameRate's, lent for one decode; nil without
+	closed bool
+	// shortLoud: an utterance with fewer loud 20 ms VAD frames is decoded by a
+	// decoder of the short pool (ShortSpeech).
+	shortLoud int
 
 	stats sphinxCounters
+}
+
+// decoderPool holds the decoders of one front-end setting (-frate) and counts them;
+// guarded by the engine's mu.
+type decoderPool struct {
+	args    map[string]string
+	frate   int // feature frames a second
+	idle    []*decoder
+	live    int
+	created int
+	freed   chan struct{} // signalled when a decoder is released (MaxDecoders)
 }
 
 // SphinxStats count an engine's decoding work since it was created: how much of it the
 // second pass and decoding ahead cost.
 type SphinxStats struct {
-	Utterances   int64 `json:"utterances"`   // final results of utterances with speech
-	Decodes      int64 `json:"decodes"`      // first-pass decodes, ahead of or at the end of turn
-	OpenPasses   int64 `json:"open_passes"`  // second, open-vocabulary decodes
-	Speculations int64 `json:"speculations"` // decodes ahead of the end of turn
-	Voided       int64 `json:"voided"`       // of those, voided by speech that came back
+	Utterances   int64 `json:"utterances"`    // final results of utterances with speech
+	Decodes      int64 `json:"decodes"`       // first-pass decodes, ahead of or at the end of turn
+	ShortDecodes int64 `json:"short_decodes"` // of those, at ShortFrameRate
+	OpenPasses   int64 `json:"open_passes"`   // second, open-vocabulary decodes
+	Speculations int64 `json:"speculations"`  // decodes ahead of the end of turn
+	Voided       int64 `json:"voided"`        // of those, voided by speech that came back
 	// GrammarPasses: decodes with the state's grammar (every decode, unless the
 	// grammar says how to tell open words that hold an intent: Grammar.Holds).
 	GrammarPasses int64 `json:"grammar_passes"`
 }
 
 type sphinxCounters struct {
-	utterances, decodes, openPasses, speculations, voided, grammarPasses atomic.Int64
+	utterances, decodes, shortDecodes, openPasses, speculations, voided, grammarPasses atomic.Int64
 }
 
 // Stats reports the engine's decoding work so far.
 func (s *Sphinx) Stats() SphinxStats {
 	c := &s.stats
-	return SphinxStats{Utterances: c.utterances.Load(), Decodes: c.decodes.Load(), OpenPasses: c.openPasses.Load(),
+	return SphinxStats{Utterances: c.utterances.Load(), Decodes: c.decodes.Load(), ShortDecodes: c.shortDecodes.Load(), OpenPasses: c.openPasses.Load(),
 		Speculations: c.speculations.Load(), Voided: c.voided.Load(), GrammarPasses: c.grammarPasses.Load()}
 }
 
@@ -392,7 +420,7 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 	if opts.OpenFallbackBelow <= 0 {
 		opts.OpenFallbackBelow = 0.9
 	}
-	s := &Sphinx{opts: opts, log: opts.Logger, freed: make(chan struct{}, 1)}
+	s := &Sphinx{opts: opts, log: opts.Logger}
 	quietSphinx()
 	dir := opts.WorkDir
 	if dir == "" {
@@ -440,14 +468,34 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 	}
 	maps.Copy(args, opts.Args)
 	s.opts.Args = args
-	s.frate = defaultFrameRate
+	frate := defaultFrameRate
 	if v, ok := args["-frate"]; ok {
 		r, err := strconv.Atoi(v)
 		if err != nil || r < MinFrameRate || r > MaxFrameRate {
 			s.Close()
 			return nil, fmt.Errorf("new sphinx: -frate %q: want %d to %d frames a second: %w", v, MinFrameRate, MaxFrameRate, ErrEngine)
 		}
-		s.frate = r
+		frate = r
+	}
+	s.main = newDecoderPool(args, frate)
+	if r := opts.ShortFrameRate; !opts.Streaming && (r > 0 || (r == 0 && opts.ChannelAdaptation)) {
+		if r == 0 {
+			r = TelephonyShortFrameRate
+		}
+		if r < MinFrameRate || r > MaxFrameRate {
+			s.Close()
+			return nil, fmt.Errorf("new sphinx: short frame rate %d: want %d to %d frames a second: %w", r, MinFrameRate, MaxFrameRate, ErrEngine)
+		}
+		speech := opts.ShortSpeech
+		if speech == 0 {
+			speech = TelephonyShortSpeech
+		}
+		if r != frate && speech > 0 {
+			short := maps.Clone(args)
+			short["-frate"] = strconv.Itoa(r)
+			s.short = newDecoderPool(short, r)
+			s.shortLoud = int(speech / (20 * time.Millisecond))
+		}
 	}
 	vocab := opts.Vocabulary
 	if opts.Search == SearchLM || opts.OpenFallback {
@@ -471,12 +519,14 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 		s.Close()
 		return nil, fmt.Errorf("new sphinx: %w", err)
 	}
-	d, err := s.acquire(context.Background())
-	if err != nil {
-		s.Close()
-		return nil, fmt.Errorf("new sphinx: %w", err)
+	for _, p := range s.pools() {
+		d, err := s.acquire(context.Background(), p)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("new sphinx: %w", err)
+		}
+		s.release(d)
 	}
-	s.release(d)
 	return s, nil
 }
 
@@ -626,77 +676,102 @@ func (s *Sphinx) writeDict(vocab []string) error {
 	return nil
 }
 
-// acquire takes an idle decoder or builds one (~20 ms), waiting when MaxDecoders are
-// all in use.
-func (s *Sphinx) acquire(ctx context.Context) (*decoder, error) {
+func newDecoderPool(args map[string]string, frate int) *decoderPool {
+	return &decoderPool{args: args, frate: frate, freed: make(chan struct{}, 1)}
+}
+
+// acquire takes an idle decoder of p or builds one (~20 ms), waiting when MaxDecoders
+// of p are all in use.
+func (s *Sphinx) acquire(ctx context.Context, p *decoderPool) (*decoder, error) {
 	for {
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
 			return nil, fmt.Errorf("sphinx: %w", ErrClosed)
 		}
-		if n := len(s.idle); n > 0 {
-			d := s.idle[n-1]
-			s.idle = s.idle[:n-1]
+		if n := len(p.idle); n > 0 {
+			d := p.idle[n-1]
+			p.idle = p.idle[:n-1]
 			s.mu.Unlock()
 			return d, nil
 		}
-		if s.opts.MaxDecoders <= 0 || s.live < s.opts.MaxDecoders {
-			s.live++
-			s.created++
+		if s.opts.MaxDecoders <= 0 || p.live < s.opts.MaxDecoders {
+			p.live++
+			p.created++
 			s.mu.Unlock()
-			d, err := newDecoder(s.hmmDir, s.dict, s.opts.WordPenalty, s.opts.Args)
+			d, err := newDecoder(s.hmmDir, s.dict, s.opts.WordPenalty, p.args)
 			if err != nil {
 				s.mu.Lock()
-				s.live--
+				p.live--
 				s.mu.Unlock()
 				return nil, err
 			}
+			d.pool, d.frate = p, p.frate
 			return d, nil
 		}
 		s.mu.Unlock()
 		select {
-		case <-s.freed:
+		case <-p.freed:
 		case <-ctx.Done():
 			return nil, fmt.Errorf("sphinx: waiting for a decoder: %w", ctx.Err())
 		}
 	}
 }
 
+// release returns d to its pool.
 func (s *Sphinx) release(d *decoder) {
 	if d.inUtt {
 		_ = d.endUtt()
 	}
+	p := d.pool
 	s.mu.Lock()
 	if s.closed {
-		s.live--
+		p.live--
 		s.mu.Unlock()
 		d.free()
 		return
 	}
-	s.idle = append(s.idle, d)
+	p.idle = append(p.idle, d)
 	s.mu.Unlock()
 	select {
-	case s.freed <- struct{}{}:
+	case p.freed <- struct{}{}:
 	default:
 	}
 }
 
-// Decoders reports decoders built so far and currently idle (for benchmarks).
+// Decoders reports decoders built so far and currently idle (for benchmarks), of
+// both frame rates.
 func (s *Sphinx) Decoders() (created, idle int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.created, len(s.idle)
+	for _, p := range s.pools() {
+		created, idle = created+p.created, idle+len(p.idle)
+	}
+	return created, idle
+}
+
+// pools are the engine's decoder pools (under mu, or once NewSphinx built them).
+func (s *Sphinx) pools() []*decoderPool {
+	var out []*decoderPool
+	for _, p := range []*decoderPool{s.main, s.short} {
+		if p != nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Close frees idle decoders and the temporary directory; decoders still held by
 // recognisers are freed when those close.
 func (s *Sphinx) Close() error {
 	s.mu.Lock()
-	idle := s.idle
-	s.idle = nil
+	var idle []*decoder
+	for _, p := range s.pools() {
+		idle = append(idle, p.idle...)
+		p.live -= len(p.idle)
+		p.idle = nil
+	}
 	s.closed = true
-	s.live -= len(idle)
 	s.mu.Unlock()
 	for _, d := range idle {
 		d.free()
@@ -831,7 +906,7 @@ func (s *Sphinx) NewRecognizer(ctx context.Context, opts StreamOptions) (Recogni
 			return nil, fmt.Errorf("sphinx: %w", err)
 		}
 	}
-	d, err := s.acquire(ctx)
+	d, err := s.acquire(ctx, s.main)
 	if err != nil {
 		return nil, err
 	}
@@ -846,7 +921,7 @@ func (s *Sphinx) NewRecognizer(ctx context.Context, opts StreamOptions) (Recogni
 	if !s.opts.NoDenoise {
 		dn = newDenoiser(s.opts.DenoiseDB)
 	}
-	w := &sphinxWorker{dn: dn, eng: s, dec: d, up: up, st: r, opts: opts, cur: c,
+	w := &sphinxWorker{ctx: ctx, dn: dn, eng: s, dec: d, up: up, st: r, opts: opts, cur: c,
 		vad: newEnergyVAD(int(opts.EndSilence / (20 * time.Millisecond)))}
 	if opts.Grammar != nil {
 		w.holds = opts.Grammar.Holds
@@ -858,6 +933,7 @@ func (s *Sphinx) NewRecognizer(ctx context.Context, opts StreamOptions) (Recogni
 // sphinxWorker owns one decoder and turns a stream's frames into results. It runs on
 // its own goroutine; cgo calls into pocketsphinx happen only here.
 type sphinxWorker struct {
+	ctx  context.Context // the recogniser's: waiting for a short decoder ends with it
 	eng  *Sphinx
 	dec  *decoder
 	up   *upsampler
@@ -1158,6 +1234,14 @@ func (w *sphinxWorker) resume() {
 // returns its text and result; the decoder's utterance is ended.
 func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 	w.eng.stats.decodes.Add(1)
+	if cause == nil {
+		if main := w.lendShort(); main != nil {
+			defer func() {
+				w.eng.release(w.dec)
+				w.dec = main
+			}()
+		}
+	}
 	// The passes below share their Gaussian scores (asr/internal/gmm), never an
 	// earlier decode's.
 	w.dec.resetScoreCache()
@@ -1182,6 +1266,36 @@ func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 		}
 	}
 	return text, res, cause
+}
+
+// lendShort puts a decoder of the short pool in the worker's place for this decode
+// when the utterance has less loud speech than ShortSpeech, opened on the state's
+// search as its own was; it returns the worker's own decoder (its utterance ended),
+// to put back after the decode, or nil when the utterance stays on it. A decoder
+// that cannot be had or opened leaves it there: the rate is a refinement, not a
+// reason to lose the turn.
+func (w *sphinxWorker) lendShort() *decoder {
+	p := w.eng.short
+	if p == nil || w.eng.opts.Streaming || !w.dec.inUtt || w.loudFrames() >= w.eng.shortLoud {
+		return nil
+	}
+	alt, err := w.eng.acquire(w.ctx, p)
+	if err != nil {
+		w.st.log.Warn("sphinx short decoder", zap.Error(err))
+		return nil
+	}
+	main := w.dec
+	w.dec = alt
+	if err := w.startUtterance(); err != nil {
+		w.st.log.Warn("sphinx short decoder", zap.Error(err))
+		w.dec = main
+		w.eng.release(alt)
+		return nil
+	}
+	// The worker's own decoder was opened on the same search with no audio (batch).
+	_ = main.endUtt()
+	w.eng.stats.shortDecodes.Add(1)
+	return main
 }
 
 // reading interprets the utterance the decoder just ended with the state's own
@@ -1464,7 +1578,7 @@ func (w *sphinxWorker) phoneLoopScore() (float64, error) {
 	if hi < lo || (hi+1)*320 > len(w.utt) {
 		lo, hi = 0, len(w.utt)/320-1
 	}
-	dlo, dhi := w.eng.decoderFrame(lo), w.eng.decoderFrame(hi+1)-1
+	dlo, dhi := decoderFrame(lo, w.dec.frate), decoderFrame(hi+1, w.dec.frate)-1
 	g := w.dec.pathScoreWindow(dlo, dhi)
 	if err := w.dec.useAllphone(w.eng.opts.PhoneLMPath); err != nil {
 		return 0, err
@@ -1511,7 +1625,7 @@ func (w *sphinxWorker) interpret() (string, Result) {
 			word = word[:i]
 		}
 		words = append(words, word)
-		for f := max(0, w.eng.vadFrame(seg.start-origin)); f <= w.eng.vadFrame(seg.end-origin) && f < len(covered); f++ {
+		for f := max(0, vadFrame(seg.start-origin, w.dec.frate)); f <= vadFrame(seg.end-origin, w.dec.frate) && f < len(covered); f++ {
 			covered[f] = true
 		}
 	}

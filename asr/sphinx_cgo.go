@@ -160,6 +160,8 @@ var sphinxSetup struct {
 // it at a time (the recogniser's worker, or the pool).
 type decoder struct {
 	ps       *C.ps_decoder_t
+	pool     *decoderPool    // the pool it returns to
+	frate    int             // its feature frames a second
 	searches map[string]bool // grammar searches already compiled in this decoder
 	words    map[string]bool // words added beyond the dictionary file
 	inUtt    bool

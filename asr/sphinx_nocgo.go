@@ -13,6 +13,8 @@ func sphinxBuiltIn() error { return fmt.Errorf("pocketsphinx: %w", ErrNotBuiltIn
 // decoder stands in for the pocketsphinx decoder of sphinx_cgo.go: NewSphinx
 // fails before any is made.
 type decoder struct {
+	pool     *decoderPool
+	frate    int
 	searches map[string]bool
 	words    map[string]bool
 	inUtt    bool

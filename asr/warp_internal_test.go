@@ -56,8 +56,8 @@ func TestFrameRateReachesTheDecoder(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := sphinxSaying(t, tc.opts, "yes")
-			if got := s.opts.Args["-frate"]; got != tc.arg || s.frate != tc.rate {
-				t.Errorf("-frate %q, frame rate %d; want %q, %d", got, s.frate, tc.arg, tc.rate)
+			if got := s.opts.Args["-frate"]; got != tc.arg || s.main.frate != tc.rate {
+				t.Errorf("-frate %q, frame rate %d; want %q, %d", got, s.main.frate, tc.arg, tc.rate)
 			}
 		})
 	}
@@ -85,11 +85,10 @@ func TestFrameMapping(t *testing.T) {
 		{80, 40, 25, 25, 40},
 		{125, 10, 4, 4, 10},
 	} {
-		s := &Sphinx{frate: tc.rate}
-		if got := s.vadFrame(tc.dec); got != tc.vad {
+		if got := vadFrame(tc.dec, tc.rate); got != tc.vad {
 			t.Errorf("%d frames/s: decoder frame %d in VAD frame %d, want %d", tc.rate, tc.dec, got, tc.vad)
 		}
-		if got := s.decoderFrame(tc.vadStarts); got != tc.decOfStart {
+		if got := decoderFrame(tc.vadStarts, tc.rate); got != tc.decOfStart {
 			t.Errorf("%d frames/s: VAD frame %d starts at decoder frame %d, want %d", tc.rate, tc.vadStarts, got, tc.decOfStart)
 		}
 	}

@@ -44,6 +44,8 @@ type benchASRFlags struct {
 	lmWeight     float64
 	warp         float64
 	frameRate    int
+	shortRate    int
+	shortSpeech  time.Duration
 	lmWordBeam   float64
 }
 
@@ -104,6 +106,8 @@ no answer after the question; the conditions are sipp-clean and sipp-<noise>-<SN
 	fl.Float64Var(&f.lmWeight, "lm-weight", 0, "--live: the open pass's language-model weight, for tuning (default: the engine's)")
 	fl.Float64Var(&f.warp, "warp", 0, "--live: the front end's frequency warp with the channel adaptation, for tuning (default: the engine's, 1.1; negative: none)")
 	fl.IntVar(&f.frameRate, "frame-rate", 0, "--live: the front end's frames a second with the channel adaptation, for tuning (default: the engine's, pocketsphinx's 100)")
+	fl.IntVar(&f.shortRate, "short-frame-rate", 0, "--live: the frames a second of utterances with less loud speech than --short-speech, with the channel adaptation, for tuning (default: the engine's; negative: --frame-rate's for every utterance)")
+	fl.DurationVar(&f.shortSpeech, "short-speech", 0, "--live: loud speech under which an utterance is decoded at --short-frame-rate, for tuning (default: the engine's)")
 	fl.Float64Var(&f.lmWordBeam, "lm-word-beam", 0, "--live: the open pass's word beam, for tuning (default: the engine's)")
 	fl.StringVar(&f.channelAdapt, "channel-adaptation", "auto", "--live: auto, off or on (the acoustic model adapted to the telephone channel, asr/telephony)")
 	fl.StringVar(&f.adapt, "adapt", "", "fit the telephone-channel adaptation (MLLR, then MAP; needs sphinxtrain) on the tuning split into this directory")
@@ -230,6 +234,12 @@ func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Wr
 	if f.frameRate > 0 && !frameRateInRange(f.frameRate) {
 		return usageErr("bench asr: --frame-rate %d: want %d to %d frames a second (negative: pocketsphinx's 100)", f.frameRate, asr.MinFrameRate, asr.MaxFrameRate)
 	}
+	if f.shortRate > 0 && !frameRateInRange(f.shortRate) {
+		return usageErr("bench asr: --short-frame-rate %d: want %d to %d frames a second (negative: none)", f.shortRate, asr.MinFrameRate, asr.MaxFrameRate)
+	}
+	if f.shortSpeech < 0 {
+		return usageErr("bench asr: --short-speech %s: want a duration of 0 or more", f.shortSpeech)
+	}
 	if f.lmWordBeam < 0 || f.lmWordBeam >= 1 {
 		return usageErr("bench asr: --lm-word-beam %g: want a beam between 0 and 1, such as 1e-24", f.lmWordBeam)
 	}
@@ -239,7 +249,8 @@ func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Wr
 	}
 	rep, err := bench.ASRLive(ctx, bench.ASRLiveOptions{Quick: f.quick, Split: f.split, Sentences: f.sentences, Recordings: f.recordings, Concurrency: conc,
 		OpenVocabulary: f.openVocab, ChannelAdaptation: f.channelAdapt, Limit: f.limit, Peer: f.peer,
-		OpenSearch: app.OpenSearch{LMWeight: f.lmWeight, LMWordBeam: f.lmWordBeam, Warp: f.warp, FrameRate: f.frameRate}}, stderr)
+		OpenSearch: app.OpenSearch{LMWeight: f.lmWeight, LMWordBeam: f.lmWordBeam, Warp: f.warp, FrameRate: f.frameRate,
+			ShortFrameRate: f.shortRate, ShortSpeech: f.shortSpeech}}, stderr)
 	if err != nil {
 		return benchErr(err)
 	}

@@ -30,6 +30,8 @@ type audioEval struct {
 	// (a person's recordings against synthetic voices saying the same sentences).
 	ByVoice    map[string]map[string]map[string]intent.Report `json:"by_voice,omitempty"`
 	CPUSeconds map[string]float64                             `json:"cpu_seconds_per_audio_second"`
+	// Decodes: path → its recogniser's decoding work (how many decodes were short).
+	Decodes map[string]asr.SphinxStats `json:"decodes"`
 }
 
 // evalBabbleSentences are what --noise babble's crowd (the tuning voices) says: in no
@@ -115,6 +117,12 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	if f.frameRate > 0 && !frameRateInRange(f.frameRate) {
 		return usageErr("script eval: --frame-rate %d: want %d to %d frames a second (negative: pocketsphinx's 100)", f.frameRate, asr.MinFrameRate, asr.MaxFrameRate)
 	}
+	if f.shortFrameRate > 0 && !frameRateInRange(f.shortFrameRate) {
+		return usageErr("script eval: --short-frame-rate %d: want %d to %d frames a second (negative: none)", f.shortFrameRate, asr.MinFrameRate, asr.MaxFrameRate)
+	}
+	if f.shortSpeech < 0 {
+		return usageErr("script eval: --short-speech %s: want a duration of 0 or more", f.shortSpeech)
+	}
 	if f.rejectionSamples != "" && !run["fallback"] && !run["grammar"] {
 		return usageErr("script eval: --rejection-samples needs the grammar or fallback path")
 	}
@@ -159,7 +167,8 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	// The three paths: the grammar alone; the open search alone (the same language
 	// model as the fallback's); and the live engine (app.NewSphinxEngine with open
 	// vocabulary: the grammar, and the open search on the utterances it doubts).
-	gro := asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: f.channelAdaptation, Warp: f.warp, FrameRate: f.frameRate, ModelDir: f.modelDir, Rejection: rejection}
+	gro := asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: f.channelAdaptation, Warp: f.warp, FrameRate: f.frameRate,
+		ShortFrameRate: f.shortFrameRate, ShortSpeech: f.shortSpeech, ModelDir: f.modelDir, Rejection: rejection}
 	lmo := gro
 	lmo.Search, lmo.Corpus, lmo.LMWords, lmo.DomainGeneralMass = asr.SearchLM, corpus, app.OpenLMWords, app.OpenGeneralMass
 	lmo.LMWeight, lmo.LMWordBeam = app.OpenLMWeight, app.OpenLMWordBeam
@@ -324,7 +333,8 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		}
 		fmt.Fprintf(stderr, "script eval: %d grammar matches written to %s\n", len(rejections), f.rejectionSamples)
 	}
-	rep := audioEval{Utterances: len(us), Voices: f.voices, Paths: map[string]map[string]intent.Report{}, CPUSeconds: map[string]float64{}}
+	rep := audioEval{Utterances: len(us), Voices: f.voices, Paths: map[string]map[string]intent.Report{}, CPUSeconds: map[string]float64{},
+		Decodes: map[string]asr.SphinxStats{}}
 	for path, pick := range map[string]func(*row) []intent.Labelled{
 		"grammar": func(r *row) []intent.Labelled { return r.grammar }, "lm": func(r *row) []intent.Labelled { return r.lm },
 		"fallback": func(r *row) []intent.Labelled { return r.fallback },
@@ -353,6 +363,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 			}
 		}
 		rep.CPUSeconds[path] = cpu[path].Seconds() / max(audioS, 1)
+		rep.Decodes[path] = engines[slices.Index(allPaths, path)].Stats()
 	}
 	if f.jsonOut {
 		if err := printJSON(stdout, rep); err != nil {

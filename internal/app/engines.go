@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -331,18 +332,22 @@ func NewSphinxEngine(vocab []string, open, adapt bool) (asr.Engine, error) {
 // OpenSearch overrides the open pass's language-model weight and word beam
 // (zero: OpenLMWeight, OpenLMWordBeam), the front end's frequency warp (zero:
 // asr.TelephonyWarp with the channel adaptation; negative: none) and its frame rate
-// (zero: asr.TelephonyFrameRate with the channel adaptation; negative: 100), for
-// tuning runs (`bench asr --live --lm-weight --warp --frame-rate`).
+// (zero: asr.TelephonyFrameRate with the channel adaptation; negative: 100) and that
+// of short utterances (asr.SphinxOptions.ShortFrameRate, ShortSpeech), for tuning
+// runs (`bench asr --live --lm-weight --warp --frame-rate --short-frame-rate`).
 type OpenSearch struct {
 	LMWeight, LMWordBeam float64
 	Warp                 float64
 	FrameRate            int
+	ShortFrameRate       int
+	ShortSpeech          time.Duration
 }
 
 // NewSphinxEngineTuned is NewSphinxEngine with the open search's settings.
 func NewSphinxEngineTuned(vocab []string, open, adapt bool, t OpenSearch) (asr.Engine, error) {
 	if !open {
-		return asr.NewSphinx(asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: adapt, Warp: t.Warp, FrameRate: t.FrameRate})
+		return asr.NewSphinx(asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: adapt, Warp: t.Warp, FrameRate: t.FrameRate,
+			ShortFrameRate: t.ShortFrameRate, ShortSpeech: t.ShortSpeech})
 	}
 	if t.LMWeight == 0 {
 		t.LMWeight = OpenLMWeight
@@ -351,7 +356,8 @@ func NewSphinxEngineTuned(vocab []string, open, adapt bool, t OpenSearch) (asr.E
 		t.LMWordBeam = OpenLMWordBeam
 	}
 	return asr.NewSphinx(asr.SphinxOptions{
-		Vocabulary: vocab, ChannelAdaptation: adapt, Warp: t.Warp, FrameRate: t.FrameRate, OpenFallback: true, OpenFallbackBelow: OpenVocabularyMinConfidence,
+		Vocabulary: vocab, ChannelAdaptation: adapt, Warp: t.Warp, FrameRate: t.FrameRate,
+		ShortFrameRate: t.ShortFrameRate, ShortSpeech: t.ShortSpeech, OpenFallback: true, OpenFallbackBelow: OpenVocabularyMinConfidence,
 		Corpus: OpenCorpus(), LMWords: OpenLMWords, DomainGeneralMass: OpenGeneralMass, LMWeight: t.LMWeight, LMWordBeam: t.LMWordBeam,
 	})
 }
