@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestWarpReachesTheDecoder: the channel adaptation's decoders read the line with
@@ -39,7 +40,8 @@ func TestWarpReachesTheDecoder(t *testing.T) {
 // TestFrameRateReachesTheDecoder: the channel adaptation's decoders compute
 // TelephonyFrameRate frames a second unless told otherwise; without the adaptation
 // pocketsphinx's 100 but one given; a caller's own -frate still wins, and one out of
-// range is refused.
+// range is refused. Short answers get a second pool at TelephonyShortFrameRate with
+// the adaptation, none at the main rate, in streaming, or without a rate given.
 func TestFrameRateReachesTheDecoder(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -60,6 +62,37 @@ func TestFrameRateReachesTheDecoder(t *testing.T) {
 				t.Errorf("-frate %q, frame rate %d; want %q, %d", got, s.main.frate, tc.arg, tc.rate)
 			}
 		})
+	}
+	for _, tc := range []struct {
+		name  string
+		opts  SphinxOptions
+		rate  int // 0: no short decoders
+		below int // loud 20 ms frames
+	}{
+		{"adapted, default", SphinxOptions{ChannelAdaptation: true}, TelephonyShortFrameRate, int(TelephonyShortSpeech / (20 * time.Millisecond))},
+		{"adapted, turned off", SphinxOptions{ChannelAdaptation: true, ShortFrameRate: -1}, 0, 0},
+		{"adapted at 100: the same rate", SphinxOptions{ChannelAdaptation: true, FrameRate: -1}, 0, 0},
+		{"adapted, another threshold", SphinxOptions{ChannelAdaptation: true, ShortSpeech: 600 * time.Millisecond}, TelephonyShortFrameRate, 30},
+		{"Debian's model", SphinxOptions{}, 0, 0},
+		{"Debian's model, a short rate given", SphinxOptions{FrameRate: 80, ShortFrameRate: 120}, 120, int(TelephonyShortSpeech / (20 * time.Millisecond))},
+		{"streaming", SphinxOptions{ChannelAdaptation: true, Streaming: true}, 0, 0},
+	} {
+		t.Run("short "+tc.name, func(t *testing.T) {
+			s := sphinxSaying(t, tc.opts, "yes")
+			rate := 0
+			if s.short != nil {
+				rate = s.short.frate
+			}
+			if rate != tc.rate || (rate != 0 && s.shortLoud != tc.below) {
+				t.Errorf("short decoders at %d frames/s under %d loud frames; want %d, %d", rate, s.shortLoud, tc.rate, tc.below)
+			}
+		})
+	}
+	if s, err := NewSphinx(SphinxOptions{Vocabulary: []string{"yes"}, ChannelAdaptation: true, ShortFrameRate: 300}); err == nil {
+		s.Close()
+		t.Error("short frame rate 300 accepted")
+	} else if !errors.Is(err, ErrEngine) {
+		t.Errorf("short frame rate 300: %v", err)
 	}
 	for _, bad := range []string{"abc", "20", "400"} {
 		if s, err := NewSphinx(SphinxOptions{Vocabulary: []string{"yes"}, Args: map[string]string{"-frate": bad}}); err == nil {

@@ -105,7 +105,7 @@ no answer after the question; the conditions are sipp-clean and sipp-<noise>-<SN
 	fl.IntVar(&f.limit, "limit", 0, "--live: place only the first N calls of the plan")
 	fl.Float64Var(&f.lmWeight, "lm-weight", 0, "--live: the open pass's language-model weight, for tuning (default: the engine's)")
 	fl.Float64Var(&f.warp, "warp", 0, "--live: the front end's frequency warp with the channel adaptation, for tuning (default: the engine's, 1.1; negative: none)")
-	fl.IntVar(&f.frameRate, "frame-rate", 0, "--live: the front end's frames a second with the channel adaptation, for tuning (default: the engine's, pocketsphinx's 100)")
+	fl.IntVar(&f.frameRate, "frame-rate", 0, "--live: the front end's frames a second with the channel adaptation, for tuning (default: the engine's, 80; negative: pocketsphinx's 100)")
 	fl.IntVar(&f.shortRate, "short-frame-rate", 0, "--live: the frames a second of utterances with less loud speech than --short-speech, with the channel adaptation, for tuning (default: the engine's; negative: --frame-rate's for every utterance)")
 	fl.DurationVar(&f.shortSpeech, "short-speech", 0, "--live: loud speech under which an utterance is decoded at --short-frame-rate, for tuning (default: the engine's)")
 	fl.Float64Var(&f.lmWordBeam, "lm-word-beam", 0, "--live: the open pass's word beam, for tuning (default: the engine's)")

@@ -95,7 +95,7 @@ person's voice — under the same noise conditions.`,
 	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "--audio: print every utterance's transcripts to stderr")
 	cmd.Flags().StringVar(&f.spokenSamples, "spoken-samples", "", "--audio: write the live engine's open readings as samples for intent.FitSpoken to this file (tab-separated)")
 	cmd.Flags().Float64Var(&f.warp, "warp", 0, "--audio: the front end's frequency warp with --channel-adaptation, for tuning (0: the live engine's, 1.1; negative: none)")
-	cmd.Flags().IntVar(&f.frameRate, "frame-rate", 0, "--audio: the front end's frames a second with --channel-adaptation, for tuning (0: the live engine's, pocketsphinx's 100)")
+	cmd.Flags().IntVar(&f.frameRate, "frame-rate", 0, "--audio: the front end's frames a second with --channel-adaptation, for tuning (0: the live engine's, 80; negative: pocketsphinx's 100)")
 	cmd.Flags().IntVar(&f.shortFrameRate, "short-frame-rate", 0, "--audio: the frames a second of utterances with less loud speech than --short-speech, with --channel-adaptation, for tuning (0: the live engine's; negative: --frame-rate's for every utterance)")
 	cmd.Flags().DurationVar(&f.shortSpeech, "short-speech", 0, "--audio: loud speech under which an utterance is decoded at --short-frame-rate, for tuning (0: the live engine's)")
 	cmd.Flags().Float64Var(&f.lmWeight, "lm-weight", 0, "--audio: the open search's language-model weight, for tuning (0: the live engine's)")

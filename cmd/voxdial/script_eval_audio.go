@@ -30,7 +30,8 @@ type audioEval struct {
 	// (a person's recordings against synthetic voices saying the same sentences).
 	ByVoice    map[string]map[string]map[string]intent.Report `json:"by_voice,omitempty"`
 	CPUSeconds map[string]float64                             `json:"cpu_seconds_per_audio_second"`
-	// Decodes: path → its recogniser's decoding work (how many decodes were short).
+	// Decodes: path → its recogniser's decoding work (second passes, decodes ahead,
+	// decodes at the short frame rate).
 	Decodes map[string]asr.SphinxStats `json:"decodes"`
 }
 
