@@ -239,8 +239,9 @@ type SphinxOptions struct {
 	MinPhoneLoopScore float64
 	// NoRejection accepts whatever phrase the grammar forced (for measurements).
 	NoRejection bool
-	// MaxDecoders bounds live decoders (each ~3 MB); 0 means no bound. NewRecognizer
-	// waits for a free one.
+	// MaxDecoders bounds live decoders (each ~3 MB) of each frame rate; 0 means no
+	// bound. NewRecognizer waits for a free one, a short decode (ShortFrameRate) for a
+	// free short one: those are held only for a decode.
 	MaxDecoders int
 	// Rejection is the grammar's rejection score; nil means the one fitted for the
 	// model in use (TelephonyRejection with ChannelAdaptation, else DebianRejection).

@@ -53,7 +53,7 @@ type engineWork interface{ Stats() asr.SphinxStats }
 // made on first use, so the set of locales grows as scripts are met.
 type hostCollector struct {
 	h                                           *Host
-	utterances, decodes, ahead, voided, dropped *prometheus.Desc
+	utterances, decodes, short, ahead, voided, dropped *prometheus.Desc
 }
 
 // Collector is a Prometheus collector of the host's speech recognition work: the
@@ -68,6 +68,8 @@ func (h *Host) Collector() prometheus.Collector {
 		decodes: prometheus.NewDesc("voxdial_asr_decodes_total",
 			"Decodes by pass: grammar (the state's phrases) and open (the state's language model, for words the grammar cannot hold); with an open pass, the grammar decodes only words that hold no intent.",
 			[]string{"locale", "pass"}, nil),
+		short: prometheus.NewDesc("voxdial_asr_decodes_short_total",
+			"Utterances with under a second of loud speech (lone words, short answers), decoded at pocketsphinx's 100 frames a second where longer ones are decoded at 80.", loc, nil),
 		ahead: prometheus.NewDesc("voxdial_asr_decodes_ahead_total",
 			"Grammar decodes started in a pause before the end of turn (their result is ready when the turn ends).", loc, nil),
 		voided: prometheus.NewDesc("voxdial_asr_decodes_ahead_voided_total",
@@ -78,7 +80,7 @@ func (h *Host) Collector() prometheus.Collector {
 }
 
 func (c *hostCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.utterances, c.decodes, c.ahead, c.voided, c.dropped} {
+	for _, d := range []*prometheus.Desc{c.utterances, c.decodes, c.short, c.ahead, c.voided, c.dropped} {
 		ch <- d
 	}
 }
@@ -103,6 +105,7 @@ func (c *hostCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.utterances, st.Utterances, locale)
 		counter(c.decodes, st.GrammarPasses, locale, "grammar")
 		counter(c.decodes, st.OpenPasses, locale, "open")
+		counter(c.short, st.ShortDecodes, locale)
 		counter(c.ahead, st.Speculations, locale)
 		counter(c.voided, st.Voided, locale)
 	}

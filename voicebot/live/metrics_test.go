@@ -25,7 +25,7 @@ func TestHostCollector(t *testing.T) {
 	h := NewHost(Options{
 		NewSpeaker: func() (voicebot.Speaker, error) { return nopSpeaker{}, nil },
 		NewRecognizer: func(vocab []string) (asr.Engine, error) {
-			return asr.NewSphinx(asr.SphinxOptions{Vocabulary: vocab})
+			return asr.NewSphinx(asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: true})
 		},
 	})
 	reg := prometheus.NewPedanticRegistry()
@@ -45,19 +45,22 @@ func TestHostCollector(t *testing.T) {
 	}
 	h.framesDropped.Add(3)
 	stats := h.recognizer(s.script.Bot).(*asr.Sphinx).Stats()
-	if stats.Decodes < 3 {
-		t.Fatalf("warming decoded %d times, want one per listening state (3)", stats.Decodes)
+	if stats.Decodes < 3 || stats.ShortDecodes == 0 {
+		t.Fatalf("warming decoded %d times, %d short; want one per listening state (3), some short", stats.Decodes, stats.ShortDecodes)
 	}
 	want := `
 # HELP voxdial_asr_decodes_total Decodes by pass: grammar (the state's phrases) and open (the state's language model, for words the grammar cannot hold); with an open pass, the grammar decodes only words that hold no intent.
 # TYPE voxdial_asr_decodes_total counter
 voxdial_asr_decodes_total{locale="default",pass="grammar"} ` + itoa(stats.GrammarPasses) + `
 voxdial_asr_decodes_total{locale="default",pass="open"} ` + itoa(stats.OpenPasses) + `
+# HELP voxdial_asr_decodes_short_total Utterances with under a second of loud speech (lone words, short answers), decoded at pocketsphinx's 100 frames a second where longer ones are decoded at 80.
+# TYPE voxdial_asr_decodes_short_total counter
+voxdial_asr_decodes_short_total{locale="default"} ` + itoa(stats.ShortDecodes) + `
 # HELP voxdial_asr_frames_dropped_total Caller audio frames (20 ms) a recogniser dropped, more than three seconds behind: words may be lost; add CPU or lower runner.max_calls.
 # TYPE voxdial_asr_frames_dropped_total counter
 voxdial_asr_frames_dropped_total 3
 `
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "voxdial_asr_decodes_total", "voxdial_asr_frames_dropped_total"); err != nil {
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "voxdial_asr_decodes_total", "voxdial_asr_decodes_short_total", "voxdial_asr_frames_dropped_total"); err != nil {
 		t.Error(err)
 	}
 }
