@@ -41,6 +41,9 @@ type Options struct {
 	// (inverse linear, as the decoder's asr.SphinxOptions.Warp): the decoder that
 	// uses the fit must read the line the same way. 0 or negative: none.
 	Warp float64
+	// FrameRate is the features' frames a second (as the decoder's
+	// asr.SphinxOptions.FrameRate); 0 or negative: the model's own 100.
+	FrameRate int
 }
 
 // DefaultTau was chosen on the tuning split with one tuning voice left out of the
@@ -150,6 +153,9 @@ func Fit(ctx context.Context, utts []Utterance, o Options) (Fitted, error) {
 		"-c", ctl, "-di", wd, "-do", wd, "-ei", "wav", "-eo", "mfc", "-mswav", "yes"}
 	if o.Warp > 0 {
 		feArgs = append(feArgs, "-warp_type", "inverse_linear", "-warp_params", strconv.FormatFloat(o.Warp, 'f', -1, 64))
+	}
+	if o.FrameRate > 0 {
+		feArgs = append(feArgs, "-frate", strconv.Itoa(o.FrameRate))
 	}
 	if err := run(tools["sphinx_fe"], feArgs...); err != nil {
 		return none, err

@@ -120,6 +120,34 @@ func TestFitWithWarp(t *testing.T) {
 	}
 }
 
+// TestFitAtFrameRate: the features are computed at the decoder's frame rate: the
+// same audio gives about a fifth fewer frames at 80 a second than at 100, and the fit
+// completes on them.
+func TestFitAtFrameRate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, utts := spoken(t, evalset.Voice{Engine: "espeak", Name: "en-us"}, "r", "i already paid", "please stop calling me", "yes that's me")
+	frames := map[int]int{}
+	for _, rate := range []int{0, 80} {
+		dir := t.TempDir()
+		var log strings.Builder
+		if _, err := adapt.Fit(ctx, utts, adapt.Options{WorkDir: dir, FrameRate: rate, Log: &log}); err != nil {
+			t.Fatalf("frame rate %d: %v", rate, err)
+		}
+		if got := strings.Contains(log.String(), "-frate 80"); got != (rate > 0) {
+			t.Errorf("frame rate %d: sphinx_fe given -frate 80 = %v:\n%s", rate, got, log.String())
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "wav", "r0.mfc"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames[rate] = (len(b) - 4) / (13 * 4) // a header word, then 13 cepstra a frame
+	}
+	if ratio := float64(frames[80]) / float64(max(1, frames[0])); frames[0] < 50 || ratio < 0.75 || ratio > 0.9 {
+		t.Errorf("%d frames at 80 a second, %d at 100: want about four fifths (at most 0.9)", frames[80], frames[0])
+	}
+}
+
 // spoken has voice say the texts over the telephone front end: the utterances, and
 // the same as adaptation utterances (16 kHz) named prefix0, prefix1, ….
 func spoken(t *testing.T, voice evalset.Voice, prefix string, texts ...string) ([]evalset.Utterance, []adapt.Utterance) {

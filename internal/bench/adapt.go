@@ -27,7 +27,8 @@ type AdaptReport struct {
 	SNRs       []float64 `json:"snrs"`
 	Noisy      []string  `json:"noisy,omitempty"`
 	Sentences  string    `json:"sentences"`
-	Warp       float64   `json:"warp,omitempty"` // the features' frequency warp (0: none)
+	Warp       float64   `json:"warp,omitempty"`       // the features' frequency warp (0: none)
+	FrameRate  int       `json:"frame_rate,omitempty"` // the features' frames a second (0: 100)
 }
 
 // AdaptOptions says what to fit the channel adaptation on.
@@ -52,6 +53,9 @@ type AdaptOptions struct {
 	// check voices' 270 answers right at pink 10 dB and 11 more wrong —
 	// BENCHMARKS.md, twenty-third session).
 	Warp float64
+	// FrameRate is the fitting features' frames a second (0: the model's own 100, as
+	// the shipped adaptation was fitted).
+	FrameRate int
 	// Noisy adds audio with coloured noise: pink, or babble made of the tuning
 	// voices saying adaptBabbleSentences (not the figures' crowd).
 	Noisy []AdaptNoise
@@ -192,11 +196,12 @@ func ASRAdapt(ctx context.Context, o AdaptOptions, log io.Writer) (*AdaptReport,
 		utts = append(utts, adapt.Utterance{ID: fmt.Sprintf("u%05d", i), Text: u.Text, PCM16k: pcm})
 	}
 	fmt.Fprintf(log, "adapt: %d utterances; fitting\n", len(utts))
-	fit, err := adapt.Fit(ctx, utts, adapt.Options{WorkDir: filepath.Clean(dir), Log: log, Tau: o.Tau, Warp: o.Warp})
+	fit, err := adapt.Fit(ctx, utts, adapt.Options{WorkDir: filepath.Clean(dir), Log: log, Tau: o.Tau, Warp: o.Warp, FrameRate: o.FrameRate})
 	if err != nil {
 		return nil, err
 	}
-	rep := &AdaptReport{Matrix: fit.MLLR, Means: fit.Means, Variances: fit.Variances, Utterances: fit.Utterances, Speeds: speeds, SNRs: snrs, Sentences: name, Warp: max(o.Warp, 0)}
+	rep := &AdaptReport{Matrix: fit.MLLR, Means: fit.Means, Variances: fit.Variances, Utterances: fit.Utterances, Speeds: speeds, SNRs: snrs, Sentences: name, Warp: max(o.Warp, 0),
+		FrameRate: max(o.FrameRate, 0)}
 	for _, n := range o.Noisy {
 		rep.Noisy = append(rep.Noisy, n.String())
 	}
