@@ -87,64 +87,55 @@ func TestFitNamesMissingTools(t *testing.T) {
 	}
 }
 
-// TestFitWithWarp: the features are computed with the decoder's frequency warp, so
-// the fit learns the line as the warped decoder reads it — the same audio gives
-// other features than unwarped, and the fit still completes.
-func TestFitWithWarp(t *testing.T) {
+// TestFitFrontEnd: the features are computed as the decoder reads the line, with its
+// frequency warp and at its frame rate, so the fit learns the line as that decoder
+// does. The same audio gives other features when warped, about a fifth fewer frames at
+// 80 a second than at 100, and the fit completes on each.
+func TestFitFrontEnd(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	_, utts := spoken(t, evalset.Voice{Engine: "espeak", Name: "en-us"}, "w", "i already paid", "please stop calling me", "yes that's me")
-	features := map[float64][]byte{}
-	for _, warp := range []float64{0, 1.1} {
-		dir := t.TempDir()
+	features := map[string][]byte{}
+	for _, tc := range []struct {
+		name string
+		opts adapt.Options
+		arg  string // what sphinx_fe must be given; "" none of the two
+	}{
+		{"plain", adapt.Options{}, ""},
+		{"warped", adapt.Options{Warp: 1.1}, "-warp_params 1.1"},
+		{"80 frames a second", adapt.Options{FrameRate: 80}, "-frate 80"},
+	} {
+		o := tc.opts
+		o.WorkDir = t.TempDir()
 		var log strings.Builder
-		if _, err := adapt.Fit(ctx, utts, adapt.Options{WorkDir: dir, Warp: warp, Log: &log}); err != nil {
-			t.Fatalf("warp %g: %v", warp, err)
+		o.Log = &log
+		if _, err := adapt.Fit(ctx, utts, o); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if got := strings.Contains(log.String(), "-warp_params 1.1"); got != (warp > 0) {
-			t.Errorf("warp %g: sphinx_fe given -warp_params 1.1 = %v:\n%s", warp, got, log.String())
+		for _, arg := range []string{"-warp_params 1.1", "-frate 80"} {
+			if got := strings.Contains(log.String(), arg); got != (arg == tc.arg) {
+				t.Errorf("%s: sphinx_fe given %s = %v:\n%s", tc.name, arg, got, log.String())
+			}
 		}
-		b, err := os.ReadFile(filepath.Join(dir, "wav", "w0.mfc"))
+		b, err := os.ReadFile(filepath.Join(o.WorkDir, "wav", "w0.mfc"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		features[warp] = b
+		features[tc.name] = b
 	}
-	// A header word, then 13 cepstra a frame; the frames' values must differ.
-	n := min(len(features[0]), len(features[1.1]))
+	// A header word, then 13 cepstra a frame.
+	plain, warped := features["plain"], features["warped"]
+	n := min(len(plain), len(warped))
 	if n < 4+13*4*10 {
-		t.Fatalf("features of %d and %d bytes: too short for an utterance", len(features[0]), len(features[1.1]))
+		t.Fatalf("features of %d and %d bytes: too short for an utterance", len(plain), len(warped))
 	}
-	if string(features[0][4:n]) == string(features[1.1][4:n]) {
+	if string(plain[4:n]) == string(warped[4:n]) {
 		t.Error("the warped features are the unwarped ones: the warp never reached the front end")
 	}
-}
-
-// TestFitAtFrameRate: the features are computed at the decoder's frame rate: the
-// same audio gives about a fifth fewer frames at 80 a second than at 100, and the fit
-// completes on them.
-func TestFitAtFrameRate(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	_, utts := spoken(t, evalset.Voice{Engine: "espeak", Name: "en-us"}, "r", "i already paid", "please stop calling me", "yes that's me")
-	frames := map[int]int{}
-	for _, rate := range []int{0, 80} {
-		dir := t.TempDir()
-		var log strings.Builder
-		if _, err := adapt.Fit(ctx, utts, adapt.Options{WorkDir: dir, FrameRate: rate, Log: &log}); err != nil {
-			t.Fatalf("frame rate %d: %v", rate, err)
-		}
-		if got := strings.Contains(log.String(), "-frate 80"); got != (rate > 0) {
-			t.Errorf("frame rate %d: sphinx_fe given -frate 80 = %v:\n%s", rate, got, log.String())
-		}
-		b, err := os.ReadFile(filepath.Join(dir, "wav", "r0.mfc"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		frames[rate] = (len(b) - 4) / (13 * 4) // a header word, then 13 cepstra a frame
-	}
-	if ratio := float64(frames[80]) / float64(max(1, frames[0])); frames[0] < 50 || ratio < 0.75 || ratio > 0.9 {
-		t.Errorf("%d frames at 80 a second, %d at 100: want about four fifths (at most 0.9)", frames[80], frames[0])
+	frames := func(b []byte) int { return (len(b) - 4) / (13 * 4) }
+	at80, at100 := frames(features["80 frames a second"]), frames(plain)
+	if ratio := float64(at80) / float64(at100); ratio < 0.75 || ratio > 0.9 {
+		t.Errorf("%d frames at 80 a second, %d at 100: want about four fifths (at most 0.9)", at80, at100)
 	}
 }
 
