@@ -26,7 +26,10 @@ import (
 // telephonyMeans and telephonyVariances are the en-US model's Gaussians adapted to
 // the telephone channel (SphinxOptions.ChannelAdaptation), made by `voxdial bench asr
 // --adapt DIR` (asr/adapt: a global MLLR transform, then MAP) from the tuning split
-// only.
+// only, on unwarped features at TelephonyFrameRate (80 frames a second: refitted there
+// from 100 in the twenty-seventh session, it routed more answers right clean and
+// fewer wrong, and kept more off-topic lines out, for fewer right at pink 10 dB —
+// BENCHMARKS.md).
 var (
 	//go:embed telephony/means
 	telephonyMeans []byte
@@ -64,7 +67,7 @@ const (
 // three check voices 180 against 178 clean and 96 against 93 of 270 at pink 10 dB,
 // with 26 wrong against 38 there and more off-topic lines kept out (56 against 50
 // of 90); the grammar alone routed more right too. On live calls with the blind set
-// it routed as many right as without it. The adaptation (asr/telephony) was fitted
+// it routed as many right as without it. The adaptation (asr/telephony) is fitted
 // on unwarped features.
 const TelephonyWarp = 1.10
 

@@ -116,7 +116,7 @@ no answer after the question; the conditions are sipp-clean and sipp-<noise>-<SN
 	fl.StringSliceVar(&f.adaptVoices, "adapt-voices", nil, "--adapt: voices to fit on, engine:name (default: the four tuning voices and the voices that only fit the adaptation; a subset checks the fit on a voice it did not hear)")
 	fl.Float64SliceVar(&f.adaptSpeeds, "adapt-speeds", []float64{1.0, 1.2}, "--adapt: speaking rates of the fitting audio (1 is the voice's own)")
 	fl.Float64Var(&f.adaptWarp, "adapt-warp", 0, "--adapt: the frequency warp of the fitting features, for tuning (default: none, as the shipped adaptation was fitted)")
-	fl.IntVar(&f.adaptRate, "adapt-frame-rate", 0, "--adapt: the frames a second of the fitting features, for tuning (default: pocketsphinx's 100, as the shipped adaptation was fitted)")
+	fl.IntVar(&f.adaptRate, "adapt-frame-rate", 0, "--adapt: the frames a second of the fitting features, for tuning (default: the decoder's, 80, as the shipped adaptation was fitted; negative: pocketsphinx's 100)")
 	fl.Float64Var(&f.adaptTau, "adapt-tau", 0, "--adapt: MAP's prior weight in frames, for tuning (default 400)")
 	fl.Float64SliceVar(&f.adaptSNR, "adapt-snr", []float64{0, 20}, "--adapt: signal-to-noise ratios of the fitting audio in dB (0 is clean; white noise)")
 	fl.StringSliceVar(&f.adaptNoise, "adapt-noise", nil, "--adapt: also fit on the audio with coloured noise, kind:dB (pink:10, babble:10; the babble is tuning voices)")
@@ -137,8 +137,8 @@ func runBenchASR(ctx context.Context, f *benchASRFlags, stdout, stderr io.Writer
 	}
 	if f.adapt != "" {
 		o := bench.AdaptOptions{Dir: f.adapt, Sentences: f.adaptSet, Speeds: f.adaptSpeeds, SNRs: f.adaptSNR, Tau: f.adaptTau, Warp: f.adaptWarp, FrameRate: f.adaptRate}
-		if f.adaptRate != 0 && !frameRateInRange(f.adaptRate) {
-			return usageErr("bench asr: --adapt-frame-rate %d: want %d to %d frames a second (0: 100)", f.adaptRate, asr.MinFrameRate, asr.MaxFrameRate)
+		if f.adaptRate > 0 && !frameRateInRange(f.adaptRate) {
+			return usageErr("bench asr: --adapt-frame-rate %d: want %d to %d frames a second (negative: 100)", f.adaptRate, asr.MinFrameRate, asr.MaxFrameRate)
 		}
 		if f.adaptWarp != 0 && !warpInRange(f.adaptWarp) {
 			return usageErr("bench asr: --adapt-warp %g: want a warp between 0.7 and 1.4 (0: none)", f.adaptWarp)

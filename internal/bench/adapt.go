@@ -27,8 +27,8 @@ type AdaptReport struct {
 	SNRs       []float64 `json:"snrs"`
 	Noisy      []string  `json:"noisy,omitempty"`
 	Sentences  string    `json:"sentences"`
-	Warp       float64   `json:"warp,omitempty"`       // the features' frequency warp (0: none)
-	FrameRate  int       `json:"frame_rate,omitempty"` // the features' frames a second (0: 100)
+	Warp       float64   `json:"warp,omitempty"` // the features' frequency warp (0: none)
+	FrameRate  int       `json:"frame_rate"`     // the features' frames a second
 }
 
 // AdaptOptions says what to fit the channel adaptation on.
@@ -53,8 +53,9 @@ type AdaptOptions struct {
 	// check voices' 270 answers right at pink 10 dB and 11 more wrong —
 	// BENCHMARKS.md, twenty-third session).
 	Warp float64
-	// FrameRate is the fitting features' frames a second (0: the model's own 100, as
-	// the shipped adaptation was fitted).
+	// FrameRate is the fitting features' frames a second: 0 is the decoder's
+	// asr.TelephonyFrameRate, as the shipped adaptation was fitted; negative the
+	// model's own 100.
 	FrameRate int
 	// Noisy adds audio with coloured noise: pink, or babble made of the tuning
 	// voices saying adaptBabbleSentences (not the figures' crowd).
@@ -196,12 +197,19 @@ func ASRAdapt(ctx context.Context, o AdaptOptions, log io.Writer) (*AdaptReport,
 		utts = append(utts, adapt.Utterance{ID: fmt.Sprintf("u%05d", i), Text: u.Text, PCM16k: pcm})
 	}
 	fmt.Fprintf(log, "adapt: %d utterances; fitting\n", len(utts))
-	fit, err := adapt.Fit(ctx, utts, adapt.Options{WorkDir: filepath.Clean(dir), Log: log, Tau: o.Tau, Warp: o.Warp, FrameRate: o.FrameRate})
+	rate := o.FrameRate
+	switch {
+	case rate == 0:
+		rate = asr.TelephonyFrameRate
+	case rate < 0:
+		rate = 100 // the model's own
+	}
+	fit, err := adapt.Fit(ctx, utts, adapt.Options{WorkDir: filepath.Clean(dir), Log: log, Tau: o.Tau, Warp: o.Warp, FrameRate: rate})
 	if err != nil {
 		return nil, err
 	}
 	rep := &AdaptReport{Matrix: fit.MLLR, Means: fit.Means, Variances: fit.Variances, Utterances: fit.Utterances, Speeds: speeds, SNRs: snrs, Sentences: name, Warp: max(o.Warp, 0),
-		FrameRate: max(o.FrameRate, 0)}
+		FrameRate: rate}
 	for _, n := range o.Noisy {
 		rep.Noisy = append(rep.Noisy, n.String())
 	}
