@@ -52,7 +52,7 @@ type engineWork interface{ Stats() asr.SphinxStats }
 // hostCollector reports the recognisers' work counters at scrape time: engines are
 // made on first use, so the set of locales grows as scripts are met.
 type hostCollector struct {
-	h                                           *Host
+	h                                                  *Host
 	utterances, decodes, short, ahead, voided, dropped *prometheus.Desc
 }
 
