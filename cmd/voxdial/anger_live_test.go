@@ -28,12 +28,13 @@ behaviours:
     turns: [{text: "Correct."}, {text: "This is ridiculous. You people are useless."}, {text: "This is ridiculous. You people are useless."}]
     after_turns: wait
   # "Correct." over the greeting, before its disclosure. Read at low confidence (a
-  # starved machine) it brings the greeting again, disclosure and all: the caller then
-  # answers over that one too, so the disclosure is cut wherever the first answer went.
+  # lone synthetic "correct" is, now and then, on an idle machine too) it brings the
+  # greeting again, disclosure and all: the caller answers over every prompt, so the
+  # disclosure is cut wherever the answers went.
   barges_in:
     kind: person
     answer_after: 50ms
-    turns: [{text: "Correct.", over_bot: 1200ms}, {text: "Correct.", over_bot: 1200ms}, {text: "Stop calling."}]
+    turns: [{text: "Correct.", over_bot: 1200ms}, {text: "Correct.", over_bot: 1200ms}, {text: "Stop calling.", over_bot: 1200ms}]
     after_turns: wait
 routes:
   - {match: '0100301$', behaviour: angry}
