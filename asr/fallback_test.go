@@ -24,13 +24,7 @@ func TestSphinxOpenFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer eng.Close()
-	us, err := evalset.Generate(ctx, evalset.Options{
-		Phrases: []evalset.Labeled{{Text: "yes", Intent: "yes"}, {Text: "i paid the bill last week", Intent: "paid"}},
-		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	us := sltSaying(t, []evalset.Labeled{{Text: "yes", Intent: "yes"}, {Text: "i paid the bill last week", Intent: "paid"}})
 	g := &asr.Grammar{Name: "fallback-test", Intents: []asr.Intent{
 		{Name: "yes", Phrases: []string{"yes"}}, {Name: "opt_out", Phrases: []string{"stop calling"}}, {Name: "paid", Phrases: []string{"already paid"}},
 	}}

@@ -19,13 +19,7 @@ func TestSphinxLMOpenVocabulary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer eng.Close()
-	us, err := evalset.Generate(ctx, evalset.Options{
-		Phrases: []evalset.Labeled{{Text: "please stop calling me", Intent: "opt_out"}, {Text: "i already paid the bill", Intent: "paid"}},
-		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	us := sltSaying(t, []evalset.Labeled{{Text: "please stop calling me", Intent: "opt_out"}, {Text: "i already paid the bill", Intent: "paid"}})
 	g := &asr.Grammar{Name: "lm-test", Intents: []asr.Intent{{Name: "opt_out", Phrases: []string{"stop calling"}}}}
 	hits := 0
 	for _, u := range us {

@@ -121,13 +121,7 @@ func TestRejectionSamplesFile(t *testing.T) {
 // accepts) and reports the features it scored.
 func TestSphinxRejectionModelDecides(t *testing.T) {
 	t.Parallel()
-	set, err := evalset.Generate(context.Background(), evalset.Options{
-		Phrases: []evalset.Labeled{{Text: "stop calling", Intent: "opt_out"}},
-		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := sltSaying(t, []evalset.Labeled{{Text: "stop calling", Intent: "opt_out"}})
 	var feats [][]float64
 	var zs []float64
 	debug := func(_ string, f []float64, z float64) { feats, zs = append(feats, f), append(zs, z) }
@@ -161,13 +155,7 @@ func TestSphinxRejectionModelDecides(t *testing.T) {
 // counted as 10 ms), so a phrase said whole is not taken for half-covered speech.
 func TestSphinxFrameRateKeepsCoverage(t *testing.T) {
 	t.Parallel()
-	set, err := evalset.Generate(context.Background(), evalset.Options{
-		Phrases: []evalset.Labeled{{Text: "call me later", Intent: "later"}},
-		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := sltSaying(t, []evalset.Labeled{{Text: "call me later", Intent: "later"}})
 	uncovered := map[int]float64{}
 	for _, rate := range []int{100, 80} {
 		var feats [][]float64
@@ -195,13 +183,7 @@ func TestSphinxFrameRateKeepsCoverage(t *testing.T) {
 // what the engine at that rate alone measures.
 func TestSphinxShortUtteranceAtShortRate(t *testing.T) {
 	t.Parallel()
-	set, err := evalset.Generate(context.Background(), evalset.Options{
-		Phrases: []evalset.Labeled{{Text: "yes", Intent: "yes"}, {Text: "call me later", Intent: "later"}},
-		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := sltSaying(t, []evalset.Labeled{{Text: "yes", Intent: "yes"}, {Text: "call me later", Intent: "later"}})
 	var feats [][]float64
 	debug := func(_ string, f []float64, _ float64) { feats = append(feats, f) }
 	alone := newSphinx(t, asr.SphinxOptions{FrameRate: 100, DebugScores: debug})

@@ -25,13 +25,7 @@ func TestSphinxSpeculationVoidedBySpeech(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer eng.Close()
-	us, err := evalset.Generate(ctx, evalset.Options{
-		Phrases: []evalset.Labeled{{Text: "stop"}, {Text: "calling"}, {Text: "stop calling"}},
-		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	us := sltSaying(t, []evalset.Labeled{{Text: "stop"}, {Text: "calling"}, {Text: "stop calling"}})
 	g := &asr.Grammar{Name: "spec-test", Intents: []asr.Intent{{Name: "wait", Phrases: []string{"stop"}}, {Name: "opt_out", Phrases: []string{"stop calling"}}}}
 	silence := func(d time.Duration) []int16 { return make([]int16, int(d/time.Millisecond)*8) }
 	// trim keeps the loud part of a synthesised utterance (its own silences removed),

@@ -29,6 +29,19 @@ func newSphinx(t testing.TB, opts asr.SphinxOptions) *asr.Sphinx {
 	return s
 }
 
+// sltSaying is the phrases spoken once by flite's slt, clean, at its own speed,
+// through the telephone channel.
+func sltSaying(t testing.TB, phrases []evalset.Labeled) []evalset.Utterance {
+	t.Helper()
+	set, err := evalset.Generate(context.Background(), evalset.Options{
+		Phrases: phrases, Voices: []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
 // unitSet is the small slice of the recognition test set the unit tests use: one
 // phrase per intent and three off-topic sentences, two flite voices, clean and 10 dB.
 func unitSet(t testing.TB) []evalset.Utterance {
@@ -87,13 +100,7 @@ func TestSphinxTestSubset(t *testing.T) {
 // recognises the very first thing said, which the stock cmninit fails on phone audio.
 func TestSphinxFirstUtterance(t *testing.T) {
 	t.Parallel()
-	set, err := evalset.Generate(context.Background(), evalset.Options{
-		Phrases: []evalset.Labeled{{Text: "yes", Intent: "yes"}, {Text: "stop calling", Intent: "opt_out"}},
-		Voices:  []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := sltSaying(t, []evalset.Labeled{{Text: "yes", Intent: "yes"}, {Text: "stop calling", Intent: "opt_out"}})
 	for _, u := range set {
 		eng := newSphinx(t, asr.SphinxOptions{})
 		o, err := evalset.Recognize(context.Background(), eng, evalset.Grammar(), u)
