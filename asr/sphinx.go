@@ -220,6 +220,11 @@ type SphinxOptions struct {
 	// accuracy worse than none (musical-noise artefacts).
 	NoDenoise bool
 	DenoiseDB int
+	// Denoiser chooses the noise suppressor: DenoiserSpeex (the default) or
+	// DenoiserWebRTC, WebRTC's, at NSPolicy (0 mild … 3 very aggressive; negative
+	// means 0 — zero means the tuned default).
+	Denoiser string
+	NSPolicy int
 	// ComfortNoise is the RMS of white noise added to the 8 kHz audio before
 	// recognition (after denoising); 0 means the tuned default, negative means none.
 	ComfortNoise float64
@@ -397,6 +402,19 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 	}
 	if opts.DenoiseDB == 0 {
 		opts.DenoiseDB = -15
+	}
+	switch opts.Denoiser {
+	case "":
+		opts.Denoiser = DenoiserSpeex
+	case DenoiserSpeex, DenoiserWebRTC:
+	default:
+		return nil, fmt.Errorf("new sphinx: denoiser %q: want %q or %q: %w", opts.Denoiser, DenoiserSpeex, DenoiserWebRTC, ErrEngine)
+	}
+	if opts.NSPolicy == 0 {
+		opts.NSPolicy = defaultNSPolicy
+	}
+	if opts.NSPolicy < 0 || opts.NSPolicy > 3 {
+		opts.NSPolicy = max(0, min(opts.NSPolicy, 3))
 	}
 	if opts.MinScore == 0 {
 		opts.MinScore = defaultMinScore
@@ -923,10 +941,7 @@ func (s *Sphinx) NewRecognizer(ctx context.Context, opts StreamOptions) (Recogni
 	}
 	r := newStream(ctx, opts, s.log)
 	r.grammar = opts.Grammar
-	var dn *denoiser
-	if !s.opts.NoDenoise {
-		dn = newDenoiser(s.opts.DenoiseDB)
-	}
+	dn := s.opts.newFrameDenoiser()
 	w := &sphinxWorker{ctx: ctx, dn: dn, eng: s, dec: d, up: up, st: r, opts: opts, cur: c,
 		vad: newEnergyVAD(int(opts.EndSilence / (20 * time.Millisecond)))}
 	if opts.Grammar != nil {
@@ -951,7 +966,7 @@ type sphinxWorker struct {
 	holds, nextHolds func(string) bool
 	vad              energyVAD
 
-	dn          *denoiser
+	dn          frameDenoiser
 	spec        *speculation // this utterance decoded ahead, while its end-silence ran
 	quiet       int          // quiet frames since the utterance's last loud one
 	noise       uint64       // comfort-noise generator state

@@ -68,3 +68,10 @@ func newDenoiser(int) *denoiser { return &denoiser{} }
 
 func (*denoiser) process([]int16) {}
 func (*denoiser) close()          {}
+
+type webrtcDenoiser struct{}
+
+func newWebRTCDenoiser(int) *webrtcDenoiser { return &webrtcDenoiser{} }
+
+func (*webrtcDenoiser) process([]int16) {}
+func (*webrtcDenoiser) close()          {}

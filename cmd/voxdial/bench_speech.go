@@ -47,6 +47,8 @@ type benchASRFlags struct {
 	frameRate    int
 	shortRate    int
 	shortSpeech  time.Duration
+	denoiser     string
+	nsPolicy     int
 	lmWordBeam   float64
 }
 
@@ -109,6 +111,8 @@ no answer after the question; the conditions are sipp-clean and sipp-<noise>-<SN
 	fl.IntVar(&f.frameRate, "frame-rate", 0, "--live: the front end's frames a second with the channel adaptation, for tuning (default: the engine's, 80; negative: pocketsphinx's 100)")
 	fl.IntVar(&f.shortRate, "short-frame-rate", 0, "--live: the frames a second of utterances with less loud speech than --short-speech, with the channel adaptation, for tuning (default: the engine's; negative: --frame-rate's for every utterance)")
 	fl.DurationVar(&f.shortSpeech, "short-speech", 0, "--live: loud speech under which an utterance is decoded at --short-frame-rate, for tuning (default: the engine's)")
+	fl.StringVar(&f.denoiser, "denoiser", "", "--live: the recogniser's noise suppressor, speex or webrtc, for tuning (default: the engine's)")
+	fl.IntVar(&f.nsPolicy, "ns-policy", 0, "--live: with --denoiser webrtc, how hard it suppresses: 1 to 3, or -1 for its mildest (0), for tuning (default: the engine's)")
 	fl.Float64Var(&f.lmWordBeam, "lm-word-beam", 0, "--live: the open pass's word beam, for tuning (default: the engine's)")
 	fl.StringVar(&f.channelAdapt, "channel-adaptation", "auto", "--live: auto, off or on (the acoustic model adapted to the telephone channel, asr/telephony)")
 	fl.StringVar(&f.adapt, "adapt", "", "fit the telephone-channel adaptation (MLLR, then MAP; needs sphinxtrain) on the tuning split into this directory")
@@ -245,6 +249,9 @@ func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Wr
 	if f.shortSpeech < 0 {
 		return usageErr("bench asr: --short-speech %s: want a duration of 0 or more", f.shortSpeech)
 	}
+	if err := checkDenoiserFlags("bench asr", f.denoiser, f.nsPolicy); err != nil {
+		return err
+	}
 	if f.lmWordBeam < 0 || f.lmWordBeam >= 1 {
 		return usageErr("bench asr: --lm-word-beam %g: want a beam between 0 and 1, such as 1e-24", f.lmWordBeam)
 	}
@@ -255,7 +262,7 @@ func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Wr
 	rep, err := bench.ASRLive(ctx, bench.ASRLiveOptions{Quick: f.quick, Split: f.split, Sentences: f.sentences, Recordings: f.recordings, Concurrency: conc,
 		OpenVocabulary: f.openVocab, ChannelAdaptation: f.channelAdapt, Limit: f.limit, Peer: f.peer,
 		OpenSearch: app.OpenSearch{LMWeight: f.lmWeight, LMWordBeam: f.lmWordBeam, Warp: f.warp, FrameRate: f.frameRate,
-			ShortFrameRate: f.shortRate, ShortSpeech: f.shortSpeech}}, stderr)
+			ShortFrameRate: f.shortRate, ShortSpeech: f.shortSpeech, Denoiser: f.denoiser, NSPolicy: f.nsPolicy}}, stderr)
 	if err != nil {
 		return benchErr(err)
 	}
@@ -283,3 +290,16 @@ func warpInRange(w float64) bool { return w >= 0.7 && w <= 1.4 }
 // frameRateInRange: a frame rate the tuning flags accept (--frame-rate), as
 // asr.SphinxOptions.FrameRate does.
 func frameRateInRange(r int) bool { return r >= asr.MinFrameRate && r <= asr.MaxFrameRate }
+
+// checkDenoiserFlags checks --denoiser and --ns-policy for the command named cmd.
+func checkDenoiserFlags(cmd, denoiser string, policy int) error {
+	switch denoiser {
+	case "", asr.DenoiserSpeex, asr.DenoiserWebRTC:
+	default:
+		return usageErr("%s: --denoiser %q: want %s or %s", cmd, denoiser, asr.DenoiserSpeex, asr.DenoiserWebRTC)
+	}
+	if policy < -1 || policy > 3 {
+		return usageErr("%s: --ns-policy %d: want 1 to 3, or -1 for WebRTC's mildest (0: the engine's)", cmd, policy)
+	}
+	return nil
+}

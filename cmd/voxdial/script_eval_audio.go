@@ -121,6 +121,9 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	if f.shortFrameRate > 0 && !frameRateInRange(f.shortFrameRate) {
 		return usageErr("script eval: --short-frame-rate %d: want %d to %d frames a second (negative: none)", f.shortFrameRate, asr.MinFrameRate, asr.MaxFrameRate)
 	}
+	if err := checkDenoiserFlags("script eval", f.denoiser, f.nsPolicy); err != nil {
+		return err
+	}
 	if f.shortSpeech < 0 {
 		return usageErr("script eval: --short-speech %s: want a duration of 0 or more", f.shortSpeech)
 	}
@@ -169,7 +172,8 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	// model as the fallback's); and the live engine (app.NewSphinxEngine with open
 	// vocabulary: the grammar, and the open search on the utterances it doubts).
 	gro := asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: f.channelAdaptation, Warp: f.warp, FrameRate: f.frameRate,
-		ShortFrameRate: f.shortFrameRate, ShortSpeech: f.shortSpeech, ModelDir: f.modelDir, Rejection: rejection}
+		ShortFrameRate: f.shortFrameRate, ShortSpeech: f.shortSpeech, ModelDir: f.modelDir, Rejection: rejection,
+		Denoiser: f.denoiser, NSPolicy: f.nsPolicy}
 	lmo := gro
 	lmo.Search, lmo.Corpus, lmo.LMWords, lmo.DomainGeneralMass = asr.SearchLM, corpus, app.OpenLMWords, app.OpenGeneralMass
 	lmo.LMWeight, lmo.LMWordBeam = app.OpenLMWeight, app.OpenLMWordBeam

@@ -341,13 +341,17 @@ type OpenSearch struct {
 	FrameRate            int
 	ShortFrameRate       int
 	ShortSpeech          time.Duration
+	// Denoiser and NSPolicy: the front end's noise suppressor
+	// (asr.SphinxOptions.Denoiser, NSPolicy; zero: the engine's).
+	Denoiser string
+	NSPolicy int
 }
 
 // NewSphinxEngineTuned is NewSphinxEngine with the open search's settings.
 func NewSphinxEngineTuned(vocab []string, open, adapt bool, t OpenSearch) (asr.Engine, error) {
 	if !open {
 		return asr.NewSphinx(asr.SphinxOptions{Vocabulary: vocab, ChannelAdaptation: adapt, Warp: t.Warp, FrameRate: t.FrameRate,
-			ShortFrameRate: t.ShortFrameRate, ShortSpeech: t.ShortSpeech})
+			ShortFrameRate: t.ShortFrameRate, ShortSpeech: t.ShortSpeech, Denoiser: t.Denoiser, NSPolicy: t.NSPolicy})
 	}
 	if t.LMWeight == 0 {
 		t.LMWeight = OpenLMWeight
@@ -357,7 +361,7 @@ func NewSphinxEngineTuned(vocab []string, open, adapt bool, t OpenSearch) (asr.E
 	}
 	return asr.NewSphinx(asr.SphinxOptions{
 		Vocabulary: vocab, ChannelAdaptation: adapt, Warp: t.Warp, FrameRate: t.FrameRate,
-		ShortFrameRate: t.ShortFrameRate, ShortSpeech: t.ShortSpeech, OpenFallback: true, OpenFallbackBelow: OpenVocabularyMinConfidence,
+		ShortFrameRate: t.ShortFrameRate, ShortSpeech: t.ShortSpeech, Denoiser: t.Denoiser, NSPolicy: t.NSPolicy, OpenFallback: true, OpenFallbackBelow: OpenVocabularyMinConfidence,
 		Corpus: OpenCorpus(), LMWords: OpenLMWords, DomainGeneralMass: OpenGeneralMass, LMWeight: t.LMWeight, LMWordBeam: t.LMWordBeam,
 	})
 }
