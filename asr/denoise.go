@@ -1,14 +1,30 @@
 package asr
 
+import "math"
+
 // The noise suppressors the recogniser's front end can run on 8 kHz audio before it
 // is upsampled (SphinxOptions.Denoiser).
 const (
+	// DenoiserAuto runs both and hears a quiet line through speexdsp's and a noisy
+	// one through WebRTC's: WebRTC's takes more of the noise out of a noisy line,
+	// but costs a clean line's answers that speexdsp (which barely touches them)
+	// does not.
+	DenoiserAuto   = "auto"
 	DenoiserSpeex  = "speex"
 	DenoiserWebRTC = "webrtc"
 )
 
-// defaultNSPolicy is WebRTC's suppression policy when SphinxOptions.NSPolicy is 0.
-const defaultNSPolicy = 1
+const (
+	// defaultNSPolicy is WebRTC's suppression policy when SphinxOptions.NSPolicy is 0.
+	defaultNSPolicy = 1
+	// defaultNoisyLineRMS: a line whose recent quiet frames average this RMS or more
+	// (≈ -47 dBFS, the VAD's floor for speech) is noisy.
+	defaultNoisyLineRMS = 150.0
+	// lineNoiseFrames: the line's noise is the mean RMS of its last 200 ms outside
+	// speech, so a line that turns noisy is heard as noisy before the answer that
+	// follows.
+	lineNoiseFrames = 10
+)
 
 // frameDenoiser suppresses noise in 8 kHz frames in place, keeping its noise
 // estimate from one frame to the next.
@@ -17,14 +33,85 @@ type frameDenoiser interface {
 	close()
 }
 
-// newFrameDenoiser is the recogniser's noise suppressor, nil with NoDenoise.
-func (o *SphinxOptions) newFrameDenoiser() frameDenoiser {
-	switch {
-	case o.NoDenoise:
+// lineCleaner is the front end's noise suppression for one stream: one suppressor,
+// or (DenoiserAuto) a quiet line's and a noisy line's, both fed every frame so that
+// each keeps its noise estimate, of which the line's noise level picks one. The
+// choice changes only outside speech, so an utterance is heard through one.
+type lineCleaner struct {
+	quiet, noisy frameDenoiser // either may be nil: none, or no choice
+	noisyRMS     float64
+	hist         [lineNoiseFrames]float64
+	n, next      int
+	useNoisy     bool
+	alt          [160]int16
+}
+
+// newLineCleaner is the recogniser's noise suppression; nil with NoDenoise.
+func (o *SphinxOptions) newLineCleaner() *lineCleaner {
+	if o.NoDenoise {
 		return nil
-	case o.Denoiser == DenoiserWebRTC:
-		return newWebRTCDenoiser(o.NSPolicy)
+	}
+	c := &lineCleaner{noisyRMS: o.NoisyLineRMS}
+	switch o.Denoiser {
+	case DenoiserWebRTC:
+		c.noisy, c.useNoisy = newWebRTCDenoiser(o.NSPolicy), true
+	case DenoiserAuto:
+		c.quiet, c.noisy = newDenoiser(o.DenoiseDB), newWebRTCDenoiser(o.NSPolicy)
 	default:
-		return newDenoiser(o.DenoiseDB)
+		c.quiet = newDenoiser(o.DenoiseDB)
+	}
+	return c
+}
+
+// process suppresses noise in one frame in place; speech says whether the VAD
+// holds an utterance open.
+func (c *lineCleaner) process(pcm []int16, speech bool) {
+	if c.quiet == nil || c.noisy == nil {
+		if c.quiet != nil {
+			c.quiet.process(pcm)
+		} else {
+			c.noisy.process(pcm)
+		}
+		return
+	}
+	if !speech {
+		var sum float64
+		for _, s := range pcm {
+			sum += float64(s) * float64(s)
+		}
+		c.hist[c.next] = math.Sqrt(sum / float64(max(len(pcm), 1)))
+		c.next = (c.next + 1) % lineNoiseFrames
+		c.n = min(c.n+1, lineNoiseFrames)
+		var mean float64
+		for _, r := range c.hist[:c.n] {
+			mean += r
+		}
+		c.useNoisy = mean/float64(c.n) >= c.noisyRMS
+	}
+	if len(pcm) != len(c.alt) {
+		// Not a 20 ms frame (speexdsp passes it unchanged): the chosen one alone.
+		if c.useNoisy {
+			c.noisy.process(pcm)
+		}
+		return
+	}
+	copy(c.alt[:], pcm)
+	if c.useNoisy {
+		c.quiet.process(c.alt[:])
+		c.noisy.process(pcm)
+	} else {
+		c.noisy.process(c.alt[:])
+		c.quiet.process(pcm)
+	}
+}
+
+// noisyLine reports whether the line is heard through the noisy line's suppressor.
+func (c *lineCleaner) noisyLine() bool { return c.useNoisy }
+
+func (c *lineCleaner) close() {
+	for _, d := range []frameDenoiser{c.quiet, c.noisy} {
+		if d != nil {
+			d.close()
+		}
 	}
 }

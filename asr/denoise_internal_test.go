@@ -5,11 +5,12 @@ package asr
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// rms of pcm.
+// rmsOf is the RMS of pcm.
 func rmsOf(pcm []int16) float64 {
 	var s float64
 	for _, v := range pcm {
@@ -18,47 +19,49 @@ func rmsOf(pcm []int16) float64 {
 	return math.Sqrt(s / float64(len(pcm)))
 }
 
+// noisyLine is n samples of white noise at RMS noise with a 1 kHz tone of the given
+// peak on top.
+func noisyLine(seed uint64, noise, tone float64, n int) []int16 {
+	r := rand.New(rand.NewPCG(seed, 1))
+	out := make([]int16, n)
+	for i := range out {
+		v := r.NormFloat64()*noise + tone*math.Sin(2*math.Pi*1000*float64(i)/8000)
+		out[i] = int16(max(-32768, min(32767, v)))
+	}
+	return out
+}
+
+// cleaned runs pcm through c 20 ms at a time, the frames from speechFrom on marked
+// as speech, and closes c.
+func cleaned(c *lineCleaner, pcm []int16, speechFrom int) []int16 {
+	defer c.close()
+	out := slices.Clone(pcm)
+	for i := 0; i+160 <= len(out); i += 160 {
+		c.process(out[i:i+160], i >= speechFrom)
+	}
+	return out
+}
+
 // TestFrameDenoisers: each suppressor, once it has heard a second of steady line
 // noise, takes it down by at least minDB over the next second, and a loud tone
 // standing out of the same noise keeps most of its power; WebRTC's policies suppress
 // more the higher they go.
 func TestFrameDenoisers(t *testing.T) {
-	noisy := func(seed uint64, tone float64, n int) []int16 {
-		r := rand.New(rand.NewPCG(seed, 1))
-		out := make([]int16, n)
-		for i := range out {
-			v := r.NormFloat64()*800 + tone*math.Sin(2*math.Pi*1000*float64(i)/8000)
-			out[i] = int16(max(-32768, min(32767, v)))
-		}
-		return out
-	}
-	run := func(d frameDenoiser, pcm []int16) []int16 {
-		defer d.close()
-		out := append([]int16(nil), pcm...)
-		for i := 0; i+160 <= len(out); i += 160 {
-			d.process(out[i : i+160])
-		}
-		return out
-	}
 	cases := []struct {
 		name  string
 		opts  SphinxOptions
 		minDB float64
 	}{
 		{"speex -15 dB", SphinxOptions{DenoiseDB: -15}, 6},
-		{"webrtc policy 0", SphinxOptions{Denoiser: DenoiserWebRTC, NSPolicy: -1}, 4},
+		{"webrtc policy 0", SphinxOptions{Denoiser: DenoiserWebRTC, NSPolicy: 0}, 4},
 		{"webrtc policy 1", SphinxOptions{Denoiser: DenoiserWebRTC, NSPolicy: 1}, 6},
 		{"webrtc policy 3", SphinxOptions{Denoiser: DenoiserWebRTC, NSPolicy: 3}, 10},
 	}
 	suppressed := map[string]float64{}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			o := c.opts
-			if o.NSPolicy < 0 {
-				o.NSPolicy = 0
-			}
-			in := noisy(7, 0, 16000)
-			out := run(o.newFrameDenoiser(), in)
+			in := noisyLine(7, 800, 0, 16000)
+			out := cleaned(c.opts.newLineCleaner(), in, len(in))
 			db := 20 * math.Log10(rmsOf(in[8000:])/max(rmsOf(out[8000:]), 1))
 			suppressed[c.name] = db
 			t.Logf("steady noise down by %.1f dB", db)
@@ -66,11 +69,10 @@ func TestFrameDenoisers(t *testing.T) {
 				t.Errorf("steady noise down by %.1f dB, want ≥ %.0f dB", db, c.minDB)
 			}
 			// The same noise, then a tone 20 dB above it for the second second.
-			in = noisy(7, 0, 16000)
-			copy(in[8000:], noisy(8, 8000*math.Sqrt2, 8000))
-			out = run(o.newFrameDenoiser(), in)
 			// (Held for long, a steady tone is noise to WebRTC too: look at its first
 			// 100–400 ms, as long as a syllable.)
+			copy(in[8000:], noisyLine(8, 800, 8000*math.Sqrt2, 8000))
+			out = cleaned(c.opts.newLineCleaner(), in, 8000)
 			if keep := rmsOf(out[8800:11200]) / rmsOf(in[8800:11200]); keep < 0.7 {
 				t.Errorf("a tone 20 dB above the noise kept %.2f of its level, want ≥ 0.7", keep)
 			}
@@ -79,6 +81,59 @@ func TestFrameDenoisers(t *testing.T) {
 	if a, b := suppressed["webrtc policy 0"], suppressed["webrtc policy 3"]; b <= a+2 {
 		t.Errorf("webrtc policy 3 suppressed %.1f dB, policy 0 %.1f dB: want the higher policy at least 2 dB harder", b, a)
 	}
+}
+
+// TestLineCleanerAuto: DenoiserAuto hears a quiet line exactly as speexdsp alone
+// does and a noisy one exactly as WebRTC's alone does; a line that turns noisy
+// mid-utterance keeps the utterance's suppressor until the utterance ends.
+func TestLineCleanerAuto(t *testing.T) {
+	auto := SphinxOptions{Denoiser: DenoiserAuto, DenoiseDB: -15, NSPolicy: 1, NoisyLineRMS: 150}
+	speex := SphinxOptions{Denoiser: DenoiserSpeex, DenoiseDB: -15}
+	webrtc := SphinxOptions{Denoiser: DenoiserWebRTC, NSPolicy: 1}
+	for _, c := range []struct {
+		name  string
+		noise float64
+		like  SphinxOptions
+	}{
+		{"quiet line (noise RMS 40)", 40, speex},
+		{"noisy line (noise RMS 600)", 600, webrtc},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := noisyLine(3, c.noise, 0, 8000)
+			copy(in[4000:], noisyLine(4, c.noise, 6000, 4000))
+			got := cleaned(auto.newLineCleaner(), in, 4000)
+			want := cleaned(c.like.newLineCleaner(), in, 4000)
+			if !slices.Equal(got, want) {
+				t.Errorf("auto's output differs from %s's alone", c.like.Denoiser)
+			}
+			other := speex
+			if c.like.Denoiser == DenoiserSpeex {
+				other = webrtc
+			}
+			if slices.Equal(got, cleaned(other.newLineCleaner(), in, 4000)) {
+				t.Errorf("auto's output equals %s's too: the test tells nothing", other.Denoiser)
+			}
+		})
+	}
+	t.Run("noise rises during speech", func(t *testing.T) {
+		c := auto.newLineCleaner()
+		defer c.close()
+		quiet, loud := noisyLine(5, 40, 0, 160), noisyLine(6, 900, 0, 160)
+		c.process(slices.Clone(quiet), false)
+		c.process(slices.Clone(quiet), true)
+		for range 20 {
+			c.process(slices.Clone(loud), true)
+		}
+		if c.noisyLine() {
+			t.Fatal("the suppressor changed during an utterance")
+		}
+		for range 3 {
+			c.process(slices.Clone(loud), false)
+		}
+		if !c.noisyLine() {
+			t.Error("a line whose quiet frames average RMS 900 is still heard as quiet after the utterance")
+		}
+	})
 }
 
 // TestWebRTCDenoiserShortTail: samples past the last whole 10 ms pass unchanged, and
@@ -90,25 +145,49 @@ func TestWebRTCDenoiserShortTail(t *testing.T) {
 	for i := range pcm {
 		pcm[i] = int16(1000 * math.Sin(float64(i)))
 	}
-	want := append([]int16(nil), pcm[160:]...)
+	want := slices.Clone(pcm[160:])
 	d.process(pcm)
-	for i, v := range pcm[160:] {
-		if v != want[i] {
-			t.Fatalf("sample %d of the 40-sample tail changed: %d, want %d", 160+i, v, want[i])
-		}
+	if !slices.Equal(pcm[160:], want) {
+		t.Errorf("the 40-sample tail changed: %v, want %v", pcm[160:], want)
 	}
 	short := []int16{5, -5, 5}
 	d.process(short)
-	if short[0] != 5 || short[1] != -5 || short[2] != 5 {
+	if !slices.Equal(short, []int16{5, -5, 5}) {
 		t.Errorf("a 3-sample frame changed: %v", short)
 	}
 }
 
 // TestDenoiserOption: an unknown suppressor is refused by name.
 func TestDenoiserOption(t *testing.T) {
-	if _, err := NewSphinx(SphinxOptions{Denoiser: "rnnoise"}); err == nil {
+	_, err := NewSphinx(SphinxOptions{Denoiser: "rnnoise"})
+	if err == nil {
 		t.Fatal("NewSphinx with Denoiser rnnoise: no error")
-	} else if !strings.Contains(err.Error(), `denoiser "rnnoise"`) {
+	}
+	if !strings.Contains(err.Error(), `denoiser "rnnoise"`) {
 		t.Errorf("error %q does not name the denoiser", err)
+	}
+}
+
+// BenchmarkLineCleaner: one 20 ms frame of noisy 8 kHz audio through each front
+// end's noise suppression (allocation-free: it runs on every frame of every call).
+func BenchmarkLineCleaner(b *testing.B) {
+	for _, o := range []SphinxOptions{
+		{Denoiser: DenoiserSpeex, DenoiseDB: -15},
+		{Denoiser: DenoiserWebRTC, NSPolicy: 1},
+		{Denoiser: DenoiserAuto, DenoiseDB: -15, NSPolicy: 1, NoisyLineRMS: 150},
+	} {
+		b.Run(o.Denoiser, func(b *testing.B) {
+			c := o.newLineCleaner()
+			defer c.close()
+			src := noisyLine(3, 800, 0, 160*50)
+			fr := make([]int16, 160)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				off := (i % 50) * 160
+				copy(fr, src[off:off+160])
+				c.process(fr, false)
+			}
+		})
 	}
 }

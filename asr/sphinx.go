@@ -220,11 +220,14 @@ type SphinxOptions struct {
 	// accuracy worse than none (musical-noise artefacts).
 	NoDenoise bool
 	DenoiseDB int
-	// Denoiser chooses the noise suppressor: DenoiserSpeex (the default) or
-	// DenoiserWebRTC, WebRTC's, at NSPolicy (0 mild … 3 very aggressive; negative
-	// means 0 — zero means the tuned default).
-	Denoiser string
-	NSPolicy int
+	// Denoiser chooses the noise suppressor: DenoiserSpeex (the default),
+	// DenoiserWebRTC (WebRTC's, at NSPolicy: 0 mild … 3 very aggressive; zero means
+	// the tuned default and negative 0), or DenoiserAuto: speexdsp's on a quiet line
+	// and WebRTC's once the line's noise outside speech averages NoisyLineRMS (zero:
+	// 150, about -47 dBFS).
+	Denoiser     string
+	NSPolicy     int
+	NoisyLineRMS float64
 	// ComfortNoise is the RMS of white noise added to the 8 kHz audio before
 	// recognition (after denoising); 0 means the tuned default, negative means none.
 	ComfortNoise float64
@@ -406,9 +409,12 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 	switch opts.Denoiser {
 	case "":
 		opts.Denoiser = DenoiserSpeex
-	case DenoiserSpeex, DenoiserWebRTC:
+	case DenoiserSpeex, DenoiserWebRTC, DenoiserAuto:
 	default:
-		return nil, fmt.Errorf("new sphinx: denoiser %q: want %q or %q: %w", opts.Denoiser, DenoiserSpeex, DenoiserWebRTC, ErrEngine)
+		return nil, fmt.Errorf("new sphinx: denoiser %q: want %q, %q or %q: %w", opts.Denoiser, DenoiserAuto, DenoiserSpeex, DenoiserWebRTC, ErrEngine)
+	}
+	if opts.NoisyLineRMS <= 0 {
+		opts.NoisyLineRMS = defaultNoisyLineRMS
 	}
 	if opts.NSPolicy == 0 {
 		opts.NSPolicy = defaultNSPolicy
@@ -941,7 +947,7 @@ func (s *Sphinx) NewRecognizer(ctx context.Context, opts StreamOptions) (Recogni
 	}
 	r := newStream(ctx, opts, s.log)
 	r.grammar = opts.Grammar
-	dn := s.opts.newFrameDenoiser()
+	dn := s.opts.newLineCleaner()
 	w := &sphinxWorker{ctx: ctx, dn: dn, eng: s, dec: d, up: up, st: r, opts: opts, cur: c,
 		vad: newEnergyVAD(int(opts.EndSilence / (20 * time.Millisecond)))}
 	if opts.Grammar != nil {
@@ -966,7 +972,7 @@ type sphinxWorker struct {
 	holds, nextHolds func(string) bool
 	vad              energyVAD
 
-	dn          frameDenoiser
+	dn          *lineCleaner
 	spec        *speculation // this utterance decoded ahead, while its end-silence ran
 	quiet       int          // quiet frames since the utterance's last loud one
 	noise       uint64       // comfort-noise generator state
@@ -1043,7 +1049,7 @@ func (w *sphinxWorker) frame(pcm []int16) {
 	w.samples += int64(len(pcm))
 	loud, started, ended := w.vad.frame(pcm)
 	if w.dn != nil {
-		w.dn.process(pcm)
+		w.dn.process(pcm, loud || w.vad.speech)
 	}
 	if cn := w.eng.opts.ComfortNoise; cn > 0 {
 		addNoise(&w.noise, pcm, cn)

@@ -111,7 +111,7 @@ no answer after the question; the conditions are sipp-clean and sipp-<noise>-<SN
 	fl.IntVar(&f.frameRate, "frame-rate", 0, "--live: the front end's frames a second with the channel adaptation, for tuning (default: the engine's, 80; negative: pocketsphinx's 100)")
 	fl.IntVar(&f.shortRate, "short-frame-rate", 0, "--live: the frames a second of utterances with less loud speech than --short-speech, with the channel adaptation, for tuning (default: the engine's; negative: --frame-rate's for every utterance)")
 	fl.DurationVar(&f.shortSpeech, "short-speech", 0, "--live: loud speech under which an utterance is decoded at --short-frame-rate, for tuning (default: the engine's)")
-	fl.StringVar(&f.denoiser, "denoiser", "", "--live: the recogniser's noise suppressor, speex or webrtc, for tuning (default: the engine's)")
+	fl.StringVar(&f.denoiser, "denoiser", "", "--live: the recogniser's noise suppressor, auto, speex or webrtc, for tuning (default: the engine's)")
 	fl.IntVar(&f.nsPolicy, "ns-policy", 0, "--live: with --denoiser webrtc, how hard it suppresses: 1 to 3, or -1 for its mildest (0), for tuning (default: the engine's)")
 	fl.Float64Var(&f.lmWordBeam, "lm-word-beam", 0, "--live: the open pass's word beam, for tuning (default: the engine's)")
 	fl.StringVar(&f.channelAdapt, "channel-adaptation", "auto", "--live: auto, off or on (the acoustic model adapted to the telephone channel, asr/telephony)")
@@ -294,9 +294,9 @@ func frameRateInRange(r int) bool { return r >= asr.MinFrameRate && r <= asr.Max
 // checkDenoiserFlags checks --denoiser and --ns-policy for the command named cmd.
 func checkDenoiserFlags(cmd, denoiser string, policy int) error {
 	switch denoiser {
-	case "", asr.DenoiserSpeex, asr.DenoiserWebRTC:
+	case "", asr.DenoiserAuto, asr.DenoiserSpeex, asr.DenoiserWebRTC:
 	default:
-		return usageErr("%s: --denoiser %q: want %s or %s", cmd, denoiser, asr.DenoiserSpeex, asr.DenoiserWebRTC)
+		return usageErr("%s: --denoiser %q: want %s, %s or %s", cmd, denoiser, asr.DenoiserAuto, asr.DenoiserSpeex, asr.DenoiserWebRTC)
 	}
 	if policy < -1 || policy > 3 {
 		return usageErr("%s: --ns-policy %d: want 1 to 3, or -1 for WebRTC's mildest (0: the engine's)", cmd, policy)
