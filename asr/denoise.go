@@ -15,6 +15,10 @@ const (
 )
 
 const (
+	// defaultDenoiser is SphinxOptions.Denoiser's default.
+	defaultDenoiser = DenoiserSpeex
+	// defaultDenoiseDB is speexdsp's suppression limit when DenoiseDB is 0.
+	defaultDenoiseDB = -15
 	// defaultNSPolicy is WebRTC's suppression policy when SphinxOptions.NSPolicy is 0.
 	defaultNSPolicy = 1
 	// defaultNoisyLineRMS: a line whose recent quiet frames average this RMS or more
@@ -26,6 +30,11 @@ const (
 	lineNoiseFrames = 10
 )
 
+// defaultFrontEnd is the noise suppression of SphinxOptions left at zero.
+func defaultFrontEnd() SphinxOptions {
+	return SphinxOptions{Denoiser: defaultDenoiser, DenoiseDB: defaultDenoiseDB, NSPolicy: defaultNSPolicy, NoisyLineRMS: defaultNoisyLineRMS}
+}
+
 // frameDenoiser suppresses noise in 8 kHz frames in place, keeping its noise
 // estimate from one frame to the next.
 type frameDenoiser interface {
@@ -36,9 +45,14 @@ type frameDenoiser interface {
 // lineCleaner is the front end's noise suppression for one stream: one suppressor,
 // or (DenoiserAuto) a quiet line's and a noisy line's, both fed every frame so that
 // each keeps its noise estimate, of which the line's noise level picks one. The
-// choice changes only outside speech, so an utterance is heard through one.
+// choice changes only outside speech, so an utterance is heard through one. When a
+// quiet line turns noisy the noisy line's suppressor starts afresh: after seconds of
+// near-silence WebRTC's estimate climbs to new noise far more slowly than its
+// start-up estimate finds it (on live calls whose answer came with its own noise it
+// routed no more answers right than speexdsp's did).
 type lineCleaner struct {
 	quiet, noisy frameDenoiser // either may be nil: none, or no choice
+	policy       int           // the noisy suppressor's, to start it afresh
 	noisyRMS     float64
 	hist         [lineNoiseFrames]float64
 	n, next      int
@@ -51,7 +65,7 @@ func (o *SphinxOptions) newLineCleaner() *lineCleaner {
 	if o.NoDenoise {
 		return nil
 	}
-	c := &lineCleaner{noisyRMS: o.NoisyLineRMS}
+	c := &lineCleaner{noisyRMS: o.NoisyLineRMS, policy: o.NSPolicy}
 	switch o.Denoiser {
 	case DenoiserWebRTC:
 		c.noisy, c.useNoisy = newWebRTCDenoiser(o.NSPolicy), true
@@ -86,7 +100,15 @@ func (c *lineCleaner) process(pcm []int16, speech bool) {
 		for _, r := range c.hist[:c.n] {
 			mean += r
 		}
-		c.useNoisy = mean/float64(c.n) >= c.noisyRMS
+		switch level := mean / float64(c.n); {
+		case !c.useNoisy && level >= c.noisyRMS:
+			c.noisy.close()
+			c.noisy, c.useNoisy = newWebRTCDenoiser(c.policy), true
+		case c.useNoisy && level < c.noisyRMS/2:
+			// Half the level back: a line near the threshold does not flap (each
+			// turn to noisy starts the estimate afresh).
+			c.useNoisy = false
+		}
 	}
 	if len(pcm) != len(c.alt) {
 		// Not a 20 ms frame (speexdsp passes it unchanged): the chosen one alone.

@@ -115,6 +115,31 @@ func TestLineCleanerAuto(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a quiet line turns noisy", func(t *testing.T) {
+		// Three seconds of digital silence, then noise: from the frame at which the
+		// line is heard as noisy, the output is a fresh WebRTC suppressor's, not that
+		// of the one that heard the silence.
+		in := append(make([]int16, 24000), noisyLine(9, 600, 0, 16000)...)
+		c := auto.newLineCleaner()
+		defer c.close()
+		out := slices.Clone(in)
+		flip := -1
+		for i := 0; i+160 <= len(out); i += 160 {
+			c.process(out[i:i+160], false)
+			if flip < 0 && c.noisyLine() {
+				flip = i
+			}
+		}
+		if flip < 24000 || flip > 24000+5*160 {
+			t.Fatalf("heard as noisy from sample %d, want within 100 ms of the noise at 24000", flip)
+		}
+		if fresh := cleaned(webrtc.newLineCleaner(), in[flip:], len(in)); !slices.Equal(out[flip:], fresh) {
+			t.Error("after the line turned noisy the output is not a fresh WebRTC suppressor's")
+		}
+		if slices.Equal(out[flip:], cleaned(webrtc.newLineCleaner(), in, len(in))[flip:]) {
+			t.Error("a suppressor that heard the silence gives the same output: the test tells nothing")
+		}
+	})
 	t.Run("noise rises during speech", func(t *testing.T) {
 		c := auto.newLineCleaner()
 		defer c.close()

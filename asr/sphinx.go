@@ -214,17 +214,19 @@ type SphinxOptions struct {
 	// utterance length of extra end-of-turn latency (tens of ms). On the test set
 	// batch CMN scored 0.82 at 10 dB SNR against 0.78 streaming (0.96 both clean).
 	Streaming bool
-	// NoDenoise turns off speexdsp noise suppression before recognition. It is on by
-	// default with a mild limit (DenoiseDB, 0 means -15 dB): on the test set at 10 dB
-	// SNR it raised intent accuracy from ~0.59 to ~0.68, while -25 to -30 dB made
-	// accuracy worse than none (musical-noise artefacts).
+	// NoDenoise turns off noise suppression before recognition. speexdsp's is on a
+	// quiet line with a mild limit (DenoiseDB, 0 means -15 dB): on the test set at
+	// 10 dB SNR it raised intent accuracy from ~0.59 to ~0.68, while -25 to -30 dB
+	// made accuracy worse than none (musical-noise artefacts).
 	NoDenoise bool
 	DenoiseDB int
-	// Denoiser chooses the noise suppressor: DenoiserSpeex (the default),
-	// DenoiserWebRTC (WebRTC's, at NSPolicy: 0 mild … 3 very aggressive; zero means
-	// the tuned default and negative 0), or DenoiserAuto: speexdsp's on a quiet line
-	// and WebRTC's once the line's noise outside speech averages NoisyLineRMS (zero:
-	// 150, about -47 dBFS).
+	// Denoiser chooses the noise suppressor: DenoiserAuto (the default): speexdsp's
+	// on a quiet line and WebRTC's once the line's noise outside speech averages
+	// NoisyLineRMS (zero: 150, about -47 dBFS); DenoiserSpeex; or DenoiserWebRTC
+	// throughout. WebRTC's runs at NSPolicy (0 mild … 3 very aggressive; zero means
+	// the tuned default, 1, and negative 0). Chosen on the tuning and check voices
+	// (BENCHMARKS.md, "Twenty-eighth session"): WebRTC's routed 12–15 % more answers
+	// right at 10 dB pink noise and 16–29 % more in babble, and 6 % fewer clean.
 	Denoiser     string
 	NSPolicy     int
 	NoisyLineRMS float64
@@ -354,17 +356,20 @@ type SphinxStats struct {
 	// GrammarPasses: decodes with the state's grammar (every decode, unless the
 	// grammar says how to tell open words that hold an intent: Grammar.Holds).
 	GrammarPasses int64 `json:"grammar_passes"`
+	// NoisyLine: utterances heard on a noisy line, through WebRTC's noise suppressor
+	// (SphinxOptions.Denoiser).
+	NoisyLine int64 `json:"noisy_line"`
 }
 
 type sphinxCounters struct {
-	utterances, decodes, shortDecodes, openPasses, speculations, voided, grammarPasses atomic.Int64
+	utterances, decodes, shortDecodes, openPasses, speculations, voided, grammarPasses, noisyLine atomic.Int64
 }
 
 // Stats reports the engine's decoding work so far.
 func (s *Sphinx) Stats() SphinxStats {
 	c := &s.stats
 	return SphinxStats{Utterances: c.utterances.Load(), Decodes: c.decodes.Load(), ShortDecodes: c.shortDecodes.Load(), OpenPasses: c.openPasses.Load(),
-		Speculations: c.speculations.Load(), Voided: c.voided.Load(), GrammarPasses: c.grammarPasses.Load()}
+		Speculations: c.speculations.Load(), Voided: c.voided.Load(), GrammarPasses: c.grammarPasses.Load(), NoisyLine: c.noisyLine.Load()}
 }
 
 // NewSphinx prepares the telephony model copy and the trimmed dictionary and builds one
@@ -403,21 +408,22 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 	if opts.GarbageWeight <= 0 {
 		opts.GarbageWeight = -1
 	}
+	def := defaultFrontEnd()
 	if opts.DenoiseDB == 0 {
-		opts.DenoiseDB = -15
+		opts.DenoiseDB = def.DenoiseDB
 	}
 	switch opts.Denoiser {
 	case "":
-		opts.Denoiser = DenoiserSpeex
+		opts.Denoiser = def.Denoiser
 	case DenoiserSpeex, DenoiserWebRTC, DenoiserAuto:
 	default:
 		return nil, fmt.Errorf("new sphinx: denoiser %q: want %q, %q or %q: %w", opts.Denoiser, DenoiserAuto, DenoiserSpeex, DenoiserWebRTC, ErrEngine)
 	}
 	if opts.NoisyLineRMS <= 0 {
-		opts.NoisyLineRMS = defaultNoisyLineRMS
+		opts.NoisyLineRMS = def.NoisyLineRMS
 	}
 	if opts.NSPolicy == 0 {
-		opts.NSPolicy = defaultNSPolicy
+		opts.NSPolicy = def.NSPolicy
 	}
 	if opts.NSPolicy < 0 || opts.NSPolicy > 3 {
 		opts.NSPolicy = max(0, min(opts.NSPolicy, 3))
@@ -1201,6 +1207,9 @@ func (w *sphinxWorker) endUtterance(cause error) {
 	}
 	w.spec, w.quiet = nil, 0
 	w.eng.stats.utterances.Add(1)
+	if w.dn != nil && w.dn.noisyLine() {
+		w.eng.stats.noisyLine.Add(1)
+	}
 	res.Kind = KindFinal
 	res.Text = text
 	res.Start = samplesToDuration(w.uttStart)

@@ -105,7 +105,7 @@ func TestServeCluster(t *testing.T) {
 			cmd := newServeCmd()
 			cmd.SetArgs([]string{"--database-url", url, "--redis-url", redistest.URL(), "--redis-prefix", prefix,
 				"--http", http, "--script-dir", t.TempDir(), "--listen", "127.0.0.1:0", "--no-compliance-gate",
-				"--log-level", "error", "--drain-timeout", "5s", "--number-busy-retry", "300ms", "--max-calls", "16"})
+				"--log-level", "error", "--drain-timeout", "5s", "--number-busy-retry", "300ms", "--max-calls", "2"})
 			cmd.SetErr(io.Discard)
 			errs <- cmd.ExecuteContext(runCtx)
 		}()
@@ -146,6 +146,9 @@ func TestServeCluster(t *testing.T) {
 	}
 	// Node B serves HTTP just before its runner starts: wait for it too, or a slow start
 	// (a loaded CI machine) lets node A take every attempt and the stream can show only A.
+	// Each node also takes only two answered calls at once (--max-calls 2), so node A
+	// alone needs several seconds for the 32 calls: with 16 at once it finished them
+	// all before node B's runner claimed one, on a machine loaded by CI and tuning runs.
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		res, err := http.Get("http://" + httpB + "/healthz")
 		if err == nil {
