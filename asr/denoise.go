@@ -5,10 +5,10 @@ import "math"
 // The noise suppressors the recogniser's front end can run on 8 kHz audio before it
 // is upsampled (SphinxOptions.Denoiser).
 const (
-	// DenoiserAuto runs both and hears a quiet line through speexdsp's and a noisy
-	// one through WebRTC's: WebRTC's takes more of the noise out of a noisy line,
-	// but costs a clean line's answers that speexdsp (which barely touches them)
-	// does not.
+	// DenoiserAuto hears a quiet line through speexdsp's suppressor and a noisy one
+	// through WebRTC's: WebRTC's takes more of the noise out of a noisy line, but
+	// costs a clean line's answers that speexdsp's (which barely touches them) does
+	// not.
 	DenoiserAuto   = "auto"
 	DenoiserSpeex  = "speex"
 	DenoiserWebRTC = "webrtc"
@@ -43,21 +43,20 @@ type frameDenoiser interface {
 }
 
 // lineCleaner is the front end's noise suppression for one stream: one suppressor,
-// or (DenoiserAuto) a quiet line's and a noisy line's, both fed every frame so that
-// each keeps its noise estimate, of which the line's noise level picks one. The
-// choice changes only outside speech, so an utterance is heard through one. When a
-// quiet line turns noisy the noisy line's suppressor starts afresh: after seconds of
-// near-silence WebRTC's estimate climbs to new noise far more slowly than its
-// start-up estimate finds it (on live calls whose answer came with its own noise it
-// routed no more answers right than speexdsp's did).
+// or (DenoiserAuto) a quiet line's and a noisy line's, of which the line's noise
+// level outside speech picks one. The choice changes only outside speech, so an
+// utterance is heard through one, and the suppressor it changes to starts afresh:
+// after seconds of near-silence WebRTC's estimate climbs to new noise far more
+// slowly than its start-up estimate finds it (fed every frame of a live call whose
+// answer came with its own noise, it routed no more answers right than speexdsp's
+// did), and only one suppressor runs at a time.
 type lineCleaner struct {
-	quiet, noisy frameDenoiser // either may be nil: none, or no choice
-	policy       int           // the noisy suppressor's, to start it afresh
-	noisyRMS     float64
-	hist         [lineNoiseFrames]float64
-	n, next      int
-	useNoisy     bool
-	alt          [160]int16
+	opts     *SphinxOptions // DenoiseDB, NSPolicy: to start a suppressor afresh
+	cur      frameDenoiser
+	auto     bool // choose by the line's noise (DenoiserAuto)
+	useNoisy bool // cur is the noisy line's suppressor (WebRTC's)
+	hist     [lineNoiseFrames]float64
+	n, next  int
 }
 
 // newLineCleaner is the recogniser's noise suppression; nil with NoDenoise.
@@ -65,30 +64,22 @@ func (o *SphinxOptions) newLineCleaner() *lineCleaner {
 	if o.NoDenoise {
 		return nil
 	}
-	c := &lineCleaner{noisyRMS: o.NoisyLineRMS, policy: o.NSPolicy}
+	c := &lineCleaner{opts: o}
 	switch o.Denoiser {
 	case DenoiserWebRTC:
-		c.noisy, c.useNoisy = newWebRTCDenoiser(o.NSPolicy), true
+		c.cur, c.useNoisy = newWebRTCDenoiser(o.NSPolicy), true
 	case DenoiserAuto:
-		c.quiet, c.noisy = newDenoiser(o.DenoiseDB), newWebRTCDenoiser(o.NSPolicy)
+		c.cur, c.auto = newDenoiser(o.DenoiseDB), true
 	default:
-		c.quiet = newDenoiser(o.DenoiseDB)
+		c.cur = newDenoiser(o.DenoiseDB)
 	}
 	return c
 }
 
-// process suppresses noise in one frame in place; speech says whether the VAD
-// holds an utterance open.
+// process suppresses noise in one frame in place; speech says whether the frame is
+// loud or the VAD holds an utterance open.
 func (c *lineCleaner) process(pcm []int16, speech bool) {
-	if c.quiet == nil || c.noisy == nil {
-		if c.quiet != nil {
-			c.quiet.process(pcm)
-		} else {
-			c.noisy.process(pcm)
-		}
-		return
-	}
-	if !speech {
+	if c.auto && !speech {
 		var sum float64
 		for _, s := range pcm {
 			sum += float64(s) * float64(s)
@@ -101,39 +92,19 @@ func (c *lineCleaner) process(pcm []int16, speech bool) {
 			mean += r
 		}
 		switch level := mean / float64(c.n); {
-		case !c.useNoisy && level >= c.noisyRMS:
-			c.noisy.close()
-			c.noisy, c.useNoisy = newWebRTCDenoiser(c.policy), true
-		case c.useNoisy && level < c.noisyRMS/2:
-			// Half the level back: a line near the threshold does not flap (each
-			// turn to noisy starts the estimate afresh).
-			c.useNoisy = false
+		case !c.useNoisy && level >= c.opts.NoisyLineRMS:
+			c.cur.close()
+			c.cur, c.useNoisy = newWebRTCDenoiser(c.opts.NSPolicy), true
+		case c.useNoisy && level < c.opts.NoisyLineRMS/2:
+			// Half the level back: a line near the threshold does not flap.
+			c.cur.close()
+			c.cur, c.useNoisy = newDenoiser(c.opts.DenoiseDB), false
 		}
 	}
-	if len(pcm) != len(c.alt) {
-		// Not a 20 ms frame (speexdsp passes it unchanged): the chosen one alone.
-		if c.useNoisy {
-			c.noisy.process(pcm)
-		}
-		return
-	}
-	copy(c.alt[:], pcm)
-	if c.useNoisy {
-		c.quiet.process(c.alt[:])
-		c.noisy.process(pcm)
-	} else {
-		c.noisy.process(c.alt[:])
-		c.quiet.process(pcm)
-	}
+	c.cur.process(pcm)
 }
 
 // noisyLine reports whether the line is heard through the noisy line's suppressor.
 func (c *lineCleaner) noisyLine() bool { return c.useNoisy }
 
-func (c *lineCleaner) close() {
-	for _, d := range []frameDenoiser{c.quiet, c.noisy} {
-		if d != nil {
-			d.close()
-		}
-	}
-}
+func (c *lineCleaner) close() { c.cur.close() }
