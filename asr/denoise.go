@@ -1,14 +1,17 @@
 package asr
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // The noise suppressors the recogniser's front end can run on 8 kHz audio before it
 // is upsampled (SphinxOptions.Denoiser).
 const (
-	// DenoiserAuto hears a quiet line through speexdsp's suppressor and a noisy one
-	// through WebRTC's: WebRTC's takes more of the noise out of a noisy line, but
-	// costs a clean line's answers that speexdsp's (which barely touches them) does
-	// not.
+	// DenoiserAuto hears an utterance on a quiet line through speexdsp's suppressor
+	// and one on a noisy line through WebRTC's: WebRTC's takes more of the noise
+	// out of a noisy line, but costs a clean line's answers that speexdsp's (which
+	// barely touches them) does not.
 	DenoiserAuto   = "auto"
 	DenoiserSpeex  = "speex"
 	DenoiserWebRTC = "webrtc"
@@ -21,13 +24,12 @@ const (
 	defaultDenoiseDB = -15
 	// defaultNSPolicy is WebRTC's suppression policy when SphinxOptions.NSPolicy is 0.
 	defaultNSPolicy = 1
-	// defaultNoisyLineRMS: a line whose recent quiet frames average this RMS or more
-	// (≈ -47 dBFS, the VAD's floor for speech) is noisy.
+	// defaultNoisyLineRMS: an utterance whose quietest tenth of 20 ms frames is at
+	// this RMS or more (≈ -47 dBFS, the VAD's floor for speech) is on a noisy line.
 	defaultNoisyLineRMS = 150.0
-	// lineNoiseFrames: the line's noise is the mean RMS of its last 200 ms outside
-	// speech, so a line that turns noisy is heard as noisy before the answer that
-	// follows.
-	lineNoiseFrames = 10
+	// primeSamples: up to a second of the noisy line before an utterance primes a
+	// fresh WebRTC suppressor's noise estimate.
+	primeSamples = 8000
 )
 
 // defaultFrontEnd is the noise suppression of SphinxOptions left at zero.
@@ -42,69 +44,110 @@ type frameDenoiser interface {
 	close()
 }
 
-// lineCleaner is the front end's noise suppression for one stream: one suppressor,
-// or (DenoiserAuto) a quiet line's and a noisy line's, of which the line's noise
-// level outside speech picks one. The choice changes only outside speech, so an
-// utterance is heard through one, and the suppressor it changes to starts afresh:
-// after seconds of near-silence WebRTC's estimate climbs to new noise far more
-// slowly than its start-up estimate finds it (fed every frame of a live call whose
-// answer came with its own noise, it routed no more answers right than speexdsp's
-// did), and only one suppressor runs at a time.
-type lineCleaner struct {
-	opts     *SphinxOptions // DenoiseDB, NSPolicy: to start a suppressor afresh
-	cur      frameDenoiser
-	auto     bool // choose by the line's noise (DenoiserAuto)
-	useNoisy bool // cur is the noisy line's suppressor (WebRTC's)
-	hist     [lineNoiseFrames]float64
-	n, next  int
-}
-
-// newLineCleaner is the recogniser's noise suppression; nil with NoDenoise.
-func (o *SphinxOptions) newLineCleaner() *lineCleaner {
-	if o.NoDenoise {
+// newFrameDenoiser is the suppressor a stream's frames go through as they arrive;
+// nil with NoDenoise. With DenoiserAuto that is speexdsp's, and an utterance found
+// to be on a noisy line is heard again, whole, through WebRTC's (renderUtterance).
+func (o *SphinxOptions) newFrameDenoiser() frameDenoiser {
+	switch {
+	case o.NoDenoise:
 		return nil
-	}
-	c := &lineCleaner{opts: o}
-	switch o.Denoiser {
-	case DenoiserWebRTC:
-		c.cur, c.useNoisy = newWebRTCDenoiser(o.NSPolicy), true
-	case DenoiserAuto:
-		c.cur, c.auto = newDenoiser(o.DenoiseDB), true
+	case o.Denoiser == DenoiserWebRTC:
+		return newWebRTCDenoiser(o.NSPolicy)
 	default:
-		c.cur = newDenoiser(o.DenoiseDB)
+		return newDenoiser(o.DenoiseDB)
 	}
-	return c
 }
 
-// process suppresses noise in one frame in place; speech says whether the frame is
-// loud or the VAD holds an utterance open.
-func (c *lineCleaner) process(pcm []int16, speech bool) {
-	if c.auto && !speech {
+// frameRMS is the RMS of each whole 20 ms frame of 8 kHz audio.
+func frameRMS(pcm []int16) []float64 {
+	out := make([]float64, 0, len(pcm)/160)
+	for i := 0; i+160 <= len(pcm); i += 160 {
 		var sum float64
-		for _, s := range pcm {
+		for _, s := range pcm[i : i+160] {
 			sum += float64(s) * float64(s)
 		}
-		c.hist[c.next] = math.Sqrt(sum / float64(max(len(pcm), 1)))
-		c.next = (c.next + 1) % lineNoiseFrames
-		c.n = min(c.n+1, lineNoiseFrames)
-		var mean float64
-		for _, r := range c.hist[:c.n] {
-			mean += r
-		}
-		switch level := mean / float64(c.n); {
-		case !c.useNoisy && level >= c.opts.NoisyLineRMS:
-			c.cur.close()
-			c.cur, c.useNoisy = newWebRTCDenoiser(c.opts.NSPolicy), true
-		case c.useNoisy && level < c.opts.NoisyLineRMS/2:
-			// Half the level back: a line near the threshold does not flap.
-			c.cur.close()
-			c.cur, c.useNoisy = newDenoiser(c.opts.DenoiseDB), false
-		}
+		out = append(out, math.Sqrt(sum/160))
 	}
-	c.cur.process(pcm)
+	return out
 }
 
-// noisyLine reports whether the line is heard through the noisy line's suppressor.
-func (c *lineCleaner) noisyLine() bool { return c.useNoisy }
+// noiseLevel is the line's noise under an utterance: the RMS of its quietest tenth
+// of 20 ms frames (the pauses between words and the pre-roll before them). It is
+// measured on the utterance itself because on a phone that sends nothing between
+// answers (silence suppression) the line's noise arrives with the answer.
+func noiseLevel(pcm []int16) float64 {
+	rms := frameRMS(pcm)
+	if len(rms) == 0 {
+		return 0
+	}
+	slices.Sort(rms)
+	return rms[len(rms)/10]
+}
 
-func (c *lineCleaner) close() { c.cur.close() }
+// noisyTail is the end of pcm that is the line's noise: its trailing whole 20 ms
+// frames at half the noisy level or more, at most primeSamples. Digital silence
+// before an answer primes nothing: WebRTC's estimate would then climb to the
+// answer's noise far more slowly than its start-up estimate finds it.
+func noisyTail(pcm []int16, noisyRMS float64) []int16 {
+	start := len(pcm)
+	for start >= 160 && len(pcm)-start < primeSamples {
+		var sum float64
+		for _, s := range pcm[start-160 : start] {
+			sum += float64(s) * float64(s)
+		}
+		if math.Sqrt(sum/160) < noisyRMS/2 {
+			break
+		}
+		start -= 160
+	}
+	return pcm[start:]
+}
+
+// renderUtterance is what the decoder hears of a whole utterance of 8 kHz audio
+// heard afresh: a new suppressor (WebRTC's when noisy, else speexdsp's; none with
+// NoDenoise) primed with prime, the comfort noise, and a new upsampler; appended to
+// dst. With n ≥ 0 the 16 kHz result is cut or padded with silence to n samples (the
+// length of the stream's own buffer of the utterance).
+func (o *SphinxOptions) renderUtterance(dst, prime, pcm []int16, noisy bool, comfort float64, n int) ([]int16, error) {
+	up, err := newUpsampler()
+	if err != nil {
+		return dst, err
+	}
+	defer up.close()
+	var d frameDenoiser
+	switch {
+	case o.NoDenoise:
+	case noisy:
+		d = newWebRTCDenoiser(o.NSPolicy)
+	default:
+		d = newDenoiser(o.DenoiseDB)
+	}
+	var fr [160]int16
+	if d != nil {
+		defer d.close()
+		for i := 0; i+160 <= len(prime); i += 160 {
+			copy(fr[:], prime[i:i+160])
+			d.process(fr[:])
+		}
+	}
+	var cn uint64
+	start := len(dst)
+	for i := 0; i < len(pcm); i += 160 {
+		f := fr[:copy(fr[:], pcm[i:min(i+160, len(pcm))])]
+		if d != nil {
+			d.process(f)
+		}
+		if comfort > 0 {
+			addNoise(&cn, f, comfort)
+		}
+		dst = append(dst, up.process(f)...)
+	}
+	if n >= 0 {
+		if got := len(dst) - start; got > n {
+			dst = dst[:start+n]
+		} else {
+			dst = append(dst, make([]int16, n-got)...)
+		}
+	}
+	return dst, nil
+}

@@ -31,13 +31,12 @@ func noisyLine(seed uint64, noise, tone float64, n int) []int16 {
 	return out
 }
 
-// cleaned runs pcm through c 20 ms at a time, the frames from speechFrom on marked
-// as speech, and closes c.
-func cleaned(c *lineCleaner, pcm []int16, speechFrom int) []int16 {
-	defer c.close()
+// cleaned runs pcm through d 20 ms at a time and closes d.
+func cleaned(d frameDenoiser, pcm []int16) []int16 {
+	defer d.close()
 	out := slices.Clone(pcm)
 	for i := 0; i+160 <= len(out); i += 160 {
-		c.process(out[i:i+160], i >= speechFrom)
+		d.process(out[i : i+160])
 	}
 	return out
 }
@@ -61,7 +60,7 @@ func TestFrameDenoisers(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			in := noisyLine(7, 800, 0, 16000)
-			out := cleaned(c.opts.newLineCleaner(), in, len(in))
+			out := cleaned(c.opts.newFrameDenoiser(), in)
 			db := 20 * math.Log10(rmsOf(in[8000:])/max(rmsOf(out[8000:]), 1))
 			suppressed[c.name] = db
 			t.Logf("steady noise down by %.1f dB", db)
@@ -72,7 +71,7 @@ func TestFrameDenoisers(t *testing.T) {
 			// (Held for long, a steady tone is noise to WebRTC too: look at its first
 			// 100–400 ms, as long as a syllable.)
 			copy(in[8000:], noisyLine(8, 800, 8000*math.Sqrt2, 8000))
-			out = cleaned(c.opts.newLineCleaner(), in, 8000)
+			out = cleaned(c.opts.newFrameDenoiser(), in)
 			if keep := rmsOf(out[8800:11200]) / rmsOf(in[8800:11200]); keep < 0.7 {
 				t.Errorf("a tone 20 dB above the noise kept %.2f of its level, want ≥ 0.7", keep)
 			}
@@ -81,84 +80,99 @@ func TestFrameDenoisers(t *testing.T) {
 	if a, b := suppressed["webrtc policy 0"], suppressed["webrtc policy 3"]; b <= a+2 {
 		t.Errorf("webrtc policy 3 suppressed %.1f dB, policy 0 %.1f dB: want the higher policy at least 2 dB harder", b, a)
 	}
+	if d := (&SphinxOptions{Denoiser: DenoiserAuto, DenoiseDB: -15}).newFrameDenoiser(); d == nil {
+		t.Error("auto: no frame suppressor")
+	} else if _, ok := d.(*denoiser); !ok {
+		t.Errorf("auto's frames go through %T, want speexdsp's", d)
+	}
 }
 
-// TestLineCleanerAuto: DenoiserAuto hears a quiet line exactly as speexdsp alone
-// does and a noisy one exactly as WebRTC's alone does; a line that turns noisy
-// mid-utterance keeps the utterance's suppressor until the utterance ends.
-func TestLineCleanerAuto(t *testing.T) {
-	auto := SphinxOptions{Denoiser: DenoiserAuto, DenoiseDB: -15, NSPolicy: 1, NoisyLineRMS: 150}
-	speex := SphinxOptions{Denoiser: DenoiserSpeex, DenoiseDB: -15}
-	webrtc := SphinxOptions{Denoiser: DenoiserWebRTC, NSPolicy: 1}
-	for _, c := range []struct {
-		name  string
-		noise float64
-		like  SphinxOptions
-	}{
-		{"quiet line (noise RMS 40)", 40, speex},
-		{"noisy line (noise RMS 600)", 600, webrtc},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			in := noisyLine(3, c.noise, 0, 8000)
-			copy(in[4000:], noisyLine(4, c.noise, 6000, 4000))
-			got := cleaned(auto.newLineCleaner(), in, 4000)
-			want := cleaned(c.like.newLineCleaner(), in, 4000)
-			if !slices.Equal(got, want) {
-				t.Errorf("auto's output differs from %s's alone", c.like.Denoiser)
-			}
-			other := speex
-			if c.like.Denoiser == DenoiserSpeex {
-				other = webrtc
-			}
-			if slices.Equal(got, cleaned(other.newLineCleaner(), in, 4000)) {
-				t.Errorf("auto's output equals %s's too: the test tells nothing", other.Denoiser)
-			}
-		})
+// TestNoiseLevel: an utterance's noise is its quietest tenth of frames, so digital
+// silence around an answer reads as a quiet line and noise under it as noisy, and the
+// prime before it is only the trailing frames of noise.
+func TestNoiseLevel(t *testing.T) {
+	speech := noisyLine(2, 0, 6000, 8000) // a second of loud tone, no noise
+	withNoise := func(lead []int16, noise float64) []int16 {
+		out := slices.Concat(lead, speech)
+		n := noisyLine(3, noise, 0, len(out))
+		for i := range out {
+			out[i] = int16(max(-32768, min(32767, int(out[i])+int(n[i]))))
+		}
+		return out
 	}
-	t.Run("a quiet line turns noisy", func(t *testing.T) {
-		// Three seconds of digital silence, then noise: from the frame at which the
-		// line is heard as noisy, the output is a fresh WebRTC suppressor's, not that
-		// of the one that heard the silence.
-		in := append(make([]int16, 24000), noisyLine(9, 600, 0, 16000)...)
-		c := auto.newLineCleaner()
-		defer c.close()
-		out := slices.Clone(in)
-		flip := -1
-		for i := 0; i+160 <= len(out); i += 160 {
-			c.process(out[i:i+160], false)
-			if flip < 0 && c.noisyLine() {
-				flip = i
-			}
+	for _, c := range []struct {
+		name   string
+		pcm    []int16
+		lo, hi float64
+	}{
+		{"clean answer, 300 ms of digital silence before it", slices.Concat(make([]int16, 2400), speech), 0, 1},
+		{"answer at 600 noise, 300 ms of it before", withNoise(make([]int16, 2400), 600), 400, 700},
+		{"answer over 100 noise", withNoise(make([]int16, 2400), 100), 50, 130},
+		{"shorter than a frame", make([]int16, 100), 0, 0},
+	} {
+		if got := noiseLevel(c.pcm); got < c.lo || got > c.hi {
+			t.Errorf("%s: noise level %.0f, want %.0f to %.0f", c.name, got, c.lo, c.hi)
 		}
-		if flip < 24000 || flip > 24000+5*160 {
-			t.Fatalf("heard as noisy from sample %d, want within 100 ms of the noise at 24000", flip)
+	}
+	line := slices.Concat(make([]int16, 16000), noisyLine(4, 300, 0, 4000))
+	if got := noisyTail(line, 150); len(got) != 4000 {
+		t.Errorf("2 s of silence then 0.5 s of noise: a tail of %d samples, want the 4000 of noise", len(got))
+	}
+	if got := noisyTail(noisyLine(4, 300, 0, 20000), 150); len(got) != primeSamples {
+		t.Errorf("2.5 s of noise: a tail of %d samples, want the last %d", len(got), primeSamples)
+	}
+	if got := noisyTail(make([]int16, 8000), 150); len(got) != 0 {
+		t.Errorf("digital silence: a tail of %d samples, want none", len(got))
+	}
+}
+
+// TestRenderUtterance: a quiet utterance is rendered as the stream's frames are
+// (speexdsp's suppressor, comfort noise, the upsampler); a noisy one through WebRTC's,
+// which its prime changes; the result is cut or padded to the stream's length.
+func TestRenderUtterance(t *testing.T) {
+	o := SphinxOptions{Denoiser: DenoiserAuto, DenoiseDB: -15, NSPolicy: 1, NoisyLineRMS: 150}
+	pcm := slices.Concat(noisyLine(5, 600, 0, 4000), noisyLine(6, 600, 6000, 8000))
+	// The stream's way, frame by frame.
+	dn, up := newDenoiser(-15), must(newUpsampler())
+	defer up.close()
+	var cn uint64
+	var want []int16
+	for i := 0; i < len(pcm); i += 160 {
+		f := slices.Clone(pcm[i:min(i+160, len(pcm))])
+		dn.process(f)
+		addNoise(&cn, f, defaultComfortNoise)
+		want = append(want, up.process(f)...)
+	}
+	dn.close()
+	quiet, err := o.renderUtterance(nil, nil, pcm, false, defaultComfortNoise, len(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(quiet, want) {
+		t.Error("the quiet rendering differs from the stream's frames")
+	}
+	noisy, _ := o.renderUtterance(nil, nil, pcm, true, defaultComfortNoise, len(want))
+	primed, _ := o.renderUtterance(nil, noisyLine(7, 600, 0, 8000), pcm, true, defaultComfortNoise, len(want))
+	if slices.Equal(noisy, quiet) || slices.Equal(noisy, primed) {
+		t.Error("WebRTC's rendering equals speexdsp's, or a prime changed nothing")
+	}
+	// In the noise-only first half second, WebRTC's leaves less than speexdsp's.
+	if a, b := rmsOf(noisy[1600:8000]), rmsOf(quiet[1600:8000]); a >= b {
+		t.Errorf("noise left: WebRTC %.0f, speexdsp %.0f RMS", a, b)
+	}
+	for _, n := range []int{len(want) - 100, len(want) + 100} {
+		got, _ := o.renderUtterance([]int16{1, 2}, nil, pcm, true, 0, n)
+		if len(got) != 2+n || got[0] != 1 || got[1] != 2 {
+			t.Errorf("n=%d: %d samples after dst's 2 (%v), want %d", n, len(got)-2, got[:2], n)
 		}
-		if fresh := cleaned(webrtc.newLineCleaner(), in[flip:], len(in)); !slices.Equal(out[flip:], fresh) {
-			t.Error("after the line turned noisy the output is not a fresh WebRTC suppressor's")
-		}
-		if slices.Equal(out[flip:], cleaned(webrtc.newLineCleaner(), in, len(in))[flip:]) {
-			t.Error("a suppressor that heard the silence gives the same output: the test tells nothing")
-		}
-	})
-	t.Run("noise rises during speech", func(t *testing.T) {
-		c := auto.newLineCleaner()
-		defer c.close()
-		quiet, loud := noisyLine(5, 40, 0, 160), noisyLine(6, 900, 0, 160)
-		c.process(slices.Clone(quiet), false)
-		c.process(slices.Clone(quiet), true)
-		for range 20 {
-			c.process(slices.Clone(loud), true)
-		}
-		if c.noisyLine() {
-			t.Fatal("the suppressor changed during an utterance")
-		}
-		for range 3 {
-			c.process(slices.Clone(loud), false)
-		}
-		if !c.noisyLine() {
-			t.Error("a line whose quiet frames average RMS 900 is still heard as quiet after the utterance")
-		}
-	})
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 // TestWebRTCDenoiserShortTail: samples past the last whole 10 ms pass unchanged, and
@@ -193,17 +207,13 @@ func TestDenoiserOption(t *testing.T) {
 	}
 }
 
-// BenchmarkLineCleaner: one 20 ms frame of noisy 8 kHz audio through each front
-// end's noise suppression (allocation-free: it runs on every frame of every call).
-func BenchmarkLineCleaner(b *testing.B) {
-	for _, o := range []SphinxOptions{
-		{Denoiser: DenoiserSpeex, DenoiseDB: -15},
-		{Denoiser: DenoiserWebRTC, NSPolicy: 1},
-		{Denoiser: DenoiserAuto, DenoiseDB: -15, NSPolicy: 1, NoisyLineRMS: 150},
-	} {
+// BenchmarkFrameDenoiser: one 20 ms frame of noisy 8 kHz audio through each
+// suppressor (allocation-free: it runs on every frame of every call).
+func BenchmarkFrameDenoiser(b *testing.B) {
+	for _, o := range []SphinxOptions{{Denoiser: DenoiserSpeex, DenoiseDB: -15}, {Denoiser: DenoiserWebRTC, NSPolicy: 1}} {
 		b.Run(o.Denoiser, func(b *testing.B) {
-			c := o.newLineCleaner()
-			defer c.close()
+			d := o.newFrameDenoiser()
+			defer d.close()
 			src := noisyLine(3, 800, 0, 160*50)
 			fr := make([]int16, 160)
 			b.ReportAllocs()
@@ -211,7 +221,7 @@ func BenchmarkLineCleaner(b *testing.B) {
 			for i := range b.N {
 				off := (i % 50) * 160
 				copy(fr, src[off:off+160])
-				c.process(fr, false)
+				d.process(fr)
 			}
 		})
 	}

@@ -8,9 +8,10 @@ import (
 	"github.com/voxdial/voxdial/asr/evalset"
 )
 
-// TestSphinxNoisyLine: with DenoiserAuto a caller on a quiet line is heard through
-// speexdsp's suppressor and one on a line with pink noise at 20 and 10 dB through
-// WebRTC's, and the engine counts the latter (SphinxStats.NoisyLine, the
+// TestSphinxNoisyLine: on one call whose phone sends digital silence between
+// answers (so a noisy line's noise arrives with each answer), DenoiserAuto hears a
+// clean answer through speexdsp's suppressor and answers in pink noise at 20 and
+// 10 dB through WebRTC's, and the engine counts those (SphinxStats.NoisyLine, the
 // voxdial_asr_utterances_noisy_line_total metric); with speexdsp's alone none are.
 func TestSphinxNoisyLine(t *testing.T) {
 	t.Parallel()
@@ -23,19 +24,38 @@ func TestSphinxNoisyLine(t *testing.T) {
 	}
 	for _, c := range []struct {
 		denoiser string
-		want     []int64 // NoisyLine after each utterance: clean, 20 dB, 10 dB
+		want     []int64 // NoisyLine after each answer: clean, 20 dB, 10 dB
 	}{
 		{asr.DenoiserAuto, []int64{0, 1, 2}},
 		{asr.DenoiserSpeex, []int64{0, 0, 0}},
 	} {
 		eng := newSphinx(t, asr.SphinxOptions{Denoiser: c.denoiser})
+		r, err := eng.NewRecognizer(context.Background(), asr.StreamOptions{Grammar: evalset.Grammar()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := collect(r)
 		for i, u := range set {
-			if _, err := evalset.Recognize(context.Background(), eng, evalset.Grammar(), u); err != nil {
+			feed(t, r, make([]int16, 3*8000))
+			feed(t, r, u.PCM)
+			if err := r.Flush(); err != nil {
 				t.Fatal(err)
 			}
-			if got := eng.Stats().NoisyLine; got != c.want[i] {
-				t.Errorf("denoiser %q, after %q at %g dB SNR: %d utterances on a noisy line, want %d", c.denoiser, u.Text, u.SNR, got, c.want[i])
+			if got := eng.Stats(); got.Utterances != int64(i+1) || got.NoisyLine != c.want[i] {
+				t.Errorf("denoiser %q, after %q at %g dB SNR: %d utterances, %d on a noisy line; want %d, %d",
+					c.denoiser, u.Text, u.SNR, got.Utterances, got.NoisyLine, i+1, c.want[i])
 			}
 		}
+		r.Close()
+		var finals []string
+		for _, x := range <-res {
+			if x.Kind == asr.KindFinal {
+				finals = append(finals, x.Intent)
+			}
+		}
+		if len(finals) != len(set) {
+			t.Errorf("denoiser %q: %d final results %v, want %d", c.denoiser, len(finals), finals, len(set))
+		}
+		t.Logf("denoiser %q: %v", c.denoiser, finals)
 	}
 }

@@ -11,11 +11,11 @@
 //     dictionary is trimmed to the script's words. Each listening state compiles to a
 //     JSGF grammar of its phrases (keyword spotting is the alternative search).
 //     Front end, in order: an energy VAD gates everything (a 300 ms pre-roll keeps
-//     the onset), noise suppression (speexdsp's, mild, on a quiet line; WebRTC's once
-//     the line's noise outside speech averages about -47 dBFS: it takes more of a
-//     noisy line's noise out, but costs a clean line's answers), then a faint
-//     comfort noise — with digital silence between words pocketsphinx's own noise removal mis-tracks the
-//     floor, and clean µ-law speech scored worse than speech at 20 dB SNR (forced
+//     the onset), noise suppression (speexdsp's, mild; with Denoiser auto an
+//     utterance on a noisy line is heard again through WebRTC's, which takes more
+//     of its noise out but costs a clean line's answers), then a faint comfort
+//     noise — with digital silence between words pocketsphinx's own noise removal
+//     mis-tracks the floor, and clean µ-law speech scored worse than speech at 20 dB SNR (forced
 //     choice 0.76 clean before, 0.98 after). By default each utterance is decoded
 //     once it has ended, with its own cepstral mean (batch CMN): no state carries
 //     over from the previous call's audio in a pooled decoder, and the first word of

@@ -220,13 +220,18 @@ type SphinxOptions struct {
 	// made accuracy worse than none (musical-noise artefacts).
 	NoDenoise bool
 	DenoiseDB int
-	// Denoiser chooses the noise suppressor: DenoiserAuto (the default): speexdsp's
-	// on a quiet line and WebRTC's once the line's noise outside speech averages
-	// NoisyLineRMS (zero: 150, about -47 dBFS); DenoiserSpeex; or DenoiserWebRTC
-	// throughout. WebRTC's runs at NSPolicy (0 mild … 3 very aggressive; zero means
-	// the tuned default, 1, and negative 0). Chosen on the tuning and check voices
-	// (BENCHMARKS.md, "Twenty-eighth session"): WebRTC's routed 12–15 % more answers
-	// right at 10 dB pink noise and 16–29 % more in babble, and 6 % fewer clean.
+	// Denoiser chooses the noise suppressor: DenoiserSpeex (the default),
+	// DenoiserWebRTC throughout, or DenoiserAuto: frames go through speexdsp's as
+	// they arrive, and an utterance whose quietest tenth of frames reaches
+	// NoisyLineRMS (zero: 150, about -47 dBFS) is decoded as heard again, whole,
+	// through a fresh WebRTC suppressor primed with the line's noise before it
+	// (batch decoding only; streaming hears every utterance through speexdsp's). The
+	// noise is measured on the utterance because a phone that sends nothing between
+	// answers brings the line's noise with the answer. WebRTC's runs at NSPolicy (0
+	// mild … 3 very aggressive; zero means the tuned default, 1, and negative 0).
+	// On the tuning and check voices (BENCHMARKS.md, "Twenty-eighth session")
+	// WebRTC's routed 12–15 % more answers right at 10 dB pink noise and 16–29 %
+	// more in babble, and 6 % fewer clean.
 	Denoiser     string
 	NSPolicy     int
 	NoisyLineRMS float64
@@ -320,6 +325,9 @@ type Sphinx struct {
 	lexicon map[string][]string // word → pronunciations, from the full dictionary
 	base    map[string]bool     // words in the trimmed dictionary file
 	general []unigram           // SearchLM: the general model's words each state's model keeps
+	// perUtterance: DenoiserAuto with batch decoding, each utterance's noise level
+	// choosing its suppressor (sphinxWorker.uttAudio).
+	perUtterance bool
 
 	mu     sync.Mutex
 	lms    map[string]bool // state models written (their paths): each once per engine
@@ -456,7 +464,7 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 	if opts.OpenFallbackBelow <= 0 {
 		opts.OpenFallbackBelow = 0.9
 	}
-	s := &Sphinx{opts: opts, log: opts.Logger}
+	s := &Sphinx{opts: opts, log: opts.Logger, perUtterance: opts.Denoiser == DenoiserAuto && !opts.Streaming && !opts.NoDenoise}
 	quietSphinx()
 	dir := opts.WorkDir
 	if dir == "" {
@@ -953,7 +961,7 @@ func (s *Sphinx) NewRecognizer(ctx context.Context, opts StreamOptions) (Recogni
 	}
 	r := newStream(ctx, opts, s.log)
 	r.grammar = opts.Grammar
-	dn := s.opts.newLineCleaner()
+	dn := s.opts.newFrameDenoiser()
 	w := &sphinxWorker{ctx: ctx, dn: dn, eng: s, dec: d, up: up, st: r, opts: opts, cur: c,
 		vad: newEnergyVAD(int(opts.EndSilence / (20 * time.Millisecond)))}
 	if opts.Grammar != nil {
@@ -978,7 +986,15 @@ type sphinxWorker struct {
 	holds, nextHolds func(string) bool
 	vad              energyVAD
 
-	dn          *lineCleaner
+	dn frameDenoiser
+	// DenoiserAuto (batch decoding): the 8 kHz audio as it came, to hear a noisy
+	// utterance again through WebRTC's suppressor (renderUtterance).
+	rawHist     []int16      // before the utterance: its pre-roll and up to primeSamples more
+	rawUtt      []int16      // the utterance, its pre-roll included
+	prime       []int16      // the line's noise before the pre-roll (noisyTail)
+	alt         []int16      // the utterance heard through WebRTC's suppressor
+	audio       []int16      // what the decode in progress reads: utt or alt
+	noisyUtt    bool         // the last decode read alt
 	spec        *speculation // this utterance decoded ahead, while its end-silence ran
 	quiet       int          // quiet frames since the utterance's last loud one
 	noise       uint64       // comfort-noise generator state
@@ -1054,8 +1070,18 @@ func (w *sphinxWorker) frame(pcm []int16) {
 	at := w.samples
 	w.samples += int64(len(pcm))
 	loud, started, ended := w.vad.frame(pcm)
+	if w.eng.perUtterance {
+		if w.dec.inUtt {
+			w.rawUtt = append(w.rawUtt, pcm...)
+		} else {
+			w.rawHist = append(w.rawHist, pcm...)
+			if extra := len(w.rawHist) - prerollSamples16k/2 - primeSamples; extra > 0 {
+				w.rawHist = append(w.rawHist[:0], w.rawHist[extra:]...)
+			}
+		}
+	}
 	if w.dn != nil {
-		w.dn.process(pcm, loud || w.vad.speech)
+		w.dn.process(pcm)
 	}
 	if cn := w.eng.opts.ComfortNoise; cn > 0 {
 		addNoise(&w.noise, pcm, cn)
@@ -1084,6 +1110,13 @@ func (w *sphinxWorker) frame(pcm []int16) {
 		w.lastPartial = w.samples
 		w.st.emit(Result{Kind: KindSpeechStart, Start: samplesToDuration(w.uttStart)}, false)
 		w.utt = append(w.utt[:0], w.preroll...)
+		if w.eng.perUtterance {
+			// The raw pre-roll is as long as the 16 kHz one, at half the rate.
+			pre := max(0, len(w.rawHist)-len(w.preroll)/2)
+			w.rawUtt = append(w.rawUtt[:0], w.rawHist[pre:]...)
+			w.prime = append(w.prime[:0], noisyTail(w.rawHist[:pre], w.eng.opts.NoisyLineRMS)...)
+			w.rawHist = w.rawHist[:0]
+		}
 		// Align loudness with the preroll audio (it holds the last len(preroll)/320 frames).
 		n := len(w.preroll) / 320
 		w.loud = append(w.loud[:0], w.loudHist[max(0, len(w.loudHist)-n):]...)
@@ -1207,7 +1240,7 @@ func (w *sphinxWorker) endUtterance(cause error) {
 	}
 	w.spec, w.quiet = nil, 0
 	w.eng.stats.utterances.Add(1)
-	if w.dn != nil && w.dn.noisyLine() {
+	if w.noisyUtt {
 		w.eng.stats.noisyLine.Add(1)
 	}
 	res.Kind = KindFinal
@@ -1278,6 +1311,7 @@ func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 			}()
 		}
 	}
+	w.audio = w.uttAudio()
 	// The passes below share their Gaussian scores (asr/internal/gmm), never an
 	// earlier decode's.
 	w.dec.resetScoreCache()
@@ -1286,7 +1320,7 @@ func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 	}
 	w.eng.stats.grammarPasses.Add(1)
 	if !w.eng.opts.Streaming && cause == nil {
-		cause = w.dec.processUtt(w.utt)
+		cause = w.dec.processUtt(w.audio)
 	}
 	err := w.dec.endUtt()
 	if cause == nil {
@@ -1302,6 +1336,25 @@ func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 		}
 	}
 	return text, res, cause
+}
+
+// uttAudio is the buffered utterance a decode reads: as its frames were heard, or,
+// with DenoiserAuto on a noisy line (noiseLevel), heard again through a fresh
+// WebRTC suppressor primed with the line's noise before it. If that cannot be made
+// the frames as heard stand.
+func (w *sphinxWorker) uttAudio() []int16 {
+	w.noisyUtt = false
+	o := &w.eng.opts
+	if !w.eng.perUtterance || len(w.rawUtt) == 0 || noiseLevel(w.rawUtt) < o.NoisyLineRMS {
+		return w.utt
+	}
+	alt, err := o.renderUtterance(w.alt[:0], w.prime, w.rawUtt, true, o.ComfortNoise, len(w.utt))
+	if err != nil {
+		w.st.log.Warn("sphinx noisy line", zap.Error(err))
+		return w.utt
+	}
+	w.alt, w.noisyUtt = alt, true
+	return w.alt
 }
 
 // lendShort puts a decoder of the short pool in the worker's place for this decode
@@ -1398,7 +1451,7 @@ func (w *sphinxWorker) decodeOpenFirst() (string, Result, error) {
 	if err := w.startUtterance(); err != nil {
 		return "", Result{}, err
 	}
-	if err := w.dec.processUtt(w.utt); err != nil {
+	if err := w.dec.processUtt(w.audio); err != nil {
 		_ = w.dec.endUtt() // best effort: the process error is the one to report
 		return "", Result{}, err
 	}
@@ -1437,7 +1490,7 @@ func (w *sphinxWorker) openPass() (string, float64, error) {
 	if err := w.dec.startUtt(); err != nil {
 		return "", 0, err
 	}
-	if err := w.dec.processUtt(w.utt); err != nil {
+	if err := w.dec.processUtt(w.audio); err != nil {
 		_ = w.dec.endUtt() // best effort: the process error is the one to report
 		return "", 0, err
 	}
@@ -1611,8 +1664,8 @@ func (w *sphinxWorker) phoneLoopScore() (float64, error) {
 		first, last = 0, len(w.loud)-1
 	}
 	lo, hi := max(0, first-5), min(len(w.loud)-1, last+5)
-	if hi < lo || (hi+1)*320 > len(w.utt) {
-		lo, hi = 0, len(w.utt)/320-1
+	if hi < lo || (hi+1)*320 > len(w.audio) {
+		lo, hi = 0, len(w.audio)/320-1
 	}
 	dlo, dhi := decoderFrame(lo, w.dec.frate), decoderFrame(hi+1, w.dec.frate)-1
 	g := w.dec.pathScoreWindow(dlo, dhi)
@@ -1622,7 +1675,7 @@ func (w *sphinxWorker) phoneLoopScore() (float64, error) {
 	if err := w.dec.startUtt(); err != nil {
 		return 0, err
 	}
-	if err := w.dec.process(w.utt[lo*320 : (hi+1)*320]); err != nil {
+	if err := w.dec.process(w.audio[lo*320 : (hi+1)*320]); err != nil {
 		_ = w.dec.endUtt() // best effort: the process error is the one to report
 		return 0, err
 	}
