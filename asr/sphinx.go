@@ -993,7 +993,9 @@ type sphinxWorker struct {
 	rawUtt      []int16      // the utterance, its pre-roll included
 	prime       []int16      // the line's noise before the pre-roll (noisyTail)
 	alt         []int16      // the utterance heard through WebRTC's suppressor
-	audio       []int16      // what the decode in progress reads: utt or alt
+	audio       []int16      // what the decode in progress reads: utt, or part of alt
+	dloud       []bool       // and its loudness: loud, or alt's against its own noise
+	altLoud     []bool       // alt's loudness against its own noise
 	noisyUtt    bool         // the last decode read alt
 	spec        *speculation // this utterance decoded ahead, while its end-silence ran
 	quiet       int          // quiet frames since the utterance's last loud one
@@ -1159,6 +1161,7 @@ func (w *sphinxWorker) frame(pcm []int16) {
 		w.vad.speech = false
 	case w.opts.PartialEvery > 0 && w.eng.opts.Streaming && samplesToDuration(w.samples-w.lastPartial) >= w.opts.PartialEvery:
 		w.lastPartial = w.samples
+		w.dloud = w.loud
 		if text, _ := w.interpret(); text != w.partialText {
 			w.partialText = text
 			w.st.emit(Result{Kind: KindPartial, Text: text, Start: samplesToDuration(w.uttStart), End: samplesToDuration(w.samples)}, false)
@@ -1303,6 +1306,7 @@ func (w *sphinxWorker) resume() {
 // returns its text and result; the decoder's utterance is ended.
 func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 	w.eng.stats.decodes.Add(1)
+	w.audio, w.dloud = w.uttAudio()
 	if cause == nil {
 		if main := w.lendShort(); main != nil {
 			defer func() {
@@ -1311,7 +1315,6 @@ func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 			}()
 		}
 	}
-	w.audio = w.uttAudio()
 	// The passes below share their Gaussian scores (asr/internal/gmm), never an
 	// earlier decode's.
 	w.dec.resetScoreCache()
@@ -1338,24 +1341,52 @@ func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 	return text, res, cause
 }
 
-// uttAudio is the buffered utterance a decode reads: as its frames were heard, or,
-// with DenoiserAuto on a noisy line (noiseLevel), heard again through a fresh
-// WebRTC suppressor primed with the line's noise before it. If that cannot be made
-// the frames as heard stand.
-func (w *sphinxWorker) uttAudio() []int16 {
+// uttAudio is the buffered utterance a decode reads and its loudness: as its frames
+// were heard, or, with DenoiserAuto on a noisy line (noiseLevel), heard again
+// through a fresh WebRTC suppressor primed with the line's noise before it, and cut
+// to its speech. When the line was silent before the answer, the VAD took the
+// answer's noise for speech from its first frame and held the utterance open until
+// the noise stopped; loud against the utterance's own noise, the speech is what is
+// left, with 300 ms either side. If that cannot be made, the frames as heard stand.
+func (w *sphinxWorker) uttAudio() ([]int16, []bool) {
 	w.noisyUtt = false
 	o := &w.eng.opts
-	if !w.eng.perUtterance || len(w.rawUtt) == 0 || noiseLevel(w.rawUtt) < o.NoisyLineRMS {
-		return w.utt
+	if !w.eng.perUtterance || len(w.rawUtt) == 0 {
+		return w.utt, w.loud
+	}
+	level := noiseLevel(w.rawUtt)
+	if level < o.NoisyLineRMS {
+		return w.utt, w.loud
 	}
 	alt, err := o.renderUtterance(w.alt[:0], w.prime, w.rawUtt, true, o.ComfortNoise, len(w.utt))
 	if err != nil {
 		w.st.log.Warn("sphinx noisy line", zap.Error(err))
-		return w.utt
+		return w.utt, w.loud
 	}
 	w.alt, w.noisyUtt = alt, true
-	return w.alt
+	w.altLoud = w.altLoud[:0]
+	first, last := -1, -1
+	for i, r := range frameRMS(w.rawUtt) {
+		l := r > max(vadMinRMS, vadOnsetRatio*level)
+		w.altLoud = append(w.altLoud, l)
+		if l {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	n := min(len(w.altLoud), len(w.alt)/320)
+	if first < 0 || first >= n {
+		return w.alt[:n*320], w.altLoud[:n]
+	}
+	lo, hi := max(0, first-speechMargin), min(n, last+1+speechMargin)
+	return w.alt[lo*320 : hi*320], w.altLoud[lo:hi]
 }
+
+// speechMargin (20 ms frames) is kept either side of a noisy utterance's speech: as
+// long as the pre-roll.
+const speechMargin = prerollSamples16k / 320
 
 // lendShort puts a decoder of the short pool in the worker's place for this decode
 // when the utterance has less loud speech than ShortSpeech, opened on the state's
@@ -1565,7 +1596,7 @@ const minUnfitFrames = 15
 
 func (w *sphinxWorker) loudFrames() int {
 	n := 0
-	for _, l := range w.loud {
+	for _, l := range w.dloud {
 		if l {
 			n++
 		}
@@ -1603,7 +1634,7 @@ func (w *sphinxWorker) reject(res *Result) {
 // RejectionModel). It reads the decoder's best path, so call it after endUtt.
 func (w *sphinxWorker) rejectionFeatures() [RejectionFeatures]float64 {
 	first, last := -1, 0
-	for i, l := range w.loud {
+	for i, l := range w.dloud {
 		if l {
 			if first < 0 {
 				first = i
@@ -1652,7 +1683,7 @@ func (w *sphinxWorker) phoneLoopScore() (float64, error) {
 	// Compare over the speech only (loud frames, 100 ms margin): the preroll and the
 	// end-of-turn silence carry no information and would double the phone-loop cost.
 	first, last := -1, -1
-	for i, l := range w.loud {
+	for i, l := range w.dloud {
 		if l {
 			if first < 0 {
 				first = i
@@ -1661,9 +1692,9 @@ func (w *sphinxWorker) phoneLoopScore() (float64, error) {
 		}
 	}
 	if first < 0 {
-		first, last = 0, len(w.loud)-1
+		first, last = 0, len(w.dloud)-1
 	}
-	lo, hi := max(0, first-5), min(len(w.loud)-1, last+5)
+	lo, hi := max(0, first-5), min(len(w.dloud)-1, last+5)
 	if hi < lo || (hi+1)*320 > len(w.audio) {
 		lo, hi = 0, len(w.audio)/320-1
 	}
@@ -1698,7 +1729,7 @@ func (w *sphinxWorker) interpret() (string, Result) {
 	if len(segs) > 0 {
 		origin = segs[0].start
 	}
-	covered := make([]bool, len(w.loud))
+	covered := make([]bool, len(w.dloud))
 	var words []string
 	garbage := false
 	for _, seg := range segs {
@@ -1719,7 +1750,7 @@ func (w *sphinxWorker) interpret() (string, Result) {
 		}
 	}
 	loud, outside := 0, 0
-	for i, l := range w.loud {
+	for i, l := range w.dloud {
 		if l {
 			loud++
 			if !covered[i] {
