@@ -11,8 +11,8 @@ import (
 // TestSphinxNoisyLine: on one call whose phone sends digital silence between
 // answers (so a noisy line's noise arrives with each answer), DenoiserAuto hears a
 // clean answer through speexdsp's suppressor and answers in pink noise at 20 and
-// 10 dB through WebRTC's, and the engine counts those (SphinxStats.NoisyLine, the
-// voxdial_asr_utterances_noisy_line_total metric); with speexdsp's alone none are.
+// 10 dB through WebRTC's, and the engine counts those (SphinxStats.NoisyLine); with
+// speexdsp's alone none are.
 func TestSphinxNoisyLine(t *testing.T) {
 	t.Parallel()
 	set, err := evalset.Generate(context.Background(), evalset.Options{

@@ -224,14 +224,17 @@ type SphinxOptions struct {
 	// DenoiserWebRTC throughout, or DenoiserAuto: frames go through speexdsp's as
 	// they arrive, and an utterance whose quietest tenth of frames reaches
 	// NoisyLineRMS (zero: 150, about -47 dBFS) is decoded as heard again, whole,
-	// through a fresh WebRTC suppressor primed with the line's noise before it
-	// (batch decoding only; streaming hears every utterance through speexdsp's). The
+	// through a fresh WebRTC suppressor primed with the line's noise before it, and
+	// cut to its speech, loud against that noise (batch decoding only; streaming
+	// hears every utterance through speexdsp's). The
 	// noise is measured on the utterance because a phone that sends nothing between
 	// answers brings the line's noise with the answer. WebRTC's runs at NSPolicy (0
 	// mild … 3 very aggressive; zero means the tuned default, 1, and negative 0).
 	// On the tuning and check voices (BENCHMARKS.md, "Twenty-eighth session")
 	// WebRTC's routed 12–15 % more answers right at 10 dB pink noise and 16–29 %
-	// more in babble, and 6 % fewer clean.
+	// more in babble, and 6 % fewer clean; auto kept the clean figures. On live calls
+	// of the blind set auto routed no more answers right, so speexdsp's stays the
+	// default and auto is a setting to tune with.
 	Denoiser     string
 	NSPolicy     int
 	NoisyLineRMS float64
@@ -364,8 +367,8 @@ type SphinxStats struct {
 	// GrammarPasses: decodes with the state's grammar (every decode, unless the
 	// grammar says how to tell open words that hold an intent: Grammar.Holds).
 	GrammarPasses int64 `json:"grammar_passes"`
-	// NoisyLine: utterances heard on a noisy line, through WebRTC's noise suppressor
-	// (SphinxOptions.Denoiser).
+	// NoisyLine: utterances on a noisy line decoded as heard through WebRTC's noise
+	// suppressor (SphinxOptions.Denoiser auto).
 	NoisyLine int64 `json:"noisy_line"`
 }
 

@@ -52,8 +52,8 @@ type engineWork interface{ Stats() asr.SphinxStats }
 // hostCollector reports the recognisers' work counters at scrape time: engines are
 // made on first use, so the set of locales grows as scripts are met.
 type hostCollector struct {
-	h                                                         *Host
-	utterances, decodes, short, noisy, ahead, voided, dropped *prometheus.Desc
+	h                                                  *Host
+	utterances, decodes, short, ahead, voided, dropped *prometheus.Desc
 }
 
 // Collector is a Prometheus collector of the host's speech recognition work: the
@@ -70,8 +70,6 @@ func (h *Host) Collector() prometheus.Collector {
 			[]string{"locale", "pass"}, nil),
 		short: prometheus.NewDesc("voxdial_asr_decodes_short_total",
 			"Utterances with under a second of loud speech (lone words, short answers), decoded at pocketsphinx's 100 frames a second where longer ones are decoded at 80.", loc, nil),
-		noisy: prometheus.NewDesc("voxdial_asr_utterances_noisy_line_total",
-			"Caller utterances heard on a noisy line (noise outside speech about -47 dBFS or louder), through WebRTC's noise suppressor instead of speexdsp's.", loc, nil),
 		ahead: prometheus.NewDesc("voxdial_asr_decodes_ahead_total",
 			"Grammar decodes started in a pause before the end of turn (their result is ready when the turn ends).", loc, nil),
 		voided: prometheus.NewDesc("voxdial_asr_decodes_ahead_voided_total",
@@ -82,7 +80,7 @@ func (h *Host) Collector() prometheus.Collector {
 }
 
 func (c *hostCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.utterances, c.decodes, c.short, c.noisy, c.ahead, c.voided, c.dropped} {
+	for _, d := range []*prometheus.Desc{c.utterances, c.decodes, c.short, c.ahead, c.voided, c.dropped} {
 		ch <- d
 	}
 }
@@ -108,7 +106,6 @@ func (c *hostCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.decodes, st.GrammarPasses, locale, "grammar")
 		counter(c.decodes, st.OpenPasses, locale, "open")
 		counter(c.short, st.ShortDecodes, locale)
-		counter(c.noisy, st.NoisyLine, locale)
 		counter(c.ahead, st.Speculations, locale)
 		counter(c.voided, st.Voided, locale)
 	}
