@@ -75,6 +75,8 @@ func TestBenchASRLiveTuningFlags(t *testing.T) {
 		{[]string{"--lm-word-beam", "-1e-20"}, "--lm-word-beam -1e-20: want a beam between 0 and 1"},
 		{[]string{"--frame-rate", "20"}, "--frame-rate 20: want 50 to 200 frames a second"},
 		{[]string{"--frame-rate", "500"}, "--frame-rate 500: want 50 to 200 frames a second"},
+		{[]string{"--denoiser", "rnnoise"}, `--denoiser "rnnoise": want auto, speex or webrtc`},
+		{[]string{"--ns-policy", "4"}, "--ns-policy 4: want 1 to 3"},
 	} {
 		code, out, errOut := runCLI(t, append([]string{"bench", "asr", "--live"}, c.args...)...)
 		if code != exitUsage || !strings.Contains(errOut, c.want) {

@@ -66,6 +66,8 @@ func TestScriptEvalAudioFlags(t *testing.T) {
 		{scriptEvalFlags{noise: "pink", paths: all, rejectionSamples: "/nonexistent-dir/s.tsv"}, "--rejection-samples /nonexistent-dir/s.tsv: its directory"},
 		{scriptEvalFlags{noise: "pink", paths: all, spokenSamples: "/nonexistent-dir/s.tsv"}, "--spoken-samples"},
 		{scriptEvalFlags{noise: "pink", paths: all, frameRate: 40}, "--frame-rate 40: want 50 to 200"},
+		{scriptEvalFlags{noise: "pink", paths: all, denoiser: "rnnoise"}, `--denoiser "rnnoise"`},
+		{scriptEvalFlags{noise: "pink", paths: all, nsPolicy: -2}, "--ns-policy -2"},
 	} {
 		f := c.f
 		f.set, f.audio, f.voices, f.snrs, f.speeds = set, true, []string{"flite:slt"}, []float64{0}, []float64{1}
