@@ -75,13 +75,17 @@ func frameRMS(pcm []int16) []float64 {
 // of 20 ms frames (the pauses between words and the pre-roll before them). It is
 // measured on the utterance itself because on a phone that sends nothing between
 // answers (silence suppression) the line's noise arrives with the answer.
-func noiseLevel(pcm []int16) float64 {
-	rms := frameRMS(pcm)
+func noiseLevel(pcm []int16) float64 { return quietTenth(frameRMS(pcm)) }
+
+// quietTenth is the value of the quietest tenth of frame levels (noiseLevel); rms is
+// left as it was.
+func quietTenth(rms []float64) float64 {
 	if len(rms) == 0 {
 		return 0
 	}
-	slices.Sort(rms)
-	return rms[len(rms)/10]
+	sorted := slices.Clone(rms)
+	slices.Sort(sorted)
+	return sorted[len(sorted)/10]
 }
 
 // noisyTail is the end of pcm that is the line's noise: its trailing whole 20 ms

@@ -214,10 +214,10 @@ type SphinxOptions struct {
 	// utterance length of extra end-of-turn latency (tens of ms). On the test set
 	// batch CMN scored 0.82 at 10 dB SNR against 0.78 streaming (0.96 both clean).
 	Streaming bool
-	// NoDenoise turns off noise suppression before recognition. speexdsp's is on a
-	// quiet line with a mild limit (DenoiseDB, 0 means -15 dB): on the test set at
-	// 10 dB SNR it raised intent accuracy from ~0.59 to ~0.68, while -25 to -30 dB
-	// made accuracy worse than none (musical-noise artefacts).
+	// NoDenoise turns off noise suppression before recognition. speexdsp's runs with
+	// a mild limit (DenoiseDB, 0 means -15 dB): on the test set at 10 dB SNR it
+	// raised intent accuracy from ~0.59 to ~0.68, while -25 to -30 dB made accuracy
+	// worse than none (musical-noise artefacts).
 	NoDenoise bool
 	DenoiseDB int
 	// Denoiser chooses the noise suppressor: DenoiserSpeex (the default),
@@ -226,10 +226,10 @@ type SphinxOptions struct {
 	// NoisyLineRMS (zero: 150, about -47 dBFS) is decoded as heard again, whole,
 	// through a fresh WebRTC suppressor primed with the line's noise before it, and
 	// cut to its speech, loud against that noise (batch decoding only; streaming
-	// hears every utterance through speexdsp's). The
-	// noise is measured on the utterance because a phone that sends nothing between
-	// answers brings the line's noise with the answer. WebRTC's runs at NSPolicy (0
-	// mild … 3 very aggressive; zero means the tuned default, 1, and negative 0).
+	// hears every utterance through speexdsp's). The noise is measured on the
+	// utterance because a phone that sends nothing between answers brings the line's
+	// noise with the answer. WebRTC's runs at NSPolicy (0 mild … 3 very aggressive;
+	// zero means the tuned default, 1; outside 0–3 the nearest).
 	// On the tuning and check voices (BENCHMARKS.md, "Twenty-eighth session")
 	// WebRTC's routed 12–15 % more answers right at 10 dB pink noise and 16–29 %
 	// more in babble, and 6 % fewer clean; auto kept the clean figures. On live calls
@@ -436,9 +436,7 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 	if opts.NSPolicy == 0 {
 		opts.NSPolicy = def.NSPolicy
 	}
-	if opts.NSPolicy < 0 || opts.NSPolicy > 3 {
-		opts.NSPolicy = max(0, min(opts.NSPolicy, 3))
-	}
+	opts.NSPolicy = max(0, min(opts.NSPolicy, 3))
 	if opts.MinScore == 0 {
 		opts.MinScore = defaultMinScore
 	}
@@ -1357,7 +1355,8 @@ func (w *sphinxWorker) uttAudio() ([]int16, []bool) {
 	if !w.eng.perUtterance || len(w.rawUtt) == 0 {
 		return w.utt, w.loud
 	}
-	level := noiseLevel(w.rawUtt)
+	rms := frameRMS(w.rawUtt)
+	level := quietTenth(rms)
 	if level < o.NoisyLineRMS {
 		return w.utt, w.loud
 	}
@@ -1369,7 +1368,7 @@ func (w *sphinxWorker) uttAudio() ([]int16, []bool) {
 	w.alt, w.noisyUtt = alt, true
 	w.altLoud = w.altLoud[:0]
 	first, last := -1, -1
-	for i, r := range frameRMS(w.rawUtt) {
+	for i, r := range rms {
 		l := r > max(vadMinRMS, vadOnsetRatio*level)
 		w.altLoud = append(w.altLoud, l)
 		if l {
