@@ -77,13 +77,23 @@ func frameRMS(pcm []int16) []float64 {
 // answers (silence suppression) the line's noise arrives with the answer.
 func noiseLevel(pcm []int16) float64 { return quietTenth(frameRMS(pcm)) }
 
-// quietTenth is the value of the quietest tenth of frame levels (noiseLevel); rms is
-// left as it was.
+// quietTenth is the value of the quietest tenth of frame levels (noiseLevel),
+// leaving out the digital silence at either end: a phone that sent nothing before
+// the answer gives a pre-roll of zeros that is no measure of the noise that came
+// with the answer (the VAD now ends such an utterance on time, so the zeros are a
+// fair share of it). rms is left as it was.
 func quietTenth(rms []float64) float64 {
-	if len(rms) == 0 {
+	lo, hi := 0, len(rms)
+	for lo < hi && rms[lo] < 1 {
+		lo++
+	}
+	for hi > lo && rms[hi-1] < 1 {
+		hi--
+	}
+	if lo == hi {
 		return 0
 	}
-	sorted := slices.Clone(rms)
+	sorted := slices.Clone(rms[lo:hi])
 	slices.Sort(sorted)
 	return sorted[len(sorted)/10]
 }

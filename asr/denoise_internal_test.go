@@ -87,8 +87,9 @@ func TestFrameDenoisers(t *testing.T) {
 	}
 }
 
-// TestNoiseLevel: an utterance's noise is its quietest tenth of frames, so digital
-// silence around an answer reads as a quiet line and noise under it as noisy, and the
+// TestNoiseLevel: an utterance's noise is its quietest tenth of frames, so the
+// pauses of a clean answer read as a quiet line and noise under it as noisy, however
+// much digital silence came before it, and the
 // prime before it is only the trailing frames of noise.
 func TestNoiseLevel(t *testing.T) {
 	speech := noisyLine(2, 0, 6000, 8000) // a second of loud tone, no noise
@@ -105,7 +106,8 @@ func TestNoiseLevel(t *testing.T) {
 		pcm    []int16
 		lo, hi float64
 	}{
-		{"clean answer, 300 ms of digital silence before it", slices.Concat(make([]int16, 2400), speech), 0, 1},
+		{"clean answer with pauses, 300 ms of digital silence before it", slices.Concat(make([]int16, 2400), speech[:3200], make([]int16, 1600), speech[3200:]), 0, 1},
+		{"answer at 600 noise, after 1 s of digital silence", slices.Concat(make([]int16, 8000), withNoise(make([]int16, 2400), 600)), 400, 700},
 		{"answer at 600 noise, 300 ms of it before", withNoise(make([]int16, 2400), 600), 400, 700},
 		{"answer over 100 noise", withNoise(make([]int16, 2400), 100), 50, 130},
 		{"shorter than a frame", make([]int16, 100), 0, 0},

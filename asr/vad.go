@@ -10,11 +10,25 @@ import "math"
 //
 // A frame is loud when its RMS exceeds both minRMS and onsetRatio × the noise floor.
 // Speech starts after startFrames consecutive loud frames and ends after endFrames
-// consecutive quiet ones. The floor follows the quietest recent frames: it falls fast
-// and rises slowly, and never while speech is on.
+// consecutive quiet ones. The floor follows the quietest recent frames outside
+// speech: it falls fast and rises slowly, and not with speech.
+//
+// Noise that arrives with the speech rises it too. A phone that sends digital
+// silence between answers (silence suppression, or a quiet line) and then an answer
+// in a noisy place gives no quiet frame to learn the noise from: its first frame of
+// noise is "speech", and against the silence's floor the speech would last until
+// the noise stops. So when a whole second, speech included, held no frame as quiet
+// as vadMinRMS, the floor is at least that second's quietest frame: the noise
+// between the words. Speech clean enough to matter has frames far quieter than
+// that within any second (between words, in the closure of a stop), so on a quiet
+// line nothing changes.
 type energyVAD struct {
 	hist        [vadFloorFrames]float64 // RMS of recent non-speech frames
+	all         [vadFloorFrames]float64 // RMS of the recent frames, speech included
 	n, next     int
+	nAll        int
+	nextAll     int
+	rms         float64 // the last frame's RMS
 	speech      bool
 	loudRun     int
 	quietRun    int
@@ -37,12 +51,21 @@ func newEnergyVAD(endFrames int) energyVAD {
 }
 
 func (v *energyVAD) floor() float64 {
-	if v.n == 0 {
-		return 0
+	m := 0.0
+	if v.n > 0 {
+		m = v.hist[0]
+		for _, x := range v.hist[1:v.n] {
+			m = min(m, x)
+		}
 	}
-	m := v.hist[0]
-	for _, x := range v.hist[1:v.n] {
-		m = min(m, x)
+	if v.nAll == vadFloorFrames {
+		a := v.all[0]
+		for _, x := range v.all[1:] {
+			a = min(a, x)
+		}
+		if a > vadMinRMS {
+			m = max(m, a)
+		}
 	}
 	return m
 }
@@ -63,6 +86,10 @@ func (v *energyVAD) frame(pcm []int16) (loud, started, ended bool) {
 	if v.n == 0 {
 		loud = false // no reference yet: the first frame only teaches the floor
 	}
+	v.rms = rms
+	v.all[v.nextAll] = rms
+	v.nextAll = (v.nextAll + 1) % vadFloorFrames
+	v.nAll = min(v.nAll+1, vadFloorFrames)
 	if !v.speech && !loud {
 		v.hist[v.next] = rms
 		v.next = (v.next + 1) % vadFloorFrames
