@@ -49,6 +49,7 @@ type scriptEvalFlags struct {
 	shortFrameRate    int
 	shortSpeech       time.Duration
 	denoiser          string
+	silence           time.Duration
 	nsPolicy          int
 	spokenModel       string
 	spokenSamples     string
@@ -100,6 +101,7 @@ person's voice — under the same noise conditions.`,
 	cmd.Flags().IntVar(&f.frameRate, "frame-rate", 0, "--audio: the front end's frames a second with --channel-adaptation, for tuning (0: the live engine's, 80; negative: pocketsphinx's 100)")
 	cmd.Flags().IntVar(&f.shortFrameRate, "short-frame-rate", 0, "--audio: the frames a second of utterances with less loud speech than --short-speech, with --channel-adaptation, for tuning (0: the live engine's; negative: --frame-rate's for every utterance)")
 	cmd.Flags().StringVar(&f.denoiser, "denoiser", "", "--audio: the recogniser's noise suppressor, auto, speex or webrtc, for tuning (default: the live engine's)")
+	cmd.Flags().DurationVar(&f.silence, "digital-silence", 0, "--audio: digital silence before and after every utterance, as on a call whose phone sends silence between answers (the noise arrives with the answer), for tuning")
 	cmd.Flags().IntVar(&f.nsPolicy, "ns-policy", 0, "--audio: with --denoiser webrtc, how hard it suppresses: 1 to 3, or -1 for its mildest (0), for tuning (0: the live engine's)")
 	cmd.Flags().DurationVar(&f.shortSpeech, "short-speech", 0, "--audio: loud speech under which an utterance is decoded at --short-frame-rate, for tuning (0: the live engine's)")
 	cmd.Flags().Float64Var(&f.lmWeight, "lm-weight", 0, "--audio: the open search's language-model weight, for tuning (0: the live engine's)")

@@ -152,6 +152,12 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	if err != nil {
 		return failureErr(err)
 	}
+	if f.silence > 0 {
+		pad := make([]int16, int(f.silence.Seconds()*8000))
+		for i := range us {
+			us[i].PCM = slices.Concat(pad, us[i].PCM, pad)
+		}
+	}
 	corpus := app.OpenCorpus()
 	if f.corpus != "" {
 		data, err := os.ReadFile(f.corpus)
@@ -315,7 +321,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 				r := c.ClassifyHeard(text(o), heard(o), nil)
 				return fmt.Sprintf("%q (words %.2f, %d readings) → %s %s %.2f", text(o), o.Confidence, len(o.Alternatives), r.Intent, r.Verdict, r.Score)
 			}
-			fmt.Fprintf(stderr, "%s %s %s %q: grammar %s, lm %s, fallback %s\n", u.Voice, key, label, u.Text, say(outs[0]), say(outs[1]), say(outs[2]))
+			fmt.Fprintf(stderr, "%s %s %s %q: grammar %s, lm %s, fallback %s (%d utterances)\n", u.Voice, key, label, u.Text, say(outs[0]), say(outs[1]), say(outs[2]), outs[2].Finals)
 		}
 	}
 	if f.spokenSamples != "" {
