@@ -121,6 +121,9 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	if f.shortFrameRate > 0 && !frameRateInRange(f.shortFrameRate) {
 		return usageErr("script eval: --short-frame-rate %d: want %d to %d frames a second (negative: none)", f.shortFrameRate, asr.MinFrameRate, asr.MaxFrameRate)
 	}
+	if f.silence < 0 {
+		return usageErr("script eval: --digital-silence %v: want 0 or more", f.silence)
+	}
 	if err := checkDenoiserFlags("script eval", f.denoiser, f.nsPolicy); err != nil {
 		return err
 	}

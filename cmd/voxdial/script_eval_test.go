@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/voxdial/voxdial/asr"
 	"github.com/voxdial/voxdial/media"
@@ -68,6 +69,7 @@ func TestScriptEvalAudioFlags(t *testing.T) {
 		{scriptEvalFlags{noise: "pink", paths: all, frameRate: 40}, "--frame-rate 40: want 50 to 200"},
 		{scriptEvalFlags{noise: "pink", paths: all, denoiser: "rnnoise"}, `--denoiser "rnnoise"`},
 		{scriptEvalFlags{noise: "pink", paths: all, nsPolicy: -2}, "--ns-policy -2"},
+		{scriptEvalFlags{noise: "pink", paths: all, silence: -time.Second}, "--digital-silence -1s"},
 	} {
 		f := c.f
 		f.set, f.audio, f.voices, f.snrs, f.speeds = set, true, []string{"flite:slt"}, []float64{0}, []float64{1}
@@ -183,6 +185,24 @@ func TestScriptEvalRecorded(t *testing.T) {
 	// routed, or asked again as doubtful.
 	if clean.Utterances != 2 || clean.Wrong != 0 || clean.Right < 1 || clean.Right+clean.Low != 2 {
 		t.Errorf("recorded: %+v, want 2 utterances heard as their intents", clean)
+	}
+	// With 2 s of digital silence either side of each answer, the answers are still
+	// heard, each as one utterance.
+	g := *f
+	g.voices, g.speeds, g.snrs, g.silence, g.verbose = []string{"recorded"}, []float64{1}, []float64{0}, 2*time.Second, true
+	var verbose bytes.Buffer
+	out.Reset()
+	if err := runScriptEval(context.Background(), script, &g, &out, &verbose); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Paths["fallback"]["snr=clean"]; r.Utterances != 2 || r.Wrong != 0 || r.Right+r.Low != 2 {
+		t.Errorf("recorded, digital silence either side: %+v, want 2 utterances heard as their intents\n%s", r, verbose.String())
+	}
+	if n := strings.Count(verbose.String(), "(1 utterances)"); n != 2 {
+		t.Errorf("digital silence either side: %d answers heard as one utterance, want 2:\n%s", n, verbose.String())
 	}
 
 	for _, c := range []struct {
