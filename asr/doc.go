@@ -11,7 +11,9 @@
 //     dictionary is trimmed to the script's words. Each listening state compiles to a
 //     JSGF grammar of its phrases (keyword spotting is the alternative search).
 //     Front end, in order: an energy VAD gates everything (a 300 ms pre-roll keeps
-//     the onset), noise suppression (speexdsp's, mild; with Denoiser auto an
+//     the onset; its noise floor follows noise that arrives with an answer after
+//     digital silence, so the turn ends on the words, not when the noise stops),
+//     noise suppression (speexdsp's, mild; with Denoiser auto an
 //     utterance on a noisy line is heard again through WebRTC's, which takes more
 //     of its noise out but costs a clean line's answers), then a faint comfort
 //     noise — with digital silence between words pocketsphinx's own noise removal

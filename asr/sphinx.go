@@ -962,7 +962,10 @@ func (s *Sphinx) NewRecognizer(ctx context.Context, opts StreamOptions) (Recogni
 	}
 	r := newStream(ctx, opts, s.log)
 	r.grammar = opts.Grammar
-	dn := s.opts.newFrameDenoiser()
+	var dn frameDenoiser
+	if !s.opts.NoDenoise {
+		dn = &lineDenoiser{opts: &s.opts}
+	}
 	w := &sphinxWorker{ctx: ctx, dn: dn, eng: s, dec: d, up: up, st: r, opts: opts, cur: c,
 		vad: newEnergyVAD(int(opts.EndSilence / (20 * time.Millisecond)))}
 	if opts.Grammar != nil {
