@@ -99,6 +99,9 @@ type liveTurn struct {
 	// Score is printed with a failing transcript: a low_confidence turn's score
 	// tells a near miss from a misheard answer.
 	Score float64
+	// StartMS and EndMS: the turn's times on the call's clock.
+	StartMS int64 `json:"start_ms"`
+	EndMS   int64 `json:"end_ms"`
 }
 
 type liveResult struct {
