@@ -58,57 +58,6 @@ func (o *SphinxOptions) newFrameDenoiser() frameDenoiser {
 	}
 }
 
-// lineDenoiser is the suppressor of a stream's frames as they arrive. Sound after
-// digital silence (a phone that sent nothing while its caller was quiet, which the
-// media plane delivers as zeros) goes through a fresh suppressor: one that spent the
-// silence adapting to nothing follows the noise the answer brings only slowly and
-// leaves most of its first second in, where a fresh one's start-up estimate finds it
-// within frames. The models were fitted that way too (renderUtterance: a fresh
-// suppressor per utterance).
-type lineDenoiser struct {
-	opts   *SphinxOptions
-	dn     frameDenoiser
-	silent int // frames of digital silence up to the last one
-}
-
-// denoiseResetFrames: after this much digital silence (20 ms frames) the sound goes
-// through a fresh suppressor.
-const denoiseResetFrames = 10
-
-func (l *lineDenoiser) process(pcm []int16) {
-	if digitalSilence(pcm) {
-		l.silent++
-	} else {
-		if l.dn != nil && l.silent >= denoiseResetFrames {
-			l.dn.close()
-			l.dn = nil
-		}
-		l.silent = 0
-	}
-	if l.dn == nil {
-		l.dn = l.opts.newFrameDenoiser()
-	}
-	l.dn.process(pcm)
-}
-
-func (l *lineDenoiser) close() {
-	if l.dn != nil {
-		l.dn.close()
-		l.dn = nil
-	}
-}
-
-// digitalSilence: a frame within a step of zero throughout, what the media plane
-// delivers for a time no packet covered.
-func digitalSilence(pcm []int16) bool {
-	for _, s := range pcm {
-		if s > 1 || s < -1 {
-			return false
-		}
-	}
-	return true
-}
-
 // frameRMS is the RMS of each whole 20 ms frame of 8 kHz audio.
 func frameRMS(pcm []int16) []float64 {
 	out := make([]float64, 0, len(pcm)/160)

@@ -13,9 +13,11 @@
 //     Front end, in order: an energy VAD gates everything (a 300 ms pre-roll keeps
 //     the onset; its noise floor follows noise that arrives with an answer after
 //     digital silence, so the turn ends on the words, not when the noise stops),
-//     noise suppression (speexdsp's, mild; with Denoiser auto an
-//     utterance on a noisy line is heard again through WebRTC's, which takes more
-//     of its noise out but costs a clean line's answers), then a faint comfort
+//     noise suppression (speexdsp's, mild; an utterance on a noisy line is heard
+//     again through a fresh one, since the stream's, after digital silence, leaves
+//     the noise an answer brings in for two seconds; with Denoiser auto through
+//     WebRTC's, which takes more of its noise out but costs a clean line's
+//     answers), then a faint comfort
 //     noise — with digital silence between words pocketsphinx's own noise removal
 //     mis-tracks the floor, and clean µ-law speech scored worse than speech at 20 dB SNR (forced
 //     choice 0.76 clean before, 0.98 after). By default each utterance is decoded

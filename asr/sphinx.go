@@ -220,7 +220,9 @@ type SphinxOptions struct {
 	// worse than none (musical-noise artefacts).
 	NoDenoise bool
 	DenoiseDB int
-	// Denoiser chooses the noise suppressor: DenoiserSpeex (the default),
+	// Denoiser chooses the noise suppressor: DenoiserSpeex (the default: with batch
+	// decoding an utterance on a noisy line, as below, is decoded as heard again
+	// through a fresh speexdsp suppressor, uncut; sphinxWorker.uttAudio says why),
 	// DenoiserWebRTC throughout, or DenoiserAuto: frames go through speexdsp's as
 	// they arrive, and an utterance whose quietest tenth of frames reaches
 	// NoisyLineRMS (zero: 150, about -47 dBFS) is decoded as heard again, whole,
@@ -328,8 +330,8 @@ type Sphinx struct {
 	lexicon map[string][]string // word → pronunciations, from the full dictionary
 	base    map[string]bool     // words in the trimmed dictionary file
 	general []unigram           // SearchLM: the general model's words each state's model keeps
-	// perUtterance: DenoiserAuto with batch decoding, each utterance's noise level
-	// choosing its suppressor (sphinxWorker.uttAudio).
+	// perUtterance: batch decoding with speexdsp's suppressor or DenoiserAuto, each
+	// utterance's noise level choosing how it is heard (sphinxWorker.uttAudio).
 	perUtterance bool
 
 	mu     sync.Mutex
@@ -367,8 +369,8 @@ type SphinxStats struct {
 	// GrammarPasses: decodes with the state's grammar (every decode, unless the
 	// grammar says how to tell open words that hold an intent: Grammar.Holds).
 	GrammarPasses int64 `json:"grammar_passes"`
-	// NoisyLine: utterances on a noisy line decoded as heard through WebRTC's noise
-	// suppressor (SphinxOptions.Denoiser auto).
+	// NoisyLine: utterances on a noisy line decoded as heard again through a fresh
+	// noise suppressor (speexdsp's, or WebRTC's with SphinxOptions.Denoiser auto).
 	NoisyLine int64 `json:"noisy_line"`
 }
 
@@ -465,7 +467,7 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 	if opts.OpenFallbackBelow <= 0 {
 		opts.OpenFallbackBelow = 0.9
 	}
-	s := &Sphinx{opts: opts, log: opts.Logger, perUtterance: opts.Denoiser == DenoiserAuto && !opts.Streaming && !opts.NoDenoise}
+	s := &Sphinx{opts: opts, log: opts.Logger, perUtterance: opts.Denoiser != DenoiserWebRTC && !opts.Streaming && !opts.NoDenoise}
 	quietSphinx()
 	dir := opts.WorkDir
 	if dir == "" {
@@ -962,10 +964,7 @@ func (s *Sphinx) NewRecognizer(ctx context.Context, opts StreamOptions) (Recogni
 	}
 	r := newStream(ctx, opts, s.log)
 	r.grammar = opts.Grammar
-	var dn frameDenoiser
-	if !s.opts.NoDenoise {
-		dn = &lineDenoiser{opts: &s.opts}
-	}
+	dn := s.opts.newFrameDenoiser()
 	w := &sphinxWorker{ctx: ctx, dn: dn, eng: s, dec: d, up: up, st: r, opts: opts, cur: c,
 		vad: newEnergyVAD(int(opts.EndSilence / (20 * time.Millisecond)))}
 	if opts.Grammar != nil {
@@ -991,12 +990,12 @@ type sphinxWorker struct {
 	vad              energyVAD
 
 	dn frameDenoiser
-	// DenoiserAuto (batch decoding): the 8 kHz audio as it came, to hear a noisy
-	// utterance again through WebRTC's suppressor (renderUtterance).
+	// Batch decoding (perUtterance): the 8 kHz audio as it came, to hear a noisy
+	// utterance again through a fresh suppressor (renderUtterance).
 	rawHist     []int16      // before the utterance: its pre-roll and up to primeSamples more
 	rawUtt      []int16      // the utterance, its pre-roll included
 	prime       []int16      // the line's noise before the pre-roll (noisyTail)
-	alt         []int16      // the utterance heard through WebRTC's suppressor
+	alt         []int16      // the utterance heard again (renderUtterance)
 	audio       []int16      // what the decode in progress reads: utt, or part of alt
 	dloud       []bool       // and its loudness: loud, or alt's against its own noise
 	altLoud     []bool       // alt's loudness against its own noise
@@ -1346,12 +1345,19 @@ func (w *sphinxWorker) decode(cause error) (string, Result, error) {
 }
 
 // uttAudio is the buffered utterance a decode reads and its loudness: as its frames
-// were heard, or, with DenoiserAuto on a noisy line (noiseLevel), heard again
-// through a fresh WebRTC suppressor primed with the line's noise before it, and cut
-// to its speech. When the line was silent before the answer, the VAD took the
-// answer's noise for speech from its first frame and held the utterance open until
-// the noise stopped; loud against the utterance's own noise, the speech is what is
-// left, with 300 ms either side. If that cannot be made, the frames as heard stand.
+// were heard, or, on a noisy line (noiseLevel), heard again through a fresh
+// suppressor primed with the line's noise before it (none after digital silence).
+//
+// With speexdsp's suppressor (the default) that is the whole utterance: the stream's
+// suppressor, when the answer's noise arrived after digital silence (the callee's
+// leg while the bot spoke, a phone with silence suppression), had adapted to nothing
+// and leaves the noise in for about 2 s — most of an answer — where a fresh one's
+// start-up estimate takes it down within a second. A quiet utterance stays as heard:
+// a fresh suppressor that meets clean words first takes them for noise.
+//
+// With DenoiserAuto it is WebRTC's suppressor, and the utterance is cut to its speech:
+// loud against the utterance's own noise, with 300 ms either side. If the rendering
+// cannot be made, the frames as heard stand.
 func (w *sphinxWorker) uttAudio() ([]int16, []bool) {
 	w.noisyUtt = false
 	o := &w.eng.opts
@@ -1363,12 +1369,17 @@ func (w *sphinxWorker) uttAudio() ([]int16, []bool) {
 	if level < o.NoisyLineRMS {
 		return w.utt, w.loud
 	}
-	alt, err := o.renderUtterance(w.alt[:0], w.prime, w.rawUtt, true, o.ComfortNoise, len(w.utt))
+	auto := o.Denoiser == DenoiserAuto
+	alt, err := o.renderUtterance(w.alt[:0], w.prime, w.rawUtt, auto, o.ComfortNoise, len(w.utt))
 	if err != nil {
 		w.st.log.Warn("sphinx noisy line", zap.Error(err))
 		return w.utt, w.loud
 	}
 	w.alt, w.noisyUtt = alt, true
+	if !auto {
+		// speexdsp's, heard afresh: the same length and loudness as the stream's.
+		return w.alt, w.loud
+	}
 	w.altLoud = w.altLoud[:0]
 	first, last := -1, -1
 	for i, r := range rms {
