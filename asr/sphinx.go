@@ -1080,7 +1080,11 @@ func (w *sphinxWorker) frame(pcm []int16) {
 			w.rawUtt = append(w.rawUtt, pcm...)
 		} else {
 			w.rawHist = append(w.rawHist, pcm...)
-			if extra := len(w.rawHist) - prerollSamples16k/2 - primeSamples; extra > 0 {
+			// Kept: the pre-roll and the prime (noisyTail reads at most primeSamples).
+			// Trimmed only at twice that, so a frame costs no copy of the whole history
+			// (every call's recogniser does this on every frame).
+			const keep = prerollSamples16k/2 + primeSamples
+			if extra := len(w.rawHist) - keep; extra > keep {
 				w.rawHist = append(w.rawHist[:0], w.rawHist[extra:]...)
 			}
 		}

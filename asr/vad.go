@@ -28,7 +28,6 @@ type energyVAD struct {
 	n, next     int
 	nAll        int
 	nextAll     int
-	rms         float64 // the last frame's RMS
 	speech      bool
 	loudRun     int
 	quietRun    int
@@ -86,7 +85,6 @@ func (v *energyVAD) frame(pcm []int16) (loud, started, ended bool) {
 	if v.n == 0 {
 		loud = false // no reference yet: the first frame only teaches the floor
 	}
-	v.rms = rms
 	v.all[v.nextAll] = rms
 	v.nextAll = (v.nextAll + 1) % vadFloorFrames
 	v.nAll = min(v.nAll+1, vadFloorFrames)
