@@ -401,7 +401,9 @@ func (t *countingTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx
 			key = key[:90]
 		}
 		t.mu.Lock()
-		t.byStmt[key]++
+		if t.byStmt != nil { // nil once stopped: a query that saw "on" just before
+			t.byStmt[key]++
+		}
 		t.mu.Unlock()
 	}
 	return ctx
@@ -433,11 +435,15 @@ func (t *countingTracer) startStatements() {
 	t.on.Store(true)
 }
 
+// stopStatements returns the counts and hands the map over: a query still in flight
+// that saw "on" before the stop must not write to it while the caller reads it.
 func (t *countingTracer) stopStatements() map[string]int64 {
 	t.on.Store(false)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.byStmt
+	m := t.byStmt
+	t.byStmt = nil
+	return m
 }
 
 // topStatements are the k statements with the most round trips, per attempt.
