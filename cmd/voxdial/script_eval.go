@@ -86,7 +86,7 @@ person's voice — under the same noise conditions.`,
 	cmd.Flags().StringVar(&f.noise, "noise", "white", "--audio: the kind of noise at the SNRs: white, pink or babble (a crowd of the tuning voices)")
 	cmd.Flags().StringSliceVar(&f.paths, "paths", []string{"grammar", "lm", "fallback"}, "--audio: the recognition paths to run (fallback is the live engine's; fewer is faster)")
 	cmd.Flags().Float64SliceVar(&f.speeds, "speed", []float64{1}, "--audio: speaking speeds")
-	cmd.Flags().StringVar(&f.corpus, "corpus", "", "--audio: sentences of the open search's language model, one a line (a labelled set is read as its texts; default: the live engine's — the tuning sentences, the lexicon and voicebot/intent/testdata/en.aside.txt)")
+	cmd.Flags().StringVar(&f.corpus, "corpus", "", "--audio: sentences of the open search's language model, one a line (a labelled set is read as its texts; default: the live engine's — the tuning sentences, the lexicon, voicebot/intent/testdata/en.aside.txt and en.corpus.txt)")
 	cmd.Flags().BoolVar(&f.channelAdaptation, "channel-adaptation", false, "--audio: decode with the acoustic model adapted to the telephone channel (asr/telephony)")
 	cmd.Flags().StringToStringVar(&f.sphinxArgs, "sphinx-arg", nil, "--audio: extra pocketsphinx settings for the open search, for tuning (-fwdflat=no)")
 	cmd.Flags().StringVar(&f.modelDir, "model-dir", "", "--audio: acoustic model directory of every path, for tuning (default: Debian's en-US model)")

@@ -370,11 +370,14 @@ func NewSphinxEngineTuned(vocab []string, open, adapt bool, t OpenSearch) (asr.E
 // (intent.AnswerCorpus: the tuning sentences, never the held-out or blind ones), the
 // classifier's lexicon (intent.LexiconCorpus: the words and phrases it understands)
 // and everyday speech that answers nothing (intent.AsideCorpus), so that off-topic
-// speech is written down as its own words rather than an answer's.
+// speech is written down as its own words rather than an answer's; and answers and
+// asides written for the model alone (intent.WrittenCorpus), the ways of saying an
+// answer the tuning sentences leave out.
 func OpenCorpus() []string {
 	out := intent.AnswerCorpus("en")
 	out = append(out, intent.LexiconCorpus("en")...)
-	return append(out, intent.AsideCorpus("en")...)
+	out = append(out, intent.AsideCorpus("en")...)
+	return append(out, intent.WrittenCorpus("en")...)
 }
 
 // The open pass's language model: the general words it keeps and their share.

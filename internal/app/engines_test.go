@@ -92,6 +92,46 @@ func TestOpenEngineHearsAsides(t *testing.T) {
 	}
 }
 
+// TestOpenEngineHearsWrittenAnswers: the open pass can write down answer words that
+// only the written answers hold ("standing order", "by card", "automated"), in no
+// tuning sentence, lexicon line or aside: without intent.WrittenCorpus the model has
+// no path through them.
+func TestOpenEngineHearsWrittenAnswers(t *testing.T) {
+	t.Parallel()
+	if !asr.SphinxBuiltIn {
+		t.Fatal("this build has no pocketsphinx (cgo)")
+	}
+	want := map[string]string{"it's on a standing order": "standing", "i paid it by card": "card", "i don't want automated calls": "automated"}
+	seen := append(intent.AnswerCorpus("en"), intent.LexiconCorpus("en")...)
+	requireUnseen(t, slices.Collect(maps.Values(want)), append(seen, intent.AsideCorpus("en")...), "an answer, lexicon or aside line")
+	requireSeen(t, slices.Collect(maps.Values(want)), intent.WrittenCorpus("en"))
+	ctx := context.Background()
+	eng := openTestEngine(t)
+	var phrases []evalset.Labeled
+	for text := range want {
+		phrases = append(phrases, evalset.Labeled{Text: text})
+	}
+	us, err := evalset.Generate(ctx, evalset.Options{Phrases: phrases, Voices: []evalset.Voice{{Engine: "flite", Name: "slt"}}, Speeds: []float64{1}, SNRs: []float64{0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &asr.Grammar{Name: "written-test", Intents: []asr.Intent{{Name: "all", Phrases: openTestVocab}}}
+	heard := 0
+	for _, u := range us {
+		o, err := evalset.Recognize(ctx, eng, g, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%q → %q (open %v)", u.Text, o.Text, o.Open)
+		if strings.Contains(o.Text, want[u.Text]) {
+			heard++
+		}
+	}
+	if heard < 2 {
+		t.Errorf("%d of 3 written answers' words written down, want at least 2", heard)
+	}
+}
+
 // openTestVocab is the grammar of the open-engine tests.
 var openTestVocab = []string{"yes", "no", "stop calling", "remove me", "agent", "human", "already paid", "call me later"}
 
@@ -105,6 +145,16 @@ func openTestEngine(t *testing.T) asr.Engine {
 	}
 	t.Cleanup(func() { _ = eng.(interface{ Close() error }).Close() })
 	return eng
+}
+
+// requireSeen stops the test when one of words is in no line of lines.
+func requireSeen(t *testing.T, words, lines []string) {
+	t.Helper()
+	for _, w := range words {
+		if !slices.ContainsFunc(lines, func(s string) bool { return strings.Contains(" "+s+" ", " "+w+" ") }) {
+			t.Fatalf("%q is in no written answer: the test would not show what it is about", w)
+		}
+	}
 }
 
 // requireUnseen stops the test when one of words is already in lines: the test would

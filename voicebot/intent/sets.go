@@ -12,7 +12,7 @@ import (
 // The evaluation sets of the example scripts, embedded so that `voxdial bench asr
 // --live` speaks the same sentences the text evaluation reads.
 //
-//go:embed testdata/en.tune.txt testdata/en.tune2.txt testdata/en.heldout.txt testdata/zh.tune.txt testdata/zh.heldout.txt testdata/en.aside.txt
+//go:embed testdata/en.tune.txt testdata/en.tune2.txt testdata/en.heldout.txt testdata/zh.tune.txt testdata/zh.heldout.txt testdata/en.aside.txt testdata/en.corpus.txt
 var setFS embed.FS
 
 // Splits of an evaluation set: tuning (the lexicon and the calibration were fitted on
@@ -82,6 +82,19 @@ func AsideCorpus(lang string) []string {
 		return nil
 	}
 	return setTexts(lang, "aside")
+}
+
+// WrittenCorpus is how callers answer the example scripts' questions, and what they
+// say that answers nothing, written for the recogniser's language model alone
+// (testdata/en.corpus.txt: by writers who saw no evaluation set, no tuning set and
+// no lexicon). The tuning split alone leaves most ways of saying an answer out of the
+// model, and a word sequence the model has never seen is the first thing a noisy line
+// costs. Never an evaluation set, never fitted on; English only.
+func WrittenCorpus(lang string) []string {
+	if lang != "en" {
+		return nil
+	}
+	return setTexts(lang, "corpus")
 }
 
 // LexiconCorpus is what the classifier understands beyond the tuning sentences, as

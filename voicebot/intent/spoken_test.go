@@ -268,8 +268,23 @@ func TestAsideCorpus(t *testing.T) {
 			t.Errorf("en.aside.txt:%d: %q is labelled %q: asides answer nothing (none)", s.Line, s.Text, s.Intent)
 		}
 	}
-	measured := map[string]string{}
-	for _, f := range []string{"testdata/en.tune.txt", "testdata/en.heldout.txt", "testdata/en.blind.txt"} {
+	measured := lineIndex(t, "testdata/en.tune.txt", "testdata/en.heldout.txt", "testdata/en.blind.txt")
+	for _, l := range en {
+		if at, ok := measured[strings.Join(strings.Fields(strings.ToLower(l)), " ")]; ok {
+			t.Errorf("aside %q is also %s", l, at)
+		}
+	}
+	if zh := AsideCorpus("zh"); zh != nil {
+		t.Errorf("AsideCorpus(zh) = %d lines, want none", len(zh))
+	}
+}
+
+// lineIndex maps each line of the labelled sets, lower-cased with its spaces folded,
+// to the file and line it is on.
+func lineIndex(t *testing.T, files ...string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -279,16 +294,47 @@ func TestAsideCorpus(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, l := range s {
-			measured[strings.Join(strings.Fields(strings.ToLower(l.Text)), " ")] = fmt.Sprintf("%s:%d", f, l.Line)
+			out[strings.Join(strings.Fields(strings.ToLower(l.Text)), " ")] = fmt.Sprintf("%s:%d", f, l.Line)
 		}
 	}
+	return out
+}
+
+// TestWrittenCorpus: the written answers are labelled with the English script's
+// intents or none, and none of them is a line of an evaluation set or of the tuning
+// split (the first would make a figure see its own sentences; the second would only
+// weigh a tuning sentence twice).
+func TestWrittenCorpus(t *testing.T) {
+	t.Parallel()
+	en := WrittenCorpus("en")
+	if len(en) < 800 {
+		t.Fatalf("WrittenCorpus(en) has %d lines, want the file's 852", len(en))
+	}
+	set, err := Set("en", "corpus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]int{"yes": 0, "no": 0, "later": 0, "paid": 0, "agent": 0, "opt_out": 0, OffTopic: 0}
+	for _, s := range set {
+		if _, ok := known[s.Intent]; !ok {
+			t.Errorf("en.corpus.txt:%d: %q is labelled %q: not an intent of payment-reminder.en.yaml", s.Line, s.Text, s.Intent)
+		}
+		known[s.Intent]++
+	}
+	for in, n := range known {
+		if n < 80 {
+			t.Errorf("en.corpus.txt has %d lines of %q, want at least 80 of every intent and of none", n, in)
+		}
+	}
+	measured := lineIndex(t, "testdata/en.tune.txt", "testdata/en.tune2.txt", "testdata/en.heldout.txt", "testdata/en.blind.txt",
+		"testdata/en.blind2.txt", "testdata/en.human.txt", "testdata/en.decoy.txt", "testdata/en.aside.txt")
 	for _, l := range en {
 		if at, ok := measured[strings.Join(strings.Fields(strings.ToLower(l)), " ")]; ok {
-			t.Errorf("aside %q is also %s", l, at)
+			t.Errorf("written answer %q is also %s", l, at)
 		}
 	}
-	if zh := AsideCorpus("zh"); zh != nil {
-		t.Errorf("AsideCorpus(zh) = %d lines, want none", len(zh))
+	if zh := WrittenCorpus("zh"); zh != nil {
+		t.Errorf("WrittenCorpus(zh) = %d lines, want none", len(zh))
 	}
 }
 
