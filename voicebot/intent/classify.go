@@ -104,6 +104,7 @@ type Result struct {
 type Classifier struct {
 	intents []compiled
 	neg     int // index of the negative-answer intent ("no", "不是"), -1 none
+	pos     int // index of the affirmative-answer intent ("yes", "是"), -1 none
 	opts    Options
 	en, zh  *Model // the default calibrations (Options.Model nil)
 }
@@ -151,7 +152,7 @@ func New(intents []Intent, opts Options) *Classifier {
 	if opts.BestReading == nil {
 		opts.BestReading = DefaultBestReadingModel()
 	}
-	c := &Classifier{neg: -1, opts: opts, en: DefaultModel(), zh: DefaultModelZh()}
+	c := &Classifier{neg: -1, pos: -1, opts: opts, en: DefaultModel(), zh: DefaultModelZh()}
 	for _, in := range intents {
 		ci := compiled{name: in.Name, min: in.MinConfidence}
 		if ci.min <= 0 {
@@ -164,6 +165,9 @@ func New(intents []Intent, opts Options) *Classifier {
 			}
 			if c.neg < 0 && isNegativeAnswer(p.toks) {
 				c.neg = len(c.intents)
+			}
+			if c.pos < 0 && isAffirmativeAnswer(p.toks) {
+				c.pos = len(c.intents)
 			}
 			ci.phrases = append(ci.phrases, p)
 		}
@@ -253,6 +257,19 @@ func isNegativeAnswer(toks []tok) bool {
 	}
 	switch s {
 	case "no ", "不 ", "不 是 ", "不 对 ":
+		return true
+	}
+	return false
+}
+
+// isAffirmativeAnswer reports whether a phrase is a bare "yes" ("yes", "是", "对").
+func isAffirmativeAnswer(toks []tok) bool {
+	var s string
+	for _, t := range toks {
+		s += t.canon + " "
+	}
+	switch s {
+	case "yes ", "是 ", "对 ", "是 的 ":
 		return true
 	}
 	return false
@@ -377,8 +394,11 @@ func (c *Classifier) classifyToks(u []tok, allowed []string, veto, preface bool)
 	// matches in part, so the rest is classified on its own, and routes when it
 	// would on its own. Words only: a Mandarin answer's tokens are characters, and a
 	// first character is no particle of its own ("好呀，到期我就还" promises).
+	// A "no" does not give way to a yes after it: "no, I'm fine thanks", "no that's
+	// fine", "no way I can pay that" decline.
 	if preface && words && len(u) > 1 && len(top.used) == 1 && top.used[0] == 0 && top.cov == 1 {
-		if r := c.classifyToks(u[1:], allowed, veto, false); r.Verdict == VerdictMatch && r.Intent != c.intents[top.intent].name {
+		if r := c.classifyToks(u[1:], allowed, veto, false); r.Verdict == VerdictMatch && r.Intent != c.intents[top.intent].name &&
+			(top.intent != c.neg || c.pos < 0 || r.Intent != c.intents[c.pos].name) {
 			return r
 		}
 	}

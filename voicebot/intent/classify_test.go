@@ -29,9 +29,17 @@ func TestNegation(t *testing.T) {
 		{en, "i never paid it", "no", true},
 		{en, "i can't pay by then", "no", true},
 		{en, "absolutely not", "no", false},
+		// A verb of opinion passes the negation on to what is thought.
+		{en, "i don't think i can", "no", true},
+		{en, "i don't think i'll be able to pay by then", "no", true},
+		{en, "i don't reckon i can", "no", true},
 		// A phrase that carries its own negation still matches.
 		{en, "do not call me again", "opt_out", false},
 		{en, "never call me again", "opt_out", false},
+		{en, "never call again", "opt_out", false},
+		// "Not interested" is a no of its own, not a cue for the request after it.
+		{en, "i'm not interested stop calling me", "opt_out", false},
+		{en, "i'm not interested", "no", false},
 		{en, "now is not a good time", "later", false},
 		// The scope ends at a clause break.
 		{en, "no i already paid", "paid", false},
@@ -74,6 +82,10 @@ func TestAnswerParticlePreface(t *testing.T) {
 		{en, "yes that's me", nil, "yes"},
 		{en, "yes i can pay", nil, "yes"},
 		{en, "yes the weather is nice", nil, "yes"},
+		// A "no" does not give way to a yes: it declines.
+		{en, "no i'm fine thanks", nil, "no"},
+		{en, "no that's fine", nil, "no"},
+		{en, "no way i can pay that", nil, "no"},
 		// The state's intents only: what it cannot hear does not take the particle's place.
 		{en, "yes that's paid", []string{"yes", "no"}, "yes"},
 		// Characters are no words: the first one is no particle.
@@ -465,6 +477,10 @@ func TestContextRules(t *testing.T) {
 		{"i paid for parking earlier", ""},
 		{"i'm not talking to a robot", "agent"},
 		{"i don't want to talk to a machine", "agent"},
+		{"i'm not speaking to a robot", "agent"},
+		{"i don't talk to recordings", "agent"},
+		{"i'm not interested in talking to a machine", "agent"},
+		{"this is a recording isn't it can i speak to someone real please", "agent"},
 		{"am i talking to a machine", ""},
 		{"is this a real person", ""},
 		{"are you a human", ""},

@@ -193,13 +193,17 @@ func noMachine(toks []tok) {
 		toks[i].neg, toks[i].stop = false, true
 		if toks[i].cue {
 			toks[i].cue, toks[i].canon = false, toks[i].word
+		} else if !toks[i].inert {
+			// The verb of the refusal is no answer of its own ("speaking" confirms
+			// who answers, but not in "I'm not speaking to a robot").
+			toks[i].mute()
 		}
 	}
 	toks[machine].canon, toks[machine].neg = "agent", false
 }
 
 // enMachine are the words for the bot a caller refuses.
-var enMachine = setOf("robot", "robots", "machine", "machines", "computer", "computers", "bot", "bots", "recording", "automated")
+var enMachine = setOf("robot", "robots", "machine", "machines", "computer", "computers", "bot", "bots", "recording", "recordings", "automated")
 
 // partPaid keeps "I can pay" from being a yes when only part is offered: "I can pay
 // half", "I can only pay some of it" promise less than the amount due. Such an
@@ -633,18 +637,33 @@ func markNegation(toks []tok) {
 		if toks[i].cjk {
 			scope = negScopeZh
 		}
-		content := 0
-		for j := i + 1; j < len(toks) && j <= i+negMaxWords && content < scope; j++ {
-			if toks[j].cue || isBreak(toks[j]) {
+		content, raised, answered, limit := 0, false, false, i+negMaxWords
+		for j := i + 1; j < len(toks) && j <= limit && content < scope; j++ {
+			// After a verb of opinion an answer word is what is thought, not a new
+			// answer: "I don't think I can" is "I think I can't". The thought ends
+			// with its answer ("... manage it this time": not "time").
+			answer := toks[j].canon == "yes" || toks[j].canon == "no"
+			if toks[j].cue || isBreak(toks[j]) && !(raised && answer) || answered && !answer && !toks[j].stop {
 				break
 			}
+			answered = answered || raised && answer
 			toks[j].neg = true
+			if !raised && !toks[j].cjk && negRaising[toks[j].stem] {
+				// The clause after it is as long as a clause a cue governs, and may
+				// end in the answer ("I'll be able to pay by then").
+				raised, limit = true, j+negMaxWords+2
+				continue
+			}
 			if !toks[j].stop {
 				content++
 			}
 		}
 	}
 }
+
+// negRaising are the stems of verbs of opinion: a negation before one governs the
+// clause after it ("I don't think I can", "I don't reckon I'll manage").
+var negRaising = setOf("think", "believ", "reckon", "suppos", "expect", "imagin", "guess")
 
 // isBreak: the word as said (not its concept: "pay" folds to yes but ends nothing).
 func isBreak(t tok) bool {
