@@ -42,6 +42,7 @@ var enPhrases = map[string]string{
 	"bad time": "not a good time", "not a great time": "not a good time", "not convenient": "not a good time",
 	"call back": "call later", "ring back": "call later", "phone back": "call later", "call again": "call later",
 	"try again": "call later", "try me again": "call later", "call me back": "call me later",
+	"ring me back": "call me later", "phone me back": "call me later", "tied up": "busy", "swamped": "busy",
 	"another time": "later", "other time": "later", "some time else": "later", "in an hour": "later",
 	"this evening": "later", "in the afternoon": "later", "tomorrow morning": "later",
 	"can not talk": "busy", "in a meeting": "busy", "at work": "busy", "in the car": "busy",

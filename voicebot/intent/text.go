@@ -168,7 +168,11 @@ var (
 	enDebtWords = setOf("it", "this", "that", "bill", "amount", "full", "balance", "account", "loan", "invoice",
 		"card", "statement", "installment", "instalment", "payment", "paid", "whole", "lot", "rest", "money",
 		"arrears", "debt", "already", "acme", "finance", "sum", "total", "due", "outstanding", "cheque", "check",
-		"transfer", "payments", "everything")
+		"transfer", "payments", "everything",
+		// An amount is the debt's: "I paid the hundred and twenty".
+		"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twenty", "thirty", "forty",
+		"fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand", "pounds", "pound", "quid", "dollars",
+		"dollar", "bucks", "euros", "minimum")
 )
 
 // noMachine reads a refusal to talk to a machine ("I'm not talking to a robot", "I
