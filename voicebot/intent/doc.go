@@ -12,7 +12,8 @@
 // A phrase matches when enough of its weight is found among the utterance's words
 // (content words weigh 1, function words ¼), in any order. Negation: a cue (not, never,
 // n't, 不, 别, 没) governs the next two content words (three characters in Mandarin), not
-// past a clause break ("and", "but", "，"). A phrase without its own cue whose words
+// past a clause break ("and", "but", "，"); before a verb of opinion it governs the
+// clause after the verb up to its answer ("I don't think I can" is a no). A phrase without its own cue whose words
 // are governed by one does not match its intent; it counts instead for the script's
 // negative answer (the intent listing "no" or "不是"), or is void when that intent is
 // not listened for. A phrase with its own cue ("do not call", "不要再打") needs the
