@@ -163,11 +163,15 @@ func New(intents []Intent, opts Options) *Classifier {
 			if !ok {
 				continue
 			}
-			if c.neg < 0 && isNegativeAnswer(p.toks) {
-				c.neg = len(c.intents)
-			}
-			if c.pos < 0 && isAffirmativeAnswer(p.toks) {
-				c.pos = len(c.intents)
+			switch bareAnswer(p.toks) {
+			case "no":
+				if c.neg < 0 {
+					c.neg = len(c.intents)
+				}
+			case "yes":
+				if c.pos < 0 {
+					c.pos = len(c.intents)
+				}
 			}
 			ci.phrases = append(ci.phrases, p)
 		}
@@ -249,30 +253,20 @@ const stopWeight = 0.25
 // "Fourteenth session").
 const strayWords = 3
 
-// isNegativeAnswer reports whether a phrase is a bare "no" ("no", "不", "不是", "不对").
-func isNegativeAnswer(toks []tok) bool {
+// bareAnswer is "no" for a bare negative answer ("no", "不", "不是", "不对"), "yes" for
+// a bare affirmative one ("yes", "是", "对", "是的"), and "" for any other phrase.
+func bareAnswer(toks []tok) string {
 	var s string
 	for _, t := range toks {
 		s += t.canon + " "
 	}
 	switch s {
 	case "no ", "不 ", "不 是 ", "不 对 ":
-		return true
-	}
-	return false
-}
-
-// isAffirmativeAnswer reports whether a phrase is a bare "yes" ("yes", "是", "对").
-func isAffirmativeAnswer(toks []tok) bool {
-	var s string
-	for _, t := range toks {
-		s += t.canon + " "
-	}
-	switch s {
+		return "no"
 	case "yes ", "是 ", "对 ", "是 的 ":
-		return true
+		return "yes"
 	}
-	return false
+	return ""
 }
 
 // Features describe how the best intent matched; the Model turns them into a score.
