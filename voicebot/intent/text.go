@@ -667,7 +667,13 @@ func markNegation(toks []tok) {
 
 // negRaising are the stems of verbs of opinion: a negation before one governs the
 // clause after it ("I don't think I can", "I don't reckon I'll manage").
-var negRaising = setOf("think", "believ", "reckon", "suppos", "expect", "imagin", "guess")
+var negRaising = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range []string{"think", "believe", "reckon", "suppose", "expect", "imagine", "guess"} {
+		m[stem(w)] = true
+	}
+	return m
+}()
 
 // isBreak: the word as said (not its concept: "pay" folds to yes but ends nothing).
 func isBreak(t tok) bool {
