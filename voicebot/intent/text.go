@@ -40,6 +40,7 @@ func analyse(text string) []tok {
 	toks := analyseAny(text)
 	unaskedPeople(toks)
 	botQuestion(toks)
+	whoSpeaks(toks)
 	wagesPaid(toks)
 	otherPaid(toks)
 	otherSent(toks)
@@ -323,6 +324,20 @@ func botQuestion(toks []tok) {
 	}
 	for i := range toks {
 		if toks[i].canon == "agent" {
+			toks[i].mute()
+		}
+	}
+}
+
+// whoSpeaks keeps "speaking" in a question about who speaks ("who am I speaking to?",
+// "who's speaking?") from confirming that the person asked for answered: the caller
+// asks who is calling, and taking it for a yes would tell a stranger about the debt.
+func whoSpeaks(toks []tok) {
+	if len(toks) < 2 || toks[0].cjk || toks[0].word != "who" && toks[0].word != "whom" {
+		return
+	}
+	for i := range toks {
+		if toks[i].stem == "speak" && !toks[i].inert {
 			toks[i].mute()
 		}
 	}
