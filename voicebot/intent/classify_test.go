@@ -507,6 +507,14 @@ func TestContextRules(t *testing.T) {
 		{"stop kicking your brother", ""},
 		{"i want my number removed", "opt_out"},
 		{"your message has been deleted", ""},
+		// "Called" as named and a phone someone owns deny the person, not the calls.
+		{"nobody called sam lives here", "no"},
+		{"no this is not sam's phone", "no"},
+		{"this is my work phone", ""},
+		{"don't call my phone again", "opt_out"},
+		{"i'm going to report these calls to my phone company if they don't stop", "opt_out"},
+		{"can somebody get the door please", ""},
+		{"wipe your feet", ""},
 	} {
 		r := c.Classify(tc.text, nil)
 		got := r.Intent
