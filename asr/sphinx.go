@@ -146,11 +146,14 @@ type SphinxOptions struct {
 	// Corpus, with SearchLM, lists sentences as callers answer (a domain's tuning
 	// sentences, never those measured on): each state's model becomes a trigram of
 	// the corpus and the state's phrases (each DomainPhraseWeight times, 0: 4) with
-	// DomainGeneralMass (0: 0.05) of the general words for unseen speech
-	// (sphinx_domain.go). Words the dictionary cannot pronounce are skipped.
+	// DomainGeneralMass (0: 0.05) of the general words for unseen speech, its word
+	// pairs and triples discounted by DomainDiscount (0: 0.7; less keeps the search
+	// closer to the corpus) (sphinx_domain.go). Words the dictionary cannot
+	// pronounce are skipped.
 	Corpus             []string
 	DomainPhraseWeight int
 	DomainGeneralMass  float64
+	DomainDiscount     float64
 	// LMWeight and LMWordBeam are the language-model weight and word beam of the
 	// state's language-model search (SearchLM and the open pass; 0: pocketsphinx's
 	// 6.5 and the engine's 1e-24). The grammar's search keeps those: its rejection
@@ -414,6 +417,9 @@ func NewSphinx(opts SphinxOptions) (*Sphinx, error) {
 	}
 	if opts.DomainGeneralMass <= 0 || opts.DomainGeneralMass >= 1 {
 		opts.DomainGeneralMass = defaultDomainGeneralMass
+	}
+	if opts.DomainDiscount <= 0 || opts.DomainDiscount >= 1 {
+		opts.DomainDiscount = defaultDomainDiscount
 	}
 	if opts.CMNInit == "" {
 		opts.CMNInit = TelephonyCMNInit

@@ -18,19 +18,20 @@ import (
 const (
 	defaultDomainPhraseWeight = 4
 	defaultDomainGeneralMass  = 0.05
-	// domainDiscount is the absolute discount of bigram and trigram counts: with a few
-	// hundred sentences, much of the mass must stay for unseen word pairs.
-	domainDiscount = 0.7
+	// defaultDomainDiscount is the absolute discount of bigram and trigram counts
+	// (DomainDiscount): with a few hundred sentences, much of the mass must stay for
+	// unseen word pairs. It is Ney's estimate, n1/(n1+2·n2), of such a corpus.
+	defaultDomainDiscount = 0.7
 )
 
 // ngramKey joins the words of an n-gram.
 func ngramKey(ws ...string) string { return strings.Join(ws, " ") }
 
-// domainARPA writes a backoff trigram (absolute discounting) of corpus plus the
+// domainARPA writes a backoff trigram (absolute discounting by discount) of corpus plus the
 // grammar's phrases (each phraseWeight times), whose unigrams are interpolated with
 // the general words at generalMass. Words the dictionary cannot pronounce (known false)
 // end a sentence's n-grams at that point.
-func domainARPA(general []unigram, corpus []string, g *Grammar, phraseWeight int, generalMass float64, known func(string) bool) string {
+func domainARPA(general []unigram, corpus []string, g *Grammar, phraseWeight int, generalMass, discount float64, known func(string) bool) string {
 	var sents [][]string
 	add := func(text string, times int) {
 		var cur []string
@@ -119,7 +120,7 @@ func domainARPA(general []unigram, corpus []string, g *Grammar, phraseWeight int
 	for h, ws := range next1 {
 		var seen, lower float64
 		for _, w := range ws {
-			p := (c2[ngramKey(h, w)] - domainDiscount) / h1[h]
+			p := (c2[ngramKey(h, w)] - discount) / h1[h]
 			p2[ngramKey(h, w)] = p
 			seen += p
 			lower += p1[w]
@@ -142,7 +143,7 @@ func domainARPA(general []unigram, corpus []string, g *Grammar, phraseWeight int
 		_, last, _ := strings.Cut(hk, " ")
 		var seen, lower float64
 		for _, w := range ws {
-			p := (c3[ngramKey(hk, w)] - domainDiscount) / h2[hk]
+			p := (c3[ngramKey(hk, w)] - discount) / h2[hk]
 			p3[ngramKey(hk, w)] = p
 			seen += p
 			lower += p2full(last, w)

@@ -75,8 +75,20 @@ func TestDomainARPA(t *testing.T) {
 	corpus := []string{"please stop calling me", "stop calling me", "i already paid", "i paid it already", "what's the weather", "call me later"}
 	g := &Grammar{Name: "s", Intents: []Intent{{Name: "opt_out", Phrases: []string{"stop calling"}}, {Name: "paid", Phrases: []string{"already paid"}}}}
 	known := func(w string) bool { return w != "what's" }
-	text := domainARPA(general, corpus, g, 3, 0.05, known)
-	m := readARPA(t, text)
+	seen := map[float64]float64{} // discount → P(me | stop calling)
+	for _, discount := range []float64{0.3, 0.5, 0.7} {
+		m := readARPA(t, domainARPA(general, corpus, g, 3, 0.05, discount, known))
+		checkDomainARPA(t, m)
+		seen[discount] = m.p([]string{"stop", "calling"}, "me")
+	}
+	// A smaller discount keeps more of a seen triple's mass for it.
+	if !(seen[0.3] > seen[0.5] && seen[0.5] > seen[0.7]) {
+		t.Errorf("P(me | stop calling) by discount: %v, want it falling as the discount grows", seen)
+	}
+}
+
+func checkDomainARPA(t *testing.T, m arpaModel) {
+	t.Helper()
 	if got := len(m.prob); got != m.counts[1]+m.counts[2]+m.counts[3] {
 		t.Fatalf("header counts %v, %d n-grams listed", m.counts, got)
 	}

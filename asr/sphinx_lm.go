@@ -71,7 +71,7 @@ func (s *Sphinx) stateLM(g *Grammar) (search, path string, err error) {
 	var text string
 	if len(s.opts.Corpus) > 0 {
 		known := func(w string) bool { return s.lexicon[w] != nil }
-		text = domainARPA(s.general, s.opts.Corpus, g, s.opts.DomainPhraseWeight, s.opts.DomainGeneralMass, known)
+		text = domainARPA(s.general, s.opts.Corpus, g, s.opts.DomainPhraseWeight, s.opts.DomainGeneralMass, s.opts.DomainDiscount, known)
 	} else {
 		text = stateARPA(s.general, g, s.opts.LMBias)
 	}

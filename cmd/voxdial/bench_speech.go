@@ -50,6 +50,7 @@ type benchASRFlags struct {
 	denoiser     string
 	nsPolicy     int
 	lmWordBeam   float64
+	lmDiscount   float64
 }
 
 // newBenchASRCmd measures the embedded recogniser: accuracy on the generated test set
@@ -114,6 +115,7 @@ no answer after the question; the conditions are sipp-clean and sipp-<noise>-<SN
 	fl.StringVar(&f.denoiser, "denoiser", "", "--live: the recogniser's noise suppressor, auto, speex or webrtc, for tuning (default: the engine's)")
 	fl.IntVar(&f.nsPolicy, "ns-policy", 0, "--live: with --denoiser webrtc, how hard it suppresses: 1 to 3, or -1 for its mildest (0), for tuning (default: the engine's)")
 	fl.Float64Var(&f.lmWordBeam, "lm-word-beam", 0, "--live: the open pass's word beam, for tuning (default: the engine's)")
+	fl.Float64Var(&f.lmDiscount, "lm-discount", 0, "--live: the open pass's language-model discount of word pairs and triples, between 0 and 1, for tuning (default: the engine's)")
 	fl.StringVar(&f.channelAdapt, "channel-adaptation", "auto", "--live: auto, off or on (the acoustic model adapted to the telephone channel, asr/telephony)")
 	fl.StringVar(&f.adapt, "adapt", "", "fit the telephone-channel adaptation (MLLR, then MAP; needs sphinxtrain) on the tuning split into this directory")
 	fl.StringVar(&f.adaptSet, "adapt-set", "", "--adapt: fit on this labelled set (\"intent | text\" a line; part of the tuning split, to check the transform on the rest) instead of en.tune.txt")
@@ -255,13 +257,16 @@ func runBenchASRLive(ctx context.Context, f *benchASRFlags, stdout, stderr io.Wr
 	if f.lmWordBeam < 0 || f.lmWordBeam >= 1 {
 		return usageErr("bench asr: --lm-word-beam %g: want a beam between 0 and 1, such as 1e-24", f.lmWordBeam)
 	}
+	if f.lmDiscount < 0 || f.lmDiscount >= 1 {
+		return usageErr("bench asr: --lm-discount %g: want a discount between 0 and 1, such as 0.5", f.lmDiscount)
+	}
 	conc := f.concurrency
 	if conc == 0 && f.quick {
 		conc = 16
 	}
 	rep, err := bench.ASRLive(ctx, bench.ASRLiveOptions{Quick: f.quick, Split: f.split, Sentences: f.sentences, Recordings: f.recordings, Concurrency: conc,
 		OpenVocabulary: f.openVocab, ChannelAdaptation: f.channelAdapt, Limit: f.limit, Peer: f.peer,
-		OpenSearch: app.OpenSearch{LMWeight: f.lmWeight, LMWordBeam: f.lmWordBeam, Warp: f.warp, FrameRate: f.frameRate,
+		OpenSearch: app.OpenSearch{LMWeight: f.lmWeight, LMWordBeam: f.lmWordBeam, LMDiscount: f.lmDiscount, Warp: f.warp, FrameRate: f.frameRate,
 			ShortFrameRate: f.shortRate, ShortSpeech: f.shortSpeech, Denoiser: f.denoiser, NSPolicy: f.nsPolicy}}, stderr)
 	if err != nil {
 		return benchErr(err)

@@ -73,6 +73,8 @@ func TestBenchASRLiveTuningFlags(t *testing.T) {
 		{[]string{"--lm-weight", "-1"}, "--lm-weight -1: want a positive weight"},
 		{[]string{"--lm-word-beam", "2"}, "--lm-word-beam 2: want a beam between 0 and 1"},
 		{[]string{"--lm-word-beam", "-1e-20"}, "--lm-word-beam -1e-20: want a beam between 0 and 1"},
+		{[]string{"--lm-discount", "1"}, "--lm-discount 1: want a discount between 0 and 1"},
+		{[]string{"--lm-discount", "-0.5"}, "--lm-discount -0.5: want a discount between 0 and 1"},
 		{[]string{"--frame-rate", "20"}, "--frame-rate 20: want 50 to 200 frames a second"},
 		{[]string{"--frame-rate", "500"}, "--frame-rate 500: want 50 to 200 frames a second"},
 		{[]string{"--denoiser", "rnnoise"}, `--denoiser "rnnoise": want auto, speex or webrtc`},

@@ -89,7 +89,7 @@ func TestLiveCaptureAndKnowledge(t *testing.T) {
 		wrong string // what is wrong with the last call's result
 	)
 	// A result the callee's words should not give, on a call whose audio a starved
-	// machine did not carry in real time, is placed once more (placeHeard).
+	// machine did not carry in real time, is placed again (placeHeard).
 	placeHeard(t, far, func() (string, string, json.RawMessage) {
 		before := nextFriday(time.Now())
 		args := []string{"call", "--to", "+15550100301", "--trunk", "sip:" + far.Addr().String(), "--script", script, "--json",

@@ -24,7 +24,7 @@ type reminderCall struct {
 // callReminder places a live call (SIP/RTP) from the binary to a number of the
 // simulator with a payment-reminder script for Ana and decodes its result. A call
 // that does not end in disposition want ("" takes any) while a media clock stalled
-// is placed once more (see callBotHearing).
+// is placed again (see callBotHearing).
 func callReminder(t *testing.T, to, script, want string) reminderCall {
 	t.Helper()
 	far := startSim(t)

@@ -44,6 +44,7 @@ type scriptEvalFlags struct {
 	grammarKeep       float64
 	openFirst         bool
 	lmWeight          float64
+	lmDiscount        float64
 	warp              float64
 	frameRate         int
 	shortFrameRate    int
@@ -105,6 +106,7 @@ person's voice — under the same noise conditions.`,
 	cmd.Flags().IntVar(&f.nsPolicy, "ns-policy", 0, "--audio: with --denoiser webrtc, how hard it suppresses: 1 to 3, or -1 for its mildest (0), for tuning (0: the live engine's)")
 	cmd.Flags().DurationVar(&f.shortSpeech, "short-speech", 0, "--audio: loud speech under which an utterance is decoded at --short-frame-rate, for tuning (0: the live engine's)")
 	cmd.Flags().Float64Var(&f.lmWeight, "lm-weight", 0, "--audio: the open search's language-model weight, for tuning (0: the live engine's)")
+	cmd.Flags().Float64Var(&f.lmDiscount, "lm-discount", 0, "--audio: the open search's language-model discount of word pairs and triples, between 0 and 1, for tuning (0: the live engine's)")
 	cmd.Flags().BoolVar(&f.openFirst, "open-first", false, "--audio: the live engine decodes the open words first and the grammar only when they hold no intent, for tuning")
 	cmd.Flags().IntVar(&f.limit, "limit", 0, "use only the first N utterances of the set (0: all)")
 	return cmd

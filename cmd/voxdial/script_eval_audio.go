@@ -115,6 +115,9 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 	if f.warp > 0 && !warpInRange(f.warp) {
 		return usageErr("script eval: --warp %g: want a warp between 0.7 and 1.4 (1 is none; negative turns it off)", f.warp)
 	}
+	if f.lmDiscount < 0 || f.lmDiscount >= 1 {
+		return usageErr("script eval: --lm-discount %g: want a discount between 0 and 1, such as 0.5", f.lmDiscount)
+	}
 	if f.frameRate > 0 && !frameRateInRange(f.frameRate) {
 		return usageErr("script eval: --frame-rate %d: want %d to %d frames a second (negative: pocketsphinx's 100)", f.frameRate, asr.MinFrameRate, asr.MaxFrameRate)
 	}
@@ -185,9 +188,12 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		Denoiser: f.denoiser, NSPolicy: f.nsPolicy}
 	lmo := gro
 	lmo.Search, lmo.Corpus, lmo.LMWords, lmo.DomainGeneralMass = asr.SearchLM, corpus, app.OpenLMWords, app.OpenGeneralMass
-	lmo.LMWeight, lmo.LMWordBeam = app.OpenLMWeight, app.OpenLMWordBeam
+	lmo.LMWeight, lmo.LMWordBeam, lmo.DomainDiscount = app.OpenLMWeight, app.OpenLMWordBeam, app.OpenLMDiscount
 	if f.lmWeight > 0 {
 		lmo.LMWeight = f.lmWeight
+	}
+	if f.lmDiscount > 0 {
+		lmo.DomainDiscount = f.lmDiscount
 	}
 	if len(f.sphinxArgs) > 0 {
 		lmo.Args = f.sphinxArgs

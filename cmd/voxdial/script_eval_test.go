@@ -70,6 +70,7 @@ func TestScriptEvalAudioFlags(t *testing.T) {
 		{scriptEvalFlags{noise: "pink", paths: all, denoiser: "rnnoise"}, `--denoiser "rnnoise"`},
 		{scriptEvalFlags{noise: "pink", paths: all, nsPolicy: -2}, "--ns-policy -2"},
 		{scriptEvalFlags{noise: "pink", paths: all, silence: -time.Second}, "--digital-silence -1s"},
+		{scriptEvalFlags{noise: "pink", paths: all, lmDiscount: 1}, "--lm-discount 1: want a discount between 0 and 1"},
 	} {
 		f := c.f
 		f.set, f.audio, f.voices, f.snrs, f.speeds = set, true, []string{"flite:slt"}, []float64{0}, []float64{1}

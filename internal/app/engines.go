@@ -333,10 +333,12 @@ func NewSphinxEngine(vocab []string, open, adapt bool) (asr.Engine, error) {
 // (zero: OpenLMWeight, OpenLMWordBeam), the front end's frequency warp (zero:
 // asr.TelephonyWarp with the channel adaptation; negative: none) and its frame rate
 // (zero: asr.TelephonyFrameRate with the channel adaptation; negative: 100) and that
-// of short utterances (asr.SphinxOptions.ShortFrameRate, ShortSpeech), for tuning
-// runs (`bench asr --live --lm-weight --warp --frame-rate --short-frame-rate`).
+// of short utterances (asr.SphinxOptions.ShortFrameRate, ShortSpeech), and its
+// language model's discount (zero: OpenLMDiscount), for tuning runs (`bench asr
+// --live --lm-weight --warp --frame-rate --short-frame-rate --lm-discount`).
 type OpenSearch struct {
 	LMWeight, LMWordBeam float64
+	LMDiscount           float64
 	Warp                 float64
 	FrameRate            int
 	ShortFrameRate       int
@@ -359,10 +361,14 @@ func NewSphinxEngineTuned(vocab []string, open, adapt bool, t OpenSearch) (asr.E
 	if t.LMWordBeam == 0 {
 		t.LMWordBeam = OpenLMWordBeam
 	}
+	if t.LMDiscount == 0 {
+		t.LMDiscount = OpenLMDiscount
+	}
 	return asr.NewSphinx(asr.SphinxOptions{
 		Vocabulary: vocab, ChannelAdaptation: adapt, Warp: t.Warp, FrameRate: t.FrameRate,
 		ShortFrameRate: t.ShortFrameRate, ShortSpeech: t.ShortSpeech, Denoiser: t.Denoiser, NSPolicy: t.NSPolicy, OpenFallback: true, OpenFallbackBelow: OpenVocabularyMinConfidence,
 		Corpus: OpenCorpus(), LMWords: OpenLMWords, DomainGeneralMass: OpenGeneralMass, LMWeight: t.LMWeight, LMWordBeam: t.LMWordBeam,
+		DomainDiscount: t.LMDiscount,
 	})
 }
 
@@ -388,6 +394,10 @@ const (
 	OpenLMWords     = 300
 	OpenGeneralMass = 0.02
 )
+
+// OpenLMDiscount is the open pass's language model's absolute discount of word
+// pairs and triples (asr.SphinxOptions.DomainDiscount).
+const OpenLMDiscount = 0.7
 
 // OpenLMWeight and OpenLMWordBeam are the open pass's language-model weight and
 // word beam: pocketsphinx's 6.5 and the engine's 1e-24, as the grammar's search.

@@ -298,11 +298,12 @@ func TestASRLiveRecorded(t *testing.T) {
 		t.Errorf("barge-in: %+v, want the recording over the question to stop it", b)
 	}
 	// The recording's words come through: its calls route to opt_out or, where the
-	// recogniser doubts them, are heard as "please stop …" (which lines do varies
-	// with the live timing of the decode).
+	// recogniser doubts them, are heard with "stop calling" in them ("please stop
+	// calling", "the stop calling": which lines, and how, varies with the live timing
+	// of the decode and the machine's load).
 	heard := all.Right
 	for _, m := range rep.Misses {
-		if strings.HasPrefix(m, `opt_out "please stop calling me"`) && strings.Contains(m, `(heard "please stop`) {
+		if _, said, ok := strings.Cut(m, `(heard "`); ok && strings.HasPrefix(m, `opt_out "please stop calling me"`) && strings.Contains(said, "stop calling") {
 			heard++
 		}
 	}
