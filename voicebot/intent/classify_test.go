@@ -477,6 +477,7 @@ func TestContextRules(t *testing.T) {
 		{"i paid for parking earlier", ""},
 		{"i already paid the hundred and twenty", "paid"},
 		{"ring me back in half an hour", "later"},
+		{"call me at night", "later"},
 		{"i'm a bit tied up right now", "later"},
 		{"i'm not talking to a robot", "agent"},
 		{"i don't want to talk to a machine", "agent"},
