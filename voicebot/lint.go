@@ -83,7 +83,7 @@ func Lint(data []byte, name string, opts LintOptions) (*Bot, Problems) {
 	if len(ps) == 0 {
 		b.Settings = b.Settings.withDefaults()
 		b.matcher = NewMatcher(b.Intents)
-		b.classifier, b.answers = newClassifiers(b.Intents, b.Locale, b.Settings)
+		b.classifier, b.answers = newClassifiers(b)
 		if len(b.Knowledge) > 0 {
 			b.knowledge = newKnowledgeClassifier(b.Knowledge)
 		}

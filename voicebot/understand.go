@@ -12,8 +12,28 @@ import (
 // newClassifiers builds the script's word-level classifier (with the script's own
 // calibration, if it has one) and the one for answers to a confirm question (in the
 // script's language).
-func newClassifiers(intents []*Intent, locale string, s Settings) (*intent.Classifier, *intent.Classifier) {
-	return intent.New(ClassifierIntents(intents), ClassifierOptions(s)), intent.New(confirmAnswers(locale), intent.Options{})
+func newClassifiers(b *Bot) (*intent.Classifier, *intent.Classifier) {
+	return intent.New(ClassifierIntents(b.Intents), b.ClassifierOptions()), intent.New(confirmAnswers(b.Locale), intent.Options{})
+}
+
+// ClassifierOptions are the classifier's options for the script: ClassifierOptions of
+// its settings, and its opt-out intents prevail (intent.Options.Prevail): a caller
+// who says an opt-out phrase in full has opted out, whatever else they said.
+func (b *Bot) ClassifierOptions() intent.Options {
+	o := ClassifierOptions(b.Settings)
+	o.Prevail = b.OptOutIntents()
+	return o
+}
+
+// OptOutIntents names the global intents that lead to an opt-out state.
+func (b *Bot) OptOutIntents() []string {
+	var out []string
+	for _, g := range b.Global {
+		if st := b.States[g.Target]; st != nil && st.Action == ActionOptOut && !slices.Contains(out, g.Key) {
+			out = append(out, g.Key)
+		}
+	}
+	return out
 }
 
 // ClassifierIntents are a script's intents as the classifier takes them.

@@ -3,6 +3,7 @@ package voicebot
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -120,6 +121,24 @@ func TestNegatedPhraseDoesNotRoute(t *testing.T) {
 	res = chatText(t, b, "what's the weather like today\n#hangup\n")
 	if got := branches(res); len(got) != 1 || got[0] != "no_match → greet" {
 		t.Errorf("off-topic: branches %q", got)
+	}
+}
+
+// TestOptOutPrevails: the script's opt-out intent prevails in its classifier: a
+// caller who says they paid and asks us to stop calling has opted out.
+func TestOptOutPrevails(t *testing.T) {
+	t.Parallel()
+	b := loadExample(t, "en")
+	if got := b.OptOutIntents(); !slices.Equal(got, []string{"opt_out"}) {
+		t.Fatalf("OptOutIntents = %q, want [opt_out]", got)
+	}
+	res := chatText(t, b, "yes\ni already paid so stop calling me\n")
+	if res.Disposition != "opted_out" || !res.OptOut {
+		t.Errorf("disposition %s opt-out %v, branches %q", res.Disposition, res.OptOut, branches(res))
+	}
+	res = chatText(t, b, "yes\ni already paid\n")
+	if res.Disposition != "claims_paid" {
+		t.Errorf("paid alone: disposition %s, branches %q", res.Disposition, branches(res))
 	}
 }
 

@@ -39,6 +39,11 @@ type Options struct {
 	// BestReading scores the answer of a classifier that saw only the best reading
 	// (ScoreBestReading); nil takes DefaultBestReadingModel.
 	BestReading *SpokenModel
+	// Prevail names the intents a caller who says one of their phrases in full has
+	// asked for, whatever else they say: the script's opt-out (consent is revoked by
+	// any reasonable means). "Don't call me, I'm not talking to a machine" opts out
+	// rather than asking for a person.
+	Prevail []string
 	// SharedWordsCount lets a half match on a key word other entries share win (it
 	// is vetoed by default: "calling" is neither "call back" nor "stop calling").
 	// For many entries about one subject (a script's knowledge questions all say
@@ -381,6 +386,13 @@ func (c *Classifier) classifyToks(u []tok, allowed []string, veto, preface bool)
 	}
 	if !top.ok {
 		return Result{Verdict: VerdictNoMatch}
+	}
+	for i, m := range best {
+		if m.ok && i != top.intent && m.cov == 1 && !m.flipped && slices.Contains(c.opts.Prevail, c.intents[i].name) &&
+			!slices.Contains(c.opts.Prevail, c.intents[top.intent].name) {
+			top = m
+			break
+		}
 	}
 	// An answer particle before another intent's answer is its preface: "yes, that's
 	// paid", "yes, let me speak to a person" say what the words after "yes" say. The

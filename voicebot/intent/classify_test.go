@@ -41,8 +41,10 @@ func TestNegation(t *testing.T) {
 		{en, "i'm not interested stop calling me", "opt_out", false},
 		{en, "i'm not interested", "no", false},
 		{en, "now is not a good time", "later", false},
-		// The scope ends at a clause break.
+		// The scope ends at a clause break, and at a question word that opens a clause.
 		{en, "no i already paid", "paid", false},
+		{en, "i don't know why you are calling", "no", false},
+		{en, "i paid it in full yesterday so i don't know why you're ringing", "paid", false},
 		{en, "i haven't paid and i can't", "no", true},
 		{zh, "不要转人工", "no", true},
 		{zh, "不可以", "no", false}, // 不行 is a listed phrase: 行 reads 可以
@@ -484,6 +486,8 @@ func TestContextRules(t *testing.T) {
 		{"i'm not speaking to a robot", "agent"},
 		{"i don't talk to recordings", "agent"},
 		{"i'm not interested in talking to a machine", "agent"},
+		// The refusal's negation is the one before the machine.
+		{"don't call me i'm not talking to a machine", "opt_out"},
 		{"this is a recording isn't it can i speak to someone real please", "agent"},
 		{"am i talking to a machine", ""},
 		{"is this a real person", ""},
@@ -594,6 +598,33 @@ func TestPhraseKeysFit(t *testing.T) {
 			if n := len(strings.Fields(k)); n > maxPhraseWords {
 				t.Errorf("%q: %d words, the lookup reads at most %d", k, n, maxPhraseWords)
 			}
+		}
+	}
+}
+
+// TestPrevail: an opt-out said in full routes to the opt-out whatever else the caller
+// says, when the script's opt-out prevails; without it the better match wins. A
+// negated opt-out ("I didn't say stop calling") and part of one prevail over nothing.
+func TestPrevail(t *testing.T) {
+	t.Parallel()
+	plain := enClassifier(t)
+	prevail := New(scriptIntents(t, "en"), Options{Prevail: []string{"opt_out"}})
+	for _, tc := range []struct {
+		text, plain, prevail string
+	}{
+		{"i already paid so stop calling me", "paid", "opt_out"},
+		{"i paid it already and take me off your list", "paid", "opt_out"},
+		{"call me back later or don't call at all", "later", "opt_out"},
+		{"stop calling me and let me speak to a real person", "opt_out", "opt_out"},
+		{"i already paid", "paid", "paid"},
+		{"i already paid so why are you calling", "paid", "paid"},
+		{"i never said stop calling", "no", "no"},
+	} {
+		if r := plain.Classify(tc.text, nil); r.Intent != tc.plain {
+			t.Errorf("%q without Prevail: %s %s (%.3f), want %s", tc.text, r.Verdict, r.Intent, r.Score, tc.plain)
+		}
+		if r := prevail.Classify(tc.text, nil); r.Intent != tc.prevail || r.Verdict != VerdictMatch {
+			t.Errorf("%q with Prevail: %s %s (%.3f), want %s", tc.text, r.Verdict, r.Intent, r.Score, tc.prevail)
 		}
 	}
 }

@@ -185,7 +185,9 @@ func noMachine(toks []tok) {
 		switch {
 		case t.cjk || questionWords[t.word]:
 			return
-		case t.cue && cue < 0:
+		case t.cue && machine < 0:
+			// The refusal's own negation, the last before the machine: "don't call
+			// me, I'm not talking to a machine" still says "don't call".
 			cue = i
 		case enMachine[t.word] && cue >= 0 && machine < 0:
 			machine = i
@@ -663,6 +665,11 @@ func markNegation(toks []tok) {
 			// with its answer ("... manage it this time": not "time").
 			answer := toks[j].canon == "yes" || toks[j].canon == "no"
 			if toks[j].cue || isBreak(toks[j]) && !(raised && answer) || answered && !answer && !toks[j].stop {
+				break
+			}
+			// A question word opens a clause of its own: "I don't know why you're
+			// calling" does not ask us not to call.
+			if !toks[j].cjk && questionWords[toks[j].word] {
 				break
 			}
 			answered = answered || raised && answer
