@@ -520,6 +520,13 @@ func TestContextRules(t *testing.T) {
 		{"i'm going to report these calls to my phone company if they don't stop", "opt_out"},
 		{"can somebody get the door please", ""},
 		{"wipe your feet", ""},
+		// Calling or taking off something of someone in the room is not ours.
+		{"stop calling your sister names", ""},
+		{"take your boots off at the door", ""},
+		{"take me off your list", "opt_out"},
+		{"stop calling your customers at dinner time", "opt_out"},
+		{"yes boss", "yes"},
+		{"i'll transfer it on the fourteenth", "yes"},
 	} {
 		r := c.Classify(tc.text, nil)
 		got := r.Intent

@@ -46,7 +46,7 @@ var enPhrases = map[string]string{
 	"another time": "later", "other time": "later", "some time else": "later", "in an hour": "later",
 	"this evening": "later", "in the afternoon": "later", "tomorrow morning": "later", "at night": "later",
 	"in the evening": "later",
-	"can not talk": "busy", "in a meeting": "busy", "at work": "busy", "in the car": "busy",
+	"can not talk":   "busy", "in a meeting": "busy", "at work": "busy", "in the car": "busy",
 	"in the middle of something": "busy", "with a customer": "busy", "kind of busy": "busy", "a bit busy": "busy",
 	"put me through": "transfer", "hook me up": "transfer", "customer service": "agent", "customer support": "agent",
 	"human being": "human", "lose my number": "remove me", "delete my number": "remove my number",
@@ -149,7 +149,8 @@ var enPhrases = map[string]string{
 	"his phone": "his telephone", "her phone": "her telephone", "their phone": "their telephone",
 	"is phone": "is telephone", "work phone": "office telephone", "home phone": "home telephone",
 	"get the door": "open the door", "answer the door": "open the door", "wipe your feet": "clean your feet",
-	"pay attention": "attend",
+	"pay attention": "attend", "yes boss": "yes", "okay boss": "yes", "ok boss": "yes", "sure boss": "yes",
+	"transfer it": "pay it", "transfer the money": "pay the money", "transfer the payment": "pay the payment",
 }
 
 // enFedUpCalls adds to enPhrases being fed up with the calls, and the idioms of
@@ -182,7 +183,8 @@ var enUnspoken = setOf("i guess so", "i suppose so", "go on then", "that would h
 	// Senses of words kept apart for the classifier; the recogniser's model needs none.
 	"nobody called", "no one called", "no body called", "someone called", "somebody called", "anyone called",
 	"anybody called", "your phone", "his phone", "her phone", "their phone", "is phone", "work phone",
-	"home phone", "get the door", "answer the door", "wipe your feet", "pay attention",
+	"home phone", "yes boss", "okay boss", "ok boss", "sure boss", "transfer it", "transfer the money",
+	"transfer the payment", "get the door", "answer the door", "wipe your feet", "pay attention",
 	"report these calls", "report the calls", "report your calls", "report this call",
 	"report this number", "report your number")
 

@@ -147,6 +147,10 @@ func notOurStop(toks []tok) {
 			}
 		case enPastStop[t.word] && !request:
 			toks[i].mute()
+		case (t.canon == "call" || t.word == "take") && i+2 < len(toks) && toks[i+1].word == "your" && !enOurThings[toks[i+2].word]:
+			// The bot has no sister and no boots: "stop calling your sister names",
+			// "take your boots off" are said to someone in the room.
+			toks[i].mute()
 		}
 	}
 }
@@ -159,6 +163,10 @@ var (
 		"can", "could", "would", "will")
 	// enPesterWords are what a caller asks us to stop doing besides calling.
 	enPesterWords = setOf("bothering", "harassing", "hassling", "pestering", "texting", "messaging", "emailing", "chasing")
+	// enOurThings are what of ours a caller asks us to call from or take them off.
+	enOurThings = setOf("list", "lists", "number", "numbers", "records", "record", "calls", "call", "calling", "database",
+		"system", "systems", "books", "register", "robot", "robots", "machine", "computer", "company", "people", "automated",
+		"customers", "customer", "clients", "members")
 )
 
 // enArticles open a noun phrase after "paid"; enDebtWords are what a caller pays
