@@ -388,7 +388,9 @@ func (c *Classifier) classifyToks(u []tok, allowed []string, veto, preface bool)
 		return Result{Verdict: VerdictNoMatch}
 	}
 	for i, m := range best {
-		if m.ok && i != top.intent && m.cov == 1 && !m.flipped && slices.Contains(c.opts.Prevail, c.intents[i].name) &&
+		// Said in full: every word, in order, together ("i can't do this, call me
+		// later" has "do not call" only scattered).
+		if m.ok && i != top.intent && m.cov == 1 && m.ordered && m.contig && !m.flipped && slices.Contains(c.opts.Prevail, c.intents[i].name) &&
 			!slices.Contains(c.opts.Prevail, c.intents[top.intent].name) {
 			top = m
 			break

@@ -626,6 +626,7 @@ func TestPrevail(t *testing.T) {
 		{"i already paid", "paid", "paid"},
 		{"i already paid so why are you calling", "paid", "paid"},
 		{"i never said stop calling", "no", "no"},
+		{"i'm driving right now i can't do this call me later", "no", "no"},
 	} {
 		if r := plain.Classify(tc.text, nil); r.Intent != tc.plain {
 			t.Errorf("%q without Prevail: %s %s (%.3f), want %s", tc.text, r.Verdict, r.Intent, r.Score, tc.plain)
