@@ -116,7 +116,7 @@ func runScriptCalibrate(path string, f *scriptCalibrateFlags, stdout io.Writer) 
 		return err
 	}
 	out := calibrateReport{Script: path, Set: f.set, SpokenSamples: f.spokenSamples}
-	opts := voicebot.ClassifierOptions(b.Settings)
+	opts := b.ClassifierOptions()
 	if f.set != "" {
 		hs := f.highStakes
 		if hs == nil {

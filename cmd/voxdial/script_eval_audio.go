@@ -236,7 +236,7 @@ func runScriptEvalAudio(ctx context.Context, b *voicebot.Bot, set []intent.Label
 		g.Holds = b.WordsHoldAnywhere()
 	}
 	if f.grammarKeep != 0 || spokenModel != nil {
-		o := voicebot.ClassifierOptions(b.Settings)
+		o := b.ClassifierOptions()
 		o.GrammarKeepMinConfidence = f.grammarKeep
 		if spokenModel != nil {
 			o.Spoken = spokenModel
