@@ -526,6 +526,12 @@ func TestContextRules(t *testing.T) {
 		{"take me off your list", "opt_out"},
 		{"stop calling your customers at dinner time", "opt_out"},
 		{"yes boss", "yes"},
+		{"stop the truck", ""},
+		{"stop that barking", ""},
+		{"stop these calls", "opt_out"},
+		{"stop this harassment", "opt_out"},
+		{"please stop this is too much", "opt_out"},
+		{"there's a person at the door", ""},
 		{"i'll transfer it on the fourteenth", "yes"},
 	} {
 		r := c.Classify(tc.text, nil)

@@ -149,7 +149,7 @@ var enPhrases = map[string]string{
 	"his phone": "his telephone", "her phone": "her telephone", "their phone": "their telephone",
 	"is phone": "is telephone", "work phone": "office telephone", "home phone": "home telephone",
 	"get the door": "open the door", "answer the door": "open the door", "wipe your feet": "clean your feet",
-	"pay attention": "attend", "yes boss": "yes", "okay boss": "yes", "ok boss": "yes", "sure boss": "yes",
+	"pay attention": "attend", "person at the door": "visitor at the door", "people at the door": "visitors at the door", "yes boss": "yes", "okay boss": "yes", "ok boss": "yes", "sure boss": "yes",
 	"transfer it": "pay it", "transfer the money": "pay the money", "transfer the payment": "pay the payment",
 }
 
@@ -183,7 +183,7 @@ var enUnspoken = setOf("i guess so", "i suppose so", "go on then", "that would h
 	// Senses of words kept apart for the classifier; the recogniser's model needs none.
 	"nobody called", "no one called", "no body called", "someone called", "somebody called", "anyone called",
 	"anybody called", "your phone", "his phone", "her phone", "their phone", "is phone", "work phone",
-	"home phone", "yes boss", "okay boss", "ok boss", "sure boss", "transfer it", "transfer the money",
+	"home phone", "person at the door", "people at the door", "yes boss", "okay boss", "ok boss", "sure boss", "transfer it", "transfer the money",
 	"transfer the payment", "get the door", "answer the door", "wipe your feet", "pay attention",
 	"report these calls", "report the calls", "report your calls", "report this call",
 	"report this number", "report your number")

@@ -145,6 +145,11 @@ func notOurStop(toks []tok) {
 			if strings.HasSuffix(next.word, "ing") && next.canon != "call" && !enPesterWords[next.word] {
 				toks[i].mute()
 			}
+			// "Stop the truck", "stop that barking": a thing of the room, not our calls.
+			if enDeterminers[next.word] && i+2 < len(toks) && !toks[i+2].stop && toks[i+2].canon != "call" && !enOurThings[toks[i+2].word] &&
+				!enPesterWords[toks[i+2].word] {
+				toks[i].mute()
+			}
 		case enPastStop[t.word] && !request:
 			toks[i].mute()
 		case (t.canon == "call" || t.word == "take") && i+2 < len(toks) && toks[i+1].word == "your" && !enOurThings[toks[i+2].word]:
@@ -163,10 +168,12 @@ var (
 		"can", "could", "would", "will")
 	// enPesterWords are what a caller asks us to stop doing besides calling.
 	enPesterWords = setOf("bothering", "harassing", "hassling", "pestering", "texting", "messaging", "emailing", "chasing")
+	// enDeterminers open the noun phrase of what is stopped.
+	enDeterminers = setOf("the", "that", "this", "those", "these")
 	// enOurThings are what of ours a caller asks us to call from or take them off.
 	enOurThings = setOf("list", "lists", "number", "numbers", "records", "record", "calls", "call", "calling", "database",
 		"system", "systems", "books", "register", "robot", "robots", "machine", "computer", "company", "people", "automated",
-		"customers", "customer", "clients", "members")
+		"customers", "customer", "clients", "members", "harassment", "nonsense", "rubbish", "spam", "now", "right", "immediately")
 )
 
 // enArticles open a noun phrase after "paid"; enDebtWords are what a caller pays
