@@ -606,7 +606,7 @@ func TestZhColloquial(t *testing.T) {
 // never match.
 func TestPhraseKeysFit(t *testing.T) {
 	t.Parallel()
-	for _, m := range []map[string]string{enPhrases, enFedUpCalls} {
+	for _, m := range []map[string]string{enPhrases, enFedUpCalls, enClassifierOnly} {
 		for k := range m {
 			if n := len(strings.Fields(k)); n > maxPhraseWords {
 				t.Errorf("%q: %d words, the lookup reads at most %d", k, n, maxPhraseWords)

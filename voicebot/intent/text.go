@@ -455,7 +455,7 @@ func enWords(s string) []string {
 	return words
 }
 
-// maxPhraseWords bounds the keys of enPhrases and enFedUpCalls, in words
+// maxPhraseWords bounds the keys of enPhrases, enFedUpCalls and enClassifierOnly, in words
 // (TestPhraseKeysFit).
 const maxPhraseWords = 7
 
@@ -471,6 +471,9 @@ func analyseEn(s string) []tok {
 			rep, ok := enPhrases[key]
 			if !ok {
 				rep, ok = enFedUpCalls[key]
+			}
+			if !ok {
+				rep, ok = enClassifierOnly[key]
 			}
 			if ok {
 				out = append(out, strings.Fields(rep)...)
