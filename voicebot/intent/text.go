@@ -170,7 +170,9 @@ var (
 	enPesterWords = setOf("bothering", "harassing", "hassling", "pestering", "texting", "messaging", "emailing", "chasing")
 	// enDeterminers open the noun phrase of what is stopped.
 	enDeterminers = setOf("the", "that", "this", "those", "these")
-	// enOurThings are what of ours a caller asks us to call from or take them off.
+	// enOurThings are what of ours, or of the call itself, a caller asks us to stop,
+	// call from or take them off ("stop these calls", "stop this harassment", "stop
+	// this now", "take me off your list").
 	enOurThings = setOf("list", "lists", "number", "numbers", "records", "record", "calls", "call", "calling", "database",
 		"system", "systems", "books", "register", "robot", "robots", "machine", "computer", "company", "people", "automated",
 		"customers", "customer", "clients", "members", "harassment", "nonsense", "rubbish", "spam", "now", "right", "immediately")
